@@ -1,0 +1,303 @@
+//! Errors: small `Copy` values with a stable code and a position, never message content.
+
+use core::fmt;
+
+/// What went wrong while reading a message.
+///
+/// The set grows over time, so match with a wildcard arm. Each kind has a
+/// stable snake_case [`code`](ErrorKind::code) that bindings expose unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input holds nothing but whitespace or framing bytes.
+    Empty,
+    /// The input does not start with an `MSH`, `BHS` or `FHS` header segment.
+    MissingHeader,
+    /// The header is cut short before its field separator and encoding characters.
+    HeaderTooShort,
+    /// The field separator is a segment terminator, or otherwise unusable.
+    InvalidFieldSeparator,
+    /// MSH-2 (or BHS-2/FHS-2) has fewer than the four required encoding characters.
+    MissingEncodingCharacters,
+    /// MSH-2 has more than five encoding characters.
+    TooManyEncodingCharacters,
+    /// Two delimiters are the same character.
+    DuplicateDelimiter,
+    /// The input is larger than [`ParseOptions::max_message_size`](crate::ParseOptions) or 4 GiB.
+    MessageTooLarge,
+    /// The message has more segments than [`ParseOptions::max_segments`](crate::ParseOptions).
+    TooManySegments,
+    /// A field is longer than [`ParseOptions::max_field_length`](crate::ParseOptions).
+    FieldTooLong,
+    /// Strict mode: a diagnostic of error severity was found; see [`ParseError::diagnostic`].
+    Strict,
+}
+
+impl ErrorKind {
+    /// The stable identifier of this kind, e.g. `"missing_header"`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Empty => "empty_input",
+            ErrorKind::MissingHeader => "missing_header",
+            ErrorKind::HeaderTooShort => "header_too_short",
+            ErrorKind::InvalidFieldSeparator => "invalid_field_separator",
+            ErrorKind::MissingEncodingCharacters => "missing_encoding_characters",
+            ErrorKind::TooManyEncodingCharacters => "too_many_encoding_characters",
+            ErrorKind::DuplicateDelimiter => "duplicate_delimiter",
+            ErrorKind::MessageTooLarge => "message_too_large",
+            ErrorKind::TooManySegments => "too_many_segments",
+            ErrorKind::FieldTooLong => "field_too_long",
+            ErrorKind::Strict => "strict",
+        }
+    }
+
+    const fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::Empty => "the input is empty",
+            ErrorKind::MissingHeader => "the input does not start with an MSH, BHS or FHS segment",
+            ErrorKind::HeaderTooShort => "the header segment ends before its encoding characters",
+            ErrorKind::InvalidFieldSeparator => "the field separator is not usable",
+            ErrorKind::MissingEncodingCharacters => "fewer than four encoding characters",
+            ErrorKind::TooManyEncodingCharacters => "more than five encoding characters",
+            ErrorKind::DuplicateDelimiter => "two delimiters are the same character",
+            ErrorKind::MessageTooLarge => "the message exceeds the size limit",
+            ErrorKind::TooManySegments => "the message exceeds the segment limit",
+            ErrorKind::FieldTooLong => "a field exceeds the field length limit",
+            ErrorKind::Strict => "strict mode rejected a diagnostic",
+        }
+    }
+}
+
+/// A message could not be read.
+///
+/// Carries the kind, the 0-based byte offset into the input, and where known
+/// the 0-based segment index and the HL7 field number. Its `Display` text
+/// names positions only; it never quotes the message, which holds patient data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ParseError {
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser_kind"))]
+    kind: ErrorKind,
+    offset: usize,
+    segment: Option<u32>,
+    field: Option<u32>,
+    #[cfg_attr(feature = "serde", serde(skip))]
+    diagnostic: Option<crate::Diagnostic>,
+}
+
+#[cfg(feature = "serde")]
+fn ser_kind<S: serde::Serializer>(kind: &ErrorKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.code())
+}
+
+impl ParseError {
+    pub(crate) const fn new(kind: ErrorKind, offset: usize) -> Self {
+        ParseError { kind, offset, segment: None, field: None, diagnostic: None }
+    }
+
+    pub(crate) const fn at(kind: ErrorKind, offset: usize, segment: u32, field: Option<u32>) -> Self {
+        ParseError { kind, offset, segment: Some(segment), field, diagnostic: None }
+    }
+
+    pub(crate) fn strict(diagnostic: crate::Diagnostic) -> Self {
+        ParseError {
+            kind: ErrorKind::Strict,
+            offset: diagnostic.offset(),
+            segment: diagnostic.segment(),
+            field: diagnostic.field(),
+            diagnostic: Some(diagnostic),
+        }
+    }
+
+    /// What went wrong.
+    pub const fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The stable code: the kind's code, or for [`ErrorKind::Strict`] the code
+    /// of the diagnostic that strict mode rejected.
+    pub fn code(&self) -> &'static str {
+        match self.diagnostic {
+            Some(d) => d.code().code(),
+            None => self.kind.code(),
+        }
+    }
+
+    /// 0-based byte offset into the input where the problem was found.
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// 0-based index of the segment, when the problem lies in one.
+    pub const fn segment(&self) -> Option<u32> {
+        self.segment
+    }
+
+    /// HL7 field number (MSH-1 is the field separator), when known.
+    pub const fn field(&self) -> Option<u32> {
+        self.field
+    }
+
+    /// The diagnostic that strict mode turned into this error.
+    pub const fn diagnostic(&self) -> Option<crate::Diagnostic> {
+        self.diagnostic
+    }
+
+    /// 1-based line and column of [`offset`](Self::offset) in `input`, counting
+    /// `\r`, `\n` and `\r\n` each as one line break.
+    pub fn line_column(&self, input: &[u8]) -> (usize, usize) {
+        line_column(input, self.offset)
+    }
+}
+
+/// 1-based line and column of byte `offset`, treating `\r`, `\n` and `\r\n` as line breaks.
+pub fn line_column(input: &[u8], offset: usize) -> (usize, usize) {
+    let end = offset.min(input.len());
+    let mut line = 1;
+    let mut line_start = 0;
+    let mut i = 0;
+    while let Some(pos) = memchr::memchr2(b'\r', b'\n', &input[i..end]) {
+        let at = i + pos;
+        let next = if input[at] == b'\r' && input.get(at + 1) == Some(&b'\n') { at + 2 } else { at + 1 };
+        if next > end {
+            break;
+        }
+        line += 1;
+        line_start = next;
+        i = next;
+    }
+    (line, end - line_start + 1)
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.diagnostic {
+            Some(d) => f.write_str(d.code().describe())?,
+            None => f.write_str(self.kind.describe())?,
+        }
+        write_position(f, self.segment, self.field, self.offset)
+    }
+}
+
+pub(crate) fn write_position(
+    f: &mut fmt::Formatter<'_>,
+    segment: Option<u32>,
+    field: Option<u32>,
+    offset: usize,
+) -> fmt::Result {
+    if let Some(s) = segment {
+        write!(f, " in segment {}", s + 1)?;
+    }
+    if let Some(n) = field {
+        write!(f, ", field {n}")?;
+    }
+    write!(f, " at byte {offset}")
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ParseError {}
+
+/// A path such as `PID-5.1` could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PathError {
+    #[cfg_attr(feature = "serde", serde(serialize_with = "ser_path_kind"))]
+    kind: PathErrorKind,
+    offset: usize,
+}
+
+#[cfg(feature = "serde")]
+fn ser_path_kind<S: serde::Serializer>(kind: &PathErrorKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.code())
+}
+
+/// What is wrong with a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PathErrorKind {
+    /// The path is empty.
+    Empty,
+    /// The segment name is not three letters or digits.
+    InvalidSegmentName,
+    /// A number was expected (field, occurrence, repetition, component, subcomponent).
+    ExpectedNumber,
+    /// An index is zero (indexes start at 1) or too large.
+    IndexOutOfRange,
+    /// A `[` or `(` is not closed.
+    UnclosedBracket,
+    /// Characters remain after a complete path.
+    TrailingCharacters,
+    /// More levels than segment-field-component-subcomponent.
+    TooDeep,
+}
+
+impl PathErrorKind {
+    /// The stable identifier of this kind, e.g. `"invalid_segment_name"`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            PathErrorKind::Empty => "empty_path",
+            PathErrorKind::InvalidSegmentName => "invalid_segment_name",
+            PathErrorKind::ExpectedNumber => "expected_number",
+            PathErrorKind::IndexOutOfRange => "index_out_of_range",
+            PathErrorKind::UnclosedBracket => "unclosed_bracket",
+            PathErrorKind::TrailingCharacters => "trailing_characters",
+            PathErrorKind::TooDeep => "path_too_deep",
+        }
+    }
+}
+
+impl PathError {
+    pub(crate) const fn new(kind: PathErrorKind, offset: usize) -> Self {
+        PathError { kind, offset }
+    }
+
+    /// What is wrong.
+    pub const fn kind(&self) -> PathErrorKind {
+        self.kind
+    }
+
+    /// The stable code of the kind.
+    pub const fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// 0-based character offset into the path string.
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            PathErrorKind::Empty => "the path is empty",
+            PathErrorKind::InvalidSegmentName => "a segment name is three letters or digits",
+            PathErrorKind::ExpectedNumber => "expected a number",
+            PathErrorKind::IndexOutOfRange => "indexes start at 1",
+            PathErrorKind::UnclosedBracket => "a bracket is not closed",
+            PathErrorKind::TrailingCharacters => "unexpected characters after the path",
+            PathErrorKind::TooDeep => "a path ends at subcomponent level",
+        };
+        write!(f, "invalid path: {what} (at character {})", self.offset)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for PathError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_each_terminator_style() {
+        let input = b"MSH|a\rPID|b\r\nPV1|c\nOBX|d";
+        assert_eq!(line_column(input, 0), (1, 1));
+        assert_eq!(line_column(input, 6), (2, 1));
+        assert_eq!(line_column(input, 9), (2, 4));
+        assert_eq!(line_column(input, 13), (3, 1));
+        assert_eq!(line_column(input, 19), (4, 1));
+        // An offset on the \n of a \r\n pair stays on the line it ends.
+        assert_eq!(line_column(input, 12), (2, 7));
+    }
+}

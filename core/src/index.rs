@@ -1,0 +1,328 @@
+//! The structural index: one pass over the input records every segment and
+//! every field separator as u32 offsets. Nothing below field level is indexed.
+
+use crate::delimiters::{read_header, Header};
+use crate::error::{ErrorKind, ParseError};
+use crate::scan;
+use crate::{Charset, Delimiters, Diagnostic, DiagnosticCode, ParseOptions, SegmentTerminator};
+use alloc::vec::Vec;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SegmentEntry {
+    pub start: u32,
+    pub end: u32,
+    /// One past this segment's last entry in `Index::separators`.
+    pub separators_end: u32,
+}
+
+/// A reusable structural index. Building into an existing one reuses its
+/// buffers, so a stream of messages costs no allocation once they have grown.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    pub(crate) delimiters: Delimiters,
+    pub(crate) terminator: Option<SegmentTerminator>,
+    pub(crate) charset: Charset,
+    pub(crate) segments: Vec<SegmentEntry>,
+    pub(crate) separators: Vec<u32>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+impl Index {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes of memory the index holds (its buffers' capacity).
+    pub fn heap_size(&self) -> usize {
+        self.segments.capacity() * core::mem::size_of::<SegmentEntry>()
+            + self.separators.capacity() * 4
+            + self.diagnostics.capacity() * core::mem::size_of::<Diagnostic>()
+    }
+
+    pub(crate) fn separators_of(&self, i: usize) -> &[u32] {
+        let start = if i == 0 { 0 } else { self.segments[i - 1].separators_end as usize };
+        &self.separators[start..self.segments[i].separators_end as usize]
+    }
+
+    fn clear(&mut self) {
+        self.segments.clear();
+        self.separators.clear();
+        self.diagnostics.clear();
+        self.terminator = None;
+        self.charset = Charset::Unspecified;
+    }
+
+    /// Indexes `input`, replacing what the index held.
+    pub(crate) fn build(&mut self, input: &[u8], options: &ParseOptions) -> Result<(), ParseError> {
+        self.clear();
+        if input.len() > options.max_message_size || input.len() > u32::MAX as usize - 1 {
+            return Err(ParseError::new(ErrorKind::MessageTooLarge, options.max_message_size.min(input.len())));
+        }
+        let (start, end) = trim_envelope(input, &mut self.diagnostics);
+        if start >= end {
+            return Err(ParseError::new(ErrorKind::Empty, input.len()));
+        }
+        let header = read_header(input, start)?;
+        self.delimiters = header.delimiters;
+        if header.doubled_escape {
+            self.diagnostics.push(Diagnostic::new(DiagnosticCode::DoubledEscapeCharacter, start + 4, Some(0), Some(2)));
+        }
+        let terminator = options.segment_terminator.unwrap_or_else(|| detect_terminator(input, &header, end));
+        self.terminator = Some(terminator);
+        if terminator != SegmentTerminator::Cr {
+            self.diagnostics.push(Diagnostic::new(DiagnosticCode::NonStandardSegmentTerminator, start, None, None));
+        }
+
+        let mut builder = Builder {
+            input,
+            end,
+            field: header.delimiters.field(),
+            index: self,
+            segment_start: start,
+            last_boundary: start,
+            max_field_length: options.max_field_length,
+            max_segments: options.max_segments,
+            mixed_reported: false,
+            error: None,
+        };
+        let body = &input[start..end];
+        let slow = match terminator {
+            SegmentTerminator::Cr => memchr::memchr(b'\n', body).is_some(),
+            SegmentTerminator::Lf => memchr::memchr(b'\r', body).is_some(),
+            SegmentTerminator::CrLf => true,
+        };
+        if slow {
+            builder.scan_mixed(start, terminator);
+        } else {
+            let primary = if terminator == SegmentTerminator::Lf { b'\n' } else { b'\r' };
+            let field = builder.field;
+            scan::for_each_match2(body, field, primary, |p| {
+                let at = start + p;
+                if input[at] == field {
+                    builder.field_separator(at)
+                } else {
+                    builder.terminator(at, at + 1)
+                }
+            });
+        }
+        if let Some(e) = builder.error {
+            return Err(e);
+        }
+        builder.finish()?;
+        self.charset = self.read_charset(input);
+        crate::batch::check(self, input);
+        Ok(())
+    }
+
+    fn read_charset(&self, input: &[u8]) -> Charset {
+        let Some(i) = self.segments.iter().position(|s| input[s.start as usize..].starts_with(b"MSH")) else {
+            return Charset::Unspecified;
+        };
+        // MSH-18 is the 17th separator-delimited field after the name.
+        let seps = self.separators_of(i);
+        match seps.get(16) {
+            Some(&at) => {
+                let end = seps.get(17).map_or(self.segments[i].end, |&e| e) as usize;
+                Charset::from_msh18(&input[at as usize + 1..end])
+            }
+            None => Charset::Unspecified,
+        }
+    }
+}
+
+/// Skips a byte order mark, MLLP framing and blank lines around the message.
+fn trim_envelope(input: &[u8], diagnostics: &mut Vec<Diagnostic>) -> (usize, usize) {
+    let mut start = 0;
+    let mut end = input.len();
+    loop {
+        let rest = &input[start..end];
+        if rest.starts_with(b"\xEF\xBB\xBF") {
+            diagnostics.push(Diagnostic::new(DiagnosticCode::ByteOrderMark, start, None, None));
+            start += 3;
+        } else if rest.first() == Some(&0x0B) {
+            diagnostics.push(Diagnostic::new(DiagnosticCode::MllpFraming, start, None, None));
+            start += 1;
+        } else if matches!(rest.first(), Some(b'\r' | b'\n' | b' ' | b'\t')) {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    while end > start && matches!(input[end - 1], b'\r' | b'\n' | b' ' | b'\t' | 0x1C) {
+        if input[end - 1] == 0x1C && !diagnostics.iter().any(|d| d.code() == DiagnosticCode::MllpFraming) {
+            diagnostics.push(Diagnostic::new(DiagnosticCode::MllpFraming, end - 1, None, None));
+        }
+        end -= 1;
+    }
+    // Keep the final segment terminator inside the message: it is part of its text.
+    match input.get(end) {
+        Some(b'\r') if input.get(end + 1) == Some(&b'\n') => end += 2,
+        Some(b'\r' | b'\n') => end += 1,
+        _ => {}
+    }
+    (start, end)
+}
+
+fn detect_terminator(input: &[u8], header: &Header, end: usize) -> SegmentTerminator {
+    let from = header.after_encoding.min(end);
+    match memchr::memchr2(b'\r', b'\n', &input[from..end]) {
+        Some(p) if input[from + p] == b'\n' => SegmentTerminator::Lf,
+        Some(p) if input.get(from + p + 1) == Some(&b'\n') => SegmentTerminator::CrLf,
+        _ => SegmentTerminator::Cr,
+    }
+}
+
+struct Builder<'i, 'x> {
+    input: &'i [u8],
+    end: usize,
+    field: u8,
+    index: &'x mut Index,
+    segment_start: usize,
+    last_boundary: usize,
+    max_field_length: usize,
+    max_segments: usize,
+    mixed_reported: bool,
+    error: Option<ParseError>,
+}
+
+impl Builder<'_, '_> {
+    #[inline(always)]
+    fn field_separator(&mut self, at: usize) -> bool {
+        if at - self.last_boundary > self.max_field_length {
+            return self.field_too_long(at);
+        }
+        self.last_boundary = at;
+        self.index.separators.push(at as u32);
+        true
+    }
+
+    #[cold]
+    fn field_too_long(&mut self, at: usize) -> bool {
+        let segment = self.index.segments.len() as u32;
+        self.error = Some(ParseError::at(ErrorKind::FieldTooLong, at, segment, None));
+        false
+    }
+
+    /// Closes the segment ending at `at`; the next one starts at `next`.
+    #[inline(always)]
+    fn terminator(&mut self, at: usize, next: usize) -> bool {
+        if at - self.last_boundary > self.max_field_length {
+            return self.field_too_long(at);
+        }
+        let ok = self.close(at);
+        self.segment_start = next;
+        self.last_boundary = next;
+        ok
+    }
+
+    #[inline(always)]
+    fn close(&mut self, at: usize) -> bool {
+        let start = self.segment_start;
+        if at <= start {
+            self.index.diagnostics.push(Diagnostic::new(DiagnosticCode::EmptySegment, at, None, None));
+            return true;
+        }
+        let segment = self.index.segments.len();
+        if segment >= self.max_segments {
+            self.error = Some(ParseError::at(ErrorKind::TooManySegments, start, segment as u32, None));
+            return false;
+        }
+        self.index.segments.push(crate::index::SegmentEntry {
+            start: start as u32,
+            end: at as u32,
+            separators_end: self.index.separators.len() as u32,
+        });
+        let first_sep = self.index.separators_of(segment).first().map_or(at, |&p| p as usize);
+        let name = &self.input[start..first_sep];
+        if !valid_segment_name(name) {
+            self.index.diagnostics.push(Diagnostic::new(DiagnosticCode::InvalidSegmentName, start, Some(segment as u32), None));
+        }
+        true
+    }
+
+    fn finish(mut self) -> Result<(), ParseError> {
+        if self.end > self.segment_start {
+            if self.end - self.last_boundary > self.max_field_length {
+                self.field_too_long(self.end);
+            } else {
+                self.close(self.end);
+            }
+        }
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn mixed(&mut self, at: usize) {
+        if !self.mixed_reported {
+            self.mixed_reported = true;
+            let segment = self.index.segments.len() as u32;
+            self.index.diagnostics.push(Diagnostic::new(DiagnosticCode::MixedSegmentTerminators, at, Some(segment), None));
+        }
+    }
+
+    /// Whether a segment seems to start at `at`: three letters or digits, then
+    /// the field separator or the end of a line.
+    fn segment_starts_at(&self, at: usize) -> bool {
+        let input = &self.input[..self.end];
+        at + 3 <= input.len()
+            && input[at..at + 3].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && input.get(at + 3).is_none_or(|&b| b == self.field || b == b'\r' || b == b'\n')
+    }
+
+    /// The general scan for inputs that hold both `\r` and `\n`: a line feed
+    /// inside a `\r`-terminated message is text (notes hold them) unless a
+    /// segment visibly starts after it.
+    fn scan_mixed(&mut self, start: usize, terminator: SegmentTerminator) {
+        let input = self.input;
+        let mut i = start;
+        while i < self.end {
+            let b = input[i];
+            if b == self.field {
+                if !self.field_separator(i) {
+                    return;
+                }
+                i += 1;
+                continue;
+            }
+            let crlf = b == b'\r' && i + 1 < self.end && input[i + 1] == b'\n';
+            let next = match (b, terminator) {
+                (b'\r', SegmentTerminator::Cr) if crlf => {
+                    if i + 2 < self.end {
+                        self.mixed(i);
+                    }
+                    Some((i, i + 2))
+                }
+                (b'\r', SegmentTerminator::Cr) => Some((i, i + 1)),
+                (b'\r', SegmentTerminator::CrLf) if crlf => Some((i, i + 2)),
+                (b'\r', SegmentTerminator::Lf) if crlf => {
+                    self.mixed(i);
+                    Some((i, i + 2))
+                }
+                (b'\n', SegmentTerminator::Lf) => Some((i, i + 1)),
+                (b'\r' | b'\n', _) if self.segment_starts_at(i + 1) || i + 1 == self.end => {
+                    if i + 1 < self.end {
+                        self.mixed(i);
+                    }
+                    Some((i, i + 1))
+                }
+                _ => None,
+            };
+            match next {
+                Some((at, next)) => {
+                    if !self.terminator(at, next) {
+                        return;
+                    }
+                    i = next;
+                }
+                None => i += 1,
+            }
+        }
+    }
+}
+
+fn valid_segment_name(name: &[u8]) -> bool {
+    name.len() == 3 && name[0].is_ascii_uppercase() && name[1..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}

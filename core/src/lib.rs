@@ -1,0 +1,80 @@
+//! # pipehat
+//!
+//! Fast, correct HL7 v2 parsing for messy real-world feeds.
+//!
+//! - **Bytes in, zero copies.** [`Message::parse`] builds a compact index of
+//!   segment and field positions in one SIMD pass and borrows the input;
+//!   repetitions, components, escapes and character sets are worked out only
+//!   when a value is read.
+//! - **Lenient by default, strict by option.** Once a header is readable,
+//!   parsing records [`Diagnostic`]s (`\n` terminators, bad segment names,
+//!   malformed escapes, charset fallbacks, batch counts) instead of failing.
+//!   [`ParseOptions::strict`] turns warnings and errors into a [`ParseError`].
+//! - **Errors never quote the message.** HL7 carries patient data and error
+//!   text ends up in logs: errors and diagnostics carry a stable code, a byte
+//!   offset and segment/field positions, nothing else.
+//! - **`no_std`.** Without `alloc`, [`Scanner`] and the views still read
+//!   messages and [`escape::decode_into`] decodes into a caller's buffer.
+//!
+//! ```
+//! let bytes = b"MSH|^~\\&|EPIC|HOSP|||20240115||ADT^A01^ADT_A01|MSG001|P|2.5.1\r\
+//!               PID|1||12345^^^HOSP^MR~99^^^SSA^SS||DOE^JOHN^Q||19800101|M\r\
+//!               AL1|1|DA|1605^Penicillin|SV|Hives\\T\\Rash\r";
+//! let msg = pipehat::Message::parse(bytes)?;
+//! assert_eq!(msg.message_type().as_deref(), Some("ADT"));
+//! assert_eq!(msg.get("MSH-1")?.as_deref(), Some("|"));          // MSH-1 is the separator
+//! assert_eq!(msg.get("MSH-2")?.as_deref(), Some("^~\\&"));
+//! assert_eq!(msg.get("PID-3(2).1")?.as_deref(), Some("99"));     // second repetition
+//! assert_eq!(msg.get("AL1-5")?.as_deref(), Some("Hives&Rash"));  // escapes decoded
+//! assert_eq!(msg.get_raw("AL1-5")?.as_deref(), Some("Hives\\T\\Rash"));
+//! for obx in msg.segments_named("OBX") {
+//!     let _ = obx.field(5);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Features
+//! - `std` (default): `std::error::Error`, [`stream::MessageReader`], AVX2 detection.
+//! - `alloc`: [`Message`], [`Parser`], [`OwnedMessage`], decoded text as `Cow<str>`.
+//! - `serde`: `Serialize` for errors, diagnostics and terminators.
+
+#![no_std]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+#[cfg(feature = "alloc")]
+mod batch;
+mod charset;
+mod charset_tables;
+mod delimiters;
+mod diagnostics;
+mod error;
+pub mod escape;
+#[cfg(feature = "alloc")]
+mod index;
+#[cfg(feature = "alloc")]
+mod message;
+mod options;
+mod path;
+mod scan;
+mod scanner;
+pub mod stream;
+mod view;
+
+pub use charset::Charset;
+pub use delimiters::{Delimiters, SegmentTerminator};
+pub use diagnostics::{Diagnostic, DiagnosticCode, DiagnosticMessage, Severity};
+pub use error::{line_column, ErrorKind, ParseError, PathError, PathErrorKind};
+#[cfg(feature = "alloc")]
+pub use index::Index;
+#[cfg(feature = "alloc")]
+pub use message::{Message, OwnedMessage, Parser};
+pub use options::ParseOptions;
+pub use path::{IntoPath, Path};
+pub use scanner::{ScanSegments, Scanner};
+pub use view::{Component, Field, Repetition, Segment, Subcomponent, Value};

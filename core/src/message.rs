@@ -1,0 +1,396 @@
+//! `Message`: a parsed message borrowing its input, and the reusable `Parser`.
+
+use crate::index::Index;
+use crate::path::IntoPath;
+use crate::view::{resolve, Ctx, Segment, Seps, Value};
+use crate::{Charset, Delimiters, Diagnostic, DiagnosticCode, ParseError, ParseOptions, PathError, SegmentTerminator, Severity};
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
+
+#[derive(Debug, Clone)]
+enum IndexRef<'a> {
+    Owned(Index),
+    Borrowed(&'a Index),
+}
+
+/// A parsed HL7 v2 message (or a whole batch file), borrowing its input.
+///
+/// Parsing builds a compact index of segment and field positions in one
+/// pass; everything else (repetitions, components, escapes, character sets)
+/// is worked out when read. Lenient by default: once a header is readable,
+/// parsing records [`diagnostics`](Self::diagnostics) instead of failing.
+///
+/// ```
+/// let msg = pipehat::Message::parse(b"MSH|^~\\&|LAB|HOSP|||20240101||ORU^R01|42|P|2.5.1\rPID|1||123^^^HOSP^MR||DOE^JANE\r")?;
+/// assert_eq!(msg.get("MSH-9.1")?.as_deref(), Some("ORU"));
+/// assert_eq!(msg.get("PID-5.2")?.as_deref(), Some("JANE"));
+/// assert_eq!(msg.get("PID-3")?.as_deref(), Some("123^^^HOSP^MR")); // a composite reads as encoded
+/// assert_eq!(msg.get("PID-8")?, None);                                // absent
+/// assert_eq!(msg.control_id().as_deref(), Some("42"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Message<'a> {
+    input: &'a [u8],
+    index: IndexRef<'a>,
+}
+
+impl<'a> Message<'a> {
+    /// Parses with the default [`ParseOptions`].
+    pub fn parse(input: &'a [u8]) -> Result<Message<'a>, ParseError> {
+        Self::parse_with(input, &ParseOptions::default())
+    }
+
+    /// Parses with the given options.
+    pub fn parse_with(input: &'a [u8], options: &ParseOptions) -> Result<Message<'a>, ParseError> {
+        let mut index = Index::new();
+        index.build(input, options)?;
+        let message = Message { input, index: IndexRef::Owned(index) };
+        message.enforce(options)?;
+        Ok(message)
+    }
+
+    pub(crate) fn from_parts(input: &'a [u8], index: &'a Index) -> Message<'a> {
+        Message { input, index: IndexRef::Borrowed(index) }
+    }
+
+    fn enforce(&self, options: &ParseOptions) -> Result<(), ParseError> {
+        if options.strict {
+            if let Some(d) = self.diagnostics().into_iter().find(|d| d.severity() >= Severity::Warning) {
+                return Err(ParseError::strict(d));
+            }
+        }
+        Ok(())
+    }
+
+    fn index(&self) -> &Index {
+        match &self.index {
+            IndexRef::Owned(i) => i,
+            IndexRef::Borrowed(i) => i,
+        }
+    }
+
+    fn ctx(&self) -> Ctx {
+        Ctx { delimiters: self.index().delimiters, charset: self.index().charset }
+    }
+
+    /// The whole input, exactly as given.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.input
+    }
+
+    /// The delimiters declared by the header.
+    pub fn delimiters(&self) -> Delimiters {
+        self.index().delimiters
+    }
+
+    /// The segment terminator detected (or forced by option).
+    pub fn segment_terminator(&self) -> SegmentTerminator {
+        self.index().terminator.unwrap_or(SegmentTerminator::Cr)
+    }
+
+    /// The character set declared in MSH-18.
+    pub fn charset(&self) -> Charset {
+        self.index().charset
+    }
+
+    /// The number of segments.
+    pub fn segment_count(&self) -> usize {
+        self.index().segments.len()
+    }
+
+    /// Segment `i` (0-based).
+    pub fn segment_at(&self, i: usize) -> Option<Segment<'_>> {
+        (i < self.segment_count()).then(|| self.segment_unchecked(i))
+    }
+
+    /// Segment `i`, which must be below `segment_count()`.
+    fn segment_unchecked(&self, i: usize) -> Segment<'_> {
+        let index = self.index();
+        let entry = &index.segments[i];
+        Segment::new(self.input, entry.start as usize, entry.end as usize, Seps::Indexed(index.separators_of(i)), self.ctx(), i)
+    }
+
+    /// All segments in order.
+    pub fn segments(&self) -> impl ExactSizeIterator<Item = Segment<'_>> + '_ {
+        (0..self.segment_count()).map(move |i| self.segment_unchecked(i))
+    }
+
+    /// The segments named `name` (`"OBX"`), in order.
+    pub fn segments_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = Segment<'s>> + 's {
+        let index = self.index();
+        let name = name.as_bytes();
+        (0..index.segments.len())
+            .filter(move |&i| {
+                let e = &index.segments[i];
+                let bytes = &self.input[e.start as usize..e.end as usize];
+                bytes.starts_with(name) && bytes.get(name.len()).is_none_or(|&b| b == index.delimiters.field())
+            })
+            .filter_map(move |i| self.segment_at(i))
+    }
+
+    /// The first segment named `name`.
+    pub fn segment(&self, name: &str) -> Option<Segment<'_>> {
+        let field = self.index().delimiters.field();
+        let name = name.as_bytes();
+        self.segments().find(|s| {
+            let bytes = s.as_bytes();
+            bytes.starts_with(name) && bytes.get(name.len()).is_none_or(|&b| b == field)
+        })
+    }
+
+    fn nth_named(&self, name: &[u8; 3], occurrence: u32) -> Option<Segment<'_>> {
+        let index = self.index();
+        let field = index.delimiters.field();
+        let mut seen = 0;
+        for (i, e) in index.segments.iter().enumerate() {
+            let bytes = &self.input[e.start as usize..e.end as usize];
+            if bytes.starts_with(name) && bytes.get(3).is_none_or(|&b| b == field) {
+                seen += 1;
+                if seen == occurrence {
+                    return self.segment_at(i);
+                }
+            }
+        }
+        None
+    }
+
+    /// What `path` points at, or `None` when absent.
+    pub fn value(&self, path: impl IntoPath) -> Result<Option<Value<'_>>, PathError> {
+        let path = path.into_path()?;
+        Ok(self.nth_named(path.segment_bytes(), path.occurrence()).and_then(|s| resolve(&s, &path)))
+    }
+
+    /// The decoded text at `path`: escape sequences decoded and the character
+    /// set applied; for a composite (a value holding separators), its encoded
+    /// text. `None` when absent or empty.
+    ///
+    /// A path that stops at field level without a repetition reads the whole
+    /// field, every repetition included; one that stops at component level
+    /// reads the whole component.
+    pub fn get(&self, path: impl IntoPath) -> Result<Option<Cow<'_, str>>, PathError> {
+        Ok(self.value(path)?.filter(|v| !v.is_empty()).map(|v| v.value()))
+    }
+
+    /// The text at `path` exactly as in the message (escape sequences kept),
+    /// read in the message's character set. `None` when absent or empty.
+    pub fn get_raw(&self, path: impl IntoPath) -> Result<Option<Cow<'_, str>>, PathError> {
+        Ok(self.value(path)?.filter(|v| !v.is_empty()).map(|v| v.raw()))
+    }
+
+    /// The bytes at `path` exactly as in the message. `None` when absent or empty.
+    pub fn get_bytes(&self, path: impl IntoPath) -> Result<Option<&[u8]>, PathError> {
+        Ok(self.value(path)?.filter(|v| !v.is_empty()).map(|v| v.as_bytes()))
+    }
+
+    /// The decoded text of every repetition of the field at `path` (empty
+    /// repetitions as `""`, so positions are kept). With a component or
+    /// subcomponent in the path, that part of each repetition. A repetition
+    /// given in the path is ignored. Empty when the field is absent.
+    pub fn get_all(&self, path: impl IntoPath) -> Result<Vec<Cow<'_, str>>, PathError> {
+        let path = path.into_path()?;
+        let Some(segment) = self.nth_named(path.segment_bytes(), path.occurrence()) else {
+            return Ok(Vec::new());
+        };
+        let Some(field) = segment.field(path.field() as usize) else {
+            return Ok(Vec::new());
+        };
+        Ok(field
+            .repetitions()
+            .map(|rep| match path.component() {
+                None => rep.value(),
+                Some(c) => match rep.component(c as usize) {
+                    None => Cow::Borrowed(""),
+                    Some(comp) => match path.subcomponent() {
+                        None => comp.value(),
+                        Some(s) => comp.subcomponent(s as usize).map_or(Cow::Borrowed(""), |v| v.value()),
+                    },
+                },
+            })
+            .collect())
+    }
+
+    fn header_value(&self, field: usize, component: usize) -> Option<Cow<'_, str>> {
+        let msh = self.segment("MSH")?;
+        let value = msh.field(field)?.component(component)?;
+        (!value.is_empty()).then(|| value.value())
+    }
+
+    /// MSH-9.1, the message type (`"ADT"`).
+    pub fn message_type(&self) -> Option<Cow<'_, str>> {
+        self.header_value(9, 1)
+    }
+    /// MSH-9.2, the trigger event (`"A01"`).
+    pub fn trigger_event(&self) -> Option<Cow<'_, str>> {
+        self.header_value(9, 2)
+    }
+    /// MSH-9.3, the message structure (`"ADT_A01"`).
+    pub fn message_structure(&self) -> Option<Cow<'_, str>> {
+        self.header_value(9, 3)
+    }
+    /// MSH-10, the message control id.
+    pub fn control_id(&self) -> Option<Cow<'_, str>> {
+        self.header_value(10, 1)
+    }
+    /// MSH-11.1, the processing id (`"P"`, `"T"`, `"D"`).
+    pub fn processing_id(&self) -> Option<Cow<'_, str>> {
+        self.header_value(11, 1)
+    }
+    /// MSH-12.1, the version id (`"2.5.1"`).
+    pub fn version(&self) -> Option<Cow<'_, str>> {
+        self.header_value(12, 1)
+    }
+    /// MSH-7.1, the date/time of the message.
+    pub fn timestamp(&self) -> Option<Cow<'_, str>> {
+        self.header_value(7, 1)
+    }
+    /// MSH-3.1, the sending application.
+    pub fn sending_application(&self) -> Option<Cow<'_, str>> {
+        self.header_value(3, 1)
+    }
+    /// MSH-4.1, the sending facility.
+    pub fn sending_facility(&self) -> Option<Cow<'_, str>> {
+        self.header_value(4, 1)
+    }
+    /// MSH-5.1, the receiving application.
+    pub fn receiving_application(&self) -> Option<Cow<'_, str>> {
+        self.header_value(5, 1)
+    }
+    /// MSH-6.1, the receiving facility.
+    pub fn receiving_facility(&self) -> Option<Cow<'_, str>> {
+        self.header_value(6, 1)
+    }
+
+    /// The diagnostics found while indexing (terminators, segment names,
+    /// envelopes): cheap, recorded by the parse itself.
+    pub fn structural_diagnostics(&self) -> &[Diagnostic] {
+        &self.index().diagnostics
+    }
+
+    /// Every diagnostic: the structural ones, then malformed escape
+    /// sequences and character-set problems, found by reading every field.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = self.index().diagnostics.clone();
+        let delimiters = self.delimiters();
+        let charset = self.charset();
+        for segment in self.segments() {
+            let header = segment.is_header();
+            for (n, field) in segment.fields().enumerate() {
+                let number = n as u32 + 1;
+                if header && number <= 2 {
+                    continue;
+                }
+                let bytes = field.as_bytes();
+                let base = field.offset();
+                crate::escape::find_malformed(bytes, &delimiters, |o| {
+                    out.push(Diagnostic::new(DiagnosticCode::MalformedEscape, base + o, Some(segment.index() as u32), Some(number)));
+                });
+                if let Some(code) = charset.check(bytes) {
+                    if !out.iter().any(|d| d.code() == code) {
+                        out.push(Diagnostic::new(code, base, Some(segment.index() as u32), Some(number)));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// 1-based line and column of a byte offset (`\r`, `\n` and `\r\n` each end a line).
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        crate::error::line_column(self.input, offset)
+    }
+}
+
+/// A parser that keeps its index buffers between messages: after the first
+/// few messages, parsing a stream allocates nothing.
+///
+/// ```
+/// let mut parser = pipehat::Parser::new();
+/// for bytes in [&b"MSH|^~\\&|A||||||ADT^A01|1|P|2.5\r"[..], b"MSH|^~\\&|B||||||ADT^A08|2|P|2.5\r"] {
+///     let msg = parser.parse(bytes)?;
+///     assert!(msg.trigger_event().is_some());
+/// }
+/// # Ok::<(), pipehat::ParseError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Parser {
+    options: ParseOptions,
+    index: Index,
+}
+
+impl Parser {
+    /// A parser with default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A parser with the given options.
+    pub fn with_options(options: ParseOptions) -> Self {
+        Parser { options, index: Index::new() }
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &ParseOptions {
+        &self.options
+    }
+
+    /// Parses `input`, reusing this parser's buffers. The message borrows the
+    /// parser until it is dropped.
+    pub fn parse<'a>(&'a mut self, input: &'a [u8]) -> Result<Message<'a>, ParseError> {
+        self.index.build(input, &self.options)?;
+        let message = Message::from_parts(input, &self.index);
+        message.enforce(&self.options)?;
+        Ok(message)
+    }
+
+    /// Bytes of memory held by the reusable index.
+    pub fn heap_size(&self) -> usize {
+        self.index.heap_size()
+    }
+}
+
+/// A message that owns its bytes and index: what bindings and long-lived
+/// collections hold, since it has no lifetime.
+///
+/// ```
+/// let owned = pipehat::OwnedMessage::parse(b"MSH|^~\\&|A||||||ADT^A01|1|P|2.5\r".to_vec())?;
+/// assert_eq!(owned.message().message_type().as_deref(), Some("ADT"));
+/// # Ok::<(), pipehat::ParseError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct OwnedMessage {
+    bytes: alloc::boxed::Box<[u8]>,
+    index: Index,
+}
+
+impl OwnedMessage {
+    /// Parses with default options.
+    pub fn parse(bytes: impl Into<alloc::boxed::Box<[u8]>>) -> Result<Self, ParseError> {
+        Self::parse_with(bytes, &ParseOptions::default())
+    }
+
+    /// Parses with the given options.
+    pub fn parse_with(bytes: impl Into<alloc::boxed::Box<[u8]>>, options: &ParseOptions) -> Result<Self, ParseError> {
+        let bytes = bytes.into();
+        let mut index = Index::new();
+        index.build(&bytes, options)?;
+        let owned = OwnedMessage { bytes, index };
+        owned.message().enforce(options)?;
+        Ok(owned)
+    }
+
+    /// A borrowed view with the full [`Message`] API; creating it costs nothing.
+    pub fn message(&self) -> Message<'_> {
+        Message::from_parts(&self.bytes, &self.index)
+    }
+
+    /// The bytes, exactly as given.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Bytes of memory held: the input plus the index.
+    pub fn heap_size(&self) -> usize {
+        self.bytes.len() + self.index.heap_size()
+    }
+}

@@ -1,0 +1,247 @@
+//! Paths: `PID-5.1`, `PID-3(2).1`, `OBX[3]-5(1).2.1`, `MSH-9.2`, `PID.5.1`.
+
+use crate::error::{PathError, PathErrorKind};
+use core::fmt;
+
+/// A location in a message, parsed from terser-style text.
+///
+/// `SEG[occurrence]-field(repetition).component.subcomponent`: every index
+/// starts at 1; the occurrence and repetition are optional. `.` may stand
+/// for `-` after the segment name (`PID.5.1`). MSH-1 is the field separator
+/// and MSH-2 the encoding characters, as the standard numbers them.
+///
+/// ```
+/// let p: pipehat::Path = "OBX[3]-5(2).1.2".parse().unwrap();
+/// assert_eq!((p.segment(), p.occurrence(), p.field()), ("OBX", 3, 5));
+/// assert_eq!((p.repetition(), p.component(), p.subcomponent()), (Some(2), Some(1), Some(2)));
+/// assert_eq!(p.to_string(), "OBX[3]-5(2).1.2");
+/// assert!("PID-0".parse::<pipehat::Path>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Path {
+    segment: [u8; 3],
+    occurrence: u32,
+    field: u32,
+    repetition: Option<u32>,
+    component: Option<u32>,
+    subcomponent: Option<u32>,
+}
+
+impl Path {
+    /// Parses a path.
+    pub fn parse(text: &str) -> Result<Path, PathError> {
+        Parser { bytes: text.as_bytes(), pos: 0 }.path()
+    }
+
+    /// The segment name, e.g. `"PID"`.
+    pub fn segment(&self) -> &str {
+        // Only ASCII letters and digits are accepted when parsing.
+        core::str::from_utf8(&self.segment).unwrap_or("")
+    }
+    /// The segment name as bytes.
+    pub fn segment_bytes(&self) -> &[u8; 3] {
+        &self.segment
+    }
+    /// Which occurrence of the segment (1 when not given).
+    pub const fn occurrence(&self) -> u32 {
+        self.occurrence
+    }
+    /// The field number (MSH-1 is the field separator).
+    pub const fn field(&self) -> u32 {
+        self.field
+    }
+    /// The repetition, when given; a path without one reads the whole field
+    /// (all repetitions) when it stops at field level, and the first repetition otherwise.
+    pub const fn repetition(&self) -> Option<u32> {
+        self.repetition
+    }
+    /// The component, when given.
+    pub const fn component(&self) -> Option<u32> {
+        self.component
+    }
+    /// The subcomponent, when given.
+    pub const fn subcomponent(&self) -> Option<u32> {
+        self.subcomponent
+    }
+}
+
+impl core::str::FromStr for Path {
+    type Err = PathError;
+    fn from_str(s: &str) -> Result<Path, PathError> {
+        Path::parse(s)
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.segment())?;
+        if self.occurrence != 1 {
+            write!(f, "[{}]", self.occurrence)?;
+        }
+        write!(f, "-{}", self.field)?;
+        if let Some(r) = self.repetition {
+            write!(f, "({r})")?;
+        }
+        if let Some(c) = self.component {
+            write!(f, ".{c}")?;
+        }
+        if let Some(s) = self.subcomponent {
+            write!(f, ".{s}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Anything a message accessor takes as a path: text (`"PID-5.1"`) or a
+/// [`Path`] parsed once and reused.
+pub trait IntoPath {
+    /// Parses or copies the path.
+    fn into_path(self) -> Result<Path, PathError>;
+}
+
+impl IntoPath for Path {
+    fn into_path(self) -> Result<Path, PathError> {
+        Ok(self)
+    }
+}
+impl IntoPath for &Path {
+    fn into_path(self) -> Result<Path, PathError> {
+        Ok(*self)
+    }
+}
+impl IntoPath for &str {
+    fn into_path(self) -> Result<Path, PathError> {
+        Path::parse(self)
+    }
+}
+#[cfg(feature = "alloc")]
+impl IntoPath for &alloc::string::String {
+    fn into_path(self) -> Result<Path, PathError> {
+        Path::parse(self)
+    }
+}
+
+struct Parser<'s> {
+    bytes: &'s [u8],
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, kind: PathErrorKind) -> PathError {
+        PathError::new(kind, self.pos)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn number(&mut self) -> Result<u32, PathError> {
+        let start = self.pos;
+        let mut value: u32 = 0;
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            value = value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add((d - b'0') as u32))
+                .ok_or(PathError::new(PathErrorKind::IndexOutOfRange, start))?;
+            self.pos += 1;
+        }
+        if self.pos == start {
+            return Err(self.err(PathErrorKind::ExpectedNumber));
+        }
+        if value == 0 || value > 1_000_000 {
+            return Err(PathError::new(PathErrorKind::IndexOutOfRange, start));
+        }
+        Ok(value)
+    }
+
+    fn bracketed(&mut self, close: u8) -> Result<u32, PathError> {
+        self.pos += 1;
+        let n = self.number()?;
+        if self.peek() != Some(close) {
+            return Err(self.err(PathErrorKind::UnclosedBracket));
+        }
+        self.pos += 1;
+        Ok(n)
+    }
+
+    fn path(mut self) -> Result<Path, PathError> {
+        let text = self.bytes;
+        if text.is_empty() {
+            return Err(self.err(PathErrorKind::Empty));
+        }
+        if text.len() < 3 || !text[..3].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+            return Err(self.err(PathErrorKind::InvalidSegmentName));
+        }
+        let segment = [text[0], text[1], text[2]];
+        self.pos = 3;
+        let occurrence = if self.peek() == Some(b'[') { self.bracketed(b']')? } else { 1 };
+        match self.peek() {
+            Some(b'-' | b'.') => self.pos += 1,
+            Some(b) if b.is_ascii_alphanumeric() => return Err(self.err(PathErrorKind::InvalidSegmentName)),
+            Some(_) => return Err(self.err(PathErrorKind::TrailingCharacters)),
+            None => return Err(self.err(PathErrorKind::ExpectedNumber)),
+        }
+        let field = self.number()?;
+        let repetition = if self.peek() == Some(b'(') { Some(self.bracketed(b')')?) } else { None };
+        let mut levels = [None, None];
+        for level in levels.iter_mut() {
+            if self.peek() != Some(b'.') {
+                break;
+            }
+            self.pos += 1;
+            *level = Some(self.number()?);
+        }
+        match self.peek() {
+            None => {}
+            Some(b'.') => return Err(self.err(PathErrorKind::TooDeep)),
+            Some(_) => return Err(self.err(PathErrorKind::TrailingCharacters)),
+        }
+        Ok(Path { segment, occurrence, field, repetition, component: levels[0], subcomponent: levels[1] })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::ToString;
+
+    fn err(text: &str) -> (PathErrorKind, usize) {
+        let e = Path::parse(text).unwrap_err();
+        (e.kind(), e.offset())
+    }
+
+    #[test]
+    fn forms() {
+        let p = Path::parse("PID-5.1").unwrap();
+        assert_eq!((p.segment(), p.occurrence(), p.field(), p.component()), ("PID", 1, 5, Some(1)));
+        assert_eq!(Path::parse("PID.5.1").unwrap(), p);
+        let p = Path::parse("PID-3(2).1").unwrap();
+        assert_eq!((p.repetition(), p.component(), p.subcomponent()), (Some(2), Some(1), None));
+        let p = Path::parse("OBX[3]-5(1).2.1").unwrap();
+        assert_eq!(p.occurrence(), 3);
+        assert_eq!(p.subcomponent(), Some(1));
+        let p = Path::parse("ZX1-2").unwrap();
+        assert_eq!(p.segment(), "ZX1");
+        assert_eq!(Path::parse("MSH-9.2").unwrap().to_string(), "MSH-9.2");
+        assert_eq!(Path::parse("PID[1]-3(1)").unwrap().to_string(), "PID-3(1)");
+    }
+
+    #[test]
+    fn errors_name_the_position() {
+        assert_eq!(err(""), (PathErrorKind::Empty, 0));
+        assert_eq!(err("pid-5"), (PathErrorKind::InvalidSegmentName, 0));
+        assert_eq!(err("PI"), (PathErrorKind::InvalidSegmentName, 0));
+        assert_eq!(err("PIDX-1"), (PathErrorKind::InvalidSegmentName, 3));
+        assert_eq!(err("PID"), (PathErrorKind::ExpectedNumber, 3));
+        assert_eq!(err("PID-"), (PathErrorKind::ExpectedNumber, 4));
+        assert_eq!(err("PID-0"), (PathErrorKind::IndexOutOfRange, 4));
+        assert_eq!(err("PID-5.0"), (PathErrorKind::IndexOutOfRange, 6));
+        assert_eq!(err("PID-3(2"), (PathErrorKind::UnclosedBracket, 7));
+        assert_eq!(err("OBX[3-5"), (PathErrorKind::UnclosedBracket, 5));
+        assert_eq!(err("PID-5.1.1.1"), (PathErrorKind::TooDeep, 9));
+        assert_eq!(err("PID-5x"), (PathErrorKind::TrailingCharacters, 5));
+        assert_eq!(err("PID-99999999999"), (PathErrorKind::IndexOutOfRange, 4));
+        assert_eq!(err("PID 5"), (PathErrorKind::TrailingCharacters, 3));
+    }
+}

@@ -1,0 +1,534 @@
+//! Splitting a byte stream into messages: files with several messages (blank
+//! lines, line feeds or nothing between them), MLLP-framed captures
+//! (`0x0B … 0x1C 0x0D`) and batch files (`FHS`/`BHS` … `BTS`/`FTS`).
+//!
+//! The splitter looks only at line starts: a message begins at a line that
+//! starts with `MSH` and runs until the next line that starts a message or an
+//! envelope segment (`FHS`, `BHS`, `BTS`, `FTS`), or an MLLP end byte. A line
+//! feed inside a message is kept (note text holds them). It needs no
+//! allocation and runs at `memchr` speed.
+
+/// What a [`Chunk`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChunkKind {
+    /// A message, from its `MSH` to its last segment terminator.
+    Message,
+    /// An `FHS` file header segment.
+    FileHeader,
+    /// A `BHS` batch header segment.
+    BatchHeader,
+    /// A `BTS` batch trailer segment.
+    BatchTrailer,
+    /// An `FTS` file trailer segment.
+    FileTrailer,
+    /// Lines that are not HL7 (comments, stray text) before the next header.
+    Unrecognized,
+}
+
+impl ChunkKind {
+    /// A stable lower-case name: `message`, `file_header`, `batch_header`,
+    /// `batch_trailer`, `file_trailer`, `unrecognized`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ChunkKind::Message => "message",
+            ChunkKind::FileHeader => "file_header",
+            ChunkKind::BatchHeader => "batch_header",
+            ChunkKind::BatchTrailer => "batch_trailer",
+            ChunkKind::FileTrailer => "file_trailer",
+            ChunkKind::Unrecognized => "unrecognized",
+        }
+    }
+}
+
+/// One piece of a stream: a message or an envelope segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk<'a> {
+    kind: ChunkKind,
+    bytes: &'a [u8],
+    offset: usize,
+    counted: Option<u64>,
+}
+
+impl<'a> Chunk<'a> {
+    /// What the chunk holds.
+    pub const fn kind(&self) -> ChunkKind {
+        self.kind
+    }
+    /// The chunk's bytes (a message keeps its final segment terminator).
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+    /// 0-based byte offset of the chunk in the stream.
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+    /// For a `BTS`: the messages counted since its `BHS`; for an `FTS`: the
+    /// batches counted since its `FHS` (or messages, in a file without batches).
+    pub const fn counted(&self) -> Option<u64> {
+        self.counted
+    }
+    /// For a trailer: the count it declares (BTS-1 or FTS-1), when it is a number.
+    pub fn declared_count(&self) -> Option<u64> {
+        if !matches!(self.kind, ChunkKind::BatchTrailer | ChunkKind::FileTrailer) || self.bytes.len() < 5 {
+            return None;
+        }
+        let field = self.bytes[3];
+        let rest = &self.bytes[4..];
+        let end = rest.iter().position(|&b| b == field || b == b'\r' || b == b'\n').unwrap_or(rest.len());
+        let digits = &rest[..end];
+        if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(digits.iter().fold(0u64, |n, d| n * 10 + (d - b'0') as u64))
+    }
+    /// For a trailer: whether its declared count matches what was counted
+    /// (`None` when it declares none).
+    pub fn count_matches(&self) -> Option<bool> {
+        Some(self.declared_count()? == self.counted?)
+    }
+}
+
+/// The envelope name at `at`, when a line starting there begins with one.
+fn boundary_kind(buf: &[u8], at: usize) -> Option<ChunkKind> {
+    let name = buf.get(at..at + 3)?;
+    let kind = match name {
+        b"MSH" => ChunkKind::Message,
+        b"FHS" => ChunkKind::FileHeader,
+        b"BHS" => ChunkKind::BatchHeader,
+        b"BTS" => ChunkKind::BatchTrailer,
+        b"FTS" => ChunkKind::FileTrailer,
+        _ => return None,
+    };
+    match buf.get(at + 3) {
+        // A trailer may be the bare name.
+        None | Some(b'\r' | b'\n' | 0x1C) => (kind != ChunkKind::Message).then_some(kind),
+        Some(b) if b.is_ascii_alphanumeric() => None,
+        Some(_) => Some(kind),
+    }
+}
+
+fn is_gap(b: u8) -> bool {
+    matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0x0B | 0x1C | 0)
+}
+
+/// Where the next chunk lies in `buf`: `(kind, start, end)`, with `end` the
+/// byte after the chunk. `None` when `buf` holds no complete chunk yet (with
+/// `at_eof` false) or nothing at all.
+pub(crate) fn next_chunk(buf: &[u8], mut pos: usize, at_eof: bool) -> Option<(ChunkKind, usize, usize)> {
+    loop {
+        if buf[pos..].starts_with(b"\xEF\xBB\xBF") {
+            pos += 3;
+        } else if pos < buf.len() && is_gap(buf[pos]) {
+            pos += 1;
+        } else {
+            break;
+        }
+    }
+    if pos >= buf.len() {
+        return None;
+    }
+    let start = pos;
+    let kind = boundary_kind(buf, start).unwrap_or(ChunkKind::Unrecognized);
+    if !at_eof && buf.len() - start < 4 {
+        return None;
+    }
+    let single_line = !matches!(kind, ChunkKind::Message | ChunkKind::Unrecognized);
+    let mut i = start;
+    loop {
+        let Some(p) = memchr::memchr3(b'\r', b'\n', 0x1C, &buf[i..]) else {
+            return at_eof.then_some((kind, start, buf.len()));
+        };
+        let brk = i + p;
+        if buf[brk] == 0x1C {
+            return Some((kind, start, brk));
+        }
+        // Include this line's terminator (`\r`, `\n` or `\r\n`).
+        let mut line_end = brk + 1;
+        if buf[brk] == b'\r' && buf.get(line_end) == Some(&b'\n') {
+            line_end += 1;
+        }
+        if single_line {
+            return Some((kind, start, line_end));
+        }
+        // Look past blank lines for the next line's start.
+        let mut next = line_end;
+        while next < buf.len() && matches!(buf[next], b'\r' | b'\n') {
+            next += 1;
+        }
+        if next >= buf.len() {
+            return at_eof.then_some((kind, start, line_end));
+        }
+        if buf[next] == 0x0B || buf[next] == 0x1C {
+            return Some((kind, start, line_end));
+        }
+        if next + 4 > buf.len() && !at_eof {
+            return None;
+        }
+        if boundary_kind(buf, next).is_some() {
+            return Some((kind, start, line_end));
+        }
+        i = next;
+    }
+}
+
+/// Counts messages and batches to fill [`Chunk::counted`] on trailers.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counter {
+    batch_messages: u64,
+    file_batches: u64,
+    file_messages: u64,
+}
+
+impl Counter {
+    pub(crate) fn count(&mut self, kind: ChunkKind) -> Option<u64> {
+        match kind {
+            ChunkKind::Message => {
+                self.batch_messages += 1;
+                self.file_messages += 1;
+                None
+            }
+            ChunkKind::BatchHeader => {
+                self.batch_messages = 0;
+                self.file_batches += 1;
+                None
+            }
+            ChunkKind::FileHeader => {
+                *self = Counter::default();
+                None
+            }
+            ChunkKind::BatchTrailer => Some(self.batch_messages),
+            ChunkKind::FileTrailer => Some(if self.file_batches == 0 { self.file_messages } else { self.file_batches }),
+            ChunkKind::Unrecognized => None,
+        }
+    }
+}
+
+/// Iterator over the chunks of a byte slice; see [`split`].
+#[derive(Debug, Clone)]
+pub struct Split<'a> {
+    input: &'a [u8],
+    pos: usize,
+    counter: Counter,
+}
+
+/// Splits a byte slice holding any number of messages, envelopes and MLLP
+/// frames into [`Chunk`]s.
+///
+/// ```
+/// use pipehat::stream::{split, ChunkKind};
+/// let file = b"\x0bMSH|^~\\&|A\rPID|1\r\x1c\r\x0bMSH|^~\\&|B\rPID|2\r\x1c\r";
+/// let chunks: Vec<_> = split(file).collect();
+/// assert_eq!(chunks.len(), 2);
+/// assert_eq!(chunks[1].as_bytes(), b"MSH|^~\\&|B\rPID|2\r");
+/// assert!(chunks.iter().all(|c| c.kind() == ChunkKind::Message));
+/// ```
+pub fn split(input: &[u8]) -> Split<'_> {
+    Split { input, pos: 0, counter: Counter::default() }
+}
+
+/// Only the messages of [`split`], as byte slices.
+///
+/// ```
+/// let file = b"MSH|^~\\&|A\rPID|1\r\nMSH|^~\\&|B\rPID|2\r\n";
+/// assert_eq!(pipehat::stream::messages(file).count(), 2);
+/// ```
+pub fn messages(input: &[u8]) -> impl Iterator<Item = &[u8]> {
+    split(input).filter(|c| c.kind() == ChunkKind::Message).map(|c| c.as_bytes())
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = Chunk<'a>;
+    fn next(&mut self) -> Option<Chunk<'a>> {
+        let (kind, start, end) = next_chunk(self.input, self.pos, true)?;
+        self.pos = end.max(start + 1);
+        let counted = self.counter.count(kind);
+        Some(Chunk { kind, bytes: &self.input[start..end], offset: start, counted })
+    }
+}
+
+#[cfg(feature = "std")]
+pub use reader::{MessageReader, OwnedChunk, StreamError};
+
+#[cfg(feature = "std")]
+mod reader {
+    use super::{next_chunk, ChunkKind, Counter};
+    use std::io::{self, Read};
+    use std::vec::Vec;
+
+    /// A chunk read from a [`MessageReader`], owning its bytes.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct OwnedChunk {
+        /// What the chunk holds.
+        pub kind: ChunkKind,
+        /// The chunk's bytes.
+        pub bytes: Vec<u8>,
+        /// 0-based byte offset of the chunk in the stream.
+        pub offset: u64,
+        /// For trailers, what was counted (see [`Chunk::counted`](super::Chunk::counted)).
+        pub counted: Option<u64>,
+    }
+
+    /// An error while reading a stream.
+    #[derive(Debug)]
+    #[non_exhaustive]
+    pub enum StreamError {
+        /// The reader failed.
+        Io(io::Error),
+        /// A chunk grew past the size limit without ending; it was skipped
+        /// up to the next message start. Holds the chunk's stream offset.
+        ChunkTooLarge {
+            /// 0-based byte offset of the chunk in the stream.
+            offset: u64,
+        },
+    }
+
+    impl StreamError {
+        /// A stable code: `io_error` or `message_too_large`.
+        pub fn code(&self) -> &'static str {
+            match self {
+                StreamError::Io(_) => "io_error",
+                StreamError::ChunkTooLarge { .. } => "message_too_large",
+            }
+        }
+    }
+
+    impl core::fmt::Display for StreamError {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            match self {
+                StreamError::Io(e) => write!(f, "reading the stream failed: {e}"),
+                StreamError::ChunkTooLarge { offset } => {
+                    write!(f, "a message at byte {offset} exceeds the size limit and was skipped")
+                }
+            }
+        }
+    }
+
+    impl std::error::Error for StreamError {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            match self {
+                StreamError::Io(e) => Some(e),
+                StreamError::ChunkTooLarge { .. } => None,
+            }
+        }
+    }
+
+    /// Reads chunks from any [`Read`] with bounded memory: it buffers at most
+    /// one chunk plus one read, and refuses chunks over `max_chunk_size`.
+    ///
+    /// ```
+    /// let data: &[u8] = b"MSH|^~\\&|A\r\nMSH|^~\\&|B\r\n";
+    /// let ids: Vec<_> = pipehat::stream::MessageReader::new(data)
+    ///     .map(|c| c.unwrap().bytes)
+    ///     .collect();
+    /// assert_eq!(ids, [b"MSH|^~\\&|A\r\n".to_vec(), b"MSH|^~\\&|B\r\n".to_vec()]);
+    /// ```
+    #[derive(Debug)]
+    pub struct MessageReader<R> {
+        reader: R,
+        buf: Vec<u8>,
+        pos: usize,
+        base: u64,
+        eof: bool,
+        max_chunk_size: usize,
+        read_size: usize,
+        counter: Counter,
+        skipping: bool,
+    }
+
+    impl<R: Read> MessageReader<R> {
+        /// A reader with a 256 MiB chunk limit, reading 256 KiB at a time.
+        pub fn new(reader: R) -> Self {
+            Self::with_limit(reader, 256 << 20)
+        }
+
+        /// A reader refusing chunks over `max_chunk_size` bytes.
+        pub fn with_limit(reader: R, max_chunk_size: usize) -> Self {
+            MessageReader {
+                reader,
+                buf: Vec::new(),
+                pos: 0,
+                base: 0,
+                eof: false,
+                max_chunk_size: max_chunk_size.max(16),
+                read_size: 256 << 10,
+                counter: Counter::default(),
+                skipping: false,
+            }
+        }
+
+        /// Sets how many bytes each `read` call asks for (default 256 KiB).
+        pub fn read_size(mut self, bytes: usize) -> Self {
+            self.read_size = bytes.max(1);
+            self
+        }
+
+        fn fill(&mut self) -> io::Result<()> {
+            if self.pos > 0 {
+                self.buf.drain(..self.pos);
+                self.base += self.pos as u64;
+                self.pos = 0;
+            }
+            let old = self.buf.len();
+            self.buf.resize(old + self.read_size, 0);
+            let n = loop {
+                match self.reader.read(&mut self.buf[old..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.buf.truncate(old);
+                        return Err(e);
+                    }
+                }
+            };
+            self.buf.truncate(old + n);
+            if n == 0 {
+                self.eof = true;
+            }
+            Ok(())
+        }
+
+        /// Skips an oversized chunk: drops bytes up to the next line that
+        /// starts with a header.
+        fn skip_oversized(&mut self) {
+            let keep_from = (self.pos + 1..self.buf.len())
+                .find(|&i| matches!(self.buf[i - 1], b'\r' | b'\n' | 0x1C) && super::boundary_kind(&self.buf, i).is_some());
+            match keep_from {
+                Some(i) => {
+                    self.pos = i;
+                    self.skipping = false;
+                }
+                None => {
+                    // Keep a few bytes: a header may straddle the next read.
+                    self.pos = self.buf.len().saturating_sub(4).max(self.pos);
+                    self.skipping = true;
+                }
+            }
+        }
+    }
+
+    impl<R: Read> Iterator for MessageReader<R> {
+        type Item = Result<OwnedChunk, StreamError>;
+
+        fn next(&mut self) -> Option<Self::Item> {
+            loop {
+                if self.skipping {
+                    self.skip_oversized();
+                    if self.skipping {
+                        if self.eof {
+                            return None;
+                        }
+                        if let Err(e) = self.fill() {
+                            return Some(Err(StreamError::Io(e)));
+                        }
+                        continue;
+                    }
+                }
+                if let Some((kind, start, end)) = next_chunk(&self.buf, self.pos, self.eof) {
+                    if end - start > self.max_chunk_size {
+                        let offset = self.base + start as u64;
+                        self.pos = start;
+                        self.skip_oversized();
+                        return Some(Err(StreamError::ChunkTooLarge { offset }));
+                    }
+                    self.pos = end.max(start + 1);
+                    let counted = self.counter.count(kind);
+                    return Some(Ok(OwnedChunk {
+                        kind,
+                        bytes: self.buf[start..end].to_vec(),
+                        offset: self.base + start as u64,
+                        counted,
+                    }));
+                }
+                if self.eof {
+                    return None;
+                }
+                if self.buf.len() - self.pos > self.max_chunk_size + 8 {
+                    let offset = self.base + self.pos as u64;
+                    self.skip_oversized();
+                    return Some(Err(StreamError::ChunkTooLarge { offset }));
+                }
+                if let Err(e) = self.fill() {
+                    return Some(Err(StreamError::Io(e)));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+    use std::vec::Vec;
+
+    fn kinds(input: &[u8]) -> Vec<(ChunkKind, &[u8])> {
+        split(input).map(|c| (c.kind(), c.as_bytes())).collect()
+    }
+
+    #[test]
+    fn back_to_back_messages_without_separator() {
+        let input = b"MSH|^~\\&|A\rPID|1\rMSH|^~\\&|B\rPID|2\r";
+        let k = kinds(input);
+        assert_eq!(k.len(), 2);
+        assert_eq!(k[0].1, b"MSH|^~\\&|A\rPID|1\r");
+    }
+
+    #[test]
+    fn line_feed_inside_a_message_is_kept() {
+        let input = b"MSH|^~\\&|A\rNTE|1||line one\nline two\rMSH|^~\\&|B\r";
+        let k = kinds(input);
+        assert_eq!(k.len(), 2);
+        assert_eq!(k[0].1, b"MSH|^~\\&|A\rNTE|1||line one\nline two\r");
+    }
+
+    #[test]
+    fn batch_envelopes_and_counts() {
+        let input = b"FHS|^~\\&\rBHS|^~\\&\rMSH|^~\\&|A\rMSH|^~\\&|B\rBTS|2\rFTS|1\r";
+        let chunks: Vec<_> = split(input).collect();
+        let k: Vec<_> = chunks.iter().map(|c| c.kind()).collect();
+        use ChunkKind::*;
+        assert_eq!(k, [FileHeader, BatchHeader, Message, Message, BatchTrailer, FileTrailer]);
+        assert_eq!(chunks[4].counted(), Some(2));
+        assert_eq!(chunks[4].count_matches(), Some(true));
+        assert_eq!(chunks[5].count_matches(), Some(true));
+        let bad = b"BHS|^~\\&\rMSH|^~\\&|A\rBTS|3\r";
+        let trailer = split(bad).last().unwrap();
+        assert_eq!((trailer.declared_count(), trailer.counted()), (Some(3), Some(1)));
+    }
+
+    #[test]
+    fn comment_lines_are_unrecognized() {
+        let k = kinds(b"# exported\nMSH|^~\\&|A\r");
+        assert_eq!(k[0], (ChunkKind::Unrecognized, &b"# exported\n"[..]));
+        assert_eq!(k[1].0, ChunkKind::Message);
+    }
+
+    #[test]
+    fn reader_matches_split_for_any_read_size() {
+        let mut input = Vec::new();
+        for i in 0..50u32 {
+            input.extend_from_slice(b"\x0bMSH|^~\\&|APP|FAC|||2024||ADT^A01|");
+            input.extend_from_slice(i.to_string().as_bytes());
+            input.extend_from_slice(b"|P|2.5\rPID|1||X\r\x1c\r");
+        }
+        let expected: Vec<_> = split(&input).map(|c| c.as_bytes().to_vec()).collect();
+        for read_size in [1, 3, 7, 64, 1000] {
+            let reader = MessageReader::new(&input[..]).read_size(read_size);
+            let got: Vec<_> = reader.map(|c| c.unwrap().bytes).collect();
+            assert_eq!(got, expected, "read size {read_size}");
+        }
+    }
+
+    #[test]
+    fn reader_skips_oversized_chunks() {
+        let mut input = b"MSH|^~\\&|A\rOBX|1||".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 1000));
+        input.extend_from_slice(b"\rMSH|^~\\&|B\r");
+        let reader = MessageReader::with_limit(&input[..], 100).read_size(64);
+        let items: Vec<_> = reader.collect();
+        assert_eq!(items.len(), 2);
+        assert!(matches!(items[0], Err(StreamError::ChunkTooLarge { offset: 0 })));
+        assert_eq!(items[1].as_ref().unwrap().bytes, b"MSH|^~\\&|B\r");
+    }
+}

@@ -1,0 +1,434 @@
+//! Borrowed views: segment → field → repetition → component → subcomponent.
+//!
+//! Segments know their field boundaries from the index (or find them on
+//! access in the allocation-free [`Scanner`](crate::Scanner)); repetitions,
+//! components and subcomponents are split on access, so nothing below the
+//! field level costs anything until it is read.
+
+use crate::{Charset, Delimiters};
+#[cfg(feature = "alloc")]
+use alloc::borrow::Cow;
+
+/// What every view needs to split and decode its bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx {
+    pub delimiters: Delimiters,
+    pub charset: Charset,
+}
+
+/// How a segment finds its fields.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Seps<'a> {
+    /// Absolute offsets of the segment's field separators, from the index.
+    Indexed(&'a [u32]),
+    /// Found on access by scanning the segment.
+    Scan,
+}
+
+/// One segment: its name, then fields numbered from 1.
+///
+/// In `MSH`, `BHS` and `FHS`, field 1 is the field separator itself and
+/// field 2 the encoding characters, as the standard numbers them.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment<'a> {
+    input: &'a [u8],
+    start: usize,
+    end: usize,
+    seps: Seps<'a>,
+    ctx: Ctx,
+    index: usize,
+}
+
+impl<'a> Segment<'a> {
+    pub(crate) fn new(input: &'a [u8], start: usize, end: usize, seps: Seps<'a>, ctx: Ctx, index: usize) -> Self {
+        Segment { input, start, end, seps, ctx, index }
+    }
+
+    /// The segment's bytes, without its terminator.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        &self.input[self.start..self.end]
+    }
+
+    /// 0-based byte offset of the segment in the input.
+    pub fn offset(&self) -> usize {
+        self.start
+    }
+
+    /// 0-based position of the segment in the message.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The segment name as bytes (everything before the first field separator).
+    pub fn name_bytes(&self) -> &'a [u8] {
+        let bytes = self.as_bytes();
+        let end = memchr::memchr(self.ctx.delimiters.field(), bytes).unwrap_or(bytes.len());
+        &bytes[..end]
+    }
+
+    /// The segment name (`"PID"`), or `""` when it is not valid UTF-8.
+    pub fn name(&self) -> &'a str {
+        core::str::from_utf8(self.name_bytes()).unwrap_or("")
+    }
+
+    /// Whether this is a header segment (`MSH`, `BHS`, `FHS`) numbered from the separator.
+    pub fn is_header(&self) -> bool {
+        crate::delimiters::is_header_name(self.name_bytes())
+    }
+
+    fn separator(&self, k: usize) -> Option<usize> {
+        match self.seps {
+            Seps::Indexed(seps) => seps.get(k).map(|&p| p as usize),
+            Seps::Scan => memchr::memchr_iter(self.ctx.delimiters.field(), self.as_bytes()).nth(k).map(|p| self.start + p),
+        }
+    }
+
+    fn separator_count(&self) -> usize {
+        match self.seps {
+            Seps::Indexed(seps) => seps.len(),
+            Seps::Scan => memchr::memchr_iter(self.ctx.delimiters.field(), self.as_bytes()).count(),
+        }
+    }
+
+    /// The number of fields (the highest field number present).
+    pub fn field_count(&self) -> usize {
+        let n = self.separator_count();
+        if self.is_header() && n > 0 {
+            n + 1
+        } else {
+            n
+        }
+    }
+
+    /// Field `number` (from 1), or `None` when the segment has fewer fields.
+    pub fn field(&self, number: usize) -> Option<Field<'a>> {
+        if number == 0 {
+            return None;
+        }
+        let mut k = number;
+        if self.is_header() {
+            if number == 1 {
+                let at = self.separator(0)?;
+                return Some(Field(Span::literal(&self.input[at..at + 1], at, self.ctx)));
+            }
+            k -= 1;
+            if k == 1 {
+                let start = self.separator(0)? + 1;
+                let end = self.separator(1).unwrap_or(self.end);
+                return Some(Field(Span::literal(&self.input[start..end], start, self.ctx)));
+            }
+        }
+        let start = self.separator(k - 1)? + 1;
+        let end = self.separator(k).unwrap_or(self.end);
+        Some(Field(Span::new(&self.input[start..end], start, self.ctx)))
+    }
+
+    /// The fields in order, from field 1.
+    pub fn fields(&self) -> impl Iterator<Item = Field<'a>> + '_ {
+        (1..=self.field_count()).filter_map(move |n| self.field(n))
+    }
+}
+
+/// The bytes of one value and what is needed to split and decode them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span<'a> {
+    pub bytes: &'a [u8],
+    pub offset: usize,
+    pub ctx: Ctx,
+    /// MSH-1 and MSH-2: never split, never unescaped.
+    pub literal: bool,
+}
+
+impl<'a> Span<'a> {
+    pub(crate) fn new(bytes: &'a [u8], offset: usize, ctx: Ctx) -> Self {
+        Span { bytes, offset, ctx, literal: false }
+    }
+    fn literal(bytes: &'a [u8], offset: usize, ctx: Ctx) -> Self {
+        Span { bytes, offset, ctx, literal: true }
+    }
+
+    /// Splits on `sep` and returns part `n` (from 1).
+    fn part(&self, sep: u8, n: usize) -> Option<Span<'a>> {
+        if n == 0 {
+            return None;
+        }
+        if self.literal {
+            return (n == 1).then_some(*self);
+        }
+        Parts::new(*self, sep).nth(n - 1)
+    }
+
+    fn parts(&self, sep: u8) -> Parts<'a> {
+        if self.literal {
+            Parts { rest: Some(*self), sep: None }
+        } else {
+            Parts::new(*self, sep)
+        }
+    }
+
+    /// Whether the value contains a separator at or below `level`.
+    pub(crate) fn is_composite(&self, separators: &[u8]) -> bool {
+        !self.literal && self.bytes.iter().any(|b| separators.contains(b))
+    }
+
+    #[cfg(feature = "alloc")]
+    pub(crate) fn raw(&self) -> Cow<'a, str> {
+        crate::charset::decode(self.bytes, self.ctx.charset)
+    }
+
+    #[cfg(feature = "alloc")]
+    pub(crate) fn value(&self, separators: &[u8]) -> Cow<'a, str> {
+        if self.literal || self.is_composite(separators) || !crate::escape::has_escape(self.bytes, &self.ctx.delimiters) {
+            return self.raw();
+        }
+        match crate::escape::decode(self.bytes, &self.ctx.delimiters) {
+            Cow::Borrowed(b) => crate::charset::decode(b, self.ctx.charset),
+            Cow::Owned(v) => Cow::Owned(crate::charset::decode(&v, self.ctx.charset).into_owned()),
+        }
+    }
+}
+
+/// Iterator over the parts of a span split on one separator.
+#[derive(Debug, Clone)]
+pub(crate) struct Parts<'a> {
+    rest: Option<Span<'a>>,
+    sep: Option<u8>,
+}
+
+impl<'a> Parts<'a> {
+    fn new(span: Span<'a>, sep: u8) -> Self {
+        Parts { rest: Some(span), sep: Some(sep) }
+    }
+}
+
+impl<'a> Iterator for Parts<'a> {
+    type Item = Span<'a>;
+    fn next(&mut self) -> Option<Span<'a>> {
+        let span = self.rest?;
+        let Some(sep) = self.sep else {
+            self.rest = None;
+            return Some(span);
+        };
+        match memchr::memchr(sep, span.bytes) {
+            Some(i) => {
+                self.rest = Some(Span::new(&span.bytes[i + 1..], span.offset + i + 1, span.ctx));
+                Some(Span { bytes: &span.bytes[..i], ..span })
+            }
+            None => {
+                self.rest = None;
+                Some(span)
+            }
+        }
+    }
+}
+
+macro_rules! value_type {
+    ($(#[$doc:meta])* $name:ident, composite: |$d:ident| $composite:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name<'a>(pub(crate) Span<'a>);
+
+        impl<'a> $name<'a> {
+            /// The bytes exactly as in the message (escape sequences included).
+            pub fn as_bytes(&self) -> &'a [u8] {
+                self.0.bytes
+            }
+
+            /// 0-based byte offset of the value in the input.
+            pub fn offset(&self) -> usize {
+                self.0.offset
+            }
+
+            /// Whether the value is empty (absent). The HL7 null `""` is not empty.
+            pub fn is_empty(&self) -> bool {
+                self.0.bytes.is_empty()
+            }
+
+            /// Whether the value is the HL7 null `""` (an explicit "delete this value").
+            pub fn is_null(&self) -> bool {
+                self.0.bytes == b"\"\""
+            }
+
+            fn separators(&self) -> [u8; 3] {
+                let $d = &self.0.ctx.delimiters;
+                $composite
+            }
+
+            /// Whether the value holds separators of a lower level (then
+            /// [`value`](Self::value) returns the encoded text).
+            pub fn is_composite(&self) -> bool {
+                self.0.is_composite(&self.separators())
+            }
+
+            /// The text exactly as in the message, escape sequences included,
+            /// read in the message's character set.
+            #[cfg(feature = "alloc")]
+            pub fn raw(&self) -> Cow<'a, str> {
+                self.0.raw()
+            }
+
+            /// The text with escape sequences decoded; for a composite value,
+            /// its encoded text (decoding would make separators ambiguous).
+            #[cfg(feature = "alloc")]
+            pub fn value(&self) -> Cow<'a, str> {
+                self.0.value(&self.separators())
+            }
+
+            /// Decodes escape sequences into `out` without allocating (bytes in the
+            /// message's character set). Composite values are copied as encoded.
+            pub fn decode_into(&self, out: &mut [u8]) -> Result<usize, crate::escape::BufferTooSmall> {
+                if self.0.literal || self.is_composite() {
+                    let n = self.0.bytes.len();
+                    return match out.get_mut(..n) {
+                        Some(dst) => {
+                            dst.copy_from_slice(self.0.bytes);
+                            Ok(n)
+                        }
+                        None => Err(crate::escape::BufferTooSmall::new(n)),
+                    };
+                }
+                crate::escape::decode_into(self.0.bytes, &self.0.ctx.delimiters, out)
+            }
+        }
+    };
+}
+
+value_type!(
+    /// A field: repetitions separated by `~`.
+    Field, composite: |d| [d.repetition(), d.component(), d.subcomponent()]
+);
+value_type!(
+    /// One repetition of a field: components separated by `^`.
+    Repetition, composite: |d| [d.component(), d.subcomponent(), d.component()]
+);
+value_type!(
+    /// One component: subcomponents separated by `&`.
+    Component, composite: |d| [d.subcomponent(), d.subcomponent(), d.subcomponent()]
+);
+value_type!(
+    /// One subcomponent: a leaf value.
+    Subcomponent, composite: |d| [d.field(), d.field(), d.field()]
+);
+
+impl<'a> Field<'a> {
+    /// The repetitions, at least one (an empty field has one empty repetition).
+    pub fn repetitions(&self) -> impl Iterator<Item = Repetition<'a>> {
+        self.0.parts(self.0.ctx.delimiters.repetition()).map(Repetition)
+    }
+    /// Repetition `n` (from 1).
+    pub fn repetition(&self, n: usize) -> Option<Repetition<'a>> {
+        self.0.part(self.0.ctx.delimiters.repetition(), n).map(Repetition)
+    }
+    /// The components of the first repetition.
+    pub fn components(&self) -> impl Iterator<Item = Component<'a>> {
+        self.first().components()
+    }
+    /// Component `n` (from 1) of the first repetition.
+    pub fn component(&self, n: usize) -> Option<Component<'a>> {
+        self.first().component(n)
+    }
+    fn first(&self) -> Repetition<'a> {
+        self.repetition(1).unwrap_or(Repetition(self.0))
+    }
+}
+
+impl<'a> Repetition<'a> {
+    /// The components, at least one.
+    pub fn components(&self) -> impl Iterator<Item = Component<'a>> {
+        self.0.parts(self.0.ctx.delimiters.component()).map(Component)
+    }
+    /// Component `n` (from 1).
+    pub fn component(&self, n: usize) -> Option<Component<'a>> {
+        self.0.part(self.0.ctx.delimiters.component(), n).map(Component)
+    }
+}
+
+impl<'a> Component<'a> {
+    /// The subcomponents, at least one.
+    pub fn subcomponents(&self) -> impl Iterator<Item = Subcomponent<'a>> {
+        self.0.parts(self.0.ctx.delimiters.subcomponent()).map(Subcomponent)
+    }
+    /// Subcomponent `n` (from 1).
+    pub fn subcomponent(&self, n: usize) -> Option<Subcomponent<'a>> {
+        self.0.part(self.0.ctx.delimiters.subcomponent(), n).map(Subcomponent)
+    }
+}
+
+/// Whatever a path points at: a whole field, a repetition, a component or a subcomponent.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Value<'a> {
+    /// A whole field (the path stops at field level without a repetition).
+    Field(Field<'a>),
+    /// One repetition (the path names a repetition and stops there).
+    Repetition(Repetition<'a>),
+    /// One component.
+    Component(Component<'a>),
+    /// One subcomponent.
+    Subcomponent(Subcomponent<'a>),
+}
+
+macro_rules! forward {
+    ($self:ident, $v:ident => $e:expr) => {
+        match $self {
+            Value::Field($v) => $e,
+            Value::Repetition($v) => $e,
+            Value::Component($v) => $e,
+            Value::Subcomponent($v) => $e,
+        }
+    };
+}
+
+impl<'a> Value<'a> {
+    /// The bytes exactly as in the message.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        forward!(self, v => v.as_bytes())
+    }
+    /// 0-based byte offset in the input.
+    pub fn offset(&self) -> usize {
+        forward!(self, v => v.offset())
+    }
+    /// Whether the value is empty.
+    pub fn is_empty(&self) -> bool {
+        forward!(self, v => v.is_empty())
+    }
+    /// Whether the value is the HL7 null `""`.
+    pub fn is_null(&self) -> bool {
+        forward!(self, v => v.is_null())
+    }
+    /// Whether the value holds lower-level separators.
+    pub fn is_composite(&self) -> bool {
+        forward!(self, v => v.is_composite())
+    }
+    /// The text as encoded, read in the message's character set.
+    #[cfg(feature = "alloc")]
+    pub fn raw(&self) -> Cow<'a, str> {
+        forward!(self, v => v.raw())
+    }
+    /// The decoded text (for a composite, its encoded text).
+    #[cfg(feature = "alloc")]
+    pub fn value(&self) -> Cow<'a, str> {
+        forward!(self, v => v.value())
+    }
+    /// Decodes into a caller's buffer without allocating.
+    pub fn decode_into(&self, out: &mut [u8]) -> Result<usize, crate::escape::BufferTooSmall> {
+        forward!(self, v => v.decode_into(out))
+    }
+}
+
+/// Resolves the field-and-below part of `path` within `segment`.
+pub(crate) fn resolve<'a>(segment: &Segment<'a>, path: &crate::Path) -> Option<Value<'a>> {
+    let field = segment.field(path.field() as usize)?;
+    let (Some(c), rep) = (path.component(), path.repetition()) else {
+        return match path.repetition() {
+            None => Some(Value::Field(field)),
+            Some(r) => field.repetition(r as usize).map(Value::Repetition),
+        };
+    };
+    let repetition = field.repetition(rep.unwrap_or(1) as usize)?;
+    let component = repetition.component(c as usize)?;
+    match path.subcomponent() {
+        None => Some(Value::Component(component)),
+        Some(s) => component.subcomponent(s as usize).map(Value::Subcomponent),
+    }
+}
