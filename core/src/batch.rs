@@ -14,14 +14,25 @@ pub(crate) fn check(index: &mut Index, input: &[u8]) {
     };
     let needs_check = (0..index.segments.len())
         .any(|i| matches!(name(i), b"FHS" | b"BHS" | b"BTS" | b"FTS"))
-        || (0..index.segments.len()).filter(|&i| name(i) == b"MSH").count() > 1;
+        || (0..index.segments.len())
+            .filter(|&i| name(i) == b"MSH")
+            .count()
+            > 1;
     if !needs_check {
         return;
     }
     let mut found = alloc::vec::Vec::new();
-    let mut push = |code, i: usize, field| found.push(Diagnostic::new(code, index.segments[i].start as usize, Some(i as u32), field));
+    let mut push = |code, i: usize, field| {
+        found.push(Diagnostic::new(
+            code,
+            index.segments[i].start as usize,
+            Some(i as u32),
+            field,
+        ))
+    };
     let (mut file_open, mut file_seen, mut batch_open) = (false, false, false);
-    let (mut in_message, mut batch_messages, mut file_batches, mut loose_messages) = (false, 0u64, 0u64, 0u64);
+    let (mut in_message, mut batch_messages, mut file_batches, mut loose_messages) =
+        (false, 0u64, 0u64, 0u64);
     for i in 0..index.segments.len() {
         match name(i) {
             b"FHS" => {
@@ -65,7 +76,11 @@ pub(crate) fn check(index: &mut Index, input: &[u8]) {
                     push(DiagnosticCode::UnbalancedBatch, i, None);
                 } else if let Some(n) = count_field(index, input, i) {
                     // FTS-1 counts batches; a file holding bare messages counts those.
-                    let expected = if file_batches == 0 { loose_messages } else { file_batches };
+                    let expected = if file_batches == 0 {
+                        loose_messages
+                    } else {
+                        file_batches
+                    };
                     if n != expected {
                         push(DiagnosticCode::TrailerCountMismatch, i, Some(1));
                     }
@@ -80,7 +95,12 @@ pub(crate) fn check(index: &mut Index, input: &[u8]) {
     }
     if batch_open || file_open {
         let last = index.segments.len() - 1;
-        found.push(Diagnostic::new(DiagnosticCode::MissingTrailer, index.segments[last].end as usize, Some(last as u32), None));
+        found.push(Diagnostic::new(
+            DiagnosticCode::MissingTrailer,
+            index.segments[last].end as usize,
+            Some(last as u32),
+            None,
+        ));
     }
     index.diagnostics.extend(found);
 }
@@ -89,9 +109,14 @@ pub(crate) fn check(index: &mut Index, input: &[u8]) {
 fn count_field(index: &Index, input: &[u8], i: usize) -> Option<u64> {
     let seps = index.separators_of(i);
     let start = *seps.first()? as usize + 1;
-    let end = seps.get(1).map_or(index.segments[i].end as usize, |&e| e as usize);
+    let end = seps
+        .get(1)
+        .map_or(index.segments[i].end as usize, |&e| e as usize);
     let text = &input[start..end];
-    let text = &text[..text.iter().position(|&b| !b.is_ascii_digit()).unwrap_or(text.len())];
+    let text = &text[..text
+        .iter()
+        .position(|&b| !b.is_ascii_digit())
+        .unwrap_or(text.len())];
     if text.is_empty() || text.len() > 18 {
         return None;
     }

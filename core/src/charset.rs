@@ -47,7 +47,13 @@ impl Charset {
         if eq("WINDOWS-1252") || eq("CP1252") || eq("WINDOWS1252") {
             return Charset::Windows1252;
         }
-        for prefix in [&b"8859/"[..], b"ISO-8859-", b"ISO8859-", b"ISO 8859-", b"ISO_8859-"] {
+        for prefix in [
+            &b"8859/"[..],
+            b"ISO-8859-",
+            b"ISO8859-",
+            b"ISO 8859-",
+            b"ISO_8859-",
+        ] {
             if v.len() > prefix.len() && v[..prefix.len()].eq_ignore_ascii_case(prefix) {
                 let digits = &v[prefix.len()..];
                 if digits.len() <= 2 && digits.iter().all(u8::is_ascii_digit) {
@@ -65,8 +71,8 @@ impl Charset {
     /// `None` for [`Unspecified`](Charset::Unspecified) and [`Unsupported`](Charset::Unsupported).
     pub fn name(self) -> Option<&'static str> {
         const ISO: [&str; 17] = [
-            "", "8859/1", "8859/2", "8859/3", "8859/4", "8859/5", "8859/6", "8859/7", "8859/8", "8859/9", "8859/10",
-            "8859/11", "", "8859/13", "8859/14", "8859/15", "8859/16",
+            "", "8859/1", "8859/2", "8859/3", "8859/4", "8859/5", "8859/6", "8859/7", "8859/8",
+            "8859/9", "8859/10", "8859/11", "", "8859/13", "8859/14", "8859/15", "8859/16",
         ];
         match self {
             Charset::Ascii => Some("ASCII"),
@@ -98,7 +104,9 @@ impl Charset {
         let utf8 = core::str::from_utf8(bytes).is_ok();
         match self {
             Charset::Unsupported => Some(UnsupportedCharset),
-            Charset::Iso8859(_) | Charset::Ascii | Charset::Windows1252 if utf8 => Some(CharsetMismatch),
+            Charset::Iso8859(_) | Charset::Ascii | Charset::Windows1252 if utf8 => {
+                Some(CharsetMismatch)
+            }
             Charset::Iso8859(_) | Charset::Windows1252 => None,
             _ if utf8 => None,
             _ => Some(CharsetFallback),
@@ -132,7 +140,13 @@ pub(crate) fn decode(bytes: &[u8], charset: Charset) -> alloc::borrow::Cow<'_, s
         Ok(s) => Cow::Borrowed(s),
         Err(_) => {
             let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
-            out.extend(bytes.iter().map(|&b| if b < 0x80 { b as char } else { charset.fallback_char(b) }));
+            out.extend(bytes.iter().map(|&b| {
+                if b < 0x80 {
+                    b as char
+                } else {
+                    charset.fallback_char(b)
+                }
+            }));
             Cow::Owned(out)
         }
     }
@@ -173,8 +187,14 @@ mod tests {
         use crate::DiagnosticCode::*;
         assert_eq!(Charset::Utf8.check(b"plain"), None);
         assert_eq!(Charset::Utf8.check(b"\xff"), Some(CharsetFallback));
-        assert_eq!(Charset::Iso8859(1).check("Ü".as_bytes()), Some(CharsetMismatch));
+        assert_eq!(
+            Charset::Iso8859(1).check("Ü".as_bytes()),
+            Some(CharsetMismatch)
+        );
         assert_eq!(Charset::Iso8859(1).check(b"\xdc"), None);
-        assert_eq!(Charset::Unsupported.check("Ü".as_bytes()), Some(UnsupportedCharset));
+        assert_eq!(
+            Charset::Unsupported.check("Ü".as_bytes()),
+            Some(UnsupportedCharset)
+        );
     }
 }

@@ -21,11 +21,22 @@ pub struct Delimiters {
     escape: u8,
     subcomponent: u8,
     truncation: Option<u8>,
+    /// MSH-2 declared no subcomponent separator (`^~\\`): `subcomponent`
+    /// then equals `component`, so components never split further.
+    no_subcomponent: bool,
 }
 
 impl Default for Delimiters {
     fn default() -> Self {
-        Delimiters { field: b'|', component: b'^', repetition: b'~', escape: b'\\', subcomponent: b'&', truncation: None }
+        Delimiters {
+            field: b'|',
+            component: b'^',
+            repetition: b'~',
+            escape: b'\\',
+            subcomponent: b'&',
+            truncation: None,
+            no_subcomponent: false,
+        }
     }
 }
 
@@ -40,26 +51,57 @@ impl Delimiters {
         subcomponent: u8,
         truncation: Option<u8>,
     ) -> Result<Self, ParseError> {
-        let d = Delimiters { field, component, repetition, escape, subcomponent, truncation };
+        let d = Delimiters {
+            field,
+            component,
+            repetition,
+            escape,
+            subcomponent,
+            truncation,
+            no_subcomponent: false,
+        };
         d.check(0)?;
         Ok(d)
     }
 
     fn check(&self, offset: usize) -> Result<(), ParseError> {
-        let mut all = [self.field, self.component, self.repetition, self.escape, self.subcomponent, 0];
+        let mut all = [
+            self.field,
+            self.component,
+            self.repetition,
+            self.escape,
+            self.subcomponent,
+            0,
+        ];
         let n = if let Some(t) = self.truncation {
             all[5] = t;
             6
+        } else if self.no_subcomponent {
+            4
         } else {
             5
         };
         for (i, &c) in all[..n].iter().enumerate() {
             if c == b'\r' || c == b'\n' {
-                let kind = if i == 0 { ErrorKind::InvalidFieldSeparator } else { ErrorKind::MissingEncodingCharacters };
-                return Err(ParseError::at(kind, offset + i, 0, Some(if i == 0 { 1 } else { 2 })));
+                let kind = if i == 0 {
+                    ErrorKind::InvalidFieldSeparator
+                } else {
+                    ErrorKind::MissingEncodingCharacters
+                };
+                return Err(ParseError::at(
+                    kind,
+                    offset + i,
+                    0,
+                    Some(if i == 0 { 1 } else { 2 }),
+                ));
             }
             if all[..i].contains(&c) {
-                return Err(ParseError::at(ErrorKind::DuplicateDelimiter, offset + i, 0, Some(if i == 0 { 1 } else { 2 })));
+                return Err(ParseError::at(
+                    ErrorKind::DuplicateDelimiter,
+                    offset + i,
+                    0,
+                    Some(if i == 0 { 1 } else { 2 }),
+                ));
             }
         }
         Ok(())
@@ -81,9 +123,15 @@ impl Delimiters {
     pub const fn escape(&self) -> u8 {
         self.escape
     }
-    /// The subcomponent separator, `&` by default.
+    /// The subcomponent separator, `&` by default. When MSH-2 declares only
+    /// three encoding characters this is the component separator, which never
+    /// occurs inside a component: components then hold one subcomponent.
     pub const fn subcomponent(&self) -> u8 {
         self.subcomponent
+    }
+    /// Whether MSH-2 declared a subcomponent separator (false for `^~\\`).
+    pub const fn has_subcomponent(&self) -> bool {
+        !self.no_subcomponent
     }
     /// The truncation character (HL7 2.7+, `#`), when MSH-2 declares one.
     pub const fn truncation(&self) -> Option<u8> {
@@ -92,7 +140,16 @@ impl Delimiters {
 
     /// The encoding characters as they appear in MSH-2 (4 or 5 bytes).
     pub fn encoding_characters(&self) -> ([u8; 5], usize) {
-        let mut out = [self.component, self.repetition, self.escape, self.subcomponent, 0];
+        let mut out = [
+            self.component,
+            self.repetition,
+            self.escape,
+            self.subcomponent,
+            0,
+        ];
+        if self.no_subcomponent {
+            return (out, 3);
+        }
         match self.truncation {
             Some(t) => {
                 out[4] = t;
@@ -112,7 +169,11 @@ impl Delimiters {
 
 /// How segments end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "lowercase")
+)]
 #[non_exhaustive]
 pub enum SegmentTerminator {
     /// `\r`, as the standard says.
@@ -153,28 +214,48 @@ pub(crate) fn is_header_name(name: &[u8]) -> bool {
 pub(crate) fn read_header(input: &[u8], start: usize) -> Result<Header, ParseError> {
     let rest = &input[start..];
     if rest.len() < 3 {
-        let kind = if b"MSH".starts_with(rest) || b"BHS".starts_with(rest) || b"FHS".starts_with(rest) {
-            ErrorKind::HeaderTooShort
-        } else {
-            ErrorKind::MissingHeader
-        };
+        let kind =
+            if b"MSH".starts_with(rest) || b"BHS".starts_with(rest) || b"FHS".starts_with(rest) {
+                ErrorKind::HeaderTooShort
+            } else {
+                ErrorKind::MissingHeader
+            };
         return Err(ParseError::new(kind, start));
     }
     if !is_header_name(&rest[..3]) {
         return Err(ParseError::new(ErrorKind::MissingHeader, start));
     }
     let Some(&field) = rest.get(3) else {
-        return Err(ParseError::at(ErrorKind::HeaderTooShort, start + 3, 0, Some(1)));
+        return Err(ParseError::at(
+            ErrorKind::HeaderTooShort,
+            start + 3,
+            0,
+            Some(1),
+        ));
     };
     if field == b'\r' || field == b'\n' || field.is_ascii_alphanumeric() {
-        return Err(ParseError::at(ErrorKind::InvalidFieldSeparator, start + 3, 0, Some(1)));
+        return Err(ParseError::at(
+            ErrorKind::InvalidFieldSeparator,
+            start + 3,
+            0,
+            Some(1),
+        ));
     }
     let enc_start = 4;
     let mut enc_end = enc_start;
-    while enc_end < rest.len() && rest[enc_end] != field && rest[enc_end] != b'\r' && rest[enc_end] != b'\n' {
+    while enc_end < rest.len()
+        && rest[enc_end] != field
+        && rest[enc_end] != b'\r'
+        && rest[enc_end] != b'\n'
+    {
         enc_end += 1;
         if enc_end - enc_start > 5 {
-            return Err(ParseError::at(ErrorKind::TooManyEncodingCharacters, start + enc_end - 1, 0, Some(2)));
+            return Err(ParseError::at(
+                ErrorKind::TooManyEncodingCharacters,
+                start + enc_end - 1,
+                0,
+                Some(2),
+            ));
         }
     }
     let mut enc = &rest[enc_start..enc_end];
@@ -185,14 +266,32 @@ pub(crate) fn read_header(input: &[u8], start: usize) -> Result<Header, ParseErr
         doubled_escape = true;
     }
     match enc.len() {
-        0..=3 => {
+        3 => {}
+        0..=2 => {
             if enc_end == rest.len() && enc.is_empty() {
-                return Err(ParseError::at(ErrorKind::HeaderTooShort, start + enc_end, 0, Some(2)));
+                return Err(ParseError::at(
+                    ErrorKind::HeaderTooShort,
+                    start + enc_end,
+                    0,
+                    Some(2),
+                ));
             }
-            return Err(ParseError::at(ErrorKind::MissingEncodingCharacters, start + enc_end, 0, Some(2)));
+            return Err(ParseError::at(
+                ErrorKind::MissingEncodingCharacters,
+                start + enc_end,
+                0,
+                Some(2),
+            ));
         }
         4 | 5 => {}
-        _ => return Err(ParseError::at(ErrorKind::TooManyEncodingCharacters, start + enc_start + 5, 0, Some(2))),
+        _ => {
+            return Err(ParseError::at(
+                ErrorKind::TooManyEncodingCharacters,
+                start + enc_start + 5,
+                0,
+                Some(2),
+            ))
+        }
     }
     let mut buf = [0u8; 5];
     if doubled_escape {
@@ -200,16 +299,22 @@ pub(crate) fn read_header(input: &[u8], start: usize) -> Result<Header, ParseErr
         buf[3] = enc[4];
         enc = &buf[..4];
     }
+    let no_subcomponent = enc.len() == 3;
     let delimiters = Delimiters {
         field,
         component: enc[0],
         repetition: enc[1],
         escape: enc[2],
-        subcomponent: enc[3],
+        subcomponent: if no_subcomponent { enc[0] } else { enc[3] },
         truncation: enc.get(4).copied(),
+        no_subcomponent,
     };
     delimiters.check(start + 3)?;
-    Ok(Header { delimiters, after_encoding: start + enc_end, doubled_escape })
+    Ok(Header {
+        delimiters,
+        after_encoding: start + enc_end,
+        doubled_escape,
+    })
 }
 
 #[cfg(test)]
@@ -227,7 +332,16 @@ mod tests {
         assert_eq!(h.after_encoding, 8);
         let h = read_header(b"MSH*!@$%*", 0).unwrap();
         let d = h.delimiters;
-        assert_eq!((d.field(), d.component(), d.repetition(), d.escape(), d.subcomponent()), (b'*', b'!', b'@', b'$', b'%'));
+        assert_eq!(
+            (
+                d.field(),
+                d.component(),
+                d.repetition(),
+                d.escape(),
+                d.subcomponent()
+            ),
+            (b'*', b'!', b'@', b'$', b'%')
+        );
         let h = read_header(b"MSH$%~\\&$", 0).unwrap();
         assert_eq!(h.delimiters.field(), b'$');
         assert_eq!(h.delimiters.component(), b'%');
@@ -245,6 +359,18 @@ mod tests {
     }
 
     #[test]
+    fn three_encoding_characters_mean_no_subcomponents() {
+        let h = read_header(b"MSH|^~}|A", 0).unwrap();
+        let d = h.delimiters;
+        assert!(!d.has_subcomponent());
+        assert_eq!(
+            (d.component(), d.repetition(), d.escape(), d.subcomponent()),
+            (b'^', b'~', b'}', b'^')
+        );
+        assert_eq!(d.encoding_characters().1, 3);
+    }
+
+    #[test]
     fn bad_headers() {
         assert_eq!(kind(b"MS"), ErrorKind::HeaderTooShort);
         assert_eq!(kind(b"MSH"), ErrorKind::HeaderTooShort);
@@ -252,13 +378,14 @@ mod tests {
         assert_eq!(kind(b"MSH|\r"), ErrorKind::MissingEncodingCharacters);
         assert_eq!(kind(b"PID|^~\\&|"), ErrorKind::MissingHeader);
         assert_eq!(kind(b"MSH|||"), ErrorKind::MissingEncodingCharacters);
-        assert_eq!(kind(b"MSH|@%\\|"), ErrorKind::MissingEncodingCharacters);
+        assert_eq!(kind(b"MSH|@%|"), ErrorKind::MissingEncodingCharacters);
         assert_eq!(kind(b"MSH|@%\\&$?!|"), ErrorKind::TooManyEncodingCharacters);
         assert_eq!(kind(b"MSH|^~\\&#$|"), ErrorKind::TooManyEncodingCharacters);
         assert_eq!(kind(b"MSH|^&&^|"), ErrorKind::DuplicateDelimiter);
         assert_eq!(kind(b"MSH|^|~\\&|"), ErrorKind::MissingEncodingCharacters);
         assert_eq!(kind(b"MSH^^~\\&"), ErrorKind::MissingEncodingCharacters);
         assert_eq!(kind(b"MSH|^~|&|"), ErrorKind::MissingEncodingCharacters);
+        assert_eq!(kind(b"MSH|^~^|"), ErrorKind::DuplicateDelimiter);
         assert_eq!(kind(b"MSH|^~\\^|"), ErrorKind::DuplicateDelimiter);
         assert_eq!(kind(b"MSHA^~\\&"), ErrorKind::InvalidFieldSeparator);
     }

@@ -4,7 +4,11 @@ use core::fmt;
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
 #[non_exhaustive]
 pub enum Severity {
     /// Allowed, but worth knowing (e.g. `\n` segment terminators).
@@ -62,6 +66,8 @@ pub enum DiagnosticCode {
     TrailerCountMismatch,
     /// A batch or file header has no matching trailer at the end of the input.
     MissingTrailer,
+    /// MSH-2 declares three encoding characters (no subcomponent separator).
+    MissingSubcomponentSeparator,
 }
 
 impl DiagnosticCode {
@@ -84,6 +90,7 @@ impl DiagnosticCode {
             DiagnosticCode::UnbalancedBatch => "unbalanced_batch",
             DiagnosticCode::TrailerCountMismatch => "trailer_count_mismatch",
             DiagnosticCode::MissingTrailer => "missing_trailer",
+            DiagnosticCode::MissingSubcomponentSeparator => "missing_subcomponent_separator",
         }
     }
 
@@ -100,6 +107,7 @@ impl DiagnosticCode {
             | DiagnosticCode::UnsupportedCharset
             | DiagnosticCode::CharsetMismatch
             | DiagnosticCode::MissingTrailer
+            | DiagnosticCode::MissingSubcomponentSeparator
             | DiagnosticCode::MalformedEscape => Severity::Warning,
             DiagnosticCode::InvalidSegmentName
             | DiagnosticCode::SegmentOutsideMessage
@@ -111,22 +119,41 @@ impl DiagnosticCode {
 
     pub(crate) const fn describe(self) -> &'static str {
         match self {
-            DiagnosticCode::NonStandardSegmentTerminator => "segments do not end with a carriage return",
+            DiagnosticCode::NonStandardSegmentTerminator => {
+                "segments do not end with a carriage return"
+            }
             DiagnosticCode::MixedSegmentTerminators => "the message mixes segment terminators",
-            DiagnosticCode::InvalidSegmentName => "a segment name is not three upper-case letters or digits",
+            DiagnosticCode::InvalidSegmentName => {
+                "a segment name is not three upper-case letters or digits"
+            }
             DiagnosticCode::EmptySegment => "an empty line between segments was skipped",
             DiagnosticCode::ByteOrderMark => "a byte order mark was skipped",
             DiagnosticCode::MllpFraming => "MLLP framing bytes were skipped",
-            DiagnosticCode::DoubledEscapeCharacter => "the encoding characters repeat the escape character",
-            DiagnosticCode::MalformedEscape => "an escape sequence is malformed and was kept as written",
-            DiagnosticCode::CharsetFallback => "text is not valid in its character set and was read as Windows-1252",
-            DiagnosticCode::UnsupportedCharset => "the declared character set is not supported; text was read as UTF-8",
-            DiagnosticCode::CharsetMismatch => "text is UTF-8 although another character set is declared",
+            DiagnosticCode::DoubledEscapeCharacter => {
+                "the encoding characters repeat the escape character"
+            }
+            DiagnosticCode::MalformedEscape => {
+                "an escape sequence is malformed and was kept as written"
+            }
+            DiagnosticCode::CharsetFallback => {
+                "text is not valid in its character set and was read as Windows-1252"
+            }
+            DiagnosticCode::UnsupportedCharset => {
+                "the declared character set is not supported; text was read as UTF-8"
+            }
+            DiagnosticCode::CharsetMismatch => {
+                "text is UTF-8 although another character set is declared"
+            }
             DiagnosticCode::SegmentOutsideMessage => "a segment appears outside any message",
-            DiagnosticCode::UnexpectedBatchHeader => "a batch or file header appears where it is not allowed",
+            DiagnosticCode::UnexpectedBatchHeader => {
+                "a batch or file header appears where it is not allowed"
+            }
             DiagnosticCode::UnbalancedBatch => "a batch or file header and trailer do not match up",
             DiagnosticCode::TrailerCountMismatch => "a batch or file trailer count does not match",
             DiagnosticCode::MissingTrailer => "a batch or file header has no trailer",
+            DiagnosticCode::MissingSubcomponentSeparator => {
+                "the encoding characters declare no subcomponent separator"
+            }
         }
     }
 }
@@ -145,8 +172,18 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub(crate) const fn new(code: DiagnosticCode, offset: usize, segment: Option<u32>, field: Option<u32>) -> Self {
-        Diagnostic { code, offset: offset as u32, segment, field }
+    pub(crate) const fn new(
+        code: DiagnosticCode,
+        offset: usize,
+        segment: Option<u32>,
+        field: Option<u32>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            offset: offset as u32,
+            segment,
+            field,
+        }
     }
 
     /// What was found.
@@ -194,7 +231,13 @@ impl fmt::Display for DiagnosticMessage {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.severity().as_str(), self.code.code(), self.message())
+        write!(
+            f,
+            "{} ({}): {}",
+            self.severity().as_str(),
+            self.code.code(),
+            self.message()
+        )
     }
 }
 

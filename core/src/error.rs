@@ -17,7 +17,7 @@ pub enum ErrorKind {
     HeaderTooShort,
     /// The field separator is a segment terminator, or otherwise unusable.
     InvalidFieldSeparator,
-    /// MSH-2 (or BHS-2/FHS-2) has fewer than the four required encoding characters.
+    /// MSH-2 (or BHS-2/FHS-2) has fewer than three encoding characters.
     MissingEncodingCharacters,
     /// MSH-2 has more than five encoding characters.
     TooManyEncodingCharacters,
@@ -57,7 +57,7 @@ impl ErrorKind {
             ErrorKind::MissingHeader => "the input does not start with an MSH, BHS or FHS segment",
             ErrorKind::HeaderTooShort => "the header segment ends before its encoding characters",
             ErrorKind::InvalidFieldSeparator => "the field separator is not usable",
-            ErrorKind::MissingEncodingCharacters => "fewer than four encoding characters",
+            ErrorKind::MissingEncodingCharacters => "fewer than three encoding characters",
             ErrorKind::TooManyEncodingCharacters => "more than five encoding characters",
             ErrorKind::DuplicateDelimiter => "two delimiters are the same character",
             ErrorKind::MessageTooLarge => "the message exceeds the size limit",
@@ -92,11 +92,28 @@ fn ser_kind<S: serde::Serializer>(kind: &ErrorKind, s: S) -> Result<S::Ok, S::Er
 
 impl ParseError {
     pub(crate) const fn new(kind: ErrorKind, offset: usize) -> Self {
-        ParseError { kind, offset, segment: None, field: None, diagnostic: None }
+        ParseError {
+            kind,
+            offset,
+            segment: None,
+            field: None,
+            diagnostic: None,
+        }
     }
 
-    pub(crate) const fn at(kind: ErrorKind, offset: usize, segment: u32, field: Option<u32>) -> Self {
-        ParseError { kind, offset, segment: Some(segment), field, diagnostic: None }
+    pub(crate) const fn at(
+        kind: ErrorKind,
+        offset: usize,
+        segment: u32,
+        field: Option<u32>,
+    ) -> Self {
+        ParseError {
+            kind,
+            offset,
+            segment: Some(segment),
+            field,
+            diagnostic: None,
+        }
     }
 
     pub(crate) fn strict(diagnostic: crate::Diagnostic) -> Self {
@@ -158,7 +175,11 @@ pub fn line_column(input: &[u8], offset: usize) -> (usize, usize) {
     let mut i = 0;
     while let Some(pos) = memchr::memchr2(b'\r', b'\n', &input[i..end]) {
         let at = i + pos;
-        let next = if input[at] == b'\r' && input.get(at + 1) == Some(&b'\n') { at + 2 } else { at + 1 };
+        let next = if input[at] == b'\r' && input.get(at + 1) == Some(&b'\n') {
+            at + 2
+        } else {
+            at + 1
+        };
         if next > end {
             break;
         }

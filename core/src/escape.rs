@@ -46,7 +46,10 @@ pub(crate) fn decode_to<S: Sink>(raw: &[u8], delims: &Delimiters, sink: &mut S) 
         };
         let close = open + 1 + len;
         let seq = &raw[open + 1..close];
-        if seq.iter().any(|&b| b == delims.field() || delims.splits_field(b)) {
+        if seq
+            .iter()
+            .any(|&b| b == delims.field() || delims.splits_field(b))
+        {
             // Not a sequence: an escape character standing alone before a separator.
             sink.malformed(open);
             sink.byte(esc);
@@ -83,8 +86,12 @@ fn decode_sequence<S: Sink>(seq: &[u8], delims: &Delimiters, sink: &mut S) -> bo
                 sink.byte(hex_value(pair[0]) << 4 | hex_value(pair[1]));
             }
         }
-        [b'C', rest @ ..] if rest.len() == 4 && rest.iter().all(u8::is_ascii_hexdigit) => keep(seq, delims, sink),
-        [b'M', rest @ ..] if (rest.len() == 4 || rest.len() == 6) && rest.iter().all(u8::is_ascii_hexdigit) => {
+        [b'C', rest @ ..] if rest.len() == 4 && rest.iter().all(u8::is_ascii_hexdigit) => {
+            keep(seq, delims, sink)
+        }
+        [b'M', rest @ ..]
+            if (rest.len() == 4 || rest.len() == 6) && rest.iter().all(u8::is_ascii_hexdigit) =>
+        {
             keep(seq, delims, sink)
         }
         [b'Z', ..] => keep(seq, delims, sink),
@@ -114,7 +121,12 @@ fn formatting<S: Sink>(command: &[u8], sink: &mut S) -> bool {
         if digits.is_empty() || digits.len() > 6 || !digits.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        Some(digits.iter().fold(0usize, |n, d| n * 10 + (d - b'0') as usize).min(MAX_REPEAT))
+        Some(
+            digits
+                .iter()
+                .fold(0usize, |n, d| n * 10 + (d - b'0') as usize)
+                .min(MAX_REPEAT),
+        )
     };
     match name {
         b"br" if arg.is_empty() => sink.byte(b'\n'),
@@ -128,7 +140,10 @@ fn formatting<S: Sink>(command: &[u8], sink: &mut S) -> bool {
         },
         b"fi" | b"nf" | b"ce" if arg.is_empty() => {}
         b"in" | b"ti" => {
-            let digits = arg.strip_prefix(b"+").or_else(|| arg.strip_prefix(b"-")).unwrap_or(arg);
+            let digits = arg
+                .strip_prefix(b"+")
+                .or_else(|| arg.strip_prefix(b"-"))
+                .unwrap_or(arg);
             if !digits.iter().all(u8::is_ascii_digit) {
                 return false;
             }
@@ -179,7 +194,11 @@ impl BufferTooSmall {
 
 impl core::fmt::Display for BufferTooSmall {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "the output buffer is too small: {} bytes needed", self.needed)
+        write!(
+            f,
+            "the output buffer is too small: {} bytes needed",
+            self.needed
+        )
     }
 }
 
@@ -191,7 +210,11 @@ impl core::fmt::Display for BufferTooSmall {
 /// let n = pipehat::escape::decode_into(br"Hives\T\Rash", &pipehat::Delimiters::default(), &mut buf).unwrap();
 /// assert_eq!(&buf[..n], b"Hives&Rash");
 /// ```
-pub fn decode_into(raw: &[u8], delims: &Delimiters, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
+pub fn decode_into(
+    raw: &[u8],
+    delims: &Delimiters,
+    out: &mut [u8],
+) -> Result<usize, BufferTooSmall> {
     struct Slice<'o> {
         out: &'o mut [u8],
         len: usize,
@@ -298,7 +321,10 @@ mod tests {
 
     #[test]
     fn charset_escapes_are_kept() {
-        assert_eq!(dec(br"\C2842\x\M2442\\M244228\\Zlocal\"), br"\C2842\x\M2442\\M244228\\Zlocal\");
+        assert_eq!(
+            dec(br"\C2842\x\M2442\\M244228\\Zlocal\"),
+            br"\C2842\x\M2442\\M244228\\Zlocal\"
+        );
     }
 
     #[test]
@@ -318,7 +344,10 @@ mod tests {
         let err = decode_into(br"abc\F\def", &Delimiters::default(), &mut small).unwrap_err();
         assert_eq!(err.needed(), 7);
         let mut buf = [0u8; 7];
-        assert_eq!(decode_into(br"abc\F\def", &Delimiters::default(), &mut buf), Ok(7));
+        assert_eq!(
+            decode_into(br"abc\F\def", &Delimiters::default(), &mut buf),
+            Ok(7)
+        );
         assert_eq!(&buf, b"abc|def");
     }
 }

@@ -41,7 +41,11 @@ impl Index {
     }
 
     pub(crate) fn separators_of(&self, i: usize) -> &[u32] {
-        let start = if i == 0 { 0 } else { self.segments[i - 1].separators_end as usize };
+        let start = if i == 0 {
+            0
+        } else {
+            self.segments[i - 1].separators_end as usize
+        };
         &self.separators[start..self.segments[i].separators_end as usize]
     }
 
@@ -57,7 +61,10 @@ impl Index {
     pub(crate) fn build(&mut self, input: &[u8], options: &ParseOptions) -> Result<(), ParseError> {
         self.clear();
         if input.len() > options.max_message_size || input.len() > u32::MAX as usize - 1 {
-            return Err(ParseError::new(ErrorKind::MessageTooLarge, options.max_message_size.min(input.len())));
+            return Err(ParseError::new(
+                ErrorKind::MessageTooLarge,
+                options.max_message_size.min(input.len()),
+            ));
         }
         let (start, end) = trim_envelope(input, &mut self.diagnostics);
         if start >= end {
@@ -66,12 +73,32 @@ impl Index {
         let header = read_header(input, start)?;
         self.delimiters = header.delimiters;
         if header.doubled_escape {
-            self.diagnostics.push(Diagnostic::new(DiagnosticCode::DoubledEscapeCharacter, start + 4, Some(0), Some(2)));
+            self.diagnostics.push(Diagnostic::new(
+                DiagnosticCode::DoubledEscapeCharacter,
+                start + 4,
+                Some(0),
+                Some(2),
+            ));
         }
-        let terminator = options.segment_terminator.unwrap_or_else(|| detect_terminator(input, &header, end));
+        if !header.delimiters.has_subcomponent() {
+            self.diagnostics.push(Diagnostic::new(
+                DiagnosticCode::MissingSubcomponentSeparator,
+                start + 4,
+                Some(0),
+                Some(2),
+            ));
+        }
+        let terminator = options
+            .segment_terminator
+            .unwrap_or_else(|| detect_terminator(input, &header, end));
         self.terminator = Some(terminator);
         if terminator != SegmentTerminator::Cr {
-            self.diagnostics.push(Diagnostic::new(DiagnosticCode::NonStandardSegmentTerminator, start, None, None));
+            self.diagnostics.push(Diagnostic::new(
+                DiagnosticCode::NonStandardSegmentTerminator,
+                start,
+                None,
+                None,
+            ));
         }
 
         let mut builder = Builder {
@@ -95,7 +122,11 @@ impl Index {
         if slow {
             builder.scan_mixed(start, terminator);
         } else {
-            let primary = if terminator == SegmentTerminator::Lf { b'\n' } else { b'\r' };
+            let primary = if terminator == SegmentTerminator::Lf {
+                b'\n'
+            } else {
+                b'\r'
+            };
             let field = builder.field;
             scan::for_each_match2(body, field, primary, |p| {
                 let at = start + p;
@@ -116,7 +147,11 @@ impl Index {
     }
 
     fn read_charset(&self, input: &[u8]) -> Charset {
-        let Some(i) = self.segments.iter().position(|s| input[s.start as usize..].starts_with(b"MSH")) else {
+        let Some(i) = self
+            .segments
+            .iter()
+            .position(|s| input[s.start as usize..].starts_with(b"MSH"))
+        else {
             return Charset::Unspecified;
         };
         // MSH-18 is the 17th separator-delimited field after the name.
@@ -138,10 +173,20 @@ fn trim_envelope(input: &[u8], diagnostics: &mut Vec<Diagnostic>) -> (usize, usi
     loop {
         let rest = &input[start..end];
         if rest.starts_with(b"\xEF\xBB\xBF") {
-            diagnostics.push(Diagnostic::new(DiagnosticCode::ByteOrderMark, start, None, None));
+            diagnostics.push(Diagnostic::new(
+                DiagnosticCode::ByteOrderMark,
+                start,
+                None,
+                None,
+            ));
             start += 3;
         } else if rest.first() == Some(&0x0B) {
-            diagnostics.push(Diagnostic::new(DiagnosticCode::MllpFraming, start, None, None));
+            diagnostics.push(Diagnostic::new(
+                DiagnosticCode::MllpFraming,
+                start,
+                None,
+                None,
+            ));
             start += 1;
         } else if matches!(rest.first(), Some(b'\r' | b'\n' | b' ' | b'\t')) {
             start += 1;
@@ -150,8 +195,17 @@ fn trim_envelope(input: &[u8], diagnostics: &mut Vec<Diagnostic>) -> (usize, usi
         }
     }
     while end > start && matches!(input[end - 1], b'\r' | b'\n' | b' ' | b'\t' | 0x1C) {
-        if input[end - 1] == 0x1C && !diagnostics.iter().any(|d| d.code() == DiagnosticCode::MllpFraming) {
-            diagnostics.push(Diagnostic::new(DiagnosticCode::MllpFraming, end - 1, None, None));
+        if input[end - 1] == 0x1C
+            && !diagnostics
+                .iter()
+                .any(|d| d.code() == DiagnosticCode::MllpFraming)
+        {
+            diagnostics.push(Diagnostic::new(
+                DiagnosticCode::MllpFraming,
+                end - 1,
+                None,
+                None,
+            ));
         }
         end -= 1;
     }
@@ -190,17 +244,41 @@ impl Builder<'_, '_> {
     #[inline(always)]
     fn field_separator(&mut self, at: usize) -> bool {
         if at - self.last_boundary > self.max_field_length {
-            return self.field_too_long(at);
+            return self.field_too_long();
         }
         self.last_boundary = at;
         self.index.separators.push(at as u32);
         true
     }
 
+    /// Reports the field that started after `last_boundary` as too long.
     #[cold]
-    fn field_too_long(&mut self, at: usize) -> bool {
-        let segment = self.index.segments.len() as u32;
-        self.error = Some(ParseError::at(ErrorKind::FieldTooLong, at, segment, None));
+    fn field_too_long(&mut self) -> bool {
+        let segment = self.index.segments.len();
+        let first = if segment == 0 {
+            0
+        } else {
+            self.index.segments[segment - 1].separators_end as usize
+        };
+        let mut number = (self.index.separators.len() - first) as u32;
+        if crate::delimiters::is_header_name(
+            self.input
+                .get(self.segment_start..self.segment_start + 3)
+                .unwrap_or(&[]),
+        ) {
+            number += 1;
+        }
+        let start = if self.last_boundary == self.segment_start {
+            self.segment_start
+        } else {
+            self.last_boundary + 1
+        };
+        self.error = Some(ParseError::at(
+            ErrorKind::FieldTooLong,
+            start,
+            segment as u32,
+            (number > 0).then_some(number),
+        ));
         false
     }
 
@@ -208,7 +286,7 @@ impl Builder<'_, '_> {
     #[inline(always)]
     fn terminator(&mut self, at: usize, next: usize) -> bool {
         if at - self.last_boundary > self.max_field_length {
-            return self.field_too_long(at);
+            return self.field_too_long();
         }
         let ok = self.close(at);
         self.segment_start = next;
@@ -220,12 +298,22 @@ impl Builder<'_, '_> {
     fn close(&mut self, at: usize) -> bool {
         let start = self.segment_start;
         if at <= start {
-            self.index.diagnostics.push(Diagnostic::new(DiagnosticCode::EmptySegment, at, None, None));
+            self.index.diagnostics.push(Diagnostic::new(
+                DiagnosticCode::EmptySegment,
+                at,
+                None,
+                None,
+            ));
             return true;
         }
         let segment = self.index.segments.len();
         if segment >= self.max_segments {
-            self.error = Some(ParseError::at(ErrorKind::TooManySegments, start, segment as u32, None));
+            self.error = Some(ParseError::at(
+                ErrorKind::TooManySegments,
+                start,
+                segment as u32,
+                None,
+            ));
             return false;
         }
         self.index.segments.push(crate::index::SegmentEntry {
@@ -233,10 +321,19 @@ impl Builder<'_, '_> {
             end: at as u32,
             separators_end: self.index.separators.len() as u32,
         });
-        let first_sep = self.index.separators_of(segment).first().map_or(at, |&p| p as usize);
+        let first_sep = self
+            .index
+            .separators_of(segment)
+            .first()
+            .map_or(at, |&p| p as usize);
         let name = &self.input[start..first_sep];
         if !valid_segment_name(name) {
-            self.index.diagnostics.push(Diagnostic::new(DiagnosticCode::InvalidSegmentName, start, Some(segment as u32), None));
+            self.index.diagnostics.push(Diagnostic::new(
+                DiagnosticCode::InvalidSegmentName,
+                start,
+                Some(segment as u32),
+                None,
+            ));
         }
         true
     }
@@ -244,7 +341,7 @@ impl Builder<'_, '_> {
     fn finish(mut self) -> Result<(), ParseError> {
         if self.end > self.segment_start {
             if self.end - self.last_boundary > self.max_field_length {
-                self.field_too_long(self.end);
+                self.field_too_long();
             } else {
                 self.close(self.end);
             }
@@ -259,7 +356,12 @@ impl Builder<'_, '_> {
         if !self.mixed_reported {
             self.mixed_reported = true;
             let segment = self.index.segments.len() as u32;
-            self.index.diagnostics.push(Diagnostic::new(DiagnosticCode::MixedSegmentTerminators, at, Some(segment), None));
+            self.index.diagnostics.push(Diagnostic::new(
+                DiagnosticCode::MixedSegmentTerminators,
+                at,
+                Some(segment),
+                None,
+            ));
         }
     }
 
@@ -268,8 +370,12 @@ impl Builder<'_, '_> {
     fn segment_starts_at(&self, at: usize) -> bool {
         let input = &self.input[..self.end];
         at + 3 <= input.len()
-            && input[at..at + 3].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            && input.get(at + 3).is_none_or(|&b| b == self.field || b == b'\r' || b == b'\n')
+            && input[at..at + 3]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && input
+                .get(at + 3)
+                .is_none_or(|&b| b == self.field || b == b'\r' || b == b'\n')
     }
 
     /// The general scan for inputs that hold both `\r` and `\n`: a line feed
@@ -324,5 +430,9 @@ impl Builder<'_, '_> {
 }
 
 fn valid_segment_name(name: &[u8]) -> bool {
-    name.len() == 3 && name[0].is_ascii_uppercase() && name[1..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    name.len() == 3
+        && name[0].is_ascii_uppercase()
+        && name[1..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }

@@ -3,7 +3,10 @@
 use crate::index::Index;
 use crate::path::IntoPath;
 use crate::view::{resolve, Ctx, Segment, Seps, Value};
-use crate::{Charset, Delimiters, Diagnostic, DiagnosticCode, ParseError, ParseOptions, PathError, SegmentTerminator, Severity};
+use crate::{
+    Charset, Delimiters, Diagnostic, DiagnosticCode, ParseError, ParseOptions, PathError,
+    SegmentTerminator, Severity,
+};
 use alloc::borrow::Cow;
 use alloc::vec::Vec;
 
@@ -45,18 +48,28 @@ impl<'a> Message<'a> {
     pub fn parse_with(input: &'a [u8], options: &ParseOptions) -> Result<Message<'a>, ParseError> {
         let mut index = Index::new();
         index.build(input, options)?;
-        let message = Message { input, index: IndexRef::Owned(index) };
+        let message = Message {
+            input,
+            index: IndexRef::Owned(index),
+        };
         message.enforce(options)?;
         Ok(message)
     }
 
     pub(crate) fn from_parts(input: &'a [u8], index: &'a Index) -> Message<'a> {
-        Message { input, index: IndexRef::Borrowed(index) }
+        Message {
+            input,
+            index: IndexRef::Borrowed(index),
+        }
     }
 
     fn enforce(&self, options: &ParseOptions) -> Result<(), ParseError> {
         if options.strict {
-            if let Some(d) = self.diagnostics().into_iter().find(|d| d.severity() >= Severity::Warning) {
+            if let Some(d) = self
+                .diagnostics()
+                .into_iter()
+                .find(|d| d.severity() >= Severity::Warning)
+            {
                 return Err(ParseError::strict(d));
             }
         }
@@ -71,7 +84,10 @@ impl<'a> Message<'a> {
     }
 
     fn ctx(&self) -> Ctx {
-        Ctx { delimiters: self.index().delimiters, charset: self.index().charset }
+        Ctx {
+            delimiters: self.index().delimiters,
+            charset: self.index().charset,
+        }
     }
 
     /// The whole input, exactly as given.
@@ -108,7 +124,14 @@ impl<'a> Message<'a> {
     fn segment_unchecked(&self, i: usize) -> Segment<'_> {
         let index = self.index();
         let entry = &index.segments[i];
-        Segment::new(self.input, entry.start as usize, entry.end as usize, Seps::Indexed(index.separators_of(i)), self.ctx(), i)
+        Segment::new(
+            self.input,
+            entry.start as usize,
+            entry.end as usize,
+            Seps::Indexed(index.separators_of(i)),
+            self.ctx(),
+            i,
+        )
     }
 
     /// All segments in order.
@@ -124,7 +147,10 @@ impl<'a> Message<'a> {
             .filter(move |&i| {
                 let e = &index.segments[i];
                 let bytes = &self.input[e.start as usize..e.end as usize];
-                bytes.starts_with(name) && bytes.get(name.len()).is_none_or(|&b| b == index.delimiters.field())
+                bytes.starts_with(name)
+                    && bytes
+                        .get(name.len())
+                        .is_none_or(|&b| b == index.delimiters.field())
             })
             .filter_map(move |i| self.segment_at(i))
     }
@@ -158,7 +184,9 @@ impl<'a> Message<'a> {
     /// What `path` points at, or `None` when absent.
     pub fn value(&self, path: impl IntoPath) -> Result<Option<Value<'_>>, PathError> {
         let path = path.into_path()?;
-        Ok(self.nth_named(path.segment_bytes(), path.occurrence()).and_then(|s| resolve(&s, &path)))
+        Ok(self
+            .nth_named(path.segment_bytes(), path.occurrence())
+            .and_then(|s| resolve(&s, &path)))
     }
 
     /// The decoded text at `path`: escape sequences decoded and the character
@@ -169,7 +197,10 @@ impl<'a> Message<'a> {
     /// field, every repetition included; one that stops at component level
     /// reads the whole component.
     pub fn get(&self, path: impl IntoPath) -> Result<Option<Cow<'_, str>>, PathError> {
-        Ok(self.value(path)?.filter(|v| !v.is_empty()).map(|v| v.value()))
+        Ok(self
+            .value(path)?
+            .filter(|v| !v.is_empty())
+            .map(|v| v.value()))
     }
 
     /// The text at `path` exactly as in the message (escape sequences kept),
@@ -180,7 +211,10 @@ impl<'a> Message<'a> {
 
     /// The bytes at `path` exactly as in the message. `None` when absent or empty.
     pub fn get_bytes(&self, path: impl IntoPath) -> Result<Option<&[u8]>, PathError> {
-        Ok(self.value(path)?.filter(|v| !v.is_empty()).map(|v| v.as_bytes()))
+        Ok(self
+            .value(path)?
+            .filter(|v| !v.is_empty())
+            .map(|v| v.as_bytes()))
     }
 
     /// The decoded text of every repetition of the field at `path` (empty
@@ -203,7 +237,9 @@ impl<'a> Message<'a> {
                     None => Cow::Borrowed(""),
                     Some(comp) => match path.subcomponent() {
                         None => comp.value(),
-                        Some(s) => comp.subcomponent(s as usize).map_or(Cow::Borrowed(""), |v| v.value()),
+                        Some(s) => comp
+                            .subcomponent(s as usize)
+                            .map_or(Cow::Borrowed(""), |v| v.value()),
                     },
                 },
             })
@@ -283,11 +319,21 @@ impl<'a> Message<'a> {
                 let bytes = field.as_bytes();
                 let base = field.offset();
                 crate::escape::find_malformed(bytes, &delimiters, |o| {
-                    out.push(Diagnostic::new(DiagnosticCode::MalformedEscape, base + o, Some(segment.index() as u32), Some(number)));
+                    out.push(Diagnostic::new(
+                        DiagnosticCode::MalformedEscape,
+                        base + o,
+                        Some(segment.index() as u32),
+                        Some(number),
+                    ));
                 });
                 if let Some(code) = charset.check(bytes) {
                     if !out.iter().any(|d| d.code() == code) {
-                        out.push(Diagnostic::new(code, base, Some(segment.index() as u32), Some(number)));
+                        out.push(Diagnostic::new(
+                            code,
+                            base,
+                            Some(segment.index() as u32),
+                            Some(number),
+                        ));
                     }
                 }
             }
@@ -326,7 +372,10 @@ impl Parser {
 
     /// A parser with the given options.
     pub fn with_options(options: ParseOptions) -> Self {
-        Parser { options, index: Index::new() }
+        Parser {
+            options,
+            index: Index::new(),
+        }
     }
 
     /// The options in use.
@@ -370,7 +419,10 @@ impl OwnedMessage {
     }
 
     /// Parses with the given options.
-    pub fn parse_with(bytes: impl Into<alloc::boxed::Box<[u8]>>, options: &ParseOptions) -> Result<Self, ParseError> {
+    pub fn parse_with(
+        bytes: impl Into<alloc::boxed::Box<[u8]>>,
+        options: &ParseOptions,
+    ) -> Result<Self, ParseError> {
         let bytes = bytes.into();
         let mut index = Index::new();
         index.build(&bytes, options)?;

@@ -30,7 +30,11 @@ pub struct Path {
 impl Path {
     /// Parses a path.
     pub fn parse(text: &str) -> Result<Path, PathError> {
-        Parser { bytes: text.as_bytes(), pos: 0 }.path()
+        Parser {
+            bytes: text.as_bytes(),
+            pos: 0,
+        }
+        .path()
     }
 
     /// The segment name, e.g. `"PID"`.
@@ -169,20 +173,34 @@ impl Parser<'_> {
         if text.is_empty() {
             return Err(self.err(PathErrorKind::Empty));
         }
-        if text.len() < 3 || !text[..3].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        if text.len() < 3
+            || !text[..3]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
             return Err(self.err(PathErrorKind::InvalidSegmentName));
         }
         let segment = [text[0], text[1], text[2]];
         self.pos = 3;
-        let occurrence = if self.peek() == Some(b'[') { self.bracketed(b']')? } else { 1 };
+        let occurrence = if self.peek() == Some(b'[') {
+            self.bracketed(b']')?
+        } else {
+            1
+        };
         match self.peek() {
             Some(b'-' | b'.') => self.pos += 1,
-            Some(b) if b.is_ascii_alphanumeric() => return Err(self.err(PathErrorKind::InvalidSegmentName)),
+            Some(b) if b.is_ascii_alphanumeric() => {
+                return Err(self.err(PathErrorKind::InvalidSegmentName))
+            }
             Some(_) => return Err(self.err(PathErrorKind::TrailingCharacters)),
             None => return Err(self.err(PathErrorKind::ExpectedNumber)),
         }
         let field = self.number()?;
-        let repetition = if self.peek() == Some(b'(') { Some(self.bracketed(b')')?) } else { None };
+        let repetition = if self.peek() == Some(b'(') {
+            Some(self.bracketed(b')')?)
+        } else {
+            None
+        };
         let mut levels = [None, None];
         for level in levels.iter_mut() {
             if self.peek() != Some(b'.') {
@@ -196,7 +214,14 @@ impl Parser<'_> {
             Some(b'.') => return Err(self.err(PathErrorKind::TooDeep)),
             Some(_) => return Err(self.err(PathErrorKind::TrailingCharacters)),
         }
-        Ok(Path { segment, occurrence, field, repetition, component: levels[0], subcomponent: levels[1] })
+        Ok(Path {
+            segment,
+            occurrence,
+            field,
+            repetition,
+            component: levels[0],
+            subcomponent: levels[1],
+        })
     }
 }
 
@@ -214,10 +239,16 @@ mod tests {
     #[test]
     fn forms() {
         let p = Path::parse("PID-5.1").unwrap();
-        assert_eq!((p.segment(), p.occurrence(), p.field(), p.component()), ("PID", 1, 5, Some(1)));
+        assert_eq!(
+            (p.segment(), p.occurrence(), p.field(), p.component()),
+            ("PID", 1, 5, Some(1))
+        );
         assert_eq!(Path::parse("PID.5.1").unwrap(), p);
         let p = Path::parse("PID-3(2).1").unwrap();
-        assert_eq!((p.repetition(), p.component(), p.subcomponent()), (Some(2), Some(1), None));
+        assert_eq!(
+            (p.repetition(), p.component(), p.subcomponent()),
+            (Some(2), Some(1), None)
+        );
         let p = Path::parse("OBX[3]-5(1).2.1").unwrap();
         assert_eq!(p.occurrence(), 3);
         assert_eq!(p.subcomponent(), Some(1));

@@ -30,7 +30,10 @@ pub(crate) fn for_each_match2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b
     {
         wasm::simd128(haystack, a, b, found);
     }
-    #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+    #[cfg(not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    )))]
     {
         for_each_match2_scalar(haystack, a, b, found);
     }
@@ -39,14 +42,31 @@ pub(crate) fn for_each_match2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b
 /// The portable version of [`for_each_match2`], used on other targets, for
 /// the tails of vector loops, and as the reference in tests.
 #[inline]
-#[cfg_attr(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
-pub(crate) fn for_each_match2_scalar<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b: u8, mut found: F) {
+#[cfg_attr(
+    any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ),
+    allow(dead_code)
+)]
+pub(crate) fn for_each_match2_scalar<F: FnMut(usize) -> bool>(
+    haystack: &[u8],
+    a: u8,
+    b: u8,
+    mut found: F,
+) {
     scalar_from(haystack, 0, a, b, &mut found);
 }
 
 /// Scalar scan of `haystack[start..]`; returns `false` if `found` asked to stop.
 #[inline(always)]
-fn scalar_from<F: FnMut(usize) -> bool>(haystack: &[u8], start: usize, a: u8, b: u8, found: &mut F) -> bool {
+fn scalar_from<F: FnMut(usize) -> bool>(
+    haystack: &[u8],
+    start: usize,
+    a: u8,
+    b: u8,
+    found: &mut F,
+) -> bool {
     for (i, &byte) in haystack.iter().enumerate().skip(start) {
         if (byte == a || byte == b) && !found(i) {
             return false;
@@ -75,7 +95,12 @@ mod x86 {
     /// # Safety
     /// The CPU must support AVX2.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn avx2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b: u8, mut found: F) {
+    pub(super) unsafe fn avx2<F: FnMut(usize) -> bool>(
+        haystack: &[u8],
+        a: u8,
+        b: u8,
+        mut found: F,
+    ) {
         let len = haystack.len();
         let ptr = haystack.as_ptr();
         let va = _mm256_set1_epi8(a as i8);
@@ -84,11 +109,15 @@ mod x86 {
         while i + 64 <= len {
             // SAFETY: i + 64 <= len, so both 32-byte unaligned loads are in bounds.
             let (lo, hi) = unsafe {
-                (_mm256_loadu_si256(ptr.add(i) as *const __m256i), _mm256_loadu_si256(ptr.add(i + 32) as *const __m256i))
+                (
+                    _mm256_loadu_si256(ptr.add(i) as *const __m256i),
+                    _mm256_loadu_si256(ptr.add(i + 32) as *const __m256i),
+                )
             };
             let mlo = _mm256_or_si256(_mm256_cmpeq_epi8(lo, va), _mm256_cmpeq_epi8(lo, vb));
             let mhi = _mm256_or_si256(_mm256_cmpeq_epi8(hi, va), _mm256_cmpeq_epi8(hi, vb));
-            let mask = (_mm256_movemask_epi8(mlo) as u32 as u64) | ((_mm256_movemask_epi8(mhi) as u32 as u64) << 32);
+            let mask = (_mm256_movemask_epi8(mlo) as u32 as u64)
+                | ((_mm256_movemask_epi8(mhi) as u32 as u64) << 32);
             if mask != 0 && !walk_bits(mask, i, &mut found) {
                 return;
             }
@@ -100,7 +129,12 @@ mod x86 {
     /// # Safety
     /// The CPU must support SSE2 (every x86-64 CPU does).
     #[target_feature(enable = "sse2")]
-    pub(super) unsafe fn sse2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b: u8, mut found: F) {
+    pub(super) unsafe fn sse2<F: FnMut(usize) -> bool>(
+        haystack: &[u8],
+        a: u8,
+        b: u8,
+        mut found: F,
+    ) {
         let len = haystack.len();
         let ptr = haystack.as_ptr();
         let va = _mm_set1_epi8(a as i8);
@@ -165,11 +199,27 @@ mod tests {
     }
 
     fn vector(hay: &[u8], a: u8, b: u8) -> Vec<usize> {
-        collect(|h, out| for_each_match2(h, a, b, |p| { out.push(p); true }), hay)
+        collect(
+            |h, out| {
+                for_each_match2(h, a, b, |p| {
+                    out.push(p);
+                    true
+                })
+            },
+            hay,
+        )
     }
 
     fn scalar(hay: &[u8], a: u8, b: u8) -> Vec<usize> {
-        collect(|h, out| for_each_match2_scalar(h, a, b, |p| { out.push(p); true }), hay)
+        collect(
+            |h, out| {
+                for_each_match2_scalar(h, a, b, |p| {
+                    out.push(p);
+                    true
+                })
+            },
+            hay,
+        )
     }
 
     #[test]
@@ -180,7 +230,13 @@ mod tests {
             hay.push(pattern[n % pattern.len()]);
             for start in 0..3.min(hay.len()) {
                 let h = &hay[start..];
-                assert_eq!(vector(h, b'|', b'\r'), scalar(h, b'|', b'\r'), "len {} start {}", hay.len(), start);
+                assert_eq!(
+                    vector(h, b'|', b'\r'),
+                    scalar(h, b'|', b'\r'),
+                    "len {} start {}",
+                    hay.len(),
+                    start
+                );
             }
         }
     }

@@ -43,8 +43,13 @@ impl<'a> Scanner<'a> {
             Some(p) if input.get(from + p + 1) == Some(&b'\n') => SegmentTerminator::CrLf,
             _ => SegmentTerminator::Cr,
         };
-        let mut scanner =
-            Scanner { input, start, delimiters: header.delimiters, terminator, charset: Charset::Unspecified };
+        let mut scanner = Scanner {
+            input,
+            start,
+            delimiters: header.delimiters,
+            terminator,
+            charset: Charset::Unspecified,
+        };
         if let Some(msh) = scanner.segments().find(|s| s.name_bytes() == b"MSH") {
             if let Some(f) = msh.field(18) {
                 scanner.charset = Charset::from_msh18(f.as_bytes());
@@ -70,7 +75,11 @@ impl<'a> Scanner<'a> {
 
     /// The segments, found one at a time.
     pub fn segments(&self) -> ScanSegments<'a> {
-        ScanSegments { scanner: *self, pos: self.start, index: 0 }
+        ScanSegments {
+            scanner: *self,
+            pos: self.start,
+            index: 0,
+        }
     }
 }
 
@@ -86,7 +95,11 @@ impl<'a> Iterator for ScanSegments<'a> {
     type Item = Segment<'a>;
     fn next(&mut self) -> Option<Segment<'a>> {
         let input = self.scanner.input;
-        let term = if self.scanner.terminator == SegmentTerminator::Lf { b'\n' } else { b'\r' };
+        let term = if self.scanner.terminator == SegmentTerminator::Lf {
+            b'\n'
+        } else {
+            b'\r'
+        };
         loop {
             while self.pos < input.len() && matches!(input[self.pos], b'\r' | b'\n') {
                 self.pos += 1;
@@ -95,10 +108,14 @@ impl<'a> Iterator for ScanSegments<'a> {
                 return None;
             }
             let start = self.pos;
-            let end = memchr::memchr2(term, 0x1C, &input[start..]).map_or(input.len(), |p| start + p);
+            let end =
+                memchr::memchr2(term, 0x1C, &input[start..]).map_or(input.len(), |p| start + p);
             self.pos = end;
             if end > start {
-                let ctx = Ctx { delimiters: self.scanner.delimiters, charset: self.scanner.charset };
+                let ctx = Ctx {
+                    delimiters: self.scanner.delimiters,
+                    charset: self.scanner.charset,
+                };
                 let segment = Segment::new(input, start, end, Seps::Scan, ctx, self.index);
                 self.index += 1;
                 return Some(segment);

@@ -70,12 +70,17 @@ impl<'a> Chunk<'a> {
     }
     /// For a trailer: the count it declares (BTS-1 or FTS-1), when it is a number.
     pub fn declared_count(&self) -> Option<u64> {
-        if !matches!(self.kind, ChunkKind::BatchTrailer | ChunkKind::FileTrailer) || self.bytes.len() < 5 {
+        if !matches!(self.kind, ChunkKind::BatchTrailer | ChunkKind::FileTrailer)
+            || self.bytes.len() < 5
+        {
             return None;
         }
         let field = self.bytes[3];
         let rest = &self.bytes[4..];
-        let end = rest.iter().position(|&b| b == field || b == b'\r' || b == b'\n').unwrap_or(rest.len());
+        let end = rest
+            .iter()
+            .position(|&b| b == field || b == b'\r' || b == b'\n')
+            .unwrap_or(rest.len());
         let digits = &rest[..end];
         if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
             return None;
@@ -115,7 +120,11 @@ fn is_gap(b: u8) -> bool {
 /// Where the next chunk lies in `buf`: `(kind, start, end)`, with `end` the
 /// byte after the chunk. `None` when `buf` holds no complete chunk yet (with
 /// `at_eof` false) or nothing at all.
-pub(crate) fn next_chunk(buf: &[u8], mut pos: usize, at_eof: bool) -> Option<(ChunkKind, usize, usize)> {
+pub(crate) fn next_chunk(
+    buf: &[u8],
+    mut pos: usize,
+    at_eof: bool,
+) -> Option<(ChunkKind, usize, usize)> {
     loop {
         if buf[pos..].starts_with(b"\xEF\xBB\xBF") {
             pos += 3;
@@ -198,7 +207,11 @@ impl Counter {
                 None
             }
             ChunkKind::BatchTrailer => Some(self.batch_messages),
-            ChunkKind::FileTrailer => Some(if self.file_batches == 0 { self.file_messages } else { self.file_batches }),
+            ChunkKind::FileTrailer => Some(if self.file_batches == 0 {
+                self.file_messages
+            } else {
+                self.file_batches
+            }),
             ChunkKind::Unrecognized => None,
         }
     }
@@ -224,7 +237,11 @@ pub struct Split<'a> {
 /// assert!(chunks.iter().all(|c| c.kind() == ChunkKind::Message));
 /// ```
 pub fn split(input: &[u8]) -> Split<'_> {
-    Split { input, pos: 0, counter: Counter::default() }
+    Split {
+        input,
+        pos: 0,
+        counter: Counter::default(),
+    }
 }
 
 /// Only the messages of [`split`], as byte slices.
@@ -234,7 +251,9 @@ pub fn split(input: &[u8]) -> Split<'_> {
 /// assert_eq!(pipehat::stream::messages(file).count(), 2);
 /// ```
 pub fn messages(input: &[u8]) -> impl Iterator<Item = &[u8]> {
-    split(input).filter(|c| c.kind() == ChunkKind::Message).map(|c| c.as_bytes())
+    split(input)
+        .filter(|c| c.kind() == ChunkKind::Message)
+        .map(|c| c.as_bytes())
 }
 
 impl<'a> Iterator for Split<'a> {
@@ -243,7 +262,12 @@ impl<'a> Iterator for Split<'a> {
         let (kind, start, end) = next_chunk(self.input, self.pos, true)?;
         self.pos = end.max(start + 1);
         let counted = self.counter.count(kind);
-        Some(Chunk { kind, bytes: &self.input[start..end], offset: start, counted })
+        Some(Chunk {
+            kind,
+            bytes: &self.input[start..end],
+            offset: start,
+            counted,
+        })
     }
 }
 
@@ -298,7 +322,10 @@ mod reader {
             match self {
                 StreamError::Io(e) => write!(f, "reading the stream failed: {e}"),
                 StreamError::ChunkTooLarge { offset } => {
-                    write!(f, "a message at byte {offset} exceeds the size limit and was skipped")
+                    write!(
+                        f,
+                        "a message at byte {offset} exceeds the size limit and was skipped"
+                    )
                 }
             }
         }
@@ -391,8 +418,10 @@ mod reader {
         /// Skips an oversized chunk: drops bytes up to the next line that
         /// starts with a header.
         fn skip_oversized(&mut self) {
-            let keep_from = (self.pos + 1..self.buf.len())
-                .find(|&i| matches!(self.buf[i - 1], b'\r' | b'\n' | 0x1C) && super::boundary_kind(&self.buf, i).is_some());
+            let keep_from = (self.pos + 1..self.buf.len()).find(|&i| {
+                matches!(self.buf[i - 1], b'\r' | b'\n' | 0x1C)
+                    && super::boundary_kind(&self.buf, i).is_some()
+            });
             match keep_from {
                 Some(i) => {
                     self.pos = i;
@@ -488,13 +517,26 @@ mod tests {
         let chunks: Vec<_> = split(input).collect();
         let k: Vec<_> = chunks.iter().map(|c| c.kind()).collect();
         use ChunkKind::*;
-        assert_eq!(k, [FileHeader, BatchHeader, Message, Message, BatchTrailer, FileTrailer]);
+        assert_eq!(
+            k,
+            [
+                FileHeader,
+                BatchHeader,
+                Message,
+                Message,
+                BatchTrailer,
+                FileTrailer
+            ]
+        );
         assert_eq!(chunks[4].counted(), Some(2));
         assert_eq!(chunks[4].count_matches(), Some(true));
         assert_eq!(chunks[5].count_matches(), Some(true));
         let bad = b"BHS|^~\\&\rMSH|^~\\&|A\rBTS|3\r";
         let trailer = split(bad).last().unwrap();
-        assert_eq!((trailer.declared_count(), trailer.counted()), (Some(3), Some(1)));
+        assert_eq!(
+            (trailer.declared_count(), trailer.counted()),
+            (Some(3), Some(1))
+        );
     }
 
     #[test]
@@ -528,7 +570,10 @@ mod tests {
         let reader = MessageReader::with_limit(&input[..], 100).read_size(64);
         let items: Vec<_> = reader.collect();
         assert_eq!(items.len(), 2);
-        assert!(matches!(items[0], Err(StreamError::ChunkTooLarge { offset: 0 })));
+        assert!(matches!(
+            items[0],
+            Err(StreamError::ChunkTooLarge { offset: 0 })
+        ));
         assert_eq!(items[1].as_ref().unwrap().bytes, b"MSH|^~\\&|B\r");
     }
 }

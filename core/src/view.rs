@@ -40,8 +40,22 @@ pub struct Segment<'a> {
 }
 
 impl<'a> Segment<'a> {
-    pub(crate) fn new(input: &'a [u8], start: usize, end: usize, seps: Seps<'a>, ctx: Ctx, index: usize) -> Self {
-        Segment { input, start, end, seps, ctx, index }
+    pub(crate) fn new(
+        input: &'a [u8],
+        start: usize,
+        end: usize,
+        seps: Seps<'a>,
+        ctx: Ctx,
+        index: usize,
+    ) -> Self {
+        Segment {
+            input,
+            start,
+            end,
+            seps,
+            ctx,
+            index,
+        }
     }
 
     /// The segment's bytes, without its terminator.
@@ -79,7 +93,9 @@ impl<'a> Segment<'a> {
     fn separator(&self, k: usize) -> Option<usize> {
         match self.seps {
             Seps::Indexed(seps) => seps.get(k).map(|&p| p as usize),
-            Seps::Scan => memchr::memchr_iter(self.ctx.delimiters.field(), self.as_bytes()).nth(k).map(|p| self.start + p),
+            Seps::Scan => memchr::memchr_iter(self.ctx.delimiters.field(), self.as_bytes())
+                .nth(k)
+                .map(|p| self.start + p),
         }
     }
 
@@ -115,7 +131,11 @@ impl<'a> Segment<'a> {
             if k == 1 {
                 let start = self.separator(0)? + 1;
                 let end = self.separator(1).unwrap_or(self.end);
-                return Some(Field(Span::literal(&self.input[start..end], start, self.ctx)));
+                return Some(Field(Span::literal(
+                    &self.input[start..end],
+                    start,
+                    self.ctx,
+                )));
             }
         }
         let start = self.separator(k - 1)? + 1;
@@ -141,10 +161,20 @@ pub(crate) struct Span<'a> {
 
 impl<'a> Span<'a> {
     pub(crate) fn new(bytes: &'a [u8], offset: usize, ctx: Ctx) -> Self {
-        Span { bytes, offset, ctx, literal: false }
+        Span {
+            bytes,
+            offset,
+            ctx,
+            literal: false,
+        }
     }
     fn literal(bytes: &'a [u8], offset: usize, ctx: Ctx) -> Self {
-        Span { bytes, offset, ctx, literal: true }
+        Span {
+            bytes,
+            offset,
+            ctx,
+            literal: true,
+        }
     }
 
     /// Splits on `sep` and returns part `n` (from 1).
@@ -160,7 +190,10 @@ impl<'a> Span<'a> {
 
     fn parts(&self, sep: u8) -> Parts<'a> {
         if self.literal {
-            Parts { rest: Some(*self), sep: None }
+            Parts {
+                rest: Some(*self),
+                sep: None,
+            }
         } else {
             Parts::new(*self, sep)
         }
@@ -178,7 +211,10 @@ impl<'a> Span<'a> {
 
     #[cfg(feature = "alloc")]
     pub(crate) fn value(&self, separators: &[u8]) -> Cow<'a, str> {
-        if self.literal || self.is_composite(separators) || !crate::escape::has_escape(self.bytes, &self.ctx.delimiters) {
+        if self.literal
+            || self.is_composite(separators)
+            || !crate::escape::has_escape(self.bytes, &self.ctx.delimiters)
+        {
             return self.raw();
         }
         match crate::escape::decode(self.bytes, &self.ctx.delimiters) {
@@ -197,7 +233,10 @@ pub(crate) struct Parts<'a> {
 
 impl<'a> Parts<'a> {
     fn new(span: Span<'a>, sep: u8) -> Self {
-        Parts { rest: Some(span), sep: Some(sep) }
+        Parts {
+            rest: Some(span),
+            sep: Some(sep),
+        }
     }
 }
 
@@ -211,8 +250,15 @@ impl<'a> Iterator for Parts<'a> {
         };
         match memchr::memchr(sep, span.bytes) {
             Some(i) => {
-                self.rest = Some(Span::new(&span.bytes[i + 1..], span.offset + i + 1, span.ctx));
-                Some(Span { bytes: &span.bytes[..i], ..span })
+                self.rest = Some(Span::new(
+                    &span.bytes[i + 1..],
+                    span.offset + i + 1,
+                    span.ctx,
+                ));
+                Some(Span {
+                    bytes: &span.bytes[..i],
+                    ..span
+                })
             }
             None => {
                 self.rest = None;
@@ -313,11 +359,15 @@ value_type!(
 impl<'a> Field<'a> {
     /// The repetitions, at least one (an empty field has one empty repetition).
     pub fn repetitions(&self) -> impl Iterator<Item = Repetition<'a>> {
-        self.0.parts(self.0.ctx.delimiters.repetition()).map(Repetition)
+        self.0
+            .parts(self.0.ctx.delimiters.repetition())
+            .map(Repetition)
     }
     /// Repetition `n` (from 1).
     pub fn repetition(&self, n: usize) -> Option<Repetition<'a>> {
-        self.0.part(self.0.ctx.delimiters.repetition(), n).map(Repetition)
+        self.0
+            .part(self.0.ctx.delimiters.repetition(), n)
+            .map(Repetition)
     }
     /// The components of the first repetition.
     pub fn components(&self) -> impl Iterator<Item = Component<'a>> {
@@ -335,22 +385,30 @@ impl<'a> Field<'a> {
 impl<'a> Repetition<'a> {
     /// The components, at least one.
     pub fn components(&self) -> impl Iterator<Item = Component<'a>> {
-        self.0.parts(self.0.ctx.delimiters.component()).map(Component)
+        self.0
+            .parts(self.0.ctx.delimiters.component())
+            .map(Component)
     }
     /// Component `n` (from 1).
     pub fn component(&self, n: usize) -> Option<Component<'a>> {
-        self.0.part(self.0.ctx.delimiters.component(), n).map(Component)
+        self.0
+            .part(self.0.ctx.delimiters.component(), n)
+            .map(Component)
     }
 }
 
 impl<'a> Component<'a> {
     /// The subcomponents, at least one.
     pub fn subcomponents(&self) -> impl Iterator<Item = Subcomponent<'a>> {
-        self.0.parts(self.0.ctx.delimiters.subcomponent()).map(Subcomponent)
+        self.0
+            .parts(self.0.ctx.delimiters.subcomponent())
+            .map(Subcomponent)
     }
     /// Subcomponent `n` (from 1).
     pub fn subcomponent(&self, n: usize) -> Option<Subcomponent<'a>> {
-        self.0.part(self.0.ctx.delimiters.subcomponent(), n).map(Subcomponent)
+        self.0
+            .part(self.0.ctx.delimiters.subcomponent(), n)
+            .map(Subcomponent)
     }
 }
 
