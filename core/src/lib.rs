@@ -40,6 +40,8 @@
 
 #![no_std]
 #![deny(missing_docs)]
+// Without `alloc`, the helpers that only the allocating API calls are unused.
+#![cfg_attr(not(feature = "alloc"), allow(dead_code))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
