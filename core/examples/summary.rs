@@ -14,7 +14,11 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let dir = std::env::args().nth(1).unwrap_or_else(|| "samples".into());
     let mut files: Vec<_> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "hl7")).collect(),
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "hl7"))
+            .collect(),
         Err(e) => {
             eprintln!("cannot read {dir}: {e}");
             return ExitCode::FAILURE;
@@ -34,7 +38,10 @@ fn main() -> ExitCode {
             }
         };
         bytes_total += bytes.len();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         println!("{name}  ({} bytes)", bytes.len());
         for chunk in split(&bytes) {
             match chunk.kind() {
@@ -45,7 +52,12 @@ fn main() -> ExitCode {
                         Some(false) => "COUNT MISMATCH",
                         None => "no count",
                     };
-                    println!("  {:<14} declared {:?}, counted {:?}: {check}", chunk.kind().as_str(), chunk.declared_count(), chunk.counted());
+                    println!(
+                        "  {:<14} declared {:?}, counted {:?}: {check}",
+                        chunk.kind().as_str(),
+                        chunk.declared_count(),
+                        chunk.counted()
+                    );
                     continue;
                 }
                 kind => {
@@ -58,7 +70,11 @@ fn main() -> ExitCode {
                 Ok(m) => m,
                 Err(e) => {
                     failed += 1;
-                    println!("  message at byte {}: not parsed: {e} [{}]", chunk.offset(), e.code());
+                    println!(
+                        "  message at byte {}: not parsed: {e} [{}]",
+                        chunk.offset(),
+                        e.code()
+                    );
                     continue;
                 }
             };
@@ -67,7 +83,10 @@ fn main() -> ExitCode {
                 msg.message_type().as_deref().unwrap_or("?"),
                 msg.trigger_event().as_deref().unwrap_or("?")
             );
-            let version = msg.version().map(|v| v.into_owned()).unwrap_or_else(|| "?".into());
+            let version = msg
+                .version()
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|| "?".into());
             *by_type.entry(kind.clone()).or_default() += 1;
             *by_version.entry(version.clone()).or_default() += 1;
             let terminator = match msg.segment_terminator().as_str() {
@@ -83,7 +102,11 @@ fn main() -> ExitCode {
                 msg.charset().name().unwrap_or("unspecified"),
             );
             if let Some(pid) = msg.segment("PID") {
-                let id = pid.field(3).and_then(|f| f.component(1)).map(|c| c.value().into_owned()).unwrap_or_default();
+                let id = pid
+                    .field(3)
+                    .and_then(|f| f.component(1))
+                    .map(|c| c.value().into_owned())
+                    .unwrap_or_default();
                 let family = msg.get("PID-5.1").ok().flatten().unwrap_or_default();
                 println!("             patient id={id:<12} family name={family}");
             }
@@ -91,13 +114,20 @@ fn main() -> ExitCode {
             println!("             segments: {}", names.join(" "));
             for d in msg.diagnostics() {
                 *by_diagnostic.entry(d.code().code()).or_default() += 1;
-                let mark = if d.severity() >= Severity::Warning { "!" } else { "-" };
+                let mark = if d.severity() >= Severity::Warning {
+                    "!"
+                } else {
+                    "-"
+                };
                 println!("             {mark} {d}");
             }
         }
         println!();
     }
-    println!("== {} files, {bytes_total} bytes, {messages} messages ({failed} not parsed)", files.len());
+    println!(
+        "== {} files, {bytes_total} bytes, {messages} messages ({failed} not parsed)",
+        files.len()
+    );
     println!("   message types: {}", join(&by_type));
     println!("   versions:      {}", join(&by_version));
     println!("   diagnostics:   {}", join(&by_diagnostic));
@@ -108,5 +138,8 @@ fn join<K: std::fmt::Display>(map: &BTreeMap<K, usize>) -> String {
     if map.is_empty() {
         return "none".into();
     }
-    map.iter().map(|(k, v)| format!("{k} ×{v}")).collect::<Vec<_>>().join(", ")
+    map.iter()
+        .map(|(k, v)| format!("{k} ×{v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -80,3 +80,8 @@ pub use options::ParseOptions;
 pub use path::{IntoPath, Path};
 pub use scanner::{ScanSegments, Scanner};
 pub use view::{Component, Field, Repetition, Segment, Subcomponent, Value};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -37,6 +37,7 @@ pub struct Segment<'a> {
     seps: Seps<'a>,
     ctx: Ctx,
     index: usize,
+    header: bool,
 }
 
 impl<'a> Segment<'a> {
@@ -48,7 +49,12 @@ impl<'a> Segment<'a> {
         ctx: Ctx,
         index: usize,
     ) -> Self {
+        let bytes = &input[start..end];
+        let header = bytes.len() >= 4
+            && crate::delimiters::is_header_name(&bytes[..3])
+            && bytes[3] == ctx.delimiters.field();
         Segment {
+            header,
             input,
             start,
             end,
@@ -87,7 +93,7 @@ impl<'a> Segment<'a> {
 
     /// Whether this is a header segment (`MSH`, `BHS`, `FHS`) numbered from the separator.
     pub fn is_header(&self) -> bool {
-        crate::delimiters::is_header_name(self.name_bytes())
+        self.header
     }
 
     fn separator(&self, k: usize) -> Option<usize> {
@@ -248,7 +254,8 @@ impl<'a> Iterator for Parts<'a> {
             self.rest = None;
             return Some(span);
         };
-        match memchr::memchr(sep, span.bytes) {
+        // Values are short: a plain loop beats a SIMD search's set-up cost here.
+        match span.bytes.iter().position(|&b| b == sep) {
             Some(i) => {
                 self.rest = Some(Span::new(
                     &span.bytes[i + 1..],
