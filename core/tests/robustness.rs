@@ -1,0 +1,240 @@
+//! Robustness: no allocation per message in steady state, an index no bigger
+//! than the input, linear time on adversarial input, and property tests.
+
+#![allow(clippy::unwrap_used, clippy::panic)] // a test harness fails by panicking
+
+use pipehat::{escape, Delimiters, Message, Parser};
+use proptest::prelude::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+struct Counting;
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged, only counting calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn sample_messages() -> Vec<Vec<u8>> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/corpus/messages");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .filter(|b| Message::parse(b).is_ok_and(|m| m.structural_diagnostics().is_empty()))
+        .collect()
+}
+
+#[test]
+fn reused_parser_allocates_nothing_in_steady_state() {
+    let messages = sample_messages();
+    assert!(messages.len() > 50);
+    let mut parser = Parser::new();
+    // Warm up: the buffers grow to the largest message once.
+    for m in &messages {
+        parser.parse(m).unwrap();
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let mut total = 0;
+    for _ in 0..3 {
+        for m in &messages {
+            let msg = parser.parse(m).unwrap();
+            total += msg.segment_count();
+            total += msg.get_bytes("MSH-10").unwrap().map_or(0, <[u8]>::len);
+            total += msg.get_bytes("PID-3.1").unwrap().map_or(0, <[u8]>::len);
+        }
+    }
+    let after = ALLOCATIONS.load(Ordering::Relaxed);
+    assert!(total > 0);
+    assert_eq!(
+        after - before,
+        0,
+        "allocations while parsing {} messages",
+        messages.len() * 3
+    );
+}
+
+/// The index holds 12 bytes per segment and 4 per field separator. Over the
+/// corpus that is less than the input; a message made mostly of empty fields
+/// (`||||`) can need up to four times its size, which the bound below allows.
+#[test]
+fn index_is_no_bigger_than_the_input() {
+    let (mut input_total, mut index_total) = (0, 0);
+    for m in sample_messages() {
+        let msg = Message::parse(&m).unwrap();
+        let index =
+            msg.segment_count() * 12 + msg.segments().map(|s| s.field_count()).sum::<usize>() * 4;
+        assert!(
+            index <= 4 * m.len() + 16,
+            "index {index} bytes for a {}-byte message",
+            m.len()
+        );
+        input_total += m.len();
+        index_total += index;
+    }
+    assert!(
+        index_total <= input_total,
+        "index {index_total} bytes for {input_total} bytes of messages"
+    );
+}
+
+/// Times `f` on inputs of size n and 10n; the larger may cost at most ~12×
+/// (with slack for a noisy shared machine: best of five runs each).
+fn assert_linear(name: &str, make: impl Fn(usize) -> Vec<u8>, f: impl Fn(&[u8])) {
+    let best = |input: &[u8]| {
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                f(input);
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    // Sizes past the CPU caches on both sides, so cache effects do not skew the ratio.
+    let small = make(400_000);
+    let large = make(4_000_000);
+    let (ts, tl) = (best(&small), best(&large));
+    let ratio = tl / ts.max(1e-9);
+    assert!(
+        ratio < 16.0,
+        "{name}: 10x input took {ratio:.1}x the time ({ts:.6}s vs {tl:.6}s)"
+    );
+}
+
+fn walk(input: &[u8]) {
+    if let Ok(msg) = Message::parse(input) {
+        let _ = msg.diagnostics();
+        for seg in msg.segments() {
+            for field in seg.fields() {
+                let _ = field.value();
+            }
+        }
+        let _ = msg.get("ZZZ[100000]-1");
+    }
+    let _ = pipehat::stream::split(input).count();
+}
+
+#[test]
+fn linear_time_on_adversarial_input() {
+    assert_linear(
+        "a megabyte of delimiters",
+        |n| {
+            let mut v = b"MSH|^~\\&|".to_vec();
+            v.extend(std::iter::repeat_n(b"|^~&", n / 4).flatten());
+            v
+        },
+        walk,
+    );
+    assert_linear(
+        "many segments",
+        |n| {
+            let mut v = b"MSH|^~\\&|A\r".to_vec();
+            v.extend(std::iter::repeat_n(&b"OBX|1\r"[..], n / 6).flatten());
+            v
+        },
+        walk,
+    );
+    assert_linear(
+        "runs of escapes",
+        |n| {
+            let mut v = b"MSH|^~\\&|A\rNTE|1||".to_vec();
+            v.extend(std::iter::repeat_n(&br"\F\\.br\\X41\\Q"[..], n / 14).flatten());
+            v
+        },
+        walk,
+    );
+    assert_linear(
+        "line feeds in a CR message",
+        |n| {
+            let mut v = b"MSH|^~\\&|A\rNTE|1||".to_vec();
+            v.extend(std::iter::repeat_n(&b"x\n"[..], n / 2).flatten());
+            v
+        },
+        walk,
+    );
+    assert_linear(
+        "back-to-back headers",
+        |n| {
+            std::iter::repeat_n(&b"MSH|^~\\&|\n"[..], n / 10)
+                .flatten()
+                .copied()
+                .collect()
+        },
+        walk,
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Parsing never panics, and the segments found rebuild the input.
+    #[test]
+    fn segments_rebuild_the_input(body in proptest::collection::vec(
+        prop_oneof![Just(b'|'), Just(b'^'), Just(b'~'), Just(b'&'), Just(b'\\'), Just(b'\r'), Just(b'A'), Just(b'Z'), Just(b'1')],
+        0..400,
+    )) {
+        let mut input = b"MSH|^~\\&|".to_vec();
+        input.extend_from_slice(&body);
+        let msg = Message::parse(&input).unwrap();
+        let mut rebuilt = Vec::new();
+        let mut empty_lines = 0;
+        for seg in msg.segments() {
+            rebuilt.extend_from_slice(seg.as_bytes());
+            rebuilt.push(b'\r');
+        }
+        for w in input.windows(2) { if w == b"\r\r" { empty_lines += 1; } }
+        let strip = |v: &[u8]| v.iter().copied().filter(|&b| b != b'\r').collect::<Vec<u8>>();
+        prop_assert_eq!(strip(&rebuilt), strip(&input));
+        prop_assert!(msg.segment_count() + empty_lines + 1 >= input.iter().filter(|&&b| b == b'\r').count());
+    }
+
+    /// Escaping a value, then decoding it, gives the value back.
+    #[test]
+    fn escape_then_decode_is_identity(text in "[ -~]{0,60}") {
+        let d = Delimiters::default();
+        let mut escaped = Vec::new();
+        for b in text.bytes() {
+            match b {
+                b'|' => escaped.extend_from_slice(br"\F\"),
+                b'^' => escaped.extend_from_slice(br"\S\"),
+                b'&' => escaped.extend_from_slice(br"\T\"),
+                b'~' => escaped.extend_from_slice(br"\R\"),
+                b'\\' => escaped.extend_from_slice(br"\E\"),
+                _ => escaped.push(b),
+            }
+        }
+        prop_assert_eq!(&*escape::decode(&escaped, &d), text.as_bytes());
+    }
+
+    /// Any path that parses prints back to itself.
+    #[test]
+    fn path_display_round_trips(seg in "[A-Z][A-Z0-9]{2}", occ in 1u32..9, field in 1u32..99, rep in proptest::option::of(1u32..9), comp in proptest::option::of(1u32..20)) {
+        let mut text = format!("{seg}[{occ}]-{field}");
+        if let Some(r) = rep { text.push_str(&format!("({r})")); }
+        if let Some(c) = comp { text.push_str(&format!(".{c}")); }
+        let p: pipehat::Path = text.parse().unwrap();
+        prop_assert_eq!(p.to_string().parse::<pipehat::Path>().unwrap(), p);
+    }
+}

@@ -1,0 +1,33 @@
+//! Parse any bytes, leniently and strictly, then read everything the API offers.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use pipehat::{Message, ParseOptions, Scanner};
+
+fuzz_target!(|data: &[u8]| {
+    for options in [ParseOptions::default(), ParseOptions::default().strict(true).max_field_length(512)] {
+        let Ok(msg) = Message::parse_with(data, &options) else { continue };
+        let _ = msg.diagnostics();
+        let _ = (msg.message_type(), msg.control_id(), msg.version(), msg.charset());
+        for seg in msg.segments() {
+            let _ = seg.name();
+            for field in seg.fields() {
+                let _ = (field.value(), field.raw());
+                let mut buf = [0u8; 64];
+                let _ = field.decode_into(&mut buf);
+                for rep in field.repetitions() {
+                    for comp in rep.components() {
+                        for sub in comp.subcomponents() {
+                            let _ = sub.value();
+                        }
+                    }
+                }
+            }
+        }
+        let _ = msg.line_column(data.len());
+    }
+    if let Ok(scanner) = Scanner::new(data) {
+        for seg in scanner.segments().take(1000) {
+            let _ = seg.field(3).map(|f| f.component(2));
+        }
+    }
+});
