@@ -142,6 +142,26 @@ case("path_errors", input=STD + "\r", path_errors={
     "PID-5.1.1.1": ["path_too_deep", 9], "PID-3(2": ["unclosed_bracket", 7], "": ["empty_path", 0],
     "PID-5x": ["trailing_characters", 5]})
 
+# --- the same behaviours on real corpus files --------------------------------------------
+case("corpus_mllp_frame", file="messages/pyhl7__frag__mllp.hl7", segments=["MSH"],
+     get={"MSH-3": "GHH LAB", "MSH-4": "ELAB"}, diagnostics=["mllp_framing"])
+case("corpus_mixed_cr_then_lf", file="messages/lfh__vxu_v04__mixed_cr_lf.hl7",
+     segments=["MSH", "PID", "PD1", "PV1", "PV2", "IN1", "IN2"], terminator="cr",
+     diagnostics=["mixed_segment_terminators"], get={"PID-5.2": "JANE", "MSH-9.3": "VXU_V04"})
+case("corpus_bom_and_lf", file="messages/msfhirconv__lab_oru_1.hl7", terminator="lf",
+     diagnostics=["byte_order_mark", "non_standard_segment_terminator"], get={"MSH-3": "SomeSystem", "PID-5.2": "DONALD", "OBX[2]-1": "2"})
+case("corpus_back_to_back_lf_messages", file="messages/mirth__batch01.hl7",
+     split=["message", "message", "message"], get={"MSH[2]-9.2": "S14", "MSH[3]-10": "24916597"})
+case("corpus_batch_file", file="messages/pyhl7__adt_a04__file2.hl7", no_diagnostics=True,
+     split=["file_header", "batch_header", "message", "message", "batch_trailer", "batch_header", "message",
+            "batch_trailer", "file_trailer"], get={"FHS-4": "ABCHS", "BTS[2]-1": "1", "MSH[3]-10": "12334456778890"})
+case("corpus_truncation_character", file="messages/hl7apy__rsp_k22__v27trunc.hl7", get={"MSH-2": "^~\\&#", "MSH-12": "2.7"})
+case("corpus_nonstandard_delimiters", file="messages/nhl7c__frag__nonstd_delims.hl7",
+     get={"MSH-1": ":", "MSH-2": "-+?*", "MSH-5(2)": "field4repeat2", "MSH-6.1.2": "field5subcomponent2", "MSH-7": "field6+"})
+case("corpus_windows_1252", file="messages/pyhl7__frag__cp1252.hl7", get={"MSH-4": "ELAB–3"}, diagnostics=["charset_fallback"])
+case("corpus_three_encoding_characters", file="messages/hapi__bar__messages_txt_04.hl7",
+     get={"MSH-2": "^~}", "MSH-9.2": "P01"}, diagnostics=["missing_subcomponent_separator"])
+
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "cases.jsonl"), "w") as f:
     for c in cases:

@@ -76,7 +76,10 @@ fn scalar_from<F: FnMut(usize) -> bool>(
 }
 
 /// Walks the set bits of `mask` (bit i means position `base + i`).
-#[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 #[inline(always)]
 fn walk_bits<F: FnMut(usize) -> bool>(mut mask: u64, base: usize, found: &mut F) -> bool {
     while mask != 0 {

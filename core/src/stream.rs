@@ -152,7 +152,11 @@ pub(crate) fn next_chunk(
         if buf[brk] == 0x1C {
             return Some((kind, start, brk));
         }
-        // Include this line's terminator (`\r`, `\n` or `\r\n`).
+        // Include this line's terminator (`\r`, `\n` or `\r\n`); a `\r` at the
+        // end of what was read so far may still be followed by its `\n`.
+        if buf[brk] == b'\r' && brk + 1 == buf.len() && !at_eof {
+            return None;
+        }
         let mut line_end = brk + 1;
         if buf[brk] == b'\r' && buf.get(line_end) == Some(&b'\n') {
             line_end += 1;
@@ -558,6 +562,22 @@ mod tests {
         for read_size in [1, 3, 7, 64, 1000] {
             let reader = MessageReader::new(&input[..]).read_size(read_size);
             let got: Vec<_> = reader.map(|c| c.unwrap().bytes).collect();
+            assert_eq!(got, expected, "read size {read_size}");
+        }
+    }
+
+    #[test]
+    fn reader_keeps_crlf_of_envelope_segments_across_reads() {
+        // Found by the stream fuzz target: a read ending between `\r` and `\n`.
+        let input =
+            b"FHS|^~\\&|||||\r\nBHS|^~\\&|||||\r\nMSH|^~\\&|A\r\nPID|1\r\nBTS|1\r\nFTS|1\r\n";
+        let expected: Vec<_> = split(input).map(|c| c.as_bytes().to_vec()).collect();
+        assert_eq!(expected[0], b"FHS|^~\\&|||||\r\n");
+        for read_size in 1..=20 {
+            let got: Vec<_> = MessageReader::new(&input[..])
+                .read_size(read_size)
+                .map(|c| c.unwrap().bytes)
+                .collect();
             assert_eq!(got, expected, "read size {read_size}");
         }
     }

@@ -238,3 +238,27 @@ proptest! {
         prop_assert_eq!(p.to_string().parse::<pipehat::Path>().unwrap(), p);
     }
 }
+
+/// Inputs the fuzzers once broke, kept as regression tests: each goes through
+/// what the fuzz targets check (parse and walk; slice and reader splitting agree).
+#[test]
+fn fuzz_regressions() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fuzz-regressions");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        walk(&data);
+        let from_slice: Vec<Vec<u8>> = pipehat::stream::split(&data)
+            .map(|c| c.as_bytes().to_vec())
+            .collect();
+        for read_size in [1, 7, 64] {
+            let from_reader: Vec<Vec<u8>> = pipehat::stream::MessageReader::new(&data[..])
+                .read_size(read_size)
+                .map(|c| c.unwrap().bytes)
+                .collect();
+            assert_eq!(from_reader, from_slice, "read size {read_size}");
+        }
+        count += 1;
+    }
+    assert!(count >= 1);
+}
