@@ -34,11 +34,11 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust:
-	$(CARGO) test -p pipehat --all-targets
 	$(CARGO) test -p pipehat --doc
 	$(CARGO) test -p pipehat --no-default-features --features alloc --lib
 	$(CARGO) test -p pipehat --features serde --lib
-	$(CARGO) test --workspace --exclude pipehat --exclude pipehat-benches
+	$(CARGO) build -p pipehat --examples
+	$(CARGO) test -p pipehat --lib --tests
 
 # no_std: a target without std proves it; wasm32 with simd128 checks the vector path compiles.
 test-nostd:
