@@ -317,6 +317,17 @@ pub(crate) fn read_header(input: &[u8], start: usize) -> Result<Header, ParseErr
     })
 }
 
+/// The terminator of the first segment: the first `\r`, `\n` or `\r\n` in
+/// `input[from..end]` (a message of one segment counts as `\r`).
+pub(crate) fn detect_terminator(input: &[u8], from: usize, end: usize) -> SegmentTerminator {
+    let from = from.min(end);
+    match memchr::memchr2(b'\r', b'\n', &input[from..end]) {
+        Some(p) if input[from + p] == b'\n' => SegmentTerminator::Lf,
+        Some(p) if input.get(from + p + 1) == Some(&b'\n') => SegmentTerminator::CrLf,
+        _ => SegmentTerminator::Cr,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The structural index: one pass over the input records every segment and
 //! every field separator as u32 offsets. Nothing below field level is indexed.
 
-use crate::delimiters::{read_header, Header};
+use crate::delimiters::{detect_terminator, read_header};
 use crate::error::{ErrorKind, ParseError};
 use crate::scan;
 use crate::{Charset, Delimiters, Diagnostic, DiagnosticCode, ParseOptions, SegmentTerminator};
@@ -90,7 +90,7 @@ impl Index {
         }
         let terminator = options
             .segment_terminator
-            .unwrap_or_else(|| detect_terminator(input, &header, end));
+            .unwrap_or_else(|| detect_terminator(input, header.after_encoding, end));
         self.terminator = Some(terminator);
         if terminator != SegmentTerminator::Cr {
             self.diagnostics.push(Diagnostic::new(
@@ -216,15 +216,6 @@ fn trim_envelope(input: &[u8], diagnostics: &mut Vec<Diagnostic>) -> (usize, usi
         end += 1;
     }
     (start, end)
-}
-
-fn detect_terminator(input: &[u8], header: &Header, end: usize) -> SegmentTerminator {
-    let from = header.after_encoding.min(end);
-    match memchr::memchr2(b'\r', b'\n', &input[from..end]) {
-        Some(p) if input[from + p] == b'\n' => SegmentTerminator::Lf,
-        Some(p) if input.get(from + p + 1) == Some(&b'\n') => SegmentTerminator::CrLf,
-        _ => SegmentTerminator::Cr,
-    }
 }
 
 struct Builder<'i, 'x> {

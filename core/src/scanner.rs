@@ -1,6 +1,6 @@
 //! `Scanner`: the allocation-free reading API (works without `alloc`).
 
-use crate::delimiters::read_header;
+use crate::delimiters::{detect_terminator, read_header};
 use crate::view::{Ctx, Segment, Seps};
 use crate::{Charset, Delimiters, ParseError, SegmentTerminator};
 
@@ -37,12 +37,7 @@ impl<'a> Scanner<'a> {
             return Err(ParseError::new(crate::ErrorKind::Empty, input.len()));
         }
         let header = read_header(input, start)?;
-        let from = header.after_encoding;
-        let terminator = match memchr::memchr2(b'\r', b'\n', &input[from..]) {
-            Some(p) if input[from + p] == b'\n' => SegmentTerminator::Lf,
-            Some(p) if input.get(from + p + 1) == Some(&b'\n') => SegmentTerminator::CrLf,
-            _ => SegmentTerminator::Cr,
-        };
+        let terminator = detect_terminator(input, header.after_encoding, input.len());
         let mut scanner = Scanner {
             input,
             start,
