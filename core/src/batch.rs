@@ -105,20 +105,13 @@ pub(crate) fn check(index: &mut Index, input: &[u8]) {
     index.diagnostics.extend(found);
 }
 
-/// Field 1 of segment `i` as a count; `None` when empty or not a number.
+/// Field 1 of segment `i` as a count; `None` when empty or not a number
+/// (read as [`Chunk::declared_count`](crate::stream::Chunk::declared_count) reads it).
 fn count_field(index: &Index, input: &[u8], i: usize) -> Option<u64> {
     let seps = index.separators_of(i);
     let start = *seps.first()? as usize + 1;
     let end = seps
         .get(1)
         .map_or(index.segments[i].end as usize, |&e| e as usize);
-    let text = &input[start..end];
-    let text = &text[..text
-        .iter()
-        .position(|&b| !b.is_ascii_digit())
-        .unwrap_or(text.len())];
-    if text.is_empty() || text.len() > 18 {
-        return None;
-    }
-    Some(text.iter().fold(0u64, |n, d| n * 10 + (d - b'0') as u64))
+    crate::stream::parse_count(&input[start..end])
 }

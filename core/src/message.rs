@@ -141,44 +141,24 @@ impl<'a> Message<'a> {
 
     /// The segments named `name` (`"OBX"`), in order.
     pub fn segments_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = Segment<'s>> + 's {
-        let index = self.index();
-        let name = name.as_bytes();
-        (0..index.segments.len())
-            .filter(move |&i| {
-                let e = &index.segments[i];
-                let bytes = &self.input[e.start as usize..e.end as usize];
-                bytes.starts_with(name)
-                    && bytes
-                        .get(name.len())
-                        .is_none_or(|&b| b == index.delimiters.field())
-            })
-            .filter_map(move |i| self.segment_at(i))
+        let field = self.index().delimiters.field();
+        self.segments()
+            .filter(move |s| has_name(s.as_bytes(), name.as_bytes(), field))
     }
 
     /// The first segment named `name`.
     pub fn segment(&self, name: &str) -> Option<Segment<'_>> {
         let field = self.index().delimiters.field();
-        let name = name.as_bytes();
-        self.segments().find(|s| {
-            let bytes = s.as_bytes();
-            bytes.starts_with(name) && bytes.get(name.len()).is_none_or(|&b| b == field)
-        })
+        self.segments()
+            .find(|s| has_name(s.as_bytes(), name.as_bytes(), field))
     }
 
     fn nth_named(&self, name: &[u8; 3], occurrence: u32) -> Option<Segment<'_>> {
-        let index = self.index();
-        let field = index.delimiters.field();
-        let mut seen = 0;
-        for (i, e) in index.segments.iter().enumerate() {
-            let bytes = &self.input[e.start as usize..e.end as usize];
-            if bytes.starts_with(name) && bytes.get(3).is_none_or(|&b| b == field) {
-                seen += 1;
-                if seen == occurrence {
-                    return self.segment_at(i);
-                }
-            }
-        }
-        None
+        let field = self.index().delimiters.field();
+        let occurrence = occurrence.checked_sub(1)? as usize;
+        self.segments()
+            .filter(|s| has_name(s.as_bytes(), name, field))
+            .nth(occurrence)
     }
 
     /// What `path` points at, or `None` when absent.
@@ -345,6 +325,11 @@ impl<'a> Message<'a> {
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         crate::error::line_column(self.input, offset)
     }
+}
+
+/// Whether a segment's bytes start with `name` followed by the field separator (or end).
+fn has_name(segment: &[u8], name: &[u8], field: u8) -> bool {
+    segment.starts_with(name) && segment.get(name.len()).is_none_or(|&b| b == field)
 }
 
 /// A parser that keeps its index buffers between messages: after the first

@@ -81,17 +81,21 @@ impl<'a> Chunk<'a> {
             .iter()
             .position(|&b| b == field || b == b'\r' || b == b'\n')
             .unwrap_or(rest.len());
-        let digits = &rest[..end];
-        if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(digits.iter().fold(0u64, |n, d| n * 10 + (d - b'0') as u64))
+        parse_count(&rest[..end])
     }
     /// For a trailer: whether its declared count matches what was counted
     /// (`None` when it declares none).
     pub fn count_matches(&self) -> Option<bool> {
         Some(self.declared_count()? == self.counted?)
     }
+}
+
+/// A trailer count (BTS-1, FTS-1): ASCII digits only, at most 18 of them.
+pub(crate) fn parse_count(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(digits.iter().fold(0u64, |n, d| n * 10 + (d - b'0') as u64))
 }
 
 /// The envelope name at `at`, when a line starting there begins with one.
