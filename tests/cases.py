@@ -62,6 +62,8 @@ case("mixed_cr_then_lf", input=STD + "\rPID|1||42\nPV1|1|I\n", terminator="cr",
      segments=["MSH", "PID", "PV1"], diagnostics=["mixed_segment_terminators"])
 case("forced_lf_terminator", input=STD + "\nPID|1||42\n", options={"segment_terminator": "lf"},
      terminator="lf", segments=["MSH", "PID"])
+case("forced_cr_keeps_line_feeds_as_text", input=STD + "\nPID|1||42\n", options={"segment_terminator": "cr"},
+     terminator="cr", segments=["MSH"], get={"MSH-12": "2.5.1\nPID"})
 case("no_trailing_terminator", input=STD + "\rPID|1||42", segments=["MSH", "PID"], get={"PID-3": "42"})
 case("blank_lines_between_segments", input=STD + "\r\rPID|1\r", segments=["MSH", "PID"], diagnostics=["empty_segment"])
 case("mllp_frame_is_skipped", input="\u000b" + STD + "\rPID|1||42\r\u001c\r", segments=["MSH", "PID"],

@@ -1,1 +1,872 @@
-//! Python bindings (issue 4).
+//! `pipehat._native`: thin PyO3 wrappers over the pipehat core. Every HL7
+//! decision is made in the core; this crate converts arguments, results and
+//! errors, and releases the GIL around long work.
+
+use pipehat::stream::{split, ChunkKind, MessageReader};
+use pipehat::{OwnedMessage, ParseOptions, SegmentTerminator, Severity};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
+use std::sync::Arc;
+
+// ---------------------------------------------------------------------------
+// errors: the classes live in pipehat/errors.py (they subclass ValueError and
+// KeyError, which a Rust-created exception cannot do); this raises them.
+
+fn error_class<'py>(py: Python<'py>, name: &'static str) -> PyResult<Bound<'py, PyType>> {
+    static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    let module = MODULE.get_or_try_init(py, || py.import("pipehat.errors").map(Bound::unbind))?;
+    Ok(module.bind(py).getattr(name)?.cast_into::<PyType>()?)
+}
+
+fn raise(
+    py: Python<'_>,
+    class: &'static str,
+    message: String,
+    attrs: &[(&str, Py<PyAny>)],
+) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let exc = error_class(py, class)?.call1((message.clone(),))?;
+        for (k, v) in attrs {
+            exc.setattr(*k, v)?;
+        }
+        Ok(PyErr::from_value(exc))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+fn parse_error(py: Python<'_>, e: &pipehat::ParseError, input: &[u8]) -> PyErr {
+    let (line, column) = e.line_column(input);
+    let attrs = [
+        (
+            "code",
+            e.code().into_pyobject(py).map(|v| v.into_any().unbind()),
+        ),
+        (
+            "offset",
+            e.offset().into_pyobject(py).map(|v| v.into_any().unbind()),
+        ),
+        (
+            "line",
+            line.into_pyobject(py).map(|v| v.into_any().unbind()),
+        ),
+        (
+            "column",
+            column.into_pyobject(py).map(|v| v.into_any().unbind()),
+        ),
+        (
+            "segment",
+            e.segment().into_pyobject(py).map(|v| v.into_any().unbind()),
+        ),
+        (
+            "field",
+            e.field().into_pyobject(py).map(|v| v.into_any().unbind()),
+        ),
+    ];
+    let attrs: Vec<(&str, Py<PyAny>)> = attrs
+        .into_iter()
+        .filter_map(|(k, v)| v.ok().map(|v| (k, v)))
+        .collect();
+    raise(py, "ParseError", format!("{e} [{}]", e.code()), &attrs)
+}
+
+fn path_error(py: Python<'_>, e: &pipehat::PathError) -> PyErr {
+    let attrs: Vec<(&str, Py<PyAny>)> = [
+        (
+            "code",
+            e.code().into_pyobject(py).map(|v| v.into_any().unbind()),
+        ),
+        (
+            "offset",
+            e.offset().into_pyobject(py).map(|v| v.into_any().unbind()),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.ok().map(|v| (k, v)))
+    .collect();
+    raise(py, "PathError", format!("{e} [{}]", e.code()), &attrs)
+}
+
+fn stream_error(py: Python<'_>, e: &pipehat::stream::StreamError) -> PyErr {
+    match e {
+        pipehat::stream::StreamError::Io(io) => {
+            pyo3::exceptions::PyOSError::new_err(io.to_string())
+        }
+        other => {
+            let attrs: Vec<(&str, Py<PyAny>)> = [(
+                "code",
+                other
+                    .code()
+                    .into_pyobject(py)
+                    .map(|v| v.into_any().unbind()),
+            )]
+            .into_iter()
+            .filter_map(|(k, v)| v.ok().map(|v| (k, v)))
+            .collect();
+            raise(
+                py,
+                "ParseError",
+                format!("{other} [{}]", other.code()),
+                &attrs,
+            )
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// inputs and options
+
+/// Bytes from `bytes`, `bytearray`, `memoryview` or `str` (encoded as UTF-8).
+fn input_bytes(data: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(s) = data.cast::<PyString>() {
+        return Ok(s.to_cow()?.as_bytes().to_vec());
+    }
+    if let Ok(b) = data.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    data.extract::<Vec<u8>>()
+        .map_err(|_| PyTypeError::new_err("expected bytes, bytearray, memoryview or str"))
+}
+
+fn terminator(value: Option<&str>) -> PyResult<Option<SegmentTerminator>> {
+    match value {
+        None => Ok(None),
+        Some("\r") | Some("cr") => Ok(Some(SegmentTerminator::Cr)),
+        Some("\n") | Some("lf") => Ok(Some(SegmentTerminator::Lf)),
+        Some("\r\n") | Some("crlf") => Ok(Some(SegmentTerminator::CrLf)),
+        Some(_) => Err(PyValueError::new_err(
+            "segment_terminator must be '\\r', '\\n', '\\r\\n', 'cr', 'lf' or 'crlf'",
+        )),
+    }
+}
+
+fn options(
+    strict: bool,
+    segment_terminator: Option<&str>,
+    max_message_size: Option<usize>,
+    max_segments: Option<usize>,
+    max_field_length: Option<usize>,
+) -> PyResult<ParseOptions> {
+    let mut o = ParseOptions::default()
+        .strict(strict)
+        .segment_terminator(terminator(segment_terminator)?);
+    if let Some(n) = max_message_size {
+        o = o.max_message_size(n);
+    }
+    if let Some(n) = max_segments {
+        o = o.max_segments(n);
+    }
+    if let Some(n) = max_field_length {
+        o = o.max_field_length(n);
+    }
+    Ok(o)
+}
+
+fn parse_owned(py: Python<'_>, bytes: Vec<u8>, options: &ParseOptions) -> PyResult<Message> {
+    match OwnedMessage::parse_with(bytes, options) {
+        Ok(m) => Ok(Message { inner: Arc::new(m) }),
+        Err(e) => Err(parse_error(py, &e, &[])),
+    }
+}
+
+/// parse(data, /, *, strict=False, segment_terminator=None, max_message_size=None,
+/// max_segments=None, max_field_length=None)
+/// --
+///
+/// Parses one HL7 v2 message (or a whole batch file) from bytes or str.
+#[pyfunction]
+#[pyo3(signature = (data, /, *, strict=false, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None))]
+fn parse(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    strict: bool,
+    segment_terminator: Option<&str>,
+    max_message_size: Option<usize>,
+    max_segments: Option<usize>,
+    max_field_length: Option<usize>,
+) -> PyResult<Message> {
+    let options = options(
+        strict,
+        segment_terminator,
+        max_message_size,
+        max_segments,
+        max_field_length,
+    )?;
+    let bytes = input_bytes(data)?;
+    let result = py.detach(|| OwnedMessage::parse_with(bytes.clone(), &options));
+    match result {
+        Ok(m) => Ok(Message { inner: Arc::new(m) }),
+        Err(e) => Err(parse_error(py, &e, &bytes)),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Message
+
+/// A parsed HL7 v2 message. Values are decoded when read.
+#[pyclass(frozen, module = "pipehat._native")]
+struct Message {
+    inner: Arc<OwnedMessage>,
+}
+
+fn opt_str(py: Python<'_>, v: Option<std::borrow::Cow<'_, str>>) -> Py<PyAny> {
+    match v {
+        Some(s) => PyString::new(py, &s).into_any().unbind(),
+        None => py.None(),
+    }
+}
+
+#[pymethods]
+impl Message {
+    /// The decoded value at `path` (escapes decoded; a composite reads as
+    /// encoded), or None when absent or empty.
+    fn get(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
+        let msg = self.inner.message();
+        let v = msg.get(path).map_err(|e| path_error(py, &e))?;
+        Ok(opt_str(py, v))
+    }
+
+    /// The value at `path` exactly as written (escapes kept), or None.
+    fn get_raw(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
+        let msg = self.inner.message();
+        let v = msg.get_raw(path).map_err(|e| path_error(py, &e))?;
+        Ok(opt_str(py, v))
+    }
+
+    /// The decoded value of every repetition of the field at `path`.
+    fn get_all(&self, py: Python<'_>, path: &str) -> PyResult<Vec<String>> {
+        let msg = self.inner.message();
+        let v = msg.get_all(path).map_err(|e| path_error(py, &e))?;
+        Ok(v.into_iter().map(|s| s.into_owned()).collect())
+    }
+
+    fn __getitem__(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
+        self.get(py, path)
+    }
+
+    /// MSH-9.1, e.g. "ADT".
+    #[getter]
+    fn message_type(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.inner.message().message_type())
+    }
+    /// MSH-9.2, e.g. "A01".
+    #[getter]
+    fn trigger_event(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.inner.message().trigger_event())
+    }
+    /// MSH-9.3, e.g. "ADT_A01".
+    #[getter]
+    fn message_structure(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.inner.message().message_structure())
+    }
+    /// MSH-10, the message control id.
+    #[getter]
+    fn control_id(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.inner.message().control_id())
+    }
+    /// MSH-11.1, the processing id.
+    #[getter]
+    fn processing_id(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.inner.message().processing_id())
+    }
+    /// MSH-12.1, the version.
+    #[getter]
+    fn version(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.inner.message().version())
+    }
+    /// MSH-7.1, the message date/time.
+    #[getter]
+    fn timestamp(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.inner.message().timestamp())
+    }
+    /// MSH-3.1.
+    #[getter]
+    fn sending_application(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.inner.message().sending_application())
+    }
+    /// MSH-4.1.
+    #[getter]
+    fn sending_facility(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.inner.message().sending_facility())
+    }
+    /// MSH-5.1.
+    #[getter]
+    fn receiving_application(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.inner.message().receiving_application())
+    }
+    /// MSH-6.1.
+    #[getter]
+    fn receiving_facility(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.inner.message().receiving_facility())
+    }
+    /// The MSH-18 character set pipehat recognised ("UNICODE UTF-8", "8859/1", ...), or None.
+    #[getter]
+    fn charset(&self) -> Option<&'static str> {
+        self.inner.message().charset().name()
+    }
+    /// The segment terminator detected: "\r", "\n" or "\r\n".
+    #[getter]
+    fn segment_terminator(&self) -> &'static str {
+        self.inner.message().segment_terminator().as_str()
+    }
+    /// The delimiters as a dict: field, component, repetition, escape,
+    /// subcomponent, truncation (None when not declared).
+    #[getter]
+    fn delimiters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = self.inner.message().delimiters();
+        let dict = PyDict::new(py);
+        let ch = |b: u8| (b as char).to_string();
+        dict.set_item("field", ch(d.field()))?;
+        dict.set_item("component", ch(d.component()))?;
+        dict.set_item("repetition", ch(d.repetition()))?;
+        dict.set_item("escape", ch(d.escape()))?;
+        dict.set_item(
+            "subcomponent",
+            d.has_subcomponent().then(|| ch(d.subcomponent())),
+        )?;
+        dict.set_item("truncation", d.truncation().map(ch))?;
+        Ok(dict)
+    }
+
+    /// Everything lenient parsing noticed (codes and positions, no content).
+    #[getter]
+    fn diagnostics(&self) -> Vec<Diagnostic> {
+        let input = self.inner.as_bytes();
+        self.inner
+            .message()
+            .diagnostics()
+            .into_iter()
+            .map(|d| Diagnostic::new(&d, input))
+            .collect()
+    }
+
+    /// The segments, in order.
+    #[getter]
+    fn segments(&self) -> Vec<Segment> {
+        (0..self.inner.message().segment_count())
+            .map(|i| Segment {
+                msg: self.inner.clone(),
+                index: i,
+            })
+            .collect()
+    }
+
+    /// The first segment named `name`, or None.
+    fn segment(&self, name: &str) -> Option<Segment> {
+        let index = self.inner.message().segment(name)?.index();
+        Some(Segment {
+            msg: self.inner.clone(),
+            index,
+        })
+    }
+
+    /// Every segment named `name`.
+    fn segments_named(&self, name: &str) -> Vec<Segment> {
+        self.inner
+            .message()
+            .segments_named(name)
+            .map(|s| Segment {
+                msg: self.inner.clone(),
+                index: s.index(),
+            })
+            .collect()
+    }
+
+    /// The message as JSON text (see the core's `json` module for the shape).
+    fn to_json(&self, py: Python<'_>) -> String {
+        let inner = self.inner.clone();
+        py.detach(move || inner.message().to_json())
+    }
+
+    /// The message as Python lists, dicts and strings (`json.loads` of `to_json()`).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.to_json(py);
+        py.import("json")?.call_method1("loads", (text,))
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.message().segment_count()
+    }
+
+    fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let list = PyList::new(py, self.segments())?;
+        Ok(list.try_iter()?.into_any().unbind())
+    }
+
+    fn __bytes__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, self.inner.as_bytes())
+    }
+
+    fn __str__(&self) -> String {
+        String::from_utf8_lossy(self.inner.as_bytes()).into_owned()
+    }
+
+    fn __repr__(&self) -> String {
+        let m = self.inner.message();
+        format!(
+            "<pipehat.Message {}^{} v{}, {} segments, {} bytes>",
+            m.message_type().as_deref().unwrap_or("?"),
+            m.trigger_event().as_deref().unwrap_or("?"),
+            m.version().as_deref().unwrap_or("?"),
+            m.segment_count(),
+            self.inner.as_bytes().len()
+        )
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let parse = py.import("pipehat._native")?.getattr("parse")?;
+        Ok((parse, (PyBytes::new(py, self.inner.as_bytes()),)))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Segment and elements: a shared message plus coordinates, resolved on access.
+
+/// One segment. `segment[n]` is the decoded value of field n.
+#[pyclass(frozen, module = "pipehat._native")]
+struct Segment {
+    msg: Arc<OwnedMessage>,
+    index: usize,
+}
+
+impl Segment {
+    fn with<R>(&self, f: impl FnOnce(pipehat::Segment<'_>) -> R) -> R {
+        let m = self.msg.message();
+        // The index was valid when this object was made and messages are immutable.
+        let seg = m.segment_at(self.index).expect("segment index in range");
+        f(seg)
+    }
+}
+
+#[pymethods]
+impl Segment {
+    /// The segment name, e.g. "PID".
+    #[getter]
+    fn name(&self) -> String {
+        self.with(|s| s.name().to_string())
+    }
+    /// 0-based position in the message.
+    #[getter]
+    fn index(&self) -> usize {
+        self.index
+    }
+    /// 0-based byte offset in the input.
+    #[getter]
+    fn offset(&self) -> usize {
+        self.with(|s| s.offset())
+    }
+    /// Field `number` (from 1; MSH-1 is the field separator), or None.
+    fn field(&self, number: usize) -> Option<Element> {
+        self.with(|s| {
+            s.field(number)
+                .map(|_| Element::new(self.msg.clone(), self.index, [number, 0, 0, 0]))
+        })
+    }
+    /// The fields, from field 1.
+    #[getter]
+    fn fields(&self) -> Vec<Element> {
+        let n = self.with(|s| s.field_count());
+        (1..=n)
+            .map(|i| Element::new(self.msg.clone(), self.index, [i, 0, 0, 0]))
+            .collect()
+    }
+    fn __len__(&self) -> usize {
+        self.with(|s| s.field_count())
+    }
+    fn __getitem__(&self, py: Python<'_>, number: usize) -> Py<PyAny> {
+        let v = self.with(|s| {
+            s.field(number)
+                .filter(|f| !f.is_empty())
+                .map(|f| f.value().into_owned())
+        });
+        opt_str(py, v.map(std::borrow::Cow::Owned))
+    }
+    fn __str__(&self) -> String {
+        self.with(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
+    }
+    fn __repr__(&self) -> String {
+        self.with(|s| {
+            format!(
+                "<pipehat.Segment {} #{}, {} fields>",
+                s.name(),
+                self.index,
+                s.field_count()
+            )
+        })
+    }
+}
+
+/// A field, repetition, component or subcomponent (see `kind`).
+#[pyclass(frozen, module = "pipehat._native")]
+struct Element {
+    msg: Arc<OwnedMessage>,
+    segment: usize,
+    /// field, repetition, component, subcomponent numbers (0 = not chosen).
+    at: [usize; 4],
+}
+
+impl Element {
+    fn new(msg: Arc<OwnedMessage>, segment: usize, at: [usize; 4]) -> Self {
+        Element { msg, segment, at }
+    }
+
+    fn depth(&self) -> usize {
+        self.at.iter().take_while(|&&n| n != 0).count()
+    }
+
+    fn with<R>(&self, f: impl FnOnce(pipehat::Value<'_>) -> R) -> R {
+        let m = self.msg.message();
+        let seg = m.segment_at(self.segment).expect("segment index in range");
+        let field = seg.field(self.at[0]).expect("field number in range");
+        let value = match self.at {
+            [_, 0, _, _] => pipehat::Value::Field(field),
+            [_, r, 0, _] => {
+                pipehat::Value::Repetition(field.repetition(r).expect("repetition in range"))
+            }
+            [_, r, c, 0] => pipehat::Value::Component(
+                field
+                    .repetition(r)
+                    .and_then(|rep| rep.component(c))
+                    .expect("component in range"),
+            ),
+            [_, r, c, s] => pipehat::Value::Subcomponent(
+                field
+                    .repetition(r)
+                    .and_then(|rep| rep.component(c))
+                    .and_then(|comp| comp.subcomponent(s))
+                    .expect("subcomponent in range"),
+            ),
+        };
+        f(value)
+    }
+
+    fn children_count(&self) -> usize {
+        self.with(|v| match v {
+            pipehat::Value::Field(f) => f.repetitions().count(),
+            pipehat::Value::Repetition(r) => r.components().count(),
+            pipehat::Value::Component(c) => c.subcomponents().count(),
+            _ => 0,
+        })
+    }
+
+    fn child(&self, n: usize) -> Element {
+        let mut at = self.at;
+        at[self.depth()] = n;
+        Element::new(self.msg.clone(), self.segment, at)
+    }
+
+    /// Children one level down; a whole field goes through its repetitions.
+    fn children(&self) -> Vec<Element> {
+        (1..=self.children_count()).map(|n| self.child(n)).collect()
+    }
+}
+
+#[pymethods]
+impl Element {
+    /// "field", "repetition", "component" or "subcomponent".
+    #[getter]
+    fn kind(&self) -> &'static str {
+        ["field", "repetition", "component", "subcomponent"][self.depth() - 1]
+    }
+    /// The decoded text (a composite reads as encoded).
+    #[getter]
+    fn value(&self) -> String {
+        self.with(|v| v.value().into_owned())
+    }
+    /// The text exactly as written.
+    #[getter]
+    fn raw(&self) -> String {
+        self.with(|v| v.raw().into_owned())
+    }
+    /// 0-based byte offset in the input.
+    #[getter]
+    fn offset(&self) -> usize {
+        self.with(|v| v.offset())
+    }
+    /// Whether the value is empty.
+    #[getter]
+    fn is_empty(&self) -> bool {
+        self.with(|v| v.is_empty())
+    }
+    /// Whether the value is the HL7 null "".
+    #[getter]
+    fn is_null(&self) -> bool {
+        self.with(|v| v.is_null())
+    }
+    /// A field's repetitions.
+    #[getter]
+    fn repetitions(&self) -> PyResult<Vec<Element>> {
+        match self.depth() {
+            1 => Ok(self.children()),
+            _ => Err(PyTypeError::new_err("only a field has repetitions")),
+        }
+    }
+    /// The components (of a field: of its first repetition).
+    #[getter]
+    fn components(&self) -> PyResult<Vec<Element>> {
+        match self.depth() {
+            1 => self.child(1).components(),
+            2 => Ok(self.children()),
+            _ => Err(PyTypeError::new_err(
+                "only a field or a repetition has components",
+            )),
+        }
+    }
+    /// A component's subcomponents.
+    #[getter]
+    fn subcomponents(&self) -> PyResult<Vec<Element>> {
+        match self.depth() {
+            3 => Ok(self.children()),
+            _ => Err(PyTypeError::new_err("only a component has subcomponents")),
+        }
+    }
+    fn __len__(&self) -> usize {
+        self.children_count()
+    }
+    fn __str__(&self) -> String {
+        self.value()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "<pipehat.Element {} at byte {}>",
+            self.kind(),
+            self.offset()
+        )
+    }
+}
+
+/// Something lenient parsing noticed.
+#[pyclass(frozen, get_all, module = "pipehat._native")]
+struct Diagnostic {
+    /// Stable snake_case code, e.g. "non_standard_segment_terminator".
+    code: &'static str,
+    /// "info", "warning" or "error".
+    severity: &'static str,
+    /// 0-based byte offset.
+    offset: usize,
+    /// 1-based line and column of the offset.
+    line: usize,
+    column: usize,
+    /// 0-based segment index, or None.
+    segment: Option<u32>,
+    /// HL7 field number, or None.
+    field: Option<u32>,
+    /// A sentence with positions and no message content.
+    message: String,
+}
+
+impl Diagnostic {
+    fn new(d: &pipehat::Diagnostic, input: &[u8]) -> Self {
+        let (line, column) = pipehat::line_column(input, d.offset());
+        Diagnostic {
+            code: d.code().code(),
+            severity: match d.severity() {
+                Severity::Info => "info",
+                Severity::Warning => "warning",
+                _ => "error",
+            },
+            offset: d.offset(),
+            line,
+            column,
+            segment: d.segment(),
+            field: d.field(),
+            message: d.message().to_string(),
+        }
+    }
+}
+
+#[pymethods]
+impl Diagnostic {
+    fn __repr__(&self) -> String {
+        format!(
+            "<pipehat.Diagnostic {} {}: {}>",
+            self.severity, self.code, self.message
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// streams and bulk extraction
+
+/// Iterator returned by iter_messages.
+#[pyclass(module = "pipehat._native")]
+struct MessageIterator {
+    source: Source,
+    options: ParseOptions,
+}
+
+enum Source {
+    Bytes { data: Vec<u8>, pos: usize },
+    Reader(Box<MessageReader<Box<dyn std::io::Read + Send + Sync>>>),
+}
+
+impl Source {
+    /// The next message chunk as owned bytes, skipping envelope segments.
+    fn next_message(&mut self) -> Option<Result<Vec<u8>, pipehat::stream::StreamError>> {
+        match self {
+            Source::Bytes { data, pos } => loop {
+                let chunk = split(&data[*pos..]).next()?;
+                let start = *pos + chunk.offset();
+                *pos = start + chunk.as_bytes().len().max(1);
+                if chunk.kind() == ChunkKind::Message {
+                    return Some(Ok(chunk.as_bytes().to_vec()));
+                }
+            },
+            Source::Reader(reader) => loop {
+                match reader.next()? {
+                    Ok(c) if c.kind == ChunkKind::Message => return Some(Ok(c.bytes)),
+                    Ok(_) => continue,
+                    Err(e) => return Some(Err(e)),
+                }
+            },
+        }
+    }
+}
+
+#[pymethods]
+impl MessageIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Message>> {
+        let source = &mut self.source;
+        let next = py.detach(|| source.next_message());
+        match next {
+            None => Ok(None),
+            Some(Ok(bytes)) => parse_owned(py, bytes, &self.options).map(Some),
+            Some(Err(e)) => Err(stream_error(py, &e)),
+        }
+    }
+}
+
+/// A Python binary file object as `io::Read` (reads with the GIL held).
+struct PyReader(Py<PyAny>);
+
+impl std::io::Read for PyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        Python::attach(|py| {
+            let data = self
+                .0
+                .bind(py)
+                .call_method1("read", (buf.len(),))
+                .map_err(std::io::Error::other)?;
+            let bytes = data
+                .cast::<PyBytes>()
+                .map_err(|_| std::io::Error::other("read() did not return bytes"))?;
+            let b = bytes.as_bytes();
+            let n = b.len().min(buf.len());
+            buf[..n].copy_from_slice(&b[..n]);
+            Ok(n)
+        })
+    }
+}
+
+fn is_path(source: &Bound<'_, PyAny>) -> PyResult<Option<std::path::PathBuf>> {
+    if source.is_instance_of::<PyString>() {
+        return Ok(Some(source.extract()?));
+    }
+    let os = source.py().import("os")?;
+    if source.is_instance(&os.getattr("PathLike")?)? {
+        return Ok(Some(source.extract()?));
+    }
+    Ok(None)
+}
+
+/// iter_messages(source, /, *, strict=False, max_message_size=None)
+/// --
+///
+/// Iterates the messages of a path, a binary file object or bytes: files with
+/// several messages, batches (envelope segments are skipped) and MLLP captures.
+#[pyfunction]
+#[pyo3(signature = (source, /, *, strict=false, max_message_size=None))]
+fn iter_messages(
+    source: &Bound<'_, PyAny>,
+    strict: bool,
+    max_message_size: Option<usize>,
+) -> PyResult<MessageIterator> {
+    let options = options(strict, None, max_message_size, None, None)?;
+    let limit = options.max_message_size;
+    let src = if let Some(path) = is_path(source)? {
+        let file = std::fs::File::open(&path)
+            .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+        let reader: Box<dyn std::io::Read + Send + Sync> = Box::new(file);
+        Source::Reader(Box::new(MessageReader::with_limit(reader, limit)))
+    } else if source.hasattr("read")? {
+        let reader: Box<dyn std::io::Read + Send + Sync> =
+            Box::new(PyReader(source.clone().unbind()));
+        Source::Reader(Box::new(MessageReader::with_limit(reader, limit)))
+    } else {
+        Source::Bytes {
+            data: input_bytes(source)?,
+            pos: 0,
+        }
+    };
+    Ok(MessageIterator {
+        source: src,
+        options,
+    })
+}
+
+/// extract(source, paths, /, *, raw=False, threads=None)
+/// --
+///
+/// Reads `paths` from every message of `source` (a path, bytes or a binary
+/// file object), parsing on all cores with the GIL released. Returns a dict:
+/// path -> list of str or None, one entry per message.
+#[pyfunction]
+#[pyo3(signature = (source, paths, /, *, raw=false, threads=None))]
+fn extract<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    paths: Vec<String>,
+    raw: bool,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let parsed: Vec<pipehat::Path> = paths
+        .iter()
+        .map(|p| p.parse::<pipehat::Path>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| path_error(py, &e))?;
+    let data = if let Some(path) = is_path(source)? {
+        py.detach(|| std::fs::read(&path))
+            .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?
+    } else if source.hasattr("read")? {
+        input_bytes(&source.call_method0("read")?)?
+    } else {
+        input_bytes(source)?
+    };
+    let out = py.detach(|| {
+        pipehat::extract::extract(
+            &data,
+            &parsed,
+            raw,
+            threads.unwrap_or(0),
+            &ParseOptions::default(),
+        )
+    });
+    let dict = PyDict::new(py);
+    for (name, column) in paths.iter().zip(out.columns) {
+        let list = PyList::new(py, column)?;
+        dict.set_item(name, list)?;
+    }
+    Ok(dict)
+}
+
+#[pymodule(gil_used = false)]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(parse, m)?)?;
+    m.add_function(wrap_pyfunction!(iter_messages, m)?)?;
+    m.add_function(wrap_pyfunction!(extract, m)?)?;
+    m.add_class::<Message>()?;
+    m.add_class::<Segment>()?;
+    m.add_class::<Element>()?;
+    m.add_class::<Diagnostic>()?;
+    m.add_class::<MessageIterator>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

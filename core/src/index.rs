@@ -111,6 +111,7 @@ impl Index {
             max_field_length: options.max_field_length,
             max_segments: options.max_segments,
             mixed_reported: false,
+            forced: options.segment_terminator.is_some(),
             error: None,
         };
         let body = &input[start..end];
@@ -228,6 +229,8 @@ struct Builder<'i, 'x> {
     max_field_length: usize,
     max_segments: usize,
     mixed_reported: bool,
+    /// The terminator was forced by option: no other line break ends a segment.
+    forced: bool,
     error: Option<ParseError>,
 }
 
@@ -399,7 +402,9 @@ impl Builder<'_, '_> {
                     Some((i, i + 2))
                 }
                 (b'\n', SegmentTerminator::Lf) => Some((i, i + 1)),
-                (b'\r' | b'\n', _) if self.segment_starts_at(i + 1) || i + 1 == self.end => {
+                (b'\r' | b'\n', _)
+                    if !self.forced && (self.segment_starts_at(i + 1) || i + 1 == self.end) =>
+                {
                     if i + 1 < self.end {
                         self.mixed(i);
                     }

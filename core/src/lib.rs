@@ -57,8 +57,12 @@ mod delimiters;
 mod diagnostics;
 mod error;
 pub mod escape;
+#[cfg(feature = "std")]
+pub mod extract;
 #[cfg(feature = "alloc")]
 mod index;
+#[cfg(feature = "alloc")]
+pub mod json;
 #[cfg(feature = "alloc")]
 mod message;
 mod options;

@@ -1,0 +1,80 @@
+"""pipehat: fast, correct HL7 v2 parsing backed by a Rust core.
+
+Functions:
+    parse(data, /, *, strict=False, segment_terminator=None, max_message_size=None,
+          max_segments=None, max_field_length=None) -> Message
+    iter_messages(source, /, *, strict=False, max_message_size=None) -> Iterator[Message]
+    extract(source, paths, /, *, raw=False, threads=None) -> dict[str, list[str | None]]
+    to_arrow(columns) / to_polars(columns) / to_pandas(columns): tables from extract()
+
+Options and their defaults:
+    strict=False              reject messages with warning- or error-level diagnostics
+    segment_terminator=None   detect "\\r", "\\n" or "\\r\\n" from the message
+    max_message_size=None     256 MiB
+    max_segments=None         1,000,000
+    max_field_length=None     64 MiB
+    raw=False                 extract() returns decoded values (True: as written)
+    threads=None              extract() uses every core
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from pipehat._native import (
+    Diagnostic,
+    Element,
+    Message,
+    MessageIterator,
+    Segment,
+    __version__,
+    extract,
+    iter_messages,
+    parse,
+)
+from pipehat.errors import HL7Error, ParseError, PathError
+
+__all__ = [
+    "Diagnostic",
+    "Element",
+    "HL7Error",
+    "Message",
+    "MessageIterator",
+    "ParseError",
+    "PathError",
+    "Segment",
+    "__version__",
+    "extract",
+    "iter_messages",
+    "parse",
+    "to_arrow",
+    "to_pandas",
+    "to_polars",
+]
+
+Columns = Dict[str, List[Optional[str]]]
+
+
+def _require(module: str, extra: str) -> Any:
+    try:
+        return __import__(module)
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError(f"{module} is not installed: pip install 'pipehat[{extra}]'") from e
+
+
+def to_arrow(columns: Columns) -> Any:
+    """A ``pyarrow.Table`` of string columns from ``extract()``'s result."""
+    pa = _require("pyarrow", "arrow")
+    return pa.table({name: pa.array(values, type=pa.string()) for name, values in columns.items()})
+
+
+def to_polars(columns: Columns) -> Any:
+    """A ``polars.DataFrame`` of string columns from ``extract()``'s result."""
+    pl = _require("polars", "polars")
+    return pl.DataFrame({name: pl.Series(name, values, dtype=pl.Utf8) for name, values in columns.items()})
+
+
+def to_pandas(columns: Columns) -> Any:
+    """A ``pandas.DataFrame`` (object columns, None for absent) from ``extract()``'s result."""
+    pd = _require("pandas", "pandas")
+    return pd.DataFrame(columns)

@@ -1,0 +1,5 @@
+import sys
+
+from pipehat.cli import main
+
+sys.exit(main())

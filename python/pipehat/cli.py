@@ -1,0 +1,175 @@
+"""The ``pipehat`` command: look into HL7 v2 files from a shell.
+
+    pipehat show FILE            a readable tree of every message
+    pipehat get FILE PATH...     tab-separated values, a row per message
+    pipehat json FILE            one JSON document per message, a line each
+    pipehat stats FILE...        types, triggers, versions, counts, diagnostics
+    pipehat split FILE OUTDIR    one file per message (batches, MLLP, multi-message files)
+
+FILE may be ``-`` for standard input. Text printed never includes error
+details beyond codes and positions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import sys
+from typing import IO, Iterator, List, Optional, Sequence
+
+import pipehat
+
+
+def _messages(path: str) -> Iterator[pipehat.Message]:
+    source: object = sys.stdin.buffer if path == "-" else path
+    it = pipehat.iter_messages(source)  # type: ignore[arg-type]
+    while True:
+        try:
+            message = next(it)
+        except StopIteration:
+            return
+        except pipehat.ParseError as e:
+            print(f"pipehat: skipped a message: {e}", file=sys.stderr)
+            continue
+        yield message
+
+
+class _Progress:
+    """A message counter on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream: IO[str] = sys.stderr) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.count = 0
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.enabled and self.count % 1000 == 0:
+            self.stream.write(f"\r{self.count:,} messages")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.count >= 1000:
+            self.stream.write(f"\r{self.count:,} messages\n")
+
+
+def _show(args: argparse.Namespace, out: IO[str]) -> int:
+    for n, msg in enumerate(_messages(args.file), 1):
+        out.write(f"message {n}: {msg.message_type}^{msg.trigger_event} v{msg.version} id={msg.control_id}\n")
+        for seg in msg.segments:
+            out.write(f"  {seg.name}\n")
+            for number, field in enumerate(seg.fields, 1):
+                if field.is_empty:
+                    continue
+                label = f"{seg.name}-{number}"
+                reps = field.repetitions if not (seg.name in ("MSH", "BHS", "FHS") and number <= 2) else [field]
+                for r, rep in enumerate(reps, 1):
+                    comps = rep.components if rep.kind == "repetition" else [rep]
+                    rlabel = label + (f"({r})" if len(reps) > 1 else "")
+                    if len(comps) == 1:
+                        out.write(f"    {rlabel:<14} {rep.value}\n")
+                        continue
+                    for c, comp in enumerate(comps, 1):
+                        if not comp.is_empty:
+                            out.write(f"    {rlabel + '.' + str(c):<14} {comp.value}\n")
+        for d in msg.diagnostics:
+            out.write(f"  ! {d.severity} {d.code}: {d.message}\n")
+    return 0
+
+
+def _get(args: argparse.Namespace, out: IO[str]) -> int:
+    out.write("\t".join(args.paths) + "\n")
+    for msg in _messages(args.file):
+        row = [msg.get(p) or "" for p in args.paths]
+        out.write("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row) + "\n")
+    return 0
+
+
+def _json(args: argparse.Namespace, out: IO[str]) -> int:
+    for msg in _messages(args.file):
+        out.write(msg.to_json() + "\n")
+    return 0
+
+
+def _stats(args: argparse.Namespace, out: IO[str]) -> int:
+    kinds: collections.Counter[str] = collections.Counter()
+    versions: collections.Counter[str] = collections.Counter()
+    diagnostics: collections.Counter[str] = collections.Counter()
+    segments: collections.Counter[str] = collections.Counter()
+    progress = _Progress()
+    total = 0
+    for path in args.files:
+        for msg in _messages(path):
+            total += 1
+            progress.tick()
+            kinds[f"{msg.message_type or '?'}^{msg.trigger_event or '?'}"] += 1
+            versions[msg.version or "?"] += 1
+            for seg in msg.segments:
+                segments[seg.name] += 1
+            for d in msg.diagnostics:
+                diagnostics[f"{d.severity} {d.code}"] += 1
+    progress.done()
+    out.write(f"messages: {total}\n")
+    for title, counter in (("types", kinds), ("versions", versions), ("segments", segments), ("diagnostics", diagnostics)):
+        out.write(f"{title}:\n")
+        for key, count in counter.most_common():
+            out.write(f"  {count:>8}  {key}\n")
+        if not counter:
+            out.write("  none\n")
+    return 0
+
+
+def _split(args: argparse.Namespace, out: IO[str]) -> int:
+    os.makedirs(args.outdir, exist_ok=True)
+    count = 0
+    for count, msg in enumerate(_messages(args.file), 1):
+        name = os.path.join(args.outdir, f"{count:06d}.hl7")
+        with open(name, "wb") as f:
+            f.write(bytes(msg))
+    out.write(f"wrote {count} messages to {args.outdir}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pipehat", description="Look into HL7 v2 files.")
+    parser.add_argument("--version", action="version", version=f"pipehat {pipehat.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("show", help="a readable tree of every message")
+    p.add_argument("file")
+    p.set_defaults(run=_show)
+    p = sub.add_parser("get", help="tab-separated values, a row per message")
+    p.add_argument("file")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(run=_get)
+    p = sub.add_parser("json", help="one JSON document per message, a line each")
+    p.add_argument("file")
+    p.set_defaults(run=_json)
+    p = sub.add_parser("stats", help="types, versions, segments and diagnostics")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(run=_stats)
+    p = sub.add_parser("split", help="one file per message")
+    p.add_argument("file")
+    p.add_argument("outdir")
+    p.set_defaults(run=_split)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None, out: Optional[IO[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args, out or sys.stdout))
+    except pipehat.PathError as e:
+        print(f"pipehat: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"pipehat: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # pragma: no cover
+        return 0
+
+
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,20 @@
+import json
+import pathlib
+
+import pytest
+
+import pipehat
+
+TESTS = pathlib.Path(__file__).resolve().parents[2] / "tests"
+CORPUS = TESTS / "corpus"
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def installed_wheel():
+    # The suite runs against the installed wheel, never the source tree.
+    assert "site-packages" in pipehat.__file__, pipehat.__file__
