@@ -1,8 +1,9 @@
 # pipehat: the one entry point. Every target installs what it needs.
-#   make demo    summarise the real sample messages in samples/
+#   make demo    the `pipehat` command on the real sample messages in samples/
 #   make test    every suite of every language, plus fmt, clippy and the no_std build
 #   make bench   criterion benchmarks against the peer crates (workload from ../shared/bench)
 #   make fuzz    every fuzz target for FUZZ_SECONDS each
+#   make dist    the Python wheel and sdist into dist/
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -11,8 +12,11 @@ FUZZ_SECONDS ?= 60
 SHARED ?= ../shared
 BENCH_DATA ?= target/bench-data
 FUZZ_TARGETS := parse paths escapes stream
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WHEEL_DIR := target/wheels
 
-.PHONY: demo test bench fuzz fmt lint setup-rust test-rust test-nostd bench-data help
+.PHONY: demo test bench fuzz fmt lint dist setup-rust setup-python python-wheel test-rust test-nostd test-python bench-data help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -23,10 +27,28 @@ setup-rust:
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 
-demo:
-	$(CARGO) run --quiet --release -p pipehat --example summary -- samples/
+# A virtualenv with the build and test tools (and the optional table libraries the tests cover).
+setup-python:
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -c "import maturin, pytest, mypy, pyarrow, polars, pandas" 2>/dev/null || \
+	  $(PY) -m pip install --quiet "maturin>=1.7,<2" pytest mypy pyarrow polars pandas
 
-test: setup-rust lint test-rust test-nostd
+# Build the abi3 wheel and install it into the virtualenv: tests run against the installed wheel.
+python-wheel: setup-python
+	cd python && ../$(VENV)/bin/maturin build --release --quiet -o ../$(WHEEL_DIR)
+	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEEL_DIR)/pipehat-*-abi3-*.whl
+
+demo: python-wheel
+	@echo "== pipehat stats samples/*.hl7"
+	@$(VENV)/bin/pipehat stats samples/*.hl7
+	@echo; echo "== pipehat get samples/pyhl7__adt_a04__file2.hl7 MSH-9 MSH-10 PID-3.1 PID-5.1 PID-7   (a batch file)"
+	@$(VENV)/bin/pipehat get samples/pyhl7__adt_a04__file2.hl7 MSH-9 MSH-10 PID-3.1 PID-5.1 PID-7
+	@echo; echo "== pipehat show samples/lfh__vxu_v04__mixed_cr_lf.hl7   (CR and LF mixed)"
+	@$(VENV)/bin/pipehat show samples/lfh__vxu_v04__mixed_cr_lf.hl7
+	@echo; echo "== the same job from Rust: cargo run --example summary"
+	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
+
+test: setup-rust lint test-rust test-nostd test-python
 	@echo "make test: all suites passed"
 
 lint:
@@ -45,6 +67,16 @@ test-nostd:
 	$(CARGO) build -p pipehat --no-default-features --target thumbv7em-none-eabihf
 	$(CARGO) build -p pipehat --no-default-features --features alloc --target thumbv7em-none-eabihf
 	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build -p pipehat --target wasm32-unknown-unknown
+
+test-python: python-wheel
+	cd python && ../$(PY) -m mypy --strict pipehat/cli.py pipehat/__init__.py pipehat/errors.py
+	cd /tmp && $(abspath $(PY)) -m mypy.stubtest pipehat --allowlist $(abspath python/stubtest-allowlist.txt)
+	$(PY) -m pytest -q -p no:cacheprovider python/tests
+
+dist: python-wheel
+	@mkdir -p dist
+	cp $(WHEEL_DIR)/pipehat-*-abi3-*.whl dist/
+	cd python && ../$(VENV)/bin/maturin sdist --quiet -o ../dist
 
 fmt:
 	$(CARGO) fmt --all
