@@ -379,10 +379,12 @@ impl Message {
         py.detach(move || inner.message().to_json())
     }
 
-    /// The message as Python lists, dicts and strings (`json.loads` of `to_json()`).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let text = self.to_json(py);
-        py.import("json")?.call_method1("loads", (text,))
+    /// The message as Python dicts, lists and strings: the same tree as
+    /// `to_json()`, built directly.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let mut sink = DictSink::new(py);
+        self.inner.message().walk_tree(&mut sink);
+        sink.finish()
     }
 
     fn __len__(&self) -> usize {
@@ -420,6 +422,98 @@ impl Message {
     ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         let parse = py.import("pipehat._native")?.getattr("parse")?;
         Ok((parse, (PyBytes::new(py, self.inner.as_bytes()),)))
+    }
+}
+
+/// Builds Python objects from the core's tree walk. Python errors (memory
+/// only) are kept and reported by `finish`.
+struct DictSink<'py> {
+    py: Python<'py>,
+    segments: Bound<'py, PyList>,
+    name: Option<Bound<'py, PyString>>,
+    stack: Vec<Bound<'py, PyList>>,
+    /// Most leaves are empty: one shared "" object for all of them.
+    empty: Bound<'py, PyString>,
+    error: Option<PyErr>,
+}
+
+impl<'py> DictSink<'py> {
+    fn new(py: Python<'py>) -> Self {
+        DictSink {
+            py,
+            segments: PyList::empty(py),
+            name: None,
+            stack: Vec::new(),
+            empty: PyString::new(py, ""),
+            error: None,
+        }
+    }
+
+    fn keep(&mut self, r: PyResult<()>) {
+        if let Err(e) = r {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    fn push_item(&mut self, item: Bound<'py, PyAny>) {
+        let r = match self.stack.last() {
+            Some(top) => top.append(item),
+            None => Ok(()),
+        };
+        self.keep(r);
+    }
+
+    fn finish(self) -> PyResult<Bound<'py, PyDict>> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let dict = PyDict::new(self.py);
+        dict.set_item("segments", self.segments)?;
+        Ok(dict)
+    }
+}
+
+impl pipehat::json::TreeSink for DictSink<'_> {
+    fn begin_segment(&mut self, name: &str) {
+        self.name = Some(PyString::new(self.py, name));
+        self.stack.push(PyList::empty(self.py));
+    }
+    fn end_segment(&mut self) {
+        let fields = self.stack.pop();
+        let dict = PyDict::new(self.py);
+        let r = dict
+            .set_item("name", self.name.take())
+            .and_then(|_| dict.set_item("fields", fields))
+            .and_then(|_| self.segments.append(dict));
+        self.keep(r);
+    }
+    fn begin_repetitions(&mut self) {
+        self.stack.push(PyList::empty(self.py));
+    }
+    fn end_repetitions(&mut self) {
+        if let Some(list) = self.stack.pop() {
+            let dict = PyDict::new(self.py);
+            let r = dict.set_item("repetitions", list);
+            self.keep(r);
+            self.push_item(dict.into_any());
+        }
+    }
+    fn begin_list(&mut self) {
+        self.stack.push(PyList::empty(self.py));
+    }
+    fn end_list(&mut self) {
+        if let Some(list) = self.stack.pop() {
+            self.push_item(list.into_any());
+        }
+    }
+    fn text(&mut self, value: &str) {
+        let s = if value.is_empty() {
+            self.empty.clone()
+        } else {
+            PyString::new(self.py, value)
+        }
+        .into_any();
+        self.push_item(s);
     }
 }
 

@@ -20,7 +20,42 @@ use crate::Message;
 use alloc::string::String;
 use core::fmt::Write;
 
+/// Receives a message as a tree, in the shape described in the module docs:
+/// [`Message::walk_tree`] decides the shape once, and each output (JSON text,
+/// Python objects, JavaScript objects) is a sink.
+pub trait TreeSink {
+    /// A segment starts; its fields follow.
+    fn begin_segment(&mut self, name: &str);
+    /// The segment's fields are complete.
+    fn end_segment(&mut self);
+    /// A field with several repetitions starts (`{"repetitions": [...]}`).
+    fn begin_repetitions(&mut self);
+    /// The repetitions are complete.
+    fn end_repetitions(&mut self);
+    /// A list of components (or, inside one, of subcomponents) starts.
+    fn begin_list(&mut self);
+    /// The list is complete.
+    fn end_list(&mut self);
+    /// A decoded leaf value.
+    fn text(&mut self, value: &str);
+}
+
 impl Message<'_> {
+    /// Sends the message to `sink` as a tree: segments, then fields as described
+    /// in the [`json`](crate::json) module.
+    pub fn walk_tree<S: TreeSink + ?Sized>(&self, sink: &mut S) {
+        for segment in self.segments() {
+            sink.begin_segment(&crate::charset::decode(
+                segment.name_bytes(),
+                self.charset(),
+            ));
+            for f in segment.fields() {
+                field(sink, &f);
+            }
+            sink.end_segment();
+        }
+    }
+
     /// The message as JSON text (the shape is described in the [`json`](crate::json) module).
     ///
     /// ```
@@ -40,72 +75,91 @@ impl Message<'_> {
     /// Appends the message as JSON text to `out`.
     pub fn write_json(&self, out: &mut String) {
         out.push_str("{\"segments\":[");
-        for (i, segment) in self.segments().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"name\":");
-            string(
-                out,
-                &crate::charset::decode(segment.name_bytes(), self.charset()),
-            );
-            out.push_str(",\"fields\":[");
-            for (n, f) in segment.fields().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                field(out, &f);
-            }
-            out.push_str("]}");
-        }
+        let start = out.len();
+        self.walk_tree(&mut JsonSink { out, start });
         out.push_str("]}");
     }
 }
 
-fn field(out: &mut String, f: &Field<'_>) {
+/// Writes JSON; a comma goes before any item that does not open its container.
+struct JsonSink<'o> {
+    out: &'o mut String,
+    start: usize,
+}
+
+impl JsonSink<'_> {
+    fn separate(&mut self) {
+        if self.out.len() > self.start && !self.out.ends_with(['[', '{', ':']) {
+            self.out.push(',');
+        }
+    }
+}
+
+impl TreeSink for JsonSink<'_> {
+    fn begin_segment(&mut self, name: &str) {
+        self.separate();
+        self.out.push_str("{\"name\":");
+        string(self.out, name);
+        self.out.push_str(",\"fields\":[");
+    }
+    fn end_segment(&mut self) {
+        self.out.push_str("]}");
+    }
+    fn begin_repetitions(&mut self) {
+        self.separate();
+        self.out.push_str("{\"repetitions\":[");
+    }
+    fn end_repetitions(&mut self) {
+        self.out.push_str("]}");
+    }
+    fn begin_list(&mut self) {
+        self.separate();
+        self.out.push('[');
+    }
+    fn end_list(&mut self) {
+        self.out.push(']');
+    }
+    fn text(&mut self, value: &str) {
+        self.separate();
+        string(self.out, value);
+    }
+}
+
+fn field<S: TreeSink + ?Sized>(sink: &mut S, f: &Field<'_>) {
     let mut reps = f.repetitions();
     let first = reps.next();
     match (first, reps.next()) {
-        (Some(only), None) => repetition(out, &only),
+        (Some(only), None) => repetition(sink, &only),
         _ => {
-            out.push_str("{\"repetitions\":[");
-            for (i, r) in f.repetitions().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                repetition(out, &r);
+            sink.begin_repetitions();
+            for r in f.repetitions() {
+                repetition(sink, &r);
             }
-            out.push_str("]}");
+            sink.end_repetitions();
         }
     }
 }
 
-fn repetition(out: &mut String, r: &Repetition<'_>) {
+fn repetition<S: TreeSink + ?Sized>(sink: &mut S, r: &Repetition<'_>) {
     if !r.is_composite() {
-        return string(out, &r.value());
+        return sink.text(&r.value());
     }
-    out.push('[');
-    for (i, c) in r.components().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        component(out, &c);
+    sink.begin_list();
+    for c in r.components() {
+        component(sink, &c);
     }
-    out.push(']');
+    sink.end_list();
 }
 
-fn component(out: &mut String, c: &Component<'_>) {
+fn component<S: TreeSink + ?Sized>(sink: &mut S, c: &Component<'_>) {
     if !c.is_composite() {
-        return string(out, &c.value());
+        return sink.text(&c.value());
     }
-    out.push('[');
-    for (i, s) in c.subcomponents().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        string(out, &s.value());
+    sink.begin_list();
+    for s in c.subcomponents() {
+        sink.text(&s.value());
     }
-    out.push(']');
+    sink.end_list();
 }
 
 /// Writes `s` as a JSON string literal.
