@@ -15,8 +15,11 @@ FUZZ_TARGETS := parse paths escapes stream
 VENV ?= .venv
 PY := $(VENV)/bin/python
 WHEEL_DIR := target/wheels
+# The wasm-bindgen CLI must match the wasm-bindgen crate exactly (bindings-wasm/Cargo.toml).
+WASM_BINDGEN_VERSION := 0.2.130
+WASM := target/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: demo test bench fuzz fmt lint dist setup-rust setup-python python-wheel test-rust test-nostd test-python bench-data help
+.PHONY: demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser bench-data help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -48,7 +51,7 @@ demo: python-wheel
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 
-test: setup-rust lint test-rust test-nostd test-python
+test: setup-rust lint test-rust test-nostd test-npm test-browser test-python
 	@echo "make test: all suites passed"
 
 lint:
@@ -73,10 +76,37 @@ test-python: python-wheel
 	cd /tmp && $(abspath $(PY)) -m mypy.stubtest pipehat --allowlist $(abspath python/stubtest-allowlist.txt)
 	$(PY) -m pytest -q -p no:cacheprovider python/tests
 
-dist: python-wheel
+dist: python-wheel npm-build
 	@mkdir -p dist
 	cp $(WHEEL_DIR)/pipehat-*-abi3-*.whl dist/
 	cd python && ../$(VENV)/bin/maturin sdist --quiet -o ../dist
+	cd npm && npm pack --silent --pack-destination ../dist
+
+setup-wasm: setup-rust
+	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)$$' || \
+	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+# The .wasm (simd128), its wasm-bindgen glue for Node (CommonJS) and the web (ESM), and the facade's CJS copy.
+npm-build: setup-wasm
+	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build --release -p pipehat-wasm --target wasm32-unknown-unknown
+	wasm-bindgen --target nodejs --weak-refs --out-dir npm/pkg/node $(WASM)
+	wasm-bindgen --target web --weak-refs --out-dir npm/pkg/web $(WASM)
+	echo '{"type": "commonjs"}' > npm/pkg/node/package.json
+	cd npm && node scripts/build.mjs
+	@echo "wasm: $$(wc -c < npm/pkg/web/pipehat_wasm_bg.wasm) bytes, $$(gzip -9c npm/pkg/web/pipehat_wasm_bg.wasm | wc -c) gzipped"
+
+npm/node_modules/.installed: npm/package.json npm/package-lock.json
+	cd npm && npm ci --no-audit --no-fund
+	@touch $@
+
+test-npm: npm-build npm/node_modules/.installed
+	cd npm && node --test test/*.test.mjs
+
+setup-browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test-browser: npm-build npm/node_modules/.installed setup-browser
+	cd npm && node test-browser/run.mjs
 
 fmt:
 	$(CARGO) fmt --all

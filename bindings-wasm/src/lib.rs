@@ -1,1 +1,408 @@
-//! WebAssembly bindings (issue 3).
+//! `pipehat-wasm`: wasm-bindgen wrappers over the pipehat core. They convert
+//! arguments and results; every HL7 decision is made in the core. The npm
+//! package's facade (npm/src/api.js) turns the plain error objects thrown here
+//! into `HL7ParseError` / `HL7PathError` and gives the API its final shape.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use pipehat::stream::{split as split_chunks, ChunkKind};
+use pipehat::{OwnedMessage, ParseOptions, SegmentTerminator, Severity};
+use wasm_bindgen::prelude::*;
+
+fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
+    // Setting a property on a plain object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
+}
+
+fn opt_u32(v: Option<u32>) -> JsValue {
+    v.map_or(JsValue::NULL, JsValue::from)
+}
+
+fn parse_error(e: &pipehat::ParseError, input: &[u8]) -> JsValue {
+    let (line, column) = e.line_column(input);
+    let o = Object::new();
+    set(&o, "kind", "parse");
+    set(&o, "message", format!("{e} [{}]", e.code()));
+    set(&o, "code", e.code());
+    set(&o, "offset", e.offset() as u32);
+    set(&o, "line", line as u32);
+    set(&o, "column", column as u32);
+    set(&o, "segment", opt_u32(e.segment()));
+    set(&o, "field", opt_u32(e.field()));
+    o.into()
+}
+
+fn path_error(e: &pipehat::PathError) -> JsValue {
+    let o = Object::new();
+    set(&o, "kind", "path");
+    set(&o, "message", format!("{e} [{}]", e.code()));
+    set(&o, "code", e.code());
+    set(&o, "offset", e.offset() as u32);
+    o.into()
+}
+
+fn type_error(message: &str) -> JsValue {
+    let o = Object::new();
+    set(&o, "kind", "type");
+    set(&o, "message", message);
+    o.into()
+}
+
+/// Bytes from a `string` (UTF-8) or a `Uint8Array`.
+fn input_bytes(input: &JsValue) -> Result<Vec<u8>, JsValue> {
+    if let Some(s) = input.as_string() {
+        return Ok(s.into_bytes());
+    }
+    if input.is_instance_of::<Uint8Array>() {
+        return Ok(Uint8Array::new(input).to_vec());
+    }
+    Err(type_error("input must be a string or a Uint8Array"))
+}
+
+fn get_opt(options: &JsValue, key: &str) -> Option<JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return None;
+    }
+    Reflect::get(options, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn parse_options(options: &JsValue) -> Result<ParseOptions, JsValue> {
+    let mut o = ParseOptions::default();
+    if let Some(v) = get_opt(options, "strict") {
+        o = o.strict(
+            v.as_bool()
+                .ok_or_else(|| type_error("options.strict must be a boolean"))?,
+        );
+    }
+    if let Some(v) = get_opt(options, "segmentTerminator") {
+        let t = match v.as_string().as_deref() {
+            Some("\r") | Some("cr") => SegmentTerminator::Cr,
+            Some("\n") | Some("lf") => SegmentTerminator::Lf,
+            Some("\r\n") | Some("crlf") => SegmentTerminator::CrLf,
+            _ => {
+                return Err(type_error(
+                    "options.segmentTerminator must be '\\r', '\\n' or '\\r\\n'",
+                ))
+            }
+        };
+        o = o.segment_terminator(Some(t));
+    }
+    for (key, set_limit) in [
+        (
+            "maxMessageSize",
+            ParseOptions::max_message_size as fn(ParseOptions, usize) -> ParseOptions,
+        ),
+        ("maxSegments", ParseOptions::max_segments),
+        ("maxFieldLength", ParseOptions::max_field_length),
+    ] {
+        if let Some(v) = get_opt(options, key) {
+            let n = v.as_f64().filter(|n| *n >= 0.0 && n.fract() == 0.0).ok_or_else(|| {
+                type_error("options.maxMessageSize, maxSegments and maxFieldLength must be non-negative integers")
+            })?;
+            o = set_limit(o, n as usize);
+        }
+    }
+    Ok(o)
+}
+
+fn parse_owned(bytes: Vec<u8>, options: &JsValue) -> Result<NativeMessage, JsValue> {
+    let options = parse_options(options)?;
+    // The input is copied once; `with_position` adds line and column on failure.
+    match OwnedMessage::parse_with(bytes, &options) {
+        Ok(inner) => Ok(NativeMessage { inner }),
+        Err(e) => Err(parse_error(&e, &[])),
+    }
+}
+
+/// Parses one message (or a whole batch file) from bytes.
+#[wasm_bindgen(js_name = parseBytes)]
+pub fn parse_bytes(input: &[u8], options: JsValue) -> Result<NativeMessage, JsValue> {
+    let result = parse_owned(input.to_vec(), &options);
+    with_position(result, input)
+}
+
+/// Fills in the line and column of a parse error from the input.
+fn with_position(
+    result: Result<NativeMessage, JsValue>,
+    input: &[u8],
+) -> Result<NativeMessage, JsValue> {
+    result.inspect_err(|e| {
+        let offset = Reflect::get(e, &JsValue::from_str("offset"))
+            .ok()
+            .and_then(|o| o.as_f64());
+        if let (Some(offset), true) = (offset, e.is_object()) {
+            let (line, column) = pipehat::line_column(input, offset as usize);
+            let o = Object::from(e.clone());
+            set(&o, "line", line as u32);
+            set(&o, "column", column as u32);
+        }
+    })
+}
+
+/// A parsed message held in WebAssembly memory (free it, or let the
+/// FinalizationRegistry do so).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct NativeMessage {
+    inner: OwnedMessage,
+}
+
+fn opt_string(v: Option<std::borrow::Cow<'_, str>>) -> Option<String> {
+    v.map(|s| s.into_owned())
+}
+
+/// Resolves segment `seg` and coordinates (field, repetition, component,
+/// subcomponent; 0 = not chosen) to a value.
+fn element<'m>(
+    msg: &'m pipehat::Message<'m>,
+    seg: usize,
+    at: &[usize],
+) -> Option<pipehat::Value<'m>> {
+    let field = msg.segment_at(seg)?.field(*at.first()?)?;
+    let r = at.get(1).copied().unwrap_or(0);
+    let c = at.get(2).copied().unwrap_or(0);
+    let s = at.get(3).copied().unwrap_or(0);
+    Some(match (r, c, s) {
+        (0, _, _) => pipehat::Value::Field(field),
+        (r, 0, _) => pipehat::Value::Repetition(field.repetition(r)?),
+        (r, c, 0) => pipehat::Value::Component(field.repetition(r)?.component(c)?),
+        (r, c, s) => {
+            pipehat::Value::Subcomponent(field.repetition(r)?.component(c)?.subcomponent(s)?)
+        }
+    })
+}
+
+#[wasm_bindgen]
+impl NativeMessage {
+    /// Decoded value at `path`, or undefined.
+    pub fn get(&self, path: &str) -> Result<Option<String>, JsValue> {
+        self.inner
+            .message()
+            .get(path)
+            .map(opt_string)
+            .map_err(|e| path_error(&e))
+    }
+    /// Value at `path` as written, or undefined.
+    #[wasm_bindgen(js_name = getRaw)]
+    pub fn get_raw(&self, path: &str) -> Result<Option<String>, JsValue> {
+        self.inner
+            .message()
+            .get_raw(path)
+            .map(opt_string)
+            .map_err(|e| path_error(&e))
+    }
+    /// Decoded value of every repetition at `path`.
+    #[wasm_bindgen(js_name = getAll)]
+    pub fn get_all(&self, path: &str) -> Result<Vec<String>, JsValue> {
+        self.inner
+            .message()
+            .get_all(path)
+            .map(|v| v.into_iter().map(|s| s.into_owned()).collect())
+            .map_err(|e| path_error(&e))
+    }
+    /// The header fields as one object (one boundary crossing).
+    pub fn header(&self) -> Object {
+        let m = self.inner.message();
+        let o = Object::new();
+        let put = |k: &str, v: Option<std::borrow::Cow<'_, str>>| {
+            set(
+                &o,
+                k,
+                v.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(&s)),
+            )
+        };
+        put("messageType", m.message_type());
+        put("triggerEvent", m.trigger_event());
+        put("messageStructure", m.message_structure());
+        put("controlId", m.control_id());
+        put("processingId", m.processing_id());
+        put("version", m.version());
+        put("timestamp", m.timestamp());
+        put("sendingApplication", m.sending_application());
+        put("sendingFacility", m.sending_facility());
+        put("receivingApplication", m.receiving_application());
+        put("receivingFacility", m.receiving_facility());
+        set(
+            &o,
+            "charset",
+            m.charset()
+                .name()
+                .map_or(JsValue::UNDEFINED, JsValue::from_str),
+        );
+        set(&o, "segmentTerminator", m.segment_terminator().as_str());
+        let d = m.delimiters();
+        let delims = Object::new();
+        let ch = |b: u8| JsValue::from_str(&(b as char).to_string());
+        set(&delims, "field", ch(d.field()));
+        set(&delims, "component", ch(d.component()));
+        set(&delims, "repetition", ch(d.repetition()));
+        set(&delims, "escape", ch(d.escape()));
+        set(
+            &delims,
+            "subcomponent",
+            if d.has_subcomponent() {
+                ch(d.subcomponent())
+            } else {
+                JsValue::UNDEFINED
+            },
+        );
+        set(
+            &delims,
+            "truncation",
+            d.truncation().map_or(JsValue::UNDEFINED, ch),
+        );
+        set(&o, "delimiters", delims);
+        o
+    }
+    /// Diagnostics as plain objects.
+    pub fn diagnostics(&self) -> Array {
+        let input = self.inner.as_bytes();
+        self.inner
+            .message()
+            .diagnostics()
+            .iter()
+            .map(|d| {
+                let (line, column) = pipehat::line_column(input, d.offset());
+                let o = Object::new();
+                set(&o, "code", d.code().code());
+                set(
+                    &o,
+                    "severity",
+                    match d.severity() {
+                        Severity::Info => "info",
+                        Severity::Warning => "warning",
+                        _ => "error",
+                    },
+                );
+                set(&o, "offset", d.offset() as u32);
+                set(&o, "line", line as u32);
+                set(&o, "column", column as u32);
+                set(&o, "segment", opt_u32(d.segment()));
+                set(&o, "field", opt_u32(d.field()));
+                set(&o, "message", d.message().to_string());
+                JsValue::from(o)
+            })
+            .collect()
+    }
+    /// The message as JSON text (the facade's toJSON() parses it).
+    #[wasm_bindgen(js_name = toJsonString)]
+    pub fn to_json_string(&self) -> String {
+        self.inner.message().to_json()
+    }
+    /// The original text (invalid UTF-8 replaced).
+    #[wasm_bindgen(js_name = toText)]
+    pub fn to_text(&self) -> String {
+        String::from_utf8_lossy(self.inner.as_bytes()).into_owned()
+    }
+    /// The original bytes.
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.inner.as_bytes().to_vec()
+    }
+    /// Segment names in order.
+    #[wasm_bindgen(js_name = segmentNames)]
+    pub fn segment_names(&self) -> Vec<String> {
+        self.inner
+            .message()
+            .segments()
+            .map(|s| s.name().to_string())
+            .collect()
+    }
+    /// Number of fields in segment `seg`.
+    #[wasm_bindgen(js_name = fieldCount)]
+    pub fn field_count(&self, seg: usize) -> usize {
+        self.inner
+            .message()
+            .segment_at(seg)
+            .map_or(0, |s| s.field_count())
+    }
+    /// Text of segment `seg` as written.
+    #[wasm_bindgen(js_name = segmentText)]
+    pub fn segment_text(&self, seg: usize) -> Option<String> {
+        let m = self.inner.message();
+        m.segment_at(seg)
+            .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
+    }
+    /// Byte offset of segment `seg`.
+    #[wasm_bindgen(js_name = segmentOffset)]
+    pub fn segment_offset(&self, seg: usize) -> Option<usize> {
+        self.inner.message().segment_at(seg).map(|s| s.offset())
+    }
+    /// Number of children (repetitions of a field, components of a repetition,
+    /// subcomponents of a component) of the element at `at`.
+    #[wasm_bindgen(js_name = childCount)]
+    pub fn child_count(&self, seg: usize, at: &[usize]) -> usize {
+        let m = self.inner.message();
+        match element(&m, seg, at) {
+            Some(pipehat::Value::Field(f)) => f.repetitions().count(),
+            Some(pipehat::Value::Repetition(r)) => r.components().count(),
+            Some(pipehat::Value::Component(c)) => c.subcomponents().count(),
+            _ => 0,
+        }
+    }
+    /// [decoded value, raw value, byte offset, isNull] of the element at `at`, or undefined.
+    pub fn element(&self, seg: usize, at: &[usize]) -> JsValue {
+        let m = self.inner.message();
+        match element(&m, seg, at) {
+            Some(v) => {
+                let a = Array::new();
+                a.push(&JsValue::from_str(&v.value()));
+                a.push(&JsValue::from_str(&v.raw()));
+                a.push(&JsValue::from(v.offset() as u32));
+                a.push(&JsValue::from(v.is_null()));
+                a.into()
+            }
+            None => JsValue::UNDEFINED,
+        }
+    }
+    /// Bytes held in WebAssembly memory (input and index).
+    #[wasm_bindgen(js_name = heapSize)]
+    pub fn heap_size(&self) -> usize {
+        self.inner.heap_size()
+    }
+}
+
+/// Splits a stream into chunks: [{kind, offset, bytes}].
+#[wasm_bindgen]
+pub fn split(input: JsValue) -> Result<Array, JsValue> {
+    let bytes = input_bytes(&input)?;
+    Ok(split_chunks(&bytes)
+        .map(|c| {
+            let o = Object::new();
+            set(&o, "kind", c.kind().as_str());
+            set(&o, "offset", c.offset() as u32);
+            set(&o, "bytes", Uint8Array::from(c.as_bytes()));
+            if matches!(c.kind(), ChunkKind::BatchTrailer | ChunkKind::FileTrailer) {
+                set(
+                    &o,
+                    "declaredCount",
+                    c.declared_count()
+                        .map_or(JsValue::NULL, |n| JsValue::from(n as f64)),
+                );
+                set(
+                    &o,
+                    "countedCount",
+                    c.counted()
+                        .map_or(JsValue::NULL, |n| JsValue::from(n as f64)),
+                );
+            }
+            JsValue::from(o)
+        })
+        .collect())
+}
+
+/// Reads `paths` from every message of `input` in one call. Returns JSON
+/// text: {"columns": {path: [value or null]}, "errors": [{row, code, offset}]}.
+#[wasm_bindgen(js_name = extractJson)]
+pub fn extract_json(input: JsValue, paths: Vec<String>, raw: bool) -> Result<String, JsValue> {
+    let parsed: Vec<pipehat::Path> = paths
+        .iter()
+        .map(|p| p.parse::<pipehat::Path>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| path_error(&e))?;
+    let bytes = input_bytes(&input)?;
+    let out = pipehat::extract::extract(&bytes, &parsed, raw, 1, &ParseOptions::default());
+    let names: Vec<&str> = paths.iter().map(String::as_str).collect();
+    Ok(out.to_json(&names))
+}

@@ -18,6 +18,46 @@ pub struct Extracted {
     pub errors: Vec<(usize, ParseError)>,
 }
 
+impl Extracted {
+    /// The result as JSON text: `{"columns": {path: [value or null, ...]},
+    /// "errors": [{"row", "code", "offset"}]}`, with `names` naming the columns.
+    pub fn to_json(&self, names: &[&str]) -> String {
+        use crate::json::write_string;
+        let mut out = String::new();
+        out.push_str("{\"columns\":{");
+        for (i, (name, column)) in names.iter().zip(&self.columns).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(&mut out, name);
+            out.push_str(":[");
+            for (j, value) in column.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                match value {
+                    Some(s) => write_string(&mut out, s),
+                    None => out.push_str("null"),
+                }
+            }
+            out.push(']');
+        }
+        out.push_str("},\"errors\":[");
+        for (i, (row, e)) in self.errors.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&std::format!(
+                "{{\"row\":{row},\"code\":\"{}\",\"offset\":{}}}",
+                e.code(),
+                e.offset()
+            ));
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
 /// Splits `input` into messages (files, batches, MLLP captures), parses each
 /// and reads every path, decoded (`raw = false`) or as written (`raw = true`).
 /// `threads` = 0 uses every available core. Rows keep the input's order.
@@ -139,5 +179,16 @@ mod tests {
         assert_eq!(one.errors.len(), 1);
         assert_eq!(one.errors[0].0, 500);
         assert_eq!(one.errors[0].1.code(), "missing_encoding_characters");
+        let small = extract(
+            b"MSH|^~\\&|A\"B\r",
+            &["MSH-3".parse().unwrap()],
+            false,
+            1,
+            &ParseOptions::default(),
+        );
+        assert_eq!(
+            small.to_json(&["MSH-3"]),
+            r#"{"columns":{"MSH-3":["A\"B"]},"errors":[]}"#
+        );
     }
 }

@@ -40,6 +40,12 @@ impl Index {
             + self.diagnostics.capacity() * core::mem::size_of::<Diagnostic>()
     }
 
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.segments.shrink_to_fit();
+        self.separators.shrink_to_fit();
+        self.diagnostics.shrink_to_fit();
+    }
+
     pub(crate) fn separators_of(&self, i: usize) -> &[u32] {
         let start = if i == 0 {
             0

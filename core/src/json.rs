@@ -99,7 +99,7 @@ impl TreeSink for JsonSink<'_> {
     fn begin_segment(&mut self, name: &str) {
         self.separate();
         self.out.push_str("{\"name\":");
-        string(self.out, name);
+        write_string(self.out, name);
         self.out.push_str(",\"fields\":[");
     }
     fn end_segment(&mut self) {
@@ -121,7 +121,7 @@ impl TreeSink for JsonSink<'_> {
     }
     fn text(&mut self, value: &str) {
         self.separate();
-        string(self.out, value);
+        write_string(self.out, value);
     }
 }
 
@@ -162,8 +162,8 @@ fn component<S: TreeSink + ?Sized>(sink: &mut S, c: &Component<'_>) {
     sink.end_list();
 }
 
-/// Writes `s` as a JSON string literal.
-fn string(out: &mut String, s: &str) {
+/// Appends `s` to `out` as a JSON string literal.
+pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {

@@ -411,6 +411,8 @@ impl OwnedMessage {
         let bytes = bytes.into();
         let mut index = Index::new();
         index.build(&bytes, options)?;
+        // Owned messages are kept around (collections, bindings): give back spare capacity.
+        index.shrink_to_fit();
         let owned = OwnedMessage { bytes, index };
         owned.message().enforce(options)?;
         Ok(owned)

@@ -1,0 +1,192 @@
+// pipehat against the JavaScript HL7 libraries on the shared workload,
+// interleaved in one process (every round runs every library once; the table
+// shows the median round), plus memory kept with all of mixed.hl7 alive,
+// each library in a fresh process. Not a test: nothing here asserts timings.
+//
+//   node --expose-gc bench.mjs [--rounds 5] [--data ../../target/bench-data]
+import { createRequire } from "node:module";
+import { readFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DATA = opt("--data", ROOT + "target/bench-data");
+const ROUNDS = Number(opt("--rounds", 5));
+const FIVE = ["MSH-9", "MSH-10", "PID-3.1", "PID-5.1", "PID-7"];
+const DOTTED = ["MSH.9", "MSH.10", "PID.3.1", "PID.5.1", "PID.7"];
+
+const pipehat = require("../lib/node.cjs");
+const hl7parser = require("hl7parser");
+const simple = require("simple-hl7");
+const { Hl7Message } = await import("@medplum/core");
+const nhc = require("node-hl7-client");
+const HL7Standard = require("hl7-standard");
+const redox = require("@redoxengine/redox-hl7-v2");
+
+function workload(name) {
+  const path = `${DATA}/${name}.hl7`;
+  if (!existsSync(path)) {
+    mkdirSync(DATA, { recursive: true });
+    execFileSync("python3", [ROOT + "../shared/bench/make_workload.py", DATA]);
+  }
+  return readFileSync(path);
+}
+
+const simpleParser = new simple.Parser();
+const redoxParser = new redox.Parser();
+const FIVE_LIBS = {
+  pipehat: (msgs) => {
+    for (const m of msgs) {
+      const p = pipehat.parse(m);
+      for (const f of FIVE) p.get(f);
+      p.free();
+    }
+  },
+  hl7parser: (msgs) => {
+    for (const m of msgs) {
+      const p = hl7parser.create(m.replace(/\r$/, "")); // it rejects the empty segment after a final CR
+      for (const f of DOTTED) p.get(f).toString();
+    }
+  },
+  "simple-hl7": (msgs) => {
+    for (const m of msgs) {
+      const p = simpleParser.parse(m);
+      p.header.getField(7); p.header.getField(8);
+      const pid = p.getSegment("PID");
+      pid.getComponent(3, 1); pid.getComponent(5, 1); pid.getField(7);
+    }
+  },
+  "@medplum/core": (msgs) => {
+    for (const m of msgs) {
+      const p = Hl7Message.parse(m);
+      const msh = p.getSegment("MSH");
+      const pid = p.getSegment("PID");
+      msh.getField(9).toString(); msh.getField(10).toString();
+      pid.getComponent(3, 1); pid.getComponent(5, 1); pid.getField(7).toString();
+    }
+  },
+  "node-hl7-client": (msgs) => {
+    for (const m of msgs) {
+      const p = new nhc.Message({ text: m });
+      for (const f of DOTTED) p.get(f).toString();
+    }
+  },
+  "hl7-standard": (msgs) => {
+    for (const m of msgs) {
+      const p = new HL7Standard(m);
+      p.transform();
+      for (const f of DOTTED) p.get(f);
+    }
+  },
+};
+
+const JSON_LIBS = {
+  pipehat: (msgs) => {
+    for (const m of msgs) {
+      const p = pipehat.parse(m);
+      p.toJSON();
+      p.free();
+    }
+  },
+  "hl7-standard": (msgs) => {
+    for (const m of msgs) {
+      const p = new HL7Standard(m);
+      p.transform();
+      p.build ? p.transformed : p;
+    }
+  },
+  "@redoxengine/redox-hl7-v2": (msgs) => {
+    for (const m of msgs) redoxParser.parse(m);
+  },
+};
+
+function median(v) {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function rounds(libs, msgs, bytes) {
+  const times = Object.fromEntries(Object.keys(libs).map((k) => [k, []]));
+  const broken = new Set();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, fn] of Object.entries(libs)) {
+      if (broken.has(name)) continue;
+      globalThis.gc?.();
+      const t = process.hrtime.bigint();
+      try {
+        fn(msgs);
+      } catch (e) {
+        broken.add(name);
+        console.error(`${name}: fails on this workload (${e.message.slice(0, 80)})`);
+        continue;
+      }
+      times[name].push(Number(process.hrtime.bigint() - t) / 1e9);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).filter(([, v]) => v.length).map(([k, v]) => [k, bytes / median(v) / 1e6]));
+}
+
+function table(title, rates, unit = "MB/s") {
+  console.log(`| ${title} | ${unit} | pipehat is |`);
+  console.log("|---|---|---|");
+  for (const [k, v] of Object.entries(rates).sort((a, b) => b[1] - a[1])) {
+    console.log(`| ${k} | ${v.toFixed(2)} | ${(rates.pipehat / v).toFixed(1)}× |`);
+  }
+}
+
+const results = {};
+for (const name of ["adt", "oru", "mixed"]) {
+  const buf = workload(name);
+  const text = buf.toString("utf8");
+  const msgs = text.split("\n").filter(Boolean);
+  const bytes = buf.length;
+  console.log(`\n## ${name}.hl7: ${msgs.length} messages, ${(bytes / 1e6).toFixed(1)} MB (Node ${process.version})`);
+  const five = rounds(FIVE_LIBS, msgs, bytes);
+  const bulk = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const t = process.hrtime.bigint();
+    pipehat.extract(buf, FIVE);
+    bulk.push(Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  five["pipehat.extract() (one call)"] = bytes / median(bulk) / 1e6;
+  table("parse + extract 5 fields", five);
+  const sub = msgs.slice(0, 1000);
+  const subBytes = sub.reduce((n, m) => n + Buffer.byteLength(m), 0);
+  const json = rounds(JSON_LIBS, sub, subBytes);
+  table("parse + object output (toJSON)", json);
+  results[name] = { five, json };
+}
+
+// Memory kept: every message of mixed.hl7 alive, one fresh process per library.
+const KEEP = {
+  pipehat: "const p=require(LIB+'/../lib/node.cjs'); kept=msgs.map(m=>p.parse(m));",
+  hl7parser: "const p=require('hl7parser'); kept=msgs.map(m=>p.create(m.replace(/\\r$/,'')));",
+  "simple-hl7": "const s=require('simple-hl7'); const p=new s.Parser(); kept=msgs.map(m=>p.parse(m));",
+  "@medplum/core": "const {Hl7Message}=require('@medplum/core'); kept=msgs.map(m=>Hl7Message.parse(m));",
+  "node-hl7-client": "const n=require('node-hl7-client'); kept=msgs.map(m=>new n.Message({text:m}));",
+};
+const mixedPath = `${DATA}/mixed.hl7`;
+const mixedMB = readFileSync(mixedPath).length / 1e6;
+console.log(`\n## memory kept with every message of mixed.hl7 (${mixedMB.toFixed(1)} MB) alive`);
+console.log("| library | RSS growth (MB) | × input |\n|---|---|---|");
+const memory = {};
+for (const [name, code] of Object.entries(KEEP)) {
+  const script = `const LIB=${JSON.stringify(fileURLToPath(new URL(".", import.meta.url)))};
+const msgs=require('fs').readFileSync(${JSON.stringify(mixedPath)},'utf8').split('\\n').filter(Boolean);
+let kept; gc(); const before=process.memoryUsage().rss; ${code} gc(); console.log((process.memoryUsage().rss-before)/1e6); if(!kept.length) throw 0;`;
+  try {
+    const out = execFileSync(process.execPath, ["--expose-gc", "--max-old-space-size=8192", "-e", script], {
+      cwd: fileURLToPath(new URL(".", import.meta.url)),
+      encoding: "utf8",
+    });
+    memory[name] = Number(out.trim());
+  } catch {
+    memory[name] = NaN;
+  }
+}
+for (const [k, v] of Object.entries(memory).sort((a, b) => a[1] - b[1])) console.log(`| ${k} | ${v.toFixed(0)} | ${(v / mixedMB).toFixed(1)}× |`);
+results.memoryKeptMB = memory;
+writeFileSync(ROOT + "target/npm-bench.json", JSON.stringify(results, null, 1));

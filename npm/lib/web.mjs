@@ -1,0 +1,11 @@
+// Browsers, bundlers (Vite, webpack) and Deno: the wasm-bindgen web build,
+// instantiated once by top-level await (the .wasm is found next to the glue
+// through import.meta.url, which bundlers rewrite).
+import init, * as native from "../pkg/web/pipehat_wasm.js";
+import { createApi } from "./api.mjs";
+
+await init();
+const api = createApi(native);
+
+export const { parse, parseAll, split, extract, Message, Segment, Element, HL7ParseError, HL7PathError } = api;
+export default api;

@@ -1,0 +1,145 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import * as esm from "pipehat";
+import { parse, parseAll, split, extract, HL7ParseError, HL7PathError, Message } from "pipehat";
+import { corpusBytes } from "./helpers.mjs";
+
+const ADT =
+  "MSH|^~\\&|EPIC|HOSP|LAB|HOSP|20240115120000||ADT^A01^ADT_A01|MSG1|P|2.5.1\r" +
+  "PID|1||123^^^HOSP&1.2.3&ISO^MR~99^^^SSA^SS||DOE^JOHN^Q||19800101|M\r" +
+  "AL1|1|DA|1605^Penicillin|SV|Hives\\T\\Rash\r";
+
+test("get, getRaw, getAll", () => {
+  const m = parse(ADT);
+  assert.equal(m.get("PID-5.1"), "DOE");
+  assert.equal(m.get("PID-3(2).1"), "99");
+  assert.equal(m.get("PID-3.4.2"), "1.2.3");
+  assert.equal(m.get("PID-9"), undefined);
+  assert.equal(m.get("AL1-5"), "Hives&Rash");
+  assert.equal(m.getRaw("AL1-5"), "Hives\\T\\Rash");
+  assert.deepEqual(m.getAll("PID-3.1"), ["123", "99"]);
+  assert.equal(m.get("MSH-1"), "|");
+  assert.equal(m.get("MSH-2"), "^~\\&");
+});
+
+test("bytes input and header getters", () => {
+  const m = parse(new TextEncoder().encode(ADT));
+  assert.deepEqual([m.messageType, m.triggerEvent, m.messageStructure], ["ADT", "A01", "ADT_A01"]);
+  assert.deepEqual([m.controlId, m.processingId, m.version, m.timestamp], ["MSG1", "P", "2.5.1", "20240115120000"]);
+  assert.deepEqual([m.sendingApplication, m.sendingFacility, m.receivingApplication, m.receivingFacility], ["EPIC", "HOSP", "LAB", "HOSP"]);
+  assert.equal(m.charset, undefined);
+  assert.equal(m.segmentTerminator, "\r");
+  assert.deepEqual(m.delimiters, { field: "|", component: "^", repetition: "~", escape: "\\", subcomponent: "&", truncation: undefined });
+});
+
+test("toString, toBytes, toJSON", () => {
+  const m = parse(ADT);
+  assert.equal(m.toString(), ADT);
+  assert.deepEqual(m.toBytes(), new TextEncoder().encode(ADT));
+  const j = m.toJSON();
+  assert.deepEqual(j.segments[1].fields[2], {
+    repetitions: [["123", "", "", ["HOSP", "1.2.3", "ISO"], "MR"], ["99", "", "", "SSA", "SS"]],
+  });
+  assert.equal(JSON.parse(JSON.stringify(m)).segments[2].fields[4], "Hives&Rash");
+});
+
+test("segments and elements", () => {
+  const m = parse(ADT);
+  const pid = m.segment("PID");
+  assert.deepEqual([pid.name, pid.index, pid.offset, pid.fieldCount], ["PID", 1, ADT.indexOf("PID"), 8]);
+  assert.equal(pid.field(0), undefined);
+  assert.equal(pid.field(99), undefined);
+  const f = pid.field(3);
+  assert.equal(f.kind, "field");
+  assert.equal(f.repetitions.length, 2);
+  const comp = f.repetitions[0].components[3];
+  assert.deepEqual([comp.kind, comp.raw, comp.offset], ["component", "HOSP&1.2.3&ISO", ADT.indexOf("HOSP&")]);
+  assert.deepEqual(comp.subcomponents.map((s) => s.value), ["HOSP", "1.2.3", "ISO"]);
+  assert.throws(() => comp.repetitions, TypeError);
+  assert.equal(m.segmentsNamed("AL1").length, 1);
+  assert.equal(String(pid), ADT.split("\r")[1]);
+  assert.ok(parse('MSH|^~\\&|A\rPID|1|""\r').segment("PID").field(2).isNull);
+});
+
+test("HL7ParseError carries positions and never content", () => {
+  let e;
+  assert.throws(() => parse("\r\nMSH|^&&^|SECRET\r"), (x) => ((e = x), true));
+  assert.ok(e instanceof HL7ParseError && e instanceof SyntaxError && e instanceof Error);
+  assert.equal(e.name, "HL7ParseError");
+  assert.deepEqual([e.code, e.offset, e.line, e.column, e.segment, e.field], ["duplicate_delimiter", 8, 2, 7, 0, 2]);
+  assert.ok(!e.message.includes("SECRET"));
+  assert.ok(!e.message.startsWith("{"));
+});
+
+test("HL7PathError", () => {
+  const m = parse(ADT);
+  assert.throws(() => m.get("PID-3(2"), (e) => e instanceof HL7PathError && e.code === "unclosed_bracket" && e.offset === 7);
+  assert.throws(() => m.getAll(""), (e) => e instanceof HL7PathError && e.code === "empty_path");
+});
+
+test("options and bad arguments", () => {
+  const lf = ADT.replaceAll("\r", "\n");
+  assert.equal(parse(lf).segmentTerminator, "\n");
+  assert.equal(parse(lf, { segmentTerminator: "\r" }).segments.length, 1);
+  assert.throws(() => parse(ADT, { maxSegments: 2 }), (e) => e.code === "too_many_segments");
+  assert.throws(() => parse("MSH|^~\\&|A\rNTE|1||\\Q\\\r", { strict: true }), (e) => e.code === "malformed_escape");
+  assert.throws(() => parse(ADT, { segmentTerminator: "x" }), TypeError);
+  assert.throws(() => parse(12), TypeError);
+  assert.throws(() => parse(ADT, { maxSegments: -1 }), TypeError);
+});
+
+test("diagnostics are plain objects", () => {
+  const d = parse("MSH|^~\\&|A\nNTE|1||bad \\Q\\\n").diagnostics.find((x) => x.code === "malformed_escape");
+  assert.deepEqual(d, {
+    code: "malformed_escape", severity: "warning", offset: 22, line: 2, column: 12, segment: 1, field: 3,
+    message: d.message,
+  });
+  assert.ok(!d.message.includes("bad"));
+});
+
+test("split, parseAll and extract", () => {
+  const batch = corpusBytes("messages/pyhl7__adt_a04__file2.hl7");
+  const chunks = split(batch);
+  assert.deepEqual(chunks.map((c) => c.kind), [
+    "file_header", "batch_header", "message", "message", "batch_trailer", "batch_header", "message", "batch_trailer", "file_trailer",
+  ]);
+  assert.deepEqual([chunks[4].declaredCount, chunks[4].countedCount], [2, 2]);
+  assert.deepEqual(parseAll(batch).map((m) => m.controlId), ["12334456778890", "12334456778891", "12334456778890"]);
+  const file = Array.from({ length: 50 }, (_, i) => ADT.replace("MSG1", `MSG${i}`)).join("\n") + "\nMSH|^~|bad\r";
+  const cols = extract(file, ["MSH-10", "AL1-5", "PID-9"]);
+  assert.equal(cols["MSH-10"].length, 51);
+  assert.deepEqual([cols["MSH-10"][0], cols["MSH-10"][50], cols["AL1-5"][0], cols["PID-9"][0]], ["MSG0", null, "Hives&Rash", null]);
+  assert.equal(extract(file, ["AL1-5"], { raw: true })["AL1-5"][0], "Hives\\T\\Rash");
+  assert.throws(() => extract(file, ["nope"]), HL7PathError);
+});
+
+test("free, Symbol.dispose and the FinalizationRegistry", () => {
+  const m = parse(ADT);
+  assert.ok(m.heapSize >= ADT.length);
+  m.free();
+  m.free(); // a second free is harmless
+  assert.throws(() => m.get("PID-5"));
+  // Node 20 parses no `using` declarations yet; call the disposer directly.
+  const d = parse(ADT);
+  assert.equal(typeof d[Symbol.dispose], "function");
+  d[Symbol.dispose]();
+  assert.throws(() => d.get("PID-5"));
+  assert.ok(m instanceof Message);
+});
+
+test("require() and import() give the same API", () => {
+  const require = createRequire(import.meta.url);
+  const cjs = require("pipehat");
+  assert.equal(typeof cjs.parse, "function");
+  assert.equal(cjs.parse(ADT).get("PID-5.1"), "DOE");
+  assert.equal(cjs.parse, esm.default.parse);
+});
+
+test("types: tsc --noEmit on a typed usage file", () => {
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  const tsc = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
+  execFileSync(process.execPath, [tsc, "--noEmit", "-p", here + "tsconfig.json"], { stdio: "pipe" });
+});

@@ -1,0 +1,46 @@
+// The conformance suite shared with the Rust and Python packages.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import api from "pipehat";
+import { CORPUS, TESTS, readJsonl, corpusBytes } from "./helpers.mjs";
+import { checkOracleLine, caseInput, runCase } from "./checks.mjs";
+
+test("oracle: every value asserted by other projects' tests", () => {
+  const lines = readJsonl(CORPUS + "ORACLE.jsonl");
+  assert.ok(lines.length >= 149);
+  for (const line of lines) checkOracleLine(api, line, corpusBytes(line.file));
+});
+
+test("majority: peer consensus", () => {
+  const lines = readJsonl(CORPUS + "MAJORITY.jsonl");
+  assert.ok(lines.length > 14000);
+  for (const line of lines) checkOracleLine(api, line, corpusBytes(line.file));
+});
+
+for (const c of readJsonl(TESTS + "cases.jsonl")) {
+  test(`case ${c.name}`, () => runCase(api, c, caseInput(c, corpusBytes)));
+}
+
+test("every corpus file walks without a trap", () => {
+  const files = readdirSync(CORPUS + "messages").sort();
+  assert.equal(files.length, 209);
+  let parsed = 0;
+  for (const f of files) {
+    const data = corpusBytes("messages/" + f);
+    api.split(data);
+    let msg;
+    try {
+      msg = api.parse(data);
+    } catch (e) {
+      assert.ok(e instanceof api.HL7ParseError, f);
+      continue;
+    }
+    parsed++;
+    msg.diagnostics;
+    msg.toJSON();
+    for (const s of msg.segments) for (const field of s.fields) field.value;
+    msg.free();
+  }
+  assert.ok(parsed > 150);
+});

@@ -1,0 +1,34 @@
+// Compiled by `tsc --noEmit` in the tests: every export used with its declared types.
+import pipehat, { parse, parseAll, split, extract, HL7ParseError, HL7PathError, type Message, type Diagnostic } from "pipehat";
+
+const msg: Message = parse("MSH|^~\\&|A\r", { strict: false, segmentTerminator: "\r", maxMessageSize: 1 << 20 });
+const name: string | undefined = msg.get("PID-5.1");
+const raw: string | undefined = msg.getRaw("PID-5");
+const all: string[] = msg.getAll("PID-3");
+const type: string | undefined = msg.messageType;
+const term: "\r" | "\n" | "\r\n" = msg.segmentTerminator;
+const diags: Diagnostic[] = msg.diagnostics;
+const first = msg.segments[0];
+const fieldValue: string | undefined = first?.field(3)?.components[0]?.value;
+const json = msg.toJSON();
+const segName: string = json.segments[0].name;
+const text: string = msg.toString();
+const bytes: Uint8Array = msg.toBytes();
+const many: Message[] = parseAll(new Uint8Array([77, 83, 72]));
+const kinds = split("MSH|^~\\&|A\r").map((c) => c.kind);
+const cols: Record<string, (string | null)[]> = extract("MSH|^~\\&|A\r", ["MSH-3"], { raw: true });
+try {
+  parse("PID|1");
+} catch (e) {
+  if (e instanceof HL7ParseError) {
+    const where: [string, number, number, number, number | null, number | null] = [e.code, e.offset, e.line, e.column, e.segment, e.field];
+    void where;
+  }
+  if (e instanceof HL7PathError) void e.offset;
+}
+msg.free();
+{
+  using disposable = pipehat.parse("MSH|^~\\&|A\r");
+  void disposable.controlId;
+}
+void [name, raw, all, type, term, diags, fieldValue, segName, text, bytes, many, kinds, cols];
