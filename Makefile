@@ -57,6 +57,7 @@ test: setup-rust lint test-rust test-nostd test-npm test-browser test-python
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p pipehat-wasm --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
 	$(CARGO) test -p pipehat --doc
