@@ -19,7 +19,7 @@ WHEEL_DIR := target/wheels
 WASM_BINDGEN_VERSION := 0.2.130
 WASM := target/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser bench-data help
+.PHONY: demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-runtimes bench-data help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -51,7 +51,7 @@ demo: python-wheel
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 
-test: setup-rust lint test-rust test-nostd test-npm test-browser test-python
+test: setup-rust lint test-rust test-nostd test-npm test-browser test-runtimes test-python
 	@echo "make test: all suites passed"
 
 lint:
@@ -102,6 +102,15 @@ npm/node_modules/.installed: npm/package.json npm/package-lock.json
 
 test-npm: npm-build npm/node_modules/.installed
 	cd npm && node --test test/*.test.mjs
+
+npm/test-runtimes/node_modules/.installed: npm/test-runtimes/package.json npm/test-runtimes/package-lock.json
+	cd npm/test-runtimes && npm ci --no-audit --no-fund
+	@touch $@
+
+# Deno (web build) and Bun (Node entry), both from the npm registry.
+test-runtimes: npm-build npm/test-runtimes/node_modules/.installed
+	cd npm/test-runtimes && ./node_modules/.bin/deno run --allow-read deno.mjs
+	cd npm/test-runtimes && ./node_modules/.bin/bun bun.mjs
 
 setup-browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

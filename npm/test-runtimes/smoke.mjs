@@ -1,0 +1,31 @@
+// The smoke test run in each runtime: parse, read, fail cleanly. Prints the
+// plain closing line "N passed, N failed".
+export function smoke(api, runtime) {
+  const checks = [];
+  const check = (name, fn) => {
+    try {
+      checks.push([name, fn() === true]);
+    } catch (e) {
+      checks.push([name, false, String(e)]);
+    }
+  };
+  const msg = api.parse("MSH|^~\\&|LAB|HOSP|||20240101||ORU^R01|42|P|2.5.1\rPID|1||7^^^H||DOE^JANE\rOBX|1|TX|||a\\T\\b\r");
+  check("get", () => msg.get("PID-5.2") === "JANE" && msg.get("OBX-5") === "a&b" && msg.getRaw("OBX-5") === "a\\T\\b");
+  check("header", () => msg.messageType === "ORU" && msg.controlId === "42");
+  check("json", () => msg.toJSON().segments[1].name === "PID");
+  check("bytes", () => api.parse(new TextEncoder().encode("MSH|^~\\&|X\r")).get("MSH-3") === "X");
+  check("error", () => {
+    try {
+      api.parse("PID|1");
+    } catch (e) {
+      return e instanceof SyntaxError && e.name === "HL7ParseError" && e.code === "missing_header";
+    }
+    return false;
+  });
+  check("extract", () => api.extract("MSH|^~\\&|A\rMSH|^~\\&|B\r", ["MSH-3"])["MSH-3"].join() === "A,B");
+  msg.free();
+  for (const [name, ok, why] of checks) if (!ok) console.log(`FAIL ${runtime} ${name} ${why ?? ""}`);
+  const failed = checks.filter((c) => !c[1]).length;
+  console.log(`${runtime}: ${checks.length - failed} passed, ${failed} failed`);
+  return failed;
+}
