@@ -107,10 +107,11 @@ npm/test-runtimes/node_modules/.installed: npm/test-runtimes/package.json npm/te
 	cd npm/test-runtimes && npm ci --no-audit --no-fund
 	@touch $@
 
-# Deno (web build) and Bun (Node entry), both from the npm registry.
+# Deno (web build), Bun (Node entry) and workerd (a local Worker parsing POSTed messages), all from the npm registry.
 test-runtimes: npm-build npm/test-runtimes/node_modules/.installed
 	cd npm/test-runtimes && ./node_modules/.bin/deno run --allow-read deno.mjs
 	cd npm/test-runtimes && ./node_modules/.bin/bun bun.mjs
+	cd npm/test-runtimes && node workerd.mjs
 
 setup-browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

@@ -1,0 +1,42 @@
+// Starts workerd on a free loopback port, POSTs messages to the worker, and
+// prints "N passed, N failed".
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+
+const port = await new Promise((resolve) => {
+  const s = createServer().listen(0, "127.0.0.1", () => {
+    const p = s.address().port;
+    s.close(() => resolve(p));
+  });
+});
+const child = spawn("./node_modules/.bin/workerd", ["serve", "workerd.capnp", "--socket-addr", `http=127.0.0.1:${port}`], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
+const url = `http://127.0.0.1:${port}/`;
+let failed = 0;
+let passed = 0;
+try {
+  let ready = false;
+  for (let i = 0; i < 100 && !ready; i++) {
+    try {
+      await fetch(url, { method: "POST", body: "MSH|^~\\&|X\r" });
+      ready = true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const ok = await (await fetch(url, { method: "POST", body: "MSH|^~\\&|A||||||ADT^A08|77|P|2.5\rPID|1||1||DOE^JO\r" })).json();
+  if (ok.type === "ADT" && ok.trigger === "A08" && ok.id === "77" && ok.family === "DOE") passed++;
+  else failed++, console.log("FAIL parse", ok);
+  const bad = await fetch(url, { method: "POST", body: "PID|1" });
+  const err = await bad.json();
+  if (bad.status === 400 && err.error === "missing_header" && err.offset === 0) passed++;
+  else failed++, console.log("FAIL error", err);
+} catch (e) {
+  failed++;
+  console.log("FAIL", e);
+} finally {
+  child.kill();
+}
+console.log(`workerd: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
