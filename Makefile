@@ -17,7 +17,9 @@ PY := $(VENV)/bin/python
 WHEEL_DIR := target/wheels
 # The wasm-bindgen CLI must match the wasm-bindgen crate exactly (bindings-wasm/Cargo.toml).
 WASM_BINDGEN_VERSION := 0.2.130
-WASM := target/wasm32-unknown-unknown/release/pipehat_wasm.wasm
+# Honour CARGO_TARGET_DIR when set (CI caches, shared target dirs).
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
 .PHONY: demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-runtimes bench-data help
 
