@@ -6,7 +6,81 @@
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use pipehat::stream::{split as split_chunks, ChunkKind};
 use pipehat::{OwnedMessage, ParseOptions, SegmentTerminator, Severity};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
+
+// A reusable byte buffer in WebAssembly memory through which the facade passes
+// message bytes and paths in, and values out, without wasm-bindgen's per-call
+// string conversions. It carries bytes only; every HL7 decision stays in the core.
+thread_local! {
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static LAST_ERROR: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+    /// Paths parsed once by `compilePath`, addressed by index.
+    static PATHS: RefCell<Vec<pipehat::Path>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Parses the path in the first `len` scratch bytes and keeps it; returns its
+/// id, or -2 on a path error (see takeError).
+#[wasm_bindgen(js_name = compilePath)]
+pub fn compile_path(len: usize) -> i32 {
+    let parsed = SCRATCH.with(|s| {
+        let s = s.borrow();
+        match std::str::from_utf8(&s[..len.min(s.len())]) {
+            Ok(p) => p.parse::<pipehat::Path>(),
+            Err(_) => "".parse::<pipehat::Path>(),
+        }
+    });
+    match parsed {
+        Ok(p) => PATHS.with(|paths| {
+            let mut paths = paths.borrow_mut();
+            paths.push(p);
+            paths.len() as i32 - 1
+        }),
+        Err(e) => {
+            LAST_ERROR.with(|l| *l.borrow_mut() = Some(path_error(&e)));
+            -2
+        }
+    }
+}
+
+/// Makes the scratch buffer `len` bytes long and returns its address.
+#[wasm_bindgen(js_name = scratchReserve)]
+pub fn scratch_reserve(len: usize) -> usize {
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        s.clear();
+        s.resize(len, 0);
+        s.as_mut_ptr() as usize
+    })
+}
+
+/// The scratch buffer's current address (it may move when it grows).
+#[wasm_bindgen(js_name = scratchAddress)]
+pub fn scratch_address() -> usize {
+    SCRATCH.with(|s| s.borrow_mut().as_mut_ptr() as usize)
+}
+
+/// The module's memory, for the facade's views of the scratch buffer.
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// The error of the last call that returned -2.
+#[wasm_bindgen(js_name = takeError)]
+pub fn take_error() -> JsValue {
+    LAST_ERROR
+        .with(|e| e.borrow_mut().take())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Parses the first `len` bytes of the scratch buffer.
+#[wasm_bindgen(js_name = parseScratch)]
+pub fn parse_scratch(len: usize, options: JsValue) -> Result<NativeMessage, JsValue> {
+    let bytes = SCRATCH.with(|s| s.borrow()[..len.min(s.borrow().len())].to_vec());
+    let result = parse_owned(bytes, &options);
+    SCRATCH.with(|s| with_position(result, &s.borrow()))
+}
 
 fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
     // Setting a property on a plain object cannot fail.
@@ -183,6 +257,45 @@ impl NativeMessage {
             .map(opt_string)
             .map_err(|e| path_error(&e))
     }
+    /// Parses the first `len` scratch bytes into this message, reusing its
+    /// buffers (the JS `Parser`). On error the message is left empty.
+    #[wasm_bindgen(js_name = reparseScratch)]
+    pub fn reparse_scratch(&mut self, len: usize, options: JsValue) -> Result<(), JsValue> {
+        let options = parse_options(&options)?;
+        SCRATCH.with(|s| {
+            let s = s.borrow();
+            let input = &s[..len.min(s.len())];
+            self.inner.reparse_with(input, &options).map_err(|e| {
+                let (line, column) = e.line_column(input);
+                let err = parse_error(&e, &[]);
+                let o = Object::from(err.clone());
+                set(&o, "line", line as u32);
+                set(&o, "column", column as u32);
+                err
+            })
+        })
+    }
+
+    /// Writes the value at compiled path `id` (decoded, or as written when
+    /// `raw`) into the scratch buffer; returns its length, or -1 when absent or empty.
+    #[wasm_bindgen(js_name = getCompiled)]
+    pub fn get_compiled(&self, id: usize, raw: bool) -> i32 {
+        let Some(path) = PATHS.with(|p| p.borrow().get(id).copied()) else {
+            return -1;
+        };
+        let m = self.inner.message();
+        let value = if raw { m.get_raw(&path) } else { m.get(&path) };
+        match value {
+            Ok(Some(v)) => SCRATCH.with(|s| {
+                let mut s = s.borrow_mut();
+                s.clear();
+                s.extend_from_slice(v.as_bytes());
+                s.len() as i32
+            }),
+            _ => -1,
+        }
+    }
+
     /// Value at `path` as written, or undefined.
     #[wasm_bindgen(js_name = getRaw)]
     pub fn get_raw(&self, path: &str) -> Result<Option<String>, JsValue> {

@@ -55,7 +55,7 @@ impl Index {
         &self.separators[start..self.segments[i].separators_end as usize]
     }
 
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.segments.clear();
         self.separators.clear();
         self.diagnostics.clear();

@@ -391,9 +391,13 @@ impl Parser {
 /// assert_eq!(owned.message().message_type().as_deref(), Some("ADT"));
 /// # Ok::<(), pipehat::ParseError>(())
 /// ```
-#[derive(Debug, Clone)]
+///
+/// An owned message can also be parsed again in place with
+/// [`reparse_with`](Self::reparse_with), reusing its buffers: the
+/// allocation-free way to walk a stream when the binding needs an owner.
+#[derive(Debug, Clone, Default)]
 pub struct OwnedMessage {
-    bytes: alloc::boxed::Box<[u8]>,
+    bytes: Vec<u8>,
     index: Index,
 }
 
@@ -408,7 +412,7 @@ impl OwnedMessage {
         bytes: impl Into<alloc::boxed::Box<[u8]>>,
         options: &ParseOptions,
     ) -> Result<Self, ParseError> {
-        let bytes = bytes.into();
+        let bytes: Vec<u8> = bytes.into().into_vec();
         let mut index = Index::new();
         index.build(&bytes, options)?;
         // Owned messages are kept around (collections, bindings): give back spare capacity.
@@ -416,6 +420,33 @@ impl OwnedMessage {
         let owned = OwnedMessage { bytes, index };
         owned.message().enforce(options)?;
         Ok(owned)
+    }
+
+    /// Replaces this message with `input`, reusing the byte and index
+    /// buffers (no allocation once they have grown). On error the message is
+    /// left empty: no segments, every path absent.
+    ///
+    /// ```
+    /// let mut owned = pipehat::OwnedMessage::default();
+    /// let options = pipehat::ParseOptions::default();
+    /// owned.reparse_with(b"MSH|^~\\&|A||||||ADT^A01|1\r", &options)?;
+    /// assert_eq!(owned.message().control_id().as_deref(), Some("1"));
+    /// assert!(owned.reparse_with(b"PID|1\r", &options).is_err());
+    /// assert_eq!(owned.message().segment_count(), 0);
+    /// # Ok::<(), pipehat::ParseError>(())
+    /// ```
+    pub fn reparse_with(&mut self, input: &[u8], options: &ParseOptions) -> Result<(), ParseError> {
+        self.bytes.clear();
+        self.bytes.extend_from_slice(input);
+        let result = self
+            .index
+            .build(&self.bytes, options)
+            .and_then(|()| self.message().enforce(options));
+        if result.is_err() {
+            self.bytes.clear();
+            self.index.clear();
+        }
+        result
     }
 
     /// A borrowed view with the full [`Message`] API; creating it costs nothing.
@@ -430,6 +461,6 @@ impl OwnedMessage {
 
     /// Bytes of memory held: the input plus the index.
     pub fn heap_size(&self) -> usize {
-        self.bytes.len() + self.index.heap_size()
+        self.bytes.capacity() + self.index.heap_size()
     }
 }

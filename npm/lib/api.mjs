@@ -45,6 +45,54 @@ export function createApi(native) {
     }
   }
 
+  // Bytes cross into and out of WebAssembly through one reusable scratch
+  // buffer: cheaper than a string conversion per call for short values.
+  const memory = native.wasmMemory();
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+
+  /** Writes text into the scratch buffer as UTF-8; returns its length. */
+  function writeText(text) {
+    let capacity = text.length;
+    for (;;) {
+      const at = native.scratchReserve(capacity);
+      const { read, written } = encoder.encodeInto(text, new Uint8Array(memory.buffer, at, capacity));
+      if (read === text.length) return written;
+      capacity = text.length * 3;
+    }
+  }
+
+  function writeBytes(bytes) {
+    const at = native.scratchReserve(bytes.length);
+    new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
+    return bytes.length;
+  }
+
+  /** Reads `len` bytes of UTF-8 from the scratch buffer. */
+  function readText(len) {
+    const bytes = new Uint8Array(memory.buffer, native.scratchAddress(), len);
+    if (len > 256) return decoder.decode(bytes);
+    for (let i = 0; i < len; i++) if (bytes[i] > 0x7f) return decoder.decode(bytes);
+    return String.fromCharCode.apply(null, bytes);
+  }
+
+  // Paths are parsed once in Rust and then addressed by id (bounded cache).
+  const compiled = new Map();
+  function pathId(path) {
+    let id = compiled.get(path);
+    if (id === undefined) {
+      id = native.compilePath(writeText(String(path)));
+      if (id === -2) return rethrow(native.takeError());
+      if (compiled.size < 4096) compiled.set(path, id);
+    }
+    return id;
+  }
+
+  function scratchGet(nativeMessage, path, raw) {
+    const n = nativeMessage.getCompiled(pathId(path), raw);
+    return n < 0 ? undefined : readText(n);
+  }
+
   const KINDS = ["field", "repetition", "component", "subcomponent"];
 
   /** A field, repetition, component or subcomponent, read when accessed. */
@@ -133,10 +181,15 @@ export function createApi(native) {
     }
   }
 
+  const RESET = Symbol("reset");
+
   /** A parsed HL7 v2 message, held in WebAssembly memory until free(). */
   class Message {
     #native;
     #header;
+    [RESET]() {
+      this.#header = undefined;
+    }
     constructor(nativeMessage) {
       this.#native = nativeMessage;
     }
@@ -145,11 +198,11 @@ export function createApi(native) {
     }
     /** Decoded value at path, or undefined when absent or empty. */
     get(path) {
-      return call(() => this.#native.get(path));
+      return scratchGet(this.#native, path, false);
     }
     /** Value at path exactly as written, or undefined. */
     getRaw(path) {
-      return call(() => this.#native.getRaw(path));
+      return scratchGet(this.#native, path, true);
     }
     /** Decoded value of every repetition of the field at path. */
     getAll(path) {
@@ -209,15 +262,50 @@ export function createApi(native) {
     Message.prototype[Symbol.dispose] = Message.prototype.free;
   }
 
-  /** Parses one message (or a whole batch file). */
-  // Encoding text in JavaScript and passing bytes is faster than the glue's
-  // string copy, and gives the same UTF-8.
-  const encoder = new TextEncoder();
-
-  function parse(input, options) {
-    if (typeof input === "string") return new Message(call(() => native.parseBytes(encoder.encode(input), options)));
-    if (input instanceof Uint8Array) return new Message(call(() => native.parseBytes(input, options)));
+  function writeInput(input) {
+    if (typeof input === "string") return writeText(input);
+    if (input instanceof Uint8Array) return writeBytes(input);
     throw new TypeError("input must be a string or a Uint8Array");
+  }
+
+  /** Parses one message (or a whole batch file). */
+  function parse(input, options) {
+    const len = writeInput(input);
+    return new Message(call(() => native.parseScratch(len, options)));
+  }
+
+  /**
+   * Parses a stream of messages reusing one buffer: no allocation per message.
+   * The Message that parse() returns is the same object every time and is
+   * overwritten by the next call; use the top-level parse() for messages you keep.
+   */
+  class Parser {
+    #options;
+    #native;
+    #message;
+    constructor(options) {
+      this.#options = options;
+    }
+    parse(input) {
+      const len = writeInput(input);
+      if (!this.#native) {
+        this.#native = call(() => native.parseScratch(len, this.#options));
+        this.#message = new Message(this.#native);
+        return this.#message;
+      }
+      this.#message[RESET]();
+      call(() => this.#native.reparseScratch(len, this.#options));
+      return this.#message;
+    }
+    /** Releases the WebAssembly memory of the reused message. */
+    free() {
+      this.#message?.free();
+      this.#native = undefined;
+      this.#message = undefined;
+    }
+  }
+  if (typeof Symbol.dispose === "symbol") {
+    Parser.prototype[Symbol.dispose] = Parser.prototype.free;
   }
 
   /** Splits files, batches and MLLP captures into chunks: {kind, offset, bytes}. */
@@ -238,5 +326,5 @@ export function createApi(native) {
     return JSON.parse(call(() => native.extractJson(input, paths, raw))).columns;
   }
 
-  return { parse, parseAll, split, extract, Message, Segment, Element, HL7ParseError, HL7PathError };
+  return { parse, parseAll, split, extract, Parser, Message, Segment, Element, HL7ParseError, HL7PathError };
 }

@@ -163,6 +163,19 @@ export class Message {
   [Symbol.dispose](): void;
 }
 
+/**
+ * Parses a stream of messages reusing one buffer (no allocation per message).
+ * parse() returns the same Message object every time, overwritten by the next
+ * call; after a failed parse it reads as empty. Use the top-level parse() for
+ * messages you keep.
+ */
+export class Parser {
+  constructor(options?: ParseOptions);
+  parse(input: Input): Message;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
 /** Parses one message (or a whole batch file). Throws HL7ParseError. */
 export function parse(input: Input, options?: ParseOptions): Message;
 /** Parses every message of a file, batch or MLLP capture. */
@@ -177,6 +190,7 @@ declare const api: {
   parseAll: typeof parseAll;
   split: typeof split;
   extract: typeof extract;
+  Parser: typeof Parser;
   Message: typeof Message;
   Segment: typeof Segment;
   Element: typeof Element;

@@ -7,5 +7,5 @@ import { createApi } from "./api.mjs";
 native.initSync({ module: wasmModule });
 const api = createApi(native);
 
-export const { parse, parseAll, split, extract, Message, Segment, Element, HL7ParseError, HL7PathError } = api;
+export const { parse, parseAll, split, extract, Parser, Message, Segment, Element, HL7ParseError, HL7PathError } = api;
 export default api;

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as esm from "pipehat";
+import pipehat from "pipehat";
 import { parse, parseAll, split, extract, HL7ParseError, HL7PathError, Message } from "pipehat";
 import { corpusBytes } from "./helpers.mjs";
 
@@ -128,6 +129,22 @@ test("free, Symbol.dispose and the FinalizationRegistry", () => {
   d[Symbol.dispose]();
   assert.throws(() => d.get("PID-5"));
   assert.ok(m instanceof Message);
+});
+
+test("Parser reuses one message for a stream", () => {
+  const parser = new pipehat.Parser();
+  const a = parser.parse(ADT);
+  assert.equal(a.controlId, "MSG1");
+  const b = parser.parse(new TextEncoder().encode(ADT.replace("MSG1", "MSG2").replace("DOE", "ROE")));
+  assert.equal(b, a);
+  assert.deepEqual([b.controlId, b.get("PID-5.1"), b.segments.length], ["MSG2", "ROE", 3]);
+  assert.throws(() => parser.parse("PID|1"), (e) => e instanceof HL7ParseError && e.code === "missing_header" && e.line === 1);
+  assert.deepEqual([b.segments.length, b.get("PID-5.1"), b.controlId], [0, undefined, undefined]);
+  assert.equal(parser.parse(ADT).get("AL1-5"), "Hives&Rash");
+  const strict = new pipehat.Parser({ strict: true });
+  assert.throws(() => strict.parse("MSH|^~\\&|A\rNTE|1||\\Q\\\r"), (e) => e.code === "malformed_escape");
+  parser.free();
+  strict.free();
 });
 
 test("require() and import() give the same API", () => {

@@ -26,6 +26,10 @@ try {
   }
   if (e instanceof HL7PathError) void e.offset;
 }
+const parser = new pipehat.Parser({ strict: true });
+const reused: Message = parser.parse("MSH|^~\\&|B\r");
+void reused.get("MSH-3");
+parser.free();
 msg.free();
 {
   using disposable = pipehat.parse("MSH|^~\\&|A\r");
