@@ -284,7 +284,7 @@ impl NativeMessage {
             return -1;
         };
         let m = self.inner.message();
-        let value = if raw { m.get_raw(&path) } else { m.get(&path) };
+        let value = if raw { m.get_raw(path) } else { m.get(path) };
         match value {
             Ok(Some(v)) => SCRATCH.with(|s| {
                 let mut s = s.borrow_mut();
