@@ -37,7 +37,14 @@ function workload(name) {
 
 const simpleParser = new simple.Parser();
 const redoxParser = new redox.Parser();
+const reused = new pipehat.Parser();
 const FIVE_LIBS = {
+  "pipehat (Parser, reused)": (msgs) => {
+    for (const m of msgs) {
+      const p = reused.parse(m);
+      for (const f of FIVE) p.get(f);
+    }
+  },
   pipehat: (msgs) => {
     for (const m of msgs) {
       const p = pipehat.parse(m);
