@@ -614,28 +614,9 @@ impl Element {
 
     fn with<R>(&self, f: impl FnOnce(pipehat::Value<'_>) -> R) -> R {
         let m = self.msg.message();
-        let seg = m.segment_at(self.segment).expect("segment index in range");
-        let field = seg.field(self.at[0]).expect("field number in range");
-        let value = match self.at {
-            [_, 0, _, _] => pipehat::Value::Field(field),
-            [_, r, 0, _] => {
-                pipehat::Value::Repetition(field.repetition(r).expect("repetition in range"))
-            }
-            [_, r, c, 0] => pipehat::Value::Component(
-                field
-                    .repetition(r)
-                    .and_then(|rep| rep.component(c))
-                    .expect("component in range"),
-            ),
-            [_, r, c, s] => pipehat::Value::Subcomponent(
-                field
-                    .repetition(r)
-                    .and_then(|rep| rep.component(c))
-                    .and_then(|comp| comp.subcomponent(s))
-                    .expect("subcomponent in range"),
-            ),
-        };
-        f(value)
+        // Coordinates were valid when this object was made and messages are immutable.
+        f(m.value_at(self.segment, self.at)
+            .expect("element coordinates in range"))
     }
 
     fn children_count(&self) -> usize {

@@ -226,25 +226,13 @@ fn opt_string(v: Option<std::borrow::Cow<'_, str>>) -> Option<String> {
     v.map(|s| s.into_owned())
 }
 
-/// Resolves segment `seg` and coordinates (field, repetition, component,
-/// subcomponent; 0 = not chosen) to a value.
-fn element<'m>(
-    msg: &'m pipehat::Message<'m>,
-    seg: usize,
-    at: &[usize],
-) -> Option<pipehat::Value<'m>> {
-    let field = msg.segment_at(seg)?.field(*at.first()?)?;
-    let r = at.get(1).copied().unwrap_or(0);
-    let c = at.get(2).copied().unwrap_or(0);
-    let s = at.get(3).copied().unwrap_or(0);
-    Some(match (r, c, s) {
-        (0, _, _) => pipehat::Value::Field(field),
-        (r, 0, _) => pipehat::Value::Repetition(field.repetition(r)?),
-        (r, c, 0) => pipehat::Value::Component(field.repetition(r)?.component(c)?),
-        (r, c, s) => {
-            pipehat::Value::Subcomponent(field.repetition(r)?.component(c)?.subcomponent(s)?)
-        }
-    })
+/// Coordinates from JS (field, repetition, component, subcomponent; missing = 0).
+fn coordinates(at: &[usize]) -> [usize; 4] {
+    let mut out = [0; 4];
+    for (o, a) in out.iter_mut().zip(at) {
+        *o = *a;
+    }
+    out
 }
 
 #[wasm_bindgen]
@@ -447,7 +435,7 @@ impl NativeMessage {
     #[wasm_bindgen(js_name = childCount)]
     pub fn child_count(&self, seg: usize, at: &[usize]) -> usize {
         let m = self.inner.message();
-        match element(&m, seg, at) {
+        match m.value_at(seg, coordinates(at)) {
             Some(pipehat::Value::Field(f)) => f.repetitions().count(),
             Some(pipehat::Value::Repetition(r)) => r.components().count(),
             Some(pipehat::Value::Component(c)) => c.subcomponents().count(),
@@ -457,7 +445,7 @@ impl NativeMessage {
     /// [decoded value, raw value, byte offset, isNull] of the element at `at`, or undefined.
     pub fn element(&self, seg: usize, at: &[usize]) -> JsValue {
         let m = self.inner.message();
-        match element(&m, seg, at) {
+        match m.value_at(seg, coordinates(at)) {
             Some(v) => {
                 let a = Array::new();
                 a.push(&JsValue::from_str(&v.value()));

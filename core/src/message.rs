@@ -169,6 +169,29 @@ impl<'a> Message<'a> {
             .and_then(|s| resolve(&s, &path)))
     }
 
+    /// The value at numeric coordinates: segment index (0-based), then field,
+    /// repetition, component and subcomponent numbers (1-based; 0 stops at the
+    /// level before). What bindings use to address elements they handed out.
+    ///
+    /// ```
+    /// let msg = pipehat::Message::parse(b"MSH|^~\\&|A\rPID|1||7^^^H&X~8\r")?;
+    /// assert_eq!(msg.value_at(1, [3, 1, 4, 2]).map(|v| v.value().into_owned()).as_deref(), Some("X"));
+    /// assert_eq!(msg.value_at(1, [3, 2, 0, 0]).map(|v| v.value().into_owned()).as_deref(), Some("8"));
+    /// assert!(msg.value_at(1, [3, 3, 0, 0]).is_none());
+    /// # Ok::<(), pipehat::ParseError>(())
+    /// ```
+    pub fn value_at(&self, segment: usize, at: [usize; 4]) -> Option<Value<'_>> {
+        let field = self.segment_at(segment)?.field(at[0])?;
+        Some(match at {
+            [_, 0, _, _] => Value::Field(field),
+            [_, r, 0, _] => Value::Repetition(field.repetition(r)?),
+            [_, r, c, 0] => Value::Component(field.repetition(r)?.component(c)?),
+            [_, r, c, s] => {
+                Value::Subcomponent(field.repetition(r)?.component(c)?.subcomponent(s)?)
+            }
+        })
+    }
+
     /// The decoded text at `path`: escape sequences decoded and the character
     /// set applied; for a composite (a value holding separators), its encoded
     /// text. `None` when absent or empty.
