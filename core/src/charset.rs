@@ -152,6 +152,48 @@ pub(crate) fn decode(bytes: &[u8], charset: Charset) -> alloc::borrow::Cow<'_, s
     }
 }
 
+/// Turns text into the bytes a message in `charset` holds: UTF-8 unless the
+/// message declares a single-byte set (ISO 8859 or Windows-1252) and its bytes
+/// are not already UTF-8. `Err` carries the first character the set cannot hold.
+#[cfg(feature = "alloc")]
+pub(crate) fn encode<'t>(
+    text: &'t str,
+    charset: Charset,
+    message_is_utf8: bool,
+) -> Result<alloc::borrow::Cow<'t, [u8]>, char> {
+    use alloc::borrow::Cow;
+    if text.is_ascii() {
+        return Ok(Cow::Borrowed(text.as_bytes()));
+    }
+    let single_byte = matches!(charset, Charset::Iso8859(_) | Charset::Windows1252);
+    if charset == Charset::Ascii && !message_is_utf8 {
+        return Err(text.chars().find(|c| !c.is_ascii()).unwrap_or('\0'));
+    }
+    if !single_byte || message_is_utf8 {
+        return Ok(Cow::Borrowed(text.as_bytes()));
+    }
+    let mut out = alloc::vec::Vec::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c as u8);
+            continue;
+        }
+        let byte = (0x80u8..=0xFF).find(|&b| {
+            let decoded = match charset {
+                Charset::Iso8859(1) => b as u32,
+                Charset::Iso8859(_) if b < 0xA0 => u32::MAX,
+                _ => charset.fallback_char(b) as u32,
+            };
+            decoded == c as u32 && c != char::REPLACEMENT_CHARACTER
+        });
+        match byte {
+            Some(b) => out.push(b),
+            None => return Err(c),
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
 #[cfg(all(test, feature = "alloc"))]
 mod tests {
     use super::*;

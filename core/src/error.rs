@@ -51,7 +51,7 @@ impl ErrorKind {
         }
     }
 
-    const fn describe(self) -> &'static str {
+    pub(crate) const fn describe(self) -> &'static str {
         match self {
             ErrorKind::Empty => "the input is empty",
             ErrorKind::MissingHeader => "the input does not start with an MSH, BHS or FHS segment",
@@ -305,6 +305,138 @@ impl fmt::Display for PathError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for PathError {}
+
+/// What went wrong while editing a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EditErrorKind {
+    /// The path names a segment that is not there and cannot be appended
+    /// (only the next occurrence of a segment is created).
+    SegmentNotFound,
+    /// MSH-1, MSH-2 and the header segment itself cannot be edited or removed.
+    ReadOnly,
+    /// The value holds a segment terminator, or (as encoded text) a
+    /// separator of its own level or above; the offset is into the value.
+    InvalidValue,
+    /// A new segment does not start with a three-character upper-case name.
+    InvalidSegment,
+    /// The operation needs a path at another level (inserting at field level).
+    InvalidPath,
+    /// The message's character set cannot hold a character of the value.
+    Unencodable,
+    /// The path does not parse.
+    Path(PathErrorKind),
+    /// The edited message no longer reads (a size limit was passed).
+    Parse(ErrorKind),
+}
+
+impl EditErrorKind {
+    /// The stable identifier of this kind.
+    pub const fn code(self) -> &'static str {
+        match self {
+            EditErrorKind::SegmentNotFound => "segment_not_found",
+            EditErrorKind::ReadOnly => "read_only",
+            EditErrorKind::InvalidValue => "invalid_value",
+            EditErrorKind::InvalidSegment => "invalid_segment",
+            EditErrorKind::InvalidPath => "invalid_path",
+            EditErrorKind::Unencodable => "unencodable_character",
+            EditErrorKind::Path(k) => k.code(),
+            EditErrorKind::Parse(k) => k.code(),
+        }
+    }
+}
+
+/// An edit was refused; the message is unchanged. Like every pipehat error,
+/// its text names positions, never content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EditError {
+    kind: EditErrorKind,
+    segment: u32,
+    offset: usize,
+}
+
+impl EditError {
+    pub(crate) const fn new(kind: EditErrorKind, segment: u32) -> Self {
+        EditError {
+            kind,
+            segment,
+            offset: 0,
+        }
+    }
+
+    pub(crate) const fn at_offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    pub(crate) const fn from_path(e: PathError) -> Self {
+        EditError {
+            kind: EditErrorKind::Path(e.kind),
+            segment: 0,
+            offset: e.offset,
+        }
+    }
+
+    pub(crate) fn from_parse(e: ParseError) -> Self {
+        EditError {
+            kind: EditErrorKind::Parse(e.kind()),
+            segment: e.segment().unwrap_or(0),
+            offset: e.offset(),
+        }
+    }
+
+    /// What went wrong.
+    pub const fn kind(&self) -> EditErrorKind {
+        self.kind
+    }
+
+    /// The stable code, e.g. `"read_only"` (path errors keep their own codes).
+    pub const fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The 0-based index of the segment concerned (0 when none).
+    pub const fn segment(&self) -> u32 {
+        self.segment
+    }
+
+    /// For `invalid_value`, the byte offset into the value; for a path
+    /// error, the character offset into the path; otherwise 0.
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+}
+
+impl fmt::Display for EditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            EditErrorKind::SegmentNotFound => "the segment is not in the message",
+            EditErrorKind::ReadOnly => "MSH-1, MSH-2 and the header segment cannot be edited",
+            EditErrorKind::InvalidValue => {
+                "the value holds a terminator or separator it may not hold"
+            }
+            EditErrorKind::InvalidSegment => {
+                "a segment starts with a three-character upper-case name"
+            }
+            EditErrorKind::InvalidPath => {
+                "the operation needs a repetition, component or subcomponent path"
+            }
+            EditErrorKind::Unencodable => "the message's character set cannot hold the value",
+            EditErrorKind::Path(_) => "invalid path",
+            EditErrorKind::Parse(_) => "the edited message exceeds a parse limit",
+        };
+        write!(
+            f,
+            "{what} ({}, segment {}, offset {})",
+            self.code(),
+            self.segment,
+            self.offset
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for EditError {}
 
 #[cfg(test)]
 mod tests {

@@ -257,6 +257,57 @@ pub fn decode<'a>(raw: &'a [u8], delims: &Delimiters) -> alloc::borrow::Cow<'a, 
     Cow::Owned(out)
 }
 
+/// Escapes `text` for writing into a value: each delimiter becomes its
+/// sequence (`|` → `\F\`, `^` → `\S\`, `&` → `\T\`, `~` → `\R\`, the
+/// escape character → `\E\`, a declared truncation character → `\P\`) and
+/// line breaks (`\r\n`, `\n` or `\r`) become `\.br\`. Everything else is
+/// copied, so text that [`decode`] produced escapes back to the sequences it
+/// came from, and already-escaped text is never escaped twice by pipehat
+/// itself: only values it is handed as text are escaped, once.
+///
+/// ```
+/// use pipehat::Delimiters;
+/// let d = Delimiters::default();
+/// let mut out = Vec::new();
+/// pipehat::escape::encode_into(b"Hives&Rash|x", &d, &mut out);
+/// assert_eq!(out, br"Hives\T\Rash\F\x");
+/// assert_eq!(&*pipehat::escape::decode(&out, &d), b"Hives&Rash|x");
+/// ```
+#[cfg(feature = "alloc")]
+pub fn encode_into(text: &[u8], delims: &Delimiters, out: &mut alloc::vec::Vec<u8>) {
+    out.reserve(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        let seq: &[u8] = if b == delims.field() {
+            b"F"
+        } else if b == delims.component() {
+            b"S"
+        } else if delims.has_subcomponent() && b == delims.subcomponent() {
+            b"T"
+        } else if b == delims.repetition() {
+            b"R"
+        } else if b == delims.escape() {
+            b"E"
+        } else if Some(b) == delims.truncation() {
+            b"P"
+        } else if b == b'\r' || b == b'\n' {
+            if b == b'\r' && text.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+            b".br"
+        } else {
+            out.push(b);
+            i += 1;
+            continue;
+        };
+        out.push(delims.escape());
+        out.extend_from_slice(seq);
+        out.push(delims.escape());
+        i += 1;
+    }
+}
+
 #[cfg(feature = "alloc")]
 impl Sink for alloc::vec::Vec<u8> {
     fn bytes(&mut self, bytes: &[u8]) {
@@ -336,6 +387,25 @@ mod tests {
         assert_eq!(dec(br"\X4\"), br"\X4\");
         assert_eq!(dec(br"\\"), br"\\");
         assert_eq!(malformed(br"\F\ok\T\"), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn encode_round_trips_and_never_double_escapes() {
+        let d = Delimiters::default();
+        let enc = |t: &[u8]| {
+            let mut v = Vec::new();
+            encode_into(t, &d, &mut v);
+            v
+        };
+        assert_eq!(enc(b"a|b^c&d~e\\f"), br"a\F\b\S\c\T\d\R\e\E\f");
+        assert_eq!(enc(b"l1\r\nl2\nl3\rl4"), br"l1\.br\l2\.br\l3\.br\l4");
+        // Decoded text of `\T\` is `&`, which encodes back to `\T\`, not `\E\T\E\`.
+        assert_eq!(enc(&dec(br"\T\")), br"\T\");
+        assert_eq!(dec(&enc(br"\T\")), br"\T\");
+        let t = Delimiters::new(b'|', b'^', b'~', b'\\', b'&', Some(b'#')).unwrap();
+        let mut v = Vec::new();
+        encode_into(b"#1", &t, &mut v);
+        assert_eq!(v, br"\P\1");
     }
 
     #[test]

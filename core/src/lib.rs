@@ -50,11 +50,15 @@ extern crate alloc;
 extern crate std;
 
 #[cfg(feature = "alloc")]
+pub mod ack;
+#[cfg(feature = "alloc")]
 mod batch;
 mod charset;
 mod charset_tables;
 mod delimiters;
 mod diagnostics;
+#[cfg(feature = "alloc")]
+pub mod edit;
 mod error;
 pub mod escape;
 #[cfg(feature = "std")]
@@ -75,7 +79,11 @@ mod view;
 pub use charset::Charset;
 pub use delimiters::{Delimiters, SegmentTerminator};
 pub use diagnostics::{Diagnostic, DiagnosticCode, DiagnosticMessage, Severity};
-pub use error::{line_column, ErrorKind, ParseError, PathError, PathErrorKind};
+#[cfg(feature = "alloc")]
+pub use edit::MessageBuf;
+pub use error::{
+    line_column, EditError, EditErrorKind, ErrorKind, ParseError, PathError, PathErrorKind,
+};
 #[cfg(feature = "alloc")]
 pub use index::Index;
 #[cfg(feature = "alloc")]

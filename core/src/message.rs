@@ -76,7 +76,7 @@ impl<'a> Message<'a> {
         Ok(())
     }
 
-    fn index(&self) -> &Index {
+    pub(crate) fn index(&self) -> &Index {
         match &self.index {
             IndexRef::Owned(i) => i,
             IndexRef::Borrowed(i) => i,

@@ -28,6 +28,35 @@ pub struct Path {
 }
 
 impl Path {
+    /// The same segment and field, without repetition or lower levels.
+    #[cfg(feature = "alloc")]
+    pub(crate) const fn field_path(&self) -> Path {
+        Path {
+            repetition: None,
+            component: None,
+            subcomponent: None,
+            ..*self
+        }
+    }
+
+    /// The same path with repetition `n`.
+    #[cfg(feature = "alloc")]
+    pub(crate) const fn with_repetition(&self, n: u32) -> Path {
+        Path {
+            repetition: Some(n),
+            ..*self
+        }
+    }
+
+    /// The same path, stopping at component level.
+    #[cfg(feature = "alloc")]
+    pub(crate) const fn without_subcomponent(&self) -> Path {
+        Path {
+            subcomponent: None,
+            ..*self
+        }
+    }
+
     /// Parses a path.
     pub fn parse(text: &str) -> Result<Path, PathError> {
         Parser {
