@@ -8,6 +8,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
+use pyo3::IntoPyObjectExt;
 use std::sync::Arc;
 
 // ---------------------------------------------------------------------------
@@ -219,6 +220,55 @@ fn opt_str(py: Python<'_>, v: Option<std::borrow::Cow<'_, str>>) -> Py<PyAny> {
 
 #[pymethods]
 impl Message {
+    /// An editable copy of this message.
+    fn edit(&self) -> EditableMessage {
+        EditableMessage {
+            inner: pipehat::MessageBuf::from(&self.inner.message()),
+        }
+    }
+
+    /// ack(*, code=None, text=None, errors=None, diagnostics="warnings",
+    /// control_id=None, timestamp=None) -> Message
+    ///
+    /// An acknowledgement: MSH from this one (sender and receiver swapped),
+    /// MSA, and ERR segments for diagnostics and `errors` (dicts with
+    /// "code" from HL7 table 0357, optional "severity", "path", "text").
+    #[pyo3(signature = (code=None, text=None, *, errors=None, diagnostics="warnings", control_id=None, timestamp=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn ack(
+        &self,
+        py: Python<'_>,
+        code: Option<&str>,
+        text: Option<String>,
+        errors: Option<&Bound<'_, PyList>>,
+        diagnostics: &str,
+        control_id: Option<String>,
+        timestamp: Option<String>,
+    ) -> PyResult<Message> {
+        let o = ack_options(py, code, text, errors, diagnostics, control_id, timestamp)?;
+        self.inner
+            .message()
+            .ack(&o)
+            .map(message_from_buf)
+            .map_err(|e| edit_error(py, &e))
+    }
+
+    /// "original" or "enhanced" (MSH-15/16 valued).
+    #[getter]
+    fn ack_mode(&self) -> &'static str {
+        match self.inner.message().ack_mode() {
+            pipehat::ack::AckMode::Original => "original",
+            _ => "enhanced",
+        }
+    }
+
+    /// Whether MSH-15/16 ask for an acknowledgement with `code`.
+    fn wants_ack(&self, code: &str) -> PyResult<bool> {
+        let code = pipehat::ack::AckCode::parse(code)
+            .ok_or_else(|| PyValueError::new_err("code must be one of AA, AE, AR, CA, CE, CR"))?;
+        Ok(self.inner.message().ack_mode().wants(code))
+    }
+
     /// The decoded value at `path` (escapes decoded; a composite reads as
     /// encoded), or None when absent or empty.
     fn get(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
@@ -932,6 +982,426 @@ fn extract<'py>(
     Ok(dict)
 }
 
+// ---------------------------------------------------------------------------
+// writing: editable messages, acknowledgements, MLLP
+
+fn attrs_of(items: Vec<(&'static str, PyResult<Py<PyAny>>)>) -> Vec<(&'static str, Py<PyAny>)> {
+    items
+        .into_iter()
+        .filter_map(|(k, v)| v.ok().map(|v| (k, v)))
+        .collect()
+}
+
+fn obj<'py, T: IntoPyObject<'py>>(py: Python<'py>, v: T) -> PyResult<Py<PyAny>> {
+    v.into_bound_py_any(py).map(Bound::unbind)
+}
+
+fn edit_error(py: Python<'_>, e: &pipehat::EditError) -> PyErr {
+    let attrs = attrs_of(vec![
+        ("code", obj(py, e.code())),
+        ("offset", obj(py, e.offset())),
+        ("segment", obj(py, e.segment())),
+    ]);
+    raise(py, "EditError", format!("{e}"), &attrs)
+}
+
+fn mllp_error(py: Python<'_>, e: &pipehat::mllp::MllpIssue) -> PyErr {
+    let attrs = attrs_of(vec![
+        ("code", obj(py, e.code())),
+        ("offset", obj(py, e.offset())),
+        ("length", obj(py, e.length())),
+    ]);
+    raise(py, "MllpError", format!("{e}"), &attrs)
+}
+
+/// The ACK's own MSH-7 (UTC) and MSH-10 when the caller gives none.
+fn stamp(control_id: Option<String>, timestamp: Option<String>) -> (String, String) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let id = control_id.unwrap_or_else(|| {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let entropy = (now.as_nanos() as u64) ^ n.rotate_left(40) ^ u64::from(std::process::id());
+        pipehat::edit::control_id(entropy)
+    });
+    let ts = timestamp.unwrap_or_else(|| pipehat::edit::format_timestamp(now.as_secs() as i64, 0));
+    (id, ts)
+}
+
+fn ack_options(
+    py: Python<'_>,
+    code: Option<&str>,
+    text: Option<String>,
+    errors: Option<&Bound<'_, PyList>>,
+    diagnostics: &str,
+    control_id: Option<String>,
+    timestamp: Option<String>,
+) -> PyResult<pipehat::ack::AckOptions> {
+    use pipehat::ack::{AckCode, AckError, ErrLocation, ErrSeverity, IncludeDiagnostics};
+    let (control_id, timestamp) = stamp(control_id, timestamp);
+    let mut o = pipehat::ack::AckOptions::new(control_id, timestamp);
+    o.code =
+        match code {
+            None => None,
+            Some(c) => Some(AckCode::parse(c).ok_or_else(|| {
+                PyValueError::new_err("code must be one of AA, AE, AR, CA, CE, CR")
+            })?),
+        };
+    o.text = text;
+    o.diagnostics = match diagnostics {
+        "none" => IncludeDiagnostics::None,
+        "errors" => IncludeDiagnostics::Errors,
+        "warnings" => IncludeDiagnostics::Warnings,
+        _ => {
+            return Err(PyValueError::new_err(
+                "diagnostics must be 'none', 'errors' or 'warnings'",
+            ))
+        }
+    };
+    for item in errors.into_iter().flat_map(|l| l.iter()) {
+        let d = item
+            .cast::<PyDict>()
+            .map_err(|_| PyTypeError::new_err("each error is a dict with a 'code' key"))?;
+        let code: u16 = d
+            .get_item("code")?
+            .ok_or_else(|| PyValueError::new_err("an error needs a 'code' (HL7 table 0357)"))?
+            .extract()?;
+        let mut e = AckError::new(code);
+        if let Some(s) = d.get_item("severity")? {
+            let s: String = s.extract()?;
+            e.severity = ErrSeverity::parse(&s).ok_or_else(|| {
+                PyValueError::new_err(
+                    "severity must be E, W, I or F (or error, warning, info, fatal)",
+                )
+            })?;
+        }
+        if let Some(p) = d.get_item("path")? {
+            if !p.is_none() {
+                let p: String = p.extract()?;
+                let path = pipehat::Path::parse(&p).map_err(|e| path_error(py, &e))?;
+                e.location = Some(ErrLocation::from_path(&path));
+            }
+        }
+        if let Some(t) = d.get_item("text")? {
+            e.text = t.extract()?;
+        }
+        o.errors.push(e);
+    }
+    Ok(o)
+}
+
+fn message_from_buf(buf: pipehat::MessageBuf) -> Message {
+    Message {
+        inner: Arc::new(buf.into_owned()),
+    }
+}
+
+/// A message being edited. Edits rewrite only what they address; everything
+/// else stays byte for byte.
+#[pyclass(module = "pipehat._native")]
+struct EditableMessage {
+    inner: pipehat::MessageBuf,
+}
+
+#[pymethods]
+impl EditableMessage {
+    /// EditableMessage(data, /): parses bytes or str for editing.
+    #[new]
+    fn py_new(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let bytes = input_bytes(data)?;
+        match pipehat::MessageBuf::parse(bytes.clone()) {
+            Ok(inner) => Ok(EditableMessage { inner }),
+            Err(e) => Err(parse_error(py, &e, &bytes)),
+        }
+    }
+
+    /// Sets the value at `path` (delimiters in `value` are escaped; missing
+    /// parts are created).
+    fn set(&mut self, py: Python<'_>, path: &str, value: &str) -> PyResult<()> {
+        self.inner.set(path, value).map_err(|e| edit_error(py, &e))
+    }
+
+    /// Sets the value at `path` to already-encoded text.
+    fn set_raw(&mut self, py: Python<'_>, path: &str, text: &str) -> PyResult<()> {
+        self.inner
+            .set_raw(path, text)
+            .map_err(|e| edit_error(py, &e))
+    }
+
+    /// Inserts a repetition, component or subcomponent before the one `path` names.
+    fn insert(&mut self, py: Python<'_>, path: &str, value: &str) -> PyResult<()> {
+        self.inner
+            .insert(path, value)
+            .map_err(|e| edit_error(py, &e))
+    }
+
+    /// Like insert(), with already-encoded text.
+    fn insert_raw(&mut self, py: Python<'_>, path: &str, text: &str) -> PyResult<()> {
+        self.inner
+            .insert_raw(path, text)
+            .map_err(|e| edit_error(py, &e))
+    }
+
+    /// Removes the repetition, component or subcomponent `path` names (a
+    /// field path clears the field).
+    fn remove(&mut self, py: Python<'_>, path: &str) -> PyResult<()> {
+        self.inner.remove(path).map_err(|e| edit_error(py, &e))
+    }
+
+    /// Appends a repetition to the field at `path`.
+    fn append_repetition(&mut self, py: Python<'_>, path: &str, value: &str) -> PyResult<()> {
+        self.inner
+            .push_repetition(path, value)
+            .map_err(|e| edit_error(py, &e))
+    }
+
+    /// Inserts a segment (encoded text, e.g. "NTE|1||note") before index `at`.
+    fn insert_segment(&mut self, py: Python<'_>, at: usize, text: &str) -> PyResult<()> {
+        self.inner
+            .insert_segment(at, text)
+            .map_err(|e| edit_error(py, &e))
+    }
+
+    /// Appends a segment (encoded text).
+    fn append_segment(&mut self, py: Python<'_>, text: &str) -> PyResult<()> {
+        self.inner
+            .push_segment(text)
+            .map_err(|e| edit_error(py, &e))
+    }
+
+    /// Removes the segment at index `at` (the header cannot be removed).
+    fn remove_segment(&mut self, py: Python<'_>, at: usize) -> PyResult<()> {
+        self.inner
+            .remove_segment(at)
+            .map_err(|e| edit_error(py, &e))
+    }
+
+    /// The decoded value at `path`, or None.
+    fn get(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
+        let msg = self.inner.message();
+        let v = msg.get(path).map_err(|e| path_error(py, &e))?;
+        Ok(opt_str(py, v))
+    }
+
+    /// A parsed, read-only snapshot of the current text.
+    fn to_message(&self) -> Message {
+        message_from_buf(self.inner.clone())
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.segment_count()
+    }
+
+    fn __bytes__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, self.inner.as_bytes())
+    }
+
+    fn __str__(&self) -> String {
+        self.inner.to_string()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<pipehat.EditableMessage {} segments, {} bytes>",
+            self.inner.segment_count(),
+            self.inner.as_bytes().len()
+        )
+    }
+}
+
+/// build(message_type, /, *, control_id=None, timestamp=None, sending_application="",
+/// sending_facility="", receiving_application="", receiving_facility="",
+/// processing_id="P", version="2.5.1", charset=None, delimiters="|^~\\&",
+/// segment_terminator="\r")
+/// --
+///
+/// A new message holding an MSH built from the arguments (encoded text).
+#[pyfunction]
+#[pyo3(signature = (message_type, /, *, control_id=None, timestamp=None, sending_application=String::new(), sending_facility=String::new(), receiving_application=String::new(), receiving_facility=String::new(), processing_id=String::from("P"), version=String::from("2.5.1"), charset=None, delimiters="|^~\\&", segment_terminator="\r"))]
+#[allow(clippy::too_many_arguments)]
+fn build(
+    py: Python<'_>,
+    message_type: String,
+    control_id: Option<String>,
+    timestamp: Option<String>,
+    sending_application: String,
+    sending_facility: String,
+    receiving_application: String,
+    receiving_facility: String,
+    processing_id: String,
+    version: String,
+    charset: Option<String>,
+    delimiters: &str,
+    segment_terminator: &str,
+) -> PyResult<EditableMessage> {
+    let (control_id, timestamp) = stamp(control_id, timestamp);
+    let d = delimiters.as_bytes();
+    if !(d.len() == 5 || d.len() == 6) {
+        return Err(PyValueError::new_err(
+            "delimiters are 5 or 6 characters: field, component, repetition, escape, subcomponent[, truncation]",
+        ));
+    }
+    let delimiters = pipehat::Delimiters::new(d[0], d[1], d[2], d[3], d[4], d.get(5).copied())
+        .map_err(|e| parse_error(py, &e, &[]))?;
+    let terminator = terminator(Some(segment_terminator))?.unwrap_or(SegmentTerminator::Cr);
+    let header = pipehat::edit::Header {
+        delimiters,
+        terminator,
+        sending_application,
+        sending_facility,
+        receiving_application,
+        receiving_facility,
+        timestamp,
+        message_type,
+        control_id,
+        processing_id,
+        version,
+        charset,
+    };
+    pipehat::MessageBuf::new(&header)
+        .map(|inner| EditableMessage { inner })
+        .map_err(|e| edit_error(py, &e))
+}
+
+/// ack(data, /, *, code=None, text=None, errors=None, diagnostics="warnings",
+/// control_id=None, timestamp=None, strict=False, segment_terminator=None,
+/// max_message_size=None, max_segments=None, max_field_length=None)
+/// --
+///
+/// Acknowledges raw input whether or not it parses: a parse failure becomes
+/// an ERR segment (code AE, or CE in enhanced mode) as long as MSH is readable.
+#[pyfunction]
+#[pyo3(signature = (data, /, *, code=None, text=None, errors=None, diagnostics="warnings", control_id=None, timestamp=None, strict=false, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None))]
+#[allow(clippy::too_many_arguments)]
+fn ack(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    code: Option<&str>,
+    text: Option<String>,
+    errors: Option<&Bound<'_, PyList>>,
+    diagnostics: &str,
+    control_id: Option<String>,
+    timestamp: Option<String>,
+    strict: bool,
+    segment_terminator: Option<&str>,
+    max_message_size: Option<usize>,
+    max_segments: Option<usize>,
+    max_field_length: Option<usize>,
+) -> PyResult<Message> {
+    let parse_options = options(
+        strict,
+        segment_terminator,
+        max_message_size,
+        max_segments,
+        max_field_length,
+    )?;
+    let o = ack_options(py, code, text, errors, diagnostics, control_id, timestamp)?;
+    let bytes = input_bytes(data)?;
+    match pipehat::ack::ack_bytes(&bytes, &parse_options, &o) {
+        Ok(buf) => Ok(message_from_buf(buf)),
+        Err(pipehat::ack::AckBytesError::Parse(e)) => Err(parse_error(py, &e, &bytes)),
+        Err(pipehat::ack::AckBytesError::Edit(e)) => Err(edit_error(py, &e)),
+    }
+}
+
+/// mllp_encode(data, /) -> bytes: one MLLP frame (0x0B data 0x1C 0x0D).
+#[pyfunction]
+fn mllp_encode<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    let bytes = input_bytes(data)?;
+    Ok(PyBytes::new(py, &pipehat::mllp::encode(&bytes)))
+}
+
+/// Something odd the MLLP decoder skipped or dropped.
+#[pyclass(frozen, get_all, module = "pipehat._native")]
+struct MllpIssue {
+    /// Stable code, e.g. "mllp_garbage".
+    code: &'static str,
+    /// "warning", or "error" for a frame too large.
+    severity: &'static str,
+    /// Offset in the stream.
+    offset: u64,
+    /// Bytes concerned.
+    length: u64,
+    /// A sentence with positions and no content.
+    message: String,
+}
+
+#[pymethods]
+impl MllpIssue {
+    fn __repr__(&self) -> String {
+        format!("<pipehat.MllpIssue {}: {}>", self.code, self.message)
+    }
+}
+
+/// MllpDecoder(max_frame_size=None): frames from bytes in chunks of any size.
+#[pyclass(module = "pipehat._native")]
+struct MllpDecoder {
+    inner: pipehat::mllp::Decoder,
+}
+
+#[pymethods]
+impl MllpDecoder {
+    #[new]
+    #[pyo3(signature = (max_frame_size=None))]
+    fn py_new(max_frame_size: Option<usize>) -> Self {
+        let inner = match max_frame_size {
+            Some(n) => pipehat::mllp::Decoder::with_max_frame_size(n),
+            None => pipehat::mllp::Decoder::new(),
+        };
+        MllpDecoder { inner }
+    }
+
+    /// Feeds bytes; returns the frames completed so far. A frame larger
+    /// than the limit raises MllpError (after the frames before it were returned).
+    fn feed<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let bytes = input_bytes(data)?;
+        self.inner.push(&bytes);
+        let mut frames = Vec::new();
+        let result = self.inner.read_frames(&mut frames);
+        match result {
+            Ok(()) => Ok(frames.iter().map(|f| PyBytes::new(py, f)).collect()),
+            Err(e) => Err(mllp_error(py, &e)),
+        }
+    }
+
+    /// Declares the end of the stream (an unfinished frame becomes an issue).
+    fn finish(&mut self) {
+        self.inner.finish();
+    }
+
+    /// Warnings so far: bytes between frames, missing carriage returns, dropped frames.
+    #[getter]
+    fn issues(&self) -> Vec<MllpIssue> {
+        self.inner
+            .issues()
+            .iter()
+            .map(|i| MllpIssue {
+                code: i.code(),
+                severity: if i.kind().severity() == Severity::Error {
+                    "error"
+                } else {
+                    "warning"
+                },
+                offset: i.offset(),
+                length: i.length(),
+                message: i.to_string(),
+            })
+            .collect()
+    }
+
+    /// Bytes held for an unfinished frame.
+    #[getter]
+    fn buffered(&self) -> usize {
+        self.inner.buffered()
+    }
+}
+
 #[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse, m)?)?;
@@ -942,6 +1412,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Element>()?;
     m.add_class::<Diagnostic>()?;
     m.add_class::<MessageIterator>()?;
+    m.add_function(wrap_pyfunction!(build, m)?)?;
+    m.add_function(wrap_pyfunction!(ack, m)?)?;
+    m.add_function(wrap_pyfunction!(mllp_encode, m)?)?;
+    m.add_class::<EditableMessage>()?;
+    m.add_class::<MllpDecoder>()?;
+    m.add_class::<MllpIssue>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -17,7 +17,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::edit::{Header, MessageBuf};
+use crate::edit::MessageBuf;
 use crate::{Delimiters, Diagnostic, DiagnosticCode, ErrorKind, Message, ParseError, Severity};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -425,35 +425,31 @@ impl<'a> Source<'a> {
         errors: &[AckError],
     ) -> Result<MessageBuf, crate::EditError> {
         let d = self.delimiters;
-        let text = |n: usize| String::from_utf8_lossy(self.field(n)).into_owned();
         let trigger = self
             .field(9)
             .split(|&b| b == d.component())
             .nth(1)
             .unwrap_or(&[]);
-        let mut message_type = String::from("ACK");
+        let mut message_type = Vec::from(&b"ACK"[..]);
         if !trigger.is_empty() {
-            let c = d.component() as char;
-            message_type.push(c);
-            message_type.push_str(&String::from_utf8_lossy(trigger));
-            message_type.push(c);
-            message_type.push_str("ACK");
+            message_type.push(d.component());
+            message_type.extend_from_slice(trigger);
+            message_type.push(d.component());
+            message_type.extend_from_slice(b"ACK");
         }
-        let charset = (!self.field(18).is_empty()).then(|| text(18));
-        let mut ack = MessageBuf::new(&Header {
-            delimiters: d,
-            sending_application: text(5),
-            sending_facility: text(6),
-            receiving_application: text(3),
-            receiving_facility: text(4),
-            timestamp: options.timestamp.clone(),
-            message_type,
-            control_id: options.control_id.clone(),
-            processing_id: text(11),
-            version: text(12),
-            charset,
-            ..Header::default()
-        })?;
+        // Copied fields stay the original bytes, whatever their character set.
+        let mut fields: [&[u8]; 19] = [&[]; 19];
+        fields[3] = self.field(5);
+        fields[4] = self.field(6);
+        fields[5] = self.field(3);
+        fields[6] = self.field(4);
+        fields[7] = options.timestamp.as_bytes();
+        fields[9] = &message_type;
+        fields[10] = options.control_id.as_bytes();
+        fields[11] = self.field(11);
+        fields[12] = self.field(12);
+        fields[18] = self.field(18);
+        let mut ack = MessageBuf::from_header_fields(d, crate::SegmentTerminator::Cr, &fields)?;
         let failed = errors
             .iter()
             .any(|e| matches!(e.severity, ErrSeverity::Error | ErrSeverity::Fatal));
@@ -464,11 +460,14 @@ impl<'a> Source<'a> {
             (true, false) => AckCode::CA,
             (true, true) => AckCode::CE,
         });
-        let mut msa = String::from("MSA");
-        msa.push(d.field() as char);
-        msa.push_str(code.as_str());
-        ack.push_segment(&msa)?;
-        ack.set_raw("MSA-2", &text(10))?;
+        let mut msa = Vec::from(&b"MSA"[..]);
+        msa.push(d.field());
+        msa.extend_from_slice(code.as_str().as_bytes());
+        if !self.field(10).is_empty() {
+            msa.push(d.field());
+            msa.extend_from_slice(self.field(10));
+        }
+        ack.insert_segment_bytes(1, &msa)?;
         if let Some(t) = options.text.as_deref().filter(|t| !t.is_empty()) {
             ack.set("MSA-3", t)?;
         }

@@ -60,6 +60,7 @@ impl MessageBuf {
         let text = bytes.into();
         let mut index = Index::new();
         index.build(&text, options)?;
+        Message::from_parts(&text, &index).enforce(options)?;
         Ok(MessageBuf {
             text,
             index,
@@ -82,41 +83,44 @@ impl MessageBuf {
     /// # Ok::<(), pipehat::EditError>(())
     /// ```
     pub fn new(header: &Header) -> Result<Self, EditError> {
-        let d = header.delimiters;
+        let mut fields: [&[u8]; 19] = [&[]; 19];
+        fields[3] = header.sending_application.as_bytes();
+        fields[4] = header.sending_facility.as_bytes();
+        fields[5] = header.receiving_application.as_bytes();
+        fields[6] = header.receiving_facility.as_bytes();
+        fields[7] = header.timestamp.as_bytes();
+        fields[9] = header.message_type.as_bytes();
+        fields[10] = header.control_id.as_bytes();
+        fields[11] = header.processing_id.as_bytes();
+        fields[12] = header.version.as_bytes();
+        if let Some(charset) = &header.charset {
+            fields[18] = charset.as_bytes();
+        }
+        Self::from_header_fields(header.delimiters, header.terminator, &fields)
+    }
+
+    /// A message holding only an MSH made of `fields` (index = field number,
+    /// from 3; encoded bytes, written as given after checking for separators).
+    pub(crate) fn from_header_fields(
+        d: Delimiters,
+        terminator: SegmentTerminator,
+        fields: &[&[u8]; 19],
+    ) -> Result<Self, EditError> {
         let (enc, n) = d.encoding_characters();
         let mut text = Vec::with_capacity(128);
         text.extend_from_slice(b"MSH");
         text.push(d.field());
         text.extend_from_slice(&enc[..n]);
-        let raw_fields: [&str; 10] = [
-            &header.sending_application,
-            &header.sending_facility,
-            &header.receiving_application,
-            &header.receiving_facility,
-            &header.timestamp,
-            "",
-            &header.message_type,
-            &header.control_id,
-            &header.processing_id,
-            &header.version,
-        ];
-        for value in raw_fields {
+        for value in &fields[3..] {
             text.push(d.field());
-            check_raw(value.as_bytes(), &d, Level::Field)?;
-            text.extend_from_slice(value.as_bytes());
-        }
-        if let Some(charset) = &header.charset {
-            for _ in 13..=18 {
-                text.push(d.field());
-            }
-            check_raw(charset.as_bytes(), &d, Level::Field)?;
-            text.extend_from_slice(charset.as_bytes());
+            check_raw(value, &d, Level::Field)?;
+            text.extend_from_slice(value);
         }
         while text.last() == Some(&d.field()) {
             text.pop();
         }
-        text.extend_from_slice(header.terminator.as_str().as_bytes());
-        let options = ParseOptions::default().segment_terminator(Some(header.terminator));
+        text.extend_from_slice(terminator.as_str().as_bytes());
+        let options = ParseOptions::default().segment_terminator(Some(terminator));
         MessageBuf::parse_with(text, &options).map_err(EditError::from_parse)
     }
 
@@ -133,6 +137,11 @@ impl MessageBuf {
     /// The message text, consuming the buffer.
     pub fn into_bytes(self) -> Vec<u8> {
         self.text
+    }
+
+    /// The message as an [`OwnedMessage`] (its index is kept, nothing is parsed again).
+    pub fn into_owned(self) -> crate::OwnedMessage {
+        crate::OwnedMessage::from_parts(self.text, self.index)
     }
 
     /// The delimiters in use.
@@ -259,11 +268,21 @@ impl MessageBuf {
             return Err(EditError::new(EditErrorKind::ReadOnly, 0));
         }
         let bytes = self.encode_text(text)?;
-        check_segment(&bytes, &self.delimiters(), at as u32)?;
+        self.insert_segment_bytes(at, &bytes)
+    }
+
+    /// Inserts a segment given as encoded bytes (already in the message's charset).
+    pub(crate) fn insert_segment_bytes(
+        &mut self,
+        at: usize,
+        bytes: &[u8],
+    ) -> Result<(), EditError> {
+        let count = self.segment_count();
+        check_segment(bytes, &self.delimiters(), at as u32)?;
         let term = self.segment_terminator().as_str().as_bytes();
         let mut insert = Vec::with_capacity(bytes.len() + 2);
         let pos = if at < count {
-            insert.extend_from_slice(&bytes);
+            insert.extend_from_slice(bytes);
             insert.extend_from_slice(term);
             self.index.segments[at].start as usize
         } else {
@@ -273,12 +292,12 @@ impl MessageBuf {
             let terminated = rest.starts_with(b"\r") || rest.starts_with(b"\n");
             if terminated {
                 let t = if rest.starts_with(b"\r\n") { 2 } else { 1 };
-                insert.extend_from_slice(&bytes);
+                insert.extend_from_slice(bytes);
                 insert.extend_from_slice(term);
                 after + t
             } else {
                 insert.extend_from_slice(term);
-                insert.extend_from_slice(&bytes);
+                insert.extend_from_slice(bytes);
                 after
             }
         };
@@ -779,11 +798,8 @@ mod tests {
         assert!(text(&m).contains("^Q|||M\r"));
         m.set("MSH-10", "ID2").unwrap();
         assert_eq!(m.message().control_id().as_deref(), Some("ID2"));
-        m.set(
-            "NTE-3",
-            &m.message().get("NTE-3").unwrap().unwrap().into_owned(),
-        )
-        .unwrap();
+        let note = m.message().get("NTE-3").unwrap().unwrap().into_owned();
+        m.set("NTE-3", &note).unwrap();
         assert!(text(&m).contains("NTE|1||a\\T\\b\r"), "no double escape");
     }
 

@@ -69,6 +69,8 @@ mod index;
 pub mod json;
 #[cfg(feature = "alloc")]
 mod message;
+#[cfg(feature = "alloc")]
+pub mod mllp;
 mod options;
 mod path;
 mod scan;

@@ -63,7 +63,7 @@ impl<'a> Message<'a> {
         }
     }
 
-    fn enforce(&self, options: &ParseOptions) -> Result<(), ParseError> {
+    pub(crate) fn enforce(&self, options: &ParseOptions) -> Result<(), ParseError> {
         if options.strict {
             if let Some(d) = self
                 .diagnostics()
@@ -475,6 +475,11 @@ impl OwnedMessage {
     /// A borrowed view with the full [`Message`] API; creating it costs nothing.
     pub fn message(&self) -> Message<'_> {
         Message::from_parts(&self.bytes, &self.index)
+    }
+
+    pub(crate) fn from_parts(bytes: Vec<u8>, mut index: Index) -> Self {
+        index.shrink_to_fit();
+        OwnedMessage { bytes, index }
     }
 
     /// The bytes, exactly as given.

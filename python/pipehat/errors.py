@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-__all__ = ["HL7Error", "ParseError", "PathError"]
+__all__ = ["EditError", "HL7Error", "MllpError", "ParseError", "PathError"]
 
 
 class HL7Error(Exception):
@@ -40,3 +40,25 @@ class PathError(HL7Error, KeyError):
 
     ``offset`` is the 0-based character position in the path.
     """
+
+
+class EditError(HL7Error, ValueError):
+    """An edit was refused and the message is unchanged: also a ``ValueError``.
+
+    ``code`` is e.g. ``"read_only"``, ``"invalid_value"``, ``"segment_not_found"``,
+    ``"unencodable_character"`` (or a path error's code); ``offset`` is a byte
+    offset into the value (``invalid_value``) or a character offset into the
+    path; ``segment`` the 0-based segment index concerned.
+    """
+
+    segment: Optional[int] = None
+
+
+class MllpError(HL7Error, ValueError):
+    """An MLLP frame exceeded the decoder's size limit (``mllp_frame_too_large``).
+
+    ``offset`` is the frame's start in the stream, ``length`` the limit. The
+    decoder skipped the frame and goes on with the next one.
+    """
+
+    length: Optional[int] = None
