@@ -1109,6 +1109,7 @@ struct EditableMessage {
 impl EditableMessage {
     /// EditableMessage(data, /): parses bytes or str for editing.
     #[new]
+    #[pyo3(signature = (data, /))]
     fn py_new(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
         let bytes = input_bytes(data)?;
         match pipehat::MessageBuf::parse(bytes.clone()) {
@@ -1219,19 +1220,19 @@ impl EditableMessage {
 ///
 /// A new message holding an MSH built from the arguments (encoded text).
 #[pyfunction]
-#[pyo3(signature = (message_type, /, *, control_id=None, timestamp=None, sending_application=String::new(), sending_facility=String::new(), receiving_application=String::new(), receiving_facility=String::new(), processing_id=String::from("P"), version=String::from("2.5.1"), charset=None, delimiters="|^~\\&", segment_terminator="\r"))]
+#[pyo3(signature = (message_type, /, *, control_id=None, timestamp=None, sending_application="", sending_facility="", receiving_application="", receiving_facility="", processing_id="P", version="2.5.1", charset=None, delimiters="|^~\\&", segment_terminator="\r"))]
 #[allow(clippy::too_many_arguments)]
 fn build(
     py: Python<'_>,
     message_type: String,
     control_id: Option<String>,
     timestamp: Option<String>,
-    sending_application: String,
-    sending_facility: String,
-    receiving_application: String,
-    receiving_facility: String,
-    processing_id: String,
-    version: String,
+    sending_application: &str,
+    sending_facility: &str,
+    receiving_application: &str,
+    receiving_facility: &str,
+    processing_id: &str,
+    version: &str,
     charset: Option<String>,
     delimiters: &str,
     segment_terminator: &str,
@@ -1249,15 +1250,15 @@ fn build(
     let header = pipehat::edit::Header {
         delimiters,
         terminator,
-        sending_application,
-        sending_facility,
-        receiving_application,
-        receiving_facility,
+        sending_application: sending_application.into(),
+        sending_facility: sending_facility.into(),
+        receiving_application: receiving_application.into(),
+        receiving_facility: receiving_facility.into(),
         timestamp,
         message_type,
         control_id,
-        processing_id,
-        version,
+        processing_id: processing_id.into(),
+        version: version.into(),
         charset,
     };
     pipehat::MessageBuf::new(&header)
@@ -1308,6 +1309,7 @@ fn ack(
 
 /// mllp_encode(data, /) -> bytes: one MLLP frame (0x0B data 0x1C 0x0D).
 #[pyfunction]
+#[pyo3(signature = (data, /))]
 fn mllp_encode<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
     let bytes = input_bytes(data)?;
     Ok(PyBytes::new(py, &pipehat::mllp::encode(&bytes)))

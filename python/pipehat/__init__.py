@@ -5,7 +5,17 @@ Functions:
           max_segments=None, max_field_length=None) -> Message
     iter_messages(source, /, *, strict=False, max_message_size=None) -> Iterator[Message]
     extract(source, paths, /, *, raw=False, threads=None) -> dict[str, list[str | None]]
+    build(message_type, /, *, control_id=None, timestamp=None, ...) -> EditableMessage
+    ack(data, /, *, code=None, text=None, errors=None, ...) -> Message (works when data fails to parse)
+    mllp_encode(data, /) -> bytes;  MllpDecoder(max_frame_size=None).feed(chunk) -> list[bytes]
     to_arrow(columns) / to_polars(columns) / to_pandas(columns): tables from extract()
+
+Writing:
+    message.edit() -> EditableMessage with set / set_raw / insert / remove /
+    append_repetition / insert_segment / append_segment / remove_segment;
+    bytes(editable) is the text, untouched parts byte for byte.
+    message.ack(code=None, text=None, *, errors=None, diagnostics="warnings",
+                control_id=None, timestamp=None) -> Message
 
 Options and their defaults:
     strict=False              reject messages with warning- or error-level diagnostics
@@ -23,29 +33,43 @@ from typing import Any, Dict, List, Optional
 
 from pipehat._native import (
     Diagnostic,
+    EditableMessage,
     Element,
     Message,
     MessageIterator,
+    MllpDecoder,
+    MllpIssue,
     Segment,
     __version__,
+    ack,
+    build,
     extract,
     iter_messages,
+    mllp_encode,
     parse,
 )
-from pipehat.errors import HL7Error, ParseError, PathError
+from pipehat.errors import EditError, HL7Error, MllpError, ParseError, PathError
 
 __all__ = [
     "Diagnostic",
+    "EditError",
+    "EditableMessage",
     "Element",
     "HL7Error",
     "Message",
     "MessageIterator",
+    "MllpDecoder",
+    "MllpError",
+    "MllpIssue",
     "ParseError",
     "PathError",
     "Segment",
     "__version__",
+    "ack",
+    "build",
     "extract",
     "iter_messages",
+    "mllp_encode",
     "parse",
     "to_arrow",
     "to_pandas",

@@ -1,8 +1,24 @@
 from os import PathLike
-from typing import IO, Dict, Iterator, List, Optional, Tuple, Union, final
+from typing import IO, Dict, Iterator, List, Optional, Tuple, TypedDict, Union, final
 
 __version__: str
-__all__ = ["parse", "iter_messages", "extract", "Message", "Segment", "Element", "Diagnostic", "MessageIterator", "__version__"]
+__all__ = [
+    "parse",
+    "iter_messages",
+    "extract",
+    "build",
+    "ack",
+    "mllp_encode",
+    "Message",
+    "EditableMessage",
+    "Segment",
+    "Element",
+    "Diagnostic",
+    "MessageIterator",
+    "MllpDecoder",
+    "MllpIssue",
+    "__version__",
+]
 
 _Data = Union[bytes, bytearray, memoryview, str]
 _Source = Union[str, PathLike[str], bytes, bytearray, memoryview, IO[bytes]]
@@ -24,8 +40,65 @@ def extract(
     source: _Source, paths: List[str], /, *, raw: bool = False, threads: Optional[int] = None
 ) -> Dict[str, List[Optional[str]]]: ...
 
+class _AckErrorRequired(TypedDict):  # typing only
+
+    code: int
+
+class AckErrorSpec(_AckErrorRequired, total=False):
+    severity: str
+    path: Optional[str]
+    text: Optional[str]
+
+def build(
+    message_type: str,
+    /,
+    *,
+    control_id: Optional[str] = None,
+    timestamp: Optional[str] = None,
+    sending_application: str = "",
+    sending_facility: str = "",
+    receiving_application: str = "",
+    receiving_facility: str = "",
+    processing_id: str = "P",
+    version: str = "2.5.1",
+    charset: Optional[str] = None,
+    delimiters: str = "|^~\\&",
+    segment_terminator: str = "\r",
+) -> EditableMessage: ...
+def ack(
+    data: _Data,
+    /,
+    *,
+    code: Optional[str] = None,
+    text: Optional[str] = None,
+    errors: Optional[List[AckErrorSpec]] = None,
+    diagnostics: str = "warnings",
+    control_id: Optional[str] = None,
+    timestamp: Optional[str] = None,
+    strict: bool = False,
+    segment_terminator: Optional[str] = None,
+    max_message_size: Optional[int] = None,
+    max_segments: Optional[int] = None,
+    max_field_length: Optional[int] = None,
+) -> Message: ...
+def mllp_encode(data: _Data, /) -> bytes: ...
+
 @final
 class Message:
+    def edit(self) -> EditableMessage: ...
+    def ack(
+        self,
+        code: Optional[str] = None,
+        text: Optional[str] = None,
+        *,
+        errors: Optional[List[AckErrorSpec]] = None,
+        diagnostics: str = "warnings",
+        control_id: Optional[str] = None,
+        timestamp: Optional[str] = None,
+    ) -> Message: ...
+    @property
+    def ack_mode(self) -> str: ...
+    def wants_ack(self, code: str) -> bool: ...
     def get(self, path: str) -> Optional[str]: ...
     def get_raw(self, path: str) -> Optional[str]: ...
     def get_all(self, path: str) -> List[str]: ...
@@ -130,3 +203,43 @@ class Diagnostic:
 class MessageIterator:
     def __iter__(self) -> MessageIterator: ...
     def __next__(self) -> Message: ...
+
+@final
+class EditableMessage:
+    def __new__(cls, data: _Data, /) -> EditableMessage: ...
+    def set(self, path: str, value: str) -> None: ...
+    def set_raw(self, path: str, text: str) -> None: ...
+    def insert(self, path: str, value: str) -> None: ...
+    def insert_raw(self, path: str, text: str) -> None: ...
+    def remove(self, path: str) -> None: ...
+    def append_repetition(self, path: str, value: str) -> None: ...
+    def insert_segment(self, at: int, text: str) -> None: ...
+    def append_segment(self, text: str) -> None: ...
+    def remove_segment(self, at: int) -> None: ...
+    def get(self, path: str) -> Optional[str]: ...
+    def to_message(self) -> Message: ...
+    def __len__(self) -> int: ...
+    def __bytes__(self) -> bytes: ...
+
+@final
+class MllpIssue:
+    @property
+    def code(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def length(self) -> int: ...
+    @property
+    def message(self) -> str: ...
+
+@final
+class MllpDecoder:
+    def __new__(cls, max_frame_size: Optional[int] = None) -> MllpDecoder: ...
+    def feed(self, data: _Data) -> List[bytes]: ...
+    def finish(self) -> None: ...
+    @property
+    def issues(self) -> List[MllpIssue]: ...
+    @property
+    def buffered(self) -> int: ...

@@ -1,0 +1,199 @@
+"""Writing HL7 from Python: the shared write cases (tests/write_cases.jsonl,
+also run by the Rust and JavaScript suites), every corpus message
+acknowledged, and messages and ACKs read back by python-hl7."""
+
+import json
+
+import pytest
+
+import pipehat
+from conftest import CORPUS, TESTS
+
+CASES = [json.loads(line) for line in (TESTS / "write_cases.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def by_kind(kind):
+    return [pytest.param(c, id=c["name"]) for c in CASES if c["kind"] == kind]
+
+
+def apply(buf, op):
+    name, *args = op
+    method = {
+        "set": buf.set,
+        "set_raw": buf.set_raw,
+        "insert": buf.insert,
+        "insert_raw": buf.insert_raw,
+        "remove": buf.remove,
+        "append_repetition": buf.append_repetition,
+        "insert_segment": buf.insert_segment,
+        "append_segment": buf.append_segment,
+        "remove_segment": buf.remove_segment,
+    }[name]
+    method(*args)
+
+
+def run_ops(case, buf):
+    error = case.get("error")
+    for i, op in enumerate(case["ops"]):
+        before = bytes(buf)
+        try:
+            apply(buf, op)
+        except pipehat.EditError as e:
+            assert error is not None, f"op {i} failed: {e}"
+            assert (i, e.code) == (error["op"], error["code"])
+            if "offset" in error:
+                assert e.offset == error["offset"]
+            assert bytes(buf) == before, "a failed edit changed the message"
+            assert isinstance(e, ValueError)
+        except pipehat.PathError as e:
+            assert error is not None and (i, e.code) == (error["op"], error["code"]), str(e)
+            assert bytes(buf) == before
+    check(case, buf)
+
+
+def check(case, msg):
+    if "expect" in case:
+        assert bytes(msg) == case["expect"].encode()
+    for path, want in case.get("get", {}).items():
+        assert msg.get(path) == want, path
+
+
+@pytest.mark.parametrize("case", by_kind("edit"))
+def test_edit_cases(case):
+    buf = pipehat.parse(case["input"]).edit()
+    run_ops(case, buf)
+    # The editable message also parses directly, and snapshots read the same.
+    assert bytes(pipehat.EditableMessage(case["input"])) == case["input"].encode()
+    assert bytes(buf.to_message()) == bytes(buf)
+
+
+@pytest.mark.parametrize("case", by_kind("build"))
+def test_build_cases(case):
+    header = dict(case["header"])
+    message_type = header.pop("message_type")
+    try:
+        buf = pipehat.build(message_type, **header)
+    except pipehat.EditError as e:
+        assert e.code == case["error"]["code"]
+        return
+    run_ops(case, buf)
+
+
+@pytest.mark.parametrize("case", by_kind("ack"))
+def test_ack_cases(case):
+    kwargs = dict(case["ack"])
+    kwargs.update(case.get("parse_options", {}))
+    try:
+        ack = pipehat.ack(case["input"], **kwargs)
+    except (pipehat.ParseError, pipehat.EditError) as e:
+        assert "error" in case, str(e)
+        assert e.code == case["error"]["code"]
+        return
+    assert "error" not in case
+    check(case, ack)
+    assert isinstance(ack, pipehat.Message)
+
+
+@pytest.mark.parametrize("case", by_kind("mllp"))
+def test_mllp_cases(case):
+    wire = bytes.fromhex(case["input_hex"])
+    for chunk in sorted({1, 2, 3, 7, len(wire)}):
+        decoder = pipehat.MllpDecoder(max_frame_size=case["max_frame_size"])
+        frames, errors = [], []
+
+        def drain(data):
+            try:
+                frames.extend(decoder.feed(data))
+            except pipehat.MllpError as e:
+                errors.append([e.code, e.offset])
+                drain(b"")
+
+        for i in range(0, len(wire), chunk):
+            drain(wire[i : i + chunk])
+        drain(b"")
+        decoder.finish()
+        assert [f.decode() for f in frames] == case["frames"], chunk
+        assert [[i.code, i.offset, i.length] for i in decoder.issues] == case["issues"], chunk
+        assert errors == case["errors"], chunk
+
+
+def test_message_ack_contract_and_defaults():
+    msg = pipehat.parse(b"MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240115||ORU^R01^ORU_R01|MSG42|P|2.5.1\rPID|1||7\r")
+    ack = msg.ack(code="AA", text=None)
+    assert isinstance(ack, pipehat.Message)
+    assert (ack.get("MSA-1"), ack.get("MSA-2"), ack.message_type, ack.trigger_event) == ("AA", "MSG42", "ACK", "R01")
+    assert (ack.sending_application, ack.receiving_application) == ("EHR", "LAB")
+    assert ack.control_id and len(ack.control_id) == 20 and ack.control_id != msg.control_id
+    assert ack.timestamp and len(ack.timestamp) == 19 and ack.timestamp.endswith("+0000")
+    assert msg.ack().control_id != ack.control_id
+    assert msg.ack("AE", "bad").get("MSA-3") == "bad"
+    assert msg.ack_mode == "original" and msg.wants_ack("AA") and not msg.wants_ack("CA")
+    with pytest.raises(ValueError):
+        msg.ack(code="XX")
+    with pytest.raises(ValueError):
+        msg.ack(errors=[{"severity": "E"}])
+    with pytest.raises(pipehat.PathError):
+        msg.ack(errors=[{"code": 101, "path": "PID-0"}])
+
+
+def test_edit_error_text_names_no_content():
+    buf = pipehat.parse(b"MSH|^~\\&|A\rPID|1||SECRET\r").edit()
+    with pytest.raises(pipehat.EditError) as e:
+        buf.set_raw("PID-3.1", "SECRET^NAME")
+    assert "SECRET" not in str(e.value) and e.value.code == "invalid_value" and e.value.offset == 6
+
+
+def test_mllp_encode_round_trip():
+    wire = pipehat.mllp_encode(b"MSH|^~\\&|A\r") + pipehat.mllp_encode("MSH|^~\\&|B\r")
+    assert wire.startswith(b"\x0bMSH") and wire.endswith(b"\x1c\r")
+    decoder = pipehat.MllpDecoder()
+    assert [pipehat.parse(f).get("MSH-3") for f in decoder.feed(wire)] == ["A", "B"]
+    decoder.feed(b"\x0bpartial")
+    assert decoder.buffered == 7
+    decoder.finish()
+    assert [i.code for i in decoder.issues] == ["mllp_truncated_frame"]
+
+
+def corpus_messages():
+    for path in sorted((CORPUS / "messages").iterdir()):
+        data = path.read_bytes()
+        try:
+            yield path.name, data, pipehat.parse(data)
+        except pipehat.ParseError:
+            continue
+
+
+def test_every_corpus_message_reserializes_and_acknowledges():
+    count = 0
+    for name, data, msg in corpus_messages():
+        assert bytes(msg.edit()) == data, name
+        if msg.segment("MSH") is None:
+            continue
+        ack = msg.ack(control_id="ACK1", timestamp="20240101")
+        assert ack.get_raw("MSA-2") == msg.get_raw("MSH-10"), name
+        assert ack.get_raw("MSH-3") == msg.get_raw("MSH-5"), name
+        assert ack.delimiters == msg.delimiters, name
+        count += 1
+    assert count > 150
+
+
+def test_python_hl7_reads_what_pipehat_writes():
+    import hl7  # python-hl7, installed by make setup-python
+    buf = pipehat.build("ADT^A01^ADT_A01", control_id="MSG0001", timestamp="20240115103000", sending_application="PIPEHAT")
+    buf.set("PID-3(1).1", "123")
+    buf.set("PID-3(1).4", "HOSP")
+    buf.append_repetition("PID-3", "999")
+    buf.set("PID-5.1", "O'BRIEN & SONS")
+    buf.set("PID-5.2", "ANN")
+    peer = hl7.parse(str(buf))
+    assert str(peer.segment("MSH")[10]) == "MSG0001"
+    assert str(peer.segment("PID")[3][0][0]) == "123"
+    assert str(peer.segment("PID")[3][1]) == "999"
+    assert peer.unescape(str(peer.segment("PID")[5][0][0])) == "O'BRIEN & SONS"
+    ack = pipehat.parse(bytes(buf)).ack(code="AE", text="missing field", errors=[{"code": 101, "path": "PID-7"}])
+    peer_ack = hl7.parse(str(ack))
+    assert str(peer_ack.segment("MSA")[1]) == "AE"
+    assert str(peer_ack.segment("MSA")[2]) == "MSG0001"
+    assert str(peer_ack.segment("ERR")[2]) == "PID^1^7"
+    assert str(peer_ack.segment("ERR")[3][0][0]) == "101"
+    assert str(peer_ack.segment("MSH")[5]) == "PIPEHAT"
