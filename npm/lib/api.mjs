@@ -28,10 +28,34 @@ export function createApi(native) {
     }
   }
 
+  /** Thrown when an edit is refused (the message is unchanged). */
+  class HL7EditError extends Error {
+    constructor(info) {
+      super(info.message);
+      this.name = "HL7EditError";
+      this.code = info.code;
+      this.offset = info.offset;
+      this.segment = info.segment;
+    }
+  }
+
+  /** Thrown by MllpDecoder.push() for a frame larger than maxFrameSize. */
+  class HL7MllpError extends Error {
+    constructor(info) {
+      super(info.message);
+      this.name = "HL7MllpError";
+      this.code = info.code;
+      this.offset = info.offset;
+      this.length = info.length;
+    }
+  }
+
   function rethrow(e) {
     if (e && typeof e === "object" && !(e instanceof Error)) {
       if (e.kind === "parse") throw new HL7ParseError(e);
       if (e.kind === "path") throw new HL7PathError(e);
+      if (e.kind === "edit") throw new HL7EditError(e);
+      if (e.kind === "mllp") throw new HL7MllpError(e);
       if (e.kind === "type") throw new TypeError(e.message);
     }
     throw e;
@@ -250,6 +274,25 @@ export function createApi(native) {
     get heapSize() {
       return this.#native.heapSize();
     }
+    /** An editable copy of this message. */
+    edit() {
+      return new EditableMessage(this.#native.edit());
+    }
+    /**
+     * An acknowledgement (a new Message): options {code, text, errors,
+     * diagnostics, controlId, timestamp}; see the README.
+     */
+    ack(options) {
+      return new Message(call(() => this.#native.ack(options ?? {})));
+    }
+    /** "original" or "enhanced" (MSH-15/16 valued). */
+    get ackMode() {
+      return this.#native.ackMode();
+    }
+    /** Whether MSH-15/16 ask for an acknowledgement with this code. */
+    wantsAck(code) {
+      return call(() => this.#native.wantsAck(code));
+    }
     /** Releases the WebAssembly memory now (otherwise a FinalizationRegistry does it). */
     free() {
       if (this.#native) {
@@ -308,6 +351,132 @@ export function createApi(native) {
     Parser.prototype[Symbol.dispose] = Parser.prototype.free;
   }
 
+  /** A message being edited; untouched parts stay byte for byte. */
+  class EditableMessage {
+    #native;
+    constructor(input) {
+      this.#native =
+        input && typeof input === "object" && !(input instanceof Uint8Array)
+          ? input
+          : call(() => new native.NativeEditable(input));
+    }
+    /** Sets the decoded value at path (delimiters are escaped; missing parts created). */
+    set(path, value) {
+      call(() => this.#native.set(path, String(value)));
+      return this;
+    }
+    /** Sets already-encoded text at path. */
+    setRaw(path, text) {
+      call(() => this.#native.setRaw(path, String(text)));
+      return this;
+    }
+    /** Inserts a repetition, component or subcomponent before the one path names. */
+    insert(path, value) {
+      call(() => this.#native.insert(path, String(value)));
+      return this;
+    }
+    insertRaw(path, text) {
+      call(() => this.#native.insertRaw(path, String(text)));
+      return this;
+    }
+    /** Removes the repetition, component or subcomponent path names (a field path clears the field). */
+    remove(path) {
+      call(() => this.#native.remove(path));
+      return this;
+    }
+    appendRepetition(path, value) {
+      call(() => this.#native.appendRepetition(path, String(value)));
+      return this;
+    }
+    /** Inserts a segment (encoded text such as "NTE|1||note") before index at. */
+    insertSegment(at, text) {
+      call(() => this.#native.insertSegment(at, text));
+      return this;
+    }
+    appendSegment(text) {
+      call(() => this.#native.appendSegment(text));
+      return this;
+    }
+    removeSegment(at) {
+      call(() => this.#native.removeSegment(at));
+      return this;
+    }
+    get(path) {
+      return call(() => this.#native.get(path));
+    }
+    get segmentCount() {
+      return this.#native.segmentCount();
+    }
+    /** A parsed, read-only snapshot. */
+    toMessage() {
+      return new Message(this.#native.toMessage());
+    }
+    toString() {
+      return this.#native.toText();
+    }
+    toBytes() {
+      return this.#native.toBytes();
+    }
+    free() {
+      if (this.#native) {
+        this.#native.free();
+        this.#native = undefined;
+      }
+    }
+  }
+  if (typeof Symbol.dispose === "symbol") {
+    EditableMessage.prototype[Symbol.dispose] = EditableMessage.prototype.free;
+  }
+
+  /** A new message with an MSH built from options (encoded text values). */
+  function build(options) {
+    return new EditableMessage(call(() => native.buildMessage(options ?? {})));
+  }
+
+  /** Acknowledges input whether or not it parses (parse options and ack options together). */
+  function ack(input, options) {
+    return new Message(call(() => native.ackInput(input, options ?? {})));
+  }
+
+  /** One MLLP frame around the input: 0x0B input 0x1C 0x0D. */
+  function mllpEncode(input) {
+    return call(() => native.mllpEncode(input));
+  }
+
+  /** Frames from MLLP bytes arriving in chunks of any size. */
+  class MllpDecoder {
+    #native;
+    constructor(options) {
+      const max = options?.maxFrameSize;
+      this.#native = new native.NativeMllpDecoder(max === undefined ? undefined : Number(max));
+    }
+    /** Feeds a chunk; returns the frames it completed (Uint8Array each). */
+    push(chunk) {
+      if (!(chunk instanceof Uint8Array)) throw new TypeError("chunk must be a Uint8Array");
+      return call(() => this.#native.push(chunk));
+    }
+    /** Declares the end of the stream. */
+    finish() {
+      this.#native.finish();
+    }
+    /** Warnings so far: {code, severity, offset, length, message}. */
+    get issues() {
+      return this.#native.issues().map(({ kind, ...rest }) => rest);
+    }
+    get buffered() {
+      return this.#native.buffered();
+    }
+    free() {
+      if (this.#native) {
+        this.#native.free();
+        this.#native = undefined;
+      }
+    }
+  }
+  if (typeof Symbol.dispose === "symbol") {
+    MllpDecoder.prototype[Symbol.dispose] = MllpDecoder.prototype.free;
+  }
+
   /** Splits files, batches and MLLP captures into chunks: {kind, offset, bytes}. */
   function split(input) {
     return call(() => native.split(input));
@@ -326,5 +495,23 @@ export function createApi(native) {
     return JSON.parse(call(() => native.extractJson(input, paths, raw))).columns;
   }
 
-  return { parse, parseAll, split, extract, Parser, Message, Segment, Element, HL7ParseError, HL7PathError };
+  return {
+    parse,
+    parseAll,
+    split,
+    extract,
+    build,
+    ack,
+    mllpEncode,
+    Parser,
+    Message,
+    EditableMessage,
+    MllpDecoder,
+    Segment,
+    Element,
+    HL7ParseError,
+    HL7PathError,
+    HL7EditError,
+    HL7MllpError,
+  };
 }

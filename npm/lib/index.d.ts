@@ -91,6 +91,132 @@ export class HL7PathError extends SyntaxError {
   readonly offset: number;
 }
 
+/** Thrown when an edit is refused; the message is unchanged. */
+export class HL7EditError extends Error {
+  readonly name: "HL7EditError";
+  /** "read_only", "invalid_value", "segment_not_found", "invalid_segment", "invalid_path", "unencodable_character", or a path error's code. */
+  readonly code: string;
+  /** Byte offset into the value (invalid_value) or character offset into the path. */
+  readonly offset: number;
+  /** 0-based segment index concerned. */
+  readonly segment: number;
+}
+
+/** Thrown by MllpDecoder.push() for a frame larger than maxFrameSize (the frame is skipped). */
+export class HL7MllpError extends Error {
+  readonly name: "HL7MllpError";
+  readonly code: "mllp_frame_too_large";
+  /** Offset of the frame in the stream. */
+  readonly offset: number;
+  /** The limit that was passed. */
+  readonly length: number;
+}
+
+/** An ERR segment the caller adds to an acknowledgement. */
+export interface AckErrorSpec {
+  /** HL7 table 0357: 100 segment sequence, 101 required field missing, 102 data type, 103 table value, 200-207 ... */
+  code: number;
+  /** "E" (default), "W", "I", "F" or "error", "warning", "info", "fatal". */
+  severity?: string;
+  /** Where (ERR-2): "PID-3(2).1". */
+  path?: string;
+  /** User message (ERR-8), escaped when written. */
+  text?: string;
+}
+
+export interface AckOptions {
+  /** MSA-1. Default: AA (CA in enhanced mode), or AE (CE) when an error-severity ERR is written. */
+  code?: "AA" | "AE" | "AR" | "CA" | "CE" | "CR";
+  /** MSA-3, escaped when written. */
+  text?: string;
+  /** ERR segments to add after those from diagnostics. */
+  errors?: AckErrorSpec[];
+  /** Which diagnostics become ERR segments. Default "warnings" (warnings and errors). */
+  diagnostics?: "none" | "errors" | "warnings";
+  /** MSH-10 of the ACK. Default: 20 random characters. */
+  controlId?: string;
+  /** MSH-7 of the ACK. Default: now, UTC ("YYYYMMDDHHMMSS+0000"). */
+  timestamp?: string;
+}
+
+export interface BuildOptions {
+  /** MSH-9 as encoded text, e.g. "ADT^A01^ADT_A01". */
+  messageType: string;
+  /** MSH-10. Default: 20 random characters. */
+  controlId?: string;
+  /** MSH-7. Default: now, UTC. */
+  timestamp?: string;
+  sendingApplication?: string;
+  sendingFacility?: string;
+  receivingApplication?: string;
+  receivingFacility?: string;
+  /** MSH-11. Default "P". */
+  processingId?: string;
+  /** MSH-12. Default "2.5.1". */
+  version?: string;
+  /** MSH-18, e.g. "UNICODE UTF-8". */
+  charset?: string;
+  /** MSH-1 and MSH-2 together. Default "|^~\\&". */
+  delimiters?: string;
+  /** Default "\r". */
+  segmentTerminator?: "\r" | "\n" | "\r\n" | "cr" | "lf" | "crlf";
+}
+
+/** A message being edited. Each method returns the message, for chaining. */
+export class EditableMessage {
+  /** Parses input for editing. Throws HL7ParseError. */
+  constructor(input: Input);
+  /** Sets the decoded value at path: delimiters are escaped, missing fields, repetitions, components and the next occurrence of a segment are created. */
+  set(path: string, value: string): this;
+  /** Sets already-encoded text at path (lower-level separators and escapes as given). */
+  setRaw(path: string, text: string): this;
+  /** Inserts a repetition, component or subcomponent before the one path names. */
+  insert(path: string, value: string): this;
+  insertRaw(path: string, text: string): this;
+  /** Removes the repetition, component or subcomponent path names; a field path clears the field. */
+  remove(path: string): this;
+  appendRepetition(path: string, value: string): this;
+  /** Inserts a segment (encoded text without terminator) before index `at`. */
+  insertSegment(at: number, text: string): this;
+  appendSegment(text: string): this;
+  /** Removes segment `at`; the header cannot be removed. */
+  removeSegment(at: number): this;
+  get(path: string): string | undefined;
+  readonly segmentCount: number;
+  /** A parsed, read-only snapshot. */
+  toMessage(): Message;
+  toString(): string;
+  toBytes(): Uint8Array;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface MllpIssue {
+  /** "mllp_garbage", "mllp_missing_carriage_return", "mllp_unterminated_frame", "mllp_truncated_frame". */
+  code: string;
+  severity: "warning" | "error";
+  /** Offset in the stream. */
+  offset: number;
+  /** Bytes concerned. */
+  length: number;
+  message: string;
+}
+
+/** Frames from MLLP bytes arriving in chunks of any size. */
+export class MllpDecoder {
+  /** maxFrameSize defaults to 64 MiB. */
+  constructor(options?: { maxFrameSize?: number });
+  /** Feeds a chunk; returns the frames it completed. Throws HL7MllpError for a frame too large (after returning the frames before it). */
+  push(chunk: Uint8Array): Uint8Array[];
+  /** Declares the end of the stream: an unfinished frame becomes an issue. */
+  finish(): void;
+  readonly issues: MllpIssue[];
+  /** Bytes held for an unfinished frame. */
+  readonly buffered: number;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
 /** A field, repetition, component or subcomponent, read when accessed. */
 export class Element {
   private constructor();
@@ -158,6 +284,14 @@ export class Message {
   toBytes(): Uint8Array;
   /** Bytes held in WebAssembly memory (input plus index). */
   readonly heapSize: number;
+  /** An editable copy of this message. */
+  edit(): EditableMessage;
+  /** An acknowledgement: MSH from this one with sender and receiver swapped, MSA, ERR segments. */
+  ack(options?: AckOptions): Message;
+  /** "enhanced" when MSH-15 or MSH-16 is valued. */
+  readonly ackMode: "original" | "enhanced";
+  /** Whether MSH-15/16 ask for an acknowledgement with `code`. */
+  wantsAck(code: "AA" | "AE" | "AR" | "CA" | "CE" | "CR"): boolean;
   /** Releases the WebAssembly memory now; a FinalizationRegistry does it otherwise. */
   free(): void;
   [Symbol.dispose](): void;
@@ -185,16 +319,30 @@ export function split(input: Input): Chunk[];
 /** Reads `paths` from every message in one call: path -> values (null when absent). */
 export function extract(input: Input, paths: string[], options?: { raw?: boolean }): Record<string, (string | null)[]>;
 
+/** A new message holding an MSH built from options. Throws HL7EditError for a separator in a value. */
+export function build(options: BuildOptions): EditableMessage;
+/** Acknowledges input whether or not it parses: a parse failure becomes an ERR segment (AE/CE) as long as MSH is readable. */
+export function ack(input: Input, options?: AckOptions & ParseOptions): Message;
+/** One MLLP frame: 0x0B input 0x1C 0x0D. */
+export function mllpEncode(input: Input): Uint8Array;
+
 declare const api: {
   parse: typeof parse;
   parseAll: typeof parseAll;
   split: typeof split;
   extract: typeof extract;
+  build: typeof build;
+  ack: typeof ack;
+  mllpEncode: typeof mllpEncode;
   Parser: typeof Parser;
   Message: typeof Message;
+  EditableMessage: typeof EditableMessage;
+  MllpDecoder: typeof MllpDecoder;
   Segment: typeof Segment;
   Element: typeof Element;
   HL7ParseError: typeof HL7ParseError;
   HL7PathError: typeof HL7PathError;
+  HL7EditError: typeof HL7EditError;
+  HL7MllpError: typeof HL7MllpError;
 };
 export default api;

@@ -7,5 +7,23 @@ import { createApi } from "./api.mjs";
 await init();
 const api = createApi(native);
 
-export const { parse, parseAll, split, extract, Parser, Message, Segment, Element, HL7ParseError, HL7PathError } = api;
+export const {
+  parse,
+  parseAll,
+  split,
+  extract,
+  build,
+  ack,
+  mllpEncode,
+  Parser,
+  Message,
+  EditableMessage,
+  MllpDecoder,
+  Segment,
+  Element,
+  HL7ParseError,
+  HL7PathError,
+  HL7EditError,
+  HL7MllpError,
+} = api;
 export default api;

@@ -23,6 +23,16 @@ export function smoke(api, runtime) {
     return false;
   });
   check("extract", () => api.extract("MSH|^~\\&|A\rMSH|^~\\&|B\r", ["MSH-3"])["MSH-3"].join() === "A,B");
+  check("ack", () => {
+    const a = msg.ack({ code: "AA", controlId: "A1", timestamp: "20240101" });
+    return a.toString() === "MSH|^~\\&|||LAB|HOSP|20240101||ACK^R01^ACK|A1|P|2.5.1\rMSA|AA|42\r";
+  });
+  check("edit", () => msg.edit().set("PID-5.2", "J&B").toString().includes("|DOE^J\\T\\B\r"));
+  check("mllp", () => {
+    const d = new api.MllpDecoder();
+    const frames = d.push(api.mllpEncode("MSH|^~\\&|A\r"));
+    return frames.length === 1 && api.parse(frames[0]).get("MSH-3") === "A";
+  });
   msg.free();
   for (const [name, ok, why] of checks) if (!ok) console.log(`FAIL ${runtime} ${name} ${why ?? ""}`);
   const failed = checks.filter((c) => !c[1]).length;

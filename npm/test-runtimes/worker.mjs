@@ -1,8 +1,19 @@
-// A Cloudflare Worker that parses the HL7 message POSTed to it.
-import { parse, HL7ParseError } from "./lib/workerd.mjs";
+// A Cloudflare Worker that parses the HL7 message POSTed to it; on /ack it
+// answers with an HL7 acknowledgement, even for a message that does not parse.
+import { parse, ack, HL7ParseError } from "./lib/workerd.mjs";
 
 export default {
   async fetch(request) {
+    if (new URL(request.url).pathname === "/ack") {
+      const body = new Uint8Array(await request.arrayBuffer());
+      try {
+        const reply = ack(body, { maxFieldLength: 64 });
+        return new Response(reply.toBytes(), { headers: { "content-type": "x-application/hl7-v2+er7" } });
+      } catch (e) {
+        if (e instanceof HL7ParseError) return Response.json({ error: e.code }, { status: 400 });
+        throw e;
+      }
+    }
     try {
       const msg = parse(new Uint8Array(await request.arrayBuffer()));
       const body = { type: msg.messageType, trigger: msg.triggerEvent, id: msg.controlId, family: msg.get("PID-5.1") };

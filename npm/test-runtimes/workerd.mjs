@@ -28,6 +28,10 @@ try {
   const ok = await (await fetch(url, { method: "POST", body: "MSH|^~\\&|A||||||ADT^A08|77|P|2.5\rPID|1||1||DOE^JO\r" })).json();
   if (ok.type === "ADT" && ok.trigger === "A08" && ok.id === "77" && ok.family === "DOE") passed++;
   else failed++, console.log("FAIL parse", ok);
+  const long = "x".repeat(100);
+  const ackText = await (await fetch(url + "ack", { method: "POST", body: `MSH|^~\\&|A|B|C|D|1||ADT^A08|77|P|2.5\rZZZ|${long}\r` })).text();
+  if (/^MSH\|\^~\\&\|C\|D\|A\|B\|\d{14}\+0000\|\|ACK\^A08\^ACK\|[0-9A-Z]{20}\|P\|2\.5\rMSA\|AE\|77\rERR\|\|ZZZ\^1\^1\|102\^/.test(ackText)) passed++;
+  else failed++, console.log("FAIL ack", JSON.stringify(ackText));
   const bad = await fetch(url, { method: "POST", body: "PID|1" });
   const err = await bad.json();
   if (bad.status === 400 && err.error === "missing_header" && err.offset === 0) passed++;

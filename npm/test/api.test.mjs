@@ -160,3 +160,48 @@ test("types: tsc --noEmit on a typed usage file", () => {
   const tsc = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
   execFileSync(process.execPath, [tsc, "--noEmit", "-p", here + "tsconfig.json"], { stdio: "pipe" });
 });
+
+test("message.ack({ code, text }) contract and defaults", () => {
+  const msg = parse("MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240115||ORU^R01^ORU_R01|MSG42|P|2.5.1\rPID|1||7\r");
+  const a = msg.ack({ code: "AA", text: undefined });
+  assert.ok(a instanceof Message);
+  assert.deepEqual([a.get("MSA-1"), a.get("MSA-2"), a.messageType, a.triggerEvent], ["AA", "MSG42", "ACK", "R01"]);
+  assert.deepEqual([a.sendingApplication, a.receivingApplication], ["EHR", "LAB"]);
+  assert.equal(a.controlId.length, 20);
+  assert.notEqual(msg.ack().controlId, a.controlId);
+  assert.match(a.timestamp, /^\d{14}\+0000$/);
+  assert.equal(msg.ack({ code: "AE", text: "bad" }).get("MSA-3"), "bad");
+  assert.equal(msg.ackMode, "original");
+  assert.equal(msg.wantsAck("AA"), true);
+  assert.equal(msg.wantsAck("CA"), false);
+  assert.throws(() => msg.ack({ code: "XX" }), TypeError);
+  assert.throws(() => msg.ack({ errors: [{ severity: "E" }] }), TypeError);
+  assert.throws(() => msg.ack({ errors: [{ code: 101, path: "PID-0" }] }), pipehat.HL7PathError);
+});
+
+test("edit errors name positions, never content", () => {
+  const m = parse("MSH|^~\\&|A\rPID|1||SECRET\r").edit();
+  let err;
+  try {
+    m.setRaw("PID-3.1", "SECRET^NAME");
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof pipehat.HL7EditError);
+  assert.deepEqual([err.code, err.offset], ["invalid_value", 6]);
+  assert.ok(!err.message.includes("SECRET"));
+});
+
+test("MLLP encode and decode", () => {
+  const enc = new TextEncoder();
+  const wire = new Uint8Array([...pipehat.mllpEncode("MSH|^~\\&|A\r"), ...pipehat.mllpEncode(enc.encode("MSH|^~\\&|B\r"))]);
+  assert.equal(wire[0], 0x0b);
+  const d = new pipehat.MllpDecoder();
+  assert.deepEqual(d.push(wire).map((f) => parse(f).get("MSH-3")), ["A", "B"]);
+  d.push(enc.encode("\x0bpartial"));
+  assert.equal(d.buffered, 7);
+  d.finish();
+  assert.deepEqual(d.issues.map((i) => i.code), ["mllp_truncated_frame"]);
+  assert.throws(() => d.push("text"), TypeError);
+  d.free();
+});

@@ -108,3 +108,114 @@ export function runCase(api, c, data) {
   }
   msg.free();
 }
+
+// --- writing: one line of tests/write_cases.jsonl -----------------------------------
+
+const OPS = {
+  set: (m, a) => m.set(a[0], a[1]),
+  set_raw: (m, a) => m.setRaw(a[0], a[1]),
+  insert: (m, a) => m.insert(a[0], a[1]),
+  insert_raw: (m, a) => m.insertRaw(a[0], a[1]),
+  remove: (m, a) => m.remove(a[0]),
+  append_repetition: (m, a) => m.appendRepetition(a[0], a[1]),
+  insert_segment: (m, a) => m.insertSegment(a[0], a[1]),
+  append_segment: (m, a) => m.appendSegment(a[0]),
+  remove_segment: (m, a) => m.removeSegment(a[0]),
+};
+
+const hex = (h) => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
+const text = (bytes) => new TextDecoder().decode(bytes);
+
+function checkWritten(api, c, msg) {
+  if ("expect" in c) equal(text(msg.toBytes()), c.expect, `${c.name} text`);
+  for (const [path, want] of Object.entries(c.get ?? {})) equal(msg.get(path) ?? null, want, `${c.name} ${path}`);
+}
+
+function runOps(api, c, m) {
+  c.ops.forEach((op, i) => {
+    const before = text(m.toBytes());
+    try {
+      OPS[op[0]](m, op.slice(1));
+    } catch (e) {
+      if (!c.error) fail(`${c.name}: op ${i} failed: ${e.message}`);
+      if (!(e instanceof api.HL7EditError || e instanceof api.HL7PathError)) fail(`${c.name}: ${e}`);
+      equal([i, e.code], [c.error.op, c.error.code], `${c.name} error`);
+      if ("offset" in c.error) equal(e.offset, c.error.offset, `${c.name} offset`);
+      equal(text(m.toBytes()), before, `${c.name}: a failed edit changed the message`);
+    }
+  });
+  checkWritten(api, c, m);
+}
+
+function ackOptions(c) {
+  const a = c.ack;
+  const o = { controlId: a.control_id, timestamp: a.timestamp };
+  if (a.code) o.code = a.code;
+  if (a.text) o.text = a.text;
+  if (a.diagnostics) o.diagnostics = a.diagnostics;
+  if (a.errors) o.errors = a.errors;
+  const p = c.parse_options ?? {};
+  if (p.max_field_length) o.maxFieldLength = p.max_field_length;
+  if (p.strict) o.strict = true;
+  return o;
+}
+
+const CAMEL = (k) => k.replace(/_([a-z])/g, (_, x) => x.toUpperCase());
+
+/** Runs one write case (kind edit, build, ack or mllp) against an api object. */
+export function runWriteCase(api, c) {
+  if (c.kind === "edit") {
+    const m = api.parse(c.input).edit();
+    runOps(api, c, m);
+    equal(text(new api.EditableMessage(c.input).toBytes()), c.input, `${c.name} unedited`);
+    equal(text(m.toMessage().toBytes()), text(m.toBytes()), `${c.name} snapshot`);
+    return;
+  }
+  if (c.kind === "build") {
+    let m;
+    try {
+      m = api.build(Object.fromEntries(Object.entries(c.header).map(([k, v]) => [CAMEL(k), v])));
+    } catch (e) {
+      if (!(e instanceof api.HL7EditError)) fail(`${c.name}: ${e}`);
+      return equal(e.code, c.error?.code, `${c.name} error`);
+    }
+    return runOps(api, c, m);
+  }
+  if (c.kind === "ack") {
+    let ack;
+    try {
+      ack = api.ack(c.input, ackOptions(c));
+    } catch (e) {
+      if (!c.error) fail(`${c.name}: ${e.message}`);
+      return equal(e.code, c.error.code, `${c.name} error`);
+    }
+    if (c.error) fail(`${c.name}: expected ${c.error.code}`);
+    return checkWritten(api, c, ack);
+  }
+  if (c.kind === "mllp") {
+    const wire = hex(c.input_hex);
+    for (const chunk of [...new Set([1, 2, 3, 7, Math.max(1, wire.length)])]) {
+      const d = new api.MllpDecoder({ maxFrameSize: c.max_frame_size });
+      const frames = [];
+      const errors = [];
+      const drain = (bytes) => {
+        try {
+          frames.push(...d.push(bytes));
+        } catch (e) {
+          if (!(e instanceof api.HL7MllpError)) throw e;
+          errors.push([e.code, e.offset]);
+          drain(new Uint8Array(0));
+        }
+      };
+      for (let i = 0; i < wire.length; i += chunk) drain(wire.subarray(i, i + chunk));
+      drain(new Uint8Array(0));
+      d.finish();
+      equal(frames.map(text), c.frames, `${c.name} frames (chunk ${chunk})`);
+      equal(d.issues.map((i) => [i.code, i.offset, i.length]), c.issues, `${c.name} issues (chunk ${chunk})`);
+      equal(errors, c.errors, `${c.name} errors (chunk ${chunk})`);
+      d.free();
+    }
+    return;
+  }
+  fail(`unknown kind ${c.kind}`);
+}

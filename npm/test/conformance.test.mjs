@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import api from "pipehat";
 import { CORPUS, TESTS, readJsonl, corpusBytes } from "./helpers.mjs";
-import { checkOracleLine, caseInput, runCase } from "./checks.mjs";
+import { checkOracleLine, caseInput, runCase, runWriteCase } from "./checks.mjs";
 
 test("oracle: every value asserted by other projects' tests", () => {
   const lines = readJsonl(CORPUS + "ORACLE.jsonl");
@@ -21,6 +21,31 @@ test("majority: peer consensus", () => {
 for (const c of readJsonl(TESTS + "cases.jsonl")) {
   test(`case ${c.name}`, () => runCase(api, c, caseInput(c, corpusBytes)));
 }
+
+for (const c of readJsonl(TESTS + "write_cases.jsonl")) {
+  test(`write case ${c.name}`, () => runWriteCase(api, c));
+}
+
+test("every corpus message re-serializes byte for byte and can be acknowledged", () => {
+  let acked = 0;
+  for (const f of readdirSync(CORPUS + "messages").sort()) {
+    const data = corpusBytes("messages/" + f);
+    let msg;
+    try {
+      msg = api.parse(data);
+    } catch {
+      continue;
+    }
+    assert.deepEqual(msg.edit().toBytes(), data, f);
+    if (!msg.segment("MSH")) continue;
+    const ack = msg.ack({ controlId: "ACK1", timestamp: "20240101" });
+    assert.equal(ack.getRaw("MSA-2"), msg.getRaw("MSH-10"), f);
+    assert.equal(ack.getRaw("MSH-3"), msg.getRaw("MSH-5"), f);
+    assert.deepEqual(ack.delimiters, msg.delimiters, f);
+    acked++;
+  }
+  assert.ok(acked > 150, String(acked));
+});
 
 test("every corpus file walks without a trap", () => {
   const files = readdirSync(CORPUS + "messages").sort();

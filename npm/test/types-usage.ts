@@ -36,3 +36,33 @@ msg.free();
   void disposable.controlId;
 }
 void [name, raw, all, type, term, diags, fieldValue, segName, text, bytes, many, kinds, cols];
+
+// Writing: editing, building, acknowledging, MLLP.
+import { build, ack, mllpEncode, EditableMessage, MllpDecoder, HL7EditError, HL7MllpError } from "pipehat";
+import type { AckOptions, BuildOptions, MllpIssue } from "pipehat";
+const editable: EditableMessage = pipehat.parse("MSH|^~\\&|A\rPID|1\r").edit().set("PID-5.1", "DOE").setRaw("PID-3", "1^^^H");
+editable.insert("PID-3(1)", "0").remove("PID-3(2)").appendRepetition("PID-3", "9").insertSegment(1, "EVN|A01");
+editable.appendSegment("NTE|1").removeSegment(2).insertRaw("PID-5.2", "J");
+const editedText: string = editable.toString();
+const editedBytes: Uint8Array = editable.toBytes();
+const snapshot: Message = editable.toMessage();
+const count: number = editable.segmentCount;
+const buildOptions: BuildOptions = { messageType: "ADT^A01", controlId: "1", segmentTerminator: "\n" };
+const built: EditableMessage = build(buildOptions);
+const ackOptions: AckOptions = { code: "AE", text: "bad", errors: [{ code: 101, path: "PID-3", severity: "E" }], diagnostics: "errors" };
+const acked: Message = snapshot.ack(ackOptions);
+const mode: "original" | "enhanced" = acked.ackMode;
+const wants: boolean = snapshot.wantsAck("CA");
+const rawAck: Message = ack("MSH|^~\\&|A\r", { maxFieldLength: 10, code: "AA" });
+const framed: Uint8Array = mllpEncode(editedBytes);
+const mllp = new MllpDecoder({ maxFrameSize: 1 << 20 });
+const frames: Uint8Array[] = mllp.push(framed);
+mllp.finish();
+const issues: MllpIssue[] = mllp.issues;
+try {
+  new EditableMessage("MSH|^~\\&|A\r").set("MSH-2", "x");
+} catch (e) {
+  if (e instanceof HL7EditError) void [e.code, e.offset, e.segment];
+  if (e instanceof HL7MllpError) void [e.code, e.offset, e.length];
+}
+void [editedText, snapshot, count, built, mode, wants, rawAck, frames, issues];
