@@ -36,6 +36,7 @@
 //! ## Features
 //! - `std` (default): `std::error::Error`, [`stream::MessageReader`], AVX2 detection.
 //! - `alloc`: [`Message`], [`Parser`], [`OwnedMessage`], decoded text as `Cow<str>`.
+//! - `json` (default): [`MessageBuf::from_lossless_json`] (adds serde_json, no_std with alloc).
 //! - `serde`: `Serialize` for errors, diagnostics and terminators.
 
 #![no_std]
@@ -67,6 +68,8 @@ pub mod extract;
 mod index;
 #[cfg(feature = "alloc")]
 pub mod json;
+#[cfg(feature = "alloc")]
+pub mod lossless;
 #[cfg(feature = "alloc")]
 mod message;
 #[cfg(feature = "alloc")]
