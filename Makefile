@@ -35,8 +35,8 @@ setup-rust:
 # A virtualenv with the build and test tools (and the optional table libraries the tests cover).
 setup-python:
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -c "import maturin, pytest, mypy, pyarrow, polars, pandas, hl7" 2>/dev/null || \
-	  $(PY) -m pip install --quiet "maturin>=1.7,<2" pytest mypy pyarrow polars pandas hl7
+	@$(PY) -c "import maturin, pytest, mypy, pyarrow, polars, pandas, hl7, jsonschema" 2>/dev/null || \
+	  $(PY) -m pip install --quiet "maturin>=1.7,<2" pytest mypy pyarrow polars pandas hl7 jsonschema
 
 # Build the abi3 wheel and install it into the virtualenv: tests run against the installed wheel.
 python-wheel: setup-python

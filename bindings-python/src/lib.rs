@@ -423,18 +423,44 @@ impl Message {
             .collect()
     }
 
-    /// The message as JSON text (see the core's `json` module for the shape).
-    fn to_json(&self, py: Python<'_>) -> String {
+    /// to_json(form="tree") -> str
+    ///
+    /// The message as JSON text. form: "tree" (segments and decoded values),
+    /// "lossless" (rebuilds the exact bytes with from_json) or "friendly"
+    /// (keyed by segment and field number, for people).
+    #[pyo3(signature = (form="tree"))]
+    fn to_json(&self, py: Python<'_>, form: &str) -> PyResult<String> {
         let inner = self.inner.clone();
-        py.detach(move || inner.message().to_json())
+        let form = json_form(form)?;
+        Ok(py.detach(move || match form {
+            JsonForm::Tree => inner.message().to_json(),
+            JsonForm::Lossless => inner.message().to_lossless_json(),
+            JsonForm::Friendly => inner.message().to_friendly_json(),
+        }))
     }
 
-    /// The message as Python dicts, lists and strings: the same tree as
-    /// `to_json()`, built directly.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let mut sink = DictSink::new(py);
-        self.inner.message().walk_tree(&mut sink);
-        sink.finish()
+    /// to_dict(form="tree") -> dict
+    ///
+    /// The message as Python dicts, lists and strings, in the same forms as to_json().
+    #[pyo3(signature = (form="tree"))]
+    fn to_dict<'py>(&self, py: Python<'py>, form: &str) -> PyResult<Bound<'py, PyDict>> {
+        match json_form(form)? {
+            JsonForm::Tree => {
+                let mut sink = DictSink::new(py);
+                self.inner.message().walk_tree(&mut sink);
+                sink.finish()
+            }
+            other => {
+                let text = match other {
+                    JsonForm::Lossless => self.inner.message().to_lossless_json(),
+                    _ => self.inner.message().to_friendly_json(),
+                };
+                Ok(py
+                    .import("json")?
+                    .call_method1("loads", (text,))?
+                    .cast_into::<PyDict>()?)
+            }
+        }
     }
 
     fn __len__(&self) -> usize {
@@ -982,6 +1008,57 @@ fn extract<'py>(
     Ok(dict)
 }
 
+enum JsonForm {
+    Tree,
+    Lossless,
+    Friendly,
+}
+
+fn json_form(form: &str) -> PyResult<JsonForm> {
+    match form {
+        "tree" => Ok(JsonForm::Tree),
+        "lossless" => Ok(JsonForm::Lossless),
+        "friendly" => Ok(JsonForm::Friendly),
+        _ => Err(PyValueError::new_err(
+            "form must be 'tree', 'lossless' or 'friendly'",
+        )),
+    }
+}
+
+/// from_json(data, /) -> Message
+/// --
+///
+/// Rebuilds a message from lossless JSON (text or the dict to_dict(form="lossless") gives).
+#[pyfunction]
+#[pyo3(signature = (data, /))]
+fn from_json(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Message> {
+    let text: String = if let Ok(s) = data.cast::<PyString>() {
+        s.to_cow()?.into_owned()
+    } else if data.cast::<PyDict>().is_ok() {
+        py.import("json")?
+            .call_method1("dumps", (data,))?
+            .extract()?
+    } else {
+        return Err(PyTypeError::new_err(
+            "expected lossless JSON as str or dict",
+        ));
+    };
+    let result = py.detach(|| pipehat::MessageBuf::from_lossless_json(&text));
+    match result {
+        Ok(buf) => Ok(message_from_buf(buf)),
+        Err(e) => match e.parse_error() {
+            Some(p) => Err(parse_error(py, &p, &[])),
+            None => {
+                let attrs = attrs_of(vec![
+                    ("code", obj(py, e.code())),
+                    ("offset", obj(py, e.offset())),
+                ]);
+                Err(raise(py, "JsonError", e.to_string(), &attrs))
+            }
+        },
+    }
+}
+
 // ---------------------------------------------------------------------------
 // writing: editable messages, acknowledgements, MLLP
 
@@ -1415,6 +1492,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Diagnostic>()?;
     m.add_class::<MessageIterator>()?;
     m.add_function(wrap_pyfunction!(build, m)?)?;
+    m.add_function(wrap_pyfunction!(from_json, m)?)?;
     m.add_function(wrap_pyfunction!(ack, m)?)?;
     m.add_function(wrap_pyfunction!(mllp_encode, m)?)?;
     m.add_class::<EditableMessage>()?;

@@ -391,6 +391,16 @@ impl NativeMessage {
     pub fn to_json_string(&self) -> String {
         self.inner.message().to_json()
     }
+    /// Lossless JSON text (rebuilds the exact bytes).
+    #[wasm_bindgen(js_name = toLosslessJsonString)]
+    pub fn to_lossless_json_string(&self) -> String {
+        self.inner.message().to_lossless_json()
+    }
+    /// The friendly JSON form, for people.
+    #[wasm_bindgen(js_name = toFriendlyJsonString)]
+    pub fn to_friendly_json_string(&self) -> String {
+        self.inner.message().to_friendly_json()
+    }
     /// The original text (invalid UTF-8 replaced).
     #[wasm_bindgen(js_name = toText)]
     pub fn to_text(&self) -> String {
@@ -850,5 +860,24 @@ impl NativeMllpDecoder {
     }
     pub fn buffered(&self) -> usize {
         self.inner.buffered()
+    }
+}
+
+/// Rebuilds a message from lossless JSON text.
+#[wasm_bindgen(js_name = fromLosslessJson)]
+pub fn from_lossless_json(json: &str) -> Result<NativeMessage, JsValue> {
+    match pipehat::MessageBuf::from_lossless_json(json) {
+        Ok(buf) => Ok(owned(buf)),
+        Err(e) => Err(match e.parse_error() {
+            Some(p) => parse_error(&p, &[]),
+            None => {
+                let o = Object::new();
+                set(&o, "kind", "json");
+                set(&o, "message", e.to_string());
+                set(&o, "code", e.code());
+                set(&o, "offset", e.offset() as u32);
+                o.into()
+            }
+        }),
     }
 }

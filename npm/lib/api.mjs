@@ -50,12 +50,23 @@ export function createApi(native) {
     }
   }
 
+  /** Thrown by fromJSON() for input that is not pipehat-lossless JSON. */
+  class HL7JsonError extends SyntaxError {
+    constructor(info) {
+      super(info.message);
+      this.name = "HL7JsonError";
+      this.code = info.code;
+      this.offset = info.offset;
+    }
+  }
+
   function rethrow(e) {
     if (e && typeof e === "object" && !(e instanceof Error)) {
       if (e.kind === "parse") throw new HL7ParseError(e);
       if (e.kind === "path") throw new HL7PathError(e);
       if (e.kind === "edit") throw new HL7EditError(e);
       if (e.kind === "mllp") throw new HL7MllpError(e);
+      if (e.kind === "json") throw new HL7JsonError(e);
       if (e.kind === "type") throw new TypeError(e.message);
     }
     throw e;
@@ -262,6 +273,14 @@ export function createApi(native) {
     toJSON() {
       return JSON.parse(this.#native.toJsonString());
     }
+    /** Lossless JSON as an object: fromJSON() rebuilds the exact bytes (see the README). */
+    toLosslessJSON() {
+      return JSON.parse(this.#native.toLosslessJsonString());
+    }
+    /** The friendly form, keyed by segment and field number, values decoded. */
+    toFriendlyJSON() {
+      return JSON.parse(this.#native.toFriendlyJsonString());
+    }
     /** The original text. */
     toString() {
       return this.#native.toText();
@@ -438,6 +457,12 @@ export function createApi(native) {
     return new Message(call(() => native.ackInput(input, options ?? {})));
   }
 
+  /** Rebuilds a message from lossless JSON (an object or its text). */
+  function fromJSON(json) {
+    const text = typeof json === "string" ? json : JSON.stringify(json);
+    return new Message(call(() => native.fromLosslessJson(text)));
+  }
+
   /** One MLLP frame around the input: 0x0B input 0x1C 0x0D. */
   function mllpEncode(input) {
     return call(() => native.mllpEncode(input));
@@ -502,6 +527,7 @@ export function createApi(native) {
     extract,
     build,
     ack,
+    fromJSON,
     mllpEncode,
     Parser,
     Message,
@@ -513,5 +539,6 @@ export function createApi(native) {
     HL7PathError,
     HL7EditError,
     HL7MllpError,
+    HL7JsonError,
   };
 }

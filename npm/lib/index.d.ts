@@ -52,6 +52,34 @@ export interface Diagnostic {
   message: string;
 }
 
+/** Thrown by fromJSON() for input that is not pipehat-lossless JSON version 1. */
+export class HL7JsonError extends SyntaxError {
+  readonly name: "HL7JsonError";
+  /** "invalid_json", "unsupported_format", "invalid_shape" or "invalid_encoding". */
+  readonly code: string;
+  /** Byte offset into the JSON text (invalid_json), or the segment index. */
+  readonly offset: number;
+}
+
+/** Lossless JSON leaves are the text as encoded; a string stands for a value with no separator below it. */
+export type LosslessComponent = string | string[];
+export type LosslessRepetition = string | LosslessComponent[];
+export type LosslessField = string | LosslessRepetition[];
+/** pipehat-lossless JSON, version 1 (schema: core/schema/pipehat-lossless-v1.schema.json). */
+export interface LosslessJson {
+  format: "pipehat-lossless";
+  version: 1;
+  encoding: "utf-8" | "latin-1";
+  delimiters: string;
+  terminator: "\r" | "\n" | "\r\n";
+  prefix?: string;
+  segments: { name: string; fields: LosslessField[]; end?: string }[];
+}
+/** Components and subcomponents keyed by number, values decoded. */
+export type FriendlyValue = string | { [n: string]: string | { [n: string]: string } };
+/** Segment name -> occurrences; field number -> value (or repetitions). */
+export type FriendlyJson = Record<string, Record<string, FriendlyValue | FriendlyValue[]>[]>;
+
 /** A leaf value, components, or `{repetitions}` for a repeated field. */
 export type JsonComponent = string | string[];
 export type JsonRepetition = string | JsonComponent[];
@@ -278,6 +306,10 @@ export class Message {
   segment(name: string): Segment | undefined;
   segmentsNamed(name: string): Segment[];
   toJSON(): MessageJson;
+  /** Lossless JSON: fromJSON() rebuilds the exact bytes. */
+  toLosslessJSON(): LosslessJson;
+  /** Keyed by segment and field number, values decoded, empty values left out; for people to read. */
+  toFriendlyJSON(): FriendlyJson;
   /** The original text. */
   toString(): string;
   /** The original bytes. */
@@ -323,6 +355,8 @@ export function extract(input: Input, paths: string[], options?: { raw?: boolean
 export function build(options: BuildOptions): EditableMessage;
 /** Acknowledges input whether or not it parses: a parse failure becomes an ERR segment (AE/CE) as long as MSH is readable. */
 export function ack(input: Input, options?: AckOptions & ParseOptions): Message;
+/** Rebuilds a message from lossless JSON (object or text). Throws HL7JsonError, or HL7ParseError when the rebuilt text is not a message. */
+export function fromJSON(json: LosslessJson | string): Message;
 /** One MLLP frame: 0x0B input 0x1C 0x0D. */
 export function mllpEncode(input: Input): Uint8Array;
 
@@ -333,6 +367,7 @@ declare const api: {
   extract: typeof extract;
   build: typeof build;
   ack: typeof ack;
+  fromJSON: typeof fromJSON;
   mllpEncode: typeof mllpEncode;
   Parser: typeof Parser;
   Message: typeof Message;
@@ -344,5 +379,6 @@ declare const api: {
   HL7PathError: typeof HL7PathError;
   HL7EditError: typeof HL7EditError;
   HL7MllpError: typeof HL7MllpError;
+  HL7JsonError: typeof HL7JsonError;
 };
 export default api;

@@ -8,6 +8,7 @@ export const {
   extract,
   build,
   ack,
+  fromJSON,
   mllpEncode,
   Parser,
   Message,
@@ -19,5 +20,6 @@ export const {
   HL7PathError,
   HL7EditError,
   HL7MllpError,
+  HL7JsonError,
 } = api;
 export default api;

@@ -14,6 +14,7 @@ export const {
   extract,
   build,
   ack,
+  fromJSON,
   mllpEncode,
   Parser,
   Message,
@@ -25,5 +26,6 @@ export const {
   HL7PathError,
   HL7EditError,
   HL7MllpError,
+  HL7JsonError,
 } = api;
 export default api;

@@ -1,7 +1,7 @@
 // The conformance suite shared with the Rust and Python packages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import api from "pipehat";
 import { CORPUS, TESTS, readJsonl, corpusBytes } from "./helpers.mjs";
 import { checkOracleLine, caseInput, runCase, runWriteCase } from "./checks.mjs";
@@ -68,4 +68,33 @@ test("every corpus file walks without a trap", () => {
     msg.free();
   }
   assert.ok(parsed > 150);
+});
+
+test("lossless JSON: golden files and every corpus message round trip", () => {
+  const golden = readdirSync(TESTS + "golden").filter((f) => f.endsWith(".lossless.json")).sort();
+  assert.equal(golden.length, 7);
+  for (const g of golden) {
+    const name = g.replace(".lossless.json", ".hl7");
+    const data = corpusBytes("messages/" + name);
+    const msg = api.parse(data);
+    const want = JSON.parse(readFileSync(TESTS + "golden/" + g, "utf8"));
+    assert.deepEqual(msg.toLosslessJSON(), want, name);
+    assert.deepEqual(msg.toFriendlyJSON(), JSON.parse(readFileSync(TESTS + "golden/" + g.replace(".lossless", ".friendly"), "utf8")), name);
+    assert.deepEqual(api.fromJSON(want).toBytes(), data, name);
+  }
+  let count = 0;
+  for (const f of readdirSync(CORPUS + "messages").sort()) {
+    const data = corpusBytes("messages/" + f);
+    let msg;
+    try {
+      msg = api.parse(data);
+    } catch {
+      continue;
+    }
+    assert.deepEqual(api.fromJSON(JSON.stringify(msg.toLosslessJSON())).toBytes(), data, f);
+    count++;
+  }
+  assert.ok(count > 150);
+  assert.throws(() => api.fromJSON("{"), (e) => e instanceof api.HL7JsonError && e.code === "invalid_json");
+  assert.throws(() => api.fromJSON({ format: "x", version: 1 }), (e) => e.code === "unsupported_format");
 });

@@ -66,3 +66,14 @@ try {
   if (e instanceof HL7MllpError) void [e.code, e.offset, e.length];
 }
 void [editedText, snapshot, count, built, mode, wants, rawAck, frames, issues];
+import { fromJSON, HL7JsonError } from "pipehat";
+import type { LosslessJson, FriendlyJson } from "pipehat";
+const lossless: LosslessJson = snapshot.toLosslessJSON();
+const friendly: FriendlyJson = snapshot.toFriendlyJSON();
+const rebuilt: Message = fromJSON(lossless);
+try {
+  fromJSON("{");
+} catch (e) {
+  if (e instanceof HL7JsonError) void [e.code, e.offset];
+}
+void [friendly, rebuilt];

@@ -16,6 +16,8 @@ Writing:
     bytes(editable) is the text, untouched parts byte for byte.
     message.ack(code=None, text=None, *, errors=None, diagnostics="warnings",
                 control_id=None, timestamp=None) -> Message
+    message.to_json(form="tree") / to_dict(form="tree"): form "lossless" rebuilds
+    the exact bytes with from_json(data); "friendly" is keyed by segment and field.
 
 Options and their defaults:
     strict=False              reject messages with warning- or error-level diagnostics
@@ -44,11 +46,12 @@ from pipehat._native import (
     ack,
     build,
     extract,
+    from_json,
     iter_messages,
     mllp_encode,
     parse,
 )
-from pipehat.errors import EditError, HL7Error, MllpError, ParseError, PathError
+from pipehat.errors import EditError, HL7Error, JsonError, MllpError, ParseError, PathError
 
 __all__ = [
     "Diagnostic",
@@ -56,6 +59,7 @@ __all__ = [
     "EditableMessage",
     "Element",
     "HL7Error",
+    "JsonError",
     "Message",
     "MessageIterator",
     "MllpDecoder",
@@ -68,6 +72,7 @@ __all__ = [
     "ack",
     "build",
     "extract",
+    "from_json",
     "iter_messages",
     "mllp_encode",
     "parse",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-__all__ = ["EditError", "HL7Error", "MllpError", "ParseError", "PathError"]
+__all__ = ["EditError", "HL7Error", "JsonError", "MllpError", "ParseError", "PathError"]
 
 
 class HL7Error(Exception):
@@ -62,3 +62,11 @@ class MllpError(HL7Error, ValueError):
     """
 
     length: Optional[int] = None
+
+
+class JsonError(HL7Error, ValueError):
+    """Lossless JSON could not be read (``invalid_json``, ``unsupported_format``,
+    ``invalid_shape``, ``invalid_encoding``). ``offset`` is a byte offset into
+    the JSON text for ``invalid_json``, the segment index otherwise. When the
+    rebuilt text is not a message, ``from_json`` raises ``ParseError`` instead.
+    """

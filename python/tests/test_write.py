@@ -197,3 +197,62 @@ def test_python_hl7_reads_what_pipehat_writes():
     assert str(peer_ack.segment("ERR")[2]) == "PID^1^7"
     assert str(peer_ack.segment("ERR")[3][0][0]) == "101"
     assert str(peer_ack.segment("MSH")[5]) == "PIPEHAT"
+
+
+GOLDEN = TESTS / "golden"
+
+
+def test_lossless_golden_files_and_round_trip():
+    goldens = sorted(GOLDEN.glob("*.lossless.json"))
+    assert len(goldens) == 7
+    for path in goldens:
+        name = path.name.replace(".lossless.json", ".hl7")
+        data = (CORPUS / "messages" / name).read_bytes()
+        msg = pipehat.parse(data)
+        want = json.loads(path.read_text(encoding="utf-8"))
+        assert msg.to_dict(form="lossless") == want, name
+        assert json.loads(msg.to_json(form="lossless")) == want, name
+        friendly = json.loads((GOLDEN / name.replace(".hl7", ".friendly.json")).read_text(encoding="utf-8"))
+        assert msg.to_dict(form="friendly") == friendly, name
+        assert bytes(pipehat.from_json(want)) == data, name
+        assert bytes(pipehat.from_json(path.read_text(encoding="utf-8"))) == data, name
+
+
+def test_every_corpus_message_round_trips_through_lossless_json():
+    count = 0
+    for name, data, msg in corpus_messages():
+        assert bytes(pipehat.from_json(msg.to_json(form="lossless"))) == data, name
+        count += 1
+    assert count > 150
+
+
+def test_lossless_json_matches_its_schema():
+    import jsonschema  # installed by make setup-python
+
+    schema = json.loads((TESTS.parent / "core" / "schema" / "pipehat-lossless-v1.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for name, _, msg in corpus_messages():
+        errors = list(validator.iter_errors(msg.to_dict(form="lossless")))
+        assert not errors, f"{name}: {errors[0].message}"
+    assert list(validator.iter_errors({"format": "pipehat-lossless", "version": 2}))
+
+
+def test_from_json_errors():
+    with pytest.raises(pipehat.JsonError) as e:
+        pipehat.from_json("{")
+    assert e.value.code == "invalid_json" and isinstance(e.value, ValueError)
+    with pytest.raises(pipehat.JsonError) as e:
+        pipehat.from_json({"format": "other", "version": 1})
+    assert e.value.code == "unsupported_format"
+    base = {"format": "pipehat-lossless", "version": 1, "encoding": "utf-8", "delimiters": "|^~\\&", "terminator": "\r"}
+    with pytest.raises(pipehat.JsonError) as e:
+        pipehat.from_json(dict(base, segments=[{"name": "MSH", "fields": [[]]}]))
+    assert e.value.code == "invalid_shape"
+    with pytest.raises(pipehat.ParseError) as e2:
+        pipehat.from_json(dict(base, segments=[{"name": "PID", "fields": ["1"]}]))
+    assert e2.value.code == "missing_header"
+    with pytest.raises(ValueError):
+        pipehat.parse("MSH|^~\\&|A\r").to_json(form="yaml")
+    with pytest.raises(TypeError):
+        pipehat.from_json(b"{}")
