@@ -20,6 +20,12 @@ kind "ack":   input (or input_hex), parse_options ({max_field_length, strict}),
               ack (code, text, errors [{code, severity, path, text}],
               diagnostics "none"|"errors"|"warnings", control_id, timestamp);
               expect the exact ACK text, or error {"code"}.
+kind "datatype": input, then
+              datetime    {path: {precision, iso, offset_minutes, is_null} | {"error": code, "offset": n} | null}
+              number      {path: value | {"error": code} | null}
+              sequence_id {path: value | {"error": code} | null}
+              typed       [[path, datatype, {name: text | null | {nested}}] | [path, datatype, null]]
+              typed_all   [[path, datatype, [ {...}, ... ]]]
 kind "mllp":  input_hex, max_frame_size; frames (text, in order), issues
               [[code, offset, length]] after finish(), errors [[code, offset]]
               (frames too large). Every chunking must give the same result.
@@ -125,6 +131,72 @@ case("ack_of_a_message_strict_mode_rejected", kind="ack", input=ORU, parse_optio
 case("ack_needs_a_readable_msh", kind="ack", input="PID|1||7\r", ack=STAMP, error={"code": "missing_header"})
 case("ack_text_the_charset_cannot_hold_is_an_error", kind="ack", input="MSH|^~\\&|A|B|C|D|1||ADT^A01|X|P|2.5||||||ASCII\r",
      ack=dict(STAMP, text="\u4e2d"), error={"code": "unencodable_character"})
+
+# --- typed values -------------------------------------------------------------------
+TYPED = ("MSH|^~\\&|A|B|C|D|20240115103000.25-0500||ADT^A01|1|P|2.3\r"
+         "PID|0003||123^4^M10^HOSP&1.2.3&ISO^MR~9^^^SSA^SS||DOE&VAN&DOE^JANE^Q^JR^DR^^L|\"\"|198001^D||||"
+         "1 Main St&Main St&1^Apt 2^Springfield^IL^62701^USA^H||(555)123-4567^PRN^PH^^1^555^1234567~^NET^Internet^jane@example.org|||||||||||||||||||||\r"
+         "OBX|1|NM|2345-7^Glucose^LN^GLU^Glucose^L|1|-12.50|mg/dL|x|\r"
+         "OBX|2|ST|||1e3||||||F|||2024013|\r")
+def xpn(**kw):
+    names = ["family_name", "given_name", "second_names", "suffix", "prefix", "degree", "name_type_code",
+             "name_representation_code", "name_context", "name_validity_range", "name_assembly_order",
+             "effective_date", "expiration_date", "professional_suffix"]
+    out = {n: None for n in names}
+    out["family_name"] = {"surname": None, "own_surname_prefix": None, "own_surname": None,
+                          "surname_prefix_from_partner": None, "surname_from_partner": None}
+    out["name_context"] = {n: None for n in ["identifier", "text", "name_of_coding_system", "alternate_identifier",
+                                              "alternate_text", "name_of_alternate_coding_system"]}
+    for k, v in kw.items():
+        if isinstance(v, dict):
+            out[k].update(v)
+        else:
+            out[k] = v
+    return out
+HD_NAMES = ["namespace_id", "universal_id", "universal_id_type"]
+CWE_NAMES = ["identifier", "text", "name_of_coding_system", "alternate_identifier", "alternate_text",
+             "name_of_alternate_coding_system", "coding_system_version_id", "alternate_coding_system_version_id", "original_text"]
+def cx(**kw):
+    out = {"id_number": None, "check_digit": None, "check_digit_scheme": None,
+           "assigning_authority": dict.fromkeys(HD_NAMES), "identifier_type_code": None,
+           "assigning_facility": dict.fromkeys(HD_NAMES), "effective_date": None, "expiration_date": None,
+           "assigning_jurisdiction": dict.fromkeys(CWE_NAMES), "assigning_agency": dict.fromkeys(CWE_NAMES)}
+    for k, v in kw.items():
+        if isinstance(v, dict):
+            out[k].update(v)
+        else:
+            out[k] = v
+    return out
+case("typed_values", kind="datatype", input=TYPED,
+     datetime={"MSH-7": {"precision": "fraction", "iso": "2024-01-15T10:30:00.25-05:00", "offset_minutes": -300, "is_null": False},
+               "PID-7": {"precision": "month", "iso": "1980-01", "offset_minutes": None, "is_null": False},
+               "PID-6": {"precision": None, "iso": None, "offset_minutes": None, "is_null": True},
+               "OBX[2]-14": {"error": "invalid_datetime", "offset": 6},
+               "PID-8": None},
+     number={"OBX-5": -12.5, "OBX-4": 1, "OBX[2]-5": {"error": "invalid_number"}, "OBX-9": None},
+     sequence_id={"PID-1": 3, "OBX[2]-1": 2, "OBX-5": {"error": "invalid_sequence_id"}},
+     typed=[["PID-5", "XPN", xpn(family_name={"surname": "DOE", "own_surname_prefix": "VAN", "own_surname": "DOE"},
+                                 given_name="JANE", second_names="Q", suffix="JR", prefix="DR", name_type_code="L")],
+            ["PID-3", "CX", cx(id_number="123", check_digit="4", check_digit_scheme="M10",
+                               assigning_authority={"namespace_id": "HOSP", "universal_id": "1.2.3", "universal_id_type": "ISO"},
+                               identifier_type_code="MR")],
+            ["PID-3.4", "HD", {"namespace_id": "HOSP", "universal_id": "1.2.3", "universal_id_type": "ISO"}],
+            ["OBX-3", "CE", {"identifier": "2345-7", "text": "Glucose", "name_of_coding_system": "LN",
+                             "alternate_identifier": "GLU", "alternate_text": "Glucose", "name_of_alternate_coding_system": "L"}],
+            ["PID-11", "XAD", {"street_address": {"street_or_mailing_address": "1 Main St", "street_name": "Main St", "dwelling_number": "1"},
+                               "other_designation": "Apt 2", "city": "Springfield", "state_or_province": "IL",
+                               "zip_or_postal_code": "62701", "country": "USA", "address_type": "H",
+                               "other_geographic_designation": None, "county_parish_code": None, "census_tract": None,
+                               "address_representation_code": None, "address_validity_range": None,
+                               "effective_date": None, "expiration_date": None}],
+            ["PID-13(2)", "XTN", {"telephone_number": None, "telecommunication_use_code": "NET",
+                                  "telecommunication_equipment_type": "Internet", "email_address": "jane@example.org",
+                                  "country_code": None, "area_city_code": None, "local_number": None, "extension": None,
+                                  "any_text": None, "extension_prefix": None, "speed_dial_code": None,
+                                  "unformatted_telephone_number": None}],
+            ["PID-9", "XPN", None]],
+     typed_all=[["PID-3", "HD", [{"namespace_id": "123", "universal_id": "4", "universal_id_type": "M10"},
+                                 {"namespace_id": "9", "universal_id": None, "universal_id_type": None}]]])
 
 # --- MLLP -----------------------------------------------------------------------------
 def frame(s): return "0b" + s.encode().hex() + "1c0d"

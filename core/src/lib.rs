@@ -56,6 +56,7 @@ pub mod ack;
 mod batch;
 mod charset;
 mod charset_tables;
+pub mod datatype;
 mod delimiters;
 mod diagnostics;
 #[cfg(feature = "alloc")]

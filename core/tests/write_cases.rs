@@ -238,6 +238,102 @@ fn run_mllp(case: &Map<String, Value>) -> Result<(), String> {
     Ok(())
 }
 
+fn typed_json(c: &pipehat::datatype::Composite<'_>) -> Value {
+    let mut m = Map::new();
+    for (name, part) in &c.parts {
+        let v = match part {
+            pipehat::datatype::TypedPart::Text(t) => {
+                t.as_deref().map_or(Value::Null, |t| Value::from(t))
+            }
+            pipehat::datatype::TypedPart::Composite(n) => typed_json(n),
+        };
+        m.insert((*name).to_string(), v);
+    }
+    Value::Object(m)
+}
+
+fn run_datatype(case: &Map<String, Value>) -> Result<(), String> {
+    use pipehat::datatype::{Datatype, Dtm};
+    let input = s(&case["input"]).as_bytes();
+    let msg = Message::parse(input).map_err(|e| e.to_string())?;
+    let mut errors = Vec::new();
+    for (path, want) in case["datetime"].as_object().expect("datetime") {
+        let got = match msg.datetime(path.as_str()).map_err(|e| e.to_string())? {
+            None => Value::Null,
+            Some(Ok(Dtm::Null)) => {
+                serde_json::json!({"precision": null, "iso": null, "offset_minutes": null, "is_null": true})
+            }
+            Some(Ok(Dtm::Value(t))) => serde_json::json!({
+                "precision": t.precision().as_str(), "iso": t.to_iso8601(),
+                "offset_minutes": t.offset_minutes(), "is_null": false}),
+            Some(Err(e)) => serde_json::json!({"error": e.code(), "offset": e.offset()}),
+        };
+        if &got != want {
+            errors.push(format!("datetime {path}: {got} want {want}"));
+        }
+    }
+    let num = |r: Option<Result<f64, pipehat::datatype::DatatypeError>>| match r {
+        None => Value::Null,
+        Some(Ok(n)) => Value::from(n),
+        Some(Err(e)) => serde_json::json!({"error": e.code()}),
+    };
+    for (path, want) in case["number"].as_object().expect("number") {
+        let got = num(msg.number(path.as_str()).map_err(|e| e.to_string())?);
+        let same = match (got.as_f64(), want.as_f64()) {
+            (Some(a), Some(b)) => a == b,
+            _ => &got == want,
+        };
+        if !same {
+            errors.push(format!("number {path}: {got} want {want}"));
+        }
+    }
+    for (path, want) in case["sequence_id"].as_object().expect("sequence_id") {
+        let got = num(msg
+            .sequence_id(path.as_str())
+            .map_err(|e| e.to_string())?
+            .map(|r| r.map(f64::from)));
+        if got.as_f64() != want.as_f64() || (got.is_object() && &got != want) {
+            errors.push(format!("sequence_id {path}: {got} want {want}"));
+        }
+    }
+    for item in case["typed"].as_array().expect("typed") {
+        let (path, dt, want) = (
+            s(&item[0]),
+            Datatype::parse(s(&item[1])).expect("datatype"),
+            &item[2],
+        );
+        let got = msg
+            .typed(path, dt)
+            .map_err(|e| e.to_string())?
+            .map_or(Value::Null, |c| typed_json(&c));
+        if &got != want {
+            errors.push(format!("typed {path}: {got} want {want}"));
+        }
+    }
+    for item in case["typed_all"].as_array().expect("typed_all") {
+        let (path, dt, want) = (
+            s(&item[0]),
+            Datatype::parse(s(&item[1])).expect("datatype"),
+            &item[2],
+        );
+        let got = Value::Array(
+            msg.typed_all(path, dt)
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(typed_json)
+                .collect(),
+        );
+        if &got != want {
+            errors.push(format!("typed_all {path}: {got} want {want}"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
 #[test]
 fn write_cases() {
     let mut failures = Vec::new();
@@ -250,13 +346,14 @@ fn write_cases() {
             "build" => run_build(case),
             "ack" => run_ack(case),
             "mllp" => run_mllp(case),
+            "datatype" => run_datatype(case),
             other => Err(format!("unknown kind {other}")),
         };
         if let Err(e) = result {
             failures.push(format!("{}: {e}", s(&case["name"])));
         }
     }
-    assert!(all.len() >= 37);
+    assert!(all.len() >= 38);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
