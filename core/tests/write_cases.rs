@@ -243,7 +243,7 @@ fn typed_json(c: &pipehat::datatype::Composite<'_>) -> Value {
     for (name, part) in &c.parts {
         let v = match part {
             pipehat::datatype::TypedPart::Text(t) => {
-                t.as_deref().map_or(Value::Null, |t| Value::from(t))
+                t.as_deref().map_or(Value::Null, Value::from)
             }
             pipehat::datatype::TypedPart::Composite(n) => typed_json(n),
         };
