@@ -220,6 +220,69 @@ fn opt_str(py: Python<'_>, v: Option<std::borrow::Cow<'_, str>>) -> Py<PyAny> {
 
 #[pymethods]
 impl Message {
+    /// get_datetime(path) -> DateTimeValue | None
+    ///
+    /// The DTM (or TS first component) at path; None when absent or empty;
+    /// raises DatatypeError when present but not a date-time.
+    fn get_datetime(&self, py: Python<'_>, path: &str) -> PyResult<Option<DateTimeValue>> {
+        let msg = self.inner.message();
+        match msg.datetime(path).map_err(|e| path_error(py, &e))? {
+            None => Ok(None),
+            Some(Ok(v)) => datetime_value(py, v).map(Some),
+            Some(Err(e)) => Err(datatype_error(py, &e)),
+        }
+    }
+
+    /// get_number(path) -> float | None: the NM at path (DatatypeError when malformed).
+    fn get_number(&self, py: Python<'_>, path: &str) -> PyResult<Option<f64>> {
+        let msg = self.inner.message();
+        match msg.number(path).map_err(|e| path_error(py, &e))? {
+            None => Ok(None),
+            Some(r) => r.map(Some).map_err(|e| datatype_error(py, &e)),
+        }
+    }
+
+    /// get_sequence_id(path) -> int | None: the SI at path (DatatypeError when malformed).
+    fn get_sequence_id(&self, py: Python<'_>, path: &str) -> PyResult<Option<u32>> {
+        let msg = self.inner.message();
+        match msg.sequence_id(path).map_err(|e| path_error(py, &e))? {
+            None => Ok(None),
+            Some(r) => r.map(Some).map_err(|e| datatype_error(py, &e)),
+        }
+    }
+
+    /// get_typed(path, datatype) -> dict | None
+    ///
+    /// The value at path read as XPN, CX, XAD, XTN, CWE, CE, HD, EI, FN or SAD:
+    /// every component name (HL7 v2.5.1) with its decoded text or None;
+    /// nested composites (XPN.1, CX.4, XAD.1, ...) as dicts.
+    fn get_typed<'py>(
+        &self,
+        py: Python<'py>,
+        path: &str,
+        datatype: &str,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let dt = datatype_arg(datatype)?;
+        let msg = self.inner.message();
+        match msg.typed(path, dt).map_err(|e| path_error(py, &e))? {
+            None => Ok(None),
+            Some(c) => composite_dict(py, &c).map(Some),
+        }
+    }
+
+    /// get_typed_all(path, datatype) -> list[dict]: every repetition of the field.
+    fn get_typed_all<'py>(
+        &self,
+        py: Python<'py>,
+        path: &str,
+        datatype: &str,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let dt = datatype_arg(datatype)?;
+        let msg = self.inner.message();
+        let all = msg.typed_all(path, dt).map_err(|e| path_error(py, &e))?;
+        all.iter().map(|c| composite_dict(py, c)).collect()
+    }
+
     /// An editable copy of this message.
     fn edit(&self) -> EditableMessage {
         EditableMessage {
@@ -1008,6 +1071,107 @@ fn extract<'py>(
     Ok(dict)
 }
 
+// ---------------------------------------------------------------------------
+// typed values
+
+fn datatype_error(py: Python<'_>, e: &pipehat::datatype::DatatypeError) -> PyErr {
+    let attrs = attrs_of(vec![
+        ("code", obj(py, e.code())),
+        ("offset", obj(py, e.offset())),
+    ]);
+    raise(py, "DatatypeError", e.to_string(), &attrs)
+}
+
+/// An HL7 date-time (DTM, or a TS's first component) at its precision.
+#[pyclass(frozen, get_all, module = "pipehat._native")]
+struct DateTimeValue {
+    /// "year", "month", "day", "hour", "minute", "second" or "fraction"; None for the HL7 null.
+    precision: Option<&'static str>,
+    /// ISO 8601 at the value's own precision ("1980-01", "2024-01-15T10:30:00.25-05:00"); None for the HL7 null.
+    iso: Option<String>,
+    /// A datetime.datetime (aware when an offset was given; missing parts are their minimum); None for the HL7 null.
+    datetime: Py<PyAny>,
+    /// Offset from UTC in minutes, when given.
+    offset_minutes: Option<i16>,
+    /// True for the HL7 null ("").
+    is_null: bool,
+}
+
+#[pymethods]
+impl DateTimeValue {
+    fn __repr__(&self) -> String {
+        match &self.iso {
+            Some(iso) => format!(
+                "<pipehat.DateTimeValue {iso} ({})>",
+                self.precision.unwrap_or("")
+            ),
+            None => "<pipehat.DateTimeValue null>".into(),
+        }
+    }
+}
+
+fn datetime_value(py: Python<'_>, v: pipehat::datatype::Dtm) -> PyResult<DateTimeValue> {
+    let t = match v {
+        pipehat::datatype::Dtm::Null => {
+            return Ok(DateTimeValue {
+                precision: None,
+                iso: None,
+                datetime: py.None(),
+                offset_minutes: None,
+                is_null: true,
+            })
+        }
+        pipehat::datatype::Dtm::Value(t) => t,
+    };
+    let dt = py.import("datetime")?;
+    let tz = match t.offset_minutes() {
+        Some(m) => {
+            let delta = dt.getattr("timedelta")?.call1((0, i32::from(m) * 60))?;
+            dt.getattr("timezone")?.call1((delta,))?.unbind()
+        }
+        None => py.None(),
+    };
+    let value = dt.getattr("datetime")?.call1((
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanos() / 1000,
+        tz,
+    ))?;
+    Ok(DateTimeValue {
+        precision: Some(t.precision().as_str()),
+        iso: Some(t.to_iso8601()),
+        datetime: value.unbind(),
+        offset_minutes: t.offset_minutes(),
+        is_null: false,
+    })
+}
+
+fn composite_dict<'py>(
+    py: Python<'py>,
+    c: &pipehat::datatype::Composite<'_>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (name, part) in &c.parts {
+        match part {
+            pipehat::datatype::TypedPart::Text(t) => d.set_item(*name, t.as_deref())?,
+            pipehat::datatype::TypedPart::Composite(n) => {
+                d.set_item(*name, composite_dict(py, n)?)?
+            }
+        }
+    }
+    Ok(d)
+}
+
+fn datatype_arg(name: &str) -> PyResult<pipehat::datatype::Datatype> {
+    pipehat::datatype::Datatype::parse(name).ok_or_else(|| {
+        PyValueError::new_err("datatype must be one of XPN, CX, XAD, XTN, CWE, CE, HD, EI, FN, SAD")
+    })
+}
+
 enum JsonForm {
     Tree,
     Lossless,
@@ -1498,6 +1662,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<EditableMessage>()?;
     m.add_class::<MllpDecoder>()?;
     m.add_class::<MllpIssue>()?;
+    m.add_class::<DateTimeValue>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -881,3 +881,136 @@ pub fn from_lossless_json(json: &str) -> Result<NativeMessage, JsValue> {
         }),
     }
 }
+
+// ---------------------------------------------------------------------------
+// typed values
+
+fn datatype_error(e: &pipehat::datatype::DatatypeError) -> JsValue {
+    let o = Object::new();
+    set(&o, "kind", "datatype");
+    set(&o, "message", e.to_string());
+    set(&o, "code", e.code());
+    set(&o, "offset", e.offset() as u32);
+    o.into()
+}
+
+fn composite_object(c: &pipehat::datatype::Composite<'_>) -> Object {
+    let o = Object::new();
+    for (name, part) in &c.parts {
+        let v = match part {
+            pipehat::datatype::TypedPart::Text(t) => {
+                t.as_deref().map_or(JsValue::NULL, JsValue::from_str)
+            }
+            pipehat::datatype::TypedPart::Composite(n) => composite_object(n).into(),
+        };
+        set(&o, name, v);
+    }
+    o
+}
+
+fn datatype_arg(name: &str) -> Result<pipehat::datatype::Datatype, JsValue> {
+    pipehat::datatype::Datatype::parse(name).ok_or_else(|| {
+        type_error("datatype must be one of XPN, CX, XAD, XTN, CWE, CE, HD, EI, FN, SAD")
+    })
+}
+
+#[wasm_bindgen]
+impl NativeMessage {
+    /// The date-time at `path` as parts (the facade adds a Date), or undefined.
+    #[wasm_bindgen(js_name = getDateTime)]
+    pub fn get_datetime(&self, path: &str) -> Result<JsValue, JsValue> {
+        let msg = self.inner.message();
+        let v = match msg.datetime(path).map_err(|e| path_error(&e))? {
+            None => return Ok(JsValue::UNDEFINED),
+            Some(Err(e)) => return Err(datatype_error(&e)),
+            Some(Ok(v)) => v,
+        };
+        let o = Object::new();
+        match v {
+            pipehat::datatype::Dtm::Null => {
+                set(&o, "isNull", true);
+                set(&o, "precision", JsValue::NULL);
+                set(&o, "iso", JsValue::NULL);
+                set(&o, "offsetMinutes", JsValue::NULL);
+            }
+            pipehat::datatype::Dtm::Value(t) => {
+                set(&o, "isNull", false);
+                set(&o, "precision", t.precision().as_str());
+                set(&o, "iso", t.to_iso8601());
+                set(
+                    &o,
+                    "offsetMinutes",
+                    t.offset_minutes()
+                        .map_or(JsValue::NULL, JsValue::from),
+                );
+                let parts: Array = [
+                    u32::from(t.year()),
+                    u32::from(t.month()),
+                    u32::from(t.day()),
+                    u32::from(t.hour()),
+                    u32::from(t.minute()),
+                    u32::from(t.second()),
+                    t.nanos() / 1_000_000,
+                ]
+                .into_iter()
+                .map(JsValue::from)
+                .collect();
+                set(&o, "parts", parts);
+                set(&o, "utcMillis", t.unix_millis(0) as f64);
+            }
+        }
+        Ok(o.into())
+    }
+
+    /// The NM at `path`, or undefined.
+    #[wasm_bindgen(js_name = getNumber)]
+    pub fn get_number(&self, path: &str) -> Result<Option<f64>, JsValue> {
+        match self
+            .inner
+            .message()
+            .number(path)
+            .map_err(|e| path_error(&e))?
+        {
+            None => Ok(None),
+            Some(r) => r.map(Some).map_err(|e| datatype_error(&e)),
+        }
+    }
+
+    /// The SI at `path`, or undefined.
+    #[wasm_bindgen(js_name = getSequenceId)]
+    pub fn get_sequence_id(&self, path: &str) -> Result<Option<u32>, JsValue> {
+        match self
+            .inner
+            .message()
+            .sequence_id(path)
+            .map_err(|e| path_error(&e))?
+        {
+            None => Ok(None),
+            Some(r) => r.map(Some).map_err(|e| datatype_error(&e)),
+        }
+    }
+
+    /// The value at `path` read as a composite datatype (snake_case names), or undefined.
+    #[wasm_bindgen(js_name = getTyped)]
+    pub fn get_typed(&self, path: &str, datatype: &str) -> Result<JsValue, JsValue> {
+        let dt = datatype_arg(datatype)?;
+        let msg = self.inner.message();
+        Ok(msg
+            .typed(path, dt)
+            .map_err(|e| path_error(&e))?
+            .map_or(JsValue::UNDEFINED, |c| composite_object(&c).into()))
+    }
+
+    /// Every repetition of the field at `path` read as a composite datatype.
+    #[wasm_bindgen(js_name = getTypedAll)]
+    pub fn get_typed_all(&self, path: &str, datatype: &str) -> Result<Array, JsValue> {
+        let dt = datatype_arg(datatype)?;
+        let msg = self.inner.message();
+        Ok(msg
+            .typed_all(path, dt)
+            .map_err(|e| path_error(&e))?
+            .iter()
+            .map(|c| JsValue::from(composite_object(c)))
+            .collect())
+    }
+}

@@ -242,9 +242,7 @@ fn typed_json(c: &pipehat::datatype::Composite<'_>) -> Value {
     let mut m = Map::new();
     for (name, part) in &c.parts {
         let v = match part {
-            pipehat::datatype::TypedPart::Text(t) => {
-                t.as_deref().map_or(Value::Null, Value::from)
-            }
+            pipehat::datatype::TypedPart::Text(t) => t.as_deref().map_or(Value::Null, Value::from),
             pipehat::datatype::TypedPart::Composite(n) => typed_json(n),
         };
         m.insert((*name).to_string(), v);

@@ -60,6 +60,25 @@ export function createApi(native) {
     }
   }
 
+  /** Thrown when a value does not have its datatype's format. */
+  class HL7DatatypeError extends TypeError {
+    constructor(info) {
+      super(info.message);
+      this.name = "HL7DatatypeError";
+      this.code = info.code;
+      this.offset = info.offset;
+    }
+  }
+
+  const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+  /** Composite views come from Rust with snake_case names; JavaScript gets camelCase. */
+  function camelKeys(v) {
+    if (v === null || typeof v !== "object") return v;
+    const out = {};
+    for (const [k, x] of Object.entries(v)) out[camel(k)] = camelKeys(x);
+    return out;
+  }
+
   function rethrow(e) {
     if (e && typeof e === "object" && !(e instanceof Error)) {
       if (e.kind === "parse") throw new HL7ParseError(e);
@@ -67,6 +86,7 @@ export function createApi(native) {
       if (e.kind === "edit") throw new HL7EditError(e);
       if (e.kind === "mllp") throw new HL7MllpError(e);
       if (e.kind === "json") throw new HL7JsonError(e);
+      if (e.kind === "datatype") throw new HL7DatatypeError(e);
       if (e.kind === "type") throw new TypeError(e.message);
     }
     throw e;
@@ -292,6 +312,36 @@ export function createApi(native) {
     /** Bytes held in WebAssembly memory (input plus index). */
     get heapSize() {
       return this.#native.heapSize();
+    }
+    /**
+     * The DTM (or TS first component) at path: {precision, iso, offsetMinutes,
+     * isNull, date}, undefined when absent. `date` is a Date (UTC instant when
+     * the value has an offset, local time otherwise), null for the HL7 null.
+     */
+    getDateTime(path) {
+      const v = call(() => this.#native.getDateTime(path));
+      if (v === undefined) return undefined;
+      const { parts, utcMillis, ...rest } = v;
+      let date = null;
+      if (!v.isNull) date = v.offsetMinutes === null ? new Date(parts[0], parts[1] - 1, parts[2], parts[3], parts[4], parts[5], parts[6]) : new Date(utcMillis);
+      if (date && !v.isNull && v.offsetMinutes === null && parts[0] < 100) date.setFullYear(parts[0]);
+      return { ...rest, date };
+    }
+    /** The NM at path as a number, or undefined (HL7DatatypeError when malformed). */
+    getNumber(path) {
+      return call(() => this.#native.getNumber(path));
+    }
+    /** The SI at path as a number, or undefined. */
+    getSequenceId(path) {
+      return call(() => this.#native.getSequenceId(path));
+    }
+    /** The value at path read as "XPN", "CX", "XAD", "XTN", "CWE", "CE", "HD", "EI": named components (camelCase), null when empty. */
+    getTyped(path, datatype) {
+      return camelKeys(call(() => this.#native.getTyped(path, datatype)));
+    }
+    /** Every repetition of the field at path read as the datatype. */
+    getTypedAll(path, datatype) {
+      return call(() => this.#native.getTypedAll(path, datatype)).map(camelKeys);
     }
     /** An editable copy of this message. */
     edit() {
@@ -540,5 +590,6 @@ export function createApi(native) {
     HL7EditError,
     HL7MllpError,
     HL7JsonError,
+    HL7DatatypeError,
   };
 }

@@ -52,6 +52,33 @@ export interface Diagnostic {
   message: string;
 }
 
+/** Thrown when a value does not have its datatype's format. */
+export class HL7DatatypeError extends TypeError {
+  readonly name: "HL7DatatypeError";
+  /** "invalid_datetime", "invalid_number" or "invalid_sequence_id". */
+  readonly code: string;
+  /** Byte offset in the value. */
+  readonly offset: number;
+}
+
+/** An HL7 date-time at its own precision. */
+export interface DateTimeValue {
+  precision: "year" | "month" | "day" | "hour" | "minute" | "second" | "fraction" | null;
+  /** ISO 8601 at the value's precision ("1980-01", "2024-01-15T10:30:00.25-05:00"); null for the HL7 null. */
+  iso: string | null;
+  offsetMinutes: number | null;
+  /** True for the HL7 null (""). */
+  isNull: boolean;
+  /** The instant (with an offset) or local time (without); missing parts are their minimum. Null for the HL7 null. */
+  date: Date | null;
+}
+
+export type Datatype = "XPN" | "CX" | "XAD" | "XTN" | "CWE" | "CE" | "HD" | "EI" | "FN" | "SAD";
+/** Component names (HL7 v2.5.1, camelCase) to decoded text, null when empty; nested composites as objects. */
+export interface TypedValue {
+  [component: string]: string | null | TypedValue;
+}
+
 /** Thrown by fromJSON() for input that is not pipehat-lossless JSON version 1. */
 export class HL7JsonError extends SyntaxError {
   readonly name: "HL7JsonError";
@@ -316,6 +343,16 @@ export class Message {
   toBytes(): Uint8Array;
   /** Bytes held in WebAssembly memory (input plus index). */
   readonly heapSize: number;
+  /** The DTM (or TS first component) at path, undefined when absent. Throws HL7DatatypeError when malformed. */
+  getDateTime(path: string): DateTimeValue | undefined;
+  /** The NM at path. */
+  getNumber(path: string): number | undefined;
+  /** The SI at path. */
+  getSequenceId(path: string): number | undefined;
+  /** The value at path read as a composite datatype, undefined when empty. */
+  getTyped(path: string, datatype: Datatype): TypedValue | undefined;
+  /** Every repetition of the field at path read as a composite datatype. */
+  getTypedAll(path: string, datatype: Datatype): TypedValue[];
   /** An editable copy of this message. */
   edit(): EditableMessage;
   /** An acknowledgement: MSH from this one with sender and receiver swapped, MSA, ERR segments. */
@@ -380,5 +417,6 @@ declare const api: {
   HL7EditError: typeof HL7EditError;
   HL7MllpError: typeof HL7MllpError;
   HL7JsonError: typeof HL7JsonError;
+  HL7DatatypeError: typeof HL7DatatypeError;
 };
 export default api;

@@ -21,5 +21,6 @@ export const {
   HL7EditError,
   HL7MllpError,
   HL7JsonError,
+  HL7DatatypeError,
 } = api;
 export default api;

@@ -27,5 +27,6 @@ export const {
   HL7EditError,
   HL7MllpError,
   HL7JsonError,
+  HL7DatatypeError,
 } = api;
 export default api;

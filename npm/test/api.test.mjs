@@ -205,3 +205,14 @@ test("MLLP encode and decode", () => {
   assert.throws(() => d.push("text"), TypeError);
   d.free();
 });
+
+test("getDateTime gives a Date: the instant with an offset, local time without", () => {
+  const m = parse("MSH|^~\\&|A||||20240115103000.25-0500\rPID|1||||||19800102\r");
+  const t = m.getDateTime("MSH-7");
+  assert.equal(t.date.toISOString(), "2024-01-15T15:30:00.250Z");
+  assert.deepEqual([t.precision, t.iso, t.offsetMinutes, t.isNull], ["fraction", "2024-01-15T10:30:00.25-05:00", -300, false]);
+  const dob = m.getDateTime("PID-7");
+  assert.deepEqual([dob.date.getFullYear(), dob.date.getMonth(), dob.date.getDate(), dob.precision], [1980, 0, 2, "day"]);
+  assert.throws(() => m.getTyped("PID-5", "ABC"), TypeError);
+  assert.throws(() => parse("MSH|^~\\&|A\rPID|1||||||19801301\r").getDateTime("PID-7"), (e) => e instanceof pipehat.HL7DatatypeError && e.offset === 4 && !e.message.includes("1980"));
+});

@@ -217,5 +217,44 @@ export function runWriteCase(api, c) {
     }
     return;
   }
+  if (c.kind === "datatype") return runDatatypeCase(api, c);
   fail(`unknown kind ${c.kind}`);
+}
+
+const camelCase = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+function camelize(v) {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return Array.isArray(v) ? v.map(camelize) : v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [camelCase(k), camelize(x)]));
+}
+
+/** One "datatype" write case: typed reads. */
+export function runDatatypeCase(api, c) {
+  const m = api.parse(c.input);
+  const attempt = (fn, onError) => {
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof api.HL7DatatypeError)) throw e;
+      return onError(e);
+    }
+  };
+  for (const [path, want] of Object.entries(c.datetime)) {
+    const got = attempt(
+      () => {
+        const v = m.getDateTime(path);
+        return v === undefined ? null : { precision: v.precision, iso: v.iso, offset_minutes: v.offsetMinutes, is_null: v.isNull };
+      },
+      (e) => ({ error: e.code, offset: e.offset }),
+    );
+    equal(got, want, `${c.name} datetime ${path}`);
+  }
+  for (const [kind, get] of [["number", (p) => m.getNumber(p)], ["sequence_id", (p) => m.getSequenceId(p)]]) {
+    for (const [path, want] of Object.entries(c[kind])) {
+      const got = attempt(() => get(path) ?? null, (e) => ({ error: e.code }));
+      equal(got, want, `${c.name} ${kind} ${path}`);
+    }
+  }
+  for (const [path, dt, want] of c.typed) equal(m.getTyped(path, dt) ?? null, camelize(want), `${c.name} typed ${path}`);
+  for (const [path, dt, want] of c.typed_all) equal(m.getTypedAll(path, dt), camelize(want), `${c.name} typed_all ${path}`);
+  m.free();
 }

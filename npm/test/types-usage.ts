@@ -77,3 +77,17 @@ try {
   if (e instanceof HL7JsonError) void [e.code, e.offset];
 }
 void [friendly, rebuilt];
+import { HL7DatatypeError } from "pipehat";
+import type { DateTimeValue, TypedValue } from "pipehat";
+const when: DateTimeValue | undefined = snapshot.getDateTime("MSH-7");
+const whenDate: Date | null | undefined = when?.date;
+const amount: number | undefined = snapshot.getNumber("OBX-5");
+const seq: number | undefined = snapshot.getSequenceId("OBX-1");
+const person: TypedValue | undefined = snapshot.getTyped("PID-5", "XPN");
+const ids: TypedValue[] = snapshot.getTypedAll("PID-3", "CX");
+try {
+  snapshot.getNumber("PID-5");
+} catch (e) {
+  if (e instanceof HL7DatatypeError) void [e.code, e.offset];
+}
+void [whenDate, amount, seq, person, ids];

@@ -16,6 +16,8 @@ Writing:
     bytes(editable) is the text, untouched parts byte for byte.
     message.ack(code=None, text=None, *, errors=None, diagnostics="warnings",
                 control_id=None, timestamp=None) -> Message
+    message.get_datetime(path) -> DateTimeValue (precision, iso, datetime, offset_minutes, is_null)
+    message.get_number(path) / get_sequence_id(path); get_typed(path, "XPN") -> dict
     message.to_json(form="tree") / to_dict(form="tree"): form "lossless" rebuilds
     the exact bytes with from_json(data); "friendly" is keyed by segment and field.
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from pipehat._native import (
+    DateTimeValue,
     Diagnostic,
     EditableMessage,
     Element,
@@ -51,9 +54,11 @@ from pipehat._native import (
     mllp_encode,
     parse,
 )
-from pipehat.errors import EditError, HL7Error, JsonError, MllpError, ParseError, PathError
+from pipehat.errors import DatatypeError, EditError, HL7Error, JsonError, MllpError, ParseError, PathError
 
 __all__ = [
+    "DatatypeError",
+    "DateTimeValue",
     "Diagnostic",
     "EditError",
     "EditableMessage",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-__all__ = ["EditError", "HL7Error", "JsonError", "MllpError", "ParseError", "PathError"]
+__all__ = ["DatatypeError", "EditError", "HL7Error", "JsonError", "MllpError", "ParseError", "PathError"]
 
 
 class HL7Error(Exception):
@@ -69,4 +69,11 @@ class JsonError(HL7Error, ValueError):
     ``invalid_shape``, ``invalid_encoding``). ``offset`` is a byte offset into
     the JSON text for ``invalid_json``, the segment index otherwise. When the
     rebuilt text is not a message, ``from_json`` raises ``ParseError`` instead.
+    """
+
+
+class DatatypeError(HL7Error, ValueError):
+    """A value does not have its datatype's format (``invalid_datetime``,
+    ``invalid_number``, ``invalid_sequence_id``); ``offset`` is the byte
+    position in the value where it goes wrong.
     """

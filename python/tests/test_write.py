@@ -256,3 +256,42 @@ def test_from_json_errors():
         pipehat.parse("MSH|^~\\&|A\r").to_json(form="yaml")
     with pytest.raises(TypeError):
         pipehat.from_json(b"{}")
+
+
+@pytest.mark.parametrize("case", by_kind("datatype"))
+def test_datatype_cases(case):
+    msg = pipehat.parse(case["input"])
+    for path, want in case["datetime"].items():
+        try:
+            v = msg.get_datetime(path)
+        except pipehat.DatatypeError as e:
+            assert want == {"error": e.code, "offset": e.offset}, path
+            continue
+        got = None if v is None else {"precision": v.precision, "iso": v.iso, "offset_minutes": v.offset_minutes, "is_null": v.is_null}
+        assert got == want, path
+    for kind, getter in (("number", msg.get_number), ("sequence_id", msg.get_sequence_id)):
+        for path, want in case[kind].items():
+            try:
+                assert getter(path) == want, path
+            except pipehat.DatatypeError as e:
+                assert want == {"error": e.code}, path
+    for path, datatype, want in case["typed"]:
+        assert msg.get_typed(path, datatype) == want, path
+    for path, datatype, want in case["typed_all"]:
+        assert msg.get_typed_all(path, datatype) == want, path
+
+
+def test_datetime_values_are_python_datetimes():
+    import datetime as dt
+
+    msg = pipehat.parse("MSH|^~\\&|A||||20240115103000.25-0500\rPID|1||||||1980\r")
+    v = msg.get_datetime("MSH-7")
+    assert v.datetime == dt.datetime(2024, 1, 15, 10, 30, 0, 250000, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert v.datetime.utcoffset() == dt.timedelta(hours=-5)
+    born = msg.get_datetime("PID-7")
+    assert (born.precision, born.iso, born.datetime, born.datetime.tzinfo) == ("year", "1980", dt.datetime(1980, 1, 1), None)
+    with pytest.raises(ValueError):
+        msg.get_typed("PID-5", "ABC")
+    with pytest.raises(pipehat.DatatypeError) as e:
+        pipehat.parse("MSH|^~\\&|A\rPID|1||||||19801301\r").get_datetime("PID-7")
+    assert "1980" not in str(e.value) and e.value.offset == 4
