@@ -940,8 +940,7 @@ impl NativeMessage {
                 set(
                     &o,
                     "offsetMinutes",
-                    t.offset_minutes()
-                        .map_or(JsValue::NULL, JsValue::from),
+                    t.offset_minutes().map_or(JsValue::NULL, JsValue::from),
                 );
                 let parts: Array = [
                     u32::from(t.year()),
