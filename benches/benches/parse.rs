@@ -13,44 +13,10 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use std::hint::black_box;
 use std::time::Duration;
 
+mod common;
+use common::{load, Workload};
+
 const FIELDS: [&str; 5] = ["MSH-9", "MSH-10", "PID-3.1", "PID-5.1", "PID-7"];
-
-struct Workload {
-    name: &'static str,
-    bytes: Vec<u8>,
-    messages: Vec<(usize, usize)>,
-}
-
-impl Workload {
-    fn messages(&self) -> impl Iterator<Item = &[u8]> {
-        self.messages.iter().map(|&(s, e)| &self.bytes[s..e])
-    }
-    fn texts(&self) -> Vec<&str> {
-        self.messages()
-            .map(|m| std::str::from_utf8(m).unwrap())
-            .collect()
-    }
-}
-
-fn load() -> Vec<Workload> {
-    let dir = std::env::var("PIPEHAT_BENCH_DATA").unwrap_or_else(|_| "../target/bench-data".into());
-    ["adt", "oru", "mixed", "big"]
-        .into_iter()
-        .map(|name| {
-            let path = format!("{dir}/{name}.hl7");
-            let bytes =
-                std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run `make bench`)"));
-            let messages = pipehat::stream::split(&bytes)
-                .map(|c| (c.offset(), c.offset() + c.as_bytes().len()))
-                .collect();
-            Workload {
-                name,
-                bytes,
-                messages,
-            }
-        })
-        .collect()
-}
 
 /// Each peer must read the same five values pipehat reads before its
 /// timings mean anything.

@@ -172,6 +172,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Moves the offset by `delta` bytes (an edit before it changed the length).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn shift(&mut self, delta: i64) {
+        self.offset = (i64::from(self.offset) + delta).max(0) as u32;
+    }
+
     pub(crate) const fn new(
         code: DiagnosticCode,
         offset: usize,

@@ -340,6 +340,23 @@ impl MessageBuf {
         self.splice(range, b"")
     }
 
+    /// Whether the index kept up to date by edits equals one built afresh
+    /// from the text (for tests and fuzzing).
+    #[doc(hidden)]
+    pub fn index_is_consistent(&self) -> bool {
+        let mut fresh = Index::new();
+        if fresh.build(&self.text, &self.options).is_err() {
+            return false;
+        }
+        let i = &self.index;
+        fresh.segments == i.segments
+            && fresh.separators == i.separators
+            && fresh.charset == i.charset
+            && fresh.delimiters == i.delimiters
+            && fresh.terminator == i.terminator
+            && fresh.diagnostics == i.diagnostics
+    }
+
     /// The 0-based index of the `occurrence`th (from 1) segment named `name`.
     pub fn find(&self, name: &str, occurrence: u32) -> Option<usize> {
         self.message()
@@ -439,7 +456,28 @@ impl MessageBuf {
         if self.text[range.clone()] == bytes[..] {
             return Ok(());
         }
-        self.splice(range, &bytes)
+        // The edit stays inside one segment: update the index in place
+        // instead of indexing the whole message again.
+        let start = range.start;
+        let old: Vec<u8> = self.text.splice(range, bytes.iter().copied()).collect();
+        match self
+            .index
+            .segment_replaced(&self.text, seg, bytes.len(), &self.options)
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => match self.index.build(&self.text, &self.options) {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    self.text.splice(start..start + bytes.len(), old);
+                    let _ = self.index.build(&self.text, &self.options);
+                    Err(EditError::from_parse(e))
+                }
+            },
+            Err(e) => {
+                self.text.splice(start..start + bytes.len(), old);
+                Err(EditError::from_parse(e))
+            }
+        }
     }
 
     fn splice(&mut self, range: Range<usize>, with: &[u8]) -> Result<(), EditError> {

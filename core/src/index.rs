@@ -153,6 +153,88 @@ impl Index {
         Ok(())
     }
 
+    /// Updates the index after the bytes of segment `seg` were replaced in
+    /// `text` by `new_len` bytes, without scanning other segments: the
+    /// segment's field separators are found again and everything after it
+    /// moves by the change in length. `Err` (index unchanged) when the edit
+    /// broke a limit of `options`; `Ok(false)` (index unchanged) when the
+    /// segment is a batch header or trailer, whose envelope checks need a
+    /// full rebuild.
+    pub(crate) fn segment_replaced(
+        &mut self,
+        text: &[u8],
+        seg: usize,
+        new_len: usize,
+        options: &ParseOptions,
+    ) -> Result<bool, ParseError> {
+        let entry = self.segments[seg];
+        let start = entry.start as usize;
+        let name = text.get(start..start + 3).unwrap_or(&[]);
+        if matches!(name, b"BHS" | b"BTS" | b"FHS" | b"FTS") {
+            return Ok(false);
+        }
+        if text.len() > options.max_message_size || text.len() > u32::MAX as usize - 1 {
+            return Err(ParseError::new(
+                ErrorKind::MessageTooLarge,
+                options.max_message_size.min(text.len()),
+            ));
+        }
+        let new_end = start + new_len;
+        let field = self.delimiters.field();
+        let mut seps: Vec<u32> = Vec::new();
+        let mut last = start;
+        for p in memchr::memchr_iter(field, &text[start..new_end]) {
+            let at = start + p;
+            if at - last > options.max_field_length {
+                return Err(ParseError::at(
+                    ErrorKind::FieldTooLong,
+                    last,
+                    seg as u32,
+                    None,
+                ));
+            }
+            seps.push(at as u32);
+            last = at;
+        }
+        if new_end - last > options.max_field_length {
+            return Err(ParseError::at(
+                ErrorKind::FieldTooLong,
+                last,
+                seg as u32,
+                None,
+            ));
+        }
+        let delta = new_len as i64 - (entry.end - entry.start) as i64;
+        let first = if seg == 0 {
+            0
+        } else {
+            self.segments[seg - 1].separators_end as usize
+        };
+        let old_count = entry.separators_end as usize - first;
+        let count_delta = seps.len() as i64 - old_count as i64;
+        let new_count = seps.len();
+        self.separators.splice(first..first + old_count, seps);
+        let shift = |v: u32, d: i64| (i64::from(v) + d) as u32;
+        for s in &mut self.separators[first + new_count..] {
+            *s = shift(*s, delta);
+        }
+        self.segments[seg].end = new_end as u32;
+        for (j, e) in self.segments.iter_mut().enumerate().skip(seg) {
+            e.separators_end = shift(e.separators_end, count_delta);
+            if j > seg {
+                e.start = shift(e.start, delta);
+                e.end = shift(e.end, delta);
+            }
+        }
+        for d in &mut self.diagnostics {
+            if d.offset() >= entry.end as usize {
+                d.shift(delta);
+            }
+        }
+        self.charset = self.read_charset(text);
+        Ok(true)
+    }
+
     fn read_charset(&self, input: &[u8]) -> Charset {
         let Some(i) = self
             .segments

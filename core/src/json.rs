@@ -15,9 +15,9 @@
 //! - Strings are decoded (escapes and character set); empty values are `""`,
 //!   the HL7 null is `"\"\""`.
 
-use crate::view::{Component, Field, Repetition};
 use crate::Message;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt::Write;
 
 /// Receives a message as a tree, in the shape described in the module docs:
@@ -44,13 +44,24 @@ impl Message<'_> {
     /// Sends the message to `sink` as a tree: segments, then fields as described
     /// in the [`json`](crate::json) module.
     pub fn walk_tree<S: TreeSink + ?Sized>(&self, sink: &mut S) {
+        let mut w = Walker {
+            delims: self.delimiters(),
+            charset: self.charset(),
+            scratch: Vec::new(),
+        };
         for segment in self.segments() {
             sink.begin_segment(&crate::charset::decode(
                 segment.name_bytes(),
                 self.charset(),
             ));
-            for f in segment.fields() {
-                field(sink, &f);
+            let header = segment.is_header();
+            for (i, f) in segment.fields().enumerate() {
+                if header && i < 2 {
+                    // MSH-1 and MSH-2 are the delimiters themselves.
+                    sink.text(&f.raw());
+                } else {
+                    w.field(sink, f.as_bytes());
+                }
             }
             sink.end_segment();
         }
@@ -74,11 +85,261 @@ impl Message<'_> {
 
     /// Appends the message as JSON text to `out`.
     pub fn write_json(&self, out: &mut String) {
+        if !self.write_json_utf8(out) {
+            self.write_json_tree(out);
+        }
+    }
+
+    /// The general path: the tree walk through [`JsonSink`].
+    fn write_json_tree(&self, out: &mut String) {
         out.push_str("{\"segments\":[");
         let start = out.len();
         self.walk_tree(&mut JsonSink { out, start });
         out.push_str("]}");
     }
+
+    /// The fast path for UTF-8 messages with ASCII delimiters: bytes go
+    /// straight from the message to the JSON text, one scan per level.
+    /// Returns `false` (writing nothing) for other messages.
+    fn write_json_utf8(&self, out: &mut String) -> bool {
+        let d = self.delimiters();
+        let (enc, n) = d.encoding_characters();
+        if !d.field().is_ascii() || !enc[..n].iter().all(u8::is_ascii) {
+            return false;
+        }
+        if core::str::from_utf8(self.as_bytes()).is_err() {
+            return false;
+        }
+        let before = out.len();
+        let mut w = Utf8Json::new(core::mem::take(out).into_bytes(), d, self.charset());
+        w.out.reserve(self.as_bytes().len() * 2 + 16);
+        w.out.extend_from_slice(b"{\"segments\":[");
+        let field_sep = d.field();
+        w.class[usize::from(field_sep)] |= FIELD;
+        for (i, segment) in self.segments().enumerate() {
+            if i > 0 {
+                w.out.push(b',');
+            }
+            let bytes = segment.as_bytes();
+            let name_end = memchr::memchr(field_sep, bytes).unwrap_or(bytes.len());
+            w.out.extend_from_slice(b"{\"name\":");
+            json_bytes(&mut w.out, &bytes[..name_end]);
+            w.out.extend_from_slice(b",\"fields\":[");
+            if name_end < bytes.len() {
+                let mut start = name_end + 1;
+                if segment.is_header() {
+                    // MSH-1 and MSH-2 are the delimiters themselves, written as they are.
+                    json_bytes(&mut w.out, &[field_sep]);
+                    w.out.push(b',');
+                    let end = memchr::memchr(field_sep, &bytes[start..])
+                        .map_or(bytes.len(), |p| start + p);
+                    json_bytes(&mut w.out, &bytes[start..end]);
+                    if end < bytes.len() {
+                        w.out.push(b',');
+                    }
+                    start = end + 1;
+                }
+                if start <= bytes.len() {
+                    // One pass: each byte's class marks field ends and what the field holds.
+                    let mut c = 0u8;
+                    let mut from = start;
+                    for (k, &b) in bytes[start..].iter().enumerate() {
+                        let class = w.class[usize::from(b)];
+                        if class & FIELD != 0 {
+                            w.field(&bytes[from..start + k], c);
+                            w.out.push(b',');
+                            from = start + k + 1;
+                            c = 0;
+                        } else {
+                            c |= class;
+                        }
+                    }
+                    w.field(&bytes[from..], c);
+                }
+            }
+            w.out.extend_from_slice(b"]}");
+        }
+        w.out.extend_from_slice(b"]}");
+        // Only UTF-8 was written: valid slices of a UTF-8 message, JSON
+        // escapes, and decoded values checked before they were copied.
+        match String::from_utf8(w.out) {
+            Ok(s) => {
+                *out = s;
+                true
+            }
+            Err(e) => {
+                let mut bytes = e.into_bytes();
+                bytes.truncate(before);
+                *out = String::from_utf8(bytes).unwrap_or_default();
+                false
+            }
+        }
+    }
+}
+
+const REP: u8 = 1;
+const COMP: u8 = 2;
+const SUB: u8 = 4;
+/// A byte JSON must escape.
+const JSON: u8 = 8;
+/// The HL7 escape character.
+const ESC: u8 = 16;
+/// The field separator.
+const FIELD: u8 = 32;
+
+struct Utf8Json {
+    out: Vec<u8>,
+    d: crate::Delimiters,
+    class: [u8; 256],
+    charset: crate::Charset,
+    scratch: Vec<u8>,
+}
+
+impl Utf8Json {
+    fn new(out: Vec<u8>, d: crate::Delimiters, charset: crate::Charset) -> Self {
+        let mut class = [0u8; 256];
+        class[..0x20].fill(JSON);
+        class[usize::from(b'"')] |= JSON;
+        class[usize::from(b'\\')] |= JSON;
+        class[usize::from(d.escape())] |= ESC;
+        class[usize::from(d.repetition())] |= REP;
+        class[usize::from(d.component())] |= COMP;
+        if d.has_subcomponent() {
+            class[usize::from(d.subcomponent())] |= SUB;
+        }
+        Utf8Json {
+            out,
+            d,
+            class,
+            charset,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The union of the classes of `bytes`.
+    #[inline]
+    fn classes(&self, bytes: &[u8]) -> u8 {
+        bytes
+            .iter()
+            .fold(0, |acc, &b| acc | self.class[usize::from(b)])
+    }
+
+    fn field(&mut self, bytes: &[u8], c: u8) {
+        if c & (REP | COMP | SUB) == 0 {
+            return self.leaf(bytes, c);
+        }
+        if c & REP == 0 {
+            return self.repetition(bytes, c);
+        }
+        self.out.extend_from_slice(b"{\"repetitions\":[");
+        let rep = self.d.repetition();
+        for (i, r) in bytes.split(|&b| b == rep).enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            let c = self.classes(r);
+            self.repetition(r, c);
+        }
+        self.out.extend_from_slice(b"]}");
+    }
+
+    fn repetition(&mut self, bytes: &[u8], c: u8) {
+        if c & (COMP | SUB) == 0 {
+            return self.leaf(bytes, c);
+        }
+        self.out.push(b'[');
+        // One pass: component ends and what each component holds.
+        let mut from = 0;
+        let mut pc = 0u8;
+        for (k, &b) in bytes.iter().enumerate() {
+            let class = self.class[usize::from(b)];
+            if class & COMP != 0 {
+                self.component(&bytes[from..k], pc);
+                self.out.push(b',');
+                from = k + 1;
+                pc = 0;
+            } else {
+                pc |= class;
+            }
+        }
+        self.component(&bytes[from..], pc);
+        self.out.push(b']');
+    }
+
+    fn component(&mut self, piece: &[u8], pc: u8) {
+        if pc & SUB == 0 {
+            return self.leaf(piece, pc);
+        }
+        self.out.push(b'[');
+        let sub = self.d.subcomponent();
+        for (k, s) in piece.split(|&b| b == sub).enumerate() {
+            if k > 0 {
+                self.out.push(b',');
+            }
+            let sc = self.classes(s);
+            self.leaf(s, sc);
+        }
+        self.out.push(b']');
+    }
+
+    /// A JSON string of the value (classes `c`), escapes decoded.
+    #[inline]
+    fn leaf(&mut self, bytes: &[u8], c: u8) {
+        if c & (JSON | ESC) == 0 {
+            self.out.reserve(bytes.len() + 2);
+            self.out.push(b'"');
+            self.out.extend_from_slice(bytes);
+            self.out.push(b'"');
+            return;
+        }
+        self.special_leaf(bytes, c);
+    }
+
+    #[cold]
+    fn special_leaf(&mut self, bytes: &[u8], c: u8) {
+        if c & ESC == 0 {
+            return json_bytes(&mut self.out, bytes);
+        }
+        self.scratch.clear();
+        crate::escape::decode_to(bytes, &self.d, &mut self.scratch);
+        let decoded = core::mem::take(&mut self.scratch);
+        match core::str::from_utf8(&decoded) {
+            Ok(_) => json_bytes(&mut self.out, &decoded),
+            Err(_) => {
+                let text = crate::charset::decode(&decoded, self.charset);
+                json_bytes(&mut self.out, text.as_bytes());
+            }
+        }
+        self.scratch = decoded;
+    }
+}
+
+/// Appends UTF-8 `bytes` as a JSON string literal.
+fn json_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 15)]);
+            }
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 /// Writes JSON; a comma goes before any item that does not open its container.
@@ -125,46 +386,78 @@ impl TreeSink for JsonSink<'_> {
     }
 }
 
-fn field<S: TreeSink + ?Sized>(sink: &mut S, f: &Field<'_>) {
-    let mut reps = f.repetitions();
-    let first = reps.next();
-    match (first, reps.next()) {
-        (Some(only), None) => repetition(sink, &only),
-        _ => {
-            sink.begin_repetitions();
-            for r in f.repetitions() {
-                repetition(sink, &r);
-            }
-            sink.end_repetitions();
+/// Walks a field's bytes once per level, splitting on the separators it
+/// actually holds (found with one SIMD search) and decoding each leaf once.
+struct Walker {
+    delims: crate::Delimiters,
+    charset: crate::Charset,
+    scratch: Vec<u8>,
+}
+
+impl Walker {
+    fn field<S: TreeSink + ?Sized>(&mut self, sink: &mut S, bytes: &[u8]) {
+        let d = self.delims;
+        let sub = if d.has_subcomponent() {
+            d.subcomponent()
+        } else {
+            d.component()
+        };
+        if memchr::memchr3(d.repetition(), d.component(), sub, bytes).is_none() {
+            return self.leaf(sink, bytes);
         }
+        if memchr::memchr(d.repetition(), bytes).is_none() {
+            return self.repetition(sink, bytes);
+        }
+        sink.begin_repetitions();
+        for rep in bytes.split(|&b| b == d.repetition()) {
+            self.repetition(sink, rep);
+        }
+        sink.end_repetitions();
     }
-}
 
-fn repetition<S: TreeSink + ?Sized>(sink: &mut S, r: &Repetition<'_>) {
-    if !r.is_composite() {
-        return sink.text(&r.value());
+    fn repetition<S: TreeSink + ?Sized>(&mut self, sink: &mut S, bytes: &[u8]) {
+        let d = self.delims;
+        let has_sub = d.has_subcomponent() && memchr::memchr(d.subcomponent(), bytes).is_some();
+        let has_comp = memchr::memchr(d.component(), bytes).is_some();
+        if !has_comp && !has_sub {
+            return self.leaf(sink, bytes);
+        }
+        sink.begin_list();
+        for comp in bytes.split(|&b| b == d.component()) {
+            if d.has_subcomponent() && memchr::memchr(d.subcomponent(), comp).is_some() {
+                sink.begin_list();
+                for s in comp.split(|&b| b == d.subcomponent()) {
+                    self.leaf(sink, s);
+                }
+                sink.end_list();
+            } else {
+                self.leaf(sink, comp);
+            }
+        }
+        sink.end_list();
     }
-    sink.begin_list();
-    for c in r.components() {
-        component(sink, &c);
-    }
-    sink.end_list();
-}
 
-fn component<S: TreeSink + ?Sized>(sink: &mut S, c: &Component<'_>) {
-    if !c.is_composite() {
-        return sink.text(&c.value());
+    /// One value: escapes decoded, then read in the message's character set.
+    fn leaf<S: TreeSink + ?Sized>(&mut self, sink: &mut S, bytes: &[u8]) {
+        if !crate::escape::has_escape(bytes, &self.delims) {
+            return sink.text(&crate::charset::decode(bytes, self.charset));
+        }
+        self.scratch.clear();
+        crate::escape::decode_to(bytes, &self.delims, &mut self.scratch);
+        let text = crate::charset::decode(&self.scratch, self.charset).into_owned();
+        sink.text(&text);
     }
-    sink.begin_list();
-    for s in c.subcomponents() {
-        sink.text(&s.value());
-    }
-    sink.end_list();
 }
 
 /// Appends `s` to `out` as a JSON string literal.
 pub fn write_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
         let escape = match b {
@@ -191,6 +484,32 @@ pub fn write_string(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use crate::Message;
+    use alloc::string::String;
+
+    /// The fast path for UTF-8 messages writes exactly what the tree walk writes.
+    #[test]
+    #[cfg(feature = "std")]
+    fn fast_path_matches_the_tree_walk_over_the_corpus() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus/messages");
+        let mut fast_paths = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            let Ok(msg) = Message::parse(&bytes) else {
+                continue;
+            };
+            let mut fast = String::from("prefix");
+            let took_fast = msg.write_json_utf8(&mut fast);
+            let mut tree = String::from("prefix");
+            msg.write_json_tree(&mut tree);
+            if took_fast {
+                fast_paths += 1;
+                assert_eq!(fast, tree);
+            } else {
+                assert_eq!(fast, "prefix");
+            }
+        }
+        assert!(fast_paths > 150, "{fast_paths}");
+    }
 
     #[test]
     fn escapes_and_null_and_control_characters() {

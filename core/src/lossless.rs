@@ -315,6 +315,7 @@ pub struct JsonError {
 }
 
 impl JsonError {
+    #[cfg(feature = "json")]
     const fn new(kind: JsonErrorKind, offset: usize) -> Self {
         JsonError {
             kind,

@@ -94,6 +94,13 @@ fn writing_each_value_back_changes_nothing() {
             if utf8 {
                 buf.set_raw(path.as_str(), &text)
                     .unwrap_or_else(|e| panic!("{name} {path}: {e}"));
+                // A value of a different length moves everything after it: the
+                // index kept by the edit must equal one built afresh.
+                buf.set_raw(path.as_str(), "alongervalue")
+                    .unwrap_or_else(|e| panic!("{name} {path}: {e}"));
+                assert!(buf.index_is_consistent(), "{name} {path}");
+                buf.set_raw(path.as_str(), &text)
+                    .unwrap_or_else(|e| panic!("{name} {path}: {e}"));
                 assert_eq!(buf.as_bytes(), &bytes[..], "{name} set_raw {path}");
             }
             if !escaped && utf8 {

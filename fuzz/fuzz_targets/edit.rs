@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
             _ => Ok(()),
         };
         assert!(pipehat::Message::parse(buf.as_bytes()).is_ok(), "an edit broke the message");
+        assert!(buf.index_is_consistent(), "the index kept by edits differs from a fresh one");
     }
     let _ = buf.message().ack(&options);
 });
