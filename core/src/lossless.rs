@@ -57,13 +57,7 @@ impl Message<'_> {
         let utf8 = core::str::from_utf8(input).is_ok()
             && d.field().is_ascii()
             && enc[..n].iter().all(u8::is_ascii);
-        let text = |bytes: &[u8]| -> String {
-            if utf8 {
-                String::from(core::str::from_utf8(bytes).unwrap_or_default())
-            } else {
-                bytes.iter().map(|&b| b as char).collect()
-            }
-        };
+        let text = Lit { utf8 };
         let mut delimiters = Vec::with_capacity(6);
         delimiters.push(d.field());
         delimiters.extend_from_slice(&enc[..n]);
@@ -73,14 +67,14 @@ impl Message<'_> {
         out.push_str("{\"format\":\"pipehat-lossless\",\"version\":1,\"encoding\":");
         out.push_str(if utf8 { "\"utf-8\"" } else { "\"latin-1\"" });
         out.push_str(",\"delimiters\":");
-        write_string(&mut out, &text(&delimiters));
+        text.write(&mut out, &delimiters);
         out.push_str(",\"terminator\":");
         write_string(&mut out, terminator);
         let segments: Vec<_> = self.segments().collect();
         let first = segments.first().map_or(input.len(), |s| s.offset());
         if first > 0 {
             out.push_str(",\"prefix\":");
-            write_string(&mut out, &text(&input[..first]));
+            text.write(&mut out, &input[..first]);
         }
         out.push_str(",\"segments\":[");
         for (i, seg) in segments.iter().enumerate() {
@@ -93,17 +87,17 @@ impl Message<'_> {
                 None => (bytes, None),
             };
             out.push_str("{\"name\":");
-            write_string(&mut out, &text(name));
+            text.write(&mut out, name);
             out.push_str(",\"fields\":[");
             if let Some(rest) = rest {
                 let mut fields = rest;
                 let mut more = true;
                 if seg.is_header() {
                     // MSH-1 is the separator, MSH-2 the encoding characters as written.
-                    write_string(&mut out, &text(&[d.field()]));
+                    text.write(&mut out, &[d.field()]);
                     let end = memchr::memchr(d.field(), rest).unwrap_or(rest.len());
                     out.push(',');
-                    write_string(&mut out, &text(&rest[..end]));
+                    text.write(&mut out, &rest[..end]);
                     more = end < rest.len();
                     fields = rest.get(end + 1..).unwrap_or(&[]);
                     if more {
@@ -144,22 +138,53 @@ fn seg_end<'m>(msg: &Message<'m>, segments: &[crate::Segment<'_>], i: usize) -> 
     &input[end..next]
 }
 
-fn close_segment(out: &mut String, end: &[u8], terminator: &str, text: &impl Fn(&[u8]) -> String) {
+fn close_segment(out: &mut String, end: &[u8], terminator: &str, text: &Lit) {
     if end != terminator.as_bytes() {
         out.push_str(",\"end\":");
-        write_string(out, &text(end));
+        text.write(out, end);
     }
     out.push('}');
 }
 
+/// Writes message bytes as a JSON string literal: UTF-8 text as it is, or
+/// (for `latin-1` documents) one character per byte. Nothing is allocated.
+struct Lit {
+    utf8: bool,
+}
+
+impl Lit {
+    fn write(&self, out: &mut String, bytes: &[u8]) {
+        if self.utf8 {
+            if let Ok(s) = core::str::from_utf8(bytes) {
+                return write_string(out, s);
+            }
+        }
+        out.push('"');
+        for &b in bytes {
+            match b {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                b'\n' => out.push_str("\\n"),
+                b'\r' => out.push_str("\\r"),
+                b'\t' => out.push_str("\\t"),
+                0..=0x1F => {
+                    let _ = core::fmt::Write::write_fmt(out, format_args!("\\u{b:04x}"));
+                }
+                _ => out.push(char::from(b)),
+            }
+        }
+        out.push('"');
+    }
+}
+
 /// A value split on `seps[0]`, each piece split on the rest: a string when
 /// no separator of this level or below occurs.
-fn write_level(out: &mut String, bytes: &[u8], seps: &[u8], text: &impl Fn(&[u8]) -> String) {
+fn write_level(out: &mut String, bytes: &[u8], seps: &[u8], text: &Lit) {
     match seps
         .iter()
         .position(|s| memchr::memchr(*s, bytes).is_some())
     {
-        None => write_string(out, &text(bytes)),
+        None => text.write(out, bytes),
         Some(0) => {
             out.push('[');
             for (i, piece) in bytes.split(|&b| b == seps[0]).enumerate() {
