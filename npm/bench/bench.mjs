@@ -110,6 +110,40 @@ const JSON_LIBS = {
   },
 };
 
+// Writing: acknowledge each message; set PID-5.1 and serialize.
+const ACK_LIBS = {
+  pipehat: (msgs) => {
+    for (const m of msgs) {
+      const p = pipehat.parse(m);
+      const a = p.ack({ controlId: "ACK1", timestamp: "20240101120000" });
+      a.toString();
+      a.free();
+      p.free();
+    }
+  },
+  "@medplum/core": (msgs) => {
+    for (const m of msgs) Hl7Message.parse(m).buildAck().toString();
+  },
+};
+
+const EDIT_LIBS = {
+  pipehat: (msgs) => {
+    for (const m of msgs) {
+      const e = new pipehat.EditableMessage(m);
+      e.set("PID-5.1", "EDITED");
+      e.toString();
+      e.free();
+    }
+  },
+  "@medplum/core": (msgs) => {
+    for (const m of msgs) {
+      const p = Hl7Message.parse(m);
+      p.getSegment("PID").setComponent(5, 1, "EDITED");
+      p.toString();
+    }
+  },
+};
+
 function median(v) {
   const s = [...v].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -164,7 +198,12 @@ for (const name of ["adt", "oru", "mixed"]) {
   const subBytes = sub.reduce((n, m) => n + Buffer.byteLength(m), 0);
   const json = rounds(JSON_LIBS, sub, subBytes);
   table("parse + object output (toJSON)", json);
-  results[name] = { five, json };
+  const acks = rounds(ACK_LIBS, sub, subBytes);
+  table("parse + ACK, serialized", acks);
+  const withPid = sub.filter((m) => m.includes("\rPID|"));
+  const edits = rounds(EDIT_LIBS, withPid, withPid.reduce((n, m) => n + Buffer.byteLength(m), 0));
+  table("parse + set PID-5.1 + serialize", edits);
+  results[name] = { five, json, acks, edits };
 }
 
 // Memory kept: every message of mixed.hl7 alive, one fresh process per library.

@@ -123,6 +123,48 @@ def medforge_dict(msgs):
 DICT_LIBS = {"pipehat": pipehat_dict, "hl7conv2": hl7conv2_dict, "medforge": medforge_dict}
 
 
+# -- writing: acknowledge each message; edit one field and serialize --------------------
+
+
+def pipehat_ack(msgs):
+    for m in msgs:
+        bytes(pipehat.parse(m).ack(control_id="ACK1", timestamp="20240101120000"))
+
+
+def python_hl7_ack(msgs):
+    import hl7
+
+    for m in msgs:
+        str(hl7.parse(m).create_ack("AA", message_id="ACK1"))
+
+
+ACK_LIBS = {"pipehat": pipehat_ack, "python-hl7": python_hl7_ack}
+
+
+def pipehat_edit(msgs):
+    for m in msgs:
+        e = pipehat.EditableMessage(m)
+        e.set("PID-5.1", "EDITED")
+        bytes(e)
+
+
+def python_hl7_edit(msgs):
+    import hl7
+
+    for m in msgs:
+        h = hl7.parse(m)
+        h["PID.F5.R1.C1"] = "EDITED"
+        str(h)
+
+
+EDIT_LIBS = {"pipehat": pipehat_edit, "python-hl7": python_hl7_edit}
+
+
+def pipehat_lossless(msgs):
+    for m in msgs:
+        pipehat.parse(m).to_json(form="lossless")
+
+
 def timed(fn, msgs) -> float:
     gc.collect()
     t = time.perf_counter()
@@ -194,7 +236,18 @@ def main() -> None:
             pipehat.extract(raw, FIVE)
             t.append(time.perf_counter() - t0)
         bulk = len(raw) / statistics.median(t) / 1e6
-        results[name] = {"parse+extract5": five, "to_dict": dicts, "extract()": bulk}
+        with_pid = [m for m in msgs if "\rPID|" in m]
+        acks = rounds(ACK_LIBS, msgs, args.rounds)
+        edits = rounds(EDIT_LIBS, with_pid, args.rounds)
+        lossless = rounds({"pipehat": pipehat_lossless}, msgs, args.rounds)["pipehat"]
+        results[name] = {
+            "parse+extract5": five,
+            "to_dict": dicts,
+            "extract()": bulk,
+            "ack": acks,
+            "edit1": edits,
+            "lossless_json": lossless,
+        }
         print(f"\n## {name}.hl7: {len(msgs)} messages, {len(raw) / 1e6:.1f} MB")
         print("| library | parse + extract 5 (MB/s) | pipehat is |")
         print("|---|---|---|")
@@ -205,6 +258,15 @@ def main() -> None:
         print("|---|---|---|")
         for k, v in sorted(dicts.items(), key=lambda kv: -kv[1]):
             print(f"| {k} | {v:.2f} | {dicts['pipehat'] / v:.1f}× |")
+        print("| library | parse + ACK, serialized (MB/s) | pipehat is |")
+        print("|---|---|---|")
+        for k, v in sorted(acks.items(), key=lambda kv: -kv[1]):
+            print(f"| {k} | {v:.2f} | {acks['pipehat'] / v:.1f}× |")
+        print("| library | parse + set PID-5.1 + serialize (MB/s) | pipehat is |")
+        print("|---|---|---|")
+        for k, v in sorted(edits.items(), key=lambda kv: -kv[1]):
+            print(f"| {k} | {v:.2f} | {edits['pipehat'] / v:.1f}× |")
+        print(f"| pipehat parse + lossless JSON text | {lossless:.0f} | |")
     mem = memory_kept(data_dir)
     size = len(workload(data_dir, "mixed")) / 1e6
     print(f"\n## memory kept with every message of mixed.hl7 ({size:.1f} MB) alive")
