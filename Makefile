@@ -11,7 +11,7 @@ CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 SHARED ?= ../shared
 BENCH_DATA ?= target/bench-data
-FUZZ_TARGETS := parse paths escapes stream edit mllp
+FUZZ_TARGETS := parse paths escapes stream edit mllp json
 VENV ?= .venv
 PY := $(VENV)/bin/python
 WHEEL_DIR := target/wheels
@@ -50,6 +50,10 @@ demo: python-wheel
 	@$(VENV)/bin/pipehat get samples/pyhl7__adt_a04__file2.hl7 MSH-9 MSH-10 PID-3.1 PID-5.1 PID-7
 	@echo; echo "== pipehat show samples/lfh__vxu_v04__mixed_cr_lf.hl7   (CR and LF mixed)"
 	@$(VENV)/bin/pipehat show samples/lfh__vxu_v04__mixed_cr_lf.hl7
+	@echo; echo "== pipehat ack samples/nhl7c__adt_a08__1.hl7   (the ACK a receiver sends back)"
+	@$(VENV)/bin/pipehat ack samples/nhl7c__adt_a08__1.hl7
+	@echo; echo "== pipehat json --form friendly samples/pyhl7__frag__mllp.hl7   (an MLLP capture, for people)"
+	@$(VENV)/bin/pipehat json --form friendly samples/pyhl7__frag__mllp.hl7
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 

@@ -2,7 +2,9 @@
 
     pipehat show FILE            a readable tree of every message
     pipehat get FILE PATH...     tab-separated values, a row per message
-    pipehat json FILE            one JSON document per message, a line each
+    pipehat json FILE [--form F] one JSON document per message, a line each
+                                 (F: tree, lossless or friendly)
+    pipehat ack FILE [--code C]  the acknowledgement of every message, segments on lines
     pipehat stats FILE...        types, triggers, versions, counts, diagnostics
     pipehat split FILE OUTDIR    one file per message (batches, MLLP, multi-message files)
 
@@ -88,7 +90,14 @@ def _get(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _json(args: argparse.Namespace, out: IO[str]) -> int:
     for msg in _messages(args.file):
-        out.write(msg.to_json() + "\n")
+        out.write(msg.to_json(form=args.form) + "\n")
+    return 0
+
+
+def _ack(args: argparse.Namespace, out: IO[str]) -> int:
+    for msg in _messages(args.file):
+        ack = msg.ack(code=args.code, text=args.text)
+        out.write(str(ack).replace("\r", "\n") + "\n")
     return 0
 
 
@@ -144,7 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_get)
     p = sub.add_parser("json", help="one JSON document per message, a line each")
     p.add_argument("file")
+    p.add_argument("--form", choices=["tree", "lossless", "friendly"], default="tree")
     p.set_defaults(run=_json)
+    p = sub.add_parser("ack", help="the acknowledgement of every message")
+    p.add_argument("file")
+    p.add_argument("--code", choices=["AA", "AE", "AR", "CA", "CE", "CR"], default=None)
+    p.add_argument("--text", default=None)
+    p.set_defaults(run=_ack)
     p = sub.add_parser("stats", help="types, versions, segments and diagnostics")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(run=_stats)

@@ -185,6 +185,16 @@ def test_cli(tmp_path):
     assert r.returncode == 2 and b"index_out_of_range" in r.stderr
     r = run_cli("stats", str(tmp_path / "missing.hl7"))
     assert r.returncode == 1
+    r = run_cli("ack", batch, "--code", "AE", "--text", "retry")
+    lines = r.stdout.decode().splitlines()
+    assert r.returncode == 0 and [l for l in lines if l.startswith("MSA")] == [
+        "MSA|AE|12334456778890|retry",
+        "MSA|AE|12334456778891|retry",
+        "MSA|AE|12334456778890|retry",
+    ]
+    r = run_cli("json", "--form", "lossless", batch)
+    docs = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert len(docs) == 3 and all(bytes(pipehat.from_json(d)).startswith(b"MSH|") for d in docs)
 
 
 def test_cases_file_exists():
