@@ -504,8 +504,16 @@ mod read {
                 .and_then(Value::as_array)
                 .ok_or_else(|| w.shape())?;
             let name = string(seg, "name").unwrap_or_default();
-            let header = crate::delimiters::is_header_name(name.as_bytes())
-                && fields.first().and_then(Value::as_str).map(str::as_bytes) == Some(&[field][..]);
+            // In a header segment, fields[0] is the field separator itself
+            // (compared as the byte it stands for, in either encoding).
+            let first_is_separator = fields.first().and_then(Value::as_str).is_some_and(|f| {
+                let mut c = f.chars();
+                match (c.next(), c.next()) {
+                    (Some(ch), None) if latin1 => u32::from(ch) == u32::from(field),
+                    _ => f.as_bytes() == [field],
+                }
+            });
+            let header = crate::delimiters::is_header_name(name.as_bytes()) && first_is_separator;
             for (n, f) in fields.iter().enumerate() {
                 if header && n == 0 {
                     w.out.push(field);

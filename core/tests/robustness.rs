@@ -258,6 +258,14 @@ fn fuzz_regressions() {
                 .collect();
             assert_eq!(from_reader, from_slice, "read size {read_size}");
         }
+        // What the writing fuzz targets check: lossless JSON and edits.
+        if let Ok(msg) = pipehat::Message::parse(&data) {
+            let back = pipehat::MessageBuf::from_lossless_json(&msg.to_lossless_json()).unwrap();
+            assert_eq!(back.as_bytes(), &data[..]);
+            let _ = msg.to_json();
+            let _ = msg.to_friendly_json();
+            let _ = msg.ack(&pipehat::ack::AckOptions::new("A", "20240101"));
+        }
         count += 1;
     }
     assert!(count >= 1);
