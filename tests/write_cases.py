@@ -138,6 +138,14 @@ TYPED = ("MSH|^~\\&|A|B|C|D|20240115103000.25-0500||ADT^A01|1|P|2.3\r"
          "1 Main St&Main St&1^Apt 2^Springfield^IL^62701^USA^H||(555)123-4567^PRN^PH^^1^555^1234567~^NET^Internet^jane@example.org|||||||||||||||||||||\r"
          "OBX|1|NM|2345-7^Glucose^LN^GLU^Glucose^L|1|-12.50|mg/dL|x|\r"
          "OBX|2|ST|||1e3||||||F|||2024013|\r")
+def with_parts(out, kw):
+    """`out` (every component name) with the given values; nested ones merged."""
+    for k, v in kw.items():
+        if isinstance(v, dict):
+            out[k].update(v)
+        else:
+            out[k] = v
+    return out
 def xpn(**kw):
     names = ["family_name", "given_name", "second_names", "suffix", "prefix", "degree", "name_type_code",
              "name_representation_code", "name_context", "name_validity_range", "name_assembly_order",
@@ -147,12 +155,7 @@ def xpn(**kw):
                           "surname_prefix_from_partner": None, "surname_from_partner": None}
     out["name_context"] = {n: None for n in ["identifier", "text", "name_of_coding_system", "alternate_identifier",
                                               "alternate_text", "name_of_alternate_coding_system"]}
-    for k, v in kw.items():
-        if isinstance(v, dict):
-            out[k].update(v)
-        else:
-            out[k] = v
-    return out
+    return with_parts(out, kw)
 HD_NAMES = ["namespace_id", "universal_id", "universal_id_type"]
 CWE_NAMES = ["identifier", "text", "name_of_coding_system", "alternate_identifier", "alternate_text",
              "name_of_alternate_coding_system", "coding_system_version_id", "alternate_coding_system_version_id", "original_text"]
@@ -161,12 +164,7 @@ def cx(**kw):
            "assigning_authority": dict.fromkeys(HD_NAMES), "identifier_type_code": None,
            "assigning_facility": dict.fromkeys(HD_NAMES), "effective_date": None, "expiration_date": None,
            "assigning_jurisdiction": dict.fromkeys(CWE_NAMES), "assigning_agency": dict.fromkeys(CWE_NAMES)}
-    for k, v in kw.items():
-        if isinstance(v, dict):
-            out[k].update(v)
-        else:
-            out[k] = v
-    return out
+    return with_parts(out, kw)
 case("typed_values", kind="datatype", input=TYPED,
      datetime={"MSH-7": {"precision": "fraction", "iso": "2024-01-15T10:30:00.25-05:00", "offset_minutes": -300, "is_null": False},
                "PID-7": {"precision": "month", "iso": "1980-01", "offset_minutes": None, "is_null": False},

@@ -167,10 +167,7 @@ impl MessageBuf {
     /// that stops at a field without a repetition replaces the whole field.
     pub fn set(&mut self, path: impl IntoPath, value: &str) -> Result<(), EditError> {
         let path = path.into_path().map_err(EditError::from_path)?;
-        let d = self.delimiters();
-        let bytes = self.encode_text(value)?;
-        let mut escaped = Vec::with_capacity(bytes.len() + 8);
-        crate::escape::encode_into(&bytes, &d, &mut escaped);
+        let escaped = self.escaped(value)?;
         self.replace(&path, &escaped)
     }
 
@@ -191,10 +188,7 @@ impl MessageBuf {
     /// The path must name a repetition, component or subcomponent.
     pub fn insert(&mut self, path: impl IntoPath, value: &str) -> Result<(), EditError> {
         let path = path.into_path().map_err(EditError::from_path)?;
-        let d = self.delimiters();
-        let bytes = self.encode_text(value)?;
-        let mut escaped = Vec::with_capacity(bytes.len() + 8);
-        crate::escape::encode_into(&bytes, &d, &mut escaped);
+        let escaped = self.escaped(value)?;
         self.insert_bytes(&path, &escaped)
     }
 
@@ -364,6 +358,14 @@ impl MessageBuf {
             .filter(|s| s.name_bytes() == name.as_bytes())
             .nth(occurrence.checked_sub(1)? as usize)
             .map(|s| s.index())
+    }
+
+    /// `value` in the message's character set with its delimiters escaped.
+    fn escaped(&self, value: &str) -> Result<Vec<u8>, EditError> {
+        let bytes = self.encode_text(value)?;
+        let mut escaped = Vec::with_capacity(bytes.len() + 8);
+        crate::escape::encode_into(&bytes, &self.delimiters(), &mut escaped);
+        Ok(escaped)
     }
 
     fn encode_text<'t>(&self, text: &'t str) -> Result<Cow<'t, [u8]>, EditError> {

@@ -4,71 +4,35 @@
 // This file is the single source; scripts/build.mjs derives api.cjs from it.
 
 export function createApi(native) {
-  /** Thrown when a message cannot be read. Never quotes message content. */
-  class HL7ParseError extends SyntaxError {
-    constructor(info) {
-      super(info.message);
-      this.name = "HL7ParseError";
-      this.code = info.code;
-      this.offset = info.offset;
-      this.line = info.line;
-      this.column = info.column;
-      this.segment = info.segment ?? null;
-      this.field = info.field ?? null;
-    }
+  /**
+   * An Error subclass named `name` that copies `fields` from the plain error
+   * object the Rust side throws (absent fields become null). Messages name
+   * positions and codes, never message content.
+   */
+  function errorClass(name, Base, fields) {
+    const C = class extends Base {
+      constructor(info) {
+        super(info.message);
+        this.name = name;
+        for (const f of fields) this[f] = info[f] ?? null;
+      }
+    };
+    Object.defineProperty(C, "name", { value: name });
+    return C;
   }
 
-  /** Thrown for a malformed path such as "PID-0". */
-  class HL7PathError extends SyntaxError {
-    constructor(info) {
-      super(info.message);
-      this.name = "HL7PathError";
-      this.code = info.code;
-      this.offset = info.offset;
-    }
-  }
-
-  /** Thrown when an edit is refused (the message is unchanged). */
-  class HL7EditError extends Error {
-    constructor(info) {
-      super(info.message);
-      this.name = "HL7EditError";
-      this.code = info.code;
-      this.offset = info.offset;
-      this.segment = info.segment;
-    }
-  }
-
-  /** Thrown by MllpDecoder.push() for a frame larger than maxFrameSize. */
-  class HL7MllpError extends Error {
-    constructor(info) {
-      super(info.message);
-      this.name = "HL7MllpError";
-      this.code = info.code;
-      this.offset = info.offset;
-      this.length = info.length;
-    }
-  }
-
-  /** Thrown by fromJSON() for input that is not pipehat-lossless JSON. */
-  class HL7JsonError extends SyntaxError {
-    constructor(info) {
-      super(info.message);
-      this.name = "HL7JsonError";
-      this.code = info.code;
-      this.offset = info.offset;
-    }
-  }
-
-  /** Thrown when a value does not have its datatype's format. */
-  class HL7DatatypeError extends TypeError {
-    constructor(info) {
-      super(info.message);
-      this.name = "HL7DatatypeError";
-      this.code = info.code;
-      this.offset = info.offset;
-    }
-  }
+  /** A message cannot be read. */
+  const HL7ParseError = errorClass("HL7ParseError", SyntaxError, ["code", "offset", "line", "column", "segment", "field"]);
+  /** A malformed path such as "PID-0". */
+  const HL7PathError = errorClass("HL7PathError", SyntaxError, ["code", "offset"]);
+  /** An edit was refused (the message is unchanged). */
+  const HL7EditError = errorClass("HL7EditError", Error, ["code", "offset", "segment"]);
+  /** MllpDecoder.push() met a frame larger than maxFrameSize. */
+  const HL7MllpError = errorClass("HL7MllpError", Error, ["code", "offset", "length"]);
+  /** fromJSON() was given input that is not pipehat-lossless JSON. */
+  const HL7JsonError = errorClass("HL7JsonError", SyntaxError, ["code", "offset"]);
+  /** A value does not have its datatype's format. */
+  const HL7DatatypeError = errorClass("HL7DatatypeError", TypeError, ["code", "offset"]);
 
   const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
   /** Composite views come from Rust with snake_case names; JavaScript gets camelCase. */

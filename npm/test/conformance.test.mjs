@@ -22,12 +22,8 @@ for (const c of readJsonl(TESTS + "cases.jsonl")) {
   test(`case ${c.name}`, () => runCase(api, c, caseInput(c, corpusBytes)));
 }
 
-for (const c of readJsonl(TESTS + "write_cases.jsonl")) {
-  test(`write case ${c.name}`, () => runWriteCase(api, c));
-}
-
-test("every corpus message re-serializes byte for byte and can be acknowledged", () => {
-  let acked = 0;
+/** Every corpus file that parses: [name, bytes, message]. */
+function* corpusMessages() {
   for (const f of readdirSync(CORPUS + "messages").sort()) {
     const data = corpusBytes("messages/" + f);
     let msg;
@@ -36,6 +32,17 @@ test("every corpus message re-serializes byte for byte and can be acknowledged",
     } catch {
       continue;
     }
+    yield [f, data, msg];
+  }
+}
+
+for (const c of readJsonl(TESTS + "write_cases.jsonl")) {
+  test(`write case ${c.name}`, () => runWriteCase(api, c));
+}
+
+test("every corpus message re-serializes byte for byte and can be acknowledged", () => {
+  let acked = 0;
+  for (const [f, data, msg] of corpusMessages()) {
     assert.deepEqual(msg.edit().toBytes(), data, f);
     if (!msg.segment("MSH")) continue;
     const ack = msg.ack({ controlId: "ACK1", timestamp: "20240101" });
@@ -83,14 +90,7 @@ test("lossless JSON: golden files and every corpus message round trip", () => {
     assert.deepEqual(api.fromJSON(want).toBytes(), data, name);
   }
   let count = 0;
-  for (const f of readdirSync(CORPUS + "messages").sort()) {
-    const data = corpusBytes("messages/" + f);
-    let msg;
-    try {
-      msg = api.parse(data);
-    } catch {
-      continue;
-    }
+  for (const [f, data, msg] of corpusMessages()) {
     assert.deepEqual(api.fromJSON(JSON.stringify(msg.toLosslessJSON())).toBytes(), data, f);
     count++;
   }
