@@ -247,6 +247,22 @@ impl Utf8Json {
         if c & (COMP | SUB) == 0 {
             return self.leaf(bytes, c);
         }
+        if c & (SUB | JSON | ESC) == 0 {
+            // Plain components: copy, turning each separator into `","`
+            // (short values make one copy per byte cheaper than one per piece).
+            let comp = self.d.component();
+            self.out.reserve(bytes.len() * 3 + 4);
+            self.out.extend_from_slice(b"[\"");
+            for &b in bytes {
+                if b == comp {
+                    self.out.extend_from_slice(b"\",\"");
+                } else {
+                    self.out.push(b);
+                }
+            }
+            self.out.extend_from_slice(b"\"]");
+            return;
+        }
         self.out.push(b'[');
         // One pass: component ends and what each component holds.
         let mut from = 0;
