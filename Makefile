@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-runtimes bench-data help
+.PHONY: demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes bench-data help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -57,7 +57,7 @@ demo: python-wheel
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 
-test: setup-rust lint test-rust test-nostd test-npm test-browser test-runtimes test-python
+test: setup-rust lint test-rust test-nostd test-npm test-browser test-bundlers test-runtimes test-python
 	@echo "make test: all suites passed"
 
 lint:
@@ -119,6 +119,14 @@ test-runtimes: npm-build npm/test-runtimes/node_modules/.installed
 	cd npm/test-runtimes && ./node_modules/.bin/deno run --allow-read deno.mjs
 	cd npm/test-runtimes && ./node_modules/.bin/bun bun.mjs
 	cd npm/test-runtimes && node workerd.mjs
+
+npm/test-bundlers/node_modules/.installed: npm/test-bundlers/package.json npm/test-bundlers/package-lock.json
+	cd npm/test-bundlers && npm ci --no-audit --no-fund
+	@touch $@
+
+# Vite and webpack builds of a page importing pipehat (through its exports map), run in Chromium.
+test-bundlers: npm-build npm/node_modules/.installed npm/test-bundlers/node_modules/.installed setup-browser
+	cd npm/test-bundlers && node run.mjs
 
 setup-browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
