@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes bench-data help
+.PHONY: demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes bench-data bench-serde help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -136,6 +136,13 @@ test-browser: npm-build npm/node_modules/.installed setup-browser
 
 fmt:
 	$(CARGO) fmt --all
+
+# serde-wasm-bindgen objects against JSON text + JSON.parse for toJSON() (a measurement build, not shipped).
+bench-serde: setup-wasm bench-data
+	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build --release -p pipehat-wasm --target wasm32-unknown-unknown --features serde-objects --target-dir target/serde-objects
+	wasm-bindgen --target nodejs --out-dir target/serde-objects/pkg target/serde-objects/wasm32-unknown-unknown/release/pipehat_wasm.wasm
+	echo '{"type": "commonjs"}' > target/serde-objects/pkg/package.json
+	node npm/bench/serde-vs-json.mjs $(abspath target/serde-objects/pkg) $(abspath $(BENCH_DATA))
 
 bench-data:
 	@mkdir -p $(BENCH_DATA)
