@@ -187,16 +187,19 @@ const ESC: u8 = 16;
 /// The field separator.
 const FIELD: u8 = 32;
 
-struct Utf8Json {
-    out: Vec<u8>,
+pub(crate) struct Utf8Json {
+    pub(crate) out: Vec<u8>,
     d: crate::Delimiters,
     class: [u8; 256],
     charset: crate::Charset,
     scratch: Vec<u8>,
+    /// Lossless JSON: leaves stay as encoded, and every field that holds a
+    /// separator is an array of repetitions.
+    raw: bool,
 }
 
 impl Utf8Json {
-    fn new(out: Vec<u8>, d: crate::Delimiters, charset: crate::Charset) -> Self {
+    pub(crate) fn new(out: Vec<u8>, d: crate::Delimiters, charset: crate::Charset) -> Self {
         let mut class = [0u8; 256];
         class[..0x20].fill(JSON);
         class[usize::from(b'"')] |= JSON;
@@ -213,7 +216,35 @@ impl Utf8Json {
             class,
             charset,
             scratch: Vec::new(),
+            raw: false,
         }
+    }
+
+    /// The writer for lossless JSON.
+    pub(crate) fn lossless(out: Vec<u8>, d: crate::Delimiters) -> Self {
+        let mut w = Self::new(out, d, crate::Charset::Unspecified);
+        w.raw = true;
+        w.class[usize::from(d.escape())] &= !ESC;
+        w
+    }
+
+    /// Writes the fields in `bytes` (the segment after its name and first
+    /// separator, or after MSH-2), comma-separated, in one classified pass.
+    pub(crate) fn fields(&mut self, bytes: &[u8]) {
+        let field_sep = self.d.field();
+        let mut c = 0u8;
+        let mut from = 0;
+        for (k, &b) in bytes.iter().enumerate() {
+            if b == field_sep {
+                self.field(&bytes[from..k], c);
+                self.out.push(b',');
+                from = k + 1;
+                c = 0;
+            } else {
+                c |= self.class[usize::from(b)];
+            }
+        }
+        self.field(&bytes[from..], c);
     }
 
     /// The union of the classes of `bytes`.
@@ -227,6 +258,20 @@ impl Utf8Json {
     fn field(&mut self, bytes: &[u8], c: u8) {
         if c & (REP | COMP | SUB) == 0 {
             return self.leaf(bytes, c);
+        }
+        if self.raw {
+            // Lossless: an array of repetitions.
+            self.out.push(b'[');
+            let rep = self.d.repetition();
+            for (i, r) in bytes.split(|&b| b == rep).enumerate() {
+                if i > 0 {
+                    self.out.push(b',');
+                }
+                let c = self.classes(r);
+                self.repetition(r, c);
+            }
+            self.out.push(b']');
+            return;
         }
         if c & REP == 0 {
             return self.repetition(bytes, c);
@@ -331,7 +376,7 @@ impl Utf8Json {
 }
 
 /// Appends UTF-8 `bytes` as a JSON string literal.
-fn json_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn json_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {

@@ -63,61 +63,69 @@ impl Message<'_> {
         delimiters.extend_from_slice(&enc[..n]);
         let terminator = self.segment_terminator().as_str();
 
-        let mut out = String::with_capacity(input.len() * 2 + 128);
-        out.push_str("{\"format\":\"pipehat-lossless\",\"version\":1,\"encoding\":");
-        out.push_str(if utf8 { "\"utf-8\"" } else { "\"latin-1\"" });
-        out.push_str(",\"delimiters\":");
-        text.write(&mut out, &delimiters);
-        out.push_str(",\"terminator\":");
-        write_string(&mut out, terminator);
+        let mut w = crate::json::Utf8Json::lossless(Vec::with_capacity(input.len() * 2 + 128), d);
+        w.out
+            .extend_from_slice(b"{\"format\":\"pipehat-lossless\",\"version\":1,\"encoding\":");
+        w.out
+            .extend_from_slice(if utf8 { b"\"utf-8\"" } else { b"\"latin-1\"" });
+        w.out.extend_from_slice(b",\"delimiters\":");
+        text.write(&mut w.out, &delimiters);
+        w.out.extend_from_slice(b",\"terminator\":");
+        crate::json::json_bytes(&mut w.out, terminator.as_bytes());
         let segments: Vec<_> = self.segments().collect();
         let first = segments.first().map_or(input.len(), |s| s.offset());
         if first > 0 {
-            out.push_str(",\"prefix\":");
-            text.write(&mut out, &input[..first]);
+            w.out.extend_from_slice(b",\"prefix\":");
+            text.write(&mut w.out, &input[..first]);
         }
-        out.push_str(",\"segments\":[");
+        w.out.extend_from_slice(b",\"segments\":[");
+        let seps = levels(&d);
         for (i, seg) in segments.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                w.out.push(b',');
             }
             let bytes = seg.as_bytes();
             let (name, rest) = match memchr::memchr(d.field(), bytes) {
                 Some(p) => (&bytes[..p], Some(&bytes[p + 1..])),
                 None => (bytes, None),
             };
-            out.push_str("{\"name\":");
-            text.write(&mut out, name);
-            out.push_str(",\"fields\":[");
+            w.out.extend_from_slice(b"{\"name\":");
+            text.write(&mut w.out, name);
+            w.out.extend_from_slice(b",\"fields\":[");
             if let Some(rest) = rest {
                 let mut fields = rest;
                 let mut more = true;
                 if seg.is_header() {
                     // MSH-1 is the separator, MSH-2 the encoding characters as written.
-                    text.write(&mut out, &[d.field()]);
+                    text.write(&mut w.out, &[d.field()]);
                     let end = memchr::memchr(d.field(), rest).unwrap_or(rest.len());
-                    out.push(',');
-                    text.write(&mut out, &rest[..end]);
+                    w.out.push(b',');
+                    text.write(&mut w.out, &rest[..end]);
                     more = end < rest.len();
                     fields = rest.get(end + 1..).unwrap_or(&[]);
                     if more {
-                        out.push(',');
+                        w.out.push(b',');
                     }
                 }
-                if more {
+                if more && utf8 {
+                    // Bytes straight to the output, one classified pass.
+                    w.fields(fields);
+                } else if more {
                     for (n, field) in fields.split(|&b| b == d.field()).enumerate() {
                         if n > 0 {
-                            out.push(',');
+                            w.out.push(b',');
                         }
-                        write_level(&mut out, field, &levels(&d), &text);
+                        write_level(&mut w.out, field, &seps, &text);
                     }
                 }
             }
-            out.push(']');
-            close_segment(&mut out, seg_end(self, &segments, i), terminator, &text);
+            w.out.push(b']');
+            close_segment(&mut w.out, seg_end(self, &segments, i), terminator, &text);
         }
-        out.push_str("]}");
-        out
+        w.out.extend_from_slice(b"]}");
+        // Only UTF-8 was written: slices of UTF-8 text cut at ASCII
+        // separators, characters encoded from latin-1 bytes, ASCII syntax.
+        String::from_utf8(w.out).unwrap_or_default()
     }
 }
 
@@ -138,68 +146,54 @@ fn seg_end<'m>(msg: &Message<'m>, segments: &[crate::Segment<'_>], i: usize) -> 
     &input[end..next]
 }
 
-fn close_segment(out: &mut String, end: &[u8], terminator: &str, text: &Lit) {
+fn close_segment(out: &mut Vec<u8>, end: &[u8], terminator: &str, text: &Lit) {
     if end != terminator.as_bytes() {
-        out.push_str(",\"end\":");
+        out.extend_from_slice(b",\"end\":");
         text.write(out, end);
     }
-    out.push('}');
+    out.push(b'}');
 }
 
 /// Writes message bytes as a JSON string literal: UTF-8 text as it is, or
-/// (for `latin-1` documents) one character per byte. Nothing is allocated.
+/// (for `latin-1` documents) one character per byte.
 struct Lit {
     utf8: bool,
 }
 
 impl Lit {
-    fn write(&self, out: &mut String, bytes: &[u8]) {
+    fn write(&self, out: &mut Vec<u8>, bytes: &[u8]) {
         if self.utf8 {
-            if let Ok(s) = core::str::from_utf8(bytes) {
-                return write_string(out, s);
-            }
+            return crate::json::json_bytes(out, bytes);
         }
-        out.push('"');
-        for &b in bytes {
-            match b {
-                b'"' => out.push_str("\\\""),
-                b'\\' => out.push_str("\\\\"),
-                b'\n' => out.push_str("\\n"),
-                b'\r' => out.push_str("\\r"),
-                b'\t' => out.push_str("\\t"),
-                0..=0x1F => {
-                    let _ = core::fmt::Write::write_fmt(out, format_args!("\\u{b:04x}"));
-                }
-                _ => out.push(char::from(b)),
-            }
-        }
-        out.push('"');
+        let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
+        text.extend(bytes.iter().map(|&b| char::from(b)));
+        crate::json::json_bytes(out, text.as_bytes());
     }
 }
 
 /// A value split on `seps[0]`, each piece split on the rest: a string when
 /// no separator of this level or below occurs.
-fn write_level(out: &mut String, bytes: &[u8], seps: &[u8], text: &Lit) {
+fn write_level(out: &mut Vec<u8>, bytes: &[u8], seps: &[u8], text: &Lit) {
     match seps
         .iter()
         .position(|s| memchr::memchr(*s, bytes).is_some())
     {
         None => text.write(out, bytes),
         Some(0) => {
-            out.push('[');
+            out.push(b'[');
             for (i, piece) in bytes.split(|&b| b == seps[0]).enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_level(out, piece, &seps[1..], text);
             }
-            out.push(']');
+            out.push(b']');
         }
         Some(_) => {
             // Only lower separators: one piece at this level.
-            out.push('[');
+            out.push(b'[');
             write_level(out, bytes, &seps[1..], text);
-            out.push(']');
+            out.push(b']');
         }
     }
 }
