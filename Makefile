@@ -87,7 +87,7 @@ test-python: python-wheel
 dist: python-wheel npm-build
 	@mkdir -p dist
 	cp $(WHEEL_DIR)/pipehat-*-abi3-*.whl dist/
-	cd python && ../$(VENV)/bin/maturin sdist --quiet -o ../dist
+	cd python && ../$(VENV)/bin/maturin sdist -o ../dist
 	cd npm && npm pack --silent --pack-destination ../dist
 
 setup-wasm: setup-rust
@@ -97,8 +97,8 @@ setup-wasm: setup-rust
 # The .wasm (simd128), its wasm-bindgen glue for Node (CommonJS) and the web (ESM), and the facade's CJS copy.
 npm-build: setup-wasm
 	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build --release -p pipehat-wasm --target wasm32-unknown-unknown
-	wasm-bindgen --target nodejs --weak-refs --out-dir npm/pkg/node $(WASM)
-	wasm-bindgen --target web --weak-refs --out-dir npm/pkg/web $(WASM)
+	wasm-bindgen --target nodejs --weak-refs --remove-name-section --remove-producers-section --out-dir npm/pkg/node $(WASM)
+	wasm-bindgen --target web --weak-refs --remove-name-section --remove-producers-section --out-dir npm/pkg/web $(WASM)
 	echo '{"type": "commonjs"}' > npm/pkg/node/package.json
 	cd npm && node scripts/build.mjs
 	@echo "wasm: $$(wc -c < npm/pkg/web/pipehat_wasm_bg.wasm) bytes, $$(gzip -9c npm/pkg/web/pipehat_wasm_bg.wasm | wc -c) gzipped"
