@@ -690,14 +690,24 @@ fn nth_piece(
     n: usize,
     create: bool,
 ) -> Option<Range<usize>> {
-    let pieces = split(&bytes[range.clone()], sep);
-    if let Some(p) = pieces.get(n - 1) {
-        return Some(range.start + p.start..range.start + p.end);
+    // Walk the separators up to piece `n` without collecting the others.
+    let region = &bytes[range.clone()];
+    let mut start = 0;
+    let mut count = 1;
+    for p in memchr::memchr_iter(sep, region) {
+        if count == n {
+            return Some(range.start + start..range.start + p);
+        }
+        start = p + 1;
+        count += 1;
+    }
+    if count == n {
+        return Some(range.start + start..range.end);
     }
     if !create {
         return None;
     }
-    let pad = n - pieces.len();
+    let pad = n - count;
     bytes.splice(range.end..range.end, core::iter::repeat_n(sep, pad));
     let end = range.end + pad;
     Some(end..end)
