@@ -115,7 +115,6 @@ impl Message<'_> {
         w.out.reserve(self.as_bytes().len() * 2 + 16);
         w.out.extend_from_slice(b"{\"segments\":[");
         let field_sep = d.field();
-        w.class[usize::from(field_sep)] |= FIELD;
         for (i, segment) in self.segments().enumerate() {
             if i > 0 {
                 w.out.push(b',');
@@ -140,21 +139,7 @@ impl Message<'_> {
                     start = end + 1;
                 }
                 if start <= bytes.len() {
-                    // One pass: each byte's class marks field ends and what the field holds.
-                    let mut c = 0u8;
-                    let mut from = start;
-                    for (k, &b) in bytes[start..].iter().enumerate() {
-                        let class = w.class[usize::from(b)];
-                        if class & FIELD != 0 {
-                            w.field(&bytes[from..start + k], c);
-                            w.out.push(b',');
-                            from = start + k + 1;
-                            c = 0;
-                        } else {
-                            c |= class;
-                        }
-                    }
-                    w.field(&bytes[from..], c);
+                    w.fields(&bytes[start..]);
                 }
             }
             w.out.extend_from_slice(b"]}");
@@ -184,8 +169,6 @@ const SUB: u8 = 4;
 const JSON: u8 = 8;
 /// The HL7 escape character.
 const ESC: u8 = 16;
-/// The field separator.
-const FIELD: u8 = 32;
 
 pub(crate) struct Utf8Json {
     pub(crate) out: Vec<u8>,
@@ -259,24 +242,14 @@ impl Utf8Json {
         if c & (REP | COMP | SUB) == 0 {
             return self.leaf(bytes, c);
         }
-        if self.raw {
-            // Lossless: an array of repetitions.
-            self.out.push(b'[');
-            let rep = self.d.repetition();
-            for (i, r) in bytes.split(|&b| b == rep).enumerate() {
-                if i > 0 {
-                    self.out.push(b',');
-                }
-                let c = self.classes(r);
-                self.repetition(r, c);
-            }
-            self.out.push(b']');
-            return;
-        }
-        if c & REP == 0 {
-            return self.repetition(bytes, c);
-        }
-        self.out.extend_from_slice(b"{\"repetitions\":[");
+        // Lossless JSON: always an array of repetitions; the tree form: a
+        // lone repetition as itself, several as {"repetitions": [...]}.
+        let (open, close): (&[u8], &[u8]) = match (self.raw, c & REP != 0) {
+            (true, _) => (b"[", b"]"),
+            (false, false) => return self.repetition(bytes, c),
+            (false, true) => (b"{\"repetitions\":[", b"]}"),
+        };
+        self.out.extend_from_slice(open);
         let rep = self.d.repetition();
         for (i, r) in bytes.split(|&b| b == rep).enumerate() {
             if i > 0 {
@@ -285,7 +258,7 @@ impl Utf8Json {
             let c = self.classes(r);
             self.repetition(r, c);
         }
-        self.out.extend_from_slice(b"]}");
+        self.out.extend_from_slice(close);
     }
 
     fn repetition(&mut self, bytes: &[u8], c: u8) {
