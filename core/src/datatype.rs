@@ -366,6 +366,19 @@ pub fn parse_sequence_id(text: &str) -> Result<u32, DatatypeError> {
         .map_err(|_| DatatypeError::new("invalid_sequence_id", lead))
 }
 
+/// CWE's components (HL7 v2.5.1); CE has the first six.
+const CWE_PARTS: &[Part] = &[
+    ("identifier", None),
+    ("text", None),
+    ("name_of_coding_system", None),
+    ("alternate_identifier", None),
+    ("alternate_text", None),
+    ("name_of_alternate_coding_system", None),
+    ("coding_system_version_id", None),
+    ("alternate_coding_system_version_id", None),
+    ("original_text", None),
+];
+
 /// A composite datatype with a named view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -503,25 +516,9 @@ impl Datatype {
                 ("speed_dial_code", None),
                 ("unformatted_telephone_number", None),
             ],
-            Datatype::CWE => &[
-                ("identifier", None),
-                ("text", None),
-                ("name_of_coding_system", None),
-                ("alternate_identifier", None),
-                ("alternate_text", None),
-                ("name_of_alternate_coding_system", None),
-                ("coding_system_version_id", None),
-                ("alternate_coding_system_version_id", None),
-                ("original_text", None),
-            ],
-            Datatype::CE => &[
-                ("identifier", None),
-                ("text", None),
-                ("name_of_coding_system", None),
-                ("alternate_identifier", None),
-                ("alternate_text", None),
-                ("name_of_alternate_coding_system", None),
-            ],
+            Datatype::CWE => CWE_PARTS,
+            // CE is CWE's first six components.
+            Datatype::CE => CWE_PARTS.split_at(6).0,
             Datatype::HD => &[
                 ("namespace_id", None),
                 ("universal_id", None),

@@ -177,8 +177,7 @@ impl MessageBuf {
     /// separator of its own level or above.
     pub fn set_raw(&mut self, path: impl IntoPath, text: &str) -> Result<(), EditError> {
         let path = path.into_path().map_err(EditError::from_path)?;
-        let bytes = self.encode_text(text)?;
-        check_raw(&bytes, &self.delimiters(), level_of(&path))?;
+        let bytes = self.checked_raw(&path, text)?;
         self.replace(&path, &bytes)
     }
 
@@ -195,8 +194,7 @@ impl MessageBuf {
     /// Like [`insert`](Self::insert), with already-encoded text.
     pub fn insert_raw(&mut self, path: impl IntoPath, text: &str) -> Result<(), EditError> {
         let path = path.into_path().map_err(EditError::from_path)?;
-        let bytes = self.encode_text(text)?;
-        check_raw(&bytes, &self.delimiters(), level_of(&path))?;
+        let bytes = self.checked_raw(&path, text)?;
         self.insert_bytes(&path, &bytes)
     }
 
@@ -358,6 +356,14 @@ impl MessageBuf {
             .filter(|s| s.name_bytes() == name.as_bytes())
             .nth(occurrence.checked_sub(1)? as usize)
             .map(|s| s.index())
+    }
+
+    /// Encoded `text` in the message's character set, checked for what it
+    /// may not hold at the level `path` names.
+    fn checked_raw<'t>(&self, path: &Path, text: &'t str) -> Result<Cow<'t, [u8]>, EditError> {
+        let bytes = self.encode_text(text)?;
+        check_raw(&bytes, &self.delimiters(), level_of(path))?;
+        Ok(bytes)
     }
 
     /// `value` in the message's character set with its delimiters escaped.
