@@ -251,6 +251,45 @@ impl DateTime {
         self.offset
     }
 
+    /// Compares two date-times on the parts both give (the coarser
+    /// precision of the two), offsets ignored: `19800101` and `198001011230`
+    /// are equal; `1980` is before `19810101`.
+    ///
+    /// ```
+    /// use core::cmp::Ordering;
+    /// use pipehat::datatype::DateTime;
+    /// let day = DateTime::parse("19800101").unwrap();
+    /// let minute = DateTime::parse("198001011230").unwrap();
+    /// assert_eq!(day.compare_coarse(&minute), Ordering::Equal);
+    /// assert_eq!(DateTime::parse("1979").unwrap().compare_coarse(&day), Ordering::Less);
+    /// ```
+    pub fn compare_coarse(&self, other: &DateTime) -> core::cmp::Ordering {
+        let precision = self.precision.min(other.precision);
+        let parts = |d: &DateTime| {
+            let mut p = [
+                u32::from(d.year),
+                u32::from(d.month),
+                u32::from(d.day),
+                u32::from(d.hour),
+                u32::from(d.minute),
+                u32::from(d.second),
+                d.nanos,
+            ];
+            let keep = match precision {
+                Precision::Year => 1,
+                Precision::Month => 2,
+                Precision::Day => 3,
+                Precision::Hour => 4,
+                Precision::Minute => 5,
+                Precision::Second => 6,
+                Precision::Fraction(_) => 7,
+            };
+            p[keep..].fill(0);
+            p
+        };
+        parts(self).cmp(&parts(other))
+    }
+
     /// Milliseconds since the Unix epoch, reading the time in its own
     /// offset, or in `assumed_offset_minutes` when it has none.
     pub fn unix_millis(&self, assumed_offset_minutes: i32) -> i64 {

@@ -36,7 +36,8 @@
 //! ## Features
 //! - `std` (default): `std::error::Error`, [`stream::MessageReader`], AVX2 detection.
 //! - `alloc`: [`Message`], [`Parser`], [`OwnedMessage`], decoded text as `Cow<str>`.
-//! - `json` (default): [`MessageBuf::from_lossless_json`] (adds serde_json, no_std with alloc).
+//! - `json` (default): [`MessageBuf::from_lossless_json`] and [`mapping`] specs (adds serde_json, no_std with alloc).
+//! - `regex` (default): `~ /re/` in [`filter`] expressions (adds regex-automata, no_std with alloc).
 //! - `serde`: `Serialize` for errors, diagnostics and terminators.
 
 #![no_std]
@@ -60,17 +61,23 @@ pub mod datatype;
 mod delimiters;
 mod diagnostics;
 #[cfg(feature = "alloc")]
+pub mod diff;
+#[cfg(feature = "alloc")]
 pub mod edit;
 mod error;
 pub mod escape;
 #[cfg(feature = "std")]
 pub mod extract;
 #[cfg(feature = "alloc")]
+pub mod filter;
+#[cfg(feature = "alloc")]
 mod index;
 #[cfg(feature = "alloc")]
 pub mod json;
 #[cfg(feature = "alloc")]
 pub mod lossless;
+#[cfg(feature = "json")]
+pub mod mapping;
 #[cfg(feature = "alloc")]
 mod message;
 #[cfg(feature = "alloc")]

@@ -153,7 +153,15 @@ impl<'a> Message<'a> {
             .find(|s| has_name(s.as_bytes(), name.as_bytes(), field))
     }
 
-    fn nth_named(&self, name: &[u8; 3], occurrence: u32) -> Option<Segment<'_>> {
+    /// How many segments are named `name`.
+    pub(crate) fn count_named(&self, name: &[u8; 3]) -> u32 {
+        let field = self.index().delimiters.field();
+        self.segments()
+            .filter(|s| has_name(s.as_bytes(), name, field))
+            .count() as u32
+    }
+
+    pub(crate) fn nth_named(&self, name: &[u8; 3], occurrence: u32) -> Option<Segment<'_>> {
         let field = self.index().delimiters.field();
         let occurrence = occurrence.checked_sub(1)? as usize;
         self.segments()
