@@ -55,7 +55,7 @@
 //! ```
 
 use crate::datatype::{parse_number, DateTime};
-use crate::{Message, ParseError, Path, Scanner, Segment};
+use crate::{Message, ParseError, Path, Segment};
 use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -654,41 +654,37 @@ impl Env<'_> {
             .find(|(n, _)| n == name)
             .map_or(1, |&(_, o)| o)
     }
-}
 
-/// The values a path reads under `env`: every repetition inside a
-/// quantifier, the first (or the named one) otherwise. At least one value:
-/// absent reads as empty.
-fn values<'s>(src: &Source<'s>, env: &Env<'_>, p: &PathRef, out: &mut Vec<Cow<'s, str>>) {
-    out.clear();
-    let segment = src.nth(p.path.segment_bytes(), env.occurrence(p));
-    let field = segment
-        .as_ref()
-        .and_then(|s| s.field(p.path.field() as usize));
-    if let (Some(segment), Some(field)) = (segment, field) {
+    /// Tests the values `p` reads: every repetition inside a quantifier (one
+    /// must pass for `any`, all for `all`), the first or the named one
+    /// otherwise. An absent value is tested as the empty string.
+    fn test(&self, src: &Source<'_>, p: &PathRef, f: &mut dyn FnMut(&str) -> bool) -> bool {
+        let segment = src.nth(p.path.segment_bytes(), self.occurrence(p));
+        let field = segment
+            .as_ref()
+            .and_then(|s| s.field(p.path.field() as usize));
+        let (Some(segment), Some(field)) = (segment, field) else {
+            return f("");
+        };
+        let read = |r: u32| {
+            crate::view::resolve(&segment, &p.path.with_repetition(r))
+                .map_or(Cow::Borrowed(""), |v| v.value())
+        };
         if segment.is_header() && p.path.field() <= 2 {
             // MSH-1 and MSH-2 are literal: no repetitions or components.
-            if p.path.component().is_none() {
-                out.push(field.value());
-            }
-        } else if p.repetition_given || env.quant == Quant::First {
-            let rep = p.path.repetition().unwrap_or(1);
-            let path = p.path.with_repetition(rep);
-            if let Some(v) = crate::view::resolve(&segment, &path) {
-                out.push(v.value());
-            }
-        } else {
-            let count = field.repetitions().count();
-            for r in 1..=count {
-                let path = p.path.with_repetition(r as u32);
-                if let Some(v) = crate::view::resolve(&segment, &path) {
-                    out.push(v.value());
-                }
-            }
+            return match p.path.component() {
+                None => f(&field.value()),
+                Some(_) => f(""),
+            };
         }
-    }
-    if out.is_empty() {
-        out.push(Cow::Borrowed(""));
+        if p.repetition_given || self.quant == Quant::First {
+            return f(&read(p.path.repetition().unwrap_or(1)));
+        }
+        let count = field.repetitions().count() as u32;
+        match self.quant {
+            Quant::All => (1..=count).all(|r| f(&read(r))),
+            _ => (1..=count).any(|r| f(&read(r))),
+        }
     }
 }
 
@@ -729,53 +725,35 @@ fn apply(op: CmpOp, ord: Option<Ordering>) -> bool {
     }
 }
 
-/// `any` needs one value to satisfy the test, `all` every value.
-fn quantify<T>(quant: Quant, items: &[T], mut test: impl FnMut(&T) -> bool) -> bool {
-    match quant {
-        Quant::All => items.iter().all(test),
-        _ => items.iter().any(&mut test),
-    }
-}
-
 struct Eval<'s, 'r> {
     src: &'r Source<'s>,
-    a: Vec<Cow<'s, str>>,
-    b: Vec<Cow<'s, str>>,
+    /// Occurrences bound by enclosing quantifiers (allocated only inside one).
     bound: Vec<([u8; 3], u32)>,
 }
 
-impl<'s> Eval<'s, '_> {
+impl Eval<'_, '_> {
     fn eval(&mut self, expr: &Expr, quant: Quant) -> bool {
+        let env = Env {
+            quant,
+            bound: &self.bound,
+        };
+        let src = self.src;
         match expr {
             Expr::And(a, b) => self.eval(a, quant) && self.eval(b, quant),
             Expr::Or(a, b) => self.eval(a, quant) || self.eval(b, quant),
             Expr::Not(a) => !self.eval(a, quant),
-            Expr::Exists(p) => {
-                self.load_a(p, quant);
-                quantify(quant, &self.a, |v| !v.is_empty())
-            }
+            Expr::Exists(p) => env.test(src, p, &mut |v| !v.is_empty()),
             Expr::Quantified(q, inner, names) => self.bind(*q, inner, names),
             Expr::Compare(left, op, right) => match (left, right) {
                 (Operand::Path(p), Operand::Literal(l)) => {
-                    self.load_a(p, quant);
-                    quantify(quant, &self.a, |v| compare_literal(v, *op, l))
+                    env.test(src, p, &mut |v| compare_literal(v, *op, l))
                 }
                 (Operand::Literal(l), Operand::Path(p)) => {
-                    self.load_a(p, quant);
-                    quantify(quant, &self.a, |v| compare_literal(v, flip(*op), l))
+                    env.test(src, p, &mut |v| compare_literal(v, flip(*op), l))
                 }
-                (Operand::Path(p), Operand::Path(q)) => {
-                    self.load_a(p, quant);
-                    let env = Env {
-                        quant,
-                        bound: &self.bound,
-                    };
-                    values(self.src, &env, q, &mut self.b);
-                    let b = &self.b;
-                    quantify(quant, &self.a, |x| {
-                        quantify(quant, b, |y| compare_values(x, *op, y))
-                    })
-                }
+                (Operand::Path(p), Operand::Path(q)) => env.test(src, p, &mut |x| {
+                    env.test(src, q, &mut |y| compare_values(x, *op, y))
+                }),
                 (Operand::Literal(x), Operand::Literal(y)) => {
                     let ord = match (x.number, y.number) {
                         (Some(a), Some(b)) if !x.quoted && !y.quoted => a.partial_cmp(&b),
@@ -785,34 +763,20 @@ impl<'s> Eval<'s, '_> {
                 }
             },
             Expr::In(o, list) => {
-                let test = |v: &str| list.iter().any(|l| compare_literal(v, CmpOp::Eq, l));
+                let mut test = |v: &str| list.iter().any(|l| compare_literal(v, CmpOp::Eq, l));
                 match o {
-                    Operand::Path(p) => {
-                        self.load_a(p, quant);
-                        quantify(quant, &self.a, |v| test(v))
-                    }
+                    Operand::Path(p) => env.test(src, p, &mut test),
                     Operand::Literal(l) => test(&l.text),
                 }
             }
             Expr::Match(o, pattern, negated) => {
-                let test = |v: &str| is_match(pattern, v) != *negated;
+                let mut test = |v: &str| is_match(pattern, v) != *negated;
                 match o {
-                    Operand::Path(p) => {
-                        self.load_a(p, quant);
-                        quantify(quant, &self.a, |v| test(v))
-                    }
+                    Operand::Path(p) => env.test(src, p, &mut test),
                     Operand::Literal(l) => test(&l.text),
                 }
             }
         }
-    }
-
-    fn load_a(&mut self, p: &PathRef, quant: Quant) {
-        let env = Env {
-            quant,
-            bound: &self.bound,
-        };
-        values(self.src, &env, p, &mut self.a);
     }
 
     /// Tries every choice of occurrences for `names[..]`.
@@ -902,9 +866,8 @@ impl Filter {
     /// index is built); otherwise the message is parsed with default options.
     pub fn matches_bytes(&self, bytes: &[u8]) -> Result<bool, ParseError> {
         if self.header_only {
-            // A batch or file starts with BHS/FHS; the message header follows.
-            let scanner = Scanner::new(bytes)?;
-            let msh = scanner.segments().find(|s| s.name_bytes() == b"MSH");
+            let mut seps = [0u32; 64];
+            let msh = crate::scanner::header_segment(bytes, &mut seps)?;
             return Ok(self.eval(&Source::Header(msh)));
         }
         Ok(self.matches(&Message::parse(bytes)?))
@@ -918,8 +881,6 @@ impl Filter {
     fn eval(&self, src: &Source<'_>) -> bool {
         Eval {
             src,
-            a: Vec::new(),
-            b: Vec::new(),
             bound: Vec::new(),
         }
         .eval(&self.expr, Quant::First)

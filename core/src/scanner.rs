@@ -26,6 +26,12 @@ pub struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     /// Reads the header and detects the segment terminator.
     pub fn new(input: &'a [u8]) -> Result<Self, ParseError> {
+        let mut scanner = Scanner::new_without_charset(input)?;
+        scanner.read_charset();
+        Ok(scanner)
+    }
+
+    fn new_without_charset(input: &'a [u8]) -> Result<Self, ParseError> {
         let mut start = 0;
         if input.starts_with(b"\xEF\xBB\xBF") {
             start = 3;
@@ -38,19 +44,21 @@ impl<'a> Scanner<'a> {
         }
         let header = read_header(input, start)?;
         let terminator = detect_terminator(input, header.after_encoding, input.len());
-        let mut scanner = Scanner {
+        Ok(Scanner {
             input,
             start,
             delimiters: header.delimiters,
             terminator,
             charset: Charset::Unspecified,
-        };
-        if let Some(msh) = scanner.segments().find(|s| s.name_bytes() == b"MSH") {
+        })
+    }
+
+    fn read_charset(&mut self) {
+        if let Some(msh) = self.segments().find(|s| s.name_bytes() == b"MSH") {
             if let Some(f) = msh.field(18) {
-                scanner.charset = Charset::from_msh18(f.as_bytes());
+                self.charset = Charset::from_msh18(f.as_bytes());
             }
         }
-        Ok(scanner)
     }
 
     /// The delimiters declared by the header.
@@ -76,6 +84,65 @@ impl<'a> Scanner<'a> {
             index: 0,
         }
     }
+}
+
+/// The first MSH segment of `input` with its field separators recorded in
+/// `seps` (when they fit): what a filter that reads only the header needs,
+/// without the per-field searches of [`Scanner`]. A batch or file header
+/// (`BHS`, `FHS`) first is handled by scanning on to the MSH.
+pub(crate) fn header_segment<'a>(
+    input: &'a [u8],
+    seps: &'a mut [u32; 64],
+) -> Result<Option<Segment<'a>>, ParseError> {
+    let scanner = Scanner::new_without_charset(input)?;
+    let start = scanner.start;
+    if &input[start..start + 3] != b"MSH" || input.len() > u32::MAX as usize {
+        let mut scanner = scanner;
+        scanner.read_charset();
+        return Ok(scanner.segments().find(|s| s.name_bytes() == b"MSH"));
+    }
+    let term = if scanner.terminator == SegmentTerminator::Lf {
+        b'\n'
+    } else {
+        b'\r'
+    };
+    let end = memchr::memchr2(term, 0x1C, &input[start..]).map_or(input.len(), |p| start + p);
+    let field = scanner.delimiters.field();
+    let mut n = 0;
+    for (i, &b) in input[start..end].iter().enumerate() {
+        if b == field {
+            if n == seps.len() {
+                // More fields than fit: find them on access instead.
+                let mut scanner = scanner;
+                scanner.read_charset();
+                return Ok(scanner.segments().next());
+            }
+            seps[n] = (start + i) as u32;
+            n += 1;
+        }
+    }
+    let seps: &'a [u32] = seps;
+    let seps = &seps[..n];
+    // MSH-18 is after the 17th separator (MSH-1 is the first one).
+    let charset = match (seps.get(16), seps.get(17)) {
+        (Some(&a), b) => {
+            let b = b.map_or(end, |&b| b as usize);
+            Charset::from_msh18(&input[a as usize + 1..b])
+        }
+        _ => Charset::Unspecified,
+    };
+    let ctx = Ctx {
+        delimiters: scanner.delimiters,
+        charset,
+    };
+    Ok(Some(Segment::new(
+        input,
+        start,
+        end,
+        Seps::Indexed(seps),
+        ctx,
+        0,
+    )))
 }
 
 /// Iterator returned by [`Scanner::segments`].
