@@ -77,7 +77,6 @@ test-nostd:
 	$(CARGO) build -p pipehat --no-default-features --target thumbv7em-none-eabihf
 	$(CARGO) build -p pipehat --no-default-features --features alloc --target thumbv7em-none-eabihf
 	$(CARGO) build -p pipehat --no-default-features --features json --target thumbv7em-none-eabihf
-	$(CARGO) build -p pipehat --no-default-features --features alloc,regex --target thumbv7em-none-eabihf
 	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build -p pipehat --target wasm32-unknown-unknown
 
 test-python: python-wheel

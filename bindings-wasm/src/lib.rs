@@ -1109,3 +1109,169 @@ mod serde_objects {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// filters, routes, change detection, mappings
+
+fn filter_error(e: &pipehat::filter::FilterError) -> JsValue {
+    let o = Object::new();
+    set(&o, "kind", "filter");
+    set(&o, "message", e.to_string());
+    set(&o, "code", e.code());
+    set(&o, "offset", e.offset() as u32);
+    o.into()
+}
+
+/// A compiled filter expression.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct NativeFilter {
+    inner: pipehat::filter::Filter,
+}
+
+#[wasm_bindgen]
+impl NativeFilter {
+    #[wasm_bindgen(constructor)]
+    pub fn new(expression: &str) -> Result<NativeFilter, JsValue> {
+        pipehat::filter::Filter::parse(expression)
+            .map(|inner| NativeFilter { inner })
+            .map_err(|e| filter_error(&e))
+    }
+    pub fn matches(&self, message: &NativeMessage) -> bool {
+        self.inner.matches(&message.inner.message())
+    }
+    /// Evaluates on one message's bytes (only MSH is read when that suffices).
+    #[wasm_bindgen(js_name = matchesInput)]
+    pub fn matches_input(&self, input: &[u8]) -> Result<bool, JsValue> {
+        self.inner
+            .matches_bytes(input)
+            .map_err(|e| parse_error(&e, input))
+    }
+    /// Splits the input into messages: [matched start,end pairs (flat), total,
+    /// unreadable offsets (flat), unreadable codes].
+    pub fn scan(&self, input: &[u8]) -> Array {
+        let scan = self.inner.scan(input);
+        let ranges: Vec<u32> = scan
+            .matched
+            .iter()
+            .flat_map(|r| [r.start as u32, r.end as u32])
+            .collect();
+        let unreadable = Array::new();
+        for (offset, e) in &scan.unreadable {
+            let o = Object::new();
+            set(&o, "offset", *offset as u32);
+            set(&o, "code", e.code());
+            unreadable.push(&o);
+        }
+        let out = Array::new();
+        out.push(&js_sys::Uint32Array::from(ranges.as_slice()));
+        out.push(&JsValue::from(scan.total as u32));
+        out.push(&unreadable);
+        out
+    }
+    #[wasm_bindgen(getter, js_name = readsHeaderOnly)]
+    pub fn reads_header_only(&self) -> bool {
+        self.inner.reads_header_only()
+    }
+}
+
+/// Named routes.
+#[wasm_bindgen]
+#[derive(Debug, Default)]
+pub struct NativeRouter {
+    inner: pipehat::filter::Router,
+}
+
+#[wasm_bindgen]
+impl NativeRouter {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> NativeRouter {
+        NativeRouter::default()
+    }
+    pub fn add(&mut self, destination: &str, expression: &str) -> Result<(), JsValue> {
+        self.inner
+            .add(destination, expression)
+            .map_err(|e| filter_error(&e))
+    }
+    pub fn destinations(&self, message: &NativeMessage) -> Vec<String> {
+        self.inner
+            .destinations(&message.inner.message())
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+}
+
+fn differences(list: Vec<pipehat::diff::Difference>) -> Array {
+    list.into_iter()
+        .map(|d| {
+            let o = Object::new();
+            set(&o, "path", d.path);
+            set(&o, "kind", d.kind.as_str());
+            JsValue::from(o)
+        })
+        .collect()
+}
+
+/// Ignores paths and compares or fingerprints messages.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct NativeChangeDetector {
+    inner: pipehat::diff::ChangeDetector,
+}
+
+#[wasm_bindgen]
+impl NativeChangeDetector {
+    #[wasm_bindgen(constructor)]
+    pub fn new(ignore: Vec<String>) -> Result<NativeChangeDetector, JsValue> {
+        pipehat::diff::ChangeDetector::new(&ignore)
+            .map(|inner| NativeChangeDetector { inner })
+            .map_err(|e| path_error(&e))
+    }
+    /// [{path, kind}] for the differences not ignored.
+    pub fn changes(&self, previous: &NativeMessage, current: &NativeMessage) -> Array {
+        differences(
+            self.inner
+                .changes(&previous.inner.message(), &current.inner.message()),
+        )
+    }
+    pub fn fingerprint(&self, message: &NativeMessage) -> String {
+        self.inner.fingerprint(&message.inner.message())
+    }
+}
+
+/// A compiled mapping spec.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct NativeMapping {
+    inner: pipehat::mapping::Mapping,
+}
+
+#[wasm_bindgen]
+impl NativeMapping {
+    #[wasm_bindgen(constructor)]
+    pub fn new(spec: &str) -> Result<NativeMapping, JsValue> {
+        pipehat::mapping::Mapping::parse(spec)
+            .map(|inner| NativeMapping { inner })
+            .map_err(|e| {
+                let o = Object::new();
+                set(&o, "kind", "mapping");
+                set(&o, "message", e.to_string());
+                set(&o, "code", e.code());
+                set(&o, "pointer", e.pointer());
+                o.into()
+            })
+    }
+    /// The result as JSON text (the facade parses it).
+    #[wasm_bindgen(js_name = applyJson)]
+    pub fn apply_json(&self, message: &NativeMessage) -> String {
+        self.inner.apply_json(&message.inner.message())
+    }
+    #[wasm_bindgen(getter, js_name = hasRows)]
+    pub fn has_rows(&self) -> bool {
+        self.inner.has_rows()
+    }
+    pub fn keys(&self) -> Vec<String> {
+        self.inner.keys().map(String::from).collect()
+    }
+}

@@ -379,7 +379,7 @@ enum Expr {
 }
 
 #[cfg(feature = "regex")]
-type Pattern = regex_automata::meta::Regex;
+type Pattern = regex_lite::Regex;
 #[cfg(not(feature = "regex"))]
 type Pattern = ();
 
@@ -538,17 +538,11 @@ fn operand(tok: Tok, at: usize) -> Result<Operand, FilterError> {
 
 #[cfg(feature = "regex")]
 fn compile(pattern: &str, insensitive: bool, at: usize) -> Result<Pattern, FilterError> {
-    use regex_automata::{meta, util::syntax};
-    meta::Regex::builder()
-        .syntax(
-            syntax::Config::new()
-                .unicode(false)
-                .utf8(false)
-                .case_insensitive(insensitive)
-                .nest_limit(64),
-        )
-        .configure(meta::Config::new().nfa_size_limit(Some(1 << 20)))
-        .build(pattern)
+    regex_lite::RegexBuilder::new(pattern)
+        .case_insensitive(insensitive)
+        .nest_limit(64)
+        .size_limit(1 << 20)
+        .build()
         .map_err(|_| FilterError::new("invalid_regex", at))
 }
 
@@ -801,7 +795,7 @@ impl Eval<'_, '_> {
 
 #[cfg(feature = "regex")]
 fn is_match(pattern: &Pattern, value: &str) -> bool {
-    pattern.is_match(value.as_bytes())
+    pattern.is_match(value)
 }
 
 #[cfg(not(feature = "regex"))]
@@ -873,6 +867,35 @@ impl Filter {
         Ok(self.matches(&Message::parse(bytes)?))
     }
 
+    /// Splits `input` (a file, batch or MLLP capture) into messages and
+    /// evaluates the filter on each: the byte ranges of the matching messages
+    /// and the messages that could not be read, with their errors.
+    ///
+    /// ```
+    /// let f = pipehat::filter::Filter::parse(r#"MSH-9.1 = "ADT""#)?;
+    /// let file = b"MSH|^~\\&|||||||ADT^A01|1|P|2.5\rMSH|^~\\&|||||||ORU^R01|2|P|2.5\r";
+    /// let scan = f.scan(file);
+    /// assert_eq!((scan.total, scan.matched.len(), scan.unreadable.len()), (2, 1, 0));
+    /// assert!(file[scan.matched[0].clone()].ends_with(b"|1|P|2.5\r"));
+    /// # Ok::<(), pipehat::filter::FilterError>(())
+    /// ```
+    pub fn scan(&self, input: &[u8]) -> Scan {
+        let mut out = Scan::default();
+        for chunk in crate::stream::split(input) {
+            if chunk.kind() != crate::stream::ChunkKind::Message {
+                continue;
+            }
+            out.total += 1;
+            let start = chunk.offset();
+            match self.matches_bytes(chunk.as_bytes()) {
+                Ok(true) => out.matched.push(start..start + chunk.as_bytes().len()),
+                Ok(false) => {}
+                Err(e) => out.unreadable.push((start, e)),
+            }
+        }
+        out
+    }
+
     /// Whether evaluation reads only the MSH segment.
     pub fn reads_header_only(&self) -> bool {
         self.header_only
@@ -885,6 +908,17 @@ impl Filter {
         }
         .eval(&self.expr, Quant::First)
     }
+}
+
+/// What [`Filter::scan`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    /// Messages seen.
+    pub total: usize,
+    /// Byte ranges of the matching messages in the input.
+    pub matched: Vec<core::ops::Range<usize>>,
+    /// Messages that could not be read: their offset in the input and the error.
+    pub unreadable: Vec<(usize, ParseError)>,
 }
 
 impl core::str::FromStr for Filter {

@@ -37,7 +37,7 @@
 //! - `std` (default): `std::error::Error`, [`stream::MessageReader`], AVX2 detection.
 //! - `alloc`: [`Message`], [`Parser`], [`OwnedMessage`], decoded text as `Cow<str>`.
 //! - `json` (default): [`MessageBuf::from_lossless_json`] and [`mapping`] specs (adds serde_json, no_std with alloc).
-//! - `regex` (default): `~ /re/` in [`filter`] expressions (adds regex-automata, no_std with alloc).
+//! - `regex` (default): `~ /re/` in [`filter`] expressions (adds regex-lite; needs `std`).
 //! - `serde`: `Serialize` for errors, diagnostics and terminators.
 
 #![no_std]

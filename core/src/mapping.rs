@@ -172,29 +172,89 @@ pub struct Mapping {
     rows: Rows,
 }
 
-/// A JSON object read with its keys in document order.
-struct Ordered(Vec<(String, Value)>);
+/// The spec's top level, with `fields` read in document order: serde_json's
+/// own map sorts keys unless its `preserve_order` feature is on, which needs std.
+struct TopLevel(Vec<(String, Entry)>);
 
-impl<'de> serde::Deserialize<'de> for Ordered {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Ordered;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Ordered, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                    out.push((k, v));
-                }
-                Ok(Ordered(out))
-            }
+enum Entry {
+    Value(Value),
+    /// The entries of `fields`, or `None` when it is not an object.
+    Fields(Option<Vec<(String, Value)>>),
+}
+
+/// An object's entries in document order; `None` for any other JSON value.
+struct InOrder(Option<Vec<(String, Value)>>);
+
+struct TopVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TopVisitor {
+    type Value = TopLevel;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
+        let mut out = Vec::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let v = if k == "fields" {
+                Entry::Fields(map.next_value::<InOrder>()?.0)
+            } else {
+                Entry::Value(map.next_value::<Value>()?)
+            };
+            out.push((k, v));
         }
-        d.deserialize_map(Visit)
+        Ok(TopLevel(out))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TopLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(TopVisitor)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Read any value; keep the entries of an object in order.
+        let value = d.deserialize_any(EntriesVisitor)?;
+        Ok(InOrder(value))
+    }
+}
+
+struct EntriesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for EntriesVisitor {
+    type Value = Option<Vec<(String, Value)>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            out.push((k, v));
+        }
+        Ok(Some(out))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
     }
 }
 
@@ -223,26 +283,27 @@ fn parse_path(text: &Value, at: &[&str]) -> Result<MapPath, MappingError> {
 impl Mapping {
     /// Reads a spec from JSON text.
     pub fn parse(spec: &str) -> Result<Mapping, MappingError> {
-        let top: Ordered = serde_json::from_str(spec).map_err(|e| {
-            MappingError::new(
-                if e.is_data() {
-                    "invalid_spec"
-                } else {
-                    "invalid_json"
-                },
-                "",
-            )
+        let top: TopLevel = serde_json::from_str(spec).map_err(|e| {
+            let code = if e.is_data() {
+                "invalid_spec"
+            } else {
+                "invalid_json"
+            };
+            MappingError::new(code, "")
         })?;
         let mut fields_doc = None;
         let mut tables_doc = None;
         let mut rows = Rows::One;
-        for (key, value) in top.0 {
-            match key.as_str() {
-                "fields" => {
-                    let fields: Ordered = serde_json::from_value(value)
-                        .map_err(|_| MappingError::new("invalid_spec", "/fields"))?;
-                    fields_doc = Some(fields.0);
+        for (key, entry) in top.0 {
+            let value = match entry {
+                Entry::Fields(Some(fields)) => {
+                    fields_doc = Some(fields);
+                    continue;
                 }
+                Entry::Fields(None) => return Err(MappingError::new("invalid_spec", "/fields")),
+                Entry::Value(v) => v,
+            };
+            match key.as_str() {
                 "tables" => tables_doc = Some(value),
                 "rows" => rows = parse_rows(&value)?,
                 "version" if value.as_u64() == Some(1) => {}

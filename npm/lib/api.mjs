@@ -33,6 +33,10 @@ export function createApi(native) {
   const HL7JsonError = errorClass("HL7JsonError", SyntaxError, ["code", "offset"]);
   /** A value does not have its datatype's format. */
   const HL7DatatypeError = errorClass("HL7DatatypeError", TypeError, ["code", "offset"]);
+  /** A filter expression does not compile; offset is a character position in it. */
+  const HL7FilterError = errorClass("HL7FilterError", SyntaxError, ["code", "offset"]);
+  /** A mapping spec is not valid; pointer is a JSON pointer into it. */
+  const HL7MappingError = errorClass("HL7MappingError", Error, ["code", "pointer"]);
 
   const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
   /** Composite views come from Rust with snake_case names; JavaScript gets camelCase. */
@@ -51,6 +55,8 @@ export function createApi(native) {
       if (e.kind === "mllp") throw new HL7MllpError(e);
       if (e.kind === "json") throw new HL7JsonError(e);
       if (e.kind === "datatype") throw new HL7DatatypeError(e);
+      if (e.kind === "filter") throw new HL7FilterError(e);
+      if (e.kind === "mapping") throw new HL7MappingError(e);
       if (e.kind === "type") throw new TypeError(e.message);
     }
     throw e;
@@ -201,6 +207,7 @@ export function createApi(native) {
   }
 
   const RESET = Symbol("reset");
+  const NATIVE = Symbol("native");
 
   /** A parsed HL7 v2 message, held in WebAssembly memory until free(). */
   class Message {
@@ -208,6 +215,10 @@ export function createApi(native) {
     #header;
     [RESET]() {
       this.#header = undefined;
+    }
+    [NATIVE]() {
+      if (!this.#native) throw new TypeError("the message was freed");
+      return this.#native;
     }
     constructor(nativeMessage) {
       this.#native = nativeMessage;
@@ -534,6 +545,166 @@ export function createApi(native) {
     return JSON.parse(call(() => native.extractJson(input, paths, raw))).columns;
   }
 
+  /** Runs fn on the native message of a Message, or of input parsed for the call. */
+  function withNative(message, fn) {
+    if (message instanceof Message) return fn(message[NATIVE]());
+    const temporary = parse(message);
+    try {
+      return fn(temporary[NATIVE]());
+    } finally {
+      temporary.free();
+    }
+  }
+
+  function inputBytes(input) {
+    if (typeof input === "string") return encoder.encode(input);
+    if (input instanceof Uint8Array) return input;
+    throw new TypeError("input must be a string or a Uint8Array");
+  }
+
+  /**
+   * A compiled filter expression, such as
+   * `MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A08")` (see the README).
+   */
+  class Filter {
+    #native;
+    constructor(expression) {
+      if (typeof expression !== "string") throw new TypeError("expression must be a string");
+      this.#native = call(() => new native.NativeFilter(expression));
+    }
+    /** Whether the filter holds for a Message, or for one message's text or bytes (only MSH is read when that suffices). */
+    matches(message) {
+      if (message instanceof Message) return this.#native.matches(message[NATIVE]());
+      return call(() => this.#native.matchesInput(inputBytes(message)));
+    }
+    /**
+     * Splits a file, batch or MLLP capture and filters every message:
+     * {matched (strings for string input, Uint8Arrays otherwise), total, unreadable [{offset, code}]}.
+     */
+    scan(input) {
+      const bytes = inputBytes(input);
+      const [ranges, total, unreadable] = this.#native.scan(bytes);
+      const matched = [];
+      for (let i = 0; i < ranges.length; i += 2) {
+        const part = bytes.subarray(ranges[i], ranges[i + 1]);
+        matched.push(typeof input === "string" ? decoder.decode(part) : part);
+      }
+      return { matched, total, unreadable };
+    }
+    /** The matching messages of a file (unreadable ones left out; see scan()). */
+    select(input) {
+      return this.scan(input).matched;
+    }
+    /** How many messages of a file match. */
+    count(input) {
+      return this.scan(input).matched.length;
+    }
+    /** Whether evaluation reads only MSH (then no message is parsed). */
+    get readsHeaderOnly() {
+      return this.#native.readsHeaderOnly;
+    }
+    free() {
+      if (this.#native) {
+        this.#native.free();
+        this.#native = undefined;
+      }
+    }
+  }
+
+  /** Named routes: new Router({ destination: expression, ... }) or [[destination, expression], ...]. */
+  class Router {
+    #native;
+    constructor(routes) {
+      this.#native = new native.NativeRouter();
+      const list = Array.isArray(routes) ? routes : Object.entries(routes ?? {});
+      for (const [destination, expression] of list) this.add(destination, expression);
+    }
+    /** Adds a route after the others. */
+    add(destination, expression) {
+      call(() => this.#native.add(String(destination), String(expression)));
+      return this;
+    }
+    /** Every destination whose filter holds, in route order. */
+    destinations(message) {
+      return withNative(message, (m) => this.#native.destinations(m));
+    }
+    free() {
+      if (this.#native) {
+        this.#native.free();
+        this.#native = undefined;
+      }
+    }
+  }
+
+  /**
+   * Answers "does this update change anything that matters?" without state:
+   * new ChangeDetector(["MSH-7", "MSH-10", "EVN-2", "PV1-44"]).
+   */
+  class ChangeDetector {
+    #native;
+    constructor(ignore) {
+      this.#native = call(() => new native.NativeChangeDetector((ignore ?? []).map(String)));
+    }
+    /** The differing paths that are not ignored ({path, kind} objects with details: true). */
+    changes(previous, current, options) {
+      const list = withNative(previous, (a) => withNative(current, (b) => this.#native.changes(a, b)));
+      return options?.details ? list : list.map((d) => d.path);
+    }
+    /** Whether current differs from previous only where ignored. */
+    isUnchanged(previous, current) {
+      return this.changes(previous, current).length === 0;
+    }
+    /** A 16-hex-digit digest of everything not ignored, the same in every language. */
+    fingerprint(message) {
+      return withNative(message, (m) => this.#native.fingerprint(m));
+    }
+    free() {
+      if (this.#native) {
+        this.#native.free();
+        this.#native = undefined;
+      }
+    }
+  }
+
+  /** The paths that differ between two messages: options {ignore, details}. */
+  function diff(a, b, options) {
+    const detector = new ChangeDetector(options?.ignore);
+    try {
+      return detector.changes(a, b, options);
+    } finally {
+      detector.free();
+    }
+  }
+
+  /** A declarative mapping spec (an object or its JSON text; see the README). */
+  class Mapping {
+    #native;
+    constructor(spec) {
+      const text = typeof spec === "string" ? spec : JSON.stringify(spec);
+      this.#native = call(() => new native.NativeMapping(text));
+    }
+    /** An object per message, or an array of rows when the spec has "rows". */
+    apply(message) {
+      return JSON.parse(withNative(message, (m) => this.#native.applyJson(m)));
+    }
+    get hasRows() {
+      return this.#native.hasRows;
+    }
+    /** The output keys, in order. */
+    get keys() {
+      return this.#native.keys();
+    }
+    free() {
+      if (this.#native) {
+        this.#native.free();
+        this.#native = undefined;
+      }
+    }
+  }
+  for (const C of [Filter, Router, ChangeDetector, Mapping]) {
+    if (typeof Symbol.dispose === "symbol") C.prototype[Symbol.dispose] = C.prototype.free;
+  }
+
   return {
     parse,
     parseAll,
@@ -555,5 +726,12 @@ export function createApi(native) {
     HL7MllpError,
     HL7JsonError,
     HL7DatatypeError,
+    Filter,
+    Router,
+    ChangeDetector,
+    diff,
+    Mapping,
+    HL7FilterError,
+    HL7MappingError,
   };
 }

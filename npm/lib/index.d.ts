@@ -397,6 +397,98 @@ export function fromJSON(json: LosslessJson | string): Message;
 /** One MLLP frame: 0x0B input 0x1C 0x0D. */
 export function mllpEncode(input: Input): Uint8Array;
 
+/** Thrown when a filter expression does not compile. The text names no literal. */
+export class HL7FilterError extends SyntaxError {
+  readonly name: "HL7FilterError";
+  /** "empty_expression", "unexpected_character", "unexpected_token", "unexpected_end", "expected_value", "expected_operator", "expected_path", "unterminated_string", "unterminated_regex", "invalid_regex", "invalid_path", "too_deep". */
+  readonly code: string;
+  /** 0-based byte offset in the expression (UTF-8). */
+  readonly offset: number;
+}
+
+/** Thrown when a mapping spec is not valid. */
+export class HL7MappingError extends Error {
+  readonly name: "HL7MappingError";
+  /** "invalid_json", "invalid_spec", "unknown_key", "missing_fields", "invalid_path", "unknown_transform", "unknown_table", "invalid_rows". */
+  readonly code: string;
+  /** JSON pointer to the part of the spec at fault, e.g. "/fields/born/transform". */
+  readonly pointer: string;
+}
+
+/** What Filter.scan() found in a file. */
+export interface FilterScan<T extends Input> {
+  /** The matching messages, as strings for string input and Uint8Arrays (views of the input) otherwise. */
+  matched: T extends string ? string[] : Uint8Array[];
+  /** Messages seen. */
+  total: number;
+  /** Messages that could not be read. */
+  unreadable: { offset: number; code: string }[];
+}
+
+/** A compiled filter expression (see the README for the language). Throws HL7FilterError. */
+export class Filter {
+  constructor(expression: string);
+  /** Whether the filter holds for a Message, or for one message's text or bytes (HL7ParseError when unreadable). */
+  matches(message: Message | Input): boolean;
+  /** Splits a file, batch or MLLP capture and filters every message. */
+  scan<T extends Input>(input: T): FilterScan<T>;
+  /** The matching messages of a file. */
+  select<T extends Input>(input: T): T extends string ? string[] : Uint8Array[];
+  /** How many messages of a file match. */
+  count(input: Input): number;
+  /** Whether evaluation reads only MSH (then no message is parsed). */
+  readonly readsHeaderOnly: boolean;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** Named routes: a message goes to every destination whose filter holds. */
+export class Router {
+  constructor(routes?: Record<string, string> | [string, string][]);
+  add(destination: string, expression: string): this;
+  /** Matching destinations, in route order, each once. */
+  destinations(message: Message | Input): string[];
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** One difference between two messages. */
+export interface Difference {
+  /** "PID-5.2", "OBX[3]-5", "PID-3(2)", or a segment such as "NK1[2]". */
+  path: string;
+  kind: "added" | "removed" | "changed";
+}
+
+/** Compares and fingerprints messages, leaving out segments and paths (e.g. ["MSH-7", "MSH-10", "EVN-2", "PV1-44"]). Throws HL7PathError. */
+export class ChangeDetector {
+  constructor(ignore?: string[]);
+  changes(previous: Message | Input, current: Message | Input): string[];
+  changes(previous: Message | Input, current: Message | Input, options: { details: true }): Difference[];
+  isUnchanged(previous: Message | Input, current: Message | Input): boolean;
+  /** 16 hex digits; equal exactly when isUnchanged() holds (barring a 64-bit collision). */
+  fingerprint(message: Message | Input): string;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** The paths that differ between two messages. */
+export function diff(a: Message | Input, b: Message | Input, options?: { ignore?: string[]; details?: false }): string[];
+export function diff(a: Message | Input, b: Message | Input, options: { ignore?: string[]; details: true }): Difference[];
+
+/** A JSON value a mapping gives. */
+export type MappedValue = string | number | boolean | null | MappedValue[] | { [key: string]: MappedValue };
+
+/** A declarative mapping spec (object or JSON text; see the README). Throws HL7MappingError. */
+export class Mapping {
+  constructor(spec: string | object);
+  /** One object per message, or an array of rows when the spec has "rows". */
+  apply(message: Message | Input): Record<string, MappedValue> | Record<string, MappedValue>[];
+  readonly hasRows: boolean;
+  readonly keys: string[];
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
 declare const api: {
   parse: typeof parse;
   parseAll: typeof parseAll;
@@ -418,5 +510,12 @@ declare const api: {
   HL7MllpError: typeof HL7MllpError;
   HL7JsonError: typeof HL7JsonError;
   HL7DatatypeError: typeof HL7DatatypeError;
+  Filter: typeof Filter;
+  Router: typeof Router;
+  ChangeDetector: typeof ChangeDetector;
+  diff: typeof diff;
+  Mapping: typeof Mapping;
+  HL7FilterError: typeof HL7FilterError;
+  HL7MappingError: typeof HL7MappingError;
 };
 export default api;

@@ -258,3 +258,75 @@ export function runDatatypeCase(api, c) {
   for (const [path, dt, want] of c.typed_all) equal(m.getTypedAll(path, dt), camelize(want), `${c.name} typed_all ${path}`);
   m.free();
 }
+
+// --- routing: one line of tests/route_cases.jsonl -----------------------------------
+
+/**
+ * Runs one route case (kind filter, filter_error, route, diff, map, map_error).
+ * `specs` maps the example spec file names under core/mappings to their text.
+ */
+export function runRouteCase(api, c, specs) {
+  const expectError = (fn, Cls, what) => {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof Cls)) fail(`${c.name}: ${e}`);
+      return e;
+    }
+    return fail(`${c.name}: expected ${what}`);
+  };
+  if (c.kind === "filter") {
+    const f = new api.Filter(c.expr);
+    const m = api.parse(c.input);
+    equal(f.matches(m), c.expect, c.name);
+    equal(f.matches(c.input), c.expect, `${c.name} (text)`);
+    equal(f.matches(new TextEncoder().encode(c.input)), c.expect, `${c.name} (bytes)`);
+    if ("header_only" in c) equal(f.readsHeaderOnly, c.header_only, `${c.name} header only`);
+    const scan = f.scan(c.input + c.input);
+    equal([scan.total, scan.matched.length, scan.unreadable.length], [2, c.expect ? 2 : 0, 0], `${c.name} scan`);
+    if (c.expect) equal(scan.matched[0], c.input, `${c.name} scan text`);
+    m.free();
+    f.free();
+    return;
+  }
+  if (c.kind === "filter_error") {
+    const e = expectError(() => new api.Filter(c.expr), api.HL7FilterError, c.code);
+    equal([e.code, e.offset], [c.code, c.offset], c.name);
+    if (!(e instanceof SyntaxError)) fail(`${c.name}: not a SyntaxError`);
+    return;
+  }
+  if (c.kind === "route") {
+    const router = new api.Router(c.routes);
+    equal(router.destinations(api.parse(c.input)), c.expect, c.name);
+    equal(router.destinations(c.input), c.expect, `${c.name} (text)`);
+    return;
+  }
+  if (c.kind === "diff") {
+    const a = api.parse(c.a);
+    const b = api.parse(c.b);
+    const detector = new api.ChangeDetector(c.ignore ?? []);
+    equal(detector.changes(a, b), c.expect, c.name);
+    if (c.kinds) equal(detector.changes(a, b, { details: true }).map((d) => d.kind), c.kinds, `${c.name} kinds`);
+    equal(detector.isUnchanged(c.a, c.b), c.expect.length === 0, `${c.name} unchanged`);
+    equal(detector.fingerprint(a) === detector.fingerprint(c.b), c.expect.length === 0, `${c.name} fingerprints`);
+    if (!/^[0-9a-f]{16}$/.test(detector.fingerprint(a))) fail(`${c.name}: fingerprint shape`);
+    equal(api.diff(a, b, { ignore: c.ignore }), c.expect, `${c.name} diff()`);
+    return;
+  }
+  const specText = () => (c.spec_file ? specs[c.spec_file] : c.spec_text ?? JSON.stringify(c.spec));
+  if (c.kind === "map") {
+    const mapping = new api.Mapping(c.spec_file ? JSON.parse(specText()) : c.spec);
+    const got = mapping.apply(api.parse(c.input));
+    equal(got, c.expect, c.name);
+    equal(new api.Mapping(specText()).apply(c.input), c.expect, `${c.name} (text spec)`);
+    const first = mapping.hasRows ? got[0] : got;
+    if (first) equal(Object.keys(first), mapping.keys, `${c.name} key order`);
+    return;
+  }
+  if (c.kind === "map_error") {
+    const e = expectError(() => new api.Mapping(specText()), api.HL7MappingError, c.code);
+    equal([e.code, e.pointer], [c.code, c.pointer], c.name);
+    return;
+  }
+  fail(`unknown kind ${c.kind}`);
+}

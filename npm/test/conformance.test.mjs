@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import api from "pipehat";
 import { CORPUS, TESTS, readJsonl, corpusBytes } from "./helpers.mjs";
-import { checkOracleLine, caseInput, runCase, runWriteCase } from "./checks.mjs";
+import { checkOracleLine, caseInput, runCase, runWriteCase, runRouteCase } from "./checks.mjs";
 
 test("oracle: every value asserted by other projects' tests", () => {
   const lines = readJsonl(CORPUS + "ORACLE.jsonl");
@@ -39,6 +39,37 @@ function* corpusMessages() {
 for (const c of readJsonl(TESTS + "write_cases.jsonl")) {
   test(`write case ${c.name}`, () => runWriteCase(api, c));
 }
+
+const SPECS = Object.fromEntries(
+  ["adt-patient.json", "oru-observations.json"].map((f) => [f, readFileSync(new URL("../../core/mappings/" + f, import.meta.url), "utf8")]),
+);
+for (const c of readJsonl(TESTS + "route_cases.jsonl")) {
+  test(`route case ${c.kind} ${c.name}`, () => runRouteCase(api, c, SPECS));
+}
+
+test("every corpus message: its own type filter holds, it does not differ from itself, the examples map it", () => {
+  const adt = new api.Mapping(SPECS["adt-patient.json"]);
+  const oru = new api.Mapping(SPECS["oru-observations.json"]);
+  const detector = new api.ChangeDetector(["MSH-7", "MSH-10"]);
+  let seen = 0;
+  for (const [f, data, msg] of corpusMessages()) {
+    const q = (v) => JSON.stringify(v ?? "");
+    const filter = new api.Filter(`MSH-9.1 = ${q(msg.messageType)} and MSH-9.2 in (${q(msg.triggerEvent)}, "none")`);
+    assert.ok(filter.matches(msg), f);
+    assert.ok(filter.matches(data), f);
+    assert.deepEqual(api.diff(msg, msg), [], f);
+    assert.equal(detector.fingerprint(msg), detector.fingerprint(data), f);
+    if (msg.segment("PID")) {
+      const edited = msg.edit().set("PID-5.1", "CHANGED-NAME").toMessage();
+      assert.ok(api.diff(msg, edited).some((p) => p.startsWith("PID-5")), f);
+      assert.notEqual(detector.fingerprint(msg), detector.fingerprint(edited), f);
+    }
+    assert.equal(typeof adt.apply(msg), "object", f);
+    assert.ok(Array.isArray(oru.apply(msg)), f);
+    seen++;
+  }
+  assert.ok(seen >= 170, String(seen));
+});
 
 test("every corpus message re-serializes byte for byte and can be acknowledged", () => {
   let acked = 0;

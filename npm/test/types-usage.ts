@@ -91,3 +91,36 @@ try {
   if (e instanceof HL7DatatypeError) void [e.code, e.offset];
 }
 void [whenDate, amount, seq, person, ids];
+import { Filter, Router, ChangeDetector, diff, Mapping, HL7FilterError, HL7MappingError } from "pipehat";
+import type { Difference, FilterScan, MappedValue } from "pipehat";
+using filter = new Filter('MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A08")');
+const hit: boolean = filter.matches(snapshot) || filter.matches("MSH|^~\\&|A\r");
+const scanned: FilterScan<string> = filter.scan("MSH|^~\\&|A\r");
+const texts: string[] = scanned.matched;
+const views: Uint8Array[] = filter.select(new Uint8Array(0));
+const howMany: number = filter.count("MSH|^~\\&|A\r");
+const headerOnly: boolean = filter.readsHeaderOnly;
+const router = new Router({ adt: 'MSH-9.1 = "ADT"' }).add("labs", 'MSH-9.1 = "ORU"');
+const where: string[] = router.destinations(snapshot);
+const detector = new ChangeDetector(["MSH-7", "MSH-10"]);
+const paths: string[] = detector.changes(snapshot, snapshot);
+const detailed: Difference[] = detector.changes(snapshot, snapshot, { details: true });
+const same: boolean = detector.isUnchanged(snapshot, "MSH|^~\\&|A\r");
+const print: string = detector.fingerprint(snapshot);
+const plain: string[] = diff(snapshot, snapshot, { ignore: ["MSH-7"] });
+const changeKinds: Difference["kind"][] = diff(snapshot, snapshot, { details: true }).map((d) => d.kind);
+const mapping = new Mapping({ fields: { mrn: "PID-3.1" } });
+const mapped = mapping.apply(snapshot);
+const firstValue: MappedValue = Array.isArray(mapped) ? null : mapped["mrn"];
+const keys: string[] = mapping.keys;
+try {
+  new Filter("PID-5 = ");
+  new Mapping("{");
+} catch (e) {
+  if (e instanceof HL7FilterError) void [e.code, e.offset];
+  if (e instanceof HL7MappingError) void [e.code, e.pointer];
+}
+router.free();
+detector.free();
+mapping.free();
+void [hit, texts, views, howMany, headerOnly, where, paths, detailed, same, print, plain, changeKinds, firstValue, keys];

@@ -10,6 +10,13 @@ Functions:
     mllp_encode(data, /) -> bytes;  MllpDecoder(max_frame_size=None).feed(chunk) -> list[bytes]
     to_arrow(columns) / to_polars(columns) / to_pandas(columns): tables from extract()
 
+Routing and mapping:
+    Filter(expression).matches(message | bytes) / .count(data) / .scan(data)
+    Router({destination: expression}).destinations(message) -> list[str]
+    diff(a, b, /, *, ignore=(), details=False) -> list[str] (paths that differ)
+    ChangeDetector(ignore).changes / is_unchanged / fingerprint (stateless A08 suppression)
+    Mapping(spec: str | dict | PathLike).apply(message) -> dict | list[dict]
+
 Writing:
     message.edit() -> EditableMessage with set / set_raw / insert / remove /
     append_repetition / insert_segment / append_segment / remove_segment;
@@ -36,35 +43,55 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from pipehat._native import (
+    ChangeDetector,
     DateTimeValue,
     Diagnostic,
     EditableMessage,
     Element,
+    Filter,
+    Mapping,
     Message,
     MessageIterator,
     MllpDecoder,
     MllpIssue,
+    Router,
     Segment,
     __version__,
     ack,
     build,
+    diff,
     extract,
     from_json,
     iter_messages,
     mllp_encode,
     parse,
 )
-from pipehat.errors import DatatypeError, EditError, HL7Error, JsonError, MllpError, ParseError, PathError
+from pipehat.errors import (
+    DatatypeError,
+    EditError,
+    FilterError,
+    HL7Error,
+    JsonError,
+    MappingError,
+    MllpError,
+    ParseError,
+    PathError,
+)
 
 __all__ = [
+    "ChangeDetector",
     "DatatypeError",
     "DateTimeValue",
     "Diagnostic",
     "EditError",
     "EditableMessage",
     "Element",
+    "Filter",
+    "FilterError",
     "HL7Error",
     "JsonError",
+    "Mapping",
+    "MappingError",
     "Message",
     "MessageIterator",
     "MllpDecoder",
@@ -72,10 +99,12 @@ __all__ = [
     "MllpIssue",
     "ParseError",
     "PathError",
+    "Router",
     "Segment",
     "__version__",
     "ack",
     "build",
+    "diff",
     "extract",
     "from_json",
     "iter_messages",

@@ -7,6 +7,9 @@
     pipehat ack FILE [--code C]  the acknowledgement of every message, segments on lines
     pipehat stats FILE...        types, triggers, versions, counts, diagnostics
     pipehat split FILE OUTDIR    one file per message (batches, MLLP, multi-message files)
+    pipehat filter EXPR FILE     the messages the filter expression matches (--count: how many)
+    pipehat map SPEC FILE        a mapping spec applied to every message, one JSON line per object or row
+    pipehat diff A B             the paths that differ between two messages (--ignore P,Q,...)
 
 FILE may be ``-`` for standard input. Text printed never includes error
 details beyond codes and positions.
@@ -16,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
+import pathlib
 import sys
 from typing import IO, Iterator, List, Optional, Sequence
 
@@ -140,6 +145,52 @@ def _split(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def _read(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _filter(args: argparse.Namespace, out: IO[str]) -> int:
+    f = pipehat.Filter(args.expression)
+    matched, total, unreadable = f.scan(_read(args.file))
+    for offset, code in unreadable:
+        print(f"pipehat: skipped an unreadable message at byte {offset} ({code})", file=sys.stderr)
+    if args.count:
+        out.write(f"{len(matched)}\n")
+        return 0
+    # The messages byte for byte, a line feed after each: a file pipehat reads back.
+    binary = getattr(out, "buffer", None)
+    for message in matched:
+        if not message.endswith(b"\n"):
+            message += b"\n"
+        if binary is not None:
+            binary.write(message)
+        else:
+            out.write(message.decode("utf-8", errors="replace"))
+    return 0
+
+
+def _map(args: argparse.Namespace, out: IO[str]) -> int:
+    mapping = pipehat.Mapping(pathlib.Path(args.spec))
+    for msg in _messages(args.file):
+        result = mapping.apply(msg)
+        for row in result if isinstance(result, list) else [result]:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _diff(args: argparse.Namespace, out: IO[str]) -> int:
+    ignore = [p for p in (args.ignore or "").split(",") if p.strip()]
+    a = pipehat.parse(_read(args.a))
+    b = pipehat.parse(_read(args.b))
+    paths = pipehat.diff(a, b, ignore=ignore)
+    for path in paths:
+        out.write(path + "\n")
+    return 1 if paths else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pipehat", description="Look into HL7 v2 files.")
     parser.add_argument("--version", action="version", version=f"pipehat {pipehat.__version__}")
@@ -167,6 +218,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("outdir")
     p.set_defaults(run=_split)
+    p = sub.add_parser("filter", help="the messages a filter expression matches")
+    p.add_argument("expression", metavar="EXPR")
+    p.add_argument("file")
+    p.add_argument("--count", action="store_true", help="print how many messages match")
+    p.set_defaults(run=_filter)
+    p = sub.add_parser("map", help="apply a mapping spec: one JSON line per object or row")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("file")
+    p.set_defaults(run=_map)
+    p = sub.add_parser("diff", help="the paths that differ between two messages (exit 1 when any)")
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B")
+    p.add_argument("--ignore", default="", help="comma-separated segments and paths to leave out")
+    p.set_defaults(run=_diff)
     return parser
 
 
@@ -174,7 +239,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[IO[str]] = None) ->
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args, out or sys.stdout))
-    except pipehat.PathError as e:
+    except (pipehat.PathError, pipehat.FilterError, pipehat.MappingError, pipehat.ParseError) as e:
         print(f"pipehat: {e}", file=sys.stderr)
         return 2
     except OSError as e:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Optional
 
-__all__ = ["DatatypeError", "EditError", "HL7Error", "JsonError", "MllpError", "ParseError", "PathError"]
+__all__ = [
+    "DatatypeError",
+    "EditError",
+    "FilterError",
+    "HL7Error",
+    "JsonError",
+    "MappingError",
+    "MllpError",
+    "ParseError",
+    "PathError",
+]
 
 
 class HL7Error(Exception):
@@ -77,3 +87,24 @@ class DatatypeError(HL7Error, ValueError):
     ``invalid_number``, ``invalid_sequence_id``); ``offset`` is the byte
     position in the value where it goes wrong.
     """
+
+
+class FilterError(HL7Error, ValueError):
+    """A filter expression does not compile: also a ``ValueError``.
+
+    ``code`` is e.g. ``"unexpected_token"``, ``"expected_value"``,
+    ``"unterminated_string"``, ``"invalid_regex"`` or ``"invalid_path"``;
+    ``offset`` the 0-based byte position in the expression. The text never
+    repeats the expression's literals.
+    """
+
+
+class MappingError(HL7Error, ValueError):
+    """A mapping spec is not valid: also a ``ValueError``.
+
+    ``code`` is e.g. ``"unknown_key"``, ``"invalid_path"``,
+    ``"unknown_transform"`` or ``"unknown_table"``; ``pointer`` a JSON pointer
+    to the part of the spec at fault (``"/fields/born/transform"``).
+    """
+
+    pointer: str = ""
