@@ -205,6 +205,9 @@ me("unknown_transform", "unknown_transform", "/fields/a/transform/1", spec={"fie
 me("unknown_table", "unknown_table", "/fields/a/transform", spec={"fields": {"a": {"path": "PID-8", "transform": {"lookup": "sex"}}}})
 me("bad_rows", "invalid_rows", "/rows", spec={"rows": "PID-3.1", "fields": {"a": "PID-3"}})
 me("wrong_shape", "invalid_spec", "/fields/a", spec={"fields": {"a": 3}})
+me("spec_not_an_object", "invalid_spec", "", spec_text="[1.5, 2]")
+me("fields_not_an_object", "invalid_spec", "/fields", spec={"fields": [1.5]})
+me("bad_list_flag", "invalid_spec", "/fields/a/list", spec={"fields": {"a": {"path": "PID-3", "list": "yes"}}})
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "route_cases.jsonl"), "w") as f:

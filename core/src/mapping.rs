@@ -173,8 +173,9 @@ pub struct Mapping {
 }
 
 /// The spec's top level, with `fields` read in document order: serde_json's
-/// own map sorts keys unless its `preserve_order` feature is on, which needs std.
-struct TopLevel(Vec<(String, Entry)>);
+/// own map sorts keys unless its `preserve_order` feature is on, which needs
+/// std. `None` when the spec is not an object.
+struct TopLevel(Option<Vec<(String, Entry)>>);
 
 enum Entry {
     Value(Value),
@@ -185,51 +186,25 @@ enum Entry {
 /// An object's entries in document order; `None` for any other JSON value.
 struct InOrder(Option<Vec<(String, Value)>>);
 
-struct TopVisitor;
+/// Reads any JSON value, keeping an object's entries in order (at the top
+/// level, `fields` read the same way) and answering `None` for anything
+/// else: a shape is checked by the caller, so no serde error (and no float
+/// formatting for its message) is ever built here.
+struct Entries<const TOP: bool>;
 
-impl<'de> serde::de::Visitor<'de> for TopVisitor {
-    type Value = TopLevel;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
-        let mut out = Vec::new();
-        while let Some(k) = map.next_key::<String>()? {
-            let v = if k == "fields" {
-                Entry::Fields(map.next_value::<InOrder>()?.0)
-            } else {
-                Entry::Value(map.next_value::<Value>()?)
-            };
-            out.push((k, v));
-        }
-        Ok(TopLevel(out))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TopLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(TopVisitor)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for InOrder {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // Read any value; keep the entries of an object in order.
-        let value = d.deserialize_any(EntriesVisitor)?;
-        Ok(InOrder(value))
-    }
-}
-
-struct EntriesVisitor;
-
-impl<'de> serde::de::Visitor<'de> for EntriesVisitor {
-    type Value = Option<Vec<(String, Value)>>;
+impl<'de, const TOP: bool> serde::de::Visitor<'de> for Entries<TOP> {
+    type Value = Option<Vec<(String, Entry)>>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::new();
-        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+        while let Some(k) = map.next_key::<String>()? {
+            let v = if TOP && k == "fields" {
+                Entry::Fields(map.next_value::<InOrder>()?.0)
+            } else {
+                Entry::Value(map.next_value::<Value>()?)
+            };
             out.push((k, v));
         }
         Ok(Some(out))
@@ -258,6 +233,26 @@ impl<'de> serde::de::Visitor<'de> for EntriesVisitor {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for TopLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Entries::<true>).map(TopLevel)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let entries = d.deserialize_any(Entries::<false>)?;
+        Ok(InOrder(entries.map(|list| {
+            list.into_iter()
+                .filter_map(|(k, v)| match v {
+                    Entry::Value(v) => Some((k, v)),
+                    Entry::Fields(_) => None,
+                })
+                .collect()
+        })))
+    }
+}
+
 /// `/fields/<key>` with the key escaped as JSON pointers require.
 fn pointer(parts: &[&str]) -> String {
     let mut out = String::new();
@@ -283,18 +278,13 @@ fn parse_path(text: &Value, at: &[&str]) -> Result<MapPath, MappingError> {
 impl Mapping {
     /// Reads a spec from JSON text.
     pub fn parse(spec: &str) -> Result<Mapping, MappingError> {
-        let top: TopLevel = serde_json::from_str(spec).map_err(|e| {
-            let code = if e.is_data() {
-                "invalid_spec"
-            } else {
-                "invalid_json"
-            };
-            MappingError::new(code, "")
-        })?;
+        let top: TopLevel =
+            serde_json::from_str(spec).map_err(|_| MappingError::new("invalid_json", ""))?;
+        let top = top.0.ok_or_else(|| MappingError::new("invalid_spec", ""))?;
         let mut fields_doc = None;
         let mut tables_doc = None;
         let mut rows = Rows::One;
-        for (key, entry) in top.0 {
+        for (key, entry) in top {
             let value = match entry {
                 Entry::Fields(Some(fields)) => {
                     fields_doc = Some(fields);
@@ -441,7 +431,7 @@ impl Mapping {
     fn transform_one(&self, value: MapValue, t: &Transform) -> MapValue {
         let text = match value {
             MapValue::Text(text) => text,
-            MapValue::Number(n) if matches!(t, Transform::Lookup(_)) => format!("{n}"),
+            MapValue::Number(n) if matches!(t, Transform::Lookup(_)) => number_text(n),
             other => return other,
         };
         let out = match t {
@@ -681,8 +671,7 @@ fn write_value(out: &mut String, v: &MapValue) {
     match v {
         MapValue::Null => out.push_str("null"),
         MapValue::Text(t) => crate::json::write_string(out, t),
-        // Finite by construction; Display never writes an exponent.
-        MapValue::Number(n) => out.push_str(&format!("{n}")),
+        MapValue::Number(n) => out.push_str(&number_text(*n)),
         MapValue::Json(j) => out.push_str(&j.to_string()),
         MapValue::List(items) => {
             out.push('[');
@@ -695,6 +684,16 @@ fn write_value(out: &mut String, v: &MapValue) {
             out.push(']');
         }
     }
+}
+
+/// A number as JSON text: whole numbers without a fraction (`182`), others
+/// in the shortest form that reads back the same (serde_json's, so no second
+/// float formatter is linked).
+fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        return (n as i64).to_string();
+    }
+    serde_json::Number::from_f64(n).map_or_else(|| String::from("null"), |v| v.to_string())
 }
 
 fn write_row(out: &mut String, row: &Row) {
