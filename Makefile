@@ -54,6 +54,10 @@ demo: python-wheel
 	@$(VENV)/bin/pipehat ack samples/nhl7c__adt_a08__1.hl7
 	@echo; echo "== pipehat json --form friendly samples/pyhl7__frag__mllp.hl7   (an MLLP capture, for people)"
 	@$(VENV)/bin/pipehat json --form friendly samples/pyhl7__frag__mllp.hl7
+	@echo; echo '== pipehat filter '"'"'MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A04", "A08")'"'"' samples/pyhl7__adt_a04__file2.hl7 --count'
+	@$(VENV)/bin/pipehat filter 'MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A04", "A08")' samples/pyhl7__adt_a04__file2.hl7 --count
+	@echo; echo "== pipehat map core/mappings/oru-observations.json samples/msfhirconv__lab_oru_1.hl7   (one JSON row per OBX)"
+	@$(VENV)/bin/pipehat map core/mappings/oru-observations.json samples/msfhirconv__lab_oru_1.hl7 | head -5
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 

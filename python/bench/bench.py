@@ -165,6 +165,40 @@ def pipehat_lossless(msgs):
         pipehat.parse(m).to_json(form="lossless")
 
 
+# -- routing: keep ADT^A01/A04/A08, one message at a time -------------------------------
+
+TYPE_FILTER = pipehat.Filter('MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A04", "A08")')
+WANTED = ("A01", "A04", "A08")
+
+
+def pipehat_filter(msgs):
+    return sum(1 for m in msgs if TYPE_FILTER.matches(m))
+
+
+def python_hl7_filter(msgs):
+    import hl7
+
+    n = 0
+    for m in msgs:
+        h = hl7.parse(m)
+        n += h["MSH.F9.R1.C1"] == "ADT" and h["MSH.F9.R1.C2"] in WANTED
+    return n
+
+
+def hl7lw_filter(msgs):
+    import hl7lw
+
+    parser = hl7lw.Hl7Parser()
+    n = 0
+    for m in msgs:
+        h = parser.parse_message(m)
+        n += h["MSH-9.1"] == "ADT" and h["MSH-9.2"] in WANTED
+    return n
+
+
+FILTER_LIBS = {"pipehat": pipehat_filter, "python-hl7": python_hl7_filter, "hl7lw": hl7lw_filter}
+
+
 def timed(fn, msgs) -> float:
     gc.collect()
     t = time.perf_counter()
@@ -240,6 +274,15 @@ def main() -> None:
         acks = rounds(ACK_LIBS, msgs, args.rounds)
         edits = rounds(EDIT_LIBS, with_pid, args.rounds)
         lossless = rounds({"pipehat": pipehat_lossless}, msgs, args.rounds)["pipehat"]
+        counts = {k: fn(msgs[: SLICE.get(k, len(msgs))]) for k, fn in FILTER_LIBS.items()}
+        assert counts["pipehat"] == counts["hl7lw"] or SLICE.get("hl7lw"), counts
+        filters = rounds(FILTER_LIBS, msgs, args.rounds)
+        t = []
+        for _ in range(args.rounds):
+            t0 = time.perf_counter()
+            TYPE_FILTER.count(raw)
+            t.append(time.perf_counter() - t0)
+        filter_file = len(raw) / statistics.median(t) / 1e6
         results[name] = {
             "parse+extract5": five,
             "to_dict": dicts,
@@ -247,6 +290,8 @@ def main() -> None:
             "ack": acks,
             "edit1": edits,
             "lossless_json": lossless,
+            "type_filter": filters,
+            "type_filter_file": filter_file,
         }
         print(f"\n## {name}.hl7: {len(msgs)} messages, {len(raw) / 1e6:.1f} MB")
         print("| library | parse + extract 5 (MB/s) | pipehat is |")
@@ -267,6 +312,11 @@ def main() -> None:
         for k, v in sorted(edits.items(), key=lambda kv: -kv[1]):
             print(f"| {k} | {v:.2f} | {edits['pipehat'] / v:.1f}× |")
         print(f"| pipehat parse + lossless JSON text | {lossless:.0f} | |")
+        print("| library | keep ADT^A01/A04/A08, per message (MB/s) | pipehat is |")
+        print("|---|---|---|")
+        for k, v in sorted(filters.items(), key=lambda kv: -kv[1]):
+            print(f"| {k} | {v:.2f} | {filters['pipehat'] / v:.0f}× |")
+        print(f"| pipehat Filter.count() over the file | {filter_file:.0f} | |")
     mem = memory_kept(data_dir)
     size = len(workload(data_dir, "mixed")) / 1e6
     print(f"\n## memory kept with every message of mixed.hl7 ({size:.1f} MB) alive")

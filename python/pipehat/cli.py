@@ -242,11 +242,14 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[IO[str]] = None) ->
     except (pipehat.PathError, pipehat.FilterError, pipehat.MappingError, pipehat.ParseError) as e:
         print(f"pipehat: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # pragma: no cover - `pipehat ... | head`
+        # Quiet exit; stop Python's own flush at shutdown from failing again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as e:
         print(f"pipehat: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # pragma: no cover
-        return 0
 
 
 
