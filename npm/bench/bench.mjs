@@ -144,6 +144,22 @@ const EDIT_LIBS = {
   },
 };
 
+// Routing: keep ADT^A01/A04/A08, one message at a time.
+const typeFilter = new pipehat.Filter('MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A04", "A08")');
+const WANTED = new Set(["A01", "A04", "A08"]);
+const FILTER_LIBS = {
+  pipehat: (msgs) => msgs.filter((m) => typeFilter.matches(m)).length,
+  hl7parser: (msgs) =>
+    msgs.filter((m) => {
+      const p = hl7parser.create(m.replace(/\r$/, ""));
+      return p.get("MSH.9.1").toString() === "ADT" && WANTED.has(p.get("MSH.9.2").toString());
+    }).length,
+  "@medplum/core": (msgs) =>
+    msgs.filter((m) => {
+      const h = Hl7Message.parse(m).getSegment("MSH");
+      return h.getComponent(9, 1) === "ADT" && WANTED.has(h.getComponent(9, 2));
+    }).length,
+};
 function median(v) {
   const s = [...v].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -203,7 +219,18 @@ for (const name of ["adt", "oru", "mixed"]) {
   const withPid = sub.filter((m) => m.includes("\rPID|"));
   const edits = rounds(EDIT_LIBS, withPid, withPid.reduce((n, m) => n + Buffer.byteLength(m), 0));
   table("parse + set PID-5.1 + serialize", edits);
-  results[name] = { five, json, acks, edits };
+  const counts = Object.fromEntries(Object.entries(FILTER_LIBS).map(([k, fn]) => [k, fn(msgs)]));
+  if (new Set(Object.values(counts)).size !== 1) console.error(`filter counts differ: ${JSON.stringify(counts)}`);
+  const filters = rounds(FILTER_LIBS, msgs, bytes);
+  const whole = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const t = process.hrtime.bigint();
+    typeFilter.count(buf);
+    whole.push(Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  filters["pipehat Filter.count() (one call)"] = bytes / median(whole) / 1e6;
+  table("keep ADT^A01/A04/A08 (type filter)", filters);
+  results[name] = { five, json, acks, edits, filters };
 }
 
 // Memory kept: every message of mixed.hl7 alive, one fresh process per library.
