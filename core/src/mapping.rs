@@ -55,7 +55,6 @@ use crate::datatype::{parse_number, DateTime};
 use crate::{Message, Path, Segment};
 use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
-use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
@@ -690,8 +689,9 @@ fn write_value(out: &mut String, v: &MapValue) {
 /// in the shortest form that reads back the same (serde_json's, so no second
 /// float formatter is linked).
 fn number_text(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        return (n as i64).to_string();
+    let whole = n as i64; // saturates; compared back below
+    if whole as f64 == n && whole.unsigned_abs() < 1_000_000_000_000_000 {
+        return whole.to_string();
     }
     serde_json::Number::from_f64(n).map_or_else(|| String::from("null"), |v| v.to_string())
 }
