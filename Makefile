@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes bench-data bench-serde help
+.PHONY: dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes bench-data bench-serde help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -70,11 +70,16 @@ lint:
 	$(CARGO) clippy -p pipehat-wasm --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
-	$(CARGO) test -p pipehat --doc
+	$(CARGO) test -p pipehat --features dictionary --doc
 	$(CARGO) test -p pipehat --no-default-features --features alloc --lib
 	$(CARGO) test -p pipehat --features serde --lib
-	$(CARGO) build -p pipehat --examples
-	$(CARGO) test -p pipehat --lib --tests
+	$(CARGO) build -p pipehat --features dictionary --examples
+	$(CARGO) test -p pipehat --features dictionary --lib --tests
+
+# Regenerates core/src/dictionary/data.rs from hl7apy (not part of the build).
+dictionary: setup-python
+	@$(PY) -c "import hl7apy" 2>/dev/null || $(PY) -m pip install --quiet "hl7apy==1.3.5"
+	$(PY) core/dictionary/generate.py core/src/dictionary/data.rs
 
 # no_std: a target without std proves it; wasm32 with simd128 checks the vector path compiles.
 test-nostd:

@@ -38,6 +38,8 @@
 //! - `alloc`: [`Message`], [`Parser`], [`OwnedMessage`], decoded text as `Cow<str>`.
 //! - `json` (default): [`MessageBuf::from_lossless_json`] and [`mapping`] specs (adds serde_json, no_std with alloc).
 //! - `regex` (default): `~ /re/` in [`filter`] expressions (adds regex-lite; needs `std`).
+//! - `dictionary`: [`dictionary`] (field names, datatypes, structures and tables
+//!   for 2.1 to 2.8.2) and [`validate`](mod@validate); adds about a megabyte of tables.
 //! - `serde`: `Serialize` for errors, diagnostics and terminators.
 
 #![no_std]
@@ -60,6 +62,8 @@ mod charset_tables;
 pub mod datatype;
 mod delimiters;
 mod diagnostics;
+#[cfg(feature = "dictionary")]
+pub mod dictionary;
 #[cfg(feature = "alloc")]
 pub mod diff;
 #[cfg(feature = "alloc")]
@@ -87,6 +91,8 @@ mod path;
 mod scan;
 mod scanner;
 pub mod stream;
+#[cfg(feature = "dictionary")]
+pub mod validate;
 mod view;
 
 pub use charset::Charset;

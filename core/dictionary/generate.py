@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Generates core/src/dictionary/data.rs from the hl7apy package (MIT; see
+NOTICE): segment definitions, datatypes and their components, message
+structures with their groups, and HL7 tables with their values, for every
+version hl7apy carries. Run by `make dictionary` (not at build time):
+
+    python3 core/dictionary/generate.py [OUT]
+
+Each distinct definition is written once and shared by the versions that
+have it unchanged, so thirteen versions cost little more than three.
+"""
+import hashlib
+import importlib
+import os
+import sys
+
+VERSIONS = ["2.1", "2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8", "2.8.1", "2.8.2"]
+# hl7apy has no 2.7.1: it is served with the 2.7 definitions (see ALIASES in mod.rs).
+
+ACRONYMS = {"ID", "PID", "MSH", "OBX", "OBR", "PV1", "PV2", "NK1", "HL7", "DRG", "ISO", "UUID", "URL", "NPI", "SSN", "EI", "CE", "CWE", "CX"}
+
+
+def title(name):
+    """PATIENT_IDENTIFIER_LIST -> Patient Identifier List; SET_ID_PID -> Set ID PID."""
+    words = []
+    for w in name.split("_"):
+        if not w:
+            continue
+        words.append(w if w in ACRONYMS or any(c.isdigit() for c in w) else w.capitalize())
+    return " ".join(words)
+
+
+def rust_str(s):
+    s = s or ""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def table_id(t):
+    if not t or not t.startswith("HL7"):
+        return 0
+    try:
+        return int(t[3:])
+    except ValueError:
+        return 0
+
+
+class Out:
+    def __init__(self):
+        self.items = {}  # content key -> static name
+        self.lines = []
+        self.counter = 0
+
+    def static(self, prefix, ty, body):
+        key = (ty, body)
+        if key in self.items:
+            return self.items[key]
+        self.counter += 1
+        name = f"{prefix}{self.counter}"
+        self.lines.append(f"static {name}: {ty} = {body};")
+        self.items[key] = name
+        return name
+
+
+def field_body(f, card):
+    # (kind, structure, datatype, NAME, table, length); one 2.1 entry has an extra item.
+    datatype, name, table, length = f[2], f[-3], f[-2], f[-1]
+    lo, hi = card
+    return (f"FieldDef {{ name: {rust_str(title(name))}, datatype: {rust_str(datatype)}, "
+            f"min: {lo}, max: {0 if hi == -1 else hi}, length: {0 if length in (-1, None) else length}, table: {table_id(table)} }}")
+
+
+def segment(out, name, definition):
+    by_number = {}
+    children = definition[1] if len(definition) > 1 else ()
+    for child in children:
+        # Children are (NAME_n, definition, cardinality, kind); hl7apy leaves a
+        # few as a bare name, which stay unknown fields.
+        if not isinstance(child, (tuple, list)) or len(child) != 4 or child[1] is None:
+            continue
+        fname, fdef, card, _kind = child
+        by_number[int(fname.rsplit("_", 1)[1])] = field_body(fdef, card)
+    unknown = 'FieldDef { name: "", datatype: "", min: 0, max: 0, length: 0, table: 0 }'
+    count = max(by_number, default=0)
+    fields = [by_number.get(n, unknown) for n in range(1, count + 1)]
+    body = f"SegmentDef {{ name: {rust_str(name)}, fields: &[{', '.join(fields)}] }}"
+    return out.static("SEG", "SegmentDef", body)
+
+
+def datatype(out, name, components):
+    comps = []
+    for cname, cdef, _card, _kind in components:
+        _k, _s, dt, label, table, _len = cdef
+        comps.append(f"ComponentDef {{ name: {rust_str(title(label))}, datatype: {rust_str(dt)}, table: {table_id(table)} }}")
+    body = f"DatatypeDef {{ name: {rust_str(name)}, components: &[{', '.join(comps)}] }}"
+    return out.static("DT", "DatatypeDef", body)
+
+
+def items(out, children):
+    parts = []
+    for name, definition, card, kind in children:
+        lo, hi = card
+        hi = 0 if hi == -1 else hi
+        if kind == "SEG":
+            parts.append(f"Item::Segment {{ name: {rust_str(name)}, min: {lo}, max: {hi} }}")
+        else:
+            inner = items(out, definition[1])
+            short = name.split("_", 2)[-1] if name.count("_") >= 2 else name
+            parts.append(f"Item::Group {{ name: {rust_str(short)}, min: {lo}, max: {hi}, items: {inner} }}")
+    body = "&[" + ", ".join(parts) + "]"
+    return out.static("ITEMS", "&[Item]", body)
+
+
+def main():
+    out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "src", "dictionary", "data.rs")
+    out = Out()
+    versions = []
+    for v in VERSIONS:
+        m = importlib.import_module("hl7apy.v" + v.replace(".", "_"))
+        segs = sorted((n, segment(out, n, d)) for n, d in m.SEGMENTS.items() if len(n) == 3)
+        dts = sorted((n, datatype(out, n, c)) for n, c in m.DATATYPES_STRUCTS.items())
+        structs = sorted((n, out.static("MSG", "StructureDef", f"StructureDef {{ name: {rust_str(n)}, items: {items(out, d[1])} }}"))
+                         for n, d in m.MESSAGES.items())
+        tables = []
+        for tid, (tname, values) in sorted(getattr(m, "TABLES", {}).items()):
+            n = table_id(tid)
+            if not n:
+                continue
+            vals = ", ".join(rust_str(x) for x in values)
+            tables.append((n, out.static("TAB", "TableDef", f"TableDef {{ id: {n}, name: {rust_str(tname)}, values: &[{vals}] }}")))
+        tables.sort()
+        seg_list = out.static("SEGS", "&[&SegmentDef]", "&[" + ", ".join("&" + s for _, s in segs) + "]")
+        dt_list = out.static("DTS", "&[&DatatypeDef]", "&[" + ", ".join("&" + s for _, s in dts) + "]")
+        st_list = out.static("MSGS", "&[&StructureDef]", "&[" + ", ".join("&" + s for _, s in structs) + "]")
+        tb_list = out.static("TABS", "&[&TableDef]", "&[" + ", ".join("&" + s for _, s in tables) + "]")
+        versions.append(f"VersionDef {{ name: {rust_str(v)}, segments: {seg_list}, datatypes: {dt_list}, structures: {st_list}, tables: {tb_list} }}")
+    digest = hashlib.sha256("\n".join(out.lines).encode()).hexdigest()[:16]
+    with open(out_path, "w") as f:
+        f.write("// @generated by core/dictionary/generate.py from hl7apy (MIT, see NOTICE). Do not edit.\n")
+        f.write(f"// content digest {digest}\n")
+        f.write("#![allow(clippy::all)]\n#![cfg_attr(rustfmt, rustfmt_skip)]\n")
+        f.write("use super::defs::*;\n\n")
+        for line in out.lines:
+            f.write(line + "\n")
+        f.write("\npub(super) static VERSIONS: &[VersionDef] = &[\n")
+        for v in versions:
+            f.write("    " + v + ",\n")
+        f.write("];\n")
+    print(f"{len(out.lines)} definitions, {len(versions)} versions -> {out_path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+//! Runs tests/validate_cases.jsonl (shared with the JavaScript and Python
+//! suites) and checks every corpus message against tests/golden/validation.json,
+//! the record of which corpus messages are valid at their declared version
+//! and why the others are not (`PIPEHAT_BLESS=1` rewrites it).
+#![cfg(feature = "dictionary")]
+
+use pipehat::dictionary::explain;
+use pipehat::validate::{validate, Options, Profile};
+use pipehat::Message;
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn cases(kind: &str) -> Vec<Map<String, Value>> {
+    let text = std::fs::read_to_string(root().join("tests/validate_cases.jsonl")).expect("cases");
+    let some: Vec<Map<String, Value>> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json"))
+        .map(|v| v.as_object().expect("object").clone())
+        .filter(|c| c["kind"] == kind)
+        .collect();
+    assert!(!some.is_empty(), "no {kind} cases");
+    some
+}
+
+fn s<'v>(c: &'v Map<String, Value>, key: &str) -> &'v str {
+    c[key].as_str().expect(key)
+}
+
+#[test]
+fn explains() {
+    for c in cases("explain") {
+        let name = s(&c, "name");
+        match explain(s(&c, "path"), s(&c, "version")) {
+            Err(e) => assert_eq!(Some(e.code()), c.get("error").and_then(Value::as_str), "{name}"),
+            Ok(got) => {
+                let got = got.map(|e| {
+                    json!({"name": e.name, "datatype": e.datatype, "optionality": e.optionality,
+                           "repeatable": e.repeatable, "table": e.table})
+                });
+                assert_eq!(got.unwrap_or(Value::Null), c["expect"], "{name}");
+            }
+        }
+    }
+}
+
+fn profile_text(c: &Map<String, Value>) -> Option<String> {
+    if let Some(t) = c.get("profile_text") {
+        return Some(t.as_str().expect("text").to_owned());
+    }
+    c.get("profile").map(|p| p.to_string())
+}
+
+#[test]
+fn validates() {
+    let mut failures = Vec::new();
+    for c in cases("validate") {
+        let name = s(&c, "name");
+        let msg = Message::parse(s(&c, "input").as_bytes()).expect("parse");
+        let profile = profile_text(&c).map(|t| Profile::parse(&t).expect("profile"));
+        let options = Options {
+            version: c.get("version").and_then(Value::as_str),
+            profile: profile.as_ref(),
+        };
+        let report = validate(&msg, &options);
+        let got: Vec<Value> = report
+            .issues
+            .iter()
+            .map(|i| json!([i.code, i.severity.as_str(), i.path]))
+            .collect();
+        if Value::Array(got.clone()) != c["issues"] {
+            failures.push(format!("{name}: got {}", Value::Array(got)));
+            continue;
+        }
+        assert_eq!(report.is_valid(), c["valid"].as_bool().expect("valid"), "{name}");
+        for i in &report.issues {
+            assert!(i.offset <= msg.as_bytes().len(), "{name}");
+            assert!(!i.message().is_empty());
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for c in cases("profile_error") {
+        let name = s(&c, "name");
+        let e = Profile::parse(&profile_text(&c).expect("profile")).expect_err(name);
+        assert_eq!((e.code(), e.pointer()), (s(&c, "code"), s(&c, "pointer")), "{name}");
+    }
+}
+
+/// The corpus summary: for every message that parses, its version, the
+/// structure used, whether it is valid, and its issues as `code path`.
+pub fn corpus_summary() -> Value {
+    let dir = root().join("tests/corpus/messages");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("corpus")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    let mut out = Map::new();
+    for path in files {
+        let bytes = std::fs::read(&path).expect("read");
+        let Ok(msg) = Message::parse(&bytes) else {
+            continue;
+        };
+        let report = validate(&msg, &Options::default());
+        let issues: Vec<String> = report
+            .issues
+            .iter()
+            .map(|i| format!("{} {} {}", i.severity.as_str(), i.code, i.path))
+            .collect();
+        let name = path.file_name().expect("name").to_string_lossy().into_owned();
+        out.insert(
+            name,
+            json!({"version": report.version, "structure": report.structure,
+                   "valid": report.is_valid(), "issues": issues}),
+        );
+    }
+    Value::Object(out)
+}
+
+#[test]
+fn corpus_matches_the_golden_summary() {
+    let golden = root().join("tests/golden/validation.json");
+    let got = corpus_summary();
+    if std::env::var_os("PIPEHAT_BLESS").is_some() {
+        let text = serde_json::to_string_pretty(&got).expect("json") + "\n";
+        std::fs::write(&golden, text).expect("write golden");
+    }
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(&golden).expect("golden")).expect("json");
+    assert_eq!(got, want, "run with PIPEHAT_BLESS=1 after an intended change");
+    let valid = got
+        .as_object()
+        .expect("object")
+        .values()
+        .filter(|v| v["valid"] == true)
+        .count();
+    assert!(valid >= 25, "{valid}");
+}
