@@ -1876,6 +1876,23 @@ fn diff(
     ChangeDetector::py_new(py, ignore)?.changes(py, a, b, details)
 }
 
+/// JSON text from a str, a dict, or an os.PathLike naming a JSON file.
+fn spec_text(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(s) = spec.cast::<PyString>() {
+        return Ok(s.to_cow()?.into_owned());
+    }
+    if spec.hasattr("__fspath__")? {
+        let path: std::path::PathBuf = spec.extract()?;
+        return Ok(std::fs::read_to_string(&path)?);
+    }
+    if spec.is_instance_of::<PyDict>() {
+        return py.import("json")?.call_method1("dumps", (spec,))?.extract();
+    }
+    Err(PyTypeError::new_err(
+        "spec must be JSON text, a dict or a path to a JSON file",
+    ))
+}
+
 fn mapped_value(py: Python<'_>, v: &pipehat::mapping::MapValue) -> PyResult<Py<PyAny>> {
     use pipehat::mapping::MapValue;
     Ok(match v {
@@ -1909,20 +1926,7 @@ struct Mapping {
 impl Mapping {
     #[new]
     fn py_new(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let text: String = if let Ok(s) = spec.cast::<PyString>() {
-            s.to_cow()?.into_owned()
-        } else if spec.hasattr("__fspath__")? {
-            let path: std::path::PathBuf = spec.extract()?;
-            std::fs::read_to_string(&path)?
-        } else if spec.is_instance_of::<PyDict>() {
-            py.import("json")?
-                .call_method1("dumps", (spec,))?
-                .extract()?
-        } else {
-            return Err(PyTypeError::new_err(
-                "spec must be JSON text, a dict or a path to a JSON file",
-            ));
-        };
+        let text = spec_text(py, spec)?;
         pipehat::mapping::Mapping::parse(&text)
             .map(|inner| Mapping { inner })
             .map_err(|e| {
@@ -1972,6 +1976,222 @@ impl Mapping {
     }
 }
 
+// ---------------------------------------------------------------------------
+// dictionary and validation
+
+/// What explain() tells about a field, component or subcomponent.
+#[pyclass(frozen, get_all, module = "pipehat._native")]
+struct Explanation {
+    /// "Patient Name".
+    name: &'static str,
+    /// "XPN".
+    datatype: &'static str,
+    /// "R" (required) or "O" (optional).
+    optionality: &'static str,
+    repeatable: bool,
+    max_repetitions: Option<u16>,
+    /// The maximum length when the dictionary knows it.
+    length: Option<u16>,
+    /// The HL7 table number (1 for HL70001).
+    table: Option<u16>,
+    /// (name, datatype) of each component of a composite datatype.
+    components: Vec<(&'static str, &'static str)>,
+}
+
+#[pymethods]
+impl Explanation {
+    fn __repr__(&self) -> String {
+        format!("<pipehat.Explanation {} ({})>", self.name, self.datatype)
+    }
+}
+
+fn dictionary_error(py: Python<'_>, e: &pipehat::dictionary::ExplainError) -> PyErr {
+    match e {
+        pipehat::dictionary::ExplainError::Path(p) => path_error(py, p),
+        other => {
+            let attrs = attrs_of(vec![("code", obj(py, other.code()))]);
+            raise(py, "DictionaryError", other.to_string(), &attrs)
+        }
+    }
+}
+
+/// explain(path, version="2.5.1") -> Explanation | None
+#[pyfunction]
+#[pyo3(signature = (path, version="2.5.1"))]
+fn explain(py: Python<'_>, path: &str, version: &str) -> PyResult<Option<Explanation>> {
+    let e = pipehat::dictionary::explain(path, version).map_err(|e| dictionary_error(py, &e))?;
+    Ok(e.map(|e| Explanation {
+        name: e.name,
+        datatype: e.datatype,
+        optionality: e.optionality,
+        repeatable: e.repeatable,
+        max_repetitions: e.max_repetitions,
+        length: e.length,
+        table: e.table,
+        components: e.components,
+    }))
+}
+
+/// Profile(spec): a conformance profile (JSON text, a dict, or a path to a JSON file).
+#[pyclass(frozen, module = "pipehat._native")]
+struct Profile {
+    inner: pipehat::validate::Profile,
+}
+
+#[pymethods]
+impl Profile {
+    #[new]
+    fn py_new(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let text = spec_text(py, spec)?;
+        pipehat::validate::Profile::parse(&text)
+            .map(|inner| Profile { inner })
+            .map_err(|e| {
+                let attrs = attrs_of(vec![
+                    ("code", obj(py, e.code())),
+                    ("pointer", obj(py, e.pointer())),
+                ]);
+                raise(py, "ProfileError", e.to_string(), &attrs)
+            })
+    }
+}
+
+/// One validation finding.
+#[pyclass(frozen, get_all, module = "pipehat._native")]
+struct Issue {
+    /// Stable code, e.g. "required_field_missing".
+    code: &'static str,
+    /// "error" or "warning".
+    severity: &'static str,
+    /// "PID-7", "PID-3(2).4", "OBX[2]-5", or a segment such as "PV1".
+    path: String,
+    /// 0-based segment index, when there is one.
+    segment: Option<usize>,
+    /// Byte offset in the message.
+    offset: usize,
+    /// A sentence without content.
+    message: String,
+    /// HL7 table 0357 code for an ERR segment.
+    hl7_code: u16,
+}
+
+#[pymethods]
+impl Issue {
+    fn __repr__(&self) -> String {
+        format!(
+            "<pipehat.Issue {} {} {}>",
+            self.severity, self.code, self.path
+        )
+    }
+}
+
+/// What validate() found.
+#[pyclass(frozen, get_all, module = "pipehat._native")]
+struct Report {
+    /// The version checked against ("2.5.1"), None when unknown.
+    version: Option<&'static str>,
+    /// The message structure used ("ADT_A01"), None when unknown.
+    structure: Option<&'static str>,
+    /// Whether no issue is an error.
+    valid: bool,
+    issues: Vec<Py<Issue>>,
+}
+
+#[pymethods]
+impl Report {
+    /// The issues as `errors=` for Message.ack(): dicts with code (table 0357),
+    /// severity, path (None for a whole segment) and text.
+    fn ack_errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for issue in &self.issues {
+            let i = issue.get();
+            let d = PyDict::new(py);
+            d.set_item("code", i.hl7_code)?;
+            d.set_item("severity", if i.severity == "error" { "E" } else { "W" })?;
+            let path = pipehat::Path::parse(&i.path).ok().map(|_| i.path.clone());
+            d.set_item("path", path)?;
+            d.set_item("text", &i.message)?;
+            out.append(d)?;
+        }
+        Ok(out)
+    }
+
+    fn __bool__(&self) -> bool {
+        self.valid
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<pipehat.Report {} {} issues>",
+            if self.valid { "valid" } else { "invalid" },
+            self.issues.len()
+        )
+    }
+}
+
+/// validate(message, version=None, profile=None) -> Report
+#[pyfunction]
+#[pyo3(signature = (message, version=None, profile=None))]
+fn validate(
+    py: Python<'_>,
+    message: &Bound<'_, PyAny>,
+    version: Option<&str>,
+    profile: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Report> {
+    let owned_profile;
+    let profile_ref: Option<&pipehat::validate::Profile> = match profile {
+        None => None,
+        Some(p) if p.is_none() => None,
+        Some(p) => match p.cast::<Profile>() {
+            Ok(p) => {
+                owned_profile = p.get().inner.clone();
+                Some(&owned_profile)
+            }
+            Err(_) => {
+                owned_profile = Profile::py_new(py, p)?.inner;
+                Some(&owned_profile)
+            }
+        },
+    };
+    let options = pipehat::validate::Options {
+        version,
+        profile: profile_ref,
+    };
+    let report = with_message(py, message, |m| {
+        Ok(pipehat::validate::validate(m, &options))
+    })?;
+    let issues = report
+        .issues
+        .iter()
+        .map(|i| {
+            Py::new(
+                py,
+                Issue {
+                    code: i.code,
+                    severity: i.severity.as_str(),
+                    path: i.path.clone(),
+                    segment: i.segment,
+                    offset: i.offset,
+                    message: i.message(),
+                    hl7_code: i.hl7_code(),
+                },
+            )
+        })
+        .collect::<PyResult<_>>()?;
+    Ok(Report {
+        version: report.version,
+        structure: report.structure,
+        valid: report.is_valid(),
+        issues,
+    })
+}
+
+/// field_name(segment, field, version="2.5.1") -> str | None
+#[pyfunction]
+#[pyo3(signature = (segment, field, version="2.5.1"))]
+fn field_name(segment: &str, field: usize, version: &str) -> Option<&'static str> {
+    pipehat::dictionary::field_name(segment, field, version)
+}
+
 #[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse, m)?)?;
@@ -1995,6 +2215,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ChangeDetector>()?;
     m.add_class::<Mapping>()?;
     m.add_function(wrap_pyfunction!(diff, m)?)?;
+    m.add_function(wrap_pyfunction!(explain, m)?)?;
+    m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(field_name, m)?)?;
+    m.add_class::<Explanation>()?;
+    m.add_class::<Profile>()?;
+    m.add_class::<Issue>()?;
+    m.add_class::<Report>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -78,7 +78,9 @@ impl Issue {
     pub fn message(&self) -> String {
         let what = match self.code {
             "unknown_version" => "the HL7 version is missing or unknown",
-            "unknown_structure" => "the message structure is not defined in this version; structure not checked",
+            "unknown_structure" => {
+                "the message structure is not defined in this version; structure not checked"
+            }
             "missing_segment" => "a required segment is missing",
             "unexpected_segment" => "a segment is not allowed here",
             "unknown_segment" => "the segment is not defined in this version",
@@ -95,7 +97,10 @@ impl Issue {
             "forbidden_field" => "the profile forbids this field",
             _ => "the profile does not allow this value",
         };
-        format!("{what} ({}, {} at byte {})", self.code, self.path, self.offset)
+        format!(
+            "{what} ({}, {} at byte {})",
+            self.code, self.path, self.offset
+        )
     }
 
     /// Table 0357 code for an ERR segment.
@@ -103,8 +108,13 @@ impl Issue {
         match self.code {
             "missing_segment" | "unexpected_segment" | "unknown_segment" => 100,
             "required_field_missing" => 101,
-            "invalid_datetime" | "invalid_number" | "invalid_sequence_id" | "invalid_code"
-            | "field_repeated" | "too_many_repetitions" | "unexpected_field"
+            "invalid_datetime"
+            | "invalid_number"
+            | "invalid_sequence_id"
+            | "invalid_code"
+            | "field_repeated"
+            | "too_many_repetitions"
+            | "unexpected_field"
             | "forbidden_field" => 102,
             "unknown_code" | "value_not_allowed" => 103,
             "value_too_long" => 104,
@@ -427,14 +437,22 @@ fn check_format(datatype: &str, text: &str) -> Option<&'static str> {
         "SI" => crate::datatype::parse_sequence_id(text)
             .err()
             .map(|_| "invalid_sequence_id"),
-        "ID" | "IS" => (text.trim() != text || text.chars().any(char::is_control))
-            .then_some("invalid_code"),
+        "ID" | "IS" => {
+            (text.trim() != text || text.chars().any(char::is_control)).then_some("invalid_code")
+        }
         _ => None,
     }
 }
 
 impl Checker<'_, '_> {
-    fn push(&mut self, code: &'static str, severity: IssueSeverity, path: String, segment: Option<usize>, offset: usize) {
+    fn push(
+        &mut self,
+        code: &'static str,
+        severity: IssueSeverity,
+        path: String,
+        segment: Option<usize>,
+        offset: usize,
+    ) {
         self.issues.push(Issue {
             code,
             severity,
@@ -445,7 +463,15 @@ impl Checker<'_, '_> {
     }
 
     /// Checks a leaf value against a primitive datatype and table.
-    fn leaf(&mut self, datatype: &str, table: u16, text: &str, path: String, seg: usize, offset: usize) {
+    fn leaf(
+        &mut self,
+        datatype: &str,
+        table: u16,
+        text: &str,
+        path: String,
+        seg: usize,
+        offset: usize,
+    ) {
         if text.is_empty() {
             return;
         }
@@ -461,7 +487,13 @@ impl Checker<'_, '_> {
         if datatype == "ID" && table != 0 && text != "\"\"" {
             if let Some(t) = self.version.table(table) {
                 if !t.values.is_empty() && !t.values.contains(&text) {
-                    self.push("unknown_code", IssueSeverity::Warning, path, Some(seg), offset);
+                    self.push(
+                        "unknown_code",
+                        IssueSeverity::Warning,
+                        path,
+                        Some(seg),
+                        offset,
+                    );
                 }
             }
         }
@@ -469,12 +501,31 @@ impl Checker<'_, '_> {
 
     /// Checks one repetition of a field of type `datatype`: a primitive as
     /// a whole, a composite component by component (one level of nesting).
-    fn repetition(&mut self, datatype: &str, table: u16, rep: &crate::Repetition<'_>, label: &str, f: usize, r: usize, seg: usize) {
-        let composite = self.version.datatype(datatype).filter(|d| !d.components.is_empty());
+    fn repetition(
+        &mut self,
+        datatype: &str,
+        table: u16,
+        rep: &crate::Repetition<'_>,
+        label: &str,
+        f: usize,
+        r: usize,
+        seg: usize,
+    ) {
+        let composite = self
+            .version
+            .datatype(datatype)
+            .filter(|d| !d.components.is_empty());
         let Some(def) = composite else {
             let text = rep.component(1).map_or(Cow::Borrowed(""), |c| c.value());
             // A primitive with components: the first one is the value (TS in old versions).
-            self.leaf(datatype, table, &text, path_of(label, f, r, None), seg, rep.offset());
+            self.leaf(
+                datatype,
+                table,
+                &text,
+                path_of(label, f, r, None),
+                seg,
+                rep.offset(),
+            );
             return;
         };
         for (c, comp) in rep.components().enumerate() {
@@ -484,7 +535,10 @@ impl Checker<'_, '_> {
             if comp.is_empty() {
                 continue;
             }
-            let inner = self.version.datatype(cdef.datatype).filter(|d| !d.components.is_empty());
+            let inner = self
+                .version
+                .datatype(cdef.datatype)
+                .filter(|d| !d.components.is_empty());
             match inner {
                 // A nested composite: check its first subcomponent's format.
                 Some(d) => {
@@ -510,7 +564,13 @@ impl Checker<'_, '_> {
         let rule = self.profile.and_then(|p| p.segments.get(name));
         if def.is_none() && rule.is_none() {
             if !is_z(name) {
-                self.push("unknown_segment", IssueSeverity::Error, label, Some(segment.index()), segment.offset());
+                self.push(
+                    "unknown_segment",
+                    IssueSeverity::Error,
+                    label,
+                    Some(segment.index()),
+                    segment.offset(),
+                );
             }
             return;
         }
@@ -520,8 +580,12 @@ impl Checker<'_, '_> {
         for f in 1..=count.max(defined) {
             let field = segment.field(f);
             let empty = field.as_ref().is_none_or(|v| v.is_empty());
-            let offset = field.as_ref().map_or(segment.offset() + segment.as_bytes().len(), |v| v.offset());
-            let fdef = def.and_then(|d| d.fields.get(f - 1)).filter(|d| !d.name.is_empty());
+            let offset = field
+                .as_ref()
+                .map_or(segment.offset() + segment.as_bytes().len(), |v| v.offset());
+            let fdef = def
+                .and_then(|d| d.fields.get(f - 1))
+                .filter(|d| !d.name.is_empty());
             let frule = rule.and_then(|r| r.fields.get(&(f as u32)));
             let path = path_of(&label, f, 1, None);
             let usage = frule.and_then(|r| r.usage);
@@ -532,13 +596,25 @@ impl Checker<'_, '_> {
             };
             if empty {
                 if required {
-                    self.push("required_field_missing", IssueSeverity::Error, path, Some(seg), offset);
+                    self.push(
+                        "required_field_missing",
+                        IssueSeverity::Error,
+                        path,
+                        Some(seg),
+                        offset,
+                    );
                 }
                 continue;
             }
             let Some(field) = field else { continue };
             if usage == Some(Usage::Forbidden) {
-                self.push("forbidden_field", IssueSeverity::Error, path, Some(seg), offset);
+                self.push(
+                    "forbidden_field",
+                    IssueSeverity::Error,
+                    path,
+                    Some(seg),
+                    offset,
+                );
                 continue;
             }
             if segment.is_header() && f <= 2 {
@@ -546,7 +622,13 @@ impl Checker<'_, '_> {
             }
             if fdef.is_none() && frule.is_none() {
                 if def.is_some() && f > defined {
-                    self.push("unexpected_field", IssueSeverity::Warning, path, Some(seg), offset);
+                    self.push(
+                        "unexpected_field",
+                        IssueSeverity::Warning,
+                        path,
+                        Some(seg),
+                        offset,
+                    );
                 }
                 continue;
             }
@@ -556,20 +638,36 @@ impl Checker<'_, '_> {
                 .or_else(|| fdef.map(|d| u32::from(d.max)).filter(|m| *m != 0));
             if let Some(max) = max {
                 if reps.len() as u32 > max {
-                    let code = if max == 1 { "field_repeated" } else { "too_many_repetitions" };
+                    let code = if max == 1 {
+                        "field_repeated"
+                    } else {
+                        "too_many_repetitions"
+                    };
                     self.push(code, IssueSeverity::Error, path.clone(), Some(seg), offset);
                 }
             }
             if let Some(len) = fdef.map(|d| d.length).filter(|l| *l != 0) {
                 if reps.iter().any(|r| r.as_bytes().len() > usize::from(len)) {
-                    self.push("value_too_long", IssueSeverity::Error, path.clone(), Some(seg), offset);
+                    self.push(
+                        "value_too_long",
+                        IssueSeverity::Error,
+                        path.clone(),
+                        Some(seg),
+                        offset,
+                    );
                 }
             }
             if let Some(values) = frule.and_then(|r| r.values.as_ref()) {
                 for (r, rep) in reps.iter().enumerate() {
                     let v = rep.component(1).map_or(Cow::Borrowed(""), |c| c.value());
                     if !v.is_empty() && !values.iter().any(|a| *a == v) {
-                        self.push("value_not_allowed", IssueSeverity::Error, path_of(&label, f, r + 1, None), Some(seg), rep.offset());
+                        self.push(
+                            "value_not_allowed",
+                            IssueSeverity::Error,
+                            path_of(&label, f, r + 1, None),
+                            Some(seg),
+                            rep.offset(),
+                        );
                     }
                 }
             }
@@ -577,12 +675,12 @@ impl Checker<'_, '_> {
             let obx2 = (name == "OBX" && f == 5)
                 .then(|| segment.field(2).map(|v| v.value()))
                 .flatten();
-            let datatype = frule
-                .and_then(|r| r.datatype.as_deref())
-                .or(match (fdef.map(|d| d.datatype), obx2.as_deref()) {
+            let datatype = frule.and_then(|r| r.datatype.as_deref()).or(
+                match (fdef.map(|d| d.datatype), obx2.as_deref()) {
                     (Some("varies"), Some(named)) if !named.is_empty() => Some(named),
                     (d, _) => d,
-                });
+                },
+            );
             let table = fdef.map_or(0, |d| d.table);
             if let Some(dt) = datatype {
                 for (r, rep) in reps.iter().enumerate() {
@@ -635,7 +733,13 @@ impl Checker<'_, '_> {
                 Some(s) => (Some(s.index()), s.offset()),
                 None => (None, self.msg.as_bytes().len()),
             };
-            self.push("missing_segment", IssueSeverity::Error, String::from(name), seg, offset);
+            self.push(
+                "missing_segment",
+                IssueSeverity::Error,
+                String::from(name),
+                seg,
+                offset,
+            );
         }
         for index in unexpected {
             if let Some(s) = self.msg.segment_at(index) {
@@ -646,7 +750,13 @@ impl Checker<'_, '_> {
                     .filter(|x| x.name_bytes() == s.name_bytes())
                     .count() as u32;
                 let label = segment_label(s.name(), occurrence);
-                self.push("unexpected_segment", IssueSeverity::Error, label, Some(index), s.offset());
+                self.push(
+                    "unexpected_segment",
+                    IssueSeverity::Error,
+                    label,
+                    Some(index),
+                    s.offset(),
+                );
             }
         }
     }
@@ -747,16 +857,12 @@ fn first_required(items: &'static [Item]) -> Option<&'static str> {
 /// Validates `message`; see the [module documentation](self).
 pub fn validate(message: &Message<'_>, options: &Options<'_>) -> Report {
     let declared = message.version();
-    let name = options
-        .version
-        .map(Cow::Borrowed)
-        .or(declared)
-        .or_else(|| {
-            options
-                .profile
-                .and_then(|p| p.version.as_deref())
-                .map(Cow::Borrowed)
-        });
+    let name = options.version.map(Cow::Borrowed).or(declared).or_else(|| {
+        options
+            .profile
+            .and_then(|p| p.version.as_deref())
+            .map(Cow::Borrowed)
+    });
     let mut report = Report::default();
     let Some(version) = name.as_deref().and_then(dictionary::version) else {
         let msh12 = message
@@ -803,7 +909,13 @@ pub fn validate(message: &Message<'_>, options: &Options<'_>) -> Report {
                 .segment("MSH")
                 .and_then(|s| s.field(9))
                 .map_or(0, |f| f.offset());
-            checker.push("unknown_structure", IssueSeverity::Warning, String::from("MSH-9"), Some(0), offset);
+            checker.push(
+                "unknown_structure",
+                IssueSeverity::Warning,
+                String::from("MSH-9"),
+                Some(0),
+                offset,
+            );
         }
     }
     let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
@@ -818,12 +930,24 @@ pub fn validate(message: &Message<'_>, options: &Options<'_>) -> Report {
             let n = counts.get(name.as_str()).copied().unwrap_or(0);
             if rule.min.is_some_and(|min| n < min) {
                 let end = message.as_bytes().len();
-                checker.push("missing_segment", IssueSeverity::Error, name.clone(), None, end);
+                checker.push(
+                    "missing_segment",
+                    IssueSeverity::Error,
+                    name.clone(),
+                    None,
+                    end,
+                );
             }
             if let Some(max) = rule.max.filter(|max| n > *max) {
                 if let Some(s) = message.segments_named(name).nth(max as usize) {
                     let label = segment_label(name, max + 1);
-                    checker.push("unexpected_segment", IssueSeverity::Error, label, Some(s.index()), s.offset());
+                    checker.push(
+                        "unexpected_segment",
+                        IssueSeverity::Error,
+                        label,
+                        Some(s.index()),
+                        s.offset(),
+                    );
                 }
             }
         }

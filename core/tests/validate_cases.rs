@@ -35,7 +35,11 @@ fn explains() {
     for c in cases("explain") {
         let name = s(&c, "name");
         match explain(s(&c, "path"), s(&c, "version")) {
-            Err(e) => assert_eq!(Some(e.code()), c.get("error").and_then(Value::as_str), "{name}"),
+            Err(e) => assert_eq!(
+                Some(e.code()),
+                c.get("error").and_then(Value::as_str),
+                "{name}"
+            ),
             Ok(got) => {
                 let got = got.map(|e| {
                     json!({"name": e.name, "datatype": e.datatype, "optionality": e.optionality,
@@ -75,7 +79,11 @@ fn validates() {
             failures.push(format!("{name}: got {}", Value::Array(got)));
             continue;
         }
-        assert_eq!(report.is_valid(), c["valid"].as_bool().expect("valid"), "{name}");
+        assert_eq!(
+            report.is_valid(),
+            c["valid"].as_bool().expect("valid"),
+            "{name}"
+        );
         for i in &report.issues {
             assert!(i.offset <= msg.as_bytes().len(), "{name}");
             assert!(!i.message().is_empty());
@@ -85,7 +93,11 @@ fn validates() {
     for c in cases("profile_error") {
         let name = s(&c, "name");
         let e = Profile::parse(&profile_text(&c).expect("profile")).expect_err(name);
-        assert_eq!((e.code(), e.pointer()), (s(&c, "code"), s(&c, "pointer")), "{name}");
+        assert_eq!(
+            (e.code(), e.pointer()),
+            (s(&c, "code"), s(&c, "pointer")),
+            "{name}"
+        );
     }
 }
 
@@ -110,7 +122,11 @@ pub fn corpus_summary() -> Value {
             .iter()
             .map(|i| format!("{} {} {}", i.severity.as_str(), i.code, i.path))
             .collect();
-        let name = path.file_name().expect("name").to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         out.insert(
             name,
             json!({"version": report.version, "structure": report.structure,
@@ -130,7 +146,10 @@ fn corpus_matches_the_golden_summary() {
     }
     let want: Value =
         serde_json::from_str(&std::fs::read_to_string(&golden).expect("golden")).expect("json");
-    assert_eq!(got, want, "run with PIPEHAT_BLESS=1 after an intended change");
+    assert_eq!(
+        got, want,
+        "run with PIPEHAT_BLESS=1 after an intended change"
+    );
     let valid = got
         .as_object()
         .expect("object")

@@ -17,6 +17,12 @@ Routing and mapping:
     ChangeDetector(ignore).changes / is_unchanged / fingerprint (stateless A08 suppression)
     Mapping(spec: str | dict | PathLike).apply(message) -> dict | list[dict]
 
+Dictionary and validation (HL7 v2.1 to 2.8.2):
+    explain(path, version="2.5.1") -> Explanation (name, datatype, optionality, repeatable, table, ...)
+    field_name(segment, field, version="2.5.1") -> str | None
+    validate(message, version=None, profile=None) -> Report (valid, issues: code, severity, path, ...)
+    Profile(spec: str | dict | PathLike): a conformance profile; report.ack_errors() feeds message.ack()
+
 Writing:
     message.edit() -> EditableMessage with set / set_raw / insert / remove /
     append_repetition / insert_segment / append_segment / remove_segment;
@@ -48,26 +54,34 @@ from pipehat._native import (
     Diagnostic,
     EditableMessage,
     Element,
+    Explanation,
     Filter,
+    Issue,
     Mapping,
     Message,
     MessageIterator,
     MllpDecoder,
     MllpIssue,
+    Profile,
+    Report,
     Router,
     Segment,
     __version__,
     ack,
     build,
     diff,
+    explain,
     extract,
+    field_name,
     from_json,
     iter_messages,
     mllp_encode,
     parse,
+    validate,
 )
 from pipehat.errors import (
     DatatypeError,
+    DictionaryError,
     EditError,
     FilterError,
     HL7Error,
@@ -76,19 +90,23 @@ from pipehat.errors import (
     MllpError,
     ParseError,
     PathError,
+    ProfileError,
 )
 
 __all__ = [
     "ChangeDetector",
     "DatatypeError",
     "DateTimeValue",
+    "DictionaryError",
     "Diagnostic",
     "EditError",
     "EditableMessage",
     "Element",
+    "Explanation",
     "Filter",
     "FilterError",
     "HL7Error",
+    "Issue",
     "JsonError",
     "Mapping",
     "MappingError",
@@ -99,13 +117,18 @@ __all__ = [
     "MllpIssue",
     "ParseError",
     "PathError",
+    "Profile",
+    "ProfileError",
+    "Report",
     "Router",
     "Segment",
     "__version__",
     "ack",
     "build",
     "diff",
+    "explain",
     "extract",
+    "field_name",
     "from_json",
     "iter_messages",
     "mllp_encode",
@@ -113,6 +136,7 @@ __all__ = [
     "to_arrow",
     "to_pandas",
     "to_polars",
+    "validate",
 ]
 
 Columns = Dict[str, List[Optional[str]]]

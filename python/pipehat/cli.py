@@ -10,6 +10,8 @@
     pipehat filter EXPR FILE     the messages the filter expression matches (--count: how many)
     pipehat map SPEC FILE        a mapping spec applied to every message, one JSON line per object or row
     pipehat diff A B             the paths that differ between two messages (--ignore P,Q,...)
+    pipehat validate FILE        issues per message against the standard (--version, --profile)
+    pipehat explain PATH...      what a field is called and holds (--version, default 2.5.1)
 
 FILE may be ``-`` for standard input. Text printed never includes error
 details beyond codes and positions.
@@ -63,6 +65,7 @@ class _Progress:
 
 def _show(args: argparse.Namespace, out: IO[str]) -> int:
     for n, msg in enumerate(_messages(args.file), 1):
+        version = msg.version or "2.5.1"
         out.write(f"message {n}: {msg.message_type}^{msg.trigger_event} v{msg.version} id={msg.control_id}\n")
         for seg in msg.segments:
             out.write(f"  {seg.name}\n")
@@ -74,6 +77,9 @@ def _show(args: argparse.Namespace, out: IO[str]) -> int:
                 for r, rep in enumerate(reps, 1):
                     comps = rep.components if rep.kind == "repetition" else [rep]
                     rlabel = label + (f"({r})" if len(reps) > 1 else "")
+                    name = pipehat.field_name(seg.name, number, version) if r == 1 else None
+                    if name:
+                        out.write(f"    {'':<14} # {name}\n")
                     if len(comps) == 1:
                         out.write(f"    {rlabel:<14} {rep.value}\n")
                         continue
@@ -191,6 +197,34 @@ def _diff(args: argparse.Namespace, out: IO[str]) -> int:
     return 1 if paths else 0
 
 
+def _validate(args: argparse.Namespace, out: IO[str]) -> int:
+    profile = pipehat.Profile(pathlib.Path(args.profile)) if args.profile else None
+    invalid = 0
+    for n, msg in enumerate(_messages(args.file), 1):
+        report = pipehat.validate(msg, version=args.version, profile=profile)
+        state = "valid" if report.valid else "invalid"
+        out.write(f"message {n}: {state} (version {report.version or '?'}, structure {report.structure or '?'})\n")
+        for issue in report.issues:
+            out.write(f"  {issue.severity:<7} {issue.code:<24} {issue.path}\n")
+        invalid += not report.valid
+    return 1 if invalid else 0
+
+
+def _explain(args: argparse.Namespace, out: IO[str]) -> int:
+    for path in args.paths:
+        e = pipehat.explain(path, args.version)
+        if e is None:
+            out.write(f"{path}: not defined in {args.version}\n")
+            continue
+        extra = [f"table {e.table:04d}" if e.table else "", f"max length {e.length}" if e.length else ""]
+        reps = "repeats" if e.repeatable else "once"
+        details = ", ".join(x for x in [e.datatype, "required" if e.optionality == "R" else "optional", reps, *extra] if x)
+        out.write(f"{path}: {e.name} ({details})\n")
+        for i, (name, datatype) in enumerate(e.components, 1):
+            out.write(f"  .{i:<3} {name} ({datatype})\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pipehat", description="Look into HL7 v2 files.")
     parser.add_argument("--version", action="version", version=f"pipehat {pipehat.__version__}")
@@ -232,6 +266,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", metavar="B")
     p.add_argument("--ignore", default="", help="comma-separated segments and paths to leave out")
     p.set_defaults(run=_diff)
+    p = sub.add_parser("validate", help="issues per message against the standard (exit 1 when any is invalid)")
+    p.add_argument("file")
+    p.add_argument("--version", default=None, help="check against this version instead of MSH-12")
+    p.add_argument("--profile", default=None, help="a conformance profile (JSON)")
+    p.set_defaults(run=_validate)
+    p = sub.add_parser("explain", help="what a field or component is called and holds")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--version", default="2.5.1")
+    p.set_defaults(run=_explain)
     return parser
 
 
@@ -239,7 +282,14 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[IO[str]] = None) ->
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args, out or sys.stdout))
-    except (pipehat.PathError, pipehat.FilterError, pipehat.MappingError, pipehat.ParseError) as e:
+    except (
+        pipehat.PathError,
+        pipehat.FilterError,
+        pipehat.MappingError,
+        pipehat.ParseError,
+        pipehat.ProfileError,
+        pipehat.DictionaryError,
+    ) as e:
         print(f"pipehat: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # pragma: no cover - `pipehat ... | head`

@@ -6,6 +6,7 @@ from typing import Optional
 
 __all__ = [
     "DatatypeError",
+    "DictionaryError",
     "EditError",
     "FilterError",
     "HL7Error",
@@ -14,6 +15,7 @@ __all__ = [
     "MllpError",
     "ParseError",
     "PathError",
+    "ProfileError",
 ]
 
 
@@ -105,6 +107,18 @@ class MappingError(HL7Error, ValueError):
     ``code`` is e.g. ``"unknown_key"``, ``"invalid_path"``,
     ``"unknown_transform"`` or ``"unknown_table"``; ``pointer`` a JSON pointer
     to the part of the spec at fault (``"/fields/born/transform"``).
+    """
+
+    pointer: str = ""
+
+
+class DictionaryError(HL7Error, ValueError):
+    """The dictionary cannot answer: ``unknown_version`` (known: 2.1 to 2.8.2)."""
+
+
+class ProfileError(HL7Error, ValueError):
+    """A conformance profile is not valid: ``invalid_json``, ``invalid_profile``
+    or ``unknown_key``; ``pointer`` is a JSON pointer to the part at fault.
     """
 
     pointer: str = ""

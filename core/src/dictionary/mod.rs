@@ -177,9 +177,9 @@ impl fmt::Display for ExplainError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ExplainError::Path(e) => e.fmt(f),
-            ExplainError::UnknownVersion => f.write_str(
-                "unknown HL7 version (unknown_version; known: 2.1 to 2.8.2)",
-            ),
+            ExplainError::UnknownVersion => {
+                f.write_str("unknown HL7 version (unknown_version; known: 2.1 to 2.8.2)")
+            }
         }
     }
 }
@@ -201,7 +201,10 @@ pub fn explain(path: &str, version_name: &str) -> Result<Option<Explanation>, Ex
     let Some(segment) = v.segment(path.segment_bytes()) else {
         return Ok(None);
     };
-    let Some(field) = segment.fields.get(path.field() as usize - 1).filter(|f| !f.name.is_empty())
+    let Some(field) = segment
+        .fields
+        .get(path.field() as usize - 1)
+        .filter(|f| !f.name.is_empty())
     else {
         return Ok(None);
     };
@@ -215,7 +218,10 @@ pub fn explain(path: &str, version_name: &str) -> Result<Option<Explanation>, Ex
         table: (field.table != 0).then_some(field.table),
         components: components_of(v, field.datatype),
     };
-    for n in [path.component(), path.subcomponent()].into_iter().flatten() {
+    for n in [path.component(), path.subcomponent()]
+        .into_iter()
+        .flatten()
+    {
         let Some(c) = v
             .datatype(out.datatype)
             .and_then(|d| d.components.get(n as usize - 1))
