@@ -6,6 +6,8 @@
 //! - `obx_filter/<w>`: `any(OBX-8 = "H")`, which parses each message.
 //! - `fingerprint/<w>`: parse and fingerprint (MSH-7, MSH-10 ignored).
 //! - `map/<w>`: parse and apply the example mapping for the message's type.
+//! - `validate/<w>`: parse and validate against the declared version (issue:
+//!   ≥ 200 MB/s).
 //!
 //! Before measuring, the filter counts are checked against a count made by
 //! reading MSH-9 with a plain byte search.
@@ -16,6 +18,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use pipehat::diff::ChangeDetector;
 use pipehat::filter::Filter;
 use pipehat::mapping::Mapping;
+use pipehat::validate::{validate, Options};
 use pipehat::Message;
 use std::hint::black_box;
 use std::time::Duration;
@@ -98,6 +101,14 @@ fn bench(c: &mut Criterion) {
                         &adt
                     };
                     black_box(mapping.apply_json(&msg));
+                }
+            })
+        });
+        g.bench_function(BenchmarkId::new("validate", w.name), |b| {
+            b.iter(|| {
+                for m in &msgs {
+                    let msg = Message::parse(m).unwrap();
+                    black_box(validate(&msg, &Options::default()).issues.len());
                 }
             })
         });

@@ -1275,3 +1275,138 @@ impl NativeMapping {
         self.inner.keys().map(String::from).collect()
     }
 }
+
+// ---------------------------------------------------------------------------
+// dictionary and validation
+
+/// The definition at `path` in `version`: {name, datatype, optionality,
+/// repeatable, maxRepetitions, length, table, components}, or undefined.
+#[wasm_bindgen]
+pub fn explain(path: &str, version: &str) -> Result<JsValue, JsValue> {
+    let e = pipehat::dictionary::explain(path, version).map_err(|e| match e {
+        pipehat::dictionary::ExplainError::Path(p) => path_error(&p),
+        other => {
+            let o = Object::new();
+            set(&o, "kind", "dictionary");
+            set(&o, "message", other.to_string());
+            set(&o, "code", other.code());
+            o.into()
+        }
+    })?;
+    let Some(e) = e else {
+        return Ok(JsValue::UNDEFINED);
+    };
+    let o = Object::new();
+    set(&o, "name", e.name);
+    set(&o, "datatype", e.datatype);
+    set(&o, "optionality", e.optionality);
+    set(&o, "repeatable", e.repeatable);
+    set(
+        &o,
+        "maxRepetitions",
+        e.max_repetitions.map_or(JsValue::NULL, JsValue::from),
+    );
+    set(&o, "length", e.length.map_or(JsValue::NULL, JsValue::from));
+    set(&o, "table", e.table.map_or(JsValue::NULL, JsValue::from));
+    let comps: Array = e
+        .components
+        .iter()
+        .map(|(n, d)| {
+            let c = Object::new();
+            set(&c, "name", *n);
+            set(&c, "datatype", *d);
+            JsValue::from(c)
+        })
+        .collect();
+    set(&o, "components", comps);
+    Ok(o.into())
+}
+
+/// The name of a segment's field in a version, or undefined.
+#[wasm_bindgen(js_name = fieldName)]
+pub fn field_name(segment: &str, field: usize, version: &str) -> Option<String> {
+    pipehat::dictionary::field_name(segment, field, version).map(String::from)
+}
+
+/// A compiled conformance profile.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct NativeProfile {
+    inner: pipehat::validate::Profile,
+}
+
+#[wasm_bindgen]
+impl NativeProfile {
+    #[wasm_bindgen(constructor)]
+    pub fn new(spec: &str) -> Result<NativeProfile, JsValue> {
+        pipehat::validate::Profile::parse(spec)
+            .map(|inner| NativeProfile { inner })
+            .map_err(|e| {
+                let o = Object::new();
+                set(&o, "kind", "profile");
+                set(&o, "message", e.to_string());
+                set(&o, "code", e.code());
+                set(&o, "pointer", e.pointer());
+                o.into()
+            })
+    }
+}
+
+/// Validates a message: {version, structure, valid, issues: [{code, severity,
+/// path, segment, offset, message, hl7Code}]}.
+#[wasm_bindgen]
+pub fn validate(message: &NativeMessage, version: Option<String>) -> Object {
+    report_object(message, version.as_deref(), None)
+}
+
+/// `validate` with a profile (kept by the caller for reuse).
+#[wasm_bindgen(js_name = validateWithProfile)]
+pub fn validate_with_profile(
+    message: &NativeMessage,
+    version: Option<String>,
+    profile: &NativeProfile,
+) -> Object {
+    report_object(message, version.as_deref(), Some(&profile.inner))
+}
+
+fn report_object(
+    message: &NativeMessage,
+    version: Option<&str>,
+    profile: Option<&pipehat::validate::Profile>,
+) -> Object {
+    let options = pipehat::validate::Options { version, profile };
+    let report = pipehat::validate::validate(&message.inner.message(), &options);
+    let o = Object::new();
+    set(
+        &o,
+        "version",
+        report.version.map_or(JsValue::NULL, JsValue::from),
+    );
+    set(
+        &o,
+        "structure",
+        report.structure.map_or(JsValue::NULL, JsValue::from),
+    );
+    set(&o, "valid", report.is_valid());
+    let issues: Array = report
+        .issues
+        .iter()
+        .map(|i| {
+            let x = Object::new();
+            set(&x, "code", i.code);
+            set(&x, "severity", i.severity.as_str());
+            set(&x, "path", i.path.as_str());
+            set(
+                &x,
+                "segment",
+                i.segment.map_or(JsValue::NULL, |s| JsValue::from(s as u32)),
+            );
+            set(&x, "offset", i.offset as u32);
+            set(&x, "message", i.message());
+            set(&x, "hl7Code", i.hl7_code());
+            JsValue::from(x)
+        })
+        .collect();
+    set(&o, "issues", issues);
+    o
+}

@@ -391,6 +391,15 @@ fn field_rule(v: &serde_json::Value, at: &str) -> Result<FieldRule, ProfileError
 
 // ---------------------------------------------------------------- checks
 
+/// Where a repetition is: segment label and index, field and repetition numbers.
+#[derive(Clone, Copy)]
+struct At<'l> {
+    label: &'l str,
+    field: usize,
+    rep: usize,
+    seg: usize,
+}
+
 struct Checker<'m, 'a> {
     msg: &'m Message<'a>,
     version: &'static VersionDef,
@@ -501,16 +510,13 @@ impl Checker<'_, '_> {
 
     /// Checks one repetition of a field of type `datatype`: a primitive as
     /// a whole, a composite component by component (one level of nesting).
-    fn repetition(
-        &mut self,
-        datatype: &str,
-        table: u16,
-        rep: &crate::Repetition<'_>,
-        label: &str,
-        f: usize,
-        r: usize,
-        seg: usize,
-    ) {
+    fn repetition(&mut self, datatype: &str, table: u16, rep: &crate::Repetition<'_>, at: At<'_>) {
+        let At {
+            label,
+            field: f,
+            rep: r,
+            seg,
+        } = at;
         let composite = self
             .version
             .datatype(datatype)
@@ -685,7 +691,13 @@ impl Checker<'_, '_> {
             if let Some(dt) = datatype {
                 for (r, rep) in reps.iter().enumerate() {
                     if !rep.is_empty() {
-                        self.repetition(dt, table, rep, &label, f, r + 1, seg);
+                        let at = At {
+                            label: &label,
+                            field: f,
+                            rep: r + 1,
+                            seg,
+                        };
+                        self.repetition(dt, table, rep, at);
                     }
                 }
             }
@@ -868,7 +880,7 @@ pub fn validate(message: &Message<'_>, options: &Options<'_>) -> Report {
         let msh12 = message
             .segment("MSH")
             .and_then(|s| s.field(12))
-            .map_or(message.as_bytes().len().min(0), |f| f.offset());
+            .map_or(0, |f| f.offset());
         report.issues.push(Issue {
             code: "unknown_version",
             severity: IssueSeverity::Error,

@@ -35,6 +35,10 @@ export function createApi(native) {
   const HL7DatatypeError = errorClass("HL7DatatypeError", TypeError, ["code", "offset"]);
   /** A filter expression does not compile; offset is a character position in it. */
   const HL7FilterError = errorClass("HL7FilterError", SyntaxError, ["code", "offset"]);
+  /** A conformance profile is not valid; pointer is a JSON pointer into it. */
+  const HL7ProfileError = errorClass("HL7ProfileError", Error, ["code", "pointer"]);
+  /** The dictionary cannot answer (unknown_version). */
+  const HL7DictionaryError = errorClass("HL7DictionaryError", RangeError, ["code"]);
   /** A mapping spec is not valid; pointer is a JSON pointer into it. */
   const HL7MappingError = errorClass("HL7MappingError", Error, ["code", "pointer"]);
 
@@ -57,6 +61,8 @@ export function createApi(native) {
       if (e.kind === "datatype") throw new HL7DatatypeError(e);
       if (e.kind === "filter") throw new HL7FilterError(e);
       if (e.kind === "mapping") throw new HL7MappingError(e);
+      if (e.kind === "profile") throw new HL7ProfileError(e);
+      if (e.kind === "dictionary") throw new HL7DictionaryError(e);
       if (e.kind === "type") throw new TypeError(e.message);
     }
     throw e;
@@ -705,6 +711,65 @@ export function createApi(native) {
     if (typeof Symbol.dispose === "symbol") C.prototype[Symbol.dispose] = C.prototype.free;
   }
 
+  /** What a field, component or subcomponent is in a version (default 2.5.1), or undefined. */
+  function explain(path, version = "2.5.1") {
+    return call(() => native.explain(String(path), String(version)));
+  }
+
+  /** The name of a segment's field in a version (default 2.5.1), or undefined. */
+  function fieldName(segment, field, version = "2.5.1") {
+    return native.fieldName(String(segment), field, String(version));
+  }
+
+  /** A conformance profile (an object or its JSON text; see the README). */
+  class Profile {
+    #native;
+    constructor(spec) {
+      const text = typeof spec === "string" ? spec : JSON.stringify(spec);
+      this.#native = call(() => new native.NativeProfile(text));
+    }
+    [NATIVE]() {
+      return this.#native;
+    }
+    free() {
+      if (this.#native) {
+        this.#native.free();
+        this.#native = undefined;
+      }
+    }
+  }
+
+  if (typeof Symbol.dispose === "symbol") Profile.prototype[Symbol.dispose] = Profile.prototype.free;
+
+  /**
+   * Validates a message against its version (MSH-12) or options.version, and
+   * options.profile (a Profile or a profile object): {version, structure,
+   * valid, issues: [{code, severity, path, segment, offset, message, hl7Code}]}.
+   */
+  function validate(message, options) {
+    const version = options?.version ?? undefined;
+    let profile = options?.profile;
+    const temporary = profile && !(profile instanceof Profile) ? new Profile(profile) : undefined;
+    if (temporary) profile = temporary;
+    try {
+      return withNative(message, (m) =>
+        profile ? native.validateWithProfile(m, version, profile[NATIVE]()) : native.validate(m, version),
+      );
+    } finally {
+      temporary?.free();
+    }
+  }
+
+  /** A report's issues as `errors` for message.ack(). */
+  function ackErrors(report) {
+    return report.issues.map((i) => ({
+      code: i.hl7Code,
+      severity: i.severity === "error" ? "E" : "W",
+      path: /-/.test(i.path) ? i.path : undefined,
+      text: i.message,
+    }));
+  }
+
   return {
     parse,
     parseAll,
@@ -733,5 +798,12 @@ export function createApi(native) {
     Mapping,
     HL7FilterError,
     HL7MappingError,
+    explain,
+    fieldName,
+    validate,
+    ackErrors,
+    Profile,
+    HL7ProfileError,
+    HL7DictionaryError,
   };
 }

@@ -489,6 +489,81 @@ export class Mapping {
   [Symbol.dispose](): void;
 }
 
+/** What explain() tells about a field, component or subcomponent. */
+export interface Explanation {
+  /** "Patient Name". */
+  name: string;
+  /** "XPN". */
+  datatype: string;
+  /** "R" (required) or "O" (optional). */
+  optionality: "R" | "O";
+  repeatable: boolean;
+  maxRepetitions: number | null;
+  /** Maximum length, when the dictionary knows it. */
+  length: number | null;
+  /** HL7 table number (1 for HL70001). */
+  table: number | null;
+  /** Components of a composite datatype, in order. */
+  components: { name: string; datatype: string }[];
+}
+
+/** Thrown by explain() for an unknown version. */
+export class HL7DictionaryError extends RangeError {
+  readonly name: "HL7DictionaryError";
+  readonly code: "unknown_version";
+}
+
+/** Thrown when a conformance profile is not valid. */
+export class HL7ProfileError extends Error {
+  readonly name: "HL7ProfileError";
+  /** "invalid_json", "invalid_profile" or "unknown_key". */
+  readonly code: string;
+  /** JSON pointer to the part at fault. */
+  readonly pointer: string;
+}
+
+/** A conformance profile (see the README). Throws HL7ProfileError. */
+export class Profile {
+  constructor(spec: string | object);
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** One validation finding. */
+export interface ValidationIssue {
+  /** Stable code, e.g. "required_field_missing", "invalid_datetime", "unexpected_segment". */
+  code: string;
+  severity: "error" | "warning";
+  /** "PID-7", "PID-3(2).4", "OBX[2]-5", or a segment such as "PV1". */
+  path: string;
+  /** 0-based segment index, when there is one. */
+  segment: number | null;
+  /** Byte offset in the message. */
+  offset: number;
+  /** A sentence without content. */
+  message: string;
+  /** HL7 table 0357 code for an ERR segment. */
+  hl7Code: number;
+}
+
+/** What validate() found. */
+export interface ValidationReport {
+  version: string | null;
+  structure: string | null;
+  /** No issue is an error. */
+  valid: boolean;
+  issues: ValidationIssue[];
+}
+
+/** What a path is in a version (default "2.5.1"); undefined when not defined there. */
+export function explain(path: string, version?: string): Explanation | undefined;
+/** The name of a segment's field in a version (default "2.5.1"). */
+export function fieldName(segment: string, field: number, version?: string): string | undefined;
+/** Validates against MSH-12's version (or options.version) and an optional profile. */
+export function validate(message: Message | Input, options?: { version?: string; profile?: Profile | object | string }): ValidationReport;
+/** A report's issues as `errors` for message.ack(). */
+export function ackErrors(report: ValidationReport): AckErrorSpec[];
+
 declare const api: {
   parse: typeof parse;
   parseAll: typeof parseAll;
@@ -517,5 +592,12 @@ declare const api: {
   Mapping: typeof Mapping;
   HL7FilterError: typeof HL7FilterError;
   HL7MappingError: typeof HL7MappingError;
+  explain: typeof explain;
+  fieldName: typeof fieldName;
+  validate: typeof validate;
+  ackErrors: typeof ackErrors;
+  Profile: typeof Profile;
+  HL7ProfileError: typeof HL7ProfileError;
+  HL7DictionaryError: typeof HL7DictionaryError;
 };
 export default api;

@@ -330,3 +330,52 @@ export function runRouteCase(api, c, specs) {
   }
   fail(`unknown kind ${c.kind}`);
 }
+
+// --- validation: one line of tests/validate_cases.jsonl ---------------------------------
+
+/** Runs one validate case (kind explain, validate, profile_error). */
+export function runValidateCase(api, c) {
+  if (c.kind === "explain") {
+    let got;
+    try {
+      got = api.explain(c.path, c.version);
+    } catch (e) {
+      if (!c.error) fail(`${c.name}: ${e}`);
+      if (!(e instanceof api.HL7DictionaryError || e instanceof api.HL7PathError)) fail(`${c.name}: ${e}`);
+      return equal(e.code, c.error, c.name);
+    }
+    if (c.error) fail(`${c.name}: expected ${c.error}`);
+    if (c.expect === null) return equal(got, undefined, c.name);
+    const { name, datatype, optionality, repeatable, table } = got;
+    return equal({ name, datatype, optionality, repeatable, table }, c.expect, c.name);
+  }
+  const profileOf = () => c.profile_text ?? c.profile;
+  if (c.kind === "validate") {
+    const profile = profileOf() ? new api.Profile(profileOf()) : undefined;
+    const report = api.validate(api.parse(c.input), { version: c.version, profile });
+    equal(report.issues.map((i) => [i.code, i.severity, i.path]), c.issues, c.name);
+    equal(report.valid, c.valid, `${c.name} valid`);
+    const again = api.validate(c.input, { version: c.version, profile: profileOf() });
+    equal(again.issues.map((i) => i.code), c.issues.map((i) => i[0]), `${c.name} (text, profile object)`);
+    profile?.free();
+    return;
+  }
+  if (c.kind === "profile_error") {
+    try {
+      new api.Profile(profileOf());
+    } catch (e) {
+      if (!(e instanceof api.HL7ProfileError)) fail(`${c.name}: ${e}`);
+      return equal([e.code, e.pointer], [c.code, c.pointer], c.name);
+    }
+    return fail(`${c.name}: expected ${c.code}`);
+  }
+  fail(`unknown kind ${c.kind}`);
+}
+
+/** Checks validate() over corpus messages against tests/golden/validation.json. */
+export function checkValidationGolden(api, golden, name, bytes) {
+  const report = api.validate(bytes);
+  const want = golden[name];
+  equal([report.version, report.structure, report.valid], [want.version, want.structure, want.valid], name);
+  equal(report.issues.map((i) => `${i.severity} ${i.code} ${i.path}`), want.issues, `${name} issues`);
+}

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import api from "pipehat";
 import { CORPUS, TESTS, readJsonl, corpusBytes } from "./helpers.mjs";
-import { checkOracleLine, caseInput, runCase, runWriteCase, runRouteCase } from "./checks.mjs";
+import { checkOracleLine, caseInput, runCase, runWriteCase, runRouteCase, runValidateCase, checkValidationGolden } from "./checks.mjs";
 
 test("oracle: every value asserted by other projects' tests", () => {
   const lines = readJsonl(CORPUS + "ORACLE.jsonl");
@@ -46,6 +46,29 @@ const SPECS = Object.fromEntries(
 for (const c of readJsonl(TESTS + "route_cases.jsonl")) {
   test(`route case ${c.kind} ${c.name}`, () => runRouteCase(api, c, SPECS));
 }
+
+for (const c of readJsonl(TESTS + "validate_cases.jsonl")) {
+  test(`validate case ${c.kind} ${c.name}`, () => runValidateCase(api, c));
+}
+
+test("every corpus message validates as tests/golden/validation.json records", () => {
+  const golden = JSON.parse(readFileSync(TESTS + "golden/validation.json", "utf8"));
+  let seen = 0;
+  for (const [f, data] of corpusMessages()) {
+    checkValidationGolden(api, golden, f, data);
+    seen++;
+  }
+  assert.equal(seen, Object.keys(golden).length);
+});
+
+test("a validation report feeds the ACK", () => {
+  const input = "MSH|^~\\&|A|B|C|D|20240115||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01|20240115\rPID|1||||DOE\rPV1|1|I\r";
+  const msg = api.parse(input);
+  const ack = msg.ack({ code: "AE", errors: api.ackErrors(api.validate(msg)), controlId: "A1", timestamp: "20240101" });
+  assert.equal(ack.get("ERR-3.1"), "101");
+  assert.equal(ack.get("ERR-2.1"), "PID");
+  assert.equal(api.fieldName("PID", 5), "Patient Name");
+});
 
 test("every corpus message: its own type filter holds, it does not differ from itself, the examples map it", () => {
   const adt = new api.Mapping(SPECS["adt-patient.json"]);

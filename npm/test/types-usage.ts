@@ -124,3 +124,20 @@ router.free();
 detector.free();
 mapping.free();
 void [hit, texts, views, howMany, headerOnly, where, paths, detailed, same, print, plain, changeKinds, firstValue, keys];
+import { explain, fieldName, validate, ackErrors, Profile, HL7ProfileError, HL7DictionaryError } from "pipehat";
+import type { Explanation, ValidationReport, ValidationIssue } from "pipehat";
+const explained: Explanation | undefined = explain("PID-5", "2.5.1");
+const fname: string | undefined = fieldName("PID", 5);
+const profile = new Profile({ segments: { PID: { fields: { "3": { usage: "R" } } } } });
+const report: ValidationReport = validate(snapshot, { version: "2.5.1", profile });
+const firstIssue: ValidationIssue | undefined = report.issues[0];
+const errs = ackErrors(report);
+try {
+  explain("PID-5", "9.9");
+  new Profile("{");
+} catch (e) {
+  if (e instanceof HL7DictionaryError) void e.code;
+  if (e instanceof HL7ProfileError) void [e.code, e.pointer];
+}
+profile.free();
+void [explained, fname, firstIssue, errs];
