@@ -61,12 +61,29 @@ class Out:
         return name
 
 
-def field_body(f, card):
+def component_list(out, structure):
+    """The components of a composite as a shared static list (nested composites too)."""
+    if not structure:
+        return "&[]"
+    comps = []
+    for child in structure:
+        if not isinstance(child, (tuple, list)) or len(child) != 4 or child[1] is None:
+            continue
+        cdef = child[1]
+        inner = cdef[1] if cdef[0] == "sequence" else None
+        comps.append(f"ComponentDef {{ name: {rust_str(title(cdef[-3]))}, datatype: {rust_str(cdef[2])}, "
+                     f"table: {table_id(cdef[-2])}, components: {component_list(out, inner)} }}")
+    return out.static("COMPS", "&[ComponentDef]", "&[" + ", ".join(comps) + "]")
+
+
+def field_body(out, f, card):
     # (kind, structure, datatype, NAME, table, length); one 2.1 entry has an extra item.
     datatype, name, table, length = f[2], f[-3], f[-2], f[-1]
+    inner = f[1] if f[0] == "sequence" else None
     lo, hi = card
     return (f"FieldDef {{ name: {rust_str(title(name))}, datatype: {rust_str(datatype)}, "
-            f"min: {lo}, max: {0 if hi == -1 else hi}, length: {0 if length in (-1, None) else length}, table: {table_id(table)} }}")
+            f"min: {lo}, max: {0 if hi == -1 else hi}, length: {0 if length in (-1, None) else length}, table: {table_id(table)}, "
+            f"components: {component_list(out, inner)} }}")
 
 
 def segment(out, name, definition):
@@ -78,8 +95,8 @@ def segment(out, name, definition):
         if not isinstance(child, (tuple, list)) or len(child) != 4 or child[1] is None:
             continue
         fname, fdef, card, _kind = child
-        by_number[int(fname.rsplit("_", 1)[1])] = field_body(fdef, card)
-    unknown = 'FieldDef { name: "", datatype: "", min: 0, max: 0, length: 0, table: 0 }'
+        by_number[int(fname.rsplit("_", 1)[1])] = field_body(out, fdef, card)
+    unknown = 'FieldDef { name: "", datatype: "", min: 0, max: 0, length: 0, table: 0, components: &[] }'
     count = max(by_number, default=0)
     fields = [by_number.get(n, unknown) for n in range(1, count + 1)]
     body = f"SegmentDef {{ name: {rust_str(name)}, fields: &[{', '.join(fields)}] }}"
@@ -87,11 +104,7 @@ def segment(out, name, definition):
 
 
 def datatype(out, name, components):
-    comps = []
-    for cname, cdef, _card, _kind in components:
-        _k, _s, dt, label, table, _len = cdef
-        comps.append(f"ComponentDef {{ name: {rust_str(title(label))}, datatype: {rust_str(dt)}, table: {table_id(table)} }}")
-    body = f"DatatypeDef {{ name: {rust_str(name)}, components: &[{', '.join(comps)}] }}"
+    body = f"DatatypeDef {{ name: {rust_str(name)}, components: {component_list(out, components)} }}"
     return out.static("DT", "DatatypeDef", body)
 
 
@@ -125,7 +138,8 @@ def main():
             n = table_id(tid)
             if not n:
                 continue
-            vals = ", ".join(rust_str(x) for x in values)
+            # Sorted (byte order) so that lookups can binary-search.
+            vals = ", ".join(rust_str(x) for x in sorted(set(values), key=lambda v: v.encode()))
             tables.append((n, out.static("TAB", "TableDef", f"TableDef {{ id: {n}, name: {rust_str(tname)}, values: &[{vals}] }}")))
         tables.sort()
         seg_list = out.static("SEGS", "&[&SegmentDef]", "&[" + ", ".join("&" + s for _, s in segs) + "]")

@@ -24,7 +24,7 @@
 //! # Ok::<(), pipehat::ParseError>(())
 //! ```
 
-use crate::dictionary::{self, Item, SegmentDef, VersionDef};
+use crate::dictionary::{self, ComponentDef, Item, SegmentDef, VersionDef};
 use crate::{Message, Segment};
 use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
@@ -391,6 +391,22 @@ fn field_rule(v: &serde_json::Value, at: &str) -> Result<FieldRule, ProfileError
 
 // ---------------------------------------------------------------- checks
 
+/// A value to check: a component, or a subcomponent (the first of a nested composite).
+#[derive(Clone, Copy)]
+enum Leaf<'a> {
+    Component(crate::Component<'a>),
+    Subcomponent(crate::Subcomponent<'a>),
+}
+
+/// Whether `check_format` or the table check looks at this datatype.
+fn checked(datatype: &str) -> bool {
+    // Byte patterns: a length switch and direct compares, no memcmp calls.
+    matches!(
+        datatype.as_bytes(),
+        b"DTM" | b"DT" | b"TS" | b"DIN" | b"NM" | b"SI" | b"ID" | b"IS"
+    )
+}
+
 /// Where a repetition is: segment label and index, field and repetition numbers.
 #[derive(Clone, Copy)]
 struct At<'l> {
@@ -436,17 +452,17 @@ fn check_format(datatype: &str, text: &str) -> Option<&'static str> {
     if text == "\"\"" {
         return None;
     }
-    match datatype {
-        "DTM" | "DT" | "TS" | "DIN" => crate::datatype::DateTime::parse(text)
+    match datatype.as_bytes() {
+        b"DTM" | b"DT" | b"TS" | b"DIN" => crate::datatype::DateTime::parse(text)
             .err()
             .map(|_| "invalid_datetime"),
-        "NM" => crate::datatype::parse_number(text)
+        b"NM" => crate::datatype::parse_number(text)
             .err()
             .map(|_| "invalid_number"),
-        "SI" => crate::datatype::parse_sequence_id(text)
+        b"SI" => crate::datatype::parse_sequence_id(text)
             .err()
             .map(|_| "invalid_sequence_id"),
-        "ID" | "IS" => {
+        b"ID" | b"IS" => {
             (text.trim() != text || text.chars().any(char::is_control)).then_some("invalid_code")
         }
         _ => None,
@@ -471,36 +487,54 @@ impl Checker<'_, '_> {
         });
     }
 
-    /// Checks a leaf value against a primitive datatype and table.
+    /// Checks a leaf value against a primitive datatype and table; the path
+    /// is written only for an issue.
     fn leaf(
         &mut self,
         datatype: &str,
         table: u16,
-        text: &str,
-        path: String,
-        seg: usize,
-        offset: usize,
+        value: Leaf<'_>,
+        at: At<'_>,
+        component: Option<usize>,
     ) {
+        if !checked(datatype) {
+            return;
+        }
+        let (text, offset, sub) = match value {
+            Leaf::Component(c) => (c.value(), c.offset(), false),
+            Leaf::Subcomponent(c) => (c.value(), c.offset(), true),
+        };
         if text.is_empty() {
             return;
         }
-        if let Some(code) = check_format(datatype, text) {
+        let path = || {
+            let p = path_of(at.label, at.field, at.rep, component);
+            if sub {
+                p + ".1"
+            } else {
+                p
+            }
+        };
+        if let Some(code) = check_format(datatype, &text) {
             let severity = if code == "invalid_code" {
                 IssueSeverity::Warning
             } else {
                 IssueSeverity::Error
             };
-            self.push(code, severity, path, Some(seg), offset);
+            self.push(code, severity, path(), Some(at.seg), offset);
             return;
         }
         if datatype == "ID" && table != 0 && text != "\"\"" {
             if let Some(t) = self.version.table(table) {
-                if !t.values.is_empty() && !t.values.contains(&text) {
+                // Values are sorted by the generator.
+                let known = t.values.binary_search(&text.as_ref()).is_ok();
+                if !t.values.is_empty() && !known {
+                    let path = path();
                     self.push(
                         "unknown_code",
                         IssueSeverity::Warning,
                         path,
-                        Some(seg),
+                        Some(at.seg),
                         offset,
                     );
                 }
@@ -510,54 +544,43 @@ impl Checker<'_, '_> {
 
     /// Checks one repetition of a field of type `datatype`: a primitive as
     /// a whole, a composite component by component (one level of nesting).
-    fn repetition(&mut self, datatype: &str, table: u16, rep: &crate::Repetition<'_>, at: At<'_>) {
-        let At {
-            label,
-            field: f,
-            rep: r,
-            seg,
-        } = at;
-        let composite = self
-            .version
-            .datatype(datatype)
-            .filter(|d| !d.components.is_empty());
-        let Some(def) = composite else {
-            let text = rep.component(1).map_or(Cow::Borrowed(""), |c| c.value());
+    fn repetition(
+        &mut self,
+        datatype: &str,
+        components: &'static [ComponentDef],
+        table: u16,
+        rep: &crate::Repetition<'_>,
+        at: At<'_>,
+    ) {
+        if components.is_empty() {
             // A primitive with components: the first one is the value (TS in old versions).
-            self.leaf(
-                datatype,
-                table,
-                &text,
-                path_of(label, f, r, None),
-                seg,
-                rep.offset(),
-            );
+            if let Some(first) = rep.component(1) {
+                self.leaf(datatype, table, Leaf::Component(first), at, None);
+            }
             return;
-        };
+        }
         for (c, comp) in rep.components().enumerate() {
-            let Some(cdef) = def.components.get(c) else {
+            let Some(cdef) = components.get(c) else {
                 break;
             };
             if comp.is_empty() {
                 continue;
             }
-            let inner = self
-                .version
-                .datatype(cdef.datatype)
-                .filter(|d| !d.components.is_empty());
-            match inner {
+            match cdef.components.first() {
                 // A nested composite: check its first subcomponent's format.
-                Some(d) => {
-                    if let (Some(first), Some(sub)) = (d.components.first(), comp.subcomponent(1)) {
-                        let t = sub.value();
-                        let path = path_of(label, f, r, Some(c + 1)) + ".1";
-                        self.leaf(first.datatype, first.table, &t, path, seg, sub.offset());
+                Some(first) => {
+                    if checked(first.datatype) {
+                        if let Some(sub) = comp.subcomponent(1) {
+                            let leaf = Leaf::Subcomponent(sub);
+                            self.leaf(first.datatype, first.table, leaf, at, Some(c + 1));
+                        }
                     }
                 }
                 None => {
-                    let t = comp.value();
-                    let path = path_of(label, f, r, Some(c + 1));
-                    self.leaf(cdef.datatype, cdef.table, &t, path, seg, comp.offset());
+                    if checked(cdef.datatype) {
+                        let leaf = Leaf::Component(comp);
+                        self.leaf(cdef.datatype, cdef.table, leaf, at, Some(c + 1));
+                    }
                 }
             }
         }
@@ -583,7 +606,8 @@ impl Checker<'_, '_> {
         let seg = segment.index();
         let defined = def.map_or(0, |d| d.fields.len());
         let count = segment.field_count();
-        for f in 1..=count.max(defined) {
+        let end = segment.offset() + segment.as_bytes().len();
+        for f in 1..=count {
             let field = segment.field(f);
             let empty = field.as_ref().is_none_or(|v| v.is_empty());
             let offset = field
@@ -593,7 +617,7 @@ impl Checker<'_, '_> {
                 .and_then(|d| d.fields.get(f - 1))
                 .filter(|d| !d.name.is_empty());
             let frule = rule.and_then(|r| r.fields.get(&(f as u32)));
-            let path = path_of(&label, f, 1, None);
+            let path = || path_of(&label, f, 1, None);
             let usage = frule.and_then(|r| r.usage);
             let required = match usage {
                 Some(Usage::Required) => true,
@@ -605,7 +629,7 @@ impl Checker<'_, '_> {
                     self.push(
                         "required_field_missing",
                         IssueSeverity::Error,
-                        path,
+                        path(),
                         Some(seg),
                         offset,
                     );
@@ -617,7 +641,7 @@ impl Checker<'_, '_> {
                 self.push(
                     "forbidden_field",
                     IssueSeverity::Error,
-                    path,
+                    path(),
                     Some(seg),
                     offset,
                 );
@@ -631,40 +655,40 @@ impl Checker<'_, '_> {
                     self.push(
                         "unexpected_field",
                         IssueSeverity::Warning,
-                        path,
+                        path(),
                         Some(seg),
                         offset,
                     );
                 }
                 continue;
             }
-            let reps: Vec<crate::Repetition<'_>> = field.repetitions().collect();
+            let reps = || field.repetitions();
             let max = frule
                 .and_then(|r| r.max)
                 .or_else(|| fdef.map(|d| u32::from(d.max)).filter(|m| *m != 0));
             if let Some(max) = max {
-                if reps.len() as u32 > max {
+                if reps().count() as u32 > max {
                     let code = if max == 1 {
                         "field_repeated"
                     } else {
                         "too_many_repetitions"
                     };
-                    self.push(code, IssueSeverity::Error, path.clone(), Some(seg), offset);
+                    self.push(code, IssueSeverity::Error, path(), Some(seg), offset);
                 }
             }
             if let Some(len) = fdef.map(|d| d.length).filter(|l| *l != 0) {
-                if reps.iter().any(|r| r.as_bytes().len() > usize::from(len)) {
+                if reps().any(|r| r.as_bytes().len() > usize::from(len)) {
                     self.push(
                         "value_too_long",
                         IssueSeverity::Error,
-                        path.clone(),
+                        path(),
                         Some(seg),
                         offset,
                     );
                 }
             }
             if let Some(values) = frule.and_then(|r| r.values.as_ref()) {
-                for (r, rep) in reps.iter().enumerate() {
+                for (r, rep) in reps().enumerate() {
                     let v = rep.component(1).map_or(Cow::Borrowed(""), |c| c.value());
                     if !v.is_empty() && !values.iter().any(|a| *a == v) {
                         self.push(
@@ -681,15 +705,25 @@ impl Checker<'_, '_> {
             let obx2 = (name == "OBX" && f == 5)
                 .then(|| segment.field(2).map(|v| v.value()))
                 .flatten();
-            let datatype = frule.and_then(|r| r.datatype.as_deref()).or(
+            // The datatype and its components: the profile's, OBX-2's for
+            // OBX-5, or the dictionary's (components resolved at generation).
+            let named = frule.and_then(|r| r.datatype.as_deref()).or(
                 match (fdef.map(|d| d.datatype), obx2.as_deref()) {
                     (Some("varies"), Some(named)) if !named.is_empty() => Some(named),
-                    (d, _) => d,
+                    _ => None,
                 },
             );
+            let (datatype, components) = match (named, fdef) {
+                (Some(n), _) => (
+                    Some(n),
+                    self.version.datatype(n).map_or(&[][..], |d| d.components),
+                ),
+                (None, Some(d)) => (Some(d.datatype), d.components),
+                (None, None) => (None, &[][..]),
+            };
             let table = fdef.map_or(0, |d| d.table);
             if let Some(dt) = datatype {
-                for (r, rep) in reps.iter().enumerate() {
+                for (r, rep) in reps().enumerate() {
                     if !rep.is_empty() {
                         let at = At {
                             label: &label,
@@ -697,9 +731,31 @@ impl Checker<'_, '_> {
                             rep: r + 1,
                             seg,
                         };
-                        self.repetition(dt, table, rep, at);
+                        self.repetition(dt, components, table, &rep, at);
                     }
                 }
+            }
+        }
+        // Fields after the last one present: only a required one matters.
+        for f in count + 1..=defined {
+            let usage = rule
+                .and_then(|r| r.fields.get(&(f as u32)))
+                .and_then(|r| r.usage);
+            let required = match usage {
+                Some(u) => u == Usage::Required,
+                None => def
+                    .and_then(|d| d.fields.get(f - 1))
+                    .is_some_and(|d| d.min > 0),
+            };
+            if required {
+                let path = path_of(&label, f, 1, None);
+                self.push(
+                    "required_field_missing",
+                    IssueSeverity::Error,
+                    path,
+                    Some(seg),
+                    end,
+                );
             }
         }
     }
@@ -774,10 +830,16 @@ impl Checker<'_, '_> {
     }
 }
 
+/// Segment names are short: a byte loop beats a call to memcmp.
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// Whether `item` names segment `name` anywhere inside.
 fn mentions(item: &Item, name: &str) -> bool {
     match item {
-        Item::Segment { name: n, .. } => *n == name,
+        Item::Segment { name: n, .. } => same(n, name),
         Item::Group { items, .. } => items.iter().any(|i| mentions(i, name)),
     }
 }
@@ -794,7 +856,7 @@ struct Matcher<'n> {
 /// Whether `item` can begin with segment `name`.
 fn starts(item: &Item, name: &str) -> bool {
     match item {
-        Item::Segment { name: n, .. } => *n == name,
+        Item::Segment { name: n, .. } => same(n, name),
         Item::Group { items, .. } => {
             for i in items.iter() {
                 if starts(i, name) {
@@ -850,12 +912,22 @@ impl Matcher<'_> {
             if count < min {
                 let name = match item {
                     Item::Segment { name, .. } => *name,
-                    Item::Group { items, .. } => first_required(items).unwrap_or(""),
+                    Item::Group { items, .. } => first_required(items)
+                        .or_else(|| first_segment(items))
+                        .unwrap_or("?"),
                 };
                 self.missing.push((self.at(), name));
             }
         }
     }
+}
+
+/// The first segment a group names (for a group whose segments are all optional).
+fn first_segment(items: &'static [Item]) -> Option<&'static str> {
+    items.iter().find_map(|i| match i {
+        Item::Segment { name, .. } => Some(*name),
+        Item::Group { items, .. } => first_segment(items),
+    })
 }
 
 fn first_required(items: &'static [Item]) -> Option<&'static str> {

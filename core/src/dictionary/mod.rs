@@ -33,6 +33,8 @@ pub(crate) mod defs {
         pub length: u16,
         /// 0: none.
         pub table: u16,
+        /// The datatype's components (empty for a primitive).
+        pub components: &'static [ComponentDef],
     }
     #[derive(Debug)]
     pub struct SegmentDef {
@@ -44,6 +46,8 @@ pub(crate) mod defs {
         pub name: &'static str,
         pub datatype: &'static str,
         pub table: u16,
+        /// A nested composite's components (empty for a primitive).
+        pub components: &'static [ComponentDef],
     }
     #[derive(Debug)]
     pub struct DatatypeDef {
@@ -69,6 +73,7 @@ pub(crate) mod defs {
         pub name: &'static str,
         pub items: &'static [Item],
     }
+    /// An HL7 table; `values` sorted in byte order.
     #[derive(Debug)]
     pub struct TableDef {
         pub id: u16,
@@ -187,10 +192,8 @@ impl fmt::Display for ExplainError {
 #[cfg(feature = "std")]
 impl std::error::Error for ExplainError {}
 
-fn components_of(v: &VersionDef, datatype: &str) -> alloc::vec::Vec<(&'static str, &'static str)> {
-    v.datatype(datatype)
-        .map(|d| d.components.iter().map(|c| (c.name, c.datatype)).collect())
-        .unwrap_or_default()
+fn components_of(list: &'static [ComponentDef]) -> alloc::vec::Vec<(&'static str, &'static str)> {
+    list.iter().map(|c| (c.name, c.datatype)).collect()
 }
 
 /// The definition of the field, component or subcomponent at `path` in
@@ -216,18 +219,17 @@ pub fn explain(path: &str, version_name: &str) -> Result<Option<Explanation>, Ex
         max_repetitions: (field.max != 0).then_some(field.max),
         length: (field.length != 0).then_some(field.length),
         table: (field.table != 0).then_some(field.table),
-        components: components_of(v, field.datatype),
+        components: components_of(field.components),
     };
+    let mut list = field.components;
     for n in [path.component(), path.subcomponent()]
         .into_iter()
         .flatten()
     {
-        let Some(c) = v
-            .datatype(out.datatype)
-            .and_then(|d| d.components.get(n as usize - 1))
-        else {
+        let Some(c) = list.get(n as usize - 1) else {
             return Ok(None);
         };
+        list = c.components;
         out = Explanation {
             name: c.name,
             datatype: c.datatype,
@@ -236,7 +238,7 @@ pub fn explain(path: &str, version_name: &str) -> Result<Option<Explanation>, Ex
             max_repetitions: None,
             length: None,
             table: (c.table != 0).then_some(c.table),
-            components: components_of(v, c.datatype),
+            components: components_of(c.components),
         };
     }
     Ok(Some(out))
