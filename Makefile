@@ -58,6 +58,10 @@ demo: python-wheel
 	@$(VENV)/bin/pipehat filter 'MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A04", "A08")' samples/pyhl7__adt_a04__file2.hl7 --count
 	@echo; echo "== pipehat map core/mappings/oru-observations.json samples/msfhirconv__lab_oru_1.hl7   (one JSON row per OBX)"
 	@$(VENV)/bin/pipehat map core/mappings/oru-observations.json samples/msfhirconv__lab_oru_1.hl7 | head -5
+	@echo; echo "== pipehat validate samples/hapi__adt__adt_a03.hl7   (against its declared version, 2.5)"
+	@$(VENV)/bin/pipehat validate samples/hapi__adt__adt_a03.hl7 || true
+	@echo; echo "== pipehat explain PID-3 PID-18 --version 2.5"
+	@$(VENV)/bin/pipehat explain PID-3 PID-18 --version 2.5 | grep -v '^  \.'
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 
