@@ -8,6 +8,7 @@ kind "explain":  path, version, then expect {name, datatype, optionality,
 kind "validate": input, version (optional), profile (optional object), then
                  issues: [[code, severity, path]] exactly, in order; valid.
 kind "profile_error": profile (object) or profile_text, code, pointer.
+kind "named_json": input, expect (the named JSON form, MSH-12's version).
 """
 import json, os
 
@@ -88,6 +89,20 @@ v("profile_version_used_when_msh12_is_empty", GOOD.replace("|P|2.5.1", "|P|"), [
   profile={"version": "2.5"})
 v("profile_repetition_limit", GOOD.replace("123^^^HOSP^MR", "1~2~3"), [["too_many_repetitions", "error", "PID-3"]],
   profile={"segments": {"PID": {"fields": {"3": {"max": 2}}}}})
+
+case("named_json_form", kind="named_json", input=MSH.replace("|P|2.5.1", "|P|2.5") + "\rPID|1||123^^^H&1.2&ISO||DOE^JO~ROE\rZPD|x\r",
+     expect={"MSH": [{"Field Separator": "|", "Encoding Characters": "^~\\&",
+                      # A value without components is written as text, as in the friendly form.
+                      "Sending Application": "APP", "Sending Facility": "FAC",
+                      "Receiving Application": "RAPP", "Receiving Facility": "RFAC",
+                      "Date Time Of Message": "20240115083000",
+                      "Message Type": {"Message Code": "ADT", "Trigger Event": "A01", "Message Structure": "ADT_A01"},
+                      "Message Control ID": "MSG1", "Processing ID": "P", "Version ID": "2.5"}],
+             "PID": [{"Set ID PID": "1",
+                      "Patient Identifier List": {"ID Number": "123",
+                                                  "Assigning Authority": {"Namespace ID": "H", "Universal ID": "1.2", "Universal ID Type": "ISO"}},
+                      "Patient Name": [{"Family Name": "DOE", "Given Name": "JO"}, "ROE"]}],
+             "ZPD": [{"1": "x"}]})
 
 def pe(name, code, pointer, profile=None, profile_text=None):
     kw = dict(kind="profile_error", code=code, pointer=pointer)

@@ -489,8 +489,9 @@ impl Message {
     /// to_json(form="tree") -> str
     ///
     /// The message as JSON text. form: "tree" (segments and decoded values),
-    /// "lossless" (rebuilds the exact bytes with from_json) or "friendly"
-    /// (keyed by segment and field number, for people).
+    /// "lossless" (rebuilds the exact bytes with from_json), "friendly"
+    /// (keyed by segment and field number, for people) or "named" (the
+    /// friendly form keyed by field and component names of MSH-12's version).
     #[pyo3(signature = (form="tree"))]
     fn to_json(&self, py: Python<'_>, form: &str) -> PyResult<String> {
         let inner = self.inner.clone();
@@ -499,6 +500,7 @@ impl Message {
             JsonForm::Tree => inner.message().to_json(),
             JsonForm::Lossless => inner.message().to_lossless_json(),
             JsonForm::Friendly => inner.message().to_friendly_json(),
+            JsonForm::Named => inner.message().to_named_json(None),
         }))
     }
 
@@ -516,6 +518,7 @@ impl Message {
             other => {
                 let text = match other {
                     JsonForm::Lossless => self.inner.message().to_lossless_json(),
+                    JsonForm::Named => self.inner.message().to_named_json(None),
                     _ => self.inner.message().to_friendly_json(),
                 };
                 Ok(py
@@ -1176,6 +1179,7 @@ enum JsonForm {
     Tree,
     Lossless,
     Friendly,
+    Named,
 }
 
 fn json_form(form: &str) -> PyResult<JsonForm> {
@@ -1183,8 +1187,9 @@ fn json_form(form: &str) -> PyResult<JsonForm> {
         "tree" => Ok(JsonForm::Tree),
         "lossless" => Ok(JsonForm::Lossless),
         "friendly" => Ok(JsonForm::Friendly),
+        "named" => Ok(JsonForm::Named),
         _ => Err(PyValueError::new_err(
-            "form must be 'tree', 'lossless' or 'friendly'",
+            "form must be 'tree', 'lossless', 'friendly' or 'named'",
         )),
     }
 }

@@ -397,6 +397,11 @@ impl NativeMessage {
         self.inner.message().to_lossless_json()
     }
     /// The friendly JSON form, for people.
+    /// The friendly form keyed by names from the dictionary.
+    #[wasm_bindgen(js_name = toNamedJsonString)]
+    pub fn to_named_json_string(&self, version: Option<String>) -> String {
+        self.inner.message().to_named_json(version.as_deref())
+    }
     #[wasm_bindgen(js_name = toFriendlyJsonString)]
     pub fn to_friendly_json_string(&self) -> String {
         self.inner.message().to_friendly_json()

@@ -214,6 +214,13 @@ impl Message<'_> {
     /// # Ok::<(), pipehat::ParseError>(())
     /// ```
     pub fn to_friendly_json(&self) -> String {
+        self.friendly_json(&|_: &str, _: [usize; 3]| None)
+    }
+
+    /// The friendly form with keys named by `key(segment, [field, component,
+    /// subcomponent])` (0 for a level not reached) where it gives a name,
+    /// by number otherwise.
+    pub(crate) fn friendly_json(&self, key: &Key<'_>) -> String {
         let mut out = String::with_capacity(self.as_bytes().len() * 2);
         let mut names: Vec<&str> = Vec::new();
         for seg in self.segments() {
@@ -242,21 +249,26 @@ impl Message<'_> {
                         out.push(',');
                     }
                     first = false;
-                    let _ = core::fmt::Write::write_fmt(&mut out, format_args!("\"{}\":", f + 1));
+                    write_key(&mut out, key(name, [f + 1, 0, 0]), f + 1);
                     if seg.is_header() && f < 2 {
                         write_string(&mut out, &field.raw());
                         continue;
                     }
                     let reps: Vec<_> = field.repetitions().collect();
+                    let at = Part {
+                        segment: name,
+                        field: f + 1,
+                        key,
+                    };
                     if reps.len() == 1 {
-                        friendly_value(&mut out, &reps[0]);
+                        friendly_value(&mut out, &reps[0], &at);
                     } else {
                         out.push('[');
                         for (r, rep) in reps.iter().enumerate() {
                             if r > 0 {
                                 out.push(',');
                             }
-                            friendly_value(&mut out, rep);
+                            friendly_value(&mut out, rep, &at);
                         }
                         out.push(']');
                     }
@@ -270,8 +282,29 @@ impl Message<'_> {
     }
 }
 
+/// Names the keys of the friendly form: segment, then field, component and
+/// subcomponent numbers (0 for a level not reached).
+pub(crate) type Key<'k> = dyn Fn(&str, [usize; 3]) -> Option<&'static str> + 'k;
+
+/// The field a value belongs to, for naming its parts.
+struct Part<'a, 'k> {
+    segment: &'a str,
+    field: usize,
+    key: &'a Key<'k>,
+}
+
+fn write_key(out: &mut String, name: Option<&str>, number: usize) {
+    match name {
+        Some(n) => write_string(out, n),
+        None => {
+            let _ = core::fmt::Write::write_fmt(out, format_args!("\"{number}\""));
+        }
+    }
+    out.push(':');
+}
+
 /// A repetition or component: its decoded text, or an object of its parts.
-fn friendly_value(out: &mut String, rep: &crate::Repetition<'_>) {
+fn friendly_value(out: &mut String, rep: &crate::Repetition<'_>, at: &Part<'_, '_>) {
     if !rep.is_composite() {
         return write_string(out, &rep.value());
     }
@@ -285,7 +318,7 @@ fn friendly_value(out: &mut String, rep: &crate::Repetition<'_>) {
             out.push(',');
         }
         first = false;
-        let _ = core::fmt::Write::write_fmt(out, format_args!("\"{}\":", c + 1));
+        write_key(out, (at.key)(at.segment, [at.field, c + 1, 0]), c + 1);
         if !comp.is_composite() {
             write_string(out, &comp.value());
             continue;
@@ -300,7 +333,7 @@ fn friendly_value(out: &mut String, rep: &crate::Repetition<'_>) {
                 out.push(',');
             }
             first_sub = false;
-            let _ = core::fmt::Write::write_fmt(out, format_args!("\"{}\":", s + 1));
+            write_key(out, (at.key)(at.segment, [at.field, c + 1, s + 1]), s + 1);
             write_string(out, &sub.value());
         }
         out.push('}');

@@ -101,6 +101,15 @@ fn validates() {
     }
 }
 
+#[test]
+fn named_json() {
+    for c in cases("named_json") {
+        let msg = Message::parse(s(&c, "input").as_bytes()).expect("parse");
+        let got: Value = serde_json::from_str(&msg.to_named_json(None)).expect("json");
+        assert_eq!(got, c["expect"], "{}", s(&c, "name"));
+    }
+}
+
 /// The corpus summary: for every message that parses, its version, the
 /// structure used, whether it is valid, and its issues as `code path`.
 pub fn corpus_summary() -> Value {

@@ -282,6 +282,10 @@ export function createApi(native) {
     toFriendlyJSON() {
       return JSON.parse(this.#native.toFriendlyJsonString());
     }
+    /** The friendly form keyed by field and component names (MSH-12's version, or the one given). */
+    toNamedJSON(version) {
+      return JSON.parse(this.#native.toNamedJsonString(version === undefined ? undefined : String(version)));
+    }
     /** The original text. */
     toString() {
       return this.#native.toText();

@@ -337,6 +337,8 @@ export class Message {
   toLosslessJSON(): LosslessJson;
   /** Keyed by segment and field number, values decoded, empty values left out; for people to read. */
   toFriendlyJSON(): FriendlyJson;
+  /** The friendly form keyed by field and component names from the dictionary (MSH-12's version, or the one given); numbers where no name is known. */
+  toNamedJSON(version?: string): Record<string, Record<string, unknown>[]>;
   /** The original text. */
   toString(): string;
   /** The original bytes. */

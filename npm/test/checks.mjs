@@ -360,6 +360,9 @@ export function runValidateCase(api, c) {
     profile?.free();
     return;
   }
+  if (c.kind === "named_json") {
+    return equal(api.parse(c.input).toNamedJSON(), c.expect, c.name);
+  }
   if (c.kind === "profile_error") {
     try {
       new api.Profile(profileOf());

@@ -141,3 +141,5 @@ try {
 }
 profile.free();
 void [explained, fname, firstIssue, errs];
+const named: Record<string, Record<string, unknown>[]> = snapshot.toNamedJSON("2.5");
+void named;

@@ -32,7 +32,8 @@ Writing:
     message.get_datetime(path) -> DateTimeValue (precision, iso, datetime, offset_minutes, is_null)
     message.get_number(path) / get_sequence_id(path); get_typed(path, "XPN") -> dict
     message.to_json(form="tree") / to_dict(form="tree"): form "lossless" rebuilds
-    the exact bytes with from_json(data); "friendly" is keyed by segment and field.
+    the exact bytes with from_json(data); "friendly" is keyed by segment and field;
+    "named" by field and component names from the dictionary.
 
 Options and their defaults:
     strict=False              reject messages with warning- or error-level diagnostics

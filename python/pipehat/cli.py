@@ -3,7 +3,7 @@
     pipehat show FILE            a readable tree of every message
     pipehat get FILE PATH...     tab-separated values, a row per message
     pipehat json FILE [--form F] one JSON document per message, a line each
-                                 (F: tree, lossless or friendly)
+                                 (F: tree, lossless, friendly or named)
     pipehat ack FILE [--code C]  the acknowledgement of every message, segments on lines
     pipehat stats FILE...        types, triggers, versions, counts, diagnostics
     pipehat split FILE OUTDIR    one file per message (batches, MLLP, multi-message files)
@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_get)
     p = sub.add_parser("json", help="one JSON document per message, a line each")
     p.add_argument("file")
-    p.add_argument("--form", choices=["tree", "lossless", "friendly"], default="tree")
+    p.add_argument("--form", choices=["tree", "lossless", "friendly", "named"], default="tree")
     p.set_defaults(run=_json)
     p = sub.add_parser("ack", help="the acknowledgement of every message")
     p.add_argument("file")

@@ -56,6 +56,13 @@ def test_validate(case):
         assert issue.code in issue.message
 
 
+@pytest.mark.parametrize("case", by_kind("named_json"))
+def test_named_json(case):
+    msg = pipehat.parse(case["input"])
+    assert msg.to_dict(form="named") == case["expect"]
+    assert json.loads(msg.to_json(form="named")) == case["expect"]
+
+
 @pytest.mark.parametrize("case", by_kind("profile_error"))
 def test_profile_error(case):
     with pytest.raises(pipehat.ProfileError) as e:

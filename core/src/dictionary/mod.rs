@@ -253,3 +253,36 @@ pub fn field_name(segment: &str, field: usize, version_name: &str) -> Option<&'s
         .get(field.checked_sub(1)?)?;
     (!f.name.is_empty()).then_some(f.name)
 }
+
+impl crate::Message<'_> {
+    /// The friendly JSON form with field, component and subcomponent keys
+    /// named from the dictionary (`"Patient Name": {"Family Name": ...}`) for
+    /// `version` (MSH-12 when `None`); numbers where a name is not known
+    /// (Z-segments, fields beyond the definition, an unknown version).
+    ///
+    /// ```
+    /// let msg = pipehat::Message::parse(b"MSH|^~\\&|APP||||||ADT^A01|1|P|2.5\rPID|1||123^^^H||DOE^JO\rZPD|x\r")?;
+    /// assert_eq!(
+    ///     msg.to_named_json(None),
+    ///     r#"{"MSH":[{"Field Separator":"|","Encoding Characters":"^~\\&","Sending Application":"APP","Message Type":{"Message Code":"ADT","Trigger Event":"A01"},"Message Control ID":"1","Processing ID":"P","Version ID":"2.5"}],"PID":[{"Set ID PID":"1","Patient Identifier List":{"ID Number":"123","Assigning Authority":"H"},"Patient Name":{"Family Name":"DOE","Given Name":"JO"}}],"ZPD":[{"1":"x"}]}"#
+    /// );
+    /// # Ok::<(), pipehat::ParseError>(())
+    /// ```
+    pub fn to_named_json(&self, version_name: Option<&str>) -> alloc::string::String {
+        let declared = self.version();
+        let v = version_name.or(declared.as_deref()).and_then(version);
+        let key = |segment: &str, [f, c, s]: [usize; 3]| -> Option<&'static str> {
+            let field = v?
+                .segment(segment.as_bytes())?
+                .fields
+                .get(f.checked_sub(1)?)?;
+            let name = match (c, s) {
+                (0, _) => field.name,
+                (c, 0) => field.components.get(c - 1)?.name,
+                (c, s) => field.components.get(c - 1)?.components.get(s - 1)?.name,
+            };
+            (!name.is_empty()).then_some(name)
+        };
+        self.friendly_json(&key)
+    }
+}
