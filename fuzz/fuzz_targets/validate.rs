@@ -1,0 +1,31 @@
+//! Validation driven by fuzz input: any message validates against any
+//! version name and any profile text without a panic; explain takes any path
+//! and version; the named JSON form is always JSON.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use pipehat::validate::{validate, Options, Profile};
+use pipehat::Message;
+
+fuzz_target!(|data: &[u8]| {
+    // Up to the first NUL: a profile (or a path and version); after it: the message.
+    let split = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+    let (head, tail) = (&data[..split], data.get(split + 1..).unwrap_or(&[]));
+    let text = String::from_utf8_lossy(head);
+    let profile = Profile::parse(&text).ok();
+    for word in text.split_whitespace().take(4) {
+        for version in ["2.1", "2.5.1", "2.7.1", "2.8.2", word] {
+            let _ = pipehat::dictionary::explain(word, version);
+        }
+    }
+    if let Ok(msg) = Message::parse(tail) {
+        for version in [None, Some("2.3"), Some("2.8.2"), Some(text.as_ref())] {
+            let report = validate(&msg, &Options { version, profile: profile.as_ref() });
+            for issue in &report.issues {
+                assert!(issue.offset <= tail.len(), "an issue offset is outside the message");
+            }
+            let _ = report.ack_errors();
+        }
+        let named = msg.to_named_json(None);
+        assert!(serde_json::from_str::<serde_json::Value>(&named).is_ok(), "the named form is not JSON");
+    }
+});
