@@ -81,9 +81,11 @@ def field_body(out, f, card):
     datatype, name, table, length = f[2], f[-3], f[-2], f[-1]
     inner = f[1] if f[0] == "sequence" else None
     lo, hi = card
-    return (f"FieldDef {{ name: {rust_str(title(name))}, datatype: {rust_str(datatype)}, "
+    body = (f"FieldDef {{ name: {rust_str(title(name))}, datatype: {rust_str(datatype)}, "
             f"min: {lo}, max: {0 if hi == -1 else hi}, length: {0 if length in (-1, None) else length}, table: {table_id(table)}, "
             f"components: {component_list(out, inner)} }}")
+    # Each distinct field is written once; segments list references to them.
+    return "&" + out.static("FLD", "FieldDef", body)
 
 
 def segment(out, name, definition):
@@ -96,7 +98,7 @@ def segment(out, name, definition):
             continue
         fname, fdef, card, _kind = child
         by_number[int(fname.rsplit("_", 1)[1])] = field_body(out, fdef, card)
-    unknown = 'FieldDef { name: "", datatype: "", min: 0, max: 0, length: 0, table: 0, components: &[] }'
+    unknown = "&" + out.static("FLD", "FieldDef", 'FieldDef { name: "", datatype: "", min: 0, max: 0, length: 0, table: 0, components: &[] }')
     count = max(by_number, default=0)
     fields = [by_number.get(n, unknown) for n in range(1, count + 1)]
     body = f"SegmentDef {{ name: {rust_str(name)}, fields: &[{', '.join(fields)}] }}"

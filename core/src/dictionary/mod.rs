@@ -39,7 +39,7 @@ pub(crate) mod defs {
     #[derive(Debug)]
     pub struct SegmentDef {
         pub name: &'static str,
-        pub fields: &'static [FieldDef],
+        pub fields: &'static [&'static FieldDef],
     }
     #[derive(Debug)]
     pub struct ComponentDef {
