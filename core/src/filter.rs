@@ -551,58 +551,41 @@ fn compile(_: &str, _: bool, at: usize) -> Result<Pattern, FilterError> {
     Err(FilterError::new("regex_unsupported", at))
 }
 
-/// The segments named without an occurrence, for a quantifier to bind.
+/// The segments named without an occurrence, for a quantifier to bind (an
+/// inner quantifier binds its own).
 fn free_segments(expr: &Expr, names: &mut Vec<[u8; 3]>) {
-    let mut add = |p: &PathRef| {
+    walk(expr, false, &mut |p: &PathRef| {
         let name = *p.path.segment_bytes();
         if !p.occurrence_given && !names.contains(&name) {
             names.push(name);
         }
+    });
+}
+
+/// Calls `f` on every path of `expr`, inside quantifiers too when `into_quantifiers`.
+fn walk(expr: &Expr, into_quantifiers: bool, f: &mut impl FnMut(&PathRef)) {
+    let operand = |o: &Operand, f: &mut dyn FnMut(&PathRef)| {
+        if let Operand::Path(p) = o {
+            f(p);
+        }
     };
     match expr {
         Expr::And(a, b) | Expr::Or(a, b) => {
-            free_segments(a, names);
-            free_segments(b, names);
+            walk(a, into_quantifiers, f);
+            walk(b, into_quantifiers, f);
         }
-        Expr::Not(a) => free_segments(a, names),
-        // An inner quantifier binds its own segments.
-        Expr::Quantified(..) => {}
-        Expr::Exists(p) => add(p),
-        Expr::Compare(a, _, b) => {
-            for o in [a, b] {
-                if let Operand::Path(p) = o {
-                    add(p);
-                }
+        Expr::Not(a) => walk(a, into_quantifiers, f),
+        Expr::Quantified(_, a, _) => {
+            if into_quantifiers {
+                walk(a, into_quantifiers, f);
             }
         }
-        Expr::In(o, _) | Expr::Match(o, ..) => {
-            if let Operand::Path(p) = o {
-                add(p);
-            }
-        }
-    }
-}
-
-fn visit_paths(expr: &Expr, f: &mut impl FnMut(&PathRef)) {
-    match expr {
-        Expr::And(a, b) | Expr::Or(a, b) => {
-            visit_paths(a, f);
-            visit_paths(b, f);
-        }
-        Expr::Not(a) | Expr::Quantified(_, a, _) => visit_paths(a, f),
         Expr::Exists(p) => f(p),
         Expr::Compare(a, _, b) => {
-            for o in [a, b] {
-                if let Operand::Path(p) = o {
-                    f(p);
-                }
-            }
+            operand(a, f);
+            operand(b, f);
         }
-        Expr::In(o, _) | Expr::Match(o, ..) => {
-            if let Operand::Path(p) = o {
-                f(p);
-            }
-        }
+        Expr::In(o, _) | Expr::Match(o, ..) => operand(o, f),
     }
 }
 
@@ -844,7 +827,7 @@ impl Filter {
             return Err(FilterError::new("unexpected_token", parser.offset()));
         }
         let mut header_only = true;
-        visit_paths(&expr, &mut |p| {
+        walk(&expr, true, &mut |p| {
             header_only &= p.path.segment_bytes() == b"MSH" && p.path.occurrence() == 1;
         });
         Ok(Filter { expr, header_only })

@@ -12,7 +12,7 @@ import pytest
 
 import pipehat
 from pipehat import cli
-from conftest import CORPUS, TESTS
+from conftest import TESTS, corpus_messages
 
 CASES = [json.loads(line) for line in (TESTS / "route_cases.jsonl").read_text(encoding="utf-8").splitlines()]
 MAPPINGS = TESTS.parent / "core" / "mappings"
@@ -113,15 +113,6 @@ def test_wrong_argument_types():
         pipehat.ChangeDetector(["PID-0"])
     with pytest.raises(pipehat.ParseError):
         pipehat.diff(b"not hl7", b"MSH|^~\\&|A\r")
-
-
-def corpus_messages():
-    for path in sorted((CORPUS / "messages").iterdir()):
-        data = path.read_bytes()
-        try:
-            yield path.name, data, pipehat.parse(data)
-        except pipehat.ParseError:
-            continue
 
 
 def test_corpus():

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import pipehat
-from conftest import CORPUS, TESTS
+from conftest import CORPUS, TESTS, corpus_messages
 
 CASES = [json.loads(line) for line in (TESTS / "write_cases.jsonl").read_text(encoding="utf-8").splitlines()]
 
@@ -152,15 +152,6 @@ def test_mllp_encode_round_trip():
     assert decoder.buffered == 7
     decoder.finish()
     assert [i.code for i in decoder.issues] == ["mllp_truncated_frame"]
-
-
-def corpus_messages():
-    for path in sorted((CORPUS / "messages").iterdir()):
-        data = path.read_bytes()
-        try:
-            yield path.name, data, pipehat.parse(data)
-        except pipehat.ParseError:
-            continue
 
 
 def test_every_corpus_message_reserializes_and_acknowledges():
