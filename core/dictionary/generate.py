@@ -61,6 +61,14 @@ class Out:
         return name
 
 
+# What validation checks for a primitive datatype (see validate.rs `Check`).
+CHECKS = {"DTM": 1, "DT": 1, "TS": 1, "DIN": 1, "NM": 2, "SI": 3, "ID": 4, "IS": 5}
+
+
+def check_of(datatype, has_components):
+    return 0 if has_components else CHECKS.get(datatype, 0)
+
+
 def component_list(out, structure):
     """The components of a composite as a shared static list (nested composites too)."""
     if not structure:
@@ -71,9 +79,26 @@ def component_list(out, structure):
             continue
         cdef = child[1]
         inner = cdef[1] if cdef[0] == "sequence" else None
+        nested = component_list(out, inner)
         comps.append(f"ComponentDef {{ name: {rust_str(title(cdef[-3]))}, datatype: {rust_str(cdef[2])}, "
-                     f"table: {table_id(cdef[-2])}, components: {component_list(out, inner)} }}")
+                     f"table: {table_id(cdef[-2])}, check: {check_of(cdef[2], nested != '&[]')}, components: {nested} }}")
     return out.static("COMPS", "&[ComponentDef]", "&[" + ", ".join(comps) + "]")
+
+
+def parts_checked(structure):
+    """Whether any component (or a nested composite's first part) is checked."""
+    for child in structure or ():
+        if not isinstance(child, (tuple, list)) or len(child) != 4 or child[1] is None:
+            continue
+        cdef = child[1]
+        inner = cdef[1] if cdef[0] == "sequence" else None
+        if inner:
+            first = next((c[1] for c in inner if isinstance(c, (tuple, list)) and len(c) == 4 and c[1] is not None), None)
+            if first is not None and not (first[0] == "sequence" and first[1]) and first[2] in CHECKS:
+                return True
+        elif cdef[2] in CHECKS:
+            return True
+    return False
 
 
 def field_body(out, f, card):
@@ -81,9 +106,10 @@ def field_body(out, f, card):
     datatype, name, table, length = f[2], f[-3], f[-2], f[-1]
     inner = f[1] if f[0] == "sequence" else None
     lo, hi = card
+    comps = component_list(out, inner)
     body = (f"FieldDef {{ name: {rust_str(title(name))}, datatype: {rust_str(datatype)}, "
             f"min: {lo}, max: {0 if hi == -1 else hi}, length: {0 if length in (-1, None) else length}, table: {table_id(table)}, "
-            f"components: {component_list(out, inner)} }}")
+            f"check: {check_of(datatype, comps != '&[]')}, parts_checked: {str(parts_checked(inner)).lower()}, components: {comps} }}")
     # Each distinct field is written once; segments list references to them.
     return "&" + out.static("FLD", "FieldDef", body)
 
@@ -98,7 +124,7 @@ def segment(out, name, definition):
             continue
         fname, fdef, card, _kind = child
         by_number[int(fname.rsplit("_", 1)[1])] = field_body(out, fdef, card)
-    unknown = "&" + out.static("FLD", "FieldDef", 'FieldDef { name: "", datatype: "", min: 0, max: 0, length: 0, table: 0, components: &[] }')
+    unknown = "&" + out.static("FLD", "FieldDef", 'FieldDef { name: "", datatype: "", min: 0, max: 0, length: 0, table: 0, check: 0, parts_checked: false, components: &[] }')
     count = max(by_number, default=0)
     fields = [by_number.get(n, unknown) for n in range(1, count + 1)]
     body = f"SegmentDef {{ name: {rust_str(name)}, fields: &[{', '.join(fields)}] }}"

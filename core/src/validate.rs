@@ -398,15 +398,6 @@ enum Leaf<'a> {
     Subcomponent(crate::Subcomponent<'a>),
 }
 
-/// Whether `check_format` or the table check looks at this datatype.
-fn checked(datatype: &str) -> bool {
-    // Byte patterns: a length switch and direct compares, no memcmp calls.
-    matches!(
-        datatype.as_bytes(),
-        b"DTM" | b"DT" | b"TS" | b"DIN" | b"NM" | b"SI" | b"ID" | b"IS"
-    )
-}
-
 /// Where a repetition is: segment label and index, field and repetition numbers.
 #[derive(Clone, Copy)]
 struct At<'l> {
@@ -447,26 +438,47 @@ fn is_z(name: &str) -> bool {
     name.starts_with('Z')
 }
 
-/// The format check of a primitive datatype; `None` when the value is fine.
-fn check_format(datatype: &str, text: &str) -> Option<&'static str> {
+/// The check a primitive datatype gets, as the generator encodes it: 0 none,
+/// 1 date/time (DTM, DT, TS, DIN), 2 number (NM), 3 sequence id (SI), 4 ID
+/// (code shape and HL7 table), 5 IS (code shape).
+fn check_code(datatype: &str) -> u8 {
+    match datatype.as_bytes() {
+        b"DTM" | b"DT" | b"TS" | b"DIN" => 1,
+        b"NM" => 2,
+        b"SI" => 3,
+        b"ID" => 4,
+        b"IS" => 5,
+        _ => 0,
+    }
+}
+
+/// The format check of a primitive; `None` when the value is fine.
+fn check_format(check: u8, text: &str) -> Option<&'static str> {
     if text == "\"\"" {
         return None;
     }
-    match datatype.as_bytes() {
-        b"DTM" | b"DT" | b"TS" | b"DIN" => crate::datatype::DateTime::parse(text)
+    match check {
+        1 => crate::datatype::DateTime::parse(text)
             .err()
             .map(|_| "invalid_datetime"),
-        b"NM" => crate::datatype::parse_number(text)
+        2 => crate::datatype::parse_number(text)
             .err()
             .map(|_| "invalid_number"),
-        b"SI" => crate::datatype::parse_sequence_id(text)
+        3 => crate::datatype::parse_sequence_id(text)
             .err()
             .map(|_| "invalid_sequence_id"),
-        b"ID" | b"IS" => {
+        4 | 5 => {
             (text.trim() != text || text.chars().any(char::is_control)).then_some("invalid_code")
         }
         _ => None,
     }
+}
+
+/// Whether any component of a composite (or a nested one's first part) is checked.
+fn parts_checked(components: &[ComponentDef]) -> bool {
+    components
+        .iter()
+        .any(|c| c.check != 0 || c.components.first().is_some_and(|f| f.check != 0))
 }
 
 impl Checker<'_, '_> {
@@ -487,17 +499,17 @@ impl Checker<'_, '_> {
         });
     }
 
-    /// Checks a leaf value against a primitive datatype and table; the path
-    /// is written only for an issue.
+    /// Checks a leaf value (check code from the generator) and its HL7
+    /// table; the path is written only for an issue.
     fn leaf(
         &mut self,
-        datatype: &str,
+        check: u8,
         table: u16,
         value: Leaf<'_>,
         at: At<'_>,
         component: Option<usize>,
     ) {
-        if !checked(datatype) {
+        if check == 0 {
             return;
         }
         let (text, offset, sub) = match value {
@@ -515,7 +527,7 @@ impl Checker<'_, '_> {
                 p
             }
         };
-        if let Some(code) = check_format(datatype, &text) {
+        if let Some(code) = check_format(check, &text) {
             let severity = if code == "invalid_code" {
                 IssueSeverity::Warning
             } else {
@@ -524,7 +536,7 @@ impl Checker<'_, '_> {
             self.push(code, severity, path(), Some(at.seg), offset);
             return;
         }
-        if datatype == "ID" && table != 0 && text != "\"\"" {
+        if check == 4 && table != 0 && text != "\"\"" {
             if let Some(t) = self.version.table(table) {
                 // Values are sorted by the generator.
                 let known = t.values.binary_search(&text.as_ref()).is_ok();
@@ -542,11 +554,11 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// Checks one repetition of a field of type `datatype`: a primitive as
-    /// a whole, a composite component by component (one level of nesting).
+    /// Checks one repetition: a primitive as a whole (`check`), a composite
+    /// component by component (one level of nesting).
     fn repetition(
         &mut self,
-        datatype: &str,
+        check: u8,
         components: &'static [ComponentDef],
         table: u16,
         rep: &crate::Repetition<'_>,
@@ -555,7 +567,7 @@ impl Checker<'_, '_> {
         if components.is_empty() {
             // A primitive with components: the first one is the value (TS in old versions).
             if let Some(first) = rep.component(1) {
-                self.leaf(datatype, table, Leaf::Component(first), at, None);
+                self.leaf(check, table, Leaf::Component(first), at, None);
             }
             return;
         }
@@ -569,17 +581,17 @@ impl Checker<'_, '_> {
             match cdef.components.first() {
                 // A nested composite: check its first subcomponent's format.
                 Some(first) => {
-                    if checked(first.datatype) {
+                    if first.check != 0 {
                         if let Some(sub) = comp.subcomponent(1) {
                             let leaf = Leaf::Subcomponent(sub);
-                            self.leaf(first.datatype, first.table, leaf, at, Some(c + 1));
+                            self.leaf(first.check, first.table, leaf, at, Some(c + 1));
                         }
                     }
                 }
                 None => {
-                    if checked(cdef.datatype) {
+                    if cdef.check != 0 {
                         let leaf = Leaf::Component(comp);
-                        self.leaf(cdef.datatype, cdef.table, leaf, at, Some(c + 1));
+                        self.leaf(cdef.check, cdef.table, leaf, at, Some(c + 1));
                     }
                 }
             }
@@ -701,38 +713,40 @@ impl Checker<'_, '_> {
                     }
                 }
             }
-            // OBX-5's datatype is the one OBX-2 names.
-            let obx2 = (name == "OBX" && f == 5)
+            // The check and components: the profile's datatype, OBX-2's for
+            // OBX-5, or the dictionary's (resolved when it was generated).
+            let obx2 = (f == 5 && name == "OBX")
                 .then(|| segment.field(2).map(|v| v.value()))
                 .flatten();
-            // The datatype and its components: the profile's, OBX-2's for
-            // OBX-5, or the dictionary's (components resolved at generation).
             let named = frule.and_then(|r| r.datatype.as_deref()).or(
                 match (fdef.map(|d| d.datatype), obx2.as_deref()) {
                     (Some("varies"), Some(named)) if !named.is_empty() => Some(named),
                     _ => None,
                 },
             );
-            let (datatype, components) = match (named, fdef) {
-                (Some(n), _) => (
-                    Some(n),
-                    self.version.datatype(n).map_or(&[][..], |d| d.components),
-                ),
-                (None, Some(d)) => (Some(d.datatype), d.components),
-                (None, None) => (None, &[][..]),
+            let (check, components, any_part) = match (named, fdef) {
+                (Some(n), _) => {
+                    let comps = self.version.datatype(n).map_or(&[][..], |d| d.components);
+                    let check = if comps.is_empty() { check_code(n) } else { 0 };
+                    (check, comps, parts_checked(comps))
+                }
+                (None, Some(d)) => (d.check, d.components, d.parts_checked),
+                (None, None) => (0, &[][..], false),
             };
+            // Nothing in this datatype is checked: skip the repetitions.
+            if check == 0 && !any_part {
+                continue;
+            }
             let table = fdef.map_or(0, |d| d.table);
-            if let Some(dt) = datatype {
-                for (r, rep) in reps().enumerate() {
-                    if !rep.is_empty() {
-                        let at = At {
-                            label: &label,
-                            field: f,
-                            rep: r + 1,
-                            seg,
-                        };
-                        self.repetition(dt, components, table, &rep, at);
-                    }
+            for (r, rep) in reps().enumerate() {
+                if !rep.is_empty() {
+                    let at = At {
+                        label: &label,
+                        field: f,
+                        rep: r + 1,
+                        seg,
+                    };
+                    self.repetition(check, components, table, &rep, at);
                 }
             }
         }

@@ -33,6 +33,10 @@ pub(crate) mod defs {
         pub length: u16,
         /// 0: none.
         pub table: u16,
+        /// The check validation applies to a primitive (0: none; see `validate::Check`).
+        pub check: u8,
+        /// Whether any component (or a nested composite's first part) is checked.
+        pub parts_checked: bool,
         /// The datatype's components (empty for a primitive).
         pub components: &'static [ComponentDef],
     }
@@ -46,6 +50,8 @@ pub(crate) mod defs {
         pub name: &'static str,
         pub datatype: &'static str,
         pub table: u16,
+        /// The check validation applies to a primitive (0: none).
+        pub check: u8,
         /// A nested composite's components (empty for a primitive).
         pub components: &'static [ComponentDef],
     }
