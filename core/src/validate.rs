@@ -538,9 +538,7 @@ impl Checker<'_, '_> {
         }
         if check == 4 && table != 0 && text != "\"\"" {
             if let Some(t) = self.version.table(table) {
-                // Values are sorted by the generator.
-                let known = t.values.binary_search(&text.as_ref()).is_ok();
-                if !t.values.is_empty() && !known {
+                if !t.values.is_empty() && !t.contains(&text) {
                     let path = path();
                     self.push(
                         "unknown_code",
@@ -718,12 +716,10 @@ impl Checker<'_, '_> {
             let obx2 = (f == 5 && name == "OBX")
                 .then(|| segment.field(2).map(|v| v.value()))
                 .flatten();
-            let named = frule.and_then(|r| r.datatype.as_deref()).or(
-                match (fdef.map(|d| d.datatype), obx2.as_deref()) {
-                    (Some("varies"), Some(named)) if !named.is_empty() => Some(named),
-                    _ => None,
-                },
-            );
+            let named = frule.and_then(|r| r.datatype.as_deref()).or_else(|| {
+                obx2.as_deref()
+                    .filter(|n| !n.is_empty() && fdef.is_some_and(|d| d.datatype == "varies"))
+            });
             let (check, components, any_part) = match (named, fdef) {
                 (Some(n), _) => {
                     let comps = self.version.datatype(n).map_or(&[][..], |d| d.components);

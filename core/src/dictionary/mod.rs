@@ -116,10 +116,30 @@ pub(crate) fn version(version: &str) -> Option<&'static VersionDef> {
     data::VERSIONS.iter().find(|d| d.name == v)
 }
 
+/// Byte order of short strings without a call to memcmp (names and codes
+/// are a few bytes long; the call costs more than the comparison).
+pub(crate) fn cmp_short(a: &[u8], b: &[u8]) -> core::cmp::Ordering {
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+impl TableDef {
+    /// Whether `code` is one of the table's values (sorted by the generator).
+    pub(crate) fn contains(&self, code: &str) -> bool {
+        self.values
+            .binary_search_by(|v| cmp_short(v.as_bytes(), code.as_bytes()))
+            .is_ok()
+    }
+}
+
 impl VersionDef {
     pub(crate) fn segment(&self, name: &[u8]) -> Option<&'static SegmentDef> {
         self.segments
-            .binary_search_by(|s| s.name.as_bytes().cmp(name))
+            .binary_search_by(|s| cmp_short(s.name.as_bytes(), name))
             .ok()
             .map(|i| self.segments[i])
     }
