@@ -24,7 +24,7 @@
 //! # Ok::<(), pipehat::ParseError>(())
 //! ```
 
-use crate::dictionary::{self, ComponentDef, Item, SegmentDef, VersionDef};
+use crate::dictionary::{self, ComponentDef, Item, SegmentDef, TableDef, VersionDef};
 use crate::{Message, Segment};
 use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
@@ -412,6 +412,9 @@ struct Checker<'m, 'a> {
     version: &'static VersionDef,
     profile: Option<&'m Profile>,
     issues: Vec<Issue>,
+    /// Tables looked up so far, by id modulo the size: a message uses a
+    /// handful of tables many times (coding systems, identifier types).
+    tables: [(u16, Option<&'static TableDef>); 32],
 }
 
 fn segment_label(name: &str, occurrence: u32) -> String {
@@ -482,6 +485,14 @@ fn parts_checked(components: &[ComponentDef]) -> bool {
 }
 
 impl Checker<'_, '_> {
+    fn table(&mut self, id: u16) -> Option<&'static TableDef> {
+        let slot = &mut self.tables[usize::from(id) % 32];
+        if slot.0 != id {
+            *slot = (id, self.version.table(id));
+        }
+        slot.1
+    }
+
     fn push(
         &mut self,
         code: &'static str,
@@ -537,7 +548,7 @@ impl Checker<'_, '_> {
             return;
         }
         if check == 4 && table != 0 && text != "\"\"" {
-            if let Some(t) = self.version.table(table) {
+            if let Some(t) = self.table(table) {
                 if !t.values.is_empty() && !t.contains(&text) {
                     let path = path();
                     self.push(
@@ -978,6 +989,7 @@ pub fn validate(message: &Message<'_>, options: &Options<'_>) -> Report {
         version,
         profile: options.profile,
         issues: Vec::new(),
+        tables: [(0, None); 32],
     };
     // The structure: MSH-9.3, else type_trigger, else the profile's.
     let structure_name = options
