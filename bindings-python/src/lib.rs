@@ -1881,6 +1881,15 @@ fn diff(
     ChangeDetector::py_new(py, ignore)?.changes(py, a, b, details)
 }
 
+/// A mapping or profile error as `class` (MappingError, ProfileError) with code and pointer.
+fn spec_error(py: Python<'_>, class: &'static str, e: &pipehat::SpecError) -> PyErr {
+    let attrs = attrs_of(vec![
+        ("code", obj(py, e.code())),
+        ("pointer", obj(py, e.pointer())),
+    ]);
+    raise(py, class, e.to_string(), &attrs)
+}
+
 /// JSON text from a str, a dict, or an os.PathLike naming a JSON file.
 fn spec_text(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(s) = spec.cast::<PyString>() {
@@ -1934,13 +1943,7 @@ impl Mapping {
         let text = spec_text(py, spec)?;
         pipehat::mapping::Mapping::parse(&text)
             .map(|inner| Mapping { inner })
-            .map_err(|e| {
-                let attrs = attrs_of(vec![
-                    ("code", obj(py, e.code())),
-                    ("pointer", obj(py, e.pointer())),
-                ]);
-                raise(py, "MappingError", e.to_string(), &attrs)
-            })
+            .map_err(|e| spec_error(py, "MappingError", &e))
     }
 
     /// apply(message) -> dict | list[dict]: one dict, or the rows when the spec has "rows".
@@ -2050,13 +2053,7 @@ impl Profile {
         let text = spec_text(py, spec)?;
         pipehat::validate::Profile::parse(&text)
             .map(|inner| Profile { inner })
-            .map_err(|e| {
-                let attrs = attrs_of(vec![
-                    ("code", obj(py, e.code())),
-                    ("pointer", obj(py, e.pointer())),
-                ]);
-                raise(py, "ProfileError", e.to_string(), &attrs)
-            })
+            .map_err(|e| spec_error(py, "ProfileError", &e))
     }
 }
 

@@ -1245,6 +1245,16 @@ impl NativeChangeDetector {
     }
 }
 
+/// A mapping or profile error for the facade (kind "mapping" or "profile").
+fn spec_error(kind: &str, e: &pipehat::SpecError) -> JsValue {
+    let o = Object::new();
+    set(&o, "kind", kind);
+    set(&o, "message", e.to_string());
+    set(&o, "code", e.code());
+    set(&o, "pointer", e.pointer());
+    o.into()
+}
+
 /// A compiled mapping spec.
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -1258,14 +1268,7 @@ impl NativeMapping {
     pub fn new(spec: &str) -> Result<NativeMapping, JsValue> {
         pipehat::mapping::Mapping::parse(spec)
             .map(|inner| NativeMapping { inner })
-            .map_err(|e| {
-                let o = Object::new();
-                set(&o, "kind", "mapping");
-                set(&o, "message", e.to_string());
-                set(&o, "code", e.code());
-                set(&o, "pointer", e.pointer());
-                o.into()
-            })
+            .map_err(|e| spec_error("mapping", &e))
     }
     /// The result as JSON text (the facade parses it).
     #[wasm_bindgen(js_name = applyJson)]
@@ -1346,14 +1349,7 @@ impl NativeProfile {
     pub fn new(spec: &str) -> Result<NativeProfile, JsValue> {
         pipehat::validate::Profile::parse(spec)
             .map(|inner| NativeProfile { inner })
-            .map_err(|e| {
-                let o = Object::new();
-                set(&o, "kind", "profile");
-                set(&o, "message", e.to_string());
-                set(&o, "code", e.code());
-                set(&o, "pointer", e.pointer());
-                o.into()
-            })
+            .map_err(|e| spec_error("profile", &e))
     }
 }
 

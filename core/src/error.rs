@@ -438,6 +438,69 @@ impl fmt::Display for EditError {
 #[cfg(feature = "std")]
 impl std::error::Error for EditError {}
 
+/// A JSON spec (a mapping or a conformance profile) that could not be read:
+/// a stable code and a JSON pointer to the part at fault
+/// (`/fields/born/transform`); the text names nothing else.
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    spec: &'static str,
+    code: &'static str,
+    pointer: alloc::string::String,
+}
+
+#[cfg(feature = "alloc")]
+impl SpecError {
+    // Specs are read from JSON: without the `json` feature nothing builds one.
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
+    pub(crate) fn new(
+        spec: &'static str,
+        code: &'static str,
+        pointer: impl Into<alloc::string::String>,
+    ) -> Self {
+        SpecError {
+            spec,
+            code,
+            pointer: pointer.into(),
+        }
+    }
+    /// The stable code: `invalid_json`, `unknown_key`, and for mappings
+    /// `invalid_spec`, `missing_fields`, `invalid_path`, `unknown_transform`,
+    /// `unknown_table`, `invalid_rows`; for profiles `invalid_profile`.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+    /// Where in the spec, as a JSON pointer (`""` for the whole spec).
+    pub fn pointer(&self) -> &str {
+        &self.pointer
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.code {
+            "invalid_json" => "the text is not JSON",
+            "invalid_spec" | "invalid_profile" => "a part has the wrong shape",
+            "unknown_key" => "an unknown key",
+            "missing_fields" => "the spec has no fields",
+            "invalid_path" => "a path does not parse",
+            "unknown_transform" => "an unknown transform",
+            "unknown_table" => "a lookup names a table the spec does not define",
+            "invalid_rows" => "rows must be a segment name or a field path",
+            _ => "not readable",
+        };
+        write!(
+            f,
+            "invalid {}: {what} ({}, at '{}')",
+            self.spec, self.code, self.pointer
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for SpecError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

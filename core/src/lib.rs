@@ -100,6 +100,8 @@ pub use delimiters::{Delimiters, SegmentTerminator};
 pub use diagnostics::{Diagnostic, DiagnosticCode, DiagnosticMessage, Severity};
 #[cfg(feature = "alloc")]
 pub use edit::MessageBuf;
+#[cfg(feature = "alloc")]
+pub use error::SpecError;
 pub use error::{
     line_column, EditError, EditErrorKind, ErrorKind, ParseError, PathError, PathErrorKind,
 };

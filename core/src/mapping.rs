@@ -60,55 +60,12 @@ use alloc::vec::Vec;
 use core::fmt;
 use serde_json::Value;
 
-/// A spec that could not be read. `pointer` is a JSON pointer to the part
-/// of the spec at fault (`/fields/born/transform`); the text names nothing else.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MappingError {
-    code: &'static str,
-    pointer: String,
-}
+/// A mapping spec that could not be read (see [`SpecError`](crate::SpecError)).
+pub type MappingError = crate::SpecError;
 
-impl MappingError {
-    fn new(code: &'static str, pointer: impl Into<String>) -> Self {
-        MappingError {
-            code,
-            pointer: pointer.into(),
-        }
-    }
-    /// `invalid_json`, `invalid_spec` (a part has the wrong shape),
-    /// `unknown_key`, `missing_fields`, `invalid_path`, `unknown_transform`,
-    /// `unknown_table` or `invalid_rows`.
-    pub fn code(&self) -> &'static str {
-        self.code
-    }
-    /// Where in the spec, as a JSON pointer (`""` for the whole spec).
-    pub fn pointer(&self) -> &str {
-        &self.pointer
-    }
+fn err(code: &'static str, pointer: impl Into<String>) -> MappingError {
+    crate::SpecError::new("mapping", code, pointer)
 }
-
-impl fmt::Display for MappingError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.code {
-            "invalid_json" => "the spec is not JSON",
-            "invalid_spec" => "a part of the spec has the wrong shape",
-            "unknown_key" => "an unknown key",
-            "missing_fields" => "the spec has no fields",
-            "invalid_path" => "a path does not parse",
-            "unknown_transform" => "an unknown transform",
-            "unknown_table" => "a lookup names a table the spec does not define",
-            _ => "rows must be a segment name or a field path",
-        };
-        write!(
-            f,
-            "invalid mapping: {what} ({}, at '{}')",
-            self.code, self.pointer
-        )
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for MappingError {}
 
 /// One output value.
 #[derive(Debug, Clone, PartialEq)]
@@ -265,9 +222,8 @@ fn pointer(parts: &[&str]) -> String {
 fn parse_path(text: &Value, at: &[&str]) -> Result<MapPath, MappingError> {
     let text = text
         .as_str()
-        .ok_or_else(|| MappingError::new("invalid_spec", pointer(at)))?;
-    let path =
-        Path::parse(text.trim()).map_err(|_| MappingError::new("invalid_path", pointer(at)))?;
+        .ok_or_else(|| err("invalid_spec", pointer(at)))?;
+    let path = Path::parse(text.trim()).map_err(|_| err("invalid_path", pointer(at)))?;
     Ok(MapPath {
         path,
         occurrence_given: text.contains('['),
@@ -277,9 +233,8 @@ fn parse_path(text: &Value, at: &[&str]) -> Result<MapPath, MappingError> {
 impl Mapping {
     /// Reads a spec from JSON text.
     pub fn parse(spec: &str) -> Result<Mapping, MappingError> {
-        let top: TopLevel =
-            serde_json::from_str(spec).map_err(|_| MappingError::new("invalid_json", ""))?;
-        let top = top.0.ok_or_else(|| MappingError::new("invalid_spec", ""))?;
+        let top: TopLevel = serde_json::from_str(spec).map_err(|_| err("invalid_json", ""))?;
+        let top = top.0.ok_or_else(|| err("invalid_spec", ""))?;
         let mut fields_doc = None;
         let mut tables_doc = None;
         let mut rows = Rows::One;
@@ -289,16 +244,16 @@ impl Mapping {
                     fields_doc = Some(fields);
                     continue;
                 }
-                Entry::Fields(None) => return Err(MappingError::new("invalid_spec", "/fields")),
+                Entry::Fields(None) => return Err(err("invalid_spec", "/fields")),
                 Entry::Value(v) => v,
             };
             match key.as_str() {
                 "tables" => tables_doc = Some(value),
                 "rows" => rows = parse_rows(&value)?,
                 "version" if value.as_u64() == Some(1) => {}
-                "version" => return Err(MappingError::new("invalid_spec", "/version")),
+                "version" => return Err(err("invalid_spec", "/version")),
                 "description" | "name" => {}
-                _ => return Err(MappingError::new("unknown_key", pointer(&[&key]))),
+                _ => return Err(err("unknown_key", pointer(&[&key]))),
             }
         }
         let mut table_names = Vec::new();
@@ -306,7 +261,7 @@ impl Mapping {
         if let Some(doc) = tables_doc {
             let doc = doc
                 .as_object()
-                .ok_or_else(|| MappingError::new("invalid_spec", "/tables"))?;
+                .ok_or_else(|| err("invalid_spec", "/tables"))?;
             for (name, table) in doc {
                 table_names.push(name.clone());
                 tables.push(read_table(table, &["tables", name])?);
@@ -314,7 +269,7 @@ impl Mapping {
         }
         let fields_doc = fields_doc
             .filter(|f| !f.is_empty())
-            .ok_or_else(|| MappingError::new("missing_fields", "/fields"))?;
+            .ok_or_else(|| err("missing_fields", "/fields"))?;
         let mut fields = Vec::new();
         for (key, value) in fields_doc {
             fields.push(read_field(key, value, &table_names, &mut tables)?);
@@ -472,21 +427,21 @@ fn parse_rows(value: &Value) -> Result<Rows, MappingError> {
     let text = value
         .as_str()
         .map(str::trim)
-        .ok_or_else(|| MappingError::new("invalid_rows", "/rows"))?;
+        .ok_or_else(|| err("invalid_rows", "/rows"))?;
     let b = text.as_bytes();
     if b.len() == 3 && b.iter().all(u8::is_ascii_alphanumeric) {
         return Ok(Rows::Segment([b[0], b[1], b[2]]));
     }
     match Path::parse(text) {
         Ok(p) if p.repetition().is_none() && p.component().is_none() => Ok(Rows::Repetitions(p)),
-        _ => Err(MappingError::new("invalid_rows", "/rows")),
+        _ => Err(err("invalid_rows", "/rows")),
     }
 }
 
 fn read_table(doc: &Value, at: &[&str]) -> Result<BTreeMap<String, String>, MappingError> {
     let obj = doc
         .as_object()
-        .ok_or_else(|| MappingError::new("invalid_spec", pointer(at)))?;
+        .ok_or_else(|| err("invalid_spec", pointer(at)))?;
     let mut table = BTreeMap::new();
     for (code, text) in obj {
         let text = match text {
@@ -496,7 +451,7 @@ fn read_table(doc: &Value, at: &[&str]) -> Result<BTreeMap<String, String>, Mapp
             _ => {
                 let mut here = at.to_vec();
                 here.push(code);
-                return Err(MappingError::new("invalid_spec", pointer(&here)));
+                return Err(err("invalid_spec", pointer(&here)));
             }
         };
         table.insert(code.clone(), text);
@@ -517,24 +472,24 @@ fn read_transform(
             "lower" => Ok(Transform::Lower),
             "date" => Ok(Transform::Date),
             "number" => Ok(Transform::Number),
-            _ => Err(MappingError::new("unknown_transform", pointer(at))),
+            _ => Err(err("unknown_transform", pointer(at))),
         },
         Value::Object(obj) if obj.len() == 1 => match obj.get("lookup") {
             Some(Value::String(name)) => table_names
                 .iter()
                 .position(|n| n == name)
                 .map(Transform::Lookup)
-                .ok_or_else(|| MappingError::new("unknown_table", pointer(at))),
+                .ok_or_else(|| err("unknown_table", pointer(at))),
             Some(inline @ Value::Object(_)) => {
                 let mut here = at.to_vec();
                 here.push("lookup");
                 tables.push(read_table(inline, &here)?);
                 Ok(Transform::Lookup(tables.len() - 1))
             }
-            Some(_) => Err(MappingError::new("invalid_spec", pointer(at))),
-            None => Err(MappingError::new("unknown_transform", pointer(at))),
+            Some(_) => Err(err("invalid_spec", pointer(at))),
+            None => Err(err("unknown_transform", pointer(at))),
         },
-        _ => Err(MappingError::new("unknown_transform", pointer(at))),
+        _ => Err(err("unknown_transform", pointer(at))),
     }
 }
 
@@ -559,7 +514,7 @@ fn read_field(
         Value::Object(obj) => {
             for (k, v) in obj {
                 let here = [at[0], at[1], k.as_str()];
-                let bad = || MappingError::new("invalid_spec", pointer(&here));
+                let bad = || err("invalid_spec", pointer(&here));
                 match k.as_str() {
                     "path" => spec.paths.push(parse_path(v, &here)?),
                     "paths" => {
@@ -589,17 +544,17 @@ fn read_field(
                     "default" => spec.default = Some(v.clone()),
                     "list" => spec.list = v.as_bool().ok_or_else(bad)?,
                     "raw" => spec.raw = v.as_bool().ok_or_else(bad)?,
-                    _ => return Err(MappingError::new("unknown_key", pointer(&here))),
+                    _ => return Err(err("unknown_key", pointer(&here))),
                 }
             }
             if spec.paths.is_empty() {
-                return Err(MappingError::new("invalid_spec", pointer(&at)));
+                return Err(err("invalid_spec", pointer(&at)));
             }
             if obj.contains_key("path") && obj.contains_key("paths") {
-                return Err(MappingError::new("invalid_spec", pointer(&at)));
+                return Err(err("invalid_spec", pointer(&at)));
             }
         }
-        _ => return Err(MappingError::new("invalid_spec", pointer(&at))),
+        _ => return Err(err("invalid_spec", pointer(&at))),
     }
     spec.key = key;
     Ok(spec)

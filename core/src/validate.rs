@@ -239,38 +239,14 @@ pub struct Profile {
     segments: BTreeMap<String, SegmentRule>,
 }
 
-/// A profile that could not be read: a code and a JSON pointer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProfileError {
-    code: &'static str,
-    pointer: String,
-}
+/// A profile that could not be read (see [`SpecError`](crate::SpecError)):
+/// `invalid_json`, `invalid_profile` or `unknown_key`, with a JSON pointer.
+pub type ProfileError = crate::SpecError;
 
-impl ProfileError {
-    fn new(code: &'static str, pointer: impl Into<String>) -> Self {
-        ProfileError {
-            code,
-            pointer: pointer.into(),
-        }
-    }
-    /// `invalid_json`, `invalid_profile` (a part has the wrong shape) or `unknown_key`.
-    pub fn code(&self) -> &'static str {
-        self.code
-    }
-    /// Where in the profile, as a JSON pointer.
-    pub fn pointer(&self) -> &str {
-        &self.pointer
-    }
+#[cfg(feature = "json")]
+fn profile_error(code: &'static str, pointer: impl Into<String>) -> ProfileError {
+    crate::SpecError::new("profile", code, pointer)
 }
-
-impl fmt::Display for ProfileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid profile ({}, at '{}')", self.code, self.pointer)
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for ProfileError {}
 
 #[cfg(feature = "json")]
 impl Profile {
@@ -278,22 +254,22 @@ impl Profile {
     pub fn parse(text: &str) -> Result<Profile, ProfileError> {
         use serde_json::Value;
         let doc: Value =
-            serde_json::from_str(text).map_err(|_| ProfileError::new("invalid_json", ""))?;
+            serde_json::from_str(text).map_err(|_| profile_error("invalid_json", ""))?;
         let top = doc
             .as_object()
-            .ok_or_else(|| ProfileError::new("invalid_profile", ""))?;
+            .ok_or_else(|| profile_error("invalid_profile", ""))?;
         let mut profile = Profile::default();
         let count = |v: &Value, at: &str| {
             v.as_u64()
                 .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| ProfileError::new("invalid_profile", at))
+                .ok_or_else(|| profile_error("invalid_profile", at))
         };
         for (key, value) in top {
             match key.as_str() {
                 "version" | "structure" => {
                     let s = value
                         .as_str()
-                        .ok_or_else(|| ProfileError::new("invalid_profile", format!("/{key}")))?;
+                        .ok_or_else(|| profile_error("invalid_profile", format!("/{key}")))?;
                     if key == "version" {
                         profile.version = Some(s.into());
                     } else {
@@ -304,15 +280,15 @@ impl Profile {
                 "segments" => {
                     let segs = value
                         .as_object()
-                        .ok_or_else(|| ProfileError::new("invalid_profile", "/segments"))?;
+                        .ok_or_else(|| profile_error("invalid_profile", "/segments"))?;
                     for (name, rule) in segs {
                         let at = format!("/segments/{name}");
                         if name.len() != 3 || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                            return Err(ProfileError::new("invalid_profile", at));
+                            return Err(profile_error("invalid_profile", at));
                         }
                         let obj = rule
                             .as_object()
-                            .ok_or_else(|| ProfileError::new("invalid_profile", at.clone()))?;
+                            .ok_or_else(|| profile_error("invalid_profile", at.clone()))?;
                         let mut seg = SegmentRule::default();
                         for (k, v) in obj {
                             let here = format!("{at}/{k}");
@@ -321,27 +297,24 @@ impl Profile {
                                 "max" => seg.max = Some(count(v, &here)?),
                                 "fields" => {
                                     let fields = v.as_object().ok_or_else(|| {
-                                        ProfileError::new("invalid_profile", here.clone())
+                                        profile_error("invalid_profile", here.clone())
                                     })?;
                                     for (n, f) in fields {
                                         let fat = format!("{here}/{n}");
-                                        let number = n
-                                            .parse::<u32>()
-                                            .ok()
-                                            .filter(|n| *n > 0)
-                                            .ok_or_else(|| {
-                                                ProfileError::new("invalid_profile", fat.clone())
-                                            })?;
+                                        let number =
+                                            n.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(
+                                                || profile_error("invalid_profile", fat.clone()),
+                                            )?;
                                         seg.fields.insert(number, field_rule(f, &fat)?);
                                     }
                                 }
-                                _ => return Err(ProfileError::new("unknown_key", here)),
+                                _ => return Err(profile_error("unknown_key", here)),
                             }
                         }
                         profile.segments.insert(name.clone(), seg);
                     }
                 }
-                _ => return Err(ProfileError::new("unknown_key", format!("/{key}"))),
+                _ => return Err(profile_error("unknown_key", format!("/{key}"))),
             }
         }
         Ok(profile)
@@ -352,11 +325,11 @@ impl Profile {
 fn field_rule(v: &serde_json::Value, at: &str) -> Result<FieldRule, ProfileError> {
     let obj = v
         .as_object()
-        .ok_or_else(|| ProfileError::new("invalid_profile", at))?;
+        .ok_or_else(|| profile_error("invalid_profile", at))?;
     let mut rule = FieldRule::default();
     for (k, v) in obj {
         let here = format!("{at}/{k}");
-        let bad = || ProfileError::new("invalid_profile", here.clone());
+        let bad = || profile_error("invalid_profile", here.clone());
         match k.as_str() {
             "usage" => {
                 rule.usage = Some(match v.as_str().ok_or_else(bad)? {
@@ -383,7 +356,7 @@ fn field_rule(v: &serde_json::Value, at: &str) -> Result<FieldRule, ProfileError
             }
             "datatype" => rule.datatype = Some(String::from(v.as_str().ok_or_else(bad)?)),
             "name" | "description" => {}
-            _ => return Err(ProfileError::new("unknown_key", here)),
+            _ => return Err(profile_error("unknown_key", here)),
         }
     }
     Ok(rule)
