@@ -212,6 +212,12 @@ export function createApi(native) {
     }
   }
 
+  /** Frees a native object now (once); what a class's free() keeps: undefined. */
+  function release(nativeObject) {
+    nativeObject?.free();
+    return undefined;
+  }
+
   const RESET = Symbol("reset");
   const NATIVE = Symbol("native");
 
@@ -349,14 +355,8 @@ export function createApi(native) {
     }
     /** Releases the WebAssembly memory now (otherwise a FinalizationRegistry does it). */
     free() {
-      if (this.#native) {
-        this.#native.free();
-        this.#native = undefined;
-      }
+      this.#native = release(this.#native);
     }
-  }
-  if (typeof Symbol.dispose === "symbol") {
-    Message.prototype[Symbol.dispose] = Message.prototype.free;
   }
 
   function writeInput(input) {
@@ -400,9 +400,6 @@ export function createApi(native) {
       this.#native = undefined;
       this.#message = undefined;
     }
-  }
-  if (typeof Symbol.dispose === "symbol") {
-    Parser.prototype[Symbol.dispose] = Parser.prototype.free;
   }
 
   /** A message being edited; untouched parts stay byte for byte. */
@@ -472,14 +469,8 @@ export function createApi(native) {
       return this.#native.toBytes();
     }
     free() {
-      if (this.#native) {
-        this.#native.free();
-        this.#native = undefined;
-      }
+      this.#native = release(this.#native);
     }
-  }
-  if (typeof Symbol.dispose === "symbol") {
-    EditableMessage.prototype[Symbol.dispose] = EditableMessage.prototype.free;
   }
 
   /** A new message with an MSH built from options (encoded text values). */
@@ -527,14 +518,8 @@ export function createApi(native) {
       return this.#native.buffered();
     }
     free() {
-      if (this.#native) {
-        this.#native.free();
-        this.#native = undefined;
-      }
+      this.#native = release(this.#native);
     }
-  }
-  if (typeof Symbol.dispose === "symbol") {
-    MllpDecoder.prototype[Symbol.dispose] = MllpDecoder.prototype.free;
   }
 
   /** Splits files, batches and MLLP captures into chunks: {kind, offset, bytes}. */
@@ -614,10 +599,7 @@ export function createApi(native) {
       return this.#native.readsHeaderOnly;
     }
     free() {
-      if (this.#native) {
-        this.#native.free();
-        this.#native = undefined;
-      }
+      this.#native = release(this.#native);
     }
   }
 
@@ -639,10 +621,7 @@ export function createApi(native) {
       return withNative(message, (m) => this.#native.destinations(m));
     }
     free() {
-      if (this.#native) {
-        this.#native.free();
-        this.#native = undefined;
-      }
+      this.#native = release(this.#native);
     }
   }
 
@@ -669,10 +648,7 @@ export function createApi(native) {
       return withNative(message, (m) => this.#native.fingerprint(m));
     }
     free() {
-      if (this.#native) {
-        this.#native.free();
-        this.#native = undefined;
-      }
+      this.#native = release(this.#native);
     }
   }
 
@@ -705,14 +681,8 @@ export function createApi(native) {
       return this.#native.keys();
     }
     free() {
-      if (this.#native) {
-        this.#native.free();
-        this.#native = undefined;
-      }
+      this.#native = release(this.#native);
     }
-  }
-  for (const C of [Filter, Router, ChangeDetector, Mapping]) {
-    if (typeof Symbol.dispose === "symbol") C.prototype[Symbol.dispose] = C.prototype.free;
   }
 
   /** What a field, component or subcomponent is in a version (default 2.5.1), or undefined. */
@@ -736,14 +706,9 @@ export function createApi(native) {
       return this.#native;
     }
     free() {
-      if (this.#native) {
-        this.#native.free();
-        this.#native = undefined;
-      }
+      this.#native = release(this.#native);
     }
   }
-
-  if (typeof Symbol.dispose === "symbol") Profile.prototype[Symbol.dispose] = Profile.prototype.free;
 
   /**
    * Validates a message against its version (MSH-12) or options.version, and
@@ -772,6 +737,13 @@ export function createApi(native) {
       path: /-/.test(i.path) ? i.path : undefined,
       text: i.message,
     }));
+  }
+
+  // `using` frees every native-backed object at the end of its scope.
+  if (typeof Symbol.dispose === "symbol") {
+    for (const C of [Message, Parser, EditableMessage, MllpDecoder, Filter, Router, ChangeDetector, Mapping, Profile]) {
+      C.prototype[Symbol.dispose] = C.prototype.free;
+    }
   }
 
   return {
