@@ -419,21 +419,25 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Expr, FilterError> {
-        let mut left = self.and()?;
-        while self.peek() == Some(&Tok::Or) {
-            self.deeper(self.offset())?;
-            self.pos += 1;
-            left = Expr::Or(Box::new(left), Box::new(self.and()?));
-        }
-        Ok(left)
+        self.chain(&Tok::Or, Parser::and, Expr::Or)
     }
 
     fn and(&mut self) -> Result<Expr, FilterError> {
-        let mut left = self.unary()?;
-        while self.peek() == Some(&Tok::And) {
+        self.chain(&Tok::And, Parser::unary, Expr::And)
+    }
+
+    /// `operand (op operand)*`, left-associative; each link is a level of nesting.
+    fn chain(
+        &mut self,
+        op: &Tok,
+        operand: fn(&mut Parser) -> Result<Expr, FilterError>,
+        join: fn(Box<Expr>, Box<Expr>) -> Expr,
+    ) -> Result<Expr, FilterError> {
+        let mut left = operand(self)?;
+        while self.peek() == Some(op) {
             self.deeper(self.offset())?;
             self.pos += 1;
-            left = Expr::And(Box::new(left), Box::new(self.unary()?));
+            left = join(Box::new(left), Box::new(operand(self)?));
         }
         Ok(left)
     }
