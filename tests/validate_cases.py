@@ -73,6 +73,13 @@ v("unknown_structure_checks_fields", GOOD.replace("ADT^A01^ADT_A01", "ZZZ^Z01").
    ["required_field_missing", "error", "PID-3"]])
 v("trigger_without_structure_field", GOOD.replace("ADT^A01^ADT_A01", "ADT^A01"), [])
 v("older_version_fields", GOOD.replace("|P|2.5.1", "|P|2.3"), [])
+# Table 0396 names families of codes: HL7nnnn (any HL7 table), 99zzz (local, from 2.7).
+v("coding_system_family_member", GOOD.replace("|19800101|M", "|19800101|M||2106-3^White^HL70005"), [])
+v("coding_system_not_in_the_family", GOOD.replace("|19800101|M", "|19800101|M||2106-3^White^HL7005"),
+  [["unknown_code", "warning", "PID-10.3"]])
+v("local_coding_system_from_2_7", GOOD.replace("|P|2.5.1", "|P|2.7").replace("|19800101|M", "|19800101|M||W^White^99LOC"), [])
+v("local_coding_system_before_2_7", GOOD.replace("|19800101|M", "|19800101|M||W^White^99LOC"),
+  [["unknown_code", "warning", "PID-10.3"]])
 v("group_cardinality_oru", "MSH|^~\\&|LAB|F|||20240101||ORU^R01^ORU_R01|1|P|2.5.1\rPID|1||9^^^H^MR||ROE^ANN\rOBR|1|||24323-8^Panel^LN\rOBX|1|NM|2345-7^Glucose^LN||182|mg/dL|||||F\rOBX|2|NM|x||abc||||||F\r",
   [["invalid_number", "error", "OBX[2]-5"]])
 

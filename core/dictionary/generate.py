@@ -10,6 +10,7 @@ Each distinct definition is written once and shared by the versions that
 have it unchanged, so thirteen versions cost little more than three.
 """
 import hashlib
+import re
 import importlib
 import os
 import sys
@@ -151,6 +152,25 @@ def items(out, children):
     return out.static("ITEMS", "&[Item]", body)
 
 
+# A value standing for a family of codes: `HL7nnnn` (HL7 and four digits),
+# `99zzz` (local codes), `NCPDPnnnnsss`; hl7apy spells one `X12Dennnn`.
+FAMILY = re.compile(r"^([A-Za-z0-9]*?[A-Z0-9][A-Za-z0-9]*?)(n{3,}s*|z{3,})$")
+
+
+def table_values(values):
+    """Splits a table's values into codes and code families; a trailing
+    "(deprecated)" or "(obsolete)" note is dropped (the code is still read)."""
+    plain, patterns = set(), set()
+    for v in values:
+        v = re.sub(r" \((?:deprecated|obsolete)\)$", "", v)
+        m = FAMILY.match(v)
+        if m:
+            patterns.add(m.group(1).upper() + m.group(2))
+        else:
+            plain.add(v)
+    return plain, patterns
+
+
 def main():
     out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "src", "dictionary", "data.rs")
     out = Out()
@@ -166,9 +186,11 @@ def main():
             n = table_id(tid)
             if not n:
                 continue
+            plain, patterns = table_values(values)
             # Sorted (byte order) so that lookups can binary-search.
-            vals = ", ".join(rust_str(x) for x in sorted(set(values), key=lambda v: v.encode()))
-            tables.append((n, out.static("TAB", "TableDef", f"TableDef {{ id: {n}, name: {rust_str(tname)}, values: &[{vals}] }}")))
+            vals = ", ".join(rust_str(x) for x in sorted(plain, key=lambda v: v.encode()))
+            pats = ", ".join(rust_str(x) for x in sorted(patterns))
+            tables.append((n, out.static("TAB", "TableDef", f"TableDef {{ id: {n}, name: {rust_str(tname)}, values: &[{vals}], patterns: &[{pats}] }}")))
         tables.sort()
         seg_list = out.static("SEGS", "&[&SegmentDef]", "&[" + ", ".join("&" + s for _, s in segs) + "]")
         dt_list = out.static("DTS", "&[&DatatypeDef]", "&[" + ", ".join("&" + s for _, s in dts) + "]")

@@ -119,11 +119,43 @@ const fn days_in_month(year: u16, month: u8) -> u8 {
     }
 }
 
+/// Whether `b` is a valid date/time of digits only (`YYYY[MM[DD[HH[MM[SS]]]]]`),
+/// as [`DateTime::parse`] reads it; `None` when it is not digits only or its
+/// length is not one of those (then only the full parse can tell).
+pub(crate) fn plain_datetime_ok(b: &[u8]) -> Option<bool> {
+    if !matches!(b.len(), 4 | 6 | 8 | 10 | 12 | 14) || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let two = |at: usize| {
+        b.get(at..at + 2)
+            .map(|p| (p[0] - b'0') * 10 + (p[1] - b'0'))
+    };
+    let year = b[..4]
+        .iter()
+        .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+    let ok = match (two(4), two(6)) {
+        (Some(month), day) => {
+            (1..=12).contains(&month)
+                && day.is_none_or(|d| d >= 1 && d <= days_in_month(year, month))
+                && two(8).is_none_or(|h| h <= 23)
+                && two(10).is_none_or(|m| m <= 59)
+                && two(12).is_none_or(|s| s <= 59)
+        }
+        (None, _) => true,
+    };
+    Some(ok)
+}
+
 impl DateTime {
     /// Reads `YYYY[MM[DD[HH[MM[SS[.S[S…]]]]]]][+/-ZZZZ]` (spaces around it ignored).
     pub fn parse(text: &str) -> Result<DateTime, DatatypeError> {
         let lead = text.len() - text.trim_start().len();
-        let b = text.trim().as_bytes();
+        Self::parse_trimmed(text.trim().as_bytes(), lead)
+    }
+
+    /// [`parse`](Self::parse) of text already trimmed; `lead` is how many
+    /// bytes the trimming removed in front (for error offsets).
+    pub(crate) fn parse_trimmed(b: &[u8], lead: usize) -> Result<DateTime, DatatypeError> {
         let err = |at: usize| DatatypeError::new("invalid_datetime", lead + at);
         // The time-zone offset, if any, starts at the first sign.
         let (body, zone) = match b.iter().position(|&c| c == b'+' || c == b'-') {
@@ -387,6 +419,56 @@ pub fn parse_number(text: &str) -> Result<f64, DatatypeError> {
     t.trim_start_matches('+')
         .parse::<f64>()
         .map_err(|_| DatatypeError::new("invalid_number", lead))
+}
+
+/// Whitespace as `str::trim` sees it, within ASCII (tab to carriage return, space).
+pub(crate) const fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
+/// ASCII bytes without the whitespace `str::trim` removes.
+pub(crate) fn trim_ascii(b: &[u8]) -> &[u8] {
+    let start = b
+        .iter()
+        .position(|&c| !is_ascii_space(c))
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|&c| !is_ascii_space(c))
+        .map_or(start, |e| e + 1);
+    &b[start..end]
+}
+
+/// Whether ASCII `b` is an NM, as [`parse_number`] reads it, without converting it.
+pub(crate) fn is_number(b: &[u8]) -> bool {
+    let b = trim_ascii(b);
+    let body = match b.first() {
+        Some(b'+' | b'-') => &b[1..],
+        _ => b,
+    };
+    let mut seen_digit = false;
+    let mut seen_point = false;
+    for &c in body {
+        match c {
+            b'0'..=b'9' => seen_digit = true,
+            b'.' if !seen_point => seen_point = true,
+            _ => return false,
+        }
+    }
+    seen_digit
+}
+
+/// Whether ASCII `b` is an SI, as [`parse_sequence_id`] reads it.
+pub(crate) fn is_sequence_id(b: &[u8]) -> bool {
+    let t = trim_ascii(b);
+    !t.is_empty()
+        && t.iter()
+            .try_fold(0u32, |acc, &c| {
+                c.is_ascii_digit()
+                    .then_some(())
+                    .and_then(|()| acc.checked_mul(10)?.checked_add(u32::from(c - b'0')))
+            })
+            .is_some()
 }
 
 /// Reads an SI: a non-negative integer (spaces around it ignored).
@@ -814,6 +896,80 @@ pub use typed::Dtm;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::{format, string::ToString, vec};
+
+    #[test]
+    fn the_digits_only_check_agrees_with_the_parser() {
+        // Every length, and values around each field's limits (leap years,
+        // month ends, 23:59:59), against the full parse.
+        let years = ["1900", "2000", "2023", "2024", "0000"];
+        let parts = [
+            "00", "01", "02", "09", "12", "13", "23", "24", "28", "29", "30", "31", "59", "60",
+            "99",
+        ];
+        let mut checked = 0;
+        for y in years {
+            let mut texts = vec![y.to_string()];
+            for m in parts {
+                for d in parts {
+                    texts.push(format!("{y}{m}"));
+                    texts.push(format!("{y}{m}{d}"));
+                    for t in ["00", "23", "24", "59", "60"] {
+                        texts.push(format!("{y}{m}{d}{t}"));
+                        texts.push(format!("{y}{m}{d}12{t}"));
+                        texts.push(format!("{y}{m}{d}1230{t}"));
+                    }
+                }
+            }
+            for text in texts {
+                let fast = plain_datetime_ok(text.as_bytes()).expect("digits only");
+                assert_eq!(fast, DateTime::parse(&text).is_ok(), "{text}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000);
+        for other in [
+            "2024011",
+            "202401151",
+            "2024-01",
+            "20240115.5",
+            " 2024",
+            "",
+            "202401151030591",
+        ] {
+            assert_eq!(plain_datetime_ok(other.as_bytes()), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn byte_checks_agree_with_the_parsers() {
+        for text in [
+            "1",
+            "+1.5",
+            "-.5",
+            ".",
+            "1.2.3",
+            " 7 ",
+            "\u{b}3",
+            "1e5",
+            "",
+            "-",
+            "4294967295",
+            "4294967296",
+            "007",
+        ] {
+            assert_eq!(
+                is_number(text.as_bytes()),
+                parse_number(&text).is_ok(),
+                "{text:?}"
+            );
+            assert_eq!(
+                is_sequence_id(text.as_bytes()),
+                parse_sequence_id(&text).is_ok(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn every_precision_and_offsets() {

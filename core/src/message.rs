@@ -83,7 +83,7 @@ impl<'a> Message<'a> {
         }
     }
 
-    fn ctx(&self) -> Ctx {
+    pub(crate) fn ctx(&self) -> Ctx {
         Ctx {
             delimiters: self.index().delimiters,
             charset: self.index().charset,

@@ -24,7 +24,7 @@
 //! # Ok::<(), pipehat::ParseError>(())
 //! ```
 
-use crate::dictionary::{self, ComponentDef, Item, SegmentDef, TableDef, VersionDef};
+use crate::dictionary::{self, ComponentDef, Item, SegmentDef, StructureDef, TableDef, VersionDef};
 use crate::{Message, Segment};
 use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
@@ -364,30 +364,386 @@ fn field_rule(v: &serde_json::Value, at: &str) -> Result<FieldRule, ProfileError
 
 // ---------------------------------------------------------------- checks
 
-/// A value to check: a component, or a subcomponent (the first of a nested composite).
-#[derive(Clone, Copy)]
-enum Leaf<'a> {
-    Component(crate::Component<'a>),
-    Subcomponent(crate::Subcomponent<'a>),
-}
-
-/// Where a repetition is: segment label and index, field and repetition numbers.
+/// Where a repetition is: segment name, occurrence and index, field and
+/// repetition numbers (the path is written only for an issue).
 #[derive(Clone, Copy)]
 struct At<'l> {
-    label: &'l str,
+    name: &'l str,
+    occurrence: u32,
     field: usize,
     rep: usize,
     seg: usize,
 }
 
+impl At<'_> {
+    fn path(&self, component: Option<usize>, sub: bool) -> String {
+        let mut s = String::with_capacity(16);
+        s.push_str(self.name);
+        if self.occurrence > 1 {
+            s.push('[');
+            push_number(&mut s, self.occurrence as usize);
+            s.push(']');
+        }
+        s.push('-');
+        push_number(&mut s, self.field);
+        if self.rep > 1 {
+            s.push('(');
+            push_number(&mut s, self.rep);
+            s.push(')');
+        }
+        if let Some(c) = component {
+            s.push('.');
+            push_number(&mut s, c);
+        }
+        if sub {
+            s.push_str(".1");
+        }
+        s
+    }
+}
+
+fn push_number(s: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(digits[i..].iter().map(|&d| char::from(d)));
+}
+
+/// What one version's checks looked up in the dictionary, kept between
+/// messages by a [`Validator`].
+#[derive(Debug)]
+struct Cache {
+    version: &'static VersionDef,
+    /// Segment definitions by packed name, with their plans once built.
+    segments: Vec<(u32, Option<&'static SegmentDef>, Option<SegmentPlan>)>,
+    /// Tables by id, with their codes packed for lookups.
+    tables: Vec<(u16, Option<Codes>)>,
+    /// The last structure used and the packed names of the segments it mentions.
+    structure: Option<(&'static StructureDef, Vec<u32>)>,
+    /// Leaf checks of datatypes named by OBX-2 or a profile.
+    named: Vec<(String, Vec<PartCheck>)>,
+    /// Structure matches of recent sequences of segment names.
+    shapes: Vec<Shape>,
+    next_shape: usize,
+}
+
+/// How many structure matches a [`Cache`] keeps.
+const SHAPES: usize = 8;
+
+/// The structure match of one sequence of segment names.
+#[derive(Debug)]
+struct Shape {
+    structure: &'static StructureDef,
+    names: Vec<u32>,
+    missing: Vec<(usize, &'static str)>,
+    unexpected: Vec<usize>,
+}
+
+impl Cache {
+    fn new(version: &'static VersionDef) -> Self {
+        Cache {
+            version,
+            segments: Vec::new(),
+            tables: Vec::new(),
+            structure: None,
+            named: Vec::new(),
+            shapes: Vec::new(),
+            next_shape: 0,
+        }
+    }
+
+    /// Where table `id`'s codes are kept (from 1); 0 when there are none to check.
+    fn table_slot(&mut self, id: u16) -> u16 {
+        if id == 0 {
+            return 0;
+        }
+        let i = match self.tables.iter().position(|(k, _)| *k == id) {
+            Some(i) => i,
+            None => {
+                let codes = self.version.table(id).map(Codes::new);
+                self.tables.push((id, codes));
+                self.tables.len() - 1
+            }
+        };
+        match &self.tables[i].1 {
+            Some(codes) if !codes.is_empty() => u16::try_from(i + 1).unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    /// Resolves the tables of `checks` to their slots.
+    fn resolve(&mut self, checks: &mut [PartCheck]) {
+        for c in checks {
+            c.codes = if c.check == 4 {
+                self.table_slot(c.table)
+            } else {
+                0
+            };
+        }
+    }
+
+    fn slot(&mut self, name: &[u8]) -> Option<usize> {
+        let key = pack(name);
+        if key == 0 {
+            return None;
+        }
+        Some(match self.segments.iter().position(|(k, ..)| *k == key) {
+            Some(i) => i,
+            None => {
+                self.segments.push((key, self.version.segment(name), None));
+                self.segments.len() - 1
+            }
+        })
+    }
+
+    fn segment(&mut self, name: &[u8]) -> Option<&'static SegmentDef> {
+        match self.slot(name) {
+            Some(i) => self.segments[i].1,
+            None => self.version.segment(name),
+        }
+    }
+
+    /// The definition of segment `name` and its plan, lent out until
+    /// [`give_back`](Self::give_back).
+    fn take_plan(&mut self, name: &[u8]) -> Option<(&'static SegmentDef, SegmentPlan)> {
+        let Some(i) = self.slot(name) else {
+            let def = self.version.segment(name)?;
+            return Some((def, SegmentPlan::new(def, self)));
+        };
+        let def = self.segments[i].1?;
+        let plan = match self.segments[i].2.take() {
+            Some(plan) => plan,
+            None => SegmentPlan::new(def, self),
+        };
+        Some((def, plan))
+    }
+
+    /// The leaf checks of datatype `name` (checked as a primitive when the
+    /// version does not define it as a composite).
+    fn named_checks(&mut self, name: &str) -> Vec<PartCheck> {
+        if let Some((_, checks)) = self.named.iter().find(|(n, _)| n == name) {
+            return checks.clone();
+        }
+        let components = self
+            .version
+            .datatype(name)
+            .map_or(&[][..], |d| d.components);
+        let check = if components.is_empty() {
+            check_code(name)
+        } else {
+            0
+        };
+        let mut checks = Vec::new();
+        part_checks(check, 0, components, &mut checks);
+        self.resolve(&mut checks);
+        if self.named.len() < 64 {
+            self.named.push((String::from(name), checks.clone()));
+        }
+        checks
+    }
+
+    fn give_back(&mut self, name: &[u8], plan: SegmentPlan) {
+        if let Some(i) = self.slot(name) {
+            self.segments[i].2 = Some(plan);
+        }
+    }
+
+    /// The packed names of the segments `structure` mentions.
+    fn mentioned(&mut self, structure: &'static StructureDef) -> &[u32] {
+        let fresh = !matches!(&self.structure, Some((s, _)) if core::ptr::eq(*s, structure));
+        if fresh {
+            let mut names = Vec::new();
+            collect_names(structure.items, &mut names);
+            self.structure = Some((structure, names));
+        }
+        self.structure.as_ref().map_or(&[][..], |(_, n)| n)
+    }
+}
+
+/// What validation needs of one field definition, laid out together.
+#[derive(Debug, Clone, Copy)]
+struct FieldPlan {
+    /// Whether the field is defined (the dictionary has unnamed gaps).
+    defined: bool,
+    required: bool,
+    /// Most repetitions; 0: unbounded.
+    max: u16,
+    /// 0: not known.
+    length: u16,
+    /// The datatype is `varies` (OBX-5 takes OBX-2's).
+    varies: bool,
+    /// The field's leaf checks: `SegmentPlan::checks[start..end]`.
+    checks: (u16, u16),
+}
+
+/// One value a datatype checks: the whole value of a primitive, a
+/// component, or a nested composite's first subcomponent.
+#[derive(Debug, Clone, Copy)]
+struct PartCheck {
+    /// The component (from 1; 1 for a primitive).
+    component: usize,
+    /// The value is a primitive's (its path names no component).
+    whole: bool,
+    /// The value is the component's first subcomponent.
+    sub: bool,
+    check: u8,
+    /// The HL7 table of an ID (0: none).
+    table: u16,
+    /// Where [`Cache`] keeps that table's codes (from 1; 0: nothing to look up).
+    codes: u16,
+}
+
+/// The leaf checks of a datatype (`check` for a primitive, `components` for
+/// a composite), in component order.
+fn part_checks(check: u8, table: u16, components: &[ComponentDef], out: &mut Vec<PartCheck>) {
+    if components.is_empty() {
+        if check != 0 {
+            out.push(PartCheck {
+                component: 1,
+                whole: true,
+                sub: false,
+                check,
+                table,
+                codes: 0,
+            });
+        }
+        return;
+    }
+    for (i, c) in components.iter().enumerate() {
+        let (check, table, sub) = match c.components.first() {
+            Some(first) => (first.check, first.table, true),
+            None => (c.check, c.table, false),
+        };
+        if check != 0 {
+            out.push(PartCheck {
+                component: i + 1,
+                whole: false,
+                sub,
+                check,
+                table,
+                codes: 0,
+            });
+        }
+    }
+}
+
+/// A segment definition's fields as validation reads them.
+#[derive(Debug)]
+struct SegmentPlan {
+    fields: Vec<FieldPlan>,
+    checks: Vec<PartCheck>,
+    /// The highest required field number (0: none).
+    last_required: usize,
+}
+
+impl SegmentPlan {
+    fn new(def: &'static SegmentDef, cache: &mut Cache) -> Self {
+        let mut checks = Vec::new();
+        let fields: Vec<FieldPlan> = def
+            .fields
+            .iter()
+            .map(|d| {
+                let start = checks.len() as u16;
+                part_checks(d.check, d.table, d.components, &mut checks);
+                FieldPlan {
+                    defined: !d.name.is_empty(),
+                    required: !d.name.is_empty() && d.min > 0,
+                    max: d.max,
+                    length: d.length,
+                    varies: d.datatype == "varies",
+                    checks: (start, checks.len() as u16),
+                }
+            })
+            .collect();
+        let last_required = fields.iter().rposition(|f| f.required).map_or(0, |i| i + 1);
+        cache.resolve(&mut checks);
+        SegmentPlan {
+            fields,
+            checks,
+            last_required,
+        }
+    }
+}
+
+/// A field only a profile defines.
+const UNDEFINED: FieldPlan = FieldPlan {
+    defined: false,
+    required: false,
+    max: 0,
+    length: 0,
+    varies: false,
+    checks: (0, 0),
+};
+
+/// A table's codes for membership tests: codes of up to 8 bytes packed into
+/// sorted numbers (one comparison per step, no pointer to follow).
+#[derive(Debug)]
+struct Codes {
+    table: &'static TableDef,
+    short: Vec<u64>,
+}
+
+/// Packs a code of up to 8 bytes; longer ones give `None`.
+fn pack_code(code: &[u8]) -> Option<u64> {
+    let mut word = [0u8; 8];
+    word.get_mut(..code.len())?.copy_from_slice(code);
+    // Big-endian with the length last keeps codes distinct ("A" vs "A\0").
+    Some(u64::from_be_bytes(word) ^ code.len() as u64)
+}
+
+impl Codes {
+    fn new(table: &'static TableDef) -> Self {
+        let mut short: Vec<u64> = table
+            .values
+            .iter()
+            .filter_map(|v| pack_code(v.as_bytes()))
+            .collect();
+        short.sort_unstable();
+        Codes { table, short }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.table.values.is_empty()
+    }
+
+    fn contains(&self, code: &[u8]) -> bool {
+        match pack_code(code) {
+            Some(p) if self.short.binary_search(&p).is_ok() => true,
+            Some(_) => self.table.matches_family(code),
+            None => self.table.contains(code),
+        }
+    }
+}
+
+fn collect_names(items: &[Item], out: &mut Vec<u32>) {
+    for item in items {
+        match item {
+            Item::Segment { name, .. } => {
+                let key = pack(name.as_bytes());
+                if !out.contains(&key) {
+                    out.push(key);
+                }
+            }
+            Item::Group { items, .. } => collect_names(items, out),
+        }
+    }
+}
+
 struct Checker<'m, 'a> {
     msg: &'m Message<'a>,
-    version: &'static VersionDef,
     profile: Option<&'m Profile>,
     issues: Vec<Issue>,
-    /// Tables looked up so far, by id modulo the size: a message uses a
-    /// handful of tables many times (coding systems, identifier types).
-    tables: [(u16, Option<&'static TableDef>); 32],
+    cache: &'m mut Cache,
+    escape: u8,
+    /// The repetition, component and subcomponent separators, by byte.
+    stops: [bool; 256],
 }
 
 fn segment_label(name: &str, occurrence: u32) -> String {
@@ -398,16 +754,14 @@ fn segment_label(name: &str, occurrence: u32) -> String {
     }
 }
 
-/// Builds a path string: `SEG[occ]-field(rep).component`.
-fn path_of(label: &str, field: usize, rep: usize, component: Option<usize>) -> String {
-    let mut s = format!("{label}-{field}");
-    if rep > 1 {
-        s.push_str(&format!("({rep})"));
+/// A segment name packed into a number (names of 1 to 3 bytes; 0 otherwise).
+fn pack(name: &[u8]) -> u32 {
+    match *name {
+        [a, b, c] => u32::from_le_bytes([a, b, c, 3]),
+        [a, b] => u32::from_le_bytes([a, b, 0, 2]),
+        [a] => u32::from_le_bytes([a, 0, 0, 1]),
+        _ => 0,
     }
-    if let Some(c) = component {
-        s.push_str(&format!(".{c}"));
-    }
-    s
 }
 
 fn is_z(name: &str) -> bool {
@@ -428,18 +782,14 @@ fn check_code(datatype: &str) -> u8 {
     }
 }
 
-/// The format check of a primitive; `None` when the value is fine.
+/// The format check of a primitive (decoded text, not the null `""`);
+/// `None` when the value is fine.
 fn check_format(check: u8, text: &str) -> Option<&'static str> {
-    if text == "\"\"" {
-        return None;
-    }
     match check {
         1 => crate::datatype::DateTime::parse(text)
             .err()
             .map(|_| "invalid_datetime"),
-        2 => crate::datatype::parse_number(text)
-            .err()
-            .map(|_| "invalid_number"),
+        2 => (!crate::datatype::is_number(text.trim().as_bytes())).then_some("invalid_number"),
         3 => crate::datatype::parse_sequence_id(text)
             .err()
             .map(|_| "invalid_sequence_id"),
@@ -450,22 +800,35 @@ fn check_format(check: u8, text: &str) -> Option<&'static str> {
     }
 }
 
-/// Whether any component of a composite (or a nested one's first part) is checked.
-fn parts_checked(components: &[ComponentDef]) -> bool {
-    components
-        .iter()
-        .any(|c| c.check != 0 || c.components.first().is_some_and(|f| f.check != 0))
+/// [`check_format`] of ASCII text without escape sequences, read as bytes.
+fn check_ascii(check: u8, b: &[u8]) -> Option<&'static str> {
+    use crate::datatype::{is_ascii_space, trim_ascii};
+    match check {
+        1 => {
+            if let Some(ok) = crate::datatype::plain_datetime_ok(b) {
+                return (!ok).then_some("invalid_datetime");
+            }
+            let t = trim_ascii(b);
+            let lead = b
+                .iter()
+                .position(|&c| !is_ascii_space(c))
+                .unwrap_or(b.len());
+            crate::datatype::DateTime::parse_trimmed(t, lead)
+                .err()
+                .map(|_| "invalid_datetime")
+        }
+        2 => (!crate::datatype::is_number(b)).then_some("invalid_number"),
+        3 => (!crate::datatype::is_sequence_id(b)).then_some("invalid_sequence_id"),
+        4 | 5 => {
+            let edge = |c: Option<&u8>| c.is_some_and(|&c| is_ascii_space(c));
+            (edge(b.first()) || edge(b.last()) || b.iter().any(|&c| c < 0x20 || c == 0x7f))
+                .then_some("invalid_code")
+        }
+        _ => None,
+    }
 }
 
 impl Checker<'_, '_> {
-    fn table(&mut self, id: u16) -> Option<&'static TableDef> {
-        let slot = &mut self.tables[usize::from(id) % 32];
-        if slot.0 != id {
-            *slot = (id, self.version.table(id));
-        }
-        slot.1
-    }
-
     fn push(
         &mut self,
         code: &'static str,
@@ -484,46 +847,50 @@ impl Checker<'_, '_> {
     }
 
     /// Checks a leaf value (check code from the generator) and its HL7
-    /// table; the path is written only for an issue.
-    fn leaf(
-        &mut self,
-        check: u8,
-        table: u16,
-        value: Leaf<'_>,
-        at: At<'_>,
-        component: Option<usize>,
-    ) {
-        if check == 0 {
+    /// table. `bytes` are as encoded; a value with an escape sequence or
+    /// bytes outside ASCII is decoded first.
+    fn leaf(&mut self, part: &PartCheck, bytes: &[u8], offset: usize, at: At<'_>) {
+        if bytes.is_empty() || bytes == b"\"\"" {
             return;
         }
-        let (text, offset, sub) = match value {
-            Leaf::Component(c) => (c.value(), c.offset(), false),
-            Leaf::Subcomponent(c) => (c.value(), c.offset(), true),
-        };
-        if text.is_empty() {
-            return;
-        }
-        let path = || {
-            let p = path_of(at.label, at.field, at.rep, component);
-            if sub {
-                p + ".1"
+        let (check, sub) = (part.check, part.sub);
+        let component = (!part.whole).then_some(part.component);
+        let escape = self.escape;
+        let decoded: Cow<'_, str>;
+        let (code, text) = if bytes.iter().all(|&b| b < 0x80 && b != escape) {
+            (check_ascii(check, bytes), bytes)
+        } else {
+            let span = crate::view::Span::new(bytes, offset, self.msg.ctx());
+            decoded = if sub {
+                crate::Subcomponent(span).value()
             } else {
-                p
+                crate::Component(span).value()
+            };
+            if decoded.is_empty() || decoded == "\"\"" {
+                return;
             }
+            (check_format(check, &decoded), decoded.as_bytes())
         };
-        if let Some(code) = check_format(check, &text) {
+        if let Some(code) = code {
             let severity = if code == "invalid_code" {
                 IssueSeverity::Warning
             } else {
                 IssueSeverity::Error
             };
-            self.push(code, severity, path(), Some(at.seg), offset);
+            self.push(
+                code,
+                severity,
+                at.path(component, sub),
+                Some(at.seg),
+                offset,
+            );
             return;
         }
-        if check == 4 && table != 0 && text != "\"\"" {
-            if let Some(t) = self.table(table) {
-                if !t.values.is_empty() && !t.contains(&text) {
-                    let path = path();
+        if part.codes != 0 {
+            let slot = self.cache.tables.get(usize::from(part.codes) - 1);
+            if let Some((_, Some(t))) = slot {
+                if !t.contains(text) {
+                    let path = at.path(component, sub);
                     self.push(
                         "unknown_code",
                         IssueSeverity::Warning,
@@ -536,213 +903,265 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// Checks one repetition: a primitive as a whole (`check`), a composite
-    /// component by component (one level of nesting).
-    fn repetition(
+    /// Reads a field once: counts its repetitions, measures them, and runs
+    /// `checks` (sorted by component) on each repetition's values. Returns
+    /// the number of repetitions and whether one is longer than `length`.
+    fn walk(
         &mut self,
-        check: u8,
-        components: &'static [ComponentDef],
-        table: u16,
-        rep: &crate::Repetition<'_>,
+        bytes: &[u8],
+        offset: usize,
+        checks: &[PartCheck],
+        length: usize,
         at: At<'_>,
-    ) {
-        if components.is_empty() {
-            // A primitive with components: the first one is the value (TS in old versions).
-            if let Some(first) = rep.component(1) {
-                self.leaf(check, table, Leaf::Component(first), at, None);
-            }
-            return;
+    ) -> (usize, bool) {
+        let d = self.msg.delimiters();
+        let (rs, cs, ss) = (d.repetition(), d.component(), d.subcomponent());
+        let n = bytes.len();
+        if checks.is_empty() {
+            let reps = 1 + bytes.iter().filter(|&&b| b == rs).count();
+            let too_long = length != 0 && bytes.split(|&b| b == rs).any(|r| r.len() > length);
+            return (reps, too_long);
         }
-        for (c, comp) in rep.components().enumerate() {
-            let Some(cdef) = components.get(c) else {
+        let mut reps = 1;
+        let mut too_long = false;
+        let mut rep_start = 0;
+        let mut i = 0;
+        loop {
+            // One repetition: its components in order, until the last check.
+            let mut component = 1;
+            let mut start = i;
+            let mut sub_end = usize::MAX;
+            let mut next = 0;
+            loop {
+                let j = bytes[i..]
+                    .iter()
+                    .position(|&b| self.stops[usize::from(b)])
+                    .map_or(n, |p| i + p);
+                let b = bytes.get(j).copied().unwrap_or(rs);
+                if b == ss && j < n {
+                    sub_end = sub_end.min(j);
+                    i = j + 1;
+                    continue;
+                }
+                // Component `component` is bytes[start..j].
+                if let Some(&c) = checks.get(next) {
+                    if c.component == component {
+                        let end = if c.sub { sub_end.min(j) } else { j };
+                        let at = At { rep: reps, ..at };
+                        self.leaf(&c, &bytes[start..end], offset + start, at);
+                        next += 1;
+                    }
+                }
+                if b == cs && j < n {
+                    i = j + 1;
+                    if next == checks.len() {
+                        // Nothing more to check here: on to the repetition's end.
+                        i = bytes[i..]
+                            .iter()
+                            .position(|&x| x == rs)
+                            .map_or(n, |p| i + p);
+                        break;
+                    }
+                    component += 1;
+                    start = i;
+                    sub_end = usize::MAX;
+                } else {
+                    i = j;
+                    break;
+                }
+            }
+            too_long |= length != 0 && i - rep_start > length;
+            if i >= n {
                 break;
-            };
-            if comp.is_empty() {
-                continue;
             }
-            match cdef.components.first() {
-                // A nested composite: check its first subcomponent's format.
-                Some(first) => {
-                    if first.check != 0 {
-                        if let Some(sub) = comp.subcomponent(1) {
-                            let leaf = Leaf::Subcomponent(sub);
-                            self.leaf(first.check, first.table, leaf, at, Some(c + 1));
-                        }
-                    }
-                }
-                None => {
-                    if cdef.check != 0 {
-                        let leaf = Leaf::Component(comp);
-                        self.leaf(cdef.check, cdef.table, leaf, at, Some(c + 1));
-                    }
-                }
-            }
+            reps += 1;
+            i += 1;
+            rep_start = i;
         }
+        (reps, too_long)
     }
 
     fn segment(&mut self, segment: &Segment<'_>, occurrence: u32) {
+        let name_bytes = segment.name_bytes();
         let name = segment.name();
-        let label = segment_label(name, occurrence);
-        let def: Option<&SegmentDef> = self.version.segment(segment.name_bytes());
         let rule = self.profile.and_then(|p| p.segments.get(name));
-        if def.is_none() && rule.is_none() {
+        let seg = segment.index();
+        let taken = self.cache.take_plan(name_bytes);
+        if taken.is_none() && rule.is_none() {
             if !is_z(name) {
+                let label = segment_label(name, occurrence);
                 self.push(
                     "unknown_segment",
                     IssueSeverity::Error,
                     label,
-                    Some(segment.index()),
+                    Some(seg),
                     segment.offset(),
                 );
             }
             return;
         }
-        let seg = segment.index();
-        let defined = def.map_or(0, |d| d.fields.len());
+        let (defined, plan, checks) = match &taken {
+            Some((_, plan)) => (true, &plan.fields[..], &plan.checks[..]),
+            None => (false, &[][..], &[][..]),
+        };
+        let last_required = taken.as_ref().map_or(0, |(_, p)| p.last_required);
         let count = segment.field_count();
         let end = segment.offset() + segment.as_bytes().len();
+        let header = segment.is_header();
+        let is_obx = name_bytes == b"OBX";
+        let at = |field: usize, rep: usize| At {
+            name,
+            occurrence,
+            field,
+            rep,
+            seg,
+        };
+        let input = self.msg.as_bytes();
+        let seps = segment.indexed_separators();
         for f in 1..=count {
-            let field = segment.field(f);
-            let empty = field.as_ref().is_none_or(|v| v.is_empty());
-            let offset = field
-                .as_ref()
-                .map_or(segment.offset() + segment.as_bytes().len(), |v| v.offset());
-            let fdef = def
-                .and_then(|d| d.fields.get(f - 1))
-                .filter(|d| !d.name.is_empty());
-            let frule = rule.and_then(|r| r.fields.get(&(f as u32)));
-            let path = || path_of(&label, f, 1, None);
-            let usage = frule.and_then(|r| r.usage);
-            let required = match usage {
-                Some(Usage::Required) => true,
-                Some(_) => false,
-                None => fdef.is_some_and(|d| d.min > 0),
+            // Straight from the index (what `segment.field(f)` reads).
+            let (bytes, offset) = match seps {
+                Some(seps) if !(header && f == 1) => {
+                    let k = if header { f - 1 } else { f };
+                    let Some(&start) = seps.get(k - 1) else {
+                        continue;
+                    };
+                    let start = start as usize + 1;
+                    let stop = seps.get(k).map_or(end, |&p| p as usize);
+                    (&input[start..stop], start)
+                }
+                _ => match segment.field(f) {
+                    Some(field) => (field.as_bytes(), field.offset()),
+                    None => continue,
+                },
             };
-            if empty {
+            let fplan = plan.get(f - 1).filter(|p| p.defined);
+            let frule = rule.and_then(|r| r.fields.get(&(f as u32)));
+            let usage = frule.and_then(|r| r.usage);
+            if bytes.is_empty() {
+                let required = match usage {
+                    Some(u) => u == Usage::Required,
+                    None => fplan.is_some_and(|p| p.required),
+                };
                 if required {
+                    let path = at(f, 1).path(None, false);
                     self.push(
                         "required_field_missing",
                         IssueSeverity::Error,
-                        path(),
+                        path,
                         Some(seg),
                         offset,
                     );
                 }
                 continue;
             }
-            let Some(field) = field else { continue };
             if usage == Some(Usage::Forbidden) {
+                let path = at(f, 1).path(None, false);
                 self.push(
                     "forbidden_field",
                     IssueSeverity::Error,
-                    path(),
+                    path,
                     Some(seg),
                     offset,
                 );
                 continue;
             }
-            if segment.is_header() && f <= 2 {
+            if header && f <= 2 {
                 continue;
             }
-            if fdef.is_none() && frule.is_none() {
-                if def.is_some() && f > defined {
+            let Some(p) = fplan.copied().or(frule.map(|_| UNDEFINED)) else {
+                if defined && f > plan.len() {
+                    let path = at(f, 1).path(None, false);
                     self.push(
                         "unexpected_field",
                         IssueSeverity::Warning,
-                        path(),
+                        path,
                         Some(seg),
                         offset,
                     );
                 }
                 continue;
-            }
-            let reps = || field.repetitions();
+            };
             let max = frule
                 .and_then(|r| r.max)
-                .or_else(|| fdef.map(|d| u32::from(d.max)).filter(|m| *m != 0));
-            if let Some(max) = max {
-                if reps().count() as u32 > max {
-                    let code = if max == 1 {
-                        "field_repeated"
-                    } else {
-                        "too_many_repetitions"
-                    };
-                    self.push(code, IssueSeverity::Error, path(), Some(seg), offset);
-                }
-            }
-            if let Some(len) = fdef.map(|d| d.length).filter(|l| *l != 0) {
-                if reps().any(|r| r.as_bytes().len() > usize::from(len)) {
-                    self.push(
-                        "value_too_long",
-                        IssueSeverity::Error,
-                        path(),
-                        Some(seg),
-                        offset,
-                    );
-                }
-            }
+                .or_else(|| (p.max != 0).then_some(u32::from(p.max)));
+            // Field-level issues come first (max, length, then allowed values).
+            let issues = self.issues.len();
             if let Some(values) = frule.and_then(|r| r.values.as_ref()) {
-                for (r, rep) in reps().enumerate() {
+                let field = segment.field(f).into_iter();
+                for (r, rep) in field.flat_map(|v| v.repetitions()).enumerate() {
                     let v = rep.component(1).map_or(Cow::Borrowed(""), |c| c.value());
                     if !v.is_empty() && !values.iter().any(|a| *a == v) {
+                        let path = at(f, r + 1).path(None, false);
                         self.push(
                             "value_not_allowed",
                             IssueSeverity::Error,
-                            path_of(&label, f, r + 1, None),
+                            path,
                             Some(seg),
                             rep.offset(),
                         );
                     }
                 }
             }
-            // The check and components: the profile's datatype, OBX-2's for
-            // OBX-5, or the dictionary's (resolved when it was generated).
-            let obx2 = (f == 5 && name == "OBX")
-                .then(|| segment.field(2).map(|v| v.value()))
-                .flatten();
-            let named = frule.and_then(|r| r.datatype.as_deref()).or_else(|| {
-                obx2.as_deref()
-                    .filter(|n| !n.is_empty() && fdef.is_some_and(|d| d.datatype == "varies"))
-            });
-            let (check, components, any_part) = match (named, fdef) {
-                (Some(n), _) => {
-                    let comps = self.version.datatype(n).map_or(&[][..], |d| d.components);
-                    let check = if comps.is_empty() { check_code(n) } else { 0 };
-                    (check, comps, parts_checked(comps))
+            // The checks: the profile's datatype, OBX-2's for OBX-5, or the
+            // dictionary's (resolved when the plan was made).
+            let mut named = frule.and_then(|r| r.datatype.as_deref().map(Cow::Borrowed));
+            if named.is_none() && is_obx && f == 5 && p.varies {
+                named = segment
+                    .field(2)
+                    .map(|v| v.value())
+                    .filter(|n| !n.is_empty());
+            }
+            let owned;
+            let checks = match named.as_deref() {
+                Some(n) => {
+                    owned = self.cache.named_checks(n);
+                    &owned[..]
                 }
-                (None, Some(d)) => (d.check, d.components, d.parts_checked),
-                (None, None) => (0, &[][..], false),
+                None => &checks[usize::from(p.checks.0)..usize::from(p.checks.1)],
             };
-            // Nothing in this datatype is checked: skip the repetitions.
-            if check == 0 && !any_part {
+            if max.is_none() && p.length == 0 && checks.is_empty() {
                 continue;
             }
-            let table = fdef.map_or(0, |d| d.table);
-            for (r, rep) in reps().enumerate() {
-                if !rep.is_empty() {
-                    let at = At {
-                        label: &label,
-                        field: f,
-                        rep: r + 1,
-                        seg,
-                    };
-                    self.repetition(check, components, table, &rep, at);
+            let (reps, too_long) =
+                self.walk(bytes, offset, checks, usize::from(p.length), at(f, 1));
+            let mut field_issues = Vec::new();
+            if let Some(max) = max.filter(|&m| reps as u64 > u64::from(m)) {
+                let code = if max == 1 {
+                    "field_repeated"
+                } else {
+                    "too_many_repetitions"
+                };
+                field_issues.push((code, at(f, 1).path(None, false)));
+            }
+            if too_long {
+                field_issues.push(("value_too_long", at(f, 1).path(None, false)));
+            }
+            if !field_issues.is_empty() {
+                let later = self.issues.split_off(issues);
+                for (code, path) in field_issues {
+                    self.push(code, IssueSeverity::Error, path, Some(seg), offset);
                 }
+                self.issues.extend(later);
             }
         }
         // Fields after the last one present: only a required one matters.
-        for f in count + 1..=defined {
+        let last = match rule {
+            Some(r) => plan
+                .len()
+                .max(r.fields.keys().next_back().map_or(0, |&k| k as usize)),
+            None => last_required,
+        };
+        for f in count + 1..=last {
             let usage = rule
                 .and_then(|r| r.fields.get(&(f as u32)))
                 .and_then(|r| r.usage);
             let required = match usage {
                 Some(u) => u == Usage::Required,
-                None => def
-                    .and_then(|d| d.fields.get(f - 1))
-                    .is_some_and(|d| d.min > 0),
+                None => plan.get(f - 1).is_some_and(|p| p.required),
             };
             if required {
-                let path = path_of(&label, f, 1, None);
+                let path = at(f, 1).path(None, false);
                 self.push(
                     "required_field_missing",
                     IssueSeverity::Error,
@@ -752,21 +1171,67 @@ impl Checker<'_, '_> {
                 );
             }
         }
+        if let Some((_, plan)) = taken {
+            self.cache.give_back(name_bytes, plan);
+        }
     }
 
-    fn structure(&mut self, items: &'static [Item]) {
+    fn structure(&mut self, structure: &'static StructureDef) {
+        // The result depends only on the sequence of segment names: a feed
+        // repeats a few sequences, so the last few results are kept.
+        let shape: Vec<u32> = self.msg.segments().map(|s| pack(s.name_bytes())).collect();
+        let known = !shape.contains(&0);
+        let hit = self
+            .cache
+            .shapes
+            .iter()
+            .find(|s| core::ptr::eq(s.structure, structure) && s.names == shape);
+        let (missing, unexpected) = match hit {
+            Some(s) if known => (s.missing.clone(), s.unexpected.clone()),
+            _ => {
+                let (missing, unexpected) = self.match_structure(structure);
+                if known {
+                    let entry = Shape {
+                        structure,
+                        names: shape,
+                        missing: missing.clone(),
+                        unexpected: unexpected.clone(),
+                    };
+                    if self.cache.shapes.len() < SHAPES {
+                        self.cache.shapes.push(entry);
+                    } else {
+                        let slot = self.cache.next_shape % SHAPES;
+                        self.cache.shapes[slot] = entry;
+                        self.cache.next_shape += 1;
+                    }
+                }
+                (missing, unexpected)
+            }
+        };
+        self.report_structure(missing, unexpected);
+    }
+
+    /// Matches the message's segments against `structure`: the required
+    /// segments missing (segment index where expected, name) and the
+    /// indexes of unexpected segments.
+    fn match_structure(
+        &mut self,
+        structure: &'static StructureDef,
+    ) -> (Vec<(usize, &'static str)>, Vec<usize>) {
+        let items = structure.items;
         // Z-segments may stand anywhere; a segment the structure never
         // names is unexpected wherever it stands and is left out of matching.
-        let mut names: Vec<(usize, &str)> = Vec::new();
+        let mut names: Vec<(usize, &str)> = Vec::with_capacity(self.msg.segment_count());
         let mut unexpected = Vec::new();
         for s in self.msg.segments() {
             let name = s.name();
             if is_z(name) {
                 continue;
             }
-            if items.iter().any(|i| mentions(i, name)) {
+            let key = pack(s.name_bytes());
+            if key != 0 && self.cache.mentioned(structure).contains(&key) {
                 names.push((s.index(), name));
-            } else if self.version.segment(s.name_bytes()).is_some() {
+            } else if self.cache.segment(s.name_bytes()).is_some() {
                 unexpected.push(s.index());
             }
             // A segment the version does not define is reported once, as unknown_segment.
@@ -790,6 +1255,10 @@ impl Checker<'_, '_> {
                 }
             }
         }
+        (missing, unexpected)
+    }
+
+    fn report_structure(&mut self, missing: Vec<(usize, &'static str)>, unexpected: Vec<usize>) {
         for (at, name) in missing {
             let (seg, offset) = match self.msg.segment_at(at) {
                 Some(s) => (Some(s.index()), s.offset()),
@@ -828,14 +1297,6 @@ impl Checker<'_, '_> {
 fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
-}
-
-/// Whether `item` names segment `name` anywhere inside.
-fn mentions(item: &Item, name: &str) -> bool {
-    match item {
-        Item::Segment { name: n, .. } => same(n, name),
-        Item::Group { items, .. } => items.iter().any(|i| mentions(i, name)),
-    }
 }
 
 /// Matches segment names against a structure greedily, as HL7 structures
@@ -932,8 +1393,62 @@ fn first_required(items: &'static [Item]) -> Option<&'static str> {
     })
 }
 
-/// Validates `message`; see the [module documentation](self).
+/// Validates `message`; see the [module documentation](self). To validate
+/// many messages, a [`Validator`] keeps its dictionary lookups between them.
 pub fn validate(message: &Message<'_>, options: &Options<'_>) -> Report {
+    run(message, options, &mut Vec::new())
+}
+
+/// Validates many messages with the same options, keeping what it looked up
+/// in the dictionary (segment definitions, tables, the structure's segment
+/// names) from one message to the next; reports are the same as
+/// [`validate`]'s.
+///
+/// ```
+/// use pipehat::{validate::Validator, Message};
+/// let mut validator = Validator::new();
+/// for text in [&b"MSH|^~\\&|A|B|C|D|20240115||ADT^A08^ADT_A01|1|P|2.5.1\rEVN||20240115\rPID|1||7^^^H^MR||DOE^JO\rPV1|1|I\r"[..]] {
+///     let report = validator.validate(&Message::parse(text)?);
+///     assert!(report.is_valid(), "{:?}", report.issues);
+/// }
+/// # Ok::<(), pipehat::ParseError>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct Validator {
+    version: Option<String>,
+    profile: Option<Profile>,
+    caches: Vec<Cache>,
+}
+
+impl Validator {
+    /// A validator that reads each message's version from MSH-12.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks against `version` instead of MSH-12 (see [`Options::version`]).
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Applies `profile` (see [`Options::profile`]).
+    pub fn with_profile(mut self, profile: Profile) -> Self {
+        self.profile = Some(profile);
+        self
+    }
+
+    /// Validates one message.
+    pub fn validate(&mut self, message: &Message<'_>) -> Report {
+        let options = Options {
+            version: self.version.as_deref(),
+            profile: self.profile.as_ref(),
+        };
+        run(message, &options, &mut self.caches)
+    }
+}
+
+fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) -> Report {
     let declared = message.version();
     let name = options.version.map(Cow::Borrowed).or(declared).or_else(|| {
         options
@@ -957,12 +1472,30 @@ pub fn validate(message: &Message<'_>, options: &Options<'_>) -> Report {
         return report;
     };
     report.version = Some(version.name);
+    let slot = match caches
+        .iter()
+        .position(|c| core::ptr::eq(c.version, version))
+    {
+        Some(i) => i,
+        None => {
+            caches.push(Cache::new(version));
+            caches.len() - 1
+        }
+    };
     let mut checker = Checker {
         msg: message,
-        version,
         profile: options.profile,
         issues: Vec::new(),
-        tables: [(0, None); 32],
+        cache: &mut caches[slot],
+        escape: message.delimiters().escape(),
+        stops: {
+            let d = message.delimiters();
+            let mut stops = [false; 256];
+            for b in [d.repetition(), d.component(), d.subcomponent()] {
+                stops[usize::from(b)] = true;
+            }
+            stops
+        },
     };
     // The structure: MSH-9.3, else type_trigger, else the profile's.
     let structure_name = options
@@ -981,7 +1514,7 @@ pub fn validate(message: &Message<'_>, options: &Options<'_>) -> Report {
     match structure {
         Some(s) => {
             report.structure = Some(s.name);
-            checker.structure(s.items);
+            checker.structure(s);
         }
         None => {
             let offset = message
@@ -997,16 +1530,28 @@ pub fn validate(message: &Message<'_>, options: &Options<'_>) -> Report {
             );
         }
     }
-    let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+    // Occurrences so far of each segment name (a message has a few names).
+    let mut counts: Vec<(&str, u32)> = Vec::with_capacity(16);
     for segment in message.segments() {
-        let n = counts.entry(segment.name()).or_insert(0);
-        *n += 1;
-        let occurrence = *n;
+        let name = segment.name();
+        let occurrence = match counts.iter_mut().find(|(n, _)| same(n, name)) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                counts.push((name, 1));
+                1
+            }
+        };
         checker.segment(&segment, occurrence);
     }
     if let Some(p) = options.profile {
         for (name, rule) in &p.segments {
-            let n = counts.get(name.as_str()).copied().unwrap_or(0);
+            let n = counts
+                .iter()
+                .find(|(k, _)| same(k, name))
+                .map_or(0, |(_, n)| *n);
             if rule.min.is_some_and(|min| n < min) {
                 let end = message.as_bytes().len();
                 checker.push(

@@ -105,6 +105,14 @@ impl<'a> Segment<'a> {
         }
     }
 
+    /// The segment's field separators as absolute offsets, when indexed.
+    pub(crate) fn indexed_separators(&self) -> Option<&'a [u32]> {
+        match self.seps {
+            Seps::Indexed(seps) => Some(seps),
+            Seps::Scan => None,
+        }
+    }
+
     fn separator_count(&self) -> usize {
         match self.seps {
             Seps::Indexed(seps) => seps.len(),

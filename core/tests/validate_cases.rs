@@ -5,7 +5,7 @@
 #![cfg(feature = "dictionary")]
 
 use pipehat::dictionary::explain;
-use pipehat::validate::{validate, Options, Profile};
+use pipehat::validate::{validate, Options, Profile, Validator};
 use pipehat::Message;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
@@ -166,4 +166,63 @@ fn corpus_matches_the_golden_summary() {
         .filter(|v| v["valid"] == true)
         .count();
     assert!(valid >= 25, "{valid}");
+}
+
+/// One `Validator` kept across messages of different versions, structures
+/// and shapes (its caches warm, then reused) reports exactly what
+/// `validate` reports for each message alone.
+#[test]
+fn a_validator_reports_what_validate_reports() {
+    let dir = root().join("tests/corpus/messages");
+    let mut texts: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        .expect("corpus")
+        .map(|e| std::fs::read(e.expect("entry").path()).expect("read"))
+        .collect();
+    texts.extend(
+        cases("validate")
+            .iter()
+            .map(|c| s(c, "input").as_bytes().to_vec()),
+    );
+    let mut validator = Validator::new();
+    let mut compared = 0;
+    for round in 0..2 {
+        for text in &texts {
+            let Ok(msg) = Message::parse(text) else {
+                continue;
+            };
+            let alone = validate(&msg, &Options::default());
+            let kept = validator.validate(&msg);
+            assert_eq!(
+                (kept.version, kept.structure, &kept.issues),
+                (alone.version, alone.structure, &alone.issues),
+                "round {round}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 300, "{compared}");
+    // With options: the version and profile of each case.
+    for c in cases("validate") {
+        let msg = Message::parse(s(&c, "input").as_bytes()).expect("parse");
+        let profile = profile_text(&c).map(|t| Profile::parse(&t).expect("profile"));
+        let options = Options {
+            version: c.get("version").and_then(Value::as_str),
+            profile: profile.as_ref(),
+        };
+        let mut validator = Validator::new();
+        if let Some(v) = options.version {
+            validator = validator.with_version(v);
+        }
+        if let Some(p) = profile.clone() {
+            validator = validator.with_profile(p);
+        }
+        for _ in 0..2 {
+            assert_eq!(
+                validator.validate(&msg).issues,
+                validate(&msg, &options).issues,
+                "{}",
+                s(&c, "name")
+            );
+        }
+    }
 }

@@ -85,6 +85,8 @@ pub(crate) mod defs {
         pub id: u16,
         pub name: &'static str,
         pub values: &'static [&'static str],
+        /// Values that stand for a family of codes (`HL7nnnn`, `99zzz`).
+        pub patterns: &'static [&'static str],
     }
     #[derive(Debug)]
     pub struct VersionDef {
@@ -127,12 +129,48 @@ pub(crate) fn cmp_short(a: &[u8], b: &[u8]) -> core::cmp::Ordering {
     a.len().cmp(&b.len())
 }
 
+/// Whether `code` fits a table value that stands for a family of codes:
+/// `n` is a digit, `s` a letter or digit, a trailing run of `z` one or more
+/// letters or digits (`HL7nnnn`, `99zzz`); other bytes stand for themselves.
+fn matches_pattern(pattern: &[u8], code: &[u8]) -> bool {
+    let mut i = 0;
+    for (k, &p) in pattern.iter().enumerate() {
+        match p {
+            b'z' if pattern[k..].iter().all(|&z| z == b'z') => {
+                let rest = code.get(i..).unwrap_or(&[]);
+                return !rest.is_empty() && rest.iter().all(u8::is_ascii_alphanumeric);
+            }
+            _ => {
+                let Some(&c) = code.get(i) else { return false };
+                let ok = match p {
+                    b'n' => c.is_ascii_digit(),
+                    b's' => c.is_ascii_alphanumeric(),
+                    _ => c == p,
+                };
+                if !ok {
+                    return false;
+                }
+                i += 1;
+            }
+        }
+    }
+    i == code.len()
+}
+
 impl TableDef {
     /// Whether `code` is one of the table's values (sorted by the generator).
-    pub(crate) fn contains(&self, code: &str) -> bool {
+    pub(crate) fn contains(&self, code: &[u8]) -> bool {
         self.values
-            .binary_search_by(|v| cmp_short(v.as_bytes(), code.as_bytes()))
+            .binary_search_by(|v| cmp_short(v.as_bytes(), code))
             .is_ok()
+            || self.matches_family(code)
+    }
+
+    /// Whether `code` belongs to a family of codes the table names (`HL7nnnn`).
+    pub(crate) fn matches_family(&self, code: &[u8]) -> bool {
+        self.patterns
+            .iter()
+            .any(|p| matches_pattern(p.as_bytes(), code))
     }
 }
 
