@@ -960,12 +960,12 @@ mod tests {
         ] {
             assert_eq!(
                 is_number(text.as_bytes()),
-                parse_number(&text).is_ok(),
+                parse_number(text).is_ok(),
                 "{text:?}"
             );
             assert_eq!(
                 is_sequence_id(text.as_bytes()),
-                parse_sequence_id(&text).is_ok(),
+                parse_sequence_id(text).is_ok(),
                 "{text:?}"
             );
         }
