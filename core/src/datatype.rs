@@ -122,6 +122,7 @@ const fn days_in_month(year: u16, month: u8) -> u8 {
 /// Whether `b` is a valid date/time of digits only (`YYYY[MM[DD[HH[MM[SS]]]]]`),
 /// as [`DateTime::parse`] reads it; `None` when it is not digits only or its
 /// length is not one of those (then only the full parse can tell).
+#[cfg_attr(not(feature = "dictionary"), allow(dead_code))] // used by validation
 pub(crate) fn plain_datetime_ok(b: &[u8]) -> Option<bool> {
     if !matches!(b.len(), 4 | 6 | 8 | 10 | 12 | 14) || !b.iter().all(u8::is_ascii_digit) {
         return None;
@@ -422,11 +423,13 @@ pub fn parse_number(text: &str) -> Result<f64, DatatypeError> {
 }
 
 /// Whitespace as `str::trim` sees it, within ASCII (tab to carriage return, space).
+#[cfg_attr(not(feature = "dictionary"), allow(dead_code))] // used by validation
 pub(crate) const fn is_ascii_space(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | b' ')
 }
 
 /// ASCII bytes without the whitespace `str::trim` removes.
+#[cfg_attr(not(feature = "dictionary"), allow(dead_code))] // used by validation
 pub(crate) fn trim_ascii(b: &[u8]) -> &[u8] {
     let start = b
         .iter()
@@ -440,6 +443,7 @@ pub(crate) fn trim_ascii(b: &[u8]) -> &[u8] {
 }
 
 /// Whether ASCII `b` is an NM, as [`parse_number`] reads it, without converting it.
+#[cfg_attr(not(feature = "dictionary"), allow(dead_code))] // used by validation
 pub(crate) fn is_number(b: &[u8]) -> bool {
     let b = trim_ascii(b);
     let body = match b.first() {
@@ -459,6 +463,7 @@ pub(crate) fn is_number(b: &[u8]) -> bool {
 }
 
 /// Whether ASCII `b` is an SI, as [`parse_sequence_id`] reads it.
+#[cfg_attr(not(feature = "dictionary"), allow(dead_code))] // used by validation
 pub(crate) fn is_sequence_id(b: &[u8]) -> bool {
     let t = trim_ascii(b);
     !t.is_empty()
