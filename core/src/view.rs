@@ -106,6 +106,7 @@ impl<'a> Segment<'a> {
     }
 
     /// The segment's field separators as absolute offsets, when indexed.
+    #[cfg_attr(not(feature = "dictionary"), allow(dead_code))] // used by validation
     pub(crate) fn indexed_separators(&self) -> Option<&'a [u32]> {
         match self.seps {
             Seps::Indexed(seps) => Some(seps),
