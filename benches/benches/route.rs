@@ -8,6 +8,8 @@
 //! - `map/<w>`: parse and apply the example mapping for the message's type.
 //! - `validate/<w>`: parse and validate against the declared version with
 //!   one `Parser` and one `Validator` for the stream (issue: ≥ 200 MB/s).
+//! - `validate_2_threads/<w>`: the same on two threads, half the messages
+//!   each (this machine has two cores).
 //! - `validate_one_shot/<w>`: the same with `Message::parse` and `validate`
 //!   for each message (nothing kept between messages).
 //!
@@ -115,6 +117,25 @@ fn bench(c: &mut Criterion) {
                     let msg = parser.parse(m).unwrap();
                     black_box(validator.validate(&msg).issues.len());
                 }
+            })
+        });
+        g.bench_function(BenchmarkId::new("validate_2_threads", w.name), |b| {
+            // Each half of the messages on its own thread, each with its own
+            // parser and validator (what a pipeline on this 2-core machine does).
+            let (first, second) = msgs.split_at(msgs.len() / 2);
+            b.iter(|| {
+                std::thread::scope(|s| {
+                    for half in [first, second] {
+                        s.spawn(move || {
+                            let mut parser = Parser::new();
+                            let mut validator = Validator::new();
+                            for m in half {
+                                let msg = parser.parse(m).unwrap();
+                                black_box(validator.validate(&msg).issues.len());
+                            }
+                        });
+                    }
+                });
             })
         });
         g.bench_function(BenchmarkId::new("validate_one_shot", w.name), |b| {

@@ -682,13 +682,18 @@ const UNDEFINED: FieldPlan = FieldPlan {
     checks: (0, 0),
 };
 
-/// A table's codes for membership tests: codes of up to 8 bytes packed into
-/// sorted numbers (one comparison per step, no pointer to follow).
+/// A table's codes for membership tests: once a table has been looked up a
+/// few times, its codes of up to 8 bytes are packed into sorted numbers (one
+/// comparison per step, no pointer to follow).
 #[derive(Debug)]
 struct Codes {
     table: &'static TableDef,
     short: Vec<u64>,
+    lookups: u32,
 }
+
+/// Lookups of a table before its codes are packed.
+const PACK_AFTER: u32 = 8;
 
 /// Packs a code of up to 8 bytes; longer ones give `None`.
 fn pack_code(code: &[u8]) -> Option<u64> {
@@ -700,20 +705,31 @@ fn pack_code(code: &[u8]) -> Option<u64> {
 
 impl Codes {
     fn new(table: &'static TableDef) -> Self {
-        let mut short: Vec<u64> = table
-            .values
-            .iter()
-            .filter_map(|v| pack_code(v.as_bytes()))
-            .collect();
-        short.sort_unstable();
-        Codes { table, short }
+        Codes {
+            table,
+            short: Vec::new(),
+            lookups: 0,
+        }
     }
 
     fn is_empty(&self) -> bool {
         self.table.values.is_empty()
     }
 
-    fn contains(&self, code: &[u8]) -> bool {
+    fn contains(&mut self, code: &[u8]) -> bool {
+        if self.lookups < PACK_AFTER {
+            self.lookups += 1;
+            if self.lookups == PACK_AFTER {
+                self.short = self
+                    .table
+                    .values
+                    .iter()
+                    .filter_map(|v| pack_code(v.as_bytes()))
+                    .collect();
+                self.short.sort_unstable();
+            }
+            return self.table.contains(code);
+        }
         match pack_code(code) {
             Some(p) if self.short.binary_search(&p).is_ok() => true,
             Some(_) => self.table.matches_family(code),
@@ -887,7 +903,7 @@ impl Checker<'_, '_> {
             return;
         }
         if part.codes != 0 {
-            let slot = self.cache.tables.get(usize::from(part.codes) - 1);
+            let slot = self.cache.tables.get_mut(usize::from(part.codes) - 1);
             if let Some((_, Some(t))) = slot {
                 if !t.contains(text) {
                     let path = at.path(component, sub);
@@ -1393,9 +1409,25 @@ fn first_required(items: &'static [Item]) -> Option<&'static str> {
     })
 }
 
-/// Validates `message`; see the [module documentation](self). To validate
-/// many messages, a [`Validator`] keeps its dictionary lookups between them.
+/// Validates `message`; see the [module documentation](self).
+///
+/// With the `std` feature, what the checks look up in the dictionary is kept
+/// per thread (it depends on the version only, never on the options or the
+/// messages), so calling `validate` message after message costs about what a
+/// [`Validator`] does. Without `std`, each call starts afresh; a `Validator`
+/// keeps the lookups explicitly.
 pub fn validate(message: &Message<'_>, options: &Options<'_>) -> Report {
+    #[cfg(feature = "std")]
+    {
+        std::thread_local! {
+            static CACHES: core::cell::RefCell<Vec<Cache>> = const { core::cell::RefCell::new(Vec::new()) };
+        }
+        CACHES.with(|caches| match caches.try_borrow_mut() {
+            Ok(mut caches) => run(message, options, &mut caches),
+            Err(_) => run(message, options, &mut Vec::new()),
+        })
+    }
+    #[cfg(not(feature = "std"))]
     run(message, options, &mut Vec::new())
 }
 
