@@ -13,29 +13,48 @@
 /// in increasing order, until `found` returns `false`.
 #[inline]
 pub(crate) fn for_each_match2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b: u8, found: F) {
+    for_each_match(haystack, [a, b, b], found);
+}
+
+/// [`for_each_match2`] with three bytes (the repetition, component and
+/// subcomponent separators, for validation).
+#[cfg_attr(not(feature = "dictionary"), allow(dead_code))]
+#[inline]
+pub(crate) fn for_each_match3<F: FnMut(usize) -> bool>(
+    haystack: &[u8],
+    a: u8,
+    b: u8,
+    c: u8,
+    found: F,
+) {
+    for_each_match(haystack, [a, b, c], found);
+}
+
+#[inline]
+fn for_each_match<F: FnMut(usize) -> bool>(haystack: &[u8], needles: [u8; 3], found: F) {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     {
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { x86::avx2(haystack, a, b, found) };
+            unsafe { x86::avx2(haystack, needles, found) };
             return;
         }
     }
     #[cfg(target_arch = "x86_64")]
     {
         // SAFETY: SSE2 is part of the x86-64 baseline.
-        unsafe { x86::sse2(haystack, a, b, found) };
+        unsafe { x86::sse2(haystack, needles, found) };
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        wasm::simd128(haystack, a, b, found);
+        wasm::simd128(haystack, needles, found);
     }
     #[cfg(not(any(
         target_arch = "x86_64",
         all(target_arch = "wasm32", target_feature = "simd128")
     )))]
     {
-        for_each_match2_scalar(haystack, a, b, found);
+        scalar_from(haystack, 0, needles, &mut { found });
     }
 }
 
@@ -55,7 +74,7 @@ pub(crate) fn for_each_match2_scalar<F: FnMut(usize) -> bool>(
     b: u8,
     mut found: F,
 ) {
-    scalar_from(haystack, 0, a, b, &mut found);
+    scalar_from(haystack, 0, [a, b, b], &mut found);
 }
 
 /// Scalar scan of `haystack[start..]`; returns `false` if `found` asked to stop.
@@ -63,12 +82,11 @@ pub(crate) fn for_each_match2_scalar<F: FnMut(usize) -> bool>(
 fn scalar_from<F: FnMut(usize) -> bool>(
     haystack: &[u8],
     start: usize,
-    a: u8,
-    b: u8,
+    [a, b, c]: [u8; 3],
     found: &mut F,
 ) -> bool {
     for (i, &byte) in haystack.iter().enumerate().skip(start) {
-        if (byte == a || byte == b) && !found(i) {
+        if (byte == a || byte == b || byte == c) && !found(i) {
             return false;
         }
     }
@@ -102,14 +120,16 @@ mod x86 {
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn avx2<F: FnMut(usize) -> bool>(
         haystack: &[u8],
-        a: u8,
-        b: u8,
+        needles: [u8; 3],
         mut found: F,
     ) {
         let len = haystack.len();
         let ptr = haystack.as_ptr();
-        let va = _mm256_set1_epi8(a as i8);
-        let vb = _mm256_set1_epi8(b as i8);
+        let [va, vb, vc] = needles.map(|n| _mm256_set1_epi8(n as i8));
+        let eq = |v| {
+            let ab = _mm256_or_si256(_mm256_cmpeq_epi8(v, va), _mm256_cmpeq_epi8(v, vb));
+            _mm256_or_si256(ab, _mm256_cmpeq_epi8(v, vc))
+        };
         let mut i = 0;
         while i + 64 <= len {
             // SAFETY: i + 64 <= len, so both 32-byte unaligned loads are in bounds.
@@ -119,16 +139,14 @@ mod x86 {
                     _mm256_loadu_si256(ptr.add(i + 32) as *const __m256i),
                 )
             };
-            let mlo = _mm256_or_si256(_mm256_cmpeq_epi8(lo, va), _mm256_cmpeq_epi8(lo, vb));
-            let mhi = _mm256_or_si256(_mm256_cmpeq_epi8(hi, va), _mm256_cmpeq_epi8(hi, vb));
-            let mask = (_mm256_movemask_epi8(mlo) as u32 as u64)
-                | ((_mm256_movemask_epi8(mhi) as u32 as u64) << 32);
+            let mask = (_mm256_movemask_epi8(eq(lo)) as u32 as u64)
+                | ((_mm256_movemask_epi8(eq(hi)) as u32 as u64) << 32);
             if mask != 0 && !walk_bits(mask, i, &mut found) {
                 return;
             }
             i += 64;
         }
-        scalar_from(haystack, i, a, b, &mut found);
+        scalar_from(haystack, i, needles, &mut found);
     }
 
     /// # Safety
@@ -136,21 +154,20 @@ mod x86 {
     #[target_feature(enable = "sse2")]
     pub(super) unsafe fn sse2<F: FnMut(usize) -> bool>(
         haystack: &[u8],
-        a: u8,
-        b: u8,
+        needles: [u8; 3],
         mut found: F,
     ) {
         let len = haystack.len();
         let ptr = haystack.as_ptr();
-        let va = _mm_set1_epi8(a as i8);
-        let vb = _mm_set1_epi8(b as i8);
+        let [va, vb, vc] = needles.map(|n| _mm_set1_epi8(n as i8));
         let mut i = 0;
         while i + 64 <= len {
             let mut mask = 0u64;
             for lane in 0..4 {
                 // SAFETY: i + 64 <= len, so the 16-byte load at i + 16 * lane is in bounds.
                 let v = unsafe { _mm_loadu_si128(ptr.add(i + 16 * lane) as *const __m128i) };
-                let m = _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb));
+                let ab = _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb));
+                let m = _mm_or_si128(ab, _mm_cmpeq_epi8(v, vc));
                 mask |= (_mm_movemask_epi8(m) as u32 as u64) << (16 * lane);
             }
             if mask != 0 && !walk_bits(mask, i, &mut found) {
@@ -158,7 +175,7 @@ mod x86 {
             }
             i += 64;
         }
-        scalar_from(haystack, i, a, b, &mut found);
+        scalar_from(haystack, i, needles, &mut found);
     }
 }
 
@@ -167,11 +184,14 @@ mod wasm {
     use super::{scalar_from, walk_bits};
     use core::arch::wasm32::*;
 
-    pub(super) fn simd128<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b: u8, mut found: F) {
+    pub(super) fn simd128<F: FnMut(usize) -> bool>(
+        haystack: &[u8],
+        needles: [u8; 3],
+        mut found: F,
+    ) {
         let len = haystack.len();
         let ptr = haystack.as_ptr();
-        let va = u8x16_splat(a);
-        let vb = u8x16_splat(b);
+        let [va, vb, vc] = needles.map(|n| u8x16_splat(n));
         let mut i = 0;
         while i + 64 <= len {
             let mut mask = 0u64;
@@ -179,7 +199,7 @@ mod wasm {
                 // SAFETY: i + 64 <= len, so the 16-byte load at i + 16 * lane is in
                 // bounds; v128_load has no alignment requirement.
                 let v = unsafe { v128_load(ptr.add(i + 16 * lane) as *const v128) };
-                let m = v128_or(u8x16_eq(v, va), u8x16_eq(v, vb));
+                let m = v128_or(v128_or(u8x16_eq(v, va), u8x16_eq(v, vb)), u8x16_eq(v, vc));
                 mask |= (u8x16_bitmask(m) as u64) << (16 * lane);
             }
             if mask != 0 && !walk_bits(mask, i, &mut found) {
@@ -187,7 +207,7 @@ mod wasm {
             }
             i += 64;
         }
-        scalar_from(haystack, i, a, b, &mut found);
+        scalar_from(haystack, i, needles, &mut found);
     }
 }
 
@@ -243,6 +263,27 @@ mod tests {
                     start
                 );
             }
+        }
+    }
+
+    #[test]
+    fn three_bytes_vector_and_scalar_agree() {
+        let pattern = b"PID|1||100^^^H&1.2&ISO^MR~200^^^S^SS||DOE^JO\r";
+        let mut hay = Vec::new();
+        for n in 0..300 {
+            hay.push(pattern[n % pattern.len()]);
+            let mut vector = Vec::new();
+            for_each_match3(&hay, b'~', b'^', b'&', |p| {
+                vector.push(p);
+                true
+            });
+            let scalar: Vec<usize> = hay
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| matches!(b, b'~' | b'^' | b'&'))
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(vector, scalar, "len {}", hay.len());
         }
     }
 

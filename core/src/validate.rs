@@ -30,6 +30,7 @@ use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -428,7 +429,11 @@ struct Cache {
     /// The last structure used and the packed names of the segments it mentions.
     structure: Option<(&'static StructureDef, Vec<u32>)>,
     /// Leaf checks of datatypes named by OBX-2 or a profile.
-    named: Vec<(String, Vec<PartCheck>)>,
+    named: Vec<(String, Arc<[PartCheck]>)>,
+    /// Structures looked up by name.
+    structures: Vec<(String, Option<&'static StructureDef>)>,
+    /// A buffer for the separator bits of the message being checked.
+    stops: Vec<u64>,
     /// Structure matches of recent sequences of segment names.
     shapes: Vec<Shape>,
     next_shape: usize,
@@ -454,6 +459,8 @@ impl Cache {
             tables: Vec::new(),
             structure: None,
             named: Vec::new(),
+            structures: Vec::new(),
+            stops: Vec::new(),
             shapes: Vec::new(),
             next_shape: 0,
         }
@@ -512,22 +519,22 @@ impl Cache {
 
     /// The definition of segment `name` and its plan, lent out until
     /// [`give_back`](Self::give_back).
-    fn take_plan(&mut self, name: &[u8]) -> Option<(&'static SegmentDef, SegmentPlan)> {
+    fn take_plan(&mut self, name: &[u8]) -> Option<(Option<usize>, SegmentPlan)> {
         let Some(i) = self.slot(name) else {
             let def = self.version.segment(name)?;
-            return Some((def, SegmentPlan::new(def, self)));
+            return Some((None, SegmentPlan::new(def, self)));
         };
         let def = self.segments[i].1?;
         let plan = match self.segments[i].2.take() {
             Some(plan) => plan,
             None => SegmentPlan::new(def, self),
         };
-        Some((def, plan))
+        Some((Some(i), plan))
     }
 
     /// The leaf checks of datatype `name` (checked as a primitive when the
     /// version does not define it as a composite).
-    fn named_checks(&mut self, name: &str) -> Vec<PartCheck> {
+    fn named_checks(&mut self, name: &str) -> Arc<[PartCheck]> {
         if let Some((_, checks)) = self.named.iter().find(|(n, _)| n == name) {
             return checks.clone();
         }
@@ -543,16 +550,29 @@ impl Cache {
         let mut checks = Vec::new();
         part_checks(check, 0, components, &mut checks);
         self.resolve(&mut checks);
+        let checks: Arc<[PartCheck]> = checks.into();
         if self.named.len() < 64 {
             self.named.push((String::from(name), checks.clone()));
         }
         checks
     }
 
-    fn give_back(&mut self, name: &[u8], plan: SegmentPlan) {
-        if let Some(i) = self.slot(name) {
-            self.segments[i].2 = Some(plan);
+    fn give_back(&mut self, slot: Option<usize>, plan: SegmentPlan) {
+        if let Some(entry) = slot.and_then(|i| self.segments.get_mut(i)) {
+            entry.2 = Some(plan);
         }
+    }
+
+    /// The structure called `name`.
+    fn structure_named(&mut self, name: &str) -> Option<&'static StructureDef> {
+        if let Some((_, s)) = self.structures.iter().find(|(n, _)| n == name) {
+            return *s;
+        }
+        let s = self.version.structure(name);
+        if self.structures.len() < 64 {
+            self.structures.push((String::from(name), s));
+        }
+        s
     }
 
     /// The packed names of the segments `structure` mentions.
@@ -683,31 +703,34 @@ const UNDEFINED: FieldPlan = FieldPlan {
 };
 
 /// A table's codes for membership tests: once a table has been looked up a
-/// few times, its codes of up to 8 bytes are packed into sorted numbers (one
-/// comparison per step, no pointer to follow).
+/// few times, its codes of up to 8 bytes are packed into numbers and kept
+/// in an open-addressing hash set (a multiply, a shift, a probe or two).
 #[derive(Debug)]
 struct Codes {
     table: &'static TableDef,
-    short: Vec<u64>,
+    /// Slots of packed codes (0: empty); the length is a power of two.
+    set: Vec<u64>,
     lookups: u32,
 }
 
 /// Lookups of a table before its codes are packed.
 const PACK_AFTER: u32 = 8;
 
-/// Packs a code of up to 8 bytes; longer ones give `None`.
+/// Packs a code of 1 to 8 bytes into a non-zero number; others give `None`.
 fn pack_code(code: &[u8]) -> Option<u64> {
-    let mut word = [0u8; 8];
-    word.get_mut(..code.len())?.copy_from_slice(code);
-    // Big-endian with the length last keeps codes distinct ("A" vs "A\0").
-    Some(u64::from_be_bytes(word) ^ code.len() as u64)
+    if code.is_empty() || code.len() > 8 {
+        return None;
+    }
+    // The bytes, then the length in the top bits so that "A" and "A\0" differ.
+    let word = code.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    Some(word ^ ((code.len() as u64) << 60) ^ (1 << 63))
 }
 
 impl Codes {
     fn new(table: &'static TableDef) -> Self {
         Codes {
             table,
-            short: Vec::new(),
+            set: Vec::new(),
             lookups: 0,
         }
     }
@@ -716,24 +739,48 @@ impl Codes {
         self.table.values.is_empty()
     }
 
+    fn slot(&self, packed: u64) -> usize {
+        let bits = self.set.len().trailing_zeros();
+        (packed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    }
+
+    fn build(&mut self) {
+        let codes: Vec<u64> = self
+            .table
+            .values
+            .iter()
+            .filter_map(|v| pack_code(v.as_bytes()))
+            .collect();
+        self.set = alloc::vec![0; (codes.len() * 2).next_power_of_two().max(2)];
+        let mask = self.set.len() - 1;
+        for code in codes {
+            let mut i = self.slot(code);
+            while self.set[i] != 0 && self.set[i] != code {
+                i = (i + 1) & mask;
+            }
+            self.set[i] = code;
+        }
+    }
+
     fn contains(&mut self, code: &[u8]) -> bool {
         if self.lookups < PACK_AFTER {
             self.lookups += 1;
             if self.lookups == PACK_AFTER {
-                self.short = self
-                    .table
-                    .values
-                    .iter()
-                    .filter_map(|v| pack_code(v.as_bytes()))
-                    .collect();
-                self.short.sort_unstable();
+                self.build();
             }
             return self.table.contains(code);
         }
-        match pack_code(code) {
-            Some(p) if self.short.binary_search(&p).is_ok() => true,
-            Some(_) => self.table.matches_family(code),
-            None => self.table.contains(code),
+        let Some(packed) = pack_code(code) else {
+            return self.table.contains(code);
+        };
+        let mask = self.set.len() - 1;
+        let mut i = self.slot(packed);
+        loop {
+            match self.set[i] {
+                0 => return self.table.matches_family(code),
+                x if x == packed => return true,
+                _ => i = (i + 1) & mask,
+            }
         }
     }
 }
@@ -758,8 +805,9 @@ struct Checker<'m, 'a> {
     issues: Vec<Issue>,
     cache: &'m mut Cache,
     escape: u8,
-    /// The repetition, component and subcomponent separators, by byte.
-    stops: [bool; 256],
+    /// Where the message's repetition, component and subcomponent
+    /// separators are, one bit per byte.
+    stops: &'m [u64],
 }
 
 fn segment_label(name: &str, occurrence: u32) -> String {
@@ -844,6 +892,51 @@ fn check_ascii(check: u8, b: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The first position at or after `from`, and before `end`, that `stops`
+/// marks (one bit per byte of the message); `end` when there is none.
+#[inline]
+fn next_stop(stops: &[u64], from: usize, end: usize) -> usize {
+    let mut word = from >> 6;
+    let Some(&first) = stops.get(word) else {
+        return end;
+    };
+    let mut bits = first & (!0u64 << (from & 63));
+    loop {
+        if bits != 0 {
+            return ((word << 6) + bits.trailing_zeros() as usize).min(end);
+        }
+        word += 1;
+        if word << 6 >= end {
+            return end;
+        }
+        bits = match stops.get(word) {
+            Some(&b) => b,
+            None => return end,
+        };
+    }
+}
+
+/// Marks in `stops` (one bit per byte) every repetition, component and
+/// subcomponent separator of `message`.
+fn mark_stops(message: &Message<'_>, stops: &mut Vec<u64>) {
+    let bytes = message.as_bytes();
+    let d = message.delimiters();
+    stops.clear();
+    stops.resize(bytes.len() / 64 + 1, 0);
+    crate::scan::for_each_match3(
+        bytes,
+        d.repetition(),
+        d.component(),
+        d.subcomponent(),
+        |p| {
+            if let Some(word) = stops.get_mut(p >> 6) {
+                *word |= 1 << (p & 63);
+            }
+            true
+        },
+    );
+}
+
 impl Checker<'_, '_> {
     fn push(
         &mut self,
@@ -865,70 +958,71 @@ impl Checker<'_, '_> {
     /// Checks a leaf value (check code from the generator) and its HL7
     /// table. `bytes` are as encoded; a value with an escape sequence or
     /// bytes outside ASCII is decoded first.
-    fn leaf(&mut self, part: &PartCheck, bytes: &[u8], offset: usize, at: At<'_>) {
+    #[inline]
+    fn leaf(&mut self, part: &PartCheck, bytes: &[u8], offset: usize, at: &At<'_>) {
         if bytes.is_empty() || bytes == b"\"\"" {
             return;
         }
-        let (check, sub) = (part.check, part.sub);
-        let component = (!part.whole).then_some(part.component);
         let escape = self.escape;
-        let decoded: Cow<'_, str>;
-        let (code, text) = if bytes.iter().all(|&b| b < 0x80 && b != escape) {
-            (check_ascii(check, bytes), bytes)
-        } else {
-            let span = crate::view::Span::new(bytes, offset, self.msg.ctx());
-            decoded = if sub {
-                crate::Subcomponent(span).value()
-            } else {
-                crate::Component(span).value()
-            };
-            if decoded.is_empty() || decoded == "\"\"" {
-                return;
-            }
-            (check_format(check, &decoded), decoded.as_bytes())
-        };
-        if let Some(code) = code {
-            let severity = if code == "invalid_code" {
-                IssueSeverity::Warning
-            } else {
-                IssueSeverity::Error
-            };
-            self.push(
-                code,
-                severity,
-                at.path(component, sub),
-                Some(at.seg),
-                offset,
-            );
-            return;
+        if !bytes.iter().all(|&b| b < 0x80 && b != escape) {
+            return self.decoded_leaf(part, bytes, offset, at);
         }
-        if part.codes != 0 {
-            let slot = self.cache.tables.get_mut(usize::from(part.codes) - 1);
-            if let Some((_, Some(t))) = slot {
-                if !t.contains(text) {
-                    let path = at.path(component, sub);
-                    self.push(
-                        "unknown_code",
-                        IssueSeverity::Warning,
-                        path,
-                        Some(at.seg),
-                        offset,
-                    );
-                }
-            }
+        if let Some(code) = check_ascii(part.check, bytes) {
+            return self.leaf_issue(code, part, offset, at);
+        }
+        if part.codes != 0 && !self.known_code(part.codes, bytes) {
+            self.leaf_issue("unknown_code", part, offset, at);
         }
     }
 
-    /// Reads a field once: counts its repetitions, measures them, and runs
-    /// `checks` (sorted by component) on each repetition's values. Returns
-    /// the number of repetitions and whether one is longer than `length`.
+    /// [`leaf`](Self::leaf) for a value to decode first.
+    #[cold]
+    #[inline(never)]
+    fn decoded_leaf(&mut self, part: &PartCheck, bytes: &[u8], offset: usize, at: &At<'_>) {
+        let span = crate::view::Span::new(bytes, offset, self.msg.ctx());
+        let decoded = if part.sub {
+            crate::Subcomponent(span).value()
+        } else {
+            crate::Component(span).value()
+        };
+        if decoded.is_empty() || decoded == "\"\"" {
+            return;
+        }
+        if let Some(code) = check_format(part.check, &decoded) {
+            return self.leaf_issue(code, part, offset, at);
+        }
+        if part.codes != 0 && !self.known_code(part.codes, decoded.as_bytes()) {
+            self.leaf_issue("unknown_code", part, offset, at);
+        }
+    }
+
+    /// Whether the table in slot `codes` has `code`.
+    fn known_code(&mut self, codes: u16, code: &[u8]) -> bool {
+        match self.cache.tables.get_mut(usize::from(codes) - 1) {
+            Some((_, Some(t))) => t.contains(code),
+            _ => true,
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn leaf_issue(&mut self, code: &'static str, part: &PartCheck, offset: usize, at: &At<'_>) {
+        let severity = match code {
+            "invalid_code" | "unknown_code" => IssueSeverity::Warning,
+            _ => IssueSeverity::Error,
+        };
+        let component = (!part.whole).then_some(part.component);
+        let path = at.path(component, part.sub);
+        self.push(code, severity, path, Some(at.seg), offset);
+    }
+
     fn walk(
         &mut self,
         bytes: &[u8],
         offset: usize,
         checks: &[PartCheck],
         length: usize,
-        at: At<'_>,
+        mut at: At<'_>,
     ) -> (usize, bool) {
         let d = self.msg.delimiters();
         let (rs, cs, ss) = (d.repetition(), d.component(), d.subcomponent());
@@ -949,10 +1043,7 @@ impl Checker<'_, '_> {
             let mut sub_end = usize::MAX;
             let mut next = 0;
             loop {
-                let j = bytes[i..]
-                    .iter()
-                    .position(|&b| self.stops[usize::from(b)])
-                    .map_or(n, |p| i + p);
+                let j = next_stop(self.stops, offset + i, offset + n) - offset;
                 let b = bytes.get(j).copied().unwrap_or(rs);
                 if b == ss && j < n {
                     sub_end = sub_end.min(j);
@@ -963,8 +1054,7 @@ impl Checker<'_, '_> {
                 if let Some(&c) = checks.get(next) {
                     if c.component == component {
                         let end = if c.sub { sub_end.min(j) } else { j };
-                        let at = At { rep: reps, ..at };
-                        self.leaf(&c, &bytes[start..end], offset + start, at);
+                        self.leaf(&c, &bytes[start..end], offset + start, &at);
                         next += 1;
                     }
                 }
@@ -972,10 +1062,9 @@ impl Checker<'_, '_> {
                     i = j + 1;
                     if next == checks.len() {
                         // Nothing more to check here: on to the repetition's end.
-                        i = bytes[i..]
-                            .iter()
-                            .position(|&x| x == rs)
-                            .map_or(n, |p| i + p);
+                        while i < n && bytes[i] != rs {
+                            i = next_stop(self.stops, offset + i + 1, offset + n) - offset;
+                        }
                         break;
                     }
                     component += 1;
@@ -991,6 +1080,7 @@ impl Checker<'_, '_> {
                 break;
             }
             reps += 1;
+            at.rep = reps;
             i += 1;
             rep_start = i;
         }
@@ -1187,8 +1277,8 @@ impl Checker<'_, '_> {
                 );
             }
         }
-        if let Some((_, plan)) = taken {
-            self.cache.give_back(name_bytes, plan);
+        if let Some((slot, plan)) = taken {
+            self.cache.give_back(slot, plan);
         }
     }
 
@@ -1514,35 +1604,32 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
             caches.len() - 1
         }
     };
+    let mut stops = core::mem::take(&mut caches[slot].stops);
+    mark_stops(message, &mut stops);
     let mut checker = Checker {
         msg: message,
         profile: options.profile,
         issues: Vec::new(),
         cache: &mut caches[slot],
         escape: message.delimiters().escape(),
-        stops: {
-            let d = message.delimiters();
-            let mut stops = [false; 256];
-            for b in [d.repetition(), d.component(), d.subcomponent()] {
-                stops[usize::from(b)] = true;
-            }
-            stops
-        },
+        stops: &stops,
     };
     // The structure: MSH-9.3, else type_trigger, else the profile's.
-    let structure_name = options
+    let structure_name: Option<Cow<'_, str>> = options
         .profile
-        .and_then(|p| p.structure.clone())
-        .or_else(|| message.message_structure().map(|s| s.into_owned()))
+        .and_then(|p| p.structure.as_deref().map(Cow::Borrowed))
+        .or_else(|| message.message_structure())
         .or_else(|| {
-            Some(format!(
+            Some(Cow::Owned(format!(
                 "{}_{}",
                 message.message_type()?,
                 message.trigger_event()?
-            ))
+            )))
         })
-        .or_else(|| message.message_type().map(|t| t.into_owned()));
-    let structure = structure_name.as_deref().and_then(|n| version.structure(n));
+        .or_else(|| message.message_type());
+    let structure = structure_name
+        .as_deref()
+        .and_then(|n| checker.cache.structure_named(n));
     match structure {
         Some(s) => {
             report.structure = Some(s.name);
@@ -1609,6 +1696,7 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
         }
     }
     let mut issues = checker.issues;
+    caches[slot].stops = stops;
     issues.sort_by_key(|i| (i.offset, i.segment));
     report.issues = issues;
     report

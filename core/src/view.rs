@@ -82,8 +82,12 @@ impl<'a> Segment<'a> {
     /// The segment name as bytes (everything before the first field separator).
     pub fn name_bytes(&self) -> &'a [u8] {
         let bytes = self.as_bytes();
-        let end = memchr::memchr(self.ctx.delimiters.field(), bytes).unwrap_or(bytes.len());
-        &bytes[..end]
+        let end = match self.seps {
+            // The first field separator is indexed.
+            Seps::Indexed(seps) => seps.first().map(|&p| p as usize - self.start),
+            Seps::Scan => memchr::memchr(self.ctx.delimiters.field(), bytes),
+        };
+        &bytes[..end.unwrap_or(bytes.len())]
     }
 
     /// The segment name (`"PID"`), or `""` when it is not valid UTF-8.
