@@ -49,6 +49,7 @@ fn for_each_match<F: FnMut(usize) -> bool>(haystack: &[u8], needles: [u8; 3], fo
     {
         wasm::simd128(haystack, needles, found);
     }
+    // Other targets, and the tails of the vector loops: one byte at a time.
     #[cfg(not(any(
         target_arch = "x86_64",
         all(target_arch = "wasm32", target_feature = "simd128")
@@ -58,16 +59,8 @@ fn for_each_match<F: FnMut(usize) -> bool>(haystack: &[u8], needles: [u8; 3], fo
     }
 }
 
-/// The portable version of [`for_each_match2`], used on other targets, for
-/// the tails of vector loops, and as the reference in tests.
-#[inline]
-#[cfg_attr(
-    any(
-        target_arch = "x86_64",
-        all(target_arch = "wasm32", target_feature = "simd128")
-    ),
-    allow(dead_code)
-)]
+/// The portable version of [`for_each_match2`]: the reference in tests.
+#[cfg(test)]
 pub(crate) fn for_each_match2_scalar<F: FnMut(usize) -> bool>(
     haystack: &[u8],
     a: u8,
