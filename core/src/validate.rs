@@ -194,6 +194,7 @@ pub struct Options<'p> {
 
 /// Usage of a field in a profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "json"), allow(dead_code))] // profiles are read from JSON
 enum Usage {
     Required,
     Optional,
