@@ -151,6 +151,60 @@ impl Report {
             .all(|i| i.severity != IssueSeverity::Error)
     }
 
+    /// The report as JSON text: `{"version", "structure", "valid", "issues":
+    /// [{"code", "severity", "path", "segment", "offset", "message",
+    /// "hl7Code"}]}` (absent values are `null`).
+    ///
+    /// ```
+    /// # use pipehat::{validate::{validate, Options}, Message};
+    /// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20240115||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01|20240115\rPID|1||7^^^H^MR||DOE^JO||1980x\rPV1|1|I\r")?;
+    /// let json = validate(&msg, &Options::default()).to_json();
+    /// assert!(json.starts_with(r#"{"version":"2.5.1","structure":"ADT_A01","valid":false,"issues":[{"code":"invalid_datetime","severity":"error","path":"PID-7.1","segment":3,"#));
+    /// # Ok::<(), pipehat::ParseError>(())
+    /// ```
+    pub fn to_json(&self) -> String {
+        use crate::json::write_string;
+        let mut out = String::with_capacity(64 + 160 * self.issues.len());
+        let text_or_null = |out: &mut String, v: Option<&str>| match v {
+            Some(v) => write_string(out, v),
+            None => out.push_str("null"),
+        };
+        out.push_str("{\"version\":");
+        text_or_null(&mut out, self.version);
+        out.push_str(",\"structure\":");
+        text_or_null(&mut out, self.structure);
+        out.push_str(if self.is_valid() {
+            ",\"valid\":true,\"issues\":["
+        } else {
+            ",\"valid\":false,\"issues\":["
+        });
+        for (k, i) in self.issues.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"code\":");
+            write_string(&mut out, i.code);
+            out.push_str(",\"severity\":");
+            write_string(&mut out, i.severity.as_str());
+            out.push_str(",\"path\":");
+            write_string(&mut out, &i.path);
+            out.push_str(",\"segment\":");
+            match i.segment {
+                Some(s) => push_number(&mut out, s),
+                None => out.push_str("null"),
+            }
+            out.push_str(",\"offset\":");
+            push_number(&mut out, i.offset);
+            out.push_str(",\"message\":");
+            write_string(&mut out, &i.message());
+            out.push_str(",\"hl7Code\":");
+            push_number(&mut out, usize::from(i.hl7_code()));
+            out.push('}');
+        }
+        out.push_str("]}");
+        out
+    }
+
     /// The issues as ERR segments for [`Message::ack`](crate::Message::ack).
     pub fn ack_errors(&self) -> Vec<crate::ack::AckError> {
         use crate::ack::{AckError, ErrLocation, ErrSeverity};

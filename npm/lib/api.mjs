@@ -721,8 +721,10 @@ export function createApi(native) {
     const temporary = profile && !(profile instanceof Profile) ? new Profile(profile) : undefined;
     if (temporary) profile = temporary;
     try {
-      return withNative(message, (m) =>
-        profile ? native.validateWithProfile(m, version, profile[NATIVE]()) : native.validate(m, version),
+      return JSON.parse(
+        withNative(message, (m) =>
+          profile ? native.validateWithProfile(m, version, profile[NATIVE]()) : native.validate(m, version),
+        ),
       );
     } finally {
       temporary?.free();
