@@ -88,6 +88,17 @@ fn validates() {
             assert!(i.offset <= msg.as_bytes().len(), "{name}");
             assert!(!i.message().is_empty());
         }
+        // The JSON form (what JavaScript reads) says the same.
+        let doc: Value = serde_json::from_str(&report.to_json()).expect("report json");
+        assert_eq!(doc["valid"], c["valid"], "{name}");
+        assert_eq!(doc["version"].as_str(), report.version, "{name}");
+        let from_json: Vec<Value> = doc["issues"]
+            .as_array()
+            .expect("issues")
+            .iter()
+            .map(|i| json!([i["code"], i["severity"], i["path"]]))
+            .collect();
+        assert_eq!(Value::Array(from_json), c["issues"], "{name}");
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     for c in cases("profile_error") {
