@@ -1,9 +1,11 @@
 //! Validation driven by fuzz input: any message validates against any
-//! version name and any profile text without a panic; explain takes any path
-//! and version; the named JSON form is always JSON.
+//! version name and any profile text without a panic; a fresh `Validator`
+//! (nothing looked up yet) reports what `validate` (lookups kept per thread)
+//! reports; the report's JSON is JSON; explain takes any path and version;
+//! the named JSON form is always JSON.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pipehat::validate::{validate, Options, Profile};
+use pipehat::validate::{validate, Options, Profile, Validator};
 use pipehat::Message;
 
 fuzz_target!(|data: &[u8]| {
@@ -24,6 +26,16 @@ fuzz_target!(|data: &[u8]| {
                 assert!(issue.offset <= tail.len(), "an issue offset is outside the message");
             }
             let _ = report.ack_errors();
+            let mut fresh = Validator::new();
+            if let Some(v) = version {
+                fresh = fresh.with_version(v);
+            }
+            if let Some(p) = profile.clone() {
+                fresh = fresh.with_profile(p);
+            }
+            assert_eq!(fresh.validate(&msg).issues, report.issues, "a fresh validator disagrees");
+            let json = report.to_json();
+            assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "the report is not JSON");
         }
         let named = msg.to_named_json(None);
         assert!(serde_json::from_str::<serde_json::Value>(&named).is_ok(), "the named form is not JSON");
