@@ -74,11 +74,11 @@ lint:
 	$(CARGO) clippy -p pipehat-wasm --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
-	$(CARGO) test -p pipehat --features dictionary --doc
+	$(CARGO) test -p pipehat --features dictionary,yaml --doc
 	$(CARGO) test -p pipehat --no-default-features --features alloc --lib
 	$(CARGO) test -p pipehat --features serde --lib
 	$(CARGO) build -p pipehat --features dictionary --examples
-	$(CARGO) test -p pipehat --features dictionary --lib --tests
+	$(CARGO) test -p pipehat --features dictionary,yaml --lib --tests
 
 # Regenerates core/src/dictionary/data.rs from hl7apy (not part of the build).
 dictionary: setup-python

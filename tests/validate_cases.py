@@ -91,6 +91,28 @@ v("profile_rules", GOOD.replace("|19800101|M", "|19800101|X|||||||||||123-45-678
   [["field_repeated", "error", "PID-3"], ["value_not_allowed", "error", "PID-8"], ["required_field_missing", "error", "PID-13"],
    ["forbidden_field", "error", "PID-19"], ["required_field_missing", "error", "ZPD-1"], ["invalid_datetime", "error", "ZPD-2"],
    ["unexpected_segment", "error", "ZPD[2]"]], profile=PROFILE)
+# The same rules written in YAML (field numbers as plain numbers, codes unquoted).
+# Rust and Python read profile_yaml; JavaScript, which has no YAML reader in the
+# package, gets `profile`, the object a YAML library would give it.
+PROFILE_YAML = """version: "2.5.1"
+segments:
+  PID:
+    fields:
+      8: {values: [F, M, U]}
+      19: {usage: X}
+      3: {max: 1}
+      13: {usage: R}
+  ZPD:
+    min: 1
+    max: 1
+    fields:
+      1: {usage: R}
+      2: {datatype: DTM}
+"""
+v("profile_yaml_rules", GOOD.replace("|19800101|M", "|19800101|X|||||||||||123-45-6789").replace("123^^^HOSP^MR", "1~2") + "ZPD||2024x\rZPD|y\r",
+  [["field_repeated", "error", "PID-3"], ["value_not_allowed", "error", "PID-8"], ["required_field_missing", "error", "PID-13"],
+   ["forbidden_field", "error", "PID-19"], ["required_field_missing", "error", "ZPD-1"], ["invalid_datetime", "error", "ZPD-2"],
+   ["unexpected_segment", "error", "ZPD[2]"]], profile=PROFILE, profile_yaml=PROFILE_YAML)
 v("profile_missing_z_segment", GOOD.replace("|19800101|M", "|19800101|M|||||555-1234"), [["missing_segment", "error", "ZPD"]], profile=PROFILE)
 v("profile_version_used_when_msh12_is_empty", GOOD.replace("|P|2.5.1", "|P|"), [["required_field_missing", "error", "MSH-12"]],
   profile={"version": "2.5"})
@@ -111,12 +133,14 @@ case("named_json_form", kind="named_json", input=MSH.replace("|P|2.5.1", "|P|2.5
                       "Patient Name": [{"Family Name": "DOE", "Given Name": "JO"}, "ROE"]}],
              "ZPD": [{"1": "x"}]})
 
-def pe(name, code, pointer, profile=None, profile_text=None):
+def pe(name, code, pointer, profile=None, profile_text=None, profile_yaml=None):
     kw = dict(kind="profile_error", code=code, pointer=pointer)
     if profile_text is not None:
         kw["profile_text"] = profile_text
     else:
         kw["profile"] = profile
+    if profile_yaml is not None:
+        kw["profile_yaml"] = profile_yaml
     case(name, **kw)
 
 pe("not_json", "invalid_json", "", profile_text="{")
@@ -127,6 +151,10 @@ pe("unknown_field_key", "unknown_key", "/segments/PID/fields/3/requird", profile
 pe("bad_segment_name", "invalid_profile", "/segments/PATIENT", profile={"segments": {"PATIENT": {}}})
 
 here = os.path.dirname(os.path.abspath(__file__))
+pe("yaml_unknown_key", "unknown_key", "/segments/PID/fields/8/colour",
+   profile={"segments": {"PID": {"fields": {"8": {"values": ["F", "M"], "colour": "red"}}}}},
+   profile_yaml="segments:\n  PID:\n    fields:\n      8: {values: [F, M], colour: red}\n")
+
 with open(os.path.join(here, "validate_cases.jsonl"), "w") as f:
     for c in cases:
         f.write(json.dumps(c, ensure_ascii=False) + "\n")

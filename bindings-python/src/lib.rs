@@ -2040,7 +2040,7 @@ fn explain(py: Python<'_>, path: &str, version: &str) -> PyResult<Option<Explana
     }))
 }
 
-/// Profile(spec): a conformance profile (JSON text, a dict, or a path to a JSON file).
+/// Profile(spec): a conformance profile (JSON text, a dict, or a path to a JSON or YAML file).
 #[pyclass(frozen, module = "pipehat._native")]
 struct Profile {
     inner: pipehat::validate::Profile,
@@ -2050,8 +2050,25 @@ struct Profile {
 impl Profile {
     #[new]
     fn py_new(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if spec.hasattr("__fspath__")? {
+            let path: std::path::PathBuf = spec.extract()?;
+            if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            ) {
+                return Self::from_yaml(py, &std::fs::read_to_string(&path)?);
+            }
+        }
         let text = spec_text(py, spec)?;
         pipehat::validate::Profile::parse(&text)
+            .map(|inner| Profile { inner })
+            .map_err(|e| spec_error(py, "ProfileError", &e))
+    }
+
+    /// Profile.from_yaml(text): a profile written in YAML.
+    #[staticmethod]
+    fn from_yaml(py: Python<'_>, text: &str) -> PyResult<Self> {
+        pipehat::validate::Profile::parse_yaml(text)
             .map(|inner| Profile { inner })
             .map_err(|e| spec_error(py, "ProfileError", &e))
     }

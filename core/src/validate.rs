@@ -296,7 +296,8 @@ pub struct Profile {
 }
 
 /// A profile that could not be read (see [`SpecError`](crate::SpecError)):
-/// `invalid_json`, `invalid_profile` or `unknown_key`, with a JSON pointer.
+/// `invalid_json` (or `invalid_yaml`), `invalid_profile` or `unknown_key`,
+/// with a JSON pointer.
 pub type ProfileError = crate::SpecError;
 
 #[cfg(feature = "json")]
@@ -308,9 +309,29 @@ fn profile_error(code: &'static str, pointer: impl Into<String>) -> ProfileError
 impl Profile {
     /// Reads a profile from JSON text.
     pub fn parse(text: &str) -> Result<Profile, ProfileError> {
-        use serde_json::Value;
-        let doc: Value =
+        let doc: serde_json::Value =
             serde_json::from_str(text).map_err(|_| profile_error("invalid_json", ""))?;
+        Self::from_value(&doc)
+    }
+
+    /// Reads a profile from YAML text (the same keys as JSON; field numbers
+    /// may be written as plain numbers). Feature `yaml`.
+    ///
+    /// ```
+    /// let profile = pipehat::validate::Profile::parse_yaml(
+    ///     "version: '2.5.1'\nsegments:\n  PID:\n    fields:\n      3: {usage: R, max: 2}\n",
+    /// )?;
+    /// # Ok::<(), pipehat::validate::ProfileError>(())
+    /// ```
+    #[cfg(feature = "yaml")]
+    pub fn parse_yaml(text: &str) -> Result<Profile, ProfileError> {
+        let doc: serde_json::Value =
+            yaml_serde::from_str(text).map_err(|_| profile_error("invalid_yaml", ""))?;
+        Self::from_value(&doc)
+    }
+
+    fn from_value(doc: &serde_json::Value) -> Result<Profile, ProfileError> {
+        use serde_json::Value;
         let top = doc
             .as_object()
             .ok_or_else(|| profile_error("invalid_profile", ""))?;
@@ -323,8 +344,13 @@ impl Profile {
         for (key, value) in top {
             match key.as_str() {
                 "version" | "structure" => {
+                    // A version written as a YAML number (2.5) reads as its text.
+                    let number = (key == "version")
+                        .then(|| value.as_number().map(|n| n.to_string()))
+                        .flatten();
                     let s = value
                         .as_str()
+                        .or(number.as_deref())
                         .ok_or_else(|| profile_error("invalid_profile", format!("/{key}")))?;
                     if key == "version" {
                         profile.version = Some(s.into());
@@ -406,7 +432,12 @@ fn field_rule(v: &serde_json::Value, at: &str) -> Result<FieldRule, ProfileError
                 let list = v.as_array().ok_or_else(bad)?;
                 let mut values = Vec::new();
                 for x in list {
-                    values.push(String::from(x.as_str().ok_or_else(bad)?));
+                    // Codes written as numbers (1 for "1") read as their text.
+                    let code = match x.as_number() {
+                        Some(n) => n.to_string(),
+                        None => String::from(x.as_str().ok_or_else(bad)?),
+                    };
+                    values.push(code);
                 }
                 rule.values = Some(values);
             }

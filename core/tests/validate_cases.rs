@@ -51,6 +51,16 @@ fn explains() {
     }
 }
 
+/// The case's profile: its YAML text when it has one (feature `yaml`), else
+/// its JSON text or object.
+fn profile_of(c: &Map<String, Value>) -> Option<Result<Profile, pipehat::validate::ProfileError>> {
+    #[cfg(feature = "yaml")]
+    if let Some(y) = c.get("profile_yaml") {
+        return Some(Profile::parse_yaml(y.as_str().expect("yaml")));
+    }
+    profile_text(c).map(|t| Profile::parse(&t))
+}
+
 fn profile_text(c: &Map<String, Value>) -> Option<String> {
     if let Some(t) = c.get("profile_text") {
         return Some(t.as_str().expect("text").to_owned());
@@ -64,7 +74,7 @@ fn validates() {
     for c in cases("validate") {
         let name = s(&c, "name");
         let msg = Message::parse(s(&c, "input").as_bytes()).expect("parse");
-        let profile = profile_text(&c).map(|t| Profile::parse(&t).expect("profile"));
+        let profile = profile_of(&c).map(|p| p.expect("profile"));
         let options = Options {
             version: c.get("version").and_then(Value::as_str),
             profile: profile.as_ref(),
@@ -103,7 +113,7 @@ fn validates() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     for c in cases("profile_error") {
         let name = s(&c, "name");
-        let e = Profile::parse(&profile_text(&c).expect("profile")).expect_err(name);
+        let e = profile_of(&c).expect("profile").expect_err(name);
         assert_eq!(
             (e.code(), e.pointer()),
             (s(&c, "code"), s(&c, "pointer")),
@@ -238,4 +248,32 @@ fn a_validator_reports_what_validate_reports() {
             );
         }
     }
+}
+
+#[cfg(feature = "yaml")]
+#[test]
+fn yaml_profiles() {
+    // Broken YAML has its own code; YAML and JSON give the same profile.
+    let e = Profile::parse_yaml("segments: [unclosed").expect_err("broken");
+    assert_eq!((e.code(), e.pointer()), ("invalid_yaml", ""));
+    let e = Profile::parse_yaml("- a list").expect_err("not a mapping");
+    assert_eq!(e.code(), "invalid_profile");
+    let yaml =
+        Profile::parse_yaml("version: 2.5\nsegments:\n  PID: {fields: {8: {values: [1, 2]}}}\n")
+            .expect("yaml");
+    let json = Profile::parse(
+        r#"{"version": "2.5", "segments": {"PID": {"fields": {"8": {"values": ["1", "2"]}}}}}"#,
+    )
+    .expect("json");
+    let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20240115||ADT^A01^ADT_A01|1|P\rEVN|A01|20240115\rPID|1||7^^^H^MR||DOE^JO||1980|3\rPV1|1|I\r")
+        .expect("parse");
+    let with = |p: &Profile| {
+        let options = Options {
+            version: None,
+            profile: Some(p),
+        };
+        validate(&msg, &options).issues
+    };
+    assert_eq!(with(&yaml), with(&json));
+    assert!(with(&yaml).iter().any(|i| i.code == "value_not_allowed"));
 }

@@ -695,7 +695,7 @@ export function createApi(native) {
     return native.fieldName(String(segment), field, String(version));
   }
 
-  /** A conformance profile (an object or its JSON text; see the README). */
+  /** A conformance profile (an object, e.g. from a YAML library, or its JSON text; see the README). */
   class Profile {
     #native;
     constructor(spec) {

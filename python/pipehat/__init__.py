@@ -21,7 +21,8 @@ Dictionary and validation (HL7 v2.1 to 2.8.2):
     explain(path, version="2.5.1") -> Explanation (name, datatype, optionality, repeatable, table, ...)
     field_name(segment, field, version="2.5.1") -> str | None
     validate(message, version=None, profile=None) -> Report (valid, issues: code, severity, path, ...)
-    Profile(spec: str | dict | PathLike): a conformance profile; report.ack_errors() feeds message.ack()
+    Profile(spec: str | dict | PathLike): a conformance profile (JSON, or YAML from a .yaml/.yml path or
+        Profile.from_yaml(text)); report.ack_errors() feeds message.ack()
 
 Writing:
     message.edit() -> EditableMessage with set / set_raw / insert / remove /

@@ -348,6 +348,8 @@ def field_name(segment: str, field: int, version: str = "2.5.1") -> Optional[str
 @final
 class Profile:
     def __new__(cls, spec: Union[str, Dict[str, Any], PathLike[str]]) -> Profile: ...
+    @staticmethod
+    def from_yaml(text: str) -> Profile: ...
 
 @final
 class Issue:

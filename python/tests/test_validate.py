@@ -36,16 +36,22 @@ def test_explain(case):
 
 
 def profile_of(case):
+    if "profile_yaml" in case:
+        return pipehat.Profile.from_yaml(case["profile_yaml"])
     if "profile_text" in case:
         return case["profile_text"]
     return case.get("profile")
+
+
+def as_profile(spec):
+    return spec if isinstance(spec, pipehat.Profile) or spec is None else pipehat.Profile(spec)
 
 
 @pytest.mark.parametrize("case", by_kind("validate"))
 def test_validate(case):
     profile = profile_of(case)
     report = pipehat.validate(pipehat.parse(case["input"]), version=case.get("version"),
-                              profile=pipehat.Profile(profile) if profile else None)
+                              profile=as_profile(profile))
     assert [[i.code, i.severity, i.path] for i in report.issues] == case["issues"]
     assert report.valid is case["valid"] and bool(report) is case["valid"]
     # The same from bytes, and with the profile given as a dict.
@@ -66,8 +72,22 @@ def test_named_json(case):
 @pytest.mark.parametrize("case", by_kind("profile_error"))
 def test_profile_error(case):
     with pytest.raises(pipehat.ProfileError) as e:
-        pipehat.Profile(profile_of(case))
+        as_profile(profile_of(case))
     assert (e.value.code, e.value.pointer) == (case["code"], case["pointer"])
+
+
+def test_yaml_profile_files(tmp_path):
+    # A .yaml or .yml path is read as YAML, anything else as JSON; broken YAML has its own code.
+    case = next(c for c in CASES if c["kind"] == "validate" and "profile_yaml" in c)
+    for suffix in (".yaml", ".yml"):
+        path = tmp_path / f"profile{suffix}"
+        path.write_text(case["profile_yaml"])
+        report = pipehat.validate(case["input"], profile=pipehat.Profile(path))
+        assert [[i.code, i.severity, i.path] for i in report.issues] == case["issues"]
+    with pytest.raises(pipehat.ProfileError) as e:
+        pipehat.Profile.from_yaml("segments: [unclosed")
+    assert (e.value.code, e.value.pointer) == ("invalid_yaml", "")
+    assert "unclosed" not in str(e.value)
 
 
 def test_corpus_matches_the_golden_summary():
