@@ -14,6 +14,8 @@ fuzz_target!(|data: &[u8]| {
     let (head, tail) = (&data[..split], data.get(split + 1..).unwrap_or(&[]));
     let text = String::from_utf8_lossy(head);
     let profile = Profile::parse(&text).ok();
+    // The same text read as YAML: an error or a profile, never a panic.
+    let _ = Profile::parse_yaml(&text);
     for word in text.split_whitespace().take(4) {
         for version in ["2.1", "2.5.1", "2.7.1", "2.8.2", word] {
             let _ = pipehat::dictionary::explain(word, version);
