@@ -187,10 +187,12 @@ def main():
             if not n:
                 continue
             plain, patterns = table_values(values)
-            # Sorted (byte order) so that lookups can binary-search.
-            vals = ", ".join(rust_str(x) for x in sorted(plain, key=lambda v: v.encode()))
+            # One string, values sorted in byte order and each followed by a
+            # NUL: no pointer per value (17,000 of them) in the binary.
+            assert not any("\0" in x for x in plain)
+            vals = '"' + "".join(rust_str(x)[1:-1] + "\\0" for x in sorted(plain, key=lambda v: v.encode())) + '"'
             pats = ", ".join(rust_str(x) for x in sorted(patterns))
-            tables.append((n, out.static("TAB", "TableDef", f"TableDef {{ id: {n}, name: {rust_str(tname)}, values: &[{vals}], patterns: &[{pats}] }}")))
+            tables.append((n, out.static("TAB", "TableDef", f"TableDef {{ id: {n}, name: {rust_str(tname)}, values: {vals}, patterns: &[{pats}] }}")))
         tables.sort()
         seg_list = out.static("SEGS", "&[&SegmentDef]", "&[" + ", ".join("&" + s for _, s in segs) + "]")
         dt_list = out.static("DTS", "&[&DatatypeDef]", "&[" + ", ".join("&" + s for _, s in dts) + "]")

@@ -833,8 +833,7 @@ impl Codes {
     fn build(&mut self) {
         let codes: Vec<u64> = self
             .table
-            .values
-            .iter()
+            .values()
             .filter_map(|v| pack_code(v.as_bytes()))
             .collect();
         self.set = alloc::vec![0; (codes.len() * 2).next_power_of_two().max(2)];

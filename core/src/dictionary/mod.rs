@@ -79,12 +79,12 @@ pub(crate) mod defs {
         pub name: &'static str,
         pub items: &'static [Item],
     }
-    /// An HL7 table; `values` sorted in byte order.
+    /// An HL7 table; `values` sorted in byte order, each followed by a NUL.
     #[derive(Debug)]
     pub struct TableDef {
         pub id: u16,
         pub name: &'static str,
-        pub values: &'static [&'static str],
+        pub values: &'static str,
         /// Values that stand for a family of codes (`HL7nnnn`, `99zzz`).
         pub patterns: &'static [&'static str],
     }
@@ -158,12 +158,16 @@ fn matches_pattern(pattern: &[u8], code: &[u8]) -> bool {
 }
 
 impl TableDef {
-    /// Whether `code` is one of the table's values (sorted by the generator).
+    /// The table's values, in byte order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &'static str> {
+        let all: &'static str = self.values;
+        all.split_terminator('\0')
+    }
+
+    /// Whether `code` is one of the table's values (a scan: a validator
+    /// packs the codes of the tables it uses often; see `validate`).
     pub(crate) fn contains(&self, code: &[u8]) -> bool {
-        self.values
-            .binary_search_by(|v| cmp_short(v.as_bytes(), code))
-            .is_ok()
-            || self.matches_family(code)
+        self.values().any(|v| v.as_bytes() == code) || self.matches_family(code)
     }
 
     /// Whether `code` belongs to a family of codes the table names (`HL7nnnn`).
