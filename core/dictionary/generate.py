@@ -146,8 +146,8 @@ def items(out, children):
             parts.append(f"Item::Segment {{ name: {rust_str(name)}, min: {lo}, max: {hi} }}")
         else:
             inner = items(out, definition[1])
-            short = name.split("_", 2)[-1] if name.count("_") >= 2 else name
-            parts.append(f"Item::Group {{ name: {rust_str(short)}, min: {lo}, max: {hi}, items: {inner} }}")
+            # Group names are left out: validation reports segments, not groups.
+            parts.append(f"Item::Group {{ min: {lo}, max: {hi}, items: {inner} }}")
     body = "&[" + ", ".join(parts) + "]"
     return out.static("ITEMS", "&[Item]", body)
 

@@ -68,7 +68,6 @@ pub(crate) mod defs {
             max: u16,
         },
         Group {
-            name: &'static str,
             min: u8,
             max: u16,
             items: &'static [Item],
