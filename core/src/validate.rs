@@ -1040,6 +1040,18 @@ impl Checker<'_, '_> {
         });
     }
 
+    #[cold]
+    fn required_missing(&mut self, at: At<'_>, offset: usize) {
+        let path = at.path(None, false);
+        self.push(
+            "required_field_missing",
+            IssueSeverity::Error,
+            path,
+            Some(at.seg),
+            offset,
+        );
+    }
+
     /// Checks a leaf value (check code from the generator) and its HL7
     /// table. `bytes` are as encoded; a value with an escape sequence or
     /// bytes outside ASCII is decoded first.
@@ -1230,19 +1242,8 @@ impl Checker<'_, '_> {
             let frule = rule.and_then(|r| r.fields.get(&(f as u32)));
             let usage = frule.and_then(|r| r.usage);
             if bytes.is_empty() {
-                let required = match usage {
-                    Some(u) => u == Usage::Required,
-                    None => fplan.is_some_and(|p| p.required),
-                };
-                if required {
-                    let path = at(f, 1).path(None, false);
-                    self.push(
-                        "required_field_missing",
-                        IssueSeverity::Error,
-                        path,
-                        Some(seg),
-                        offset,
-                    );
+                if is_required(rule, plan, f) {
+                    self.required_missing(at(f, 1), offset);
                 }
                 continue;
             }
@@ -1344,22 +1345,8 @@ impl Checker<'_, '_> {
             None => last_required,
         };
         for f in count + 1..=last {
-            let usage = rule
-                .and_then(|r| r.fields.get(&(f as u32)))
-                .and_then(|r| r.usage);
-            let required = match usage {
-                Some(u) => u == Usage::Required,
-                None => plan.get(f - 1).is_some_and(|p| p.required),
-            };
-            if required {
-                let path = at(f, 1).path(None, false);
-                self.push(
-                    "required_field_missing",
-                    IssueSeverity::Error,
-                    path,
-                    Some(seg),
-                    end,
-                );
+            if is_required(rule, plan, f) {
+                self.required_missing(at(f, 1), end);
             }
         }
         if let Some((slot, plan)) = taken {
@@ -1481,6 +1468,18 @@ impl Checker<'_, '_> {
                 );
             }
         }
+    }
+}
+
+/// Whether field `f` is required: the profile's usage when it gives one,
+/// else the dictionary's optionality.
+fn is_required(rule: Option<&SegmentRule>, plan: &[FieldPlan], f: usize) -> bool {
+    match rule
+        .and_then(|r| r.fields.get(&(f as u32)))
+        .and_then(|r| r.usage)
+    {
+        Some(u) => u == Usage::Required,
+        None => plan.get(f - 1).is_some_and(|p| p.required),
     }
 }
 
