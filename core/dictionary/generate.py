@@ -86,22 +86,6 @@ def component_list(out, structure):
     return out.static("COMPS", "&[ComponentDef]", "&[" + ", ".join(comps) + "]")
 
 
-def parts_checked(structure):
-    """Whether any component (or a nested composite's first part) is checked."""
-    for child in structure or ():
-        if not isinstance(child, (tuple, list)) or len(child) != 4 or child[1] is None:
-            continue
-        cdef = child[1]
-        inner = cdef[1] if cdef[0] == "sequence" else None
-        if inner:
-            first = next((c[1] for c in inner if isinstance(c, (tuple, list)) and len(c) == 4 and c[1] is not None), None)
-            if first is not None and not (first[0] == "sequence" and first[1]) and first[2] in CHECKS:
-                return True
-        elif cdef[2] in CHECKS:
-            return True
-    return False
-
-
 def field_body(out, f, card):
     # (kind, structure, datatype, NAME, table, length); one 2.1 entry has an extra item.
     datatype, name, table, length = f[2], f[-3], f[-2], f[-1]
@@ -110,7 +94,7 @@ def field_body(out, f, card):
     comps = component_list(out, inner)
     body = (f"FieldDef {{ name: {rust_str(title(name))}, datatype: {rust_str(datatype)}, "
             f"min: {lo}, max: {0 if hi == -1 else hi}, length: {0 if length in (-1, None) else length}, table: {table_id(table)}, "
-            f"check: {check_of(datatype, comps != '&[]')}, parts_checked: {str(parts_checked(inner)).lower()}, components: {comps} }}")
+            f"check: {check_of(datatype, comps != '&[]')}, components: {comps} }}")
     # Each distinct field is written once; segments list references to them.
     return "&" + out.static("FLD", "FieldDef", body)
 
@@ -125,7 +109,7 @@ def segment(out, name, definition):
             continue
         fname, fdef, card, _kind = child
         by_number[int(fname.rsplit("_", 1)[1])] = field_body(out, fdef, card)
-    unknown = "&" + out.static("FLD", "FieldDef", 'FieldDef { name: "", datatype: "", min: 0, max: 0, length: 0, table: 0, check: 0, parts_checked: false, components: &[] }')
+    unknown = "&" + out.static("FLD", "FieldDef", 'FieldDef { name: "", datatype: "", min: 0, max: 0, length: 0, table: 0, check: 0, components: &[] }')
     count = max(by_number, default=0)
     fields = [by_number.get(n, unknown) for n in range(1, count + 1)]
     body = f"SegmentDef {{ name: {rust_str(name)}, fields: &[{', '.join(fields)}] }}"

@@ -464,13 +464,7 @@ struct At<'l> {
 
 impl At<'_> {
     fn path(&self, component: Option<usize>, sub: bool) -> String {
-        let mut s = String::with_capacity(16);
-        s.push_str(self.name);
-        if self.occurrence > 1 {
-            s.push('[');
-            push_number(&mut s, self.occurrence as usize);
-            s.push(']');
-        }
+        let mut s = segment_label(self.name, self.occurrence);
         s.push('-');
         push_number(&mut s, self.field);
         if self.rep > 1 {
@@ -895,12 +889,16 @@ struct Checker<'m, 'a> {
     stops: &'m [u64],
 }
 
+/// `PID`, or `OBX[3]` from the second occurrence on.
 fn segment_label(name: &str, occurrence: u32) -> String {
+    let mut s = String::with_capacity(name.len() + 12);
+    s.push_str(name);
     if occurrence > 1 {
-        format!("{name}[{occurrence}]")
-    } else {
-        String::from(name)
+        s.push('[');
+        push_number(&mut s, occurrence as usize);
+        s.push(']');
     }
+    s
 }
 
 /// A segment name packed into a number (names of 1 to 3 bytes; 0 otherwise).

@@ -35,8 +35,6 @@ pub(crate) mod defs {
         pub table: u16,
         /// The check validation applies to a primitive (0: none; see `validate::Check`).
         pub check: u8,
-        /// Whether any component (or a nested composite's first part) is checked.
-        pub parts_checked: bool,
         /// The datatype's components (empty for a primitive).
         pub components: &'static [ComponentDef],
     }
