@@ -134,6 +134,26 @@ impl<'a> Message<'a> {
         )
     }
 
+    /// The segment names in order, straight from the index (what
+    /// `segments().map(|s| s.name_bytes())` gives, without building views).
+    #[cfg(feature = "dictionary")]
+    pub(crate) fn segment_names(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        let index = self.index();
+        let input = self.input;
+        let mut from = 0usize;
+        index.segments.iter().map(move |e| {
+            let end = e.separators_end as usize;
+            let name_end = match index.separators.get(from) {
+                Some(&p) if from < end => p,
+                _ => e.end,
+            };
+            from = end;
+            input
+                .get(e.start as usize..name_end as usize)
+                .unwrap_or_default()
+        })
+    }
+
     /// All segments in order.
     pub fn segments(&self) -> impl ExactSizeIterator<Item = Segment<'_>> + '_ {
         (0..self.segment_count()).map(move |i| self.segment_unchecked(i))
@@ -498,5 +518,35 @@ impl OwnedMessage {
     /// Bytes of memory held: the input plus the index.
     pub fn heap_size(&self) -> usize {
         self.bytes.capacity() + self.index.heap_size()
+    }
+}
+
+#[cfg(all(test, feature = "dictionary", feature = "std"))]
+mod tests {
+    extern crate std;
+    use super::*;
+
+    /// `segment_names` reads the index as the segment views do, on every
+    /// corpus message and on odd shapes (no separator, empty name, header).
+    #[test]
+    fn segment_names_match_the_views() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/corpus/messages");
+        let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .expect("corpus")
+            .map(|e| std::fs::read(e.expect("entry").path()).expect("message"))
+            .collect();
+        inputs.push(b"MSH|^~\\&|A\rPID\r|x\rZ|1|2\rOBX|1".to_vec());
+        inputs.push(b"MSH|^~\\&\r\rEVN".to_vec());
+        let mut checked = 0;
+        for input in &inputs {
+            let Ok(msg) = Message::parse(input) else {
+                continue;
+            };
+            let names: Vec<&[u8]> = msg.segment_names().collect();
+            let views: Vec<&[u8]> = msg.segments().map(|s| s.name_bytes()).collect();
+            assert_eq!(names, views);
+            checked += 1;
+        }
+        assert!(checked > 150, "only {checked} messages parsed");
     }
 }

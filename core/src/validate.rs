@@ -455,7 +455,8 @@ fn field_rule(v: &serde_json::Value, at: &str) -> Result<FieldRule, ProfileError
 /// repetition numbers (the path is written only for an issue).
 #[derive(Clone, Copy)]
 struct At<'l> {
-    name: &'l str,
+    /// The segment name (read as UTF-8 only for a path).
+    name: &'l [u8],
     occurrence: u32,
     field: usize,
     rep: usize,
@@ -464,7 +465,8 @@ struct At<'l> {
 
 impl At<'_> {
     fn path(&self, component: Option<usize>, sub: bool) -> String {
-        let mut s = segment_label(self.name, self.occurrence);
+        let name = core::str::from_utf8(self.name).unwrap_or("");
+        let mut s = segment_label(name, self.occurrence);
         s.push('-');
         push_number(&mut s, self.field);
         if self.rep > 1 {
@@ -516,15 +518,19 @@ struct Cache {
     stops: Vec<u64>,
     /// Structure matches of recent sequences of segment names.
     shapes: Vec<Shape>,
+    /// A buffer for the packed segment names of the message being checked.
+    shape: Vec<u32>,
     next_shape: usize,
 }
 
 /// How many structure matches a [`Cache`] keeps.
-const SHAPES: usize = 8;
+const SHAPES: usize = 64;
 
 /// The structure match of one sequence of segment names.
 #[derive(Debug)]
 struct Shape {
+    /// [`shape_key`] of `names`.
+    key: u64,
     structure: &'static StructureDef,
     names: Vec<u32>,
     missing: Vec<(usize, &'static str)>,
@@ -542,6 +548,7 @@ impl Cache {
             structures: Vec::new(),
             stops: Vec::new(),
             shapes: Vec::new(),
+            shape: Vec::new(),
             next_shape: 0,
         }
     }
@@ -791,7 +798,17 @@ struct Codes {
     /// Slots of packed codes (0: empty); the length is a power of two.
     set: Vec<u64>,
     lookups: u32,
+    /// Codes outside the packed ones looked up so far (family codes are
+    /// added to `set`, up to a quarter of its slots).
+    added: usize,
+    /// The last few packed codes not in the table.
+    misses: Vec<u64>,
+    /// Codes longer than 8 bytes found in the table.
+    long: Vec<&'static str>,
 }
+
+/// How many unknown codes, and codes longer than 8 bytes, a [`Codes`] keeps.
+const MISSES: usize = 4;
 
 /// Lookups of a table before its codes are packed.
 const PACK_AFTER: u32 = 8;
@@ -812,6 +829,9 @@ impl Codes {
             table,
             set: Vec::new(),
             lookups: 0,
+            added: 0,
+            misses: Vec::new(),
+            long: Vec::new(),
         }
     }
 
@@ -841,7 +861,54 @@ impl Codes {
         }
     }
 
+    #[inline]
     fn contains(&mut self, code: &[u8]) -> bool {
+        let packed = match pack_code(code) {
+            Some(packed) if !self.set.is_empty() => packed,
+            _ => return self.contains_unpacked(code),
+        };
+        let mask = self.set.len() - 1;
+        let mut i = self.slot(packed);
+        loop {
+            match self.set.get(i) {
+                Some(&x) if x == packed => return true,
+                Some(&0) | None => return self.in_family(code, packed, i),
+                Some(_) => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Whether `code`, not among the packed codes, is in one of the
+    /// table's families (`HL7nnnn`); a code that is gets packed into free
+    /// slot `free` (up to a quarter of the slots) so that it is found next time.
+    #[cold]
+    #[inline(never)]
+    fn in_family(&mut self, code: &[u8], packed: u64, free: usize) -> bool {
+        if self.misses.contains(&packed) {
+            return false;
+        }
+        let found = self.table.matches_family(code);
+        if !found {
+            // A feed repeats its unknown codes too: the last few are kept.
+            if self.misses.len() < MISSES {
+                self.misses.push(packed);
+            } else {
+                self.misses[self.added % MISSES] = packed;
+            }
+        } else if self.added < self.set.len() / 4 {
+            if let Some(slot) = self.set.get_mut(free) {
+                *slot = packed;
+            }
+        }
+        self.added += 1;
+        found
+    }
+
+    /// [`contains`](Self::contains) from the table itself: before the codes
+    /// are packed (counting the lookups), or for a code longer than 8 bytes.
+    #[cold]
+    #[inline(never)]
+    fn contains_unpacked(&mut self, code: &[u8]) -> bool {
         if self.lookups < PACK_AFTER {
             self.lookups += 1;
             if self.lookups == PACK_AFTER {
@@ -849,17 +916,18 @@ impl Codes {
             }
             return self.table.contains(code);
         }
-        let Some(packed) = pack_code(code) else {
-            return self.table.contains(code);
-        };
-        let mask = self.set.len() - 1;
-        let mut i = self.slot(packed);
-        loop {
-            match self.set[i] {
-                0 => return self.table.matches_family(code),
-                x if x == packed => return true,
-                _ => i = (i + 1) & mask,
+        // A long code (`UNICODE UTF-8`): the last few found are kept.
+        if self.long.iter().any(|v| v.as_bytes() == code) {
+            return true;
+        }
+        match self.table.values().find(|v| v.as_bytes() == code) {
+            Some(v) => {
+                if self.long.len() < MISSES {
+                    self.long.push(v);
+                }
+                true
             }
+            None => self.table.matches_family(code),
         }
     }
 }
@@ -887,6 +955,8 @@ struct Checker<'m, 'a> {
     /// Where the message's repetition, component and subcomponent
     /// separators are, one bit per byte.
     stops: &'m [u64],
+    /// The segment being checked (its field and repetition unset).
+    here: At<'m>,
 }
 
 /// `PID`, or `OBX[3]` from the second occurrence on.
@@ -899,6 +969,13 @@ fn segment_label(name: &str, occurrence: u32) -> String {
         s.push(']');
     }
     s
+}
+
+/// A hash of a sequence of packed segment names, to tell sequences apart quickly.
+fn shape_key(names: &[u32]) -> u64 {
+    names.iter().fold(names.len() as u64, |h, &n| {
+        (h ^ u64::from(n)).wrapping_mul(0x0100_0000_01B3)
+    })
 }
 
 /// A segment name packed into a number (names of 1 to 3 bytes; 0 otherwise).
@@ -975,6 +1052,17 @@ fn check_ascii(check: u8, b: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// [`check_ascii`] of printable ASCII (no controls, so the only space
+/// that trimming would remove is `' '`).
+#[inline]
+fn check_printable(check: u8, b: &[u8]) -> Option<&'static str> {
+    match check {
+        4 | 5 => (b.first() == Some(&b' ') || b.last() == Some(&b' ')).then_some("invalid_code"),
+        0 => None,
+        _ => check_ascii(check, b),
+    }
+}
+
 /// The first position at or after `from`, and before `end`, that `stops`
 /// marks (one bit per byte of the message); `end` when there is none.
 #[inline]
@@ -1020,7 +1108,7 @@ fn mark_stops(message: &Message<'_>, stops: &mut Vec<u64>) {
     );
 }
 
-impl Checker<'_, '_> {
+impl<'m> Checker<'m, '_> {
     fn push(
         &mut self,
         code: &'static str,
@@ -1054,26 +1142,41 @@ impl Checker<'_, '_> {
     /// table. `bytes` are as encoded; a value with an escape sequence or
     /// bytes outside ASCII is decoded first.
     #[inline]
-    fn leaf(&mut self, part: &PartCheck, bytes: &[u8], offset: usize, at: &At<'_>) {
+    fn leaf(&mut self, part: &PartCheck, bytes: &[u8], offset: usize, field: usize, rep: usize) {
         if bytes.is_empty() || bytes == b"\"\"" {
             return;
         }
+        // One pass, without branches: printable ASCII and no escape.
         let escape = self.escape;
-        if !bytes.iter().all(|&b| b < 0x80 && b != escape) {
-            return self.decoded_leaf(part, bytes, offset, at);
-        }
-        if let Some(code) = check_ascii(part.check, bytes) {
-            return self.leaf_issue(code, part, offset, at);
+        let plain = bytes.iter().fold(true, |ok, &b| {
+            ok & (b.wrapping_sub(0x20) < 0x5f) & (b != escape)
+        });
+        let issue = if plain {
+            check_printable(part.check, bytes)
+        } else if bytes.iter().all(|&b| b < 0x80 && b != escape) {
+            check_ascii(part.check, bytes)
+        } else {
+            return self.decoded_leaf(part, bytes, offset, field, rep);
+        };
+        if let Some(code) = issue {
+            return self.leaf_issue(code, part, offset, field, rep);
         }
         if part.codes != 0 && !self.known_code(part.codes, bytes) {
-            self.leaf_issue("unknown_code", part, offset, at);
+            self.leaf_issue("unknown_code", part, offset, field, rep);
         }
     }
 
     /// [`leaf`](Self::leaf) for a value to decode first.
     #[cold]
     #[inline(never)]
-    fn decoded_leaf(&mut self, part: &PartCheck, bytes: &[u8], offset: usize, at: &At<'_>) {
+    fn decoded_leaf(
+        &mut self,
+        part: &PartCheck,
+        bytes: &[u8],
+        offset: usize,
+        field: usize,
+        rep: usize,
+    ) {
         let span = crate::view::Span::new(bytes, offset, self.msg.ctx());
         let decoded = if part.sub {
             crate::Subcomponent(span).value()
@@ -1084,14 +1187,15 @@ impl Checker<'_, '_> {
             return;
         }
         if let Some(code) = check_format(part.check, &decoded) {
-            return self.leaf_issue(code, part, offset, at);
+            return self.leaf_issue(code, part, offset, field, rep);
         }
         if part.codes != 0 && !self.known_code(part.codes, decoded.as_bytes()) {
-            self.leaf_issue("unknown_code", part, offset, at);
+            self.leaf_issue("unknown_code", part, offset, field, rep);
         }
     }
 
     /// Whether the table in slot `codes` has `code`.
+    #[inline(never)]
     fn known_code(&mut self, codes: u16, code: &[u8]) -> bool {
         match self.cache.tables.get_mut(usize::from(codes) - 1) {
             Some((_, Some(t))) => t.contains(code),
@@ -1101,7 +1205,19 @@ impl Checker<'_, '_> {
 
     #[cold]
     #[inline(never)]
-    fn leaf_issue(&mut self, code: &'static str, part: &PartCheck, offset: usize, at: &At<'_>) {
+    fn leaf_issue(
+        &mut self,
+        code: &'static str,
+        part: &PartCheck,
+        offset: usize,
+        field: usize,
+        rep: usize,
+    ) {
+        let at = At {
+            field,
+            rep,
+            ..self.here
+        };
         let severity = match code {
             "invalid_code" | "unknown_code" => IssueSeverity::Warning,
             _ => IssueSeverity::Error,
@@ -1111,20 +1227,23 @@ impl Checker<'_, '_> {
         self.push(code, severity, path, Some(at.seg), offset);
     }
 
+    #[inline(always)]
     fn walk(
         &mut self,
         bytes: &[u8],
         offset: usize,
         checks: &[PartCheck],
         length: usize,
-        mut at: At<'_>,
+        field: usize,
     ) -> (usize, bool) {
         let d = self.msg.delimiters();
         let (rs, cs, ss) = (d.repetition(), d.component(), d.subcomponent());
         let n = bytes.len();
         if checks.is_empty() {
             let reps = 1 + bytes.iter().filter(|&&b| b == rs).count();
-            let too_long = length != 0 && bytes.split(|&b| b == rs).any(|r| r.len() > length);
+            // No repetition is longer than the whole field.
+            let too_long =
+                length != 0 && n > length && bytes.split(|&b| b == rs).any(|r| r.len() > length);
             return (reps, too_long);
         }
         let mut reps = 1;
@@ -1149,7 +1268,7 @@ impl Checker<'_, '_> {
                 if let Some(&c) = checks.get(next) {
                     if c.component == component {
                         let end = if c.sub { sub_end.min(j) } else { j };
-                        self.leaf(&c, &bytes[start..end], offset + start, &at);
+                        self.leaf(&c, &bytes[start..end], offset + start, field, reps);
                         next += 1;
                     }
                 }
@@ -1175,19 +1294,155 @@ impl Checker<'_, '_> {
                 break;
             }
             reps += 1;
-            at.rep = reps;
             i += 1;
             rep_start = i;
         }
         (reps, too_long)
     }
 
-    fn segment(&mut self, segment: &Segment<'_>, occurrence: u32) {
+    /// Reports a field's repetitions beyond `max` and its length, before
+    /// the issues found in it (those from `issues` on).
+    #[cold]
+    #[inline(never)]
+    fn field_issues(
+        &mut self,
+        issues: usize,
+        at: At<'_>,
+        max: Option<u32>,
+        too_long: bool,
+        offset: usize,
+    ) {
+        let later = self.issues.split_off(issues);
+        if let Some(max) = max {
+            let code = if max == 1 {
+                "field_repeated"
+            } else {
+                "too_many_repetitions"
+            };
+            self.push(
+                code,
+                IssueSeverity::Error,
+                at.path(None, false),
+                Some(at.seg),
+                offset,
+            );
+        }
+        if too_long {
+            self.push(
+                "value_too_long",
+                IssueSeverity::Error,
+                at.path(None, false),
+                Some(at.seg),
+                offset,
+            );
+        }
+        self.issues.extend(later);
+    }
+
+    /// The fields of a segment that the dictionary defines, that no profile
+    /// rule touches and that is not a header: the general loop of
+    /// [`segment`](Self::segment) without its rules, kept tight because
+    /// nearly every segment takes it.
+    fn standard_fields(
+        &mut self,
+        segment: &Segment<'_>,
+        name: &[u8],
+        occurrence: u32,
+        seps: &[u32],
+        plan: &SegmentPlan,
+    ) {
+        let input = self.msg.as_bytes();
+        let seg = segment.index();
+        let end = segment.offset() + segment.as_bytes().len();
+        let is_obx = name == b"OBX";
+        let at = |field: usize| At {
+            name,
+            occurrence,
+            field,
+            rep: 1,
+            seg,
+        };
+        for (k, &sep) in seps.iter().enumerate() {
+            let f = k + 1;
+            let start = sep as usize + 1;
+            let stop = seps.get(f).map_or(end, |&p| p as usize);
+            let Some(p) = plan.fields.get(k) else {
+                if start < stop {
+                    let path = at(f).path(None, false);
+                    self.push(
+                        "unexpected_field",
+                        IssueSeverity::Warning,
+                        path,
+                        Some(seg),
+                        start,
+                    );
+                }
+                continue;
+            };
+            if start >= stop {
+                if p.required {
+                    self.required_missing(at(f), start);
+                }
+                continue;
+            }
+            if !p.defined {
+                continue;
+            }
+            let owned;
+            let mut checks = &plan.checks[usize::from(p.checks.0)..usize::from(p.checks.1)];
+            if is_obx && f == 5 && p.varies {
+                if let Some(n) = segment
+                    .field(2)
+                    .map(|v| v.value())
+                    .filter(|n| !n.is_empty())
+                {
+                    owned = self.cache.named_checks(&n);
+                    checks = &owned[..];
+                }
+            }
+            if p.max == 0 && p.length == 0 && checks.is_empty() {
+                continue;
+            }
+            let issues = self.issues.len();
+            let bytes = &input[start..stop];
+            let (reps, too_long) = self.walk(bytes, start, checks, usize::from(p.length), f);
+            let repeated = (p.max != 0 && reps > usize::from(p.max)).then_some(u32::from(p.max));
+            if repeated.is_some() || too_long {
+                self.field_issues(issues, at(f), repeated, too_long, start);
+            }
+        }
+        for f in seps.len() + 1..=plan.last_required {
+            if plan.fields.get(f - 1).is_some_and(|p| p.required) {
+                self.required_missing(at(f), end);
+            }
+        }
+    }
+
+    fn segment(&mut self, segment: &Segment<'m>, occurrence: u32) {
         let name_bytes = segment.name_bytes();
-        let name = segment.name();
-        let rule = self.profile.and_then(|p| p.segments.get(name));
+        self.here = At {
+            name: name_bytes,
+            occurrence,
+            field: 0,
+            rep: 1,
+            seg: segment.index(),
+        };
+        let rule = self.profile.and_then(|p| p.segments.get(segment.name()));
         let seg = segment.index();
         let taken = self.cache.take_plan(name_bytes);
+        if let (None, Some(seps), Some((slot, plan))) =
+            (rule, segment.indexed_separators(), taken.as_ref())
+        {
+            if !segment.is_header() {
+                self.standard_fields(segment, name_bytes, occurrence, seps, plan);
+                let slot = *slot;
+                if let Some((_, plan)) = taken {
+                    self.cache.give_back(slot, plan);
+                }
+                return;
+            }
+        }
+        let name = segment.name();
         if taken.is_none() && rule.is_none() {
             if !is_z(name) {
                 let label = segment_label(name, occurrence);
@@ -1211,7 +1466,7 @@ impl Checker<'_, '_> {
         let header = segment.is_header();
         let is_obx = name_bytes == b"OBX";
         let at = |field: usize, rep: usize| At {
-            name,
+            name: name_bytes,
             occurrence,
             field,
             rep,
@@ -1313,26 +1568,10 @@ impl Checker<'_, '_> {
             if max.is_none() && p.length == 0 && checks.is_empty() {
                 continue;
             }
-            let (reps, too_long) =
-                self.walk(bytes, offset, checks, usize::from(p.length), at(f, 1));
-            let mut field_issues = Vec::new();
-            if let Some(max) = max.filter(|&m| reps as u64 > u64::from(m)) {
-                let code = if max == 1 {
-                    "field_repeated"
-                } else {
-                    "too_many_repetitions"
-                };
-                field_issues.push((code, at(f, 1).path(None, false)));
-            }
-            if too_long {
-                field_issues.push(("value_too_long", at(f, 1).path(None, false)));
-            }
-            if !field_issues.is_empty() {
-                let later = self.issues.split_off(issues);
-                for (code, path) in field_issues {
-                    self.push(code, IssueSeverity::Error, path, Some(seg), offset);
-                }
-                self.issues.extend(later);
+            let (reps, too_long) = self.walk(bytes, offset, checks, usize::from(p.length), f);
+            let repeated = max.filter(|&m| reps as u64 > u64::from(m));
+            if repeated.is_some() || too_long {
+                self.field_issues(issues, at(f, 1), repeated, too_long, offset);
             }
         }
         // Fields after the last one present: only a required one matters.
@@ -1355,21 +1594,24 @@ impl Checker<'_, '_> {
     fn structure(&mut self, structure: &'static StructureDef) {
         // The result depends only on the sequence of segment names: a feed
         // repeats a few sequences, so the last few results are kept.
-        let shape: Vec<u32> = self.msg.segments().map(|s| pack(s.name_bytes())).collect();
+        let mut shape = core::mem::take(&mut self.cache.shape);
+        shape.clear();
+        shape.extend(self.msg.segment_names().map(pack));
         let known = !shape.contains(&0);
-        let hit = self
-            .cache
-            .shapes
-            .iter()
-            .find(|s| core::ptr::eq(s.structure, structure) && s.names == shape);
+        let key = shape_key(&shape);
+        let hit =
+            self.cache.shapes.iter().find(|s| {
+                s.key == key && core::ptr::eq(s.structure, structure) && s.names == shape
+            });
         let (missing, unexpected) = match hit {
             Some(s) if known => (s.missing.clone(), s.unexpected.clone()),
             _ => {
                 let (missing, unexpected) = self.match_structure(structure);
                 if known {
                     let entry = Shape {
+                        key,
                         structure,
-                        names: shape,
+                        names: shape.clone(),
                         missing: missing.clone(),
                         unexpected: unexpected.clone(),
                     };
@@ -1384,6 +1626,7 @@ impl Checker<'_, '_> {
                 (missing, unexpected)
             }
         };
+        self.cache.shape = shape;
         self.report_structure(missing, unexpected);
     }
 
@@ -1482,8 +1725,7 @@ fn is_required(rule: Option<&SegmentRule>, plan: &[FieldPlan], f: usize) -> bool
 }
 
 /// Segment names are short: a byte loop beats a call to memcmp.
-fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
@@ -1499,7 +1741,7 @@ struct Matcher<'n> {
 /// Whether `item` can begin with segment `name`.
 fn starts(item: &Item, name: &str) -> bool {
     match item {
-        Item::Segment { name: n, .. } => same(n, name),
+        Item::Segment { name: n, .. } => same(n.as_bytes(), name.as_bytes()),
         Item::Group { items, .. } => {
             for i in items.iter() {
                 if starts(i, name) {
@@ -1695,6 +1937,13 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
         cache: &mut caches[slot],
         escape: message.delimiters().escape(),
         stops: &stops,
+        here: At {
+            name: b"",
+            occurrence: 0,
+            field: 0,
+            rep: 1,
+            seg: 0,
+        },
     };
     // The structure: MSH-9.3, else type_trigger, else the profile's.
     let structure_name: Option<Cow<'_, str>> = options
@@ -1732,9 +1981,9 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
         }
     }
     // Occurrences so far of each segment name (a message has a few names).
-    let mut counts: Vec<(&str, u32)> = Vec::with_capacity(16);
+    let mut counts: Vec<(&[u8], u32)> = Vec::with_capacity(16);
     for segment in message.segments() {
-        let name = segment.name();
+        let name = segment.name_bytes();
         let occurrence = match counts.iter_mut().find(|(n, _)| same(n, name)) {
             Some((_, n)) => {
                 *n += 1;
@@ -1751,7 +2000,7 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
         for (name, rule) in &p.segments {
             let n = counts
                 .iter()
-                .find(|(k, _)| same(k, name))
+                .find(|(k, _)| same(k, name.as_bytes()))
                 .map_or(0, |(_, n)| *n);
             if rule.min.is_some_and(|min| n < min) {
                 let end = message.as_bytes().len();
@@ -1782,4 +2031,76 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
     issues.sort_by_key(|i| (i.offset, i.segment));
     report.issues = issues;
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The packed lookups, with what they remember (family codes, unknown
+    /// codes, long codes), answer as the table does, lookup after lookup.
+    #[test]
+    fn packed_codes_answer_as_the_table() {
+        let cases: &[(&str, u16, &[&str])] = &[
+            // Coding systems: plain codes, families, unknown and long codes.
+            (
+                "2.7",
+                396,
+                &[
+                    "LN",
+                    "HL70005",
+                    "HL70396",
+                    "HL7",
+                    "99LOC",
+                    "99",
+                    "UCUM",
+                    "RXNORM",
+                    "I10",
+                    "ISO3166",
+                    "NOPE",
+                    "X12DE1234",
+                    "HL70005X",
+                    "",
+                ],
+            ),
+            // Character sets: codes longer than 8 bytes.
+            (
+                "2.5.1",
+                211,
+                &[
+                    "UNICODE UTF-8",
+                    "UNICODE UTF-16",
+                    "8859/1",
+                    "ASCII",
+                    "UNICODE UTF-9",
+                    "UNICODE",
+                ],
+            ),
+            ("2.5.1", 1, &["M", "F", "U", "X", "m", "MF"]),
+        ];
+        for &(version, id, codes) in cases {
+            let table = dictionary::version(version)
+                .and_then(|v| v.table(id))
+                .expect("table");
+            let mut packed = Codes::new(table);
+            for round in 0..40 {
+                for code in codes {
+                    assert_eq!(
+                        packed.contains(code.as_bytes()),
+                        table.contains(code.as_bytes()),
+                        "table {id} code {code:?} round {round}"
+                    );
+                }
+            }
+            assert!(!packed.set.is_empty(), "table {id} was never packed");
+            let known = codes
+                .iter()
+                .filter(|c| table.contains(c.as_bytes()))
+                .count();
+            assert!(
+                known > 0 && known < codes.len(),
+                "table {id}: {known} known"
+            );
+        }
+    }
 }
