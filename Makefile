@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes bench-data bench-serde help
+.PHONY: dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes bench-data bench-serde wasm-sizes help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -115,6 +115,14 @@ npm-build: setup-wasm
 	echo '{"type": "commonjs"}' > npm/pkg/node/package.json
 	cd npm && node scripts/build.mjs
 	@echo "wasm: $$(wc -c < npm/pkg/web/pipehat_wasm_bg.wasm) bytes, $$(gzip -9c npm/pkg/web/pipehat_wasm_bg.wasm | wc -c) gzipped"
+
+# What the dictionary adds: the .wasm built without the bindings' `dictionary`
+# feature (no validate, explain, fieldName or named JSON), sized like npm-build's.
+wasm-sizes: npm-build
+	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build --release -p pipehat-wasm --target wasm32-unknown-unknown --no-default-features --target-dir $(TARGET_DIR)/wasm-lean
+	wasm-bindgen --target web --remove-name-section --remove-producers-section --out-dir $(TARGET_DIR)/wasm-lean/pkg $(TARGET_DIR)/wasm-lean/wasm32-unknown-unknown/release/pipehat_wasm.wasm
+	@echo "with the dictionary:    $$(wc -c < npm/pkg/web/pipehat_wasm_bg.wasm) bytes, $$(gzip -9c npm/pkg/web/pipehat_wasm_bg.wasm | wc -c) gzipped"
+	@echo "without the dictionary: $$(wc -c < $(TARGET_DIR)/wasm-lean/pkg/pipehat_wasm_bg.wasm) bytes, $$(gzip -9c $(TARGET_DIR)/wasm-lean/pkg/pipehat_wasm_bg.wasm | wc -c) gzipped"
 
 npm/node_modules/.installed: npm/package.json npm/package-lock.json
 	cd npm && npm ci --no-audit --no-fund

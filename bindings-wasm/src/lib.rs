@@ -398,6 +398,7 @@ impl NativeMessage {
     }
     /// The friendly JSON form, for people.
     /// The friendly form keyed by names from the dictionary.
+    #[cfg(feature = "dictionary")]
     #[wasm_bindgen(js_name = toNamedJsonString)]
     pub fn to_named_json_string(&self, version: Option<String>) -> String {
         self.inner.message().to_named_json(version.as_deref())
@@ -1289,6 +1290,7 @@ impl NativeMapping {
 
 /// The definition at `path` in `version`: {name, datatype, optionality,
 /// repeatable, maxRepetitions, length, table, components}, or undefined.
+#[cfg(feature = "dictionary")]
 #[wasm_bindgen]
 pub fn explain(path: &str, version: &str) -> Result<JsValue, JsValue> {
     let e = pipehat::dictionary::explain(path, version).map_err(|e| match e {
@@ -1331,18 +1333,21 @@ pub fn explain(path: &str, version: &str) -> Result<JsValue, JsValue> {
 }
 
 /// The name of a segment's field in a version, or undefined.
+#[cfg(feature = "dictionary")]
 #[wasm_bindgen(js_name = fieldName)]
 pub fn field_name(segment: &str, field: usize, version: &str) -> Option<String> {
     pipehat::dictionary::field_name(segment, field, version).map(String::from)
 }
 
 /// A compiled conformance profile.
+#[cfg(feature = "dictionary")]
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct NativeProfile {
     inner: pipehat::validate::Profile,
 }
 
+#[cfg(feature = "dictionary")]
 #[wasm_bindgen]
 impl NativeProfile {
     #[wasm_bindgen(constructor)]
@@ -1355,12 +1360,14 @@ impl NativeProfile {
 
 /// Validates a message: {version, structure, valid, issues: [{code, severity,
 /// path, segment, offset, message, hl7Code}]}.
+#[cfg(feature = "dictionary")]
 #[wasm_bindgen]
 pub fn validate(message: &NativeMessage, version: Option<String>) -> String {
     report_json(message, version.as_deref(), None)
 }
 
 /// `validate` with a profile (kept by the caller for reuse).
+#[cfg(feature = "dictionary")]
 #[wasm_bindgen(js_name = validateWithProfile)]
 pub fn validate_with_profile(
     message: &NativeMessage,
@@ -1370,6 +1377,7 @@ pub fn validate_with_profile(
     report_json(message, version.as_deref(), Some(&profile.inner))
 }
 
+#[cfg(feature = "dictionary")]
 fn report_json(
     message: &NativeMessage,
     version: Option<&str>,
