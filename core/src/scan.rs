@@ -16,47 +16,69 @@ pub(crate) fn for_each_match2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b
     for_each_match(haystack, [a, b, b], found);
 }
 
-/// [`for_each_match2`] with three bytes (the repetition, component and
-/// subcomponent separators, for validation).
-#[cfg_attr(not(feature = "dictionary"), allow(dead_code))]
-#[inline]
-pub(crate) fn for_each_match3<F: FnMut(usize) -> bool>(
-    haystack: &[u8],
-    a: u8,
-    b: u8,
-    c: u8,
-    found: F,
-) {
-    for_each_match(haystack, [a, b, c], found);
+/// Sets in `bits` (one bit per byte of `haystack`, 64 to a word) the
+/// positions of `a`, `b` and `c`, clearing the rest: the vector loops store
+/// each block's mask as it is, with no per-match work.
+#[cfg(feature = "dictionary")]
+pub(crate) fn bitmap3(haystack: &[u8], a: u8, b: u8, c: u8, bits: &mut alloc::vec::Vec<u64>) {
+    bits.clear();
+    bits.resize(haystack.len() / 64 + 1, 0);
+    let needles = [a, b, c];
+    let tail = blocks(haystack, needles, &mut |base: usize, mask: u64| {
+        if let Some(word) = bits.get_mut(base >> 6) {
+            *word = mask;
+        }
+        true
+    });
+    if let Some(start) = tail {
+        scalar_from(haystack, start, needles, &mut |p: usize| {
+            if let Some(word) = bits.get_mut(p >> 6) {
+                *word |= 1 << (p & 63);
+            }
+            true
+        });
+    }
 }
 
 #[inline]
-fn for_each_match<F: FnMut(usize) -> bool>(haystack: &[u8], needles: [u8; 3], found: F) {
+fn for_each_match<F: FnMut(usize) -> bool>(haystack: &[u8], needles: [u8; 3], mut found: F) {
+    let tail = blocks(haystack, needles, &mut |base: usize, mask: u64| {
+        walk_bits(mask, base, &mut found)
+    });
+    // The tail of the vector loop (or everything, without one): byte by byte.
+    if let Some(start) = tail {
+        scalar_from(haystack, start, needles, &mut found);
+    }
+}
+
+/// Calls `block(base, mask)` for every whole 64-byte block of `haystack`
+/// (bit i of `mask`: byte `base + i` is one of `needles`), in order, with
+/// the fastest vector code the CPU has. Returns where the bytes it left
+/// for a scalar loop start, or `None` when `block` asked to stop.
+#[inline(always)]
+#[allow(unused_variables, unreachable_code)] // targets without a vector loop
+fn blocks<B: FnMut(usize, u64) -> bool>(
+    haystack: &[u8],
+    needles: [u8; 3],
+    block: &mut B,
+) -> Option<usize> {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     {
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { x86::avx2(haystack, needles, found) };
-            return;
+            return unsafe { x86::avx2(haystack, needles, block) };
         }
     }
     #[cfg(target_arch = "x86_64")]
     {
         // SAFETY: SSE2 is part of the x86-64 baseline.
-        unsafe { x86::sse2(haystack, needles, found) };
+        return unsafe { x86::sse2(haystack, needles, block) };
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        wasm::simd128(haystack, needles, found);
+        return wasm::simd128(haystack, needles, block);
     }
-    // Other targets, and the tails of the vector loops: one byte at a time.
-    #[cfg(not(any(
-        target_arch = "x86_64",
-        all(target_arch = "wasm32", target_feature = "simd128")
-    )))]
-    {
-        scalar_from(haystack, 0, needles, &mut { found });
-    }
+    Some(0)
 }
 
 /// The portable version of [`for_each_match2`]: the reference in tests.
@@ -87,10 +109,6 @@ fn scalar_from<F: FnMut(usize) -> bool>(
 }
 
 /// Walks the set bits of `mask` (bit i means position `base + i`).
-#[cfg(any(
-    target_arch = "x86_64",
-    all(target_arch = "wasm32", target_feature = "simd128")
-))]
 #[inline(always)]
 fn walk_bits<F: FnMut(usize) -> bool>(mut mask: u64, base: usize, found: &mut F) -> bool {
     while mask != 0 {
@@ -104,18 +122,17 @@ fn walk_bits<F: FnMut(usize) -> bool>(mut mask: u64, base: usize, found: &mut F)
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{scalar_from, walk_bits};
     use core::arch::x86_64::*;
 
     /// # Safety
     /// The CPU must support AVX2.
     #[cfg(feature = "std")]
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn avx2<F: FnMut(usize) -> bool>(
+    pub(super) unsafe fn avx2<B: FnMut(usize, u64) -> bool>(
         haystack: &[u8],
         needles: [u8; 3],
-        mut found: F,
-    ) {
+        block: &mut B,
+    ) -> Option<usize> {
         let len = haystack.len();
         let ptr = haystack.as_ptr();
         let [va, vb, vc] = needles.map(|n| _mm256_set1_epi8(n as i8));
@@ -134,22 +151,22 @@ mod x86 {
             };
             let mask = (_mm256_movemask_epi8(eq(lo)) as u32 as u64)
                 | ((_mm256_movemask_epi8(eq(hi)) as u32 as u64) << 32);
-            if mask != 0 && !walk_bits(mask, i, &mut found) {
-                return;
+            if !block(i, mask) {
+                return None;
             }
             i += 64;
         }
-        scalar_from(haystack, i, needles, &mut found);
+        Some(i)
     }
 
     /// # Safety
     /// The CPU must support SSE2 (every x86-64 CPU does).
     #[target_feature(enable = "sse2")]
-    pub(super) unsafe fn sse2<F: FnMut(usize) -> bool>(
+    pub(super) unsafe fn sse2<B: FnMut(usize, u64) -> bool>(
         haystack: &[u8],
         needles: [u8; 3],
-        mut found: F,
-    ) {
+        block: &mut B,
+    ) -> Option<usize> {
         let len = haystack.len();
         let ptr = haystack.as_ptr();
         let [va, vb, vc] = needles.map(|n| _mm_set1_epi8(n as i8));
@@ -163,25 +180,24 @@ mod x86 {
                 let m = _mm_or_si128(ab, _mm_cmpeq_epi8(v, vc));
                 mask |= (_mm_movemask_epi8(m) as u32 as u64) << (16 * lane);
             }
-            if mask != 0 && !walk_bits(mask, i, &mut found) {
-                return;
+            if !block(i, mask) {
+                return None;
             }
             i += 64;
         }
-        scalar_from(haystack, i, needles, &mut found);
+        Some(i)
     }
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm {
-    use super::{scalar_from, walk_bits};
     use core::arch::wasm32::*;
 
-    pub(super) fn simd128<F: FnMut(usize) -> bool>(
+    pub(super) fn simd128<B: FnMut(usize, u64) -> bool>(
         haystack: &[u8],
         needles: [u8; 3],
-        mut found: F,
-    ) {
+        block: &mut B,
+    ) -> Option<usize> {
         let len = haystack.len();
         let ptr = haystack.as_ptr();
         let [va, vb, vc] = needles.map(|n| u8x16_splat(n));
@@ -195,12 +211,12 @@ mod wasm {
                 let m = v128_or(v128_or(u8x16_eq(v, va), u8x16_eq(v, vb)), u8x16_eq(v, vc));
                 mask |= (u8x16_bitmask(m) as u64) << (16 * lane);
             }
-            if mask != 0 && !walk_bits(mask, i, &mut found) {
-                return;
+            if !block(i, mask) {
+                return None;
             }
             i += 64;
         }
-        scalar_from(haystack, i, needles, &mut found);
+        Some(i)
     }
 }
 
@@ -259,24 +275,39 @@ mod tests {
         }
     }
 
+    /// The bitmap of three bytes, from whole vector blocks and the scalar
+    /// tail, against a byte loop; stale bits in the buffer are cleared.
+    #[cfg(feature = "dictionary")]
     #[test]
-    fn three_bytes_vector_and_scalar_agree() {
+    fn three_byte_bitmap_matches_a_byte_loop() {
         let pattern = b"PID|1||100^^^H&1.2&ISO^MR~200^^^S^SS||DOE^JO\r";
         let mut hay = Vec::new();
+        let mut bits = Vec::new();
         for n in 0..300 {
             hay.push(pattern[n % pattern.len()]);
-            let mut vector = Vec::new();
-            for_each_match3(&hay, b'~', b'^', b'&', |p| {
-                vector.push(p);
-                true
-            });
-            let scalar: Vec<usize> = hay
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| matches!(b, b'~' | b'^' | b'&'))
-                .map(|(i, _)| i)
-                .collect();
-            assert_eq!(vector, scalar, "len {}", hay.len());
+            for start in 0..3.min(hay.len()) {
+                let h = &hay[start..];
+                bits.clear();
+                bits.resize(8, u64::MAX);
+                bitmap3(h, b'~', b'^', b'&', &mut bits);
+                assert_eq!(bits.len(), h.len() / 64 + 1);
+                for (i, &b) in h.iter().enumerate() {
+                    let set = bits[i >> 6] >> (i & 63) & 1 == 1;
+                    assert_eq!(
+                        set,
+                        matches!(b, b'~' | b'^' | b'&'),
+                        "len {} at {i}",
+                        h.len()
+                    );
+                }
+                let extra = bits.len() * 64 - h.len();
+                let last = bits[bits.len() - 1];
+                assert_eq!(
+                    last >> (64 - extra) << (64 - extra) & last,
+                    0,
+                    "bits past the end"
+                );
+            }
         }
     }
 

@@ -1090,21 +1090,13 @@ fn next_stop(stops: &[u64], from: usize, end: usize) -> usize {
 /// Marks in `stops` (one bit per byte) every repetition, component and
 /// subcomponent separator of `message`.
 fn mark_stops(message: &Message<'_>, stops: &mut Vec<u64>) {
-    let bytes = message.as_bytes();
     let d = message.delimiters();
-    stops.clear();
-    stops.resize(bytes.len() / 64 + 1, 0);
-    crate::scan::for_each_match3(
-        bytes,
+    crate::scan::bitmap3(
+        message.as_bytes(),
         d.repetition(),
         d.component(),
         d.subcomponent(),
-        |p| {
-            if let Some(word) = stops.get_mut(p >> 6) {
-                *word |= 1 << (p & 63);
-            }
-            true
-        },
+        stops,
     );
 }
 
