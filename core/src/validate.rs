@@ -798,11 +798,11 @@ struct Codes {
     /// Slots of packed codes (0: empty); the length is a power of two.
     set: Vec<u64>,
     lookups: u32,
-    /// Codes outside the packed ones looked up so far (family codes are
-    /// added to `set`, up to a quarter of its slots).
+    /// Family codes added to `set` once found (up to a quarter of its slots).
     added: usize,
-    /// The last few packed codes not in the table.
+    /// The last few packed codes not in the table, replaced in turn from `next_miss`.
     misses: Vec<u64>,
+    next_miss: usize,
     /// Codes longer than 8 bytes found in the table.
     long: Vec<&'static str>,
 }
@@ -831,6 +831,7 @@ impl Codes {
             lookups: 0,
             added: 0,
             misses: Vec::new(),
+            next_miss: 0,
             long: Vec::new(),
         }
     }
@@ -893,14 +894,15 @@ impl Codes {
             if self.misses.len() < MISSES {
                 self.misses.push(packed);
             } else {
-                self.misses[self.added % MISSES] = packed;
+                self.misses[self.next_miss % MISSES] = packed;
+                self.next_miss += 1;
             }
         } else if self.added < self.set.len() / 4 {
             if let Some(slot) = self.set.get_mut(free) {
                 *slot = packed;
+                self.added += 1;
             }
         }
-        self.added += 1;
         found
     }
 
@@ -1101,6 +1103,37 @@ fn mark_stops(message: &Message<'_>, stops: &mut Vec<u64>) {
 }
 
 impl<'m> Checker<'m, '_> {
+    /// Where field `field`, repetition `rep` of the segment being checked is.
+    fn at(&self, field: usize, rep: usize) -> At<'m> {
+        At {
+            field,
+            rep,
+            ..self.here
+        }
+    }
+
+    /// A field the segment's definition does not have.
+    #[cold]
+    fn unexpected_field(&mut self, field: usize, offset: usize) {
+        let at = self.at(field, 1);
+        self.push(
+            "unexpected_field",
+            IssueSeverity::Warning,
+            at.path(None, false),
+            Some(at.seg),
+            offset,
+        );
+    }
+
+    /// The datatype OBX-2 names for OBX-5 (`varies` in the dictionary).
+    fn obx5_checks(&mut self, segment: &Segment<'_>) -> Option<Arc<[PartCheck]>> {
+        let name = segment
+            .field(2)
+            .map(|v| v.value())
+            .filter(|n| !n.is_empty())?;
+        Some(self.cache.named_checks(&name))
+    }
+
     fn push(
         &mut self,
         code: &'static str,
@@ -1205,11 +1238,7 @@ impl<'m> Checker<'m, '_> {
         field: usize,
         rep: usize,
     ) {
-        let at = At {
-            field,
-            rep,
-            ..self.here
-        };
+        let at = self.at(field, rep);
         let severity = match code {
             "invalid_code" | "unknown_code" => IssueSeverity::Warning,
             _ => IssueSeverity::Error,
@@ -1335,45 +1364,23 @@ impl<'m> Checker<'m, '_> {
     /// rule touches and that is not a header: the general loop of
     /// [`segment`](Self::segment) without its rules, kept tight because
     /// nearly every segment takes it.
-    fn standard_fields(
-        &mut self,
-        segment: &Segment<'_>,
-        name: &[u8],
-        occurrence: u32,
-        seps: &[u32],
-        plan: &SegmentPlan,
-    ) {
+    fn standard_fields(&mut self, segment: &Segment<'_>, seps: &[u32], plan: &SegmentPlan) {
         let input = self.msg.as_bytes();
-        let seg = segment.index();
         let end = segment.offset() + segment.as_bytes().len();
-        let is_obx = name == b"OBX";
-        let at = |field: usize| At {
-            name,
-            occurrence,
-            field,
-            rep: 1,
-            seg,
-        };
+        let is_obx = self.here.name == b"OBX";
         for (k, &sep) in seps.iter().enumerate() {
             let f = k + 1;
             let start = sep as usize + 1;
             let stop = seps.get(f).map_or(end, |&p| p as usize);
             let Some(p) = plan.fields.get(k) else {
                 if start < stop {
-                    let path = at(f).path(None, false);
-                    self.push(
-                        "unexpected_field",
-                        IssueSeverity::Warning,
-                        path,
-                        Some(seg),
-                        start,
-                    );
+                    self.unexpected_field(f, start);
                 }
                 continue;
             };
             if start >= stop {
                 if p.required {
-                    self.required_missing(at(f), start);
+                    self.required_missing(self.at(f, 1), start);
                 }
                 continue;
             }
@@ -1383,12 +1390,8 @@ impl<'m> Checker<'m, '_> {
             let owned;
             let mut checks = &plan.checks[usize::from(p.checks.0)..usize::from(p.checks.1)];
             if is_obx && f == 5 && p.varies {
-                if let Some(n) = segment
-                    .field(2)
-                    .map(|v| v.value())
-                    .filter(|n| !n.is_empty())
-                {
-                    owned = self.cache.named_checks(&n);
+                if let Some(named) = self.obx5_checks(segment) {
+                    owned = named;
                     checks = &owned[..];
                 }
             }
@@ -1400,12 +1403,12 @@ impl<'m> Checker<'m, '_> {
             let (reps, too_long) = self.walk(bytes, start, checks, usize::from(p.length), f);
             let repeated = (p.max != 0 && reps > usize::from(p.max)).then_some(u32::from(p.max));
             if repeated.is_some() || too_long {
-                self.field_issues(issues, at(f), repeated, too_long, start);
+                self.field_issues(issues, self.at(f, 1), repeated, too_long, start);
             }
         }
         for f in seps.len() + 1..=plan.last_required {
             if plan.fields.get(f - 1).is_some_and(|p| p.required) {
-                self.required_missing(at(f), end);
+                self.required_missing(self.at(f, 1), end);
             }
         }
     }
@@ -1421,19 +1424,19 @@ impl<'m> Checker<'m, '_> {
         };
         let rule = self.profile.and_then(|p| p.segments.get(segment.name()));
         let seg = segment.index();
-        let taken = self.cache.take_plan(name_bytes);
-        if let (None, Some(seps), Some((slot, plan))) =
-            (rule, segment.indexed_separators(), taken.as_ref())
-        {
-            if !segment.is_header() {
-                self.standard_fields(segment, name_bytes, occurrence, seps, plan);
-                let slot = *slot;
-                if let Some((_, plan)) = taken {
-                    self.cache.give_back(slot, plan);
-                }
+        let standard = rule.is_none() && !segment.is_header();
+        let taken = match (
+            standard,
+            segment.indexed_separators(),
+            self.cache.take_plan(name_bytes),
+        ) {
+            (true, Some(seps), Some((slot, plan))) => {
+                self.standard_fields(segment, seps, &plan);
+                self.cache.give_back(slot, plan);
                 return;
             }
-        }
+            (.., taken) => taken,
+        };
         let name = segment.name();
         if taken.is_none() && rule.is_none() {
             if !is_z(name) {
@@ -1457,13 +1460,6 @@ impl<'m> Checker<'m, '_> {
         let end = segment.offset() + segment.as_bytes().len();
         let header = segment.is_header();
         let is_obx = name_bytes == b"OBX";
-        let at = |field: usize, rep: usize| At {
-            name: name_bytes,
-            occurrence,
-            field,
-            rep,
-            seg,
-        };
         let input = self.msg.as_bytes();
         let seps = segment.indexed_separators();
         for f in 1..=count {
@@ -1488,12 +1484,12 @@ impl<'m> Checker<'m, '_> {
             let usage = frule.and_then(|r| r.usage);
             if bytes.is_empty() {
                 if is_required(rule, plan, f) {
-                    self.required_missing(at(f, 1), offset);
+                    self.required_missing(self.at(f, 1), offset);
                 }
                 continue;
             }
             if usage == Some(Usage::Forbidden) {
-                let path = at(f, 1).path(None, false);
+                let path = self.at(f, 1).path(None, false);
                 self.push(
                     "forbidden_field",
                     IssueSeverity::Error,
@@ -1508,14 +1504,7 @@ impl<'m> Checker<'m, '_> {
             }
             let Some(p) = fplan.copied().or(frule.map(|_| UNDEFINED)) else {
                 if defined && f > plan.len() {
-                    let path = at(f, 1).path(None, false);
-                    self.push(
-                        "unexpected_field",
-                        IssueSeverity::Warning,
-                        path,
-                        Some(seg),
-                        offset,
-                    );
+                    self.unexpected_field(f, offset);
                 }
                 continue;
             };
@@ -1529,7 +1518,7 @@ impl<'m> Checker<'m, '_> {
                 for (r, rep) in field.flat_map(|v| v.repetitions()).enumerate() {
                     let v = rep.component(1).map_or(Cow::Borrowed(""), |c| c.value());
                     if !v.is_empty() && !values.iter().any(|a| *a == v) {
-                        let path = at(f, r + 1).path(None, false);
+                        let path = self.at(f, r + 1).path(None, false);
                         self.push(
                             "value_not_allowed",
                             IssueSeverity::Error,
@@ -1542,19 +1531,13 @@ impl<'m> Checker<'m, '_> {
             }
             // The checks: the profile's datatype, OBX-2's for OBX-5, or the
             // dictionary's (resolved when the plan was made).
-            let mut named = frule.and_then(|r| r.datatype.as_deref().map(Cow::Borrowed));
-            if named.is_none() && is_obx && f == 5 && p.varies {
-                named = segment
-                    .field(2)
-                    .map(|v| v.value())
-                    .filter(|n| !n.is_empty());
-            }
-            let owned;
-            let checks = match named.as_deref() {
-                Some(n) => {
-                    owned = self.cache.named_checks(n);
-                    &owned[..]
-                }
+            let named = match frule.and_then(|r| r.datatype.as_deref()) {
+                Some(n) => Some(self.cache.named_checks(n)),
+                None if is_obx && f == 5 && p.varies => self.obx5_checks(segment),
+                None => None,
+            };
+            let checks = match &named {
+                Some(named) => &named[..],
                 None => &checks[usize::from(p.checks.0)..usize::from(p.checks.1)],
             };
             if max.is_none() && p.length == 0 && checks.is_empty() {
@@ -1563,7 +1546,7 @@ impl<'m> Checker<'m, '_> {
             let (reps, too_long) = self.walk(bytes, offset, checks, usize::from(p.length), f);
             let repeated = max.filter(|&m| reps as u64 > u64::from(m));
             if repeated.is_some() || too_long {
-                self.field_issues(issues, at(f, 1), repeated, too_long, offset);
+                self.field_issues(issues, self.at(f, 1), repeated, too_long, offset);
             }
         }
         // Fields after the last one present: only a required one matters.
@@ -1575,7 +1558,7 @@ impl<'m> Checker<'m, '_> {
         };
         for f in count + 1..=last {
             if is_required(rule, plan, f) {
-                self.required_missing(at(f, 1), end);
+                self.required_missing(self.at(f, 1), end);
             }
         }
         if let Some((slot, plan)) = taken {
