@@ -7,20 +7,33 @@ use crate::{Diagnostic, DiagnosticCode};
 /// segments outside a message, repeated headers, unbalanced trailers, and
 /// BTS-1/FTS-1 counts that do not match.
 pub(crate) fn check(index: &mut Index, input: &[u8]) {
-    let name = |i: usize| -> &[u8] {
+    let name_of = |index: &Index, i: usize| -> &[u8] {
         let s = &index.segments[i];
         let bytes = &input[s.start as usize..s.end as usize];
         &bytes[..bytes.len().min(3)]
     };
     let needs_check = (0..index.segments.len())
-        .any(|i| matches!(name(i), b"FHS" | b"BHS" | b"BTS" | b"FTS"))
+        .any(|i| matches!(name_of(index, i), b"FHS" | b"BHS" | b"BTS" | b"FTS"))
         || (0..index.segments.len())
-            .filter(|&i| name(i) == b"MSH")
+            .filter(|&i| name_of(index, i) == b"MSH")
             .count()
             > 1;
     if !needs_check {
         return;
     }
+    // The checks below read header fields through the separator index.
+    index.index_fields(input);
+    let found = findings(index, input);
+    index.diagnostics.extend(found);
+}
+
+/// The envelope diagnostics of a fully indexed input.
+fn findings(index: &Index, input: &[u8]) -> alloc::vec::Vec<Diagnostic> {
+    let name = |i: usize| -> &[u8] {
+        let s = &index.segments[i];
+        let bytes = &input[s.start as usize..s.end as usize];
+        &bytes[..bytes.len().min(3)]
+    };
     let mut found = alloc::vec::Vec::new();
     let mut push = |code, i: usize, field| {
         found.push(Diagnostic::new(
@@ -102,7 +115,7 @@ pub(crate) fn check(index: &mut Index, input: &[u8]) {
             None,
         ));
     }
-    index.diagnostics.extend(found);
+    found
 }
 
 /// Field 1 of segment `i` as a count; `None` when empty or not a number

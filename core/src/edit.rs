@@ -58,13 +58,15 @@ impl MessageBuf {
         options: &ParseOptions,
     ) -> Result<Self, ParseError> {
         let text = bytes.into();
+        // Edits update the separator index in place: it is always complete.
+        let options = options.lazy(false);
         let mut index = Index::new();
-        index.build(&text, options)?;
-        Message::from_parts(&text, &index).enforce(options)?;
+        index.build(&text, &options)?;
+        Message::from_parts(&text, &index).enforce(&options)?;
         Ok(MessageBuf {
             text,
             index,
-            options: *options,
+            options,
         })
     }
 

@@ -126,7 +126,8 @@ fn extract_messages(
     raw: bool,
     options: &ParseOptions,
 ) -> Extracted {
-    let mut parser = Parser::with_options(*options);
+    // Only the segments the paths name are read: index segment boundaries only.
+    let mut parser = Parser::with_options(options.lazy(true));
     let mut out = Extracted {
         columns: vec![Vec::with_capacity(messages.len()); paths.len()],
         ..Default::default()

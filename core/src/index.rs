@@ -25,6 +25,9 @@ pub struct Index {
     pub(crate) segments: Vec<SegmentEntry>,
     pub(crate) separators: Vec<u32>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Only segment boundaries are indexed (`ParseOptions::lazy`):
+    /// `separators` is empty and segments find their fields by scanning.
+    pub(crate) lazy: bool,
 }
 
 impl Index {
@@ -61,6 +64,26 @@ impl Index {
         self.diagnostics.clear();
         self.terminator = None;
         self.charset = Charset::Unspecified;
+        self.lazy = false;
+    }
+
+    /// Indexes the field separators of a lazily built index (no-op otherwise).
+    pub(crate) fn index_fields(&mut self, input: &[u8]) {
+        if !self.lazy {
+            return;
+        }
+        let field = self.delimiters.field();
+        self.separators.clear();
+        for segment in self.segments.iter_mut() {
+            let (start, end) = (segment.start as usize, segment.end as usize);
+            let separators = &mut self.separators;
+            scan::for_each_match2(&input[start..end], field, field, |p| {
+                separators.push((start + p) as u32);
+                true
+            });
+            segment.separators_end = separators.len() as u32;
+        }
+        self.lazy = false;
     }
 
     /// Indexes `input`, replacing what the index held.
@@ -120,6 +143,15 @@ impl Index {
             forced: options.segment_terminator.is_some(),
             error: None,
         };
+        if options.lazy && terminator != SegmentTerminator::CrLf {
+            if !builder.scan_segments(start, terminator) {
+                // Both line breaks (the general scan decides which end
+                // segments), or a segment longer than the longest field
+                // allowed (which may hold a field too long): a full build.
+                return self.build(input, &options.lazy(false));
+            }
+            return builder.complete();
+        }
         let body = &input[start..end];
         let slow = match terminator {
             SegmentTerminator::Cr => memchr::memchr(b'\n', body).is_some(),
@@ -144,13 +176,7 @@ impl Index {
                 }
             });
         }
-        if let Some(e) = builder.error {
-            return Err(e);
-        }
-        builder.finish()?;
-        self.charset = self.read_charset(input);
-        crate::batch::check(self, input);
-        Ok(())
+        builder.complete()
     }
 
     /// Updates the index after the bytes of segment `seg` were replaced in
@@ -244,6 +270,16 @@ impl Index {
             return Charset::Unspecified;
         };
         // MSH-18 is the 17th separator-delimited field after the name.
+        if self.lazy {
+            let segment = &self.segments[i];
+            let (start, end) = (segment.start as usize, segment.end as usize);
+            return match scan::nth_pair(&input[start..end], self.delimiters.field(), 17) {
+                (Some(at), stop) => {
+                    Charset::from_msh18(&input[start + at + 1..start + stop.unwrap_or(end - start)])
+                }
+                (None, _) => Charset::Unspecified,
+            };
+        }
         let seps = self.separators_of(i);
         match seps.get(16) {
             Some(&at) => {
@@ -403,11 +439,21 @@ impl Builder<'_, '_> {
             end: at as u32,
             separators_end: self.index.separators.len() as u32,
         });
-        let first_sep = self
-            .index
-            .separators_of(segment)
-            .first()
-            .map_or(at, |&p| p as usize);
+        let first_sep = if self.index.lazy {
+            let bytes = &self.input[start..at];
+            match bytes {
+                // The usual case, a three-letter name, without a search.
+                [a, b, c, f, ..] if *f == self.field && ![*a, *b, *c].contains(&self.field) => {
+                    start + 3
+                }
+                _ => memchr::memchr(self.field, bytes).map_or(at, |p| start + p),
+            }
+        } else {
+            self.index
+                .separators_of(segment)
+                .first()
+                .map_or(at, |&p| p as usize)
+        };
         let name = &self.input[start..first_sep];
         if !valid_segment_name(name) {
             self.index.diagnostics.push(Diagnostic::new(
@@ -420,7 +466,50 @@ impl Builder<'_, '_> {
         true
     }
 
-    fn finish(mut self) -> Result<(), ParseError> {
+    /// The lazy scan: segment boundaries only, in one pass over both line
+    /// breaks. Returns `false`, having stopped, when the other line break
+    /// occurs or a segment is longer than the longest field allowed (the
+    /// caller then builds the full index); `true` when done or when `close`
+    /// recorded an error.
+    fn scan_segments(&mut self, start: usize, terminator: SegmentTerminator) -> bool {
+        self.index.lazy = true;
+        let (primary, other) = if terminator == SegmentTerminator::Lf {
+            (b'\n', b'\r')
+        } else {
+            (b'\r', b'\n')
+        };
+        let input = self.input;
+        let mut lazy = true;
+        scan::for_each_match2(&input[start..self.end], primary, other, |p| {
+            let at = start + p;
+            if input[at] == other || at - self.segment_start > self.max_field_length {
+                lazy = false;
+                return false;
+            }
+            if !self.close(at) {
+                return false;
+            }
+            self.segment_start = at + 1;
+            self.last_boundary = at + 1;
+            true
+        });
+        lazy && self.end - self.segment_start <= self.max_field_length
+    }
+
+    /// Closes the last segment, then reads the character set and checks
+    /// batch envelopes.
+    fn complete(mut self) -> Result<(), ParseError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.finish()?;
+        let (index, input) = (self.index, self.input);
+        index.charset = index.read_charset(input);
+        crate::batch::check(index, input);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), ParseError> {
         if self.end > self.segment_start {
             if self.end - self.last_boundary > self.max_field_length {
                 self.field_too_long();
@@ -428,7 +517,7 @@ impl Builder<'_, '_> {
                 self.close(self.end);
             }
         }
-        match self.error {
+        match self.error.take() {
             Some(e) => Err(e),
             None => Ok(()),
         }
@@ -519,4 +608,42 @@ fn valid_segment_name(name: &[u8]) -> bool {
         && name[1..]
             .iter()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    extern crate std;
+    use super::*;
+
+    /// A lazy index completed by `index_fields` is the full index, entry for
+    /// entry, on every corpus message.
+    #[test]
+    fn completed_lazy_index_is_the_full_index() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/corpus/messages");
+        let mut compared = 0;
+        for entry in std::fs::read_dir(dir).expect("corpus") {
+            let input = std::fs::read(entry.expect("entry").path()).expect("message");
+            let options = ParseOptions::default();
+            let (mut full, mut lazy) = (Index::new(), Index::new());
+            let (a, b) = (
+                full.build(&input, &options),
+                lazy.build(&input, &options.lazy(true)),
+            );
+            assert_eq!(a, b);
+            if a.is_err() {
+                continue;
+            }
+            lazy.index_fields(&input);
+            assert_eq!(lazy.segments, full.segments);
+            assert_eq!(lazy.separators, full.separators);
+            assert_eq!(lazy.diagnostics, full.diagnostics);
+            assert_eq!(
+                (lazy.charset, lazy.terminator),
+                (full.charset, full.terminator)
+            );
+            assert!(!lazy.lazy);
+            compared += 1;
+        }
+        assert!(compared > 150, "only {compared} messages indexed");
+    }
 }

@@ -128,7 +128,11 @@ impl<'a> Message<'a> {
             self.input,
             entry.start as usize,
             entry.end as usize,
-            Seps::Indexed(index.separators_of(i)),
+            if index.lazy {
+                Seps::Scan
+            } else {
+                Seps::Indexed(index.separators_of(i))
+            },
             self.ctx(),
             i,
         )
@@ -141,9 +145,14 @@ impl<'a> Message<'a> {
         let index = self.index();
         let input = self.input;
         let mut from = 0usize;
+        let field = index.delimiters.field();
         index.segments.iter().map(move |e| {
             let end = e.separators_end as usize;
             let name_end = match index.separators.get(from) {
+                _ if index.lazy => input
+                    .get(e.start as usize..e.end as usize)
+                    .and_then(|s| memchr::memchr(field, s))
+                    .map_or(e.end, |p| e.start + p as u32),
                 Some(&p) if from < end => p,
                 _ => e.end,
             };
@@ -182,11 +191,18 @@ impl<'a> Message<'a> {
     }
 
     pub(crate) fn nth_named(&self, name: &[u8; 3], occurrence: u32) -> Option<Segment<'_>> {
-        let field = self.index().delimiters.field();
+        let index = self.index();
+        let field = index.delimiters.field();
         let occurrence = occurrence.checked_sub(1)? as usize;
-        self.segments()
-            .filter(|s| has_name(s.as_bytes(), name, field))
-            .nth(occurrence)
+        // Names are compared on the index entries; only the match becomes a view.
+        let i = index
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| has_name(&self.input[e.start as usize..e.end as usize], name, field))
+            .nth(occurrence)?
+            .0;
+        Some(self.segment_unchecked(i))
     }
 
     /// What `path` points at, or `None` when absent.
@@ -498,6 +514,23 @@ impl OwnedMessage {
             self.index.clear();
         }
         result
+    }
+
+    /// Completes the index of a message parsed with
+    /// [`ParseOptions::lazy`]: field separators are indexed, so walking every
+    /// field (JSON, validation) costs what it does after a full parse. Values,
+    /// errors and diagnostics do not change. A no-op for a full index.
+    ///
+    /// ```
+    /// let options = pipehat::ParseOptions::default().lazy(true);
+    /// let mut owned = pipehat::OwnedMessage::parse_with(b"MSH|^~\\&|A\rPID|1||42\r".to_vec(), &options)?;
+    /// assert_eq!(owned.message().get("PID-3")?.as_deref(), Some("42"));
+    /// owned.index_fields();
+    /// assert_eq!(owned.message().get("PID-3")?.as_deref(), Some("42"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn index_fields(&mut self) {
+        self.index.index_fields(&self.bytes);
     }
 
     /// A borrowed view with the full [`Message`] API; creating it costs nothing.

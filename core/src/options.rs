@@ -25,6 +25,12 @@ pub struct ParseOptions {
     pub max_segments: usize,
     /// Longest field accepted, in bytes. Default 64 MiB (a base64 PDF in OBX-5 fits).
     pub max_field_length: usize,
+    /// Index segment boundaries only and find a segment's fields when it is
+    /// read. Default `false`. Parsing costs a fraction as much, and reading a
+    /// few paths from each message is faster; reading every field (JSON,
+    /// validation, walking all fields) is slower, because each access scans
+    /// its segment. Errors, diagnostics and values are the same either way.
+    pub lazy: bool,
 }
 
 impl Default for ParseOptions {
@@ -35,6 +41,7 @@ impl Default for ParseOptions {
             max_message_size: 256 << 20,
             max_segments: 1_000_000,
             max_field_length: 64 << 20,
+            lazy: false,
         }
     }
 }
@@ -67,6 +74,11 @@ impl ParseOptions {
     /// Sets [`max_field_length`](Self::max_field_length).
     pub const fn max_field_length(mut self, bytes: usize) -> Self {
         self.max_field_length = bytes;
+        self
+    }
+    /// Sets [`lazy`](Self::lazy).
+    pub const fn lazy(mut self, lazy: bool) -> Self {
+        self.lazy = lazy;
         self
     }
 }

@@ -16,6 +16,23 @@ pub(crate) fn for_each_match2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b
     for_each_match(haystack, [a, b, b], found);
 }
 
+/// The positions of the `k`-th and `k + 1`-th occurrences of `byte` in
+/// `haystack` (`k` from 1), in one pass that stops at the second.
+pub(crate) fn nth_pair(haystack: &[u8], byte: u8, k: usize) -> (Option<usize>, Option<usize>) {
+    let (mut seen, mut first, mut second) = (0, None, None);
+    for_each_match(haystack, [byte; 3], |p| {
+        seen += 1;
+        if seen == k {
+            first = Some(p);
+        } else if seen == k + 1 {
+            second = Some(p);
+            return false;
+        }
+        true
+    });
+    (first, second)
+}
+
 /// Sets in `bits` (one bit per byte of `haystack`, 64 to a word) the
 /// positions of `a`, `b` and `c`, clearing the rest: the vector loops store
 /// each block's mask as it is, with no per-match work.

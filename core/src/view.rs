@@ -157,9 +157,30 @@ impl<'a> Segment<'a> {
                 )));
             }
         }
-        let start = self.separator(k - 1)? + 1;
-        let end = self.separator(k).unwrap_or(self.end);
+        let (before, after) = self.separators_around(k)?;
+        let (start, end) = (before + 1, after.unwrap_or(self.end));
         Some(Field(Span::new(&self.input[start..end], start, self.ctx)))
+    }
+
+    /// Separators `k - 1` and `k` (what bounds field `k` of a segment not
+    /// numbered from its separator); the second is `None` at the end.
+    #[inline]
+    fn separators_around(&self, k: usize) -> Option<(usize, Option<usize>)> {
+        match self.seps {
+            Seps::Indexed(seps) => {
+                let before = *seps.get(k - 1)? as usize;
+                Some((before, seps.get(k).map(|&p| p as usize)))
+            }
+            Seps::Scan => {
+                // One pass over the segment, stopping after separator k.
+                match crate::scan::nth_pair(self.as_bytes(), self.ctx.delimiters.field(), k) {
+                    (Some(before), after) => {
+                        Some((self.start + before, after.map(|p| self.start + p)))
+                    }
+                    (None, _) => None,
+                }
+            }
+        }
     }
 
     /// The fields in order, from field 1.
@@ -226,6 +247,15 @@ impl<'a> Span<'a> {
     #[cfg(feature = "alloc")]
     pub(crate) fn raw(&self) -> Cow<'a, str> {
         crate::charset::decode(self.bytes, self.ctx.charset)
+    }
+
+    /// The bytes, when `value(separators)` would return them unchanged and
+    /// they are ASCII (so every character set reads them the same).
+    pub(crate) fn plain_ascii(&self, separators: &[u8]) -> Option<&'a [u8]> {
+        let plain = self.literal
+            || !crate::escape::has_escape(self.bytes, &self.ctx.delimiters)
+            || self.is_composite(separators);
+        (plain && self.bytes.is_ascii()).then_some(self.bytes)
     }
 
     #[cfg(feature = "alloc")]
@@ -331,6 +361,13 @@ macro_rules! value_type {
             #[cfg(feature = "alloc")]
             pub fn raw(&self) -> Cow<'a, str> {
                 self.0.raw()
+            }
+
+            /// The stored bytes when they already are the decoded text
+            /// ([`value`](Self::value)): all ASCII, with no escape sequence to
+            /// decode. The common case, read without a UTF-8 check or a copy.
+            pub fn plain_ascii(&self) -> Option<&'a [u8]> {
+                self.0.plain_ascii(&self.separators())
             }
 
             /// The text with escape sequences decoded; for a composite value,
@@ -487,6 +524,19 @@ impl<'a> Value<'a> {
     #[cfg(feature = "alloc")]
     pub fn value(&self) -> Cow<'a, str> {
         forward!(self, v => v.value())
+    }
+    /// The stored bytes when they already are the decoded text: ASCII, no
+    /// escape sequence to decode (see [`Field::plain_ascii`]).
+    ///
+    /// ```
+    /// let msg = pipehat::Message::parse(b"MSH|^~\\&|A\rPID|1||42||DOE\\T\\CO|\xC9\r")?;
+    /// assert_eq!(msg.value("PID-3")?.unwrap().plain_ascii(), Some(&b"42"[..]));
+    /// assert_eq!(msg.value("PID-5")?.unwrap().plain_ascii(), None); // \T\ to decode
+    /// assert_eq!(msg.value("PID-6")?.unwrap().plain_ascii(), None); // not ASCII
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn plain_ascii(&self) -> Option<&'a [u8]> {
+        forward!(self, v => v.plain_ascii())
     }
     /// Decodes into a caller's buffer without allocating.
     pub fn decode_into(&self, out: &mut [u8]) -> Result<usize, crate::escape::BufferTooSmall> {

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)] // a test harness fails by panicking
 
-use pipehat::{escape, Delimiters, Message, Parser};
+use pipehat::{escape, Delimiters, Message, ParseOptions, Parser};
 use proptest::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -136,6 +136,98 @@ fn walk(input: &[u8]) {
     let _ = pipehat::stream::split(input).count();
 }
 
+/// Everything the public API reads from a message, as text: what a lazy
+/// parse must reproduce exactly.
+fn everything(msg: &Message<'_>) -> String {
+    let mut out = format!(
+        "{:?} {:?} {:?} {:?}\n",
+        msg.diagnostics(),
+        msg.charset(),
+        msg.delimiters(),
+        msg.segment_terminator()
+    );
+    for seg in msg.segments() {
+        out += &format!(
+            "{} {} {} {}\n",
+            seg.index(),
+            seg.offset(),
+            seg.name(),
+            seg.field_count()
+        );
+        for field in seg.fields() {
+            out += &format!("{:?}|{:?}", field.raw(), field.value());
+            for rep in field.repetitions() {
+                for comp in rep.components() {
+                    for sub in comp.subcomponents() {
+                        out += &format!("&{:?}", sub.raw());
+                    }
+                }
+            }
+            out.push('\n');
+        }
+    }
+    for path in [
+        "MSH-9.2",
+        "MSH-18",
+        "PID-3.1",
+        "PID-5(2).1",
+        "OBX[2]-5",
+        "ZZZ-1",
+        "MSH-1",
+        "MSH-2",
+    ] {
+        out += &format!("{path}={:?}\n", msg.get(path).unwrap());
+    }
+    out
+}
+
+/// A lazy parse (`ParseOptions::lazy`) gives the same result, errors,
+/// diagnostics and values as a full one, before and after `index_fields`.
+fn lazy_matches_full(input: &[u8]) {
+    let base = [
+        ParseOptions::default(),
+        ParseOptions::default().strict(true).max_field_length(512),
+        ParseOptions::default().max_field_length(8),
+        ParseOptions::default().max_segments(3),
+        ParseOptions::default().segment_terminator(Some(pipehat::SegmentTerminator::Lf)),
+    ];
+    for options in base {
+        let full = pipehat::OwnedMessage::parse_with(input.to_vec(), &options);
+        let lazy = pipehat::OwnedMessage::parse_with(input.to_vec(), &options.lazy(true));
+        match (full, lazy) {
+            (Ok(full), Ok(mut lazy)) => {
+                let expected = everything(&full.message());
+                assert_eq!(everything(&lazy.message()), expected, "{options:?}");
+                lazy.index_fields();
+                assert_eq!(everything(&lazy.message()), expected, "{options:?} indexed");
+                assert_eq!(lazy.message().to_json(), full.message().to_json());
+            }
+            (Err(a), Err(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{options:?}"),
+            (a, b) => panic!("{options:?}: full {:?}, lazy {:?}", a.err(), b.err()),
+        }
+    }
+}
+
+#[test]
+fn lazy_parse_matches_full_parse() {
+    let mut inputs = Vec::new();
+    for dir in ["/../tests/corpus/messages", "/../tests/fuzz-regressions"] {
+        for entry in std::fs::read_dir(format!("{}{dir}", env!("CARGO_MANIFEST_DIR"))).unwrap() {
+            inputs.push(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+    }
+    inputs.push(b"MSH|^~\\&|A\rPID\r|x\rZ|1|2\r\rOBX|1".to_vec());
+    inputs.push(b"FHS|^~\\&\rBHS|^~\\&\rMSH|^~\\&|A\rMSH|^~\\&|B\rBTS|2\rFTS|1".to_vec());
+    inputs.push(b"MSH|^~\\&|A|||||||||||||||8859/1\rPID|1||\\XE9\\".to_vec());
+    inputs.push(b"MSH|^~\\&|A\nPID|1||x\nOBX|1\n".to_vec());
+    inputs.push(b"MSH|^~\\&|A\r\nPID|1\r\n".to_vec());
+    inputs.push(b"MSH|^~\\&|A\rPID|1||0123456789ABCDEF\r".to_vec());
+    assert!(inputs.len() > 200);
+    for input in &inputs {
+        lazy_matches_full(input);
+    }
+}
+
 #[test]
 fn linear_time_on_adversarial_input() {
     assert_linear(
@@ -208,6 +300,17 @@ proptest! {
         let strip = |v: &[u8]| v.iter().copied().filter(|&b| b != b'\r').collect::<Vec<u8>>();
         prop_assert_eq!(strip(&rebuilt), strip(&input));
         prop_assert!(msg.segment_count() + empty_lines + 1 >= input.iter().filter(|&&b| b == b'\r').count());
+    }
+
+    /// A lazy parse reads the same as a full one, whatever the bytes.
+    #[test]
+    fn lazy_parse_reads_as_full(body in proptest::collection::vec(
+        prop_oneof![Just(b'|'), Just(b'^'), Just(b'~'), Just(b'&'), Just(b'\\'), Just(b'\r'), Just(b'\n'), Just(b'A'), Just(b'P'), Just(b'1'), Just(b'X')],
+        0..300,
+    )) {
+        let mut input = b"MSH|^~\\&|".to_vec();
+        input.extend_from_slice(&body);
+        lazy_matches_full(&input);
     }
 
     /// Escaping a value, then decoding it, gives the value back.

@@ -25,6 +25,23 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = msg.line_column(data.len());
     }
+    // A lazy parse (segments only) must read exactly as a full one.
+    let full = pipehat::OwnedMessage::parse(data.to_vec());
+    let lazy = pipehat::OwnedMessage::parse_with(data.to_vec(), &ParseOptions::default().lazy(true));
+    match (full, lazy) {
+        (Ok(full), Ok(mut lazy)) => {
+            let (a, b) = (full.message(), lazy.message());
+            assert_eq!(a.diagnostics(), b.diagnostics());
+            assert_eq!(a.to_json(), b.to_json());
+            for path in ["MSH-9.2", "MSH-18", "PID-3.1", "PID-5(2).1", "OBX[2]-5"] {
+                assert_eq!(a.get(path).ok(), b.get(path).ok());
+            }
+            lazy.index_fields();
+            assert_eq!(a.to_json(), lazy.message().to_json());
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b),
+        (a, b) => panic!("full and lazy parses disagree: {:?} / {:?}", a.err(), b.err()),
+    }
     if let Ok(scanner) = Scanner::new(data) {
         for seg in scanner.segments().take(1000) {
             let _ = seg.field(3).map(|f| f.component(2));
