@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes bench-data bench-serde wasm-sizes help
+.PHONY: dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes bench-data bench-serde help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -107,22 +107,21 @@ setup-wasm: setup-rust
 	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)$$' || \
 	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
-# The .wasm (simd128), its wasm-bindgen glue for Node (CommonJS) and the web (ESM), and the facade's CJS copy.
+# The two .wasm modules (simd128) and their wasm-bindgen glue for Node
+# (CommonJS) and the web (ESM): the core module (`--no-default-features`),
+# and the full one (the default `full` feature: dictionary, validation,
+# filters, routes, change detection, mappings). Then the facade's CJS copy.
 npm-build: setup-wasm
-	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build --release -p pipehat-wasm --target wasm32-unknown-unknown
+	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build --release -p pipehat-wasm --target wasm32-unknown-unknown --no-default-features
 	wasm-bindgen --target nodejs --weak-refs --remove-name-section --remove-producers-section --out-dir npm/pkg/node $(WASM)
 	wasm-bindgen --target web --weak-refs --remove-name-section --remove-producers-section --out-dir npm/pkg/web $(WASM)
+	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build --release -p pipehat-wasm --target wasm32-unknown-unknown
+	wasm-bindgen --target nodejs --weak-refs --remove-name-section --remove-producers-section --out-dir npm/pkg/node-full $(WASM)
+	wasm-bindgen --target web --weak-refs --remove-name-section --remove-producers-section --out-dir npm/pkg/web-full $(WASM)
 	echo '{"type": "commonjs"}' > npm/pkg/node/package.json
+	echo '{"type": "commonjs"}' > npm/pkg/node-full/package.json
 	cd npm && node scripts/build.mjs
-	@echo "wasm: $$(wc -c < npm/pkg/web/pipehat_wasm_bg.wasm) bytes, $$(gzip -9c npm/pkg/web/pipehat_wasm_bg.wasm | wc -c) gzipped"
-
-# What the dictionary adds: the .wasm built without the bindings' `dictionary`
-# feature (no validate, explain, fieldName or named JSON), sized like npm-build's.
-wasm-sizes: npm-build
-	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build --release -p pipehat-wasm --target wasm32-unknown-unknown --no-default-features --target-dir $(TARGET_DIR)/wasm-lean
-	wasm-bindgen --target web --remove-name-section --remove-producers-section --out-dir $(TARGET_DIR)/wasm-lean/pkg $(TARGET_DIR)/wasm-lean/wasm32-unknown-unknown/release/pipehat_wasm.wasm
-	@echo "with the dictionary:    $$(wc -c < npm/pkg/web/pipehat_wasm_bg.wasm) bytes, $$(gzip -9c npm/pkg/web/pipehat_wasm_bg.wasm | wc -c) gzipped"
-	@echo "without the dictionary: $$(wc -c < $(TARGET_DIR)/wasm-lean/pkg/pipehat_wasm_bg.wasm) bytes, $$(gzip -9c $(TARGET_DIR)/wasm-lean/pkg/pipehat_wasm_bg.wasm | wc -c) gzipped"
+	@for m in web web-full; do echo "$$m: $$(wc -c < npm/pkg/$$m/pipehat_wasm_bg.wasm) bytes, $$(gzip -9c npm/pkg/$$m/pipehat_wasm_bg.wasm | wc -c) gzipped"; done
 
 npm/node_modules/.installed: npm/package.json npm/package-lock.json
 	cd npm && npm ci --no-audit --no-fund

@@ -17,6 +17,14 @@ thread_local! {
     static LAST_ERROR: RefCell<Option<JsValue>> = const { RefCell::new(None) };
     /// Paths parsed once by `compilePath`, addressed by index.
     static PATHS: RefCell<Vec<pipehat::Path>> = const { RefCell::new(Vec::new()) };
+    /// Where the last `getCompiled` value starts in memory.
+    static VALUE_AT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The address of the word where `getCompiled` leaves its value's address.
+#[wasm_bindgen(js_name = valueAddress)]
+pub fn value_address() -> usize {
+    VALUE_AT.with(|v| v.as_ptr() as usize)
 }
 
 /// Parses the path in the first `len` scratch bytes and keeps it; returns its
@@ -181,10 +189,10 @@ fn parse_options(options: &JsValue) -> Result<ParseOptions, JsValue> {
 }
 
 fn parse_owned(bytes: Vec<u8>, options: &JsValue) -> Result<NativeMessage, JsValue> {
-    let options = parse_options(options)?;
+    let options = parse_options(options)?.lazy(true);
     // The input is copied once; `with_position` adds line and column on failure.
     match OwnedMessage::parse_with(bytes, &options) {
-        Ok(inner) => Ok(NativeMessage { inner }),
+        Ok(inner) => Ok(NativeMessage::new(inner)),
         Err(e) => Err(parse_error(&e, &[])),
     }
 }
@@ -219,7 +227,33 @@ fn with_position(
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct NativeMessage {
-    inner: OwnedMessage,
+    /// Parsed lazily (segment boundaries only): path reads scan just the
+    /// segments they name. Whatever walks every field first completes the
+    /// index through `indexed()`.
+    inner: RefCell<OwnedMessage>,
+}
+
+impl NativeMessage {
+    fn new(inner: OwnedMessage) -> Self {
+        NativeMessage {
+            inner: RefCell::new(inner),
+        }
+    }
+
+    /// The message as parsed: for reads of a few paths.
+    fn quick(&self) -> std::cell::Ref<'_, OwnedMessage> {
+        self.inner.borrow()
+    }
+
+    /// The message with its field index complete: for walks over every field.
+    fn indexed(&self) -> std::cell::Ref<'_, OwnedMessage> {
+        // Busy only while another view of this message is alive, which
+        // then reads it lazily: the same values, more slowly.
+        if let Ok(mut m) = self.inner.try_borrow_mut() {
+            m.index_fields();
+        }
+        self.inner.borrow()
+    }
 }
 
 fn opt_string(v: Option<std::borrow::Cow<'_, str>>) -> Option<String> {
@@ -239,7 +273,7 @@ fn coordinates(at: &[usize]) -> [usize; 4] {
 impl NativeMessage {
     /// Decoded value at `path`, or undefined.
     pub fn get(&self, path: &str) -> Result<Option<String>, JsValue> {
-        self.inner
+        self.quick()
             .message()
             .get(path)
             .map(opt_string)
@@ -249,45 +283,71 @@ impl NativeMessage {
     /// buffers (the JS `Parser`). On error the message is left empty.
     #[wasm_bindgen(js_name = reparseScratch)]
     pub fn reparse_scratch(&mut self, len: usize, options: JsValue) -> Result<(), JsValue> {
-        let options = parse_options(&options)?;
+        let options = parse_options(&options)?.lazy(true);
         SCRATCH.with(|s| {
             let s = s.borrow();
             let input = &s[..len.min(s.len())];
-            self.inner.reparse_with(input, &options).map_err(|e| {
-                let (line, column) = e.line_column(input);
-                let err = parse_error(&e, &[]);
-                let o = Object::from(err.clone());
-                set(&o, "line", line as u32);
-                set(&o, "column", column as u32);
-                err
-            })
+            self.inner
+                .get_mut()
+                .reparse_with(input, &options)
+                .map_err(|e| {
+                    let (line, column) = e.line_column(input);
+                    let err = parse_error(&e, &[]);
+                    let o = Object::from(err.clone());
+                    set(&o, "line", line as u32);
+                    set(&o, "column", column as u32);
+                    err
+                })
         })
     }
 
-    /// Writes the value at compiled path `id` (decoded, or as written when
-    /// `raw`) into the scratch buffer; returns its length, or -1 when absent or empty.
+    /// Finds the value at compiled path `id` (decoded, or as written when
+    /// `raw`); returns -1 when absent or empty, -2 when 1 GiB or longer, else
+    /// its length in UTF-8 bytes times two, plus one unless it is all ASCII. Its address is left
+    /// at `valueAddress()`: inside the message when the text is as stored,
+    /// else in the scratch buffer. Valid until the next call.
     #[wasm_bindgen(js_name = getCompiled)]
     pub fn get_compiled(&self, id: usize, raw: bool) -> i32 {
         let Some(path) = PATHS.with(|p| p.borrow().get(id).copied()) else {
             return -1;
         };
-        let m = self.inner.message();
-        let value = if raw { m.get_raw(path) } else { m.get(path) };
-        match value {
-            Ok(Some(v)) => SCRATCH.with(|s| {
-                let mut s = s.borrow_mut();
-                s.clear();
-                s.extend_from_slice(v.as_bytes());
-                s.len() as i32
-            }),
-            _ => -1,
+        let owned = self.quick();
+        let m = owned.message();
+        let Ok(Some(value)) = m.value(path) else {
+            return -1;
+        };
+        if value.is_empty() {
+            return -1;
         }
+        let bytes_at = |bytes: &[u8], ascii: bool| {
+            if bytes.len() > (i32::MAX as usize - 1) / 2 {
+                return -2; // 1 GiB or more: the caller uses `get`/`getRaw`.
+            }
+            VALUE_AT.with(|v| v.set(bytes.as_ptr() as u32));
+            (bytes.len() as i32) * 2 + i32::from(!ascii)
+        };
+        // ASCII as stored: handed over in place, with no copy.
+        let stored = if raw {
+            Some(value.as_bytes()).filter(|b| b.is_ascii())
+        } else {
+            value.plain_ascii()
+        };
+        if let Some(bytes) = stored {
+            return bytes_at(bytes, true);
+        }
+        let text = if raw { value.raw() } else { value.value() };
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            s.clear();
+            s.extend_from_slice(text.as_bytes());
+            bytes_at(&s, s.is_ascii())
+        })
     }
 
     /// Value at `path` as written, or undefined.
     #[wasm_bindgen(js_name = getRaw)]
     pub fn get_raw(&self, path: &str) -> Result<Option<String>, JsValue> {
-        self.inner
+        self.quick()
             .message()
             .get_raw(path)
             .map(opt_string)
@@ -296,7 +356,7 @@ impl NativeMessage {
     /// Decoded value of every repetition at `path`.
     #[wasm_bindgen(js_name = getAll)]
     pub fn get_all(&self, path: &str) -> Result<Vec<String>, JsValue> {
-        self.inner
+        self.quick()
             .message()
             .get_all(path)
             .map(|v| v.into_iter().map(|s| s.into_owned()).collect())
@@ -304,7 +364,8 @@ impl NativeMessage {
     }
     /// The header fields as one object (one boundary crossing).
     pub fn header(&self) -> Object {
-        let m = self.inner.message();
+        let owned = self.quick();
+        let m = owned.message();
         let o = Object::new();
         let put = |k: &str, v: Option<std::borrow::Cow<'_, str>>| {
             set(
@@ -358,8 +419,9 @@ impl NativeMessage {
     }
     /// Diagnostics as plain objects.
     pub fn diagnostics(&self) -> Array {
-        let input = self.inner.as_bytes();
-        self.inner
+        let owned = self.indexed();
+        let input = owned.as_bytes();
+        owned
             .message()
             .diagnostics()
             .iter()
@@ -389,38 +451,38 @@ impl NativeMessage {
     /// The message as JSON text (the facade's toJSON() parses it).
     #[wasm_bindgen(js_name = toJsonString)]
     pub fn to_json_string(&self) -> String {
-        self.inner.message().to_json()
+        self.indexed().message().to_json()
     }
     /// Lossless JSON text (rebuilds the exact bytes).
     #[wasm_bindgen(js_name = toLosslessJsonString)]
     pub fn to_lossless_json_string(&self) -> String {
-        self.inner.message().to_lossless_json()
+        self.indexed().message().to_lossless_json()
     }
     /// The friendly JSON form, for people.
     /// The friendly form keyed by names from the dictionary.
-    #[cfg(feature = "dictionary")]
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = toNamedJsonString)]
     pub fn to_named_json_string(&self, version: Option<String>) -> String {
-        self.inner.message().to_named_json(version.as_deref())
+        self.indexed().message().to_named_json(version.as_deref())
     }
     #[wasm_bindgen(js_name = toFriendlyJsonString)]
     pub fn to_friendly_json_string(&self) -> String {
-        self.inner.message().to_friendly_json()
+        self.indexed().message().to_friendly_json()
     }
     /// The original text (invalid UTF-8 replaced).
     #[wasm_bindgen(js_name = toText)]
     pub fn to_text(&self) -> String {
-        String::from_utf8_lossy(self.inner.as_bytes()).into_owned()
+        String::from_utf8_lossy(self.quick().as_bytes()).into_owned()
     }
     /// The original bytes.
     #[wasm_bindgen(js_name = toBytes)]
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.inner.as_bytes().to_vec()
+        self.quick().as_bytes().to_vec()
     }
     /// Segment names in order.
     #[wasm_bindgen(js_name = segmentNames)]
     pub fn segment_names(&self) -> Vec<String> {
-        self.inner
+        self.quick()
             .message()
             .segments()
             .map(|s| s.name().to_string())
@@ -429,7 +491,7 @@ impl NativeMessage {
     /// Number of fields in segment `seg`.
     #[wasm_bindgen(js_name = fieldCount)]
     pub fn field_count(&self, seg: usize) -> usize {
-        self.inner
+        self.indexed()
             .message()
             .segment_at(seg)
             .map_or(0, |s| s.field_count())
@@ -437,20 +499,22 @@ impl NativeMessage {
     /// Text of segment `seg` as written.
     #[wasm_bindgen(js_name = segmentText)]
     pub fn segment_text(&self, seg: usize) -> Option<String> {
-        let m = self.inner.message();
+        let owned = self.indexed();
+        let m = owned.message();
         m.segment_at(seg)
             .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
     }
     /// Byte offset of segment `seg`.
     #[wasm_bindgen(js_name = segmentOffset)]
     pub fn segment_offset(&self, seg: usize) -> Option<usize> {
-        self.inner.message().segment_at(seg).map(|s| s.offset())
+        self.quick().message().segment_at(seg).map(|s| s.offset())
     }
     /// Number of children (repetitions of a field, components of a repetition,
     /// subcomponents of a component) of the element at `at`.
     #[wasm_bindgen(js_name = childCount)]
     pub fn child_count(&self, seg: usize, at: &[usize]) -> usize {
-        let m = self.inner.message();
+        let owned = self.indexed();
+        let m = owned.message();
         match m.value_at(seg, coordinates(at)) {
             Some(pipehat::Value::Field(f)) => f.repetitions().count(),
             Some(pipehat::Value::Repetition(r)) => r.components().count(),
@@ -460,7 +524,8 @@ impl NativeMessage {
     }
     /// [decoded value, raw value, byte offset, isNull] of the element at `at`, or undefined.
     pub fn element(&self, seg: usize, at: &[usize]) -> JsValue {
-        let m = self.inner.message();
+        let owned = self.indexed();
+        let m = owned.message();
         match m.value_at(seg, coordinates(at)) {
             Some(v) => {
                 let a = Array::new();
@@ -476,7 +541,7 @@ impl NativeMessage {
     /// Bytes held in WebAssembly memory (input and index).
     #[wasm_bindgen(js_name = heapSize)]
     pub fn heap_size(&self) -> usize {
-        self.inner.heap_size()
+        self.quick().heap_size()
     }
 }
 
@@ -631,9 +696,7 @@ fn ack_options(options: &JsValue) -> Result<pipehat::ack::AckOptions, JsValue> {
 }
 
 fn owned(buf: pipehat::MessageBuf) -> NativeMessage {
-    NativeMessage {
-        inner: buf.into_owned(),
-    }
+    NativeMessage::new(buf.into_owned())
 }
 
 #[wasm_bindgen]
@@ -641,14 +704,14 @@ impl NativeMessage {
     /// An editable copy.
     pub fn edit(&self) -> NativeEditable {
         NativeEditable {
-            inner: pipehat::MessageBuf::from(&self.inner.message()),
+            inner: pipehat::MessageBuf::from(&self.indexed().message()),
         }
     }
 
     /// An acknowledgement of this message.
     pub fn ack(&self, options: JsValue) -> Result<NativeMessage, JsValue> {
         let o = ack_options(&options)?;
-        self.inner
+        self.quick()
             .message()
             .ack(&o)
             .map(owned)
@@ -658,7 +721,7 @@ impl NativeMessage {
     /// "original" or "enhanced".
     #[wasm_bindgen(js_name = ackMode)]
     pub fn ack_mode(&self) -> String {
-        match self.inner.message().ack_mode() {
+        match self.quick().message().ack_mode() {
             pipehat::ack::AckMode::Original => "original".into(),
             _ => "enhanced".into(),
         }
@@ -669,7 +732,7 @@ impl NativeMessage {
     pub fn wants_ack(&self, code: &str) -> Result<bool, JsValue> {
         let code = pipehat::ack::AckCode::parse(code)
             .ok_or_else(|| type_error("code must be AA, AE, AR, CA, CE or CR"))?;
-        Ok(self.inner.message().ack_mode().wants(code))
+        Ok(self.quick().message().ack_mode().wants(code))
     }
 }
 
@@ -925,7 +988,8 @@ impl NativeMessage {
     /// The date-time at `path` as parts (the facade adds a Date), or undefined.
     #[wasm_bindgen(js_name = getDateTime)]
     pub fn get_datetime(&self, path: &str) -> Result<JsValue, JsValue> {
-        let msg = self.inner.message();
+        let owned = self.quick();
+        let msg = owned.message();
         let v = match msg.datetime(path).map_err(|e| path_error(&e))? {
             None => return Ok(JsValue::UNDEFINED),
             Some(Err(e)) => return Err(datatype_error(&e)),
@@ -971,7 +1035,7 @@ impl NativeMessage {
     #[wasm_bindgen(js_name = getNumber)]
     pub fn get_number(&self, path: &str) -> Result<Option<f64>, JsValue> {
         match self
-            .inner
+            .quick()
             .message()
             .number(path)
             .map_err(|e| path_error(&e))?
@@ -985,7 +1049,7 @@ impl NativeMessage {
     #[wasm_bindgen(js_name = getSequenceId)]
     pub fn get_sequence_id(&self, path: &str) -> Result<Option<u32>, JsValue> {
         match self
-            .inner
+            .quick()
             .message()
             .sequence_id(path)
             .map_err(|e| path_error(&e))?
@@ -999,7 +1063,8 @@ impl NativeMessage {
     #[wasm_bindgen(js_name = getTyped)]
     pub fn get_typed(&self, path: &str, datatype: &str) -> Result<JsValue, JsValue> {
         let dt = datatype_arg(datatype)?;
-        let msg = self.inner.message();
+        let owned = self.quick();
+        let msg = owned.message();
         Ok(msg
             .typed(path, dt)
             .map_err(|e| path_error(&e))?
@@ -1010,7 +1075,8 @@ impl NativeMessage {
     #[wasm_bindgen(js_name = getTypedAll)]
     pub fn get_typed_all(&self, path: &str, datatype: &str) -> Result<Array, JsValue> {
         let dt = datatype_arg(datatype)?;
-        let msg = self.inner.message();
+        let owned = self.quick();
+        let msg = owned.message();
         Ok(msg
             .typed_all(path, dt)
             .map_err(|e| path_error(&e))?
@@ -1107,7 +1173,7 @@ mod serde_objects {
         #[wasm_bindgen(js_name = toSerdeValue)]
         pub fn to_serde_value(&self) -> Result<JsValue, JsValue> {
             let mut b = Builder::default();
-            self.inner.message().walk_tree(&mut b);
+            self.indexed().message().walk_tree(&mut b);
             serde_wasm_bindgen::to_value(&Tree {
                 segments: b.segments,
             })
@@ -1116,274 +1182,5 @@ mod serde_objects {
     }
 }
 
-// ---------------------------------------------------------------------------
-// filters, routes, change detection, mappings
-
-fn filter_error(e: &pipehat::filter::FilterError) -> JsValue {
-    let o = Object::new();
-    set(&o, "kind", "filter");
-    set(&o, "message", e.to_string());
-    set(&o, "code", e.code());
-    set(&o, "offset", e.offset() as u32);
-    o.into()
-}
-
-/// A compiled filter expression.
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct NativeFilter {
-    inner: pipehat::filter::Filter,
-}
-
-#[wasm_bindgen]
-impl NativeFilter {
-    #[wasm_bindgen(constructor)]
-    pub fn new(expression: &str) -> Result<NativeFilter, JsValue> {
-        pipehat::filter::Filter::parse(expression)
-            .map(|inner| NativeFilter { inner })
-            .map_err(|e| filter_error(&e))
-    }
-    pub fn matches(&self, message: &NativeMessage) -> bool {
-        self.inner.matches(&message.inner.message())
-    }
-    /// Evaluates on one message's bytes (only MSH is read when that suffices).
-    #[wasm_bindgen(js_name = matchesInput)]
-    pub fn matches_input(&self, input: &[u8]) -> Result<bool, JsValue> {
-        self.inner
-            .matches_bytes(input)
-            .map_err(|e| parse_error(&e, input))
-    }
-    /// Splits the input into messages: [matched start,end pairs (flat), total,
-    /// unreadable offsets (flat), unreadable codes].
-    pub fn scan(&self, input: &[u8]) -> Array {
-        let scan = self.inner.scan(input);
-        let ranges: Vec<u32> = scan
-            .matched
-            .iter()
-            .flat_map(|r| [r.start as u32, r.end as u32])
-            .collect();
-        let unreadable = Array::new();
-        for (offset, e) in &scan.unreadable {
-            let o = Object::new();
-            set(&o, "offset", *offset as u32);
-            set(&o, "code", e.code());
-            unreadable.push(&o);
-        }
-        let out = Array::new();
-        out.push(&js_sys::Uint32Array::from(ranges.as_slice()));
-        out.push(&JsValue::from(scan.total as u32));
-        out.push(&unreadable);
-        out
-    }
-    #[wasm_bindgen(getter, js_name = readsHeaderOnly)]
-    pub fn reads_header_only(&self) -> bool {
-        self.inner.reads_header_only()
-    }
-}
-
-/// Named routes.
-#[wasm_bindgen]
-#[derive(Debug, Default)]
-pub struct NativeRouter {
-    inner: pipehat::filter::Router,
-}
-
-#[wasm_bindgen]
-impl NativeRouter {
-    #[wasm_bindgen(constructor)]
-    pub fn new() -> NativeRouter {
-        NativeRouter::default()
-    }
-    pub fn add(&mut self, destination: &str, expression: &str) -> Result<(), JsValue> {
-        self.inner
-            .add(destination, expression)
-            .map_err(|e| filter_error(&e))
-    }
-    pub fn destinations(&self, message: &NativeMessage) -> Vec<String> {
-        self.inner
-            .destinations(&message.inner.message())
-            .into_iter()
-            .map(String::from)
-            .collect()
-    }
-}
-
-fn differences(list: Vec<pipehat::diff::Difference>) -> Array {
-    list.into_iter()
-        .map(|d| {
-            let o = Object::new();
-            set(&o, "path", d.path);
-            set(&o, "kind", d.kind.as_str());
-            JsValue::from(o)
-        })
-        .collect()
-}
-
-/// Ignores paths and compares or fingerprints messages.
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct NativeChangeDetector {
-    inner: pipehat::diff::ChangeDetector,
-}
-
-#[wasm_bindgen]
-impl NativeChangeDetector {
-    #[wasm_bindgen(constructor)]
-    pub fn new(ignore: Vec<String>) -> Result<NativeChangeDetector, JsValue> {
-        pipehat::diff::ChangeDetector::new(&ignore)
-            .map(|inner| NativeChangeDetector { inner })
-            .map_err(|e| path_error(&e))
-    }
-    /// [{path, kind}] for the differences not ignored.
-    pub fn changes(&self, previous: &NativeMessage, current: &NativeMessage) -> Array {
-        differences(
-            self.inner
-                .changes(&previous.inner.message(), &current.inner.message()),
-        )
-    }
-    pub fn fingerprint(&self, message: &NativeMessage) -> String {
-        self.inner.fingerprint(&message.inner.message())
-    }
-}
-
-/// A mapping or profile error for the facade (kind "mapping" or "profile").
-fn spec_error(kind: &str, e: &pipehat::SpecError) -> JsValue {
-    let o = Object::new();
-    set(&o, "kind", kind);
-    set(&o, "message", e.to_string());
-    set(&o, "code", e.code());
-    set(&o, "pointer", e.pointer());
-    o.into()
-}
-
-/// A compiled mapping spec.
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct NativeMapping {
-    inner: pipehat::mapping::Mapping,
-}
-
-#[wasm_bindgen]
-impl NativeMapping {
-    #[wasm_bindgen(constructor)]
-    pub fn new(spec: &str) -> Result<NativeMapping, JsValue> {
-        pipehat::mapping::Mapping::parse(spec)
-            .map(|inner| NativeMapping { inner })
-            .map_err(|e| spec_error("mapping", &e))
-    }
-    /// The result as JSON text (the facade parses it).
-    #[wasm_bindgen(js_name = applyJson)]
-    pub fn apply_json(&self, message: &NativeMessage) -> String {
-        self.inner.apply_json(&message.inner.message())
-    }
-    #[wasm_bindgen(getter, js_name = hasRows)]
-    pub fn has_rows(&self) -> bool {
-        self.inner.has_rows()
-    }
-    pub fn keys(&self) -> Vec<String> {
-        self.inner.keys().map(String::from).collect()
-    }
-}
-
-// ---------------------------------------------------------------------------
-// dictionary and validation
-
-/// The definition at `path` in `version`: {name, datatype, optionality,
-/// repeatable, maxRepetitions, length, table, components}, or undefined.
-#[cfg(feature = "dictionary")]
-#[wasm_bindgen]
-pub fn explain(path: &str, version: &str) -> Result<JsValue, JsValue> {
-    let e = pipehat::dictionary::explain(path, version).map_err(|e| match e {
-        pipehat::dictionary::ExplainError::Path(p) => path_error(&p),
-        other => {
-            let o = Object::new();
-            set(&o, "kind", "dictionary");
-            set(&o, "message", other.to_string());
-            set(&o, "code", other.code());
-            o.into()
-        }
-    })?;
-    let Some(e) = e else {
-        return Ok(JsValue::UNDEFINED);
-    };
-    let o = Object::new();
-    set(&o, "name", e.name);
-    set(&o, "datatype", e.datatype);
-    set(&o, "optionality", e.optionality);
-    set(&o, "repeatable", e.repeatable);
-    set(
-        &o,
-        "maxRepetitions",
-        e.max_repetitions.map_or(JsValue::NULL, JsValue::from),
-    );
-    set(&o, "length", e.length.map_or(JsValue::NULL, JsValue::from));
-    set(&o, "table", e.table.map_or(JsValue::NULL, JsValue::from));
-    let comps: Array = e
-        .components
-        .iter()
-        .map(|(n, d)| {
-            let c = Object::new();
-            set(&c, "name", *n);
-            set(&c, "datatype", *d);
-            JsValue::from(c)
-        })
-        .collect();
-    set(&o, "components", comps);
-    Ok(o.into())
-}
-
-/// The name of a segment's field in a version, or undefined.
-#[cfg(feature = "dictionary")]
-#[wasm_bindgen(js_name = fieldName)]
-pub fn field_name(segment: &str, field: usize, version: &str) -> Option<String> {
-    pipehat::dictionary::field_name(segment, field, version).map(String::from)
-}
-
-/// A compiled conformance profile.
-#[cfg(feature = "dictionary")]
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct NativeProfile {
-    inner: pipehat::validate::Profile,
-}
-
-#[cfg(feature = "dictionary")]
-#[wasm_bindgen]
-impl NativeProfile {
-    #[wasm_bindgen(constructor)]
-    pub fn new(spec: &str) -> Result<NativeProfile, JsValue> {
-        pipehat::validate::Profile::parse(spec)
-            .map(|inner| NativeProfile { inner })
-            .map_err(|e| spec_error("profile", &e))
-    }
-}
-
-/// Validates a message: {version, structure, valid, issues: [{code, severity,
-/// path, segment, offset, message, hl7Code}]}.
-#[cfg(feature = "dictionary")]
-#[wasm_bindgen]
-pub fn validate(message: &NativeMessage, version: Option<String>) -> String {
-    report_json(message, version.as_deref(), None)
-}
-
-/// `validate` with a profile (kept by the caller for reuse).
-#[cfg(feature = "dictionary")]
-#[wasm_bindgen(js_name = validateWithProfile)]
-pub fn validate_with_profile(
-    message: &NativeMessage,
-    version: Option<String>,
-    profile: &NativeProfile,
-) -> String {
-    report_json(message, version.as_deref(), Some(&profile.inner))
-}
-
-#[cfg(feature = "dictionary")]
-fn report_json(
-    message: &NativeMessage,
-    version: Option<&str>,
-    profile: Option<&pipehat::validate::Profile>,
-) -> String {
-    let options = pipehat::validate::Options { version, profile };
-    // JSON text for JSON.parse: one crossing instead of seven per issue.
-    pipehat::validate::validate(&message.inner.message(), &options).to_json()
-}
+#[cfg(feature = "full")]
+mod full;

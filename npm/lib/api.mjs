@@ -1,9 +1,16 @@
 // The JavaScript face of pipehat: camelCase names, Error subclasses, lazy
 // element objects. No HL7 logic lives here: every decision is made in the
-// Rust core, reached through the wasm-bindgen module passed to createApi().
+// Rust core, reached through the wasm-bindgen modules passed to createApi().
 // This file is the single source; scripts/build.mjs derives api.cjs from it.
+//
+// Two WebAssembly modules: `native`, the core module (parsing, reading, JSON,
+// editing, acknowledgements, MLLP, splitting, extract), loaded up front; and
+// the full module (the dictionary and validation, filters, routes, change
+// detection, mappings), which `loadFull` gives: `{ sync }`, a function that
+// loads it at once (Node, workerd), or `{ async }`, one that returns a
+// promise of it (browsers, Deno: see load()).
 
-export function createApi(native) {
+export function createApi(native, loadFull = {}) {
   /**
    * An Error subclass named `name` that copies `fields` from the plain error
    * object the Rust side throws (absent fields become null). Messages name
@@ -37,6 +44,8 @@ export function createApi(native) {
   const HL7FilterError = errorClass("HL7FilterError", SyntaxError, ["code", "offset"]);
   /** A conformance profile is not valid; pointer is a JSON pointer into it. */
   const HL7ProfileError = errorClass("HL7ProfileError", Error, ["code", "pointer"]);
+  /** A function needs the full module, which is not loaded yet (code not_loaded): call `await load()` once first. */
+  const HL7LoadError = errorClass("HL7LoadError", Error, ["code"]);
   /** The dictionary cannot answer (unknown_version). */
   const HL7DictionaryError = errorClass("HL7DictionaryError", RangeError, ["code"]);
   /** A mapping spec is not valid; pointer is a JSON pointer into it. */
@@ -99,12 +108,30 @@ export function createApi(native) {
     return bytes.length;
   }
 
-  /** Reads `len` bytes of UTF-8 from the scratch buffer. */
-  function readText(len) {
-    const bytes = new Uint8Array(memory.buffer, native.scratchAddress(), len);
-    if (len > 256) return decoder.decode(bytes);
-    for (let i = 0; i < len; i++) if (bytes[i] > 0x7f) return decoder.decode(bytes);
-    return String.fromCharCode.apply(null, bytes);
+  // A view of all of WebAssembly memory, made again when memory grows.
+  let heap = new Uint8Array(memory.buffer);
+  const valueAddress = native.valueAddress();
+
+  const char = String.fromCharCode;
+  /**
+   * `len` bytes of ASCII at `at` in WebAssembly memory as a string: for the
+   * short values paths usually read, String.fromCharCode with the bytes as
+   * arguments is several times cheaper than TextDecoder.
+   */
+  function readAscii(at, len) {
+    const h = heap;
+    switch (len) {
+      case 0: return "";
+      case 1: return char(h[at]);
+      case 2: return char(h[at], h[at + 1]);
+      case 3: return char(h[at], h[at + 1], h[at + 2]);
+      case 4: return char(h[at], h[at + 1], h[at + 2], h[at + 3]);
+      case 5: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4]);
+      case 6: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5]);
+      case 7: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6]);
+      default:
+        return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7]) + readAscii(at + 8, len - 8);
+    }
   }
 
   // Paths are parsed once in Rust and then addressed by id (bounded cache).
@@ -120,8 +147,16 @@ export function createApi(native) {
   }
 
   function scratchGet(nativeMessage, path, raw) {
-    const n = nativeMessage.getCompiled(pathId(path), raw);
-    return n < 0 ? undefined : readText(n);
+    // -1 when absent; -2 when too long to pass this way; else the UTF-8
+    // length times two, plus one unless ASCII.
+    const r = nativeMessage.getCompiled(pathId(path), raw);
+    if (r < 0) return r === -1 ? undefined : call(() => (raw ? nativeMessage.getRaw(path) : nativeMessage.get(path)));
+    if (heap.buffer !== memory.buffer) heap = new Uint8Array(memory.buffer);
+    const a = valueAddress;
+    const at = (heap[a] | (heap[a + 1] << 8) | (heap[a + 2] << 16) | (heap[a + 3] << 24)) >>> 0;
+    const len = r >>> 1;
+    if ((r & 1) === 0 && len <= 64) return readAscii(at, len);
+    return decoder.decode(heap.subarray(at, at + len));
   }
 
   const KINDS = ["field", "repetition", "component", "subcomponent"];
@@ -219,12 +254,14 @@ export function createApi(native) {
   }
 
   const RESET = Symbol("reset");
+  const OPTIONS = Symbol("options");
   const NATIVE = Symbol("native");
 
   /** A parsed HL7 v2 message, held in WebAssembly memory until free(). */
   class Message {
     #native;
     #header;
+    #options;
     [RESET]() {
       this.#header = undefined;
     }
@@ -232,8 +269,13 @@ export function createApi(native) {
       if (!this.#native) throw new TypeError("the message was freed");
       return this.#native;
     }
-    constructor(nativeMessage) {
+    constructor(nativeMessage, options) {
       this.#native = nativeMessage;
+      this.#options = options;
+    }
+    /** The parse options, to parse the same bytes the same way in the full module. */
+    [OPTIONS]() {
+      return this.#options;
     }
     #h() {
       return (this.#header ??= this.#native.header());
@@ -290,7 +332,8 @@ export function createApi(native) {
     }
     /** The friendly form keyed by field and component names (MSH-12's version, or the one given). */
     toNamedJSON(version) {
-      return JSON.parse(this.#native.toNamedJsonString(version === undefined ? undefined : String(version)));
+      const v = version === undefined ? undefined : String(version);
+      return JSON.parse(withFull(this, (m) => m.toNamedJsonString(v)));
     }
     /** The original text. */
     toString() {
@@ -368,7 +411,7 @@ export function createApi(native) {
   /** Parses one message (or a whole batch file). */
   function parse(input, options) {
     const len = writeInput(input);
-    return new Message(call(() => native.parseScratch(len, options)));
+    return new Message(call(() => native.parseScratch(len, options)), options);
   }
 
   /**
@@ -387,7 +430,7 @@ export function createApi(native) {
       const len = writeInput(input);
       if (!this.#native) {
         this.#native = call(() => native.parseScratch(len, this.#options));
-        this.#message = new Message(this.#native);
+        this.#message = new Message(this.#native, this.#options);
         return this.#message;
       }
       this.#message[RESET]();
@@ -540,14 +583,40 @@ export function createApi(native) {
     return JSON.parse(call(() => native.extractJson(input, paths, raw))).columns;
   }
 
-  /** Runs fn on the native message of a Message, or of input parsed for the call. */
-  function withNative(message, fn) {
-    if (message instanceof Message) return fn(message[NATIVE]());
-    const temporary = parse(message);
+  let fullNative;
+  /** The full module, loaded now when the platform can (else HL7LoadError). */
+  function full() {
+    if (fullNative) return fullNative;
+    if (loadFull.sync) return (fullNative = loadFull.sync());
+    throw new HL7LoadError({
+      code: "not_loaded",
+      message: "this function is in pipehat's full module: call `await load()` once before using it [not_loaded]",
+    });
+  }
+
+  /**
+   * Loads the full module (the dictionary and validation, filters, routes,
+   * change detection, mappings). Needed once, before their first use, in
+   * browsers and Deno; elsewhere it loads on first use and this resolves at once.
+   */
+  async function load() {
+    if (!fullNative) fullNative = loadFull.sync ? loadFull.sync() : await loadFull.async();
+  }
+
+  /**
+   * Runs fn on the message parsed in the full module (a Message's bytes
+   * with the options it was parsed with, or text or bytes given), then
+   * frees it. fn gets that native message and the full module.
+   */
+  function withFull(message, fn) {
+    const f = full();
+    const bytes = message instanceof Message ? message.toBytes() : inputBytes(message);
+    const options = message instanceof Message ? message[OPTIONS]() : undefined;
+    const m = call(() => f.parseBytes(bytes, options));
     try {
-      return fn(temporary[NATIVE]());
+      return fn(m, f);
     } finally {
-      temporary.free();
+      m.free();
     }
   }
 
@@ -565,11 +634,16 @@ export function createApi(native) {
     #native;
     constructor(expression) {
       if (typeof expression !== "string") throw new TypeError("expression must be a string");
-      this.#native = call(() => new native.NativeFilter(expression));
+      const f = full();
+      this.#native = call(() => new f.NativeFilter(expression));
     }
-    /** Whether the filter holds for a Message, or for one message's text or bytes (only MSH is read when that suffices). */
+    /**
+     * Whether the filter holds for one message's text or bytes (only MSH is
+     * read when that suffices), or for a Message (its bytes are read again
+     * in the full module: text or bytes are faster).
+     */
     matches(message) {
-      if (message instanceof Message) return this.#native.matches(message[NATIVE]());
+      if (message instanceof Message) return withFull(message, (m) => this.#native.matches(m));
       return call(() => this.#native.matchesInput(inputBytes(message)));
     }
     /**
@@ -607,7 +681,7 @@ export function createApi(native) {
   class Router {
     #native;
     constructor(routes) {
-      this.#native = new native.NativeRouter();
+      this.#native = new (full().NativeRouter)();
       const list = Array.isArray(routes) ? routes : Object.entries(routes ?? {});
       for (const [destination, expression] of list) this.add(destination, expression);
     }
@@ -618,7 +692,7 @@ export function createApi(native) {
     }
     /** Every destination whose filter holds, in route order. */
     destinations(message) {
-      return withNative(message, (m) => this.#native.destinations(m));
+      return withFull(message, (m) => this.#native.destinations(m));
     }
     free() {
       this.#native = release(this.#native);
@@ -632,11 +706,12 @@ export function createApi(native) {
   class ChangeDetector {
     #native;
     constructor(ignore) {
-      this.#native = call(() => new native.NativeChangeDetector((ignore ?? []).map(String)));
+      const f = full();
+      this.#native = call(() => new f.NativeChangeDetector((ignore ?? []).map(String)));
     }
     /** The differing paths that are not ignored ({path, kind} objects with details: true). */
     changes(previous, current, options) {
-      const list = withNative(previous, (a) => withNative(current, (b) => this.#native.changes(a, b)));
+      const list = withFull(previous, (a) => withFull(current, (b) => this.#native.changes(a, b)));
       return options?.details ? list : list.map((d) => d.path);
     }
     /** Whether current differs from previous only where ignored. */
@@ -645,7 +720,7 @@ export function createApi(native) {
     }
     /** A 16-hex-digit digest of everything not ignored, the same in every language. */
     fingerprint(message) {
-      return withNative(message, (m) => this.#native.fingerprint(m));
+      return withFull(message, (m) => this.#native.fingerprint(m));
     }
     free() {
       this.#native = release(this.#native);
@@ -667,11 +742,12 @@ export function createApi(native) {
     #native;
     constructor(spec) {
       const text = typeof spec === "string" ? spec : JSON.stringify(spec);
-      this.#native = call(() => new native.NativeMapping(text));
+      const f = full();
+      this.#native = call(() => new f.NativeMapping(text));
     }
     /** An object per message, or an array of rows when the spec has "rows". */
     apply(message) {
-      return JSON.parse(withNative(message, (m) => this.#native.applyJson(m)));
+      return JSON.parse(withFull(message, (m) => this.#native.applyJson(m)));
     }
     get hasRows() {
       return this.#native.hasRows;
@@ -687,12 +763,13 @@ export function createApi(native) {
 
   /** What a field, component or subcomponent is in a version (default 2.5.1), or undefined. */
   function explain(path, version = "2.5.1") {
-    return call(() => native.explain(String(path), String(version)));
+    const f = full();
+    return call(() => f.explain(String(path), String(version)));
   }
 
   /** The name of a segment's field in a version (default 2.5.1), or undefined. */
   function fieldName(segment, field, version = "2.5.1") {
-    return native.fieldName(String(segment), field, String(version));
+    return full().fieldName(String(segment), field, String(version));
   }
 
   /** A conformance profile (an object, e.g. from a YAML library, or its JSON text; see the README). */
@@ -700,7 +777,8 @@ export function createApi(native) {
     #native;
     constructor(spec) {
       const text = typeof spec === "string" ? spec : JSON.stringify(spec);
-      this.#native = call(() => new native.NativeProfile(text));
+      const f = full();
+      this.#native = call(() => new f.NativeProfile(text));
     }
     [NATIVE]() {
       return this.#native;
@@ -722,8 +800,8 @@ export function createApi(native) {
     if (temporary) profile = temporary;
     try {
       return JSON.parse(
-        withNative(message, (m) =>
-          profile ? native.validateWithProfile(m, version, profile[NATIVE]()) : native.validate(m, version),
+        withFull(message, (m, f) =>
+          profile ? f.validateWithProfile(m, version, profile[NATIVE]()) : f.validate(m, version),
         ),
       );
     } finally {
@@ -749,6 +827,8 @@ export function createApi(native) {
   }
 
   return {
+    load,
+    HL7LoadError,
     parse,
     parseAll,
     split,

@@ -6,6 +6,13 @@
  * - `segmentTerminator` (detected): force "\r", "\n" or "\r\n".
  * - `maxMessageSize` (256 MiB), `maxSegments` (1,000,000), `maxFieldLength` (64 MiB).
  * - `extract(..., { raw })` (false): values as written instead of decoded.
+ *
+ * Two WebAssembly modules: the core one (parsing, reading, JSON, editing,
+ * acknowledgements, MLLP, splitting, extract) loads with the package; the
+ * full one (validate, explain, fieldName, toNamedJSON, Profile, Filter,
+ * Router, ChangeDetector, diff, Mapping) loads on first use in Node, Bun and
+ * workerd, and needs `await load()` once in browsers and Deno (before that,
+ * those functions throw HL7LoadError).
  */
 
 /** Input: text (encoded as UTF-8) or bytes. */
@@ -509,6 +516,18 @@ export interface Explanation {
   components: { name: string; datatype: string }[];
 }
 
+/**
+ * Loads the full module. Needed once in browsers and Deno before the
+ * functions it holds; elsewhere it resolves at once. Idempotent.
+ */
+export function load(): Promise<void>;
+
+/** Thrown by a function of the full module called before `await load()` (browsers, Deno). */
+export class HL7LoadError extends Error {
+  readonly name: "HL7LoadError";
+  readonly code: "not_loaded";
+}
+
 /** Thrown by explain() for an unknown version. */
 export class HL7DictionaryError extends RangeError {
   readonly name: "HL7DictionaryError";
@@ -567,6 +586,8 @@ export function validate(message: Message | Input, options?: { version?: string;
 export function ackErrors(report: ValidationReport): AckErrorSpec[];
 
 declare const api: {
+  load: typeof load;
+  HL7LoadError: typeof HL7LoadError;
   parse: typeof parse;
   parseAll: typeof parseAll;
   split: typeof split;

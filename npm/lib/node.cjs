@@ -1,6 +1,7 @@
 "use strict";
-// Node (require): the wasm-bindgen nodejs build loads the .wasm synchronously.
+// Node (require): the wasm-bindgen nodejs builds load their .wasm synchronously:
+// the core module now, the full one on first use of what needs it.
 const native = require("../pkg/node/pipehat_wasm.js");
 const { createApi } = require("./api.cjs");
 
-module.exports = createApi(native);
+module.exports = createApi(native, { sync: () => require("../pkg/node-full/pipehat_wasm.js") });

@@ -34,23 +34,38 @@ const ENTRIES = {
   "node.mjs": `// Node (import): the same instance as require("pipehat").
 import api from "./node.cjs";
 `,
-  "web.mjs": `// Browsers, bundlers (Vite, webpack) and Deno: the wasm-bindgen web build,
-// instantiated once by top-level await (the .wasm is found next to the glue
-// through import.meta.url, which bundlers rewrite).
+  "web.mjs": `// Browsers, bundlers (Vite, webpack) and Deno: the wasm-bindgen web builds.
+// The core module is instantiated by top-level await; the full one (its
+// .wasm several times larger) only when load() is awaited. Each .wasm is found
+// next to its glue through import.meta.url, which bundlers rewrite.
 import init, * as native from "../pkg/web/pipehat_wasm.js";
 import { createApi } from "./api.mjs";
 
 await init();
-const api = createApi(native);
+const api = createApi(native, {
+  async: async () => {
+    const full = await import("../pkg/web-full/pipehat_wasm.js");
+    await full.default();
+    return full;
+  },
+});
 `,
-  "workerd.mjs": `// Cloudflare Workers (workerd): the .wasm is imported as a compiled module
-// by the Workers bundler and instantiated synchronously.
+  "workerd.mjs": `// Cloudflare Workers (workerd): both .wasm files are imported as compiled
+// modules by the Workers bundler; each is instantiated synchronously, the
+// full one on first use.
 import * as native from "../pkg/web/pipehat_wasm.js";
 import wasmModule from "../pkg/web/pipehat_wasm_bg.wasm";
+import * as full from "../pkg/web-full/pipehat_wasm.js";
+import fullWasmModule from "../pkg/web-full/pipehat_wasm_bg.wasm";
 import { createApi } from "./api.mjs";
 
 native.initSync({ module: wasmModule });
-const api = createApi(native);
+const api = createApi(native, {
+  sync: () => {
+    full.initSync({ module: fullWasmModule });
+    return full;
+  },
+});
 `,
 };
 for (const [file, prelude] of Object.entries(ENTRIES)) {

@@ -40,6 +40,7 @@ const EXPECTED = {
   mllp: true,
   nak: "AE",
   error: "missing_header",
+  validated: "missing_segment",
 };
 
 const browser = await chromium.launch({

@@ -33,6 +33,12 @@ export function smoke(api, runtime) {
     const frames = d.push(api.mllpEncode("MSH|^~\\&|A\r"));
     return frames.length === 1 && api.parse(frames[0]).get("MSH-3") === "A";
   });
+  // The full module: loaded on first use, or by `await api.load()` before
+  // smoke() runs (browsers, Deno).
+  check("full module", () => {
+    const report = api.validate(msg); // ORU^R01 without its OBR
+    return report.valid === false && report.issues[0].code === "missing_segment" && new api.Filter('MSH-9.1 = "ORU"').matches(msg.toString());
+  });
   msg.free();
   for (const [name, ok, why] of checks) if (!ok) console.log(`FAIL ${runtime} ${name} ${why ?? ""}`);
   const failed = checks.filter((c) => !c[1]).length;

@@ -1,6 +1,6 @@
 // A Cloudflare Worker that parses the HL7 message POSTed to it; on /ack it
 // answers with an HL7 acknowledgement, even for a message that does not parse.
-import { parse, ack, HL7ParseError } from "./lib/workerd.mjs";
+import { parse, ack, validate, HL7ParseError } from "./lib/workerd.mjs";
 
 export default {
   async fetch(request) {
@@ -16,7 +16,14 @@ export default {
     }
     try {
       const msg = parse(new Uint8Array(await request.arrayBuffer()));
-      const body = { type: msg.messageType, trigger: msg.triggerEvent, id: msg.controlId, family: msg.get("PID-5.1") };
+      const body = {
+        type: msg.messageType,
+        trigger: msg.triggerEvent,
+        id: msg.controlId,
+        family: msg.get("PID-5.1"),
+        // From the full module, instantiated on this first use.
+        valid: validate(msg).valid,
+      };
       msg.free();
       return Response.json(body);
     } catch (e) {

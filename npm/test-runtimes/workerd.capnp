@@ -13,6 +13,8 @@ const worker :Workerd.Worker = (
     (name = "lib/api.mjs", esModule = embed "../lib/api.mjs"),
     (name = "pkg/web/pipehat_wasm.js", esModule = embed "../pkg/web/pipehat_wasm.js"),
     (name = "pkg/web/pipehat_wasm_bg.wasm", wasm = embed "../pkg/web/pipehat_wasm_bg.wasm"),
+    (name = "pkg/web-full/pipehat_wasm.js", esModule = embed "../pkg/web-full/pipehat_wasm.js"),
+    (name = "pkg/web-full/pipehat_wasm_bg.wasm", wasm = embed "../pkg/web-full/pipehat_wasm_bg.wasm"),
   ],
   compatibilityDate = "2024-09-23",
 );

@@ -26,7 +26,7 @@ try {
     }
   }
   const ok = await (await fetch(url, { method: "POST", body: "MSH|^~\\&|A||||||ADT^A08|77|P|2.5\rPID|1||1||DOE^JO\r" })).json();
-  if (ok.type === "ADT" && ok.trigger === "A08" && ok.id === "77" && ok.family === "DOE") passed++;
+  if (ok.type === "ADT" && ok.trigger === "A08" && ok.id === "77" && ok.family === "DOE" && ok.valid === false) passed++;
   else failed++, console.log("FAIL parse", ok);
   const long = "x".repeat(100);
   const ackText = await (await fetch(url + "ack", { method: "POST", body: `MSH|^~\\&|A|B|C|D|1||ADT^A08|77|P|2.5\rZZZ|${long}\r` })).text();

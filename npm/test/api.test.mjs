@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { readdirSync, readFileSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as esm from "pipehat";
 import pipehat from "pipehat";
 import { parse, parseAll, split, extract, HL7ParseError, HL7PathError, Message } from "pipehat";
@@ -215,4 +218,110 @@ test("getDateTime gives a Date: the instant with an offset, local time without",
   assert.deepEqual([dob.date.getFullYear(), dob.date.getMonth(), dob.date.getDate(), dob.precision], [1980, 0, 2, "day"]);
   assert.throws(() => m.getTyped("PID-5", "ABC"), TypeError);
   assert.throws(() => parse("MSH|^~\\&|A\rPID|1||||||19801301\r").getDateTime("PID-7"), (e) => e instanceof pipehat.HL7DatatypeError && e.offset === 4 && !e.message.includes("1980"));
+});
+
+// get() and getRaw() hand short ASCII values over in place and build the
+// string in JavaScript; every other value crosses as a copy. Both must read
+// what the element API reads (a separate path through the core), on every
+// field and component of every corpus message, through a reused Parser too.
+test("get and getRaw agree with the element API on the whole corpus", () => {
+  const dir = new URL("../../tests/corpus/messages/", import.meta.url);
+  const reused = new pipehat.Parser();
+  let compared = 0;
+  let nonAscii = 0;
+  let decoded = 0;
+  for (const file of readdirSync(dir).sort()) {
+    const bytes = new Uint8Array(readFileSync(new URL(file, dir)));
+    let m;
+    try {
+      m = parse(bytes);
+    } catch {
+      continue;
+    }
+    const again = reused.parse(bytes);
+    const seen = new Map();
+    for (const segment of m.segments) {
+      const occurrence = (seen.get(segment.name) ?? 0) + 1;
+      seen.set(segment.name, occurrence);
+      if (!/^[A-Z][A-Z0-9]{2}$/.test(segment.name)) continue;
+      segment.fields.forEach((field, i) => {
+        const path = `${segment.name}[${occurrence}]-${i + 1}`;
+        const parts = [[path, field]];
+        if (field.repetitions.length > 0) field.components.forEach((c, j) => parts.push([`${path}.${j + 1}`, c]));
+        for (const [p, element] of parts) {
+          const value = element.isEmpty ? undefined : element.value;
+          const raw = element.isEmpty ? undefined : element.raw;
+          assert.equal(m.get(p), value, `${file} ${p}`);
+          assert.equal(m.getRaw(p), raw, `${file} ${p} raw`);
+          assert.equal(again.get(p), value, `${file} ${p} reused`);
+          compared++;
+          if (value && /[^\x00-\x7f]/.test(value)) nonAscii++;
+          if (value !== raw) decoded++;
+        }
+      });
+    }
+    m.free();
+  }
+  assert.ok(compared > 20000, `${compared} values`);
+  assert.ok(nonAscii > 10, `${nonAscii} non-ASCII values`);
+  assert.ok(decoded > 10, `${decoded} decoded values`);
+});
+
+// The full module (dictionary, validation, filters, mappings...) is a second
+// .wasm: Node loads it on first use only; where loading is asynchronous
+// (browsers, Deno), its functions throw HL7LoadError until `await load()`.
+test("the full module loads on first use, or after load()", async () => {
+  const lib = fileURLToPath(new URL("../lib/node.cjs", import.meta.url));
+  const script = `
+    const p = require(${JSON.stringify(lib)});
+    const loaded = () => Object.keys(require.cache).some((k) => k.includes("node-full"));
+    const m = p.parse("MSH|^~\\\\&|A||||||ADT^A01|1|P|2.5\\rPID|1||42\\r");
+    const before = [loaded(), m.get("PID-3"), m.toJSON().segments.length];
+    const report = p.validate(m);
+    console.log(JSON.stringify([...before, loaded(), report.issues.length > 0]));`;
+  const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }));
+  assert.deepEqual(out, [false, "42", 2, true, true]);
+
+  const require = createRequire(import.meta.url);
+  const { createApi } = require("../lib/api.cjs");
+  let loads = 0;
+  const api = createApi(require("../pkg/node/pipehat_wasm.js"), {
+    async: async () => {
+      loads++;
+      return require("../pkg/node-full/pipehat_wasm.js");
+    },
+  });
+  const m = api.parse(ADT);
+  for (const call of [() => api.validate(m), () => api.explain("PID-5"), () => new api.Filter("PID-3 exists"), () => m.toNamedJSON()]) {
+    assert.throws(call, (e) => e instanceof api.HL7LoadError && e.code === "not_loaded" && e.name === "HL7LoadError" && !e.message.includes("DOE"));
+  }
+  assert.equal(m.get("PID-5.1"), "DOE"); // the core module works meanwhile
+  await api.load();
+  await api.load();
+  assert.equal(loads, 1);
+  assert.equal(api.validate(m).version, "2.5.1");
+  assert.equal(api.explain("PID-5").name, "Patient Name");
+  assert.equal(new api.Filter('PID-5.1 = "DOE"').matches(m), true);
+  assert.equal(m.toNamedJSON().PID[0]["Patient Name"]["Family Name"], "DOE");
+  m.free();
+});
+
+// What `npm install pipehat` gets: the tarball npm pack makes, installed in
+// an empty project (no registry needed), through require() and import.
+test("the packed tarball works when installed", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pipehat-pack-"));
+  try {
+    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const tarball = execFileSync(npm, ["pack", "--silent", "--pack-destination", dir], { cwd: root, encoding: "utf8" }).trim();
+    writeFileSync(join(dir, "package.json"), '{"name": "app", "private": true}');
+    execFileSync(npm, ["install", "--silent", "--no-audit", "--no-fund", "--offline", `./${tarball}`], { cwd: dir });
+    const check = 'const m = p.parse("MSH|^~\\\\&|A\\r"); console.log(m.get("MSH-3"), p.validate(m).valid, p.extract("MSH|^~\\\\&|B\\r", ["MSH-3"])["MSH-3"][0]);';
+    const viaRequire = execFileSync(process.execPath, ["-e", `const p = require("pipehat"); ${check}`], { cwd: dir, encoding: "utf8" });
+    const viaImport = execFileSync(process.execPath, ["--input-type=module", "-e", `import * as p from "pipehat"; ${check}`], { cwd: dir, encoding: "utf8" });
+    assert.equal(viaRequire, "A false B\n");
+    assert.equal(viaImport, "A false B\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,6 @@
 // A page as an application writes it: import pipehat through the package's
 // exports map, as the bundler resolves it, and report what it read.
-import { parse, ack, MllpDecoder, mllpEncode, fromJSON, HL7ParseError } from "pipehat";
+import { parse, ack, MllpDecoder, mllpEncode, fromJSON, HL7ParseError, load, validate } from "pipehat";
 
 const text = "MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240115||ORU^R01^ORU_R01|MSG42|P|2.5.1\rPID|1||123^^^H||DOE^JANE\rOBX|1|TX|||a\\T\\b\r";
 const result = {};
@@ -19,6 +19,9 @@ try {
   } catch (e) {
     result.error = e instanceof HL7ParseError ? e.code : String(e);
   }
+  // The full module, a second chunk and .wasm asset the bundler must emit.
+  await load();
+  result.validated = validate(msg).issues[0].code;
 } catch (e) {
   result.failure = String(e && e.stack || e);
 }
