@@ -134,8 +134,10 @@ fn input_bytes(input: &JsValue) -> Result<Vec<u8>, JsValue> {
     if let Some(s) = input.as_string() {
         return Ok(s.into_bytes());
     }
-    if input.is_instance_of::<Uint8Array>() {
-        return Ok(Uint8Array::new(input).to_vec());
+    // A view of the caller's array, copied once into WebAssembly memory
+    // (`Uint8Array::new` would first copy it into a new JavaScript array).
+    if let Some(bytes) = input.dyn_ref::<Uint8Array>() {
+        return Ok(bytes.to_vec());
     }
     Err(type_error("input must be a string or a Uint8Array"))
 }
@@ -584,9 +586,14 @@ pub fn extract_json(input: JsValue, paths: Vec<String>, raw: bool) -> Result<Str
         .collect::<Result<_, _>>()
         .map_err(|e| path_error(&e))?;
     let bytes = input_bytes(&input)?;
-    let out = pipehat::extract::extract(&bytes, &parsed, raw, 1, &ParseOptions::default());
     let names: Vec<&str> = paths.iter().map(String::as_str).collect();
-    Ok(out.to_json(&names))
+    Ok(pipehat::extract::extract_json(
+        &bytes,
+        &parsed,
+        &names,
+        raw,
+        &ParseOptions::default(),
+    ))
 }
 
 // ---------------------------------------------------------------------------

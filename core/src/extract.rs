@@ -47,11 +47,7 @@ impl Extracted {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(&std::format!(
-                "{{\"row\":{row},\"code\":\"{}\",\"offset\":{}}}",
-                e.code(),
-                e.offset()
-            ));
+            write_error(&mut out, *row, e);
         }
         out.push_str("]}");
         out
@@ -119,6 +115,104 @@ pub fn extract(
     out
 }
 
+/// The paths grouped by the segment they read (name and occurrence), so
+/// that each segment is found, and its fields indexed, once per message.
+struct Plan {
+    /// (name, occurrence) of each segment read.
+    segments: Vec<([u8; 3], u32)>,
+    /// For each segment, the positions in `paths` of the paths reading it.
+    columns: Vec<Vec<usize>>,
+    /// For each segment, the highest field number read.
+    last: Vec<usize>,
+}
+
+impl Plan {
+    fn new(paths: &[Path]) -> Self {
+        let mut plan = Plan {
+            segments: Vec::new(),
+            columns: Vec::new(),
+            last: Vec::new(),
+        };
+        for (column, path) in paths.iter().enumerate() {
+            let key = (*path.segment_bytes(), path.occurrence());
+            let field = path.field() as usize;
+            match plan.segments.iter().position(|k| *k == key) {
+                Some(i) => {
+                    plan.columns[i].push(column);
+                    plan.last[i] = plan.last[i].max(field);
+                }
+                None => {
+                    plan.segments.push(key);
+                    plan.columns.push(vec![column]);
+                    plan.last.push(field);
+                }
+            }
+        }
+        plan
+    }
+}
+
+/// Where [`visit`] hands what it reads.
+trait Sink {
+    /// The value of the path at `column` (`None` when absent or empty);
+    /// each column once per message, in segment order.
+    fn value(&mut self, column: usize, value: Option<crate::Value<'_>>);
+    /// Message `row` (within the messages visited) could not be parsed.
+    fn error(&mut self, row: usize, error: ParseError);
+}
+
+/// Parses each message lazily and hands what every path reads to `sink`.
+fn visit(
+    messages: &[(usize, &[u8])],
+    paths: &[Path],
+    options: &ParseOptions,
+    sink: &mut impl Sink,
+) {
+    // Only the segments the paths name are read: index segment boundaries only.
+    let mut parser = Parser::with_options(options.lazy(true));
+    let plan = Plan::new(paths);
+    let mut separators = Vec::new();
+    for (row, &(_, bytes)) in messages.iter().enumerate() {
+        let msg = match parser.parse(bytes) {
+            Ok(msg) => msg,
+            Err(e) => {
+                sink.error(row, e);
+                continue;
+            }
+        };
+        let segments = plan.segments.iter().zip(&plan.columns).zip(&plan.last);
+        for ((&(name, occurrence), columns), &last) in segments {
+            let Some(segment) = msg.nth_named(&name, occurrence) else {
+                columns.iter().for_each(|&c| sink.value(c, None));
+                continue;
+            };
+            let segment = segment.indexed_in(&mut separators, last);
+            for &c in columns {
+                let value = crate::view::resolve(&segment, &paths[c]).filter(|v| !v.is_empty());
+                sink.value(c, value);
+            }
+        }
+    }
+}
+
+/// Collects owned values by column.
+struct Columns {
+    out: Extracted,
+    first_row: usize,
+    raw: bool,
+}
+
+impl Sink for Columns {
+    fn value(&mut self, column: usize, value: Option<crate::Value<'_>>) {
+        let text = value.map(|v| if self.raw { v.raw() } else { v.value() });
+        self.out.columns[column].push(text.map(|t| t.into_owned()));
+    }
+    fn error(&mut self, row: usize, error: ParseError) {
+        self.out.errors.push((self.first_row + row, error));
+        self.out.columns.iter_mut().for_each(|c| c.push(None));
+    }
+}
+
 fn extract_messages(
     messages: &[(usize, &[u8])],
     first_row: usize,
@@ -126,33 +220,104 @@ fn extract_messages(
     raw: bool,
     options: &ParseOptions,
 ) -> Extracted {
-    // Only the segments the paths name are read: index segment boundaries only.
-    let mut parser = Parser::with_options(options.lazy(true));
-    let mut out = Extracted {
-        columns: vec![Vec::with_capacity(messages.len()); paths.len()],
-        ..Default::default()
+    let mut sink = Columns {
+        out: Extracted {
+            columns: vec![Vec::with_capacity(messages.len()); paths.len()],
+            offsets: messages.iter().map(|&(offset, _)| offset as u64).collect(),
+            errors: Vec::new(),
+        },
+        first_row,
+        raw,
     };
-    for (row, &(offset, bytes)) in messages.iter().enumerate() {
-        out.offsets.push(offset as u64);
-        match parser.parse(bytes) {
-            Ok(msg) => {
-                for (column, path) in out.columns.iter_mut().zip(paths) {
-                    let value = msg.value(path).ok().flatten().filter(|v| !v.is_empty());
-                    column.push(value.map(|v| {
-                        if raw {
-                            v.raw().into_owned()
-                        } else {
-                            v.value().into_owned()
-                        }
-                    }));
-                }
-            }
-            Err(e) => {
-                out.errors.push((first_row + row, e));
-                out.columns.iter_mut().for_each(|c| c.push(None));
-            }
+    visit(messages, paths, options, &mut sink);
+    sink.out
+}
+
+/// Writes each column's JSON array as values arrive.
+struct JsonColumns {
+    /// One open array per column (`[` and the values so far).
+    columns: Vec<String>,
+    /// The error objects so far, comma-separated.
+    errors: String,
+    raw: bool,
+}
+
+impl JsonColumns {
+    fn push(column: &mut String, text: Option<&str>) {
+        if column.len() > 1 {
+            column.push(',');
+        }
+        match text {
+            Some(t) => crate::json::write_string(column, t),
+            None => column.push_str("null"),
         }
     }
+}
+
+impl Sink for JsonColumns {
+    fn value(&mut self, column: usize, value: Option<crate::Value<'_>>) {
+        let text = value.map(|v| if self.raw { v.raw() } else { v.value() });
+        Self::push(&mut self.columns[column], text.as_deref());
+    }
+    fn error(&mut self, row: usize, error: ParseError) {
+        self.columns.iter_mut().for_each(|c| Self::push(c, None));
+        if !self.errors.is_empty() {
+            self.errors.push(',');
+        }
+        write_error(&mut self.errors, row, &error);
+    }
+}
+
+/// One entry of the JSON `errors` array.
+fn write_error(out: &mut String, row: usize, e: &ParseError) {
+    out.push_str(&std::format!(
+        "{{\"row\":{row},\"code\":\"{}\",\"offset\":{}}}",
+        e.code(),
+        e.offset()
+    ));
+}
+
+/// [`extract`] on one thread, written straight to the JSON text of
+/// [`Extracted::to_json`] (the same text, without a `String` per value):
+/// what bindings hand to a JSON parser.
+///
+/// ```
+/// let file = b"MSH|^~\\&|A||||||ADT^A01|1\rMSH|^~\\&|B||||||ADT^A08|2\r";
+/// let paths = ["MSH-9.2".parse()?];
+/// let json = pipehat::extract::extract_json(file, &paths, &["MSH-9.2"], false, &Default::default());
+/// assert_eq!(json, r#"{"columns":{"MSH-9.2":["A01","A08"]},"errors":[]}"#);
+/// # Ok::<(), pipehat::PathError>(())
+/// ```
+pub fn extract_json(
+    input: &[u8],
+    paths: &[Path],
+    names: &[&str],
+    raw: bool,
+    options: &ParseOptions,
+) -> String {
+    let messages: Vec<(usize, &[u8])> = split(input)
+        .filter(|c| c.kind() == ChunkKind::Message)
+        .map(|c| (c.offset(), c.as_bytes()))
+        .collect();
+    let mut sink = JsonColumns {
+        columns: paths.iter().map(|_| String::from("[")).collect(),
+        errors: String::new(),
+        raw,
+    };
+    visit(&messages, paths, options, &mut sink);
+    let mut out = String::from("{\"columns\":{");
+    for (i, (name, column)) in names.iter().zip(&sink.columns).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        crate::json::write_string(&mut out, name);
+        out.push(':');
+        out.push_str(column);
+        out.push(']');
+    }
+    out.push_str("},\"errors\":[");
+    out.push_str(&sink.errors);
+    out.push_str("]}");
     out
 }
 
@@ -160,6 +325,70 @@ fn extract_messages(
 mod tests {
     use super::*;
     use std::format;
+
+    /// Every value extract reads (lazily, several paths per segment) is what
+    /// `Message::get` / `get_raw` reads after a full parse, on every corpus file.
+    #[test]
+    fn columns_match_get_on_the_corpus() {
+        let texts = [
+            "MSH-1",
+            "MSH-2",
+            "MSH-9",
+            "MSH-9.2",
+            "MSH-10",
+            "MSH-18",
+            "PID-3",
+            "PID-3(2).1",
+            "PID-3.4.2",
+            "PID-5.1",
+            "PID-5",
+            "PID-7",
+            "PID-11.3",
+            "OBX-5",
+            "OBX[2]-5",
+            "OBX[3]-3.1",
+            "PV1-3.1",
+            "EVN-2",
+            "ZZZ-1",
+            "NTE[2]-3",
+        ];
+        let paths: Vec<Path> = texts.iter().map(|t| t.parse().unwrap()).collect();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/corpus/messages");
+        let (mut compared, mut present) = (0, 0);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let file = std::fs::read(entry.unwrap().path()).unwrap();
+            for raw in [false, true] {
+                let out = extract(&file, &paths, raw, 1, &ParseOptions::default());
+                let json = extract_json(&file, &paths, &texts, raw, &ParseOptions::default());
+                assert_eq!(json, out.to_json(&texts));
+                let chunks: Vec<_> = split(&file)
+                    .filter(|c| c.kind() == ChunkKind::Message)
+                    .collect();
+                assert_eq!(out.offsets.len(), chunks.len());
+                for (row, chunk) in chunks.iter().enumerate() {
+                    let msg = crate::Message::parse(chunk.as_bytes());
+                    for (column, path) in paths.iter().enumerate() {
+                        let expected = match &msg {
+                            Ok(m) if raw => m.get_raw(*path).unwrap().map(|v| v.into_owned()),
+                            Ok(m) => m.get(*path).unwrap().map(|v| v.into_owned()),
+                            Err(_) => None,
+                        };
+                        present += usize::from(expected.is_some());
+                        assert_eq!(
+                            out.columns[column][row], expected,
+                            "{} {}",
+                            texts[column], row
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            compared > 8000 && present > 2000,
+            "{compared} compared, {present} present"
+        );
+    }
 
     #[test]
     fn threads_keep_row_order_and_report_errors() {
@@ -180,6 +409,12 @@ mod tests {
         assert_eq!(one.errors.len(), 1);
         assert_eq!(one.errors[0].0, 500);
         assert_eq!(one.errors[0].1.code(), "missing_encoding_characters");
+        let json = extract_json(&file, &paths, &["MSH-10"], false, &ParseOptions::default());
+        assert_eq!(json, one.to_json(&["MSH-10"]));
+        assert!(json.contains(r#""499",null,"500""#));
+        assert!(json.ends_with(
+            r#""errors":[{"row":500,"code":"missing_encoding_characters","offset":6}]}"#
+        ));
         let small = extract(
             b"MSH|^~\\&|A\"B\r",
             &["MSH-3".parse().unwrap()],

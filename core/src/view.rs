@@ -162,6 +162,32 @@ impl<'a> Segment<'a> {
         Some(Field(Span::new(&self.input[start..end], start, self.ctx)))
     }
 
+    /// This segment with its field separators indexed in `buf`, up to what
+    /// field `last` needs: several fields of a lazily parsed segment are then
+    /// read without a scan each. Fields after `last` read as absent.
+    pub(crate) fn indexed_in<'b>(
+        &self,
+        buf: &'b mut alloc::vec::Vec<u32>,
+        last: usize,
+    ) -> Segment<'b>
+    where
+        'a: 'b,
+    {
+        if let Seps::Scan = self.seps {
+            buf.clear();
+            let field = self.ctx.delimiters.field();
+            crate::scan::for_each_match2(self.as_bytes(), field, field, |p| {
+                buf.push((self.start + p) as u32);
+                buf.len() <= last
+            });
+            return Segment {
+                seps: Seps::Indexed(buf),
+                ..*self
+            };
+        }
+        *self
+    }
+
     /// Separators `k - 1` and `k` (what bounds field `k` of a segment not
     /// numbered from its separator); the second is `None` at the end.
     #[inline]
