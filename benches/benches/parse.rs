@@ -70,6 +70,14 @@ fn bench(c: &mut Criterion) {
                 }
             })
         });
+        let mut lazy = pipehat::Parser::with_options(pipehat::ParseOptions::default().lazy(true));
+        g.bench_function("pipehat (reused parser, lazy)", |b| {
+            b.iter(|| {
+                for m in w.messages() {
+                    black_box(lazy.parse(m).unwrap().segment_count());
+                }
+            })
+        });
         g.bench_function("pipehat (Message::parse)", |b| {
             b.iter(|| {
                 for m in w.messages() {
@@ -124,6 +132,17 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 for m in w.messages() {
                     let msg = parser.parse(m).unwrap();
+                    for p in &paths {
+                        black_box(msg.get_bytes(p).unwrap());
+                    }
+                }
+            })
+        });
+        let mut lazy = pipehat::Parser::with_options(pipehat::ParseOptions::default().lazy(true));
+        g.bench_function("pipehat (lazy)", |b| {
+            b.iter(|| {
+                for m in w.messages() {
+                    let msg = lazy.parse(m).unwrap();
                     for p in &paths {
                         black_box(msg.get_bytes(p).unwrap());
                     }

@@ -3,6 +3,9 @@
 //! package's facade (npm/src/api.js) turns the plain error objects thrown here
 //! into `HL7ParseError` / `HL7PathError` and gives the API its final shape.
 
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+mod alloc;
+
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use pipehat::stream::{split as split_chunks, ChunkKind};
 use pipehat::{OwnedMessage, ParseOptions, SegmentTerminator, Severity};

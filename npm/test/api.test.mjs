@@ -325,3 +325,21 @@ test("the packed tarball works when installed", () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// WebAssembly memory grows in large steps (src/alloc.rs): in V8 each
+// memory.grow has a fixed cost, which messages left to the garbage collector
+// used to pay every 64 KiB.
+test("memory grows in a few large steps", () => {
+  const require = createRequire(import.meta.url);
+  const memory = require("../pkg/node/pipehat_wasm.js").wasmMemory();
+  const start = memory.buffer.byteLength;
+  const sizes = new Set();
+  const kept = [];
+  const text = ADT + "NTE|1||" + "x".repeat(4000) + "\r";
+  while (memory.buffer.byteLength < start + 24 * 1024 * 1024) {
+    kept.push(parse(text));
+    sizes.add(memory.buffer.byteLength);
+  }
+  assert.ok(sizes.size <= 24, `${sizes.size} sizes on the way to ${memory.buffer.byteLength >> 20} MiB`);
+  for (const m of kept) m.free();
+});
