@@ -172,12 +172,15 @@ fn parse_owned(py: Python<'_>, bytes: Vec<u8>, options: &ParseOptions) -> PyResu
 }
 
 /// parse(data, /, *, strict=False, segment_terminator=None, max_message_size=None,
-/// max_segments=None, max_field_length=None)
+/// max_segments=None, max_field_length=None, lazy=False)
 /// --
 ///
 /// Parses one HL7 v2 message (or a whole batch file) from bytes or str.
+/// lazy=True indexes segments only: faster to read a few paths, slower to
+/// walk every field; values, errors and diagnostics are the same.
 #[pyfunction]
-#[pyo3(signature = (data, /, *, strict=false, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None))]
+#[pyo3(signature = (data, /, *, strict=false, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None, lazy=false))]
+#[allow(clippy::too_many_arguments)] // the keyword arguments of parse()
 fn parse(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
@@ -186,6 +189,7 @@ fn parse(
     max_message_size: Option<usize>,
     max_segments: Option<usize>,
     max_field_length: Option<usize>,
+    lazy: bool,
 ) -> PyResult<Message> {
     let options = options(
         strict,
@@ -193,7 +197,8 @@ fn parse(
         max_message_size,
         max_segments,
         max_field_length,
-    )?;
+    )?
+    .lazy(lazy);
     let bytes = input_bytes(data)?;
     let result = py.detach(|| OwnedMessage::parse_with(bytes.clone(), &options));
     match result {

@@ -47,6 +47,12 @@ def pipehat_five(msgs):
         [p.get(x) for x in FIVE]
 
 
+def pipehat_lazy_five(msgs):
+    for m in msgs:
+        p = pipehat.parse(m, lazy=True)
+        [p.get(x) for x in FIVE]
+
+
 def python_hl7_five(msgs):
     import hl7
 
@@ -91,6 +97,7 @@ def hl7apy_five(msgs):
 
 FIVE_LIBS = {
     "pipehat": pipehat_five,
+    "pipehat (lazy=True)": pipehat_lazy_five,
     "python-hl7": python_hl7_five,
     "hl7lw": hl7lw_five,
     "hl7kit": hl7kit_five,

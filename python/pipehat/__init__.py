@@ -2,7 +2,7 @@
 
 Functions:
     parse(data, /, *, strict=False, segment_terminator=None, max_message_size=None,
-          max_segments=None, max_field_length=None) -> Message
+          max_segments=None, max_field_length=None, lazy=False) -> Message
     iter_messages(source, /, *, strict=False, max_message_size=None) -> Iterator[Message]
     extract(source, paths, /, *, raw=False, threads=None) -> dict[str, list[str | None]]
     build(message_type, /, *, control_id=None, timestamp=None, ...) -> EditableMessage
@@ -42,6 +42,8 @@ Options and their defaults:
     max_message_size=None     256 MiB
     max_segments=None         1,000,000
     max_field_length=None     64 MiB
+    lazy=False                parse() indexes segments only (faster for a few paths,
+                              slower for walking every field; same results)
     raw=False                 extract() returns decoded values (True: as written)
     threads=None              extract() uses every core
 """

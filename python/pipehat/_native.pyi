@@ -47,6 +47,7 @@ def parse(
     max_message_size: Optional[int] = None,
     max_segments: Optional[int] = None,
     max_field_length: Optional[int] = None,
+    lazy: bool = False,
 ) -> Message: ...
 def iter_messages(
     source: _Source, /, *, strict: bool = False, max_message_size: Optional[int] = None

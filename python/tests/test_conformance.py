@@ -141,3 +141,25 @@ def test_every_corpus_file_walks_without_error():
             for field in seg.fields:
                 field.value
     assert parsed > 150
+
+
+def test_lazy_parse_reads_as_a_full_parse():
+    """parse(lazy=True) indexes segments only; every value, diagnostic and
+    error must be what a full parse gives, on every corpus file."""
+    paths = ["MSH-9", "MSH-10", "MSH-18", "PID-3.1", "PID-5", "PID-7", "OBX[2]-5", "EVN-2", "ZZZ-1"]
+    compared = 0
+    for f in sorted((CORPUS / "messages").iterdir()):
+        data = f.read_bytes()
+        try:
+            full = pipehat.parse(data)
+        except pipehat.ParseError as e:
+            with pytest.raises(pipehat.ParseError) as info:
+                pipehat.parse(data, lazy=True)
+            assert (info.value.code, info.value.offset) == (e.code, e.offset)
+            continue
+        lazy = pipehat.parse(data, lazy=True)
+        assert [p for p in paths if lazy.get(p) != full.get(p)] == [], f.name
+        assert [d.code for d in lazy.diagnostics] == [d.code for d in full.diagnostics], f.name
+        assert lazy.to_json() == full.to_json(), f.name
+        compared += 1
+    assert compared > 160
