@@ -17,19 +17,38 @@ pub(crate) fn for_each_match2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b
 }
 
 /// The positions of the `k`-th and `k + 1`-th occurrences of `byte` in
-/// `haystack` (`k` from 1), in one pass that stops at the second.
+/// `haystack` (`k` from 1), in one pass that stops at the second. Blocks
+/// before the `k`-th are counted (one popcount each), not walked.
 pub(crate) fn nth_pair(haystack: &[u8], byte: u8, k: usize) -> (Option<usize>, Option<usize>) {
     let (mut seen, mut first, mut second) = (0, None, None);
-    for_each_match(haystack, [byte; 3], |p| {
-        seen += 1;
-        if seen == k {
+    let needles = [byte; 3];
+    let mut step = |p: usize, seen: &mut usize| {
+        *seen += 1;
+        if *seen == k {
             first = Some(p);
-        } else if seen == k + 1 {
+        } else if *seen == k + 1 {
             second = Some(p);
             return false;
         }
         true
+    };
+    let tail = blocks(haystack, needles, &mut |base: usize, mut mask: u64| {
+        let n = mask.count_ones() as usize;
+        if seen + n < k {
+            seen += n;
+            return true;
+        }
+        while mask != 0 {
+            if !step(base + mask.trailing_zeros() as usize, &mut seen) {
+                return false;
+            }
+            mask &= mask - 1;
+        }
+        true
     });
+    if let Some(start) = tail {
+        scalar_from(haystack, start, needles, &mut |p: usize| step(p, &mut seen));
+    }
     (first, second)
 }
 
@@ -288,6 +307,28 @@ mod tests {
                     hay.len(),
                     start
                 );
+            }
+        }
+    }
+
+    /// `nth_pair` (blocks counted, then walked) finds what counting byte by
+    /// byte finds, for every k, length and alignment.
+    #[test]
+    fn nth_pair_matches_a_byte_loop() {
+        let pattern = b"MSH|^~\\&|A|B||||20240101||ADT^A01|1|P|2.5|||||||UNICODE UTF-8\r";
+        let mut hay = Vec::new();
+        for n in 0..400 {
+            hay.push(pattern[n % pattern.len()]);
+            for start in 0..3.min(hay.len()) {
+                let h = &hay[start..];
+                let all: Vec<usize> = (0..h.len()).filter(|&i| h[i] == b'|').collect();
+                for k in 1..all.len() + 3 {
+                    let expected = (
+                        all.get(k - 1).copied(),
+                        all.get(k - 1).and(all.get(k).copied()),
+                    );
+                    assert_eq!(nth_pair(h, b'|', k), expected, "len {} k {k}", h.len());
+                }
             }
         }
     }
