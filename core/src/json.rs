@@ -518,6 +518,7 @@ pub fn write_string(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use crate::Message;
+    #[cfg(feature = "std")]
     use alloc::string::String;
 
     /// The fast path for UTF-8 messages writes exactly what the tree walk writes.
