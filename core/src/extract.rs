@@ -22,35 +22,16 @@ impl Extracted {
     /// The result as JSON text: `{"columns": {path: [value or null, ...]},
     /// "errors": [{"row", "code", "offset"}]}`, with `names` naming the columns.
     pub fn to_json(&self, names: &[&str]) -> String {
-        use crate::json::write_string;
-        let mut out = String::new();
-        out.push_str("{\"columns\":{");
-        for (i, (name, column)) in names.iter().zip(&self.columns).enumerate() {
-            if i > 0 {
-                out.push(',');
+        let mut json = JsonColumns::new(self.columns.len(), false);
+        for (column, values) in json.columns.iter_mut().zip(&self.columns) {
+            for value in values {
+                JsonColumns::push(column, value.as_deref());
             }
-            write_string(&mut out, name);
-            out.push_str(":[");
-            for (j, value) in column.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                match value {
-                    Some(s) => write_string(&mut out, s),
-                    None => out.push_str("null"),
-                }
-            }
-            out.push(']');
         }
-        out.push_str("},\"errors\":[");
-        for (i, (row, e)) in self.errors.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_error(&mut out, *row, e);
+        for (row, e) in &self.errors {
+            json.add_error(*row, e);
         }
-        out.push_str("]}");
-        out
+        json.finish(names)
     }
 }
 
@@ -73,10 +54,7 @@ pub fn extract(
     threads: usize,
     options: &ParseOptions,
 ) -> Extracted {
-    let messages: Vec<(usize, &[u8])> = split(input)
-        .filter(|c| c.kind() == ChunkKind::Message)
-        .map(|c| (c.offset(), c.as_bytes()))
-        .collect();
+    let messages = messages(input);
     let threads = match threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -150,6 +128,14 @@ impl Plan {
         }
         plan
     }
+}
+
+/// The messages of `input` (files, batches, MLLP captures) with their offsets.
+fn messages(input: &[u8]) -> Vec<(usize, &[u8])> {
+    split(input)
+        .filter(|c| c.kind() == ChunkKind::Message)
+        .map(|c| (c.offset(), c.as_bytes()))
+        .collect()
 }
 
 /// Where [`visit`] hands what it reads.
@@ -243,6 +229,43 @@ struct JsonColumns {
 }
 
 impl JsonColumns {
+    fn new(columns: usize, raw: bool) -> Self {
+        JsonColumns {
+            columns: (0..columns).map(|_| String::from("[")).collect(),
+            errors: String::new(),
+            raw,
+        }
+    }
+
+    fn add_error(&mut self, row: usize, e: &ParseError) {
+        if !self.errors.is_empty() {
+            self.errors.push(',');
+        }
+        self.errors.push_str(&std::format!(
+            "{{\"row\":{row},\"code\":\"{}\",\"offset\":{}}}",
+            e.code(),
+            e.offset()
+        ));
+    }
+
+    /// `{"columns": {name: [...]}, "errors": [...]}`.
+    fn finish(self, names: &[&str]) -> String {
+        let mut out = String::from("{\"columns\":{");
+        for (i, (name, column)) in names.iter().zip(&self.columns).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            crate::json::write_string(&mut out, name);
+            out.push(':');
+            out.push_str(column);
+            out.push(']');
+        }
+        out.push_str("},\"errors\":[");
+        out.push_str(&self.errors);
+        out.push_str("]}");
+        out
+    }
+
     fn push(column: &mut String, text: Option<&str>) {
         if column.len() > 1 {
             column.push(',');
@@ -261,20 +284,8 @@ impl Sink for JsonColumns {
     }
     fn error(&mut self, row: usize, error: ParseError) {
         self.columns.iter_mut().for_each(|c| Self::push(c, None));
-        if !self.errors.is_empty() {
-            self.errors.push(',');
-        }
-        write_error(&mut self.errors, row, &error);
+        self.add_error(row, &error);
     }
-}
-
-/// One entry of the JSON `errors` array.
-fn write_error(out: &mut String, row: usize, e: &ParseError) {
-    out.push_str(&std::format!(
-        "{{\"row\":{row},\"code\":\"{}\",\"offset\":{}}}",
-        e.code(),
-        e.offset()
-    ));
 }
 
 /// [`extract`] on one thread, written straight to the JSON text of
@@ -295,30 +306,10 @@ pub fn extract_json(
     raw: bool,
     options: &ParseOptions,
 ) -> String {
-    let messages: Vec<(usize, &[u8])> = split(input)
-        .filter(|c| c.kind() == ChunkKind::Message)
-        .map(|c| (c.offset(), c.as_bytes()))
-        .collect();
-    let mut sink = JsonColumns {
-        columns: paths.iter().map(|_| String::from("[")).collect(),
-        errors: String::new(),
-        raw,
-    };
+    let messages = messages(input);
+    let mut sink = JsonColumns::new(paths.len(), raw);
     visit(&messages, paths, options, &mut sink);
-    let mut out = String::from("{\"columns\":{");
-    for (i, (name, column)) in names.iter().zip(&sink.columns).enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        crate::json::write_string(&mut out, name);
-        out.push(':');
-        out.push_str(column);
-        out.push(']');
-    }
-    out.push_str("},\"errors\":[");
-    out.push_str(&sink.errors);
-    out.push_str("]}");
-    out
+    sink.finish(names)
 }
 
 #[cfg(test)]
