@@ -599,8 +599,20 @@ export function createApi(native, loadFull = {}) {
    * change detection, mappings). Needed once, before their first use, in
    * browsers and Deno; elsewhere it loads on first use and this resolves at once.
    */
-  async function load() {
-    if (!fullNative) fullNative = loadFull.sync ? loadFull.sync() : await loadFull.async();
+  let loading;
+  function load() {
+    if (fullNative) return Promise.resolve();
+    // One load for concurrent calls; a failed one (a network error) can be retried.
+    loading ??= (async () => (loadFull.sync ? loadFull.sync() : await loadFull.async()))().then(
+      (module) => {
+        fullNative = module;
+      },
+      (e) => {
+        loading = undefined;
+        throw e;
+      },
+    );
+    return loading;
   }
 
   /**

@@ -285,18 +285,22 @@ test("the full module loads on first use, or after load()", async () => {
   const require = createRequire(import.meta.url);
   const { createApi } = require("../lib/api.cjs");
   let loads = 0;
+  let offline = true;
   const api = createApi(require("../pkg/node/pipehat_wasm.js"), {
     async: async () => {
+      if (offline) throw new Error("network down");
       loads++;
       return require("../pkg/node-full/pipehat_wasm.js");
     },
   });
+  await assert.rejects(api.load(), /network down/); // a failed load can be tried again
+  offline = false;
   const m = api.parse(ADT);
   for (const call of [() => api.validate(m), () => api.explain("PID-5"), () => new api.Filter("PID-3 exists"), () => m.toNamedJSON()]) {
     assert.throws(call, (e) => e instanceof api.HL7LoadError && e.code === "not_loaded" && e.name === "HL7LoadError" && !e.message.includes("DOE"));
   }
   assert.equal(m.get("PID-5.1"), "DOE"); // the core module works meanwhile
-  await api.load();
+  await Promise.all([api.load(), api.load()]);
   await api.load();
   assert.equal(loads, 1);
   assert.equal(api.validate(m).version, "2.5.1");
