@@ -530,7 +530,11 @@ impl OwnedMessage {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn index_fields(&mut self) {
-        self.index.index_fields(&self.bytes);
+        if self.index.lazy {
+            self.index.index_fields(&self.bytes);
+            // Owned messages are kept around: no spare capacity.
+            self.index.shrink_to_fit();
+        }
     }
 
     /// A borrowed view with the full [`Message`] API; creating it costs nothing.
