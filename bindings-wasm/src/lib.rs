@@ -65,12 +65,6 @@ pub fn scratch_reserve(len: usize) -> usize {
     })
 }
 
-/// The scratch buffer's current address (it may move when it grows).
-#[wasm_bindgen(js_name = scratchAddress)]
-pub fn scratch_address() -> usize {
-    SCRATCH.with(|s| s.borrow_mut().as_mut_ptr() as usize)
-}
-
 /// The module's memory, for the facade's views of the scratch buffer.
 #[wasm_bindgen(js_name = wasmMemory)]
 pub fn wasm_memory() -> JsValue {

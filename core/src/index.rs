@@ -147,7 +147,10 @@ impl Index {
             // One allocation instead of a doubling series: segments are
             // rarely shorter than 40 bytes (an owned message shrinks the
             // excess; a long input's first 1,024 only are reserved).
-            builder.index.segments.reserve(((end - start) / 40 + 1).min(1024));
+            builder
+                .index
+                .segments
+                .reserve(((end - start) / 40 + 1).min(1024));
             if !builder.scan_segments(start, terminator) {
                 // Both line breaks (the general scan decides which end
                 // segments), or a segment longer than the longest field
