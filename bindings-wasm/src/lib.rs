@@ -20,14 +20,6 @@ thread_local! {
     static LAST_ERROR: RefCell<Option<JsValue>> = const { RefCell::new(None) };
     /// Paths parsed once by `compilePath`, addressed by index.
     static PATHS: RefCell<Vec<pipehat::Path>> = const { RefCell::new(Vec::new()) };
-    /// Where the last `getCompiled` value starts in memory.
-    static VALUE_AT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-}
-
-/// The address of the word where `getCompiled` leaves its value's address.
-#[wasm_bindgen(js_name = valueAddress)]
-pub fn value_address() -> usize {
-    VALUE_AT.with(|v| v.as_ptr() as usize)
 }
 
 /// Parses the path in the first `len` scratch bytes and keeps it; returns its
@@ -150,6 +142,9 @@ fn get_opt(options: &JsValue, key: &str) -> Option<JsValue> {
 
 fn parse_options(options: &JsValue) -> Result<ParseOptions, JsValue> {
     let mut o = ParseOptions::default();
+    if options.is_undefined() || options.is_null() {
+        return Ok(o);
+    }
     if let Some(v) = get_opt(options, "strict") {
         o = o.strict(
             v.as_bool()
@@ -301,29 +296,30 @@ impl NativeMessage {
     }
 
     /// Finds the value at compiled path `id` (decoded, or as written when
-    /// `raw`); returns -1 when absent or empty, -2 when 1 GiB or longer, else
-    /// its length in UTF-8 bytes times two, plus one unless it is all ASCII. Its address is left
-    /// at `valueAddress()`: inside the message when the text is as stored,
-    /// else in the scratch buffer. Valid until the next call.
+    /// `raw`); returns -1 when absent or empty, -2 when 1 MiB or longer, else
+    /// `address * 2^21 + length * 2 + (1 unless all ASCII)`, with its UTF-8
+    /// bytes at `address`: inside the message when the text is as stored,
+    /// else in the scratch buffer, valid until the next call. (A 32-bit
+    /// address and a 20-bit length fit exactly in a double.)
     #[wasm_bindgen(js_name = getCompiled)]
-    pub fn get_compiled(&self, id: usize, raw: bool) -> i32 {
+    pub fn get_compiled(&self, id: usize, raw: bool) -> f64 {
         let Some(path) = PATHS.with(|p| p.borrow().get(id).copied()) else {
-            return -1;
+            return -1.0;
         };
         let owned = self.quick();
         let m = owned.message();
         let Ok(Some(value)) = m.value(path) else {
-            return -1;
+            return -1.0;
         };
         if value.is_empty() {
-            return -1;
+            return -1.0;
         }
         let bytes_at = |bytes: &[u8], ascii: bool| {
-            if bytes.len() > (i32::MAX as usize - 1) / 2 {
-                return -2; // 1 GiB or more: the caller uses `get`/`getRaw`.
+            if bytes.len() >= 1 << 20 {
+                return -2.0; // 1 MiB or more: the caller uses `get`/`getRaw`.
             }
-            VALUE_AT.with(|v| v.set(bytes.as_ptr() as u32));
-            (bytes.len() as i32) * 2 + i32::from(!ascii)
+            let address = bytes.as_ptr() as usize as u32;
+            f64::from(address) * 2_097_152.0 + (bytes.len() * 2 + usize::from(!ascii)) as f64
         };
         // ASCII as stored: handed over in place, with no copy.
         let stored = if raw {

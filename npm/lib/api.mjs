@@ -96,7 +96,7 @@ export function createApi(native, loadFull = {}) {
     let capacity = text.length;
     for (;;) {
       const at = native.scratchReserve(capacity);
-      const { read, written } = encoder.encodeInto(text, new Uint8Array(memory.buffer, at, capacity));
+      const { read, written } = encoder.encodeInto(text, view().subarray(at, at + capacity));
       if (read === text.length) return written;
       capacity = text.length * 3;
     }
@@ -104,13 +104,18 @@ export function createApi(native, loadFull = {}) {
 
   function writeBytes(bytes) {
     const at = native.scratchReserve(bytes.length);
-    new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
+    view().set(bytes, at);
     return bytes.length;
   }
 
-  // A view of all of WebAssembly memory, made again when memory grows.
+  // A view of all of WebAssembly memory. Growing the memory detaches the old
+  // buffer, which leaves the old view empty: then a new view is made (cheaper
+  // than reading memory.buffer on every call).
   let heap = new Uint8Array(memory.buffer);
-  const valueAddress = native.valueAddress();
+  function view() {
+    if (heap.length === 0) heap = new Uint8Array(memory.buffer);
+    return heap;
+  }
 
   const char = String.fromCharCode;
   /**
@@ -147,16 +152,18 @@ export function createApi(native, loadFull = {}) {
   }
 
   function scratchGet(nativeMessage, path, raw) {
-    // -1 when absent; -2 when too long to pass this way; else the UTF-8
-    // length times two, plus one unless ASCII.
+    // -1 when absent; -2 when too long to pass this way; else the value's
+    // address times 2^21, plus its UTF-8 length times two, plus one unless ASCII.
     const r = nativeMessage.getCompiled(pathId(path), raw);
     if (r < 0) return r === -1 ? undefined : call(() => (raw ? nativeMessage.getRaw(path) : nativeMessage.get(path)));
-    if (heap.buffer !== memory.buffer) heap = new Uint8Array(memory.buffer);
-    const a = valueAddress;
-    const at = (heap[a] | (heap[a + 1] << 8) | (heap[a + 2] << 16) | (heap[a + 3] << 24)) >>> 0;
-    const len = r >>> 1;
-    if ((r & 1) === 0 && len <= 64) return readAscii(at, len);
-    return decoder.decode(heap.subarray(at, at + len));
+    const at = Math.floor(r / 2097152);
+    const low = r - at * 2097152;
+    const len = low >>> 1;
+    if ((low & 1) === 0 && len <= 64) {
+      view();
+      return readAscii(at, len);
+    }
+    return decoder.decode(view().subarray(at, at + len));
   }
 
   const KINDS = ["field", "repetition", "component", "subcomponent"];

@@ -347,3 +347,19 @@ test("memory grows in a few large steps", () => {
   assert.ok(sizes.size <= 24, `${sizes.size} sizes on the way to ${memory.buffer.byteLength >> 20} MiB`);
   for (const m of kept) m.free();
 });
+
+// Values under 1 MiB are handed over in place (address and length packed in
+// one number); longer ones through a string conversion. Both sides of the
+// switch, ASCII and not, decoded and as written, read the same.
+test("values on both sides of the 1 MiB hand-over read whole", () => {
+  for (const length of [(1 << 20) - 1, 1 << 20, (1 << 20) + 5]) {
+    for (const tail of ["", "é"]) {
+      const body = "A".repeat(length - (tail ? 2 : 0)) + tail;
+      const m = parse(ADT + "OBX|1|ED|PDF||" + body + "\\T\\|F\r");
+      assert.equal(m.getRaw("OBX-5"), body + "\\T\\");
+      assert.equal(m.get("OBX-5"), body + "&");
+      assert.equal(m.get("PID-5.1"), "DOE");
+      m.free();
+    }
+  }
+});
