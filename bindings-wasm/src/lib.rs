@@ -569,24 +569,22 @@ pub fn split(input: JsValue) -> Result<Array, JsValue> {
         .collect())
 }
 
-/// Reads `paths` from every message of `input` in one call. Returns JSON
-/// text: {"columns": {path: [value or null]}, "errors": [{row, code, offset}]}.
-#[wasm_bindgen(js_name = extractJson)]
-pub fn extract_json(input: JsValue, paths: Vec<String>, raw: bool) -> Result<String, JsValue> {
+/// Reads `paths` from every message of `input` in one call, as
+/// `[text, cells]`: every value in one string, and two UTF-16 positions per
+/// cell, row by row (start 0xFFFFFFFF: no value). See `pipehat::extract::Packed`.
+#[wasm_bindgen(js_name = extractPacked)]
+pub fn extract_packed(input: JsValue, paths: Vec<String>, raw: bool) -> Result<Array, JsValue> {
     let parsed: Vec<pipehat::Path> = paths
         .iter()
         .map(|p| p.parse::<pipehat::Path>())
         .collect::<Result<_, _>>()
         .map_err(|e| path_error(&e))?;
     let bytes = input_bytes(&input)?;
-    let names: Vec<&str> = paths.iter().map(String::as_str).collect();
-    Ok(pipehat::extract::extract_json(
-        &bytes,
-        &parsed,
-        &names,
-        raw,
-        &ParseOptions::default(),
-    ))
+    let packed = pipehat::extract::extract_packed(&bytes, &parsed, raw, &ParseOptions::default());
+    let out = Array::new();
+    out.push(&JsValue::from_str(&packed.text));
+    out.push(&js_sys::Uint32Array::from(&packed.cells[..]));
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------

@@ -140,6 +140,8 @@ fn messages(input: &[u8]) -> Vec<(usize, &[u8])> {
 
 /// Where [`visit`] hands what it reads.
 trait Sink {
+    /// Message `row` (within the messages visited) comes next.
+    fn start_row(&mut self, _row: usize) {}
     /// The value of the path at `column` (`None` when absent or empty);
     /// each column once per message, in segment order.
     fn value(&mut self, column: usize, value: Option<crate::Value<'_>>);
@@ -159,6 +161,7 @@ fn visit(
     let plan = Plan::new(paths);
     let mut separators = Vec::new();
     for (row, &(_, bytes)) in messages.iter().enumerate() {
+        sink.start_row(row);
         let msg = match parser.parse(bytes) {
             Ok(msg) => msg,
             Err(e) => {
@@ -312,10 +315,124 @@ pub fn extract_json(
     sink.finish(names)
 }
 
+/// What [`extract_packed`] returns: every value in one text, addressed by
+/// position, so that a binding makes one string per value by slicing instead
+/// of parsing JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Packed {
+    /// Every value read, one after another.
+    pub text: String,
+    /// Two numbers per cell, row by row and within a row in path order:
+    /// where the value starts and ends in `text`, counted in UTF-16 code
+    /// units (JavaScript string positions). [`Packed::ABSENT`] as the start
+    /// marks a value that is absent or empty, or a message that could not be
+    /// parsed.
+    pub cells: Vec<u32>,
+    /// Messages that could not be parsed: (row, error).
+    pub errors: Vec<(usize, ParseError)>,
+}
+
+impl Packed {
+    /// The start of a cell with no value.
+    pub const ABSENT: u32 = u32::MAX;
+}
+
+/// Writes values into one text with their UTF-16 positions.
+struct PackedSink {
+    out: Packed,
+    /// The row being written, and where its cells start in `out.cells`.
+    row_start: usize,
+    columns: usize,
+    /// The length of `out.text` so far in UTF-16 code units.
+    units: u32,
+    raw: bool,
+}
+
+impl Sink for PackedSink {
+    fn start_row(&mut self, row: usize) {
+        self.row_start = row * self.columns * 2;
+    }
+    fn value(&mut self, column: usize, value: Option<crate::Value<'_>>) {
+        let at = self.row_start + column * 2;
+        let text = value.map(|v| if self.raw { v.raw() } else { v.value() });
+        match text {
+            Some(t) => {
+                let start = self.units;
+                self.out.text.push_str(&t);
+                self.units += if t.is_ascii() {
+                    t.len() as u32
+                } else {
+                    t.encode_utf16().count() as u32
+                };
+                self.out.cells[at] = start;
+                self.out.cells[at + 1] = self.units;
+            }
+            None => self.out.cells[at] = Packed::ABSENT,
+        }
+    }
+    fn error(&mut self, row: usize, error: ParseError) {
+        self.out.errors.push((row, error));
+        for column in 0..self.columns {
+            self.out.cells[self.row_start + column * 2] = Packed::ABSENT;
+        }
+    }
+}
+
+/// [`extract`] on one thread, with every value in one text and addressed by
+/// UTF-16 positions ([`Packed`]): what the JavaScript binding slices into
+/// strings. Rows whose values total 4 GiB or more are not supported (the
+/// positions are 32-bit).
+///
+/// ```
+/// let file = "MSH|^~\\&|A||||||ADT^A01|1\rPID|1||Zoë\rMSH|^~\\&|B||||||ADT^A08|2\r";
+/// let paths = ["MSH-9.2".parse()?, "PID-3".parse()?];
+/// let out = pipehat::extract::extract_packed(file.as_bytes(), &paths, false, &Default::default());
+/// assert_eq!(out.text, "A01ZoëA08");
+/// assert_eq!(out.cells, [0, 3, 3, 6, 6, 9, pipehat::extract::Packed::ABSENT, 0]);
+/// # Ok::<(), pipehat::PathError>(())
+/// ```
+pub fn extract_packed(input: &[u8], paths: &[Path], raw: bool, options: &ParseOptions) -> Packed {
+    let messages = messages(input);
+    let mut sink = PackedSink {
+        out: Packed {
+            text: String::new(),
+            cells: vec![0; messages.len() * paths.len() * 2],
+            errors: Vec::new(),
+        },
+        row_start: 0,
+        columns: paths.len(),
+        units: 0,
+        raw,
+    };
+    visit(&messages, paths, options, &mut sink);
+    sink.out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::format;
+
+    /// The value of path `column` in message `row` of a [`Packed`] result
+    /// (`columns` paths in all), found by counting UTF-16 code units.
+    fn packed_value(packed: &Packed, row: usize, column: usize, columns: usize) -> Option<&str> {
+        let at = (row * columns + column) * 2;
+        let (start, end) = (packed.cells[at], packed.cells[at + 1]);
+        if start == Packed::ABSENT {
+            return None;
+        }
+        let byte = |units: u32| {
+            let mut counted = 0u32;
+            for (i, c) in packed.text.char_indices() {
+                if counted >= units {
+                    return i;
+                }
+                counted += c.len_utf16() as u32;
+            }
+            packed.text.len()
+        };
+        Some(&packed.text[byte(start)..byte(end)])
+    }
 
     /// Every value extract reads (lazily, several paths per segment) is what
     /// `Message::get` / `get_raw` reads after a full parse, on every corpus file.
@@ -352,6 +469,9 @@ mod tests {
                 let out = extract(&file, &paths, raw, 1, &ParseOptions::default());
                 let json = extract_json(&file, &paths, &texts, raw, &ParseOptions::default());
                 assert_eq!(json, out.to_json(&texts));
+                let packed = extract_packed(&file, &paths, raw, &ParseOptions::default());
+                assert_eq!(packed.errors, out.errors);
+                assert_eq!(packed.cells.len(), out.offsets.len() * paths.len() * 2);
                 let chunks: Vec<_> = split(&file)
                     .filter(|c| c.kind() == ChunkKind::Message)
                     .collect();
@@ -365,6 +485,8 @@ mod tests {
                             Err(_) => None,
                         };
                         present += usize::from(expected.is_some());
+                        let cell = packed_value(&packed, row, column, paths.len());
+                        assert_eq!(cell, expected.as_deref(), "{} {}", texts[column], row);
                         assert_eq!(
                             out.columns[column][row], expected,
                             "{} {}",
@@ -379,6 +501,27 @@ mod tests {
             compared > 8000 && present > 2000,
             "{compared} compared, {present} present"
         );
+    }
+
+    /// Positions count UTF-16 code units: two for a character outside the
+    /// Basic Multilingual Plane, one for any other, whatever its UTF-8 length.
+    #[test]
+    fn packed_positions_count_utf16_units() {
+        let file = "MSH|^~\\&|A|||||||1|P|2.5\rPID|1||A\u{1F600}B||\u{e9}\r\
+                    MSH|^~|bad\rMSH|^~\\&|B|||||||2\rPID|1||x\\T\\y\r";
+        let paths = ["PID-3".parse().unwrap(), "PID-5".parse().unwrap()];
+        let packed = extract_packed(file.as_bytes(), &paths, false, &ParseOptions::default());
+        assert_eq!(packed.text, "A\u{1F600}B\u{e9}x&y");
+        let absent = Packed::ABSENT;
+        assert_eq!(
+            packed.cells,
+            [0, 4, 4, 5, absent, 0, absent, 0, 5, 8, absent, 0]
+        );
+        assert_eq!(packed.errors.len(), 1);
+        assert_eq!(packed.errors[0].0, 1);
+        let raw = extract_packed(file.as_bytes(), &paths, true, &ParseOptions::default());
+        assert_eq!(raw.text, "A\u{1F600}B\u{e9}x\\T\\y");
+        assert_eq!(packed_value(&raw, 2, 0, 2), Some("x\\T\\y"));
     }
 
     #[test]

@@ -587,7 +587,20 @@ export function createApi(native, loadFull = {}) {
   /** Reads paths from every message in one call: {path: (string|null)[]}. */
   function extract(input, paths, options) {
     const raw = Boolean(options && options.raw);
-    return JSON.parse(call(() => native.extractJson(input, paths, raw))).columns;
+    // One string holds every value; each cell is a slice of it.
+    const [text, cells] = call(() => native.extractPacked(input, paths, raw));
+    const width = paths.length;
+    const rows = width === 0 ? 0 : cells.length / (2 * width);
+    const columns = paths.map(() => new Array(rows));
+    for (let row = 0, at = 0; row < rows; row++) {
+      for (let c = 0; c < width; c++, at += 2) {
+        const start = cells[at];
+        columns[c][row] = start === 0xffffffff ? null : text.slice(start, cells[at + 1]);
+      }
+    }
+    const out = {};
+    paths.forEach((path, c) => (out[path] = columns[c]));
+    return out;
   }
 
   let fullNative;

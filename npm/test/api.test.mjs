@@ -363,3 +363,44 @@ test("values on both sides of the 1 MiB hand-over read whole", () => {
     }
   }
 });
+
+// extract() hands every value over as a slice of one string, addressed by
+// UTF-16 positions computed in the core: on every corpus file it reads what
+// parseAll() + get() read, and non-ASCII and astral characters land whole.
+test("extract reads what get reads, on the whole corpus", () => {
+  const dir = new URL("../../tests/corpus/messages/", import.meta.url);
+  const paths = ["MSH-9", "MSH-10", "PID-3.1", "PID-5", "PID-5.1", "PID-7", "PID-11.3", "OBX-5", "OBX[2]-5", "NTE-3", "ZZZ-1"];
+  let present = 0;
+  for (const file of readdirSync(dir).sort()) {
+    const bytes = new Uint8Array(readFileSync(new URL(file, dir)));
+    for (const raw of [false, true]) {
+      const cols = extract(bytes, paths, { raw });
+      const messages = split(bytes).filter((c) => c.kind === "message");
+      for (const path of paths) assert.equal(cols[path].length, messages.length, file);
+      messages.forEach((chunk, row) => {
+        let m;
+        try {
+          m = parse(chunk.bytes);
+        } catch {
+          for (const path of paths) assert.equal(cols[path][row], null, `${file} ${path} ${row}`);
+          return;
+        }
+        for (const path of paths) {
+          const expected = (raw ? m.getRaw(path) : m.get(path)) ?? null;
+          present += expected === null ? 0 : 1;
+          assert.equal(cols[path][row], expected, `${file} ${path} ${row}`);
+        }
+        m.free();
+      });
+    }
+  }
+  assert.ok(present > 1000, `${present} values present`);
+  const odd = "MSH|^~\\&|A|||||||1|P|2.5\rPID|1||A\u{1F600}B||\u00e9\\T\\\r" + "MSH|^~|bad\r" + "MSH|^~\\&|B|||||||2\rPID|1||x\r";
+  assert.deepEqual(extract(odd, ["PID-3", "PID-5", "MSH-10"]), {
+    "PID-3": ["A\u{1F600}B", null, "x"],
+    "PID-5": ["\u00e9&", null, null],
+    "MSH-10": ["1", null, "2"],
+  });
+  assert.deepEqual(extract(odd, []), {});
+  assert.deepEqual(extract("", ["PID-3"]), { "PID-3": [] });
+});
