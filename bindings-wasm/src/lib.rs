@@ -71,6 +71,131 @@ pub fn take_error() -> JsValue {
         .unwrap_or(JsValue::UNDEFINED)
 }
 
+/// Messages parsed by `parseHandle`, addressed by a small number. The
+/// facade's `Message` holds the number and registers itself with the number
+/// as held value in a FinalizationRegistry of its own: in V8 that costs a
+/// third of what the registration and unregistration of a wasm-bindgen object
+/// cost per message. A message that needs a method beyond the hot ones below
+/// is moved out into a `NativeMessage` object (`messageTake`).
+#[derive(Default)]
+struct Handles {
+    slots: Vec<Slot>,
+    /// Slots that can be given out again.
+    vacant: Vec<u32>,
+}
+
+enum Slot {
+    Live(NativeMessage),
+    /// Freed or moved out, but its `Message` may still be alive: the slot is
+    /// not given out again until the FinalizationRegistry releases it, so
+    /// that a late release can never free another message.
+    Spent,
+    Vacant,
+}
+
+thread_local! {
+    static MESSAGES: RefCell<Handles> = RefCell::new(Handles::default());
+}
+
+/// Runs `f` on the message at `handle`, or returns `absent`.
+fn with_handle<T>(handle: u32, absent: T, f: impl FnOnce(&mut NativeMessage) -> T) -> T {
+    MESSAGES.with(|m| match m.borrow_mut().slots.get_mut(handle as usize) {
+        Some(Slot::Live(message)) => f(message),
+        _ => absent,
+    })
+}
+
+/// Parses the first `len` bytes of the scratch buffer; returns the new
+/// message's handle, or -1 with the error left for `takeError`.
+#[wasm_bindgen(js_name = parseHandle)]
+pub fn parse_handle(len: usize, options: JsValue) -> i32 {
+    match parse_scratch(len, options) {
+        Ok(message) => MESSAGES.with(|m| {
+            let mut m = m.borrow_mut();
+            match m.vacant.pop() {
+                Some(at) => {
+                    m.slots[at as usize] = Slot::Live(message);
+                    at as i32
+                }
+                None => {
+                    m.slots.push(Slot::Live(message));
+                    m.slots.len() as i32 - 1
+                }
+            }
+        }),
+        Err(e) => {
+            LAST_ERROR.with(|l| *l.borrow_mut() = Some(e));
+            -1
+        }
+    }
+}
+
+/// Parses the first `len` scratch bytes into the message at `handle`, reusing
+/// its buffers; returns 0, or -1 with the error left for `takeError` (the
+/// message is then empty).
+#[wasm_bindgen(js_name = reparseHandle)]
+pub fn reparse_handle(handle: u32, len: usize, options: JsValue) -> i32 {
+    let result = with_handle(handle, Ok(()), |m| m.reparse_scratch(len, options));
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            LAST_ERROR.with(|l| *l.borrow_mut() = Some(e));
+            -1
+        }
+    }
+}
+
+/// `NativeMessage.getCompiled` on the message at `handle` (-1 once freed).
+#[wasm_bindgen(js_name = messageGet)]
+pub fn message_get(handle: u32, id: usize, raw: bool) -> f64 {
+    with_handle(handle, -1.0, |m| m.get_compiled(id, raw))
+}
+
+/// `NativeMessage.header` on the message at `handle`.
+#[wasm_bindgen(js_name = messageHeader)]
+pub fn message_header(handle: u32) -> JsValue {
+    with_handle(handle, JsValue::UNDEFINED, |m| m.header().into())
+}
+
+/// Moves the message at `handle` out into an object; the slot is then spent.
+#[wasm_bindgen(js_name = messageTake)]
+pub fn message_take(handle: u32) -> Option<NativeMessage> {
+    MESSAGES.with(|m| {
+        let mut m = m.borrow_mut();
+        let slot = m.slots.get_mut(handle as usize)?;
+        match std::mem::replace(slot, Slot::Spent) {
+            Slot::Live(message) => Some(message),
+            other => {
+                *slot = other;
+                None
+            }
+        }
+    })
+}
+
+/// Frees the message at `handle` now (`free()`); the slot stays spent.
+#[wasm_bindgen(js_name = messageFree)]
+pub fn message_free(handle: u32) {
+    drop(message_take(handle));
+}
+
+/// Frees the message at `handle` if still there and gives the slot out
+/// again: the FinalizationRegistry's call, once its `Message` is collected.
+#[wasm_bindgen(js_name = messageRelease)]
+pub fn message_release(handle: u32) {
+    let released = MESSAGES.with(|m| {
+        let mut m = m.borrow_mut();
+        let slot = m.slots.get_mut(handle as usize)?;
+        if matches!(slot, Slot::Vacant) {
+            return None;
+        }
+        let old = std::mem::replace(slot, Slot::Vacant);
+        m.vacant.push(handle);
+        Some(old)
+    });
+    drop(released);
+}
+
 /// Parses the first `len` bytes of the scratch buffer.
 #[wasm_bindgen(js_name = parseScratch)]
 pub fn parse_scratch(len: usize, options: JsValue) -> Result<NativeMessage, JsValue> {

@@ -151,11 +151,13 @@ export function createApi(native, loadFull = {}) {
     return id;
   }
 
-  function scratchGet(nativeMessage, path, raw) {
-    // -1 when absent; -2 when too long to pass this way; else the value's
-    // address times 2^21, plus its UTF-8 length times two, plus one unless ASCII.
-    const r = nativeMessage.getCompiled(pathId(path), raw);
-    if (r < 0) return r === -1 ? undefined : call(() => (raw ? nativeMessage.getRaw(path) : nativeMessage.get(path)));
+  /**
+   * The value getCompiled / messageGet found: -1 when absent; -2 when too
+   * long to pass this way (`slow` then reads it); else the value's address
+   * times 2^21, plus its UTF-8 length times two, plus one unless ASCII.
+   */
+  function readValue(r, slow) {
+    if (r < 0) return r === -1 ? undefined : call(slow);
     const at = Math.floor(r / 2097152);
     const low = r - at * 2097152;
     const len = low >>> 1;
@@ -165,6 +167,12 @@ export function createApi(native, loadFull = {}) {
     }
     return decoder.decode(view().subarray(at, at + len));
   }
+
+  // Messages from parse() live in WebAssembly under a handle (parseHandle in
+  // bindings-wasm). Once a Message is collected, this registry frees its
+  // message if free() was not called and lets the handle be given out again
+  // (not before: so no unregister token is needed).
+  const handles = new FinalizationRegistry((handle) => native.messageRelease(handle));
 
   const KINDS = ["field", "repetition", "component", "subcomponent"];
 
@@ -260,44 +268,72 @@ export function createApi(native, loadFull = {}) {
     return undefined;
   }
 
-  const RESET = Symbol("reset");
+  const REPARSE = Symbol("reparse");
   const OPTIONS = Symbol("options");
   const NATIVE = Symbol("native");
 
   /** A parsed HL7 v2 message, held in WebAssembly memory until free(). */
   class Message {
+    /** A NativeMessage object, once there is one. */
     #native;
+    /** The handle while the message lives under one, else -1. */
+    #handle = -1;
     #header;
     #options;
-    [RESET]() {
-      this.#header = undefined;
-    }
     [NATIVE]() {
-      if (!this.#native) throw new TypeError("the message was freed");
-      return this.#native;
+      return this.#n();
     }
-    constructor(nativeMessage, options) {
+    /** From a NativeMessage object, or (nativeMessage undefined) from a handle. */
+    constructor(nativeMessage, options, handle) {
       this.#native = nativeMessage;
       this.#options = options;
+      if (handle !== undefined) {
+        this.#handle = handle;
+        handles.register(this, handle);
+      }
+    }
+    /** The NativeMessage object; a message under a handle moves into one. */
+    #n() {
+      if (this.#native) return this.#native;
+      const h = this.#handle;
+      if (h < 0) throw new TypeError("the message was freed");
+      this.#native = native.messageTake(h);
+      this.#handle = -1;
+      return this.#native;
+    }
+    /** Parses the first len scratch bytes into this message (the reused Parser). */
+    [REPARSE](len) {
+      this.#header = undefined;
+      const h = this.#handle;
+      if (h < 0) return call(() => this.#n().reparseScratch(len, this.#options));
+      if (native.reparseHandle(h, len, this.#options) < 0) rethrow(native.takeError());
     }
     /** The parse options, to parse the same bytes the same way in the full module. */
     [OPTIONS]() {
       return this.#options;
     }
     #h() {
-      return (this.#header ??= this.#native.header());
+      if (this.#header) return this.#header;
+      const h = this.#handle;
+      return (this.#header = h >= 0 ? native.messageHeader(h) : this.#n().header());
     }
     /** Decoded value at path, or undefined when absent or empty. */
     get(path) {
-      return scratchGet(this.#native, path, false);
+      const id = pathId(path);
+      const h = this.#handle;
+      const r = h >= 0 ? native.messageGet(h, id, false) : this.#n().getCompiled(id, false);
+      return readValue(r, () => this.#n().get(path));
     }
     /** Value at path exactly as written, or undefined. */
     getRaw(path) {
-      return scratchGet(this.#native, path, true);
+      const id = pathId(path);
+      const h = this.#handle;
+      const r = h >= 0 ? native.messageGet(h, id, true) : this.#n().getCompiled(id, true);
+      return readValue(r, () => this.#n().getRaw(path));
     }
     /** Decoded value of every repetition of the field at path. */
     getAll(path) {
-      return call(() => this.#native.getAll(path));
+      return call(() => this.#n().getAll(path));
     }
     get messageType() { return this.#h().messageType; }
     get triggerEvent() { return this.#h().triggerEvent; }
@@ -314,10 +350,10 @@ export function createApi(native, loadFull = {}) {
     get segmentTerminator() { return this.#h().segmentTerminator; }
     get delimiters() { return { ...this.#h().delimiters }; }
     get diagnostics() {
-      return this.#native.diagnostics();
+      return this.#n().diagnostics();
     }
     get segments() {
-      return this.#native.segmentNames().map((name, i) => new Segment(this.#native, i, name));
+      return this.#n().segmentNames().map((name, i) => new Segment(this.#n(), i, name));
     }
     segment(name) {
       return this.segments.find((s) => s.name === name);
@@ -327,15 +363,15 @@ export function createApi(native, loadFull = {}) {
     }
     /** The message as plain objects (see the README for the shape). */
     toJSON() {
-      return JSON.parse(this.#native.toJsonString());
+      return JSON.parse(this.#n().toJsonString());
     }
     /** Lossless JSON as an object: fromJSON() rebuilds the exact bytes (see the README). */
     toLosslessJSON() {
-      return JSON.parse(this.#native.toLosslessJsonString());
+      return JSON.parse(this.#n().toLosslessJsonString());
     }
     /** The friendly form, keyed by segment and field number, values decoded. */
     toFriendlyJSON() {
-      return JSON.parse(this.#native.toFriendlyJsonString());
+      return JSON.parse(this.#n().toFriendlyJsonString());
     }
     /** The friendly form keyed by field and component names (MSH-12's version, or the one given). */
     toNamedJSON(version) {
@@ -344,15 +380,15 @@ export function createApi(native, loadFull = {}) {
     }
     /** The original text. */
     toString() {
-      return this.#native.toText();
+      return this.#n().toText();
     }
     /** The original bytes. */
     toBytes() {
-      return this.#native.toBytes();
+      return this.#n().toBytes();
     }
     /** Bytes held in WebAssembly memory (input plus index). */
     get heapSize() {
-      return this.#native.heapSize();
+      return this.#n().heapSize();
     }
     /**
      * The DTM (or TS first component) at path: {precision, iso, offsetMinutes,
@@ -360,7 +396,7 @@ export function createApi(native, loadFull = {}) {
      * the value has an offset, local time otherwise), null for the HL7 null.
      */
     getDateTime(path) {
-      const v = call(() => this.#native.getDateTime(path));
+      const v = call(() => this.#n().getDateTime(path));
       if (v === undefined) return undefined;
       const { parts, utcMillis, ...rest } = v;
       let date = null;
@@ -370,42 +406,46 @@ export function createApi(native, loadFull = {}) {
     }
     /** The NM at path as a number, or undefined (HL7DatatypeError when malformed). */
     getNumber(path) {
-      return call(() => this.#native.getNumber(path));
+      return call(() => this.#n().getNumber(path));
     }
     /** The SI at path as a number, or undefined. */
     getSequenceId(path) {
-      return call(() => this.#native.getSequenceId(path));
+      return call(() => this.#n().getSequenceId(path));
     }
     /** The value at path read as "XPN", "CX", "XAD", "XTN", "CWE", "CE", "HD", "EI": named components (camelCase), null when empty. */
     getTyped(path, datatype) {
-      return camelKeys(call(() => this.#native.getTyped(path, datatype)));
+      return camelKeys(call(() => this.#n().getTyped(path, datatype)));
     }
     /** Every repetition of the field at path read as the datatype. */
     getTypedAll(path, datatype) {
-      return call(() => this.#native.getTypedAll(path, datatype)).map(camelKeys);
+      return call(() => this.#n().getTypedAll(path, datatype)).map(camelKeys);
     }
     /** An editable copy of this message. */
     edit() {
-      return new EditableMessage(this.#native.edit());
+      return new EditableMessage(this.#n().edit());
     }
     /**
      * An acknowledgement (a new Message): options {code, text, errors,
      * diagnostics, controlId, timestamp}; see the README.
      */
     ack(options) {
-      return new Message(call(() => this.#native.ack(options ?? {})));
+      return new Message(call(() => this.#n().ack(options ?? {})));
     }
     /** "original" or "enhanced" (MSH-15/16 valued). */
     get ackMode() {
-      return this.#native.ackMode();
+      return this.#n().ackMode();
     }
     /** Whether MSH-15/16 ask for an acknowledgement with this code. */
     wantsAck(code) {
-      return call(() => this.#native.wantsAck(code));
+      return call(() => this.#n().wantsAck(code));
     }
     /** Releases the WebAssembly memory now (otherwise a FinalizationRegistry does it). */
     free() {
       this.#native = release(this.#native);
+      if (this.#handle >= 0) {
+        native.messageFree(this.#handle);
+        this.#handle = -1;
+      }
     }
   }
 
@@ -418,7 +458,9 @@ export function createApi(native, loadFull = {}) {
   /** Parses one message (or a whole batch file). */
   function parse(input, options) {
     const len = writeInput(input);
-    return new Message(call(() => native.parseScratch(len, options)), options);
+    const handle = native.parseHandle(len, options);
+    if (handle < 0) rethrow(native.takeError());
+    return new Message(undefined, options, handle);
   }
 
   /**
@@ -428,26 +470,18 @@ export function createApi(native, loadFull = {}) {
    */
   class Parser {
     #options;
-    #native;
     #message;
     constructor(options) {
       this.#options = options;
     }
     parse(input) {
-      const len = writeInput(input);
-      if (!this.#native) {
-        this.#native = call(() => native.parseScratch(len, this.#options));
-        this.#message = new Message(this.#native, this.#options);
-        return this.#message;
-      }
-      this.#message[RESET]();
-      call(() => this.#native.reparseScratch(len, this.#options));
+      if (!this.#message) return (this.#message = parse(input, this.#options));
+      this.#message[REPARSE](writeInput(input));
       return this.#message;
     }
     /** Releases the WebAssembly memory of the reused message. */
     free() {
       this.#message?.free();
-      this.#native = undefined;
       this.#message = undefined;
     }
   }
