@@ -17,6 +17,8 @@ use wasm_bindgen::prelude::*;
 // string conversions. It carries bytes only; every HL7 decision stays in the core.
 thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Where `getCompiled` leaves a value that is not stored as is (decoded).
+    static VALUE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static LAST_ERROR: RefCell<Option<JsValue>> = const { RefCell::new(None) };
     /// Paths parsed once by `compilePath`, addressed by index.
     static PATHS: RefCell<Vec<pipehat::Path>> = const { RefCell::new(Vec::new()) };
@@ -46,13 +48,16 @@ pub fn compile_path(len: usize) -> i32 {
     }
 }
 
-/// Makes the scratch buffer `len` bytes long and returns its address.
+/// Makes the scratch buffer at least `len` bytes long and returns its
+/// address. It never shrinks, so its address changes only when it grows and
+/// the facade can keep one view of it.
 #[wasm_bindgen(js_name = scratchReserve)]
 pub fn scratch_reserve(len: usize) -> usize {
     SCRATCH.with(|s| {
         let mut s = s.borrow_mut();
-        s.clear();
-        s.resize(len, 0);
+        if s.len() < len {
+            s.resize(len, 0);
+        }
         s.as_mut_ptr() as usize
     })
 }
@@ -201,7 +206,10 @@ pub fn message_release(handle: u32) {
 pub fn parse_scratch(len: usize, options: JsValue) -> Result<NativeMessage, JsValue> {
     let bytes = SCRATCH.with(|s| s.borrow()[..len.min(s.borrow().len())].to_vec());
     let result = parse_owned(bytes, &options);
-    SCRATCH.with(|s| with_position(result, &s.borrow()))
+    SCRATCH.with(|s| {
+        let s = s.borrow();
+        with_position(result, &s[..len.min(s.len())])
+    })
 }
 
 fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
@@ -456,7 +464,7 @@ impl NativeMessage {
             return bytes_at(bytes, true);
         }
         let text = if raw { value.raw() } else { value.value() };
-        SCRATCH.with(|s| {
+        VALUE.with(|s| {
             let mut s = s.borrow_mut();
             s.clear();
             s.extend_from_slice(text.as_bytes());

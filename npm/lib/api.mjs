@@ -95,17 +95,30 @@ export function createApi(native, loadFull = {}) {
   function writeText(text) {
     let capacity = text.length;
     for (;;) {
-      const at = native.scratchReserve(capacity);
-      const { read, written } = encoder.encodeInto(text, view().subarray(at, at + capacity));
+      const { read, written } = encoder.encodeInto(text, scratch(capacity));
       if (read === text.length) return written;
       capacity = text.length * 3;
     }
   }
 
   function writeBytes(bytes) {
-    const at = native.scratchReserve(bytes.length);
-    view().set(bytes, at);
+    scratch(bytes.length).set(bytes);
     return bytes.length;
+  }
+
+  // A view of the scratch buffer, kept while the buffer stays where it is.
+  let scratchView = new Uint8Array(0);
+  let scratchAt = -1;
+  /** A view of at least `capacity` scratch bytes (possibly more). */
+  function scratch(capacity) {
+    const at = native.scratchReserve(capacity);
+    // A view made at this address stays valid: the buffer never shrinks. (A
+    // view of memory that has since grown is empty, and made again.)
+    if (at !== scratchAt || scratchView.length < capacity) {
+      scratchAt = at;
+      scratchView = view().subarray(at, at + capacity);
+    }
+    return scratchView;
   }
 
   // A view of all of WebAssembly memory. Growing the memory detaches the old
