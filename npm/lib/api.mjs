@@ -185,7 +185,11 @@ export function createApi(native, loadFull = {}) {
   // bindings-wasm). Once a Message is collected, this registry frees its
   // message if free() was not called and lets the handle be given out again
   // (not before: so no unregister token is needed).
-  const handles = new FinalizationRegistry((handle) => native.messageRelease(handle));
+  // (Where a runtime has no FinalizationRegistry, only free() frees.)
+  const handles =
+    typeof FinalizationRegistry === "function"
+      ? new FinalizationRegistry((handle) => native.messageRelease(handle))
+      : { register() {} };
 
   const KINDS = ["field", "repetition", "component", "subcomponent"];
 
