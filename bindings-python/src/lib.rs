@@ -1034,20 +1034,24 @@ fn iter_messages(
     })
 }
 
-/// extract(source, paths, /, *, raw=False, threads=None)
+/// extract(source, paths, /, *, raw=False, threads=None, details=False)
 /// --
 ///
 /// Reads `paths` from every message of `source` (a path, bytes or a binary
 /// file object), parsing on all cores with the GIL released. Returns a dict:
-/// path -> list of str or None, one entry per message.
+/// path -> list of str or None, one entry per message. With details=True:
+/// {"columns": that dict, "offsets": each message's byte offset in the
+/// input, "errors": [(row, ParseError)] for each message that could not be
+/// parsed, the error being the one parsing that message alone raises}.
 #[pyfunction]
-#[pyo3(signature = (source, paths, /, *, raw=false, threads=None))]
+#[pyo3(signature = (source, paths, /, *, raw=false, threads=None, details=false))]
 fn extract<'py>(
     py: Python<'py>,
     source: &Bound<'py, PyAny>,
     paths: Vec<String>,
     raw: bool,
     threads: Option<usize>,
+    details: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let parsed: Vec<pipehat::Path> = paths
         .iter()
@@ -1076,7 +1080,20 @@ fn extract<'py>(
         let list = PyList::new(py, column)?;
         dict.set_item(name, list)?;
     }
-    Ok(dict)
+    if !details {
+        return Ok(dict);
+    }
+    let errors = PyList::empty(py);
+    for (row, e) in &out.errors {
+        let message = data.get(out.offsets[*row] as usize..).unwrap_or_default();
+        let error = parse_error(py, e, message).into_value(py);
+        errors.append((*row, error))?;
+    }
+    let report = PyDict::new(py);
+    report.set_item("columns", dict)?;
+    report.set_item("offsets", out.offsets)?;
+    report.set_item("errors", errors)?;
+    Ok(report)
 }
 
 // ---------------------------------------------------------------------------

@@ -703,8 +703,11 @@ pub fn split(input: JsValue) -> Result<Array, JsValue> {
 }
 
 /// Reads `paths` from every message of `input` in one call, as
-/// `[text, cells]`: every value in one string, and two UTF-16 positions per
-/// cell, row by row (start 0xFFFFFFFF: no value). See `pipehat::extract::Packed`.
+/// `[text, cells, offsets, errors]`: every value in one string; two UTF-16
+/// positions per cell, row by row (start 0xFFFFFFFF: no value; see
+/// `pipehat::extract::Packed`); each message's byte offset in the input; and
+/// for each message that could not be parsed, its parse error (positions
+/// within that message) with its `row`.
 #[wasm_bindgen(js_name = extractPacked)]
 pub fn extract_packed(input: JsValue, paths: Vec<String>, raw: bool) -> Result<Array, JsValue> {
     let parsed: Vec<pipehat::Path> = paths
@@ -717,6 +720,18 @@ pub fn extract_packed(input: JsValue, paths: Vec<String>, raw: bool) -> Result<A
     let out = Array::new();
     out.push(&JsValue::from_str(&packed.text));
     out.push(&js_sys::Uint32Array::from(&packed.cells[..]));
+    let offsets: Vec<f64> = packed.offsets.iter().map(|&o| o as f64).collect();
+    out.push(&js_sys::Float64Array::from(&offsets[..]));
+    let errors = Array::new();
+    for (row, e) in &packed.errors {
+        let message = bytes
+            .get(packed.offsets[*row] as usize..)
+            .unwrap_or_default();
+        let error = parse_error(e, message);
+        set(&Object::from(error.clone()), "row", *row as u32);
+        errors.push(&error);
+    }
+    out.push(&errors);
     Ok(out)
 }
 

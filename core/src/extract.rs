@@ -328,6 +328,8 @@ pub struct Packed {
     /// marks a value that is absent or empty, or a message that could not be
     /// parsed.
     pub cells: Vec<u32>,
+    /// 0-based byte offset of each message in the input.
+    pub offsets: Vec<u64>,
     /// Messages that could not be parsed: (row, error).
     pub errors: Vec<(usize, ParseError)>,
 }
@@ -397,6 +399,7 @@ pub fn extract_packed(input: &[u8], paths: &[Path], raw: bool, options: &ParseOp
         out: Packed {
             text: String::new(),
             cells: vec![0; messages.len() * paths.len() * 2],
+            offsets: messages.iter().map(|&(offset, _)| offset as u64).collect(),
             errors: Vec::new(),
         },
         row_start: 0,
@@ -471,6 +474,7 @@ mod tests {
                 assert_eq!(json, out.to_json(&texts));
                 let packed = extract_packed(&file, &paths, raw, &ParseOptions::default());
                 assert_eq!(packed.errors, out.errors);
+                assert_eq!(packed.offsets, out.offsets);
                 assert_eq!(packed.cells.len(), out.offsets.len() * paths.len() * 2);
                 let chunks: Vec<_> = split(&file)
                     .filter(|c| c.kind() == ChunkKind::Message)
@@ -519,6 +523,7 @@ mod tests {
         );
         assert_eq!(packed.errors.len(), 1);
         assert_eq!(packed.errors[0].0, 1);
+        assert_eq!(packed.offsets, [0, 43, 54]);
         let raw = extract_packed(file.as_bytes(), &paths, true, &ParseOptions::default());
         assert_eq!(raw.text, "A\u{1F600}B\u{e9}x\\T\\y");
         assert_eq!(packed_value(&raw, 2, 0, 2), Some("x\\T\\y"));

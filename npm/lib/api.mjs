@@ -635,11 +635,17 @@ export function createApi(native, loadFull = {}) {
       .map((c) => parse(c.bytes, options));
   }
 
-  /** Reads paths from every message in one call: {path: (string|null)[]}. */
+  /**
+   * Reads paths from every message in one call: {path: (string|null)[]}.
+   * With {details: true}: {columns, offsets, errors}, where offsets[row] is
+   * each message's byte offset in the input and errors lists {row, error}
+   * for each message that could not be parsed (error: the HL7ParseError that
+   * parsing that message alone throws; its row's values are null).
+   */
   function extract(input, paths, options) {
     const raw = Boolean(options && options.raw);
     // One string holds every value; each cell is a slice of it.
-    const [text, cells] = call(() => native.extractPacked(input, paths, raw));
+    const [text, cells, offsets, errors] = call(() => native.extractPacked(input, paths, raw));
     const width = paths.length;
     const rows = width === 0 ? 0 : cells.length / (2 * width);
     const columns = paths.map(() => new Array(rows));
@@ -651,7 +657,12 @@ export function createApi(native, loadFull = {}) {
     }
     const out = {};
     paths.forEach((path, c) => (out[path] = columns[c]));
-    return out;
+    if (!(options && options.details)) return out;
+    return {
+      columns: out,
+      offsets: Array.from(offsets),
+      errors: errors.map((e) => ({ row: e.row, error: new HL7ParseError(e) })),
+    };
   }
 
   let fullNative;

@@ -6,6 +6,7 @@
  * - `segmentTerminator` (detected): force "\r", "\n" or "\r\n".
  * - `maxMessageSize` (256 MiB), `maxSegments` (1,000,000), `maxFieldLength` (64 MiB).
  * - `extract(..., { raw })` (false): values as written instead of decoded.
+ * - `extract(..., { details })` (false): also each message's offset and every parse error.
  *
  * Two WebAssembly modules: the core one (parsing, reading, JSON, editing,
  * acknowledgements, MLLP, splitting, extract) loads with the package; the
@@ -394,8 +395,19 @@ export function parse(input: Input, options?: ParseOptions): Message;
 export function parseAll(input: Input, options?: ParseOptions): Message[];
 /** Splits files, batches and MLLP captures into chunks. */
 export function split(input: Input): Chunk[];
+/** What `extract(..., { details: true })` returns. */
+export interface ExtractDetails {
+  /** path -> one value per message (null when absent, empty or unparsable). */
+  columns: Record<string, (string | null)[]>;
+  /** Each message's 0-based byte offset in the input. */
+  offsets: number[];
+  /** Messages that could not be parsed: their row, and the error that parsing that message alone throws. */
+  errors: { row: number; error: HL7ParseError }[];
+}
 /** Reads `paths` from every message in one call: path -> values (null when absent). */
-export function extract(input: Input, paths: string[], options?: { raw?: boolean }): Record<string, (string | null)[]>;
+export function extract(input: Input, paths: string[], options?: { raw?: boolean; details?: false }): Record<string, (string | null)[]>;
+/** Reads `paths` from every message in one call, with each message's offset and every parse error. */
+export function extract(input: Input, paths: string[], options: { raw?: boolean; details: true }): ExtractDetails;
 
 /** A new message holding an MSH built from options. Throws HL7EditError for a separator in a value. */
 export function build(options: BuildOptions): EditableMessage;

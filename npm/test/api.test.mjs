@@ -451,3 +451,34 @@ test("forgotten messages are freed by the garbage collector", () => {
   const bytes = Number(execFileSync(process.execPath, ["--expose-gc", "-e", script], { encoding: "utf8" }));
   assert.ok(bytes < 40 * 1024 * 1024, `${bytes >> 20} MiB of WebAssembly memory`);
 });
+
+// extract(..., {details: true}) loses nothing: each message's offset, and for
+// each message that cannot be parsed the error parsing it alone throws.
+test("extract details: offsets and parse errors by row", () => {
+  const good = corpusBytes("messages/pyhl7__adt_a04__file2.hl7");
+  const bad = new TextEncoder().encode("MSH|^~|bad\rMSH|^~\\&|A||||||ADT^A01|9|P|2.5\rPID|1||42\rMSH|^^^^|dup\rPID|1\r");
+  const input = new Uint8Array(good.length + bad.length);
+  input.set(good);
+  input.set(bad, good.length);
+  const report = extract(input, ["MSH-10", "PID-3"], { details: true });
+  const chunks = split(input).filter((c) => c.kind === "message");
+  assert.deepEqual(report.offsets, chunks.map((c) => c.offset));
+  const expected = [];
+  chunks.forEach((chunk, row) => {
+    try {
+      parse(chunk.bytes).free();
+    } catch (e) {
+      expected.push({ row, error: e });
+    }
+  });
+  assert.ok(expected.length >= 2, `${expected.length} unparsable messages`);
+  assert.equal(report.errors.length, expected.length);
+  report.errors.forEach((got, i) => {
+    const want = expected[i];
+    assert.equal(got.row, want.row);
+    assert.ok(got.error instanceof HL7ParseError);
+    for (const key of ["code", "message", "offset", "line", "column", "segment", "field"]) assert.equal(got.error[key], want.error[key], key);
+    assert.equal(report.columns["MSH-10"][got.row], null);
+  });
+  assert.deepEqual(report.columns, extract(input, ["MSH-10", "PID-3"]));
+});

@@ -17,6 +17,11 @@ const bytes: Uint8Array = msg.toBytes();
 const many: Message[] = parseAll(new Uint8Array([77, 83, 72]));
 const kinds = split("MSH|^~\\&|A\r").map((c) => c.kind);
 const cols: Record<string, (string | null)[]> = extract("MSH|^~\\&|A\r", ["MSH-3"], { raw: true });
+const extractReport = extract("MSH|^~\\&|A\r", ["MSH-3"], { details: true });
+const firstError: [number, string, number] | undefined = extractReport.errors.map((e): [number, string, number] => [e.row, e.error.code, extractReport.offsets[e.row]])[0];
+const extractColumn: (string | null)[] = extractReport.columns["MSH-3"];
+void firstError;
+void extractColumn;
 try {
   parse("PID|1");
 } catch (e) {

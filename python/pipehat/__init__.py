@@ -4,7 +4,8 @@ Functions:
     parse(data, /, *, strict=False, segment_terminator=None, max_message_size=None,
           max_segments=None, max_field_length=None, lazy=False) -> Message
     iter_messages(source, /, *, strict=False, max_message_size=None) -> Iterator[Message]
-    extract(source, paths, /, *, raw=False, threads=None) -> dict[str, list[str | None]]
+    extract(source, paths, /, *, raw=False, threads=None, details=False) -> dict[str, list[str | None]]
+        (details=True: {"columns": ..., "offsets": [...], "errors": [(row, ParseError)]})
     build(message_type, /, *, control_id=None, timestamp=None, ...) -> EditableMessage
     ack(data, /, *, code=None, text=None, errors=None, ...) -> Message (works when data fails to parse)
     mllp_encode(data, /) -> bytes;  MllpDecoder(max_frame_size=None).feed(chunk) -> list[bytes]
@@ -46,6 +47,8 @@ Options and their defaults:
                               slower for walking every field; same results)
     raw=False                 extract() returns decoded values (True: as written)
     threads=None              extract() uses every core
+    details=False             extract() returns only the columns (True: also each
+                              message's offset and every parse error, by row)
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@ from datetime import datetime
 from os import PathLike
 from typing import IO, Any, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, TypedDict, Union, final, overload
 
+from pipehat.errors import ParseError
+
 __version__: str
 __all__ = [
     "parse",
@@ -52,9 +54,31 @@ def parse(
 def iter_messages(
     source: _Source, /, *, strict: bool = False, max_message_size: Optional[int] = None
 ) -> MessageIterator: ...
+class ExtractDetails(TypedDict):  # typing only
+    columns: Dict[str, List[Optional[str]]]
+    offsets: List[int]
+    errors: List[Tuple[int, ParseError]]
+
+@overload
 def extract(
-    source: _Source, paths: List[str], /, *, raw: bool = False, threads: Optional[int] = None
+    source: _Source,
+    paths: List[str],
+    /,
+    *,
+    raw: bool = False,
+    threads: Optional[int] = None,
+    details: Literal[False] = False,
 ) -> Dict[str, List[Optional[str]]]: ...
+@overload
+def extract(
+    source: _Source,
+    paths: List[str],
+    /,
+    *,
+    raw: bool = False,
+    threads: Optional[int] = None,
+    details: Literal[True],
+) -> ExtractDetails: ...
 
 class _AckErrorRequired(TypedDict):  # typing only
 

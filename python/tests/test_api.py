@@ -164,6 +164,36 @@ def test_extract_and_tables(tmp_path):
     assert pdf["MSH-10"].iloc[1] == "MSG1" and pdf["PID-9"].iloc[0] is None
 
 
+def test_extract_details_keep_offsets_and_parse_errors():
+    # extract(details=True) loses nothing: each message's offset, and for each
+    # message that cannot be parsed the error parsing it alone raises.
+    chunks = [
+        ADT,
+        b"MSH|^~|bad\r",
+        ADT.replace(b"MSG1", b"MSG2"),
+        b"MSH|^^^^|dup\rPID|1\r",
+        b"MSH|^~\\&|A||||||ADT^A01|9|P|2.5\rPID|1||42\r",
+    ]
+    data = b"".join(chunks)
+    report = pipehat.extract(data, ["MSH-10", "PID-3"], details=True, threads=2)
+    assert report["columns"] == pipehat.extract(data, ["MSH-10", "PID-3"])
+    assert report["columns"]["MSH-10"] == ["MSG1", None, "MSG2", None, "9"]
+    offsets = [sum(len(c) for c in chunks[:i]) for i in range(len(chunks))]
+    assert report["offsets"] == offsets
+    expected = []
+    for row, chunk in enumerate(chunks):
+        try:
+            pipehat.parse(chunk)
+        except pipehat.ParseError as e:
+            expected.append((row, e))
+    assert [row for row, _ in report["errors"]] == [row for row, _ in expected] == [1, 3]
+    for (_, got), (_, want) in zip(report["errors"], expected):
+        assert isinstance(got, pipehat.ParseError)
+        assert str(got) == str(want)
+        for key in ("code", "offset", "line", "column", "segment", "field"):
+            assert getattr(got, key) == getattr(want, key), key
+
+
 def run_cli(*args, stdin=None):
     return subprocess.run([sys.executable, "-m", "pipehat", *args], input=stdin, capture_output=True, check=False)
 
