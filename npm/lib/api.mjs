@@ -147,10 +147,20 @@ export function createApi(native, loadFull = {}) {
       case 5: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4]);
       case 6: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5]);
       case 7: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6]);
-      default:
-        return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7]) + readAscii(at + 8, len - 8);
+      case 8: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7]);
+      case 9: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8]);
+      case 10: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9]);
+      case 11: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10]);
+      case 12: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11]);
+      default: {
+        // Longer values in pieces of 12 (one call each, then concatenated).
+        let text = "";
+        for (let i = 0; i < len; i += 12) text += readAscii(at + i, Math.min(12, len - i));
+        return text;
+      }
     }
   }
+
 
   // Paths are parsed once in Rust and then addressed by id (bounded cache).
   const compiled = new Map();
