@@ -78,10 +78,11 @@ pub fn take_error() -> JsValue {
 
 /// Messages parsed by `parseHandle`, addressed by a small number. The
 /// facade's `Message` holds the number and registers itself with the number
-/// as held value in a FinalizationRegistry of its own: in V8 that costs a
-/// third of what the registration and unregistration of a wasm-bindgen object
-/// cost per message. A message that needs a method beyond the hot ones below
-/// is moved out into a `NativeMessage` object (`messageTake`).
+/// as held value in a FinalizationRegistry of its own, usually without an
+/// unregister token: in V8 that costs a third of what the registration and
+/// unregistration of a wasm-bindgen object cost per message (see `Slot::Spent`
+/// and the facade's SPENT_LIMIT). A message that needs a method beyond the
+/// hot ones below is moved out into a `NativeMessage` object (`messageTake`).
 #[derive(Default)]
 struct Handles {
     slots: Vec<Slot>,
@@ -162,43 +163,53 @@ pub fn message_header(handle: u32) -> JsValue {
     with_handle(handle, JsValue::UNDEFINED, |m| m.header().into())
 }
 
-/// Moves the message at `handle` out into an object; the slot is then spent.
+/// Moves the message at `handle` out into an object. The slot is then
+/// spent, or vacant when `vacate` (its registration was removed).
 #[wasm_bindgen(js_name = messageTake)]
-pub fn message_take(handle: u32) -> Option<NativeMessage> {
+pub fn message_take(handle: u32, vacate: bool) -> Option<NativeMessage> {
     MESSAGES.with(|m| {
         let mut m = m.borrow_mut();
         let slot = m.slots.get_mut(handle as usize)?;
-        match std::mem::replace(slot, Slot::Spent) {
-            Slot::Live(message) => Some(message),
-            other => {
-                *slot = other;
-                None
-            }
+        if !matches!(slot, Slot::Live(_)) {
+            return None;
         }
+        let next = if vacate { Slot::Vacant } else { Slot::Spent };
+        let Slot::Live(message) = std::mem::replace(slot, next) else {
+            return None;
+        };
+        if vacate {
+            m.vacant.push(handle);
+        }
+        Some(message)
     })
 }
 
-/// Frees the message at `handle` now (`free()`); the slot stays spent.
+/// Frees the message at `handle` now (`free()`); the slot is then spent, or
+/// vacant when `vacate`.
 #[wasm_bindgen(js_name = messageFree)]
-pub fn message_free(handle: u32) {
-    drop(message_take(handle));
+pub fn message_free(handle: u32, vacate: bool) {
+    drop(message_take(handle, vacate));
 }
 
-/// Frees the message at `handle` if still there and gives the slot out
-/// again: the FinalizationRegistry's call, once its `Message` is collected.
+/// The FinalizationRegistry's call once the `Message` holding `handle` is
+/// collected: frees its message if still there and gives the slot out again.
+/// Returns whether the slot was spent (freed earlier).
 #[wasm_bindgen(js_name = messageRelease)]
-pub fn message_release(handle: u32) {
-    let released = MESSAGES.with(|m| {
+pub fn message_release(handle: u32) -> bool {
+    let (was_spent, released) = MESSAGES.with(|m| {
         let mut m = m.borrow_mut();
-        let slot = m.slots.get_mut(handle as usize)?;
+        let Some(slot) = m.slots.get_mut(handle as usize) else {
+            return (false, None);
+        };
         if matches!(slot, Slot::Vacant) {
-            return None;
+            return (false, None);
         }
         let old = std::mem::replace(slot, Slot::Vacant);
         m.vacant.push(handle);
-        Some(old)
+        (matches!(old, Slot::Spent), Some(old))
     });
     drop(released);
+    was_spent
 }
 
 /// Parses the first `len` bytes of the scratch buffer.

@@ -192,14 +192,25 @@ export function createApi(native, loadFull = {}) {
   }
 
   // Messages from parse() live in WebAssembly under a handle (parseHandle in
-  // bindings-wasm). Once a Message is collected, this registry frees its
-  // message if free() was not called and lets the handle be given out again
-  // (not before: so no unregister token is needed).
+  // bindings-wasm), and a FinalizationRegistry frees those never freed.
+  //
+  // Registering without an unregister token costs a third of registering
+  // with one and unregistering on free(). Such a registration stays until
+  // the Message is collected and the registry's cleanup runs, which needs
+  // the event loop to turn; until then free() leaves the handle "spent"
+  // (its memory freed, the number not yet given out again, so that a late
+  // cleanup can never free another message). A loop that never yields would
+  // pile up spent handles and registrations, so past SPENT_LIMIT of them
+  // new messages register with a token, which free() removes at once.
   // (Where a runtime has no FinalizationRegistry, only free() frees.)
+  const SPENT_LIMIT = 4096;
+  let spent = 0;
   const handles =
     typeof FinalizationRegistry === "function"
-      ? new FinalizationRegistry((handle) => native.messageRelease(handle))
-      : { register() {} };
+      ? new FinalizationRegistry((handle) => {
+          if (native.messageRelease(handle)) spent--;
+        })
+      : { register() {}, unregister() {} };
 
   const KINDS = ["field", "repetition", "component", "subcomponent"];
 
@@ -305,6 +316,8 @@ export function createApi(native, loadFull = {}) {
     #native;
     /** The handle while the message lives under one, else -1. */
     #handle = -1;
+    /** Whether the handle's registration has an unregister token (this). */
+    #token = false;
     #header;
     #options;
     [NATIVE]() {
@@ -316,16 +329,27 @@ export function createApi(native, loadFull = {}) {
       this.#options = options;
       if (handle !== undefined) {
         this.#handle = handle;
-        handles.register(this, handle);
+        if (spent < SPENT_LIMIT) {
+          handles.register(this, handle);
+        } else {
+          this.#token = true;
+          handles.register(this, handle, this);
+        }
       }
+    }
+    /** Gives up the handle (the message was freed or moved into an object). */
+    #leaveHandle() {
+      this.#handle = -1;
+      if (this.#token) handles.unregister(this);
+      else spent++;
     }
     /** The NativeMessage object; a message under a handle moves into one. */
     #n() {
       if (this.#native) return this.#native;
       const h = this.#handle;
       if (h < 0) throw new TypeError("the message was freed");
-      this.#native = native.messageTake(h);
-      this.#handle = -1;
+      this.#native = native.messageTake(h, this.#token);
+      this.#leaveHandle();
       return this.#native;
     }
     /** Parses the first len scratch bytes into this message (the reused Parser). */
@@ -470,8 +494,8 @@ export function createApi(native, loadFull = {}) {
     free() {
       this.#native = release(this.#native);
       if (this.#handle >= 0) {
-        native.messageFree(this.#handle);
-        this.#handle = -1;
+        native.messageFree(this.#handle, this.#token);
+        this.#leaveHandle();
       }
     }
   }

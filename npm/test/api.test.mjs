@@ -482,3 +482,27 @@ test("extract details: offsets and parse errors by row", () => {
   });
   assert.deepEqual(report.columns, extract(input, ["MSH-10", "PID-3"]));
 });
+
+// parse() + free() in a loop that never yields to the event loop (so the
+// FinalizationRegistry's cleanup never runs) keeps memory flat: past a bound,
+// freed handles are given out again at once (see SPENT_LIMIT in lib/api.mjs).
+test("a loop that never yields keeps memory flat", () => {
+  const script = `
+    const { parse } = require(${JSON.stringify(fileURLToPath(new URL("../lib/node.cjs", import.meta.url)))});
+    const memory = require(${JSON.stringify(fileURLToPath(new URL("../pkg/node/pipehat_wasm.js", import.meta.url)))}).wasmMemory();
+    const text = ${JSON.stringify(ADT)};
+    for (let i = 0; i < 5000; i++) parse(text).free();
+    const start = memory.buffer.byteLength;
+    for (let i = 0; i < 200000; i++) { const m = parse(text); m.get("PID-5.1"); m.free(); }
+    const grown = memory.buffer.byteLength - start;
+    // Registered with a token now: a message moved into an object, and the
+    // handles given out again after it, still read their own values.
+    const a = parse(text), b = parse(text.replace("DOE", "ROE"));
+    const names = a.segments.map((s) => s.name).join();
+    a.free();
+    const c = parse(text.replace("DOE", "POE"));
+    console.log(JSON.stringify([grown, names, b.get("PID-5.1"), c.get("PID-5.1"), c.segments.length]));`;
+  const [grown, names, b, c, count] = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }));
+  assert.ok(grown < 4 * 1024 * 1024, `WebAssembly memory grew ${grown >> 20} MiB`);
+  assert.deepEqual([names, b, c, count], ["MSH,PID,AL1", "ROE", "POE", 3]);
+});
