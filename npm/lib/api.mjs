@@ -194,14 +194,20 @@ export function createApi(native, loadFull = {}) {
   // Messages from parse() live in WebAssembly under a handle (parseHandle in
   // bindings-wasm), and a FinalizationRegistry frees those never freed.
   //
-  // Registering without an unregister token costs a third of registering
-  // with one and unregistering on free(). Such a registration stays until
-  // the Message is collected and the registry's cleanup runs, which needs
-  // the event loop to turn; until then free() leaves the handle "spent"
-  // (its memory freed, the number not yet given out again, so that a late
-  // cleanup can never free another message). A loop that never yields would
-  // pile up spent handles and registrations, so past SPENT_LIMIT of them
-  // new messages register with a token, which free() removes at once.
+  // A registration costs more than the parse of a short message, so it waits
+  // until the event loop turns (a microtask): a message freed before then,
+  // as in a loop that parses, reads and frees, is never registered. Until
+  // then it is held in `pending`, which keeps it alive, as the registry
+  // would keep its WebAssembly memory until its cleanup ran, which also
+  // needs the event loop to turn.
+  //
+  // Messages still alive at that point register without an unregister token
+  // (a third of the cost of registering with one and unregistering): such a
+  // registration stays until the Message is collected and the registry's
+  // cleanup runs, and until then free() leaves the handle "spent" (memory
+  // freed, the number not given out again, so that a late cleanup can never
+  // free another message). Past SPENT_LIMIT spent handles, messages register
+  // with a token instead, which free() removes at once.
   // (Where a runtime has no FinalizationRegistry, only free() frees.)
   const SPENT_LIMIT = 4096;
   let spent = 0;
@@ -211,6 +217,27 @@ export function createApi(native, loadFull = {}) {
           if (native.messageRelease(handle)) spent--;
         })
       : { register() {}, unregister() {} };
+  const REGISTER = Symbol("register");
+  const pending = new Set();
+  let registering = false;
+  const later = typeof queueMicrotask === "function" ? queueMicrotask : (fn) => Promise.resolve().then(fn);
+  function registerPending() {
+    registering = false;
+    for (const message of pending) message[REGISTER]();
+    pending.clear();
+  }
+  /** Registers `message` once the event loop turns, unless freed before. */
+  function track(message) {
+    pending.add(message);
+    if (!registering) {
+      registering = true;
+      later(registerPending);
+    }
+  }
+  // How a Message under a handle is registered.
+  const PENDING = 0;
+  const CHEAP = 1;
+  const TOKEN = 2;
 
   const KINDS = ["field", "repetition", "component", "subcomponent"];
 
@@ -316,8 +343,8 @@ export function createApi(native, loadFull = {}) {
     #native;
     /** The handle while the message lives under one, else -1. */
     #handle = -1;
-    /** Whether the handle's registration has an unregister token (this). */
-    #token = false;
+    /** How the handle is registered: PENDING, CHEAP or TOKEN. */
+    #registration = PENDING;
     #header;
     #options;
     [NATIVE]() {
@@ -329,27 +356,44 @@ export function createApi(native, loadFull = {}) {
       this.#options = options;
       if (handle !== undefined) {
         this.#handle = handle;
-        if (spent < SPENT_LIMIT) {
-          handles.register(this, handle);
-        } else {
-          this.#token = true;
-          handles.register(this, handle, this);
-        }
+        track(this);
       }
     }
-    /** Gives up the handle (the message was freed or moved into an object). */
+    /** Registers the message with the FinalizationRegistry (see track()). */
+    [REGISTER]() {
+      if (this.#handle < 0) return;
+      if (spent < SPENT_LIMIT) {
+        this.#registration = CHEAP;
+        handles.register(this, this.#handle);
+      } else {
+        this.#registration = TOKEN;
+        handles.register(this, this.#handle, this);
+      }
+    }
+    /**
+     * Gives up the handle (the message is freed or moves into an object);
+     * returns whether its slot can be given out again at once.
+     */
     #leaveHandle() {
       this.#handle = -1;
-      if (this.#token) handles.unregister(this);
-      else spent++;
+      switch (this.#registration) {
+        case PENDING:
+          pending.delete(this);
+          return true;
+        case TOKEN:
+          handles.unregister(this);
+          return true;
+        default:
+          spent++;
+          return false;
+      }
     }
     /** The NativeMessage object; a message under a handle moves into one. */
     #n() {
       if (this.#native) return this.#native;
       const h = this.#handle;
       if (h < 0) throw new TypeError("the message was freed");
-      this.#native = native.messageTake(h, this.#token);
-      this.#leaveHandle();
+      this.#native = native.messageTake(h, this.#leaveHandle());
       return this.#native;
     }
     /** Parses the first len scratch bytes into this message (the reused Parser). */
@@ -493,10 +537,8 @@ export function createApi(native, loadFull = {}) {
     /** Releases the WebAssembly memory now (otherwise a FinalizationRegistry does it). */
     free() {
       this.#native = release(this.#native);
-      if (this.#handle >= 0) {
-        native.messageFree(this.#handle, this.#token);
-        this.#leaveHandle();
-      }
+      const h = this.#handle;
+      if (h >= 0) native.messageFree(h, this.#leaveHandle());
     }
   }
 
