@@ -77,12 +77,13 @@ pub fn take_error() -> JsValue {
 }
 
 /// Messages parsed by `parseHandle`, addressed by a small number. The
-/// facade's `Message` holds the number and registers itself with the number
-/// as held value in a FinalizationRegistry of its own, usually without an
-/// unregister token: in V8 that costs a third of what the registration and
-/// unregistration of a wasm-bindgen object cost per message (see `Slot::Spent`
-/// and the facade's SPENT_LIMIT). A message that needs a method beyond the
-/// hot ones below is moved out into a `NativeMessage` object (`messageTake`).
+/// facade's `Message` holds the number and, if it is still alive when the
+/// event loop turns, registers itself with the number as held value in a
+/// FinalizationRegistry of its own, usually without an unregister token: in
+/// V8 a wasm-bindgen object's registration and unregistration cost about as
+/// much as parsing a short message (see `Slot::Spent`, and `track()` and SPENT_LIMIT
+/// in npm/lib/api.mjs). A message that needs a method beyond the hot ones
+/// below is moved out into a `NativeMessage` object (`messageTake`).
 #[derive(Default)]
 struct Handles {
     slots: Vec<Slot>,

@@ -194,7 +194,7 @@ export function createApi(native, loadFull = {}) {
   // Messages from parse() live in WebAssembly under a handle (parseHandle in
   // bindings-wasm), and a FinalizationRegistry frees those never freed.
   //
-  // A registration costs more than the parse of a short message, so it waits
+  // A registration costs about as much as parsing a short message, so it waits
   // until the event loop turns (a microtask): a message freed before then,
   // as in a loop that parses, reads and frees, is never registered. Until
   // then it is held in `pending`, which keeps it alive, as the registry
