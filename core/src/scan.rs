@@ -16,6 +16,19 @@ pub(crate) fn for_each_match2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b
     for_each_match(haystack, [a, b, b], found);
 }
 
+/// Calls `found(position)` for every byte in `haystack` equal to `a`, `b` or
+/// `c`, in increasing order, until `found` returns `false`.
+#[inline]
+pub(crate) fn for_each_match3<F: FnMut(usize) -> bool>(
+    haystack: &[u8],
+    a: u8,
+    b: u8,
+    c: u8,
+    found: F,
+) {
+    for_each_match(haystack, [a, b, c], found);
+}
+
 /// The positions of the `k`-th and `k + 1`-th occurrences of `byte` in
 /// `haystack` (`k` from 1), in one pass that stops at the second. Blocks
 /// before the `k`-th are counted (one popcount each), not walked.

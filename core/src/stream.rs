@@ -147,6 +147,107 @@ pub(crate) fn next_chunk(
         return None;
     }
     let single_line = !matches!(kind, ChunkKind::Message | ChunkKind::Unrecognized);
+    // One pass over the line breaks and MLLP end bytes from `start`: `found`
+    // is set once the chunk's end (or the need for more input) is known.
+    let mut found = None;
+    let mut resume = start;
+    crate::scan::for_each_match3(&buf[start..], b'\r', b'\n', 0x1C, |p| {
+        let brk = start + p;
+        if brk < resume {
+            return true; // inside the blank lines already looked past
+        }
+        match chunk_end_at(buf, brk, at_eof, single_line) {
+            Some(Step::Next(next)) => {
+                resume = next;
+                true
+            }
+            end => {
+                found = Some(end);
+                false
+            }
+        }
+    });
+    match found {
+        Some(Some(Step::End(end))) => Some((kind, start, end)),
+        Some(_) => None,
+        None => at_eof.then_some((kind, start, buf.len())),
+    }
+}
+
+/// What a line break or MLLP end byte means for the chunk around it.
+enum Step {
+    /// The chunk ends before this position.
+    End(usize),
+    /// The chunk goes on: look for the next break from this position.
+    Next(usize),
+}
+
+/// Decides what the break (`\r`, `\n` or 0x1C) at `brk` means for the chunk
+/// that holds it; `None` when that takes more input than `buf` holds (and
+/// `at_eof` is false).
+#[inline]
+fn chunk_end_at(buf: &[u8], brk: usize, at_eof: bool, single_line: bool) -> Option<Step> {
+    if buf[brk] == 0x1C {
+        return Some(Step::End(brk));
+    }
+    // Include this line's terminator (`\r`, `\n` or `\r\n`); a `\r` at the
+    // end of what was read so far may still be followed by its `\n`.
+    if buf[brk] == b'\r' && brk + 1 == buf.len() && !at_eof {
+        return None;
+    }
+    let mut line_end = brk + 1;
+    if buf[brk] == b'\r' && buf.get(line_end) == Some(&b'\n') {
+        line_end += 1;
+    }
+    if single_line {
+        return Some(Step::End(line_end));
+    }
+    // Look past blank lines for the next line's start.
+    let mut next = line_end;
+    while next < buf.len() && matches!(buf[next], b'\r' | b'\n') {
+        next += 1;
+    }
+    if next >= buf.len() {
+        return at_eof.then_some(Step::End(line_end));
+    }
+    if buf[next] == 0x0B || buf[next] == 0x1C {
+        return Some(Step::End(line_end));
+    }
+    if next + 4 > buf.len() && !at_eof {
+        return None;
+    }
+    if boundary_kind(buf, next).is_some() {
+        return Some(Step::End(line_end));
+    }
+    Some(Step::Next(next))
+}
+
+/// The line-by-line search [`next_chunk`] used before (a `memchr3` call per
+/// line): the reference it is tested against.
+#[cfg(test)]
+fn next_chunk_by_lines(
+    buf: &[u8],
+    mut pos: usize,
+    at_eof: bool,
+) -> Option<(ChunkKind, usize, usize)> {
+    loop {
+        if buf[pos..].starts_with(b"\xEF\xBB\xBF") {
+            pos += 3;
+        } else if pos < buf.len() && is_gap(buf[pos]) {
+            pos += 1;
+        } else {
+            break;
+        }
+    }
+    if pos >= buf.len() {
+        return None;
+    }
+    let start = pos;
+    let kind = boundary_kind(buf, start).unwrap_or(ChunkKind::Unrecognized);
+    if !at_eof && buf.len() - start < 4 {
+        return None;
+    }
+    let single_line = !matches!(kind, ChunkKind::Message | ChunkKind::Unrecognized);
     let mut i = start;
     loop {
         let Some(p) = memchr::memchr3(b'\r', b'\n', 0x1C, &buf[i..]) else {
@@ -498,6 +599,69 @@ mod tests {
     use super::*;
     use std::string::ToString;
     use std::vec::Vec;
+
+    /// The one-pass search finds every chunk boundary the line-by-line search
+    /// found, from any start position, with or without more input to come.
+    fn same_as_by_lines(input: &[u8]) {
+        // Every position of short inputs; about 100 spread over long ones.
+        let step = (input.len() / 100).max(1);
+        for at_eof in [true, false] {
+            for pos in (0..input.len()).step_by(step) {
+                assert_eq!(
+                    next_chunk(input, pos, at_eof),
+                    next_chunk_by_lines(input, pos, at_eof),
+                    "at {pos}, at_eof {at_eof}, {:?}",
+                    std::string::String::from_utf8_lossy(input)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn one_pass_search_matches_the_line_by_line_search() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/");
+        let mut files = 0;
+        for dir in ["corpus/messages", "fuzz-regressions"] {
+            for entry in std::fs::read_dir(std::format!("{root}{dir}")).unwrap() {
+                let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+                // Whole files, and their first halves (what a reader holds mid-stream).
+                same_as_by_lines(&bytes);
+                same_as_by_lines(&bytes[..bytes.len() / 2]);
+                files += 1;
+            }
+        }
+        assert!(files > 200, "{files} files");
+        // Random strings of the pieces where the two could part: breaks at
+        // 64-byte block edges, MLLP bytes, envelopes, blank-line runs, a
+        // byte-order mark, a \r as the last byte read.
+        let pieces: [&[u8]; 12] = [
+            b"MSH|^~\\&|A",
+            b"\r",
+            b"\n",
+            b"\r\n",
+            b"\x0b",
+            b"\x1c",
+            b"PID|1",
+            b"BHS|^~\\&",
+            b"FTS|1",
+            b"\xEF\xBB\xBF",
+            b"NTE|x",
+            b"OBX|1|TX|||aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..3000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut input = Vec::new();
+            let mut state = seed;
+            for _ in 0..(seed % 24) {
+                input.extend_from_slice(pieces[(state % 12) as usize]);
+                state = state.rotate_left(5).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            }
+            same_as_by_lines(&input);
+        }
+    }
 
     fn kinds(input: &[u8]) -> Vec<(ChunkKind, &[u8])> {
         split(input).map(|c| (c.kind(), c.as_bytes())).collect()
