@@ -342,6 +342,8 @@ impl Packed {
 /// Writes values into one text with their UTF-16 positions.
 struct PackedSink {
     out: Packed,
+    /// `out.text` while it is written (UTF-8 throughout: ASCII bytes and `str`s).
+    text: Vec<u8>,
     /// The row being written, and where its cells start in `out.cells`.
     row_start: usize,
     columns: usize,
@@ -356,21 +358,28 @@ impl Sink for PackedSink {
     }
     fn value(&mut self, column: usize, value: Option<crate::Value<'_>>) {
         let at = self.row_start + column * 2;
-        let text = value.map(|v| if self.raw { v.raw() } else { v.value() });
-        match text {
-            Some(t) => {
-                let start = self.units;
-                self.out.text.push_str(&t);
-                self.units += if t.is_ascii() {
-                    t.len() as u32
-                } else {
-                    t.encode_utf16().count() as u32
-                };
-                self.out.cells[at] = start;
-                self.out.cells[at + 1] = self.units;
-            }
-            None => self.out.cells[at] = Packed::ABSENT,
+        let Some(v) = value else {
+            self.out.cells[at] = Packed::ABSENT;
+            return;
+        };
+        let start = self.units;
+        // The usual value, stored as it reads (ASCII, nothing to decode), is
+        // copied as is; the others are decoded first.
+        let plain = if self.raw {
+            Some(v.as_bytes()).filter(|b| b.is_ascii())
+        } else {
+            v.plain_ascii()
+        };
+        if let Some(bytes) = plain {
+            self.text.extend_from_slice(bytes);
+            self.units += bytes.len() as u32;
+        } else {
+            let t = if self.raw { v.raw() } else { v.value() };
+            self.text.extend_from_slice(t.as_bytes());
+            self.units += t.encode_utf16().count() as u32;
         }
+        self.out.cells[at] = start;
+        self.out.cells[at + 1] = self.units;
     }
     fn error(&mut self, row: usize, error: ParseError) {
         self.out.errors.push((row, error));
@@ -402,12 +411,16 @@ pub fn extract_packed(input: &[u8], paths: &[Path], raw: bool, options: &ParseOp
             offsets: messages.iter().map(|&(offset, _)| offset as u64).collect(),
             errors: Vec::new(),
         },
+        text: Vec::new(),
         row_start: 0,
         columns: paths.len(),
         units: 0,
         raw,
     };
     visit(&messages, paths, options, &mut sink);
+    // Only whole ASCII runs and `str`s were written: always valid UTF-8.
+    sink.out.text = String::from_utf8(sink.text)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     sink.out
 }
 
