@@ -126,26 +126,10 @@ fn is_gap(b: u8) -> bool {
 /// `at_eof` false) or nothing at all.
 pub(crate) fn next_chunk(
     buf: &[u8],
-    mut pos: usize,
+    pos: usize,
     at_eof: bool,
 ) -> Option<(ChunkKind, usize, usize)> {
-    loop {
-        if buf[pos..].starts_with(b"\xEF\xBB\xBF") {
-            pos += 3;
-        } else if pos < buf.len() && is_gap(buf[pos]) {
-            pos += 1;
-        } else {
-            break;
-        }
-    }
-    if pos >= buf.len() {
-        return None;
-    }
-    let start = pos;
-    let kind = boundary_kind(buf, start).unwrap_or(ChunkKind::Unrecognized);
-    if !at_eof && buf.len() - start < 4 {
-        return None;
-    }
+    let (kind, start) = chunk_start(buf, pos, at_eof)?;
     let single_line = !matches!(kind, ChunkKind::Message | ChunkKind::Unrecognized);
     // One pass over the line breaks and MLLP end bytes from `start`: `found`
     // is set once the chunk's end (or the need for more input) is known.
@@ -172,6 +156,29 @@ pub(crate) fn next_chunk(
         Some(_) => None,
         None => at_eof.then_some((kind, start, buf.len())),
     }
+}
+
+/// The kind and start of the chunk at or after `pos`, past gaps and
+/// byte-order marks; `None` when nothing is left, or (with `at_eof` false)
+/// too little to tell.
+fn chunk_start(buf: &[u8], mut pos: usize, at_eof: bool) -> Option<(ChunkKind, usize)> {
+    loop {
+        if buf[pos..].starts_with(b"\xEF\xBB\xBF") {
+            pos += 3;
+        } else if pos < buf.len() && is_gap(buf[pos]) {
+            pos += 1;
+        } else {
+            break;
+        }
+    }
+    if pos >= buf.len() {
+        return None;
+    }
+    let kind = boundary_kind(buf, pos).unwrap_or(ChunkKind::Unrecognized);
+    if !at_eof && buf.len() - pos < 4 {
+        return None;
+    }
+    Some((kind, pos))
 }
 
 /// What a line break or MLLP end byte means for the chunk around it.
@@ -222,71 +229,22 @@ fn chunk_end_at(buf: &[u8], brk: usize, at_eof: bool, single_line: bool) -> Opti
     Some(Step::Next(next))
 }
 
-/// The line-by-line search [`next_chunk`] used before (a `memchr3` call per
-/// line): the reference it is tested against.
+/// The search [`next_chunk`] used before, a `memchr3` call per line, with
+/// the same decision at each break: the reference its one pass is tested
+/// against.
 #[cfg(test)]
-fn next_chunk_by_lines(
-    buf: &[u8],
-    mut pos: usize,
-    at_eof: bool,
-) -> Option<(ChunkKind, usize, usize)> {
-    loop {
-        if buf[pos..].starts_with(b"\xEF\xBB\xBF") {
-            pos += 3;
-        } else if pos < buf.len() && is_gap(buf[pos]) {
-            pos += 1;
-        } else {
-            break;
-        }
-    }
-    if pos >= buf.len() {
-        return None;
-    }
-    let start = pos;
-    let kind = boundary_kind(buf, start).unwrap_or(ChunkKind::Unrecognized);
-    if !at_eof && buf.len() - start < 4 {
-        return None;
-    }
+fn next_chunk_by_lines(buf: &[u8], pos: usize, at_eof: bool) -> Option<(ChunkKind, usize, usize)> {
+    let (kind, start) = chunk_start(buf, pos, at_eof)?;
     let single_line = !matches!(kind, ChunkKind::Message | ChunkKind::Unrecognized);
     let mut i = start;
     loop {
         let Some(p) = memchr::memchr3(b'\r', b'\n', 0x1C, &buf[i..]) else {
             return at_eof.then_some((kind, start, buf.len()));
         };
-        let brk = i + p;
-        if buf[brk] == 0x1C {
-            return Some((kind, start, brk));
+        match chunk_end_at(buf, i + p, at_eof, single_line)? {
+            Step::End(end) => return Some((kind, start, end)),
+            Step::Next(next) => i = next,
         }
-        // Include this line's terminator (`\r`, `\n` or `\r\n`); a `\r` at the
-        // end of what was read so far may still be followed by its `\n`.
-        if buf[brk] == b'\r' && brk + 1 == buf.len() && !at_eof {
-            return None;
-        }
-        let mut line_end = brk + 1;
-        if buf[brk] == b'\r' && buf.get(line_end) == Some(&b'\n') {
-            line_end += 1;
-        }
-        if single_line {
-            return Some((kind, start, line_end));
-        }
-        // Look past blank lines for the next line's start.
-        let mut next = line_end;
-        while next < buf.len() && matches!(buf[next], b'\r' | b'\n') {
-            next += 1;
-        }
-        if next >= buf.len() {
-            return at_eof.then_some((kind, start, line_end));
-        }
-        if buf[next] == 0x0B || buf[next] == 0x1C {
-            return Some((kind, start, line_end));
-        }
-        if next + 4 > buf.len() && !at_eof {
-            return None;
-        }
-        if boundary_kind(buf, next).is_some() {
-            return Some((kind, start, line_end));
-        }
-        i = next;
     }
 }
 
