@@ -1034,17 +1034,19 @@ fn iter_messages(
     })
 }
 
-/// extract(source, paths, /, *, raw=False, threads=None, details=False)
+/// extract(source, paths, /, *, raw=False, threads=None, details=False, strict=False, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None)
 /// --
 ///
 /// Reads `paths` from every message of `source` (a path, bytes or a binary
-/// file object), parsing on all cores with the GIL released. Returns a dict:
-/// path -> list of str or None, one entry per message. With details=True:
-/// {"columns": that dict, "offsets": each message's byte offset in the
-/// input, "errors": [(row, ParseError)] for each message that could not be
-/// parsed, the error being the one parsing that message alone raises}.
+/// file object), parsing on all cores with the GIL released, each message
+/// with the parse options of parse(). Returns a dict: path -> list of str or
+/// None, one entry per message. With details=True: {"columns": that dict,
+/// "offsets": each message's byte offset in the input, "errors": [(row,
+/// ParseError)] for each message that could not be parsed, the error being
+/// the one parsing that message alone raises}.
 #[pyfunction]
-#[pyo3(signature = (source, paths, /, *, raw=false, threads=None, details=false))]
+#[pyo3(signature = (source, paths, /, *, raw=false, threads=None, details=false, strict=false, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None))]
+#[allow(clippy::too_many_arguments)] // the keyword arguments of extract()
 fn extract<'py>(
     py: Python<'py>,
     source: &Bound<'py, PyAny>,
@@ -1052,7 +1054,19 @@ fn extract<'py>(
     raw: bool,
     threads: Option<usize>,
     details: bool,
+    strict: bool,
+    segment_terminator: Option<&str>,
+    max_message_size: Option<usize>,
+    max_segments: Option<usize>,
+    max_field_length: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let options = options(
+        strict,
+        segment_terminator,
+        max_message_size,
+        max_segments,
+        max_field_length,
+    )?;
     let parsed: Vec<pipehat::Path> = paths
         .iter()
         .map(|p| p.parse::<pipehat::Path>())
@@ -1066,15 +1080,8 @@ fn extract<'py>(
     } else {
         input_bytes(source)?
     };
-    let out = py.detach(|| {
-        pipehat::extract::extract(
-            &data,
-            &parsed,
-            raw,
-            threads.unwrap_or(0),
-            &ParseOptions::default(),
-        )
-    });
+    let out = py
+        .detach(|| pipehat::extract::extract(&data, &parsed, raw, threads.unwrap_or(0), &options));
     let dict = PyDict::new(py);
     for (name, column) in paths.iter().zip(out.columns) {
         let list = PyList::new(py, column)?;

@@ -720,15 +720,22 @@ pub fn split(input: JsValue) -> Result<Array, JsValue> {
 /// `pipehat::extract::Packed`); each message's byte offset in the input; and
 /// for each message that could not be parsed, its parse error (positions
 /// within that message) with its `row`.
+/// `options` holds the parse options (`strict`, limits...) as for `parse`.
 #[wasm_bindgen(js_name = extractPacked)]
-pub fn extract_packed(input: JsValue, paths: Vec<String>, raw: bool) -> Result<Array, JsValue> {
+pub fn extract_packed(
+    input: JsValue,
+    paths: Vec<String>,
+    raw: bool,
+    options: JsValue,
+) -> Result<Array, JsValue> {
     let parsed: Vec<pipehat::Path> = paths
         .iter()
         .map(|p| p.parse::<pipehat::Path>())
         .collect::<Result<_, _>>()
         .map_err(|e| path_error(&e))?;
+    let options = parse_options(&options)?;
     let bytes = input_bytes(&input)?;
-    let packed = pipehat::extract::extract_packed(&bytes, &parsed, raw, &ParseOptions::default());
+    let packed = pipehat::extract::extract_packed(&bytes, &parsed, raw, &options);
     let out = Array::new();
     out.push(&JsValue::from_str(&packed.text));
     out.push(&js_sys::Uint32Array::from(&packed.cells[..]));

@@ -713,7 +713,7 @@ export function createApi(native, loadFull = {}) {
 
   /**
    * Reads paths from every message in one call: {path: (string|null)[]}.
-   * With {details: true}: {columns, offsets, errors}, where offsets[row] is
+   * Options: raw, details, and the parse options of parse(). With {details: true}: {columns, offsets, errors}, where offsets[row] is
    * each message's byte offset in the input and errors lists {row, error}
    * for each message that could not be parsed (error: the HL7ParseError that
    * parsing that message alone throws; its row's values are null).
@@ -721,7 +721,7 @@ export function createApi(native, loadFull = {}) {
   function extract(input, paths, options) {
     const raw = Boolean(options && options.raw);
     // One string holds every value; each cell is a slice of it.
-    const [text, cells, offsets, errors] = call(() => native.extractPacked(input, paths, raw));
+    const [text, cells, offsets, errors] = call(() => native.extractPacked(input, paths, raw, options));
     const width = paths.length;
     const rows = width === 0 ? 0 : cells.length / (2 * width);
     const columns = paths.map(() => new Array(rows));

@@ -7,6 +7,7 @@
  * - `maxMessageSize` (256 MiB), `maxSegments` (1,000,000), `maxFieldLength` (64 MiB).
  * - `extract(..., { raw })` (false): values as written instead of decoded.
  * - `extract(..., { details })` (false): also each message's offset and every parse error.
+ * - `extract` also takes the parse options above, applied to each message.
  *
  * Two WebAssembly modules: the core one (parsing, reading, JSON, editing,
  * acknowledgements, MLLP, splitting, extract) loads with the package; the
@@ -405,9 +406,9 @@ export interface ExtractDetails {
   errors: { row: number; error: HL7ParseError }[];
 }
 /** Reads `paths` from every message in one call: path -> values (null when absent). */
-export function extract(input: Input, paths: string[], options?: { raw?: boolean; details?: false }): Record<string, (string | null)[]>;
+export function extract(input: Input, paths: string[], options?: ParseOptions & { raw?: boolean; details?: false }): Record<string, (string | null)[]>;
 /** Reads `paths` from every message in one call, with each message's offset and every parse error. */
-export function extract(input: Input, paths: string[], options: { raw?: boolean; details: true }): ExtractDetails;
+export function extract(input: Input, paths: string[], options: ParseOptions & { raw?: boolean; details: true }): ExtractDetails;
 
 /** A new message holding an MSH built from options. Throws HL7EditError for a separator in a value. */
 export function build(options: BuildOptions): EditableMessage;

@@ -506,3 +506,22 @@ test("a loop that never yields keeps memory flat", () => {
   assert.ok(grown < 4 * 1024 * 1024, `WebAssembly memory grew ${grown >> 20} MiB`);
   assert.deepEqual([names, b, c, count], ["MSH,PID,AL1", "ROE", "POE", 3]);
 });
+
+// extract() parses each message with parse()'s options: strict turns a
+// warning into that row's error; a limit rejects the rows that pass it.
+test("extract takes the parse options", () => {
+  const data = ADT + "MSH|^~\\&|A||||||ADT^A01|2|P|2.5\rNTE|1||\\Q\\\r" + ADT.replace("MSG1", "MSG3");
+  assert.deepEqual(extract(data, ["MSH-10"])["MSH-10"], ["MSG1", "2", "MSG3"]);
+  const strict = extract(data, ["MSH-10"], { details: true, strict: true });
+  assert.deepEqual(strict.columns["MSH-10"], ["MSG1", null, "MSG3"]);
+  assert.deepEqual(strict.errors.map((e) => [e.row, e.error.code]), [[1, "malformed_escape"]]);
+  let limitError;
+  try {
+    parse(ADT, { maxFieldLength: 20 });
+  } catch (e) {
+    limitError = e;
+  }
+  const limited = extract(data, ["MSH-10"], { details: true, maxFieldLength: 20 });
+  assert.deepEqual(limited.errors.map((e) => [e.row, e.error.code]), [[0, limitError.code], [2, limitError.code]]);
+  assert.throws(() => extract(data, ["MSH-10"], { strict: "yes" }), TypeError);
+});

@@ -4,7 +4,9 @@ Functions:
     parse(data, /, *, strict=False, segment_terminator=None, max_message_size=None,
           max_segments=None, max_field_length=None, lazy=False) -> Message
     iter_messages(source, /, *, strict=False, max_message_size=None) -> Iterator[Message]
-    extract(source, paths, /, *, raw=False, threads=None, details=False) -> dict[str, list[str | None]]
+    extract(source, paths, /, *, raw=False, threads=None, details=False, strict=False,
+            segment_terminator=None, max_message_size=None, max_segments=None,
+            max_field_length=None) -> dict[str, list[str | None]]
         (details=True: {"columns": ..., "offsets": [...], "errors": [(row, ParseError)]})
     build(message_type, /, *, control_id=None, timestamp=None, ...) -> EditableMessage
     ack(data, /, *, code=None, text=None, errors=None, ...) -> Message (works when data fails to parse)

@@ -68,6 +68,11 @@ def extract(
     raw: bool = False,
     threads: Optional[int] = None,
     details: Literal[False] = False,
+    strict: bool = False,
+    segment_terminator: Optional[str] = None,
+    max_message_size: Optional[int] = None,
+    max_segments: Optional[int] = None,
+    max_field_length: Optional[int] = None,
 ) -> Dict[str, List[Optional[str]]]: ...
 @overload
 def extract(
@@ -78,6 +83,11 @@ def extract(
     raw: bool = False,
     threads: Optional[int] = None,
     details: Literal[True],
+    strict: bool = False,
+    segment_terminator: Optional[str] = None,
+    max_message_size: Optional[int] = None,
+    max_segments: Optional[int] = None,
+    max_field_length: Optional[int] = None,
 ) -> ExtractDetails: ...
 
 class _AckErrorRequired(TypedDict):  # typing only

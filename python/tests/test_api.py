@@ -194,6 +194,22 @@ def test_extract_details_keep_offsets_and_parse_errors():
             assert getattr(got, key) == getattr(want, key), key
 
 
+def test_extract_takes_parse_options():
+    # Each message is parsed with parse()'s options: strict turns a warning
+    # into that row's error; a limit rejects the row that passes it.
+    data = ADT + b"MSH|^~\\&|A||||||ADT^A01|2|P|2.5\rNTE|1||\\Q\\\r" + ADT.replace(b"MSG1", b"MSG3")
+    assert pipehat.extract(data, ["MSH-10"])["MSH-10"] == ["MSG1", "2", "MSG3"]
+    report = pipehat.extract(data, ["MSH-10"], details=True, strict=True)
+    assert report["columns"]["MSH-10"] == ["MSG1", None, "MSG3"]
+    assert [(row, e.code) for row, e in report["errors"]] == [(1, "malformed_escape")]
+    limited = pipehat.extract(data, ["MSH-10"], details=True, max_field_length=20)
+    with pytest.raises(pipehat.ParseError) as raised:
+        pipehat.parse(ADT, max_field_length=20)
+    assert [(row, e.code) for row, e in limited["errors"]] == [(0, raised.value.code), (2, raised.value.code)]
+    with pytest.raises(ValueError):
+        pipehat.extract(data, ["MSH-10"], segment_terminator="x")
+
+
 def run_cli(*args, stdin=None):
     return subprocess.run([sys.executable, "-m", "pipehat", *args], input=stdin, capture_output=True, check=False)
 
