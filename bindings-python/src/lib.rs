@@ -999,19 +999,31 @@ fn is_path(source: &Bound<'_, PyAny>) -> PyResult<Option<std::path::PathBuf>> {
     Ok(None)
 }
 
-/// iter_messages(source, /, *, strict=False, max_message_size=None)
+/// iter_messages(source, /, *, strict=False, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None, lazy=False)
 /// --
 ///
 /// Iterates the messages of a path, a binary file object or bytes: files with
 /// several messages, batches (envelope segments are skipped) and MLLP captures.
+/// Each message is parsed with the options of parse().
 #[pyfunction]
-#[pyo3(signature = (source, /, *, strict=false, max_message_size=None))]
+#[pyo3(signature = (source, /, *, strict=false, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None, lazy=false))]
 fn iter_messages(
     source: &Bound<'_, PyAny>,
     strict: bool,
+    segment_terminator: Option<&str>,
     max_message_size: Option<usize>,
+    max_segments: Option<usize>,
+    max_field_length: Option<usize>,
+    lazy: bool,
 ) -> PyResult<MessageIterator> {
-    let options = options(strict, None, max_message_size, None, None)?;
+    let options = options(
+        strict,
+        segment_terminator,
+        max_message_size,
+        max_segments,
+        max_field_length,
+    )?
+    .lazy(lazy);
     let limit = options.max_message_size;
     let src = if let Some(path) = is_path(source)? {
         let file = std::fs::File::open(&path)

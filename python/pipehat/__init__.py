@@ -3,7 +3,8 @@
 Functions:
     parse(data, /, *, strict=False, segment_terminator=None, max_message_size=None,
           max_segments=None, max_field_length=None, lazy=False) -> Message
-    iter_messages(source, /, *, strict=False, max_message_size=None) -> Iterator[Message]
+    iter_messages(source, /, *, strict=False, segment_terminator=None, max_message_size=None,
+                  max_segments=None, max_field_length=None, lazy=False) -> Iterator[Message]
     extract(source, paths, /, *, raw=False, threads=None, details=False, strict=False,
             segment_terminator=None, max_message_size=None, max_segments=None,
             max_field_length=None) -> dict[str, list[str | None]]

@@ -52,8 +52,17 @@ def parse(
     lazy: bool = False,
 ) -> Message: ...
 def iter_messages(
-    source: _Source, /, *, strict: bool = False, max_message_size: Optional[int] = None
+    source: _Source,
+    /,
+    *,
+    strict: bool = False,
+    segment_terminator: Optional[str] = None,
+    max_message_size: Optional[int] = None,
+    max_segments: Optional[int] = None,
+    max_field_length: Optional[int] = None,
+    lazy: bool = False,
 ) -> MessageIterator: ...
+
 class ExtractDetails(TypedDict):  # typing only
     columns: Dict[str, List[Optional[str]]]
     offsets: List[int]

@@ -145,6 +145,27 @@ def test_iter_messages_reports_bad_messages_and_continues():
         next(it)
 
 
+def test_iter_messages_takes_parse_options():
+    # Each message is parsed as parse() would with the same options.
+    data = ADT + b"MSH|^~\\&|A||||||ADT^A01|2|P|2.5\rNTE|1||\\Q\\\r" + ADT
+    assert [m.control_id for m in pipehat.iter_messages(data)] == ["MSG1", "2", "MSG1"]
+    it = pipehat.iter_messages(data, strict=True)
+    assert next(it).control_id == "MSG1"
+    with pytest.raises(pipehat.ParseError) as raised:
+        next(it)
+    assert raised.value.code == "malformed_escape"
+    assert next(it).control_id == "MSG1"
+    with pytest.raises(pipehat.ParseError) as limit:
+        pipehat.parse(ADT, max_field_length=20)
+    with pytest.raises(pipehat.ParseError) as raised:
+        next(pipehat.iter_messages(io.BytesIO(data), max_field_length=20))
+    assert raised.value.code == limit.value.code
+    lazy = [m.get("PID-5.1") for m in pipehat.iter_messages(data, lazy=True, max_segments=3)]
+    assert lazy == ["DOE", None, "DOE"]
+    with pytest.raises(ValueError):
+        pipehat.iter_messages(data, segment_terminator="x")
+
+
 def test_extract_and_tables(tmp_path):
     data = b"\n".join(ADT.replace(b"MSG1", b"MSG%d" % i) for i in range(300)) + b"MSH|^~|bad\r"
     path = tmp_path / "f.hl7"
