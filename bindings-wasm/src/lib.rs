@@ -213,9 +213,8 @@ pub fn message_release(handle: u32) -> bool {
     was_spent
 }
 
-/// Parses the first `len` bytes of the scratch buffer.
-#[wasm_bindgen(js_name = parseScratch)]
-pub fn parse_scratch(len: usize, options: JsValue) -> Result<NativeMessage, JsValue> {
+/// Parses the first `len` bytes of the scratch buffer (for `parseHandle`).
+fn parse_scratch(len: usize, options: JsValue) -> Result<NativeMessage, JsValue> {
     let bytes = SCRATCH.with(|s| s.borrow()[..len.min(s.borrow().len())].to_vec());
     let result = parse_owned(bytes, &options);
     SCRATCH.with(|s| {

@@ -414,17 +414,17 @@ export function createApi(native, loadFull = {}) {
     }
     /** Decoded value at path, or undefined when absent or empty. */
     get(path) {
-      const id = pathId(path);
-      const h = this.#handle;
-      const r = h >= 0 ? native.messageGet(h, id, false) : this.#n().getCompiled(id, false);
-      return readValue(r, () => this.#n().get(path));
+      return this.#read(path, false);
     }
     /** Value at path exactly as written, or undefined. */
     getRaw(path) {
+      return this.#read(path, true);
+    }
+    #read(path, raw) {
       const id = pathId(path);
       const h = this.#handle;
-      const r = h >= 0 ? native.messageGet(h, id, true) : this.#n().getCompiled(id, true);
-      return readValue(r, () => this.#n().getRaw(path));
+      const r = h >= 0 ? native.messageGet(h, id, raw) : this.#n().getCompiled(id, raw);
+      return readValue(r, () => (raw ? this.#n().getRaw(path) : this.#n().get(path)));
     }
     /** Decoded value of every repetition of the field at path. */
     getAll(path) {
