@@ -45,7 +45,7 @@ pub(crate) fn nth_pair(haystack: &[u8], byte: u8, k: usize) -> (Option<usize>, O
         }
         true
     };
-    let tail = blocks(haystack, needles, &mut |base: usize, mut mask: u64| {
+    every_block(haystack, needles, &mut |base: usize, mut mask: u64| {
         let n = mask.count_ones() as usize;
         if seen + n < k {
             seen += n;
@@ -59,9 +59,6 @@ pub(crate) fn nth_pair(haystack: &[u8], byte: u8, k: usize) -> (Option<usize>, O
         }
         true
     });
-    if let Some(start) = tail {
-        scalar_from(haystack, start, needles, &mut |p: usize| step(p, &mut seen));
-    }
     (first, second)
 }
 
@@ -73,44 +70,92 @@ pub(crate) fn bitmap3(haystack: &[u8], a: u8, b: u8, c: u8, bits: &mut alloc::ve
     bits.clear();
     bits.resize(haystack.len() / 64 + 1, 0);
     let needles = [a, b, c];
-    let tail = blocks(haystack, needles, &mut |base: usize, mask: u64| {
+    every_block(haystack, needles, &mut |base: usize, mask: u64| {
         if let Some(word) = bits.get_mut(base >> 6) {
             *word = mask;
         }
         true
     });
-    if let Some(start) = tail {
-        scalar_from(haystack, start, needles, &mut |p: usize| {
-            if let Some(word) = bits.get_mut(p >> 6) {
-                *word |= 1 << (p & 63);
-            }
-            true
-        });
-    }
 }
 
 #[inline]
 fn for_each_match<F: FnMut(usize) -> bool>(haystack: &[u8], needles: [u8; 3], mut found: F) {
-    let tail = blocks(haystack, needles, &mut |base: usize, mask: u64| {
+    every_block(haystack, needles, &mut |base: usize, mask: u64| {
         walk_bits(mask, base, &mut found)
     });
-    // The tail of the vector loop (or everything, without one): byte by byte.
-    if let Some(start) = tail {
-        scalar_from(haystack, start, needles, &mut found);
-    }
 }
 
-/// Calls `block(base, mask)` for every whole 64-byte block of `haystack`
-/// (bit i of `mask`: byte `base + i` is one of `needles`), in order, with
-/// the fastest vector code the CPU has. Returns where the bytes it left
-/// for a scalar loop start, or `None` when `block` asked to stop.
+/// Calls `block(base, mask)` for every 64-byte block of `haystack`, the last
+/// one possibly shorter (its mask has no bit past the end), until `block`
+/// returns `false`. `base` is a multiple of 64.
 #[inline(always)]
-#[allow(unused_variables, unreachable_code)] // targets without a vector loop
-fn blocks<B: FnMut(usize, u64) -> bool>(
+fn every_block<B: FnMut(usize, u64) -> bool>(haystack: &[u8], needles: [u8; 3], block: &mut B) {
+    every_block_with::<HAS_VECTOR, B>(haystack, needles, block)
+}
+
+/// [`every_block`], with the vector code (`VECTOR`) or without (the byte
+/// loop that targets without one run, tested on every target).
+#[inline(always)]
+fn every_block_with<const VECTOR: bool, B: FnMut(usize, u64) -> bool>(
     haystack: &[u8],
     needles: [u8; 3],
     block: &mut B,
-) -> Option<usize> {
+) {
+    if VECTOR {
+        return blocks(haystack, needles, block);
+    }
+    for (i, chunk) in haystack.chunks(64).enumerate() {
+        if !block(i * 64, scalar_mask(chunk, needles)) {
+            return;
+        }
+    }
+}
+
+/// The mask of the block at `at`, shorter than 64 bytes, through the
+/// vector code `mask64` (which reads 64 bytes): when the haystack holds 64
+/// bytes or more, its last 64 bytes, with the bits of bytes before `at`
+/// shifted out; otherwise a zeroed 64-byte copy. A byte loop over the tail
+/// would cost more than a whole vector block in short haystacks (segments,
+/// fields, MSH), which are the usual ones.
+#[inline(always)]
+#[allow(dead_code)] // targets without a vector loop
+fn tail_mask(haystack: &[u8], at: usize, mask64: &impl Fn(&[u8; 64]) -> u64) -> u64 {
+    let len = haystack.len();
+    if let Some(last) = len.checked_sub(64) {
+        let bytes = haystack[last..].try_into().unwrap_or(&[0u8; 64]);
+        return mask64(bytes) >> (at - last);
+    }
+    let n = len - at;
+    let mut padded = [0u8; 64];
+    padded[..n].copy_from_slice(&haystack[at..]);
+    mask64(&padded) & ((1u64 << n) - 1)
+}
+
+/// Whether [`blocks`] has vector code on this target (it otherwise calls
+/// nothing and leaves every byte to the caller).
+const HAS_VECTOR: bool = cfg!(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+));
+
+/// The mask of `needles` in `chunk` (at most 64 bytes), byte by byte.
+#[inline(always)]
+fn scalar_mask(chunk: &[u8], [a, b, c]: [u8; 3]) -> u64 {
+    let mut mask = 0u64;
+    for (i, &byte) in chunk.iter().enumerate() {
+        mask |= u64::from(byte == a || byte == b || byte == c) << i;
+    }
+    mask
+}
+
+/// Calls `block(base, mask)` for every 64-byte block of `haystack` (bit i
+/// of `mask`: byte `base + i` is one of `needles`), the last one possibly
+/// shorter, in order, with the fastest vector code the CPU has, until
+/// `block` returns `false`. Without vector code it calls nothing.
+#[inline(always)]
+#[allow(unused_variables, unreachable_code)] // targets without a vector loop
+#[allow(clippy::needless_return)] // which `return` is last depends on the target
+fn blocks<B: FnMut(usize, u64) -> bool>(haystack: &[u8], needles: [u8; 3], block: &mut B) {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     {
         if std::is_x86_feature_detected!("avx2") {
@@ -125,9 +170,32 @@ fn blocks<B: FnMut(usize, u64) -> bool>(
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        return wasm::simd128(haystack, needles, block);
+        wasm::simd128(haystack, needles, block)
     }
-    Some(0)
+}
+
+/// The loop of every vector kernel: the mask of each block from `mask64`
+/// (64 bytes read), the short last block through [`tail_mask`]; `block` is
+/// called from one place, so that it is inlined.
+#[inline(always)]
+#[allow(dead_code)] // targets without a vector loop
+fn each_mask<B: FnMut(usize, u64) -> bool>(
+    haystack: &[u8],
+    block: &mut B,
+    mask64: impl Fn(&[u8; 64]) -> u64,
+) {
+    let len = haystack.len();
+    let mut at = 0;
+    while at < len {
+        let mask = match haystack.get(at..at + 64) {
+            Some(bytes) => mask64(bytes.try_into().unwrap_or(&[0u8; 64])),
+            None => tail_mask(haystack, at, &mask64),
+        };
+        if !block(at, mask) {
+            return;
+        }
+        at += 64;
+    }
 }
 
 /// The portable version of [`for_each_match2`]: the reference in tests.
@@ -138,23 +206,11 @@ pub(crate) fn for_each_match2_scalar<F: FnMut(usize) -> bool>(
     b: u8,
     mut found: F,
 ) {
-    scalar_from(haystack, 0, [a, b, b], &mut found);
-}
-
-/// Scalar scan of `haystack[start..]`; returns `false` if `found` asked to stop.
-#[inline(always)]
-fn scalar_from<F: FnMut(usize) -> bool>(
-    haystack: &[u8],
-    start: usize,
-    [a, b, c]: [u8; 3],
-    found: &mut F,
-) -> bool {
-    for (i, &byte) in haystack.iter().enumerate().skip(start) {
-        if (byte == a || byte == b || byte == c) && !found(i) {
-            return false;
+    for (i, &byte) in haystack.iter().enumerate() {
+        if (byte == a || byte == b) && !found(i) {
+            return;
         }
     }
-    true
 }
 
 /// Walks the set bits of `mask` (bit i means position `base + i`).
@@ -181,31 +237,24 @@ mod x86 {
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
-    ) -> Option<usize> {
-        let len = haystack.len();
-        let ptr = haystack.as_ptr();
+    ) {
         let [va, vb, vc] = needles.map(|n| _mm256_set1_epi8(n as i8));
         let eq = |v| {
             let ab = _mm256_or_si256(_mm256_cmpeq_epi8(v, va), _mm256_cmpeq_epi8(v, vb));
             _mm256_or_si256(ab, _mm256_cmpeq_epi8(v, vc))
         };
-        let mut i = 0;
-        while i + 64 <= len {
-            // SAFETY: i + 64 <= len, so both 32-byte unaligned loads are in bounds.
+        super::each_mask(haystack, block, |bytes: &[u8; 64]| {
+            let ptr = bytes.as_ptr();
+            // SAFETY: both 32-byte unaligned loads are within the 64 bytes.
             let (lo, hi) = unsafe {
                 (
-                    _mm256_loadu_si256(ptr.add(i) as *const __m256i),
-                    _mm256_loadu_si256(ptr.add(i + 32) as *const __m256i),
+                    _mm256_loadu_si256(ptr as *const __m256i),
+                    _mm256_loadu_si256(ptr.add(32) as *const __m256i),
                 )
             };
-            let mask = (_mm256_movemask_epi8(eq(lo)) as u32 as u64)
-                | ((_mm256_movemask_epi8(eq(hi)) as u32 as u64) << 32);
-            if !block(i, mask) {
-                return None;
-            }
-            i += 64;
-        }
-        Some(i)
+            (_mm256_movemask_epi8(eq(lo)) as u32 as u64)
+                | ((_mm256_movemask_epi8(eq(hi)) as u32 as u64) << 32)
+        })
     }
 
     /// # Safety
@@ -215,26 +264,19 @@ mod x86 {
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
-    ) -> Option<usize> {
-        let len = haystack.len();
-        let ptr = haystack.as_ptr();
+    ) {
         let [va, vb, vc] = needles.map(|n| _mm_set1_epi8(n as i8));
-        let mut i = 0;
-        while i + 64 <= len {
+        super::each_mask(haystack, block, |bytes: &[u8; 64]| {
             let mut mask = 0u64;
             for lane in 0..4 {
-                // SAFETY: i + 64 <= len, so the 16-byte load at i + 16 * lane is in bounds.
-                let v = unsafe { _mm_loadu_si128(ptr.add(i + 16 * lane) as *const __m128i) };
+                // SAFETY: the 16-byte load at 16 * lane is within the 64 bytes.
+                let v = unsafe { _mm_loadu_si128(bytes.as_ptr().add(16 * lane) as *const __m128i) };
                 let ab = _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb));
                 let m = _mm_or_si128(ab, _mm_cmpeq_epi8(v, vc));
                 mask |= (_mm_movemask_epi8(m) as u32 as u64) << (16 * lane);
             }
-            if !block(i, mask) {
-                return None;
-            }
-            i += 64;
-        }
-        Some(i)
+            mask
+        })
     }
 }
 
@@ -246,26 +288,19 @@ mod wasm {
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
-    ) -> Option<usize> {
-        let len = haystack.len();
-        let ptr = haystack.as_ptr();
+    ) {
         let [va, vb, vc] = needles.map(|n| u8x16_splat(n));
-        let mut i = 0;
-        while i + 64 <= len {
+        super::each_mask(haystack, block, |bytes: &[u8; 64]| {
             let mut mask = 0u64;
             for lane in 0..4 {
-                // SAFETY: i + 64 <= len, so the 16-byte load at i + 16 * lane is in
-                // bounds; v128_load has no alignment requirement.
-                let v = unsafe { v128_load(ptr.add(i + 16 * lane) as *const v128) };
+                // SAFETY: the 16-byte load at 16 * lane is within the 64
+                // bytes; v128_load has no alignment requirement.
+                let v = unsafe { v128_load(bytes.as_ptr().add(16 * lane) as *const v128) };
                 let m = v128_or(v128_or(u8x16_eq(v, va), u8x16_eq(v, vb)), u8x16_eq(v, vc));
                 mask |= (u8x16_bitmask(m) as u64) << (16 * lane);
             }
-            if !block(i, mask) {
-                return None;
-            }
-            i += 64;
-        }
-        Some(i)
+            mask
+        })
     }
 }
 
@@ -379,6 +414,46 @@ mod tests {
                     "bits past the end"
                 );
             }
+        }
+    }
+
+    /// Both block walks, with vector code and without, give the masks a
+    /// byte loop gives, on every length and alignment.
+    #[test]
+    fn block_masks_with_and_without_vector_code_match_a_byte_loop() {
+        let pattern = b"MSH|^~\\&|A|B\rPID|1||x^y\r\x00\xFF";
+        let mut hay = Vec::new();
+        for n in 0..200 {
+            hay.push(pattern[n % pattern.len()]);
+            for start in 0..3.min(hay.len()) {
+                let h = &hay[start..];
+                let expected: Vec<(usize, u64)> = h
+                    .chunks(64)
+                    .enumerate()
+                    .map(|(i, c)| (i * 64, scalar_mask(c, [b'|', b'\r', 0])))
+                    .collect();
+                for vector in [false, true] {
+                    let mut got = Vec::new();
+                    let mut keep = |base: usize, mask: u64| {
+                        got.push((base, mask));
+                        true
+                    };
+                    if vector {
+                        every_block_with::<HAS_VECTOR, _>(h, [b'|', b'\r', 0], &mut keep);
+                    } else {
+                        every_block_with::<false, _>(h, [b'|', b'\r', 0], &mut keep);
+                    }
+                    assert_eq!(got, expected, "len {} vector {vector}", h.len());
+                }
+            }
+        }
+        for (i, c) in hay.chunks(64).enumerate() {
+            let bits: Vec<usize> = (0..c.len())
+                .filter(|&j| matches!(c[j], b'|' | b'\r' | 0))
+                .collect();
+            let mask = scalar_mask(c, [b'|', b'\r', 0]);
+            assert_eq!(mask.count_ones() as usize, bits.len(), "chunk {i}");
+            assert!(bits.iter().all(|&j| mask >> j & 1 == 1));
         }
     }
 
