@@ -279,6 +279,18 @@ impl<'a> Span<'a> {
     /// The bytes, when `value(separators)` would return them unchanged and
     /// they are ASCII (so every character set reads them the same).
     pub(crate) fn plain_ascii(&self, separators: &[u8]) -> Option<&'a [u8]> {
+        if self.bytes.len() <= 32 {
+            // The usual short value: both questions in one pass, without
+            // the setup of a search.
+            let escape = self.ctx.delimiters.escape();
+            let (mut high, mut escaped) = (0u8, false);
+            for &b in self.bytes {
+                high |= b;
+                escaped |= b == escape;
+            }
+            let plain = !escaped || self.literal || self.is_composite(separators);
+            return (plain && high < 0x80).then_some(self.bytes);
+        }
         let plain = self.literal
             || !crate::escape::has_escape(self.bytes, &self.ctx.delimiters)
             || self.is_composite(separators);
