@@ -5,22 +5,9 @@ use crate::{Diagnostic, DiagnosticCode};
 
 /// Checks the envelope structure of an indexed input and records diagnostics:
 /// segments outside a message, repeated headers, unbalanced trailers, and
-/// BTS-1/FTS-1 counts that do not match.
+/// BTS-1/FTS-1 counts that do not match. The index builder calls it only for
+/// inputs with a batch or file segment, or more than one MSH.
 pub(crate) fn check(index: &mut Index, input: &[u8]) {
-    let name_of = |index: &Index, i: usize| -> &[u8] {
-        let s = &index.segments[i];
-        let bytes = &input[s.start as usize..s.end as usize];
-        &bytes[..bytes.len().min(3)]
-    };
-    let needs_check = (0..index.segments.len())
-        .any(|i| matches!(name_of(index, i), b"FHS" | b"BHS" | b"BTS" | b"FTS"))
-        || (0..index.segments.len())
-            .filter(|&i| name_of(index, i) == b"MSH")
-            .count()
-            > 1;
-    if !needs_check {
-        return;
-    }
     // The checks below read header fields through the separator index.
     index.index_fields(input);
     let found = findings(index, input);

@@ -142,6 +142,8 @@ impl Index {
             mixed_reported: false,
             forced: options.segment_terminator.is_some(),
             error: None,
+            headers: 0,
+            envelope: false,
         };
         if options.lazy && terminator != SegmentTerminator::CrLf {
             // One allocation instead of a doubling series: segments are
@@ -363,6 +365,10 @@ struct Builder<'i, 'x> {
     /// The terminator was forced by option: no other line break ends a segment.
     forced: bool,
     error: Option<ParseError>,
+    /// Segments named MSH so far.
+    headers: u32,
+    /// Whether a batch or file header or trailer was seen.
+    envelope: bool,
 }
 
 impl Builder<'_, '_> {
@@ -450,7 +456,12 @@ impl Builder<'_, '_> {
             let bytes = &self.input[start..at];
             match bytes {
                 // The usual case, a three-letter name, without a search.
-                [a, b, c, f, ..] if *f == self.field && ![*a, *b, *c].contains(&self.field) => {
+                [a, b, c, f, ..]
+                    if *f == self.field
+                        && *a != self.field
+                        && *b != self.field
+                        && *c != self.field =>
+                {
                     start + 3
                 }
                 _ => memchr::memchr(self.field, bytes).map_or(at, |p| start + p),
@@ -461,6 +472,12 @@ impl Builder<'_, '_> {
                 .first()
                 .map_or(at, |&p| p as usize)
         };
+        // What the envelope checks need to know (see `complete`).
+        match self.input[start..at].get(..3) {
+            Some(b"MSH") => self.headers += 1,
+            Some(b"FHS" | b"BHS" | b"BTS" | b"FTS") => self.envelope = true,
+            _ => {}
+        }
         let name = &self.input[start..first_sep];
         if !valid_segment_name(name) {
             self.index.diagnostics.push(Diagnostic::new(
@@ -512,7 +529,11 @@ impl Builder<'_, '_> {
         self.finish()?;
         let (index, input) = (self.index, self.input);
         index.charset = index.read_charset(input);
-        crate::batch::check(index, input);
+        // Envelopes are checked only in inputs that hold a batch or file
+        // segment, or more than one message header.
+        if self.envelope || self.headers > 1 {
+            crate::batch::check(index, input);
+        }
         Ok(())
     }
 
