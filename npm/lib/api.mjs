@@ -134,7 +134,9 @@ export function createApi(native, loadFull = {}) {
   /**
    * `len` bytes of ASCII at `at` in WebAssembly memory as a string: for the
    * short values paths usually read, String.fromCharCode with the bytes as
-   * arguments is several times cheaper than TextDecoder.
+   * arguments is several times cheaper than TextDecoder. Up to 16 bytes in
+   * one call: timestamps (14) and message types with their structure (15)
+   * are common values.
    */
   function readAscii(at, len) {
     const h = heap;
@@ -152,10 +154,14 @@ export function createApi(native, loadFull = {}) {
       case 10: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9]);
       case 11: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10]);
       case 12: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11]);
+      case 13: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12]);
+      case 14: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13]);
+      case 15: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13], h[at + 14]);
+      case 16: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13], h[at + 14], h[at + 15]);
       default: {
-        // Longer values in pieces of 12 (one call each, then concatenated).
+        // Longer values in pieces of 16 (one call each, then concatenated).
         let text = "";
-        for (let i = 0; i < len; i += 12) text += readAscii(at + i, Math.min(12, len - i));
+        for (let i = 0; i < len; i += 16) text += readAscii(at + i, Math.min(16, len - i));
         return text;
       }
     }

@@ -364,6 +364,19 @@ test("values on both sides of the 1 MiB hand-over read whole", () => {
   }
 });
 
+// Short ASCII values become strings in one call of up to 16 characters, longer
+// ones in pieces: every length on both sides of those steps reads whole.
+test("ASCII values of every length up to 70 read whole", () => {
+  const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  for (let length = 0; length <= 70; length++) {
+    const value = Array.from({ length }, (_, i) => letters[(i * 7) % letters.length]).join("");
+    const m = parse(ADT + "OBX|1|ST|X||" + value + "|F\r");
+    assert.equal(m.get("OBX-5"), length ? value : undefined, `length ${length}`);
+    assert.equal(m.getRaw("OBX-5"), length ? value : undefined, `length ${length}`);
+    m.free();
+  }
+});
+
 // extract() hands every value over as a slice of one string, addressed by
 // UTF-16 positions computed in the core: on every corpus file it reads what
 // parseAll() + get() read, and non-ASCII and astral characters land whole.
