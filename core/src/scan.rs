@@ -340,23 +340,28 @@ mod tests {
         )
     }
 
-    #[test]
-    fn vector_and_scalar_agree_on_every_length_and_alignment() {
-        let pattern = b"MSH|^~\\&|A|B\rPID|1||x^y\r";
+    /// Calls `check` on `pattern` repeated to every length below `max`,
+    /// from each of its first three bytes (so at every alignment).
+    fn every_length_and_alignment(pattern: &[u8], max: usize, mut check: impl FnMut(&[u8])) {
         let mut hay = Vec::new();
-        for n in 0..300 {
+        for n in 0..max {
             hay.push(pattern[n % pattern.len()]);
             for start in 0..3.min(hay.len()) {
-                let h = &hay[start..];
-                assert_eq!(
-                    vector(h, b'|', b'\r'),
-                    scalar(h, b'|', b'\r'),
-                    "len {} start {}",
-                    hay.len(),
-                    start
-                );
+                check(&hay[start..]);
             }
         }
+    }
+
+    #[test]
+    fn vector_and_scalar_agree_on_every_length_and_alignment() {
+        every_length_and_alignment(b"MSH|^~\\&|A|B\rPID|1||x^y\r", 300, |h| {
+            assert_eq!(
+                vector(h, b'|', b'\r'),
+                scalar(h, b'|', b'\r'),
+                "len {}",
+                h.len()
+            );
+        });
     }
 
     /// `nth_pair` (blocks counted, then walked) finds what counting byte by
@@ -364,97 +369,81 @@ mod tests {
     #[test]
     fn nth_pair_matches_a_byte_loop() {
         let pattern = b"MSH|^~\\&|A|B||||20240101||ADT^A01|1|P|2.5|||||||UNICODE UTF-8\r";
-        let mut hay = Vec::new();
-        for n in 0..400 {
-            hay.push(pattern[n % pattern.len()]);
-            for start in 0..3.min(hay.len()) {
-                let h = &hay[start..];
-                let all: Vec<usize> = (0..h.len()).filter(|&i| h[i] == b'|').collect();
-                for k in 1..all.len() + 3 {
-                    let expected = (
-                        all.get(k - 1).copied(),
-                        all.get(k - 1).and(all.get(k).copied()),
-                    );
-                    assert_eq!(nth_pair(h, b'|', k), expected, "len {} k {k}", h.len());
-                }
+        every_length_and_alignment(pattern, 400, |h| {
+            let all: Vec<usize> = (0..h.len()).filter(|&i| h[i] == b'|').collect();
+            for k in 1..all.len() + 3 {
+                let expected = (
+                    all.get(k - 1).copied(),
+                    all.get(k - 1).and(all.get(k).copied()),
+                );
+                assert_eq!(nth_pair(h, b'|', k), expected, "len {} k {k}", h.len());
             }
-        }
+        });
     }
 
-    /// The bitmap of three bytes, from whole vector blocks and the scalar
-    /// tail, against a byte loop; stale bits in the buffer are cleared.
+    /// The bitmap of three bytes, from whole vector blocks and the short
+    /// last one, against a byte loop; stale bits in the buffer are cleared.
     #[cfg(feature = "dictionary")]
     #[test]
     fn three_byte_bitmap_matches_a_byte_loop() {
         let pattern = b"PID|1||100^^^H&1.2&ISO^MR~200^^^S^SS||DOE^JO\r";
-        let mut hay = Vec::new();
         let mut bits = Vec::new();
-        for n in 0..300 {
-            hay.push(pattern[n % pattern.len()]);
-            for start in 0..3.min(hay.len()) {
-                let h = &hay[start..];
-                bits.clear();
-                bits.resize(8, u64::MAX);
-                bitmap3(h, b'~', b'^', b'&', &mut bits);
-                assert_eq!(bits.len(), h.len() / 64 + 1);
-                for (i, &b) in h.iter().enumerate() {
-                    let set = bits[i >> 6] >> (i & 63) & 1 == 1;
-                    assert_eq!(
-                        set,
-                        matches!(b, b'~' | b'^' | b'&'),
-                        "len {} at {i}",
-                        h.len()
-                    );
-                }
-                let extra = bits.len() * 64 - h.len();
-                let last = bits[bits.len() - 1];
+        every_length_and_alignment(pattern, 300, |h| {
+            bits.clear();
+            bits.resize(8, u64::MAX);
+            bitmap3(h, b'~', b'^', b'&', &mut bits);
+            assert_eq!(bits.len(), h.len() / 64 + 1);
+            for (i, &b) in h.iter().enumerate() {
+                let set = bits[i >> 6] >> (i & 63) & 1 == 1;
                 assert_eq!(
-                    last >> (64 - extra) << (64 - extra) & last,
-                    0,
-                    "bits past the end"
+                    set,
+                    matches!(b, b'~' | b'^' | b'&'),
+                    "len {} at {i}",
+                    h.len()
                 );
             }
-        }
+            let extra = bits.len() * 64 - h.len();
+            let last = bits[bits.len() - 1];
+            assert_eq!(
+                last >> (64 - extra) << (64 - extra) & last,
+                0,
+                "bits past the end"
+            );
+        });
     }
 
     /// Both block walks, with vector code and without, give the masks a
-    /// byte loop gives, on every length and alignment.
+    /// byte loop gives, on every length and alignment; the searched bytes
+    /// include 0, which the zeroed copy of a short haystack holds.
     #[test]
     fn block_masks_with_and_without_vector_code_match_a_byte_loop() {
-        let pattern = b"MSH|^~\\&|A|B\rPID|1||x^y\r\x00\xFF";
-        let mut hay = Vec::new();
-        for n in 0..200 {
-            hay.push(pattern[n % pattern.len()]);
-            for start in 0..3.min(hay.len()) {
-                let h = &hay[start..];
-                let expected: Vec<(usize, u64)> = h
-                    .chunks(64)
-                    .enumerate()
-                    .map(|(i, c)| (i * 64, scalar_mask(c, [b'|', b'\r', 0])))
-                    .collect();
-                for vector in [false, true] {
-                    let mut got = Vec::new();
-                    let mut keep = |base: usize, mask: u64| {
-                        got.push((base, mask));
-                        true
-                    };
-                    if vector {
-                        every_block_with::<HAS_VECTOR, _>(h, [b'|', b'\r', 0], &mut keep);
-                    } else {
-                        every_block_with::<false, _>(h, [b'|', b'\r', 0], &mut keep);
-                    }
-                    assert_eq!(got, expected, "len {} vector {vector}", h.len());
-                }
-            }
-        }
-        for (i, c) in hay.chunks(64).enumerate() {
-            let bits: Vec<usize> = (0..c.len())
-                .filter(|&j| matches!(c[j], b'|' | b'\r' | 0))
+        let needles = [b'|', b'\r', 0];
+        every_length_and_alignment(b"MSH|^~\\&|A|B\rPID|1||x^y\r\x00\xFF", 200, |h| {
+            let expected: Vec<(usize, u64)> = h
+                .chunks(64)
+                .enumerate()
+                .map(|(i, chunk)| {
+                    let bits = chunk
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| needles.contains(b));
+                    (i * 64, bits.fold(0u64, |mask, (j, _)| mask | 1 << j))
+                })
                 .collect();
-            let mask = scalar_mask(c, [b'|', b'\r', 0]);
-            assert_eq!(mask.count_ones() as usize, bits.len(), "chunk {i}");
-            assert!(bits.iter().all(|&j| mask >> j & 1 == 1));
-        }
+            for vector in [false, true] {
+                let mut got = Vec::new();
+                let mut keep = |base: usize, mask: u64| {
+                    got.push((base, mask));
+                    true
+                };
+                if vector {
+                    every_block_with::<HAS_VECTOR, _>(h, needles, &mut keep);
+                } else {
+                    every_block_with::<false, _>(h, needles, &mut keep);
+                }
+                assert_eq!(got, expected, "len {} vector {vector}", h.len());
+            }
+        });
     }
 
     #[test]
