@@ -51,30 +51,17 @@ const interleave = (libs) => {
   return times;
 };
 
-const char = String.fromCharCode;
-/** `len` ASCII bytes at `at` as a string, made as get() makes them. */
-function ascii(h, at, len) {
-  switch (len) {
-    case 0: return "";
-    case 1: return char(h[at]);
-    case 2: return char(h[at], h[at + 1]);
-    case 3: return char(h[at], h[at + 1], h[at + 2]);
-    case 4: return char(h[at], h[at + 1], h[at + 2], h[at + 3]);
-    case 5: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4]);
-    case 6: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5]);
-    case 7: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6]);
-    case 8: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7]);
-    case 9: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8]);
-    case 10: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9]);
-    case 11: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10]);
-    case 12: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11]);
-    default: {
-      let text = "";
-      for (let i = 0; i < len; i += 12) text += ascii(h, at + i, Math.min(12, len - i));
-      return text;
-    }
-  }
-}
+// The floor makes strings with get()'s own code: the readAscii function of
+// ../lib/api.mjs, taken from its source (a copy could drift from it).
+const asciiSource = readFileSync(new URL("../lib/api.mjs", import.meta.url), "utf8").match(
+  /\n {2}function readAscii\(at, len\) \{\n[\s\S]*?\n {2}\}\n/,
+);
+if (!asciiSource) throw new Error("readAscii not found in lib/api.mjs");
+/** readAscii reading from `heap`. */
+const readAsciiOf = new Function(
+  "heap",
+  `const char = String.fromCharCode;${asciiSource[0]}return readAscii;`,
+);
 
 class Floor {
   #handle;
@@ -87,7 +74,7 @@ class Floor {
 
 // `msgs`: strings, or Buffers (then hl7parser is given their text, and
 // pipehat and the floor copy the bytes instead of encoding text).
-const FIVE_LIBS = (msgs, values) => ({
+const FIVE_LIBS = (msgs, values, readAscii = readAsciiOf(values.bytes)) => ({
   hl7parser: () => {
     for (const m of msgs) {
       const p = hl7parser.create((typeof m === "string" ? m : m.toString()).replace(/\r$/, ""));
@@ -118,7 +105,7 @@ const FIVE_LIBS = (msgs, values) => ({
         native.messageGet(0x7fffffff, ids.get(f), false);
         const [start, end] = [values.cells[v], values.cells[v + 1]];
         v += 2;
-        if (start >= 0) ascii(values.bytes, start, end - start);
+        if (start >= 0) readAscii(start, end - start);
       }
       native.messageGet(0x7fffffff, 0, false);
       if (!p) throw new Error("unreachable");
