@@ -114,22 +114,13 @@ fn with_handle<T>(handle: u32, absent: T, f: impl FnOnce(&mut NativeMessage) -> 
 
 /// Parses the first `len` bytes of the scratch buffer; returns the new
 /// message's handle, or -1 with the error left for `takeError`.
+///
+/// `options` is optional so that the usual call, without options, makes no
+/// call back into JavaScript to tell `undefined` apart.
 #[wasm_bindgen(js_name = parseHandle)]
-pub fn parse_handle(len: usize, options: JsValue) -> i32 {
-    match parse_scratch(len, options) {
-        Ok(message) => MESSAGES.with(|m| {
-            let mut m = m.borrow_mut();
-            match m.vacant.pop() {
-                Some(at) => {
-                    m.slots[at as usize] = Slot::Live(message);
-                    at as i32
-                }
-                None => {
-                    m.slots.push(Slot::Live(message));
-                    m.slots.len() as i32 - 1
-                }
-            }
-        }),
+pub fn parse_handle(len: usize, options: Option<JsValue>) -> i32 {
+    match parse_into_slot(len, options.as_ref()) {
+        Ok(handle) => handle,
         Err(e) => {
             LAST_ERROR.with(|l| *l.borrow_mut() = Some(e));
             -1
@@ -137,12 +128,43 @@ pub fn parse_handle(len: usize, options: JsValue) -> i32 {
     }
 }
 
+/// Parses the first `len` scratch bytes into a new slot; the message moves
+/// straight from the parser into its slot.
+fn parse_into_slot(len: usize, options: Option<&JsValue>) -> Result<i32, JsValue> {
+    let options = options_or_default(options)?.lazy(true);
+    let bytes = SCRATCH.with(|s| {
+        let s = s.borrow();
+        s[..len.min(s.len())].to_vec()
+    });
+    let message = OwnedMessage::parse_with(bytes, &options).map_err(|e| {
+        SCRATCH.with(|s| {
+            let s = s.borrow();
+            parse_error(&e, &s[..len.min(s.len())])
+        })
+    })?;
+    Ok(MESSAGES.with(|m| {
+        let mut m = m.borrow_mut();
+        let slot = Slot::Live(NativeMessage::new(message));
+        match m.vacant.pop() {
+            Some(at) => {
+                m.slots[at as usize] = slot;
+                at as i32
+            }
+            None => {
+                m.slots.push(slot);
+                m.slots.len() as i32 - 1
+            }
+        }
+    }))
+}
+
 /// Parses the first `len` scratch bytes into the message at `handle`, reusing
 /// its buffers; returns 0, or -1 with the error left for `takeError` (the
 /// message is then empty).
 #[wasm_bindgen(js_name = reparseHandle)]
-pub fn reparse_handle(handle: u32, len: usize, options: JsValue) -> i32 {
-    let result = with_handle(handle, Ok(()), |m| m.reparse_scratch(len, options));
+pub fn reparse_handle(handle: u32, len: usize, options: Option<JsValue>) -> i32 {
+    let result = options_or_default(options.as_ref())
+        .and_then(|options| with_handle(handle, Ok(()), |m| m.reparse_scratch_with(len, &options)));
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -214,15 +236,6 @@ pub fn message_release(handle: u32) -> bool {
 }
 
 /// Parses the first `len` bytes of the scratch buffer (for `parseHandle`).
-fn parse_scratch(len: usize, options: JsValue) -> Result<NativeMessage, JsValue> {
-    let bytes = SCRATCH.with(|s| s.borrow()[..len.min(s.borrow().len())].to_vec());
-    let result = parse_owned(bytes, &options);
-    SCRATCH.with(|s| {
-        let s = s.borrow();
-        with_position(result, &s[..len.min(s.len())])
-    })
-}
-
 fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
     // Setting a property on a plain object cannot fail.
     let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
@@ -282,6 +295,11 @@ fn get_opt(options: &JsValue, key: &str) -> Option<JsValue> {
     Reflect::get(options, &JsValue::from_str(key))
         .ok()
         .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// The options given, or the defaults when none were.
+fn options_or_default(options: Option<&JsValue>) -> Result<ParseOptions, JsValue> {
+    options.map_or(Ok(ParseOptions::default()), parse_options)
 }
 
 fn parse_options(options: &JsValue) -> Result<ParseOptions, JsValue> {
@@ -378,6 +396,19 @@ impl NativeMessage {
         }
     }
 
+    /// Parses the first `len` scratch bytes into this message, reusing its
+    /// buffers; on error the message is left empty.
+    fn reparse_scratch_with(&mut self, len: usize, options: &ParseOptions) -> Result<(), JsValue> {
+        SCRATCH.with(|s| {
+            let s = s.borrow();
+            let input = &s[..len.min(s.len())];
+            self.inner
+                .get_mut()
+                .reparse_with(input, &options.lazy(true))
+                .map_err(|e| parse_error(&e, input))
+        })
+    }
+
     /// The message as parsed: for reads of a few paths.
     fn quick(&self) -> std::cell::Ref<'_, OwnedMessage> {
         self.inner.borrow()
@@ -421,22 +452,7 @@ impl NativeMessage {
     /// buffers (the JS `Parser`). On error the message is left empty.
     #[wasm_bindgen(js_name = reparseScratch)]
     pub fn reparse_scratch(&mut self, len: usize, options: JsValue) -> Result<(), JsValue> {
-        let options = parse_options(&options)?.lazy(true);
-        SCRATCH.with(|s| {
-            let s = s.borrow();
-            let input = &s[..len.min(s.len())];
-            self.inner
-                .get_mut()
-                .reparse_with(input, &options)
-                .map_err(|e| {
-                    let (line, column) = e.line_column(input);
-                    let err = parse_error(&e, &[]);
-                    let o = Object::from(err.clone());
-                    set(&o, "line", line as u32);
-                    set(&o, "column", column as u32);
-                    err
-                })
-        })
+        self.reparse_scratch_with(len, &parse_options(&options)?)
     }
 
     /// Finds the value at compiled path `id` (decoded, or as written when
