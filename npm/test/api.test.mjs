@@ -520,6 +520,53 @@ test("a loop that never yields keeps memory flat", () => {
   assert.deepEqual([names, b, c, count], ["MSH,PID,AL1", "ROE", "POE", 3]);
 });
 
+// Messages freed out of the order they were parsed in (not the one parsed
+// last, which waits apart) leave the set of messages waiting to register;
+// kept ones are read and freed later, and forgotten ones among them still
+// register and are freed by the GC, so a second identical round reuses the
+// first round's memory.
+test("messages freed out of order, and forgotten ones among them, keep memory flat", () => {
+  const script = `
+    const { parse } = require(${JSON.stringify(fileURLToPath(new URL("../lib/node.cjs", import.meta.url)))});
+    const memory = require(${JSON.stringify(fileURLToPath(new URL("../pkg/node/pipehat_wasm.js", import.meta.url)))}).wasmMemory();
+    const text = ${JSON.stringify(ADT)} + "NTE|1||" + "x".repeat(4000) + "\\r";
+    const big = "NTE|2||" + "y".repeat(32000) + "\\r";
+    const round = () => {
+      const window = [];
+      const kept = []; // live across squeezes, freed at the end
+      let wrong = 0;
+      for (let i = 0; i < 6000; i++) {
+        // Every tenth is forgotten, and larger (a leak of those shows).
+        const m = parse(text.replace("DOE", "D" + i) + (i % 10 === 0 ? big : ""));
+        if (window.length === 3) {
+          const [oldest, name] = window.shift();
+          if (oldest.get("PID-5.1") !== name) wrong++;
+          oldest.free(); // not the message parsed last
+        }
+        if (i % 7 === 0) kept.push([m, "D" + i]);
+        else if (i % 10 !== 0) window.push([m, "D" + i]);
+      }
+      for (const [m, name] of [...window, ...kept]) {
+        if (m.get("PID-5.1") !== name) wrong++;
+        m.free();
+      }
+      return wrong;
+    };
+    (async () => {
+      const wrong = [round()];
+      for (let i = 0; i < 3; i++) { await new Promise((r) => setTimeout(r, 10)); globalThis.gc(); }
+      await new Promise((r) => setTimeout(r, 10));
+      const first = memory.buffer.byteLength;
+      wrong.push(round());
+      for (let i = 0; i < 3; i++) { await new Promise((r) => setTimeout(r, 10)); globalThis.gc(); }
+      console.log(JSON.stringify([wrong, first, memory.buffer.byteLength]));
+    })();`;
+  const out = execFileSync(process.execPath, ["--expose-gc", "-e", script], { encoding: "utf8" });
+  const [wrong, first, second] = JSON.parse(out);
+  assert.deepEqual(wrong, [0, 0]);
+  assert.ok(second - first < 2 * 1024 * 1024, `grew ${(second - first) >> 20} MiB in the second round`);
+});
+
 // extract() parses each message with parse()'s options: strict turns a
 // warning into that row's error; a limit rejects the rows that pass it.
 test("extract takes the parse options", () => {
