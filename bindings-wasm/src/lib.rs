@@ -235,7 +235,6 @@ pub fn message_release(handle: u32) -> bool {
     was_spent
 }
 
-/// Parses the first `len` bytes of the scratch buffer (for `parseHandle`).
 fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
     // Setting a property on a plain object cannot fail.
     let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
