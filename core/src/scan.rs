@@ -13,7 +13,7 @@
 /// in increasing order, until `found` returns `false`.
 #[inline]
 pub(crate) fn for_each_match2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b: u8, found: F) {
-    for_each_match(haystack, [a, b, b], found);
+    for_each_match::<2, F>(haystack, [a, b, b], found);
 }
 
 /// Calls `found(position)` for every byte in `haystack` equal to `a`, `b` or
@@ -26,7 +26,7 @@ pub(crate) fn for_each_match3<F: FnMut(usize) -> bool>(
     c: u8,
     found: F,
 ) {
-    for_each_match(haystack, [a, b, c], found);
+    for_each_match::<3, F>(haystack, [a, b, c], found);
 }
 
 /// The positions of the `k`-th and `k + 1`-th occurrences of `byte` in
@@ -45,7 +45,7 @@ pub(crate) fn nth_pair(haystack: &[u8], byte: u8, k: usize) -> (Option<usize>, O
         }
         true
     };
-    every_block(haystack, needles, &mut |base: usize, mut mask: u64| {
+    every_block::<1, _>(haystack, needles, &mut |base: usize, mut mask: u64| {
         let n = mask.count_ones() as usize;
         if seen + n < k {
             seen += n;
@@ -70,7 +70,7 @@ pub(crate) fn bitmap3(haystack: &[u8], a: u8, b: u8, c: u8, bits: &mut alloc::ve
     bits.clear();
     bits.resize(haystack.len() / 64 + 1, 0);
     let needles = [a, b, c];
-    every_block(haystack, needles, &mut |base: usize, mask: u64| {
+    every_block::<3, _>(haystack, needles, &mut |base: usize, mask: u64| {
         if let Some(word) = bits.get_mut(base >> 6) {
             *word = mask;
         }
@@ -79,30 +79,40 @@ pub(crate) fn bitmap3(haystack: &[u8], a: u8, b: u8, c: u8, bits: &mut alloc::ve
 }
 
 #[inline]
-fn for_each_match<F: FnMut(usize) -> bool>(haystack: &[u8], needles: [u8; 3], mut found: F) {
-    every_block(haystack, needles, &mut |base: usize, mask: u64| {
+fn for_each_match<const N: usize, F: FnMut(usize) -> bool>(
+    haystack: &[u8],
+    needles: [u8; 3],
+    mut found: F,
+) {
+    every_block::<N, _>(haystack, needles, &mut |base: usize, mask: u64| {
         walk_bits(mask, base, &mut found)
     });
 }
 
 /// Calls `block(base, mask)` for every 64-byte block of `haystack`, the last
 /// one possibly shorter (its mask has no bit past the end), until `block`
-/// returns `false`. `base` is a multiple of 64.
+/// returns `false`. `base` is a multiple of 64. The first `N` needles are
+/// the distinct ones (the others repeat them): the vector code compares
+/// with those only.
 #[inline(always)]
-fn every_block<B: FnMut(usize, u64) -> bool>(haystack: &[u8], needles: [u8; 3], block: &mut B) {
-    every_block_with::<HAS_VECTOR, B>(haystack, needles, block)
+fn every_block<const N: usize, B: FnMut(usize, u64) -> bool>(
+    haystack: &[u8],
+    needles: [u8; 3],
+    block: &mut B,
+) {
+    every_block_with::<HAS_VECTOR, N, B>(haystack, needles, block)
 }
 
 /// [`every_block`], with the vector code (`VECTOR`) or without (the byte
 /// loop that targets without one run, tested on every target).
 #[inline(always)]
-fn every_block_with<const VECTOR: bool, B: FnMut(usize, u64) -> bool>(
+fn every_block_with<const VECTOR: bool, const N: usize, B: FnMut(usize, u64) -> bool>(
     haystack: &[u8],
     needles: [u8; 3],
     block: &mut B,
 ) {
     if VECTOR {
-        return blocks(haystack, needles, block);
+        return blocks::<N, B>(haystack, needles, block);
     }
     for (i, chunk) in haystack.chunks(64).enumerate() {
         if !block(i * 64, scalar_mask(chunk, needles)) {
@@ -155,22 +165,26 @@ fn scalar_mask(chunk: &[u8], [a, b, c]: [u8; 3]) -> u64 {
 #[inline(always)]
 #[allow(unused_variables, unreachable_code)] // targets without a vector loop
 #[allow(clippy::needless_return)] // which `return` is last depends on the target
-fn blocks<B: FnMut(usize, u64) -> bool>(haystack: &[u8], needles: [u8; 3], block: &mut B) {
+fn blocks<const N: usize, B: FnMut(usize, u64) -> bool>(
+    haystack: &[u8],
+    needles: [u8; 3],
+    block: &mut B,
+) {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     {
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { x86::avx2(haystack, needles, block) };
+            return unsafe { x86::avx2::<N, B>(haystack, needles, block) };
         }
     }
     #[cfg(target_arch = "x86_64")]
     {
         // SAFETY: SSE2 is part of the x86-64 baseline.
-        return unsafe { x86::sse2(haystack, needles, block) };
+        return unsafe { x86::sse2::<N, B>(haystack, needles, block) };
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        wasm::simd128(haystack, needles, block)
+        wasm::simd128::<N, B>(haystack, needles, block)
     }
 }
 
@@ -233,15 +247,21 @@ mod x86 {
     /// The CPU must support AVX2.
     #[cfg(feature = "std")]
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn avx2<B: FnMut(usize, u64) -> bool>(
+    pub(super) unsafe fn avx2<const N: usize, B: FnMut(usize, u64) -> bool>(
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
     ) {
         let [va, vb, vc] = needles.map(|n| _mm256_set1_epi8(n as i8));
         let eq = |v| {
-            let ab = _mm256_or_si256(_mm256_cmpeq_epi8(v, va), _mm256_cmpeq_epi8(v, vb));
-            _mm256_or_si256(ab, _mm256_cmpeq_epi8(v, vc))
+            let mut m = _mm256_cmpeq_epi8(v, va);
+            if N >= 2 {
+                m = _mm256_or_si256(m, _mm256_cmpeq_epi8(v, vb));
+            }
+            if N >= 3 {
+                m = _mm256_or_si256(m, _mm256_cmpeq_epi8(v, vc));
+            }
+            m
         };
         super::each_mask(haystack, block, |bytes: &[u8; 64]| {
             let ptr = bytes.as_ptr();
@@ -260,7 +280,7 @@ mod x86 {
     /// # Safety
     /// The CPU must support SSE2 (every x86-64 CPU does).
     #[target_feature(enable = "sse2")]
-    pub(super) unsafe fn sse2<B: FnMut(usize, u64) -> bool>(
+    pub(super) unsafe fn sse2<const N: usize, B: FnMut(usize, u64) -> bool>(
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
@@ -271,8 +291,13 @@ mod x86 {
             for lane in 0..4 {
                 // SAFETY: the 16-byte load at 16 * lane is within the 64 bytes.
                 let v = unsafe { _mm_loadu_si128(bytes.as_ptr().add(16 * lane) as *const __m128i) };
-                let ab = _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb));
-                let m = _mm_or_si128(ab, _mm_cmpeq_epi8(v, vc));
+                let mut m = _mm_cmpeq_epi8(v, va);
+                if N >= 2 {
+                    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, vb));
+                }
+                if N >= 3 {
+                    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, vc));
+                }
                 mask |= (_mm_movemask_epi8(m) as u32 as u64) << (16 * lane);
             }
             mask
@@ -284,7 +309,7 @@ mod x86 {
 mod wasm {
     use core::arch::wasm32::*;
 
-    pub(super) fn simd128<B: FnMut(usize, u64) -> bool>(
+    pub(super) fn simd128<const N: usize, B: FnMut(usize, u64) -> bool>(
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
@@ -296,7 +321,13 @@ mod wasm {
                 // SAFETY: the 16-byte load at 16 * lane is within the 64
                 // bytes; v128_load has no alignment requirement.
                 let v = unsafe { v128_load(bytes.as_ptr().add(16 * lane) as *const v128) };
-                let m = v128_or(v128_or(u8x16_eq(v, va), u8x16_eq(v, vb)), u8x16_eq(v, vc));
+                let mut m = u8x16_eq(v, va);
+                if N >= 2 {
+                    m = v128_or(m, u8x16_eq(v, vb));
+                }
+                if N >= 3 {
+                    m = v128_or(m, u8x16_eq(v, vc));
+                }
                 mask |= (u8x16_bitmask(m) as u64) << (16 * lane);
             }
             mask
@@ -437,9 +468,9 @@ mod tests {
                     true
                 };
                 if vector {
-                    every_block_with::<HAS_VECTOR, _>(h, needles, &mut keep);
+                    every_block_with::<HAS_VECTOR, 3, _>(h, needles, &mut keep);
                 } else {
-                    every_block_with::<false, _>(h, needles, &mut keep);
+                    every_block_with::<false, 3, _>(h, needles, &mut keep);
                 }
                 assert_eq!(got, expected, "len {} vector {vector}", h.len());
             }
