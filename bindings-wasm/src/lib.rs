@@ -24,16 +24,21 @@ thread_local! {
     static PATHS: RefCell<Vec<pipehat::Path>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Calls `f` with the first `len` bytes of the scratch buffer.
+fn with_scratch<T>(len: usize, f: impl FnOnce(&[u8]) -> T) -> T {
+    SCRATCH.with(|s| {
+        let s = s.borrow();
+        f(&s[..len.min(s.len())])
+    })
+}
+
 /// Parses the path in the first `len` scratch bytes and keeps it; returns its
 /// id, or -2 on a path error (see takeError).
 #[wasm_bindgen(js_name = compilePath)]
 pub fn compile_path(len: usize) -> i32 {
-    let parsed = SCRATCH.with(|s| {
-        let s = s.borrow();
-        match std::str::from_utf8(&s[..len.min(s.len())]) {
-            Ok(p) => p.parse::<pipehat::Path>(),
-            Err(_) => "".parse::<pipehat::Path>(),
-        }
+    let parsed = with_scratch(len, |bytes| match std::str::from_utf8(bytes) {
+        Ok(p) => p.parse::<pipehat::Path>(),
+        Err(_) => "".parse::<pipehat::Path>(),
     });
     match parsed {
         Ok(p) => PATHS.with(|paths| {
@@ -132,16 +137,9 @@ pub fn parse_handle(len: usize, options: Option<JsValue>) -> i32 {
 /// straight from the parser into its slot.
 fn parse_into_slot(len: usize, options: Option<&JsValue>) -> Result<i32, JsValue> {
     let options = options_or_default(options)?.lazy(true);
-    let bytes = SCRATCH.with(|s| {
-        let s = s.borrow();
-        s[..len.min(s.len())].to_vec()
-    });
-    let message = OwnedMessage::parse_with(bytes, &options).map_err(|e| {
-        SCRATCH.with(|s| {
-            let s = s.borrow();
-            parse_error(&e, &s[..len.min(s.len())])
-        })
-    })?;
+    let bytes = with_scratch(len, <[u8]>::to_vec);
+    let message = OwnedMessage::parse_with(bytes, &options)
+        .map_err(|e| with_scratch(len, |input| parse_error(&e, input)))?;
     Ok(MESSAGES.with(|m| {
         let mut m = m.borrow_mut();
         let slot = Slot::Live(NativeMessage::new(message));
@@ -343,38 +341,13 @@ fn parse_options(options: &JsValue) -> Result<ParseOptions, JsValue> {
     Ok(o)
 }
 
-fn parse_owned(bytes: Vec<u8>, options: &JsValue) -> Result<NativeMessage, JsValue> {
-    let options = parse_options(options)?.lazy(true);
-    // The input is copied once; `with_position` adds line and column on failure.
-    match OwnedMessage::parse_with(bytes, &options) {
-        Ok(inner) => Ok(NativeMessage::new(inner)),
-        Err(e) => Err(parse_error(&e, &[])),
-    }
-}
-
 /// Parses one message (or a whole batch file) from bytes.
 #[wasm_bindgen(js_name = parseBytes)]
 pub fn parse_bytes(input: &[u8], options: JsValue) -> Result<NativeMessage, JsValue> {
-    let result = parse_owned(input.to_vec(), &options);
-    with_position(result, input)
-}
-
-/// Fills in the line and column of a parse error from the input.
-fn with_position(
-    result: Result<NativeMessage, JsValue>,
-    input: &[u8],
-) -> Result<NativeMessage, JsValue> {
-    result.inspect_err(|e| {
-        let offset = Reflect::get(e, &JsValue::from_str("offset"))
-            .ok()
-            .and_then(|o| o.as_f64());
-        if let (Some(offset), true) = (offset, e.is_object()) {
-            let (line, column) = pipehat::line_column(input, offset as usize);
-            let o = Object::from(e.clone());
-            set(&o, "line", line as u32);
-            set(&o, "column", column as u32);
-        }
-    })
+    let options = parse_options(&options)?.lazy(true);
+    OwnedMessage::parse_with(input.to_vec(), &options)
+        .map(NativeMessage::new)
+        .map_err(|e| parse_error(&e, input))
 }
 
 /// A parsed message held in WebAssembly memory (free it, or let the
@@ -398,9 +371,7 @@ impl NativeMessage {
     /// Parses the first `len` scratch bytes into this message, reusing its
     /// buffers; on error the message is left empty.
     fn reparse_scratch_with(&mut self, len: usize, options: &ParseOptions) -> Result<(), JsValue> {
-        SCRATCH.with(|s| {
-            let s = s.borrow();
-            let input = &s[..len.min(s.len())];
+        with_scratch(len, |input| {
             self.inner
                 .get_mut()
                 .reparse_with(input, &options.lazy(true))
