@@ -5,18 +5,13 @@
 //
 //   node --expose-gc bench.mjs [--rounds 5] [--data ../../target/bench-data]
 import { createRequire } from "node:module";
-import { readFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { opt, ROOT, DATA, FIVE, DOTTED, workload, median } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
-const args = process.argv.slice(2);
-const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DATA = opt("--data", ROOT + "target/bench-data");
 const ROUNDS = Number(opt("--rounds", 5));
-const FIVE = ["MSH-9", "MSH-10", "PID-3.1", "PID-5.1", "PID-7"];
-const DOTTED = ["MSH.9", "MSH.10", "PID.3.1", "PID.5.1", "PID.7"];
 
 const pipehat = require("../lib/node.cjs");
 const hl7parser = require("hl7parser");
@@ -25,15 +20,6 @@ const { Hl7Message } = await import("@medplum/core");
 const nhc = require("node-hl7-client");
 const HL7Standard = require("hl7-standard");
 const redox = require("@redoxengine/redox-hl7-v2");
-
-function workload(name) {
-  const path = `${DATA}/${name}.hl7`;
-  if (!existsSync(path)) {
-    mkdirSync(DATA, { recursive: true });
-    execFileSync("python3", [ROOT + "../shared/bench/make_workload.py", DATA]);
-  }
-  return readFileSync(path);
-}
 
 const simpleParser = new simple.Parser();
 const redoxParser = new redox.Parser();
@@ -177,11 +163,6 @@ const FIVE_FROM_BYTES_LIBS = {
     }
   },
 };
-
-function median(v) {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function rounds(libs, msgs, bytes) {
   const times = Object.fromEntries(Object.keys(libs).map((k) => [k, []]));

@@ -15,21 +15,14 @@
 //   node floor.mjs [--rounds 9] [--data ../../target/bench-data]
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { opt, FIVE, DOTTED, workload, median } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
-const args = process.argv.slice(2);
-const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DATA = opt("--data", ROOT + "target/bench-data");
 const ROUNDS = Number(opt("--rounds", 9));
-const FIVE = ["MSH-9", "MSH-10", "PID-3.1", "PID-5.1", "PID-7"];
-const DOTTED = ["MSH.9", "MSH.10", "PID.3.1", "PID.5.1", "PID.7"];
 
 const pipehat = require("../lib/node.cjs");
 const native = require("../pkg/node/pipehat_wasm.js"); // the instance pipehat uses
 const hl7parser = require("hl7parser");
-const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
 console.log(`Node ${process.version}, median of ${ROUNDS} interleaved rounds\n`);
 const bulkRows = [];
@@ -114,7 +107,7 @@ const FIVE_LIBS = (msgs, values, readAscii = readAsciiOf(values.bytes)) => ({
 });
 
 for (const name of ["adt", "oru", "mixed"]) {
-  const buf = readFileSync(`${DATA}/${name}.hl7`);
+  const buf = workload(name);
   const msgs = buf.toString("utf8").split("\n").filter(Boolean);
   // The values extract returns, laid out as the WebAssembly side lays them
   // out: one text, and where each value starts and ends in it.
