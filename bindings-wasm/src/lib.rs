@@ -117,26 +117,36 @@ fn with_handle<T>(handle: u32, absent: T, f: impl FnOnce(&mut NativeMessage) -> 
     })
 }
 
-/// Parses the first `len` bytes of the scratch buffer; returns the new
-/// message's handle, or -1 with the error left for `takeError`.
+/// Parses the first `len` bytes of the scratch buffer with the default
+/// options; returns the new message's handle, or -1 with the error left for
+/// `takeError`.
 ///
-/// `options` is optional so that the usual call, without options, makes no
-/// call back into JavaScript to tell `undefined` apart.
+/// The options go to another export, `parseHandleWith`: an optional
+/// argument would cost a call back into JavaScript on every parse (to tell
+/// `undefined` apart).
 #[wasm_bindgen(js_name = parseHandle)]
-pub fn parse_handle(len: usize, options: Option<JsValue>) -> i32 {
-    match parse_into_slot(len, options.as_ref()) {
-        Ok(handle) => handle,
-        Err(e) => {
-            LAST_ERROR.with(|l| *l.borrow_mut() = Some(e));
-            -1
-        }
-    }
+pub fn parse_handle(len: usize) -> i32 {
+    status(parse_into_slot(len, &ParseOptions::default()))
+}
+
+/// `parseHandle` with parse options.
+#[wasm_bindgen(js_name = parseHandleWith)]
+pub fn parse_handle_with(len: usize, options: JsValue) -> i32 {
+    status(parse_options(&options).and_then(|o| parse_into_slot(len, &o)))
+}
+
+/// A handle or 0 as is; an error as -1, left for `takeError`.
+fn status(result: Result<i32, JsValue>) -> i32 {
+    result.unwrap_or_else(|e| {
+        LAST_ERROR.with(|l| *l.borrow_mut() = Some(e));
+        -1
+    })
 }
 
 /// Parses the first `len` scratch bytes into a new slot; the message moves
 /// straight from the parser into its slot.
-fn parse_into_slot(len: usize, options: Option<&JsValue>) -> Result<i32, JsValue> {
-    let options = options_or_default(options)?.lazy(true);
+fn parse_into_slot(len: usize, options: &ParseOptions) -> Result<i32, JsValue> {
+    let options = options.lazy(true);
     let bytes = with_scratch(len, <[u8]>::to_vec);
     let message = OwnedMessage::parse_with(bytes, &options)
         .map_err(|e| with_scratch(len, |input| parse_error(&e, input)))?;
@@ -156,20 +166,22 @@ fn parse_into_slot(len: usize, options: Option<&JsValue>) -> Result<i32, JsValue
     }))
 }
 
-/// Parses the first `len` scratch bytes into the message at `handle`, reusing
-/// its buffers; returns 0, or -1 with the error left for `takeError` (the
-/// message is then empty).
+/// Parses the first `len` scratch bytes into the message at `handle` with
+/// the default options, reusing its buffers; returns 0, or -1 with the error
+/// left for `takeError` (the message is then empty).
 #[wasm_bindgen(js_name = reparseHandle)]
-pub fn reparse_handle(handle: u32, len: usize, options: Option<JsValue>) -> i32 {
-    let result = options_or_default(options.as_ref())
-        .and_then(|options| with_handle(handle, Ok(()), |m| m.reparse_scratch_with(len, &options)));
-    match result {
-        Ok(()) => 0,
-        Err(e) => {
-            LAST_ERROR.with(|l| *l.borrow_mut() = Some(e));
-            -1
-        }
-    }
+pub fn reparse_handle(handle: u32, len: usize) -> i32 {
+    status(reparse_slot(handle, len, &ParseOptions::default()))
+}
+
+/// `reparseHandle` with parse options.
+#[wasm_bindgen(js_name = reparseHandleWith)]
+pub fn reparse_handle_with(handle: u32, len: usize, options: JsValue) -> i32 {
+    status(parse_options(&options).and_then(|o| reparse_slot(handle, len, &o)))
+}
+
+fn reparse_slot(handle: u32, len: usize, options: &ParseOptions) -> Result<i32, JsValue> {
+    with_handle(handle, Ok(()), |m| m.reparse_scratch_with(len, options)).map(|()| 0)
 }
 
 /// `NativeMessage.getCompiled` on the message at `handle` (-1 once freed).
@@ -295,10 +307,6 @@ fn get_opt(options: &JsValue, key: &str) -> Option<JsValue> {
 }
 
 /// The options given, or the defaults when none were.
-fn options_or_default(options: Option<&JsValue>) -> Result<ParseOptions, JsValue> {
-    options.map_or(Ok(ParseOptions::default()), parse_options)
-}
-
 fn parse_options(options: &JsValue) -> Result<ParseOptions, JsValue> {
     let mut o = ParseOptions::default();
     if options.is_undefined() || options.is_null() {

@@ -108,14 +108,13 @@ export function createApi(native, loadFull = {}) {
 
   // A view of the scratch buffer, kept while the buffer stays where it is.
   let scratchView = new Uint8Array(0);
-  let scratchAt = -1;
   /** A view of at least `capacity` scratch bytes (possibly more). */
   function scratch(capacity) {
-    const at = native.scratchReserve(capacity);
-    // A view made at this address stays valid: the buffer never shrinks. (A
-    // view of memory that has since grown is empty, and made again.)
-    if (at !== scratchAt || scratchView.length < capacity) {
-      scratchAt = at;
+    // Only scratchReserve moves the buffer (it never shrinks), so a view
+    // long enough is still valid and no call is needed. Growing memory
+    // detaches the view, which then has length 0 and is made again.
+    if (scratchView.length < capacity) {
+      const at = native.scratchReserve(capacity);
       scratchView = view().subarray(at, at + capacity);
     }
     return scratchView;
@@ -420,7 +419,10 @@ export function createApi(native, loadFull = {}) {
       this.#header = undefined;
       const h = this.#handle;
       if (h < 0) return call(() => this.#n().reparseScratch(len, this.#options));
-      if (native.reparseHandle(h, len, this.#options) < 0) rethrow(native.takeError());
+      const options = this.#options;
+      const status =
+        options === undefined ? native.reparseHandle(h, len) : native.reparseHandleWith(h, len, options);
+      if (status < 0) rethrow(native.takeError());
     }
     /** The parse options, to parse the same bytes the same way in the full module. */
     [OPTIONS]() {
@@ -570,7 +572,8 @@ export function createApi(native, loadFull = {}) {
   /** Parses one message (or a whole batch file). */
   function parse(input, options) {
     const len = writeInput(input);
-    const handle = native.parseHandle(len, options);
+    // Without options, an export that takes none (see parseHandle in bindings-wasm).
+    const handle = options === undefined ? native.parseHandle(len) : native.parseHandleWith(len, options);
     if (handle < 0) rethrow(native.takeError());
     return new Message(undefined, options, handle);
   }

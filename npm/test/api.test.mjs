@@ -146,8 +146,15 @@ test("Parser reuses one message for a stream", () => {
   assert.equal(parser.parse(ADT).get("AL1-5"), "Hives&Rash");
   const strict = new pipehat.Parser({ strict: true });
   assert.throws(() => strict.parse("MSH|^~\\&|A\rNTE|1||\\Q\\\r"), (e) => e.code === "malformed_escape");
+  // The options hold for the messages parsed into the reused one, too.
+  assert.equal(strict.parse(ADT).controlId, "MSG1");
+  assert.throws(() => strict.parse("MSH|^~\\&|A\rNTE|1||\\Q\\\r"), (e) => e.code === "malformed_escape");
+  const short = new pipehat.Parser({ maxSegments: 2 });
+  assert.equal(short.parse("MSH|^~\\&|A\rPID|1\r").get("PID-1"), "1");
+  assert.throws(() => short.parse(ADT), (e) => e.code === "too_many_segments");
   parser.free();
   strict.free();
+  short.free();
 });
 
 test("require() and import() give the same API", () => {
