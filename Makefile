@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes bench-data bench-serde help
+.PHONY: dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-node-versions bench-data bench-serde help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -65,7 +65,7 @@ demo: python-wheel
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 
-test: setup-rust lint test-rust test-nostd test-npm test-browser test-bundlers test-runtimes test-python
+test: setup-rust lint test-rust test-nostd test-npm test-node-versions test-browser test-bundlers test-runtimes test-python
 	@echo "make test: all suites passed"
 
 lint:
@@ -129,6 +129,19 @@ npm/node_modules/.installed: npm/package.json npm/package-lock.json
 
 test-npm: npm-build npm/node_modules/.installed
 	cd npm && node --test test/*.test.mjs
+
+npm/test-node-versions/node_modules/.installed: npm/test-node-versions/package.json npm/test-node-versions/package-lock.json
+	cd npm/test-node-versions && npm ci --no-audit --no-fund
+	@touch $@
+
+# The package claims Node >= 18: the same suite on Node 18, 22 and 24 (from the npm registry).
+NODE_VERSIONS := 18 22 24
+test-node-versions: npm-build npm/node_modules/.installed npm/test-node-versions/node_modules/.installed
+	@set -e; for v in $(NODE_VERSIONS); do \
+	  bin=$(CURDIR)/npm/test-node-versions/node_modules/node$$v/bin/node; \
+	  echo "Node $$($$bin --version)"; \
+	  (cd npm && $$bin --test --test-reporter=dot test/*.test.mjs); \
+	done
 
 npm/test-runtimes/node_modules/.installed: npm/test-runtimes/package.json npm/test-runtimes/package-lock.json
 	cd npm/test-runtimes && npm ci --no-audit --no-fund
