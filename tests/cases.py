@@ -110,6 +110,8 @@ case("undeclared_windows_1252", input_hex=(STD + "\rPID|1||||O").encode().hex() 
      get={"PID-5": "O’BRIEN"}, charset=None, diagnostics=["charset_fallback"])
 case("declared_utf8_with_windows_1252_bytes", input_hex=(STD + "||||||UNICODE UTF-8\rNTE|1||caf").encode().hex() + "e9" + "\r".encode().hex(),
      get={"NTE-3": "café"}, charset="UNICODE UTF-8", diagnostics=["charset_fallback"])
+case("byte_order_mark_inside_a_value_is_kept", input=STD + "\rORC|1|x^\ufeffmarand\rNTE|1||\ufeff\r",
+     get={"ORC-2.2": "\ufeffmarand", "NTE-3": "\ufeff"}, get_raw={"ORC-2.2": "\ufeffmarand"})
 case("declared_8859_7_greek", input_hex=(STD + "||||||8859/7\rPID|1||||").encode().hex() + "e1e2e3" + "\r".encode().hex(),
      get={"PID-5": "αβγ"}, charset="8859/7")
 

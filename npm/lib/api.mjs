@@ -89,7 +89,9 @@ export function createApi(native, loadFull = {}) {
   // buffer: cheaper than a string conversion per call for short values.
   const memory = native.wasmMemory();
   const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
+  // ignoreBOM keeps a U+FEFF at the start of a value, as the core reads it
+  // (by default TextDecoder drops it).
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
   /** Writes text into the scratch buffer as UTF-8; returns its length. */
   function writeText(text) {
