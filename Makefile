@@ -2,7 +2,7 @@
 #   make demo    the `pipehat` command on the real sample messages in samples/
 #   make test    every suite of every language, plus fmt, clippy and the no_std build
 #   make bench   criterion benchmarks against the peer crates (workload from ../shared/bench)
-#   make fuzz    every fuzz target for FUZZ_SECONDS each
+#   make fuzz    every fuzz target for FUZZ_SECONDS each, then the bindings (fuzz-bindings)
 #   make dist    the Python wheel and sdist into dist/
 
 SHELL := /bin/bash
@@ -21,7 +21,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-node-versions bench-data bench-serde help
+.PHONY: dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-node-versions fuzz-bindings bench-data bench-serde help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -191,3 +191,10 @@ fuzz: setup-rust
 	  mkdir -p corpus/$$t && cp -n ../tests/corpus/messages/*.hl7 corpus/$$t/ 2>/dev/null || true; \
 	  $(CARGO) +nightly fuzz run $$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; \
 	done
+	$(MAKE) fuzz-bindings
+
+# The bindings' entry points: random broken corpus messages (tests/mutations.py)
+# through the npm package and the Python wheel, FUZZ_SECONDS each.
+fuzz-bindings: npm-build npm/node_modules/.installed python-wheel
+	cd npm && node test/fuzz.mjs $(FUZZ_SECONDS)
+	$(PY) python/tests/fuzz_mutations.py $(FUZZ_SECONDS)

@@ -373,3 +373,180 @@ fn fuzz_regressions() {
     }
     assert!(count >= 1);
 }
+
+/// The marker each mutation case inserts: no error or diagnostic text may hold it.
+const CANARY: &str = "QZXJV";
+
+/// `data` with `edits` ([offset, bytes to delete, hex to insert]) applied in order.
+fn apply_edits(data: &[u8], edits: &[serde_json::Value]) -> Vec<u8> {
+    let mut out = data.to_vec();
+    for edit in edits {
+        let offset = edit[0].as_u64().unwrap() as usize;
+        let remove = edit[1].as_u64().unwrap() as usize;
+        let hex = edit[2].as_str().unwrap();
+        let insert: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let at = offset.min(out.len());
+        let end = (at + remove).min(out.len());
+        out.splice(at..end, insert);
+    }
+    out
+}
+
+fn is_code(code: &str) -> bool {
+    !code.is_empty()
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// A parse error: a code, and a position inside the input; no content.
+fn check_parse_error(e: &pipehat::ParseError, data: &[u8], name: &str) {
+    assert!(is_code(e.code()), "{name}");
+    assert!(e.offset() <= data.len(), "{name}: offset {}", e.offset());
+    let (line, column) = e.line_column(data);
+    assert!(line >= 1 && column >= 1, "{name}");
+    assert!(
+        !e.to_string().contains(CANARY),
+        "{name}: content in the error"
+    );
+}
+
+/// Paths naming fields and components of the first segment of each name,
+/// with what the segment walk reads there (`get` gives `None` for empty).
+fn paths_from_walk(msg: &Message<'_>) -> Vec<(String, String, String)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for seg in msg.segments() {
+        let name = seg.name();
+        let valid = name.len() == 3
+            && name.as_bytes()[0].is_ascii_uppercase()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if !valid || !seen.insert(name.to_string()) {
+            continue;
+        }
+        for n in 1..=seg.field_count().min(9) {
+            let field = seg.field(n).unwrap();
+            out.push((
+                format!("{name}-{n}"),
+                field.value().into_owned(),
+                field.raw().into_owned(),
+            ));
+            for (r, repetition) in field.repetitions().take(2).enumerate() {
+                for (c, component) in repetition.components().take(3).enumerate() {
+                    out.push((
+                        format!("{name}-{n}({}).{}", r + 1, c + 1),
+                        component.value().into_owned(),
+                        component.raw().into_owned(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+const BULK_PATHS: [&str; 6] = ["MSH-9", "MSH-10", "PID-3.1", "PID-5(1).2", "OBX-5", "ZZ1-1"];
+
+/// Everything one broken input must satisfy (what npm/test/robustness.mjs
+/// and python/tests/robustness.py check too, through the bindings).
+fn check_broken_input(data: &[u8], name: &str) {
+    match Message::parse(data) {
+        Err(e) => check_parse_error(&e, data, name),
+        Ok(msg) => {
+            assert_eq!(msg.as_bytes(), data, "{name}");
+            for d in msg.diagnostics() {
+                assert!(is_code(d.code().code()), "{name}");
+                assert!(d.offset() <= data.len(), "{name}");
+                assert!(!d.message().to_string().contains(CANARY), "{name}");
+            }
+            for (path, value, raw) in paths_from_walk(&msg) {
+                let get = msg.get(path.as_str()).unwrap().unwrap_or_default();
+                assert_eq!(get, value, "{name}: get({path})");
+                let get_raw = msg.get_raw(path.as_str()).unwrap().unwrap_or_default();
+                assert_eq!(get_raw, raw, "{name}: get_raw({path})");
+            }
+            let _ = msg.to_json();
+            let _ = msg.to_friendly_json();
+            let back = pipehat::MessageBuf::from_lossless_json(&msg.to_lossless_json()).unwrap();
+            assert_eq!(back.as_bytes(), data, "{name}: lossless JSON");
+            assert_eq!(
+                pipehat::MessageBuf::parse(data).unwrap().as_bytes(),
+                data,
+                "{name}"
+            );
+            if msg.segment("MSH").is_some() {
+                if let Err(e) = msg.ack(&pipehat::ack::AckOptions::new("A1", "20240101")) {
+                    assert!(!e.to_string().contains(CANARY), "{name}");
+                }
+            }
+        }
+    }
+    // Splitting and extract agree with parsing each message alone.
+    let paths: Vec<pipehat::Path> = BULK_PATHS.iter().map(|p| p.parse().unwrap()).collect();
+    let out = pipehat::extract::extract(data, &paths, false, 1, &ParseOptions::default());
+    let chunks: Vec<_> = pipehat::stream::split(data)
+        .filter(|c| c.kind() == pipehat::stream::ChunkKind::Message)
+        .collect();
+    let offsets: Vec<u64> = chunks.iter().map(|c| c.offset() as u64).collect();
+    assert_eq!(out.offsets, offsets, "{name}: extract rows");
+    for (row, chunk) in chunks.iter().enumerate() {
+        let failed = out.errors.iter().find(|(r, _)| *r == row);
+        match Message::parse(chunk.as_bytes()) {
+            Err(e) => {
+                check_parse_error(&e, chunk.as_bytes(), name);
+                assert_eq!(failed.map(|(_, f)| f.code()), Some(e.code()), "{name}");
+                assert!(out.columns.iter().all(|c| c[row].is_none()), "{name}");
+            }
+            Ok(msg) => {
+                assert!(failed.is_none(), "{name}: extract row {row} failed");
+                for (column, path) in BULK_PATHS.iter().enumerate() {
+                    let want = msg.get(*path).unwrap().map(|v| v.into_owned());
+                    assert_eq!(out.columns[column][row], want, "{name}: {path} row {row}");
+                }
+            }
+        }
+    }
+}
+
+/// Corpus messages broken on purpose (tests/mutations.jsonl, the cases the
+/// JavaScript and Python suites run too).
+#[test]
+fn broken_corpus_messages() {
+    let tests = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/");
+    let cases = std::fs::read_to_string(format!("{tests}mutations.jsonl")).unwrap();
+    let mut count = 0;
+    let mut parsed = 0;
+    for line in cases.lines().filter(|l| !l.is_empty()) {
+        let case: serde_json::Value = serde_json::from_str(line).unwrap();
+        let name = case["name"].as_str().unwrap();
+        let file = format!("{tests}corpus/{}", case["file"].as_str().unwrap());
+        let data = apply_edits(
+            &std::fs::read(file).unwrap(),
+            case["edits"].as_array().unwrap(),
+        );
+        assert!(
+            data.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()),
+            "{name}"
+        );
+        check_broken_input(&data, name);
+        parsed += usize::from(Message::parse(&data).is_ok());
+        count += 1;
+    }
+    assert_eq!(count, 400);
+    // Both sides are exercised: most cases still parse, some do not.
+    assert!(parsed > 200 && parsed < count, "{parsed}");
+}
+
+#[test]
+fn mutation_edits_land_where_the_cases_say() {
+    let edits: serde_json::Value =
+        serde_json::from_str(r#"[[3, 1, "2a"], [0, 0, "0b"], [100, 0, "1c"], [2, 2, ""]]"#)
+            .unwrap();
+    let out = apply_edits(b"MSH|^~\\&|A\rPID|1\r", edits.as_array().unwrap());
+    assert_eq!(out, b"\x0bM*^~\\&|A\rPID|1\r\x1c");
+}

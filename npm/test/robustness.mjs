@@ -1,0 +1,165 @@
+// The checks every broken input goes through (tests/mutations.jsonl in
+// robustness.test.mjs, random ones in fuzz.mjs): the same as
+// core/tests/robustness.rs and python/tests/robustness.py make.
+import assert from "node:assert/strict";
+
+/** The marker each mutation case inserts: no error or diagnostic text may hold it. */
+export const CANARY = "QZXJV";
+
+/** `data` with `edits` ([offset, bytes to delete, hex to insert]) applied in order. */
+export function applyEdits(data, edits) {
+  let out = data;
+  for (const [offset, remove, hex] of edits) {
+    const at = Math.min(offset, out.length);
+    const insert = Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+    const next = new Uint8Array(out.length - Math.min(remove, out.length - at) + insert.length);
+    next.set(out.subarray(0, at));
+    next.set(insert, at);
+    next.set(out.subarray(Math.min(at + remove, out.length)), at + insert.length);
+    out = next;
+  }
+  return out;
+}
+
+const NAME = /^[A-Z][A-Z0-9]{2}$/;
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The text of `bytes` when they are valid UTF-8, else undefined. */
+function textOf(bytes) {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function checkText(text, where) {
+  assert.equal(typeof text, "string", where);
+  assert.ok(!text.includes(CANARY), `${where}: message content in the text`);
+}
+
+/** An error thrown by parse(): the library's, with a position inside the input. */
+function checkParseError(api, e, bytes, where) {
+  assert.ok(e instanceof api.HL7ParseError, `${where}: ${e}`);
+  assert.ok(e instanceof SyntaxError, where);
+  assert.match(e.code, /^[a-z_0-9]+$/, where);
+  assert.ok(Number.isInteger(e.offset) && e.offset >= 0 && e.offset <= bytes.length, `${where}: offset ${e.offset}`);
+  assert.ok(Number.isInteger(e.line) && e.line >= 1, where);
+  assert.ok(Number.isInteger(e.column) && e.column >= 1, where);
+  checkText(e.message, where);
+}
+
+function outcome(api, input) {
+  try {
+    return { message: api.parse(input) };
+  } catch (e) {
+    return { error: e };
+  }
+}
+
+/**
+ * Paths that name fields and components of the first segment of each name,
+ * with what the segment walk reads there (get() gives undefined for empty).
+ */
+function pathsFromWalk(message) {
+  const seen = new Set();
+  const out = [];
+  for (const segment of message.segments) {
+    if (!NAME.test(segment.name) || seen.has(segment.name)) continue;
+    seen.add(segment.name);
+    const fields = segment.fields;
+    for (let n = 1; n <= Math.min(fields.length, 9); n++) {
+      const field = segment.field(n);
+      out.push([`${segment.name}-${n}`, field.value, field.raw]);
+      field.repetitions.slice(0, 2).forEach((repetition, r) => {
+        repetition.components.slice(0, 3).forEach((component, c) => {
+          out.push([`${segment.name}-${n}(${r + 1}).${c + 1}`, component.value, component.raw]);
+        });
+      });
+    }
+  }
+  return out;
+}
+
+/** Everything one broken input must satisfy. */
+export function checkInput(api, bytes, where) {
+  const fromBytes = outcome(api, bytes);
+  const text = textOf(bytes);
+  if (text !== undefined) {
+    // Text and its UTF-8 bytes read the same, errors included.
+    const fromText = outcome(api, text);
+    assert.equal(fromText.error?.code, fromBytes.error?.code, where);
+    assert.equal(fromText.error?.offset, fromBytes.error?.offset, where);
+    if (fromText.message) {
+      assert.equal(fromText.message.toString(), text, `${where}: toString`);
+      assert.equal(fromText.message.get("MSH-10"), fromBytes.message.get("MSH-10"), where);
+      fromText.message.free();
+    }
+  }
+  if (fromBytes.error) {
+    checkParseError(api, fromBytes.error, bytes, where);
+  } else {
+    checkMessage(api, fromBytes.message, bytes, where);
+    fromBytes.message.free();
+  }
+  checkBulk(api, bytes, where);
+}
+
+function checkMessage(api, message, bytes, where) {
+  assert.deepEqual(message.toBytes(), bytes, `${where}: bytes back`);
+  for (const d of message.diagnostics) {
+    assert.match(d.code, /^[a-z_0-9]+$/, where);
+    assert.ok(d.offset >= 0 && d.offset <= bytes.length, `${where}: diagnostic offset ${d.offset}`);
+    checkText(d.message, where);
+  }
+  for (const [path, value, raw] of pathsFromWalk(message)) {
+    assert.equal(message.get(path) ?? "", value, `${where}: get(${path})`);
+    assert.equal(message.getRaw(path) ?? "", raw, `${where}: getRaw(${path})`);
+  }
+  message.toJSON();
+  message.toFriendlyJSON();
+  assert.deepEqual(api.fromJSON(message.toLosslessJSON()).toBytes(), bytes, `${where}: lossless JSON`);
+  const editable = message.edit();
+  assert.deepEqual(editable.toBytes(), bytes, `${where}: edit`);
+  editable.free();
+  if (message.segment("MSH")) {
+    try {
+      message.ack({ code: "AE", controlId: "A1", timestamp: "20240101" }).free();
+    } catch (e) {
+      // An ACK can fail only for a reason of its own, never by trapping.
+      assert.match(e.code ?? "", /^[a-z_0-9]+$/, `${where}: ack ${e}`);
+      checkText(e.message, where);
+    }
+  }
+}
+
+const BULK_PATHS = ["MSH-9", "MSH-10", "PID-3.1", "PID-5(1).2", "OBX-5", "ZZ1-1"];
+
+/** split() and extract() agree with parse() on each message. */
+function checkBulk(api, bytes, where) {
+  const chunks = api.split(bytes);
+  let end = 0;
+  for (const c of chunks) {
+    assert.ok(c.offset >= end && c.offset + c.bytes.length <= bytes.length, `${where}: chunk at ${c.offset}`);
+    assert.deepEqual(c.bytes, bytes.subarray(c.offset, c.offset + c.bytes.length), where);
+    end = c.offset + c.bytes.length;
+  }
+  const messages = chunks.filter((c) => c.kind === "message");
+  const { columns, offsets, errors } = api.extract(bytes, BULK_PATHS, { details: true });
+  assert.deepEqual(offsets, messages.map((c) => c.offset), `${where}: extract rows`);
+  const failed = new Map(errors.map(({ row, error }) => [row, error]));
+  messages.forEach((chunk, row) => {
+    const { message, error } = outcome(api, chunk.bytes);
+    if (error) {
+      checkParseError(api, error, chunk.bytes, where);
+      assert.equal(failed.get(row)?.code, error.code, `${where}: extract row ${row}`);
+      for (const path of BULK_PATHS) assert.equal(columns[path][row], null, where);
+      return;
+    }
+    assert.ok(!failed.has(row), `${where}: extract row ${row} failed`);
+    for (const path of BULK_PATHS) {
+      assert.equal(columns[path][row], message.get(path) ?? null, `${where}: extract ${path} row ${row}`);
+    }
+    message.free();
+  });
+}

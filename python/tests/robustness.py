@@ -1,0 +1,136 @@
+"""The checks every broken input goes through (tests/mutations.jsonl in
+test_robustness.py, random ones in fuzz_mutations.py): the same as
+core/tests/robustness.rs and npm/test/robustness.mjs make."""
+
+import re
+
+import pipehat
+
+#: The marker each mutation case inserts: no error or diagnostic text may hold it.
+CANARY = "QZXJV"
+CODE = re.compile(r"[a-z_0-9]+")
+NAME = re.compile(r"[A-Z][A-Z0-9]{2}")
+BULK_PATHS = ["MSH-9", "MSH-10", "PID-3.1", "PID-5(1).2", "OBX-5", "ZZ1-1"]
+
+
+def apply_edits(data, edits):
+    """`data` with `edits` ([offset, bytes to delete, hex to insert]) applied in order."""
+    out = bytes(data)
+    for offset, remove, insert in edits:
+        at = min(offset, len(out))
+        out = out[:at] + bytes.fromhex(insert) + out[at + remove:]
+    return out
+
+
+def check_text(text, where):
+    assert isinstance(text, str), where
+    assert CANARY not in text, f"{where}: message content in the text"
+
+
+def check_parse_error(e, data, where):
+    """An error raised by parse(): the library's, with a position inside the input."""
+    assert isinstance(e, pipehat.ParseError), (where, e)
+    assert isinstance(e, ValueError), where
+    assert CODE.fullmatch(e.code), where
+    assert isinstance(e.offset, int) and 0 <= e.offset <= len(data), (where, e.offset)
+    assert isinstance(e.line, int) and e.line >= 1, where
+    assert isinstance(e.column, int) and e.column >= 1, where
+    check_text(str(e), where)
+
+
+def outcome(data):
+    try:
+        return pipehat.parse(data), None
+    except Exception as e:  # checked by the caller: anything else fails there
+        return None, e
+
+
+def paths_from_walk(msg):
+    """Paths naming fields and components of the first segment of each name,
+    with what the segment walk reads there (get() gives None for empty)."""
+    seen = set()
+    out = []
+    for segment in msg.segments:
+        if not NAME.fullmatch(segment.name) or segment.name in seen:
+            continue
+        seen.add(segment.name)
+        for n in range(1, min(len(segment.fields), 9) + 1):
+            field = segment.field(n)
+            out.append((f"{segment.name}-{n}", field.value, field.raw))
+            for r, repetition in enumerate(field.repetitions[:2]):
+                for c, component in enumerate(repetition.components[:3]):
+                    out.append((f"{segment.name}-{n}({r + 1}).{c + 1}", component.value, component.raw))
+    return out
+
+
+def check_input(data, where):
+    """Everything one broken input must satisfy."""
+    msg, error = outcome(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        # Text and its UTF-8 bytes read the same, errors included.
+        from_text, text_error = outcome(text)
+        assert getattr(text_error, "code", None) == getattr(error, "code", None), where
+        assert getattr(text_error, "offset", None) == getattr(error, "offset", None), where
+        if from_text is not None:
+            assert bytes(from_text) == data, where
+            assert from_text.get("MSH-10") == msg.get("MSH-10"), where
+    if error is not None:
+        check_parse_error(error, data, where)
+    else:
+        check_message(msg, data, where)
+    check_bulk(data, where)
+
+
+def check_message(msg, data, where):
+    assert bytes(msg) == data, f"{where}: bytes back"
+    for d in msg.diagnostics:
+        assert CODE.fullmatch(d.code), where
+        assert 0 <= d.offset <= len(data), (where, d.offset)
+        check_text(d.message, where)
+    for path, value, raw in paths_from_walk(msg):
+        assert (msg.get(path) or "") == value, f"{where}: get({path})"
+        assert (msg.get_raw(path) or "") == raw, f"{where}: get_raw({path})"
+    msg.to_json()
+    msg.to_dict(form="friendly")
+    assert bytes(pipehat.from_json(msg.to_dict(form="lossless"))) == data, f"{where}: lossless JSON"
+    assert bytes(msg.edit()) == data, f"{where}: edit"
+    if msg.segment("MSH") is not None:
+        try:
+            msg.ack("AE", control_id="A1", timestamp="20240101")
+        except pipehat.HL7Error as e:
+            # An ACK can fail only for a reason of its own, never by panicking.
+            assert CODE.fullmatch(e.code), (where, e)
+            check_text(str(e), where)
+
+
+def check_bulk(data, where):
+    """iter_messages() and extract() agree with each other and with parse()."""
+    rows = []
+    messages = pipehat.iter_messages(data)
+    while True:
+        try:
+            msg = next(messages)
+        except StopIteration:
+            break
+        except pipehat.ParseError as e:
+            rows.append((None, e))
+            continue
+        rows.append((msg, None))
+    out = pipehat.extract(data, BULK_PATHS, details=True)
+    assert len(out["offsets"]) == len(rows), f"{where}: extract rows"
+    failed = dict(out["errors"])
+    for row, (msg, error) in enumerate(rows):
+        if error is not None:
+            check_parse_error(error, data, where)
+            assert failed[row].code == error.code, f"{where}: extract row {row}"
+            assert all(out["columns"][p][row] is None for p in BULK_PATHS), where
+            continue
+        assert row not in failed, f"{where}: extract row {row} failed"
+        again, _ = outcome(bytes(msg))
+        for path in BULK_PATHS:
+            assert out["columns"][path][row] == msg.get(path), f"{where}: extract {path} row {row}"
+            assert again.get(path) == msg.get(path), where
