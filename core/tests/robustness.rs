@@ -470,6 +470,15 @@ fn check_broken_input(data: &[u8], name: &str) {
                 let get_raw = msg.get_raw(path.as_str()).unwrap().unwrap_or_default();
                 assert_eq!(get_raw, raw, "{name}: get_raw({path})");
             }
+            let header = [
+                (msg.message_type(), "MSH-9.1"),
+                (msg.trigger_event(), "MSH-9.2"),
+                (msg.control_id(), "MSH-10.1"),
+                (msg.version(), "MSH-12.1"),
+            ];
+            for (value, path) in header {
+                assert_eq!(value, msg.get(path).unwrap(), "{name}: {path}");
+            }
             let _ = msg.to_json();
             let _ = msg.to_friendly_json();
             let back = pipehat::MessageBuf::from_lossless_json(&msg.to_lossless_json()).unwrap();

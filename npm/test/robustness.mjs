@@ -130,6 +130,9 @@ function checkMessage(api, message, bytes, where) {
     is(message.get(path) ?? "", value, `${where}: get(${path})`);
     is(message.getRaw(path) ?? "", raw, `${where}: getRaw(${path})`);
   }
+  for (const [getter, path] of HEADER) {
+    is(message[getter] ?? undefined, message.get(path), `${where}: ${getter}`);
+  }
   message.toJSON();
   message.toFriendlyJSON();
   sameBytes(api.fromJSON(message.toLosslessJSON()).toBytes(), bytes, `${where}: lossless JSON`);
@@ -146,6 +149,14 @@ function checkMessage(api, message, bytes, where) {
     }
   }
 }
+
+/** The header getters and the paths they read. */
+const HEADER = [
+  ["messageType", "MSH-9.1"],
+  ["triggerEvent", "MSH-9.2"],
+  ["controlId", "MSH-10.1"],
+  ["version", "MSH-12.1"],
+];
 
 const BULK_PATHS = ["MSH-9", "MSH-10", "PID-3.1", "PID-5(1).2", "OBX-5", "ZZ1-1"];
 

@@ -10,6 +10,8 @@ import pipehat
 CANARY = "QZXJV"
 CODE = re.compile(r"[a-z_0-9]+")
 NAME = re.compile(r"[A-Z][A-Z0-9]{2}")
+#: The header properties and the paths they read.
+HEADER = [("message_type", "MSH-9.1"), ("trigger_event", "MSH-9.2"), ("control_id", "MSH-10.1"), ("version", "MSH-12.1")]
 BULK_PATHS = ["MSH-9", "MSH-10", "PID-3.1", "PID-5(1).2", "OBX-5", "ZZ1-1"]
 
 
@@ -94,6 +96,8 @@ def check_message(msg, data, where):
     for path, value, raw in paths_from_walk(msg):
         assert (msg.get(path) or "") == value, f"{where}: get({path})"
         assert (msg.get_raw(path) or "") == raw, f"{where}: get_raw({path})"
+    for name, path in HEADER:
+        assert getattr(msg, name) == msg.get(path), f"{where}: {name}"
     msg.to_json()
     msg.to_dict(form="friendly")
     assert bytes(pipehat.from_json(msg.to_dict(form="lossless"))) == data, f"{where}: lossless JSON"
