@@ -414,9 +414,13 @@ fn check_parse_error(e: &pipehat::ParseError, data: &[u8], name: &str) {
     );
 }
 
+/// A path, the value and the raw text the segment walk reads there, and for
+/// a field the value of each repetition (what `get_all` reads).
+type Walked = (String, String, String, Option<Vec<String>>);
+
 /// Paths naming fields and components of the first segment of each name,
 /// with what the segment walk reads there (`get` gives `None` for empty).
-fn paths_from_walk(msg: &Message<'_>) -> Vec<(String, String, String)> {
+fn paths_from_walk(msg: &Message<'_>) -> Vec<Walked> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for seg in msg.segments() {
@@ -435,6 +439,12 @@ fn paths_from_walk(msg: &Message<'_>) -> Vec<(String, String, String)> {
                 format!("{name}-{n}"),
                 field.value().into_owned(),
                 field.raw().into_owned(),
+                Some(
+                    field
+                        .repetitions()
+                        .map(|r| r.value().into_owned())
+                        .collect(),
+                ),
             ));
             for (r, repetition) in field.repetitions().take(2).enumerate() {
                 for (c, component) in repetition.components().take(3).enumerate() {
@@ -442,6 +452,7 @@ fn paths_from_walk(msg: &Message<'_>) -> Vec<(String, String, String)> {
                         format!("{name}-{n}({}).{}", r + 1, c + 1),
                         component.value().into_owned(),
                         component.raw().into_owned(),
+                        None,
                     ));
                 }
             }
@@ -464,11 +475,15 @@ fn check_broken_input(data: &[u8], name: &str) {
                 assert!(d.offset() <= data.len(), "{name}");
                 assert!(!d.message().to_string().contains(CANARY), "{name}");
             }
-            for (path, value, raw) in paths_from_walk(&msg) {
+            for (path, value, raw, repetitions) in paths_from_walk(&msg) {
                 let get = msg.get(path.as_str()).unwrap().unwrap_or_default();
                 assert_eq!(get, value, "{name}: get({path})");
                 let get_raw = msg.get_raw(path.as_str()).unwrap().unwrap_or_default();
                 assert_eq!(get_raw, raw, "{name}: get_raw({path})");
+                if let Some(repetitions) = repetitions {
+                    let all = msg.get_all(path.as_str()).unwrap();
+                    assert_eq!(all, repetitions, "{name}: get_all({path})");
+                }
             }
             let header = [
                 (msg.message_type(), "MSH-9.1"),

@@ -73,7 +73,8 @@ function outcome(api, input) {
 
 /**
  * Paths that name fields and components of the first segment of each name,
- * with what the segment walk reads there (get() gives undefined for empty).
+ * with what the segment walk reads there (get() gives undefined for empty),
+ * and for fields the value of each repetition (what getAll() reads).
  */
 function pathsFromWalk(message) {
   const seen = new Set();
@@ -84,7 +85,7 @@ function pathsFromWalk(message) {
     const fields = segment.fields;
     for (let n = 1; n <= Math.min(fields.length, 9); n++) {
       const field = segment.field(n);
-      out.push([`${segment.name}-${n}`, field.value, field.raw]);
+      out.push([`${segment.name}-${n}`, field.value, field.raw, field.repetitions.map((r) => r.value)]);
       field.repetitions.slice(0, 2).forEach((repetition, r) => {
         repetition.components.slice(0, 3).forEach((component, c) => {
           out.push([`${segment.name}-${n}(${r + 1}).${c + 1}`, component.value, component.raw]);
@@ -126,9 +127,10 @@ function checkMessage(api, message, bytes, where) {
     ok(d.offset >= 0 && d.offset <= bytes.length, `${where}: diagnostic offset ${d.offset}`);
     checkText(d.message, where);
   }
-  for (const [path, value, raw] of pathsFromWalk(message)) {
+  for (const [path, value, raw, repetitions] of pathsFromWalk(message)) {
     is(message.get(path) ?? "", value, `${where}: get(${path})`);
     is(message.getRaw(path) ?? "", raw, `${where}: getRaw(${path})`);
+    if (repetitions) is(JSON.stringify(message.getAll(path)), JSON.stringify(repetitions), `${where}: getAll(${path})`);
   }
   for (const [getter, path] of HEADER) {
     is(message[getter] ?? undefined, message.get(path), `${where}: ${getter}`);

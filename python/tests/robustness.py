@@ -49,7 +49,8 @@ def outcome(data):
 
 def paths_from_walk(msg):
     """Paths naming fields and components of the first segment of each name,
-    with what the segment walk reads there (get() gives None for empty)."""
+    with what the segment walk reads there (get() gives None for empty), and
+    for fields the value of each repetition (what get_all() reads)."""
     seen = set()
     out = []
     for segment in msg.segments:
@@ -58,10 +59,10 @@ def paths_from_walk(msg):
         seen.add(segment.name)
         for n in range(1, min(len(segment.fields), 9) + 1):
             field = segment.field(n)
-            out.append((f"{segment.name}-{n}", field.value, field.raw))
+            out.append((f"{segment.name}-{n}", field.value, field.raw, [r.value for r in field.repetitions]))
             for r, repetition in enumerate(field.repetitions[:2]):
                 for c, component in enumerate(repetition.components[:3]):
-                    out.append((f"{segment.name}-{n}({r + 1}).{c + 1}", component.value, component.raw))
+                    out.append((f"{segment.name}-{n}({r + 1}).{c + 1}", component.value, component.raw, None))
     return out
 
 
@@ -93,9 +94,11 @@ def check_message(msg, data, where):
         assert CODE.fullmatch(d.code), where
         assert 0 <= d.offset <= len(data), (where, d.offset)
         check_text(d.message, where)
-    for path, value, raw in paths_from_walk(msg):
+    for path, value, raw, repetitions in paths_from_walk(msg):
         assert (msg.get(path) or "") == value, f"{where}: get({path})"
         assert (msg.get_raw(path) or "") == raw, f"{where}: get_raw({path})"
+        if repetitions is not None:
+            assert msg.get_all(path) == repetitions, f"{where}: get_all({path})"
     for name, path in HEADER:
         assert getattr(msg, name) == msg.get(path), f"{where}: {name}"
     msg.to_json()
