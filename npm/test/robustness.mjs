@@ -63,11 +63,45 @@ function checkParseError(api, e, bytes, where) {
   checkText(e.message, where);
 }
 
-function outcome(api, input) {
+function outcome(api, input, options) {
   try {
-    return { message: api.parse(input) };
+    return { message: api.parse(input, options) };
   } catch (e) {
     return { error: e };
+  }
+}
+
+// One reused Parser per api object, kept across inputs as a stream would keep it.
+const parsers = new WeakMap();
+
+/** The reused Parser and strict mode agree with parse(). */
+function checkModes(api, bytes, plain, where) {
+  if (!parsers.has(api)) parsers.set(api, new api.Parser());
+  const parser = parsers.get(api);
+  let reused;
+  try {
+    reused = { message: parser.parse(bytes) };
+  } catch (e) {
+    reused = { error: e };
+  }
+  if (reused.error) {
+    checkParseError(api, reused.error, bytes, where);
+    is(reused.error.code, plain.error?.code, `${where}: reused Parser error`);
+    is(reused.error.offset, plain.error?.offset, `${where}: reused Parser error`);
+  } else {
+    const m = reused.message;
+    ok(plain.message, `${where}: the reused Parser read what parse() rejects`);
+    is(m.segments.length, plain.message.segments.length, `${where}: reused Parser`);
+    is(m.get("MSH-10"), plain.message.get("MSH-10"), `${where}: reused Parser`);
+    is(m.toString(), plain.message.toString(), `${where}: reused Parser`);
+  }
+  // Strict mode rejects more, never less, and reads the same.
+  const strict = outcome(api, bytes, { strict: true });
+  if (strict.error) checkParseError(api, strict.error, bytes, `${where} (strict)`);
+  else {
+    ok(plain.message, `${where}: strict mode read what parse() rejects`);
+    is(strict.message.get("MSH-10"), plain.message.get("MSH-10"), `${where} (strict)`);
+    strict.message.free();
   }
 }
 
@@ -111,6 +145,7 @@ export function checkInput(api, bytes, where) {
       fromText.message.free();
     }
   }
+  checkModes(api, bytes, fromBytes, where);
   if (fromBytes.error) {
     checkParseError(api, fromBytes.error, bytes, where);
   } else {

@@ -40,11 +40,21 @@ def check_parse_error(e, data, where):
     check_text(str(e), where)
 
 
-def outcome(data):
+def outcome(data, **options):
     try:
-        return pipehat.parse(data), None
+        return pipehat.parse(data, **options), None
     except Exception as e:  # checked by the caller: anything else fails there
         return None, e
+
+
+def check_strict(data, msg, where):
+    """Strict mode rejects more, never less, and reads the same."""
+    strict, error = outcome(data, strict=True)
+    if error is not None:
+        check_parse_error(error, data, f"{where} (strict)")
+        return
+    assert msg is not None, f"{where}: strict mode read what parse() rejects"
+    assert strict.get("MSH-10") == msg.get("MSH-10"), f"{where} (strict)"
 
 
 def paths_from_walk(msg):
@@ -81,6 +91,7 @@ def check_input(data, where):
         if from_text is not None:
             assert bytes(from_text) == data, where
             assert from_text.get("MSH-10") == msg.get("MSH-10"), where
+    check_strict(data, msg, where)
     if error is not None:
         check_parse_error(error, data, where)
     else:
