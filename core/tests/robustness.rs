@@ -548,6 +548,19 @@ fn check_broken_input(data: &[u8], parser: &mut Parser, name: &str) {
             }
         }
     }
+    // Framed and fed in 7-byte chunks, the input comes back as one frame.
+    if !data.iter().any(|&b| b == 0x0B || b == 0x1C) {
+        let wire = pipehat::mllp::encode(data);
+        let mut decoder = pipehat::mllp::Decoder::new();
+        let mut frames = Vec::new();
+        for chunk in wire.chunks(7) {
+            decoder.push(chunk);
+            decoder.read_frames(&mut frames).unwrap();
+        }
+        decoder.finish();
+        assert_eq!(frames, [data.to_vec()], "{name}: MLLP");
+        assert!(decoder.issues().is_empty(), "{name}: MLLP issues");
+    }
     // Splitting and extract agree with parsing each message alone.
     let paths: Vec<pipehat::Path> = BULK_PATHS.iter().map(|p| p.parse().unwrap()).collect();
     let out = pipehat::extract::extract(data, &paths, false, 1, &ParseOptions::default());

@@ -153,6 +153,21 @@ export function checkInput(api, bytes, where) {
     fromBytes.message.free();
   }
   checkBulk(api, bytes, where);
+  checkMllp(api, bytes, where);
+}
+
+/** Framed by mllpEncode and fed in 7-byte chunks, the input comes back as one frame. */
+function checkMllp(api, bytes, where) {
+  if (bytes.some((b) => b === 0x0b || b === 0x1c)) return; // its own framing bytes
+  const wire = api.mllpEncode(bytes);
+  const decoder = new api.MllpDecoder();
+  const frames = [];
+  for (let at = 0; at < wire.length; at += 7) frames.push(...decoder.push(wire.subarray(at, at + 7)));
+  decoder.finish();
+  is(frames.length, 1, `${where}: MLLP frames`);
+  sameBytes(frames[0], bytes, `${where}: MLLP frame`);
+  is(decoder.issues.length, 0, `${where}: MLLP issues`);
+  decoder.free();
 }
 
 function checkMessage(api, message, bytes, where) {

@@ -97,6 +97,21 @@ def check_input(data, where):
     else:
         check_message(msg, data, where)
     check_bulk(data, where)
+    check_mllp(data, where)
+
+
+def check_mllp(data, where):
+    """Framed by mllp_encode and fed in 7-byte chunks, the input comes back as one frame."""
+    if b"\x0b" in data or b"\x1c" in data:
+        return  # its own framing bytes
+    wire = pipehat.mllp_encode(data)
+    decoder = pipehat.MllpDecoder()
+    frames = []
+    for at in range(0, len(wire), 7):
+        frames += decoder.feed(wire[at:at + 7])
+    decoder.finish()
+    assert frames == [data], f"{where}: MLLP"
+    assert decoder.issues == [], f"{where}: MLLP issues"
 
 
 def check_message(msg, data, where):
