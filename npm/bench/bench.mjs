@@ -1,7 +1,8 @@
 // pipehat against the JavaScript HL7 libraries on the shared workload,
 // interleaved in one process (every round runs every library once; the table
-// shows the median round), plus memory kept with all of mixed.hl7 alive,
-// each library in a fresh process. Not a test: nothing here asserts timings.
+// shows the median round, and a line below it the ratios to the fastest peer
+// round by round), plus memory kept with all of mixed.hl7 alive, each
+// library in a fresh process. Not a test: nothing here asserts timings.
 //
 //   node --expose-gc bench.mjs [--rounds 5] [--data ../../target/bench-data]
 import { createRequire } from "node:module";
@@ -164,6 +165,9 @@ const FIVE_FROM_BYTES_LIBS = {
   },
 };
 
+/** Seconds per round of each library (a library that throws is dropped). */
+let lastTimes = {};
+
 function rounds(libs, msgs, bytes) {
   const times = Object.fromEntries(Object.keys(libs).map((k) => [k, []]));
   const broken = new Set();
@@ -182,7 +186,28 @@ function rounds(libs, msgs, bytes) {
       times[name].push(Number(process.hrtime.bigint() - t) / 1e9);
     }
   }
+  lastTimes = Object.fromEntries(Object.entries(times).filter(([, v]) => v.length === ROUNDS));
   return Object.fromEntries(Object.entries(times).filter(([, v]) => v.length).map(([k, v]) => [k, bytes / median(v) / 1e6]));
+}
+
+/**
+ * The speed of each pipehat row over `peer`'s, round by round (both ran in
+ * the same round, so a slow phase of the machine slows both): the median
+ * and the range over the rounds of the last rounds() call.
+ */
+function perRound(peer) {
+  const base = lastTimes[peer];
+  const out = {};
+  for (const [name, v] of Object.entries(lastTimes)) {
+    if (!name.startsWith("pipehat") || !base) continue;
+    const ratios = v.map((t, r) => base[r] / t);
+    out[name] = { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+  }
+  const text = Object.entries(out)
+    .map(([k, x]) => `${k} ${x.median.toFixed(1)}× (${x.min.toFixed(1)}–${x.max.toFixed(1)})`)
+    .join("; ");
+  console.log(`\nRound by round against ${peer} (median, range): ${text}\n`);
+  return out;
 }
 
 function table(title, rates, unit = "MB/s") {
@@ -200,21 +225,18 @@ for (const name of ["adt", "oru", "mixed"]) {
   const msgs = text.split("\n").filter(Boolean);
   const bytes = buf.length;
   console.log(`\n## ${name}.hl7: ${msgs.length} messages, ${(bytes / 1e6).toFixed(1)} MB (Node ${process.version})`);
-  const five = rounds(FIVE_LIBS, msgs, bytes);
-  const bulk = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const t = process.hrtime.bigint();
-    pipehat.extract(buf, FIVE);
-    bulk.push(Number(process.hrtime.bigint() - t) / 1e9);
-  }
-  five["pipehat.extract() (one call)"] = bytes / median(bulk) / 1e6;
+  // The one-call extract runs in the same rounds as the others.
+  const five = rounds({ ...FIVE_LIBS, "pipehat.extract() (one call)": () => pipehat.extract(buf, FIVE) }, msgs, bytes);
   table("parse + extract 5 fields", five);
+  const fiveRounds = perRound("hl7parser");
   const bufs = msgs.map((m) => Buffer.from(m));
   table("parse + extract 5 fields, from bytes", rounds(FIVE_FROM_BYTES_LIBS, bufs, bytes));
+  const bytesRounds = perRound("hl7parser (after toString())");
   const sub = msgs.slice(0, 1000);
   const subBytes = sub.reduce((n, m) => n + Buffer.byteLength(m), 0);
   const json = rounds(JSON_LIBS, sub, subBytes);
   table("parse + object output (toJSON)", json);
+  const jsonRounds = perRound("hl7-standard");
   const acks = rounds(ACK_LIBS, sub, subBytes);
   table("parse + ACK, serialized", acks);
   const withPid = sub.filter((m) => m.includes("\rPID|"));
@@ -222,16 +244,9 @@ for (const name of ["adt", "oru", "mixed"]) {
   table("parse + set PID-5.1 + serialize", edits);
   const counts = Object.fromEntries(Object.entries(FILTER_LIBS).map(([k, fn]) => [k, fn(msgs)]));
   if (new Set(Object.values(counts)).size !== 1) console.error(`filter counts differ: ${JSON.stringify(counts)}`);
-  const filters = rounds(FILTER_LIBS, msgs, bytes);
-  const whole = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const t = process.hrtime.bigint();
-    typeFilter.count(buf);
-    whole.push(Number(process.hrtime.bigint() - t) / 1e9);
-  }
-  filters["pipehat Filter.count() (one call)"] = bytes / median(whole) / 1e6;
+  const filters = rounds({ ...FILTER_LIBS, "pipehat Filter.count() (one call)": () => typeFilter.count(buf) }, msgs, bytes);
   table("keep ADT^A01/A04/A08 (type filter)", filters);
-  results[name] = { five, json, acks, edits, filters };
+  results[name] = { five, json, acks, edits, filters, perRound: { five: fiveRounds, fromBytes: bytesRounds, json: jsonRounds } };
 }
 
 // Memory kept: every message of mixed.hl7 alive, one fresh process per library.
