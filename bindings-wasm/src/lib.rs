@@ -306,7 +306,7 @@ fn get_opt(options: &JsValue, key: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-/// The options given, or the defaults when none were.
+/// The parse options of a JS options object (the defaults for undefined or null).
 fn parse_options(options: &JsValue) -> Result<ParseOptions, JsValue> {
     let mut o = ParseOptions::default();
     if options.is_undefined() || options.is_null() {
