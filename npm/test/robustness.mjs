@@ -63,13 +63,16 @@ function checkParseError(api, e, bytes, where) {
   checkText(e.message, where);
 }
 
-function outcome(api, input, options) {
+/** What `parse` gives: { message } or { error }. */
+function attempt(parse) {
   try {
-    return { message: api.parse(input, options) };
+    return { message: parse() };
   } catch (e) {
     return { error: e };
   }
 }
+
+const outcome = (api, input, options) => attempt(() => api.parse(input, options));
 
 // One reused Parser per api object, kept across inputs as a stream would keep it.
 const parsers = new WeakMap();
@@ -78,12 +81,7 @@ const parsers = new WeakMap();
 function checkModes(api, bytes, plain, where) {
   if (!parsers.has(api)) parsers.set(api, new api.Parser());
   const parser = parsers.get(api);
-  let reused;
-  try {
-    reused = { message: parser.parse(bytes) };
-  } catch (e) {
-    reused = { error: e };
-  }
+  const reused = attempt(() => parser.parse(bytes));
   if (reused.error) {
     checkParseError(api, reused.error, bytes, where);
     is(reused.error.code, plain.error?.code, `${where}: reused Parser error`);
