@@ -146,13 +146,25 @@ fn status(result: Result<i32, JsValue>) -> i32 {
 /// Parses the first `len` scratch bytes into a new slot; the message moves
 /// straight from the parser into its slot.
 fn parse_into_slot(len: usize, options: &ParseOptions) -> Result<i32, JsValue> {
-    let options = options.lazy(true);
-    let bytes = with_scratch(len, <[u8]>::to_vec);
-    let message = OwnedMessage::parse_with(bytes, &options)
-        .map_err(|e| with_scratch(len, |input| parse_error(&e, input)))?;
+    let message = match pooled(len) {
+        // A freed message's buffers, parsed into again.
+        Some(mut message) => match message.reparse_scratch_with(len, options) {
+            Ok(()) => message,
+            Err(e) => {
+                recycle(message);
+                return Err(e);
+            }
+        },
+        None => {
+            let bytes = with_scratch(len, <[u8]>::to_vec);
+            let message = OwnedMessage::parse_with(bytes, &options.lazy(true))
+                .map_err(|e| with_scratch(len, |input| parse_error(&e, input)))?;
+            NativeMessage::new(message)
+        }
+    };
     Ok(MESSAGES.with(|m| {
         let mut m = m.borrow_mut();
-        let slot = Slot::Live(NativeMessage::new(message));
+        let slot = Slot::Live(message);
         match m.vacant.pop() {
             Some(at) => {
                 m.slots[at as usize] = slot;
@@ -221,7 +233,45 @@ pub fn message_take(handle: u32, vacate: bool) -> Option<NativeMessage> {
 /// vacant when `vacate`.
 #[wasm_bindgen(js_name = messageFree)]
 pub fn message_free(handle: u32, vacate: bool) {
-    drop(message_take(handle, vacate));
+    if let Some(message) = message_take(handle, vacate) {
+        recycle(message);
+    }
+}
+
+// A few messages freed by `free()`, kept for `parseHandle` to parse into:
+// their byte buffer and index are reused instead of allocated and freed
+// again for every message of a parse-read-free loop. Only small ones are
+// kept, so the pool holds at most POOL_SIZE * POOL_MAX_BYTES.
+const POOL_SIZE: usize = 4;
+const POOL_MAX_BYTES: usize = 64 * 1024;
+
+thread_local! {
+    static POOL: RefCell<Vec<NativeMessage>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A pooled message whose buffers suit an input of `len` bytes: not much
+/// larger than a fresh parse would make them, since the message may be kept.
+fn pooled(len: usize) -> Option<NativeMessage> {
+    POOL.with(|p| {
+        let mut pool = p.borrow_mut();
+        let at = pool.iter().rposition(|m| m.heap_size() <= 2 * len + 1024)?;
+        Some(pool.swap_remove(at))
+    })
+}
+
+/// Keeps `message` for a later parse when it is small, in place of the one
+/// kept longest if the pool is full (so that the pool follows the sizes
+/// parsed lately); frees it otherwise.
+fn recycle(message: NativeMessage) {
+    if message.heap_size() <= POOL_MAX_BYTES {
+        POOL.with(|p| {
+            let mut pool = p.borrow_mut();
+            if pool.len() == POOL_SIZE {
+                pool.remove(0);
+            }
+            pool.push(message);
+        });
+    }
 }
 
 /// The FinalizationRegistry's call once the `Message` holding `handle` is

@@ -574,6 +574,44 @@ test("messages freed out of order, and forgotten ones among them, keep memory fl
   assert.ok(second - first < 2 * 1024 * 1024, `grew ${(second - first) >> 20} MiB in the second round`);
 });
 
+// parse() reuses the memory of a few freed messages (bindings-wasm's pool):
+// what it reads and the errors it throws must not depend on that.
+test("a message parsed into a freed message's memory reads and fails as a fresh one", () => {
+  const fields = (f) => {
+    try {
+      f();
+    } catch (e) {
+      return [e.constructor, e.code, e.offset, e.line, e.column, e.segment, e.field, e.message];
+    }
+    assert.fail("no error");
+  };
+  const failing = [
+    ["\r\nPID|1", undefined],
+    ["MSH|^~\\&|A\rNTE|1||\\Q\\\r", { strict: true }],
+    [ADT, { maxSegments: 2 }],
+    [ADT, { maxFieldLength: 20 }],
+  ];
+  for (const [text, options] of failing) {
+    // Five messages kept: none left in the pool fits, so this parse is fresh.
+    const kept = Array.from({ length: 5 }, () => parse(ADT));
+    const fresh = fields(() => parse(text, options));
+    kept.forEach((m) => m.free());
+    const pooled = fields(() => parse(text, options));
+    assert.deepEqual(pooled, fresh, JSON.stringify(text));
+  }
+  // A longer message freed, a shorter one parsed into its memory, and back.
+  const long = ADT + "NTE|1||" + "x".repeat(900) + "\r";
+  for (const [first, second] of [[long, ADT], [ADT, long], [long, "MSH|^~\\&|A\r"]]) {
+    parse(first).free();
+    const m = parse(second);
+    assert.equal(m.toString(), second);
+    assert.equal(m.segments.length, second.split("\r").filter(Boolean).length);
+    assert.equal(m.get("NTE-3"), second.includes("NTE") ? "x".repeat(900) : undefined);
+    assert.equal(m.get("PID-5.2"), second.includes("PID") ? "JOHN" : undefined);
+    m.free();
+  }
+});
+
 // extract() parses each message with parse()'s options: strict turns a
 // warning into that row's error; a limit rejects the rows that pass it.
 test("extract takes the parse options", () => {
