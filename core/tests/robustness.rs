@@ -627,3 +627,22 @@ fn mutation_edits_land_where_the_cases_say() {
     let out = apply_edits(b"MSH|^~\\&|A\rPID|1\r", edits.as_array().unwrap());
     assert_eq!(out, b"\x0bM*^~\\&|A\rPID|1\r\x1c");
 }
+
+/// The corpus and the fuzz regressions, as they are, pass the same checks.
+#[test]
+fn corpus_and_fuzz_regressions_pass_the_mutation_checks() {
+    let tests = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/");
+    let mut files = Vec::new();
+    for dir in ["corpus/messages", "fuzz-regressions"] {
+        for entry in std::fs::read_dir(format!("{tests}{dir}")).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    files.sort();
+    assert_eq!(files.len(), 211);
+    let mut parser = Parser::new();
+    for path in &files {
+        let name = path.display().to_string();
+        check_broken_input(&std::fs::read(path).unwrap(), &mut parser, &name);
+    }
+}

@@ -3,7 +3,7 @@
 // and quote nothing, bytes back exactly, bulk paths agreeing with parse().
 import test from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as api from "pipehat";
 import { CORPUS, TESTS } from "./helpers.mjs";
 import { applyEdits, checkInput, CANARY } from "./robustness.mjs";
@@ -35,4 +35,13 @@ test("the edits land where the cases say", () => {
   const data = new TextEncoder().encode("MSH|^~\\&|A\rPID|1\r");
   const out = applyEdits(data, [[3, 1, "2a"], [0, 0, "0b"], [100, 0, "1c"], [2, 2, ""]]);
   assert.equal(new TextDecoder().decode(out), "\x0bM*^~\\&|A\rPID|1\r\x1c");
+});
+
+test("the corpus and the fuzz regressions, as they are, pass the same checks", () => {
+  const files = [
+    ...readdirSync(CORPUS + "messages").map((f) => CORPUS + "messages/" + f),
+    ...readdirSync(TESTS + "fuzz-regressions").map((f) => TESTS + "fuzz-regressions/" + f),
+  ];
+  assert.equal(files.length, 211);
+  for (const f of files.sort()) checkInput(api, new Uint8Array(readFileSync(f)), f);
 });

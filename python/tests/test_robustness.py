@@ -28,3 +28,10 @@ def test_broken_corpus_messages():
 def test_the_edits_land_where_the_cases_say():
     out = apply_edits(b"MSH|^~\\&|A\rPID|1\r", [[3, 1, "2a"], [0, 0, "0b"], [100, 0, "1c"], [2, 2, ""]])
     assert out == b"\x0bM*^~\\&|A\rPID|1\r\x1c"
+
+
+def test_the_corpus_and_the_fuzz_regressions_as_they_are():
+    files = sorted([*(CORPUS / "messages").iterdir(), *(TESTS / "fuzz-regressions").iterdir()])
+    assert len(files) == 211
+    for path in files:
+        check_input(path.read_bytes(), path.name)
