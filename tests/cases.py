@@ -112,6 +112,9 @@ case("declared_utf8_with_windows_1252_bytes", input_hex=(STD + "||||||UNICODE UT
      get={"NTE-3": "café"}, charset="UNICODE UTF-8", diagnostics=["charset_fallback"])
 case("byte_order_mark_inside_a_value_is_kept", input=STD + "\rORC|1|x^\ufeffmarand\rNTE|1||\ufeff\r",
      get={"ORC-2.2": "\ufeffmarand", "NTE-3": "\ufeff"}, get_raw={"ORC-2.2": "\ufeffmarand"})
+case("segment_name_with_a_non_utf8_byte_reads_in_the_charset",
+     input_hex=(STD + "\rZZ").encode().hex() + "e9" + "|1\rPID|1||42\r".encode().hex(),
+     segments=["MSH", "ZZ\u00e9", "PID"], get={"PID-3": "42"}, diagnostics=["invalid_segment_name"])
 case("declared_8859_7_greek", input_hex=(STD + "||||||8859/7\rPID|1||||").encode().hex() + "e1e2e3" + "\r".encode().hex(),
      get={"PID-5": "αβγ"}, charset="8859/7")
 

@@ -688,7 +688,7 @@ impl Segment {
     /// The segment name, e.g. "PID".
     #[getter]
     fn name(&self) -> String {
-        self.with(|s| s.name().to_string())
+        self.with(|s| s.name_text().into_owned())
     }
     /// 0-based position in the message.
     #[getter]
@@ -733,7 +733,7 @@ impl Segment {
         self.with(|s| {
             format!(
                 "<pipehat.Segment {} #{}, {} fields>",
-                s.name(),
+                s.name_text(),
                 self.index,
                 s.field_count()
             )

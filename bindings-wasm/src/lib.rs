@@ -668,7 +668,7 @@ impl NativeMessage {
         self.quick()
             .message()
             .segments()
-            .map(|s| s.name().to_string())
+            .map(|s| s.name_text().into_owned())
             .collect()
     }
     /// Number of fields in segment `seg`.

@@ -50,10 +50,7 @@ impl Message<'_> {
             scratch: Vec::new(),
         };
         for segment in self.segments() {
-            sink.begin_segment(&crate::charset::decode(
-                segment.name_bytes(),
-                self.charset(),
-            ));
+            sink.begin_segment(&segment.name_text());
             let header = segment.is_header();
             for (i, f) in segment.fields().enumerate() {
                 if header && i < 2 {

@@ -222,10 +222,11 @@ impl Message<'_> {
     /// by number otherwise.
     pub(crate) fn friendly_json(&self, key: &Key<'_>) -> String {
         let mut out = String::with_capacity(self.as_bytes().len() * 2);
-        let mut names: Vec<&str> = Vec::new();
+        let mut names: Vec<alloc::borrow::Cow<'_, str>> = Vec::new();
         for seg in self.segments() {
-            if !names.contains(&seg.name()) {
-                names.push(seg.name());
+            let name = seg.name_text();
+            if !names.contains(&name) {
+                names.push(name);
             }
         }
         out.push('{');
@@ -235,7 +236,11 @@ impl Message<'_> {
             }
             write_string(&mut out, name);
             out.push_str(":[");
-            for (k, seg) in self.segments().filter(|s| s.name() == *name).enumerate() {
+            for (k, seg) in self
+                .segments()
+                .filter(|s| s.name_text() == *name)
+                .enumerate()
+            {
                 if k > 0 {
                     out.push(',');
                 }

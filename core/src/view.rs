@@ -95,6 +95,22 @@ impl<'a> Segment<'a> {
         core::str::from_utf8(self.name_bytes()).unwrap_or("")
     }
 
+    /// The segment name as text, decoded like values: a name that is not
+    /// valid UTF-8 (HL7 allows none, feeds have some) reads in the message's
+    /// character set instead of as `""`. What the JSON forms and the
+    /// bindings show.
+    ///
+    /// ```
+    /// let msg = pipehat::Message::parse(b"MSH|^~\\&|A\rZZ\xe9|1\r")?;
+    /// let segment = msg.segment_at(1).unwrap();
+    /// assert_eq!((segment.name(), &*segment.name_text()), ("", "ZZ\u{e9}"));
+    /// # Ok::<(), pipehat::ParseError>(())
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn name_text(&self) -> Cow<'a, str> {
+        crate::charset::decode(self.name_bytes(), self.ctx.charset)
+    }
+
     /// Whether this is a header segment (`MSH`, `BHS`, `FHS`) numbered from the separator.
     pub fn is_header(&self) -> bool {
         self.header

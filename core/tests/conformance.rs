@@ -313,7 +313,8 @@ fn run_case(case: &Map<String, Value>) -> Result<(), String> {
         }
     }
     if let Some(names) = case.get("segments") {
-        let got: Vec<&str> = msg.segments().map(|s| s.name()).collect();
+        // The names as the bindings show them (decoded when not UTF-8).
+        let got: Vec<String> = msg.segments().map(|s| s.name_text().into_owned()).collect();
         let want: Vec<&str> = names
             .as_array()
             .expect("names")

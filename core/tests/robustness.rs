@@ -532,7 +532,22 @@ fn check_broken_input(data: &[u8], parser: &mut Parser, name: &str) {
             for (value, path) in header {
                 assert_eq!(value, msg.get(path).unwrap(), "{name}: {path}");
             }
-            let _ = msg.to_json();
+            // The JSON tree has the segments and fields the walk has.
+            let tree: serde_json::Value = serde_json::from_str(&msg.to_json()).unwrap();
+            let from_json: Vec<(String, usize)> = tree["segments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    let name = s["name"].as_str().unwrap().to_string();
+                    (name, s["fields"].as_array().unwrap().len())
+                })
+                .collect();
+            let from_walk: Vec<(String, usize)> = msg
+                .segments()
+                .map(|s| (s.name_text().into_owned(), s.field_count()))
+                .collect();
+            assert_eq!(from_json, from_walk, "{name}: to_json");
             let _ = msg.to_friendly_json();
             let back = pipehat::MessageBuf::from_lossless_json(&msg.to_lossless_json()).unwrap();
             assert_eq!(back.as_bytes(), data, "{name}: lossless JSON");

@@ -183,7 +183,9 @@ function checkMessage(api, message, bytes, where) {
   for (const [getter, path] of HEADER) {
     is(message[getter] ?? undefined, message.get(path), `${where}: ${getter}`);
   }
-  message.toJSON();
+  // The JSON tree has the segments and fields the walk has.
+  const json = message.toJSON();
+  is(json.segments.map((x) => `${x.name}:${x.fields.length}`).join(), message.segments.map((x) => `${x.name}:${x.fields.length}`).join(), `${where}: toJSON`);
   message.toFriendlyJSON();
   sameBytes(api.fromJSON(message.toLosslessJSON()).toBytes(), bytes, `${where}: lossless JSON`);
   const editable = message.edit();

@@ -2,6 +2,7 @@
 test_robustness.py, random ones in fuzz_mutations.py): the same as
 core/tests/robustness.rs and npm/test/robustness.mjs make."""
 
+import json
 import re
 
 import pipehat
@@ -127,8 +128,13 @@ def check_message(msg, data, where):
             assert msg.get_all(path) == repetitions, f"{where}: get_all({path})"
     for name, path in HEADER:
         assert getattr(msg, name) == msg.get(path), f"{where}: {name}"
-    msg.to_json()
-    msg.to_dict(form="friendly")
+    # The JSON tree has the segments and fields the walk has; dicts and JSON text agree.
+    tree = msg.to_dict()
+    assert [(s["name"], len(s["fields"])) for s in tree["segments"]] == [
+        (s.name, len(s.fields)) for s in msg.segments
+    ], f"{where}: to_dict"
+    for form in ("tree", "friendly", "lossless"):
+        assert json.loads(msg.to_json(form=form)) == msg.to_dict(form=form), f"{where}: {form}"
     assert bytes(pipehat.from_json(msg.to_dict(form="lossless"))) == data, f"{where}: lossless JSON"
     assert bytes(msg.edit()) == data, f"{where}: edit"
     if msg.segment("MSH") is not None:
