@@ -685,7 +685,8 @@ impl Segment {
 
 #[pymethods]
 impl Segment {
-    /// The segment name, e.g. "PID".
+    /// The segment name, e.g. "PID" (bytes that are not UTF-8 read in the
+    /// message's character set, as values do).
     #[getter]
     fn name(&self) -> String {
         self.with(|s| s.name_text().into_owned())

@@ -303,6 +303,7 @@ export class Element {
 
 export class Segment {
   private constructor();
+  /** "PID"; bytes that are not UTF-8 read in the message's character set, as values do. */
   readonly name: string;
   /** 0-based position in the message. */
   readonly index: number;
