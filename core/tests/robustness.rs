@@ -523,6 +523,27 @@ fn check_broken_input(data: &[u8], parser: &mut Parser, name: &str) {
                     assert_eq!(all, repetitions, "{name}: get_all({path})");
                 }
             }
+            // Segments, fields and first components sit at their offsets.
+            for seg in msg.segments() {
+                let at = |offset: usize, bytes: &[u8]| {
+                    data.get(offset..offset + bytes.len()) == Some(bytes)
+                };
+                assert!(at(seg.offset(), seg.as_bytes()), "{name}: segment offset");
+                for n in 1..=seg.field_count().min(9) {
+                    let field = seg.field(n).unwrap();
+                    assert!(at(field.offset(), field.as_bytes()), "{name}: field offset");
+                    if let Some(component) = field
+                        .repetitions()
+                        .next()
+                        .and_then(|r| r.components().next())
+                    {
+                        assert!(
+                            at(component.offset(), component.as_bytes()),
+                            "{name}: component offset"
+                        );
+                    }
+                }
+            }
             let header = [
                 (msg.message_type(), "MSH-9.1"),
                 (msg.trigger_event(), "MSH-9.2"),

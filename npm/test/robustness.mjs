@@ -180,6 +180,7 @@ function checkMessage(api, message, bytes, where) {
     is(message.getRaw(path) ?? "", raw, `${where}: getRaw(${path})`);
     if (repetitions) is(JSON.stringify(message.getAll(path)), JSON.stringify(repetitions), `${where}: getAll(${path})`);
   }
+  checkOffsets(message, bytes, where);
   for (const [getter, path] of HEADER) {
     is(message[getter] ?? undefined, message.get(path), `${where}: ${getter}`);
   }
@@ -209,6 +210,27 @@ const HEADER = [
   ["controlId", "MSH-10.1"],
   ["version", "MSH-12.1"],
 ];
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Segments, fields and first components sit at their offsets (ASCII text compared byte for byte). */
+function checkOffsets(message, bytes, where) {
+  const at = (offset, text) => {
+    if (!ASCII.test(text)) return;
+    ok(offset >= 0 && offset + text.length <= bytes.length, `${where}: offset ${offset}`);
+    for (let i = 0; i < text.length; i++) is(bytes[offset + i], text.charCodeAt(i), `${where}: at ${offset}`);
+  };
+  for (const segment of message.segments) {
+    at(segment.offset, segment.name);
+    const fields = segment.fields;
+    for (let n = 1; n <= Math.min(fields.length, 9); n++) {
+      const field = segment.field(n);
+      at(field.offset, field.raw);
+      const component = field.repetitions[0]?.components[0];
+      if (component) at(component.offset, component.raw);
+    }
+  }
+}
 
 const BULK_PATHS = ["MSH-9", "MSH-10", "PID-3.1", "PID-5(1).2", "OBX-5", "ZZ1-1"];
 

@@ -126,6 +126,7 @@ def check_message(msg, data, where):
         assert (msg.get_raw(path) or "") == raw, f"{where}: get_raw({path})"
         if repetitions is not None:
             assert msg.get_all(path) == repetitions, f"{where}: get_all({path})"
+    check_offsets(msg, data, where)
     for name, path in HEADER:
         assert getattr(msg, name) == msg.get(path), f"{where}: {name}"
     # The JSON tree has the segments and fields the walk has; dicts and JSON text agree.
@@ -144,6 +145,25 @@ def check_message(msg, data, where):
             # An ACK can fail only for a reason of its own, never by panicking.
             assert CODE.fullmatch(e.code), (where, e)
             check_text(str(e), where)
+
+
+def check_offsets(msg, data, where):
+    """Segments, fields and first components sit at their offsets (ASCII text compared byte for byte)."""
+
+    def at(offset, text):
+        if not text.isascii():
+            return
+        assert 0 <= offset <= offset + len(text) <= len(data), (where, offset)
+        assert data[offset:offset + len(text)] == text.encode(), f"{where}: at {offset}"
+
+    for segment in msg.segments:
+        at(segment.offset, segment.name)
+        for n in range(1, min(len(segment.fields), 9) + 1):
+            field = segment.field(n)
+            at(field.offset, field.raw)
+            if field.repetitions and field.repetitions[0].components:
+                component = field.repetitions[0].components[0]
+                at(component.offset, component.raw)
 
 
 def check_bulk(data, where):
