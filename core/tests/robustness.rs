@@ -605,6 +605,20 @@ fn check_broken_input(data: &[u8], parser: &mut Parser, name: &str) {
         .collect();
     let offsets: Vec<u64> = chunks.iter().map(|c| c.offset() as u64).collect();
     assert_eq!(out.offsets, offsets, "{name}: extract rows");
+    // extract applies the parse options to each message: strict mode fails the same rows.
+    let strict_options = ParseOptions::default().strict(true);
+    let strict = pipehat::extract::extract(data, &paths[1..2], false, 1, &strict_options);
+    for (row, chunk) in chunks.iter().enumerate() {
+        let want = pipehat::OwnedMessage::parse_with(chunk.as_bytes().to_vec(), &strict_options)
+            .err()
+            .map(|e| e.code());
+        let got = strict
+            .errors
+            .iter()
+            .find(|(r, _)| *r == row)
+            .map(|(_, e)| e.code());
+        assert_eq!(got, want, "{name}: strict extract row {row}");
+    }
     for (row, chunk) in chunks.iter().enumerate() {
         let failed = out.errors.iter().find(|(r, _)| *r == row);
         match Message::parse(chunk.as_bytes()) {

@@ -74,6 +74,8 @@ function attempt(parse) {
 
 const outcome = (api, input, options) => attempt(() => api.parse(input, options));
 
+const STRICT = { strict: true };
+
 // One reused Parser per api object, kept across inputs as a stream would keep it.
 const parsers = new WeakMap();
 
@@ -94,7 +96,7 @@ function checkModes(api, bytes, plain, where) {
     is(m.toString(), plain.message.toString(), `${where}: reused Parser`);
   }
   // Strict mode rejects more, never less, and reads the same.
-  const strict = outcome(api, bytes, { strict: true });
+  const strict = outcome(api, bytes, STRICT);
   if (strict.error) checkParseError(api, strict.error, bytes, `${where} (strict)`);
   else {
     ok(plain.message, `${where}: strict mode read what parse() rejects`);
@@ -247,7 +249,11 @@ function checkBulk(api, bytes, where) {
   const { columns, offsets, errors } = api.extract(bytes, BULK_PATHS, { details: true });
   is(offsets.join(), messages.map((c) => c.offset).join(), `${where}: extract rows`);
   const failed = new Map(errors.map(({ row, error }) => [row, error]));
+  // extract() applies parse()'s options to each message: strict mode fails the same rows.
+  const strict = api.extract(bytes, ["MSH-10"], { details: true, strict: true });
+  const strictFailed = new Map(strict.errors.map(({ row, error }) => [row, error.code]));
   messages.forEach((chunk, row) => {
+    is(strictFailed.get(row), outcome(api, chunk.bytes, STRICT).error?.code, `${where}: strict extract row ${row}`);
     const { message, error } = outcome(api, chunk.bytes);
     if (error) {
       checkParseError(api, error, chunk.bytes, where);

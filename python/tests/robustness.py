@@ -182,6 +182,21 @@ def check_bulk(data, where):
     out = pipehat.extract(data, BULK_PATHS, details=True)
     assert len(out["offsets"]) == len(rows), f"{where}: extract rows"
     failed = dict(out["errors"])
+    # extract() applies parse()'s options to each message: strict mode fails the same rows.
+    strict = {row: e.code for row, e in pipehat.extract(data, ["MSH-10"], details=True, strict=True)["errors"]}
+    strict_rows = []
+    strict_messages = pipehat.iter_messages(data, strict=True)
+    while True:
+        try:
+            next(strict_messages)
+            strict_rows.append(None)
+        except StopIteration:
+            break
+        except pipehat.ParseError as e:
+            strict_rows.append(e.code)
+    assert len(strict_rows) == len(rows), f"{where}: strict rows"
+    for row, code in enumerate(strict_rows):
+        assert strict.get(row) == code, f"{where}: strict extract row {row}"
     for row, (msg, error) in enumerate(rows):
         if error is not None:
             check_parse_error(error, data, where)
