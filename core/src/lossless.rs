@@ -222,10 +222,12 @@ impl Message<'_> {
     /// by number otherwise.
     pub(crate) fn friendly_json(&self, key: &Key<'_>) -> String {
         let mut out = String::with_capacity(self.as_bytes().len() * 2);
-        let mut names: Vec<alloc::borrow::Cow<'_, str>> = Vec::new();
-        for seg in self.segments() {
-            let name = seg.name_text();
-            if !names.contains(&name) {
+        // Each segment's name, decoded once; then the names in order of first use.
+        let seg_names: Vec<alloc::borrow::Cow<'_, str>> =
+            self.segments().map(|s| s.name_text()).collect();
+        let mut names: Vec<&str> = Vec::new();
+        for name in &seg_names {
+            if !names.contains(&&**name) {
                 names.push(name);
             }
         }
@@ -236,11 +238,8 @@ impl Message<'_> {
             }
             write_string(&mut out, name);
             out.push_str(":[");
-            for (k, seg) in self
-                .segments()
-                .filter(|s| s.name_text() == *name)
-                .enumerate()
-            {
+            let named = self.segments().zip(&seg_names).filter(|(_, n)| *n == name);
+            for (k, (seg, _)) in named.enumerate() {
                 if k > 0 {
                     out.push(',');
                 }

@@ -166,37 +166,31 @@ def check_offsets(msg, data, where):
                 at(component.offset, component.raw)
 
 
-def check_bulk(data, where):
-    """iter_messages() and extract() agree with each other and with parse()."""
+def message_rows(data, **options):
+    """Each message iter_messages() reads from `data`: (Message, None) or (None, ParseError)."""
     rows = []
-    messages = pipehat.iter_messages(data)
+    messages = pipehat.iter_messages(data, **options)
     while True:
         try:
-            msg = next(messages)
+            rows.append((next(messages), None))
         except StopIteration:
-            break
+            return rows
         except pipehat.ParseError as e:
             rows.append((None, e))
-            continue
-        rows.append((msg, None))
+
+
+def check_bulk(data, where):
+    """iter_messages() and extract() agree with each other and with parse()."""
+    rows = message_rows(data)
     out = pipehat.extract(data, BULK_PATHS, details=True)
     assert len(out["offsets"]) == len(rows), f"{where}: extract rows"
     failed = dict(out["errors"])
     # extract() applies parse()'s options to each message: strict mode fails the same rows.
     strict = {row: e.code for row, e in pipehat.extract(data, ["MSH-10"], details=True, strict=True)["errors"]}
-    strict_rows = []
-    strict_messages = pipehat.iter_messages(data, strict=True)
-    while True:
-        try:
-            next(strict_messages)
-            strict_rows.append(None)
-        except StopIteration:
-            break
-        except pipehat.ParseError as e:
-            strict_rows.append(e.code)
+    strict_rows = message_rows(data, strict=True)
     assert len(strict_rows) == len(rows), f"{where}: strict rows"
-    for row, code in enumerate(strict_rows):
-        assert strict.get(row) == code, f"{where}: strict extract row {row}"
+    for row, (_, error) in enumerate(strict_rows):
+        assert strict.get(row) == getattr(error, "code", None), f"{where}: strict extract row {row}"
     for row, (msg, error) in enumerate(rows):
         if error is not None:
             check_parse_error(error, data, where)
