@@ -129,14 +129,28 @@ pub(crate) fn next_chunk(
     pos: usize,
     at_eof: bool,
 ) -> Option<(ChunkKind, usize, usize)> {
-    let (kind, start) = chunk_start(buf, pos, at_eof)?;
+    find_chunk(buf, pos, at_eof, 0).ok()
+}
+
+/// [`next_chunk`], for a buffer that grows: `Err(resume)` when `buf` holds
+/// no complete chunk, where every line break before `resume` is already
+/// known not to end the chunk at `pos`. A later search from the same `pos`
+/// over more bytes may pass that `resume` as `from` and skip those breaks.
+pub(crate) fn find_chunk(
+    buf: &[u8],
+    pos: usize,
+    at_eof: bool,
+    from: usize,
+) -> Result<(ChunkKind, usize, usize), usize> {
+    let (kind, start) = chunk_start(buf, pos, at_eof).ok_or(0usize)?;
     let single_line = !matches!(kind, ChunkKind::Message | ChunkKind::Unrecognized);
     // One pass over the line breaks and MLLP end bytes from `start`: `found`
     // is set once the chunk's end (or the need for more input) is known.
+    let from = from.clamp(start, buf.len());
     let mut found = None;
-    let mut resume = start;
-    crate::scan::for_each_match3(&buf[start..], b'\r', b'\n', 0x1C, |p| {
-        let brk = start + p;
+    let mut resume = from;
+    crate::scan::for_each_match3(&buf[from..], b'\r', b'\n', 0x1C, |p| {
+        let brk = from + p;
         if brk < resume {
             return true; // inside the blank lines already looked past
         }
@@ -145,16 +159,21 @@ pub(crate) fn next_chunk(
                 resume = next;
                 true
             }
-            end => {
-                found = Some(end);
+            Some(Step::End(end)) => {
+                found = Some(Ok(end));
+                false
+            }
+            None => {
+                found = Some(Err(brk));
                 false
             }
         }
     });
     match found {
-        Some(Some(Step::End(end))) => Some((kind, start, end)),
-        Some(_) => None,
-        None => at_eof.then_some((kind, start, buf.len())),
+        Some(Ok(end)) => Ok((kind, start, end)),
+        Some(Err(undecided)) => Err(undecided),
+        None if at_eof => Ok((kind, start, buf.len())),
+        None => Err(buf.len()),
     }
 }
 
@@ -338,16 +357,19 @@ impl<'a> Iterator for Split<'a> {
     }
 }
 
-#[cfg(feature = "std")]
-pub use reader::{MessageReader, OwnedChunk, StreamError};
+#[cfg(feature = "alloc")]
+pub use splitter::{OwnedChunk, Splitter, StreamError};
 
 #[cfg(feature = "std")]
-mod reader {
-    use super::{next_chunk, ChunkKind, Counter};
-    use std::io::{self, Read};
-    use std::vec::Vec;
+pub use reader::MessageReader;
 
-    /// A chunk read from a [`MessageReader`], owning its bytes.
+#[cfg(feature = "alloc")]
+mod splitter {
+    use super::{find_chunk, ChunkKind, Counter};
+    use alloc::vec::Vec;
+
+    /// A chunk taken from a [`Splitter`] or a
+    /// [`MessageReader`](super::MessageReader), owning its bytes.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct OwnedChunk {
         /// What the chunk holds.
@@ -360,12 +382,27 @@ mod reader {
         pub counted: Option<u64>,
     }
 
-    /// An error while reading a stream.
+    impl OwnedChunk {
+        /// The same chunk, borrowed: for [`Chunk::declared_count`](super::Chunk::declared_count)
+        /// and [`Chunk::count_matches`](super::Chunk::count_matches).
+        /// Its `offset()` is the stream offset, saturated to `usize`.
+        pub fn as_chunk(&self) -> super::Chunk<'_> {
+            super::Chunk {
+                kind: self.kind,
+                bytes: &self.bytes,
+                offset: usize::try_from(self.offset).unwrap_or(usize::MAX),
+                counted: self.counted,
+            }
+        }
+    }
+
+    /// An error while splitting a stream.
     #[derive(Debug)]
     #[non_exhaustive]
     pub enum StreamError {
         /// The reader failed.
-        Io(io::Error),
+        #[cfg(feature = "std")]
+        Io(std::io::Error),
         /// A chunk grew past the size limit without ending; it was skipped
         /// up to the next message start. Holds the chunk's stream offset.
         ChunkTooLarge {
@@ -378,8 +415,18 @@ mod reader {
         /// A stable code: `io_error` or `message_too_large`.
         pub fn code(&self) -> &'static str {
             match self {
+                #[cfg(feature = "std")]
                 StreamError::Io(_) => "io_error",
                 StreamError::ChunkTooLarge { .. } => "message_too_large",
+            }
+        }
+
+        /// The stream offset of the chunk too large; `None` for a read error.
+        pub fn offset(&self) -> Option<u64> {
+            match self {
+                #[cfg(feature = "std")]
+                StreamError::Io(_) => None,
+                StreamError::ChunkTooLarge { offset } => Some(*offset),
             }
         }
     }
@@ -387,6 +434,7 @@ mod reader {
     impl core::fmt::Display for StreamError {
         fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
             match self {
+                #[cfg(feature = "std")]
                 StreamError::Io(e) => write!(f, "reading the stream failed: {e}"),
                 StreamError::ChunkTooLarge { offset } => {
                     write!(
@@ -398,6 +446,7 @@ mod reader {
         }
     }
 
+    #[cfg(feature = "std")]
     impl std::error::Error for StreamError {
         fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
             match self {
@@ -407,79 +456,151 @@ mod reader {
         }
     }
 
-    /// Reads chunks from any [`Read`] with bounded memory: it buffers at most
-    /// one chunk plus one read, and refuses chunks over `max_chunk_size`.
+    /// Splits a stream that arrives in pieces (a socket, an HTTP body, a file
+    /// read in blocks) into the chunks [`split`](super::split) finds in the
+    /// whole: [`push`](Self::push) the bytes as they come, take the chunks
+    /// complete so far with [`next_chunk`](Self::next_chunk), and call
+    /// [`finish`](Self::finish) at the end so that the last chunk is given too.
+    ///
+    /// It holds at most one unfinished chunk plus what was pushed after it,
+    /// and refuses chunks over its size limit (256 MiB unless set): such a
+    /// chunk is skipped up to the next line that starts a header, and
+    /// `next_chunk` gives a [`StreamError::ChunkTooLarge`] in its place.
+    /// Each byte is looked at once, however small the pieces.
     ///
     /// ```
-    /// let data: &[u8] = b"MSH|^~\\&|A\r\nMSH|^~\\&|B\r\n";
-    /// let ids: Vec<_> = pipehat::stream::MessageReader::new(data)
-    ///     .map(|c| c.unwrap().bytes)
-    ///     .collect();
-    /// assert_eq!(ids, [b"MSH|^~\\&|A\r\n".to_vec(), b"MSH|^~\\&|B\r\n".to_vec()]);
+    /// use pipehat::stream::{ChunkKind, Splitter};
+    /// let mut splitter = Splitter::new();
+    /// let mut ids = Vec::new();
+    /// for piece in [&b"MSH|^~\\&|A\rPID|1\rMS"[..], b"H|^~\\&|B\rPID|2\r"] {
+    ///     splitter.push(piece);
+    ///     while let Some(chunk) = splitter.next_chunk() {
+    ///         ids.push(chunk.unwrap().offset);
+    ///     }
+    /// }
+    /// assert_eq!(ids, [0]); // the second message may go on in the next piece
+    /// splitter.finish();
+    /// let last = splitter.next_chunk().unwrap().unwrap();
+    /// assert_eq!((last.kind, last.offset), (ChunkKind::Message, 17));
+    /// assert!(splitter.next_chunk().is_none());
     /// ```
-    #[derive(Debug)]
-    pub struct MessageReader<R> {
-        reader: R,
+    #[derive(Debug, Clone)]
+    pub struct Splitter {
         buf: Vec<u8>,
+        /// Where the next chunk search starts in `buf`.
         pos: usize,
+        /// Stream offset of `buf[0]`.
         base: u64,
         eof: bool,
         max_chunk_size: usize,
-        read_size: usize,
         counter: Counter,
+        /// Dropping an oversized chunk up to the next header.
         skipping: bool,
+        /// For a search from `pos`: no break before this ends the chunk.
+        resume: usize,
     }
 
-    impl<R: Read> MessageReader<R> {
-        /// A reader with a 256 MiB chunk limit, reading 256 KiB at a time.
-        pub fn new(reader: R) -> Self {
-            Self::with_limit(reader, 256 << 20)
+    impl Default for Splitter {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Splitter {
+        /// A splitter refusing chunks over 256 MiB.
+        pub fn new() -> Self {
+            Self::with_limit(256 << 20)
         }
 
-        /// A reader refusing chunks over `max_chunk_size` bytes.
-        pub fn with_limit(reader: R, max_chunk_size: usize) -> Self {
-            MessageReader {
-                reader,
+        /// A splitter refusing chunks over `max_chunk_size` bytes (at least 16).
+        pub fn with_limit(max_chunk_size: usize) -> Self {
+            Splitter {
                 buf: Vec::new(),
                 pos: 0,
                 base: 0,
                 eof: false,
                 max_chunk_size: max_chunk_size.max(16),
-                read_size: 256 << 10,
                 counter: Counter::default(),
                 skipping: false,
+                resume: 0,
             }
         }
 
-        /// Sets how many bytes each `read` call asks for (default 256 KiB).
-        pub fn read_size(mut self, bytes: usize) -> Self {
-            self.read_size = bytes.max(1);
-            self
-        }
-
-        fn fill(&mut self) -> io::Result<()> {
+        /// Adds the next bytes of the stream. After [`finish`](Self::finish),
+        /// pushing goes on with the same stream: offsets and batch counts
+        /// continue.
+        pub fn push(&mut self, bytes: &[u8]) {
             if self.pos > 0 {
                 self.buf.drain(..self.pos);
                 self.base += self.pos as u64;
+                self.resume = self.resume.saturating_sub(self.pos);
                 self.pos = 0;
             }
-            let old = self.buf.len();
-            self.buf.resize(old + self.read_size, 0);
-            let n = loop {
-                match self.reader.read(&mut self.buf[old..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        self.buf.truncate(old);
-                        return Err(e);
-                    }
+            self.buf.extend_from_slice(bytes);
+            self.eof = false;
+        }
+
+        /// Declares the end of the stream: what is left becomes the last chunks.
+        pub fn finish(&mut self) {
+            self.eof = true;
+        }
+
+        /// Bytes pushed and not yet given out as chunks (nor skipped).
+        pub fn buffered(&self) -> usize {
+            self.buf.len() - self.pos
+        }
+
+        /// Stream offset of the first byte not yet given out.
+        pub fn position(&self) -> u64 {
+            self.base + self.pos as u64
+        }
+
+        /// The next complete chunk; `None` when the bytes pushed so far hold
+        /// no other (until more are pushed, or `finish` is called).
+        #[allow(clippy::should_implement_trait)]
+        pub fn next_chunk(&mut self) -> Option<Result<OwnedChunk, StreamError>> {
+            if self.skipping {
+                self.skip_oversized();
+                if self.skipping {
+                    return None;
                 }
-            };
-            self.buf.truncate(old + n);
-            if n == 0 {
-                self.eof = true;
             }
-            Ok(())
+            let from = self.resume;
+            match find_chunk(&self.buf, self.pos, self.eof, from) {
+                Ok((kind, start, end)) => {
+                    self.resume = 0;
+                    if end - start > self.max_chunk_size {
+                        let offset = self.base + start as u64;
+                        self.pos = start;
+                        self.skip_oversized();
+                        return Some(Err(StreamError::ChunkTooLarge { offset }));
+                    }
+                    self.pos = end.max(start + 1);
+                    let counted = self.counter.count(kind);
+                    Some(Ok(OwnedChunk {
+                        kind,
+                        bytes: self.buf[start..end].to_vec(),
+                        offset: self.base + start as u64,
+                        counted,
+                    }))
+                }
+                Err(resume) => {
+                    self.resume = resume;
+                    if self.eof {
+                        // Everything left was looked at: nothing but gaps.
+                        self.pos = self.buf.len();
+                        self.resume = 0;
+                        return None;
+                    }
+                    if self.buf.len() - self.pos > self.max_chunk_size.saturating_add(8) {
+                        let offset = self.base + self.pos as u64;
+                        self.resume = 0;
+                        self.skip_oversized();
+                        return Some(Err(StreamError::ChunkTooLarge { offset }));
+                    }
+                    None
+                }
+            }
         }
 
         /// Skips an oversized chunk: drops bytes up to the next line that
@@ -494,12 +615,89 @@ mod reader {
                     self.pos = i;
                     self.skipping = false;
                 }
+                None if self.eof => {
+                    self.pos = self.buf.len();
+                    self.skipping = false;
+                }
                 None => {
-                    // Keep a few bytes: a header may straddle the next read.
+                    // Keep a few bytes: a header may straddle the next push.
                     self.pos = self.buf.len().saturating_sub(4).max(self.pos);
                     self.skipping = true;
                 }
             }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+mod reader {
+    use super::{OwnedChunk, Splitter, StreamError};
+    use std::io::{self, Read};
+    use std::vec;
+    use std::vec::Vec;
+
+    /// Reads chunks from any [`Read`] with bounded memory: it buffers at most
+    /// one chunk plus one read, and refuses chunks over `max_chunk_size`.
+    /// A [`Splitter`] fed by the reader.
+    ///
+    /// ```
+    /// let data: &[u8] = b"MSH|^~\\&|A\r\nMSH|^~\\&|B\r\n";
+    /// let ids: Vec<_> = pipehat::stream::MessageReader::new(data)
+    ///     .map(|c| c.unwrap().bytes)
+    ///     .collect();
+    /// assert_eq!(ids, [b"MSH|^~\\&|A\r\n".to_vec(), b"MSH|^~\\&|B\r\n".to_vec()]);
+    /// ```
+    #[derive(Debug)]
+    pub struct MessageReader<R> {
+        reader: R,
+        splitter: Splitter,
+        block: Vec<u8>,
+        read_size: usize,
+        done: bool,
+    }
+
+    impl<R: Read> MessageReader<R> {
+        /// A reader with a 256 MiB chunk limit, reading 256 KiB at a time.
+        pub fn new(reader: R) -> Self {
+            Self::with_limit(reader, 256 << 20)
+        }
+
+        /// A reader refusing chunks over `max_chunk_size` bytes.
+        pub fn with_limit(reader: R, max_chunk_size: usize) -> Self {
+            MessageReader {
+                reader,
+                splitter: Splitter::with_limit(max_chunk_size),
+                block: Vec::new(),
+                read_size: 256 << 10,
+                done: false,
+            }
+        }
+
+        /// Sets how many bytes each `read` call asks for (default 256 KiB).
+        pub fn read_size(mut self, bytes: usize) -> Self {
+            self.read_size = bytes.max(1);
+            self
+        }
+
+        /// Reads once into the splitter; at the end of the input, finishes it.
+        fn fill(&mut self) -> io::Result<()> {
+            if self.block.len() != self.read_size {
+                self.block = vec![0; self.read_size];
+            }
+            let n = loop {
+                match self.reader.read(&mut self.block) {
+                    Ok(n) => break n.min(self.block.len()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            if n == 0 {
+                self.splitter.finish();
+                self.done = true;
+            } else {
+                self.splitter.push(&self.block[..n]);
+            }
+            Ok(())
         }
     }
 
@@ -508,41 +706,11 @@ mod reader {
 
         fn next(&mut self) -> Option<Self::Item> {
             loop {
-                if self.skipping {
-                    self.skip_oversized();
-                    if self.skipping {
-                        if self.eof {
-                            return None;
-                        }
-                        if let Err(e) = self.fill() {
-                            return Some(Err(StreamError::Io(e)));
-                        }
-                        continue;
-                    }
+                if let Some(item) = self.splitter.next_chunk() {
+                    return Some(item);
                 }
-                if let Some((kind, start, end)) = next_chunk(&self.buf, self.pos, self.eof) {
-                    if end - start > self.max_chunk_size {
-                        let offset = self.base + start as u64;
-                        self.pos = start;
-                        self.skip_oversized();
-                        return Some(Err(StreamError::ChunkTooLarge { offset }));
-                    }
-                    self.pos = end.max(start + 1);
-                    let counted = self.counter.count(kind);
-                    return Some(Ok(OwnedChunk {
-                        kind,
-                        bytes: self.buf[start..end].to_vec(),
-                        offset: self.base + start as u64,
-                        counted,
-                    }));
-                }
-                if self.eof {
+                if self.done {
                     return None;
-                }
-                if self.buf.len() - self.pos > self.max_chunk_size + 8 {
-                    let offset = self.base + self.pos as u64;
-                    self.skip_oversized();
-                    return Some(Err(StreamError::ChunkTooLarge { offset }));
                 }
                 if let Err(e) = self.fill() {
                     return Some(Err(StreamError::Io(e)));
@@ -706,6 +874,129 @@ mod tests {
                 .collect();
             assert_eq!(got, expected, "read size {read_size}");
         }
+    }
+
+    /// A chunk as `(kind, offset, bytes, counted)`, or the offset of one too large.
+    type Pushed = Result<(ChunkKind, u64, Vec<u8>, Option<u64>), u64>;
+
+    /// The chunks of `input` pushed into a [`Splitter`] in pieces of `size`
+    /// bytes, then finished: `(kind, offset, bytes, counted)` each, and
+    /// `Err(offset)` for a chunk too large.
+    fn pushed(input: &[u8], size: usize, limit: usize) -> Vec<Pushed> {
+        let mut splitter = Splitter::with_limit(limit);
+        let mut out = Vec::new();
+        let mut take = |s: &mut Splitter| {
+            while let Some(item) = s.next_chunk() {
+                out.push(match item {
+                    Ok(c) => Ok((c.kind, c.offset, c.bytes, c.counted)),
+                    Err(e) => Err(e.offset().unwrap_or(u64::MAX)),
+                });
+            }
+        };
+        for piece in input.chunks(size.max(1)) {
+            splitter.push(piece);
+            take(&mut splitter);
+        }
+        splitter.finish();
+        take(&mut splitter);
+        assert_eq!(splitter.buffered(), 0);
+        assert_eq!(splitter.position(), input.len() as u64);
+        out
+    }
+
+    fn split_owned(input: &[u8]) -> Vec<Pushed> {
+        split(input)
+            .map(|c| {
+                Ok((
+                    c.kind(),
+                    c.offset() as u64,
+                    c.as_bytes().to_vec(),
+                    c.counted(),
+                ))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splitter_gives_the_chunks_of_split_for_any_piece_size() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/");
+        let mut all = Vec::new();
+        for dir in ["corpus/messages", "fuzz-regressions"] {
+            let mut entries: Vec<_> = std::fs::read_dir(std::format!("{root}{dir}"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            entries.sort();
+            for path in entries {
+                let bytes = std::fs::read(path).unwrap();
+                let expected = split_owned(&bytes);
+                for size in [1, 2, 3, 7, 64, 1000] {
+                    assert_eq!(
+                        pushed(&bytes, size, usize::MAX),
+                        expected,
+                        "piece size {size}"
+                    );
+                }
+                all.extend_from_slice(&bytes);
+                all.extend_from_slice(b"\r\n");
+            }
+        }
+        // Every file one after the other: chunks across file boundaries,
+        // batch counts running on.
+        let expected = split_owned(&all);
+        assert!(expected.len() > 250, "{} chunks", expected.len());
+        for size in [5, 4096, 65536] {
+            assert_eq!(
+                pushed(&all, size, usize::MAX),
+                expected,
+                "piece size {size}"
+            );
+        }
+    }
+
+    #[test]
+    fn splitter_skips_a_chunk_too_large_at_any_piece_size() {
+        let mut input = b"MSH|^~\\&|A\rPID|1\r".to_vec();
+        input.extend_from_slice(b"MSH|^~\\&|B\rOBX|1||");
+        input.extend(std::iter::repeat_n(b'x', 1000));
+        input.extend_from_slice(b"\rMSH|^~\\&|C\rPID|3\r");
+        for size in [1, 7, 64, 100, 5000] {
+            let got = pushed(&input, size, 100);
+            let kept: Vec<_> = got.iter().map(|c| c.clone().map(|c| c.2)).collect();
+            assert_eq!(
+                kept,
+                [
+                    Ok(b"MSH|^~\\&|A\rPID|1\r".to_vec()),
+                    Err(17),
+                    Ok(b"MSH|^~\\&|C\rPID|3\r".to_vec())
+                ],
+                "piece size {size}"
+            );
+        }
+        // Too large and never ended: skipped to the end of the stream.
+        let got = pushed(&input[..1000], 64, 100);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1], Err(17));
+    }
+
+    #[test]
+    fn splitter_goes_on_after_finish() {
+        let mut splitter = Splitter::new();
+        splitter.push(b"BHS|^~\\&\rMSH|^~\\&|A\r");
+        splitter.finish();
+        let first: Vec<_> = std::iter::from_fn(|| splitter.next_chunk())
+            .map(|c| c.unwrap())
+            .collect();
+        assert_eq!(first.len(), 2);
+        splitter.push(b"MSH|^~\\&|B\rBTS|2\r");
+        splitter.finish();
+        let rest: Vec<_> = std::iter::from_fn(|| splitter.next_chunk())
+            .map(|c| c.unwrap())
+            .collect();
+        assert_eq!(rest.len(), 2);
+        assert_eq!((rest[0].offset, rest[1].offset), (20, 31));
+        assert_eq!(rest[1].counted, Some(2));
+        assert_eq!(rest[1].as_chunk().count_matches(), Some(true));
     }
 
     #[test]
