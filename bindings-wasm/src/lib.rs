@@ -728,33 +728,91 @@ impl NativeMessage {
     }
 }
 
+/// A chunk as `{kind, offset, bytes}`, trailers with `declaredCount` and
+/// `countedCount`.
+fn chunk_object(c: &pipehat::stream::Chunk<'_>, offset: f64) -> JsValue {
+    let o = Object::new();
+    set(&o, "kind", c.kind().as_str());
+    set(&o, "offset", offset);
+    set(&o, "bytes", Uint8Array::from(c.as_bytes()));
+    if matches!(c.kind(), ChunkKind::BatchTrailer | ChunkKind::FileTrailer) {
+        set(
+            &o,
+            "declaredCount",
+            c.declared_count()
+                .map_or(JsValue::NULL, |n| JsValue::from(n as f64)),
+        );
+        set(
+            &o,
+            "countedCount",
+            c.counted().map_or(JsValue::NULL, |n| JsValue::from(n as f64)),
+        );
+    }
+    o.into()
+}
+
 /// Splits a stream into chunks: [{kind, offset, bytes}].
 #[wasm_bindgen]
 pub fn split(input: JsValue) -> Result<Array, JsValue> {
     let bytes = input_bytes(&input)?;
     Ok(split_chunks(&bytes)
-        .map(|c| {
-            let o = Object::new();
-            set(&o, "kind", c.kind().as_str());
-            set(&o, "offset", c.offset() as u32);
-            set(&o, "bytes", Uint8Array::from(c.as_bytes()));
-            if matches!(c.kind(), ChunkKind::BatchTrailer | ChunkKind::FileTrailer) {
-                set(
-                    &o,
-                    "declaredCount",
-                    c.declared_count()
-                        .map_or(JsValue::NULL, |n| JsValue::from(n as f64)),
-                );
-                set(
-                    &o,
-                    "countedCount",
-                    c.counted()
-                        .map_or(JsValue::NULL, |n| JsValue::from(n as f64)),
-                );
-            }
-            JsValue::from(o)
-        })
+        .map(|c| chunk_object(&c, c.offset() as f64))
         .collect())
+}
+
+/// `pipehat::stream::Splitter`: chunks of a stream pushed in pieces.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct NativeSplitter {
+    inner: pipehat::stream::Splitter,
+}
+
+#[wasm_bindgen]
+impl NativeSplitter {
+    #[wasm_bindgen(constructor)]
+    pub fn new(max_chunk_size: Option<f64>) -> NativeSplitter {
+        let inner = match max_chunk_size {
+            Some(n) if n >= 0.0 => pipehat::stream::Splitter::with_limit(n as usize),
+            _ => pipehat::stream::Splitter::new(),
+        };
+        NativeSplitter { inner }
+    }
+    /// Adds the next piece: a string (UTF-8) or a Uint8Array.
+    pub fn push(&mut self, input: JsValue) -> Result<(), JsValue> {
+        if let Some(s) = input.as_string() {
+            self.inner.push(s.as_bytes());
+        } else if let Some(bytes) = input.dyn_ref::<Uint8Array>() {
+            self.inner.push(&bytes.to_vec());
+        } else {
+            return Err(type_error("a piece must be a string or a Uint8Array"));
+        }
+        Ok(())
+    }
+    pub fn finish(&mut self) {
+        self.inner.finish();
+    }
+    /// The next complete chunk, `undefined` when none; throws
+    /// `{kind: "stream", code, offset}` for a chunk too large (skipped).
+    pub fn next(&mut self) -> Result<JsValue, JsValue> {
+        match self.inner.next_chunk() {
+            None => Ok(JsValue::UNDEFINED),
+            Some(Ok(c)) => Ok(chunk_object(&c.as_chunk(), c.offset as f64)),
+            Some(Err(e)) => {
+                let o = Object::new();
+                set(&o, "kind", "stream");
+                set(&o, "message", format!("{e} [{}]", e.code()));
+                set(&o, "code", e.code());
+                set(&o, "offset", e.offset().unwrap_or(0) as f64);
+                Err(o.into())
+            }
+        }
+    }
+    pub fn buffered(&self) -> f64 {
+        self.inner.buffered() as f64
+    }
+    pub fn position(&self) -> f64 {
+        self.inner.position() as f64
+    }
 }
 
 /// Reads `paths` from every message of `input` in one call, as

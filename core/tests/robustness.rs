@@ -597,6 +597,24 @@ fn check_broken_input(data: &[u8], parser: &mut Parser, name: &str) {
         assert_eq!(frames, [data.to_vec()], "{name}: MLLP");
         assert!(decoder.issues().is_empty(), "{name}: MLLP issues");
     }
+    // Pushed into a Splitter 7 bytes at a time, the input gives split()'s chunks.
+    let whole: Vec<_> = pipehat::stream::split(data)
+        .map(|c| (c.kind(), c.offset() as u64, c.as_bytes().to_vec(), c.counted()))
+        .collect();
+    let mut splitter = pipehat::stream::Splitter::new();
+    let mut pushed = Vec::new();
+    for piece in data.chunks(7) {
+        splitter.push(piece);
+        pushed.extend(std::iter::from_fn(|| splitter.next_chunk()));
+    }
+    splitter.finish();
+    pushed.extend(std::iter::from_fn(|| splitter.next_chunk()));
+    let pushed: Vec<_> = pushed
+        .into_iter()
+        .map(|c| c.unwrap())
+        .map(|c| (c.kind, c.offset, c.bytes, c.counted))
+        .collect();
+    assert_eq!(pushed, whole, "{name}: Splitter");
     // Splitting and extract agree with parsing each message alone.
     let paths: Vec<pipehat::Path> = BULK_PATHS.iter().map(|p| p.parse().unwrap()).collect();
     let out = pipehat::extract::extract(data, &paths, false, 1, &ParseOptions::default());

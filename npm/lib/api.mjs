@@ -34,6 +34,8 @@ export function createApi(native, loadFull = {}) {
   const HL7PathError = errorClass("HL7PathError", SyntaxError, ["code", "offset"]);
   /** An edit was refused (the message is unchanged). */
   const HL7EditError = errorClass("HL7EditError", Error, ["code", "offset", "segment"]);
+  /** A Splitter met a chunk larger than its maxChunkSize (skipped); offset is its offset in the stream. */
+  const HL7StreamError = errorClass("HL7StreamError", Error, ["code", "offset"]);
   /** MllpDecoder.push() met a frame larger than maxFrameSize. */
   const HL7MllpError = errorClass("HL7MllpError", Error, ["code", "offset", "length"]);
   /** fromJSON() was given input that is not pipehat-lossless JSON. */
@@ -66,6 +68,7 @@ export function createApi(native, loadFull = {}) {
       if (e.kind === "path") throw new HL7PathError(e);
       if (e.kind === "edit") throw new HL7EditError(e);
       if (e.kind === "mllp") throw new HL7MllpError(e);
+      if (e.kind === "stream") throw new HL7StreamError(e);
       if (e.kind === "json") throw new HL7JsonError(e);
       if (e.kind === "datatype") throw new HL7DatatypeError(e);
       if (e.kind === "filter") throw new HL7FilterError(e);
@@ -728,6 +731,95 @@ export function createApi(native, loadFull = {}) {
     return call(() => native.split(input));
   }
 
+  /**
+   * Splits a stream that arrives in pieces into the chunks split() finds in
+   * the whole: push() each piece, take the complete chunks by iterating (or
+   * read()), and finish() at the end, then iterate once more for the last.
+   * Holds at most one unfinished chunk; maxChunkSize (default 256 MiB) bounds it.
+   */
+  class Splitter {
+    #native;
+    constructor(options) {
+      const max = options?.maxChunkSize;
+      if (max !== undefined && !(typeof max === "number" && max >= 0)) {
+        throw new TypeError("options.maxChunkSize must be a number >= 0");
+      }
+      this.#native = new native.NativeSplitter(max);
+    }
+    /** Adds the next piece of the stream: a Uint8Array, or a string (as UTF-8). */
+    push(piece) {
+      if (typeof piece !== "string" && !(piece instanceof Uint8Array)) {
+        throw new TypeError("a piece must be a string or a Uint8Array");
+      }
+      call(() => this.#native.push(piece));
+      return this;
+    }
+    /** Declares the end of the stream: what is left becomes the last chunks. */
+    finish() {
+      this.#native.finish();
+      return this;
+    }
+    /**
+     * The next complete chunk, or undefined. Throws HL7StreamError for a chunk
+     * over maxChunkSize, which is skipped: the next call goes on after it.
+     */
+    read() {
+      return call(() => this.#native.next());
+    }
+    /** Takes every complete chunk (see read()). */
+    *[Symbol.iterator]() {
+      for (let chunk = this.read(); chunk !== undefined; chunk = this.read()) yield chunk;
+    }
+    /** Bytes pushed and not yet given out (nor skipped). */
+    get buffered() {
+      return this.#native.buffered();
+    }
+    /** Stream offset of the first byte not yet given out. */
+    get position() {
+      return this.#native.position();
+    }
+    free() {
+      this.#native = release(this.#native);
+    }
+  }
+
+  /** The pieces of a ReadableStream, an async iterable or an iterable. */
+  async function* piecesOf(source) {
+    if (source && typeof source[Symbol.asyncIterator] === "function") {
+      yield* source;
+    } else if (source && typeof source.getReader === "function") {
+      // A ReadableStream where it is not async iterable (Safari).
+      const reader = source.getReader();
+      try {
+        for (let r = await reader.read(); !r.done; r = await reader.read()) yield r.value;
+      } finally {
+        reader.releaseLock();
+      }
+    } else if (source && typeof source[Symbol.iterator] === "function" && typeof source !== "string") {
+      yield* source;
+    } else {
+      throw new TypeError("source must be a ReadableStream, an async iterable or an iterable of pieces");
+    }
+  }
+
+  /**
+   * The chunks of a stream (a ReadableStream such as a fetch() body, a Node
+   * stream, or any async iterable of Uint8Array or string pieces), as they
+   * complete, with bounded memory. Throws HL7StreamError for a chunk over
+   * maxChunkSize.
+   */
+  async function* splitStream(source, options) {
+    const splitter = new Splitter(options);
+    try {
+      for await (const piece of piecesOf(source)) {
+        yield* splitter.push(piece);
+      }
+      yield* splitter.finish();
+    } finally {
+      splitter.free();
+    }
+  }
+
   /** Parses every message of a file, batch or MLLP capture. */
   function parseAll(input, options) {
     return split(input)
@@ -1015,7 +1107,7 @@ export function createApi(native, loadFull = {}) {
 
   // `using` frees every native-backed object at the end of its scope.
   if (typeof Symbol.dispose === "symbol") {
-    for (const C of [Message, Parser, EditableMessage, MllpDecoder, Filter, Router, ChangeDetector, Mapping, Profile]) {
+    for (const C of [Message, Parser, EditableMessage, MllpDecoder, Splitter, Filter, Router, ChangeDetector, Mapping, Profile]) {
       C.prototype[Symbol.dispose] = C.prototype.free;
     }
   }
@@ -1026,6 +1118,8 @@ export function createApi(native, loadFull = {}) {
     parse,
     parseAll,
     split,
+    Splitter,
+    splitStream,
     extract,
     build,
     ack,
@@ -1041,6 +1135,7 @@ export function createApi(native, loadFull = {}) {
     HL7PathError,
     HL7EditError,
     HL7MllpError,
+    HL7StreamError,
     HL7JsonError,
     HL7DatatypeError,
     Filter,

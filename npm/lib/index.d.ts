@@ -397,6 +397,47 @@ export function parse(input: Input, options?: ParseOptions): Message;
 export function parseAll(input: Input, options?: ParseOptions): Message[];
 /** Splits files, batches and MLLP captures into chunks. */
 export function split(input: Input): Chunk[];
+/**
+ * Splits a stream that arrives in pieces (a socket, an HTTP body, a file read
+ * in blocks) into the chunks `split()` finds in the whole. Holds at most one
+ * unfinished chunk; each byte is looked at once, however small the pieces.
+ *
+ * ```js
+ * const splitter = new Splitter();
+ * for (const chunk of splitter.push(piece)) ...   // the chunks this piece completed
+ * for (const chunk of splitter.finish()) ...      // at the end: the last ones
+ * ```
+ */
+export class Splitter implements Iterable<Chunk> {
+  /** maxChunkSize defaults to 256 MiB (at least 16). */
+  constructor(options?: { maxChunkSize?: number });
+  /** Adds the next piece (a string is taken as UTF-8). Returns the splitter, to iterate. */
+  push(piece: Input): this;
+  /** Declares the end of the stream: what is left becomes the last chunks. Pushing again goes on with the same stream. */
+  finish(): this;
+  /** The next complete chunk, or undefined. Throws HL7StreamError for a chunk over maxChunkSize, which is skipped: the next call goes on after it. */
+  read(): Chunk | undefined;
+  /** Takes every complete chunk (see read()). */
+  [Symbol.iterator](): Iterator<Chunk>;
+  /** Bytes pushed and not yet given out (nor skipped). */
+  readonly buffered: number;
+  /** Stream offset of the first byte not yet given out. */
+  readonly position: number;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+/** Where splitStream() takes its pieces from: a ReadableStream (a fetch() body), a Node stream, or any (async) iterable. */
+export type PieceSource = ReadableStream<Uint8Array> | AsyncIterable<Input> | Iterable<Input>;
+/** The chunks of a stream as they complete, with bounded memory. Throws HL7StreamError for a chunk over maxChunkSize. */
+export function splitStream(source: PieceSource, options?: { maxChunkSize?: number }): AsyncGenerator<Chunk, void, undefined>;
+/** Thrown by a Splitter (and splitStream) for a chunk over maxChunkSize; the chunk was skipped. Never quotes content. */
+export class HL7StreamError extends Error {
+  readonly name: "HL7StreamError";
+  /** "message_too_large". */
+  readonly code: string;
+  /** 0-based byte offset of the chunk in the stream. */
+  readonly offset: number;
+}
 /** What `extract(..., { details: true })` returns. */
 export interface ExtractDetails {
   /** path -> one value per message (null when absent, empty or unparsable). */
@@ -605,6 +646,8 @@ declare const api: {
   parse: typeof parse;
   parseAll: typeof parseAll;
   split: typeof split;
+  Splitter: typeof Splitter;
+  splitStream: typeof splitStream;
   extract: typeof extract;
   build: typeof build;
   ack: typeof ack;
@@ -620,6 +663,7 @@ declare const api: {
   HL7PathError: typeof HL7PathError;
   HL7EditError: typeof HL7EditError;
   HL7MllpError: typeof HL7MllpError;
+  HL7StreamError: typeof HL7StreamError;
   HL7JsonError: typeof HL7JsonError;
   HL7DatatypeError: typeof HL7DatatypeError;
   Filter: typeof Filter;

@@ -245,6 +245,18 @@ function checkBulk(api, bytes, where) {
     sameBytes(c.bytes, bytes.subarray(c.offset, c.offset + c.bytes.length), where);
     end = c.offset + c.bytes.length;
   }
+  // Pushed into a Splitter 7 bytes at a time, the input gives the same chunks.
+  const splitter = new api.Splitter();
+  const pushed = [];
+  for (let at = 0; at < bytes.length; at += 7) pushed.push(...splitter.push(bytes.subarray(at, at + 7)));
+  pushed.push(...splitter.finish());
+  splitter.free();
+  is(pushed.length, chunks.length, `${where}: Splitter chunks`);
+  chunks.forEach((c, i) => {
+    const p = pushed[i];
+    is(`${p?.kind} ${p?.offset} ${p?.declaredCount} ${p?.countedCount}`, `${c.kind} ${c.offset} ${c.declaredCount} ${c.countedCount}`, `${where}: Splitter chunk ${i}`);
+    sameBytes(p.bytes, c.bytes, `${where}: Splitter chunk ${i}`);
+  });
   const messages = chunks.filter((c) => c.kind === "message");
   const { columns, offsets, errors } = api.extract(bytes, BULK_PATHS, { details: true });
   is(offsets.join(), messages.map((c) => c.offset).join(), `${where}: extract rows`);

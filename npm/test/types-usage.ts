@@ -1,5 +1,5 @@
 // Compiled by `tsc --noEmit` in the tests: every export used with its declared types.
-import pipehat, { parse, parseAll, split, extract, HL7ParseError, HL7PathError, type Message, type Diagnostic } from "pipehat";
+import pipehat, { parse, parseAll, split, extract, HL7ParseError, HL7PathError, type Message, type Diagnostic, type Chunk } from "pipehat";
 
 const msg: Message = parse("MSH|^~\\&|A\r", { strict: false, segmentTerminator: "\r", maxMessageSize: 1 << 20 });
 const name: string | undefined = msg.get("PID-5.1");
@@ -151,3 +151,24 @@ profile.free();
 void [explained, fname, firstIssue, errs];
 const named: Record<string, Record<string, unknown>[]> = snapshot.toNamedJSON("2.5");
 void named;
+
+// Streams: a push Splitter and splitStream over a fetch() body or any (async) iterable.
+{
+  using splitter = new pipehat.Splitter({ maxChunkSize: 1 << 20 });
+  const completed: Chunk[] = [...splitter.push(new Uint8Array([77, 83, 72])).push("|^~\\&|A\r")];
+  const next: Chunk | undefined = splitter.read();
+  const rest: Chunk[] = [...splitter.finish()];
+  const held: [number, number] = [splitter.buffered, splitter.position];
+  void [completed, next, rest, held];
+}
+async function streamed(body: ReadableStream<Uint8Array>): Promise<number> {
+  let n = 0;
+  try {
+    for await (const chunk of pipehat.splitStream(body, { maxChunkSize: 1 << 20 })) if (chunk.kind === "message") n++;
+    for await (const chunk of pipehat.splitStream(["MSH|^~\\&|A\r"])) void chunk.offset;
+  } catch (e) {
+    if (e instanceof pipehat.HL7StreamError) void [e.code, e.offset];
+  }
+  return n;
+}
+void streamed;
