@@ -2,7 +2,7 @@
 //! decision is made in the core; this crate converts arguments, results and
 //! errors, and releases the GIL around long work.
 
-use pipehat::stream::{split, ChunkKind, MessageReader};
+use pipehat::stream::{ChunkKind, MessageReader, OwnedChunk};
 use pipehat::{OwnedMessage, ParseOptions, SegmentTerminator, Severity};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -95,19 +95,28 @@ fn stream_error(py: Python<'_>, e: &pipehat::stream::StreamError) -> PyErr {
             pyo3::exceptions::PyOSError::new_err(io.to_string())
         }
         other => {
-            let attrs: Vec<(&str, Py<PyAny>)> = [(
-                "code",
-                other
-                    .code()
-                    .into_pyobject(py)
-                    .map(|v| v.into_any().unbind()),
-            )]
+            let attrs: Vec<(&str, Py<PyAny>)> = [
+                (
+                    "code",
+                    other
+                        .code()
+                        .into_pyobject(py)
+                        .map(|v| v.into_any().unbind()),
+                ),
+                (
+                    "offset",
+                    other
+                        .offset()
+                        .into_pyobject(py)
+                        .map(|v| v.into_any().unbind()),
+                ),
+            ]
             .into_iter()
             .filter_map(|(k, v)| v.ok().map(|v| (k, v)))
             .collect();
             raise(
                 py,
-                "ParseError",
+                "StreamError",
                 format!("{other} [{}]", other.code()),
                 &attrs,
             )
@@ -923,29 +932,51 @@ struct MessageIterator {
 }
 
 enum Source {
-    Bytes { data: Vec<u8>, pos: usize },
+    /// Bytes held whole, in a splitter already finished.
+    Bytes(Box<pipehat::stream::Splitter>),
     Reader(Box<MessageReader<Box<dyn std::io::Read + Send + Sync>>>),
 }
 
 impl Source {
+    /// A path or a binary file object (chunks up to `limit` bytes), or bytes
+    /// (chunks up to `bytes_limit`).
+    fn open(source: &Bound<'_, PyAny>, limit: usize, bytes_limit: usize) -> PyResult<Source> {
+        if let Some(path) = is_path(source)? {
+            let file = std::fs::File::open(&path)
+                .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+            let reader: Box<dyn std::io::Read + Send + Sync> = Box::new(file);
+            return Ok(Source::Reader(Box::new(MessageReader::with_limit(
+                reader, limit,
+            ))));
+        }
+        if source.hasattr("read")? {
+            let reader: Box<dyn std::io::Read + Send + Sync> =
+                Box::new(PyReader(source.clone().unbind()));
+            return Ok(Source::Reader(Box::new(MessageReader::with_limit(
+                reader, limit,
+            ))));
+        }
+        let mut splitter = pipehat::stream::Splitter::with_limit(bytes_limit);
+        splitter.push_vec(input_bytes(source)?);
+        splitter.finish();
+        Ok(Source::Bytes(Box::new(splitter)))
+    }
+
+    fn next_chunk(&mut self) -> Option<Result<OwnedChunk, pipehat::stream::StreamError>> {
+        match self {
+            Source::Bytes(splitter) => splitter.next_chunk(),
+            Source::Reader(reader) => reader.next(),
+        }
+    }
+
     /// The next message chunk as owned bytes, skipping envelope segments.
     fn next_message(&mut self) -> Option<Result<Vec<u8>, pipehat::stream::StreamError>> {
-        match self {
-            Source::Bytes { data, pos } => loop {
-                let chunk = split(&data[*pos..]).next()?;
-                let start = *pos + chunk.offset();
-                *pos = start + chunk.as_bytes().len().max(1);
-                if chunk.kind() == ChunkKind::Message {
-                    return Some(Ok(chunk.as_bytes().to_vec()));
-                }
-            },
-            Source::Reader(reader) => loop {
-                match reader.next()? {
-                    Ok(c) if c.kind == ChunkKind::Message => return Some(Ok(c.bytes)),
-                    Ok(_) => continue,
-                    Err(e) => return Some(Err(e)),
-                }
-            },
+        loop {
+            match self.next_chunk()? {
+                Ok(c) if c.kind == ChunkKind::Message => return Some(Ok(c.bytes)),
+                Ok(_) => continue,
+                Err(e) => return Some(Err(e)),
+            }
         }
     }
 }
@@ -964,6 +995,180 @@ impl MessageIterator {
             Some(Ok(bytes)) => parse_owned(py, bytes, &self.options).map(Some),
             Some(Err(e)) => Err(stream_error(py, &e)),
         }
+    }
+}
+
+/// One piece of a stream: a message or an envelope segment (FHS, BHS, BTS,
+/// FTS), or lines that are not HL7. ``bytes(chunk)`` gives its bytes.
+#[pyclass(module = "pipehat", frozen)]
+struct Chunk {
+    /// "message", "file_header", "batch_header", "batch_trailer",
+    /// "file_trailer" or "unrecognized".
+    #[pyo3(get)]
+    kind: &'static str,
+    /// 0-based byte offset of the chunk in the stream.
+    #[pyo3(get)]
+    offset: u64,
+    /// Trailers only: the count BTS-1/FTS-1 declares (None when it declares none).
+    #[pyo3(get)]
+    declared_count: Option<u64>,
+    /// Trailers only: the messages (BTS) or batches (FTS) actually counted.
+    #[pyo3(get)]
+    counted_count: Option<u64>,
+    data: Py<PyBytes>,
+}
+
+impl Chunk {
+    fn new(py: Python<'_>, c: &OwnedChunk) -> Chunk {
+        let trailer = matches!(c.kind, ChunkKind::BatchTrailer | ChunkKind::FileTrailer);
+        Chunk {
+            kind: c.kind.as_str(),
+            offset: c.offset,
+            declared_count: c.as_chunk().declared_count().filter(|_| trailer),
+            counted_count: c.counted.filter(|_| trailer),
+            data: PyBytes::new(py, &c.bytes).unbind(),
+        }
+    }
+}
+
+#[pymethods]
+impl Chunk {
+    /// The chunk's bytes (a message keeps its final segment terminator).
+    #[getter]
+    fn bytes(&self, py: Python<'_>) -> Py<PyBytes> {
+        self.data.clone_ref(py)
+    }
+
+    fn __bytes__(&self, py: Python<'_>) -> Py<PyBytes> {
+        self.data.clone_ref(py)
+    }
+
+    fn __len__(&self, py: Python<'_>) -> usize {
+        self.data.bind(py).as_bytes().len()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "<Chunk {} at {}, {} bytes>",
+            self.kind,
+            self.offset,
+            self.data.bind(py).as_bytes().len()
+        )
+    }
+}
+
+/// Iterates the chunks of a source; see split().
+#[pyclass(module = "pipehat")]
+struct ChunkIterator {
+    source: Source,
+}
+
+#[pymethods]
+impl ChunkIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Chunk>> {
+        let source = &mut self.source;
+        match py.detach(|| source.next_chunk()) {
+            None => Ok(None),
+            Some(Ok(c)) => Ok(Some(Chunk::new(py, &c))),
+            Some(Err(e)) => Err(stream_error(py, &e)),
+        }
+    }
+}
+
+/// split(source, /, *, max_chunk_size=None)
+/// --
+///
+/// Iterates the chunks of a path, a binary file object or bytes: every
+/// message, batch and file header and trailer (with their counts), and lines
+/// that are not HL7, in order. Files are read with bounded memory; a chunk
+/// over max_chunk_size (default 256 MiB; no limit for bytes) raises
+/// StreamError, and iterating again goes on after it.
+#[pyfunction]
+#[pyo3(signature = (source, /, *, max_chunk_size=None))]
+fn split(source: &Bound<'_, PyAny>, max_chunk_size: Option<usize>) -> PyResult<ChunkIterator> {
+    let source = Source::open(
+        source,
+        max_chunk_size.unwrap_or(256 << 20),
+        max_chunk_size.unwrap_or(usize::MAX),
+    )?;
+    Ok(ChunkIterator { source })
+}
+
+/// Splitter(max_chunk_size=None)
+/// --
+///
+/// Splits a stream that arrives in pieces (a socket, an HTTP body, blocks of
+/// a file) into the chunks split() finds in the whole: feed() each piece,
+/// iterate to take the chunks complete so far, finish() at the end and
+/// iterate once more for the last. Holds at most one unfinished chunk; a
+/// chunk over max_chunk_size (default 256 MiB) raises StreamError and is
+/// skipped: iterating again goes on after it.
+#[pyclass(module = "pipehat")]
+struct Splitter {
+    inner: pipehat::stream::Splitter,
+}
+
+#[pymethods]
+impl Splitter {
+    #[new]
+    #[pyo3(signature = (max_chunk_size=None))]
+    fn py_new(max_chunk_size: Option<usize>) -> Self {
+        let inner = match max_chunk_size {
+            Some(n) => pipehat::stream::Splitter::with_limit(n),
+            None => pipehat::stream::Splitter::new(),
+        };
+        Splitter { inner }
+    }
+
+    /// Adds the next piece (bytes, bytearray, memoryview, or str as UTF-8);
+    /// returns the splitter, to iterate.
+    fn feed<'py>(
+        mut slf: PyRefMut<'py, Self>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<PyRefMut<'py, Self>> {
+        let bytes = input_bytes(data)?;
+        slf.inner.push_vec(bytes);
+        Ok(slf)
+    }
+
+    /// Declares the end of the stream: what is left becomes the last chunks.
+    /// Feeding again goes on with the same stream.
+    fn finish(mut slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
+        slf.inner.finish();
+        slf
+    }
+
+    /// The next complete chunk, or None.
+    fn read(&mut self, py: Python<'_>) -> PyResult<Option<Chunk>> {
+        match self.inner.next_chunk() {
+            None => Ok(None),
+            Some(Ok(c)) => Ok(Some(Chunk::new(py, &c))),
+            Some(Err(e)) => Err(stream_error(py, &e)),
+        }
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Chunk>> {
+        self.read(py)
+    }
+
+    /// Bytes fed and not yet given out (nor skipped).
+    #[getter]
+    fn buffered(&self) -> usize {
+        self.inner.buffered()
+    }
+
+    /// Stream offset of the first byte not yet given out.
+    #[getter]
+    fn position(&self) -> u64 {
+        self.inner.position()
     }
 }
 
@@ -1025,22 +1230,7 @@ fn iter_messages(
         max_field_length,
     )?
     .lazy(lazy);
-    let limit = options.max_message_size;
-    let src = if let Some(path) = is_path(source)? {
-        let file = std::fs::File::open(&path)
-            .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
-        let reader: Box<dyn std::io::Read + Send + Sync> = Box::new(file);
-        Source::Reader(Box::new(MessageReader::with_limit(reader, limit)))
-    } else if source.hasattr("read")? {
-        let reader: Box<dyn std::io::Read + Send + Sync> =
-            Box::new(PyReader(source.clone().unbind()));
-        Source::Reader(Box::new(MessageReader::with_limit(reader, limit)))
-    } else {
-        Source::Bytes {
-            data: input_bytes(source)?,
-            pos: 0,
-        }
-    };
+    let src = Source::open(source, options.max_message_size, usize::MAX)?;
     Ok(MessageIterator {
         source: src,
         options,
@@ -2263,6 +2453,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Element>()?;
     m.add_class::<Diagnostic>()?;
     m.add_class::<MessageIterator>()?;
+    m.add_function(wrap_pyfunction!(split, m)?)?;
+    m.add_class::<Chunk>()?;
+    m.add_class::<ChunkIterator>()?;
+    m.add_class::<Splitter>()?;
     m.add_function(wrap_pyfunction!(build, m)?)?;
     m.add_function(wrap_pyfunction!(from_json, m)?)?;
     m.add_function(wrap_pyfunction!(ack, m)?)?;

@@ -745,7 +745,8 @@ fn chunk_object(c: &pipehat::stream::Chunk<'_>, offset: f64) -> JsValue {
         set(
             &o,
             "countedCount",
-            c.counted().map_or(JsValue::NULL, |n| JsValue::from(n as f64)),
+            c.counted()
+                .map_or(JsValue::NULL, |n| JsValue::from(n as f64)),
         );
     }
     o.into()
@@ -793,7 +794,7 @@ impl NativeSplitter {
     }
     /// The next complete chunk, `undefined` when none; throws
     /// `{kind: "stream", code, offset}` for a chunk too large (skipped).
-    pub fn next(&mut self) -> Result<JsValue, JsValue> {
+    pub fn read(&mut self) -> Result<JsValue, JsValue> {
         match self.inner.next_chunk() {
             None => Ok(JsValue::UNDEFINED),
             Some(Ok(c)) => Ok(chunk_object(&c.as_chunk(), c.offset as f64)),

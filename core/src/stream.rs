@@ -540,6 +540,20 @@ mod splitter {
             self.eof = false;
         }
 
+        /// [`push`](Self::push) for bytes the caller owns: when nothing is
+        /// buffered, the splitter takes them without a copy.
+        pub fn push_vec(&mut self, bytes: Vec<u8>) {
+            if self.buffered() == 0 {
+                self.base += self.buf.len() as u64;
+                self.buf = bytes;
+                self.pos = 0;
+                self.resume = 0;
+                self.eof = false;
+            } else {
+                self.push(&bytes);
+            }
+        }
+
         /// Declares the end of the stream: what is left becomes the last chunks.
         pub fn finish(&mut self) {
             self.eof = true;
@@ -557,7 +571,6 @@ mod splitter {
 
         /// The next complete chunk; `None` when the bytes pushed so far hold
         /// no other (until more are pushed, or `finish` is called).
-        #[allow(clippy::should_implement_trait)]
         pub fn next_chunk(&mut self) -> Option<Result<OwnedChunk, StreamError>> {
             if self.skipping {
                 self.skip_oversized();
@@ -988,7 +1001,8 @@ mod tests {
             .map(|c| c.unwrap())
             .collect();
         assert_eq!(first.len(), 2);
-        splitter.push(b"MSH|^~\\&|B\rBTS|2\r");
+        splitter.push_vec(b"MSH|^~\\&|B\r".to_vec());
+        splitter.push_vec(b"BTS|2\r".to_vec());
         splitter.finish();
         let rest: Vec<_> = std::iter::from_fn(|| splitter.next_chunk())
             .map(|c| c.unwrap())

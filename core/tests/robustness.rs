@@ -599,7 +599,14 @@ fn check_broken_input(data: &[u8], parser: &mut Parser, name: &str) {
     }
     // Pushed into a Splitter 7 bytes at a time, the input gives split()'s chunks.
     let whole: Vec<_> = pipehat::stream::split(data)
-        .map(|c| (c.kind(), c.offset() as u64, c.as_bytes().to_vec(), c.counted()))
+        .map(|c| {
+            (
+                c.kind(),
+                c.offset() as u64,
+                c.as_bytes().to_vec(),
+                c.counted(),
+            )
+        })
         .collect();
     let mut splitter = pipehat::stream::Splitter::new();
     let mut pushed = Vec::new();

@@ -764,7 +764,7 @@ export function createApi(native, loadFull = {}) {
      * over maxChunkSize, which is skipped: the next call goes on after it.
      */
     read() {
-      return call(() => this.#native.next());
+      return call(() => this.#native.read());
     }
     /** Takes every complete chunk (see read()). */
     *[Symbol.iterator]() {

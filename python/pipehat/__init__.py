@@ -5,6 +5,10 @@ Functions:
           max_segments=None, max_field_length=None, lazy=False) -> Message
     iter_messages(source, /, *, strict=False, segment_terminator=None, max_message_size=None,
                   max_segments=None, max_field_length=None, lazy=False) -> Iterator[Message]
+    split(source, /, *, max_chunk_size=None) -> Iterator[Chunk]: messages, batch and file
+        headers and trailers (kind, offset, bytes, declared_count, counted_count)
+    Splitter(max_chunk_size=None): feed(piece) pieces of a stream as they arrive, iterate
+        the chunks they complete, finish() at the end (asyncio, sockets, HTTP bodies)
     extract(source, paths, /, *, raw=False, threads=None, details=False, strict=False,
             segment_terminator=None, max_message_size=None, max_segments=None,
             max_field_length=None) -> dict[str, list[str | None]]
@@ -60,6 +64,8 @@ from typing import Any, Dict, List, Optional
 
 from pipehat._native import (
     ChangeDetector,
+    Chunk,
+    ChunkIterator,
     DateTimeValue,
     Diagnostic,
     EditableMessage,
@@ -76,6 +82,7 @@ from pipehat._native import (
     Report,
     Router,
     Segment,
+    Splitter,
     __version__,
     ack,
     build,
@@ -87,6 +94,7 @@ from pipehat._native import (
     iter_messages,
     mllp_encode,
     parse,
+    split,
     validate,
 )
 from pipehat.errors import (
@@ -101,10 +109,13 @@ from pipehat.errors import (
     ParseError,
     PathError,
     ProfileError,
+    StreamError,
 )
 
 __all__ = [
     "ChangeDetector",
+    "Chunk",
+    "ChunkIterator",
     "DatatypeError",
     "DateTimeValue",
     "DictionaryError",
@@ -132,6 +143,8 @@ __all__ = [
     "Report",
     "Router",
     "Segment",
+    "Splitter",
+    "StreamError",
     "__version__",
     "ack",
     "build",
@@ -143,6 +156,7 @@ __all__ = [
     "iter_messages",
     "mllp_encode",
     "parse",
+    "split",
     "to_arrow",
     "to_pandas",
     "to_polars",

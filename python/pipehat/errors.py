@@ -16,6 +16,7 @@ __all__ = [
     "ParseError",
     "PathError",
     "ProfileError",
+    "StreamError",
 ]
 
 
@@ -45,6 +46,15 @@ class ParseError(HL7Error, ValueError):
     column: Optional[int] = None
     segment: Optional[int] = None
     field: Optional[int] = None
+
+
+class StreamError(ParseError):
+    """A chunk of a stream exceeded the size limit (``message_too_large``) and
+    was skipped: raised by ``split``, ``iter_messages`` and ``Splitter``.
+
+    ``offset`` is the chunk's 0-based byte offset in the stream; ``line`` and
+    the other positions are None. Iterating again goes on after the chunk.
+    """
 
 
 class PathError(HL7Error, KeyError):

@@ -179,10 +179,32 @@ def message_rows(data, **options):
             rows.append((None, e))
 
 
+def chunk_fields(chunk):
+    return (chunk.kind, chunk.offset, bytes(chunk), chunk.declared_count, chunk.counted_count)
+
+
+def check_split(data):
+    """split()'s chunks lie in the input, in order; a Splitter fed 7 bytes at a
+    time gives the same. Returns the offsets of the messages."""
+    chunks = [chunk_fields(c) for c in pipehat.split(data)]
+    end = 0
+    for kind, offset, raw, _, _ in chunks:
+        assert offset >= end and data[offset : offset + len(raw)] == raw, f"chunk at {offset}"
+        end = offset + len(raw)
+    splitter = pipehat.Splitter()
+    pushed = []
+    for at in range(0, len(data), 7):
+        pushed.extend(chunk_fields(c) for c in splitter.feed(data[at : at + 7]))
+    pushed.extend(chunk_fields(c) for c in splitter.finish())
+    assert pushed == chunks, "Splitter"
+    return [offset for kind, offset, *_ in chunks if kind == "message"]
+
+
 def check_bulk(data, where):
-    """iter_messages() and extract() agree with each other and with parse()."""
+    """split(), iter_messages() and extract() agree with each other and with parse()."""
     rows = message_rows(data)
     out = pipehat.extract(data, BULK_PATHS, details=True)
+    assert out["offsets"] == check_split(data), f"{where}: split and extract offsets"
     assert len(out["offsets"]) == len(rows), f"{where}: extract rows"
     failed = dict(out["errors"])
     # extract() applies parse()'s options to each message: strict mode fails the same rows.
