@@ -33,6 +33,12 @@ export function smoke(api, runtime) {
     const frames = d.push(api.mllpEncode("MSH|^~\\&|A\r"));
     return frames.length === 1 && api.parse(frames[0]).get("MSH-3") === "A";
   });
+  check("splitter", () => {
+    const s = new api.Splitter();
+    const kinds = [...s.push("BHS|^~\\&\rMSH|^~\\&|A\rMS"), ...s.push("H|^~\\&|B\rBTS|2\r").finish()].map((c) => c.kind);
+    s.free();
+    return kinds.join() === "batch_header,message,message,batch_trailer";
+  });
   // The full module: loaded on first use, or by `await api.load()` before
   // smoke() runs (browsers, Deno).
   check("full module", () => {

@@ -1,9 +1,17 @@
 // A Cloudflare Worker that parses the HL7 message POSTed to it; on /ack it
 // answers with an HL7 acknowledgement, even for a message that does not parse.
-import { parse, ack, validate, HL7ParseError } from "./lib/workerd.mjs";
+import { parse, ack, validate, splitStream, HL7ParseError } from "./lib/workerd.mjs";
 
 export default {
   async fetch(request) {
+    if (new URL(request.url).pathname === "/batch") {
+      // A batch file, split as its body streams in: each chunk's kind, and each message's control ID.
+      const chunks = [];
+      for await (const chunk of splitStream(request.body)) {
+        chunks.push(chunk.kind === "message" ? parse(chunk.bytes).controlId : chunk.kind);
+      }
+      return Response.json(chunks);
+    }
     if (new URL(request.url).pathname === "/ack") {
       const body = new Uint8Array(await request.arrayBuffer());
       try {

@@ -32,6 +32,11 @@ try {
   const ackText = await (await fetch(url + "ack", { method: "POST", body: `MSH|^~\\&|A|B|C|D|1||ADT^A08|77|P|2.5\rZZZ|${long}\r` })).text();
   if (/^MSH\|\^~\\&\|C\|D\|A\|B\|\d{14}\+0000\|\|ACK\^A08\^ACK\|[0-9A-Z]{20}\|P\|2\.5\rMSA\|AE\|77\rERR\|\|ZZZ\^1\^1\|102\^/.test(ackText)) passed++;
   else failed++, console.log("FAIL ack", JSON.stringify(ackText));
+  const batch = ["FHS|^~\\&\r", "BHS|^~\\&\r", ...Array.from({ length: 300 }, (_, i) => `MSH|^~\\&|A||||||ADT^A08|${i}|P|2.5\rPID|1||${"9".repeat(200)}\r`), "BTS|300\r", "FTS|1\r"];
+  const split = await (await fetch(url + "batch", { method: "POST", body: batch.join("") })).json();
+  const want = ["file_header", "batch_header", ...Array.from({ length: 300 }, (_, i) => String(i)), "batch_trailer", "file_trailer"];
+  if (JSON.stringify(split) === JSON.stringify(want)) passed++;
+  else failed++, console.log("FAIL batch", JSON.stringify(split).slice(0, 200));
   const bad = await fetch(url, { method: "POST", body: "PID|1" });
   const err = await bad.json();
   if (bad.status === 400 && err.error === "missing_header" && err.offset === 0) passed++;
