@@ -780,10 +780,11 @@ impl NativeSplitter {
     }
     /// Adds the next piece: a string (UTF-8) or a Uint8Array.
     pub fn push(&mut self, input: JsValue) -> Result<(), JsValue> {
+        // Owned bytes: taken without a second copy when nothing is buffered.
         if let Some(s) = input.as_string() {
-            self.inner.push(s.as_bytes());
+            self.inner.push_vec(s.into_bytes());
         } else if let Some(bytes) = input.dyn_ref::<Uint8Array>() {
-            self.inner.push(&bytes.to_vec());
+            self.inner.push_vec(bytes.to_vec());
         } else {
             return Err(type_error("a piece must be a string or a Uint8Array"));
         }

@@ -111,3 +111,24 @@ test("splitStream reads a Node stream, a web ReadableStream and async iterables"
   const big = "MSH|^~\\&|A\rOBX|1||" + "x".repeat(500) + "\r";
   await assert.rejects(collect([big], { maxChunkSize: 100 }), (e) => e instanceof HL7StreamError && e.offset === 0);
 });
+
+test("leaving splitStream early cancels the source", async () => {
+  let cancelled = false;
+  let pulled = 0;
+  const endless = new ReadableStream({
+    pull(controller) {
+      pulled++;
+      controller.enqueue(new TextEncoder().encode(`MSH|^~\\&|A||||||ADT^A08|${pulled}|P|2.5\r`));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const ids = [];
+  for await (const chunk of splitStream(endless)) {
+    ids.push(parse(chunk.bytes).controlId);
+    if (ids.length === 3) break;
+  }
+  assert.deepEqual(ids, ["1", "2", "3"]);
+  assert.ok(cancelled);
+});
