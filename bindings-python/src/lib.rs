@@ -1020,13 +1020,26 @@ struct Chunk {
 
 impl Chunk {
     fn new(py: Python<'_>, c: &OwnedChunk) -> Chunk {
-        let trailer = matches!(c.kind, ChunkKind::BatchTrailer | ChunkKind::FileTrailer);
+        // Both counts are None but for trailers.
         Chunk {
             kind: c.kind.as_str(),
             offset: c.offset,
-            declared_count: c.as_chunk().declared_count().filter(|_| trailer),
-            counted_count: c.counted.filter(|_| trailer),
+            declared_count: c.as_chunk().declared_count(),
+            counted_count: c.counted,
             data: PyBytes::new(py, &c.bytes).unbind(),
+        }
+    }
+
+    /// A splitter's next item: a chunk, None when there is none yet, or
+    /// StreamError for a chunk too large.
+    fn from_item(
+        py: Python<'_>,
+        item: Option<Result<OwnedChunk, pipehat::stream::StreamError>>,
+    ) -> PyResult<Option<Chunk>> {
+        match item {
+            None => Ok(None),
+            Some(Ok(c)) => Ok(Some(Chunk::new(py, &c))),
+            Some(Err(e)) => Err(stream_error(py, &e)),
         }
     }
 }
@@ -1071,11 +1084,8 @@ impl ChunkIterator {
 
     fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Chunk>> {
         let source = &mut self.source;
-        match py.detach(|| source.next_chunk()) {
-            None => Ok(None),
-            Some(Ok(c)) => Ok(Some(Chunk::new(py, &c))),
-            Some(Err(e)) => Err(stream_error(py, &e)),
-        }
+        let item = py.detach(|| source.next_chunk());
+        Chunk::from_item(py, item)
     }
 }
 
@@ -1144,11 +1154,7 @@ impl Splitter {
 
     /// The next complete chunk, or None.
     fn read(&mut self, py: Python<'_>) -> PyResult<Option<Chunk>> {
-        match self.inner.next_chunk() {
-            None => Ok(None),
-            Some(Ok(c)) => Ok(Some(Chunk::new(py, &c))),
-            Some(Err(e)) => Err(stream_error(py, &e)),
-        }
+        Chunk::from_item(py, self.inner.next_chunk())
     }
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
