@@ -1046,6 +1046,49 @@ impl Chunk {
 
 #[pymethods]
 impl Chunk {
+    /// Chunk(kind, offset, data, declared_count=None, counted_count=None):
+    /// what pickling calls; split() and Splitter make them.
+    #[new]
+    #[pyo3(signature = (kind, offset, data, declared_count=None, counted_count=None))]
+    fn py_new(
+        kind: &str,
+        offset: u64,
+        data: Bound<'_, PyBytes>,
+        declared_count: Option<u64>,
+        counted_count: Option<u64>,
+    ) -> PyResult<Chunk> {
+        let kind = ChunkKind::from_name(kind)
+            .ok_or_else(|| PyValueError::new_err("unknown chunk kind"))?
+            .as_str();
+        Ok(Chunk {
+            kind,
+            offset,
+            declared_count,
+            counted_count,
+            data: data.unbind(),
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (
+        Bound<'py, PyType>,
+        (&'static str, u64, Py<PyBytes>, Option<u64>, Option<u64>),
+    ) {
+        let c = slf.get();
+        (
+            slf.get_type(),
+            (
+                c.kind,
+                c.offset,
+                c.data.clone_ref(slf.py()),
+                c.declared_count,
+                c.counted_count,
+            ),
+        )
+    }
+
     /// The chunk's bytes (a message keeps its final segment terminator).
     #[getter]
     fn bytes(&self, py: Python<'_>) -> Py<PyBytes> {

@@ -39,6 +39,26 @@ impl ChunkKind {
             ChunkKind::Unrecognized => "unrecognized",
         }
     }
+
+    /// The kind [`as_str`](Self::as_str) names; `None` for any other text.
+    ///
+    /// ```
+    /// use pipehat::stream::ChunkKind;
+    /// assert_eq!(ChunkKind::from_name("batch_trailer"), Some(ChunkKind::BatchTrailer));
+    /// assert_eq!(ChunkKind::from_name("BTS"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<ChunkKind> {
+        [
+            ChunkKind::Message,
+            ChunkKind::FileHeader,
+            ChunkKind::BatchHeader,
+            ChunkKind::BatchTrailer,
+            ChunkKind::FileTrailer,
+            ChunkKind::Unrecognized,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
 }
 
 /// One piece of a stream: a message or an envelope segment.

@@ -71,6 +71,14 @@ def iter_messages(
 def split(source: _Source, /, *, max_chunk_size: Optional[int] = None) -> ChunkIterator: ...
 @final
 class Chunk:
+    def __new__(
+        cls,
+        kind: str,
+        offset: int,
+        data: builtins.bytes,
+        declared_count: Optional[int] = None,
+        counted_count: Optional[int] = None,
+    ) -> Chunk: ...
     @property
     def kind(self) -> Literal["message", "file_header", "batch_header", "batch_trailer", "file_trailer", "unrecognized"]: ...
     @property

@@ -2,6 +2,7 @@
 Splitter, the same cases as npm/test/stream.test.mjs."""
 
 import io
+import pickle
 
 import pytest
 
@@ -121,3 +122,10 @@ def test_splitter_refuses_what_it_cannot_take():
         pipehat.split(42)
     with pytest.raises(OSError):
         pipehat.split(str(BATCH) + ".missing")
+
+
+def test_chunks_pickle_for_worker_processes():
+    chunks = list(pipehat.split(BATCH))
+    assert [fields(c) for c in pickle.loads(pickle.dumps(chunks))] == [fields(c) for c in chunks]
+    with pytest.raises(ValueError):
+        pipehat.Chunk("BTS", 0, b"BTS|1\r")
