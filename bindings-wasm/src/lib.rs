@@ -728,37 +728,40 @@ impl NativeMessage {
     }
 }
 
-/// A chunk as `{kind, offset, bytes}`, trailers with `declaredCount` and
-/// `countedCount`.
-fn chunk_object(c: &pipehat::stream::Chunk<'_>, offset: f64) -> JsValue {
-    let o = Object::new();
-    set(&o, "kind", c.kind().as_str());
-    set(&o, "offset", offset);
-    set(&o, "bytes", Uint8Array::from(c.as_bytes()));
-    if matches!(c.kind(), ChunkKind::BatchTrailer | ChunkKind::FileTrailer) {
-        set(
-            &o,
-            "declaredCount",
-            c.declared_count()
-                .map_or(JsValue::NULL, |n| JsValue::from(n as f64)),
-        );
-        set(
-            &o,
-            "countedCount",
-            c.counted()
-                .map_or(JsValue::NULL, |n| JsValue::from(n as f64)),
-        );
-    }
-    o.into()
+/// A chunk as numbers: its kind (its index in `chunkKinds()`, -1 for a chunk
+/// too large), offset in the stream, end (of its bytes, where they are given),
+/// and the counts a trailer declares and counted (-1: none).
+fn push_chunk_numbers(out: &mut Vec<f64>, c: &pipehat::stream::Chunk<'_>, offset: f64, end: f64) {
+    let kind = ChunkKind::ALL.iter().position(|k| *k == c.kind());
+    let count = |n: Option<u64>| n.map_or(-1.0, |n| n as f64);
+    out.extend_from_slice(&[
+        kind.map_or(-1.0, |k| k as f64),
+        offset,
+        end,
+        count(c.declared_count()),
+        count(c.counted()),
+    ]);
 }
 
-/// Splits a stream into chunks: [{kind, offset, bytes}].
-#[wasm_bindgen]
-pub fn split(input: JsValue) -> Result<Array, JsValue> {
-    let bytes = input_bytes(&input)?;
-    Ok(split_chunks(&bytes)
-        .map(|c| chunk_object(&c, c.offset() as f64))
-        .collect())
+/// The names of the chunk kinds, in the order `splitPacked` numbers them.
+#[wasm_bindgen(js_name = chunkKinds)]
+pub fn chunk_kinds() -> Vec<String> {
+    ChunkKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect()
+}
+
+/// Splits a stream into chunks, five numbers each (see `push_chunk_numbers`;
+/// the offset is where the chunk's bytes start in `input`).
+#[wasm_bindgen(js_name = splitPacked)]
+pub fn split_packed(input: &[u8]) -> Vec<f64> {
+    let mut out = Vec::new();
+    for c in split_chunks(input) {
+        let start = c.offset() as f64;
+        push_chunk_numbers(&mut out, &c, start, start + c.as_bytes().len() as f64);
+    }
+    out
 }
 
 /// `pipehat::stream::Splitter`: chunks of a stream pushed in pieces.
@@ -793,21 +796,39 @@ impl NativeSplitter {
     pub fn finish(&mut self) {
         self.inner.finish();
     }
-    /// The next complete chunk, `undefined` when none; throws
-    /// `{kind: "stream", code, offset}` for a chunk too large (skipped).
-    pub fn read(&mut self) -> Result<JsValue, JsValue> {
-        match self.inner.next_chunk() {
-            None => Ok(JsValue::UNDEFINED),
-            Some(Ok(c)) => Ok(chunk_object(&c.as_chunk(), c.offset as f64)),
-            Some(Err(e)) => {
-                let o = Object::new();
-                set(&o, "kind", "stream");
-                set(&o, "message", format!("{e} [{}]", e.code()));
-                set(&o, "code", e.code());
-                set(&o, "offset", e.offset().unwrap_or(0) as f64);
-                Err(o.into())
+    /// Every chunk complete so far, as `[numbers, bytes, errors]`: five
+    /// numbers per chunk (see `push_chunk_numbers`; the end is where its
+    /// bytes end in `bytes`, which holds them all one after the other). A
+    /// chunk too large (skipped) has kind -1, its offset, no bytes, and its
+    /// `{kind: "stream", code, offset}` error next in `errors`.
+    pub fn drain(&mut self) -> Array {
+        let mut numbers = Vec::new();
+        let mut bytes = Vec::new();
+        let errors = Array::new();
+        while let Some(item) = self.inner.next_chunk() {
+            match item {
+                Ok(c) => {
+                    bytes.extend_from_slice(&c.bytes);
+                    let end = bytes.len() as f64;
+                    push_chunk_numbers(&mut numbers, &c.as_chunk(), c.offset as f64, end);
+                }
+                Err(e) => {
+                    let offset = e.offset().unwrap_or(0) as f64;
+                    numbers.extend_from_slice(&[-1.0, offset, bytes.len() as f64, -1.0, -1.0]);
+                    let o = Object::new();
+                    set(&o, "kind", "stream");
+                    set(&o, "message", format!("{e} [{}]", e.code()));
+                    set(&o, "code", e.code());
+                    set(&o, "offset", offset);
+                    errors.push(&o);
+                }
             }
         }
+        let out = Array::new();
+        out.push(&js_sys::Float64Array::from(&numbers[..]));
+        out.push(&Uint8Array::from(&bytes[..]));
+        out.push(&errors);
+        out
     }
     pub fn buffered(&self) -> f64 {
         self.inner.buffered() as f64

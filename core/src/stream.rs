@@ -48,17 +48,18 @@ impl ChunkKind {
     /// assert_eq!(ChunkKind::from_name("BTS"), None);
     /// ```
     pub fn from_name(name: &str) -> Option<ChunkKind> {
-        [
-            ChunkKind::Message,
-            ChunkKind::FileHeader,
-            ChunkKind::BatchHeader,
-            ChunkKind::BatchTrailer,
-            ChunkKind::FileTrailer,
-            ChunkKind::Unrecognized,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
+        ChunkKind::ALL.into_iter().find(|k| k.as_str() == name)
     }
+
+    /// Every kind, in declaration order.
+    pub const ALL: [ChunkKind; 6] = [
+        ChunkKind::Message,
+        ChunkKind::FileHeader,
+        ChunkKind::BatchHeader,
+        ChunkKind::BatchTrailer,
+        ChunkKind::FileTrailer,
+        ChunkKind::Unrecognized,
+    ];
 }
 
 /// One piece of a stream: a message or an envelope segment.

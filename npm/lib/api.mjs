@@ -726,9 +726,31 @@ export function createApi(native, loadFull = {}) {
     }
   }
 
+  // Chunks cross as five numbers each (kind, offset, end of its bytes,
+  // declared and counted counts, -1 for none): one call for all of them.
+  const CHUNK_KINDS = native.chunkKinds();
+  const NUMBERS_PER_CHUNK = 5;
+  /** The chunk at `numbers[i]`, its bytes `bytes[start..end]` (copied). */
+  function chunkAt(numbers, i, bytes, start) {
+    const kind = CHUNK_KINDS[numbers[i]];
+    const chunk = { kind, offset: numbers[i + 1], bytes: bytes.slice(start, numbers[i + 2]) };
+    if (kind === "batch_trailer" || kind === "file_trailer") {
+      chunk.declaredCount = numbers[i + 3] < 0 ? null : numbers[i + 3];
+      chunk.countedCount = numbers[i + 4] < 0 ? null : numbers[i + 4];
+    }
+    return chunk;
+  }
+
   /** Splits files, batches and MLLP captures into chunks: {kind, offset, bytes}. */
   function split(input) {
-    return call(() => native.split(input));
+    const bytes = typeof input === "string" ? encoder.encode(input) : input;
+    if (!(bytes instanceof Uint8Array)) throw new TypeError("input must be a string or a Uint8Array");
+    const numbers = native.splitPacked(bytes);
+    const chunks = [];
+    for (let i = 0; i < numbers.length; i += NUMBERS_PER_CHUNK) {
+      chunks.push(chunkAt(numbers, i, bytes, numbers[i + 1]));
+    }
+    return chunks;
   }
 
   /**
@@ -739,6 +761,9 @@ export function createApi(native, loadFull = {}) {
    */
   class Splitter {
     #native;
+    /** Chunks (and errors) complete and not read yet, from #next on. */
+    #ready = [];
+    #next = 0;
     constructor(options) {
       const max = options?.maxChunkSize;
       if (max !== undefined && !(typeof max === "number" && max >= 0)) {
@@ -752,34 +777,59 @@ export function createApi(native, loadFull = {}) {
         throw new TypeError("a piece must be a string or a Uint8Array");
       }
       call(() => this.#native.push(piece));
+      this.#take();
       return this;
     }
     /** Declares the end of the stream: what is left becomes the last chunks. */
     finish() {
       this.#native.finish();
+      this.#take();
       return this;
+    }
+    /** Moves the chunks complete in WebAssembly to #ready, in one call. */
+    #take() {
+      const [numbers, bytes, errors] = this.#native.drain();
+      if (numbers.length === 0) return;
+      if (this.#next > 0) {
+        // Drop what was read already.
+        this.#ready = this.#ready.slice(this.#next);
+        this.#next = 0;
+      }
+      for (let i = 0, start = 0, e = 0; i < numbers.length; i += NUMBERS_PER_CHUNK) {
+        if (numbers[i] < 0) {
+          this.#ready.push(new HL7StreamError(errors[e++]));
+          continue;
+        }
+        this.#ready.push(chunkAt(numbers, i, bytes, start));
+        start = numbers[i + 2];
+      }
     }
     /**
      * The next complete chunk, or undefined. Throws HL7StreamError for a chunk
      * over maxChunkSize, which is skipped: the next call goes on after it.
      */
     read() {
-      return call(() => this.#native.read());
+      if (this.#next === this.#ready.length) return undefined;
+      const item = this.#ready[this.#next++];
+      if (item instanceof HL7StreamError) throw item;
+      return item;
     }
     /** Takes every complete chunk (see read()). */
     *[Symbol.iterator]() {
       for (let chunk = this.read(); chunk !== undefined; chunk = this.read()) yield chunk;
     }
-    /** Bytes pushed and not yet given out (nor skipped). */
+    /** Bytes pushed and not yet in a complete chunk (nor skipped). */
     get buffered() {
       return this.#native.buffered();
     }
-    /** Stream offset of the first byte not yet given out. */
+    /** Stream offset of the first byte not yet in a complete chunk. */
     get position() {
       return this.#native.position();
     }
     free() {
       this.#native = release(this.#native);
+      this.#ready = [];
+      this.#next = 0;
     }
   }
 
