@@ -358,6 +358,22 @@ impl<'a> Message<'a> {
         let charset = self.charset();
         for segment in self.segments() {
             let header = segment.is_header();
+            // Only a field holding the escape character or a byte above 0x7F
+            // adds a diagnostic: a segment with neither is not walked (for a
+            // header, from MSH-3 on: MSH-2 holds the escape character).
+            let bytes = segment.as_bytes();
+            let from = match header {
+                // MSH-3 starts after the separator that ends MSH-2 (byte 4 on).
+                true => bytes
+                    .get(4..)
+                    .and_then(|b| memchr::memchr(delimiters.field(), b))
+                    .map_or(bytes.len(), |p| 4 + p + 1),
+                false => 0,
+            };
+            let rest = &bytes[from..];
+            if rest.is_ascii() && memchr::memchr(delimiters.escape(), rest).is_none() {
+                continue;
+            }
             for (n, field) in segment.fields().enumerate() {
                 let number = n as u32 + 1;
                 if header && number <= 2 {
@@ -585,5 +601,74 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 150, "only {checked} messages parsed");
+    }
+
+    /// The escape and charset diagnostics `diagnostics` adds, found by
+    /// walking every field of every segment: the reference for its skip.
+    fn walked(msg: &Message<'_>) -> Vec<Diagnostic> {
+        let mut out = msg.index().diagnostics.clone();
+        let delimiters = msg.delimiters();
+        for segment in msg.segments() {
+            for (n, field) in segment.fields().enumerate() {
+                if segment.is_header() && n < 2 {
+                    continue;
+                }
+                let at = (
+                    field.offset(),
+                    Some(segment.index() as u32),
+                    Some(n as u32 + 1),
+                );
+                crate::escape::find_malformed(field.as_bytes(), &delimiters, |o| {
+                    out.push(Diagnostic::new(
+                        DiagnosticCode::MalformedEscape,
+                        at.0 + o,
+                        at.1,
+                        at.2,
+                    ));
+                });
+                if let Some(code) = msg.charset().check(field.as_bytes()) {
+                    if !out.iter().any(|d| d.code() == code) {
+                        out.push(Diagnostic::new(code, at.0, at.1, at.2));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Segments with no escape character and no byte above 0x7F are not
+    /// walked: the diagnostics are those of walking them all, on the corpus
+    /// and on copies with an escape character, a cut escape sequence or a
+    /// non-ASCII byte put in each quarter (the header's fields included).
+    #[test]
+    fn diagnostics_skip_only_segments_that_cannot_add_one() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/corpus/messages");
+        let mut checked = 0;
+        let mut found = 0;
+        for entry in std::fs::read_dir(dir).expect("corpus") {
+            let input = std::fs::read(entry.expect("entry").path()).expect("message");
+            let mut inputs = std::vec![input.clone()];
+            for insert in [&b"\\"[..], b"\\H", b"\xE9", b"\xC3\xA9"] {
+                for at in [12, input.len() / 4, input.len() / 2, input.len() * 3 / 4] {
+                    let mut copy = input.clone();
+                    let at = at.min(copy.len());
+                    copy.splice(at..at, insert.iter().copied());
+                    inputs.push(copy);
+                }
+            }
+            for input in &inputs {
+                let Ok(msg) = Message::parse(input) else {
+                    continue;
+                };
+                let want = walked(&msg);
+                found += want.len() - msg.index().diagnostics.len();
+                assert_eq!(msg.diagnostics(), want);
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 2000 && found > 1000,
+            "{checked} messages, {found} diagnostics"
+        );
     }
 }

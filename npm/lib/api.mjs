@@ -471,7 +471,7 @@ export function createApi(native, loadFull = {}) {
     get segmentTerminator() { return this.#h().segmentTerminator; }
     get delimiters() { return { ...this.#h().delimiters }; }
     get diagnostics() {
-      return this.#n().diagnostics();
+      return JSON.parse(this.#n().diagnosticsJson());
     }
     get segments() {
       return this.#n().segmentNames().map((name, i) => new Segment(this.#n(), i, name));
