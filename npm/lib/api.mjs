@@ -368,7 +368,6 @@ export function createApi(native, loadFull = {}) {
     #handle = -1;
     /** How the handle is registered: PENDING, CHEAP or TOKEN. */
     #registration = PENDING;
-    #header;
     #options;
     [NATIVE]() {
       return this.#n();
@@ -421,7 +420,6 @@ export function createApi(native, loadFull = {}) {
     }
     /** Parses the first len scratch bytes into this message (the reused Parser). */
     [REPARSE](len) {
-      this.#header = undefined;
       const h = this.#handle;
       if (h < 0) return call(() => this.#n().reparseScratch(len, this.#options));
       const options = this.#options;
@@ -433,11 +431,7 @@ export function createApi(native, loadFull = {}) {
     [OPTIONS]() {
       return this.#options;
     }
-    #h() {
-      if (this.#header) return this.#header;
-      const h = this.#handle;
-      return (this.#header = h >= 0 ? native.messageHeader(h) : this.#n().header());
-    }
+
     /** Decoded value at path, or undefined when absent or empty. */
     get(path) {
       return this.#read(path, false);
@@ -456,20 +450,25 @@ export function createApi(native, loadFull = {}) {
     getAll(path) {
       return call(() => this.#n().getAll(path));
     }
-    get messageType() { return this.#h().messageType; }
-    get triggerEvent() { return this.#h().triggerEvent; }
-    get messageStructure() { return this.#h().messageStructure; }
-    get controlId() { return this.#h().controlId; }
-    get processingId() { return this.#h().processingId; }
-    get version() { return this.#h().version; }
-    get timestamp() { return this.#h().timestamp; }
-    get sendingApplication() { return this.#h().sendingApplication; }
-    get sendingFacility() { return this.#h().sendingFacility; }
-    get receivingApplication() { return this.#h().receivingApplication; }
-    get receivingFacility() { return this.#h().receivingFacility; }
-    get charset() { return this.#h().charset; }
-    get segmentTerminator() { return this.#h().segmentTerminator; }
-    get delimiters() { return { ...this.#h().delimiters }; }
+    /** Header value k, numbered as NativeMessage::header_value numbers them. */
+    #hv(k) {
+      const h = this.#handle;
+      return h >= 0 ? native.messageHeaderValue(h, k) : this.#n().headerValue(k);
+    }
+    get messageType() { return this.#hv(0); }
+    get triggerEvent() { return this.#hv(1); }
+    get messageStructure() { return this.#hv(2); }
+    get controlId() { return this.#hv(3); }
+    get processingId() { return this.#hv(4); }
+    get version() { return this.#hv(5); }
+    get timestamp() { return this.#hv(6); }
+    get sendingApplication() { return this.#hv(7); }
+    get sendingFacility() { return this.#hv(8); }
+    get receivingApplication() { return this.#hv(9); }
+    get receivingFacility() { return this.#hv(10); }
+    get charset() { return this.#hv(11); }
+    get segmentTerminator() { return this.#hv(12); }
+    get delimiters() { return this.#n().delimiters(); }
     get diagnostics() {
       return JSON.parse(this.#n().diagnosticsJson());
     }
