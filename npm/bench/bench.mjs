@@ -137,6 +137,13 @@ const typeFilter = new pipehat.Filter('MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A
 const WANTED = new Set(["A01", "A04", "A08"]);
 const FILTER_LIBS = {
   pipehat: (msgs) => msgs.filter((m) => typeFilter.matches(m)).length,
+  "pipehat (parse + header getters)": (msgs) =>
+    msgs.filter((m) => {
+      const p = pipehat.parse(m);
+      const keep = p.messageType === "ADT" && WANTED.has(p.triggerEvent);
+      p.free();
+      return keep;
+    }).length,
   hl7parser: (msgs) =>
     msgs.filter((m) => {
       const p = hl7parser.create(m.replace(/\r$/, ""));
