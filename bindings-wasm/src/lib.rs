@@ -1256,18 +1256,34 @@ fn datatype_error(e: &pipehat::datatype::DatatypeError) -> JsValue {
     o.into()
 }
 
-fn composite_object(c: &pipehat::datatype::Composite<'_>) -> Object {
-    let o = Object::new();
-    for (name, part) in &c.parts {
-        let v = match part {
-            pipehat::datatype::TypedPart::Text(t) => {
-                t.as_deref().map_or(JsValue::NULL, JsValue::from_str)
+/// A composite as JSON text, its component names in camelCase (the facade
+/// parses it: one string crosses instead of an object set key by key).
+fn composite_json(c: &pipehat::datatype::Composite<'_>, out: &mut String) {
+    out.push('{');
+    for (i, (name, part)) in c.parts.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        let mut upper = false;
+        for ch in name.chars() {
+            match ch {
+                '_' => upper = true,
+                _ if upper => {
+                    out.push(ch.to_ascii_uppercase());
+                    upper = false;
+                }
+                _ => out.push(ch),
             }
-            pipehat::datatype::TypedPart::Composite(n) => composite_object(n).into(),
-        };
-        set(&o, name, v);
+        }
+        out.push_str("\":");
+        match part {
+            pipehat::datatype::TypedPart::Text(Some(t)) => pipehat::json::write_string(out, t),
+            pipehat::datatype::TypedPart::Text(None) => out.push_str("null"),
+            pipehat::datatype::TypedPart::Composite(n) => composite_json(n, out),
+        }
     }
-    o
+    out.push('}');
 }
 
 fn datatype_arg(name: &str) -> Result<pipehat::datatype::Datatype, JsValue> {
@@ -1352,30 +1368,40 @@ impl NativeMessage {
         }
     }
 
-    /// The value at `path` read as a composite datatype (snake_case names), or undefined.
+    /// The value at `path` read as a composite datatype, as JSON text with camelCase
+    /// names, or undefined.
     #[wasm_bindgen(js_name = getTyped)]
-    pub fn get_typed(&self, path: &str, datatype: &str) -> Result<JsValue, JsValue> {
+    pub fn get_typed(&self, path: &str, datatype: &str) -> Result<Option<String>, JsValue> {
         let dt = datatype_arg(datatype)?;
         let owned = self.quick();
         let msg = owned.message();
-        Ok(msg
-            .typed(path, dt)
-            .map_err(|e| path_error(&e))?
-            .map_or(JsValue::UNDEFINED, |c| composite_object(&c).into()))
+        Ok(msg.typed(path, dt).map_err(|e| path_error(&e))?.map(|c| {
+            let mut out = String::new();
+            composite_json(&c, &mut out);
+            out
+        }))
     }
 
-    /// Every repetition of the field at `path` read as a composite datatype.
+    /// Every repetition of the field at `path` read as a composite datatype (a JSON array).
     #[wasm_bindgen(js_name = getTypedAll)]
-    pub fn get_typed_all(&self, path: &str, datatype: &str) -> Result<Array, JsValue> {
+    pub fn get_typed_all(&self, path: &str, datatype: &str) -> Result<String, JsValue> {
         let dt = datatype_arg(datatype)?;
         let owned = self.quick();
         let msg = owned.message();
-        Ok(msg
+        let mut out = String::from("[");
+        for (i, c) in msg
             .typed_all(path, dt)
             .map_err(|e| path_error(&e))?
             .iter()
-            .map(|c| JsValue::from(composite_object(c)))
-            .collect())
+            .enumerate()
+        {
+            if i > 0 {
+                out.push(',');
+            }
+            composite_json(c, &mut out);
+        }
+        out.push(']');
+        Ok(out)
     }
 }
 

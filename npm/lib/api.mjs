@@ -53,14 +53,6 @@ export function createApi(native, loadFull = {}) {
   /** A mapping spec is not valid; pointer is a JSON pointer into it. */
   const HL7MappingError = errorClass("HL7MappingError", Error, ["code", "pointer"]);
 
-  const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-  /** Composite views come from Rust with snake_case names; JavaScript gets camelCase. */
-  function camelKeys(v) {
-    if (v === null || typeof v !== "object") return v;
-    const out = {};
-    for (const [k, x] of Object.entries(v)) out[camel(k)] = camelKeys(x);
-    return out;
-  }
 
   function rethrow(e) {
     if (e && typeof e === "object" && !(e instanceof Error)) {
@@ -534,11 +526,12 @@ export function createApi(native, loadFull = {}) {
     }
     /** The value at path read as "XPN", "CX", "XAD", "XTN", "CWE", "CE", "HD", "EI": named components (camelCase), null when empty. */
     getTyped(path, datatype) {
-      return camelKeys(call(() => this.#n().getTyped(path, datatype)));
+      const json = call(() => this.#n().getTyped(path, datatype));
+      return json === undefined ? undefined : JSON.parse(json);
     }
     /** Every repetition of the field at path read as the datatype. */
     getTypedAll(path, datatype) {
-      return call(() => this.#n().getTypedAll(path, datatype)).map(camelKeys);
+      return JSON.parse(call(() => this.#n().getTypedAll(path, datatype)));
     }
     /** An editable copy of this message. */
     edit() {
