@@ -1294,50 +1294,41 @@ fn datatype_arg(name: &str) -> Result<pipehat::datatype::Datatype, JsValue> {
 
 #[wasm_bindgen]
 impl NativeMessage {
-    /// The date-time at `path` as parts (the facade adds a Date), or undefined.
+    /// The date-time at `path` as JSON text, `{isNull, precision, iso,
+    /// offsetMinutes, parts, utcMillis}` (parts: year, month, day, hour,
+    /// minute, second, milliseconds; the facade adds a Date), or undefined.
     #[wasm_bindgen(js_name = getDateTime)]
-    pub fn get_datetime(&self, path: &str) -> Result<JsValue, JsValue> {
+    pub fn get_datetime(&self, path: &str) -> Result<Option<String>, JsValue> {
         let owned = self.quick();
         let msg = owned.message();
         let v = match msg.datetime(path).map_err(|e| path_error(&e))? {
-            None => return Ok(JsValue::UNDEFINED),
+            None => return Ok(None),
             Some(Err(e)) => return Err(datatype_error(&e)),
             Some(Ok(v)) => v,
         };
-        let o = Object::new();
-        match v {
+        Ok(Some(match v {
             pipehat::datatype::Dtm::Null => {
-                set(&o, "isNull", true);
-                set(&o, "precision", JsValue::NULL);
-                set(&o, "iso", JsValue::NULL);
-                set(&o, "offsetMinutes", JsValue::NULL);
+                r#"{"isNull":true,"precision":null,"iso":null,"offsetMinutes":null}"#.to_string()
             }
             pipehat::datatype::Dtm::Value(t) => {
-                set(&o, "isNull", false);
-                set(&o, "precision", t.precision().as_str());
-                set(&o, "iso", t.to_iso8601());
-                set(
-                    &o,
-                    "offsetMinutes",
-                    t.offset_minutes().map_or(JsValue::NULL, JsValue::from),
-                );
-                let parts: Array = [
-                    u32::from(t.year()),
-                    u32::from(t.month()),
-                    u32::from(t.day()),
-                    u32::from(t.hour()),
-                    u32::from(t.minute()),
-                    u32::from(t.second()),
+                let offset = t
+                    .offset_minutes()
+                    .map_or("null".to_string(), |m| m.to_string());
+                format!(
+                    r#"{{"isNull":false,"precision":"{}","iso":"{}","offsetMinutes":{offset},"parts":[{},{},{},{},{},{},{}],"utcMillis":{}}}"#,
+                    t.precision().as_str(),
+                    t.to_iso8601(),
+                    t.year(),
+                    t.month(),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second(),
                     t.nanos() / 1_000_000,
-                ]
-                .into_iter()
-                .map(JsValue::from)
-                .collect();
-                set(&o, "parts", parts);
-                set(&o, "utcMillis", t.unix_millis(0) as f64);
+                    t.unix_millis(0),
+                )
             }
-        }
-        Ok(o.into())
+        }))
     }
 
     /// The NM at `path`, or undefined.

@@ -508,8 +508,9 @@ export function createApi(native, loadFull = {}) {
      * the value has an offset, local time otherwise), null for the HL7 null.
      */
     getDateTime(path) {
-      const v = call(() => this.#n().getDateTime(path));
-      if (v === undefined) return undefined;
+      const json = call(() => this.#n().getDateTime(path));
+      if (json === undefined) return undefined;
+      const v = JSON.parse(json);
       const { parts, utcMillis, ...rest } = v;
       let date = null;
       if (!v.isNull) date = v.offsetMinutes === null ? new Date(parts[0], parts[1] - 1, parts[2], parts[3], parts[4], parts[5], parts[6]) : new Date(utcMillis);
