@@ -465,7 +465,8 @@ export function createApi(native, loadFull = {}) {
       return JSON.parse(this.#n().diagnosticsJson());
     }
     get segments() {
-      return this.#n().segmentNames().map((name, i) => new Segment(this.#n(), i, name));
+      const n = this.#n();
+      return JSON.parse(n.segmentNames()).map((name, i) => new Segment(n, i, name));
     }
     segment(name) {
       return this.segments.find((s) => s.name === name);
