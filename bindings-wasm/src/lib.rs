@@ -203,6 +203,18 @@ pub fn message_get(handle: u32, id: usize, raw: bool) -> f64 {
 }
 
 /// `NativeMessage.header` on the message at `handle`.
+/// `NativeMessage::get_all` of the message at `handle`.
+#[wasm_bindgen(js_name = messageGetAll)]
+pub fn message_get_all(handle: u32, path: &str) -> Result<Vec<String>, JsValue> {
+    with_handle(handle, Ok(Vec::new()), |m| m.get_all(path))
+}
+
+/// `NativeMessage::diagnostics_json` of the message at `handle`.
+#[wasm_bindgen(js_name = messageDiagnostics)]
+pub fn message_diagnostics(handle: u32) -> String {
+    with_handle(handle, String::from("[]"), |m| m.diagnostics_json())
+}
+
 /// Header value `k` of the message at `handle` (see `NativeMessage::header_value`).
 #[wasm_bindgen(js_name = messageHeaderValue)]
 pub fn message_header_value(handle: u32, k: u32) -> Option<String> {

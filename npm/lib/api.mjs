@@ -440,7 +440,8 @@ export function createApi(native, loadFull = {}) {
     }
     /** Decoded value of every repetition of the field at path. */
     getAll(path) {
-      return call(() => this.#n().getAll(path));
+      const h = this.#handle;
+      return call(() => (h >= 0 ? native.messageGetAll(h, path) : this.#n().getAll(path)));
     }
     /** Header value k, numbered as NativeMessage::header_value numbers them. */
     #hv(k) {
@@ -462,7 +463,8 @@ export function createApi(native, loadFull = {}) {
     get segmentTerminator() { return this.#hv(12); }
     get delimiters() { return this.#n().delimiters(); }
     get diagnostics() {
-      return JSON.parse(this.#n().diagnosticsJson());
+      const h = this.#handle;
+      return JSON.parse(h >= 0 ? native.messageDiagnostics(h) : this.#n().diagnosticsJson());
     }
     get segments() {
       const n = this.#n();

@@ -29,6 +29,22 @@ test("get, getRaw, getAll", () => {
   assert.equal(m.get("MSH-2"), "^~\\&");
 });
 
+test("reads give the same before and after the message leaves its handle", () => {
+  // A fresh message is read through its handle; walking segments moves it
+  // into an object, read through another path.
+  const text = ADT.replace(/\r/g, "\n").replace("Hives", "Hi\\Zves");
+  const m = parse(text);
+  const read = () => [m.getAll("PID-3.1"), m.diagnostics, m.messageType, m.controlId, m.charset, m.segmentTerminator, m.get("PID-5.1")];
+  const before = read();
+  assert.deepEqual(before[0], ["123", "99"]);
+  assert.deepEqual(before[1].map((d) => d.code), ["non_standard_segment_terminator", "malformed_escape"]);
+  assert.deepEqual(before.slice(2), ["ADT", "MSG1", undefined, "\n", "DOE"]);
+  assert.equal(m.segments.length, 3);
+  assert.deepEqual(read(), before);
+  assert.throws(() => m.getAll("PID-0"), HL7PathError);
+  assert.throws(() => parse(ADT).getAll("PID-0"), HL7PathError);
+});
+
 test("bytes input and header getters", () => {
   const m = parse(new TextEncoder().encode(ADT));
   assert.deepEqual([m.messageType, m.triggerEvent, m.messageStructure], ["ADT", "A01", "ADT_A01"]);
