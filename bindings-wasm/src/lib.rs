@@ -561,7 +561,7 @@ impl NativeMessage {
     /// Header value `k`: 0 message type, 1 trigger event, 2 message
     /// structure, 3 control id, 4 processing id, 5 version, 6 timestamp,
     /// 7 and 8 sending application and facility, 9 and 10 receiving
-    /// application and facility (the order of the facade.s getters). One
+    /// application and facility (the order of the facade's getters). One
     /// value per call: building them all as one object cost more than the
     /// parse (about 10 µs).
     #[wasm_bindgen(js_name = headerValue)]
@@ -749,9 +749,9 @@ impl NativeMessage {
     }
 }
 
-/// A chunk as numbers: its kind (its index in `chunkKinds()`, -1 for a chunk
-/// too large), offset in the stream, end (of its bytes, where they are given),
-/// and the counts a trailer declares and counted (-1: none).
+/// A chunk as numbers: its kind (its index in `chunkKinds()`), offset in the
+/// stream, end (of its bytes, where they are given), and the counts a
+/// trailer declares and counted (-1: none).
 fn push_chunk_numbers(out: &mut Vec<f64>, c: &pipehat::stream::Chunk<'_>, offset: f64, end: f64) {
     let kind = ChunkKind::ALL.iter().position(|k| *k == c.kind());
     let count = |n: Option<u64>| n.map_or(-1.0, |n| n as f64);

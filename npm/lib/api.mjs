@@ -53,7 +53,6 @@ export function createApi(native, loadFull = {}) {
   /** A mapping spec is not valid; pointer is a JSON pointer into it. */
   const HL7MappingError = errorClass("HL7MappingError", Error, ["code", "pointer"]);
 
-
   function rethrow(e) {
     if (e && typeof e === "object" && !(e instanceof Error)) {
       if (e.kind === "parse") throw new HL7ParseError(e);
@@ -423,7 +422,6 @@ export function createApi(native, loadFull = {}) {
     [OPTIONS]() {
       return this.#options;
     }
-
     /** Decoded value at path, or undefined when absent or empty. */
     get(path) {
       return this.#read(path, false);
