@@ -1,0 +1,154 @@
+//! JSON forms: `to_dict` objects built from the core's tree walk, and
+//! `from_json`.
+
+use crate::errors::{attrs_of, obj, parse_error, raise};
+use crate::message::Message;
+use crate::write::message_from_buf;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+/// Builds Python objects from the core's tree walk. Python errors (memory
+/// only) are kept and reported by `finish`.
+pub(crate) struct DictSink<'py> {
+    pub(crate) py: Python<'py>,
+    pub(crate) segments: Bound<'py, PyList>,
+    pub(crate) name: Option<Bound<'py, PyString>>,
+    pub(crate) stack: Vec<Bound<'py, PyList>>,
+    /// Most leaves are empty: one shared "" object for all of them.
+    pub(crate) empty: Bound<'py, PyString>,
+    pub(crate) error: Option<PyErr>,
+}
+
+impl<'py> DictSink<'py> {
+    pub(crate) fn new(py: Python<'py>) -> Self {
+        DictSink {
+            py,
+            segments: PyList::empty(py),
+            name: None,
+            stack: Vec::new(),
+            empty: PyString::new(py, ""),
+            error: None,
+        }
+    }
+
+    pub(crate) fn keep(&mut self, r: PyResult<()>) {
+        if let Err(e) = r {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    pub(crate) fn push_item(&mut self, item: Bound<'py, PyAny>) {
+        let r = match self.stack.last() {
+            Some(top) => top.append(item),
+            None => Ok(()),
+        };
+        self.keep(r);
+    }
+
+    pub(crate) fn finish(self) -> PyResult<Bound<'py, PyDict>> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let dict = PyDict::new(self.py);
+        dict.set_item("segments", self.segments)?;
+        Ok(dict)
+    }
+}
+
+impl pipehat::json::TreeSink for DictSink<'_> {
+    fn begin_segment(&mut self, name: &str) {
+        self.name = Some(PyString::new(self.py, name));
+        self.stack.push(PyList::empty(self.py));
+    }
+    fn end_segment(&mut self) {
+        let fields = self.stack.pop();
+        let dict = PyDict::new(self.py);
+        let r = dict
+            .set_item("name", self.name.take())
+            .and_then(|_| dict.set_item("fields", fields))
+            .and_then(|_| self.segments.append(dict));
+        self.keep(r);
+    }
+    fn begin_repetitions(&mut self) {
+        self.stack.push(PyList::empty(self.py));
+    }
+    fn end_repetitions(&mut self) {
+        if let Some(list) = self.stack.pop() {
+            let dict = PyDict::new(self.py);
+            let r = dict.set_item("repetitions", list);
+            self.keep(r);
+            self.push_item(dict.into_any());
+        }
+    }
+    fn begin_list(&mut self) {
+        self.stack.push(PyList::empty(self.py));
+    }
+    fn end_list(&mut self) {
+        if let Some(list) = self.stack.pop() {
+            self.push_item(list.into_any());
+        }
+    }
+    fn text(&mut self, value: &str) {
+        let s = if value.is_empty() {
+            self.empty.clone()
+        } else {
+            PyString::new(self.py, value)
+        }
+        .into_any();
+        self.push_item(s);
+    }
+}
+
+pub(crate) enum JsonForm {
+    Tree,
+    Lossless,
+    Friendly,
+    Named,
+}
+
+pub(crate) fn json_form(form: &str) -> PyResult<JsonForm> {
+    match form {
+        "tree" => Ok(JsonForm::Tree),
+        "lossless" => Ok(JsonForm::Lossless),
+        "friendly" => Ok(JsonForm::Friendly),
+        "named" => Ok(JsonForm::Named),
+        _ => Err(PyValueError::new_err(
+            "form must be 'tree', 'lossless', 'friendly' or 'named'",
+        )),
+    }
+}
+
+/// from_json(data, /) -> Message
+/// --
+///
+/// Rebuilds a message from lossless JSON (text or the dict to_dict(form="lossless") gives).
+#[pyfunction]
+#[pyo3(signature = (data, /))]
+pub(crate) fn from_json(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Message> {
+    let text: String = if let Ok(s) = data.cast::<PyString>() {
+        s.to_cow()?.into_owned()
+    } else if data.cast::<PyDict>().is_ok() {
+        py.import("json")?
+            .call_method1("dumps", (data,))?
+            .extract()?
+    } else {
+        return Err(PyTypeError::new_err(
+            "expected lossless JSON as str or dict",
+        ));
+    };
+    let result = py.detach(|| pipehat::MessageBuf::from_lossless_json(&text));
+    match result {
+        Ok(buf) => Ok(message_from_buf(buf)),
+        Err(e) => match e.parse_error() {
+            Some(p) => Err(parse_error(py, &p, &[])),
+            None => {
+                let attrs = attrs_of(vec![
+                    ("code", obj(py, e.code())),
+                    ("offset", obj(py, e.offset())),
+                ]);
+                Err(raise(py, "JsonError", e.to_string(), &attrs))
+            }
+        },
+    }
+}

@@ -1,0 +1,107 @@
+//! MLLP framing: `mllp_encode` and the incremental `MllpDecoder`.
+
+use crate::errors::mllp_error;
+use crate::options::input_bytes;
+use pipehat::Severity;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+/// mllp_encode(data, /) -> bytes: one MLLP frame (0x0B data 0x1C 0x0D).
+#[pyfunction]
+#[pyo3(signature = (data, /))]
+pub(crate) fn mllp_encode<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let bytes = input_bytes(data)?;
+    Ok(PyBytes::new(py, &pipehat::mllp::encode(&bytes)))
+}
+
+/// Something odd the MLLP decoder skipped or dropped.
+#[pyclass(frozen, get_all, module = "pipehat._native")]
+pub(crate) struct MllpIssue {
+    /// Stable code, e.g. "mllp_garbage".
+    pub(crate) code: &'static str,
+    /// "warning", or "error" for a frame too large.
+    pub(crate) severity: &'static str,
+    /// Offset in the stream.
+    pub(crate) offset: u64,
+    /// Bytes concerned.
+    pub(crate) length: u64,
+    /// A sentence with positions and no content.
+    pub(crate) message: String,
+}
+
+#[pymethods]
+impl MllpIssue {
+    pub(crate) fn __repr__(&self) -> String {
+        format!("<pipehat.MllpIssue {}: {}>", self.code, self.message)
+    }
+}
+
+/// MllpDecoder(max_frame_size=None): frames from bytes in chunks of any size.
+#[pyclass(module = "pipehat._native")]
+pub(crate) struct MllpDecoder {
+    pub(crate) inner: pipehat::mllp::Decoder,
+}
+
+#[pymethods]
+impl MllpDecoder {
+    #[new]
+    #[pyo3(signature = (max_frame_size=None))]
+    pub(crate) fn py_new(max_frame_size: Option<usize>) -> Self {
+        let inner = match max_frame_size {
+            Some(n) => pipehat::mllp::Decoder::with_max_frame_size(n),
+            None => pipehat::mllp::Decoder::new(),
+        };
+        MllpDecoder { inner }
+    }
+
+    /// Feeds bytes; returns the frames completed so far. A frame larger
+    /// than the limit raises MllpError (after the frames before it were returned).
+    pub(crate) fn feed<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let bytes = input_bytes(data)?;
+        self.inner.push(&bytes);
+        let mut frames = Vec::new();
+        let result = self.inner.read_frames(&mut frames);
+        match result {
+            Ok(()) => Ok(frames.iter().map(|f| PyBytes::new(py, f)).collect()),
+            Err(e) => Err(mllp_error(py, &e)),
+        }
+    }
+
+    /// Declares the end of the stream (an unfinished frame becomes an issue).
+    pub(crate) fn finish(&mut self) {
+        self.inner.finish();
+    }
+
+    /// Warnings so far: bytes between frames, missing carriage returns, dropped frames.
+    #[getter]
+    pub(crate) fn issues(&self) -> Vec<MllpIssue> {
+        self.inner
+            .issues()
+            .iter()
+            .map(|i| MllpIssue {
+                code: i.code(),
+                severity: if i.kind().severity() == Severity::Error {
+                    "error"
+                } else {
+                    "warning"
+                },
+                offset: i.offset(),
+                length: i.length(),
+                message: i.to_string(),
+            })
+            .collect()
+    }
+
+    /// Bytes held for an unfinished frame.
+    #[getter]
+    pub(crate) fn buffered(&self) -> usize {
+        self.inner.buffered()
+    }
+}

@@ -1,0 +1,323 @@
+//! Filters, routes, change detection, diffs and mappings.
+
+use crate::errors::{filter_error, obj, parse_error, path_error, spec_error};
+use crate::message::{with_message, Message};
+use crate::options::input_bytes;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+
+/// Filter(expression): a compiled filter expression (see the README).
+#[pyclass(frozen, module = "pipehat._native")]
+pub(crate) struct Filter {
+    pub(crate) inner: pipehat::filter::Filter,
+    pub(crate) expression: String,
+}
+
+#[pymethods]
+impl Filter {
+    #[new]
+    pub(crate) fn py_new(py: Python<'_>, expression: &str) -> PyResult<Self> {
+        let inner = pipehat::filter::Filter::parse(expression).map_err(|e| filter_error(py, &e))?;
+        Ok(Filter {
+            inner,
+            expression: expression.to_owned(),
+        })
+    }
+
+    /// matches(message) -> bool: for a Message, or one message's bytes or str
+    /// (only MSH is read when that suffices; ParseError when unreadable).
+    pub(crate) fn matches(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<bool> {
+        if let Ok(m) = message.cast::<Message>() {
+            return Ok(self.inner.matches(&m.get().inner.message()));
+        }
+        let bytes = input_bytes(message)
+            .map_err(|_| PyTypeError::new_err("expected a Message, bytes or str"))?;
+        self.inner
+            .matches_bytes(&bytes)
+            .map_err(|e| parse_error(py, &e, &bytes))
+    }
+
+    /// scan(data) -> (matched: list[bytes], total: int, unreadable: list[tuple[int, str]])
+    ///
+    /// Splits a file, batch or MLLP capture into messages and filters each:
+    /// the matching messages' bytes, how many messages there were, and the
+    /// offset and error code of each message that could not be read.
+    pub(crate) fn scan<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<ScanResult<'py>> {
+        let bytes = input_bytes(data)?;
+        let scan = py.detach(|| self.inner.scan(&bytes));
+        let matched = scan
+            .matched
+            .iter()
+            .map(|r| PyBytes::new(py, &bytes[r.clone()]))
+            .collect();
+        let unreadable = scan
+            .unreadable
+            .iter()
+            .map(|(o, e)| (*o, e.code()))
+            .collect();
+        Ok((matched, scan.total, unreadable))
+    }
+
+    /// count(data) -> int: how many messages of a file match.
+    pub(crate) fn count(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let bytes = input_bytes(data)?;
+        Ok(py.detach(|| self.inner.scan(&bytes).matched.len()))
+    }
+
+    /// Whether evaluation reads only MSH (then no message is parsed).
+    #[getter]
+    pub(crate) fn reads_header_only(&self) -> bool {
+        self.inner.reads_header_only()
+    }
+
+    #[getter]
+    pub(crate) fn expression(&self) -> &str {
+        &self.expression
+    }
+
+    pub(crate) fn __repr__(&self) -> String {
+        format!("<pipehat.Filter {:?}>", self.expression)
+    }
+}
+
+type ScanResult<'py> = (Vec<Bound<'py, PyBytes>>, usize, Vec<(usize, &'static str)>);
+
+/// Router(routes): named routes, from a dict {destination: expression} or
+/// a list of (destination, expression) pairs.
+#[pyclass(frozen, module = "pipehat._native")]
+pub(crate) struct Router {
+    pub(crate) inner: pipehat::filter::Router,
+}
+
+#[pymethods]
+impl Router {
+    #[new]
+    pub(crate) fn py_new(py: Python<'_>, routes: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let pairs: Vec<(String, String)> = if let Ok(d) = routes.cast::<PyDict>() {
+            d.iter()
+                .map(|(k, v)| Ok((k.extract()?, v.extract()?)))
+                .collect::<PyResult<_>>()?
+        } else {
+            routes.extract().map_err(|_| {
+                PyTypeError::new_err("routes must be a dict or a list of (destination, expression)")
+            })?
+        };
+        let mut inner = pipehat::filter::Router::new();
+        for (destination, expression) in &pairs {
+            inner
+                .add(destination, expression)
+                .map_err(|e| filter_error(py, &e))?;
+        }
+        Ok(Router { inner })
+    }
+
+    /// destinations(message) -> list[str]: every destination whose filter holds, in route order.
+    pub(crate) fn destinations(
+        &self,
+        py: Python<'_>,
+        message: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<String>> {
+        with_message(py, message, |m| {
+            Ok(self
+                .inner
+                .destinations(m)
+                .into_iter()
+                .map(String::from)
+                .collect())
+        })
+    }
+
+    pub(crate) fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+}
+
+pub(crate) fn difference_list(
+    py: Python<'_>,
+    list: Vec<pipehat::diff::Difference>,
+    details: bool,
+) -> PyResult<Py<PyAny>> {
+    let out = PyList::empty(py);
+    for d in list {
+        if details {
+            let item = PyDict::new(py);
+            item.set_item("path", d.path)?;
+            item.set_item("kind", d.kind.as_str())?;
+            out.append(item)?;
+        } else {
+            out.append(d.path)?;
+        }
+    }
+    Ok(out.into_any().unbind())
+}
+
+/// ChangeDetector(ignore=()): compares and fingerprints messages, leaving
+/// out segments ("ZPD") and paths ("MSH-7", "PV1-44", "PID-5.1", "OBX[2]-14").
+#[pyclass(frozen, module = "pipehat._native")]
+pub(crate) struct ChangeDetector {
+    pub(crate) inner: pipehat::diff::ChangeDetector,
+}
+
+#[pymethods]
+impl ChangeDetector {
+    #[new]
+    #[pyo3(signature = (ignore=Vec::new()))]
+    pub(crate) fn py_new(py: Python<'_>, ignore: Vec<String>) -> PyResult<Self> {
+        pipehat::diff::ChangeDetector::new(&ignore)
+            .map(|inner| ChangeDetector { inner })
+            .map_err(|e| path_error(py, &e))
+    }
+
+    /// changes(previous, current, *, details=False) -> list[str] (or list[dict] with path and kind)
+    #[pyo3(signature = (previous, current, *, details=false))]
+    pub(crate) fn changes(
+        &self,
+        py: Python<'_>,
+        previous: &Bound<'_, PyAny>,
+        current: &Bound<'_, PyAny>,
+        details: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let list = with_message(py, previous, |a| {
+            with_message(py, current, |b| Ok(self.inner.changes(a, b)))
+        })?;
+        difference_list(py, list, details)
+    }
+
+    /// is_unchanged(previous, current) -> bool: differs only where ignored.
+    pub(crate) fn is_unchanged(
+        &self,
+        py: Python<'_>,
+        previous: &Bound<'_, PyAny>,
+        current: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        with_message(py, previous, |a| {
+            with_message(py, current, |b| Ok(self.inner.is_unchanged(a, b)))
+        })
+    }
+
+    /// fingerprint(message) -> str: 16 hex digits of everything not ignored,
+    /// equal exactly when is_unchanged() holds (barring a 64-bit collision).
+    pub(crate) fn fingerprint(
+        &self,
+        py: Python<'_>,
+        message: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        with_message(py, message, |m| Ok(self.inner.fingerprint(m)))
+    }
+}
+
+/// diff(a, b, /, *, ignore=(), details=False) -> list[str]: the paths that differ.
+#[pyfunction]
+#[pyo3(signature = (a, b, /, *, ignore=Vec::new(), details=false))]
+pub(crate) fn diff(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    ignore: Vec<String>,
+    details: bool,
+) -> PyResult<Py<PyAny>> {
+    ChangeDetector::py_new(py, ignore)?.changes(py, a, b, details)
+}
+
+/// JSON text from a str, a dict, or an os.PathLike naming a JSON file.
+pub(crate) fn spec_text(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(s) = spec.cast::<PyString>() {
+        return Ok(s.to_cow()?.into_owned());
+    }
+    if spec.hasattr("__fspath__")? {
+        let path: std::path::PathBuf = spec.extract()?;
+        return Ok(std::fs::read_to_string(&path)?);
+    }
+    if spec.is_instance_of::<PyDict>() {
+        return py.import("json")?.call_method1("dumps", (spec,))?.extract();
+    }
+    Err(PyTypeError::new_err(
+        "spec must be JSON text, a dict or a path to a JSON file",
+    ))
+}
+
+pub(crate) fn mapped_value(py: Python<'_>, v: &pipehat::mapping::MapValue) -> PyResult<Py<PyAny>> {
+    use pipehat::mapping::MapValue;
+    Ok(match v {
+        MapValue::Null => py.None(),
+        MapValue::Text(t) => obj(py, t.as_str())?,
+        // Whole numbers become int, as json.loads would give them.
+        MapValue::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => obj(py, *n as i64)?,
+        MapValue::Number(n) => obj(py, *n)?,
+        MapValue::Json(j) => py
+            .import("json")?
+            .call_method1("loads", (j.to_string(),))?
+            .unbind(),
+        MapValue::List(items) => {
+            let out = PyList::empty(py);
+            for item in items {
+                out.append(mapped_value(py, item)?)?;
+            }
+            out.into_any().unbind()
+        }
+    })
+}
+
+/// Mapping(spec): a declarative mapping; spec is JSON text, a dict, or a
+/// pathlib.Path / os.PathLike to a JSON file.
+#[pyclass(frozen, module = "pipehat._native")]
+pub(crate) struct Mapping {
+    pub(crate) inner: pipehat::mapping::Mapping,
+}
+
+#[pymethods]
+impl Mapping {
+    #[new]
+    pub(crate) fn py_new(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let text = spec_text(py, spec)?;
+        pipehat::mapping::Mapping::parse(&text)
+            .map(|inner| Mapping { inner })
+            .map_err(|e| spec_error(py, "MappingError", &e))
+    }
+
+    /// apply(message) -> dict | list[dict]: one dict, or the rows when the spec has "rows".
+    pub(crate) fn apply(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let rows = with_message(py, message, |m| Ok(self.inner.apply(m)))?;
+        let mut dicts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let d = PyDict::new(py);
+            for (k, v) in row {
+                d.set_item(k, mapped_value(py, v)?)?;
+            }
+            dicts.push(d);
+        }
+        if self.inner.has_rows() {
+            Ok(PyList::new(py, dicts)?.into_any().unbind())
+        } else {
+            Ok(dicts
+                .into_iter()
+                .next()
+                .map_or_else(|| py.None(), |d| d.into_any().unbind()))
+        }
+    }
+
+    /// apply_json(message) -> str: the same as JSON text.
+    pub(crate) fn apply_json(
+        &self,
+        py: Python<'_>,
+        message: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        with_message(py, message, |m| Ok(self.inner.apply_json(m)))
+    }
+
+    #[getter]
+    pub(crate) fn has_rows(&self) -> bool {
+        self.inner.has_rows()
+    }
+
+    /// The output keys, in order.
+    #[getter]
+    pub(crate) fn keys(&self) -> Vec<String> {
+        self.inner.keys().map(String::from).collect()
+    }
+}
