@@ -1,14 +1,12 @@
-//! What the full module adds to the core one: filters, routes, change
-//! detection, mappings, and everything that needs the HL7 dictionary
-//! (validation, explain, field names, named JSON). The npm package loads
-//! it on first use (Node, workerd) or on `await load()` (browsers, Deno),
-//! so that parsing alone downloads and compiles the small module only.
+//! Filters, routes, change detection and mappings (the full module).
 
-use super::*;
+use crate::errors::{parse_error, path_error};
+use crate::message::NativeMessage;
+use crate::options::set;
+use js_sys::{Array, Object};
+use wasm_bindgen::prelude::*;
 
-// Filters, routes, change detection, mappings.
-
-fn filter_error(e: &pipehat::filter::FilterError) -> JsValue {
+pub(crate) fn filter_error(e: &pipehat::filter::FilterError) -> JsValue {
     let o = Object::new();
     set(&o, "kind", "filter");
     set(&o, "message", e.to_string());
@@ -21,7 +19,7 @@ fn filter_error(e: &pipehat::filter::FilterError) -> JsValue {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct NativeFilter {
-    inner: pipehat::filter::Filter,
+    pub(crate) inner: pipehat::filter::Filter,
 }
 
 #[wasm_bindgen]
@@ -74,7 +72,7 @@ impl NativeFilter {
 #[wasm_bindgen]
 #[derive(Debug, Default)]
 pub struct NativeRouter {
-    inner: pipehat::filter::Router,
+    pub(crate) inner: pipehat::filter::Router,
 }
 
 #[wasm_bindgen]
@@ -97,7 +95,7 @@ impl NativeRouter {
     }
 }
 
-fn differences(list: Vec<pipehat::diff::Difference>) -> Array {
+pub(crate) fn differences(list: Vec<pipehat::diff::Difference>) -> Array {
     list.into_iter()
         .map(|d| {
             let o = Object::new();
@@ -112,7 +110,7 @@ fn differences(list: Vec<pipehat::diff::Difference>) -> Array {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct NativeChangeDetector {
-    inner: pipehat::diff::ChangeDetector,
+    pub(crate) inner: pipehat::diff::ChangeDetector,
 }
 
 #[wasm_bindgen]
@@ -136,7 +134,7 @@ impl NativeChangeDetector {
 }
 
 /// A mapping or profile error for the facade (kind "mapping" or "profile").
-fn spec_error(kind: &str, e: &pipehat::SpecError) -> JsValue {
+pub(crate) fn spec_error(kind: &str, e: &pipehat::SpecError) -> JsValue {
     let o = Object::new();
     set(&o, "kind", kind);
     set(&o, "message", e.to_string());
@@ -149,7 +147,7 @@ fn spec_error(kind: &str, e: &pipehat::SpecError) -> JsValue {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct NativeMapping {
-    inner: pipehat::mapping::Mapping,
+    pub(crate) inner: pipehat::mapping::Mapping,
 }
 
 #[wasm_bindgen]
@@ -172,100 +170,4 @@ impl NativeMapping {
     pub fn keys(&self) -> Vec<String> {
         self.inner.keys().map(String::from).collect()
     }
-}
-
-// ---------------------------------------------------------------------------
-// dictionary and validation
-
-/// The definition at `path` in `version`: {name, datatype, optionality,
-/// repeatable, maxRepetitions, length, table, components}, or undefined.
-#[wasm_bindgen]
-pub fn explain(path: &str, version: &str) -> Result<JsValue, JsValue> {
-    let e = pipehat::dictionary::explain(path, version).map_err(|e| match e {
-        pipehat::dictionary::ExplainError::Path(p) => path_error(&p),
-        other => {
-            let o = Object::new();
-            set(&o, "kind", "dictionary");
-            set(&o, "message", other.to_string());
-            set(&o, "code", other.code());
-            o.into()
-        }
-    })?;
-    let Some(e) = e else {
-        return Ok(JsValue::UNDEFINED);
-    };
-    let o = Object::new();
-    set(&o, "name", e.name);
-    set(&o, "datatype", e.datatype);
-    set(&o, "optionality", e.optionality);
-    set(&o, "repeatable", e.repeatable);
-    set(
-        &o,
-        "maxRepetitions",
-        e.max_repetitions.map_or(JsValue::NULL, JsValue::from),
-    );
-    set(&o, "length", e.length.map_or(JsValue::NULL, JsValue::from));
-    set(&o, "table", e.table.map_or(JsValue::NULL, JsValue::from));
-    let comps: Array = e
-        .components
-        .iter()
-        .map(|(n, d)| {
-            let c = Object::new();
-            set(&c, "name", *n);
-            set(&c, "datatype", *d);
-            JsValue::from(c)
-        })
-        .collect();
-    set(&o, "components", comps);
-    Ok(o.into())
-}
-
-/// The name of a segment's field in a version, or undefined.
-#[wasm_bindgen(js_name = fieldName)]
-pub fn field_name(segment: &str, field: usize, version: &str) -> Option<String> {
-    pipehat::dictionary::field_name(segment, field, version).map(String::from)
-}
-
-/// A compiled conformance profile.
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct NativeProfile {
-    inner: pipehat::validate::Profile,
-}
-
-#[wasm_bindgen]
-impl NativeProfile {
-    #[wasm_bindgen(constructor)]
-    pub fn new(spec: &str) -> Result<NativeProfile, JsValue> {
-        pipehat::validate::Profile::parse(spec)
-            .map(|inner| NativeProfile { inner })
-            .map_err(|e| spec_error("profile", &e))
-    }
-}
-
-/// Validates a message: {version, structure, valid, issues: [{code, severity,
-/// path, segment, offset, message, hl7Code}]}.
-#[wasm_bindgen]
-pub fn validate(message: &NativeMessage, version: Option<String>) -> String {
-    report_json(message, version.as_deref(), None)
-}
-
-/// `validate` with a profile (kept by the caller for reuse).
-#[wasm_bindgen(js_name = validateWithProfile)]
-pub fn validate_with_profile(
-    message: &NativeMessage,
-    version: Option<String>,
-    profile: &NativeProfile,
-) -> String {
-    report_json(message, version.as_deref(), Some(&profile.inner))
-}
-
-fn report_json(
-    message: &NativeMessage,
-    version: Option<&str>,
-    profile: Option<&pipehat::validate::Profile>,
-) -> String {
-    let options = pipehat::validate::Options { version, profile };
-    // JSON text for JSON.parse: one crossing instead of seven per issue.
-    pipehat::validate::validate(&message.indexed().message(), &options).to_json()
 }

@@ -1,0 +1,258 @@
+//! Writing: editable messages, `buildMessage` and acknowledgements.
+
+use crate::errors::{edit_error, parse_error, path_error, type_error};
+use crate::message::{opt_string, NativeMessage};
+use crate::options::{get_opt, input_bytes, opt_string_field, parse_options, set};
+use js_sys::{Array, Object};
+use pipehat::SegmentTerminator;
+use wasm_bindgen::prelude::*;
+
+/// The new message's MSH-7 (UTC) and MSH-10 when the caller gives none.
+pub(crate) fn stamp(options: &JsValue) -> Result<(String, String), JsValue> {
+    let id = match opt_string_field(options, "controlId")? {
+        Some(id) => id,
+        None => {
+            let entropy = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64
+                ^ (js_sys::Date::now() as u64).rotate_left(32);
+            pipehat::edit::control_id(entropy)
+        }
+    };
+    let ts = match opt_string_field(options, "timestamp")? {
+        Some(ts) => ts,
+        None => pipehat::edit::format_timestamp((js_sys::Date::now() / 1000.0) as i64, 0),
+    };
+    Ok((id, ts))
+}
+
+pub(crate) fn ack_options(options: &JsValue) -> Result<pipehat::ack::AckOptions, JsValue> {
+    use pipehat::ack::{AckCode, AckError, ErrLocation, ErrSeverity, IncludeDiagnostics};
+    let (control_id, timestamp) = stamp(options)?;
+    let mut o = pipehat::ack::AckOptions::new(control_id, timestamp);
+    if let Some(code) = opt_string_field(options, "code")? {
+        o.code = Some(
+            AckCode::parse(&code)
+                .ok_or_else(|| type_error("options.code must be AA, AE, AR, CA, CE or CR"))?,
+        );
+    }
+    o.text = opt_string_field(options, "text")?;
+    o.diagnostics = match opt_string_field(options, "diagnostics")?.as_deref() {
+        None | Some("warnings") => IncludeDiagnostics::Warnings,
+        Some("errors") => IncludeDiagnostics::Errors,
+        Some("none") => IncludeDiagnostics::None,
+        Some(_) => {
+            return Err(type_error(
+                "options.diagnostics must be 'none', 'errors' or 'warnings'",
+            ))
+        }
+    };
+    if let Some(errors) = get_opt(options, "errors") {
+        if !Array::is_array(&errors) {
+            return Err(type_error("options.errors must be an array"));
+        }
+        for item in Array::from(&errors).iter() {
+            let code = get_opt(&item, "code")
+                .and_then(|c| c.as_f64())
+                .filter(|c| *c >= 0.0 && *c <= 65535.0 && c.fract() == 0.0)
+                .ok_or_else(|| type_error("each error needs a numeric code (HL7 table 0357)"))?;
+            let mut e = AckError::new(code as u16);
+            if let Some(sev) = opt_string_field(&item, "severity")? {
+                e.severity = ErrSeverity::parse(&sev).ok_or_else(|| {
+                    type_error("severity must be E, W, I or F (or error, warning, info, fatal)")
+                })?;
+            }
+            if let Some(p) = opt_string_field(&item, "path")? {
+                let path = pipehat::Path::parse(&p).map_err(|e| path_error(&e))?;
+                e.location = Some(ErrLocation::from_path(&path));
+            }
+            e.text = opt_string_field(&item, "text")?;
+            o.errors.push(e);
+        }
+    }
+    Ok(o)
+}
+
+pub(crate) fn owned(buf: pipehat::MessageBuf) -> NativeMessage {
+    NativeMessage::new(buf.into_owned())
+}
+
+#[wasm_bindgen]
+impl NativeMessage {
+    /// An editable copy.
+    pub fn edit(&self) -> NativeEditable {
+        NativeEditable {
+            inner: pipehat::MessageBuf::from(&self.indexed().message()),
+        }
+    }
+
+    /// An acknowledgement of this message.
+    pub fn ack(&self, options: JsValue) -> Result<NativeMessage, JsValue> {
+        let o = ack_options(&options)?;
+        self.quick()
+            .message()
+            .ack(&o)
+            .map(owned)
+            .map_err(|e| edit_error(&e))
+    }
+
+    /// "original" or "enhanced".
+    #[wasm_bindgen(js_name = ackMode)]
+    pub fn ack_mode(&self) -> String {
+        match self.quick().message().ack_mode() {
+            pipehat::ack::AckMode::Original => "original".into(),
+            _ => "enhanced".into(),
+        }
+    }
+
+    /// Whether MSH-15/16 ask for an acknowledgement with `code`.
+    #[wasm_bindgen(js_name = wantsAck)]
+    pub fn wants_ack(&self, code: &str) -> Result<bool, JsValue> {
+        let code = pipehat::ack::AckCode::parse(code)
+            .ok_or_else(|| type_error("code must be AA, AE, AR, CA, CE or CR"))?;
+        Ok(self.quick().message().ack_mode().wants(code))
+    }
+}
+
+/// Acknowledges raw input whether or not it parses.
+#[wasm_bindgen(js_name = ackInput)]
+pub fn ack_input(input: JsValue, options: JsValue) -> Result<NativeMessage, JsValue> {
+    let bytes = input_bytes(&input)?;
+    let parse = parse_options(&options)?;
+    let o = ack_options(&options)?;
+    match pipehat::ack::ack_bytes(&bytes, &parse, &o) {
+        Ok(buf) => Ok(owned(buf)),
+        Err(pipehat::ack::AckBytesError::Parse(e)) => Err(parse_error(&e, &bytes)),
+        Err(pipehat::ack::AckBytesError::Edit(e)) => Err(edit_error(&e)),
+    }
+}
+
+/// A new message from header options.
+#[wasm_bindgen(js_name = buildMessage)]
+pub fn build_message(options: JsValue) -> Result<NativeEditable, JsValue> {
+    let (control_id, timestamp) = stamp(&options)?;
+    let text = |k: &str, default: &str| -> Result<String, JsValue> {
+        Ok(opt_string_field(&options, k)?.unwrap_or_else(|| default.to_string()))
+    };
+    let delimiters = text("delimiters", "|^~\\&")?.into_bytes();
+    if !(delimiters.len() == 5 || delimiters.len() == 6) {
+        return Err(type_error(
+            "options.delimiters is 5 or 6 characters: field, component, repetition, escape, subcomponent[, truncation]",
+        ));
+    }
+    let d = &delimiters;
+    let delimiters = pipehat::Delimiters::new(d[0], d[1], d[2], d[3], d[4], d.get(5).copied())
+        .map_err(|e| parse_error(&e, &[]))?;
+    let terminator = match text("segmentTerminator", "\r")?.as_str() {
+        "\r" | "cr" => SegmentTerminator::Cr,
+        "\n" | "lf" => SegmentTerminator::Lf,
+        "\r\n" | "crlf" => SegmentTerminator::CrLf,
+        _ => {
+            return Err(type_error(
+                "options.segmentTerminator must be '\\r', '\\n' or '\\r\\n'",
+            ))
+        }
+    };
+    let header = pipehat::edit::Header {
+        delimiters,
+        terminator,
+        sending_application: text("sendingApplication", "")?,
+        sending_facility: text("sendingFacility", "")?,
+        receiving_application: text("receivingApplication", "")?,
+        receiving_facility: text("receivingFacility", "")?,
+        timestamp,
+        message_type: text("messageType", "")?,
+        control_id,
+        processing_id: text("processingId", "P")?,
+        version: text("version", "2.5.1")?,
+        charset: opt_string_field(&options, "charset")?,
+    };
+    pipehat::MessageBuf::new(&header)
+        .map(|inner| NativeEditable { inner })
+        .map_err(|e| edit_error(&e))
+}
+
+/// A message being edited.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct NativeEditable {
+    pub(crate) inner: pipehat::MessageBuf,
+}
+
+#[wasm_bindgen]
+impl NativeEditable {
+    /// Parses input for editing.
+    #[wasm_bindgen(constructor)]
+    pub fn new(input: JsValue) -> Result<NativeEditable, JsValue> {
+        let bytes = input_bytes(&input)?;
+        pipehat::MessageBuf::parse(bytes.clone())
+            .map(|inner| NativeEditable { inner })
+            .map_err(|e| {
+                let (line, column) = e.line_column(&bytes);
+                let o = Object::from(parse_error(&e, &bytes));
+                set(&o, "line", line as u32);
+                set(&o, "column", column as u32);
+                o.into()
+            })
+    }
+    pub fn set(&mut self, path: &str, value: &str) -> Result<(), JsValue> {
+        self.inner.set(path, value).map_err(|e| edit_error(&e))
+    }
+    #[wasm_bindgen(js_name = setRaw)]
+    pub fn set_raw(&mut self, path: &str, text: &str) -> Result<(), JsValue> {
+        self.inner.set_raw(path, text).map_err(|e| edit_error(&e))
+    }
+    pub fn insert(&mut self, path: &str, value: &str) -> Result<(), JsValue> {
+        self.inner.insert(path, value).map_err(|e| edit_error(&e))
+    }
+    #[wasm_bindgen(js_name = insertRaw)]
+    pub fn insert_raw(&mut self, path: &str, text: &str) -> Result<(), JsValue> {
+        self.inner
+            .insert_raw(path, text)
+            .map_err(|e| edit_error(&e))
+    }
+    pub fn remove(&mut self, path: &str) -> Result<(), JsValue> {
+        self.inner.remove(path).map_err(|e| edit_error(&e))
+    }
+    #[wasm_bindgen(js_name = appendRepetition)]
+    pub fn append_repetition(&mut self, path: &str, value: &str) -> Result<(), JsValue> {
+        self.inner
+            .push_repetition(path, value)
+            .map_err(|e| edit_error(&e))
+    }
+    #[wasm_bindgen(js_name = insertSegment)]
+    pub fn insert_segment(&mut self, at: usize, text: &str) -> Result<(), JsValue> {
+        self.inner
+            .insert_segment(at, text)
+            .map_err(|e| edit_error(&e))
+    }
+    #[wasm_bindgen(js_name = appendSegment)]
+    pub fn append_segment(&mut self, text: &str) -> Result<(), JsValue> {
+        self.inner.push_segment(text).map_err(|e| edit_error(&e))
+    }
+    #[wasm_bindgen(js_name = removeSegment)]
+    pub fn remove_segment(&mut self, at: usize) -> Result<(), JsValue> {
+        self.inner.remove_segment(at).map_err(|e| edit_error(&e))
+    }
+    pub fn get(&self, path: &str) -> Result<Option<String>, JsValue> {
+        self.inner
+            .message()
+            .get(path)
+            .map(opt_string)
+            .map_err(|e| path_error(&e))
+    }
+    #[wasm_bindgen(js_name = toMessage)]
+    pub fn to_message(&self) -> NativeMessage {
+        owned(self.inner.clone())
+    }
+    #[wasm_bindgen(js_name = toText)]
+    pub fn to_text(&self) -> String {
+        self.inner.to_string()
+    }
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.inner.as_bytes().to_vec()
+    }
+    #[wasm_bindgen(js_name = segmentCount)]
+    pub fn segment_count(&self) -> usize {
+        self.inner.segment_count()
+    }
+}
