@@ -602,6 +602,9 @@ impl Builder<'_, '_> {
                 }
                 (b'\r', SegmentTerminator::Cr) => Some((i, i + 1)),
                 (b'\r', SegmentTerminator::CrLf) if crlf => Some((i, i + 2)),
+                // The message's end keeps one byte of its final terminator:
+                // the `\r` of a final `\r\n` ends the last segment.
+                (b'\r', SegmentTerminator::CrLf) if i + 1 == self.end => Some((i, i + 1)),
                 (b'\r', SegmentTerminator::Lf) if crlf => {
                     self.mixed(i);
                     Some((i, i + 2))
