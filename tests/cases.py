@@ -7,6 +7,7 @@ Each case has a name and an input ("input": text, "input_hex": bytes, or
   get / get_raw      {path: expected text, or null for absent}
   error              {code, offset, segment, field}: parsing must fail so
   diagnostics        codes that must be reported
+  severities         {code: "info" | "warning" | "error"}: a diagnostic's severity as text
   no_diagnostics     true: nothing of warning or error severity
   terminator         "cr" | "lf" | "crlf"
   segments           the segment names in order
@@ -36,7 +37,8 @@ case("truncation_character_v27", input="MSH|^~\\&#|A||||||ADT^A01|1|P|2.7\rPID|1
 case("space_field_separator", input="MSH ^~\\& APP FAC     ADT^A01 7 P 2.5\r",
      get={"MSH-1": " ", "MSH-3": "APP", "MSH-9.1": "ADT", "MSH-10": "7"})
 case("doubled_escape_in_msh2_is_read_as_single", input="MSH|^~\\\\&|APP|FAC\rPID|1||A^B&C\r",
-     get={"MSH-2": "^~\\\\&", "PID-3.2.2": "C"}, diagnostics=["doubled_escape_character"])
+     get={"MSH-2": "^~\\\\&", "PID-3.2.2": "C"}, diagnostics=["doubled_escape_character"],
+     severities={"doubled_escape_character": "warning"})
 
 # --- header errors ---------------------------------------------------------------------
 case("empty_input", input="", error={"code": "empty_input", "offset": 0, "segment": None, "field": None})
@@ -53,9 +55,14 @@ case("alphanumeric_field_separator", input="MSHX^~\\&X\r", error={"code": "inval
 
 # --- segment terminators -------------------------------------------------------------
 case("lf_terminators", input=STD + "\nPID|1||42\nPV1|1|I\n", terminator="lf",
-     segments=["MSH", "PID", "PV1"], get={"PV1-2": "I"}, diagnostics=["non_standard_segment_terminator"])
+     segments=["MSH", "PID", "PV1"], get={"PV1-2": "I"}, diagnostics=["non_standard_segment_terminator"],
+     severities={"non_standard_segment_terminator": "info"})
 case("crlf_terminators", input=STD + "\r\nPID|1||42\r\nPV1|1|I\r\n", terminator="crlf",
      segments=["MSH", "PID", "PV1"], get={"PID-3": "42", "PV1-2": "I"})
+# A terminator given as an option: the final \r\n ends the last segment too
+# (the \r was read as part of the last value).
+case("crlf_terminators_given_as_an_option", input=STD + "\r\nPID|1||42\r\nPV1|1|I\r\n", options={"segment_terminator": "crlf"},
+     terminator="crlf", segments=["MSH", "PID", "PV1"], get={"PID-3": "42", "PV1-2": "I"}, get_raw={"PV1-2": "I"})
 case("line_feed_inside_a_note_is_text", input=STD + "\rNTE|1||first line\nsecond line\rPV1|1|I\r",
      terminator="cr", segments=["MSH", "NTE", "PV1"], get={"NTE-3": "first line\nsecond line"})
 case("mixed_cr_then_lf", input=STD + "\rPID|1||42\nPV1|1|I\n", terminator="cr",

@@ -15,7 +15,8 @@ kind "edit":  input, ops (applied in order), then
 kind "build": header (message_type, control_id, timestamp, sending_application,
               sending_facility, receiving_application, receiving_facility,
               processing_id, version, charset, delimiters, segment_terminator),
-              then ops, expect or error {"code"}.
+              then ops, expect or error {"code"} (an edit error, or a
+              parse error for delimiters that cannot be declared).
 kind "ack":   input (or input_hex), parse_options ({max_field_length, strict}),
               ack (code, text, errors [{code, severity, path, text}],
               diagnostics "none"|"errors"|"warnings", control_id, timestamp);
@@ -100,6 +101,19 @@ case("build_with_charset_delimiters_and_terminator", kind="build",
      expect="MSH*!@$%*****20240115**ORU!R01*1*T*2.3******UNICODE UTF-8\nOBX*****a$F$b\n")
 case("build_refuses_a_separator_in_a_header_value", kind="build",
      header={"message_type": "ADT^A01", "control_id": "A|B", "timestamp": "20240115"}, ops=[], error={"code": "invalid_value"})
+case("build_defaults_come_from_the_core", kind="build",
+     header={"message_type": "ADT^A01", "control_id": "1", "timestamp": "20240115"}, ops=[],
+     expect="MSH|^~\\&|||||20240115||ADT^A01|1|P|2.5.1\r")
+case("build_with_a_truncation_character_and_a_named_terminator", kind="build",
+     header={"message_type": "ADT^A01", "control_id": "1", "timestamp": "20240115", "delimiters": "|^~\\&#",
+             "segment_terminator": "crlf", "version": "2.7"}, ops=[["set", "PID-5", "DOE"]],
+     expect="MSH|^~\\&#|||||20240115||ADT^A01|1|P|2.7\r\nPID|||||DOE\r\n")
+case("build_refuses_four_delimiters", kind="build",
+     header={"message_type": "ADT^A01", "delimiters": "|^~\\"}, ops=[], error={"code": "missing_encoding_characters"})
+case("build_refuses_seven_delimiters", kind="build",
+     header={"message_type": "ADT^A01", "delimiters": "|^~\\&#$"}, ops=[], error={"code": "too_many_encoding_characters"})
+case("build_refuses_a_repeated_delimiter", kind="build",
+     header={"message_type": "ADT^A01", "delimiters": "|^^\\&"}, ops=[], error={"code": "duplicate_delimiter"})
 
 # --- acknowledgements -----------------------------------------------------------------
 ORU = "MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240115||ORU^R01^ORU_R01|MSG42|P|2.5.1\rPID|1||7\rOBX|1|TX|||a\\Q\\b\r"

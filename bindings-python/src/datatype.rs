@@ -1,6 +1,6 @@
 //! Typed values: date-times and composite datatypes.
 
-use pyo3::exceptions::PyValueError;
+use crate::options::one_of;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -89,7 +89,9 @@ pub(crate) fn composite_dict<'py>(
 }
 
 pub(crate) fn datatype_arg(name: &str) -> PyResult<pipehat::datatype::Datatype> {
-    pipehat::datatype::Datatype::parse(name).ok_or_else(|| {
-        PyValueError::new_err("datatype must be one of XPN, CX, XAD, XTN, CWE, CE, HD, EI, FN, SAD")
+    use pipehat::datatype::Datatype;
+    Datatype::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = Datatype::ALL.iter().map(|d| d.name()).collect();
+        one_of("datatype", &names)
     })
 }

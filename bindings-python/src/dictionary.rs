@@ -33,10 +33,15 @@ impl Explanation {
     }
 }
 
-/// explain(path, version="2.5.1") -> Explanation | None
+/// explain(path, version=None) -> Explanation | None (version None: DEFAULT_VERSION)
 #[pyfunction]
-#[pyo3(signature = (path, version="2.5.1"))]
-pub(crate) fn explain(py: Python<'_>, path: &str, version: &str) -> PyResult<Option<Explanation>> {
+#[pyo3(signature = (path, version=None))]
+pub(crate) fn explain(
+    py: Python<'_>,
+    path: &str,
+    version: Option<&str>,
+) -> PyResult<Option<Explanation>> {
+    let version = version.unwrap_or(pipehat::DEFAULT_VERSION);
     let e = pipehat::dictionary::explain(path, version).map_err(|e| dictionary_error(py, &e))?;
     Ok(e.map(|e| Explanation {
         name: e.name,
@@ -127,18 +132,21 @@ pub(crate) struct Report {
 
 #[pymethods]
 impl Report {
-    /// The issues as `errors=` for Message.ack(): dicts with code (table 0357),
-    /// severity, path (None for a whole segment) and text.
+    /// The issues as `errors=` for Message.ack(): dicts with code (table
+    /// 0357), severity, path (a field path, or a segment alone), text and
+    /// diagnostic (the issue code), read by ack() as the core reads them.
     pub(crate) fn ack_errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
         for issue in &self.issues {
             let i = issue.get();
             let d = PyDict::new(py);
+            // The issue's own values; ack() reads them as the core's
+            // Report::ack_errors does (AckError::from_parts).
             d.set_item("code", i.hl7_code)?;
-            d.set_item("severity", if i.severity == "error" { "E" } else { "W" })?;
-            let path = pipehat::Path::parse(&i.path).ok().map(|_| i.path.clone());
-            d.set_item("path", path)?;
+            d.set_item("severity", i.severity)?;
+            d.set_item("path", &i.path)?;
             d.set_item("text", &i.message)?;
+            d.set_item("diagnostic", i.code)?;
             out.append(d)?;
         }
         Ok(out)
@@ -214,9 +222,13 @@ pub(crate) fn validate(
     })
 }
 
-/// field_name(segment, field, version="2.5.1") -> str | None
+/// field_name(segment, field, version=None) -> str | None (version None: DEFAULT_VERSION)
 #[pyfunction]
-#[pyo3(signature = (segment, field, version="2.5.1"))]
-pub(crate) fn field_name(segment: &str, field: usize, version: &str) -> Option<&'static str> {
-    pipehat::dictionary::field_name(segment, field, version)
+#[pyo3(signature = (segment, field, version=None))]
+pub(crate) fn field_name(
+    segment: &str,
+    field: usize,
+    version: Option<&str>,
+) -> Option<&'static str> {
+    pipehat::dictionary::field_name(segment, field, version.unwrap_or(pipehat::DEFAULT_VERSION))
 }

@@ -3,8 +3,10 @@
 
 use crate::errors::{attrs_of, obj, parse_error, raise};
 use crate::message::Message;
+use crate::options::one_of;
 use crate::write::message_from_buf;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pipehat::json::JsonForm;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
@@ -100,23 +102,8 @@ impl pipehat::json::TreeSink for DictSink<'_> {
     }
 }
 
-pub(crate) enum JsonForm {
-    Tree,
-    Lossless,
-    Friendly,
-    Named,
-}
-
 pub(crate) fn json_form(form: &str) -> PyResult<JsonForm> {
-    match form {
-        "tree" => Ok(JsonForm::Tree),
-        "lossless" => Ok(JsonForm::Lossless),
-        "friendly" => Ok(JsonForm::Friendly),
-        "named" => Ok(JsonForm::Named),
-        _ => Err(PyValueError::new_err(
-            "form must be 'tree', 'lossless', 'friendly' or 'named'",
-        )),
-    }
+    JsonForm::from_name(form).ok_or_else(|| one_of("form", &JsonForm::NAMES))
 }
 
 /// from_json(data, /) -> Message

@@ -58,5 +58,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Issue>()?;
     m.add_class::<Report>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DEFAULT_VERSION", pipehat::DEFAULT_VERSION)?;
     Ok(())
 }

@@ -3,10 +3,11 @@
 
 use crate::datatype::{composite_dict, datatype_arg, datetime_value, DateTimeValue};
 use crate::errors::{datatype_error, edit_error, parse_error, path_error};
-use crate::json::{json_form, DictSink, JsonForm};
+use crate::json::{json_form, DictSink};
 use crate::options::{input_bytes, options};
 use crate::write::{ack_options, message_from_buf, EditableMessage};
-use pipehat::{OwnedMessage, ParseOptions, Severity};
+use pipehat::json::JsonForm;
+use pipehat::{OwnedMessage, ParseOptions};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
@@ -148,13 +149,13 @@ impl Message {
         }
     }
 
-    /// ack(*, code=None, text=None, errors=None, diagnostics="warnings",
+    /// ack(*, code=None, text=None, errors=None, diagnostics=None,
     /// control_id=None, timestamp=None) -> Message
     ///
     /// An acknowledgement: MSH from this one (sender and receiver swapped),
     /// MSA, and ERR segments for diagnostics and `errors` (dicts with
     /// "code" from HL7 table 0357, optional "severity", "path", "text").
-    #[pyo3(signature = (code=None, text=None, *, errors=None, diagnostics="warnings", control_id=None, timestamp=None))]
+    #[pyo3(signature = (code=None, text=None, *, errors=None, diagnostics=None, control_id=None, timestamp=None))]
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn ack(
         &self,
@@ -162,7 +163,7 @@ impl Message {
         code: Option<&str>,
         text: Option<String>,
         errors: Option<&Bound<'_, PyList>>,
-        diagnostics: &str,
+        diagnostics: Option<&str>,
         control_id: Option<String>,
         timestamp: Option<String>,
     ) -> PyResult<Message> {
@@ -177,10 +178,7 @@ impl Message {
     /// "original" or "enhanced" (MSH-15/16 valued).
     #[getter]
     pub(crate) fn ack_mode(&self) -> &'static str {
-        match self.inner.message().ack_mode() {
-            pipehat::ack::AckMode::Original => "original",
-            _ => "enhanced",
-        }
+        self.inner.message().ack_mode().as_str()
     }
 
     /// Whether MSH-15/16 ask for an acknowledgement with `code`.
@@ -358,7 +356,7 @@ impl Message {
             JsonForm::Tree => inner.message().to_json(),
             JsonForm::Lossless => inner.message().to_lossless_json(),
             JsonForm::Friendly => inner.message().to_friendly_json(),
-            JsonForm::Named => inner.message().to_named_json(None),
+            _ => inner.message().to_named_json(None),
         }))
     }
 
@@ -551,7 +549,7 @@ impl Element {
     /// "field", "repetition", "component" or "subcomponent".
     #[getter]
     pub(crate) fn kind(&self) -> &'static str {
-        ["field", "repetition", "component", "subcomponent"][self.depth() - 1]
+        pipehat::Value::KINDS[self.depth() - 1]
     }
     /// The decoded text (a composite reads as encoded).
     #[getter]
@@ -645,11 +643,7 @@ impl Diagnostic {
         let (line, column) = pipehat::line_column(input, d.offset());
         Diagnostic {
             code: d.code().code(),
-            severity: match d.severity() {
-                Severity::Info => "info",
-                Severity::Warning => "warning",
-                _ => "error",
-            },
+            severity: d.severity().as_str(),
             offset: d.offset(),
             line,
             column,

@@ -2,7 +2,6 @@
 
 use crate::errors::mllp_error;
 use crate::options::input_bytes;
-use pipehat::Severity;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -87,11 +86,7 @@ impl MllpDecoder {
             .iter()
             .map(|i| MllpIssue {
                 code: i.code(),
-                severity: if i.kind().severity() == Severity::Error {
-                    "error"
-                } else {
-                    "warning"
-                },
+                severity: i.kind().severity().as_str(),
                 offset: i.offset(),
                 length: i.length(),
                 message: i.to_string(),

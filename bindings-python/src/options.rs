@@ -18,16 +18,22 @@ pub(crate) fn input_bytes(data: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
         .map_err(|_| PyTypeError::new_err("expected bytes, bytearray, memoryview or str"))
 }
 
+/// A ValueError saying which names `option` takes (names from the core).
+pub(crate) fn one_of(option: &str, names: &[&str]) -> PyErr {
+    PyValueError::new_err(format!("{option} must be one of {}", names.join(", ")))
+}
+
 pub(crate) fn terminator(value: Option<&str>) -> PyResult<Option<SegmentTerminator>> {
-    match value {
-        None => Ok(None),
-        Some("\r") | Some("cr") => Ok(Some(SegmentTerminator::Cr)),
-        Some("\n") | Some("lf") => Ok(Some(SegmentTerminator::Lf)),
-        Some("\r\n") | Some("crlf") => Ok(Some(SegmentTerminator::CrLf)),
-        Some(_) => Err(PyValueError::new_err(
-            "segment_terminator must be '\\r', '\\n', '\\r\\n', 'cr', 'lf' or 'crlf'",
-        )),
-    }
+    value
+        .map(|v| {
+            SegmentTerminator::from_name(v).ok_or_else(|| {
+                one_of(
+                    "segment_terminator (or the terminator itself)",
+                    &SegmentTerminator::NAMES,
+                )
+            })
+        })
+        .transpose()
 }
 
 pub(crate) fn options(

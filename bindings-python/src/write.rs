@@ -2,8 +2,7 @@
 
 use crate::errors::{edit_error, parse_error, path_error};
 use crate::message::{opt_str, Message};
-use crate::options::{input_bytes, options, terminator};
-use pipehat::SegmentTerminator;
+use crate::options::{input_bytes, one_of, options, terminator};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -30,31 +29,21 @@ pub(crate) fn ack_options(
     code: Option<&str>,
     text: Option<String>,
     errors: Option<&Bound<'_, PyList>>,
-    diagnostics: &str,
+    diagnostics: Option<&str>,
     control_id: Option<String>,
     timestamp: Option<String>,
 ) -> PyResult<pipehat::ack::AckOptions> {
-    use pipehat::ack::{AckCode, AckError, ErrLocation, ErrSeverity, IncludeDiagnostics};
+    use pipehat::ack::{AckCode, AckError, AckErrorPartError, IncludeDiagnostics};
     let (control_id, timestamp) = stamp(control_id, timestamp);
     let mut o = pipehat::ack::AckOptions::new(control_id, timestamp);
-    o.code =
-        match code {
-            None => None,
-            Some(c) => Some(AckCode::parse(c).ok_or_else(|| {
-                PyValueError::new_err("code must be one of AA, AE, AR, CA, CE, CR")
-            })?),
-        };
+    o.code = code
+        .map(|c| AckCode::parse(c).ok_or_else(|| one_of("code", &AckCode::NAMES)))
+        .transpose()?;
     o.text = text;
-    o.diagnostics = match diagnostics {
-        "none" => IncludeDiagnostics::None,
-        "errors" => IncludeDiagnostics::Errors,
-        "warnings" => IncludeDiagnostics::Warnings,
-        _ => {
-            return Err(PyValueError::new_err(
-                "diagnostics must be 'none', 'errors' or 'warnings'",
-            ))
-        }
-    };
+    if let Some(d) = diagnostics {
+        o.diagnostics = IncludeDiagnostics::from_name(d)
+            .ok_or_else(|| one_of("diagnostics", &IncludeDiagnostics::NAMES))?;
+    }
     for item in errors.into_iter().flat_map(|l| l.iter()) {
         let d = item
             .cast::<PyDict>()
@@ -63,25 +52,25 @@ pub(crate) fn ack_options(
             .get_item("code")?
             .ok_or_else(|| PyValueError::new_err("an error needs a 'code' (HL7 table 0357)"))?
             .extract()?;
-        let mut e = AckError::new(code);
-        if let Some(s) = d.get_item("severity")? {
-            let s: String = s.extract()?;
-            e.severity = ErrSeverity::parse(&s).ok_or_else(|| {
-                PyValueError::new_err(
-                    "severity must be E, W, I or F (or error, warning, info, fatal)",
-                )
-            })?;
-        }
-        if let Some(p) = d.get_item("path")? {
-            if !p.is_none() {
-                let p: String = p.extract()?;
-                let path = pipehat::Path::parse(&p).map_err(|e| path_error(py, &e))?;
-                e.location = Some(ErrLocation::from_path(&path));
+        let text_of = |key: &str| -> PyResult<Option<String>> {
+            match d.get_item(key)? {
+                Some(v) if !v.is_none() => Ok(Some(v.extract()?)),
+                _ => Ok(None),
             }
-        }
-        if let Some(t) = d.get_item("text")? {
-            e.text = t.extract()?;
-        }
+        };
+        let severity = text_of("severity")?;
+        let path = text_of("path")?;
+        let e = AckError::from_parts(
+            code,
+            severity.as_deref(),
+            path.as_deref(),
+            text_of("text")?,
+            text_of("diagnostic")?,
+        )
+        .map_err(|e| match e {
+            AckErrorPartError::Location(p) => path_error(py, &p),
+            other => PyValueError::new_err(other.to_string()),
+        })?;
         o.errors.push(e);
     }
     Ok(o)
@@ -214,13 +203,15 @@ impl EditableMessage {
 
 /// build(message_type, /, *, control_id=None, timestamp=None, sending_application="",
 /// sending_facility="", receiving_application="", receiving_facility="",
-/// processing_id="P", version="2.5.1", charset=None, delimiters="|^~\\&",
-/// segment_terminator="\r")
+/// processing_id=None, version=None, charset=None, delimiters=None,
+/// segment_terminator=None)
 /// --
 ///
 /// A new message holding an MSH built from the arguments (encoded text).
+/// What is None takes the core's default: processing id "P", version
+/// "2.5.1", delimiters "|^~\\&", segment terminator "\r".
 #[pyfunction]
-#[pyo3(signature = (message_type, /, *, control_id=None, timestamp=None, sending_application="", sending_facility="", receiving_application="", receiving_facility="", processing_id="P", version="2.5.1", charset=None, delimiters="|^~\\&", segment_terminator="\r"))]
+#[pyo3(signature = (message_type, /, *, control_id=None, timestamp=None, sending_application="", sending_facility="", receiving_application="", receiving_facility="", processing_id=None, version=None, charset=None, delimiters=None, segment_terminator=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn build(
     py: Python<'_>,
@@ -231,25 +222,20 @@ pub(crate) fn build(
     sending_facility: &str,
     receiving_application: &str,
     receiving_facility: &str,
-    processing_id: &str,
-    version: &str,
+    processing_id: Option<String>,
+    version: Option<String>,
     charset: Option<String>,
-    delimiters: &str,
-    segment_terminator: &str,
+    delimiters: Option<&str>,
+    segment_terminator: Option<&str>,
 ) -> PyResult<EditableMessage> {
     let (control_id, timestamp) = stamp(control_id, timestamp);
-    let d = delimiters.as_bytes();
-    if !(d.len() == 5 || d.len() == 6) {
-        return Err(PyValueError::new_err(
-            "delimiters are 5 or 6 characters: field, component, repetition, escape, subcomponent[, truncation]",
-        ));
-    }
-    let delimiters = pipehat::Delimiters::new(d[0], d[1], d[2], d[3], d[4], d.get(5).copied())
-        .map_err(|e| parse_error(py, &e, &[]))?;
-    let terminator = terminator(Some(segment_terminator))?.unwrap_or(SegmentTerminator::Cr);
+    let defaults = pipehat::edit::Header::default();
     let header = pipehat::edit::Header {
-        delimiters,
-        terminator,
+        delimiters: match delimiters {
+            Some(d) => pipehat::Delimiters::from_text(d).map_err(|e| parse_error(py, &e, &[]))?,
+            None => defaults.delimiters,
+        },
+        terminator: terminator(segment_terminator)?.unwrap_or(defaults.terminator),
         sending_application: sending_application.into(),
         sending_facility: sending_facility.into(),
         receiving_application: receiving_application.into(),
@@ -257,8 +243,8 @@ pub(crate) fn build(
         timestamp,
         message_type,
         control_id,
-        processing_id: processing_id.into(),
-        version: version.into(),
+        processing_id: processing_id.unwrap_or(defaults.processing_id),
+        version: version.unwrap_or(defaults.version),
         charset,
     };
     pipehat::MessageBuf::new(&header)
@@ -266,7 +252,7 @@ pub(crate) fn build(
         .map_err(|e| edit_error(py, &e))
 }
 
-/// ack(data, /, *, code=None, text=None, errors=None, diagnostics="warnings",
+/// ack(data, /, *, code=None, text=None, errors=None, diagnostics=None,
 /// control_id=None, timestamp=None, strict=False, segment_terminator=None,
 /// max_message_size=None, max_segments=None, max_field_length=None)
 /// --
@@ -274,7 +260,7 @@ pub(crate) fn build(
 /// Acknowledges raw input whether or not it parses: a parse failure becomes
 /// an ERR segment (code AE, or CE in enhanced mode) as long as MSH is readable.
 #[pyfunction]
-#[pyo3(signature = (data, /, *, code=None, text=None, errors=None, diagnostics="warnings", control_id=None, timestamp=None, strict=false, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None))]
+#[pyo3(signature = (data, /, *, code=None, text=None, errors=None, diagnostics=None, control_id=None, timestamp=None, strict=false, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn ack(
     py: Python<'_>,
@@ -282,7 +268,7 @@ pub(crate) fn ack(
     code: Option<&str>,
     text: Option<String>,
     errors: Option<&Bound<'_, PyList>>,
-    diagnostics: &str,
+    diagnostics: Option<&str>,
     control_id: Option<String>,
     timestamp: Option<String>,
     strict: bool,

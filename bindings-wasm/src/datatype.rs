@@ -1,6 +1,6 @@
 //! Typed values: date-times and composite datatypes.
 
-use crate::errors::{datatype_error, path_error, type_error};
+use crate::errors::{datatype_error, one_of, path_error};
 use crate::message::NativeMessage;
 use wasm_bindgen::prelude::*;
 
@@ -35,8 +35,10 @@ pub(crate) fn composite_json(c: &pipehat::datatype::Composite<'_>, out: &mut Str
 }
 
 pub(crate) fn datatype_arg(name: &str) -> Result<pipehat::datatype::Datatype, JsValue> {
-    pipehat::datatype::Datatype::parse(name).ok_or_else(|| {
-        type_error("datatype must be one of XPN, CX, XAD, XTN, CWE, CE, HD, EI, FN, SAD")
+    use pipehat::datatype::Datatype;
+    Datatype::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = Datatype::ALL.iter().map(|d| d.name()).collect();
+        one_of("datatype", &names)
     })
 }
 

@@ -11,7 +11,8 @@ use wasm_bindgen::prelude::*;
 /// The definition at `path` in `version`: {name, datatype, optionality,
 /// repeatable, maxRepetitions, length, table, components}, or undefined.
 #[wasm_bindgen]
-pub fn explain(path: &str, version: &str) -> Result<JsValue, JsValue> {
+pub fn explain(path: &str, version: Option<String>) -> Result<JsValue, JsValue> {
+    let version = version.as_deref().unwrap_or(pipehat::DEFAULT_VERSION);
     let e = pipehat::dictionary::explain(path, version).map_err(|e| match e {
         pipehat::dictionary::ExplainError::Path(p) => path_error(&p),
         other => {
@@ -53,7 +54,8 @@ pub fn explain(path: &str, version: &str) -> Result<JsValue, JsValue> {
 
 /// The name of a segment's field in a version, or undefined.
 #[wasm_bindgen(js_name = fieldName)]
-pub fn field_name(segment: &str, field: usize, version: &str) -> Option<String> {
+pub fn field_name(segment: &str, field: usize, version: Option<String>) -> Option<String> {
+    let version = version.as_deref().unwrap_or(pipehat::DEFAULT_VERSION);
     pipehat::dictionary::field_name(segment, field, version).map(String::from)
 }
 

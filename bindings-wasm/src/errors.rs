@@ -28,6 +28,11 @@ pub(crate) fn path_error(e: &pipehat::PathError) -> JsValue {
     o.into()
 }
 
+/// A TypeError saying which names `option` takes (names from the core).
+pub(crate) fn one_of(option: &str, names: &[&str]) -> JsValue {
+    type_error(&format!("{option} must be one of {}", names.join(", ")))
+}
+
 pub(crate) fn type_error(message: &str) -> JsValue {
     let o = Object::new();
     set(&o, "kind", "type");

@@ -4,7 +4,7 @@ use crate::errors::{parse_error, path_error};
 use crate::handles::{with_scratch, PATHS, VALUE};
 use crate::options::{parse_options, set};
 use js_sys::{Array, Object};
-use pipehat::{OwnedMessage, ParseOptions, Severity};
+use pipehat::{OwnedMessage, ParseOptions};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -216,11 +216,7 @@ impl NativeMessage {
         let mut out = String::from("[");
         for (i, d) in owned.message().diagnostics().iter().enumerate() {
             let (line, column) = pipehat::line_column(input, d.offset());
-            let severity = match d.severity() {
-                Severity::Info => "info",
-                Severity::Warning => "warning",
-                _ => "error",
-            };
+            let severity = d.severity().as_str();
             let number = |n: Option<u32>| n.map_or("null".to_string(), |n| n.to_string());
             // Writing to a String cannot fail.
             let _ = write!(
@@ -338,4 +334,19 @@ impl NativeMessage {
     pub fn heap_size(&self) -> usize {
         self.quick().heap_size()
     }
+}
+
+/// The names of element kinds by depth: field, repetition, component, subcomponent.
+#[wasm_bindgen(js_name = elementKinds)]
+pub fn element_kinds() -> Vec<String> {
+    pipehat::Value::KINDS
+        .iter()
+        .map(|k| k.to_string())
+        .collect()
+}
+
+/// The HL7 version assumed where none is given.
+#[wasm_bindgen(js_name = defaultVersion)]
+pub fn default_version() -> String {
+    pipehat::DEFAULT_VERSION.into()
 }

@@ -2,7 +2,6 @@
 
 use crate::options::{input_bytes, set};
 use js_sys::{Array, Object, Uint8Array};
-use pipehat::Severity;
 use wasm_bindgen::prelude::*;
 
 pub(crate) fn mllp_issue(i: &pipehat::mllp::MllpIssue) -> Object {
@@ -10,15 +9,7 @@ pub(crate) fn mllp_issue(i: &pipehat::mllp::MllpIssue) -> Object {
     set(&o, "kind", "mllp");
     set(&o, "message", i.to_string());
     set(&o, "code", i.code());
-    set(
-        &o,
-        "severity",
-        if i.kind().severity() == Severity::Error {
-            "error"
-        } else {
-            "warning"
-        },
-    );
+    set(&o, "severity", i.kind().severity().as_str());
     set(&o, "offset", i.offset() as f64);
     set(&o, "length", i.length() as f64);
     o

@@ -1,7 +1,7 @@
 //! Inputs and options: bytes from JavaScript values, option objects read
 //! into the core's `ParseOptions`.
 
-use crate::errors::{parse_error, type_error};
+use crate::errors::{one_of, parse_error, type_error};
 use crate::message::NativeMessage;
 use js_sys::{Object, Reflect, Uint8Array};
 use pipehat::{OwnedMessage, ParseOptions, SegmentTerminator};
@@ -51,17 +51,7 @@ pub(crate) fn parse_options(options: &JsValue) -> Result<ParseOptions, JsValue> 
         );
     }
     if let Some(v) = get_opt(options, "segmentTerminator") {
-        let t = match v.as_string().as_deref() {
-            Some("\r") | Some("cr") => SegmentTerminator::Cr,
-            Some("\n") | Some("lf") => SegmentTerminator::Lf,
-            Some("\r\n") | Some("crlf") => SegmentTerminator::CrLf,
-            _ => {
-                return Err(type_error(
-                    "options.segmentTerminator must be '\\r', '\\n' or '\\r\\n'",
-                ))
-            }
-        };
-        o = o.segment_terminator(Some(t));
+        o = o.segment_terminator(Some(terminator(v.as_string().as_deref())?));
     }
     for (key, set_limit) in [
         (
@@ -98,4 +88,14 @@ pub(crate) fn opt_string_field(options: &JsValue, key: &str) -> Result<Option<St
             .map(Some)
             .ok_or_else(|| type_error(&format!("options.{key} must be a string"))),
     }
+}
+
+/// A segment terminator by name (`cr`, `lf`, `crlf`) or as itself.
+pub(crate) fn terminator(value: Option<&str>) -> Result<SegmentTerminator, JsValue> {
+    value.and_then(SegmentTerminator::from_name).ok_or_else(|| {
+        one_of(
+            "options.segmentTerminator (or the terminator itself)",
+            &SegmentTerminator::NAMES,
+        )
+    })
 }

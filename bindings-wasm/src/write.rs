@@ -1,10 +1,9 @@
 //! Writing: editable messages, `buildMessage` and acknowledgements.
 
-use crate::errors::{edit_error, parse_error, path_error, type_error};
+use crate::errors::{edit_error, one_of, parse_error, path_error, type_error};
 use crate::message::{opt_string, NativeMessage};
-use crate::options::{get_opt, input_bytes, opt_string_field, parse_options, set};
+use crate::options::{get_opt, input_bytes, opt_string_field, parse_options, set, terminator};
 use js_sys::{Array, Object};
-use pipehat::SegmentTerminator;
 use wasm_bindgen::prelude::*;
 
 /// The new message's MSH-7 (UTC) and MSH-10 when the caller gives none.
@@ -25,26 +24,18 @@ pub(crate) fn stamp(options: &JsValue) -> Result<(String, String), JsValue> {
 }
 
 pub(crate) fn ack_options(options: &JsValue) -> Result<pipehat::ack::AckOptions, JsValue> {
-    use pipehat::ack::{AckCode, AckError, ErrLocation, ErrSeverity, IncludeDiagnostics};
+    use pipehat::ack::{AckCode, AckError, AckErrorPartError, IncludeDiagnostics};
     let (control_id, timestamp) = stamp(options)?;
     let mut o = pipehat::ack::AckOptions::new(control_id, timestamp);
     if let Some(code) = opt_string_field(options, "code")? {
-        o.code = Some(
-            AckCode::parse(&code)
-                .ok_or_else(|| type_error("options.code must be AA, AE, AR, CA, CE or CR"))?,
-        );
+        o.code =
+            Some(AckCode::parse(&code).ok_or_else(|| one_of("options.code", &AckCode::NAMES))?);
     }
     o.text = opt_string_field(options, "text")?;
-    o.diagnostics = match opt_string_field(options, "diagnostics")?.as_deref() {
-        None | Some("warnings") => IncludeDiagnostics::Warnings,
-        Some("errors") => IncludeDiagnostics::Errors,
-        Some("none") => IncludeDiagnostics::None,
-        Some(_) => {
-            return Err(type_error(
-                "options.diagnostics must be 'none', 'errors' or 'warnings'",
-            ))
-        }
-    };
+    if let Some(d) = opt_string_field(options, "diagnostics")? {
+        o.diagnostics = IncludeDiagnostics::from_name(&d)
+            .ok_or_else(|| one_of("options.diagnostics", &IncludeDiagnostics::NAMES))?;
+    }
     if let Some(errors) = get_opt(options, "errors") {
         if !Array::is_array(&errors) {
             return Err(type_error("options.errors must be an array"));
@@ -54,17 +45,19 @@ pub(crate) fn ack_options(options: &JsValue) -> Result<pipehat::ack::AckOptions,
                 .and_then(|c| c.as_f64())
                 .filter(|c| *c >= 0.0 && *c <= 65535.0 && c.fract() == 0.0)
                 .ok_or_else(|| type_error("each error needs a numeric code (HL7 table 0357)"))?;
-            let mut e = AckError::new(code as u16);
-            if let Some(sev) = opt_string_field(&item, "severity")? {
-                e.severity = ErrSeverity::parse(&sev).ok_or_else(|| {
-                    type_error("severity must be E, W, I or F (or error, warning, info, fatal)")
-                })?;
-            }
-            if let Some(p) = opt_string_field(&item, "path")? {
-                let path = pipehat::Path::parse(&p).map_err(|e| path_error(&e))?;
-                e.location = Some(ErrLocation::from_path(&path));
-            }
-            e.text = opt_string_field(&item, "text")?;
+            let severity = opt_string_field(&item, "severity")?;
+            let path = opt_string_field(&item, "path")?;
+            let e = AckError::from_parts(
+                code as u16,
+                severity.as_deref(),
+                path.as_deref(),
+                opt_string_field(&item, "text")?,
+                opt_string_field(&item, "diagnostic")?,
+            )
+            .map_err(|e| match e {
+                AckErrorPartError::Location(p) => path_error(&p),
+                other => type_error(&other.to_string()),
+            })?;
             o.errors.push(e);
         }
     }
@@ -97,17 +90,14 @@ impl NativeMessage {
     /// "original" or "enhanced".
     #[wasm_bindgen(js_name = ackMode)]
     pub fn ack_mode(&self) -> String {
-        match self.quick().message().ack_mode() {
-            pipehat::ack::AckMode::Original => "original".into(),
-            _ => "enhanced".into(),
-        }
+        self.quick().message().ack_mode().as_str().into()
     }
 
     /// Whether MSH-15/16 ask for an acknowledgement with `code`.
     #[wasm_bindgen(js_name = wantsAck)]
     pub fn wants_ack(&self, code: &str) -> Result<bool, JsValue> {
         let code = pipehat::ack::AckCode::parse(code)
-            .ok_or_else(|| type_error("code must be AA, AE, AR, CA, CE or CR"))?;
+            .ok_or_else(|| one_of("code", &pipehat::ack::AckCode::NAMES))?;
         Ok(self.quick().message().ack_mode().wants(code))
     }
 }
@@ -129,40 +119,29 @@ pub fn ack_input(input: JsValue, options: JsValue) -> Result<NativeMessage, JsVa
 #[wasm_bindgen(js_name = buildMessage)]
 pub fn build_message(options: JsValue) -> Result<NativeEditable, JsValue> {
     let (control_id, timestamp) = stamp(&options)?;
-    let text = |k: &str, default: &str| -> Result<String, JsValue> {
-        Ok(opt_string_field(&options, k)?.unwrap_or_else(|| default.to_string()))
-    };
-    let delimiters = text("delimiters", "|^~\\&")?.into_bytes();
-    if !(delimiters.len() == 5 || delimiters.len() == 6) {
-        return Err(type_error(
-            "options.delimiters is 5 or 6 characters: field, component, repetition, escape, subcomponent[, truncation]",
-        ));
-    }
-    let d = &delimiters;
-    let delimiters = pipehat::Delimiters::new(d[0], d[1], d[2], d[3], d[4], d.get(5).copied())
-        .map_err(|e| parse_error(&e, &[]))?;
-    let terminator = match text("segmentTerminator", "\r")?.as_str() {
-        "\r" | "cr" => SegmentTerminator::Cr,
-        "\n" | "lf" => SegmentTerminator::Lf,
-        "\r\n" | "crlf" => SegmentTerminator::CrLf,
-        _ => {
-            return Err(type_error(
-                "options.segmentTerminator must be '\\r', '\\n' or '\\r\\n'",
-            ))
-        }
+    let defaults = pipehat::edit::Header::default();
+    let text = |k: &str| -> Result<String, JsValue> {
+        Ok(opt_string_field(&options, k)?.unwrap_or_default())
     };
     let header = pipehat::edit::Header {
-        delimiters,
-        terminator,
-        sending_application: text("sendingApplication", "")?,
-        sending_facility: text("sendingFacility", "")?,
-        receiving_application: text("receivingApplication", "")?,
-        receiving_facility: text("receivingFacility", "")?,
+        delimiters: match opt_string_field(&options, "delimiters")? {
+            Some(d) => pipehat::Delimiters::from_text(&d).map_err(|e| parse_error(&e, &[]))?,
+            None => defaults.delimiters,
+        },
+        terminator: match opt_string_field(&options, "segmentTerminator")? {
+            Some(t) => terminator(Some(&t))?,
+            None => defaults.terminator,
+        },
+        sending_application: text("sendingApplication")?,
+        sending_facility: text("sendingFacility")?,
+        receiving_application: text("receivingApplication")?,
+        receiving_facility: text("receivingFacility")?,
         timestamp,
-        message_type: text("messageType", "")?,
+        message_type: text("messageType")?,
         control_id,
-        processing_id: text("processingId", "P")?,
-        version: text("version", "2.5.1")?,
+        processing_id: opt_string_field(&options, "processingId")?
+            .unwrap_or(defaults.processing_id),
+        version: opt_string_field(&options, "version")?.unwrap_or(defaults.version),
         charset: opt_string_field(&options, "charset")?,
     };
     pipehat::MessageBuf::new(&header)

@@ -52,6 +52,9 @@ impl AckCode {
         }
     }
 
+    /// What [`parse`](Self::parse) reads, for error messages.
+    pub const NAMES: [&'static str; 6] = ["AA", "AE", "AR", "CA", "CE", "CR"];
+
     /// Reads `AA`, `AE`, `AR`, `CA`, `CE` or `CR` (any case).
     pub fn parse(code: &str) -> Option<AckCode> {
         Some(match code.to_ascii_uppercase().as_str() {
@@ -120,6 +123,14 @@ pub enum AckMode {
 }
 
 impl AckMode {
+    /// `"original"`, or `"enhanced"` when MSH-15 or MSH-16 is valued.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AckMode::Original => "original",
+            AckMode::Enhanced { .. } => "enhanced",
+        }
+    }
+
     /// Whether the sender wants an acknowledgement with `code`.
     ///
     /// ```
@@ -173,6 +184,10 @@ impl ErrSeverity {
         }
     }
 
+    /// What [`parse`](Self::parse) reads, for error messages.
+    pub const NAMES: &'static [&'static str] =
+        &["E", "W", "I", "F", "error", "warning", "info", "fatal"];
+
     /// Reads `E`, `W`, `I` or `F`, or the words `error`, `warning`, `info`, `fatal`.
     pub fn parse(text: &str) -> Option<ErrSeverity> {
         Some(match text.to_ascii_lowercase().as_str() {
@@ -182,6 +197,17 @@ impl ErrSeverity {
             "f" | "fatal" => ErrSeverity::Fatal,
             _ => return None,
         })
+    }
+}
+
+impl From<Severity> for ErrSeverity {
+    /// A diagnostic's or a validation issue's severity as written in ERR-4.
+    fn from(severity: Severity) -> ErrSeverity {
+        match severity {
+            Severity::Error => ErrSeverity::Error,
+            Severity::Warning => ErrSeverity::Warning,
+            Severity::Info => ErrSeverity::Information,
+        }
     }
 }
 
@@ -214,6 +240,57 @@ impl ErrLocation {
             component: path.component().unwrap_or(0),
             subcomponent: path.subcomponent().unwrap_or(0),
         }
+    }
+
+    /// Reads a location as [`Display`](core::fmt::Display) writes it: a path
+    /// (`PID-3(2).1`, `OBX[2]-5`), or a segment alone (`PV1`, `OBX[3]`), as
+    /// validation issues name a missing or unexpected segment.
+    ///
+    /// ```
+    /// use pipehat::ack::ErrLocation;
+    /// let at = ErrLocation::parse("OBX[3]")?;
+    /// assert_eq!((at.segment.as_str(), at.sequence, at.field), ("OBX", 3, 0));
+    /// assert_eq!(ErrLocation::parse("PID-3(2).1")?.to_string(), "PID-3(2).1");
+    /// # Ok::<(), pipehat::PathError>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<ErrLocation, crate::PathError> {
+        match crate::Path::parse(text) {
+            Ok(path) => Ok(ErrLocation::from_path(&path)),
+            Err(e) => {
+                // A segment alone is what a path is before its "-field".
+                let field_path = alloc::format!("{text}-1");
+                let path = crate::Path::parse(&field_path).map_err(|_| e)?;
+                Ok(ErrLocation {
+                    segment: path.segment().into(),
+                    sequence: path.occurrence(),
+                    ..ErrLocation::default()
+                })
+            }
+        }
+    }
+}
+
+impl core::fmt::Display for ErrLocation {
+    /// The location as a path: `PID-3(2).1`, `OBX[2]-5`, or `PV1` for a segment alone.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.segment)?;
+        if self.sequence > 1 {
+            write!(f, "[{}]", self.sequence)?;
+        }
+        if self.field == 0 {
+            return Ok(());
+        }
+        write!(f, "-{}", self.field)?;
+        if self.repetition > 0 {
+            write!(f, "({})", self.repetition)?;
+        }
+        if self.component > 0 {
+            write!(f, ".{}", self.component)?;
+            if self.subcomponent > 0 {
+                write!(f, ".{}", self.subcomponent)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -248,6 +325,53 @@ impl AckError {
         }
     }
 
+    /// An error from the values a binding's `errors` option carries:
+    /// `severity` a letter or word [`ErrSeverity::parse`] reads (`E` when
+    /// absent), `location` what [`ErrLocation::parse`] reads, `text` ERR-8,
+    /// `diagnostic` ERR-7.
+    pub fn from_parts(
+        code: u16,
+        severity: Option<&str>,
+        location: Option<&str>,
+        text: Option<String>,
+        diagnostic: Option<String>,
+    ) -> Result<AckError, AckErrorPartError> {
+        let severity = match severity {
+            None => ErrSeverity::Error,
+            Some(s) => ErrSeverity::parse(s).ok_or(AckErrorPartError::Severity)?,
+        };
+        let location = match location {
+            None => None,
+            Some(l) => Some(ErrLocation::parse(l).map_err(AckErrorPartError::Location)?),
+        };
+        Ok(AckError {
+            code,
+            severity,
+            location,
+            text,
+            diagnostic,
+        })
+    }
+
+    /// The ERR segment for a validation issue (see
+    /// [`Report::ack_errors`](crate::validate::Report::ack_errors)); a
+    /// location that does not read is left out.
+    pub fn for_issue(
+        hl7_code: u16,
+        severity: Severity,
+        path: &str,
+        code: &str,
+        message: String,
+    ) -> AckError {
+        AckError {
+            code: hl7_code,
+            severity: severity.into(),
+            location: ErrLocation::parse(path).ok(),
+            text: Some(message),
+            diagnostic: Some(code.into()),
+        }
+    }
+
     fn from_diagnostic(d: &Diagnostic, location: Option<ErrLocation>) -> AckError {
         let code = match d.code() {
             DiagnosticCode::MalformedEscape
@@ -258,14 +382,9 @@ impl AckError {
             | DiagnosticCode::MissingSubcomponentSeparator => 102,
             _ => 100,
         };
-        let severity = match d.severity() {
-            Severity::Error => ErrSeverity::Error,
-            Severity::Warning => ErrSeverity::Warning,
-            Severity::Info => ErrSeverity::Information,
-        };
         AckError {
             code,
-            severity,
+            severity: d.severity().into(),
             location,
             text: None,
             diagnostic: Some(alloc::format!(
@@ -298,6 +417,27 @@ impl AckError {
     }
 }
 
+/// Why [`AckError::from_parts`] refused a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AckErrorPartError {
+    /// The severity is none of [`ErrSeverity::NAMES`].
+    Severity,
+    /// The location is neither a path nor a segment name.
+    Location(crate::PathError),
+}
+
+impl core::fmt::Display for AckErrorPartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            AckErrorPartError::Severity => f.write_str(
+                "an error's severity must be one of E, W, I, F, error, warning, info, fatal",
+            ),
+            AckErrorPartError::Location(e) => e.fmt(f),
+        }
+    }
+}
+
 /// Which diagnostics of the message become ERR segments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum IncludeDiagnostics {
@@ -308,6 +448,31 @@ pub enum IncludeDiagnostics {
     /// Errors and warnings (the default).
     #[default]
     Warnings,
+}
+
+impl IncludeDiagnostics {
+    /// Every value, in the order of [`NAMES`](Self::NAMES).
+    pub const ALL: [IncludeDiagnostics; 3] = [
+        IncludeDiagnostics::None,
+        IncludeDiagnostics::Errors,
+        IncludeDiagnostics::Warnings,
+    ];
+    /// The names the bindings take: `none`, `errors`, `warnings`.
+    pub const NAMES: [&'static str; 3] = ["none", "errors", "warnings"];
+
+    /// `"none"`, `"errors"` or `"warnings"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IncludeDiagnostics::None => "none",
+            IncludeDiagnostics::Errors => "errors",
+            IncludeDiagnostics::Warnings => "warnings",
+        }
+    }
+
+    /// Reads a name [`as_str`](Self::as_str) gives.
+    pub fn from_name(name: &str) -> Option<IncludeDiagnostics> {
+        Self::ALL.into_iter().find(|v| v.as_str() == name)
+    }
 }
 
 /// What [`Message::ack`] writes.
@@ -691,6 +856,63 @@ mod tests {
 
     fn opts() -> AckOptions {
         AckOptions::new("ACK1", "20240115103000")
+    }
+
+    #[test]
+    fn locations_read_back_what_they_write() {
+        for text in [
+            "PID-3",
+            "PID-3(2).1",
+            "PID-5.1.2",
+            "OBX[2]-5",
+            "PV1",
+            "OBX[3]",
+            "ZPD-1(3)",
+        ] {
+            let at = ErrLocation::parse(text).unwrap();
+            assert_eq!(at.to_string(), text);
+        }
+        let pv1 = ErrLocation::parse("PV1").unwrap();
+        assert_eq!((pv1.sequence, pv1.field, pv1.component), (1, 0, 0));
+        for bad in ["", "P", "PID-0", "PID-3.", "pid-x", "PID[0]"] {
+            assert!(ErrLocation::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn error_parts_are_read_as_the_bindings_pass_them() {
+        let e = AckError::from_parts(
+            100,
+            Some("error"),
+            Some("PV1"),
+            None,
+            Some("missing_segment".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            (e.severity, e.location.unwrap().to_string()),
+            (ErrSeverity::Error, "PV1".to_string())
+        );
+        assert_eq!(
+            AckError::from_parts(101, None, None, None, None)
+                .unwrap()
+                .severity,
+            ErrSeverity::Error
+        );
+        assert_eq!(
+            AckError::from_parts(101, Some("info"), None, None, None)
+                .unwrap()
+                .severity,
+            ErrSeverity::Information
+        );
+        assert_eq!(
+            AckError::from_parts(101, Some("bad"), None, None, None).unwrap_err(),
+            AckErrorPartError::Severity
+        );
+        assert!(matches!(
+            AckError::from_parts(101, None, Some("PID-0"), None, None),
+            Err(AckErrorPartError::Location(_))
+        ));
     }
 
     #[test]

@@ -535,21 +535,24 @@ pub enum Datatype {
 type Part = (&'static str, Option<Datatype>);
 
 impl Datatype {
+    /// Every composite datatype with a named view.
+    pub const ALL: [Datatype; 10] = [
+        Datatype::XPN,
+        Datatype::CX,
+        Datatype::XAD,
+        Datatype::XTN,
+        Datatype::CWE,
+        Datatype::CE,
+        Datatype::HD,
+        Datatype::EI,
+        Datatype::FN,
+        Datatype::SAD,
+    ];
+
     /// Reads `XPN`, `CX`, `XAD`, `XTN`, `CWE`, `CE`, `HD`, `EI`, `FN`, `SAD` (any case).
     pub fn parse(name: &str) -> Option<Datatype> {
-        let all = [
-            Datatype::XPN,
-            Datatype::CX,
-            Datatype::XAD,
-            Datatype::XTN,
-            Datatype::CWE,
-            Datatype::CE,
-            Datatype::HD,
-            Datatype::EI,
-            Datatype::FN,
-            Datatype::SAD,
-        ];
-        all.into_iter()
+        Self::ALL
+            .into_iter()
             .find(|d| d.name().eq_ignore_ascii_case(name))
     }
 

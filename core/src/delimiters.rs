@@ -64,6 +64,40 @@ impl Delimiters {
         Ok(d)
     }
 
+    /// The delimiters written as MSH-1 and MSH-2 together, as a new message
+    /// declares them: field, component, repetition, escape and subcomponent
+    /// characters, and optionally the truncation character (`|^~\\&`,
+    /// `|^~\\&#`). Fewer than five characters fail with
+    /// `missing_encoding_characters`, more than six with
+    /// `too_many_encoding_characters`, a repeated one with `duplicate_delimiter`.
+    ///
+    /// ```
+    /// let d = pipehat::Delimiters::from_text("|^~\\&#")?;
+    /// assert_eq!((d.field(), d.truncation()), (b'|', Some(b'#')));
+    /// assert_eq!(pipehat::Delimiters::from_text("|^~").unwrap_err().code(), "missing_encoding_characters");
+    /// # Ok::<(), pipehat::ParseError>(())
+    /// ```
+    pub fn from_text(text: &str) -> Result<Self, ParseError> {
+        match *text.as_bytes() {
+            [field, component, repetition, escape, subcomponent] => {
+                Self::new(field, component, repetition, escape, subcomponent, None)
+            }
+            [field, component, repetition, escape, subcomponent, truncation] => Self::new(
+                field,
+                component,
+                repetition,
+                escape,
+                subcomponent,
+                Some(truncation),
+            ),
+            ref short if short.len() < 5 => Err(ParseError::new(
+                ErrorKind::MissingEncodingCharacters,
+                short.len(),
+            )),
+            _ => Err(ParseError::new(ErrorKind::TooManyEncodingCharacters, 6)),
+        }
+    }
+
     fn check(&self, offset: usize) -> Result<(), ParseError> {
         let mut all = [
             self.field,
@@ -185,6 +219,39 @@ pub enum SegmentTerminator {
 }
 
 impl SegmentTerminator {
+    /// Every terminator, in the order of [`NAMES`](Self::NAMES).
+    pub const ALL: [SegmentTerminator; 3] = [
+        SegmentTerminator::Cr,
+        SegmentTerminator::Lf,
+        SegmentTerminator::CrLf,
+    ];
+    /// The terminators' names: `cr`, `lf`, `crlf`.
+    pub const NAMES: [&'static str; 3] = ["cr", "lf", "crlf"];
+
+    /// `"cr"`, `"lf"` or `"crlf"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SegmentTerminator::Cr => "cr",
+            SegmentTerminator::Lf => "lf",
+            SegmentTerminator::CrLf => "crlf",
+        }
+    }
+
+    /// Reads a terminator by its name (`cr`, `lf`, `crlf`, any case) or as
+    /// itself (`"\r"`, `"\n"`, `"\r\n"`): what the bindings' options take.
+    ///
+    /// ```
+    /// use pipehat::SegmentTerminator;
+    /// assert_eq!(SegmentTerminator::from_name("crlf"), Some(SegmentTerminator::CrLf));
+    /// assert_eq!(SegmentTerminator::from_name("\n"), Some(SegmentTerminator::Lf));
+    /// assert_eq!(SegmentTerminator::from_name("nl"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<SegmentTerminator> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == name || t.name().eq_ignore_ascii_case(name))
+    }
+
     /// `"\r"`, `"\n"` or `"\r\n"`.
     pub const fn as_str(self) -> &'static str {
         match self {

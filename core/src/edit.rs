@@ -545,7 +545,7 @@ pub struct Header {
     pub control_id: String,
     /// MSH-11, `P` by default.
     pub processing_id: String,
-    /// MSH-12, `2.5.1` by default.
+    /// MSH-12, [`DEFAULT_VERSION`](crate::DEFAULT_VERSION) (`2.5.1`) by default.
     pub version: String,
     /// MSH-18 when set, e.g. `UNICODE UTF-8`.
     pub charset: Option<String>,
@@ -564,7 +564,7 @@ impl Default for Header {
             message_type: String::new(),
             control_id: String::new(),
             processing_id: "P".into(),
-            version: "2.5.1".into(),
+            version: crate::DEFAULT_VERSION.into(),
             charset: None,
         }
     }

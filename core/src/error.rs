@@ -17,7 +17,8 @@ pub enum ErrorKind {
     HeaderTooShort,
     /// The field separator is a segment terminator, or otherwise unusable.
     InvalidFieldSeparator,
-    /// MSH-2 (or BHS-2/FHS-2) has fewer than three encoding characters.
+    /// MSH-2 (or BHS-2/FHS-2) has fewer than three encoding characters (a
+    /// message being built, fewer than four: see [`Delimiters::from_text`](crate::Delimiters::from_text)).
     MissingEncodingCharacters,
     /// MSH-2 has more than five encoding characters.
     TooManyEncodingCharacters,
@@ -57,7 +58,7 @@ impl ErrorKind {
             ErrorKind::MissingHeader => "the input does not start with an MSH, BHS or FHS segment",
             ErrorKind::HeaderTooShort => "the header segment ends before its encoding characters",
             ErrorKind::InvalidFieldSeparator => "the field separator is not usable",
-            ErrorKind::MissingEncodingCharacters => "fewer than three encoding characters",
+            ErrorKind::MissingEncodingCharacters => "too few encoding characters",
             ErrorKind::TooManyEncodingCharacters => "more than five encoding characters",
             ErrorKind::DuplicateDelimiter => "two delimiters are the same character",
             ErrorKind::MessageTooLarge => "the message exceeds the size limit",

@@ -20,6 +20,48 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
 
+/// A message's JSON forms, by the names the bindings' `form` options take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JsonForm {
+    /// [`Message::to_json`]: segments and decoded values as nested arrays.
+    Tree,
+    /// [`Message::to_lossless_json`]: rebuilds the exact bytes.
+    Lossless,
+    /// [`Message::to_friendly_json`]: keyed by segment and field number, for people.
+    Friendly,
+    /// `Message::to_named_json` (feature `dictionary`): keyed by field and
+    /// component names of the message's version.
+    Named,
+}
+
+impl JsonForm {
+    /// Every form, in the order of [`NAMES`](Self::NAMES).
+    pub const ALL: [JsonForm; 4] = [
+        JsonForm::Tree,
+        JsonForm::Lossless,
+        JsonForm::Friendly,
+        JsonForm::Named,
+    ];
+    /// `tree`, `lossless`, `friendly`, `named`.
+    pub const NAMES: [&'static str; 4] = ["tree", "lossless", "friendly", "named"];
+
+    /// The form's name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JsonForm::Tree => "tree",
+            JsonForm::Lossless => "lossless",
+            JsonForm::Friendly => "friendly",
+            JsonForm::Named => "named",
+        }
+    }
+
+    /// Reads a name [`as_str`](Self::as_str) gives.
+    pub fn from_name(name: &str) -> Option<JsonForm> {
+        Self::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+}
+
 /// Receives a message as a tree, in the shape described in the module docs:
 /// [`Message::walk_tree`] decides the shape once, and each output (JSON text,
 /// Python objects, JavaScript objects) is a sink.

@@ -95,6 +95,10 @@ pub mod stream;
 pub mod validate;
 mod view;
 
+/// The HL7 version pipehat assumes where none is given: what a new message
+/// declares in MSH-12, and the version the dictionary answers for.
+pub const DEFAULT_VERSION: &str = "2.5.1";
+
 pub use charset::Charset;
 pub use delimiters::{Delimiters, SegmentTerminator};
 pub use diagnostics::{Diagnostic, DiagnosticCode, DiagnosticMessage, Severity};

@@ -25,7 +25,7 @@
 //! ```
 
 use crate::dictionary::{self, ComponentDef, Item, SegmentDef, StructureDef, TableDef, VersionDef};
-use crate::{Message, Segment};
+use crate::{Message, Segment, Severity};
 use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -34,24 +34,10 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
-/// How bad an issue is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum IssueSeverity {
-    /// The message breaks a rule of the standard or the profile.
-    Error,
-    /// Suspicious, or not checkable.
-    Warning,
-}
-
-impl IssueSeverity {
-    /// `"error"` or `"warning"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            IssueSeverity::Error => "error",
-            IssueSeverity::Warning => "warning",
-        }
-    }
-}
+/// How bad an issue is: the crate's one [`Severity`](crate::Severity)
+/// (validation gives `Error` and `Warning`).
+#[deprecated(note = "use pipehat::Severity, the same type")]
+pub type IssueSeverity = crate::Severity;
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +50,7 @@ pub struct Issue {
     /// `value_not_allowed`.
     pub code: &'static str,
     /// Error or warning.
-    pub severity: IssueSeverity,
+    pub severity: Severity,
     /// Where: `PID-7`, `PID-3(2).4`, `OBX[2]-5`, or a segment (`PV1`, `OBX[3]`).
     pub path: String,
     /// 0-based index of the segment concerned (for a missing segment, where
@@ -146,9 +132,7 @@ pub struct Report {
 impl Report {
     /// Whether no issue is an error.
     pub fn is_valid(&self) -> bool {
-        self.issues
-            .iter()
-            .all(|i| i.severity != IssueSeverity::Error)
+        self.issues.iter().all(|i| i.severity != Severity::Error)
     }
 
     /// The report as JSON text: `{"version", "structure", "valid", "issues":
@@ -205,30 +189,35 @@ impl Report {
         out
     }
 
-    /// The issues as ERR segments for [`Message::ack`](crate::Message::ack).
+    /// The issues as ERR segments for [`Message::ack`](crate::Message::ack):
+    /// ERR-3 the issue's table 0357 code, ERR-4 its severity, ERR-2 where it
+    /// is (a field path, or only a segment such as `PV1` or `OBX[3]`), ERR-7
+    /// the issue's code and ERR-8 its sentence (which quotes no content).
+    ///
+    /// The bindings pass the same five values from each issue to `ack()`'s
+    /// `errors`, which reads them with [`AckError::from_parts`](crate::ack::AckError::from_parts):
+    /// the ERR segments are the same bytes in every language.
+    ///
+    /// ```
+    /// # use pipehat::{ack::AckOptions, validate::{validate, Options}, Message};
+    /// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20240115||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01|20240115\rPID|1||7^^^H^MR||DOE^JO\r")?;
+    /// let mut options = AckOptions::new("ACK1", "20240115120000");
+    /// options.errors = validate(&msg, &Options::default()).ack_errors();
+    /// let ack = msg.ack(&options)?.to_string();
+    /// assert!(ack.ends_with("ERR||PV1^1|100^Segment sequence error^HL70357|E|||missing_segment|a required segment is missing (missing_segment, PV1 at byte 94)\r"), "{ack}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ack_errors(&self) -> Vec<crate::ack::AckError> {
-        use crate::ack::{AckError, ErrLocation, ErrSeverity};
         self.issues
             .iter()
             .map(|i| {
-                let mut e = AckError::new(i.hl7_code());
-                e.severity = match i.severity {
-                    IssueSeverity::Error => ErrSeverity::Error,
-                    IssueSeverity::Warning => ErrSeverity::Warning,
-                };
-                e.location = crate::Path::parse(&i.path)
-                    .ok()
-                    .map(|p| ErrLocation::from_path(&p))
-                    .or_else(|| {
-                        let name = i.path.split('[').next().unwrap_or("");
-                        (!name.is_empty()).then(|| ErrLocation {
-                            segment: name.into(),
-                            sequence: 1,
-                            ..ErrLocation::default()
-                        })
-                    });
-                e.diagnostic = Some(i.code.to_string());
-                e
+                crate::ack::AckError::for_issue(
+                    i.hl7_code(),
+                    i.severity,
+                    &i.path,
+                    i.code,
+                    i.message(),
+                )
             })
             .collect()
     }
@@ -1118,7 +1107,7 @@ impl<'m> Checker<'m, '_> {
         let at = self.at(field, 1);
         self.push(
             "unexpected_field",
-            IssueSeverity::Warning,
+            Severity::Warning,
             at.path(None, false),
             Some(at.seg),
             offset,
@@ -1137,7 +1126,7 @@ impl<'m> Checker<'m, '_> {
     fn push(
         &mut self,
         code: &'static str,
-        severity: IssueSeverity,
+        severity: Severity,
         path: String,
         segment: Option<usize>,
         offset: usize,
@@ -1156,7 +1145,7 @@ impl<'m> Checker<'m, '_> {
         let path = at.path(None, false);
         self.push(
             "required_field_missing",
-            IssueSeverity::Error,
+            Severity::Error,
             path,
             Some(at.seg),
             offset,
@@ -1240,8 +1229,8 @@ impl<'m> Checker<'m, '_> {
     ) {
         let at = self.at(field, rep);
         let severity = match code {
-            "invalid_code" | "unknown_code" => IssueSeverity::Warning,
-            _ => IssueSeverity::Error,
+            "invalid_code" | "unknown_code" => Severity::Warning,
+            _ => Severity::Error,
         };
         let component = (!part.whole).then_some(part.component);
         let path = at.path(component, part.sub);
@@ -1342,7 +1331,7 @@ impl<'m> Checker<'m, '_> {
             };
             self.push(
                 code,
-                IssueSeverity::Error,
+                Severity::Error,
                 at.path(None, false),
                 Some(at.seg),
                 offset,
@@ -1351,7 +1340,7 @@ impl<'m> Checker<'m, '_> {
         if too_long {
             self.push(
                 "value_too_long",
-                IssueSeverity::Error,
+                Severity::Error,
                 at.path(None, false),
                 Some(at.seg),
                 offset,
@@ -1443,7 +1432,7 @@ impl<'m> Checker<'m, '_> {
                 let label = segment_label(name, occurrence);
                 self.push(
                     "unknown_segment",
-                    IssueSeverity::Error,
+                    Severity::Error,
                     label,
                     Some(seg),
                     segment.offset(),
@@ -1490,13 +1479,7 @@ impl<'m> Checker<'m, '_> {
             }
             if usage == Some(Usage::Forbidden) {
                 let path = self.at(f, 1).path(None, false);
-                self.push(
-                    "forbidden_field",
-                    IssueSeverity::Error,
-                    path,
-                    Some(seg),
-                    offset,
-                );
+                self.push("forbidden_field", Severity::Error, path, Some(seg), offset);
                 continue;
             }
             if header && f <= 2 {
@@ -1521,7 +1504,7 @@ impl<'m> Checker<'m, '_> {
                         let path = self.at(f, r + 1).path(None, false);
                         self.push(
                             "value_not_allowed",
-                            IssueSeverity::Error,
+                            Severity::Error,
                             path,
                             Some(seg),
                             rep.offset(),
@@ -1660,7 +1643,7 @@ impl<'m> Checker<'m, '_> {
             };
             self.push(
                 "missing_segment",
-                IssueSeverity::Error,
+                Severity::Error,
                 String::from(name),
                 seg,
                 offset,
@@ -1677,7 +1660,7 @@ impl<'m> Checker<'m, '_> {
                 let label = segment_label(s.name(), occurrence);
                 self.push(
                     "unexpected_segment",
-                    IssueSeverity::Error,
+                    Severity::Error,
                     label,
                     Some(index),
                     s.offset(),
@@ -1885,7 +1868,7 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
             .map_or(0, |f| f.offset());
         report.issues.push(Issue {
             code: "unknown_version",
-            severity: IssueSeverity::Error,
+            severity: Severity::Error,
             path: String::from("MSH-12"),
             segment: Some(0),
             offset: msh12,
@@ -1948,7 +1931,7 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
                 .map_or(0, |f| f.offset());
             checker.push(
                 "unknown_structure",
-                IssueSeverity::Warning,
+                Severity::Warning,
                 String::from("MSH-9"),
                 Some(0),
                 offset,
@@ -1979,20 +1962,14 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
                 .map_or(0, |(_, n)| *n);
             if rule.min.is_some_and(|min| n < min) {
                 let end = message.as_bytes().len();
-                checker.push(
-                    "missing_segment",
-                    IssueSeverity::Error,
-                    name.clone(),
-                    None,
-                    end,
-                );
+                checker.push("missing_segment", Severity::Error, name.clone(), None, end);
             }
             if let Some(max) = rule.max.filter(|max| n > *max) {
                 if let Some(s) = message.segments_named(name).nth(max as usize) {
                     let label = segment_label(name, max + 1);
                     checker.push(
                         "unexpected_segment",
-                        IssueSeverity::Error,
+                        Severity::Error,
                         label,
                         Some(s.index()),
                         s.offset(),

@@ -538,6 +538,22 @@ pub enum Value<'a> {
     Subcomponent(Subcomponent<'a>),
 }
 
+impl Value<'_> {
+    /// The kinds' names by depth: a path that stops at a field, a repetition,
+    /// a component or a subcomponent (`KINDS[depth - 1]`).
+    pub const KINDS: [&'static str; 4] = ["field", "repetition", "component", "subcomponent"];
+
+    /// `"field"`, `"repetition"`, `"component"` or `"subcomponent"`.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Value::Field(_) => Self::KINDS[0],
+            Value::Repetition(_) => Self::KINDS[1],
+            Value::Component(_) => Self::KINDS[2],
+            Value::Subcomponent(_) => Self::KINDS[3],
+        }
+    }
+}
+
 macro_rules! forward {
     ($self:ident, $v:ident => $e:expr) => {
         match $self {

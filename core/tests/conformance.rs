@@ -295,6 +295,20 @@ fn run_case(case: &Map<String, Value>) -> Result<(), String> {
             }
         }
     }
+    for (code, want) in case
+        .get("severities")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let got = diagnostics
+            .iter()
+            .find(|d| d.code().code() == code)
+            .map(|d| d.severity().as_str());
+        if got != want.as_str() {
+            return Err(format!("severity of {code}: got {got:?}"));
+        }
+    }
     if case.get("no_diagnostics").is_some()
         && diagnostics
             .iter()

@@ -4,9 +4,14 @@
 //! and why the others are not (`PIPEHAT_BLESS=1` rewrites it).
 #![cfg(feature = "dictionary")]
 
+use pipehat::ack::{AckOptions, IncludeDiagnostics};
 use pipehat::dictionary::explain;
 use pipehat::validate::{validate, Options, Profile, Validator};
 use pipehat::Message;
+
+/// MSH-10 and MSH-7 of the ACKs the cases' `ack` values hold.
+const ACK_CONTROL_ID: &str = "ACK1";
+const ACK_TIMESTAMP: &str = "20240101000000";
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 
@@ -109,6 +114,17 @@ fn validates() {
             .map(|i| json!([i["code"], i["severity"], i["path"]]))
             .collect();
         assert_eq!(Value::Array(from_json), c["issues"], "{name}");
+        // The ACK that carries the issues as ERR segments: the same bytes in
+        // every language (the bindings pass each issue's values to ack()).
+        if let Some(want) = c.get("ack").and_then(Value::as_str) {
+            let mut options = AckOptions::new(ACK_CONTROL_ID, ACK_TIMESTAMP);
+            options.diagnostics = IncludeDiagnostics::None;
+            options.errors = report.ack_errors();
+            let got = msg.ack(&options).expect("ack").to_string();
+            if got != want {
+                failures.push(format!("{name} ack: got {got:?}"));
+            }
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     for c in cases("profile_error") {

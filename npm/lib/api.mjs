@@ -16,6 +16,9 @@ export function createApi(native, loadFull = {}) {
    * object the Rust side throws (absent fields become null). Messages name
    * positions and codes, never message content.
    */
+  /** The HL7 version assumed where none is given (from the core). */
+  const DEFAULT_VERSION = native.defaultVersion();
+
   function errorClass(name, Base, fields) {
     const C = class extends Base {
       constructor(info) {
@@ -253,7 +256,8 @@ export function createApi(native, loadFull = {}) {
   const CHEAP = 1;
   const TOKEN = 2;
 
-  const KINDS = ["field", "repetition", "component", "subcomponent"];
+  // "field", "repetition", "component", "subcomponent", by depth (from the core).
+  const KINDS = native.elementKinds();
 
   /** A field, repetition, component or subcomponent, read when accessed. */
   class Element {
@@ -1091,15 +1095,15 @@ export function createApi(native, loadFull = {}) {
     }
   }
 
-  /** What a field, component or subcomponent is in a version (default 2.5.1), or undefined. */
-  function explain(path, version = "2.5.1") {
+  /** What a field, component or subcomponent is in a version (default DEFAULT_VERSION, 2.5.1), or undefined. */
+  function explain(path, version) {
     const f = full();
-    return call(() => f.explain(String(path), String(version)));
+    return call(() => f.explain(String(path), version === undefined ? undefined : String(version)));
   }
 
-  /** The name of a segment's field in a version (default 2.5.1), or undefined. */
-  function fieldName(segment, field, version = "2.5.1") {
-    return full().fieldName(String(segment), field, String(version));
+  /** The name of a segment's field in a version (default DEFAULT_VERSION, 2.5.1), or undefined. */
+  function fieldName(segment, field, version) {
+    return full().fieldName(String(segment), field, version === undefined ? undefined : String(version));
   }
 
   /** A conformance profile (an object, e.g. from a YAML library, or its JSON text; see the README). */
@@ -1139,13 +1143,18 @@ export function createApi(native, loadFull = {}) {
     }
   }
 
-  /** A report's issues as `errors` for message.ack(). */
+  /**
+   * A report's issues as `errors` for message.ack(): each issue's own values,
+   * which ack() reads as the core's Report::ack_errors does (a path or a
+   * segment alone as ERR-2, the issue code as ERR-7, its sentence as ERR-8).
+   */
   function ackErrors(report) {
     return report.issues.map((i) => ({
       code: i.hl7Code,
-      severity: i.severity === "error" ? "E" : "W",
-      path: /-/.test(i.path) ? i.path : undefined,
+      severity: i.severity,
+      path: i.path,
       text: i.message,
+      diagnostic: i.code,
     }));
   }
 
@@ -1158,6 +1167,7 @@ export function createApi(native, loadFull = {}) {
 
   return {
     load,
+    DEFAULT_VERSION,
     HL7LoadError,
     parse,
     parseAll,

@@ -181,11 +181,13 @@ export interface AckErrorSpec {
   /** HL7 table 0357: 100 segment sequence, 101 required field missing, 102 data type, 103 table value, 200-207 ... */
   code: number;
   /** "E" (default), "W", "I", "F" or "error", "warning", "info", "fatal". */
-  severity?: string;
-  /** Where (ERR-2): "PID-3(2).1". */
+  severity?: "E" | "W" | "I" | "F" | "error" | "warning" | "info" | "fatal";
+  /** Where (ERR-2): a path such as "PID-3(2).1" or "OBX[2]-5", or a segment alone ("PV1", "OBX[3]"). */
   path?: string;
   /** User message (ERR-8), escaped when written. */
   text?: string;
+  /** Technical detail (ERR-7), e.g. a validation issue's code. */
+  diagnostic?: string;
 }
 
 export interface AckOptions {
@@ -576,6 +578,8 @@ export interface Explanation {
  * functions it holds; elsewhere it resolves at once. Idempotent.
  */
 export function load(): Promise<void>;
+/** The HL7 version assumed where none is given ("2.5.1"): what build() declares and explain() answers for. */
+export const DEFAULT_VERSION: string;
 
 /** Thrown by a function of the full module called before `await load()` (browsers, Deno). */
 export class HL7LoadError extends Error {
@@ -642,6 +646,7 @@ export function ackErrors(report: ValidationReport): AckErrorSpec[];
 
 declare const api: {
   load: typeof load;
+  DEFAULT_VERSION: typeof DEFAULT_VERSION;
   HL7LoadError: typeof HL7LoadError;
   parse: typeof parse;
   parseAll: typeof parseAll;

@@ -92,6 +92,9 @@ export function runCase(api, c, data) {
   for (const [path, want] of Object.entries(c.get_raw || {})) equal(msg.getRaw(path) ?? null, want, `getRaw ${path}`);
   const codes = msg.diagnostics.map((d) => d.code);
   for (const code of c.diagnostics || []) if (!codes.includes(code)) fail(`diagnostic ${code} missing: ${codes}`);
+  for (const [code, want] of Object.entries(c.severities || {})) {
+    equal(msg.diagnostics.find((d) => d.code === code)?.severity, want, `severity of ${code}`);
+  }
   if (c.no_diagnostics) equal(msg.diagnostics.filter((d) => d.severity !== "info").map((d) => d.code), [], "diagnostics");
   if (c.terminator) equal(msg.segmentTerminator, { cr: "\r", lf: "\n", crlf: "\r\n" }[c.terminator], "terminator");
   if (c.segments) equal(msg.segments.map((s) => s.name), c.segments, "segments");
@@ -176,9 +179,10 @@ export function runWriteCase(api, c) {
     try {
       m = api.build(Object.fromEntries(Object.entries(c.header).map(([k, v]) => [CAMEL(k), v])));
     } catch (e) {
-      if (!(e instanceof api.HL7EditError)) fail(`${c.name}: ${e}`);
+      if (!(e instanceof api.HL7EditError || e instanceof api.HL7ParseError)) fail(`${c.name}: ${e}`);
       return equal(e.code, c.error?.code, `${c.name} error`);
     }
+    if (c.error) fail(`${c.name}: expected ${c.error.code}`);
     return runOps(api, c, m);
   }
   if (c.kind === "ack") {
@@ -357,6 +361,14 @@ export function runValidateCase(api, c) {
     equal(report.valid, c.valid, `${c.name} valid`);
     const again = api.validate(c.input, { version: c.version, profile: profileOf() });
     equal(again.issues.map((i) => i.code), c.issues.map((i) => i[0]), `${c.name} (text, profile object)`);
+    if (c.ack !== undefined) {
+      // The issues as ERR segments: the same bytes as Rust's Report::ack_errors.
+      const message = api.parse(c.input);
+      const ack = message.ack({ errors: api.ackErrors(report), diagnostics: "none", controlId: "ACK1", timestamp: "20240101000000" });
+      equal(ack.toString(), c.ack, `${c.name} ack`);
+      ack.free();
+      message.free();
+    }
     profile?.free();
     return;
   }

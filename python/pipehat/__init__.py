@@ -63,6 +63,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from pipehat._native import (
+    DEFAULT_VERSION,
     ChangeDetector,
     Chunk,
     ChunkIterator,
@@ -113,6 +114,7 @@ from pipehat.errors import (
 )
 
 __all__ = [
+    "DEFAULT_VERSION",
     "ChangeDetector",
     "Chunk",
     "ChunkIterator",

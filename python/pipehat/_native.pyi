@@ -6,6 +6,7 @@ from typing import IO, Any, Dict, Iterator, List, Literal, Optional, Sequence, T
 from pipehat.errors import ParseError
 
 __version__: str
+DEFAULT_VERSION: str
 __all__ = [
     "parse",
     "iter_messages",
@@ -40,9 +41,12 @@ __all__ = [
     "Issue",
     "Report",
     "__version__",
+    "DEFAULT_VERSION",
 ]
 
 _Data = Union[bytes, bytearray, memoryview, str]
+_Terminator = Literal["cr", "lf", "crlf", "\r", "\n", "\r\n"]
+_IncludeDiagnostics = Literal["none", "errors", "warnings"]
 _Source = Union[str, PathLike[str], bytes, bytearray, memoryview, IO[bytes]]
 
 def parse(
@@ -50,7 +54,7 @@ def parse(
     /,
     *,
     strict: bool = False,
-    segment_terminator: Optional[str] = None,
+    segment_terminator: Optional[_Terminator] = None,
     max_message_size: Optional[int] = None,
     max_segments: Optional[int] = None,
     max_field_length: Optional[int] = None,
@@ -61,7 +65,7 @@ def iter_messages(
     /,
     *,
     strict: bool = False,
-    segment_terminator: Optional[str] = None,
+    segment_terminator: Optional[_Terminator] = None,
     max_message_size: Optional[int] = None,
     max_segments: Optional[int] = None,
     max_field_length: Optional[int] = None,
@@ -125,7 +129,7 @@ def extract(
     threads: Optional[int] = None,
     details: Literal[False] = False,
     strict: bool = False,
-    segment_terminator: Optional[str] = None,
+    segment_terminator: Optional[_Terminator] = None,
     max_message_size: Optional[int] = None,
     max_segments: Optional[int] = None,
     max_field_length: Optional[int] = None,
@@ -140,7 +144,7 @@ def extract(
     threads: Optional[int] = None,
     details: Literal[True],
     strict: bool = False,
-    segment_terminator: Optional[str] = None,
+    segment_terminator: Optional[_Terminator] = None,
     max_message_size: Optional[int] = None,
     max_segments: Optional[int] = None,
     max_field_length: Optional[int] = None,
@@ -151,9 +155,10 @@ class _AckErrorRequired(TypedDict):  # typing only
     code: int
 
 class AckErrorSpec(_AckErrorRequired, total=False):
-    severity: str
+    severity: Literal["E", "W", "I", "F", "error", "warning", "info", "fatal"]
     path: Optional[str]
     text: Optional[str]
+    diagnostic: Optional[str]
 
 def build(
     message_type: str,
@@ -165,11 +170,11 @@ def build(
     sending_facility: str = "",
     receiving_application: str = "",
     receiving_facility: str = "",
-    processing_id: str = "P",
-    version: str = "2.5.1",
+    processing_id: Optional[str] = None,
+    version: Optional[str] = None,
     charset: Optional[str] = None,
-    delimiters: str = "|^~\\&",
-    segment_terminator: str = "\r",
+    delimiters: Optional[str] = None,
+    segment_terminator: Optional[_Terminator] = None,
 ) -> EditableMessage: ...
 def ack(
     data: _Data,
@@ -178,11 +183,11 @@ def ack(
     code: Optional[str] = None,
     text: Optional[str] = None,
     errors: Optional[List[AckErrorSpec]] = None,
-    diagnostics: str = "warnings",
+    diagnostics: Optional[_IncludeDiagnostics] = None,
     control_id: Optional[str] = None,
     timestamp: Optional[str] = None,
     strict: bool = False,
-    segment_terminator: Optional[str] = None,
+    segment_terminator: Optional[_Terminator] = None,
     max_message_size: Optional[int] = None,
     max_segments: Optional[int] = None,
     max_field_length: Optional[int] = None,
@@ -217,7 +222,7 @@ class Message:
         text: Optional[str] = None,
         *,
         errors: Optional[List[AckErrorSpec]] = None,
-        diagnostics: str = "warnings",
+        diagnostics: Optional[_IncludeDiagnostics] = None,
         control_id: Optional[str] = None,
         timestamp: Optional[str] = None,
     ) -> Message: ...
@@ -433,8 +438,8 @@ class Explanation:
     @property
     def components(self) -> List[Tuple[str, str]]: ...
 
-def explain(path: str, version: str = "2.5.1") -> Optional[Explanation]: ...
-def field_name(segment: str, field: int, version: str = "2.5.1") -> Optional[str]: ...
+def explain(path: str, version: Optional[str] = None) -> Optional[Explanation]: ...
+def field_name(segment: str, field: int, version: Optional[str] = None) -> Optional[str]: ...
 
 @final
 class Profile:
@@ -469,7 +474,7 @@ class Report:
     def valid(self) -> bool: ...
     @property
     def issues(self) -> List[Issue]: ...
-    def ack_errors(self) -> List[Dict[str, Any]]: ...
+    def ack_errors(self) -> List[AckErrorSpec]: ...
     def __bool__(self) -> bool: ...
 
 def validate(

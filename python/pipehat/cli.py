@@ -65,7 +65,7 @@ class _Progress:
 
 def _show(args: argparse.Namespace, out: IO[str]) -> int:
     for n, msg in enumerate(_messages(args.file), 1):
-        version = msg.version or "2.5.1"
+        version = msg.version or pipehat.DEFAULT_VERSION
         out.write(f"message {n}: {msg.message_type}^{msg.trigger_event} v{msg.version} id={msg.control_id}\n")
         for seg in msg.segments:
             out.write(f"  {seg.name}\n")
@@ -211,10 +211,11 @@ def _validate(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _explain(args: argparse.Namespace, out: IO[str]) -> int:
+    version = args.version or pipehat.DEFAULT_VERSION
     for path in args.paths:
-        e = pipehat.explain(path, args.version)
+        e = pipehat.explain(path, version)
         if e is None:
-            out.write(f"{path}: not defined in {args.version}\n")
+            out.write(f"{path}: not defined in {version}\n")
             continue
         extra = [f"table {e.table:04d}" if e.table else "", f"max length {e.length}" if e.length else ""]
         reps = "repeats" if e.repeatable else "once"
@@ -273,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_validate)
     p = sub.add_parser("explain", help="what a field or component is called and holds")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--version", default="2.5.1")
+    p.add_argument("--version", default=None, help=f"default {pipehat.DEFAULT_VERSION}")
     p.set_defaults(run=_explain)
     return parser
 

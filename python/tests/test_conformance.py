@@ -101,6 +101,8 @@ def test_case(case):
     codes = [d.code for d in msg.diagnostics]
     for code in case.get("diagnostics", []):
         assert code in codes
+    for code, want in case.get("severities", {}).items():
+        assert next(d.severity for d in msg.diagnostics if d.code == code) == want, code
     if case.get("no_diagnostics"):
         assert not [d for d in msg.diagnostics if d.severity != "info"], codes
     if "terminator" in case:

@@ -60,6 +60,11 @@ def test_validate(case):
     for issue in report.issues:
         assert 0 <= issue.offset <= len(case["input"].encode())
         assert issue.code in issue.message
+    if "ack" in case:
+        # The issues as ERR segments: the same bytes as Rust's Report::ack_errors.
+        msg = pipehat.parse(case["input"])
+        ack = msg.ack(errors=report.ack_errors(), diagnostics="none", control_id="ACK1", timestamp="20240101000000")
+        assert str(ack) == case["ack"]
 
 
 @pytest.mark.parametrize("case", by_kind("named_json"))

@@ -73,9 +73,11 @@ def test_build_cases(case):
     message_type = header.pop("message_type")
     try:
         buf = pipehat.build(message_type, **header)
-    except pipehat.EditError as e:
+    except (pipehat.EditError, pipehat.ParseError) as e:
+        assert "error" in case, str(e)
         assert e.code == case["error"]["code"]
         return
+    assert "error" not in case
     run_ops(case, buf)
 
 
