@@ -11,6 +11,7 @@ Each case has a name and an input ("input": text, "input_hex": bytes, or
   no_diagnostics     true: nothing of warning or error severity
   terminator         "cr" | "lf" | "crlf"
   segments           the segment names in order
+  segments_named     {name: [0-based indices of the segments so named]}
   charset            the MSH-18 name pipehat recognised, or null
   path_errors        {path: [code, offset]}
   split              the chunk kinds stream splitting yields, in order
@@ -52,6 +53,9 @@ case("two_encoding_characters", input="MSH|^~|A\r", error={"code": "missing_enco
 case("six_encoding_characters", input="MSH|^~\\&#$|A\r", error={"code": "too_many_encoding_characters", "offset": 9, "segment": 0, "field": 2})
 case("duplicate_encoding_characters", input="MSH|^&&^|A\r", error={"code": "duplicate_delimiter", "offset": 6, "segment": 0, "field": 2})
 case("alphanumeric_field_separator", input="MSHX^~\\&X\r", error={"code": "invalid_field_separator", "offset": 3, "segment": 0, "field": 1})
+
+case("segments_by_name", input=STD + "\rPID|1\rOBX|1\rNTE|1\rOBX|2\rZPD|x\r",
+     segments_named={"OBX": [2, 4], "PID": [1], "MSH": [0], "ZPD": [5], "NTE": [3], "PV1": [], "obx": [], "OB": []})
 
 # --- segment terminators -------------------------------------------------------------
 case("lf_terminators", input=STD + "\nPID|1||42\nPV1|1|I\n", terminator="lf",

@@ -280,6 +280,15 @@ impl NativeMessage {
         out
     }
     /// Number of fields in segment `seg`.
+    /// The indices of the segments named `name`, as the core matches names.
+    #[wasm_bindgen(js_name = segmentsNamed)]
+    pub fn segments_named(&self, name: &str) -> Vec<u32> {
+        self.quick()
+            .message()
+            .segments_named(name)
+            .map(|s| s.index() as u32)
+            .collect()
+    }
     #[wasm_bindgen(js_name = fieldCount)]
     pub fn field_count(&self, seg: usize) -> usize {
         self.indexed()

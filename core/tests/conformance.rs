@@ -295,6 +295,23 @@ fn run_case(case: &Map<String, Value>) -> Result<(), String> {
             }
         }
     }
+    for (name, want) in case
+        .get("segments_named")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let got: Vec<usize> = msg.segments_named(name).map(|s| s.index()).collect();
+        let want: Vec<usize> = want
+            .as_array()
+            .expect("indices")
+            .iter()
+            .map(|i| i.as_u64().expect("index") as usize)
+            .collect();
+        if got != want {
+            return Err(format!("segments named {name}: got {got:?}"));
+        }
+    }
     for (code, want) in case
         .get("severities")
         .and_then(Value::as_object)

@@ -473,10 +473,12 @@ export function createApi(native, loadFull = {}) {
       return JSON.parse(n.segmentNames()).map((name, i) => new Segment(n, i, name));
     }
     segment(name) {
-      return this.segments.find((s) => s.name === name);
+      return this.segmentsNamed(name)[0];
     }
     segmentsNamed(name) {
-      return this.segments.filter((s) => s.name === name);
+      const n = this.#n();
+      const key = String(name);
+      return Array.from(n.segmentsNamed(key), (i) => new Segment(n, i, key));
     }
     /** The message as plain objects (see the README for the shape). */
     toJSON() {
@@ -732,7 +734,9 @@ export function createApi(native, loadFull = {}) {
   function chunkAt(numbers, i, bytes, start) {
     const kind = CHUNK_KINDS[numbers[i]];
     const chunk = { kind, offset: numbers[i + 1], bytes: bytes.slice(start, numbers[i + 2]) };
-    if (kind === "batch_trailer" || kind === "file_trailer") {
+    // The core counts what a trailer closes (and only a trailer): that is
+    // what gives a chunk its two count properties.
+    if (numbers[i + 4] >= 0) {
       chunk.declaredCount = numbers[i + 3] < 0 ? null : numbers[i + 3];
       chunk.countedCount = numbers[i + 4] < 0 ? null : numbers[i + 4];
     }

@@ -92,6 +92,10 @@ export function runCase(api, c, data) {
   for (const [path, want] of Object.entries(c.get_raw || {})) equal(msg.getRaw(path) ?? null, want, `getRaw ${path}`);
   const codes = msg.diagnostics.map((d) => d.code);
   for (const code of c.diagnostics || []) if (!codes.includes(code)) fail(`diagnostic ${code} missing: ${codes}`);
+  for (const [name, want] of Object.entries(c.segments_named || {})) {
+    equal(msg.segmentsNamed(name).map((s) => s.index), want, `segmentsNamed ${name}`);
+    equal(msg.segment(name)?.index, want[0], `segment ${name}`);
+  }
   for (const [code, want] of Object.entries(c.severities || {})) {
     equal(msg.diagnostics.find((d) => d.code === code)?.severity, want, `severity of ${code}`);
   }

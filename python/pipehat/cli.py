@@ -73,7 +73,7 @@ def _show(args: argparse.Namespace, out: IO[str]) -> int:
                 if field.is_empty:
                     continue
                 label = f"{seg.name}-{number}"
-                reps = field.repetitions if not (seg.name in ("MSH", "BHS", "FHS") and number <= 2) else [field]
+                reps = field.repetitions  # the core reads MSH-1 and MSH-2 as one value each
                 for r, rep in enumerate(reps, 1):
                     comps = rep.components if rep.kind == "repetition" else [rep]
                     rlabel = label + (f"({r})" if len(reps) > 1 else "")

@@ -101,6 +101,10 @@ def test_case(case):
     codes = [d.code for d in msg.diagnostics]
     for code in case.get("diagnostics", []):
         assert code in codes
+    for name, want in case.get("segments_named", {}).items():
+        assert [s.index for s in msg.segments_named(name)] == want, name
+        first = msg.segment(name)
+        assert (first.index if first else None) == (want[0] if want else None), name
     for code, want in case.get("severities", {}).items():
         assert next(d.severity for d in msg.diagnostics if d.code == code) == want, code
     if case.get("no_diagnostics"):
