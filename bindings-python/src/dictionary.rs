@@ -1,7 +1,7 @@
 //! The dictionary and validation: `explain`, `field_name`, `Profile`,
 //! `validate`.
 
-use crate::errors::{dictionary_error, spec_error};
+use crate::errors::{dictionary_error, os_error, spec_error};
 use crate::message::with_message;
 use crate::route::spec_text;
 use pyo3::prelude::*;
@@ -71,7 +71,8 @@ impl Profile {
                 path.extension().and_then(|e| e.to_str()),
                 Some("yaml" | "yml")
             ) {
-                return Self::from_yaml(py, &std::fs::read_to_string(&path)?);
+                let text = std::fs::read_to_string(&path).map_err(|e| os_error(py, &e, &path))?;
+                return Self::from_yaml(py, &text);
             }
         }
         let text = spec_text(py, spec)?;

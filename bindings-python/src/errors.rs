@@ -84,6 +84,37 @@ pub(crate) fn path_error(py: Python<'_>, e: &pipehat::PathError) -> PyErr {
     raise(py, "PathError", format!("{e} [{}]", e.code()), &attrs)
 }
 
+/// The OSError Python itself raises for `e` on `path`: FileNotFoundError,
+/// IsADirectoryError, PermissionError, ... (by errno), with errno, strerror
+/// and filename set, so that the message names the file.
+pub(crate) fn os_error(py: Python<'_>, e: &std::io::Error, path: &std::path::Path) -> PyErr {
+    let filename = path.to_string_lossy().into_owned();
+    let Some(errno) = e.raw_os_error() else {
+        return pyo3::exceptions::PyOSError::new_err((e.kind().to_string(), filename));
+    };
+    let strerror = py
+        .import("os")
+        .and_then(|os| os.call_method1("strerror", (errno,)))
+        .and_then(|s| s.extract::<String>())
+        .unwrap_or_else(|_| e.kind().to_string());
+    pyo3::exceptions::PyOSError::new_err((errno, strerror, filename))
+}
+
+/// Opens a file to read, refusing a directory up front (opening one works;
+/// reading it would fail later, without the file's name).
+pub(crate) fn open_file(py: Python<'_>, path: &std::path::Path) -> PyResult<std::fs::File> {
+    let file = std::fs::File::open(path).map_err(|e| os_error(py, &e, path))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        let errno: i32 = py.import("errno")?.getattr("EISDIR")?.extract()?;
+        return Err(os_error(
+            py,
+            &std::io::Error::from_raw_os_error(errno),
+            path,
+        ));
+    }
+    Ok(file)
+}
+
 pub(crate) fn stream_error(py: Python<'_>, e: &pipehat::stream::StreamError) -> PyErr {
     match e {
         pipehat::stream::StreamError::Io(io) => {

@@ -1,6 +1,6 @@
 //! Filters, routes, change detection, diffs and mappings.
 
-use crate::errors::{filter_error, obj, parse_error, path_error, spec_error};
+use crate::errors::{filter_error, obj, os_error, parse_error, path_error, spec_error};
 use crate::message::{with_message, Message};
 use crate::options::input_bytes;
 use pyo3::exceptions::PyTypeError;
@@ -231,7 +231,7 @@ pub(crate) fn spec_text(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Str
     }
     if spec.hasattr("__fspath__")? {
         let path: std::path::PathBuf = spec.extract()?;
-        return Ok(std::fs::read_to_string(&path)?);
+        return std::fs::read_to_string(&path).map_err(|e| os_error(py, &e, &path));
     }
     if spec.is_instance_of::<PyDict>() {
         return py.import("json")?.call_method1("dumps", (spec,))?.extract();

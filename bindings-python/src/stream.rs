@@ -1,6 +1,6 @@
 //! Streams and bulk reads: `split`, `Splitter`, `iter_messages`, `extract`.
 
-use crate::errors::{parse_error, path_error, stream_error};
+use crate::errors::{open_file, os_error, parse_error, path_error, stream_error};
 use crate::message::{parse_owned, Message};
 use crate::options::{input_bytes, options};
 use pipehat::stream::{ChunkKind, MessageReader, OwnedChunk};
@@ -31,8 +31,7 @@ impl Source {
         bytes_limit: usize,
     ) -> PyResult<Source> {
         if let Some(path) = is_path(source)? {
-            let file = std::fs::File::open(&path)
-                .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+            let file = open_file(source.py(), &path)?;
             let reader: Box<dyn std::io::Read + Send + Sync> = Box::new(file);
             return Ok(Source::Reader(Box::new(MessageReader::with_limit(
                 reader, limit,
@@ -419,8 +418,12 @@ pub(crate) fn extract<'py>(
         .collect::<Result<_, _>>()
         .map_err(|e| path_error(py, &e))?;
     let data = if let Some(path) = is_path(source)? {
-        py.detach(|| std::fs::read(&path))
-            .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?
+        let mut file = open_file(py, &path)?;
+        py.detach(|| {
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut file, &mut data).map(|_| data)
+        })
+        .map_err(|e| os_error(py, &e, &path))?
     } else if source.hasattr("read")? {
         input_bytes(&source.call_method0("read")?)?
     } else {

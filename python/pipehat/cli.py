@@ -15,12 +15,18 @@
 
 FILE may be ``-`` for standard input. Text printed never includes error
 details beyond codes and positions.
+
+Errors go to stderr before any output, naming the file: ``pipehat: FILE:
+what happened``. Exit status: 0 done; 1 a file could not be read or held no
+HL7 message (``validate``: a message is invalid; ``diff``: the messages
+differ); 2 a path, expression, spec, profile or message was refused.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import itertools
 import json
 import os
 import pathlib
@@ -30,18 +36,72 @@ from typing import IO, Iterator, List, Optional, Sequence
 import pipehat
 
 
-def _messages(path: str) -> Iterator[pipehat.Message]:
-    source: object = sys.stdin.buffer if path == "-" else path
-    it = pipehat.iter_messages(source)  # type: ignore[arg-type]
-    while True:
+class _InputError(Exception):
+    """An input file failed: its name, and what happened (no message content)."""
+
+    def __init__(self, path: str, what: str, status: int) -> None:
+        super().__init__(f"{'standard input' if path == '-' else path}: {what}")
+        self.status = status
+
+
+def _os_error(path: str, e: OSError) -> _InputError:
+    return _InputError(path, (e.strerror or type(e).__name__).lower(), 1)
+
+
+def _check_inputs(args: argparse.Namespace) -> None:
+    """Opens every input file once before any output, so that a missing file,
+    a directory or a file that cannot be read is reported first."""
+    for name in ("file", "files", "a", "b", "spec", "profile"):
+        value = getattr(args, name, None)
+        for path in value if isinstance(value, list) else [value]:
+            if path is None or path == "-":
+                continue
+            try:
+                with open(path, "rb"):
+                    pass
+            except OSError as e:
+                raise _os_error(path, e) from None
+
+
+class _Messages:
+    """The messages of input files; notes the files that held none."""
+
+    def __init__(self) -> None:
+        self.empty: List[str] = []
+
+    def __call__(self, path: str, required: bool = True) -> Iterator[pipehat.Message]:
+        """The messages of `path`. The first is read at once: with `required`,
+        a file without any raises before the caller writes anything."""
+        it = self._read(path)
+        first = next(it, None)
+        if first is None:
+            if required:
+                raise _InputError(path, "no HL7 message in it", 1)
+            self.empty.append(path)
+            print(f"pipehat: {'standard input' if path == '-' else path}: no HL7 message in it", file=sys.stderr)
+            return iter(())
+        return itertools.chain([first], it)
+
+    @staticmethod
+    def _read(path: str) -> Iterator[pipehat.Message]:
+        source: object = sys.stdin.buffer if path == "-" else path
         try:
-            message = next(it)
-        except StopIteration:
-            return
-        except pipehat.ParseError as e:
-            print(f"pipehat: skipped a message: {e}", file=sys.stderr)
-            continue
-        yield message
+            it = pipehat.iter_messages(source)  # type: ignore[arg-type]
+            while True:
+                try:
+                    message = next(it)
+                except StopIteration:
+                    return
+                except pipehat.ParseError as e:
+                    name = "standard input" if path == "-" else path
+                    print(f"pipehat: {name}: skipped a message: {e}", file=sys.stderr)
+                    continue
+                yield message
+        except OSError as e:
+            raise _os_error(path, e) from None
+
+
+_messages = _Messages()
 
 
 class _Progress:
@@ -92,8 +152,9 @@ def _show(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _get(args: argparse.Namespace, out: IO[str]) -> int:
+    messages = _messages(args.file)
     out.write("\t".join(args.paths) + "\n")
-    for msg in _messages(args.file):
+    for msg in messages:
         row = [msg.get(p) or "" for p in args.paths]
         out.write("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row) + "\n")
     return 0
@@ -101,7 +162,7 @@ def _get(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _json(args: argparse.Namespace, out: IO[str]) -> int:
     for msg in _messages(args.file):
-        out.write(msg.to_json(form=args.form) + "\n")
+        out.write((msg.to_json() if args.form is None else msg.to_json(form=args.form)) + "\n")
     return 0
 
 
@@ -120,7 +181,7 @@ def _stats(args: argparse.Namespace, out: IO[str]) -> int:
     progress = _Progress()
     total = 0
     for path in args.files:
-        for msg in _messages(path):
+        for msg in _messages(path, required=False):
             total += 1
             progress.tick()
             kinds[f"{msg.message_type or '?'}^{msg.trigger_event or '?'}"] += 1
@@ -141,9 +202,10 @@ def _stats(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _split(args: argparse.Namespace, out: IO[str]) -> int:
+    messages = _messages(args.file)
     os.makedirs(args.outdir, exist_ok=True)
     count = 0
-    for count, msg in enumerate(_messages(args.file), 1):
+    for count, msg in enumerate(messages, 1):
         name = os.path.join(args.outdir, f"{count:06d}.hl7")
         with open(name, "wb") as f:
             f.write(bytes(msg))
@@ -152,15 +214,27 @@ def _split(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _read(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
-    with open(path, "rb") as f:
-        return f.read()
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise _os_error(path, e) from None
+
+
+def _parse_file(path: str) -> pipehat.Message:
+    try:
+        return pipehat.parse(_read(path))
+    except pipehat.ParseError as e:
+        raise _InputError(path, str(e), 2) from None
 
 
 def _filter(args: argparse.Namespace, out: IO[str]) -> int:
     f = pipehat.Filter(args.expression)
     matched, total, unreadable = f.scan(_read(args.file))
+    if total == 0:
+        raise _InputError(args.file, "no HL7 message in it", 1)
     for offset, code in unreadable:
         print(f"pipehat: skipped an unreadable message at byte {offset} ({code})", file=sys.stderr)
     if args.count:
@@ -179,7 +253,10 @@ def _filter(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _map(args: argparse.Namespace, out: IO[str]) -> int:
-    mapping = pipehat.Mapping(pathlib.Path(args.spec))
+    try:
+        mapping = pipehat.Mapping(pathlib.Path(args.spec))
+    except pipehat.MappingError as e:
+        raise _InputError(args.spec, str(e), 2) from None
     for msg in _messages(args.file):
         result = mapping.apply(msg)
         for row in result if isinstance(result, list) else [result]:
@@ -189,8 +266,8 @@ def _map(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _diff(args: argparse.Namespace, out: IO[str]) -> int:
     ignore = [p for p in (args.ignore or "").split(",") if p.strip()]
-    a = pipehat.parse(_read(args.a))
-    b = pipehat.parse(_read(args.b))
+    a = _parse_file(args.a)
+    b = _parse_file(args.b)
     paths = pipehat.diff(a, b, ignore=ignore)
     for path in paths:
         out.write(path + "\n")
@@ -198,7 +275,10 @@ def _diff(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _validate(args: argparse.Namespace, out: IO[str]) -> int:
-    profile = pipehat.Profile(pathlib.Path(args.profile)) if args.profile else None
+    try:
+        profile = pipehat.Profile(pathlib.Path(args.profile)) if args.profile else None
+    except pipehat.ProfileError as e:
+        raise _InputError(args.profile, str(e), 2) from None
     invalid = 0
     for n, msg in enumerate(_messages(args.file), 1):
         report = pipehat.validate(msg, version=args.version, profile=profile)
@@ -239,11 +319,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_get)
     p = sub.add_parser("json", help="one JSON document per message, a line each")
     p.add_argument("file")
-    p.add_argument("--form", choices=["tree", "lossless", "friendly", "named"], default="tree")
+    p.add_argument("--form", default=None, help="tree (the default), lossless, friendly or named")
     p.set_defaults(run=_json)
     p = sub.add_parser("ack", help="the acknowledgement of every message")
     p.add_argument("file")
-    p.add_argument("--code", choices=["AA", "AE", "AR", "CA", "CE", "CR"], default=None)
+    p.add_argument("--code", default=None, help="MSA-1: AA, AE, AR, CA, CE or CR (default: from the diagnostics)")
     p.add_argument("--text", default=None)
     p.set_defaults(run=_ack)
     p = sub.add_parser("stats", help="types, versions, segments and diagnostics")
@@ -281,8 +361,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None, out: Optional[IO[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    _messages.empty.clear()
     try:
-        return int(args.run(args, out or sys.stdout))
+        _check_inputs(args)
+        status = int(args.run(args, out or sys.stdout))
+        return status or (1 if _messages.empty else 0)
+    except _InputError as e:
+        print(f"pipehat: {e}", file=sys.stderr)
+        return e.status
     except (
         pipehat.PathError,
         pipehat.FilterError,
@@ -293,16 +379,18 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[IO[str]] = None) ->
     ) as e:
         print(f"pipehat: {e}", file=sys.stderr)
         return 2
+    except ValueError as e:  # an option value the core does not know (form, code)
+        print(f"pipehat: {e}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # pragma: no cover - `pipehat ... | head`
         # Quiet exit; stop Python's own flush at shutdown from failing again.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except OSError as e:
-        print(f"pipehat: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", file=sys.stderr)
+    except OSError as e:  # writing the output (split's files)
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"pipehat: {where}{(e.strerror or type(e).__name__).lower()}", file=sys.stderr)
         return 1
-
-
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -264,5 +264,59 @@ def test_cli(tmp_path):
     assert len(docs) == 3 and all(bytes(pipehat.from_json(d)).startswith(b"MSH|") for d in docs)
 
 
+def test_cli_errors_name_the_file_before_any_output(tmp_path):
+    sample = str(CORPUS / "messages/nhl7c__adt_a08__1.hl7")
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(bytes(range(256)) * 4)  # no HL7 in it
+    missing = str(tmp_path / "missing.hl7")
+    cases = [
+        (["get", missing, "PID-3"], 1, f"pipehat: {missing}: no such file or directory"),
+        (["get", str(tmp_path), "PID-3"], 1, f"pipehat: {tmp_path}: is a directory"),
+        (["get", str(noise), "PID-3"], 1, f"pipehat: {noise}: no HL7 message in it"),
+        (["show", str(noise)], 1, f"pipehat: {noise}: no HL7 message in it"),
+        (["filter", 'MSH-9.1 = "ADT"', str(noise)], 1, f"pipehat: {noise}: no HL7 message in it"),
+        (["split", str(noise), str(tmp_path / "out")], 1, f"pipehat: {noise}: no HL7 message in it"),
+        (["diff", str(noise), sample], 2,
+         f"pipehat: {noise}: the input does not start with an MSH, BHS or FHS segment at byte 0 [missing_header]"),
+        (["map", missing, sample], 1, f"pipehat: {missing}: no such file or directory"),
+        (["validate", sample, "--profile", str(tmp_path)], 1, f"pipehat: {tmp_path}: is a directory"),
+        (["json", "--form", "xml", sample], 2, "pipehat: form must be one of tree, lossless, friendly, named"),
+        (["ack", "--code", "ZZ", sample], 2, "pipehat: code must be one of AA, AE, AR, CA, CE, CR"),
+    ]
+    for args, status, message in cases:
+        r = run_cli(*args)
+        assert (r.returncode, r.stderr.decode().splitlines(), r.stdout) == (status, [message], b""), args
+    assert not (tmp_path / "out").exists()
+    # stats goes on over the other files, says which held nothing, and fails.
+    r = run_cli("stats", str(noise), sample)
+    assert r.returncode == 1 and r.stderr.decode().splitlines() == [f"pipehat: {noise}: no HL7 message in it"]
+    assert b"messages: 1" in r.stdout
+    # A message that does not parse is skipped, with its file's name.
+    broken = tmp_path / "broken.hl7"
+    broken.write_bytes(open(sample, "rb").read() + b"\rMSH|^^\\&|A\r")
+    r = run_cli("get", str(broken), "MSH-10")
+    assert r.returncode == 0 and r.stdout.decode().splitlines() == ["MSH-10", "CLV1-1649"]
+    assert r.stderr.decode().splitlines() == [
+        f"pipehat: {broken}: skipped a message: two delimiters are the same character in segment 1, field 2 at byte 5 [duplicate_delimiter]"
+    ]
+
+
 def test_cases_file_exists():
     assert (TESTS / "cases.jsonl").stat().st_size > 1000
+
+
+def test_files_that_cannot_be_read_raise_the_oserror_python_raises(tmp_path):
+    missing = tmp_path / "missing.hl7"
+    readers = [
+        lambda p: list(pipehat.iter_messages(p)),
+        lambda p: list(pipehat.split(p)),
+        lambda p: pipehat.extract(p, ["MSH-10"]),
+        lambda p: pipehat.Mapping(p),
+        lambda p: pipehat.Profile(p),
+    ]
+    for read in readers:
+        for path, error in ((missing, FileNotFoundError), (tmp_path, IsADirectoryError)):
+            with pytest.raises(error) as raised:
+                read(path)
+            assert raised.value.filename == str(path)
+            assert str(path) in str(raised.value)
