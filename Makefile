@@ -4,6 +4,7 @@
 #   make bench   criterion benchmarks against the peer crates (workload from ../shared/bench)
 #   make fuzz    every fuzz target for FUZZ_SECONDS each, then the bindings (fuzz-bindings)
 #   make dist    the Python wheel and sdist into dist/
+#   make generate  every generated file from its generator (make test checks they agree)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -21,10 +22,10 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-node-versions fuzz-bindings bench-data bench-serde help
+.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-node-versions fuzz-bindings bench-data bench-serde help
 
 help:
-	@sed -n '2,6p' Makefile
+	@sed -n '2,7p' Makefile
 
 setup-rust:
 	@rustup target list --installed | grep -q '^wasm32-unknown-unknown$$' || rustup target add wasm32-unknown-unknown
@@ -65,7 +66,7 @@ demo: python-wheel
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 
-test: setup-rust lint test-rust test-nostd test-npm test-node-versions test-browser test-bundlers test-runtimes test-python
+test: setup-rust check-generated lint test-rust test-nostd test-npm test-node-versions test-browser test-bundlers test-runtimes test-python
 	@echo "make test: all suites passed"
 
 lint:
@@ -80,7 +81,32 @@ test-rust:
 	$(CARGO) build -p pipehat --features dictionary --examples
 	$(CARGO) test -p pipehat --features dictionary,yaml --lib --tests
 
-# Regenerates core/src/dictionary/data.rs from hl7apy (not part of the build).
+# Every generated file, each written by its generator: the dictionary tables
+# (from hl7apy), the charset tables (from Python's codecs) and the shared test
+# cases (tests/*.py write tests/*.jsonl). Generators run at `make generate`,
+# never at build time; `make test` fails when a committed file differs from
+# what its generator writes (check-generated).
+GENERATED := core/src/dictionary/data.rs core/src/charset_tables.rs \
+  tests/cases.jsonl tests/mutations.jsonl tests/route_cases.jsonl tests/validate_cases.jsonl tests/write_cases.jsonl
+
+generate: setup-python
+	@$(PY) -c "import hl7apy" 2>/dev/null || $(PY) -m pip install --quiet "hl7apy==1.3.5"
+	$(PY) core/dictionary/generate.py core/src/dictionary/data.rs
+	$(PY) core/tools/gen_charsets.py
+	@for g in cases mutations route_cases validate_cases write_cases; do $(PY) tests/$$g.py; done
+
+# The generated files are regenerated in place and compared with what was
+# there: a difference fails (and stays in the work tree, for git diff).
+check-generated:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for f in $(GENERATED); do mkdir -p "$$tmp/$$(dirname $$f)"; cp "$$f" "$$tmp/$$f"; done; \
+	$(MAKE) --no-print-directory generate > "$$tmp/log" || { cat "$$tmp/log"; exit 1; }; \
+	status=0; for f in $(GENERATED); do \
+	  cmp -s "$$f" "$$tmp/$$f" || { echo "check-generated: $$f differs from what its generator writes (make generate; git diff $$f)"; status=1; }; \
+	done; \
+	test $$status = 0 && echo "check-generated: $(words $(GENERATED)) generated files agree with their generators"; exit $$status
+
+# The dictionary alone (part of make generate).
 dictionary: setup-python
 	@$(PY) -c "import hl7apy" 2>/dev/null || $(PY) -m pip install --quiet "hl7apy==1.3.5"
 	$(PY) core/dictionary/generate.py core/src/dictionary/data.rs
