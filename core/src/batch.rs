@@ -1,6 +1,6 @@
 //! Batch and file envelopes: FHS/BHS headers, BTS/FTS trailers and their counts.
 
-use crate::index::Index;
+use crate::parse::index::Index;
 use crate::{Diagnostic, DiagnosticCode};
 
 /// Checks the envelope structure of an indexed input and records diagnostics:

@@ -20,7 +20,7 @@
 
 use crate::charset;
 use crate::error::{EditError, EditErrorKind};
-use crate::index::Index;
+use crate::parse::index::Index;
 use crate::path::{IntoPath, Path};
 use crate::{Delimiters, Message, ParseError, ParseOptions, SegmentTerminator};
 use alloc::borrow::Cow;
@@ -141,7 +141,7 @@ impl MessageBuf {
         self.text
     }
 
-    /// The message as an [`OwnedMessage`] (its index is kept, nothing is parsed again).
+    /// The message as an [`OwnedMessage`](crate::OwnedMessage) (its index is kept, nothing is parsed again).
     pub fn into_owned(self) -> crate::OwnedMessage {
         crate::OwnedMessage::from_parts(self.text, self.index)
     }

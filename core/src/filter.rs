@@ -848,7 +848,7 @@ impl Filter {
     pub fn matches_bytes(&self, bytes: &[u8]) -> Result<bool, ParseError> {
         if self.header_only {
             let mut seps = [0u32; 64];
-            let msh = crate::scanner::header_segment(bytes, &mut seps)?;
+            let msh = crate::parse::scanner::header_segment(bytes, &mut seps)?;
             return Ok(self.eval(&Source::Header(msh)));
         }
         Ok(self.matches(&Message::parse(bytes)?))

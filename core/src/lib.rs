@@ -75,8 +75,6 @@ pub mod extract;
 #[cfg(feature = "alloc")]
 pub mod filter;
 #[cfg(feature = "alloc")]
-mod index;
-#[cfg(feature = "alloc")]
 pub mod json;
 #[cfg(feature = "alloc")]
 pub mod lossless;
@@ -87,9 +85,8 @@ mod message;
 #[cfg(feature = "alloc")]
 pub mod mllp;
 mod options;
+mod parse;
 mod path;
-mod scan;
-mod scanner;
 pub mod stream;
 #[cfg(feature = "dictionary")]
 pub mod validate;
@@ -110,12 +107,12 @@ pub use error::{
     line_column, EditError, EditErrorKind, ErrorKind, ParseError, PathError, PathErrorKind,
 };
 #[cfg(feature = "alloc")]
-pub use index::Index;
-#[cfg(feature = "alloc")]
 pub use message::{Message, OwnedMessage, Parser};
 pub use options::ParseOptions;
+#[cfg(feature = "alloc")]
+pub use parse::index::Index;
+pub use parse::scanner::{ScanSegments, Scanner};
 pub use path::{IntoPath, Path};
-pub use scanner::{ScanSegments, Scanner};
 pub use view::{Component, Field, Repetition, Segment, Subcomponent, Value};
 
 /// The README's examples, compiled and run as doctests.

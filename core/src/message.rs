@@ -1,6 +1,6 @@
 //! `Message`: a parsed message borrowing its input, and the reusable `Parser`.
 
-use crate::index::Index;
+use crate::parse::index::Index;
 use crate::path::IntoPath;
 use crate::view::{resolve, Ctx, Segment, Seps, Value};
 use crate::{

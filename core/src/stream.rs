@@ -170,7 +170,7 @@ pub(crate) fn find_chunk(
     let from = from.clamp(start, buf.len());
     let mut found = None;
     let mut resume = from;
-    crate::scan::for_each_match3(&buf[from..], b'\r', b'\n', 0x1C, |p| {
+    crate::parse::simd_search::for_each_match3(&buf[from..], b'\r', b'\n', 0x1C, |p| {
         let brk = from + p;
         if brk < resume {
             return true; // inside the blank lines already looked past

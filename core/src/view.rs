@@ -193,7 +193,7 @@ impl<'a> Segment<'a> {
         if let Seps::Scan = self.seps {
             buf.clear();
             let field = self.ctx.delimiters.field();
-            crate::scan::for_each_match2(self.as_bytes(), field, field, |p| {
+            crate::parse::simd_search::for_each_match2(self.as_bytes(), field, field, |p| {
                 buf.push((self.start + p) as u32);
                 buf.len() <= last
             });
@@ -216,7 +216,11 @@ impl<'a> Segment<'a> {
             }
             Seps::Scan => {
                 // One pass over the segment, stopping after separator k.
-                match crate::scan::nth_pair(self.as_bytes(), self.ctx.delimiters.field(), k) {
+                match crate::parse::simd_search::nth_pair(
+                    self.as_bytes(),
+                    self.ctx.delimiters.field(),
+                    k,
+                ) {
                     (Some(before), after) => {
                         Some((self.start + before, after.map(|p| self.start + p)))
                     }

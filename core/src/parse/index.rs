@@ -3,7 +3,7 @@
 
 use crate::delimiters::{detect_terminator, read_header};
 use crate::error::{ErrorKind, ParseError};
-use crate::scan;
+use crate::parse::simd_search as scan;
 use crate::{Charset, Delimiters, Diagnostic, DiagnosticCode, ParseOptions, SegmentTerminator};
 use alloc::vec::Vec;
 
@@ -447,7 +447,7 @@ impl Builder<'_, '_> {
             ));
             return false;
         }
-        self.index.segments.push(crate::index::SegmentEntry {
+        self.index.segments.push(SegmentEntry {
             start: start as u32,
             end: at as u32,
             separators_end: self.index.separators.len() as u32,

@@ -1,0 +1,197 @@
+//! What validation finds: [`Issue`]s in a [`Report`], as text, JSON and ACK errors.
+
+use super::check::push_number;
+use crate::Severity;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// How bad an issue is: the crate's one [`Severity`](crate::Severity)
+/// (validation gives `Error` and `Warning`).
+#[deprecated(note = "use pipehat::Severity, the same type")]
+pub type IssueSeverity = crate::Severity;
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Stable code: `unknown_version`, `unknown_structure`, `missing_segment`,
+    /// `unexpected_segment`, `unknown_segment`, `required_field_missing`,
+    /// `field_repeated`, `too_many_repetitions`, `unexpected_field`,
+    /// `invalid_datetime`, `invalid_number`, `invalid_sequence_id`,
+    /// `invalid_code`, `value_too_long`, `unknown_code`, `forbidden_field`,
+    /// `value_not_allowed`.
+    pub code: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// Where: `PID-7`, `PID-3(2).4`, `OBX[2]-5`, or a segment (`PV1`, `OBX[3]`).
+    pub path: String,
+    /// 0-based index of the segment concerned (for a missing segment, where
+    /// it was expected), when there is one.
+    pub segment: Option<usize>,
+    /// Byte offset in the message.
+    pub offset: usize,
+}
+
+impl Issue {
+    /// A sentence for people: what and where, never the value.
+    pub fn message(&self) -> String {
+        let what = match self.code {
+            "unknown_version" => "the HL7 version is missing or unknown",
+            "unknown_structure" => {
+                "the message structure is not defined in this version; structure not checked"
+            }
+            "missing_segment" => "a required segment is missing",
+            "unexpected_segment" => "a segment is not allowed here",
+            "unknown_segment" => "the segment is not defined in this version",
+            "required_field_missing" => "a required field is empty",
+            "field_repeated" => "the field does not repeat but has repetitions",
+            "too_many_repetitions" => "the field has more repetitions than allowed",
+            "unexpected_field" => "the field is beyond the segment's definition",
+            "invalid_datetime" => "not a valid date/time",
+            "invalid_number" => "not a valid number",
+            "invalid_sequence_id" => "not a valid sequence id",
+            "invalid_code" => "a coded value with surrounding or control whitespace",
+            "value_too_long" => "the value is longer than allowed",
+            "unknown_code" => "the code is not in its HL7 table",
+            "forbidden_field" => "the profile forbids this field",
+            _ => "the profile does not allow this value",
+        };
+        format!(
+            "{what} ({}, {} at byte {})",
+            self.code, self.path, self.offset
+        )
+    }
+
+    /// Table 0357 code for an ERR segment.
+    pub fn hl7_code(&self) -> u16 {
+        match self.code {
+            "missing_segment" | "unexpected_segment" | "unknown_segment" => 100,
+            "required_field_missing" => 101,
+            "invalid_datetime"
+            | "invalid_number"
+            | "invalid_sequence_id"
+            | "invalid_code"
+            | "field_repeated"
+            | "too_many_repetitions"
+            | "unexpected_field"
+            | "forbidden_field" => 102,
+            "unknown_code" | "value_not_allowed" => 103,
+            "value_too_long" => 104,
+            "unknown_structure" => 200,
+            "unknown_version" => 203,
+            _ => 207,
+        }
+    }
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+/// What [`validate`](super::validate()) found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The version the message was checked against.
+    pub version: Option<&'static str>,
+    /// The message structure used (`ADT_A01`), when known.
+    pub structure: Option<&'static str>,
+    /// Every issue, in message order.
+    pub issues: Vec<Issue>,
+}
+
+impl Report {
+    /// Whether no issue is an error.
+    pub fn is_valid(&self) -> bool {
+        self.issues.iter().all(|i| i.severity != Severity::Error)
+    }
+
+    /// The report as JSON text: `{"version", "structure", "valid", "issues":
+    /// [{"code", "severity", "path", "segment", "offset", "message",
+    /// "hl7Code"}]}` (absent values are `null`).
+    ///
+    /// ```
+    /// # use pipehat::{validate::{validate, Options}, Message};
+    /// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20240115||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01|20240115\rPID|1||7^^^H^MR||DOE^JO||1980x\rPV1|1|I\r")?;
+    /// let json = validate(&msg, &Options::default()).to_json();
+    /// assert!(json.starts_with(r#"{"version":"2.5.1","structure":"ADT_A01","valid":false,"issues":[{"code":"invalid_datetime","severity":"error","path":"PID-7.1","segment":2,"#), "{json}");
+    /// # Ok::<(), pipehat::ParseError>(())
+    /// ```
+    pub fn to_json(&self) -> String {
+        use crate::json::write_string;
+        let mut out = String::with_capacity(64 + 160 * self.issues.len());
+        let text_or_null = |out: &mut String, v: Option<&str>| match v {
+            Some(v) => write_string(out, v),
+            None => out.push_str("null"),
+        };
+        out.push_str("{\"version\":");
+        text_or_null(&mut out, self.version);
+        out.push_str(",\"structure\":");
+        text_or_null(&mut out, self.structure);
+        out.push_str(if self.is_valid() {
+            ",\"valid\":true,\"issues\":["
+        } else {
+            ",\"valid\":false,\"issues\":["
+        });
+        for (k, i) in self.issues.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"code\":");
+            write_string(&mut out, i.code);
+            out.push_str(",\"severity\":");
+            write_string(&mut out, i.severity.as_str());
+            out.push_str(",\"path\":");
+            write_string(&mut out, &i.path);
+            out.push_str(",\"segment\":");
+            match i.segment {
+                Some(s) => push_number(&mut out, s),
+                None => out.push_str("null"),
+            }
+            out.push_str(",\"offset\":");
+            push_number(&mut out, i.offset);
+            out.push_str(",\"message\":");
+            write_string(&mut out, &i.message());
+            out.push_str(",\"hl7Code\":");
+            push_number(&mut out, usize::from(i.hl7_code()));
+            out.push('}');
+        }
+        out.push_str("]}");
+        out
+    }
+
+    /// The issues as ERR segments for [`Message::ack`](crate::Message::ack):
+    /// ERR-3 the issue's table 0357 code, ERR-4 its severity, ERR-2 where it
+    /// is (a field path, or only a segment such as `PV1` or `OBX[3]`), ERR-7
+    /// the issue's code and ERR-8 its sentence (which quotes no content).
+    ///
+    /// The bindings pass the same five values from each issue to `ack()`'s
+    /// `errors`, which reads them with [`AckError::from_parts`](crate::ack::AckError::from_parts):
+    /// the ERR segments are the same bytes in every language.
+    ///
+    /// ```
+    /// # use pipehat::{ack::AckOptions, validate::{validate, Options}, Message};
+    /// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20240115||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01|20240115\rPID|1||7^^^H^MR||DOE^JO\r")?;
+    /// let mut options = AckOptions::new("ACK1", "20240115120000");
+    /// options.errors = validate(&msg, &Options::default()).ack_errors();
+    /// let ack = msg.ack(&options)?.to_string();
+    /// assert!(ack.ends_with("ERR||PV1^1|100^Segment sequence error^HL70357|E|||missing_segment|a required segment is missing (missing_segment, PV1 at byte 94)\r"), "{ack}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ack_errors(&self) -> Vec<crate::ack::AckError> {
+        self.issues
+            .iter()
+            .map(|i| {
+                crate::ack::AckError::for_issue(
+                    i.hl7_code(),
+                    i.severity,
+                    &i.path,
+                    i.code,
+                    i.message(),
+                )
+            })
+            .collect()
+    }
+}
