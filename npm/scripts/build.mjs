@@ -1,34 +1,47 @@
-// Derives the generated files of lib/ from lib/api.mjs, the single source:
-// - lib/api.cjs: the same createApi() for require();
+// Derives the generated files of lib/ from lib/api.mjs and lib/api/*.mjs:
+// - lib/api.cjs: the same createApi() for require(): the topic files and
+//   api.mjs joined into one script (their imports dropped, `export` removed);
 // - lib/node.mjs, lib/web.mjs, lib/workerd.mjs: the ESM entries, each making
-//   the api its own way and exporting every name createApi() returns (the
-//   list is read from api.mjs, so a new export is added in one place).
+//   the api its own way and exporting the names of EXPORTS (api.mjs), the
+//   package's one explicit list.
 import { readFileSync, writeFileSync } from "node:fs";
+import { EXPORTS } from "../lib/api.mjs";
 
 const lib = (name) => new URL(`../lib/${name}`, import.meta.url);
-const source = readFileSync(lib("api.mjs"), "utf8");
-if (!source.includes("export function createApi(")) throw new Error("api.mjs changed shape");
-const GENERATED = "// Generated from api.mjs by scripts/build.mjs; do not edit.\n";
+const GENERATED = "// Generated from api.mjs and api/*.mjs by scripts/build.mjs; do not edit.\n";
 
+// The topic files in the order api.mjs imports them.
+const api = readFileSync(lib("api.mjs"), "utf8");
+const topics = [...api.matchAll(/^import \{ (\w+) \} from "\.\/(api\/\w+\.mjs)";$/gm)];
+if (topics.length === 0) throw new Error("api.mjs imports no topic file");
+
+/** A module's text as part of a script: no imports, no `export` keywords. */
+function asScript(text, file) {
+  const lines = text.split("\n").filter((line) => !line.startsWith("import "));
+  const out = lines.map((line) => line.replace(/^export (function|const) /, "$1 "));
+  if (out.some((line) => line.startsWith("export "))) throw new Error(`${file}: an export build.mjs cannot convert`);
+  return out.join("\n");
+}
+
+const parts = topics.map(([, install, file]) => {
+  const text = readFileSync(lib(file), "utf8");
+  if (!text.includes(`export function ${install}(api) {`)) throw new Error(`${file} does not define ${install}(api)`);
+  return `// --- ${file}\n${asScript(text, file)}`;
+});
 writeFileSync(
   lib("api.cjs"),
   '"use strict";\n' +
     GENERATED +
-    source.replace("export function createApi(", "function createApi(") +
-    "\nmodule.exports = { createApi };\n",
+    parts.join("\n") +
+    "\n// --- api.mjs\n" +
+    asScript(api, "api.mjs") +
+    "\nmodule.exports = { createApi, EXPORTS };\n",
 );
 
-// The names in createApi()'s final `return { ... };`.
-const block = source.slice(source.lastIndexOf("  return {"));
-const names = block
-  .slice(block.indexOf("{") + 1, block.indexOf("}"))
-  .split(",")
-  .map((n) => n.trim())
-  .filter(Boolean);
-if (!names.includes("parse") || names.some((n) => !/^[A-Za-z0-9_]+$/.test(n))) {
-  throw new Error("could not read the names createApi() returns");
+if (!EXPORTS.includes("parse") || EXPORTS.some((n) => !/^[A-Za-z0-9_]+$/.test(n))) {
+  throw new Error("EXPORTS in api.mjs is not a list of names");
 }
-const exportsBlock = `export const {\n${names.map((n) => `  ${n},\n`).join("")}} = api;\nexport default api;\n`;
+const exportsBlock = `export const {\n${EXPORTS.map((n) => `  ${n},\n`).join("")}} = api;\nexport default api;\n`;
 
 const ENTRIES = {
   "node.mjs": `// Node (import): the same instance as require("pipehat").

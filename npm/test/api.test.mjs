@@ -187,6 +187,23 @@ test("types: tsc --noEmit on a typed usage file", () => {
   execFileSync(process.execPath, [tsc, "--noEmit", "-p", here + "tsconfig.json"], { stdio: "pipe" });
 });
 
+test("facade: every name a topic file uses is defined (tsc --checkJs)", () => {
+  // The topic files of lib/api/ share names through the api object; a name
+  // used without being read from it fails only when that code runs.
+  const tsc = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
+  const entry = fileURLToPath(new URL("../lib/api.mjs", import.meta.url));
+  const args = ["--allowJs", "--checkJs", "--noEmit", "--target", "es2022", "--module", "nodenext"];
+  args.push("--moduleResolution", "nodenext", "--lib", "es2022,dom,esnext.disposable", entry);
+  let output = "";
+  try {
+    execFileSync(process.execPath, [tsc, ...args], { stdio: "pipe" });
+  } catch (e) {
+    output = String(e.stdout);
+  }
+  const undefinedNames = output.split("\n").filter((line) => /error TS(2304|2552|2448):/.test(line));
+  assert.deepEqual(undefinedNames, []);
+});
+
 test("message.ack({ code, text }) contract and defaults", () => {
   const msg = parse("MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240115||ORU^R01^ORU_R01|MSG42|P|2.5.1\rPID|1||7\r");
   const a = msg.ack({ code: "AA", text: undefined });

@@ -1,0 +1,75 @@
+// Errors: one class per kind of failure, each an Error subclass with the
+// code and positions the core gives (never message content), and the
+// translation of the plain error objects bindings-wasm throws into them.
+
+export function installErrors(api) {
+  /**
+   * An Error subclass named `name` that copies `fields` from the plain error
+   * object the Rust side throws (absent fields become null). Messages name
+   * positions and codes, never message content.
+   */
+  function errorClass(name, Base, fields) {
+    const C = class extends Base {
+      constructor(info) {
+        super(info.message);
+        this.name = name;
+        for (const f of fields) this[f] = info[f] ?? null;
+      }
+    };
+    Object.defineProperty(C, "name", { value: name });
+    return C;
+  }
+
+  /** A message cannot be read. */
+  const HL7ParseError = errorClass("HL7ParseError", SyntaxError, ["code", "offset", "line", "column", "segment", "field"]);
+  /** A malformed path such as "PID-0". */
+  const HL7PathError = errorClass("HL7PathError", SyntaxError, ["code", "offset"]);
+  /** An edit was refused (the message is unchanged). */
+  const HL7EditError = errorClass("HL7EditError", Error, ["code", "offset", "segment"]);
+  /** A Splitter met a chunk larger than its maxChunkSize (skipped); offset is its offset in the stream. */
+  const HL7StreamError = errorClass("HL7StreamError", Error, ["code", "offset"]);
+  /** MllpDecoder.push() met a frame larger than maxFrameSize. */
+  const HL7MllpError = errorClass("HL7MllpError", Error, ["code", "offset", "length"]);
+  /** fromJSON() was given input that is not pipehat-lossless JSON. */
+  const HL7JsonError = errorClass("HL7JsonError", SyntaxError, ["code", "offset"]);
+  /** A value does not have its datatype's format. */
+  const HL7DatatypeError = errorClass("HL7DatatypeError", TypeError, ["code", "offset"]);
+  /** A filter expression does not compile; offset is a character position in it. */
+  const HL7FilterError = errorClass("HL7FilterError", SyntaxError, ["code", "offset"]);
+  /** A conformance profile is not valid; pointer is a JSON pointer into it. */
+  const HL7ProfileError = errorClass("HL7ProfileError", Error, ["code", "pointer"]);
+  /** A function needs the full module, which is not loaded yet (code not_loaded): call `await load()` once first. */
+  const HL7LoadError = errorClass("HL7LoadError", Error, ["code"]);
+  /** The dictionary cannot answer (unknown_version). */
+  const HL7DictionaryError = errorClass("HL7DictionaryError", RangeError, ["code"]);
+  /** A mapping spec is not valid; pointer is a JSON pointer into it. */
+  const HL7MappingError = errorClass("HL7MappingError", Error, ["code", "pointer"]);
+
+  function rethrow(e) {
+    if (e && typeof e === "object" && !(e instanceof Error)) {
+      if (e.kind === "parse") throw new HL7ParseError(e);
+      if (e.kind === "path") throw new HL7PathError(e);
+      if (e.kind === "edit") throw new HL7EditError(e);
+      if (e.kind === "mllp") throw new HL7MllpError(e);
+      if (e.kind === "stream") throw new HL7StreamError(e);
+      if (e.kind === "json") throw new HL7JsonError(e);
+      if (e.kind === "datatype") throw new HL7DatatypeError(e);
+      if (e.kind === "filter") throw new HL7FilterError(e);
+      if (e.kind === "mapping") throw new HL7MappingError(e);
+      if (e.kind === "profile") throw new HL7ProfileError(e);
+      if (e.kind === "dictionary") throw new HL7DictionaryError(e);
+      if (e.kind === "type") throw new TypeError(e.message);
+    }
+    throw e;
+  }
+
+  function call(fn) {
+    try {
+      return fn();
+    } catch (e) {
+      return rethrow(e);
+    }
+  }
+
+  Object.assign(api, { HL7ParseError, HL7PathError, HL7EditError, HL7StreamError, HL7MllpError, HL7JsonError, HL7DatatypeError, HL7FilterError, HL7ProfileError, HL7LoadError, HL7DictionaryError, HL7MappingError, rethrow, call });
+}

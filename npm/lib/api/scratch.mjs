@@ -1,0 +1,121 @@
+// The plumbing of the hot path: bytes cross into and out of WebAssembly
+// memory through a scratch buffer, values are read straight out of memory,
+// and paths are compiled once (see bindings-wasm/src/handles.rs).
+
+export function installScratch(api) {
+  const { native, rethrow, call } = api;
+  // Bytes cross into and out of WebAssembly through one reusable scratch
+  // buffer: cheaper than a string conversion per call for short values.
+  const memory = native.wasmMemory();
+  const encoder = new TextEncoder();
+  // ignoreBOM keeps a U+FEFF at the start of a value, as the core reads it
+  // (by default TextDecoder drops it).
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+  /** Writes text into the scratch buffer as UTF-8; returns its length. */
+  function writeText(text) {
+    let capacity = text.length;
+    for (;;) {
+      const { read, written } = encoder.encodeInto(text, scratch(capacity));
+      if (read === text.length) return written;
+      capacity = text.length * 3;
+    }
+  }
+
+  function writeBytes(bytes) {
+    scratch(bytes.length).set(bytes);
+    return bytes.length;
+  }
+
+  // A view of the scratch buffer, kept while the buffer stays where it is.
+  let scratchView = new Uint8Array(0);
+  /** A view of at least `capacity` scratch bytes (possibly more). */
+  function scratch(capacity) {
+    // Only scratchReserve moves the buffer (it never shrinks), so a view
+    // long enough is still valid and no call is needed. Growing memory
+    // detaches the view, which then has length 0 and is made again.
+    if (scratchView.length < capacity) {
+      const at = native.scratchReserve(capacity);
+      scratchView = view().subarray(at, at + capacity);
+    }
+    return scratchView;
+  }
+
+  // A view of all of WebAssembly memory. Growing the memory detaches the old
+  // buffer, which leaves the old view empty: then a new view is made (cheaper
+  // than reading memory.buffer on every call).
+  let heap = new Uint8Array(memory.buffer);
+  function view() {
+    if (heap.length === 0) heap = new Uint8Array(memory.buffer);
+    return heap;
+  }
+
+  const char = String.fromCharCode;
+  /**
+   * `len` bytes of ASCII at `at` in WebAssembly memory as a string: for the
+   * short values paths usually read, String.fromCharCode with the bytes as
+   * arguments is several times cheaper than TextDecoder. Up to 16 bytes in
+   * one call: timestamps (14) and message types with their structure (15)
+   * are common values.
+   */
+  function readAscii(at, len) {
+    const h = heap;
+    switch (len) {
+      case 0: return "";
+      case 1: return char(h[at]);
+      case 2: return char(h[at], h[at + 1]);
+      case 3: return char(h[at], h[at + 1], h[at + 2]);
+      case 4: return char(h[at], h[at + 1], h[at + 2], h[at + 3]);
+      case 5: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4]);
+      case 6: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5]);
+      case 7: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6]);
+      case 8: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7]);
+      case 9: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8]);
+      case 10: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9]);
+      case 11: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10]);
+      case 12: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11]);
+      case 13: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12]);
+      case 14: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13]);
+      case 15: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13], h[at + 14]);
+      case 16: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13], h[at + 14], h[at + 15]);
+      default: {
+        // Longer values in pieces of 16 (one call each, then concatenated).
+        let text = "";
+        for (let i = 0; i < len; i += 16) text += readAscii(at + i, Math.min(16, len - i));
+        return text;
+      }
+    }
+  }
+
+
+  // Paths are parsed once in Rust and then addressed by id (bounded cache).
+  const compiled = new Map();
+  function pathId(path) {
+    let id = compiled.get(path);
+    if (id === undefined) {
+      id = native.compilePath(writeText(String(path)));
+      if (id === -2) return rethrow(native.takeError());
+      if (compiled.size < 4096) compiled.set(path, id);
+    }
+    return id;
+  }
+
+  /**
+   * The value getCompiled / messageGet found: -1 when absent; -2 when too
+   * long to pass this way (`slow` then reads it); else the value's address
+   * times 2^21, plus its UTF-8 length times two, plus one unless ASCII.
+   */
+  function readValue(r, slow) {
+    if (r < 0) return r === -1 ? undefined : call(slow);
+    const at = Math.floor(r / 2097152);
+    const low = r - at * 2097152;
+    const len = low >>> 1;
+    if ((low & 1) === 0 && len <= 64) {
+      view();
+      return readAscii(at, len);
+    }
+    return decoder.decode(view().subarray(at, at + len));
+  }
+
+  Object.assign(api, { encoder, decoder, writeText, writeBytes, pathId, readValue });
+}
