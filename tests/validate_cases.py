@@ -55,7 +55,7 @@ v("valid_adt_a01", GOOD, [])
 v("missing_required_field", GOOD.replace("PID|1||123^^^HOSP^MR||", "PID|1||||"), [["required_field_missing", "error", "PID-3"]],
   ack='MSH|^~\\&|RAPP|RFAC|APP|FAC|20240101000000||ACK^A01^ACK|ACK1|P|2.5.1\r' +
       'MSA|AE|MSG1\r' +
-      'ERR||PID^1^3|101^Required field missing^HL70357|E|||required_field_missing|a required field is empty (required_field_missing, PID-3 at byte 102)\r')
+      'ERR||PID^1^3|101^Required field missing^HL70357|E|||required_field_missing|a required field is empty (required_field_missing, PID-3, byte 102)\r')
 v("bad_datetime_in_a_ts", GOOD.replace("|19800101|", "|1980013x|"), [["invalid_datetime", "error", "PID-7.1"]])
 v("bad_month", GOOD.replace("|19800101|", "|19801301|"), [["invalid_datetime", "error", "PID-7.1"]])
 v("bad_set_id", GOOD.replace("PV1|1|I", "PV1|one|I"), [["invalid_sequence_id", "error", "PV1-1"]])
@@ -64,12 +64,12 @@ v("repeating_field_may_repeat", GOOD.replace("123^^^HOSP^MR", "123^^^HOSP^MR~456
 v("unknown_hl7_table_code", GOOD.replace("|P|2.5.1", "|P|2.5.1|||XX"), [["unknown_code", "warning", "MSH-15"]],
   ack='MSH|^~\\&|RAPP|RFAC|APP|FAC|20240101000000||ACK^A01^ACK|ACK1|P|2.5.1\r' +
       'MSA|CA|MSG1\r' +
-      'ERR||MSH^1^15|103^Table value not found^HL70357|W|||unknown_code|the code is not in its HL7 table (unknown_code, MSH-15 at byte 74)\r')
+      'ERR||MSH^1^15|103^Table value not found^HL70357|W|||unknown_code|the code is not in its HL7 table (unknown_code, MSH-15, byte 74)\r')
 v("code_with_spaces", GOOD.replace("|P|2.5.1", "|P|2.5.1||| AL"), [["invalid_code", "warning", "MSH-15"]])
 # An issue that names only a segment: ERR-2 holds the segment and its sequence.
 v("missing_segment", GOOD.replace("PV1|1|I\r", ""), [["missing_segment", "error", "PV1"]], ack='MSH|^~\\&|RAPP|RFAC|APP|FAC|20240101000000||ACK^A01^ACK|ACK1|P|2.5.1\r' +
       'MSA|AE|MSG1\r' +
-      'ERR||PV1^1|100^Segment sequence error^HL70357|E|||missing_segment|a required segment is missing (missing_segment, PV1 at byte 138)\r')
+      'ERR||PV1^1|100^Segment sequence error^HL70357|E|||missing_segment|a required segment is missing (missing_segment, PV1, byte 138)\r')
 v("out_of_order_segment", GOOD.replace("EVN|A01|20240115083000\r", "") + "EVN|A01|20240115083000\r",
   [["missing_segment", "error", "EVN"], ["unexpected_segment", "error", "EVN"]])
 v("z_segments_anywhere", GOOD.replace("PV1|1|I", "ZPD|x\rPV1|1|I\rZPV|y"), [])
@@ -77,7 +77,7 @@ v("unknown_segment", GOOD + "QQQ|1\r", [["unknown_segment", "error", "QQQ"]])
 v("segment_from_another_structure", GOOD + "ORC|NW\r", [["unexpected_segment", "error", "ORC"]])
 v("too_many_occurrences", GOOD + "PV1|2|O\r", [["unexpected_segment", "error", "PV1[2]"]], ack='MSH|^~\\&|RAPP|RFAC|APP|FAC|20240101000000||ACK^A01^ACK|ACK1|P|2.5.1\r' +
       'MSA|AE|MSG1\r' +
-      'ERR||PV1^2|100^Segment sequence error^HL70357|E|||unexpected_segment|a segment is not allowed here (unexpected_segment, PV1[2] at byte 146)\r')
+      'ERR||PV1^2|100^Segment sequence error^HL70357|E|||unexpected_segment|a segment is not allowed here (unexpected_segment, PV1[2], byte 146)\r')
 v("field_beyond_definition", GOOD.replace("PV1|1|I", "PV1|1|I" + "|" * 60 + "X"), [["unexpected_field", "warning", "PV1-62"]])
 v("hl7_null_is_valid", GOOD.replace("|19800101|", '|""|'), [])
 v("unknown_version", GOOD.replace("|P|2.5.1", "|P|9.9"), [["unknown_version", "error", "MSH-12"]])
@@ -97,7 +97,7 @@ v("local_coding_system_before_2_7", GOOD.replace("|19800101|M", "|19800101|M||W^
 v("group_cardinality_oru", "MSH|^~\\&|LAB|F|||20240101||ORU^R01^ORU_R01|1|P|2.5.1\rPID|1||9^^^H^MR||ROE^ANN\rOBR|1|||24323-8^Panel^LN\rOBX|1|NM|2345-7^Glucose^LN||182|mg/dL|||||F\rOBX|2|NM|x||abc||||||F\r",
   [["invalid_number", "error", "OBX[2]-5"]], ack='MSH|^~\\&|||LAB|F|20240101000000||ACK^R01^ACK|ACK1|P|2.5.1\r' +
       'MSA|AE|1\r' +
-      'ERR||OBX^2^5|102^Data type error^HL70357|E|||invalid_number|not a valid number (invalid_number, OBX[2]-5 at byte 159)\r')
+      'ERR||OBX^2^5|102^Data type error^HL70357|E|||invalid_number|not a valid number (invalid_number, OBX[2]-5, byte 159)\r')
 
 PROFILE = {"version": "2.5.1", "segments": {
     "PID": {"fields": {"8": {"values": ["F", "M", "U"]}, "19": {"usage": "X"}, "3": {"max": 1}, "13": {"usage": "R"}}},

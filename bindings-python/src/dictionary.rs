@@ -100,7 +100,7 @@ pub(crate) struct Issue {
     /// "PID-7", "PID-3(2).4", "OBX[2]-5", or a segment such as "PV1".
     pub(crate) path: String,
     /// 0-based segment index, when there is one.
-    pub(crate) segment: Option<usize>,
+    pub(crate) segment: Option<u32>,
     /// Byte offset in the message.
     pub(crate) offset: usize,
     /// A sentence without content.
@@ -204,7 +204,7 @@ pub(crate) fn validate(
             Py::new(
                 py,
                 Issue {
-                    code: i.code,
+                    code: i.code(),
                     severity: i.severity.as_str(),
                     path: i.path.clone(),
                     segment: i.segment,

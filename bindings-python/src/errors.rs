@@ -64,7 +64,7 @@ pub(crate) fn parse_error(py: Python<'_>, e: &pipehat::ParseError, input: &[u8])
         .into_iter()
         .filter_map(|(k, v)| v.ok().map(|v| (k, v)))
         .collect();
-    raise(py, "ParseError", format!("{e} [{}]", e.code()), &attrs)
+    raise(py, "ParseError", e.to_string(), &attrs)
 }
 
 pub(crate) fn path_error(py: Python<'_>, e: &pipehat::PathError) -> PyErr {
@@ -81,7 +81,7 @@ pub(crate) fn path_error(py: Python<'_>, e: &pipehat::PathError) -> PyErr {
     .into_iter()
     .filter_map(|(k, v)| v.ok().map(|v| (k, v)))
     .collect();
-    raise(py, "PathError", format!("{e} [{}]", e.code()), &attrs)
+    raise(py, "PathError", e.to_string(), &attrs)
 }
 
 /// The OSError Python itself raises for `e` on `path`: FileNotFoundError,
@@ -140,12 +140,7 @@ pub(crate) fn stream_error(py: Python<'_>, e: &pipehat::stream::StreamError) -> 
             .into_iter()
             .filter_map(|(k, v)| v.ok().map(|v| (k, v)))
             .collect();
-            raise(
-                py,
-                "StreamError",
-                format!("{other} [{}]", other.code()),
-                &attrs,
-            )
+            raise(py, "StreamError", other.to_string(), &attrs)
         }
     }
 }

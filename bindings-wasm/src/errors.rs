@@ -9,7 +9,7 @@ pub(crate) fn parse_error(e: &pipehat::ParseError, input: &[u8]) -> JsValue {
     let (line, column) = e.line_column(input);
     let o = Object::new();
     set(&o, "kind", "parse");
-    set(&o, "message", format!("{e} [{}]", e.code()));
+    set(&o, "message", e.to_string());
     set(&o, "code", e.code());
     set(&o, "offset", e.offset() as u32);
     set(&o, "line", line as u32);
@@ -22,7 +22,7 @@ pub(crate) fn parse_error(e: &pipehat::ParseError, input: &[u8]) -> JsValue {
 pub(crate) fn path_error(e: &pipehat::PathError) -> JsValue {
     let o = Object::new();
     set(&o, "kind", "path");
-    set(&o, "message", format!("{e} [{}]", e.code()));
+    set(&o, "message", e.to_string());
     set(&o, "code", e.code());
     set(&o, "offset", e.offset() as u32);
     o.into()
@@ -46,7 +46,7 @@ pub(crate) fn edit_error(e: &pipehat::EditError) -> JsValue {
     set(&o, "message", e.to_string());
     set(&o, "code", e.code());
     set(&o, "offset", e.offset() as u32);
-    set(&o, "segment", e.segment());
+    set(&o, "segment", opt_u32(e.segment()));
     o.into()
 }
 

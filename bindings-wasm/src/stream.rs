@@ -100,7 +100,7 @@ impl NativeSplitter {
                     numbers.extend_from_slice(&[-1.0, offset, bytes.len() as f64, -1.0, -1.0]);
                     let o = Object::new();
                     set(&o, "kind", "stream");
-                    set(&o, "message", format!("{e} [{}]", e.code()));
+                    set(&o, "message", e.to_string());
                     set(&o, "code", e.code());
                     set(&o, "offset", offset);
                     errors.push(&o);

@@ -45,11 +45,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let issues: Vec<String> = report
                 .issues
                 .iter()
-                .map(|i| format!("{} {}", i.code, i.path))
+                .map(|i| format!("{} {}", i.code(), i.path))
                 .collect();
             println!("{name}: {} {:?}", report.structure.unwrap_or("?"), issues);
             for i in &report.issues {
-                *codes.entry((i.severity.as_str(), i.code)).or_default() += 1;
+                *codes.entry((i.severity.as_str(), i.code())).or_default() += 1;
             }
         }
     }

@@ -431,7 +431,7 @@ impl core::fmt::Display for AckErrorPartError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             AckErrorPartError::Severity => f.write_str(
-                "an error's severity must be one of E, W, I, F, error, warning, info, fatal",
+                "an error's severity must be one of E, W, I, F, error, warning, info, fatal (invalid_severity)",
             ),
             AckErrorPartError::Location(e) => e.fmt(f),
         }

@@ -48,21 +48,37 @@ impl Precision {
     }
 }
 
+crate::error::kinds! {
+    /// Which format a value did not have.
+    pub enum DatatypeErrorKind {
+        /// Not an HL7 date-time.
+        InvalidDatetime => "invalid_datetime", "not an HL7 date-time (YYYY[MM[DD[HH[MM[SS[.S…]]]]]][+/-ZZZZ])";
+        /// Not an HL7 number.
+        InvalidNumber => "invalid_number", "not an HL7 number ([+|-]digits[.digits])";
+        /// Not an HL7 sequence id.
+        InvalidSequenceId => "invalid_sequence_id", "not an HL7 sequence id (digits)";
+    }
+}
+
 /// A value did not have its datatype's format. `offset` is the byte
 /// position in the value where it went wrong; the text names no content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DatatypeError {
-    code: &'static str,
+    kind: DatatypeErrorKind,
     offset: usize,
 }
 
 impl DatatypeError {
-    const fn new(code: &'static str, offset: usize) -> Self {
-        DatatypeError { code, offset }
+    const fn new(kind: DatatypeErrorKind, offset: usize) -> Self {
+        DatatypeError { kind, offset }
+    }
+    /// Which format the value did not have.
+    pub const fn kind(&self) -> DatatypeErrorKind {
+        self.kind
     }
     /// `invalid_datetime`, `invalid_number` or `invalid_sequence_id`.
     pub const fn code(&self) -> &'static str {
-        self.code
+        self.kind.code()
     }
     /// Byte offset in the value.
     pub const fn offset(&self) -> usize {
@@ -72,15 +88,13 @@ impl DatatypeError {
 
 impl fmt::Display for DatatypeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.code {
-            "invalid_datetime" => "not an HL7 date-time (YYYY[MM[DD[HH[MM[SS[.S…]]]]]][+/-ZZZZ])",
-            "invalid_number" => "not an HL7 number ([+|-]digits[.digits])",
-            _ => "not an HL7 sequence id (digits)",
-        };
-        write!(
+        use crate::error::{write_error, Place};
+        f.write_str("the value is ")?;
+        write_error(
             f,
-            "the value is {what} ({}, at byte {})",
-            self.code, self.offset
+            self.kind.describe(),
+            self.code(),
+            &[Place::Byte(self.offset as u64)],
         )
     }
 }
@@ -157,7 +171,7 @@ impl DateTime {
     /// [`parse`](Self::parse) of text already trimmed; `lead` is how many
     /// bytes the trimming removed in front (for error offsets).
     pub(crate) fn parse_trimmed(b: &[u8], lead: usize) -> Result<DateTime, DatatypeError> {
-        let err = |at: usize| DatatypeError::new("invalid_datetime", lead + at);
+        let err = |at: usize| DatatypeError::new(DatatypeErrorKind::InvalidDatetime, lead + at);
         // The time-zone offset, if any, starts at the first sign.
         let (body, zone) = match b.iter().position(|&c| c == b'+' || c == b'-') {
             Some(p) => (&b[..p], Some(p)),
@@ -411,15 +425,20 @@ pub fn parse_number(text: &str) -> Result<f64, DatatypeError> {
         match c {
             b'0'..=b'9' => seen_digit = true,
             b'.' if !seen_point => seen_point = true,
-            _ => return Err(DatatypeError::new("invalid_number", lead + start + i)),
+            _ => {
+                return Err(DatatypeError::new(
+                    DatatypeErrorKind::InvalidNumber,
+                    lead + start + i,
+                ))
+            }
         }
     }
     if !seen_digit {
-        return Err(DatatypeError::new("invalid_number", lead));
+        return Err(DatatypeError::new(DatatypeErrorKind::InvalidNumber, lead));
     }
     t.trim_start_matches('+')
         .parse::<f64>()
-        .map_err(|_| DatatypeError::new("invalid_number", lead))
+        .map_err(|_| DatatypeError::new(DatatypeErrorKind::InvalidNumber, lead))
 }
 
 /// Whitespace as `str::trim` sees it, within ASCII (tab to carriage return, space).
@@ -486,10 +505,13 @@ pub fn parse_sequence_id(text: &str) -> Result<u32, DatatypeError> {
     let lead = text.len() - text.trim_start().len();
     let t = text.trim();
     if let Some(bad) = t.bytes().position(|c| !c.is_ascii_digit()) {
-        return Err(DatatypeError::new("invalid_sequence_id", lead + bad));
+        return Err(DatatypeError::new(
+            DatatypeErrorKind::InvalidSequenceId,
+            lead + bad,
+        ));
     }
     t.parse::<u32>()
-        .map_err(|_| DatatypeError::new("invalid_sequence_id", lead))
+        .map_err(|_| DatatypeError::new(DatatypeErrorKind::InvalidSequenceId, lead))
 }
 
 /// CWE's components (HL7 v2.5.1); CE has the first six.

@@ -1,6 +1,93 @@
-//! Errors: small `Copy` values with a stable code and a position, never message content.
+//! Errors: small values with a stable code and a position, never message content.
+//!
+//! Every error's text has one shape: what happened, then in parentheses its
+//! code and where: `two delimiters are the same character
+//! (duplicate_delimiter, segment 1, field 2, byte 5)`. Texts count segments
+//! from 1 (segment 1 is the first); the `segment` values are 0-based indexes.
 
 use core::fmt;
+
+/// Declares a kind of error or finding: an enum with a stable snake_case
+/// code and a description for each variant, and `ALL`, `code()`,
+/// `describe()` and `from_code()`.
+macro_rules! kinds {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $code:literal, $what:literal; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+        }
+
+        impl $name {
+            /// Every kind, in the order they are declared.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The stable snake_case code, e.g. the one bindings expose.
+            pub const fn code(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $code, )*
+                }
+            }
+
+            /// What happened, in words (never the message's content).
+            pub const fn describe(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $what, )*
+                }
+            }
+
+            /// The kind whose [`code`](Self::code) this is.
+            pub fn from_code(code: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|k| k.code() == code)
+            }
+        }
+    };
+}
+pub(crate) use kinds;
+
+/// One part of where an error is, as error texts write it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Place<'a> {
+    /// A 0-based segment index, written from 1.
+    Segment(u32),
+    /// An HL7 field number.
+    Field(u32),
+    /// A 0-based byte offset.
+    Byte(u64),
+    /// A 0-based character offset (in a path or an expression).
+    Character(usize),
+    /// A JSON pointer into a spec.
+    Pointer(&'a str),
+    /// A number of bytes.
+    Length(u64),
+}
+
+/// Writes an error's text in the one shape: `what (code, place, place)`.
+pub(crate) fn write_error(
+    f: &mut fmt::Formatter<'_>,
+    what: &str,
+    code: &str,
+    places: &[Place<'_>],
+) -> fmt::Result {
+    write!(f, "{what} ({code}")?;
+    for place in places {
+        match place {
+            Place::Segment(s) => write!(f, ", segment {}", u64::from(*s) + 1)?,
+            Place::Field(n) => write!(f, ", field {n}")?,
+            Place::Byte(b) => write!(f, ", byte {b}")?,
+            Place::Character(c) => write!(f, ", character {c}")?,
+            Place::Pointer(p) => write!(f, ", at '{p}'")?,
+            Place::Length(n) => write!(f, ", {n} bytes")?,
+        }
+    }
+    f.write_str(")")
+}
 
 /// What went wrong while reading a message.
 ///
@@ -193,11 +280,24 @@ pub fn line_column(input: &[u8], offset: usize) -> (usize, usize) {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.diagnostic {
-            Some(d) => f.write_str(d.code().describe())?,
-            None => f.write_str(self.kind.describe())?,
+        let what = match self.diagnostic {
+            Some(d) => d.code().describe(),
+            None => self.kind.describe(),
+        };
+        let mut places = [Place::Byte(0); 3];
+        let mut n = 0;
+        for place in [
+            self.segment.map(Place::Segment),
+            self.field.map(Place::Field),
+            Some(Place::Byte(self.offset as u64)),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            places[n] = place;
+            n += 1;
         }
-        write_position(f, self.segment, self.field, self.offset)
+        write_error(f, what, self.code(), &places[..n])
     }
 }
 
@@ -292,15 +392,19 @@ impl PathError {
 impl fmt::Display for PathError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.kind {
-            PathErrorKind::Empty => "the path is empty",
-            PathErrorKind::InvalidSegmentName => "a segment name is three letters or digits",
-            PathErrorKind::ExpectedNumber => "expected a number",
-            PathErrorKind::IndexOutOfRange => "indexes start at 1",
-            PathErrorKind::UnclosedBracket => "a bracket is not closed",
-            PathErrorKind::TrailingCharacters => "unexpected characters after the path",
-            PathErrorKind::TooDeep => "a path ends at subcomponent level",
+            PathErrorKind::Empty => "invalid path: the path is empty",
+            PathErrorKind::InvalidSegmentName => {
+                "invalid path: a segment name is three letters or digits"
+            }
+            PathErrorKind::ExpectedNumber => "invalid path: expected a number",
+            PathErrorKind::IndexOutOfRange => "invalid path: indexes start at 1",
+            PathErrorKind::UnclosedBracket => "invalid path: a bracket is not closed",
+            PathErrorKind::TrailingCharacters => {
+                "invalid path: unexpected characters after the path"
+            }
+            PathErrorKind::TooDeep => "invalid path: a path ends at subcomponent level",
         };
-        write!(f, "invalid path: {what} (at character {})", self.offset)
+        write_error(f, what, self.code(), &[Place::Character(self.offset)])
     }
 }
 
@@ -352,7 +456,7 @@ impl EditErrorKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EditError {
     kind: EditErrorKind,
-    segment: u32,
+    segment: Option<u32>,
     offset: usize,
 }
 
@@ -360,7 +464,7 @@ impl EditError {
     pub(crate) const fn new(kind: EditErrorKind, segment: u32) -> Self {
         EditError {
             kind,
-            segment,
+            segment: Some(segment),
             offset: 0,
         }
     }
@@ -373,7 +477,7 @@ impl EditError {
     pub(crate) const fn from_path(e: PathError) -> Self {
         EditError {
             kind: EditErrorKind::Path(e.kind),
-            segment: 0,
+            segment: None,
             offset: e.offset,
         }
     }
@@ -381,7 +485,7 @@ impl EditError {
     pub(crate) fn from_parse(e: ParseError) -> Self {
         EditError {
             kind: EditErrorKind::Parse(e.kind()),
-            segment: e.segment().unwrap_or(0),
+            segment: e.segment(),
             offset: e.offset(),
         }
     }
@@ -396,8 +500,9 @@ impl EditError {
         self.kind.code()
     }
 
-    /// The 0-based index of the segment concerned (0 when none).
-    pub const fn segment(&self) -> u32 {
+    /// The 0-based index of the segment concerned, when there is one (a
+    /// path that does not parse concerns none).
+    pub const fn segment(&self) -> Option<u32> {
         self.segment
     }
 
@@ -426,27 +531,58 @@ impl fmt::Display for EditError {
             EditErrorKind::Path(_) => "invalid path",
             EditErrorKind::Parse(_) => "the edited message exceeds a parse limit",
         };
-        write!(
-            f,
-            "{what} ({}, segment {}, offset {})",
-            self.code(),
-            self.segment,
-            self.offset
-        )
+        let at = match self.kind {
+            EditErrorKind::Path(_) => Some(Place::Character(self.offset)),
+            EditErrorKind::InvalidValue | EditErrorKind::Parse(_) => {
+                Some(Place::Byte(self.offset as u64))
+            }
+            _ => None,
+        };
+        match (self.segment.map(Place::Segment), at) {
+            (Some(s), Some(a)) => write_error(f, what, self.code(), &[s, a]),
+            (Some(p), None) | (None, Some(p)) => write_error(f, what, self.code(), &[p]),
+            (None, None) => write_error(f, what, self.code(), &[]),
+        }
     }
 }
 
 #[cfg(feature = "std")]
 impl std::error::Error for EditError {}
 
-/// A JSON spec (a mapping or a conformance profile) that could not be read:
-/// a stable code and a JSON pointer to the part at fault
+kinds! {
+    /// What is wrong with a spec (a mapping or a conformance profile).
+    pub enum SpecErrorKind {
+        /// The text is not JSON.
+        InvalidJson => "invalid_json", "the text is not JSON";
+        /// The text is not YAML (profiles read from YAML).
+        InvalidYaml => "invalid_yaml", "the text is not YAML";
+        /// A part of a mapping has the wrong shape.
+        InvalidSpec => "invalid_spec", "a part has the wrong shape";
+        /// A part of a profile has the wrong shape.
+        InvalidProfile => "invalid_profile", "a part has the wrong shape";
+        /// A key the spec does not know (a misspelling, usually).
+        UnknownKey => "unknown_key", "an unknown key";
+        /// A mapping without fields.
+        MissingFields => "missing_fields", "the spec has no fields";
+        /// A path that does not parse.
+        InvalidPath => "invalid_path", "a path does not parse";
+        /// A transform the mapping language does not have.
+        UnknownTransform => "unknown_transform", "an unknown transform";
+        /// A lookup names a table the spec does not define.
+        UnknownTable => "unknown_table", "a lookup names a table the spec does not define";
+        /// `rows` is neither a segment name nor a field path.
+        InvalidRows => "invalid_rows", "rows must be a segment name or a field path";
+    }
+}
+
+/// A spec (a mapping or a conformance profile) that could not be read: a
+/// kind with a stable code, and a JSON pointer to the part at fault
 /// (`/fields/born/transform`); the text names nothing else.
 #[cfg(feature = "alloc")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecError {
     spec: &'static str,
-    code: &'static str,
+    kind: SpecErrorKind,
     pointer: alloc::string::String,
 }
 
@@ -456,20 +592,22 @@ impl SpecError {
     #[cfg_attr(not(feature = "json"), allow(dead_code))]
     pub(crate) fn new(
         spec: &'static str,
-        code: &'static str,
+        kind: SpecErrorKind,
         pointer: impl Into<alloc::string::String>,
     ) -> Self {
         SpecError {
             spec,
-            code,
+            kind,
             pointer: pointer.into(),
         }
     }
-    /// The stable code: `invalid_json`, `unknown_key`, and for mappings
-    /// `invalid_spec`, `missing_fields`, `invalid_path`, `unknown_transform`,
-    /// `unknown_table`, `invalid_rows`; for profiles `invalid_profile`.
+    /// What is wrong.
+    pub fn kind(&self) -> SpecErrorKind {
+        self.kind
+    }
+    /// The stable code of the kind (see [`SpecErrorKind`]).
     pub fn code(&self) -> &'static str {
-        self.code
+        self.kind.code()
     }
     /// Where in the spec, as a JSON pointer (`""` for the whole spec).
     pub fn pointer(&self) -> &str {
@@ -480,21 +618,12 @@ impl SpecError {
 #[cfg(feature = "alloc")]
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.code {
-            "invalid_json" => "the text is not JSON",
-            "invalid_spec" | "invalid_profile" => "a part has the wrong shape",
-            "unknown_key" => "an unknown key",
-            "missing_fields" => "the spec has no fields",
-            "invalid_path" => "a path does not parse",
-            "unknown_transform" => "an unknown transform",
-            "unknown_table" => "a lookup names a table the spec does not define",
-            "invalid_rows" => "rows must be a segment name or a field path",
-            _ => "not readable",
-        };
-        write!(
+        write!(f, "invalid {}: ", self.spec)?;
+        write_error(
             f,
-            "invalid {}: {what} ({}, at '{}')",
-            self.spec, self.code, self.pointer
+            self.kind.describe(),
+            self.code(),
+            &[Place::Pointer(&self.pointer)],
         )
     }
 }

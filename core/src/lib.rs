@@ -103,6 +103,7 @@ pub use diagnostics::{Diagnostic, DiagnosticCode, DiagnosticMessage, Severity};
 pub use edit::MessageBuf;
 #[cfg(feature = "alloc")]
 pub use error::SpecError;
+pub use error::SpecErrorKind;
 pub use error::{
     line_column, EditError, EditErrorKind, ErrorKind, ParseError, PathError, PathErrorKind,
 };

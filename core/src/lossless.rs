@@ -417,7 +417,12 @@ impl core::fmt::Display for JsonError {
             JsonErrorKind::InvalidEncoding => "a latin-1 document holds a character above U+00FF",
             JsonErrorKind::Parse => "the rebuilt message does not parse",
         };
-        write!(f, "{what} ({}, at {})", self.code(), self.offset)
+        crate::error::write_error(
+            f,
+            what,
+            self.code(),
+            &[crate::error::Place::Byte(self.offset as u64)],
+        )
     }
 }
 

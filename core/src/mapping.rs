@@ -52,6 +52,7 @@
 //! ```
 
 use crate::datatype::{parse_number, DateTime};
+use crate::error::SpecErrorKind;
 use crate::{Message, Path, Segment};
 use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
@@ -63,8 +64,8 @@ use serde_json::Value;
 /// A mapping spec that could not be read (see [`SpecError`](crate::SpecError)).
 pub type MappingError = crate::SpecError;
 
-fn err(code: &'static str, pointer: impl Into<String>) -> MappingError {
-    crate::SpecError::new("mapping", code, pointer)
+fn err(kind: SpecErrorKind, pointer: impl Into<String>) -> MappingError {
+    crate::SpecError::new("mapping", kind, pointer)
 }
 
 /// One output value.
@@ -222,8 +223,9 @@ fn pointer(parts: &[&str]) -> String {
 fn parse_path(text: &Value, at: &[&str]) -> Result<MapPath, MappingError> {
     let text = text
         .as_str()
-        .ok_or_else(|| err("invalid_spec", pointer(at)))?;
-    let path = Path::parse(text.trim()).map_err(|_| err("invalid_path", pointer(at)))?;
+        .ok_or_else(|| err(SpecErrorKind::InvalidSpec, pointer(at)))?;
+    let path =
+        Path::parse(text.trim()).map_err(|_| err(SpecErrorKind::InvalidPath, pointer(at)))?;
     Ok(MapPath {
         path,
         occurrence_given: text.contains('['),
@@ -233,8 +235,9 @@ fn parse_path(text: &Value, at: &[&str]) -> Result<MapPath, MappingError> {
 impl Mapping {
     /// Reads a spec from JSON text.
     pub fn parse(spec: &str) -> Result<Mapping, MappingError> {
-        let top: TopLevel = serde_json::from_str(spec).map_err(|_| err("invalid_json", ""))?;
-        let top = top.0.ok_or_else(|| err("invalid_spec", ""))?;
+        let top: TopLevel =
+            serde_json::from_str(spec).map_err(|_| err(SpecErrorKind::InvalidJson, ""))?;
+        let top = top.0.ok_or_else(|| err(SpecErrorKind::InvalidSpec, ""))?;
         let mut fields_doc = None;
         let mut tables_doc = None;
         let mut rows = Rows::One;
@@ -244,16 +247,16 @@ impl Mapping {
                     fields_doc = Some(fields);
                     continue;
                 }
-                Entry::Fields(None) => return Err(err("invalid_spec", "/fields")),
+                Entry::Fields(None) => return Err(err(SpecErrorKind::InvalidSpec, "/fields")),
                 Entry::Value(v) => v,
             };
             match key.as_str() {
                 "tables" => tables_doc = Some(value),
                 "rows" => rows = parse_rows(&value)?,
                 "version" if value.as_u64() == Some(1) => {}
-                "version" => return Err(err("invalid_spec", "/version")),
+                "version" => return Err(err(SpecErrorKind::InvalidSpec, "/version")),
                 "description" | "name" => {}
-                _ => return Err(err("unknown_key", pointer(&[&key]))),
+                _ => return Err(err(SpecErrorKind::UnknownKey, pointer(&[&key]))),
             }
         }
         let mut table_names = Vec::new();
@@ -261,7 +264,7 @@ impl Mapping {
         if let Some(doc) = tables_doc {
             let doc = doc
                 .as_object()
-                .ok_or_else(|| err("invalid_spec", "/tables"))?;
+                .ok_or_else(|| err(SpecErrorKind::InvalidSpec, "/tables"))?;
             for (name, table) in doc {
                 table_names.push(name.clone());
                 tables.push(read_table(table, &["tables", name])?);
@@ -269,7 +272,7 @@ impl Mapping {
         }
         let fields_doc = fields_doc
             .filter(|f| !f.is_empty())
-            .ok_or_else(|| err("missing_fields", "/fields"))?;
+            .ok_or_else(|| err(SpecErrorKind::MissingFields, "/fields"))?;
         let mut fields = Vec::new();
         for (key, value) in fields_doc {
             fields.push(read_field(key, value, &table_names, &mut tables)?);
@@ -427,21 +430,21 @@ fn parse_rows(value: &Value) -> Result<Rows, MappingError> {
     let text = value
         .as_str()
         .map(str::trim)
-        .ok_or_else(|| err("invalid_rows", "/rows"))?;
+        .ok_or_else(|| err(SpecErrorKind::InvalidRows, "/rows"))?;
     let b = text.as_bytes();
     if b.len() == 3 && b.iter().all(u8::is_ascii_alphanumeric) {
         return Ok(Rows::Segment([b[0], b[1], b[2]]));
     }
     match Path::parse(text) {
         Ok(p) if p.repetition().is_none() && p.component().is_none() => Ok(Rows::Repetitions(p)),
-        _ => Err(err("invalid_rows", "/rows")),
+        _ => Err(err(SpecErrorKind::InvalidRows, "/rows")),
     }
 }
 
 fn read_table(doc: &Value, at: &[&str]) -> Result<BTreeMap<String, String>, MappingError> {
     let obj = doc
         .as_object()
-        .ok_or_else(|| err("invalid_spec", pointer(at)))?;
+        .ok_or_else(|| err(SpecErrorKind::InvalidSpec, pointer(at)))?;
     let mut table = BTreeMap::new();
     for (code, text) in obj {
         let text = match text {
@@ -451,7 +454,7 @@ fn read_table(doc: &Value, at: &[&str]) -> Result<BTreeMap<String, String>, Mapp
             _ => {
                 let mut here = at.to_vec();
                 here.push(code);
-                return Err(err("invalid_spec", pointer(&here)));
+                return Err(err(SpecErrorKind::InvalidSpec, pointer(&here)));
             }
         };
         table.insert(code.clone(), text);
@@ -472,24 +475,24 @@ fn read_transform(
             "lower" => Ok(Transform::Lower),
             "date" => Ok(Transform::Date),
             "number" => Ok(Transform::Number),
-            _ => Err(err("unknown_transform", pointer(at))),
+            _ => Err(err(SpecErrorKind::UnknownTransform, pointer(at))),
         },
         Value::Object(obj) if obj.len() == 1 => match obj.get("lookup") {
             Some(Value::String(name)) => table_names
                 .iter()
                 .position(|n| n == name)
                 .map(Transform::Lookup)
-                .ok_or_else(|| err("unknown_table", pointer(at))),
+                .ok_or_else(|| err(SpecErrorKind::UnknownTable, pointer(at))),
             Some(inline @ Value::Object(_)) => {
                 let mut here = at.to_vec();
                 here.push("lookup");
                 tables.push(read_table(inline, &here)?);
                 Ok(Transform::Lookup(tables.len() - 1))
             }
-            Some(_) => Err(err("invalid_spec", pointer(at))),
-            None => Err(err("unknown_transform", pointer(at))),
+            Some(_) => Err(err(SpecErrorKind::InvalidSpec, pointer(at))),
+            None => Err(err(SpecErrorKind::UnknownTransform, pointer(at))),
         },
-        _ => Err(err("unknown_transform", pointer(at))),
+        _ => Err(err(SpecErrorKind::UnknownTransform, pointer(at))),
     }
 }
 
@@ -514,7 +517,7 @@ fn read_field(
         Value::Object(obj) => {
             for (k, v) in obj {
                 let here = [at[0], at[1], k.as_str()];
-                let bad = || err("invalid_spec", pointer(&here));
+                let bad = || err(SpecErrorKind::InvalidSpec, pointer(&here));
                 match k.as_str() {
                     "path" => spec.paths.push(parse_path(v, &here)?),
                     "paths" => {
@@ -544,17 +547,17 @@ fn read_field(
                     "default" => spec.default = Some(v.clone()),
                     "list" => spec.list = v.as_bool().ok_or_else(bad)?,
                     "raw" => spec.raw = v.as_bool().ok_or_else(bad)?,
-                    _ => return Err(err("unknown_key", pointer(&here))),
+                    _ => return Err(err(SpecErrorKind::UnknownKey, pointer(&here))),
                 }
             }
             if spec.paths.is_empty() {
-                return Err(err("invalid_spec", pointer(&at)));
+                return Err(err(SpecErrorKind::InvalidSpec, pointer(&at)));
             }
             if obj.contains_key("path") && obj.contains_key("paths") {
-                return Err(err("invalid_spec", pointer(&at)));
+                return Err(err(SpecErrorKind::InvalidSpec, pointer(&at)));
             }
         }
-        _ => return Err(err("invalid_spec", pointer(&at))),
+        _ => return Err(err(SpecErrorKind::InvalidSpec, pointer(&at))),
     }
     spec.key = key;
     Ok(spec)

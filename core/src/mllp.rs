@@ -135,13 +135,12 @@ impl MllpIssue {
 
 impl fmt::Display for MllpIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
+        use crate::error::{write_error, Place};
+        write_error(
             f,
-            "{} ({}, offset {}, {} bytes)",
             self.kind.describe(),
             self.code(),
-            self.offset,
-            self.length
+            &[Place::Byte(self.offset), Place::Length(self.length)],
         )
     }
 }

@@ -456,13 +456,16 @@ mod splitter {
         fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
             match self {
                 #[cfg(feature = "std")]
-                StreamError::Io(e) => write!(f, "reading the stream failed: {e}"),
-                StreamError::ChunkTooLarge { offset } => {
-                    write!(
-                        f,
-                        "a message at byte {offset} exceeds the size limit and was skipped"
-                    )
+                StreamError::Io(e) => {
+                    crate::error::write_error(f, "reading the stream failed", self.code(), &[])?;
+                    write!(f, ": {e}")
                 }
+                StreamError::ChunkTooLarge { offset } => crate::error::write_error(
+                    f,
+                    "a chunk exceeds the size limit and was skipped",
+                    self.code(),
+                    &[crate::error::Place::Byte(*offset)],
+                ),
             }
         }
     }

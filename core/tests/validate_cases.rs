@@ -88,7 +88,7 @@ fn validates() {
         let got: Vec<Value> = report
             .issues
             .iter()
-            .map(|i| json!([i.code, i.severity.as_str(), i.path]))
+            .map(|i| json!([i.code(), i.severity.as_str(), i.path]))
             .collect();
         if Value::Array(got.clone()) != c["issues"] {
             failures.push(format!("{name}: got {}", Value::Array(got)));
@@ -166,7 +166,7 @@ pub fn corpus_summary() -> Value {
         let issues: Vec<String> = report
             .issues
             .iter()
-            .map(|i| format!("{} {} {}", i.severity.as_str(), i.code, i.path))
+            .map(|i| format!("{} {} {}", i.severity.as_str(), i.code(), i.path))
             .collect();
         let name = path
             .file_name()
@@ -291,5 +291,5 @@ fn yaml_profiles() {
         validate(&msg, &options).issues
     };
     assert_eq!(with(&yaml), with(&json));
-    assert!(with(&yaml).iter().any(|i| i.code == "value_not_allowed"));
+    assert!(with(&yaml).iter().any(|i| i.code() == "value_not_allowed"));
 }

@@ -57,6 +57,7 @@ export const EXPORTS = [
   "validate",
   "ackErrors",
   "Profile",
+  "HL7Error",
   "HL7LoadError",
   "HL7ParseError",
   "HL7PathError",

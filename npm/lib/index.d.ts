@@ -61,8 +61,18 @@ export interface Diagnostic {
   message: string;
 }
 
-/** Thrown when a value does not have its datatype's format. */
-export class HL7DatatypeError extends TypeError {
+/**
+ * The base of every pipehat error (as Python's pipehat.HL7Error): `e instanceof
+ * HL7Error` holds for each HL7*Error class, while each also extends the
+ * built-in error of its kind (SyntaxError for text that does not read).
+ * Texts have one shape: what happened, then (code, where); never content.
+ */
+export class HL7Error extends Error {
+  readonly code: string;
+}
+
+/** Thrown when a value does not have its datatype's format (a SyntaxError). */
+export class HL7DatatypeError extends SyntaxError {
   readonly name: "HL7DatatypeError";
   /** "invalid_datetime", "invalid_number" or "invalid_sequence_id". */
   readonly code: string;
@@ -138,7 +148,8 @@ export interface Chunk {
 
 /** Thrown when a message cannot be read. Its message never quotes message content. */
 export class HL7ParseError extends SyntaxError {
-  readonly name: "HL7ParseError";
+  /** "HL7ParseError", or "HL7StreamError" for that subclass. */
+  readonly name: string;
   readonly code: string;
   readonly offset: number;
   readonly line: number;
@@ -162,8 +173,8 @@ export class HL7EditError extends Error {
   readonly code: string;
   /** Byte offset into the value (invalid_value) or character offset into the path. */
   readonly offset: number;
-  /** 0-based segment index concerned. */
-  readonly segment: number;
+  /** 0-based segment index concerned, or null (a path that does not parse). */
+  readonly segment: number | null;
 }
 
 /** Thrown by MllpDecoder.push() for a frame larger than maxFrameSize (the frame is skipped). */
@@ -433,7 +444,7 @@ export type PieceSource = ReadableStream<Uint8Array> | AsyncIterable<Input> | It
 /** The chunks of a stream as they complete, with bounded memory. Throws HL7StreamError for a chunk over maxChunkSize. */
 export function splitStream(source: PieceSource, options?: { maxChunkSize?: number }): AsyncGenerator<Chunk, void, undefined>;
 /** Thrown by a Splitter (and splitStream) for a chunk over maxChunkSize; the chunk was skipped. Never quotes content. */
-export class HL7StreamError extends Error {
+export class HL7StreamError extends HL7ParseError {
   readonly name: "HL7StreamError";
   /** "message_too_large". */
   readonly code: string;
@@ -648,6 +659,7 @@ declare const api: {
   load: typeof load;
   DEFAULT_VERSION: typeof DEFAULT_VERSION;
   HL7LoadError: typeof HL7LoadError;
+  HL7Error: typeof HL7Error;
   parse: typeof parse;
   parseAll: typeof parseAll;
   split: typeof split;

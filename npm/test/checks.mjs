@@ -398,3 +398,72 @@ export function checkValidationGolden(api, golden, name, bytes) {
   equal([report.version, report.structure, report.valid], [want.version, want.structure, want.valid], name);
   equal(report.issues.map((i) => `${i.severity} ${i.code} ${i.path}`), want.issues, `${name} issues`);
 }
+
+// --- errors: one line of tests/errors.jsonl ----------------------------------------------
+
+/**
+ * The built-in error each pipehat error extends in JavaScript (Python's
+ * bases are ValueError, and KeyError for PathError): text that does not
+ * read is a SyntaxError, an unknown version a RangeError, a refusal an Error.
+ */
+export const ERROR_BASES = {
+  ParseError: "SyntaxError",
+  StreamError: "SyntaxError",
+  PathError: "SyntaxError",
+  JsonError: "SyntaxError",
+  DatatypeError: "SyntaxError",
+  FilterError: "SyntaxError",
+  DictionaryError: "RangeError",
+  EditError: "Error",
+  MllpError: "Error",
+  MappingError: "Error",
+  ProfileError: "Error",
+};
+
+const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+
+/** Does what one row of errors.jsonl says; returns what it threw. */
+function throwOf(api, c) {
+  const bytes = (hex) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+  const spec = () => c.spec;
+  const ops = {
+    parse: () => api.parse(c.input, c.options && Object.fromEntries(Object.entries(c.options).map(([k, v]) => [camel(k), v]))),
+    get: () => api.parse(c.input).get(c.path),
+    explain: () => api.explain(c.path, c.version),
+    filter: () => new api.Filter(c.expression),
+    mapping: () => new api.Mapping(spec()),
+    profile: () => new api.Profile(spec()),
+    from_json: () => api.fromJSON(c.text),
+    build: () => api.build(Object.fromEntries(Object.entries(c.header).map(([k, v]) => [camel(k), v]))),
+    edit: () => api.parse(c.input).edit().set(c.set[0], c.set[1]),
+    datatype: () => {
+      const m = api.parse(c.input);
+      const read = { datetime: "getDateTime", number: "getNumber", sequence_id: "getSequenceId" }[c.read];
+      return m[read](c.path);
+    },
+    mllp: () => new api.MllpDecoder({ maxFrameSize: c.max_frame_size }).push(bytes(c.input_hex)),
+    split: () => {
+      const splitter = new api.Splitter({ maxChunkSize: c.max_chunk_size });
+      splitter.push(c.input).finish();
+      for (;;) if (splitter.read() === undefined) return;
+    },
+  };
+  if (!(c.op in ops)) fail(`unknown op ${c.op}`);
+  try {
+    ops[c.op]();
+  } catch (e) {
+    return e;
+  }
+  return fail(`${c.name}: no error`);
+}
+
+/** Runs one row of errors.jsonl: class, base, code, offset, text, other values. */
+export function runErrorCase(api, c) {
+  const e = throwOf(api, c);
+  const cls = api["HL7" + c.class];
+  if (!(e instanceof cls)) fail(`${c.name}: ${e && e.name} is not HL7${c.class}`);
+  if (!(e instanceof api.HL7Error)) fail(`${c.name}: not an HL7Error`);
+  if (!(e instanceof globalThis[ERROR_BASES[c.class]])) fail(`${c.name}: not a ${ERROR_BASES[c.class]}`);
+  equal([e.name, e.code, e.offset ?? null, e.message], ["HL7" + c.class, c.code, c.offset, c.message], c.name);
+  for (const [key, want] of Object.entries(c.attrs || {})) equal(e[camel(key)], want, `${c.name} ${key}`);
+}

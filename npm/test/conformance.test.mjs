@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import api from "pipehat";
 import { CORPUS, TESTS, readJsonl, corpusBytes } from "./helpers.mjs";
-import { checkOracleLine, caseInput, runCase, runWriteCase, runRouteCase, runValidateCase, checkValidationGolden } from "./checks.mjs";
+import { checkOracleLine, caseInput, runCase, runWriteCase, runRouteCase, runValidateCase, checkValidationGolden, runErrorCase } from "./checks.mjs";
 
 test("oracle: every value asserted by other projects' tests", () => {
   const lines = readJsonl(CORPUS + "ORACLE.jsonl");
@@ -45,6 +45,10 @@ const SPECS = Object.fromEntries(
 );
 for (const c of readJsonl(TESTS + "route_cases.jsonl")) {
   test(`route case ${c.kind} ${c.name}`, () => runRouteCase(api, c, SPECS));
+}
+
+for (const c of readJsonl(TESTS + "errors.jsonl")) {
+  test(`error ${c.name}`, () => runErrorCase(api, c));
 }
 
 for (const c of readJsonl(TESTS + "validate_cases.jsonl")) {

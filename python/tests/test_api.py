@@ -277,7 +277,7 @@ def test_cli_errors_name_the_file_before_any_output(tmp_path):
         (["filter", 'MSH-9.1 = "ADT"', str(noise)], 1, f"pipehat: {noise}: no HL7 message in it"),
         (["split", str(noise), str(tmp_path / "out")], 1, f"pipehat: {noise}: no HL7 message in it"),
         (["diff", str(noise), sample], 2,
-         f"pipehat: {noise}: the input does not start with an MSH, BHS or FHS segment at byte 0 [missing_header]"),
+         f"pipehat: {noise}: the input does not start with an MSH, BHS or FHS segment (missing_header, byte 0)"),
         (["map", missing, sample], 1, f"pipehat: {missing}: no such file or directory"),
         (["validate", sample, "--profile", str(tmp_path)], 1, f"pipehat: {tmp_path}: is a directory"),
         (["json", "--form", "xml", sample], 2, "pipehat: form must be one of tree, lossless, friendly, named"),
@@ -297,7 +297,7 @@ def test_cli_errors_name_the_file_before_any_output(tmp_path):
     r = run_cli("get", str(broken), "MSH-10")
     assert r.returncode == 0 and r.stdout.decode().splitlines() == ["MSH-10", "CLV1-1649"]
     assert r.stderr.decode().splitlines() == [
-        f"pipehat: {broken}: skipped a message: two delimiters are the same character in segment 1, field 2 at byte 5 [duplicate_delimiter]"
+        f"pipehat: {broken}: skipped a message: two delimiters are the same character (duplicate_delimiter, segment 1, field 2, byte 5)"
     ]
 
 

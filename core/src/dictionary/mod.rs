@@ -248,7 +248,7 @@ impl fmt::Display for ExplainError {
         match self {
             ExplainError::Path(e) => e.fmt(f),
             ExplainError::UnknownVersion => {
-                f.write_str("unknown HL7 version (unknown_version; known: 2.1 to 2.8.2)")
+                f.write_str("unknown HL7 version; known: 2.1 to 2.8.2 (unknown_version)")
             }
         }
     }

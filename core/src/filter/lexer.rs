@@ -1,6 +1,6 @@
 //! The expression's tokens.
 
-use super::FilterError;
+use super::{FilterError, FilterErrorKind};
 use crate::datatype::parse_number;
 use crate::Path;
 use alloc::string::String;
@@ -79,7 +79,12 @@ impl Lexer<'_> {
                 b'/' => self.regex()?,
                 b'-' | b'+' | b'0'..=b'9' => self.number()?,
                 c if c.is_ascii_alphabetic() => self.word()?,
-                _ => return Err(FilterError::new("unexpected_character", start)),
+                _ => {
+                    return Err(FilterError::new(
+                        FilterErrorKind::UnexpectedCharacter,
+                        start,
+                    ))
+                }
             };
             out.push((tok, start));
             self.pos = start + len;
@@ -101,7 +106,10 @@ impl Lexer<'_> {
                 c => value.push(c),
             }
         }
-        Err(FilterError::new("unterminated_string", self.pos))
+        Err(FilterError::new(
+            FilterErrorKind::UnterminatedString,
+            self.pos,
+        ))
     }
 
     /// `/pattern/flags`; `\/` stands for a slash, other escapes go to the regex.
@@ -127,7 +135,10 @@ impl Lexer<'_> {
                         match f {
                             b'i' => insensitive = true,
                             _ => {
-                                return Err(FilterError::new("invalid_regex", self.pos + i + 2 + k))
+                                return Err(FilterError::new(
+                                    FilterErrorKind::InvalidRegex,
+                                    self.pos + i + 2 + k,
+                                ))
                             }
                         }
                     }
@@ -136,7 +147,10 @@ impl Lexer<'_> {
                 c => pattern.push(c),
             }
         }
-        Err(FilterError::new("unterminated_regex", self.pos))
+        Err(FilterError::new(
+            FilterErrorKind::UnterminatedRegex,
+            self.pos,
+        ))
     }
 
     pub(super) fn number(&self) -> Result<(Tok, usize), FilterError> {
@@ -148,7 +162,10 @@ impl Lexer<'_> {
         }
         let text = &self.text[self.pos..self.pos + n];
         if n == digits_start || parse_number(text).is_err() {
-            return Err(FilterError::new("unexpected_character", self.pos));
+            return Err(FilterError::new(
+                FilterErrorKind::UnexpectedCharacter,
+                self.pos,
+            ));
         }
         Ok((Tok::Num(String::from(text)), n))
     }
@@ -182,8 +199,9 @@ impl Lexer<'_> {
                 }
             }
             let text = &self.text[self.pos..self.pos + end];
-            let path = Path::parse(text)
-                .map_err(|e| FilterError::new("invalid_path", self.pos + e.offset()))?;
+            let path = Path::parse(text).map_err(|e| {
+                FilterError::new(FilterErrorKind::InvalidPath, self.pos + e.offset())
+            })?;
             let tok = Tok::Path(PathRef {
                 path,
                 occurrence_given: text.contains('['),
@@ -200,7 +218,7 @@ impl Lexer<'_> {
             "exists" => Tok::Exists,
             "any" => Tok::Any,
             "all" => Tok::All,
-            _ => return Err(FilterError::new("unexpected_token", self.pos)),
+            _ => return Err(FilterError::new(FilterErrorKind::UnexpectedToken, self.pos)),
         };
         Ok((tok, name))
     }

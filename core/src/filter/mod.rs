@@ -70,25 +70,57 @@ use parser::{walk, Expr, Parser, Quant};
 /// count one level each); deeper expressions are refused with `too_deep`.
 pub const MAX_DEPTH: usize = 64;
 
+crate::error::kinds! {
+    /// What is wrong with a filter expression.
+    pub enum FilterErrorKind {
+        /// The expression is empty.
+        EmptyExpression => "empty_expression", "the expression is empty";
+        /// A character that starts no token.
+        UnexpectedCharacter => "unexpected_character", "a character that starts no token";
+        /// A token out of place.
+        UnexpectedToken => "unexpected_token", "a token out of place";
+        /// The expression ends too early.
+        UnexpectedEnd => "unexpected_end", "the expression ends too early";
+        /// A path, a string or a number was expected.
+        ExpectedValue => "expected_value", "expected a path, a string or a number";
+        /// A comparison operator was expected.
+        ExpectedOperator => "expected_operator", "expected a comparison operator";
+        /// A path was expected.
+        ExpectedPath => "expected_path", "expected a path";
+        /// A string is not closed.
+        UnterminatedString => "unterminated_string", "a string is not closed";
+        /// A regular expression is not closed.
+        UnterminatedRegex => "unterminated_regex", "a regular expression is not closed";
+        /// The regular expression does not compile.
+        InvalidRegex => "invalid_regex", "the regular expression does not compile";
+        /// A path does not parse.
+        InvalidPath => "invalid_path", "the path does not parse";
+        /// The expression nests deeper than [`MAX_DEPTH`].
+        TooDeep => "too_deep", "the expression nests too deeply";
+        /// `~ /re/` in a build without the `regex` feature.
+        RegexUnsupported => "regex_unsupported", "regular expressions are not available in this build";
+    }
+}
+
 /// An expression that could not be compiled. The text names the problem and
 /// its character offset in the expression, never the expression's literals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FilterError {
-    code: &'static str,
+    kind: FilterErrorKind,
     offset: usize,
 }
 
 impl FilterError {
-    const fn new(code: &'static str, offset: usize) -> Self {
-        FilterError { code, offset }
+    pub(super) const fn new(kind: FilterErrorKind, offset: usize) -> Self {
+        FilterError { kind, offset }
     }
-    /// A stable identifier: `empty_expression`, `unexpected_character`,
-    /// `unexpected_token`, `unexpected_end`, `expected_value`,
-    /// `expected_operator`, `expected_path`, `unterminated_string`,
-    /// `unterminated_regex`, `invalid_regex`, `invalid_path`, `too_deep`,
-    /// `regex_unsupported` (built without the `regex` feature).
+    /// What is wrong.
+    pub const fn kind(&self) -> FilterErrorKind {
+        self.kind
+    }
+    /// The stable code of the kind (see [`FilterErrorKind`]).
     pub const fn code(&self) -> &'static str {
-        self.code
+        self.kind.code()
     }
     /// 0-based byte offset in the expression where the problem starts.
     pub const fn offset(&self) -> usize {
@@ -98,25 +130,13 @@ impl FilterError {
 
 impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.code {
-            "empty_expression" => "the expression is empty",
-            "unexpected_character" => "a character that starts no token",
-            "unexpected_token" => "a token out of place",
-            "unexpected_end" => "the expression ends too early",
-            "expected_value" => "expected a path, a string or a number",
-            "expected_operator" => "expected a comparison operator",
-            "expected_path" => "expected a path",
-            "unterminated_string" => "a string is not closed",
-            "unterminated_regex" => "a regular expression is not closed",
-            "invalid_regex" => "the regular expression does not compile",
-            "invalid_path" => "the path does not parse",
-            "too_deep" => "the expression nests too deeply",
-            _ => "regular expressions are not available in this build",
-        };
-        write!(
+        use crate::error::{write_error, Place};
+        f.write_str("invalid filter: ")?;
+        write_error(
             f,
-            "invalid filter: {what} ({}, at character {})",
-            self.code, self.offset
+            self.kind.describe(),
+            self.code(),
+            &[Place::Character(self.offset)],
         )
     }
 }
@@ -142,7 +162,7 @@ impl Filter {
         }
         .tokens()?;
         if toks.is_empty() {
-            return Err(FilterError::new("empty_expression", 0));
+            return Err(FilterError::new(FilterErrorKind::EmptyExpression, 0));
         }
         let mut parser = Parser {
             toks,
@@ -152,7 +172,10 @@ impl Filter {
         };
         let expr = parser.or()?;
         if parser.pos < parser.toks.len() {
-            return Err(FilterError::new("unexpected_token", parser.offset()));
+            return Err(FilterError::new(
+                FilterErrorKind::UnexpectedToken,
+                parser.offset(),
+            ));
         }
         let mut header_only = true;
         walk(&expr, true, &mut |p| {

@@ -1,7 +1,7 @@
 //! Expressions compiled: the parser, and what it builds.
 
 use super::lexer::{CmpOp, PathRef, Tok};
-use super::{FilterError, MAX_DEPTH};
+use super::{FilterError, FilterErrorKind, MAX_DEPTH};
 use crate::datatype::{parse_number, DateTime};
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -87,15 +87,15 @@ impl Parser {
     pub(super) fn expect(&mut self, want: &Tok) -> Result<(), FilterError> {
         match self.next() {
             Some((t, _)) if &t == want => Ok(()),
-            Some((_, at)) => Err(FilterError::new("unexpected_token", at)),
-            None => Err(FilterError::new("unexpected_end", self.end)),
+            Some((_, at)) => Err(FilterError::new(FilterErrorKind::UnexpectedToken, at)),
+            None => Err(FilterError::new(FilterErrorKind::UnexpectedEnd, self.end)),
         }
     }
     /// One more level of nesting, for the token at `at`.
     pub(super) fn deeper(&mut self, at: usize) -> Result<(), FilterError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(FilterError::new("too_deep", at));
+            return Err(FilterError::new(FilterErrorKind::TooDeep, at));
         }
         Ok(())
     }
@@ -126,7 +126,7 @@ impl Parser {
 
     pub(super) fn unary(&mut self) -> Result<Expr, FilterError> {
         let Some((tok, at)) = self.next() else {
-            return Err(FilterError::new("unexpected_end", self.end));
+            return Err(FilterError::new(FilterErrorKind::UnexpectedEnd, self.end));
         };
         match tok {
             Tok::Not => {
@@ -143,8 +143,10 @@ impl Parser {
                 self.expect(&Tok::LParen)?;
                 let path = match self.next() {
                     Some((Tok::Path(p), _)) => p,
-                    Some((_, at)) => return Err(FilterError::new("expected_path", at)),
-                    None => return Err(FilterError::new("unexpected_end", self.end)),
+                    Some((_, at)) => {
+                        return Err(FilterError::new(FilterErrorKind::ExpectedPath, at))
+                    }
+                    None => return Err(FilterError::new(FilterErrorKind::UnexpectedEnd, self.end)),
                 };
                 self.expect(&Tok::RParen)?;
                 Ok(Expr::Exists(path))
@@ -172,12 +174,12 @@ impl Parser {
 
     pub(super) fn comparison(&mut self, left: Operand) -> Result<Expr, FilterError> {
         let Some((tok, at)) = self.next() else {
-            return Err(FilterError::new("unexpected_end", self.end));
+            return Err(FilterError::new(FilterErrorKind::UnexpectedEnd, self.end));
         };
         match tok {
             Tok::Op(op) => {
                 let Some((tok, at)) = self.next() else {
-                    return Err(FilterError::new("expected_value", self.end));
+                    return Err(FilterError::new(FilterErrorKind::ExpectedValue, self.end));
                 };
                 Ok(Expr::Compare(left, op, operand(tok, at)?))
             }
@@ -188,14 +190,22 @@ impl Parser {
                     match self.next() {
                         Some((Tok::Str(s), _)) => list.push(Literal::new(s, true)),
                         Some((Tok::Num(s), _)) => list.push(Literal::new(s, false)),
-                        Some((_, at)) => return Err(FilterError::new("expected_value", at)),
-                        None => return Err(FilterError::new("expected_value", self.end)),
+                        Some((_, at)) => {
+                            return Err(FilterError::new(FilterErrorKind::ExpectedValue, at))
+                        }
+                        None => {
+                            return Err(FilterError::new(FilterErrorKind::ExpectedValue, self.end))
+                        }
                     }
                     match self.next() {
                         Some((Tok::Comma, _)) => {}
                         Some((Tok::RParen, _)) => return Ok(Expr::In(left, list)),
-                        Some((_, at)) => return Err(FilterError::new("unexpected_token", at)),
-                        None => return Err(FilterError::new("unexpected_end", self.end)),
+                        Some((_, at)) => {
+                            return Err(FilterError::new(FilterErrorKind::UnexpectedToken, at))
+                        }
+                        None => {
+                            return Err(FilterError::new(FilterErrorKind::UnexpectedEnd, self.end))
+                        }
                     }
                 }
             }
@@ -205,10 +215,10 @@ impl Parser {
                     compile(&pattern, insensitive, at)?,
                     negated,
                 )),
-                Some((_, at)) => Err(FilterError::new("expected_value", at)),
-                None => Err(FilterError::new("expected_value", self.end)),
+                Some((_, at)) => Err(FilterError::new(FilterErrorKind::ExpectedValue, at)),
+                None => Err(FilterError::new(FilterErrorKind::ExpectedValue, self.end)),
             },
-            _ => Err(FilterError::new("expected_operator", at)),
+            _ => Err(FilterError::new(FilterErrorKind::ExpectedOperator, at)),
         }
     }
 }
@@ -218,7 +228,7 @@ pub(super) fn operand(tok: Tok, at: usize) -> Result<Operand, FilterError> {
         Tok::Path(p) => Ok(Operand::Path(p)),
         Tok::Str(s) => Ok(Operand::Literal(Literal::new(s, true))),
         Tok::Num(s) => Ok(Operand::Literal(Literal::new(s, false))),
-        _ => Err(FilterError::new("expected_value", at)),
+        _ => Err(FilterError::new(FilterErrorKind::ExpectedValue, at)),
     }
 }
 
@@ -229,12 +239,12 @@ pub(super) fn compile(pattern: &str, insensitive: bool, at: usize) -> Result<Pat
         .nest_limit(64)
         .size_limit(1 << 20)
         .build()
-        .map_err(|_| FilterError::new("invalid_regex", at))
+        .map_err(|_| FilterError::new(FilterErrorKind::InvalidRegex, at))
 }
 
 #[cfg(not(feature = "regex"))]
 pub(super) fn compile(_: &str, _: bool, at: usize) -> Result<Pattern, FilterError> {
-    Err(FilterError::new("regex_unsupported", at))
+    Err(FilterError::new(FilterErrorKind::RegexUnsupported, at))
 }
 
 /// The segments named without an occurrence, for a quantifier to bind (an

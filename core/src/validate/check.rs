@@ -2,7 +2,7 @@
 
 use super::plan::{Cache, FieldPlan, PartCheck, SegmentPlan, Shape, SHAPES, UNDEFINED};
 use super::profile::{Profile, SegmentRule, Usage};
-use super::report::Issue;
+use super::report::{Issue, IssueKind};
 use super::structure::{starts, Matcher};
 use crate::dictionary::StructureDef;
 use crate::{Message, Segment, Severity};
@@ -121,29 +121,29 @@ pub(super) fn check_code(datatype: &str) -> u8 {
 
 /// The format check of a primitive (decoded text, not the null `""`);
 /// `None` when the value is fine.
-pub(super) fn check_format(check: u8, text: &str) -> Option<&'static str> {
+pub(super) fn check_format(check: u8, text: &str) -> Option<IssueKind> {
     match check {
         1 => crate::datatype::DateTime::parse(text)
             .err()
-            .map(|_| "invalid_datetime"),
-        2 => (!crate::datatype::is_number(text.trim().as_bytes())).then_some("invalid_number"),
+            .map(|_| IssueKind::InvalidDatetime),
+        2 => (!crate::datatype::is_number(text.trim().as_bytes()))
+            .then_some(IssueKind::InvalidNumber),
         3 => crate::datatype::parse_sequence_id(text)
             .err()
-            .map(|_| "invalid_sequence_id"),
-        4 | 5 => {
-            (text.trim() != text || text.chars().any(char::is_control)).then_some("invalid_code")
-        }
+            .map(|_| IssueKind::InvalidSequenceId),
+        4 | 5 => (text.trim() != text || text.chars().any(char::is_control))
+            .then_some(IssueKind::InvalidCode),
         _ => None,
     }
 }
 
 /// [`check_format`] of ASCII text without escape sequences, read as bytes.
-pub(super) fn check_ascii(check: u8, b: &[u8]) -> Option<&'static str> {
+pub(super) fn check_ascii(check: u8, b: &[u8]) -> Option<IssueKind> {
     use crate::datatype::{is_ascii_space, trim_ascii};
     match check {
         1 => {
             if let Some(ok) = crate::datatype::plain_datetime_ok(b) {
-                return (!ok).then_some("invalid_datetime");
+                return (!ok).then_some(IssueKind::InvalidDatetime);
             }
             let t = trim_ascii(b);
             let lead = b
@@ -152,14 +152,14 @@ pub(super) fn check_ascii(check: u8, b: &[u8]) -> Option<&'static str> {
                 .unwrap_or(b.len());
             crate::datatype::DateTime::parse_trimmed(t, lead)
                 .err()
-                .map(|_| "invalid_datetime")
+                .map(|_| IssueKind::InvalidDatetime)
         }
-        2 => (!crate::datatype::is_number(b)).then_some("invalid_number"),
-        3 => (!crate::datatype::is_sequence_id(b)).then_some("invalid_sequence_id"),
+        2 => (!crate::datatype::is_number(b)).then_some(IssueKind::InvalidNumber),
+        3 => (!crate::datatype::is_sequence_id(b)).then_some(IssueKind::InvalidSequenceId),
         4 | 5 => {
             let edge = |c: Option<&u8>| c.is_some_and(|&c| is_ascii_space(c));
             (edge(b.first()) || edge(b.last()) || b.iter().any(|&c| c < 0x20 || c == 0x7f))
-                .then_some("invalid_code")
+                .then_some(IssueKind::InvalidCode)
         }
         _ => None,
     }
@@ -168,9 +168,11 @@ pub(super) fn check_ascii(check: u8, b: &[u8]) -> Option<&'static str> {
 /// [`check_ascii`] of printable ASCII (no controls, so the only space
 /// that trimming would remove is `' '`).
 #[inline]
-pub(super) fn check_printable(check: u8, b: &[u8]) -> Option<&'static str> {
+pub(super) fn check_printable(check: u8, b: &[u8]) -> Option<IssueKind> {
     match check {
-        4 | 5 => (b.first() == Some(&b' ') || b.last() == Some(&b' ')).then_some("invalid_code"),
+        4 | 5 => {
+            (b.first() == Some(&b' ') || b.last() == Some(&b' ')).then_some(IssueKind::InvalidCode)
+        }
         0 => None,
         _ => check_ascii(check, b),
     }
@@ -228,7 +230,7 @@ impl<'m> Checker<'m, '_> {
     pub(super) fn unexpected_field(&mut self, field: usize, offset: usize) {
         let at = self.at(field, 1);
         self.push(
-            "unexpected_field",
+            IssueKind::UnexpectedField,
             Severity::Warning,
             at.path(None, false),
             Some(at.seg),
@@ -247,17 +249,17 @@ impl<'m> Checker<'m, '_> {
 
     pub(super) fn push(
         &mut self,
-        code: &'static str,
+        kind: IssueKind,
         severity: Severity,
         path: String,
         segment: Option<usize>,
         offset: usize,
     ) {
         self.issues.push(Issue {
-            code,
+            kind,
             severity,
             path,
-            segment,
+            segment: segment.and_then(|s| u32::try_from(s).ok()),
             offset,
         });
     }
@@ -266,7 +268,7 @@ impl<'m> Checker<'m, '_> {
     pub(super) fn required_missing(&mut self, at: At<'_>, offset: usize) {
         let path = at.path(None, false);
         self.push(
-            "required_field_missing",
+            IssueKind::RequiredFieldMissing,
             Severity::Error,
             path,
             Some(at.seg),
@@ -305,7 +307,7 @@ impl<'m> Checker<'m, '_> {
             return self.leaf_issue(code, part, offset, field, rep);
         }
         if part.codes != 0 && !self.known_code(part.codes, bytes) {
-            self.leaf_issue("unknown_code", part, offset, field, rep);
+            self.leaf_issue(IssueKind::UnknownCode, part, offset, field, rep);
         }
     }
 
@@ -333,7 +335,7 @@ impl<'m> Checker<'m, '_> {
             return self.leaf_issue(code, part, offset, field, rep);
         }
         if part.codes != 0 && !self.known_code(part.codes, decoded.as_bytes()) {
-            self.leaf_issue("unknown_code", part, offset, field, rep);
+            self.leaf_issue(IssueKind::UnknownCode, part, offset, field, rep);
         }
     }
 
@@ -350,20 +352,20 @@ impl<'m> Checker<'m, '_> {
     #[inline(never)]
     pub(super) fn leaf_issue(
         &mut self,
-        code: &'static str,
+        kind: IssueKind,
         part: &PartCheck,
         offset: usize,
         field: usize,
         rep: usize,
     ) {
         let at = self.at(field, rep);
-        let severity = match code {
-            "invalid_code" | "unknown_code" => Severity::Warning,
+        let severity = match kind {
+            IssueKind::InvalidCode | IssueKind::UnknownCode => Severity::Warning,
             _ => Severity::Error,
         };
         let component = (!part.whole).then_some(part.component);
         let path = at.path(component, part.sub);
-        self.push(code, severity, path, Some(at.seg), offset);
+        self.push(kind, severity, path, Some(at.seg), offset);
     }
 
     #[inline(always)]
@@ -454,9 +456,9 @@ impl<'m> Checker<'m, '_> {
         let later = self.issues.split_off(issues);
         if let Some(max) = max {
             let code = if max == 1 {
-                "field_repeated"
+                IssueKind::FieldRepeated
             } else {
-                "too_many_repetitions"
+                IssueKind::TooManyRepetitions
             };
             self.push(
                 code,
@@ -468,7 +470,7 @@ impl<'m> Checker<'m, '_> {
         }
         if too_long {
             self.push(
-                "value_too_long",
+                IssueKind::ValueTooLong,
                 Severity::Error,
                 at.path(None, false),
                 Some(at.seg),
@@ -565,7 +567,7 @@ impl<'m> Checker<'m, '_> {
             if !is_z(name) {
                 let label = segment_label(name, occurrence);
                 self.push(
-                    "unknown_segment",
+                    IssueKind::UnknownSegment,
                     Severity::Error,
                     label,
                     Some(seg),
@@ -613,7 +615,13 @@ impl<'m> Checker<'m, '_> {
             }
             if usage == Some(Usage::Forbidden) {
                 let path = self.at(f, 1).path(None, false);
-                self.push("forbidden_field", Severity::Error, path, Some(seg), offset);
+                self.push(
+                    IssueKind::ForbiddenField,
+                    Severity::Error,
+                    path,
+                    Some(seg),
+                    offset,
+                );
                 continue;
             }
             if header && f <= 2 {
@@ -637,7 +645,7 @@ impl<'m> Checker<'m, '_> {
                     if !v.is_empty() && !values.iter().any(|a| *a == v) {
                         let path = self.at(f, r + 1).path(None, false);
                         self.push(
-                            "value_not_allowed",
+                            IssueKind::ValueNotAllowed,
                             Severity::Error,
                             path,
                             Some(seg),
@@ -780,7 +788,7 @@ impl<'m> Checker<'m, '_> {
                 None => (None, self.msg.as_bytes().len()),
             };
             self.push(
-                "missing_segment",
+                IssueKind::MissingSegment,
                 Severity::Error,
                 String::from(name),
                 seg,
@@ -797,7 +805,7 @@ impl<'m> Checker<'m, '_> {
                     .count() as u32;
                 let label = segment_label(s.name(), occurrence);
                 self.push(
-                    "unexpected_segment",
+                    IssueKind::UnexpectedSegment,
                     Severity::Error,
                     label,
                     Some(index),

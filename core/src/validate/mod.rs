@@ -17,7 +17,7 @@
 //! use pipehat::{validate::{validate, Options}, Message};
 //! let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20240115||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01|20240115\rPID|1||||DOE^JO||1980x\rPV1|1|I\r")?;
 //! let report = validate(&msg, &Options::default());
-//! let found: Vec<(&str, &str)> = report.issues.iter().map(|i| (i.code, i.path.as_str())).collect();
+//! let found: Vec<(&str, &str)> = report.issues.iter().map(|i| (i.code(), i.path.as_str())).collect();
 //! assert_eq!(found, [("required_field_missing", "PID-3"), ("invalid_datetime", "PID-7.1")]);
 //! assert!(!report.is_valid());
 //! assert_eq!(report.ack_errors()[0].code, 101); // table 0357: required field missing
@@ -33,7 +33,7 @@ mod structure;
 pub use profile::{Profile, ProfileError};
 #[allow(deprecated)]
 pub use report::IssueSeverity;
-pub use report::{Issue, Report};
+pub use report::{Issue, IssueKind, Report};
 
 use crate::dictionary;
 use crate::{Message, Severity};
@@ -140,7 +140,7 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
             .and_then(|s| s.field(12))
             .map_or(0, |f| f.offset());
         report.issues.push(Issue {
-            code: "unknown_version",
+            kind: IssueKind::UnknownVersion,
             severity: Severity::Error,
             path: String::from("MSH-12"),
             segment: Some(0),
@@ -203,7 +203,7 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
                 .and_then(|s| s.field(9))
                 .map_or(0, |f| f.offset());
             checker.push(
-                "unknown_structure",
+                IssueKind::UnknownStructure,
                 Severity::Warning,
                 String::from("MSH-9"),
                 Some(0),
@@ -235,13 +235,19 @@ fn run(message: &Message<'_>, options: &Options<'_>, caches: &mut Vec<Cache>) ->
                 .map_or(0, |(_, n)| *n);
             if rule.min.is_some_and(|min| n < min) {
                 let end = message.as_bytes().len();
-                checker.push("missing_segment", Severity::Error, name.clone(), None, end);
+                checker.push(
+                    IssueKind::MissingSegment,
+                    Severity::Error,
+                    name.clone(),
+                    None,
+                    end,
+                );
             }
             if let Some(max) = rule.max.filter(|max| n > *max) {
                 if let Some(s) = message.segments_named(name).nth(max as usize) {
                     let label = segment_label(name, max + 1);
                     checker.push(
-                        "unexpected_segment",
+                        IssueKind::UnexpectedSegment,
                         Severity::Error,
                         label,
                         Some(s.index()),

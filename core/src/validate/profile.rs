@@ -1,5 +1,6 @@
 //! Conformance profiles: rules that add to or override the standard, read from JSON or YAML.
 
+use crate::error::SpecErrorKind;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -60,16 +61,16 @@ pub struct Profile {
 pub type ProfileError = crate::SpecError;
 
 #[cfg(feature = "json")]
-pub(super) fn profile_error(code: &'static str, pointer: impl Into<String>) -> ProfileError {
-    crate::SpecError::new("profile", code, pointer)
+pub(super) fn profile_error(kind: SpecErrorKind, pointer: impl Into<String>) -> ProfileError {
+    crate::SpecError::new("profile", kind, pointer)
 }
 
 #[cfg(feature = "json")]
 impl Profile {
     /// Reads a profile from JSON text.
     pub fn parse(text: &str) -> Result<Profile, ProfileError> {
-        let doc: serde_json::Value =
-            serde_json::from_str(text).map_err(|_| profile_error("invalid_json", ""))?;
+        let doc: serde_json::Value = serde_json::from_str(text)
+            .map_err(|_| profile_error(SpecErrorKind::InvalidJson, ""))?;
         Self::from_value(&doc)
     }
 
@@ -84,8 +85,8 @@ impl Profile {
     /// ```
     #[cfg(feature = "yaml")]
     pub fn parse_yaml(text: &str) -> Result<Profile, ProfileError> {
-        let doc: serde_json::Value =
-            yaml_serde::from_str(text).map_err(|_| profile_error("invalid_yaml", ""))?;
+        let doc: serde_json::Value = yaml_serde::from_str(text)
+            .map_err(|_| profile_error(SpecErrorKind::InvalidYaml, ""))?;
         Self::from_value(&doc)
     }
 
@@ -93,12 +94,12 @@ impl Profile {
         use serde_json::Value;
         let top = doc
             .as_object()
-            .ok_or_else(|| profile_error("invalid_profile", ""))?;
+            .ok_or_else(|| profile_error(SpecErrorKind::InvalidProfile, ""))?;
         let mut profile = Profile::default();
         let count = |v: &Value, at: &str| {
             v.as_u64()
                 .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| profile_error("invalid_profile", at))
+                .ok_or_else(|| profile_error(SpecErrorKind::InvalidProfile, at))
         };
         for (key, value) in top {
             match key.as_str() {
@@ -107,10 +108,9 @@ impl Profile {
                     let number = (key == "version")
                         .then(|| value.as_number().map(|n| n.to_string()))
                         .flatten();
-                    let s = value
-                        .as_str()
-                        .or(number.as_deref())
-                        .ok_or_else(|| profile_error("invalid_profile", format!("/{key}")))?;
+                    let s = value.as_str().or(number.as_deref()).ok_or_else(|| {
+                        profile_error(SpecErrorKind::InvalidProfile, format!("/{key}"))
+                    })?;
                     if key == "version" {
                         profile.version = Some(s.into());
                     } else {
@@ -121,15 +121,15 @@ impl Profile {
                 "segments" => {
                     let segs = value
                         .as_object()
-                        .ok_or_else(|| profile_error("invalid_profile", "/segments"))?;
+                        .ok_or_else(|| profile_error(SpecErrorKind::InvalidProfile, "/segments"))?;
                     for (name, rule) in segs {
                         let at = format!("/segments/{name}");
                         if name.len() != 3 || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                            return Err(profile_error("invalid_profile", at));
+                            return Err(profile_error(SpecErrorKind::InvalidProfile, at));
                         }
-                        let obj = rule
-                            .as_object()
-                            .ok_or_else(|| profile_error("invalid_profile", at.clone()))?;
+                        let obj = rule.as_object().ok_or_else(|| {
+                            profile_error(SpecErrorKind::InvalidProfile, at.clone())
+                        })?;
                         let mut seg = SegmentRule::default();
                         for (k, v) in obj {
                             let here = format!("{at}/{k}");
@@ -138,24 +138,29 @@ impl Profile {
                                 "max" => seg.max = Some(count(v, &here)?),
                                 "fields" => {
                                     let fields = v.as_object().ok_or_else(|| {
-                                        profile_error("invalid_profile", here.clone())
+                                        profile_error(SpecErrorKind::InvalidProfile, here.clone())
                                     })?;
                                     for (n, f) in fields {
                                         let fat = format!("{here}/{n}");
                                         let number =
                                             n.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(
-                                                || profile_error("invalid_profile", fat.clone()),
+                                                || {
+                                                    profile_error(
+                                                        SpecErrorKind::InvalidProfile,
+                                                        fat.clone(),
+                                                    )
+                                                },
                                             )?;
                                         seg.fields.insert(number, field_rule(f, &fat)?);
                                     }
                                 }
-                                _ => return Err(profile_error("unknown_key", here)),
+                                _ => return Err(profile_error(SpecErrorKind::UnknownKey, here)),
                             }
                         }
                         profile.segments.insert(name.clone(), seg);
                     }
                 }
-                _ => return Err(profile_error("unknown_key", format!("/{key}"))),
+                _ => return Err(profile_error(SpecErrorKind::UnknownKey, format!("/{key}"))),
             }
         }
         Ok(profile)
@@ -166,11 +171,11 @@ impl Profile {
 pub(super) fn field_rule(v: &serde_json::Value, at: &str) -> Result<FieldRule, ProfileError> {
     let obj = v
         .as_object()
-        .ok_or_else(|| profile_error("invalid_profile", at))?;
+        .ok_or_else(|| profile_error(SpecErrorKind::InvalidProfile, at))?;
     let mut rule = FieldRule::default();
     for (k, v) in obj {
         let here = format!("{at}/{k}");
-        let bad = || profile_error("invalid_profile", here.clone());
+        let bad = || profile_error(SpecErrorKind::InvalidProfile, here.clone());
         match k.as_str() {
             "usage" => {
                 rule.usage = Some(match v.as_str().ok_or_else(bad)? {
@@ -202,7 +207,7 @@ pub(super) fn field_rule(v: &serde_json::Value, at: &str) -> Result<FieldRule, P
             }
             "datatype" => rule.datatype = Some(String::from(v.as_str().ok_or_else(bad)?)),
             "name" | "description" => {}
-            _ => return Err(profile_error("unknown_key", here)),
+            _ => return Err(profile_error(SpecErrorKind::UnknownKey, here)),
         }
     }
     Ok(rule)

@@ -12,76 +12,107 @@ use core::fmt;
 #[deprecated(note = "use pipehat::Severity, the same type")]
 pub type IssueSeverity = crate::Severity;
 
+crate::error::kinds! {
+    /// What a validation finding is about.
+    pub enum IssueKind {
+        /// MSH-12 is missing or names no version the dictionary knows.
+        UnknownVersion => "unknown_version", "the HL7 version is missing or unknown";
+        /// The structure is not defined in the version (fields are still checked).
+        UnknownStructure => "unknown_structure", "the message structure is not defined in this version; structure not checked";
+        /// A required segment is missing.
+        MissingSegment => "missing_segment", "a required segment is missing";
+        /// A segment is not allowed where it is.
+        UnexpectedSegment => "unexpected_segment", "a segment is not allowed here";
+        /// The segment is not defined in the version.
+        UnknownSegment => "unknown_segment", "the segment is not defined in this version";
+        /// A required field is empty.
+        RequiredFieldMissing => "required_field_missing", "a required field is empty";
+        /// A field that does not repeat has repetitions.
+        FieldRepeated => "field_repeated", "the field does not repeat but has repetitions";
+        /// More repetitions than allowed.
+        TooManyRepetitions => "too_many_repetitions", "the field has more repetitions than allowed";
+        /// A field beyond the segment's definition.
+        UnexpectedField => "unexpected_field", "the field is beyond the segment's definition";
+        /// Not a valid date/time.
+        InvalidDatetime => "invalid_datetime", "not a valid date/time";
+        /// Not a valid number.
+        InvalidNumber => "invalid_number", "not a valid number";
+        /// Not a valid sequence id.
+        InvalidSequenceId => "invalid_sequence_id", "not a valid sequence id";
+        /// A coded value with surrounding or control whitespace.
+        InvalidCode => "invalid_code", "a coded value with surrounding or control whitespace";
+        /// The value is longer than allowed.
+        ValueTooLong => "value_too_long", "the value is longer than allowed";
+        /// The code is not in its HL7 table.
+        UnknownCode => "unknown_code", "the code is not in its HL7 table";
+        /// The profile forbids the field.
+        ForbiddenField => "forbidden_field", "the profile forbids this field";
+        /// The profile does not allow the value.
+        ValueNotAllowed => "value_not_allowed", "the profile does not allow this value";
+    }
+}
+
+impl IssueKind {
+    /// HL7 table 0357: the code an ERR segment carries for this kind.
+    pub const fn hl7_code(self) -> u16 {
+        match self {
+            IssueKind::MissingSegment
+            | IssueKind::UnexpectedSegment
+            | IssueKind::UnknownSegment => 100,
+            IssueKind::RequiredFieldMissing => 101,
+            IssueKind::InvalidDatetime
+            | IssueKind::InvalidNumber
+            | IssueKind::InvalidSequenceId
+            | IssueKind::InvalidCode
+            | IssueKind::FieldRepeated
+            | IssueKind::TooManyRepetitions
+            | IssueKind::UnexpectedField
+            | IssueKind::ForbiddenField => 102,
+            IssueKind::UnknownCode | IssueKind::ValueNotAllowed => 103,
+            IssueKind::ValueTooLong => 104,
+            IssueKind::UnknownStructure => 200,
+            IssueKind::UnknownVersion => 203,
+        }
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
-    /// Stable code: `unknown_version`, `unknown_structure`, `missing_segment`,
-    /// `unexpected_segment`, `unknown_segment`, `required_field_missing`,
-    /// `field_repeated`, `too_many_repetitions`, `unexpected_field`,
-    /// `invalid_datetime`, `invalid_number`, `invalid_sequence_id`,
-    /// `invalid_code`, `value_too_long`, `unknown_code`, `forbidden_field`,
-    /// `value_not_allowed`.
-    pub code: &'static str,
+    /// What the finding is about (see [`IssueKind`]; [`code`](Self::code) is its stable code).
+    pub kind: IssueKind,
     /// Error or warning.
     pub severity: Severity,
     /// Where: `PID-7`, `PID-3(2).4`, `OBX[2]-5`, or a segment (`PV1`, `OBX[3]`).
     pub path: String,
     /// 0-based index of the segment concerned (for a missing segment, where
     /// it was expected), when there is one.
-    pub segment: Option<usize>,
+    pub segment: Option<u32>,
     /// Byte offset in the message.
     pub offset: usize,
 }
 
 impl Issue {
+    /// The stable code: `unknown_version`, `missing_segment`,
+    /// `required_field_missing`, ... (see [`IssueKind`]).
+    pub const fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
     /// A sentence for people: what and where, never the value.
     pub fn message(&self) -> String {
-        let what = match self.code {
-            "unknown_version" => "the HL7 version is missing or unknown",
-            "unknown_structure" => {
-                "the message structure is not defined in this version; structure not checked"
-            }
-            "missing_segment" => "a required segment is missing",
-            "unexpected_segment" => "a segment is not allowed here",
-            "unknown_segment" => "the segment is not defined in this version",
-            "required_field_missing" => "a required field is empty",
-            "field_repeated" => "the field does not repeat but has repetitions",
-            "too_many_repetitions" => "the field has more repetitions than allowed",
-            "unexpected_field" => "the field is beyond the segment's definition",
-            "invalid_datetime" => "not a valid date/time",
-            "invalid_number" => "not a valid number",
-            "invalid_sequence_id" => "not a valid sequence id",
-            "invalid_code" => "a coded value with surrounding or control whitespace",
-            "value_too_long" => "the value is longer than allowed",
-            "unknown_code" => "the code is not in its HL7 table",
-            "forbidden_field" => "the profile forbids this field",
-            _ => "the profile does not allow this value",
-        };
         format!(
-            "{what} ({}, {} at byte {})",
-            self.code, self.path, self.offset
+            "{} ({}, {}, byte {})",
+            self.kind.describe(),
+            self.code(),
+            self.path,
+            self.offset
         )
     }
 
     /// Table 0357 code for an ERR segment.
-    pub fn hl7_code(&self) -> u16 {
-        match self.code {
-            "missing_segment" | "unexpected_segment" | "unknown_segment" => 100,
-            "required_field_missing" => 101,
-            "invalid_datetime"
-            | "invalid_number"
-            | "invalid_sequence_id"
-            | "invalid_code"
-            | "field_repeated"
-            | "too_many_repetitions"
-            | "unexpected_field"
-            | "forbidden_field" => 102,
-            "unknown_code" | "value_not_allowed" => 103,
-            "value_too_long" => 104,
-            "unknown_structure" => 200,
-            "unknown_version" => 203,
-            _ => 207,
-        }
+    pub const fn hl7_code(&self) -> u16 {
+        self.kind.hl7_code()
     }
 }
 
@@ -140,14 +171,14 @@ impl Report {
                 out.push(',');
             }
             out.push_str("{\"code\":");
-            write_string(&mut out, i.code);
+            write_string(&mut out, i.code());
             out.push_str(",\"severity\":");
             write_string(&mut out, i.severity.as_str());
             out.push_str(",\"path\":");
             write_string(&mut out, &i.path);
             out.push_str(",\"segment\":");
             match i.segment {
-                Some(s) => push_number(&mut out, s),
+                Some(s) => push_number(&mut out, s as usize),
                 None => out.push_str("null"),
             }
             out.push_str(",\"offset\":");
@@ -177,7 +208,7 @@ impl Report {
     /// let mut options = AckOptions::new("ACK1", "20240115120000");
     /// options.errors = validate(&msg, &Options::default()).ack_errors();
     /// let ack = msg.ack(&options)?.to_string();
-    /// assert!(ack.ends_with("ERR||PV1^1|100^Segment sequence error^HL70357|E|||missing_segment|a required segment is missing (missing_segment, PV1 at byte 94)\r"), "{ack}");
+    /// assert!(ack.ends_with("ERR||PV1^1|100^Segment sequence error^HL70357|E|||missing_segment|a required segment is missing (missing_segment, PV1, byte 94)\r"), "{ack}");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn ack_errors(&self) -> Vec<crate::ack::AckError> {
@@ -188,7 +219,7 @@ impl Report {
                     i.hl7_code(),
                     i.severity,
                     &i.path,
-                    i.code,
+                    i.code(),
                     i.message(),
                 )
             })

@@ -3,20 +3,39 @@
 // translation of the plain error objects bindings-wasm throws into them.
 
 export function installErrors(api) {
+  // Every pipehat error class, for HL7Error's instanceof.
+  const classes = [];
+
+  /**
+   * The base of every pipehat error, as Python's pipehat.HL7Error is:
+   * `e instanceof HL7Error` holds for each HL7*Error below. (Each extends
+   * the built-in error its kind is, SyntaxError for text that does not
+   * read, so HL7Error is a base by instanceof rather than by prototype.)
+   */
+  class HL7Error extends Error {
+    static [Symbol.hasInstance](value) {
+      if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+      return this === HL7Error && classes.some((C) => value instanceof C);
+    }
+  }
+
   /**
    * An Error subclass named `name` that copies `fields` from the plain error
    * object the Rust side throws (absent fields become null). Messages name
    * positions and codes, never message content.
    */
   function errorClass(name, Base, fields) {
+    // A subclass of another pipehat error hands it the whole object.
+    const ours = classes.includes(Base);
     const C = class extends Base {
       constructor(info) {
-        super(info.message);
+        super(ours ? info : info.message);
         this.name = name;
         for (const f of fields) this[f] = info[f] ?? null;
       }
     };
     Object.defineProperty(C, "name", { value: name });
+    classes.push(C);
     return C;
   }
 
@@ -27,13 +46,14 @@ export function installErrors(api) {
   /** An edit was refused (the message is unchanged). */
   const HL7EditError = errorClass("HL7EditError", Error, ["code", "offset", "segment"]);
   /** A Splitter met a chunk larger than its maxChunkSize (skipped); offset is its offset in the stream. */
-  const HL7StreamError = errorClass("HL7StreamError", Error, ["code", "offset"]);
+  // An HL7ParseError, as Python's StreamError is a ParseError.
+  const HL7StreamError = errorClass("HL7StreamError", HL7ParseError, ["code", "offset"]);
   /** MllpDecoder.push() met a frame larger than maxFrameSize. */
   const HL7MllpError = errorClass("HL7MllpError", Error, ["code", "offset", "length"]);
   /** fromJSON() was given input that is not pipehat-lossless JSON. */
   const HL7JsonError = errorClass("HL7JsonError", SyntaxError, ["code", "offset"]);
   /** A value does not have its datatype's format. */
-  const HL7DatatypeError = errorClass("HL7DatatypeError", TypeError, ["code", "offset"]);
+  const HL7DatatypeError = errorClass("HL7DatatypeError", SyntaxError, ["code", "offset"]);
   /** A filter expression does not compile; offset is a character position in it. */
   const HL7FilterError = errorClass("HL7FilterError", SyntaxError, ["code", "offset"]);
   /** A conformance profile is not valid; pointer is a JSON pointer into it. */
@@ -71,5 +91,5 @@ export function installErrors(api) {
     }
   }
 
-  Object.assign(api, { HL7ParseError, HL7PathError, HL7EditError, HL7StreamError, HL7MllpError, HL7JsonError, HL7DatatypeError, HL7FilterError, HL7ProfileError, HL7LoadError, HL7DictionaryError, HL7MappingError, rethrow, call });
+  Object.assign(api, { HL7Error, HL7ParseError, HL7PathError, HL7EditError, HL7StreamError, HL7MllpError, HL7JsonError, HL7DatatypeError, HL7FilterError, HL7ProfileError, HL7LoadError, HL7DictionaryError, HL7MappingError, rethrow, call });
 }

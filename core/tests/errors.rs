@@ -1,0 +1,301 @@
+//! Runs tests/errors.jsonl (shared with the JavaScript and Python suites):
+//! each way pipehat refuses something gives the same class, code, offset and
+//! text in every language.
+#![cfg(feature = "dictionary")]
+
+use pipehat::edit::Header;
+use pipehat::{Delimiters, Message, MessageBuf, ParseOptions};
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+
+fn rows() -> Vec<Map<String, Value>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/errors.jsonl");
+    let text = std::fs::read_to_string(path).expect("errors.jsonl");
+    text.lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json"))
+        .map(|v| v.as_object().expect("row").clone())
+        .collect()
+}
+
+fn s<'v>(row: &'v Map<String, Value>, key: &str) -> &'v str {
+    row[key].as_str().expect(key)
+}
+
+/// What an error gave: class, code, offset, text, and its other values.
+struct Got {
+    class: &'static str,
+    code: String,
+    offset: Value,
+    message: String,
+    attrs: Map<String, Value>,
+}
+
+impl Got {
+    fn new(class: &'static str, code: &str, offset: Value, message: String) -> Got {
+        Got {
+            class,
+            code: code.into(),
+            offset,
+            message,
+            attrs: Map::new(),
+        }
+    }
+    fn with(mut self, key: &str, value: Value) -> Got {
+        self.attrs.insert(key.into(), value);
+        self
+    }
+}
+
+fn parse_error(e: &pipehat::ParseError, input: &[u8]) -> Got {
+    let (line, column) = e.line_column(input);
+    Got::new("ParseError", e.code(), json!(e.offset()), e.to_string())
+        .with("segment", json!(e.segment()))
+        .with("field", json!(e.field()))
+        .with("line", json!(line))
+        .with("column", json!(column))
+}
+
+fn edit_error(e: &pipehat::EditError) -> Got {
+    Got::new("EditError", e.code(), json!(e.offset()), e.to_string())
+        .with("segment", json!(e.segment()))
+}
+
+fn options(row: &Map<String, Value>) -> ParseOptions {
+    let mut o = ParseOptions::default();
+    let Some(given) = row.get("options").and_then(Value::as_object) else {
+        return o;
+    };
+    let n = |k: &str| given.get(k).and_then(Value::as_u64).map(|n| n as usize);
+    if let Some(strict) = given.get("strict").and_then(Value::as_bool) {
+        o = o.strict(strict);
+    }
+    if let Some(n) = n("max_message_size") {
+        o = o.max_message_size(n);
+    }
+    if let Some(n) = n("max_segments") {
+        o = o.max_segments(n);
+    }
+    if let Some(n) = n("max_field_length") {
+        o = o.max_field_length(n);
+    }
+    o
+}
+
+fn spec_text(row: &Map<String, Value>) -> String {
+    match &row["spec"] {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Does what the row says; the error it gave, or why there was none.
+fn run(row: &Map<String, Value>) -> Result<Got, String> {
+    let none = || Err::<Got, String>("no error".into());
+    match s(row, "op") {
+        "parse" => {
+            let input = s(row, "input").as_bytes();
+            match Message::parse_with(input, &options(row)) {
+                Ok(_) => none(),
+                Err(e) => Ok(parse_error(&e, input)),
+            }
+        }
+        "get" => {
+            let msg = Message::parse(s(row, "input").as_bytes()).map_err(|e| e.to_string())?;
+            match msg.get(s(row, "path")) {
+                Ok(_) => none(),
+                Err(e) => Ok(Got::new(
+                    "PathError",
+                    e.code(),
+                    json!(e.offset()),
+                    e.to_string(),
+                )),
+            }
+        }
+        "explain" => match pipehat::dictionary::explain(s(row, "path"), s(row, "version")) {
+            Ok(_) => none(),
+            Err(e) => Ok(Got::new(
+                "DictionaryError",
+                e.code(),
+                Value::Null,
+                e.to_string(),
+            )),
+        },
+        "filter" => match pipehat::filter::Filter::parse(s(row, "expression")) {
+            Ok(_) => none(),
+            Err(e) => Ok(Got::new(
+                "FilterError",
+                e.code(),
+                json!(e.offset()),
+                e.to_string(),
+            )),
+        },
+        "mapping" => match pipehat::mapping::Mapping::parse(&spec_text(row)) {
+            Ok(_) => none(),
+            Err(e) => Ok(
+                Got::new("MappingError", e.code(), Value::Null, e.to_string())
+                    .with("pointer", json!(e.pointer())),
+            ),
+        },
+        "profile" => match pipehat::validate::Profile::parse(&spec_text(row)) {
+            Ok(_) => none(),
+            Err(e) => Ok(
+                Got::new("ProfileError", e.code(), Value::Null, e.to_string())
+                    .with("pointer", json!(e.pointer())),
+            ),
+        },
+        "from_json" => match MessageBuf::from_lossless_json(s(row, "text")) {
+            Ok(_) => none(),
+            Err(e) => Ok(Got::new(
+                "JsonError",
+                e.code(),
+                json!(e.offset()),
+                e.to_string(),
+            )),
+        },
+        "build" => {
+            let h = row["header"].as_object().expect("header");
+            let text = |k: &str| h.get(k).and_then(Value::as_str).map(String::from);
+            let defaults = Header::default();
+            let delimiters = match text("delimiters") {
+                Some(d) => match Delimiters::from_text(&d) {
+                    Ok(d) => d,
+                    Err(e) => return Ok(parse_error(&e, &[])),
+                },
+                None => defaults.delimiters,
+            };
+            let header = Header {
+                delimiters,
+                message_type: text("message_type").unwrap_or_default(),
+                control_id: text("control_id").unwrap_or_default(),
+                ..defaults
+            };
+            match MessageBuf::new(&header) {
+                Ok(_) => none(),
+                Err(e) => Ok(edit_error(&e)),
+            }
+        }
+        "edit" => {
+            let mut buf =
+                MessageBuf::parse(s(row, "input").as_bytes()).map_err(|e| e.to_string())?;
+            let set = row["set"].as_array().expect("set");
+            let (path, value) = (set[0].as_str().expect("path"), set[1].as_str().expect("v"));
+            match buf.set(path, value) {
+                Ok(()) => none(),
+                Err(e) => Ok(edit_error(&e)),
+            }
+        }
+        "datatype" => {
+            let msg = Message::parse(s(row, "input").as_bytes()).map_err(|e| e.to_string())?;
+            let path = s(row, "path");
+            let error = match s(row, "read") {
+                "datetime" => msg.datetime(path).ok().flatten().and_then(Result::err),
+                "number" => msg.number(path).ok().flatten().and_then(Result::err),
+                _ => msg.sequence_id(path).ok().flatten().and_then(Result::err),
+            };
+            match error {
+                None => none(),
+                Some(e) => Ok(Got::new(
+                    "DatatypeError",
+                    e.code(),
+                    json!(e.offset()),
+                    e.to_string(),
+                )),
+            }
+        }
+        "mllp" => {
+            let hex = s(row, "input_hex");
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+                .collect();
+            let max = row["max_frame_size"].as_u64().expect("max") as usize;
+            let mut decoder = pipehat::mllp::Decoder::with_max_frame_size(max);
+            decoder.push(&bytes);
+            match decoder.read_frames(&mut Vec::new()) {
+                Ok(()) => none(),
+                Err(e) => Ok(
+                    Got::new("MllpError", e.code(), json!(e.offset()), e.to_string())
+                        .with("length", json!(e.length())),
+                ),
+            }
+        }
+        "split" => {
+            let max = row["max_chunk_size"].as_u64().expect("max") as usize;
+            let mut splitter = pipehat::stream::Splitter::with_limit(max);
+            splitter.push(s(row, "input").as_bytes());
+            splitter.finish();
+            while let Some(item) = splitter.next_chunk() {
+                if let Err(e) = item {
+                    return Ok(Got::new(
+                        "StreamError",
+                        e.code(),
+                        json!(e.offset()),
+                        e.to_string(),
+                    ));
+                }
+            }
+            none()
+        }
+        other => Err(format!("unknown op {other}")),
+    }
+}
+
+#[test]
+fn every_error_row_gives_its_class_code_offset_and_text() {
+    let rows = rows();
+    assert!(rows.len() >= 25, "{} rows", rows.len());
+    let mut failures = Vec::new();
+    for row in &rows {
+        let name = s(row, "name");
+        let got = match run(row) {
+            Ok(got) => got,
+            Err(why) => {
+                failures.push(format!("{name}: {why}"));
+                continue;
+            }
+        };
+        let want = (
+            s(row, "class"),
+            s(row, "code"),
+            &row["offset"],
+            s(row, "message"),
+        );
+        if (
+            got.class,
+            got.code.as_str(),
+            &got.offset,
+            got.message.as_str(),
+        ) != want
+        {
+            failures.push(format!(
+                "{name}: got {} {} {} {:?}",
+                got.class, got.code, got.offset, got.message
+            ));
+        }
+        for (key, value) in row
+            .get("attrs")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if got.attrs.get(key) != Some(value) {
+                failures.push(format!("{name}: {key} is {:?}", got.attrs.get(key)));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The texts never hold the input's values (a spec's keys, in a JSON
+/// pointer, are not values).
+#[test]
+fn no_error_text_quotes_its_input() {
+    for row in rows() {
+        let message = s(&row, "message");
+        for word in [
+            "DOE", "JOHN", "HOSP", "shout", "ADT", "19801301", "12a4", "bad",
+        ] {
+            assert!(!message.contains(word), "{}: {message}", s(&row, "name"));
+        }
+    }
+}
