@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 /// An HL7 date-time (DTM, or a TS's first component) at its precision.
-#[pyclass(frozen, get_all, module = "pipehat._native")]
+#[pyclass(frozen, get_all, module = "pipehat")]
 pub(crate) struct DateTimeValue {
     /// "year", "month", "day", "hour", "minute", "second" or "fraction"; None for the HL7 null.
     pub(crate) precision: Option<&'static str>,

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 /// What explain() tells about a field, component or subcomponent.
-#[pyclass(frozen, get_all, module = "pipehat._native")]
+#[pyclass(frozen, get_all, module = "pipehat")]
 pub(crate) struct Explanation {
     /// "Patient Name".
     pub(crate) name: &'static str,
@@ -33,9 +33,9 @@ impl Explanation {
     }
 }
 
-/// explain(path, version=None) -> Explanation | None (version None: DEFAULT_VERSION)
+/// explain(path, /, *, version=None) -> Explanation | None (version None: DEFAULT_VERSION)
 #[pyfunction]
-#[pyo3(signature = (path, version=None))]
+#[pyo3(signature = (path, /, *, version=None))]
 pub(crate) fn explain(
     py: Python<'_>,
     path: &str,
@@ -56,7 +56,7 @@ pub(crate) fn explain(
 }
 
 /// Profile(spec): a conformance profile (JSON text, a dict, or a path to a JSON or YAML file).
-#[pyclass(frozen, module = "pipehat._native")]
+#[pyclass(frozen, module = "pipehat")]
 pub(crate) struct Profile {
     pub(crate) inner: pipehat::validate::Profile,
 }
@@ -91,7 +91,7 @@ impl Profile {
 }
 
 /// One validation finding.
-#[pyclass(frozen, get_all, module = "pipehat._native")]
+#[pyclass(frozen, get_all, module = "pipehat")]
 pub(crate) struct Issue {
     /// Stable code, e.g. "required_field_missing".
     pub(crate) code: &'static str,
@@ -120,7 +120,7 @@ impl Issue {
 }
 
 /// What validate() found.
-#[pyclass(frozen, get_all, module = "pipehat._native")]
+#[pyclass(frozen, get_all, module = "pipehat")]
 pub(crate) struct Report {
     /// The version checked against ("2.5.1"), None when unknown.
     pub(crate) version: Option<&'static str>,
@@ -166,9 +166,9 @@ impl Report {
     }
 }
 
-/// validate(message, version=None, profile=None) -> Report
+/// validate(message, /, *, version=None, profile=None) -> Report
 #[pyfunction]
-#[pyo3(signature = (message, version=None, profile=None))]
+#[pyo3(signature = (message, /, *, version=None, profile=None))]
 pub(crate) fn validate(
     py: Python<'_>,
     message: &Bound<'_, PyAny>,
@@ -223,9 +223,9 @@ pub(crate) fn validate(
     })
 }
 
-/// field_name(segment, field, version=None) -> str | None (version None: DEFAULT_VERSION)
+/// field_name(segment, field, /, *, version=None) -> str | None (version None: DEFAULT_VERSION)
 #[pyfunction]
-#[pyo3(signature = (segment, field, version=None))]
+#[pyo3(signature = (segment, field, /, *, version=None))]
 pub(crate) fn field_name(
     segment: &str,
     field: usize,

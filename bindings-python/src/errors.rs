@@ -115,6 +115,20 @@ pub(crate) fn open_file(py: Python<'_>, path: &std::path::Path) -> PyResult<std:
     Ok(file)
 }
 
+/// Warns that `old` is the old name of `new` (kept for one release).
+pub(crate) fn deprecated(py: Python<'_>, old: &str, new: &str) -> PyResult<()> {
+    let message = std::ffi::CString::new(format!(
+        "{old} is deprecated: use {new}, the name every language uses"
+    ))
+    .unwrap_or_default();
+    PyErr::warn(
+        py,
+        &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(),
+        &message,
+        2,
+    )
+}
+
 pub(crate) fn stream_error(py: Python<'_>, e: &pipehat::stream::StreamError) -> PyErr {
     match e {
         pipehat::stream::StreamError::Io(io) => {

@@ -19,7 +19,7 @@ use json::from_json;
 use message::{parse, Diagnostic, Element, Message, Segment};
 use mllp::{mllp_encode, MllpDecoder, MllpIssue};
 use pyo3::prelude::*;
-use route::{diff, ChangeDetector, Filter, Mapping, Router};
+use route::{diff, ChangeDetector, Filter, FilterScan, Mapping, Router};
 use stream::{extract, iter_messages, split, Chunk, ChunkIterator, MessageIterator, Splitter};
 use write::{ack, build, EditableMessage};
 
@@ -37,6 +37,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Chunk>()?;
     m.add_class::<ChunkIterator>()?;
     m.add_class::<Splitter>()?;
+    m.add_class::<FilterScan>()?;
     m.add_function(wrap_pyfunction!(build, m)?)?;
     m.add_function(wrap_pyfunction!(from_json, m)?)?;
     m.add_function(wrap_pyfunction!(ack, m)?)?;

@@ -61,7 +61,7 @@ pub(crate) fn parse(
 }
 
 /// A parsed HL7 v2 message. Values are decoded when read.
-#[pyclass(frozen, module = "pipehat._native")]
+#[pyclass(frozen, module = "pipehat")]
 pub(crate) struct Message {
     pub(crate) inner: Arc<OwnedMessage>,
 }
@@ -342,29 +342,40 @@ impl Message {
             .collect()
     }
 
-    /// to_json(form="tree") -> str
+    /// to_json(form="tree", *, version=None) -> str
     ///
     /// The message as JSON text. form: "tree" (segments and decoded values),
     /// "lossless" (rebuilds the exact bytes with from_json), "friendly"
     /// (keyed by segment and field number, for people) or "named" (the
-    /// friendly form keyed by field and component names of MSH-12's version).
-    #[pyo3(signature = (form="tree"))]
-    pub(crate) fn to_json(&self, py: Python<'_>, form: &str) -> PyResult<String> {
+    /// friendly form keyed by field and component names of `version`, by
+    /// default MSH-12's).
+    #[pyo3(signature = (form="tree", *, version=None))]
+    pub(crate) fn to_json(
+        &self,
+        py: Python<'_>,
+        form: &str,
+        version: Option<String>,
+    ) -> PyResult<String> {
         let inner = self.inner.clone();
         let form = json_form(form)?;
         Ok(py.detach(move || match form {
             JsonForm::Tree => inner.message().to_json(),
             JsonForm::Lossless => inner.message().to_lossless_json(),
             JsonForm::Friendly => inner.message().to_friendly_json(),
-            _ => inner.message().to_named_json(None),
+            _ => inner.message().to_named_json(version.as_deref()),
         }))
     }
 
-    /// to_dict(form="tree") -> dict
+    /// to_dict(form="tree", *, version=None) -> dict
     ///
     /// The message as Python dicts, lists and strings, in the same forms as to_json().
-    #[pyo3(signature = (form="tree"))]
-    pub(crate) fn to_dict<'py>(&self, py: Python<'py>, form: &str) -> PyResult<Bound<'py, PyDict>> {
+    #[pyo3(signature = (form="tree", *, version=None))]
+    pub(crate) fn to_dict<'py>(
+        &self,
+        py: Python<'py>,
+        form: &str,
+        version: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         match json_form(form)? {
             JsonForm::Tree => {
                 let mut sink = DictSink::new(py);
@@ -374,7 +385,7 @@ impl Message {
             other => {
                 let text = match other {
                     JsonForm::Lossless => self.inner.message().to_lossless_json(),
-                    JsonForm::Named => self.inner.message().to_named_json(None),
+                    JsonForm::Named => self.inner.message().to_named_json(version),
                     _ => self.inner.message().to_friendly_json(),
                 };
                 Ok(py
@@ -424,7 +435,7 @@ impl Message {
 }
 
 /// One segment. `segment[n]` is the decoded value of field n.
-#[pyclass(frozen, module = "pipehat._native")]
+#[pyclass(frozen, module = "pipehat")]
 pub(crate) struct Segment {
     pub(crate) msg: Arc<OwnedMessage>,
     pub(crate) index: usize,
@@ -499,7 +510,7 @@ impl Segment {
 }
 
 /// A field, repetition, component or subcomponent (see `kind`).
-#[pyclass(frozen, module = "pipehat._native")]
+#[pyclass(frozen, module = "pipehat")]
 pub(crate) struct Element {
     pub(crate) msg: Arc<OwnedMessage>,
     pub(crate) segment: usize,
@@ -619,7 +630,7 @@ impl Element {
 }
 
 /// Something lenient parsing noticed.
-#[pyclass(frozen, get_all, module = "pipehat._native")]
+#[pyclass(frozen, get_all, module = "pipehat")]
 pub(crate) struct Diagnostic {
     /// Stable snake_case code, e.g. "non_standard_segment_terminator".
     pub(crate) code: &'static str,

@@ -1,6 +1,6 @@
 //! MLLP framing: `mllp_encode` and the incremental `MllpDecoder`.
 
-use crate::errors::mllp_error;
+use crate::errors::{deprecated, mllp_error};
 use crate::options::input_bytes;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -17,7 +17,7 @@ pub(crate) fn mllp_encode<'py>(
 }
 
 /// Something odd the MLLP decoder skipped or dropped.
-#[pyclass(frozen, get_all, module = "pipehat._native")]
+#[pyclass(frozen, get_all, module = "pipehat")]
 pub(crate) struct MllpIssue {
     /// Stable code, e.g. "mllp_garbage".
     pub(crate) code: &'static str,
@@ -39,7 +39,7 @@ impl MllpIssue {
 }
 
 /// MllpDecoder(max_frame_size=None): frames from bytes in chunks of any size.
-#[pyclass(module = "pipehat._native")]
+#[pyclass(module = "pipehat")]
 pub(crate) struct MllpDecoder {
     pub(crate) inner: pipehat::mllp::Decoder,
 }
@@ -56,9 +56,19 @@ impl MllpDecoder {
         MllpDecoder { inner }
     }
 
-    /// Feeds bytes; returns the frames completed so far. A frame larger
-    /// than the limit raises MllpError (after the frames before it were returned).
+    /// The old name of push() (deprecated).
     pub(crate) fn feed<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        deprecated(py, "MllpDecoder.feed", "MllpDecoder.push")?;
+        self.push(py, data)
+    }
+
+    /// Adds bytes; returns the frames completed so far. A frame larger
+    /// than the limit raises MllpError (after the frames before it were returned).
+    pub(crate) fn push<'py>(
         &mut self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 /// Filter(expression): a compiled filter expression (see the README).
-#[pyclass(frozen, module = "pipehat._native")]
+#[pyclass(frozen, module = "pipehat")]
 pub(crate) struct Filter {
     pub(crate) inner: pipehat::filter::Filter,
     pub(crate) expression: String,
@@ -38,35 +38,47 @@ impl Filter {
             .map_err(|e| parse_error(py, &e, &bytes))
     }
 
-    /// scan(data) -> (matched: list[bytes], total: int, unreadable: list[tuple[int, str]])
+    /// scan(data) -> FilterScan (matched, total, unreadable)
     ///
     /// Splits a file, batch or MLLP capture into messages and filters each:
     /// the matching messages' bytes, how many messages there were, and the
     /// offset and error code of each message that could not be read.
-    pub(crate) fn scan<'py>(
-        &self,
-        py: Python<'py>,
-        data: &Bound<'py, PyAny>,
-    ) -> PyResult<ScanResult<'py>> {
+    pub(crate) fn scan(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<FilterScan> {
         let bytes = input_bytes(data)?;
         let scan = py.detach(|| self.inner.scan(&bytes));
         let matched = scan
             .matched
             .iter()
-            .map(|r| PyBytes::new(py, &bytes[r.clone()]))
+            .map(|r| PyBytes::new(py, &bytes[r.clone()]).unbind())
             .collect();
         let unreadable = scan
             .unreadable
             .iter()
             .map(|(o, e)| (*o, e.code()))
             .collect();
-        Ok((matched, scan.total, unreadable))
+        Ok(FilterScan {
+            matched,
+            total: scan.total,
+            unreadable,
+        })
+    }
+
+    /// select(data) -> list[bytes]: the matching messages of a file
+    /// (unreadable ones left out; see scan()).
+    pub(crate) fn select<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let bytes = input_bytes(data)?;
+        let selected = py.detach(|| self.inner.select(&bytes));
+        Ok(selected.into_iter().map(|m| PyBytes::new(py, m)).collect())
     }
 
     /// count(data) -> int: how many messages of a file match.
     pub(crate) fn count(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<usize> {
         let bytes = input_bytes(data)?;
-        Ok(py.detach(|| self.inner.scan(&bytes).matched.len()))
+        Ok(py.detach(|| self.inner.count(&bytes)))
     }
 
     /// Whether evaluation reads only MSH (then no message is parsed).
@@ -85,11 +97,47 @@ impl Filter {
     }
 }
 
-type ScanResult<'py> = (Vec<Bound<'py, PyBytes>>, usize, Vec<(usize, &'static str)>);
+/// What Filter.scan() found: matched (the matching messages' bytes), total
+/// (how many messages there were) and unreadable ((offset, code) of each
+/// message that could not be read). Unpacks as a tuple of the three.
+#[pyclass(frozen, get_all, module = "pipehat")]
+pub(crate) struct FilterScan {
+    pub(crate) matched: Vec<Py<PyBytes>>,
+    pub(crate) total: usize,
+    pub(crate) unreadable: Vec<(usize, &'static str)>,
+}
+
+#[pymethods]
+impl FilterScan {
+    pub(crate) fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = (
+            self.matched
+                .iter()
+                .map(|m| m.clone_ref(py))
+                .collect::<Vec<_>>(),
+            self.total,
+            self.unreadable.clone(),
+        );
+        Ok(items.into_pyobject(py)?.into_any().try_iter()?.into_any())
+    }
+
+    pub(crate) fn __len__(&self) -> usize {
+        3
+    }
+
+    pub(crate) fn __repr__(&self) -> String {
+        format!(
+            "<pipehat.FilterScan {} matched of {}, {} unreadable>",
+            self.matched.len(),
+            self.total,
+            self.unreadable.len()
+        )
+    }
+}
 
 /// Router(routes): named routes, from a dict {destination: expression} or
 /// a list of (destination, expression) pairs.
-#[pyclass(frozen, module = "pipehat._native")]
+#[pyclass(module = "pipehat")]
 pub(crate) struct Router {
     pub(crate) inner: pipehat::filter::Router,
 }
@@ -114,6 +162,19 @@ impl Router {
                 .map_err(|e| filter_error(py, &e))?;
         }
         Ok(Router { inner })
+    }
+
+    /// add(destination, expression) -> Router: adds a route after the others.
+    pub(crate) fn add<'py>(
+        mut slf: PyRefMut<'py, Self>,
+        destination: &str,
+        expression: &str,
+    ) -> PyResult<PyRefMut<'py, Self>> {
+        let py = slf.py();
+        slf.inner
+            .add(destination, expression)
+            .map_err(|e| filter_error(py, &e))?;
+        Ok(slf)
     }
 
     /// destinations(message) -> list[str]: every destination whose filter holds, in route order.
@@ -158,7 +219,7 @@ pub(crate) fn difference_list(
 
 /// ChangeDetector(ignore=()): compares and fingerprints messages, leaving
 /// out segments ("ZPD") and paths ("MSH-7", "PV1-44", "PID-5.1", "OBX[2]-14").
-#[pyclass(frozen, module = "pipehat._native")]
+#[pyclass(frozen, module = "pipehat")]
 pub(crate) struct ChangeDetector {
     pub(crate) inner: pipehat::diff::ChangeDetector,
 }
@@ -265,7 +326,7 @@ pub(crate) fn mapped_value(py: Python<'_>, v: &pipehat::mapping::MapValue) -> Py
 
 /// Mapping(spec): a declarative mapping; spec is JSON text, a dict, or a
 /// pathlib.Path / os.PathLike to a JSON file.
-#[pyclass(frozen, module = "pipehat._native")]
+#[pyclass(frozen, module = "pipehat")]
 pub(crate) struct Mapping {
     pub(crate) inner: pipehat::mapping::Mapping,
 }

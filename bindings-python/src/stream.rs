@@ -1,6 +1,6 @@
 //! Streams and bulk reads: `split`, `Splitter`, `iter_messages`, `extract`.
 
-use crate::errors::{open_file, os_error, parse_error, path_error, stream_error};
+use crate::errors::{deprecated, open_file, os_error, parse_error, path_error, stream_error};
 use crate::message::{parse_owned, Message};
 use crate::options::{input_bytes, options};
 use pipehat::stream::{ChunkKind, MessageReader, OwnedChunk};
@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
 
 /// Iterator returned by iter_messages.
-#[pyclass(module = "pipehat._native")]
+#[pyclass(module = "pipehat")]
 pub(crate) struct MessageIterator {
     pub(crate) source: Source,
     pub(crate) options: ParseOptions,
@@ -272,13 +272,22 @@ impl Splitter {
 
     /// Adds the next piece (bytes, bytearray, memoryview, or str as UTF-8);
     /// returns the splitter, to iterate.
-    pub(crate) fn feed<'py>(
+    pub(crate) fn push<'py>(
         mut slf: PyRefMut<'py, Self>,
         data: &Bound<'py, PyAny>,
     ) -> PyResult<PyRefMut<'py, Self>> {
         let bytes = input_bytes(data)?;
         slf.inner.push_vec(bytes);
         Ok(slf)
+    }
+
+    /// The old name of push() (deprecated).
+    pub(crate) fn feed<'py>(
+        slf: PyRefMut<'py, Self>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<PyRefMut<'py, Self>> {
+        deprecated(data.py(), "Splitter.feed", "Splitter.push")?;
+        Self::push(slf, data)
     }
 
     /// Declares the end of the stream: what is left becomes the last chunks.

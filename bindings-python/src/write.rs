@@ -84,7 +84,7 @@ pub(crate) fn message_from_buf(buf: pipehat::MessageBuf) -> Message {
 
 /// A message being edited. Edits rewrite only what they address; everything
 /// else stays byte for byte.
-#[pyclass(module = "pipehat._native")]
+#[pyclass(module = "pipehat")]
 pub(crate) struct EditableMessage {
     pub(crate) inner: pipehat::MessageBuf,
 }
@@ -143,7 +143,7 @@ impl EditableMessage {
         value: &str,
     ) -> PyResult<()> {
         self.inner
-            .push_repetition(path, value)
+            .append_repetition(path, value)
             .map_err(|e| edit_error(py, &e))
     }
 
@@ -157,7 +157,7 @@ impl EditableMessage {
     /// Appends a segment (encoded text).
     pub(crate) fn append_segment(&mut self, py: Python<'_>, text: &str) -> PyResult<()> {
         self.inner
-            .push_segment(text)
+            .append_segment(text)
             .map_err(|e| edit_error(py, &e))
     }
 

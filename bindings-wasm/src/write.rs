@@ -194,7 +194,7 @@ impl NativeEditable {
     #[wasm_bindgen(js_name = appendRepetition)]
     pub fn append_repetition(&mut self, path: &str, value: &str) -> Result<(), JsValue> {
         self.inner
-            .push_repetition(path, value)
+            .append_repetition(path, value)
             .map_err(|e| edit_error(&e))
     }
     #[wasm_bindgen(js_name = insertSegment)]
@@ -205,7 +205,7 @@ impl NativeEditable {
     }
     #[wasm_bindgen(js_name = appendSegment)]
     pub fn append_segment(&mut self, text: &str) -> Result<(), JsValue> {
-        self.inner.push_segment(text).map_err(|e| edit_error(&e))
+        self.inner.append_segment(text).map_err(|e| edit_error(&e))
     }
     #[wasm_bindgen(js_name = removeSegment)]
     pub fn remove_segment(&mut self, at: usize) -> Result<(), JsValue> {

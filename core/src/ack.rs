@@ -639,7 +639,7 @@ impl<'a> Source<'a> {
         let legacy = self.legacy_err();
         for (i, e) in errors.iter().enumerate() {
             let n = i as u32 + 1;
-            ack.push_segment("ERR")?;
+            ack.append_segment("ERR")?;
             let path = |f: &str| alloc::format!("ERR[{n}]-{f}");
             let description = table_0357(e.code);
             let code = alloc::format!("{}", e.code);

@@ -200,9 +200,15 @@ impl MessageBuf {
         self.insert_bytes(&path, &bytes)
     }
 
+    /// The old name of [`append_repetition`](Self::append_repetition).
+    #[deprecated(note = "use append_repetition, the name every language uses")]
+    pub fn push_repetition(&mut self, path: impl IntoPath, value: &str) -> Result<(), EditError> {
+        self.append_repetition(path, value)
+    }
+
     /// Appends `value` (escaped) as a new last repetition of the field at
     /// `path` (an empty field just takes the value).
-    pub fn push_repetition(&mut self, path: impl IntoPath, value: &str) -> Result<(), EditError> {
+    pub fn append_repetition(&mut self, path: impl IntoPath, value: &str) -> Result<(), EditError> {
         let path = path.into_path().map_err(EditError::from_path)?;
         let count = self
             .message()
@@ -299,8 +305,14 @@ impl MessageBuf {
     }
 
     /// Appends a segment (encoded text without terminator).
-    pub fn push_segment(&mut self, text: &str) -> Result<(), EditError> {
+    pub fn append_segment(&mut self, text: &str) -> Result<(), EditError> {
         self.insert_segment(self.segment_count(), text)
+    }
+
+    /// The old name of [`append_segment`](Self::append_segment).
+    #[deprecated(note = "use append_segment, the name every language uses")]
+    pub fn push_segment(&mut self, text: &str) -> Result<(), EditError> {
+        self.append_segment(text)
     }
 
     /// Removes segment `at` (0-based) with its terminator. The first
@@ -405,7 +417,7 @@ impl MessageBuf {
                 self.segment_count() as u32,
             ));
         }
-        self.push_segment(path.segment())?;
+        self.append_segment(path.segment())?;
         Ok(self.segment_count() - 1)
     }
 
@@ -912,7 +924,7 @@ mod tests {
             "invalid_segment"
         );
         let mut open = MessageBuf::parse(&b"MSH|^~\\&|A\rPID|1"[..]).unwrap();
-        open.push_segment("PV1|1|I").unwrap();
+        open.append_segment("PV1|1|I").unwrap();
         assert_eq!(open.as_bytes(), b"MSH|^~\\&|A\rPID|1\rPV1|1|I");
         open.remove_segment(2).unwrap();
         assert_eq!(open.as_bytes(), b"MSH|^~\\&|A\rPID|1");
@@ -925,7 +937,7 @@ mod tests {
         assert!(text(&m).contains("|000~123^^^H~456|"));
         m.remove("PID-3(2)").unwrap();
         assert!(text(&m).contains("|000~456|"));
-        m.push_repetition("PID-3", "789").unwrap();
+        m.append_repetition("PID-3", "789").unwrap();
         assert!(text(&m).contains("|000~456~789|"));
         m.remove("PID-5.2").unwrap();
         assert!(text(&m).contains("|DOE^Q\r"));
@@ -936,7 +948,7 @@ mod tests {
         m.remove("PID-3").unwrap();
         assert!(text(&m).contains("PID|1||||MID^Q\r"));
         m.remove("PID-30(2)").unwrap();
-        m.push_repetition("PID-13", "555").unwrap();
+        m.append_repetition("PID-13", "555").unwrap();
         assert_eq!(m.message().get("PID-13").unwrap().as_deref(), Some("555"));
         assert_eq!(m.insert("PID-3", "x").unwrap_err().code(), "invalid_path");
     }

@@ -35,9 +35,9 @@ fn apply(buf: &mut MessageBuf, op: &[Value]) -> Option<Result<(), EditError>> {
         "insert" => buf.insert(s(&op[1]), s(&op[2])),
         "insert_raw" => buf.insert_raw(s(&op[1]), s(&op[2])),
         "remove" => buf.remove(s(&op[1])),
-        "append_repetition" => buf.push_repetition(s(&op[1]), s(&op[2])),
+        "append_repetition" => buf.append_repetition(s(&op[1]), s(&op[2])),
         "insert_segment" => buf.insert_segment(at(&op[1]), s(&op[2])),
-        "append_segment" => buf.push_segment(s(&op[1])),
+        "append_segment" => buf.append_segment(s(&op[1])),
         "remove_segment" => buf.remove_segment(at(&op[1])),
         _ => return None,
     })

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
             "r" => buf.set_raw(path, value),
             "i" => buf.insert(path, value),
             "x" => buf.remove(path),
-            "p" => buf.push_repetition(path, value),
+            "p" => buf.append_repetition(path, value),
             "S" => buf.insert_segment(path.len() % 4, value),
             "X" => buf.remove_segment(value.len() % 4),
             _ => Ok(()),

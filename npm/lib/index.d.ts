@@ -560,6 +560,8 @@ export class Mapping {
   constructor(spec: string | object);
   /** One object per message, or an array of rows when the spec has "rows". */
   apply(message: Message | Input): Record<string, MappedValue> | Record<string, MappedValue>[];
+  /** What apply() gives, as JSON text. */
+  applyJSON(message: Message | Input): string;
   readonly hasRows: boolean;
   readonly keys: string[];
   free(): void;

@@ -7,7 +7,7 @@ Functions:
                   max_segments=None, max_field_length=None, lazy=False) -> Iterator[Message]
     split(source, /, *, max_chunk_size=None) -> Iterator[Chunk]: messages, batch and file
         headers and trailers (kind, offset, bytes, declared_count, counted_count)
-    Splitter(max_chunk_size=None): feed(piece) pieces of a stream as they arrive, iterate
+    Splitter(max_chunk_size=None): push(piece) pieces of a stream as they arrive, iterate
         the chunks they complete, finish() at the end (asyncio, sockets, HTTP bodies)
     extract(source, paths, /, *, raw=False, threads=None, details=False, strict=False,
             segment_terminator=None, max_message_size=None, max_segments=None,
@@ -15,20 +15,20 @@ Functions:
         (details=True: {"columns": ..., "offsets": [...], "errors": [(row, ParseError)]})
     build(message_type, /, *, control_id=None, timestamp=None, ...) -> EditableMessage
     ack(data, /, *, code=None, text=None, errors=None, ...) -> Message (works when data fails to parse)
-    mllp_encode(data, /) -> bytes;  MllpDecoder(max_frame_size=None).feed(chunk) -> list[bytes]
+    mllp_encode(data, /) -> bytes;  MllpDecoder(max_frame_size=None).push(chunk) -> list[bytes]
     to_arrow(columns) / to_polars(columns) / to_pandas(columns): tables from extract()
 
 Routing and mapping:
-    Filter(expression).matches(message | bytes) / .count(data) / .scan(data)
-    Router({destination: expression}).destinations(message) -> list[str]
+    Filter(expression).matches(message | bytes) / .count(data) / .select(data) / .scan(data)
+    Router({destination: expression}).add(destination, expression).destinations(message) -> list[str]
     diff(a, b, /, *, ignore=(), details=False) -> list[str] (paths that differ)
     ChangeDetector(ignore).changes / is_unchanged / fingerprint (stateless A08 suppression)
     Mapping(spec: str | dict | PathLike).apply(message) -> dict | list[dict]
 
 Dictionary and validation (HL7 v2.1 to 2.8.2):
-    explain(path, version="2.5.1") -> Explanation (name, datatype, optionality, repeatable, table, ...)
-    field_name(segment, field, version="2.5.1") -> str | None
-    validate(message, version=None, profile=None) -> Report (valid, issues: code, severity, path, ...)
+    explain(path, /, *, version=None) -> Explanation (name, datatype, optionality, repeatable, table, ...)
+    field_name(segment, field, /, *, version=None) -> str | None   (version None: DEFAULT_VERSION, 2.5.1)
+    validate(message, /, *, version=None, profile=None) -> Report (valid, issues: code, severity, path, ...)
     Profile(spec: str | dict | PathLike): a conformance profile (JSON, or YAML from a .yaml/.yml path or
         Profile.from_yaml(text)); report.ack_errors() feeds message.ack()
 
@@ -36,13 +36,13 @@ Writing:
     message.edit() -> EditableMessage with set / set_raw / insert / remove /
     append_repetition / insert_segment / append_segment / remove_segment;
     bytes(editable) is the text, untouched parts byte for byte.
-    message.ack(code=None, text=None, *, errors=None, diagnostics="warnings",
+    message.ack(code=None, text=None, *, errors=None, diagnostics=None ("warnings"),
                 control_id=None, timestamp=None) -> Message
     message.get_datetime(path) -> DateTimeValue (precision, iso, datetime, offset_minutes, is_null)
     message.get_number(path) / get_sequence_id(path); get_typed(path, "XPN") -> dict
-    message.to_json(form="tree") / to_dict(form="tree"): form "lossless" rebuilds
-    the exact bytes with from_json(data); "friendly" is keyed by segment and field;
-    "named" by field and component names from the dictionary.
+    message.to_json(form="tree", *, version=None) / to_dict(...): form "lossless"
+    rebuilds the exact bytes with from_json(data); "friendly" is keyed by segment
+    and field; "named" by field and component names of `version` (MSH-12's by default).
 
 Options and their defaults:
     strict=False              reject messages with warning- or error-level diagnostics
@@ -60,8 +60,10 @@ Options and their defaults:
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import warnings
+from typing import Any, Dict, List, Optional, Union
 
+from pipehat import _native
 from pipehat._native import (
     DEFAULT_VERSION,
     ChangeDetector,
@@ -73,6 +75,7 @@ from pipehat._native import (
     Element,
     Explanation,
     Filter,
+    FilterScan,
     Issue,
     Mapping,
     Message,
@@ -88,15 +91,12 @@ from pipehat._native import (
     ack,
     build,
     diff,
-    explain,
     extract,
-    field_name,
     from_json,
     iter_messages,
     mllp_encode,
     parse,
     split,
-    validate,
 )
 from pipehat.errors import (
     DatatypeError,
@@ -127,6 +127,7 @@ __all__ = [
     "Element",
     "Explanation",
     "Filter",
+    "FilterScan",
     "FilterError",
     "HL7Error",
     "Issue",
@@ -191,3 +192,41 @@ def to_pandas(columns: Columns) -> Any:
     """A ``pandas.DataFrame`` (object columns, None for absent) from ``extract()``'s result."""
     pd = _require("pandas", "pandas")
     return pd.DataFrame(columns)
+
+
+def _version_given_by_position(name: str, args: tuple[Optional[str], ...], version: Optional[str]) -> Optional[str]:
+    """Reads a version passed the old way, by position, with a warning."""
+    if not args:
+        return version
+    if len(args) > 1 or version is not None:
+        raise TypeError(f"{name}() takes the version as version=...")
+    warnings.warn(f"{name}(..., version) is deprecated: pass version=...", DeprecationWarning, stacklevel=3)
+    return args[0]
+
+
+def explain(path: str, /, *args: Optional[str], version: Optional[str] = None) -> Optional[Explanation]:
+    """What a field, component or subcomponent is in `version` (default
+    DEFAULT_VERSION), or None where the version does not define it."""
+    return _native.explain(path, version=_version_given_by_position("explain", args, version))
+
+
+def field_name(segment: str, field: int, /, *args: Optional[str], version: Optional[str] = None) -> Optional[str]:
+    """The name of a segment's field in `version` (default DEFAULT_VERSION), or None."""
+    return _native.field_name(segment, field, version=_version_given_by_position("field_name", args, version))
+
+
+def validate(
+    message: Union[Message, bytes, str],
+    /,
+    *args: Any,
+    version: Optional[str] = None,
+    profile: Union[Profile, Dict[str, Any], str, None] = None,
+) -> Report:
+    """Checks a message against its version (MSH-12, or `version`) and `profile`."""
+    if len(args) > 2:
+        raise TypeError("validate() takes version=... and profile=...")
+    if args:
+        warnings.warn("validate(message, version, profile) is deprecated: pass version=..., profile=...", DeprecationWarning, stacklevel=2)
+        version = args[0] if version is None else version
+        profile = args[1] if len(args) > 1 and profile is None else profile
+    return _native.validate(message, version=version, profile=profile)

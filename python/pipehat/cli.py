@@ -137,7 +137,7 @@ def _show(args: argparse.Namespace, out: IO[str]) -> int:
                 for r, rep in enumerate(reps, 1):
                     comps = rep.components if rep.kind == "repetition" else [rep]
                     rlabel = label + (f"({r})" if len(reps) > 1 else "")
-                    name = pipehat.field_name(seg.name, number, version) if r == 1 else None
+                    name = pipehat.field_name(seg.name, number, version=version) if r == 1 else None
                     if name:
                         out.write(f"    {'':<14} # {name}\n")
                     if len(comps) == 1:
@@ -293,7 +293,7 @@ def _validate(args: argparse.Namespace, out: IO[str]) -> int:
 def _explain(args: argparse.Namespace, out: IO[str]) -> int:
     version = args.version or pipehat.DEFAULT_VERSION
     for path in args.paths:
-        e = pipehat.explain(path, version)
+        e = pipehat.explain(path, version=version)
         if e is None:
             out.write(f"{path}: not defined in {version}\n")
             continue

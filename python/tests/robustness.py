@@ -109,7 +109,7 @@ def check_mllp(data, where):
     decoder = pipehat.MllpDecoder()
     frames = []
     for at in range(0, len(wire), 7):
-        frames += decoder.feed(wire[at:at + 7])
+        frames += decoder.push(wire[at:at + 7])
     decoder.finish()
     assert frames == [data], f"{where}: MLLP"
     assert decoder.issues == [], f"{where}: MLLP issues"
@@ -194,7 +194,7 @@ def check_split(data):
     splitter = pipehat.Splitter()
     pushed = []
     for at in range(0, len(data), 7):
-        pushed.extend(chunk_fields(c) for c in splitter.feed(data[at : at + 7]))
+        pushed.extend(chunk_fields(c) for c in splitter.push(data[at : at + 7]))
     pushed.extend(chunk_fields(c) for c in splitter.finish())
     assert pushed == chunks, "Splitter"
     return [offset for kind, offset, *_ in chunks if kind == "message"]

@@ -23,7 +23,7 @@ def run(row):
     if op == "get":
         return pipehat.parse(row["input"]).get(row["path"])
     if op == "explain":
-        return pipehat.explain(row["path"], row["version"])
+        return pipehat.explain(row["path"], version=row["version"])
     if op == "filter":
         return pipehat.Filter(row["expression"])
     if op == "mapping":
@@ -41,9 +41,9 @@ def run(row):
         message = pipehat.parse(row["input"])
         return getattr(message, f"get_{row['read']}")(row["path"])
     if op == "mllp":
-        return pipehat.MllpDecoder(max_frame_size=row["max_frame_size"]).feed(bytes.fromhex(row["input_hex"]))
+        return pipehat.MllpDecoder(max_frame_size=row["max_frame_size"]).push(bytes.fromhex(row["input_hex"]))
     if op == "split":
-        return list(pipehat.Splitter(max_chunk_size=row["max_chunk_size"]).feed(row["input"]).finish())
+        return list(pipehat.Splitter(max_chunk_size=row["max_chunk_size"]).push(row["input"]).finish())
     raise AssertionError(f"unknown op {op}")
 
 

@@ -42,7 +42,7 @@ def test_a_splitter_fed_in_pieces_of_any_size_gives_the_chunks_of_split():
         splitter = pipehat.Splitter()
         got = []
         for at in range(0, len(data), size):
-            got.extend(fields(c) for c in splitter.feed(data[at : at + size]))
+            got.extend(fields(c) for c in splitter.push(data[at : at + size]))
             assert splitter.position + splitter.buffered == min(at + size, len(data))
         got.extend(fields(c) for c in splitter.finish())
         assert got == whole, size
@@ -52,11 +52,11 @@ def test_a_splitter_fed_in_pieces_of_any_size_gives_the_chunks_of_split():
 def test_a_splitter_takes_str_as_utf8_and_counts_bytes():
     splitter = pipehat.Splitter()
     for piece in ["MSH|^~\\&|A\rPID|1||Z", "oë\r", "\nMSH|^~\\&|B\rPID|2\r\n"]:
-        splitter.feed(piece)
+        splitter.push(piece)
     chunks = list(splitter.finish())
     assert [c.offset for c in chunks] == [0, 24]  # 23 characters, 24 bytes
     assert pipehat.parse(chunks[0].bytes)["PID-3"] == "Zoë"
-    splitter.feed(bytearray(b"MSH|^~\\&|C\r")).feed(memoryview(b"MSH|^~\\&|D\r"))
+    splitter.push(bytearray(b"MSH|^~\\&|C\r")).push(memoryview(b"MSH|^~\\&|D\r"))
     assert [c.offset for c in splitter.finish()] == [42, 53]
 
 
@@ -66,7 +66,7 @@ def test_a_chunk_over_the_limit_raises_stream_error_and_splitting_goes_on():
         splitter = pipehat.Splitter(max_chunk_size=100)
         got = []
         for at in range(0, len(big), size):
-            splitter.feed(big[at : at + size])
+            splitter.push(big[at : at + size])
             while True:
                 try:
                     chunk = splitter.read()
@@ -103,8 +103,8 @@ def test_iter_messages_raises_stream_error_for_a_message_over_the_limit(tmp_path
 
 def test_finish_then_feed_goes_on_with_the_same_stream():
     splitter = pipehat.Splitter()
-    assert [c.kind for c in splitter.feed(b"BHS|^~\\&\rMSH|^~\\&|A\r").finish()] == ["batch_header", "message"]
-    rest = list(splitter.feed(b"MSH|^~\\&|B\rBTS|2\r").finish())
+    assert [c.kind for c in splitter.push(b"BHS|^~\\&\rMSH|^~\\&|A\r").finish()] == ["batch_header", "message"]
+    rest = list(splitter.push(b"MSH|^~\\&|B\rBTS|2\r").finish())
     assert [(c.kind, c.offset) for c in rest] == [("message", 20), ("batch_trailer", 31)]
     assert (rest[1].declared_count, rest[1].counted_count) == (2, 2)
 
@@ -116,7 +116,7 @@ def test_splitter_refuses_what_it_cannot_take():
         pipehat.Splitter(max_chunk_size=-1)
     splitter = pipehat.Splitter()
     with pytest.raises(TypeError):
-        splitter.feed(42)
+        splitter.push(42)
     assert splitter.read() is None
     with pytest.raises(TypeError):
         pipehat.split(42)
@@ -129,3 +129,18 @@ def test_chunks_pickle_for_worker_processes():
     assert [fields(c) for c in pickle.loads(pickle.dumps(chunks))] == [fields(c) for c in chunks]
     with pytest.raises(ValueError):
         pipehat.Chunk("BTS", 0, b"BTS|1\r")
+
+
+def test_feed_is_the_old_name_of_push():
+    # Splitter.feed and MllpDecoder.feed: kept for one release, with a warning.
+    data = b"MSH|^~\\&|A\rPID|1\r"
+    with pytest.warns(DeprecationWarning, match="use Splitter.push"):
+        chunks = list(pipehat.Splitter().feed(data).finish())
+    assert [bytes(c) for c in chunks] == [data]
+    with pytest.warns(DeprecationWarning, match="use MllpDecoder.push"):
+        assert pipehat.MllpDecoder().feed(b"\x0b" + data + b"\x1c\r") == [data]
+    for name, call in [("explain", lambda: pipehat.explain("PID-5", "2.5")),
+                       ("field_name", lambda: pipehat.field_name("PID", 5, "2.5")),
+                       ("validate", lambda: pipehat.validate(data, "2.5"))]:
+        with pytest.warns(DeprecationWarning, match=name):
+            call()

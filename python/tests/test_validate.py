@@ -24,10 +24,10 @@ def by_kind(kind):
 def test_explain(case):
     if "error" in case:
         with pytest.raises((pipehat.DictionaryError, pipehat.PathError)) as e:
-            pipehat.explain(case["path"], case["version"])
+            pipehat.explain(case["path"], version=case["version"])
         assert e.value.code == case["error"]
         return
-    e = pipehat.explain(case["path"], case["version"])
+    e = pipehat.explain(case["path"], version=case["version"])
     if case["expect"] is None:
         assert e is None
         return

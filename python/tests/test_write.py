@@ -105,7 +105,7 @@ def test_mllp_cases(case):
 
         def drain(data):
             try:
-                frames.extend(decoder.feed(data))
+                frames.extend(decoder.push(data))
             except pipehat.MllpError as e:
                 errors.append([e.code, e.offset])
                 drain(b"")
@@ -149,8 +149,8 @@ def test_mllp_encode_round_trip():
     wire = pipehat.mllp_encode(b"MSH|^~\\&|A\r") + pipehat.mllp_encode("MSH|^~\\&|B\r")
     assert wire.startswith(b"\x0bMSH") and wire.endswith(b"\x1c\r")
     decoder = pipehat.MllpDecoder()
-    assert [pipehat.parse(f).get("MSH-3") for f in decoder.feed(wire)] == ["A", "B"]
-    decoder.feed(b"\x0bpartial")
+    assert [pipehat.parse(f).get("MSH-3") for f in decoder.push(wire)] == ["A", "B"]
+    decoder.push(b"\x0bpartial")
     assert decoder.buffered == 7
     decoder.finish()
     assert [i.code for i in decoder.issues] == ["mllp_truncated_frame"]

@@ -230,6 +230,21 @@ impl Filter {
         out
     }
 
+    /// The matching messages of `input` (a file, batch or MLLP capture), as
+    /// slices of it; unreadable messages are left out (see [`scan`](Self::scan)).
+    pub fn select<'i>(&self, input: &'i [u8]) -> Vec<&'i [u8]> {
+        self.scan(input)
+            .matched
+            .into_iter()
+            .map(|range| &input[range])
+            .collect()
+    }
+
+    /// How many messages of `input` match.
+    pub fn count(&self, input: &[u8]) -> usize {
+        self.scan(input).matched.len()
+    }
+
     /// Whether evaluation reads only the MSH segment.
     pub fn reads_header_only(&self) -> bool {
         self.header_only

@@ -123,7 +123,11 @@ export function installRoute(api) {
     }
     /** An object per message, or an array of rows when the spec has "rows". */
     apply(message) {
-      return JSON.parse(withFull(message, (m) => this.#native.applyJson(m)));
+      return JSON.parse(this.applyJSON(message));
+    }
+    /** What apply() gives, as JSON text (as the core writes it). */
+    applyJSON(message) {
+      return withFull(message, (m) => this.#native.applyJson(m));
     }
     get hasRows() {
       return this.#native.hasRows;
