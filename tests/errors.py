@@ -24,7 +24,7 @@ ops:
   profile    spec (an object, or text)
   from_json  text
   build      header ({message_type, delimiters, control_id})
-  edit       input, set [path, value]
+  edit       input, set [path, value] (raw: true for encoded text, set_raw)
   datatype   input, read ("datetime", "number" or "sequence_id"), path
   mllp       input_hex, max_frame_size
   split      input, max_chunk_size (pushed whole to a splitter)
@@ -108,6 +108,9 @@ row("build_separator_in_a_header_value", "build", "EditError", "invalid_value", 
 row("edit_read_only_header", "edit", "EditError", "read_only", 0,
     "MSH-1, MSH-2 and the header segment cannot be edited (read_only, segment 1)",
     attrs={"segment": 0}, input=ADT, set=["MSH-2", "x"])
+row("edit_raw_separator", "edit", "EditError", "invalid_value", 1,
+    "the value holds a terminator or separator it may not hold (invalid_value, segment 2, byte 1)",
+    attrs={"segment": 1}, input=ADT, set=["PID-5", "A|B"], raw=True)
 row("edit_bad_path", "edit", "EditError", "index_out_of_range", 4,
     "invalid path (index_out_of_range, character 4)", attrs={"segment": None}, input=ADT, set=["PID-0", "x"])
 

@@ -90,8 +90,5 @@ pub(crate) fn composite_dict<'py>(
 
 pub(crate) fn datatype_arg(name: &str) -> PyResult<pipehat::datatype::Datatype> {
     use pipehat::datatype::Datatype;
-    Datatype::parse(name).ok_or_else(|| {
-        let names: Vec<&str> = Datatype::ALL.iter().map(|d| d.name()).collect();
-        one_of("datatype", &names)
-    })
+    Datatype::parse(name).ok_or_else(|| one_of("datatype", &Datatype::NAMES))
 }

@@ -36,10 +36,7 @@ pub(crate) fn composite_json(c: &pipehat::datatype::Composite<'_>, out: &mut Str
 
 pub(crate) fn datatype_arg(name: &str) -> Result<pipehat::datatype::Datatype, JsValue> {
     use pipehat::datatype::Datatype;
-    Datatype::parse(name).ok_or_else(|| {
-        let names: Vec<&str> = Datatype::ALL.iter().map(|d| d.name()).collect();
-        one_of("datatype", &names)
-    })
+    Datatype::parse(name).ok_or_else(|| one_of("datatype", &Datatype::NAMES))
 }
 
 #[wasm_bindgen]

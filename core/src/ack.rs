@@ -438,6 +438,9 @@ impl core::fmt::Display for AckErrorPartError {
     }
 }
 
+#[cfg(feature = "std")]
+impl std::error::Error for AckErrorPartError {}
+
 /// Which diagnostics of the message become ERR segments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum IncludeDiagnostics {

@@ -571,6 +571,17 @@ impl Datatype {
         Datatype::SAD,
     ];
 
+    /// The codes of [`ALL`](Self::ALL), in its order.
+    pub const NAMES: [&'static str; 10] = {
+        let mut names = [""; 10];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = Self::ALL[i].name();
+            i += 1;
+        }
+        names
+    };
+
     /// Reads `XPN`, `CX`, `XAD`, `XTN`, `CWE`, `CE`, `HD`, `EI`, `FN`, `SAD` (any case).
     pub fn parse(name: &str) -> Option<Datatype> {
         Self::ALL

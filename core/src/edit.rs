@@ -376,7 +376,13 @@ impl MessageBuf {
     /// may not hold at the level `path` names.
     fn checked_raw<'t>(&self, path: &Path, text: &'t str) -> Result<Cow<'t, [u8]>, EditError> {
         let bytes = self.encode_text(text)?;
-        check_raw(&bytes, &self.delimiters(), level_of(path))?;
+        check_raw(&bytes, &self.delimiters(), level_of(path)).map_err(|e| {
+            // The segment the value was for, when it is there already.
+            e.in_segment(
+                self.find(path.segment(), path.occurrence())
+                    .map(|i| i as u32),
+            )
+        })?;
         Ok(bytes)
     }
 
@@ -668,6 +674,8 @@ fn check_raw(bytes: &[u8], d: &Delimiters, level: Level) -> Result<(), EditError
             || (level == Level::Subcomponent && d.has_subcomponent() && b == d.subcomponent())
     };
     match bytes.iter().position(|&b| bad(b)) {
+        // The header's fields are checked here too (segment 0); callers with
+        // a path say which segment.
         Some(at) => Err(EditError::new(EditErrorKind::InvalidValue, 0).at_offset(at)),
         None => Ok(()),
     }

@@ -469,6 +469,11 @@ impl EditError {
         }
     }
 
+    pub(crate) const fn in_segment(mut self, segment: Option<u32>) -> Self {
+        self.segment = segment;
+        self
+    }
+
     pub(crate) const fn at_offset(mut self, offset: usize) -> Self {
         self.offset = offset;
         self

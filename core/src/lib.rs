@@ -120,3 +120,48 @@ pub use view::{Component, Field, Repetition, Segment, Subcomponent, Value};
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The Rust examples of docs/reading.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/reading.md")]
+pub struct DocsReading;
+
+/// The Rust examples of docs/streams.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/streams.md")]
+pub struct DocsStreams;
+
+/// The Rust examples of docs/writing.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/writing.md")]
+pub struct DocsWriting;
+
+/// The Rust examples of docs/routing-and-mapping.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/routing-and-mapping.md")]
+pub struct DocsRoutingAndMapping;
+
+/// The Rust examples of docs/dictionary-and-validation.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/dictionary-and-validation.md")]
+pub struct DocsDictionaryAndValidation;
+
+/// The Rust examples of docs/errors.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/errors.md")]
+pub struct DocsErrors;
+
+/// The Rust examples of docs/cli.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/cli.md")]
+pub struct DocsCli;
+
+/// The Rust examples of docs/performance.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/performance.md")]
+pub struct DocsPerformance;
+
+/// The Rust examples of docs/README.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/README.md")]
+pub struct DocsReadme;

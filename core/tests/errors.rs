@@ -179,7 +179,12 @@ fn run(row: &Map<String, Value>) -> Result<Got, String> {
                 MessageBuf::parse(s(row, "input").as_bytes()).map_err(|e| e.to_string())?;
             let set = row["set"].as_array().expect("set");
             let (path, value) = (set[0].as_str().expect("path"), set[1].as_str().expect("v"));
-            match buf.set(path, value) {
+            let result = if row.get("raw").and_then(Value::as_bool) == Some(true) {
+                buf.set_raw(path, value)
+            } else {
+                buf.set(path, value)
+            };
+            match result {
                 Ok(()) => none(),
                 Err(e) => Ok(edit_error(&e)),
             }

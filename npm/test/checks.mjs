@@ -435,7 +435,7 @@ function throwOf(api, c) {
     profile: () => new api.Profile(spec()),
     from_json: () => api.fromJSON(c.text),
     build: () => api.build(Object.fromEntries(Object.entries(c.header).map(([k, v]) => [camel(k), v]))),
-    edit: () => api.parse(c.input).edit().set(c.set[0], c.set[1]),
+    edit: () => api.parse(c.input).edit()[c.raw ? "setRaw" : "set"](c.set[0], c.set[1]),
     datatype: () => {
       const m = api.parse(c.input);
       const read = { datetime: "getDateTime", number: "getNumber", sequence_id: "getSequenceId" }[c.read];

@@ -36,7 +36,8 @@ def run(row):
         header = dict(row["header"])
         return pipehat.build(header.pop("message_type"), **header)
     if op == "edit":
-        return pipehat.parse(row["input"]).edit().set(*row["set"])
+        editable = pipehat.parse(row["input"]).edit()
+        return (editable.set_raw if row.get("raw") else editable.set)(*row["set"])
     if op == "datatype":
         message = pipehat.parse(row["input"])
         return getattr(message, f"get_{row['read']}")(row["path"])
