@@ -92,3 +92,9 @@ pub(crate) fn datatype_arg(name: &str) -> PyResult<pipehat::datatype::Datatype> 
     use pipehat::datatype::Datatype;
     Datatype::parse(name).ok_or_else(|| one_of("datatype", &Datatype::NAMES))
 }
+
+/// Adds this module's functions and classes to `pipehat._native`.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<DateTimeValue>()?;
+    Ok(())
+}

@@ -233,3 +233,15 @@ pub(crate) fn field_name(
 ) -> Option<&'static str> {
     pipehat::dictionary::field_name(segment, field, version.unwrap_or(pipehat::DEFAULT_VERSION))
 }
+
+/// Adds this module's functions and classes to `pipehat._native`.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(explain, m)?)?;
+    m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(field_name, m)?)?;
+    m.add_class::<Explanation>()?;
+    m.add_class::<Profile>()?;
+    m.add_class::<Issue>()?;
+    m.add_class::<Report>()?;
+    Ok(())
+}

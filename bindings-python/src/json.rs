@@ -139,3 +139,9 @@ pub(crate) fn from_json(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Mes
         },
     }
 }
+
+/// Adds this module's functions and classes to `pipehat._native`.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(from_json, m)?)?;
+    Ok(())
+}

@@ -689,3 +689,13 @@ pub(crate) fn with_message<T>(
     let msg = pipehat::Message::parse(&bytes).map_err(|e| parse_error(py, &e, &bytes))?;
     f(&msg)
 }
+
+/// Adds this module's functions and classes to `pipehat._native`.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(parse, m)?)?;
+    m.add_class::<Message>()?;
+    m.add_class::<Segment>()?;
+    m.add_class::<Element>()?;
+    m.add_class::<Diagnostic>()?;
+    Ok(())
+}

@@ -110,3 +110,11 @@ impl MllpDecoder {
         self.inner.buffered()
     }
 }
+
+/// Adds this module's functions and classes to `pipehat._native`.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(mllp_encode, m)?)?;
+    m.add_class::<MllpDecoder>()?;
+    m.add_class::<MllpIssue>()?;
+    Ok(())
+}

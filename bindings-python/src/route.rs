@@ -382,3 +382,14 @@ impl Mapping {
         self.inner.keys().map(String::from).collect()
     }
 }
+
+/// Adds this module's functions and classes to `pipehat._native`.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<FilterScan>()?;
+    m.add_class::<Filter>()?;
+    m.add_class::<Router>()?;
+    m.add_class::<ChangeDetector>()?;
+    m.add_class::<Mapping>()?;
+    m.add_function(wrap_pyfunction!(diff, m)?)?;
+    Ok(())
+}

@@ -460,3 +460,15 @@ pub(crate) fn extract<'py>(
     report.set_item("errors", errors)?;
     Ok(report)
 }
+
+/// Adds this module's functions and classes to `pipehat._native`.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(iter_messages, m)?)?;
+    m.add_function(wrap_pyfunction!(extract, m)?)?;
+    m.add_class::<MessageIterator>()?;
+    m.add_function(wrap_pyfunction!(split, m)?)?;
+    m.add_class::<Chunk>()?;
+    m.add_class::<ChunkIterator>()?;
+    m.add_class::<Splitter>()?;
+    Ok(())
+}

@@ -292,3 +292,11 @@ pub(crate) fn ack(
         Err(pipehat::ack::AckBytesError::Edit(e)) => Err(edit_error(py, &e)),
     }
 }
+
+/// Adds this module's functions and classes to `pipehat._native`.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(build, m)?)?;
+    m.add_function(wrap_pyfunction!(ack, m)?)?;
+    m.add_class::<EditableMessage>()?;
+    Ok(())
+}
