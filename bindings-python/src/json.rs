@@ -102,8 +102,12 @@ impl pipehat::json::TreeSink for DictSink<'_> {
     }
 }
 
-pub(crate) fn json_form(form: &str) -> PyResult<JsonForm> {
-    JsonForm::from_name(form).ok_or_else(|| one_of("form", &JsonForm::NAMES))
+/// The form named, or the core's default when none is.
+pub(crate) fn json_form(form: Option<&str>) -> PyResult<JsonForm> {
+    match form {
+        None => Ok(JsonForm::default()),
+        Some(name) => JsonForm::from_name(name).ok_or_else(|| one_of("form", &JsonForm::NAMES)),
+    }
 }
 
 /// from_json(data, /) -> Message

@@ -285,16 +285,9 @@ impl Message {
     pub(crate) fn delimiters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = self.inner.message().delimiters();
         let dict = PyDict::new(py);
-        let ch = |b: u8| (b as char).to_string();
-        dict.set_item("field", ch(d.field()))?;
-        dict.set_item("component", ch(d.component()))?;
-        dict.set_item("repetition", ch(d.repetition()))?;
-        dict.set_item("escape", ch(d.escape()))?;
-        dict.set_item(
-            "subcomponent",
-            d.has_subcomponent().then(|| ch(d.subcomponent())),
-        )?;
-        dict.set_item("truncation", d.truncation().map(ch))?;
+        for (name, b) in d.by_name() {
+            dict.set_item(name, b.map(|b| (b as char).to_string()))?;
+        }
         Ok(dict)
     }
 
@@ -342,18 +335,18 @@ impl Message {
             .collect()
     }
 
-    /// to_json(form="tree", *, version=None) -> str
+    /// to_json(form=None, *, version=None) -> str
     ///
-    /// The message as JSON text. form: "tree" (segments and decoded values),
+    /// The message as JSON text. form: "tree" (the default: segments and decoded values),
     /// "lossless" (rebuilds the exact bytes with from_json), "friendly"
     /// (keyed by segment and field number, for people) or "named" (the
     /// friendly form keyed by field and component names of `version`, by
     /// default MSH-12's).
-    #[pyo3(signature = (form="tree", *, version=None))]
+    #[pyo3(signature = (form=None, *, version=None))]
     pub(crate) fn to_json(
         &self,
         py: Python<'_>,
-        form: &str,
+        form: Option<&str>,
         version: Option<String>,
     ) -> PyResult<String> {
         let inner = self.inner.clone();
@@ -366,14 +359,14 @@ impl Message {
         }))
     }
 
-    /// to_dict(form="tree", *, version=None) -> dict
+    /// to_dict(form=None, *, version=None) -> dict
     ///
     /// The message as Python dicts, lists and strings, in the same forms as to_json().
-    #[pyo3(signature = (form="tree", *, version=None))]
+    #[pyo3(signature = (form=None, *, version=None))]
     pub(crate) fn to_dict<'py>(
         &self,
         py: Python<'py>,
-        form: &str,
+        form: Option<&str>,
         version: Option<&str>,
     ) -> PyResult<Bound<'py, PyDict>> {
         match json_form(form)? {

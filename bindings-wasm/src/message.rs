@@ -182,25 +182,12 @@ impl NativeMessage {
         let owned = self.quick();
         let d = owned.message().delimiters();
         let delims = Object::new();
-        let ch = |b: u8| JsValue::from_str(&(b as char).to_string());
-        set(&delims, "field", ch(d.field()));
-        set(&delims, "component", ch(d.component()));
-        set(&delims, "repetition", ch(d.repetition()));
-        set(&delims, "escape", ch(d.escape()));
-        set(
-            &delims,
-            "subcomponent",
-            if d.has_subcomponent() {
-                ch(d.subcomponent())
-            } else {
-                JsValue::UNDEFINED
-            },
-        );
-        set(
-            &delims,
-            "truncation",
-            d.truncation().map_or(JsValue::UNDEFINED, ch),
-        );
+        for (name, b) in d.by_name() {
+            let value = b.map_or(JsValue::UNDEFINED, |b| {
+                JsValue::from_str(&(b as char).to_string())
+            });
+            set(&delims, name, value);
+        }
         delims
     }
     /// Diagnostics as JSON text, an array of `{code, severity, offset, line,

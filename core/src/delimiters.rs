@@ -172,6 +172,33 @@ impl Delimiters {
         self.truncation
     }
 
+    /// Each delimiter by its name, in MSH-1/MSH-2 order: `field`,
+    /// `component`, `repetition`, `escape`, `subcomponent` and `truncation`
+    /// (`None` where MSH-2 declares none): what the bindings' `delimiters` hold.
+    ///
+    /// ```
+    /// let d = pipehat::Delimiters::default();
+    /// assert_eq!(d.by_name()[4], ("subcomponent", Some(b'&')));
+    /// assert_eq!(d.by_name()[5], ("truncation", None));
+    /// ```
+    pub const fn by_name(&self) -> [(&'static str, Option<u8>); 6] {
+        [
+            ("field", Some(self.field)),
+            ("component", Some(self.component)),
+            ("repetition", Some(self.repetition)),
+            ("escape", Some(self.escape)),
+            (
+                "subcomponent",
+                if self.no_subcomponent {
+                    None
+                } else {
+                    Some(self.subcomponent)
+                },
+            ),
+            ("truncation", self.truncation),
+        ]
+    }
+
     /// The encoding characters as they appear in MSH-2 (4 or 5 bytes).
     pub fn encoding_characters(&self) -> ([u8; 5], usize) {
         let mut out = [

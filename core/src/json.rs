@@ -21,10 +21,12 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 
 /// A message's JSON forms, by the names the bindings' `form` options take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum JsonForm {
-    /// [`Message::to_json`]: segments and decoded values as nested arrays.
+    /// [`Message::to_json`]: segments and decoded values as nested arrays
+    /// (the default form).
+    #[default]
     Tree,
     /// [`Message::to_lossless_json`]: rebuilds the exact bytes.
     Lossless,

@@ -162,7 +162,7 @@ def _get(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _json(args: argparse.Namespace, out: IO[str]) -> int:
     for msg in _messages(args.file):
-        out.write((msg.to_json() if args.form is None else msg.to_json(form=args.form)) + "\n")
+        out.write(msg.to_json(form=args.form) + "\n")
     return 0
 
 
