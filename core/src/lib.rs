@@ -40,6 +40,8 @@
 //! - `regex` (default): `~ /re/` in [`filter`] expressions (adds regex-lite; needs `std`).
 //! - `dictionary`: [`dictionary`] (field names, datatypes, structures and tables
 //!   for 2.1 to 2.8.2) and [`validate`](mod@validate); adds about a megabyte of tables.
+//! - `yaml`: conformance profiles written in YAML (`validate::Profile::parse_yaml`;
+//!   adds yaml_serde, needs `std`).
 //! - `serde`: `Serialize` for errors, diagnostics and terminators.
 
 #![no_std]
