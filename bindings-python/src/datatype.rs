@@ -21,7 +21,7 @@ pub(crate) struct DateTimeValue {
 
 #[pymethods]
 impl DateTimeValue {
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         match &self.iso {
             Some(iso) => format!(
                 "<pipehat.DateTimeValue {iso} ({})>",

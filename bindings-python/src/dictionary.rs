@@ -28,7 +28,7 @@ pub(crate) struct Explanation {
 
 #[pymethods]
 impl Explanation {
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         format!("<pipehat.Explanation {} ({})>", self.name, self.datatype)
     }
 }
@@ -64,7 +64,7 @@ pub(crate) struct Profile {
 #[pymethods]
 impl Profile {
     #[new]
-    pub(crate) fn py_new(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn py_new(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Self> {
         if spec.hasattr("__fspath__")? {
             let path: std::path::PathBuf = spec.extract()?;
             if matches!(
@@ -83,7 +83,7 @@ impl Profile {
 
     /// Profile.from_yaml(text): a profile written in YAML.
     #[staticmethod]
-    pub(crate) fn from_yaml(py: Python<'_>, text: &str) -> PyResult<Self> {
+    fn from_yaml(py: Python<'_>, text: &str) -> PyResult<Self> {
         pipehat::validate::Profile::parse_yaml(text)
             .map(|inner| Profile { inner })
             .map_err(|e| spec_error(py, "ProfileError", &e))
@@ -111,7 +111,7 @@ pub(crate) struct Issue {
 
 #[pymethods]
 impl Issue {
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         format!(
             "<pipehat.Issue {} {} {}>",
             self.severity, self.code, self.path
@@ -136,7 +136,7 @@ impl Report {
     /// The issues as `errors=` for Message.ack(): dicts with code (table
     /// 0357), severity, path (a field path, or a segment alone), text and
     /// diagnostic (the issue code), read by ack() as the core reads them.
-    pub(crate) fn ack_errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    fn ack_errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
         for issue in &self.issues {
             let i = issue.get();
@@ -153,11 +153,11 @@ impl Report {
         Ok(out)
     }
 
-    pub(crate) fn __bool__(&self) -> bool {
+    fn __bool__(&self) -> bool {
         self.valid
     }
 
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         format!(
             "<pipehat.Report {} {} issues>",
             if self.valid { "valid" } else { "invalid" },

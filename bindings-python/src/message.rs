@@ -79,11 +79,7 @@ impl Message {
     ///
     /// The DTM (or TS first component) at path; None when absent or empty;
     /// raises DatatypeError when present but not a date-time.
-    pub(crate) fn get_datetime(
-        &self,
-        py: Python<'_>,
-        path: &str,
-    ) -> PyResult<Option<DateTimeValue>> {
+    fn get_datetime(&self, py: Python<'_>, path: &str) -> PyResult<Option<DateTimeValue>> {
         let msg = self.inner.message();
         match msg.datetime(path).map_err(|e| path_error(py, &e))? {
             None => Ok(None),
@@ -93,7 +89,7 @@ impl Message {
     }
 
     /// get_number(path) -> float | None: the NM at path (DatatypeError when malformed).
-    pub(crate) fn get_number(&self, py: Python<'_>, path: &str) -> PyResult<Option<f64>> {
+    fn get_number(&self, py: Python<'_>, path: &str) -> PyResult<Option<f64>> {
         let msg = self.inner.message();
         match msg.number(path).map_err(|e| path_error(py, &e))? {
             None => Ok(None),
@@ -102,7 +98,7 @@ impl Message {
     }
 
     /// get_sequence_id(path) -> int | None: the SI at path (DatatypeError when malformed).
-    pub(crate) fn get_sequence_id(&self, py: Python<'_>, path: &str) -> PyResult<Option<u32>> {
+    fn get_sequence_id(&self, py: Python<'_>, path: &str) -> PyResult<Option<u32>> {
         let msg = self.inner.message();
         match msg.sequence_id(path).map_err(|e| path_error(py, &e))? {
             None => Ok(None),
@@ -115,7 +111,7 @@ impl Message {
     /// The value at path read as XPN, CX, XAD, XTN, CWE, CE, HD, EI, FN or SAD:
     /// every component name (HL7 v2.5.1) with its decoded text or None;
     /// nested composites (XPN.1, CX.4, XAD.1, ...) as dicts.
-    pub(crate) fn get_typed<'py>(
+    fn get_typed<'py>(
         &self,
         py: Python<'py>,
         path: &str,
@@ -130,7 +126,7 @@ impl Message {
     }
 
     /// get_typed_all(path, datatype) -> list[dict]: every repetition of the field.
-    pub(crate) fn get_typed_all<'py>(
+    fn get_typed_all<'py>(
         &self,
         py: Python<'py>,
         path: &str,
@@ -143,7 +139,7 @@ impl Message {
     }
 
     /// An editable copy of this message.
-    pub(crate) fn edit(&self) -> EditableMessage {
+    fn edit(&self) -> EditableMessage {
         EditableMessage {
             inner: pipehat::MessageBuf::from(&self.inner.message()),
         }
@@ -157,7 +153,7 @@ impl Message {
     /// "code" from HL7 table 0357, optional "severity", "path", "text").
     #[pyo3(signature = (code=None, text=None, *, errors=None, diagnostics=None, control_id=None, timestamp=None))]
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn ack(
+    fn ack(
         &self,
         py: Python<'_>,
         code: Option<&str>,
@@ -177,12 +173,12 @@ impl Message {
 
     /// "original" or "enhanced" (MSH-15/16 valued).
     #[getter]
-    pub(crate) fn ack_mode(&self) -> &'static str {
+    fn ack_mode(&self) -> &'static str {
         self.inner.message().ack_mode().as_str()
     }
 
     /// Whether MSH-15/16 ask for an acknowledgement with `code`.
-    pub(crate) fn wants_ack(&self, code: &str) -> PyResult<bool> {
+    fn wants_ack(&self, code: &str) -> PyResult<bool> {
         let code = pipehat::ack::AckCode::parse(code)
             .ok_or_else(|| PyValueError::new_err("code must be one of AA, AE, AR, CA, CE, CR"))?;
         Ok(self.inner.message().ack_mode().wants(code))
@@ -190,99 +186,99 @@ impl Message {
 
     /// The decoded value at `path` (escapes decoded; a composite reads as
     /// encoded), or None when absent or empty.
-    pub(crate) fn get(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
+    fn get(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
         let msg = self.inner.message();
         let v = msg.get(path).map_err(|e| path_error(py, &e))?;
         Ok(opt_str(py, v))
     }
 
     /// The value at `path` exactly as written (escapes kept), or None.
-    pub(crate) fn get_raw(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
+    fn get_raw(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
         let msg = self.inner.message();
         let v = msg.get_raw(path).map_err(|e| path_error(py, &e))?;
         Ok(opt_str(py, v))
     }
 
     /// The decoded value of every repetition of the field at `path`.
-    pub(crate) fn get_all(&self, py: Python<'_>, path: &str) -> PyResult<Vec<String>> {
+    fn get_all(&self, py: Python<'_>, path: &str) -> PyResult<Vec<String>> {
         let msg = self.inner.message();
         let v = msg.get_all(path).map_err(|e| path_error(py, &e))?;
         Ok(v.into_iter().map(|s| s.into_owned()).collect())
     }
 
-    pub(crate) fn __getitem__(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
+    fn __getitem__(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
         self.get(py, path)
     }
 
     /// MSH-9.1, e.g. "ADT".
     #[getter]
-    pub(crate) fn message_type(&self, py: Python<'_>) -> Py<PyAny> {
+    fn message_type(&self, py: Python<'_>) -> Py<PyAny> {
         opt_str(py, self.inner.message().message_type())
     }
     /// MSH-9.2, e.g. "A01".
     #[getter]
-    pub(crate) fn trigger_event(&self, py: Python<'_>) -> Py<PyAny> {
+    fn trigger_event(&self, py: Python<'_>) -> Py<PyAny> {
         opt_str(py, self.inner.message().trigger_event())
     }
     /// MSH-9.3, e.g. "ADT_A01".
     #[getter]
-    pub(crate) fn message_structure(&self, py: Python<'_>) -> Py<PyAny> {
+    fn message_structure(&self, py: Python<'_>) -> Py<PyAny> {
         opt_str(py, self.inner.message().message_structure())
     }
     /// MSH-10, the message control id.
     #[getter]
-    pub(crate) fn control_id(&self, py: Python<'_>) -> Py<PyAny> {
+    fn control_id(&self, py: Python<'_>) -> Py<PyAny> {
         opt_str(py, self.inner.message().control_id())
     }
     /// MSH-11.1, the processing id.
     #[getter]
-    pub(crate) fn processing_id(&self, py: Python<'_>) -> Py<PyAny> {
+    fn processing_id(&self, py: Python<'_>) -> Py<PyAny> {
         opt_str(py, self.inner.message().processing_id())
     }
     /// MSH-12.1, the version.
     #[getter]
-    pub(crate) fn version(&self, py: Python<'_>) -> Py<PyAny> {
+    fn version(&self, py: Python<'_>) -> Py<PyAny> {
         opt_str(py, self.inner.message().version())
     }
     /// MSH-7.1, the message date/time.
     #[getter]
-    pub(crate) fn timestamp(&self, py: Python<'_>) -> Py<PyAny> {
+    fn timestamp(&self, py: Python<'_>) -> Py<PyAny> {
         opt_str(py, self.inner.message().timestamp())
     }
     /// MSH-3.1.
     #[getter]
-    pub(crate) fn sending_application(&self, py: Python<'_>) -> Py<PyAny> {
+    fn sending_application(&self, py: Python<'_>) -> Py<PyAny> {
         opt_str(py, self.inner.message().sending_application())
     }
     /// MSH-4.1.
     #[getter]
-    pub(crate) fn sending_facility(&self, py: Python<'_>) -> Py<PyAny> {
+    fn sending_facility(&self, py: Python<'_>) -> Py<PyAny> {
         opt_str(py, self.inner.message().sending_facility())
     }
     /// MSH-5.1.
     #[getter]
-    pub(crate) fn receiving_application(&self, py: Python<'_>) -> Py<PyAny> {
+    fn receiving_application(&self, py: Python<'_>) -> Py<PyAny> {
         opt_str(py, self.inner.message().receiving_application())
     }
     /// MSH-6.1.
     #[getter]
-    pub(crate) fn receiving_facility(&self, py: Python<'_>) -> Py<PyAny> {
+    fn receiving_facility(&self, py: Python<'_>) -> Py<PyAny> {
         opt_str(py, self.inner.message().receiving_facility())
     }
     /// The MSH-18 character set pipehat recognised ("UNICODE UTF-8", "8859/1", ...), or None.
     #[getter]
-    pub(crate) fn charset(&self) -> Option<&'static str> {
+    fn charset(&self) -> Option<&'static str> {
         self.inner.message().charset().name()
     }
     /// The segment terminator detected: "\r", "\n" or "\r\n".
     #[getter]
-    pub(crate) fn segment_terminator(&self) -> &'static str {
+    fn segment_terminator(&self) -> &'static str {
         self.inner.message().segment_terminator().as_str()
     }
     /// The delimiters as a dict: field, component, repetition, escape,
     /// subcomponent, truncation (None when not declared).
     #[getter]
-    pub(crate) fn delimiters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    fn delimiters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = self.inner.message().delimiters();
         let dict = PyDict::new(py);
         for (name, b) in d.by_name() {
@@ -293,7 +289,7 @@ impl Message {
 
     /// Everything lenient parsing noticed (codes and positions, no content).
     #[getter]
-    pub(crate) fn diagnostics(&self) -> Vec<Diagnostic> {
+    fn diagnostics(&self) -> Vec<Diagnostic> {
         let input = self.inner.as_bytes();
         self.inner
             .message()
@@ -305,7 +301,7 @@ impl Message {
 
     /// The segments, in order.
     #[getter]
-    pub(crate) fn segments(&self) -> Vec<Segment> {
+    fn segments(&self) -> Vec<Segment> {
         (0..self.inner.message().segment_count())
             .map(|i| Segment {
                 msg: self.inner.clone(),
@@ -315,7 +311,7 @@ impl Message {
     }
 
     /// The first segment named `name`, or None.
-    pub(crate) fn segment(&self, name: &str) -> Option<Segment> {
+    fn segment(&self, name: &str) -> Option<Segment> {
         let index = self.inner.message().segment(name)?.index();
         Some(Segment {
             msg: self.inner.clone(),
@@ -324,7 +320,7 @@ impl Message {
     }
 
     /// Every segment named `name`.
-    pub(crate) fn segments_named(&self, name: &str) -> Vec<Segment> {
+    fn segments_named(&self, name: &str) -> Vec<Segment> {
         self.inner
             .message()
             .segments_named(name)
@@ -343,7 +339,7 @@ impl Message {
     /// friendly form keyed by field and component names of `version`, by
     /// default MSH-12's).
     #[pyo3(signature = (form=None, *, version=None))]
-    pub(crate) fn to_json(
+    fn to_json(
         &self,
         py: Python<'_>,
         form: Option<&str>,
@@ -363,7 +359,7 @@ impl Message {
     ///
     /// The message as Python dicts, lists and strings, in the same forms as to_json().
     #[pyo3(signature = (form=None, *, version=None))]
-    pub(crate) fn to_dict<'py>(
+    fn to_dict<'py>(
         &self,
         py: Python<'py>,
         form: Option<&str>,
@@ -389,24 +385,24 @@ impl Message {
         }
     }
 
-    pub(crate) fn __len__(&self) -> usize {
+    fn __len__(&self) -> usize {
         self.inner.message().segment_count()
     }
 
-    pub(crate) fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let list = PyList::new(py, self.segments())?;
         Ok(list.try_iter()?.into_any().unbind())
     }
 
-    pub(crate) fn __bytes__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+    fn __bytes__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, self.inner.as_bytes())
     }
 
-    pub(crate) fn __str__(&self) -> String {
+    fn __str__(&self) -> String {
         String::from_utf8_lossy(self.inner.as_bytes()).into_owned()
     }
 
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         let m = self.inner.message();
         format!(
             "<pipehat.Message {}^{} v{}, {} segments, {} bytes>",
@@ -418,7 +414,7 @@ impl Message {
         )
     }
 
-    pub(crate) fn __reduce__<'py>(
+    fn __reduce__<'py>(
         &self,
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
@@ -448,21 +444,21 @@ impl Segment {
     /// The segment name, e.g. "PID" (bytes that are not UTF-8 read in the
     /// message's character set, as values do).
     #[getter]
-    pub(crate) fn name(&self) -> String {
+    fn name(&self) -> String {
         self.with(|s| s.name_text().into_owned())
     }
     /// 0-based position in the message.
     #[getter]
-    pub(crate) fn index(&self) -> usize {
+    fn index(&self) -> usize {
         self.index
     }
     /// 0-based byte offset in the input.
     #[getter]
-    pub(crate) fn offset(&self) -> usize {
+    fn offset(&self) -> usize {
         self.with(|s| s.offset())
     }
     /// Field `number` (from 1; MSH-1 is the field separator), or None.
-    pub(crate) fn field(&self, number: usize) -> Option<Element> {
+    fn field(&self, number: usize) -> Option<Element> {
         self.with(|s| {
             s.field(number)
                 .map(|_| Element::new(self.msg.clone(), self.index, [number, 0, 0, 0]))
@@ -470,16 +466,16 @@ impl Segment {
     }
     /// The fields, from field 1.
     #[getter]
-    pub(crate) fn fields(&self) -> Vec<Element> {
+    fn fields(&self) -> Vec<Element> {
         let n = self.with(|s| s.field_count());
         (1..=n)
             .map(|i| Element::new(self.msg.clone(), self.index, [i, 0, 0, 0]))
             .collect()
     }
-    pub(crate) fn __len__(&self) -> usize {
+    fn __len__(&self) -> usize {
         self.with(|s| s.field_count())
     }
-    pub(crate) fn __getitem__(&self, py: Python<'_>, number: usize) -> Py<PyAny> {
+    fn __getitem__(&self, py: Python<'_>, number: usize) -> Py<PyAny> {
         let v = self.with(|s| {
             s.field(number)
                 .filter(|f| !f.is_empty())
@@ -487,10 +483,10 @@ impl Segment {
         });
         opt_str(py, v.map(std::borrow::Cow::Owned))
     }
-    pub(crate) fn __str__(&self) -> String {
+    fn __str__(&self) -> String {
         self.with(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
     }
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         self.with(|s| {
             format!(
                 "<pipehat.Segment {} #{}, {} fields>",
@@ -552,37 +548,37 @@ impl Element {
 impl Element {
     /// "field", "repetition", "component" or "subcomponent".
     #[getter]
-    pub(crate) fn kind(&self) -> &'static str {
+    fn kind(&self) -> &'static str {
         pipehat::Value::KINDS[self.depth() - 1]
     }
     /// The decoded text (a composite reads as encoded).
     #[getter]
-    pub(crate) fn value(&self) -> String {
+    fn value(&self) -> String {
         self.with(|v| v.value().into_owned())
     }
     /// The text exactly as written.
     #[getter]
-    pub(crate) fn raw(&self) -> String {
+    fn raw(&self) -> String {
         self.with(|v| v.raw().into_owned())
     }
     /// 0-based byte offset in the input.
     #[getter]
-    pub(crate) fn offset(&self) -> usize {
+    fn offset(&self) -> usize {
         self.with(|v| v.offset())
     }
     /// Whether the value is empty.
     #[getter]
-    pub(crate) fn is_empty(&self) -> bool {
+    fn is_empty(&self) -> bool {
         self.with(|v| v.is_empty())
     }
     /// Whether the value is the HL7 null "".
     #[getter]
-    pub(crate) fn is_null(&self) -> bool {
+    fn is_null(&self) -> bool {
         self.with(|v| v.is_null())
     }
     /// A field's repetitions.
     #[getter]
-    pub(crate) fn repetitions(&self) -> PyResult<Vec<Element>> {
+    fn repetitions(&self) -> PyResult<Vec<Element>> {
         match self.depth() {
             1 => Ok(self.children()),
             _ => Err(PyTypeError::new_err("only a field has repetitions")),
@@ -590,7 +586,7 @@ impl Element {
     }
     /// The components (of a field: of its first repetition).
     #[getter]
-    pub(crate) fn components(&self) -> PyResult<Vec<Element>> {
+    fn components(&self) -> PyResult<Vec<Element>> {
         match self.depth() {
             1 => self.child(1).components(),
             2 => Ok(self.children()),
@@ -601,19 +597,19 @@ impl Element {
     }
     /// A component's subcomponents.
     #[getter]
-    pub(crate) fn subcomponents(&self) -> PyResult<Vec<Element>> {
+    fn subcomponents(&self) -> PyResult<Vec<Element>> {
         match self.depth() {
             3 => Ok(self.children()),
             _ => Err(PyTypeError::new_err("only a component has subcomponents")),
         }
     }
-    pub(crate) fn __len__(&self) -> usize {
+    fn __len__(&self) -> usize {
         self.children_count()
     }
-    pub(crate) fn __str__(&self) -> String {
+    fn __str__(&self) -> String {
         self.value()
     }
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         format!(
             "<pipehat.Element {} at byte {}>",
             self.kind(),
@@ -660,7 +656,7 @@ impl Diagnostic {
 
 #[pymethods]
 impl Diagnostic {
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         format!(
             "<pipehat.Diagnostic {} {}: {}>",
             self.severity, self.code, self.message

@@ -33,7 +33,7 @@ pub(crate) struct MllpIssue {
 
 #[pymethods]
 impl MllpIssue {
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         format!("<pipehat.MllpIssue {}: {}>", self.code, self.message)
     }
 }
@@ -48,7 +48,7 @@ pub(crate) struct MllpDecoder {
 impl MllpDecoder {
     #[new]
     #[pyo3(signature = (max_frame_size=None))]
-    pub(crate) fn py_new(max_frame_size: Option<usize>) -> Self {
+    fn py_new(max_frame_size: Option<usize>) -> Self {
         let inner = match max_frame_size {
             Some(n) => pipehat::mllp::Decoder::with_max_frame_size(n),
             None => pipehat::mllp::Decoder::new(),
@@ -57,7 +57,7 @@ impl MllpDecoder {
     }
 
     /// The old name of push() (deprecated).
-    pub(crate) fn feed<'py>(
+    fn feed<'py>(
         &mut self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
@@ -68,7 +68,7 @@ impl MllpDecoder {
 
     /// Adds bytes; returns the frames completed so far. A frame larger
     /// than the limit raises MllpError (after the frames before it were returned).
-    pub(crate) fn push<'py>(
+    fn push<'py>(
         &mut self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
@@ -84,13 +84,13 @@ impl MllpDecoder {
     }
 
     /// Declares the end of the stream (an unfinished frame becomes an issue).
-    pub(crate) fn finish(&mut self) {
+    fn finish(&mut self) {
         self.inner.finish();
     }
 
     /// Warnings so far: bytes between frames, missing carriage returns, dropped frames.
     #[getter]
-    pub(crate) fn issues(&self) -> Vec<MllpIssue> {
+    fn issues(&self) -> Vec<MllpIssue> {
         self.inner
             .issues()
             .iter()
@@ -106,7 +106,7 @@ impl MllpDecoder {
 
     /// Bytes held for an unfinished frame.
     #[getter]
-    pub(crate) fn buffered(&self) -> usize {
+    fn buffered(&self) -> usize {
         self.inner.buffered()
     }
 }

@@ -17,7 +17,7 @@ pub(crate) struct Filter {
 #[pymethods]
 impl Filter {
     #[new]
-    pub(crate) fn py_new(py: Python<'_>, expression: &str) -> PyResult<Self> {
+    fn py_new(py: Python<'_>, expression: &str) -> PyResult<Self> {
         let inner = pipehat::filter::Filter::parse(expression).map_err(|e| filter_error(py, &e))?;
         Ok(Filter {
             inner,
@@ -27,7 +27,7 @@ impl Filter {
 
     /// matches(message) -> bool: for a Message, or one message's bytes or str
     /// (only MSH is read when that suffices; ParseError when unreadable).
-    pub(crate) fn matches(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<bool> {
+    fn matches(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<bool> {
         if let Ok(m) = message.cast::<Message>() {
             return Ok(self.inner.matches(&m.get().inner.message()));
         }
@@ -43,7 +43,7 @@ impl Filter {
     /// Splits a file, batch or MLLP capture into messages and filters each:
     /// the matching messages' bytes, how many messages there were, and the
     /// offset and error code of each message that could not be read.
-    pub(crate) fn scan(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<FilterScan> {
+    fn scan(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<FilterScan> {
         let bytes = input_bytes(data)?;
         let scan = py.detach(|| self.inner.scan(&bytes));
         let matched = scan
@@ -65,7 +65,7 @@ impl Filter {
 
     /// select(data) -> list[bytes]: the matching messages of a file
     /// (unreadable ones left out; see scan()).
-    pub(crate) fn select<'py>(
+    fn select<'py>(
         &self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
@@ -76,23 +76,23 @@ impl Filter {
     }
 
     /// count(data) -> int: how many messages of a file match.
-    pub(crate) fn count(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<usize> {
+    fn count(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<usize> {
         let bytes = input_bytes(data)?;
         Ok(py.detach(|| self.inner.count(&bytes)))
     }
 
     /// Whether evaluation reads only MSH (then no message is parsed).
     #[getter]
-    pub(crate) fn reads_header_only(&self) -> bool {
+    fn reads_header_only(&self) -> bool {
         self.inner.reads_header_only()
     }
 
     #[getter]
-    pub(crate) fn expression(&self) -> &str {
+    fn expression(&self) -> &str {
         &self.expression
     }
 
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         format!("<pipehat.Filter {:?}>", self.expression)
     }
 }
@@ -109,7 +109,7 @@ pub(crate) struct FilterScan {
 
 #[pymethods]
 impl FilterScan {
-    pub(crate) fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let items = (
             self.matched
                 .iter()
@@ -121,11 +121,11 @@ impl FilterScan {
         Ok(items.into_pyobject(py)?.into_any().try_iter()?.into_any())
     }
 
-    pub(crate) fn __len__(&self) -> usize {
+    fn __len__(&self) -> usize {
         3
     }
 
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         format!(
             "<pipehat.FilterScan {} matched of {}, {} unreadable>",
             self.matched.len(),
@@ -145,7 +145,7 @@ pub(crate) struct Router {
 #[pymethods]
 impl Router {
     #[new]
-    pub(crate) fn py_new(py: Python<'_>, routes: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn py_new(py: Python<'_>, routes: &Bound<'_, PyAny>) -> PyResult<Self> {
         let pairs: Vec<(String, String)> = if let Ok(d) = routes.cast::<PyDict>() {
             d.iter()
                 .map(|(k, v)| Ok((k.extract()?, v.extract()?)))
@@ -165,7 +165,7 @@ impl Router {
     }
 
     /// add(destination, expression) -> Router: adds a route after the others.
-    pub(crate) fn add<'py>(
+    fn add<'py>(
         mut slf: PyRefMut<'py, Self>,
         destination: &str,
         expression: &str,
@@ -178,11 +178,7 @@ impl Router {
     }
 
     /// destinations(message) -> list[str]: every destination whose filter holds, in route order.
-    pub(crate) fn destinations(
-        &self,
-        py: Python<'_>,
-        message: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<String>> {
+    fn destinations(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         with_message(py, message, |m| {
             Ok(self
                 .inner
@@ -193,7 +189,7 @@ impl Router {
         })
     }
 
-    pub(crate) fn __len__(&self) -> usize {
+    fn __len__(&self) -> usize {
         self.inner.len()
     }
 }
@@ -228,7 +224,7 @@ pub(crate) struct ChangeDetector {
 impl ChangeDetector {
     #[new]
     #[pyo3(signature = (ignore=Vec::new()))]
-    pub(crate) fn py_new(py: Python<'_>, ignore: Vec<String>) -> PyResult<Self> {
+    fn py_new(py: Python<'_>, ignore: Vec<String>) -> PyResult<Self> {
         pipehat::diff::ChangeDetector::new(&ignore)
             .map(|inner| ChangeDetector { inner })
             .map_err(|e| path_error(py, &e))
@@ -236,7 +232,7 @@ impl ChangeDetector {
 
     /// changes(previous, current, *, details=False) -> list[str] (or list[dict] with path and kind)
     #[pyo3(signature = (previous, current, *, details=false))]
-    pub(crate) fn changes(
+    fn changes(
         &self,
         py: Python<'_>,
         previous: &Bound<'_, PyAny>,
@@ -250,7 +246,7 @@ impl ChangeDetector {
     }
 
     /// is_unchanged(previous, current) -> bool: differs only where ignored.
-    pub(crate) fn is_unchanged(
+    fn is_unchanged(
         &self,
         py: Python<'_>,
         previous: &Bound<'_, PyAny>,
@@ -263,11 +259,7 @@ impl ChangeDetector {
 
     /// fingerprint(message) -> str: 16 hex digits of everything not ignored,
     /// equal exactly when is_unchanged() holds (barring a 64-bit collision).
-    pub(crate) fn fingerprint(
-        &self,
-        py: Python<'_>,
-        message: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
+    fn fingerprint(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<String> {
         with_message(py, message, |m| Ok(self.inner.fingerprint(m)))
     }
 }
@@ -334,7 +326,7 @@ pub(crate) struct Mapping {
 #[pymethods]
 impl Mapping {
     #[new]
-    pub(crate) fn py_new(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn py_new(py: Python<'_>, spec: &Bound<'_, PyAny>) -> PyResult<Self> {
         let text = spec_text(py, spec)?;
         pipehat::mapping::Mapping::parse(&text)
             .map(|inner| Mapping { inner })
@@ -342,7 +334,7 @@ impl Mapping {
     }
 
     /// apply(message) -> dict | list[dict]: one dict, or the rows when the spec has "rows".
-    pub(crate) fn apply(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    fn apply(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let rows = with_message(py, message, |m| Ok(self.inner.apply(m)))?;
         let mut dicts = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -363,22 +355,18 @@ impl Mapping {
     }
 
     /// apply_json(message) -> str: the same as JSON text.
-    pub(crate) fn apply_json(
-        &self,
-        py: Python<'_>,
-        message: &Bound<'_, PyAny>,
-    ) -> PyResult<String> {
+    fn apply_json(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<String> {
         with_message(py, message, |m| Ok(self.inner.apply_json(m)))
     }
 
     #[getter]
-    pub(crate) fn has_rows(&self) -> bool {
+    fn has_rows(&self) -> bool {
         self.inner.has_rows()
     }
 
     /// The output keys, in order.
     #[getter]
-    pub(crate) fn keys(&self) -> Vec<String> {
+    fn keys(&self) -> Vec<String> {
         self.inner.keys().map(String::from).collect()
     }
 }

@@ -73,11 +73,11 @@ impl Source {
 
 #[pymethods]
 impl MessageIterator {
-    pub(crate) fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
 
-    pub(crate) fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Message>> {
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Message>> {
         let source = &mut self.source;
         let next = py.detach(|| source.next_message());
         match next {
@@ -140,7 +140,7 @@ impl Chunk {
     /// what pickling calls; split() and Splitter make them.
     #[new]
     #[pyo3(signature = (kind, offset, data, declared_count=None, counted_count=None))]
-    pub(crate) fn py_new(
+    fn py_new(
         kind: &str,
         offset: u64,
         data: Bound<'_, PyBytes>,
@@ -160,7 +160,7 @@ impl Chunk {
     }
 
     #[allow(clippy::type_complexity)]
-    pub(crate) fn __reduce__<'py>(
+    fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> (
         Bound<'py, PyType>,
@@ -181,19 +181,19 @@ impl Chunk {
 
     /// The chunk's bytes (a message keeps its final segment terminator).
     #[getter]
-    pub(crate) fn bytes(&self, py: Python<'_>) -> Py<PyBytes> {
+    fn bytes(&self, py: Python<'_>) -> Py<PyBytes> {
         self.data.clone_ref(py)
     }
 
-    pub(crate) fn __bytes__(&self, py: Python<'_>) -> Py<PyBytes> {
+    fn __bytes__(&self, py: Python<'_>) -> Py<PyBytes> {
         self.data.clone_ref(py)
     }
 
-    pub(crate) fn __len__(&self, py: Python<'_>) -> usize {
+    fn __len__(&self, py: Python<'_>) -> usize {
         self.data.bind(py).as_bytes().len()
     }
 
-    pub(crate) fn __repr__(&self, py: Python<'_>) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "<Chunk {} at {}, {} bytes>",
             self.kind,
@@ -211,11 +211,11 @@ pub(crate) struct ChunkIterator {
 
 #[pymethods]
 impl ChunkIterator {
-    pub(crate) fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
 
-    pub(crate) fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Chunk>> {
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Chunk>> {
         let source = &mut self.source;
         let item = py.detach(|| source.next_chunk());
         Chunk::from_item(py, item)
@@ -262,7 +262,7 @@ pub(crate) struct Splitter {
 impl Splitter {
     #[new]
     #[pyo3(signature = (max_chunk_size=None))]
-    pub(crate) fn py_new(max_chunk_size: Option<usize>) -> Self {
+    fn py_new(max_chunk_size: Option<usize>) -> Self {
         let inner = match max_chunk_size {
             Some(n) => pipehat::stream::Splitter::with_limit(n),
             None => pipehat::stream::Splitter::new(),
@@ -272,7 +272,7 @@ impl Splitter {
 
     /// Adds the next piece (bytes, bytearray, memoryview, or str as UTF-8);
     /// returns the splitter, to iterate.
-    pub(crate) fn push<'py>(
+    fn push<'py>(
         mut slf: PyRefMut<'py, Self>,
         data: &Bound<'py, PyAny>,
     ) -> PyResult<PyRefMut<'py, Self>> {
@@ -282,7 +282,7 @@ impl Splitter {
     }
 
     /// The old name of push() (deprecated).
-    pub(crate) fn feed<'py>(
+    fn feed<'py>(
         slf: PyRefMut<'py, Self>,
         data: &Bound<'py, PyAny>,
     ) -> PyResult<PyRefMut<'py, Self>> {
@@ -292,33 +292,33 @@ impl Splitter {
 
     /// Declares the end of the stream: what is left becomes the last chunks.
     /// Feeding again goes on with the same stream.
-    pub(crate) fn finish(mut slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
+    fn finish(mut slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
         slf.inner.finish();
         slf
     }
 
     /// The next complete chunk, or None.
-    pub(crate) fn read(&mut self, py: Python<'_>) -> PyResult<Option<Chunk>> {
+    fn read(&mut self, py: Python<'_>) -> PyResult<Option<Chunk>> {
         Chunk::from_item(py, self.inner.next_chunk())
     }
 
-    pub(crate) fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
 
-    pub(crate) fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Chunk>> {
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Chunk>> {
         self.read(py)
     }
 
     /// Bytes fed and not yet given out (nor skipped).
     #[getter]
-    pub(crate) fn buffered(&self) -> usize {
+    fn buffered(&self) -> usize {
         self.inner.buffered()
     }
 
     /// Stream offset of the first byte not yet given out.
     #[getter]
-    pub(crate) fn position(&self) -> u64 {
+    fn position(&self) -> u64 {
         self.inner.position()
     }
 }

@@ -94,7 +94,7 @@ impl EditableMessage {
     /// EditableMessage(data, /): parses bytes or str for editing.
     #[new]
     #[pyo3(signature = (data, /))]
-    pub(crate) fn py_new(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn py_new(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
         let bytes = input_bytes(data)?;
         match pipehat::MessageBuf::parse(bytes.clone()) {
             Ok(inner) => Ok(EditableMessage { inner }),
@@ -104,26 +104,26 @@ impl EditableMessage {
 
     /// Sets the value at `path` (delimiters in `value` are escaped; missing
     /// parts are created).
-    pub(crate) fn set(&mut self, py: Python<'_>, path: &str, value: &str) -> PyResult<()> {
+    fn set(&mut self, py: Python<'_>, path: &str, value: &str) -> PyResult<()> {
         self.inner.set(path, value).map_err(|e| edit_error(py, &e))
     }
 
     /// Sets the value at `path` to already-encoded text.
-    pub(crate) fn set_raw(&mut self, py: Python<'_>, path: &str, text: &str) -> PyResult<()> {
+    fn set_raw(&mut self, py: Python<'_>, path: &str, text: &str) -> PyResult<()> {
         self.inner
             .set_raw(path, text)
             .map_err(|e| edit_error(py, &e))
     }
 
     /// Inserts a repetition, component or subcomponent before the one `path` names.
-    pub(crate) fn insert(&mut self, py: Python<'_>, path: &str, value: &str) -> PyResult<()> {
+    fn insert(&mut self, py: Python<'_>, path: &str, value: &str) -> PyResult<()> {
         self.inner
             .insert(path, value)
             .map_err(|e| edit_error(py, &e))
     }
 
     /// Like insert(), with already-encoded text.
-    pub(crate) fn insert_raw(&mut self, py: Python<'_>, path: &str, text: &str) -> PyResult<()> {
+    fn insert_raw(&mut self, py: Python<'_>, path: &str, text: &str) -> PyResult<()> {
         self.inner
             .insert_raw(path, text)
             .map_err(|e| edit_error(py, &e))
@@ -131,68 +131,63 @@ impl EditableMessage {
 
     /// Removes the repetition, component or subcomponent `path` names (a
     /// field path clears the field).
-    pub(crate) fn remove(&mut self, py: Python<'_>, path: &str) -> PyResult<()> {
+    fn remove(&mut self, py: Python<'_>, path: &str) -> PyResult<()> {
         self.inner.remove(path).map_err(|e| edit_error(py, &e))
     }
 
     /// Appends a repetition to the field at `path`.
-    pub(crate) fn append_repetition(
-        &mut self,
-        py: Python<'_>,
-        path: &str,
-        value: &str,
-    ) -> PyResult<()> {
+    fn append_repetition(&mut self, py: Python<'_>, path: &str, value: &str) -> PyResult<()> {
         self.inner
             .append_repetition(path, value)
             .map_err(|e| edit_error(py, &e))
     }
 
     /// Inserts a segment (encoded text, e.g. "NTE|1||note") before index `at`.
-    pub(crate) fn insert_segment(&mut self, py: Python<'_>, at: usize, text: &str) -> PyResult<()> {
+    fn insert_segment(&mut self, py: Python<'_>, at: usize, text: &str) -> PyResult<()> {
         self.inner
             .insert_segment(at, text)
             .map_err(|e| edit_error(py, &e))
     }
 
     /// Appends a segment (encoded text).
-    pub(crate) fn append_segment(&mut self, py: Python<'_>, text: &str) -> PyResult<()> {
+    fn append_segment(&mut self, py: Python<'_>, text: &str) -> PyResult<()> {
         self.inner
             .append_segment(text)
             .map_err(|e| edit_error(py, &e))
     }
 
     /// Removes the segment at index `at` (the header cannot be removed).
-    pub(crate) fn remove_segment(&mut self, py: Python<'_>, at: usize) -> PyResult<()> {
+    fn remove_segment(&mut self, py: Python<'_>, at: usize) -> PyResult<()> {
         self.inner
             .remove_segment(at)
             .map_err(|e| edit_error(py, &e))
     }
 
     /// The decoded value at `path`, or None.
-    pub(crate) fn get(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
+    fn get(&self, py: Python<'_>, path: &str) -> PyResult<Py<PyAny>> {
         let msg = self.inner.message();
         let v = msg.get(path).map_err(|e| path_error(py, &e))?;
         Ok(opt_str(py, v))
     }
 
     /// A parsed, read-only snapshot of the current text.
-    pub(crate) fn to_message(&self) -> Message {
+    fn to_message(&self) -> Message {
         message_from_buf(self.inner.clone())
     }
 
-    pub(crate) fn __len__(&self) -> usize {
+    fn __len__(&self) -> usize {
         self.inner.segment_count()
     }
 
-    pub(crate) fn __bytes__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+    fn __bytes__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, self.inner.as_bytes())
     }
 
-    pub(crate) fn __str__(&self) -> String {
+    fn __str__(&self) -> String {
         self.inner.to_string()
     }
 
-    pub(crate) fn __repr__(&self) -> String {
+    fn __repr__(&self) -> String {
         format!(
             "<pipehat.EditableMessage {} segments, {} bytes>",
             self.inner.segment_count(),
