@@ -122,6 +122,21 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::Empty,
+        ErrorKind::MissingHeader,
+        ErrorKind::HeaderTooShort,
+        ErrorKind::InvalidFieldSeparator,
+        ErrorKind::MissingEncodingCharacters,
+        ErrorKind::TooManyEncodingCharacters,
+        ErrorKind::DuplicateDelimiter,
+        ErrorKind::MessageTooLarge,
+        ErrorKind::TooManySegments,
+        ErrorKind::FieldTooLong,
+        ErrorKind::Strict,
+    ];
+
     /// The stable identifier of this kind, e.g. `"missing_header"`.
     pub const fn code(self) -> &'static str {
         match self {
@@ -354,6 +369,17 @@ pub enum PathErrorKind {
 }
 
 impl PathErrorKind {
+    /// Every kind.
+    pub const ALL: &'static [PathErrorKind] = &[
+        PathErrorKind::Empty,
+        PathErrorKind::InvalidSegmentName,
+        PathErrorKind::ExpectedNumber,
+        PathErrorKind::IndexOutOfRange,
+        PathErrorKind::UnclosedBracket,
+        PathErrorKind::TrailingCharacters,
+        PathErrorKind::TooDeep,
+    ];
+
     /// The stable identifier of this kind, e.g. `"invalid_segment_name"`.
     pub const fn code(self) -> &'static str {
         match self {

@@ -304,3 +304,45 @@ fn no_error_text_quotes_its_input() {
         }
     }
 }
+
+/// Every code of every kind of error and finding is in the documentation.
+#[test]
+fn every_code_is_documented() {
+    use pipehat::datatype::DatatypeErrorKind;
+    use pipehat::filter::FilterErrorKind;
+    use pipehat::validate::IssueKind;
+    use pipehat::{ErrorKind, PathErrorKind, SpecErrorKind};
+    let docs = |page: &str| {
+        std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../docs/{page}")),
+        )
+        .expect("docs page")
+    };
+    let (errors, validation) = (docs("errors.md"), docs("dictionary-and-validation.md"));
+    let mut codes: Vec<&str> = Vec::new();
+    // `strict` is no code of its own: strict mode gives the diagnostic's.
+    codes.extend(
+        ErrorKind::ALL
+            .iter()
+            .filter(|k| **k != ErrorKind::Strict)
+            .map(|k| k.code()),
+    );
+    codes.extend(PathErrorKind::ALL.iter().map(|k| k.code()));
+    codes.extend(FilterErrorKind::ALL.iter().map(|k| k.code()));
+    codes.extend(DatatypeErrorKind::ALL.iter().map(|k| k.code()));
+    codes.extend(SpecErrorKind::ALL.iter().map(|k| k.code()));
+    let missing: Vec<&str> = codes
+        .into_iter()
+        .filter(|c| !errors.contains(&format!("`{c}`")))
+        .collect();
+    assert!(missing.is_empty(), "not in docs/errors.md: {missing:?}");
+    let missing: Vec<&str> = IssueKind::ALL
+        .iter()
+        .map(|k| k.code())
+        .filter(|c| !validation.contains(&format!("`{c}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in docs/dictionary-and-validation.md: {missing:?}"
+    );
+}
