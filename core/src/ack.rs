@@ -257,12 +257,10 @@ impl ErrLocation {
         match crate::Path::parse(text) {
             Ok(path) => Ok(ErrLocation::from_path(&path)),
             Err(e) => {
-                // A segment alone is what a path is before its "-field".
-                let field_path = alloc::format!("{text}-1");
-                let path = crate::Path::parse(&field_path).map_err(|_| e)?;
+                let (segment, sequence) = crate::Path::parse_segment(text).map_err(|_| e)?;
                 Ok(ErrLocation {
-                    segment: path.segment().into(),
-                    sequence: path.occurrence(),
+                    segment: segment.into(),
+                    sequence,
                     ..ErrLocation::default()
                 })
             }

@@ -69,16 +69,16 @@ pub(crate) enum Place<'a> {
 }
 
 /// Writes an error's text in the one shape: `what (code, place, place)`.
-pub(crate) fn write_error(
+pub(crate) fn write_error<'p>(
     f: &mut fmt::Formatter<'_>,
     what: &str,
     code: &str,
-    places: &[Place<'_>],
+    places: impl IntoIterator<Item = Place<'p>>,
 ) -> fmt::Result {
     write!(f, "{what} ({code}")?;
     for place in places {
         match place {
-            Place::Segment(s) => write!(f, ", segment {}", u64::from(*s) + 1)?,
+            Place::Segment(s) => write!(f, ", segment {}", u64::from(s) + 1)?,
             Place::Field(n) => write!(f, ", field {n}")?,
             Place::Byte(b) => write!(f, ", byte {b}")?,
             Place::Character(c) => write!(f, ", character {c}")?,
@@ -299,20 +299,12 @@ impl fmt::Display for ParseError {
             Some(d) => d.code().describe(),
             None => self.kind.describe(),
         };
-        let mut places = [Place::Byte(0); 3];
-        let mut n = 0;
-        for place in [
+        let places = [
             self.segment.map(Place::Segment),
             self.field.map(Place::Field),
             Some(Place::Byte(self.offset as u64)),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            places[n] = place;
-            n += 1;
-        }
-        write_error(f, what, self.code(), &places[..n])
+        ];
+        write_error(f, what, self.code(), places.into_iter().flatten())
     }
 }
 
@@ -430,7 +422,7 @@ impl fmt::Display for PathError {
             }
             PathErrorKind::TooDeep => "invalid path: a path ends at subcomponent level",
         };
-        write_error(f, what, self.code(), &[Place::Character(self.offset)])
+        write_error(f, what, self.code(), [Place::Character(self.offset)])
     }
 }
 
@@ -569,11 +561,8 @@ impl fmt::Display for EditError {
             }
             _ => None,
         };
-        match (self.segment.map(Place::Segment), at) {
-            (Some(s), Some(a)) => write_error(f, what, self.code(), &[s, a]),
-            (Some(p), None) | (None, Some(p)) => write_error(f, what, self.code(), &[p]),
-            (None, None) => write_error(f, what, self.code(), &[]),
-        }
+        let places = [self.segment.map(Place::Segment), at];
+        write_error(f, what, self.code(), places.into_iter().flatten())
     }
 }
 
@@ -654,7 +643,7 @@ impl fmt::Display for SpecError {
             f,
             self.kind.describe(),
             self.code(),
-            &[Place::Pointer(&self.pointer)],
+            [Place::Pointer(&self.pointer)],
         )
     }
 }

@@ -421,7 +421,7 @@ impl core::fmt::Display for JsonError {
             f,
             what,
             self.code(),
-            &[crate::error::Place::Byte(self.offset as u64)],
+            [crate::error::Place::Byte(self.offset as u64)],
         )
     }
 }

@@ -140,7 +140,7 @@ impl fmt::Display for MllpIssue {
             f,
             self.kind.describe(),
             self.code(),
-            &[Place::Byte(self.offset), Place::Length(self.length)],
+            [Place::Byte(self.offset), Place::Length(self.length)],
         )
     }
 }

@@ -57,6 +57,21 @@ impl Path {
         }
     }
 
+    /// Parses a segment alone, with its occurrence: `PV1`, `OBX[3]`.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn parse_segment(text: &str) -> Result<(&str, u32), PathError> {
+        let mut parser = Parser {
+            bytes: text.as_bytes(),
+            pos: 0,
+        };
+        let (_, occurrence) = parser.segment()?;
+        if parser.pos != text.len() {
+            return Err(parser.err(PathErrorKind::TrailingCharacters));
+        }
+        // The name is the text's first three bytes, ASCII letters or digits.
+        Ok((&text[..3], occurrence))
+    }
+
     /// Parses a path.
     pub fn parse(text: &str) -> Result<Path, PathError> {
         Parser {
@@ -197,7 +212,8 @@ impl Parser<'_> {
         Ok(n)
     }
 
-    fn path(mut self) -> Result<Path, PathError> {
+    /// The segment name and its occurrence (`OBX[3]`), where a path starts.
+    fn segment(&mut self) -> Result<([u8; 3], u32), PathError> {
         let text = self.bytes;
         if text.is_empty() {
             return Err(self.err(PathErrorKind::Empty));
@@ -216,6 +232,11 @@ impl Parser<'_> {
         } else {
             1
         };
+        Ok((segment, occurrence))
+    }
+
+    fn path(mut self) -> Result<Path, PathError> {
+        let (segment, occurrence) = self.segment()?;
         match self.peek() {
             Some(b'-' | b'.') => self.pos += 1,
             Some(b) if b.is_ascii_alphanumeric() => {

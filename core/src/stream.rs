@@ -457,14 +457,14 @@ mod splitter {
             match self {
                 #[cfg(feature = "std")]
                 StreamError::Io(e) => {
-                    crate::error::write_error(f, "reading the stream failed", self.code(), &[])?;
+                    crate::error::write_error(f, "reading the stream failed", self.code(), [])?;
                     write!(f, ": {e}")
                 }
                 StreamError::ChunkTooLarge { offset } => crate::error::write_error(
                     f,
                     "a chunk exceeds the size limit and was skipped",
                     self.code(),
-                    &[crate::error::Place::Byte(*offset)],
+                    [crate::error::Place::Byte(*offset)],
                 ),
             }
         }

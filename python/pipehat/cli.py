@@ -36,11 +36,16 @@ from typing import IO, Iterator, List, Optional, Sequence
 import pipehat
 
 
+def _name(path: str) -> str:
+    """How messages name an input file."""
+    return "standard input" if path == "-" else path
+
+
 class _InputError(Exception):
     """An input file failed: its name, and what happened (no message content)."""
 
     def __init__(self, path: str, what: str, status: int) -> None:
-        super().__init__(f"{'standard input' if path == '-' else path}: {what}")
+        super().__init__(f"{_name(path)}: {what}")
         self.status = status
 
 
@@ -78,7 +83,7 @@ class _Messages:
             if required:
                 raise _InputError(path, "no HL7 message in it", 1)
             self.empty.append(path)
-            print(f"pipehat: {'standard input' if path == '-' else path}: no HL7 message in it", file=sys.stderr)
+            print(f"pipehat: {_name(path)}: no HL7 message in it", file=sys.stderr)
             return iter(())
         return itertools.chain([first], it)
 
@@ -93,8 +98,7 @@ class _Messages:
                 except StopIteration:
                     return
                 except pipehat.ParseError as e:
-                    name = "standard input" if path == "-" else path
-                    print(f"pipehat: {name}: skipped a message: {e}", file=sys.stderr)
+                    print(f"pipehat: {_name(path)}: skipped a message: {e}", file=sys.stderr)
                     continue
                 yield message
         except OSError as e:

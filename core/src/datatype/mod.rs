@@ -77,7 +77,7 @@ impl fmt::Display for DatatypeError {
             f,
             self.kind.describe(),
             self.code(),
-            &[Place::Byte(self.offset as u64)],
+            [Place::Byte(self.offset as u64)],
         )
     }
 }

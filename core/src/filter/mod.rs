@@ -136,7 +136,7 @@ impl fmt::Display for FilterError {
             f,
             self.kind.describe(),
             self.code(),
-            &[Place::Character(self.offset)],
+            [Place::Character(self.offset)],
         )
     }
 }
