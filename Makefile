@@ -88,13 +88,13 @@ test-rust:
 # never at build time; `make test` fails when a committed file differs from
 # what its generator writes (check-generated).
 GENERATED := core/src/dictionary/data.rs core/src/charset_tables.rs \
-  tests/cases.jsonl tests/errors.jsonl tests/mutations.jsonl tests/route_cases.jsonl tests/validate_cases.jsonl tests/write_cases.jsonl
+  tests/cases.jsonl tests/errors.jsonl tests/mutations.jsonl tests/route_cases.jsonl tests/transport_cases.jsonl tests/validate_cases.jsonl tests/write_cases.jsonl
 
 generate: setup-python
 	@$(PY) -c "import hl7apy" 2>/dev/null || $(PY) -m pip install --quiet "hl7apy==1.3.5"
 	$(PY) core/dictionary/generate.py core/src/dictionary/data.rs
 	$(PY) core/tools/gen_charsets.py
-	@for g in cases errors mutations route_cases validate_cases write_cases; do $(PY) tests/$$g.py; done
+	@for g in cases errors mutations route_cases transport_cases validate_cases write_cases; do $(PY) tests/$$g.py; done
 
 # The generated files are regenerated in place and compared with what was
 # there: a difference fails (and stays in the work tree, for git diff).

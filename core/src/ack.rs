@@ -509,8 +509,8 @@ impl AckOptions {
 }
 
 /// The MSH fields an ACK is built from, as encoded bytes (index = field number).
-struct Source<'a> {
-    delimiters: Delimiters,
+pub(crate) struct Source<'a> {
+    pub(crate) delimiters: Delimiters,
     fields: [&'a [u8]; 19],
 }
 
@@ -535,7 +535,7 @@ impl<'a> Source<'a> {
     }
 
     /// Reads the MSH of input that did not parse, when its header is readable.
-    fn from_bytes(input: &'a [u8]) -> Option<Source<'a>> {
+    pub(crate) fn from_bytes(input: &'a [u8]) -> Option<Source<'a>> {
         let mut start = 0;
         while start < input.len() && matches!(input[start], 0x0B | b'\r' | b'\n' | b' ' | b'\t') {
             start += 1;
@@ -555,11 +555,11 @@ impl<'a> Source<'a> {
         None
     }
 
-    fn field(&self, n: usize) -> &'a [u8] {
+    pub(crate) fn field(&self, n: usize) -> &'a [u8] {
         self.fields[n]
     }
 
-    fn mode(&self) -> AckMode {
+    pub(crate) fn mode(&self) -> AckMode {
         let accept = self.field(15);
         let application = self.field(16);
         if accept.is_empty() && application.is_empty() {

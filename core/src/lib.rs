@@ -90,6 +90,8 @@ mod options;
 mod parse;
 mod path;
 pub mod stream;
+#[cfg(feature = "alloc")]
+pub mod transport;
 #[cfg(feature = "dictionary")]
 pub mod validate;
 mod view;
