@@ -29,7 +29,7 @@ fn cases(op: &str) -> Vec<Map<String, Value>> {
 }
 
 fn s<'v>(c: &'v Map<String, Value>, key: &str) -> &'v str {
-    c[key].as_str().unwrap_or_else(|| panic!("{key}"))
+    c[key].as_str().expect(key)
 }
 
 fn hex(text: &str) -> Vec<u8> {
@@ -124,7 +124,6 @@ fn replies_read_and_match() {
                         );
                         "ack"
                     }
-                    _ => "other",
                 };
                 assert_eq!(kind, expect["kind"], "{name}");
                 for pair in c["answers"].as_array().expect("answers") {
