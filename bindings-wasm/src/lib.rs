@@ -23,4 +23,5 @@ mod options;
 #[cfg(feature = "full")]
 mod route;
 mod stream;
+mod transport;
 mod write;

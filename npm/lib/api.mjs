@@ -22,6 +22,7 @@ import { installMessage } from "./api/message.mjs";
 import { installWrite } from "./api/write.mjs";
 import { installJson } from "./api/json.mjs";
 import { installMllp } from "./api/mllp.mjs";
+import { installTransport } from "./api/transport.mjs";
 import { installStream } from "./api/stream.mjs";
 import { installFull } from "./api/full.mjs";
 import { installRoute } from "./api/route.mjs";
@@ -70,6 +71,8 @@ export const EXPORTS = [
   "HL7MappingError",
   "HL7ProfileError",
   "HL7DictionaryError",
+  "HL7TransportError",
+  "transport",
 ];
 
 /** The classes whose objects hold WebAssembly memory: `using` frees them. */
@@ -96,6 +99,7 @@ export function createApi(native, loadFull = {}) {
   installMllp(api);
   installStream(api);
   installFull(api);
+  installTransport(api);
   installRoute(api);
   installDictionary(api);
 

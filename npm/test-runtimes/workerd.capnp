@@ -18,6 +18,7 @@ const worker :Workerd.Worker = (
     (name = "lib/api/json.mjs", esModule = embed "../lib/api/json.mjs"),
     (name = "lib/api/mllp.mjs", esModule = embed "../lib/api/mllp.mjs"),
     (name = "lib/api/stream.mjs", esModule = embed "../lib/api/stream.mjs"),
+    (name = "lib/api/transport.mjs", esModule = embed "../lib/api/transport.mjs"),
     (name = "lib/api/full.mjs", esModule = embed "../lib/api/full.mjs"),
     (name = "lib/api/route.mjs", esModule = embed "../lib/api/route.mjs"),
     (name = "lib/api/dictionary.mjs", esModule = embed "../lib/api/dictionary.mjs"),

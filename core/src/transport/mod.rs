@@ -62,6 +62,8 @@ kinds! {
         NotAnAck => "not_an_ack", "a reply is not an acknowledgement";
         /// The receiver answered with an MLLP release 2 negative commit.
         NegativeCommit => "negative_commit", "the receiver refused the message (MLLP release 2 negative commit)";
+        /// An acknowledgement arrived that answers no message waiting for one (late, or for another sender); it was dropped.
+        UnmatchedAck => "unmatched_ack", "an acknowledgement answers no message waiting for one";
         /// The message has no MSH-10, so no acknowledgement can be matched to it.
         NoControlId => "no_control_id", "the message has no MSH-10 control id";
         /// A message with the same MSH-10 is already waiting for its acknowledgement.
@@ -160,6 +162,13 @@ pub struct Limits {
     pub keep_alive_ms: u64,
     /// The largest HTTP body accepted: 16 MiB.
     pub max_body_size: usize,
+    /// How many times a client reconnects after losing its connection before
+    /// the messages waiting for acknowledgements fail: 5.
+    pub reconnect_attempts: u32,
+    /// The first reconnect delay, doubled at each attempt: 100 ms (see [`backoff_ms`]).
+    pub reconnect_min_ms: u64,
+    /// The longest reconnect delay: 5 s.
+    pub reconnect_max_ms: u64,
 }
 
 impl Limits {
@@ -174,10 +183,13 @@ impl Limits {
         ack_timeout_ms: 30_000,
         keep_alive_ms: 60_000,
         max_body_size: 16 << 20,
+        reconnect_attempts: 5,
+        reconnect_min_ms: 100,
+        reconnect_max_ms: 5_000,
     };
 
     /// Each limit with its option name (snake_case; bindings write it in their own case) and value.
-    pub const fn entries(&self) -> [(&'static str, u64); 9] {
+    pub const fn entries(&self) -> [(&'static str, u64); 12] {
         [
             ("max_frame_size", self.max_frame_size as u64),
             ("max_connections", self.max_connections as u64),
@@ -188,6 +200,9 @@ impl Limits {
             ("ack_timeout_ms", self.ack_timeout_ms),
             ("keep_alive_ms", self.keep_alive_ms),
             ("max_body_size", self.max_body_size as u64),
+            ("reconnect_attempts", self.reconnect_attempts as u64),
+            ("reconnect_min_ms", self.reconnect_min_ms),
+            ("reconnect_max_ms", self.reconnect_max_ms),
         ]
     }
 }
@@ -196,6 +211,22 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits::DEFAULT
     }
+}
+
+/// The delay before reconnect attempt `attempt` (0 for the first):
+/// `min_ms` doubled at each attempt up to `max_ms`, then jittered into its
+/// upper half by `jitter` (a random number in `[0, 1)`), so that clients
+/// cut off together do not come back together.
+pub fn backoff_ms(attempt: u32, min_ms: u64, max_ms: u64, jitter: f64) -> u64 {
+    let full = min_ms
+        .saturating_mul(1u64.checked_shl(attempt.min(62)).unwrap_or(u64::MAX))
+        .min(max_ms);
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    full / 2 + ((full - full / 2) as f64 * jitter) as u64
 }
 
 /// Whether `host` names a loopback address (`localhost`, `127.0.0.0/8`,
@@ -498,5 +529,38 @@ impl ReplayCache {
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.acks.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_and_stays_in_its_upper_half() {
+        assert_eq!(backoff_ms(0, 100, 5000, 0.0), 50);
+        assert_eq!(backoff_ms(0, 100, 5000, 0.999), 99);
+        assert_eq!(backoff_ms(3, 100, 5000, 0.0), 400);
+        assert_eq!(backoff_ms(10, 100, 5000, 0.5), 3750);
+        assert_eq!(backoff_ms(200, 100, 5000, 1.0), 5000);
+        assert_eq!(backoff_ms(1, 100, 5000, f64::NAN), 100);
+    }
+
+    #[test]
+    fn replay_cache_forgets_the_oldest() {
+        let m = |id: &str| alloc::format!("MSH|^~\\&|A|B|||||ADT^A01|{id}|P|2.5\r").into_bytes();
+        let mut cache = ReplayCache::new(2);
+        cache.insert(&m("1"), b"ack1");
+        cache.insert(&m("2"), b"ack2");
+        cache.insert(&m("1"), b"ack1b");
+        assert_eq!(cache.get(&m("1")), Some(&b"ack1b"[..]));
+        cache.insert(&m("3"), b"ack3");
+        assert_eq!((cache.get(&m("1")), cache.len()), (None, 2));
+        assert_eq!(cache.get(&m("3")), Some(&b"ack3"[..]));
+        cache.insert(b"PID|1\r", b"x");
+        assert_eq!(cache.len(), 2);
+        let mut none = ReplayCache::new(0);
+        none.insert(&m("1"), b"ack1");
+        assert!(none.is_empty());
     }
 }

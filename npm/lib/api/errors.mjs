@@ -65,6 +65,13 @@ export function installErrors(api) {
   /** A mapping spec is not valid; pointer is a JSON pointer into it. */
   const HL7MappingError = errorClass("HL7MappingError", Error, ["code", "pointer"]);
 
+  /**
+   * Moving a message failed (pipehat/mllp, pipehat/http): `code` is one of
+   * transport.ERROR_CODES; `length` the limit or size where one is concerned;
+   * `status` the HTTP status HL7 over HTTP answers it with.
+   */
+  const HL7TransportError = errorClass("HL7TransportError", Error, ["code", "length", "status"]);
+
   function rethrow(e) {
     if (e && typeof e === "object" && !(e instanceof Error)) {
       if (e.kind === "parse") throw new HL7ParseError(e);
@@ -78,6 +85,7 @@ export function installErrors(api) {
       if (e.kind === "mapping") throw new HL7MappingError(e);
       if (e.kind === "profile") throw new HL7ProfileError(e);
       if (e.kind === "dictionary") throw new HL7DictionaryError(e);
+      if (e.kind === "transport") throw new HL7TransportError(e);
       if (e.kind === "type") throw new TypeError(e.message);
     }
     throw e;
@@ -91,5 +99,5 @@ export function installErrors(api) {
     }
   }
 
-  Object.assign(api, { HL7Error, HL7ParseError, HL7PathError, HL7EditError, HL7StreamError, HL7MllpError, HL7JsonError, HL7DatatypeError, HL7FilterError, HL7ProfileError, HL7LoadError, HL7DictionaryError, HL7MappingError, rethrow, call });
+  Object.assign(api, { HL7Error, HL7ParseError, HL7PathError, HL7EditError, HL7StreamError, HL7MllpError, HL7JsonError, HL7DatatypeError, HL7FilterError, HL7ProfileError, HL7LoadError, HL7DictionaryError, HL7MappingError, HL7TransportError, rethrow, call });
 }
