@@ -231,3 +231,9 @@ impl NativeReplayCache {
 pub fn transport_backoff(attempt: u32, min_ms: f64, max_ms: f64, jitter: f64) -> f64 {
     transport::backoff_ms(attempt, min_ms as u64, max_ms as u64, jitter) as f64
 }
+
+/// Whether a reply frame answers the message whose MSH-10 is `control_id`.
+#[wasm_bindgen(js_name = replyAnswers)]
+pub fn reply_answers(frame: &[u8], control_id: &str) -> bool {
+    Reply::read(frame).is_ok_and(|r| r.answers(control_id.as_bytes()))
+}

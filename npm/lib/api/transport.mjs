@@ -47,6 +47,10 @@ export function installTransport(api) {
     readReply(frame) {
       return call(() => native.readReply(inputBytes(frame)));
     },
+    /** Whether a reply frame answers the message whose MSH-10 is `controlId` (commit blocks answer any). */
+    answers(frame, controlId) {
+      return native.replyAnswers(inputBytes(frame), String(controlId));
+    },
     /** MSH-10 of a message or its bytes (even unparsable), or undefined. */
     controlId(message) {
       return call(() => native.controlIdOf(replyBytes(message)));

@@ -24,6 +24,8 @@ export function makeClient(api, open) {
     #waiting = new Map();
     #queue = [];
     #closed = false;
+    /** Connections lost in a row without a reply on them. */
+    #drops = 0;
     #listeners = new Map();
 
     constructor(options = {}) {
@@ -166,6 +168,7 @@ export function makeClient(api, open) {
         return;
       }
       if (reply.kind !== "ack") {
+        this.#drops = 0;
         // MLLP release 2 is stop-and-wait: a commit block answers the oldest message sent.
         const oldest = [...this.#waiting.values()].find((w) => w.sent);
         if (!oldest) return this.#emit("issue", { code: "unmatched_ack" });
@@ -173,6 +176,7 @@ export function makeClient(api, open) {
         else oldest.reject(transport.error("negative_commit"));
         return;
       }
+      this.#drops = 0;
       const entry = this.#waiting.get(reply.answers);
       if (!entry || !entry.sent) {
         this.#emit("issue", { code: "unmatched_ack", controlId: reply.answers });
@@ -188,12 +192,21 @@ export function makeClient(api, open) {
       this.#decoder?.free();
       this.#decoder = null;
       if (this.#closed || this.#waiting.size === 0) return;
-      // Whatever was not acknowledged goes again on a new connection.
+      // Whatever was not acknowledged goes again on a new connection, unless
+      // connections keep dropping before any reply (a peer that refuses us).
       for (const entry of this.#waiting.values()) entry.sent = false;
-      this.#ensure().catch((e) => {
-        const err = e?.code === "closed" ? e : transport.error("connection_closed");
+      const o = this.#options;
+      const fail = (err) => {
         for (const entry of [...this.#waiting.values()]) entry.reject(err);
-      });
+      };
+      this.#drops += 1;
+      if (this.#drops > o.reconnectAttempts) return fail(transport.error("connection_closed"));
+      const delay = transport.backoff(this.#drops - 1, o.reconnectMinDelay, o.reconnectMaxDelay);
+      this.#emit("reconnect", { attempt: this.#drops, delay, code: "connection_closed" });
+      setTimeout(() => {
+        if (this.#closed || this.#waiting.size === 0) return;
+        this.#ensure().catch((e) => fail(e?.code === "closed" ? e : transport.error("connection_closed")));
+      }, delay);
     }
 
     /** Closes the connection; messages still waiting fail with `closed`. */
