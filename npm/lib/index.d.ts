@@ -657,6 +657,83 @@ export function validate(message: Message | Input, options?: { version?: string;
 /** A report's issues as `errors` for message.ack(). */
 export function ackErrors(report: ValidationReport): AckErrorSpec[];
 
+/** Every HL7TransportError code (transport.ERROR_CODES). */
+export type TransportErrorCode =
+  | "connect_failed" | "connect_timeout" | "ack_timeout" | "connection_closed" | "frame_too_large"
+  | "frame_timeout" | "idle_timeout" | "too_many_connections" | "handler_failed" | "handler_timeout"
+  | "unreadable_frame" | "not_an_ack" | "negative_commit" | "unmatched_ack" | "no_control_id"
+  | "duplicate_in_flight" | "closed" | "tls_failed" | "public_address" | "body_too_large" | "empty_body"
+  | "unsupported_media_type" | "method_not_allowed" | "unauthorized";
+
+/** Moving a message failed (pipehat/mllp, pipehat/http). */
+export class HL7TransportError extends Error {
+  readonly name: "HL7TransportError";
+  readonly code: TransportErrorCode;
+  /** The limit or size concerned, where there is one. */
+  readonly length: number | null;
+  /** The HTTP status HL7 over HTTP answers this with. */
+  readonly status: number;
+}
+
+/** Limits and timeouts every server and client starts from (times in ms; 0 turns a timeout off). */
+export interface TransportLimits {
+  maxFrameSize: number;
+  maxConnections: number;
+  frameTimeout: number;
+  handlerTimeout: number;
+  idleTimeout: number;
+  connectTimeout: number;
+  ackTimeout: number;
+  keepAlive: number;
+  maxBodySize: number;
+  reconnectAttempts: number;
+  reconnectMin: number;
+  reconnectMax: number;
+}
+
+/** A reply as transport.readReply reads it. */
+export type Reply =
+  | { kind: "ack"; code: "AA" | "AE" | "AR" | "CA" | "CE" | "CR"; answers: string; controlId: string; settlesApplication: boolean }
+  | { kind: "commit" | "negative_commit"; settlesApplication: boolean };
+
+/** The MSH fields that identify a message: MSH-3, MSH-4, MSH-10. */
+export interface MessageKey {
+  sendingApplication: string;
+  sendingFacility: string;
+  controlId: string;
+}
+
+/** Acknowledgements of recent messages by key, to answer a resent message without handling it twice. */
+export declare class ReplayCache {
+  constructor(capacity: number);
+  get(message: Input): Uint8Array | undefined;
+  set(message: Input, ack: Input): void;
+  readonly size: number;
+}
+
+/** The core's transport answers without I/O: what pipehat/mllp and pipehat/http are built on. */
+export declare const transport: {
+  readonly LIMITS: Readonly<TransportLimits>;
+  readonly ERROR_CODES: readonly TransportErrorCode[];
+  readonly AUTHENTICATE: string;
+  error(code: TransportErrorCode, length?: number): HL7TransportError;
+  readReply(frame: Input): Reply;
+  answers(frame: Input, controlId: string): boolean;
+  controlId(message: Message | Input): string | undefined;
+  messageKey(message: Message | Input): MessageKey | undefined;
+  isLoopback(host: string): boolean;
+  accept(message: Message, failure?: "handler_failed" | "handler_timeout", options?: { controlId?: string; timestamp?: string }): Message;
+  reject(frame: Input, options?: ParseOptions & { controlId?: string; timestamp?: string }): Message;
+  httpCheck(
+    request: { method: string; contentType?: string | null; authorization?: string | null; bodyLength: number },
+    options?: { maxBodySize?: number; credentials?: [string, string] },
+  ): { mediaType: string; charset?: string; contentType: string };
+  httpStatus(reply: Message | Input): number;
+  backoff(attempt: number, minDelay: number, maxDelay: number, jitter?: number): number;
+  bytes(reply: Message | Input): Uint8Array;
+  ReplayCache: typeof ReplayCache;
+};
+
 declare const api: {
   load: typeof load;
   DEFAULT_VERSION: typeof DEFAULT_VERSION;
@@ -699,5 +776,7 @@ declare const api: {
   Profile: typeof Profile;
   HL7ProfileError: typeof HL7ProfileError;
   HL7DictionaryError: typeof HL7DictionaryError;
+  HL7TransportError: typeof HL7TransportError;
+  transport: typeof transport;
 };
 export default api;

@@ -191,9 +191,9 @@ test("facade: every name a topic file uses is defined (tsc --checkJs)", () => {
   // The topic files of lib/api/ share names through the api object; a name
   // used without being read from it fails only when that code runs.
   const tsc = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
-  const entry = fileURLToPath(new URL("../lib/api.mjs", import.meta.url));
+  const entries = ["api.mjs", "mllp.mjs", "http-node.mjs"].map((f) => fileURLToPath(new URL(`../lib/${f}`, import.meta.url)));
   const args = ["--allowJs", "--checkJs", "--noEmit", "--target", "es2022", "--module", "nodenext"];
-  args.push("--moduleResolution", "nodenext", "--lib", "es2022,dom,esnext.disposable", entry);
+  args.push("--moduleResolution", "nodenext", "--lib", "es2022,dom,esnext.disposable", "--types", "node", ...entries);
   let output = "";
   try {
     execFileSync(process.execPath, [tsc, ...args], { stdio: "pipe" });

@@ -172,3 +172,27 @@ async function streamed(body: ReadableStream<Uint8Array>): Promise<number> {
   return n;
 }
 void streamed;
+
+// Transport: pipehat/mllp and pipehat/http.
+import { transport, HL7TransportError } from "pipehat";
+import { createServer, connect } from "pipehat/mllp";
+import { hl7Http, lambda } from "pipehat/http";
+{
+  const limits: number = transport.LIMITS.maxFrameSize;
+  const server = createServer((m: Message) => (m.get("MSH-10") === "X" ? m.ack({ code: "AE" }) : undefined), { handlerTimeout: 1000 });
+  server.on("ack", (info) => info.controlId);
+  void (async () => {
+    const { port } = await server.listen(0);
+    const client = await connect({ port, maxInFlight: 4 });
+    const ack = await client.send("MSH|^~\\&|A|B|||||ADT^A01|1|P|2.5\r");
+    const code: string | undefined = ack?.get("MSA-1");
+    await client.close();
+    await server.close();
+    return [limits, code];
+  });
+  const fetchHandler: (r: Request) => Promise<Response> = hl7Http(() => {}, { maxBodySize: 1 << 20 });
+  const onLambda = lambda(() => {});
+  void [fetchHandler, onLambda];
+  const e: unknown = null;
+  if (e instanceof HL7TransportError) console.log(e.code, e.status);
+}
