@@ -11,6 +11,7 @@ mod mllp;
 mod options;
 mod route;
 mod stream;
+mod transport;
 mod write;
 
 use pyo3::prelude::*;
@@ -24,6 +25,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     mllp::register(m)?;
     route::register(m)?;
     stream::register(m)?;
+    transport::register(m)?;
     write::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_VERSION", pipehat::DEFAULT_VERSION)?;

@@ -40,7 +40,10 @@ pub fn transport_error_for(code: &str, length: Option<f64>) -> Result<JsValue, J
 /// Every transport error code.
 #[wasm_bindgen(js_name = transportErrorCodes)]
 pub fn transport_error_codes() -> Vec<String> {
-    TransportErrorKind::ALL.iter().map(|k| k.code().into()).collect()
+    TransportErrorKind::ALL
+        .iter()
+        .map(|k| k.code().into())
+        .collect()
 }
 
 /// The core's limits and timeouts: `{maxFrameSize, frameTimeout, ...}` (times in ms).
@@ -77,8 +80,16 @@ pub fn read_reply(frame: &[u8]) -> Result<Object, JsValue> {
         Reply::NegativeCommit => ("negative_commit", true),
         Reply::Ack(ack) => {
             set(&o, "code", ack.code.as_str());
-            set(&o, "answers", String::from_utf8_lossy(ack.answers).into_owned());
-            set(&o, "controlId", String::from_utf8_lossy(ack.control_id).into_owned());
+            set(
+                &o,
+                "answers",
+                String::from_utf8_lossy(ack.answers).into_owned(),
+            );
+            set(
+                &o,
+                "controlId",
+                String::from_utf8_lossy(ack.control_id).into_owned(),
+            );
             ("ack", reply.settles_application())
         }
     };

@@ -44,6 +44,14 @@ Writing:
     rebuilds the exact bytes with from_json(data); "friendly" is keyed by segment
     and field; "named" by field and component names of `version` (MSH-12's by default).
 
+Transport (submodules, loaded on first use):
+    pipehat.mllp: serve(handler, host, port, *, ssl=None, ...) -> Server (async context manager,
+        serve_forever(), close(), port); connect(host, port, *, ssl=None, timeout=...) -> AsyncClient
+        whose send(message) returns the ACK; Client(host, port, ssl=None, timeout=...) blocking
+    pipehat.http: asgi(handler, ...) -> ASGI app; lambda_handler(handler, ...) -> AWS Lambda handler
+    pipehat.transport: the core's protocol answers without I/O (read_reply, accept, reject, ...)
+    TransportError (TransportTimeoutError, TransportConnectionError) with a stable code
+
 Options and their defaults:
     strict=False              reject messages with warning- or error-level diagnostics
     segment_terminator=None   detect "\\r", "\\n" or "\\r\\n" from the message
@@ -111,6 +119,9 @@ from pipehat.errors import (
     PathError,
     ProfileError,
     StreamError,
+    TransportConnectionError,
+    TransportError,
+    TransportTimeoutError,
 )
 
 __all__ = [
@@ -148,6 +159,9 @@ __all__ = [
     "Segment",
     "Splitter",
     "StreamError",
+    "TransportConnectionError",
+    "TransportError",
+    "TransportTimeoutError",
     "__version__",
     "ack",
     "build",
@@ -230,3 +244,17 @@ def validate(
         version = args[0] if version is None else version
         profile = args[1] if len(args) > 1 and profile is None else profile
     return _native.validate(message, version=version, profile=profile)
+
+
+_SUBMODULES = ("http", "mllp", "transport")
+
+
+def __getattr__(name: str) -> Any:
+    # pipehat.mllp, pipehat.http and pipehat.transport load on first use, so
+    # that `import pipehat` does not import asyncio, ssl and socket.
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"pipehat.{name}")
+    raise AttributeError(f"module 'pipehat' has no attribute {name!r}")
+

@@ -17,6 +17,9 @@ __all__ = [
     "PathError",
     "ProfileError",
     "StreamError",
+    "TransportConnectionError",
+    "TransportError",
+    "TransportTimeoutError",
 ]
 
 
@@ -132,3 +135,29 @@ class ProfileError(HL7Error, ValueError):
     """
 
     pointer: str = ""
+
+
+class TransportError(HL7Error):
+    """Moving a message failed (``pipehat.mllp``, ``pipehat.http``).
+
+    ``code`` is one of ``pipehat.transport.ERROR_CODES`` (e.g.
+    ``"ack_timeout"``, ``"frame_too_large"``); ``length`` the limit or size
+    concerned, else None; ``status`` the HTTP status HL7 over HTTP answers
+    it with.
+    """
+
+    length: Optional[int] = None
+    status: int = 500
+
+
+class TransportTimeoutError(TransportError, TimeoutError):
+    """A transport timeout (``connect_timeout``, ``ack_timeout``,
+    ``frame_timeout``, ``idle_timeout``, ``handler_timeout``): also a
+    ``TimeoutError``."""
+
+
+class TransportConnectionError(TransportError, ConnectionError):
+    """A connection that could not be opened or ended (``connect_failed``,
+    ``connection_closed``, ``tls_failed``, ``closed``): also a
+    ``ConnectionError``."""
+

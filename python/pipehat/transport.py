@@ -1,0 +1,75 @@
+"""The core's transport answers, without I/O: what ``pipehat.mllp`` and
+``pipehat.http`` are built on, for anyone building another transport.
+
+Functions (each backed by the Rust core, the same in every language):
+    read_reply(frame) -> dict: {"kind": "ack", "code", "answers", "control_id",
+        "settles_application"} or {"kind": "commit" | "negative_commit", ...}
+    answers(frame, control_id) -> bool: whether a reply answers that MSH-10
+    control_id(data) -> str | None: MSH-10, even of a message that does not parse
+    message_key(data) -> (MSH-3, MSH-4, MSH-10) | None: what identifies a resent message
+    accept(message, failure=None) -> Message: the ACK a server sends once its handler
+        is done (AA, or CA in enhanced mode; AE/CE for "handler_failed"/"handler_timeout")
+    reject(frame, *, strict=False, ...) -> Message: the AR (or CR) for a frame that
+        does not parse; raises TransportError("unreadable_frame") without a readable MSH
+    http_check(method, content_type, authorization, body_length, *, max_body_size=None,
+        credentials=None) -> dict; http_status(reply) -> int
+    is_loopback(host) -> bool;  backoff(attempt, min_ms, max_ms, jitter) -> int (ms)
+    error(code, length=None) -> TransportError (not raised)
+    ReplayCache(capacity): get(message) -> bytes | None, set(message, ack)
+
+LIMITS holds the defaults every server and client starts from, in seconds
+for times (0 turns a timeout off) and bytes for sizes; ERROR_CODES every
+TransportError code.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Tuple, Union
+
+from ._native import transport as _core
+
+read_reply = _core.read_reply
+answers = _core.answers
+control_id = _core.control_id
+message_key = _core.message_key
+accept = _core.accept
+reject = _core.reject
+http_check = _core.http_check
+http_status = _core.http_status
+is_loopback = _core.is_loopback
+backoff = _core.backoff
+error = _core.error
+ReplayCache = _core.ReplayCache
+AUTHENTICATE: str = _core.AUTHENTICATE
+ERROR_CODES: Tuple[str, ...] = tuple(_core.error_codes())
+
+
+def _limits() -> Dict[str, Union[int, float]]:
+    out: Dict[str, Union[int, float]] = {}
+    for name, value in _core.limits().items():
+        if name.endswith("_ms"):
+            out[name[:-3]] = value / 1000
+        else:
+            out[name] = value
+    return out
+
+
+LIMITS: Dict[str, Union[int, float]] = _limits()
+
+__all__ = [
+    "AUTHENTICATE",
+    "ERROR_CODES",
+    "LIMITS",
+    "ReplayCache",
+    "accept",
+    "answers",
+    "backoff",
+    "control_id",
+    "error",
+    "http_check",
+    "http_status",
+    "is_loopback",
+    "message_key",
+    "read_reply",
+    "reject",
+]
