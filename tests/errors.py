@@ -28,6 +28,9 @@ ops:
   datatype   input, read ("datetime", "number" or "sequence_id"), path
   mllp       input_hex, max_frame_size
   split      input, max_chunk_size (pushed whole to a splitter)
+  transport_reject  input: the acknowledgement for a frame that does not parse
+  http_check  request {method, content_type, authorization, body_length}
+  transport_error   code: the error a transport raises for that code
 """
 import json, os
 
@@ -132,6 +135,19 @@ row("mllp_frame_too_large", "mllp", "MllpError", "mllp_frame_too_large", 0,
     attrs={"length": 16}, input_hex=frame, max_frame_size=16)
 row("chunk_too_large", "split", "StreamError", "message_too_large", 0,
     "a chunk exceeds the size limit and was skipped (message_too_large, byte 0)", input=ADT, max_chunk_size=32)
+
+# --- transport ----------------------------------------------------------------------
+row("transport_unreadable_frame", "transport_reject", "TransportError", "unreadable_frame", None,
+    "a frame has no readable MSH segment to acknowledge (unreadable_frame)", attrs={"status": 400},
+    input="PID|1||42\r")
+row("http_media_type", "http_check", "TransportError", "unsupported_media_type", None,
+    "the request's content type is not an HL7 v2 media type (unsupported_media_type)", attrs={"status": 415},
+    request={"method": "POST", "content_type": "application/json", "authorization": None, "body_length": 10})
+row("ack_timeout", "transport_error", "TransportTimeoutError", "ack_timeout", None,
+    "no acknowledgement answered the message in time (ack_timeout)", attrs={"status": 500}, error_code="ack_timeout")
+row("connection_closed", "transport_error", "TransportConnectionError", "connection_closed", None,
+    "the connection closed before the acknowledgement arrived (connection_closed)", attrs={"status": 500},
+    error_code="connection_closed")
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "errors.jsonl"), "w") as f:

@@ -18,14 +18,11 @@ pub(crate) fn transport_error(py: Python<'_>, e: &TransportError) -> PyErr {
         ("length", obj(py, e.length())),
         ("status", obj(py, http::error_status(e.kind()))),
     ]);
-    use TransportErrorKind::*;
-    // Python's own groups: a timeout is also a TimeoutError, a connection
+    // The core's groups: a timeout is also a TimeoutError, a connection
     // that failed or ended also a ConnectionError.
-    let class = match e.kind() {
-        ConnectTimeout | AckTimeout | FrameTimeout | IdleTimeout | HandlerTimeout => {
-            "TransportTimeoutError"
-        }
-        ConnectFailed | ConnectionClosed | TlsFailed | Closed => "TransportConnectionError",
+    let class = match e.kind().group() {
+        "timeout" => "TransportTimeoutError",
+        "connection" => "TransportConnectionError",
         _ => "TransportError",
     };
     raise(py, class, e.to_string(), &attrs)
@@ -48,6 +45,7 @@ fn kind(code: &str) -> PyResult<TransportErrorKind> {
 /// error(code, length=None) -> TransportError: the exception for `code`
 /// (not raised), its text from the core.
 #[pyfunction]
+#[pyo3(name = "transport_error")]
 #[pyo3(signature = (code, length=None))]
 fn error(py: Python<'_>, code: &str, length: Option<u64>) -> PyResult<Py<PyAny>> {
     let k = kind(code)?;
@@ -60,12 +58,14 @@ fn error(py: Python<'_>, code: &str, length: Option<u64>) -> PyResult<Py<PyAny>>
 
 /// The transport error codes.
 #[pyfunction]
+#[pyo3(name = "transport_error_codes")]
 fn error_codes() -> Vec<&'static str> {
     TransportErrorKind::ALL.iter().map(|k| k.code()).collect()
 }
 
 /// The core's limits and timeouts, by their snake_case names (times in ms).
 #[pyfunction]
+#[pyo3(name = "transport_limits")]
 fn limits(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
     for (name, value) in Limits::DEFAULT.entries() {
@@ -78,6 +78,7 @@ fn limits(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 /// "control_id", "settles_application"} or {"kind": "commit" |
 /// "negative_commit", ...}; raises TransportError not_an_ack.
 #[pyfunction]
+#[pyo3(name = "transport_read_reply")]
 fn read_reply<'py>(py: Python<'py>, frame: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     let bytes = bytes_of(frame)?;
     let reply = Reply::read(&bytes).map_err(|e| transport_error(py, &e))?;
@@ -99,6 +100,7 @@ fn read_reply<'py>(py: Python<'py>, frame: &Bound<'py, PyAny>) -> PyResult<Bound
 
 /// Whether a reply frame answers the message whose MSH-10 is `control_id`.
 #[pyfunction]
+#[pyo3(name = "transport_answers")]
 fn answers(frame: &Bound<'_, PyAny>, control_id: &str) -> PyResult<bool> {
     let bytes = bytes_of(frame)?;
     Ok(Reply::read(&bytes).is_ok_and(|r| r.answers(control_id.as_bytes())))
@@ -106,6 +108,7 @@ fn answers(frame: &Bound<'_, PyAny>, control_id: &str) -> PyResult<bool> {
 
 /// MSH-10 of a message's bytes (parsed or not), or None.
 #[pyfunction]
+#[pyo3(name = "transport_control_id")]
 fn control_id(data: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     let bytes = bytes_of(data)?;
     Ok(transport::control_id(&bytes).map(|id| String::from_utf8_lossy(id).into_owned()))
@@ -113,6 +116,7 @@ fn control_id(data: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
 
 /// (MSH-3, MSH-4, MSH-10) of a message's bytes, or None.
 #[pyfunction]
+#[pyo3(name = "transport_message_key")]
 fn message_key(data: &Bound<'_, PyAny>) -> PyResult<Option<(String, String, String)>> {
     let bytes = bytes_of(data)?;
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
@@ -127,6 +131,7 @@ fn message_key(data: &Bound<'_, PyAny>) -> PyResult<Option<(String, String, Stri
 
 /// Whether a server may listen on `host` without allow_public.
 #[pyfunction]
+#[pyo3(name = "transport_is_loopback")]
 fn is_loopback(host: &str) -> bool {
     transport::is_loopback(host)
 }
@@ -134,6 +139,7 @@ fn is_loopback(host: &str) -> bool {
 /// accept(message, failure=None, *, control_id=None, timestamp=None) ->
 /// Message: the acknowledgement a server sends once the handler is done.
 #[pyfunction]
+#[pyo3(name = "transport_accept")]
 #[pyo3(signature = (message, failure=None, *, control_id=None, timestamp=None))]
 fn accept(
     py: Python<'_>,
@@ -156,6 +162,7 @@ fn accept(
 /// Message: the AR (or CR) for a frame that does not parse; raises
 /// TransportError unreadable_frame without a readable MSH.
 #[pyfunction]
+#[pyo3(name = "transport_reject")]
 #[pyo3(signature = (frame, *, strict=false, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None, control_id=None, timestamp=None))]
 #[allow(clippy::too_many_arguments)] // parse()'s keyword arguments and the stamp
 fn reject(
@@ -187,6 +194,7 @@ fn reject(
 /// max_body_size=None, credentials=None) -> dict {"media_type", "charset",
 /// "content_type"}; raises TransportError (with its status).
 #[pyfunction]
+#[pyo3(name = "transport_http_check")]
 #[pyo3(signature = (method, content_type, authorization, body_length, *, max_body_size=None, credentials=None))]
 fn http_check<'py>(
     py: Python<'py>,
@@ -219,6 +227,7 @@ fn http_check<'py>(
 /// The HTTP status for a reply: its MSA-1's (200, 400, 500), 200 when it is
 /// not an acknowledgement.
 #[pyfunction]
+#[pyo3(name = "transport_http_status")]
 fn http_status(reply: &Bound<'_, PyAny>) -> PyResult<u16> {
     let bytes = bytes_of(reply)?;
     Ok(match Reply::read(&bytes) {
@@ -230,6 +239,7 @@ fn http_status(reply: &Bound<'_, PyAny>) -> PyResult<u16> {
 
 /// Milliseconds before reconnect attempt `attempt` (0-based), jittered by `jitter` in [0, 1).
 #[pyfunction]
+#[pyo3(name = "transport_backoff")]
 fn backoff(attempt: u32, min_ms: u64, max_ms: u64, jitter: f64) -> u64 {
     transport::backoff_ms(attempt, min_ms, max_ms, jitter)
 }
@@ -269,26 +279,24 @@ impl ReplayCache {
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let t = PyModule::new(m.py(), "transport")?;
     for f in [
-        wrap_pyfunction!(error, &t)?,
-        wrap_pyfunction!(error_codes, &t)?,
-        wrap_pyfunction!(limits, &t)?,
-        wrap_pyfunction!(read_reply, &t)?,
-        wrap_pyfunction!(answers, &t)?,
-        wrap_pyfunction!(control_id, &t)?,
-        wrap_pyfunction!(message_key, &t)?,
-        wrap_pyfunction!(is_loopback, &t)?,
-        wrap_pyfunction!(accept, &t)?,
-        wrap_pyfunction!(reject, &t)?,
-        wrap_pyfunction!(http_check, &t)?,
-        wrap_pyfunction!(http_status, &t)?,
-        wrap_pyfunction!(backoff, &t)?,
+        wrap_pyfunction!(error, m)?,
+        wrap_pyfunction!(error_codes, m)?,
+        wrap_pyfunction!(limits, m)?,
+        wrap_pyfunction!(read_reply, m)?,
+        wrap_pyfunction!(answers, m)?,
+        wrap_pyfunction!(control_id, m)?,
+        wrap_pyfunction!(message_key, m)?,
+        wrap_pyfunction!(is_loopback, m)?,
+        wrap_pyfunction!(accept, m)?,
+        wrap_pyfunction!(reject, m)?,
+        wrap_pyfunction!(http_check, m)?,
+        wrap_pyfunction!(http_status, m)?,
+        wrap_pyfunction!(backoff, m)?,
     ] {
-        t.add_function(f)?;
+        m.add_function(f)?;
     }
-    t.add("AUTHENTICATE", http::AUTHENTICATE)?;
-    t.add_class::<ReplayCache>()?;
-    m.add_submodule(&t)?;
+    m.add("TRANSPORT_AUTHENTICATE", http::AUTHENTICATE)?;
+    m.add_class::<ReplayCache>()?;
     Ok(())
 }

@@ -19,6 +19,7 @@ pub(crate) fn transport_error(e: &TransportError) -> JsValue {
         set(&o, "length", n as f64);
     }
     set(&o, "status", http::error_status(e.kind()));
+    set(&o, "group", e.kind().group());
     o.into()
 }
 

@@ -241,8 +241,44 @@ fn run(row: &Map<String, Value>) -> Result<Got, String> {
             }
             none()
         }
+        "transport_reject" => {
+            let options = pipehat::ParseOptions::default();
+            match pipehat::transport::reject(s(row, "input").as_bytes(), &options, "A", "T") {
+                Ok(_) => none(),
+                Err(e) => Ok(transport(&e)),
+            }
+        }
+        "http_check" => {
+            let r = &row["request"];
+            let request = pipehat::transport::http::HttpRequest {
+                method: r["method"].as_str().expect("method"),
+                content_type: r["content_type"].as_str(),
+                authorization: r["authorization"].as_str(),
+                body_length: r["body_length"].as_u64().expect("length"),
+            };
+            match pipehat::transport::http::check(&request, &Default::default()) {
+                Ok(_) => none(),
+                Err(e) => Ok(transport(&e)),
+            }
+        }
+        "transport_error" => {
+            let kind = pipehat::transport::TransportErrorKind::from_code(s(row, "error_code"))
+                .expect("a transport error code");
+            Ok(transport(&pipehat::transport::TransportError::new(kind)))
+        }
         other => Err(format!("unknown op {other}")),
     }
+}
+
+/// A transport error as every language reports it: its class by the core's group, its HTTP status.
+fn transport(e: &pipehat::transport::TransportError) -> Got {
+    let class = match e.kind().group() {
+        "timeout" => "TransportTimeoutError",
+        "connection" => "TransportConnectionError",
+        _ => "TransportError",
+    };
+    let status = pipehat::transport::http::error_status(e.kind());
+    Got::new(class, e.code(), Value::Null, e.to_string()).with("status", json!(status))
 }
 
 #[test]

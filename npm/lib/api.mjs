@@ -72,6 +72,8 @@ export const EXPORTS = [
   "HL7ProfileError",
   "HL7DictionaryError",
   "HL7TransportError",
+  "HL7TransportTimeoutError",
+  "HL7TransportConnectionError",
   "transport",
 ];
 

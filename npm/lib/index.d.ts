@@ -667,13 +667,18 @@ export type TransportErrorCode =
 
 /** Moving a message failed (pipehat/mllp, pipehat/http). */
 export class HL7TransportError extends Error {
-  readonly name: "HL7TransportError";
+  readonly name: "HL7TransportError" | "HL7TransportTimeoutError" | "HL7TransportConnectionError";
   readonly code: TransportErrorCode;
   /** The limit or size concerned, where there is one. */
   readonly length: number | null;
   /** The HTTP status HL7 over HTTP answers this with. */
   readonly status: number;
 }
+
+/** A transport timeout: connect_timeout, ack_timeout, frame_timeout, idle_timeout, handler_timeout. */
+export class HL7TransportTimeoutError extends HL7TransportError {}
+/** A connection that could not be opened or ended: connect_failed, connection_closed, tls_failed, closed. */
+export class HL7TransportConnectionError extends HL7TransportError {}
 
 /** Limits and timeouts every server and client starts from (times in ms; 0 turns a timeout off). */
 export interface TransportLimits {
@@ -777,6 +782,8 @@ declare const api: {
   HL7ProfileError: typeof HL7ProfileError;
   HL7DictionaryError: typeof HL7DictionaryError;
   HL7TransportError: typeof HL7TransportError;
+  HL7TransportTimeoutError: typeof HL7TransportTimeoutError;
+  HL7TransportConnectionError: typeof HL7TransportConnectionError;
   transport: typeof transport;
 };
 export default api;

@@ -418,6 +418,9 @@ export const ERROR_BASES = {
   MllpError: "Error",
   MappingError: "Error",
   ProfileError: "Error",
+  TransportError: "Error",
+  TransportTimeoutError: "Error",
+  TransportConnectionError: "Error",
 };
 
 const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
@@ -446,6 +449,14 @@ function throwOf(api, c) {
       const splitter = new api.Splitter({ maxChunkSize: c.max_chunk_size });
       splitter.push(c.input).finish();
       for (;;) if (splitter.read() === undefined) return;
+    },
+    transport_reject: () => api.transport.reject(c.input),
+    http_check: () => {
+      const r = c.request;
+      api.transport.httpCheck({ method: r.method, contentType: r.content_type, authorization: r.authorization, bodyLength: r.body_length });
+    },
+    transport_error: () => {
+      throw api.transport.error(c.error_code);
     },
   };
   if (!(c.op in ops)) fail(`unknown op ${c.op}`);

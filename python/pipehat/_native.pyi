@@ -8,6 +8,21 @@ from pipehat.errors import ParseError
 __version__: str
 DEFAULT_VERSION: str
 __all__ = [
+    "ReplayCache",
+    "TRANSPORT_AUTHENTICATE",
+    "transport_accept",
+    "transport_answers",
+    "transport_backoff",
+    "transport_control_id",
+    "transport_error",
+    "transport_error_codes",
+    "transport_http_check",
+    "transport_http_status",
+    "transport_is_loopback",
+    "transport_limits",
+    "transport_message_key",
+    "transport_read_reply",
+    "transport_reject",
     "parse",
     "iter_messages",
     "split",
@@ -504,3 +519,55 @@ def validate(
     version: Optional[str] = None,
     profile: Union[Profile, str, Dict[str, Any], PathLike[str], None] = None,
 ) -> Report: ...
+
+# Transport: the core's answers behind pipehat.transport (see that module).
+from pipehat.errors import TransportError
+
+TRANSPORT_AUTHENTICATE: str
+
+def transport_error(code: str, length: Optional[int] = None) -> TransportError: ...
+def transport_error_codes() -> List[str]: ...
+def transport_limits() -> Dict[str, int]: ...
+def transport_read_reply(frame: Union[Message, _Data]) -> Dict[str, Any]: ...
+def transport_answers(frame: Union[Message, _Data], control_id: str) -> bool: ...
+def transport_control_id(data: Union[Message, _Data]) -> Optional[str]: ...
+def transport_message_key(data: Union[Message, _Data]) -> Optional[Tuple[str, str, str]]: ...
+def transport_is_loopback(host: str) -> bool: ...
+def transport_accept(
+    message: Message,
+    failure: Optional[Literal["handler_failed", "handler_timeout"]] = None,
+    *,
+    control_id: Optional[str] = None,
+    timestamp: Optional[str] = None,
+) -> Message: ...
+def transport_reject(
+    frame: _Data,
+    *,
+    strict: bool = False,
+    segment_terminator: Optional[str] = None,
+    max_message_size: Optional[int] = None,
+    max_segments: Optional[int] = None,
+    max_field_length: Optional[int] = None,
+    control_id: Optional[str] = None,
+    timestamp: Optional[str] = None,
+) -> Message: ...
+def transport_http_check(
+    method: str,
+    content_type: Optional[str],
+    authorization: Optional[str],
+    body_length: int,
+    *,
+    max_body_size: Optional[int] = None,
+    credentials: Optional[Tuple[str, str]] = None,
+) -> Dict[str, Any]: ...
+def transport_http_status(reply: Union[Message, _Data]) -> int: ...
+def transport_backoff(attempt: int, min_ms: int, max_ms: int, jitter: float) -> int: ...
+
+@final
+class ReplayCache:
+    """Acknowledgements of recent messages by MSH-3, MSH-4 and MSH-10."""
+
+    def __new__(cls, capacity: int) -> ReplayCache: ...
+    def get(self, message: Union[Message, _Data]) -> Optional[bytes]: ...
+    def set(self, message: Union[Message, _Data], ack: Union[Message, _Data]) -> None: ...
+    def __len__(self) -> int: ...

@@ -20,7 +20,7 @@ import asyncio
 import base64
 import inspect
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, List, Literal, Optional, Tuple, Union
 
 from . import transport as _t
 from ._native import Message, parse
@@ -102,7 +102,7 @@ class Endpoint:
             except TransportError as e:
                 return _refusal(e)
             return _t.http_status(nak), out_headers, nak
-        failure: Optional[str] = None
+        failure: Optional[Literal["handler_failed", "handler_timeout"]] = None
         reply: Reply = None
         try:
             result = self.handler(message)

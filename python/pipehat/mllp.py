@@ -34,7 +34,7 @@ import random
 import socket
 import ssl as _ssl
 import time
-from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Set, Union
+from typing import Any, Awaitable, Callable, Deque, Dict, List, Literal, Optional, Set, Union
 
 from collections import deque
 
@@ -339,7 +339,7 @@ class Server:
             return
         control_id = _t.control_id(frame)
         self._event("message", peer=peer, control_id=control_id, size=len(frame))
-        failure: Optional[str] = None
+        failure: Optional[Literal["handler_failed", "handler_timeout"]] = None
         reply: Reply = None
         try:
             result = self._handler(message)

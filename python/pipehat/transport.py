@@ -26,27 +26,27 @@ from __future__ import annotations
 
 from typing import Dict, Tuple, Union
 
-from ._native import transport as _core
+from . import _native as _core
 
-read_reply = _core.read_reply
-answers = _core.answers
-control_id = _core.control_id
-message_key = _core.message_key
-accept = _core.accept
-reject = _core.reject
-http_check = _core.http_check
-http_status = _core.http_status
-is_loopback = _core.is_loopback
-backoff = _core.backoff
-error = _core.error
+read_reply = _core.transport_read_reply
+answers = _core.transport_answers
+control_id = _core.transport_control_id
+message_key = _core.transport_message_key
+accept = _core.transport_accept
+reject = _core.transport_reject
+http_check = _core.transport_http_check
+http_status = _core.transport_http_status
+is_loopback = _core.transport_is_loopback
+backoff = _core.transport_backoff
+error = _core.transport_error
 ReplayCache = _core.ReplayCache
-AUTHENTICATE: str = _core.AUTHENTICATE
-ERROR_CODES: Tuple[str, ...] = tuple(_core.error_codes())
+AUTHENTICATE: str = _core.TRANSPORT_AUTHENTICATE
+ERROR_CODES: Tuple[str, ...] = tuple(_core.transport_error_codes())
 
 
 def _limits() -> Dict[str, Union[int, float]]:
     out: Dict[str, Union[int, float]] = {}
-    for name, value in _core.limits().items():
+    for name, value in _core.transport_limits().items():
         if name.endswith("_ms"):
             out[name[:-3]] = value / 1000
         else:

@@ -13,7 +13,12 @@ ROWS = [json.loads(line) for line in (TESTS / "errors.jsonl").read_text(encoding
 
 # The built-in error each pipehat error also is (JavaScript's are in
 # npm/test/checks.mjs): KeyError for a path, ValueError for the others.
-BASES = {"PathError": KeyError}
+BASES = {
+    "PathError": KeyError,
+    "TransportError": Exception,
+    "TransportTimeoutError": TimeoutError,
+    "TransportConnectionError": ConnectionError,
+}
 
 
 def run(row):
@@ -45,6 +50,13 @@ def run(row):
         return pipehat.MllpDecoder(max_frame_size=row["max_frame_size"]).push(bytes.fromhex(row["input_hex"]))
     if op == "split":
         return list(pipehat.Splitter(max_chunk_size=row["max_chunk_size"]).push(row["input"]).finish())
+    if op == "transport_reject":
+        return pipehat.transport.reject(row["input"])
+    if op == "http_check":
+        r = row["request"]
+        return pipehat.transport.http_check(r["method"], r["content_type"], r["authorization"], r["body_length"])
+    if op == "transport_error":
+        raise pipehat.transport.error(row["error_code"])
     raise AssertionError(f"unknown op {op}")
 
 

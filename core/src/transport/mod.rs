@@ -87,6 +87,21 @@ kinds! {
     }
 }
 
+impl TransportErrorKind {
+    /// How languages group the kind: `"timeout"` (a limit of time passed),
+    /// `"connection"` (a connection could not be opened or ended) or
+    /// `"other"`. Python raises the first two as `TimeoutError` and
+    /// `ConnectionError` subclasses; JavaScript has a class for each.
+    pub const fn group(self) -> &'static str {
+        use TransportErrorKind::*;
+        match self {
+            ConnectTimeout | AckTimeout | FrameTimeout | IdleTimeout | HandlerTimeout => "timeout",
+            ConnectFailed | ConnectionClosed | TlsFailed | Closed => "connection",
+            _ => "other",
+        }
+    }
+}
+
 /// A transport failure: a kind and, where it concerns a size, the limit or size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TransportError {

@@ -71,6 +71,10 @@ export function installErrors(api) {
    * `status` the HTTP status HL7 over HTTP answers it with.
    */
   const HL7TransportError = errorClass("HL7TransportError", Error, ["code", "length", "status"]);
+  /** A transport timeout (connect_timeout, ack_timeout, frame_timeout, idle_timeout, handler_timeout). */
+  const HL7TransportTimeoutError = errorClass("HL7TransportTimeoutError", HL7TransportError, ["code", "length", "status"]);
+  /** A connection that could not be opened or ended (connect_failed, connection_closed, tls_failed, closed). */
+  const HL7TransportConnectionError = errorClass("HL7TransportConnectionError", HL7TransportError, ["code", "length", "status"]);
 
   function rethrow(e) {
     if (e && typeof e === "object" && !(e instanceof Error)) {
@@ -85,7 +89,11 @@ export function installErrors(api) {
       if (e.kind === "mapping") throw new HL7MappingError(e);
       if (e.kind === "profile") throw new HL7ProfileError(e);
       if (e.kind === "dictionary") throw new HL7DictionaryError(e);
-      if (e.kind === "transport") throw new HL7TransportError(e);
+      if (e.kind === "transport") {
+        if (e.group === "timeout") throw new HL7TransportTimeoutError(e);
+        if (e.group === "connection") throw new HL7TransportConnectionError(e);
+        throw new HL7TransportError(e);
+      }
       if (e.kind === "type") throw new TypeError(e.message);
     }
     throw e;
@@ -99,5 +107,5 @@ export function installErrors(api) {
     }
   }
 
-  Object.assign(api, { HL7Error, HL7ParseError, HL7PathError, HL7EditError, HL7StreamError, HL7MllpError, HL7JsonError, HL7DatatypeError, HL7FilterError, HL7ProfileError, HL7LoadError, HL7DictionaryError, HL7MappingError, HL7TransportError, rethrow, call });
+  Object.assign(api, { HL7Error, HL7ParseError, HL7PathError, HL7EditError, HL7StreamError, HL7MllpError, HL7JsonError, HL7DatatypeError, HL7FilterError, HL7ProfileError, HL7LoadError, HL7DictionaryError, HL7MappingError, HL7TransportError, HL7TransportTimeoutError, HL7TransportConnectionError, rethrow, call });
 }

@@ -3,7 +3,7 @@
 // built on these; anyone can build another transport on them).
 
 export function installTransport(api) {
-  const { native, call, Message, NATIVE, inputBytes, HL7TransportError } = api;
+  const { native, call, rethrow, Message, NATIVE, inputBytes } = api;
 
   /** Frames a reply, whatever form the caller gave it: Message, bytes or text. */
   function replyBytes(reply) {
@@ -37,7 +37,12 @@ export function installTransport(api) {
     ERROR_CODES: Object.freeze(native.transportErrorCodes()),
     /** The HL7TransportError for `code` (and a size, for limits). */
     error(code, length) {
-      return new HL7TransportError(call(() => native.transportError(code, length)));
+      const info = call(() => native.transportError(code, length));
+      try {
+        return rethrow(info);
+      } catch (e) {
+        return e;
+      }
     },
     /**
      * Reads a reply frame: {kind: "ack", code, answers, controlId,
