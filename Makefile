@@ -120,7 +120,7 @@ test-nostd:
 	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build -p pipehat --target wasm32-unknown-unknown
 
 test-python: python-wheel
-	cd python && ../$(PY) -m mypy --strict pipehat/cli.py pipehat/__init__.py pipehat/errors.py pipehat/transport.py pipehat/mllp.py pipehat/http.py
+	cd python && ../$(PY) -m mypy --strict pipehat/cli.py pipehat/__init__.py pipehat/errors.py pipehat/transport.py pipehat/mllp.py pipehat/http.py pipehat/bridge.py
 	cd /tmp && $(abspath $(PY)) -m mypy.stubtest pipehat --allowlist $(abspath python/stubtest-allowlist.txt)
 	$(PY) -m pytest -q -p no:cacheprovider python/tests
 

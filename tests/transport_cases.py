@@ -21,6 +21,7 @@ Each row has an op:
             options {max_body_size, credentials: [user, password]} ->
             {media_type, charset} or {error, status}.
   loopback  host -> whether a server may listen there without being told to.
+  expects_ack  message -> whether its sender should wait for a reply when all goes well.
 """
 import json, os
 
@@ -158,6 +159,14 @@ for i, (host, ok) in enumerate([("127.0.0.1", True), ("127.8.9.10", True), ("loc
                  ("::ffff:127.0.0.1", True), ("0.0.0.0", False), ("::", False), ("", False), ("10.0.0.1", False),
                  ("127.0.0.256", False), ("127.0.0", False), ("example.org", False)]):
     row(f"loopback_{i:02}", "loopback", host=host, expect=ok)
+
+for name, fields, want in [("original_mode", "", True), ("enhanced_always", "|||AL|NE", True),
+                           ("enhanced_application_only", "|||NE|AL", True), ("never", "|||NE|NE", False),
+                           ("errors_only", "|||ER|ER", False), ("success_only", "|||SU|NE", True),
+                           ("empty_accept_means_always", "||||NE", True)]:
+    row("expects_ack_" + name, "expects_ack",
+        message=f"MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240115||ADT^A01|X1|P|2.5.1{fields}\rPID|1\r", expect=want)
+row("expects_ack_without_msh", "expects_ack", message="PID|1\r", expect=True)
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "transport_cases.jsonl"), "w") as f:

@@ -129,6 +129,13 @@ fn message_key(data: &Bound<'_, PyAny>) -> PyResult<Option<(String, String, Stri
     }))
 }
 
+/// Whether the sender of a message should wait for an acknowledgement on success.
+#[pyfunction]
+#[pyo3(name = "transport_expects_ack")]
+fn expects_ack(message: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(transport::expects_ack(&bytes_of(message)?))
+}
+
 /// Whether a server may listen on `host` without allow_public.
 #[pyfunction]
 #[pyo3(name = "transport_is_loopback")]
@@ -288,6 +295,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(control_id, m)?,
         wrap_pyfunction!(message_key, m)?,
         wrap_pyfunction!(is_loopback, m)?,
+        wrap_pyfunction!(expects_ack, m)?,
         wrap_pyfunction!(accept, m)?,
         wrap_pyfunction!(reject, m)?,
         wrap_pyfunction!(http_check, m)?,

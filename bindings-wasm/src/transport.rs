@@ -249,3 +249,9 @@ pub fn transport_backoff(attempt: u32, min_ms: f64, max_ms: f64, jitter: f64) ->
 pub fn reply_answers(frame: &[u8], control_id: &str) -> bool {
     Reply::read(frame).is_ok_and(|r| r.answers(control_id.as_bytes()))
 }
+
+/// Whether the sender of these bytes should wait for an acknowledgement on success.
+#[wasm_bindgen(js_name = expectsAck)]
+pub fn expects_ack(message: &[u8]) -> bool {
+    transport::expects_ack(message)
+}

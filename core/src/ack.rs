@@ -97,7 +97,7 @@ impl AckCondition {
         }
     }
 
-    fn wants(self, success: bool) -> bool {
+    pub(crate) fn wants(self, success: bool) -> bool {
         match self {
             AckCondition::Always => true,
             AckCondition::Never => false,

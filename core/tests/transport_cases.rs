@@ -255,3 +255,11 @@ fn loopback_addresses() {
         assert_eq!(is_loopback(s(&c, "host")), c["expect"], "{:?}", c["host"]);
     }
 }
+
+#[test]
+fn whether_a_sender_waits_for_an_ack() {
+    for c in cases("expects_ack") {
+        let got = pipehat::transport::expects_ack(s(&c, "message").as_bytes());
+        assert_eq!(got, c["expect"], "{}", s(&c, "name"));
+    }
+}

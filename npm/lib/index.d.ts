@@ -727,6 +727,7 @@ export declare const transport: {
   controlId(message: Message | Input): string | undefined;
   messageKey(message: Message | Input): MessageKey | undefined;
   isLoopback(host: string): boolean;
+  expectsAck(message: Message | Input): boolean;
   accept(message: Message, failure?: "handler_failed" | "handler_timeout", options?: { controlId?: string; timestamp?: string }): Message;
   reject(frame: Input, options?: ParseOptions & { controlId?: string; timestamp?: string }): Message;
   httpCheck(

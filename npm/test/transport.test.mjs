@@ -126,3 +126,7 @@ test("limits and error codes come from the core", () => {
   const delays = [0, 1, 2, 3, 10].map((a) => transport.backoff(a, 100, 5000, 0));
   assert.deepEqual(delays, [50, 100, 200, 400, 2500]);
 });
+
+test("whether a sender waits for an acknowledgement", () => {
+  for (const c of cases("expects_ack")) assert.equal(transport.expectsAck(c.message), c.expect, c.name);
+});

@@ -18,6 +18,7 @@ __all__ = [
     "transport_error_codes",
     "transport_http_check",
     "transport_http_status",
+    "transport_expects_ack",
     "transport_is_loopback",
     "transport_limits",
     "transport_message_key",
@@ -533,6 +534,7 @@ def transport_answers(frame: Union[Message, _Data], control_id: str) -> bool: ..
 def transport_control_id(data: Union[Message, _Data]) -> Optional[str]: ...
 def transport_message_key(data: Union[Message, _Data]) -> Optional[Tuple[str, str, str]]: ...
 def transport_is_loopback(host: str) -> bool: ...
+def transport_expects_ack(message: Union[Message, _Data]) -> bool: ...
 def transport_accept(
     message: Message,
     failure: Optional[Literal["handler_failed", "handler_timeout"]] = None,

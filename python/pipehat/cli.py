@@ -12,6 +12,14 @@
     pipehat diff A B             the paths that differ between two messages (--ignore P,Q,...)
     pipehat validate FILE        issues per message against the standard (--version, --profile)
     pipehat explain PATH...      what a field is called and holds (--version, default 2.5.1)
+    pipehat listen PORT          an MLLP server: each message to --out DIR (or stdout), ACKed once written
+    pipehat send HOST:PORT FILE...  each message over MLLP, waiting for its ACK (exit 1 on a NAK or timeout)
+    pipehat bridge --from SRC --to DST --spool FILE  MLLP in, HTTPS out (or HTTP in, MLLP out), spooled
+
+TLS: --tls-cert/--tls-key (a server's certificate), --tls-ca (the CA to
+trust; a server then asks clients for certificates: mutual TLS), --tls
+(a client using the system's CAs). Servers listen on loopback unless
+--allow-public is given.
 
 FILE may be ``-`` for standard input. Text printed never includes error
 details beyond codes and positions.
@@ -31,7 +39,7 @@ import json
 import os
 import pathlib
 import sys
-from typing import IO, Iterator, List, Optional, Sequence
+from typing import IO, Any, Iterator, List, Optional, Sequence
 
 import pipehat
 
@@ -310,6 +318,169 @@ def _explain(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise _InputError(text, "expected HOST:PORT", 2)
+    return host.strip("[]"), int(port)
+
+
+def _server_tls(args: argparse.Namespace) -> Any:
+    if not args.tls_cert:
+        return None
+    from pipehat import mllp
+
+    return mllp.server_context(args.tls_cert, args.tls_key or args.tls_cert, ca=args.tls_ca, require_client_cert=bool(args.tls_ca))
+
+
+def _client_tls(args: argparse.Namespace) -> Any:
+    if not (args.tls or args.tls_ca or args.tls_cert):
+        return None
+    from pipehat import mllp
+
+    return mllp.client_context(ca=args.tls_ca, cert=args.tls_cert, key=args.tls_key)
+
+
+def _stop_on_signals(stop: Any) -> None:
+    import asyncio
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not the main thread, or Windows
+            pass
+
+
+def _listen(args: argparse.Namespace, out: IO[str]) -> int:
+    import asyncio
+
+    from pipehat import mllp
+
+    out_dir = pathlib.Path(args.out) if args.out else None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    count = 0
+    done: Optional[asyncio.Event] = None
+
+    async def run() -> None:
+        nonlocal count, done
+        done = asyncio.Event()
+
+        def handle(message: pipehat.Message) -> None:
+            nonlocal count
+            count += 1
+            data = bytes(message)
+            if out_dir is not None:
+                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in (message.control_id or "message"))
+                (out_dir / f"{count:06d}-{safe}.hl7").write_bytes(data)
+            else:
+                out.write(data.decode("utf-8", "replace").replace("\r", "\n") + "\n")
+                out.flush()
+            if args.count and count >= args.count:
+                assert done is not None
+                done.set()
+
+        def event(e: dict[str, Any]) -> None:
+            if e["event"] == "issue":
+                print(f"pipehat: {e.get('peer', '')}: {e['code']}", file=sys.stderr)
+
+        server = await mllp.serve(
+            handle,
+            args.host,
+            args.port,
+            ssl=_server_tls(args),
+            allow_public=args.allow_public,
+            replay=args.replay,
+            on_event=event,
+        )
+        print(f"pipehat: listening on {args.host}:{server.port}", file=sys.stderr, flush=True)
+        _stop_on_signals(done.set)
+        async with server:
+            await done.wait()
+
+    asyncio.run(run())
+    print(f"pipehat: {count} message{'s' if count != 1 else ''} received", file=sys.stderr)
+    return 0
+
+
+def _send(args: argparse.Namespace, out: IO[str]) -> int:
+    from pipehat import mllp
+
+    host, port = _address(args.address)
+    codes: collections.Counter[str] = collections.Counter()
+    failed = 0
+    with mllp.Client(host, port, ssl=_client_tls(args), timeout=args.timeout, reconnect_attempts=args.retries) as client:
+        for path in args.files:
+            for message in _messages(path):
+                try:
+                    ack = client.send(message)
+                    if ack is not None:
+                        code = ack.get("MSA-1") or "?"
+                    else:
+                        code = "sent" if not pipehat.transport.expects_ack(message) else "commit"
+                except pipehat.TransportError as e:
+                    code = e.code
+                    failed += 1
+                codes[code] += 1
+                out.write(f"{_name(path)}\t{message.control_id or ''}\t{code}\n")
+    total = sum(codes.values())
+    summary = ", ".join(f"{n} {c}" for c, n in sorted(codes.items()))
+    print(f"pipehat: sent {total}: {summary}", file=sys.stderr)
+    accepted = codes["AA"] + codes["CA"] + codes["commit"] + codes["sent"]
+    return 0 if accepted == total and failed == 0 else 1
+
+
+def _bridge(args: argparse.Namespace, out: IO[str]) -> int:
+    import asyncio
+    import os as _os
+
+    from pipehat.bridge import Bridge
+
+    credentials = None
+    if args.to_user:
+        credentials = (args.to_user, _os.environ.get("PIPEHAT_TO_PASSWORD", ""))
+
+    def event(e: dict[str, Any]) -> None:
+        if e["event"] in ("listening", "rejected", "retry"):
+            detail = " ".join(f"{k}={v}" for k, v in e.items() if k != "event")
+            print(f"pipehat: bridge {e['event']} {detail}", file=sys.stderr, flush=True)
+
+    async def run() -> int:
+        bridge = Bridge(
+            args.source,
+            args.destination,
+            args.spool,
+            listen_ssl=_server_tls(args),
+            send_ssl=_client_tls(argparse.Namespace(tls=args.to_tls, tls_ca=args.to_ca, tls_cert=args.to_cert, tls_key=args.to_key)),
+            credentials=credentials,
+            allow_public=args.allow_public,
+            timeout=args.timeout,
+            stop_after=args.count,
+            on_event=event,
+        )
+        _stop_on_signals(bridge.stop)
+        await bridge.run()
+        return bridge.forwarded
+
+    forwarded = asyncio.run(run())
+    print(f"pipehat: bridge forwarded {forwarded}", file=sys.stderr)
+    return 0
+
+
+def _tls_options(p: argparse.ArgumentParser, server: bool) -> None:
+    if server:
+        p.add_argument("--tls-cert", help="PEM certificate (chain): listen with TLS")
+        p.add_argument("--tls-key", help="PEM private key of --tls-cert")
+        p.add_argument("--tls-ca", help="PEM CA file: require client certificates it signed (mutual TLS)")
+    else:
+        p.add_argument("--tls", action="store_true", help="TLS, trusting the system's CAs")
+        p.add_argument("--tls-ca", help="PEM CA file to trust (implies TLS)")
+        p.add_argument("--tls-cert", help="PEM client certificate for mutual TLS")
+        p.add_argument("--tls-key", help="PEM private key of --tls-cert")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pipehat", description="Look into HL7 v2 files.")
     parser.add_argument("--version", action="version", version=f"pipehat {pipehat.__version__}")
@@ -360,6 +531,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--version", default=None, help=f"default {pipehat.DEFAULT_VERSION}")
     p.set_defaults(run=_explain)
+    p = sub.add_parser("listen", help="an MLLP server writing each message, ACKed once written")
+    p.add_argument("port", type=int, help="0 picks a free port (printed on stderr)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--out", metavar="DIR", help="one file per message (default: stdout, segments on lines)")
+    p.add_argument("--count", type=int, default=0, help="stop after this many messages")
+    p.add_argument("--replay", type=int, default=0, help="answer resent messages (by MSH-3/4/10) with their first ACK")
+    p.add_argument("--allow-public", action="store_true", help="listen beyond loopback")
+    _tls_options(p, server=True)
+    p.set_defaults(run=_listen)
+    p = sub.add_parser("send", help="each message over MLLP, waiting for its ACK (exit 1 on a NAK or timeout)")
+    p.add_argument("address", metavar="HOST:PORT")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--timeout", type=float, default=None, help="seconds to connect and for each ACK (default 10 / 30)")
+    p.add_argument("--retries", type=int, default=None, help="reconnects before giving up (default 5)")
+    _tls_options(p, server=False)
+    p.set_defaults(run=_send)
+    p = sub.add_parser("bridge", help="MLLP in, HTTP(S) out, or HTTP(S) in, MLLP out, through a durable spool")
+    p.add_argument("--from", dest="source", required=True, metavar="SRC", help="mllp://HOST:PORT, mllps://, http:// or https://")
+    p.add_argument("--to", dest="destination", required=True, metavar="DST", help="https://URL, http://URL, mllp://HOST:PORT or mllps://")
+    p.add_argument("--spool", required=True, metavar="FILE", help="SQLite file holding messages until the destination accepts them")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds for each delivery attempt")
+    p.add_argument("--count", type=int, default=None, help="stop after forwarding this many")
+    p.add_argument("--allow-public", action="store_true", help="listen beyond loopback")
+    p.add_argument("--to-tls", action="store_true", help="TLS to the destination, trusting the system's CAs")
+    p.add_argument("--to-ca", help="PEM CA file the destination's certificate must chain to")
+    p.add_argument("--to-cert", help="PEM client certificate for the destination (mutual TLS)")
+    p.add_argument("--to-key", help="PEM private key of --to-cert")
+    p.add_argument("--to-user", help="HTTP Basic user for the destination (password from PIPEHAT_TO_PASSWORD)")
+    _tls_options(p, server=True)
+    p.set_defaults(run=_bridge)
     return parser
 
 
@@ -383,6 +584,9 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[IO[str]] = None) ->
     ) as e:
         print(f"pipehat: {e}", file=sys.stderr)
         return 2
+    except pipehat.TransportError as e:  # could not connect, listen or send at all
+        print(f"pipehat: {e}", file=sys.stderr)
+        return 1
     except ValueError as e:  # an option value the core does not know (form, code)
         print(f"pipehat: {e}", file=sys.stderr)
         return 2

@@ -482,12 +482,13 @@ class _ClientProtocol(asyncio.Protocol):
 
 
 class _Waiter:
-    __slots__ = ("data", "future", "sent")
+    __slots__ = ("data", "future", "sent", "expects_ack")
 
     def __init__(self, data: bytes, future: "asyncio.Future[Optional[Message]]") -> None:
         self.data = data
         self.future = future
         self.sent = False
+        self.expects_ack = _t.expects_ack(data)
 
 
 class AsyncClient:
@@ -605,10 +606,15 @@ class AsyncClient:
             return
         waiter.sent = True
         p.transport.write(mllp_encode(waiter.data))
+        if not waiter.expects_ack:
+            # Enhanced mode with NE/NE (ER/ER...): nothing comes back when all goes well.
+            waiter.future.set_result(None)
 
     async def send(self, message: Union[Message, bytes, str]) -> Optional[Message]:
         """Sends one message and returns its acknowledgement (a Message), or
-        None for an MLLP release 2 commit block. Raises TransportError:
+        None for an MLLP release 2 commit block, or once written when the
+        message asks for no acknowledgement on success (MSH-15/16 NE, ER).
+        Raises TransportError:
         no_control_id, duplicate_in_flight, ack_timeout, connect_failed,
         connect_timeout, tls_failed, connection_closed, negative_commit, closed."""
         if self._closed:
@@ -859,6 +865,7 @@ class Client:
         if cid is None:
             raise _t.error("no_control_id")
         frame = mllp_encode(data)
+        expects_ack = _t.expects_ack(data)
         drops = 0
         while True:
             if self._sock is None:
@@ -867,6 +874,8 @@ class Client:
             deadline = time.monotonic() + self._ack_timeout if self._ack_timeout > 0 else None
             try:
                 self._sock.sendall(frame)
+                if not expects_ack:
+                    return None
                 return self._await(cid, deadline)
             except (ConnectionError, _ssl.SSLError, BrokenPipeError, EOFError):
                 self._drop()

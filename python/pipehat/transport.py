@@ -13,6 +13,8 @@ Functions (each backed by the Rust core, the same in every language):
         does not parse; raises TransportError("unreadable_frame") without a readable MSH
     http_check(method, content_type, authorization, body_length, *, max_body_size=None,
         credentials=None) -> dict; http_status(reply) -> int
+    expects_ack(data) -> bool: whether its sender waits for a reply on success
+        (False for enhanced mode with NE/NE, ER/ER, ...)
     is_loopback(host) -> bool;  backoff(attempt, min_ms, max_ms, jitter) -> int (ms)
     error(code, length=None) -> TransportError (not raised)
     ReplayCache(capacity): get(message) -> bytes | None, set(message, ack)
@@ -37,6 +39,7 @@ reject = _core.transport_reject
 http_check = _core.transport_http_check
 http_status = _core.transport_http_status
 is_loopback = _core.transport_is_loopback
+expects_ack = _core.transport_expects_ack
 backoff = _core.transport_backoff
 error = _core.transport_error
 ReplayCache = _core.ReplayCache
@@ -66,6 +69,7 @@ __all__ = [
     "backoff",
     "control_id",
     "error",
+    "expects_ack",
     "http_check",
     "http_status",
     "is_loopback",

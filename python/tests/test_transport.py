@@ -133,3 +133,8 @@ def test_replay_cache():
     assert cache.get(m1) == b"ack1"
     cache.set(m2, b"ack2")
     assert (cache.get(m1), cache.get(m2), len(cache)) == (None, b"ack2", 1)
+
+
+@pytest.mark.parametrize("case", cases("expects_ack"), ids=lambda c: c["name"])
+def test_whether_a_sender_waits_for_an_ack(case):
+    assert transport.expects_ack(case["message"]) is case["expect"]

@@ -327,6 +327,22 @@ fn trim(bytes: &[u8]) -> &[u8] {
     &bytes[start..end]
 }
 
+/// Whether a receiver acknowledges this message when all goes well, so
+/// that its sender should wait for a reply: always in original mode; in
+/// enhanced mode (MSH-15 or MSH-16 valued) only when the accept or the
+/// application condition asks for an acknowledgement on success (`AL`,
+/// `SU`, or empty). A message sent with `NE`/`NE`, `ER`/`ER` and the like
+/// gets no reply when it succeeds. Bytes without a readable MSH: `true`.
+pub fn expects_ack(message: &[u8]) -> bool {
+    match Source::from_bytes(message).map(|s| s.mode()) {
+        Some(AckMode::Enhanced {
+            accept,
+            application,
+        }) => accept.wants(true) || application.wants(true),
+        _ => true,
+    }
+}
+
 /// An acknowledgement's MSA segment, as a client reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AckInfo<'a> {

@@ -64,6 +64,10 @@ export function installTransport(api) {
     messageKey(message) {
       return call(() => native.messageKey(replyBytes(message)));
     },
+    /** Whether the sender of a message waits for an acknowledgement on success (false for enhanced mode NE/NE, ER/ER...). */
+    expectsAck(message) {
+      return native.expectsAck(replyBytes(message));
+    },
     /** Whether a server may listen on `host` without allowPublic. */
     isLoopback(host) {
       return native.isLoopback(String(host));

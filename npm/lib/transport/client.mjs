@@ -69,7 +69,8 @@ export function makeClient(api, open) {
     /**
      * Sends one message (Message, text or bytes) and resolves to its
      * acknowledgement (a Message whose MSA-2 is the message's MSH-10), or
-     * null for an MLLP release 2 commit block. Rejects with
+     * null for an MLLP release 2 commit block, or once written when the
+     * message asks for no acknowledgement on success (MSH-15/16 NE, ER). Rejects with
      * HL7TransportError: no_control_id, duplicate_in_flight, ack_timeout,
      * connect_failed, connect_timeout, connection_closed (reconnects
      * exhausted), negative_commit, closed.
@@ -86,7 +87,7 @@ export function makeClient(api, open) {
         if (this.#waiting.has(id)) throw transport.error("duplicate_in_flight");
       }
       return new Promise((resolve, reject) => {
-        const entry = { id, bytes, resolve, reject, timer: null, sent: false };
+        const entry = { id, bytes, resolve, reject, timer: null, sent: false, expectsAck: transport.expectsAck(bytes) };
         const settle = () => {
           clearTimeout(entry.timer);
           this.#waiting.delete(id);
@@ -109,6 +110,8 @@ export function makeClient(api, open) {
       if (!this.#link || entry.sent || this.#waiting.get(entry.id) !== entry) return;
       entry.sent = true;
       this.#link.write(mllpEncode(entry.bytes));
+      // Enhanced mode with NE/NE (ER/ER...): the receiver sends nothing when all goes well.
+      if (!entry.expectsAck) entry.resolve(null);
     }
 
     async #ensure() {
