@@ -246,7 +246,7 @@ def validate(
     return _native.validate(message, version=version, profile=profile)
 
 
-_SUBMODULES = ("http", "mllp", "transport")
+_SUBMODULES = ("bridge", "http", "mllp", "transport")
 
 
 def __getattr__(name: str) -> Any:

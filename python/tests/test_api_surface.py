@@ -12,13 +12,14 @@ SURFACE = json.loads((ROOT / "tests" / "api_surface.json").read_text(encoding="u
 STUBS = (ROOT / "python" / "pipehat" / "_native.pyi").read_text(encoding="utf-8")
 FACADE = (ROOT / "python" / "pipehat" / "__init__.py").read_text(encoding="utf-8")
 ERRORS = (ROOT / "python" / "pipehat" / "errors.py").read_text(encoding="utf-8")
+MODULES = [(ROOT / "python" / "pipehat" / f"{m}.py").read_text(encoding="utf-8") for m in ("transport", "mllp", "http", "bridge")]
 
 
 def declared(name: str) -> bool:
     """Whether a stub (or the pure-Python modules) declares the last part of `name`."""
     last = name.split(".")[-1]
-    pattern = re.compile(rf"^\s*(def|class) {re.escape(last)}\b|^{re.escape(last)}\s*[:=]", re.M)
-    return any(pattern.search(text) for text in (STUBS, FACADE, ERRORS))
+    pattern = re.compile(rf"^\s*(async def|def|class) {re.escape(last)}\b|^{re.escape(last)}\s*[:=]", re.M)
+    return any(pattern.search(text) for text in (STUBS, FACADE, ERRORS, *MODULES))
 
 
 def test_every_python_name_exists_and_is_declared():
