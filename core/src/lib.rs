@@ -165,6 +165,11 @@ pub struct DocsCli;
 #[doc = include_str!("../../docs/performance.md")]
 pub struct DocsPerformance;
 
+/// The Rust examples of docs/transport.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/transport.md")]
+pub struct DocsTransport;
+
 /// The Rust examples of docs/README.md, run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/README.md")]

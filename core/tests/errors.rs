@@ -367,6 +367,11 @@ fn every_code_is_documented() {
     codes.extend(FilterErrorKind::ALL.iter().map(|k| k.code()));
     codes.extend(DatatypeErrorKind::ALL.iter().map(|k| k.code()));
     codes.extend(SpecErrorKind::ALL.iter().map(|k| k.code()));
+    codes.extend(
+        pipehat::transport::TransportErrorKind::ALL
+            .iter()
+            .map(|k| k.code()),
+    );
     let missing: Vec<&str> = codes
         .into_iter()
         .filter(|c| !errors.contains(&format!("`{c}`")))
