@@ -22,7 +22,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-node-versions fuzz-bindings bench-data bench-serde help
+.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde help
 
 help:
 	@sed -n '2,7p' Makefile
@@ -33,11 +33,12 @@ setup-rust:
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 
-# A virtualenv with the build and test tools (and the optional table libraries the tests cover).
+# A virtualenv with the build and test tools, the optional table libraries the tests cover,
+# and the MLLP peers the interop tests run against (python-hl7, hl7apy, mllp-http).
 setup-python:
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -c "import maturin, pytest, mypy, pyarrow, polars, pandas, hl7, jsonschema" 2>/dev/null || \
-	  $(PY) -m pip install --quiet "maturin>=1.7,<2" pytest mypy pyarrow polars pandas hl7 jsonschema
+	@$(PY) -c "import maturin, pytest, mypy, pyarrow, polars, pandas, hl7, hl7apy, mllp_http, jsonschema" 2>/dev/null || \
+	  $(PY) -m pip install --quiet "maturin>=1.7,<2" pytest mypy pyarrow polars pandas "hl7==0.4.5" "hl7apy==1.3.5" "mllp-http==1.1.4" jsonschema
 
 # Build the abi3 wheel and install it into the virtualenv: tests run against the installed wheel.
 python-wheel: setup-python
@@ -66,7 +67,7 @@ demo: python-wheel
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 
-test: setup-rust check-generated lint test-rust test-nostd test-npm test-node-versions test-browser test-bundlers test-runtimes test-python
+test: setup-rust check-generated lint test-rust test-nostd test-npm test-node-versions test-browser test-bundlers test-runtimes test-interop test-python
 	@echo "make test: all suites passed"
 
 lint:
@@ -179,6 +180,14 @@ test-runtimes: npm-build npm/test-runtimes/node_modules/.installed
 	cd npm/test-runtimes && ./node_modules/.bin/deno run --allow-read deno.mjs
 	cd npm/test-runtimes && ./node_modules/.bin/bun bun.mjs
 	cd npm/test-runtimes && node workerd.mjs
+
+npm/test-interop/node_modules/.installed: npm/test-interop/package.json npm/test-interop/package-lock.json
+	cd npm/test-interop && npm ci --no-audit --no-fund
+	@touch $@
+
+# pipehat/mllp against the Node MLLP libraries people use (Python's peers run in test-python).
+test-interop: npm-build npm/test-interop/node_modules/.installed
+	cd npm/test-interop && node --test interop.test.mjs
 
 npm/test-bundlers/node_modules/.installed: npm/test-bundlers/package.json npm/test-bundlers/package-lock.json
 	cd npm/test-bundlers && npm ci --no-audit --no-fund

@@ -315,6 +315,37 @@ def _endpoint(text: str, schemes: Tuple[str, ...]) -> Tuple[str, str, int]:
     return scheme, host.strip("[]"), int(port)
 
 
+class _Hl7HttpHandler(http.server.BaseHTTPRequestHandler):
+    """HL7 over HTTP on the standard library's server, for the bridge's HTTP side."""
+
+    protocol_version = "HTTP/1.1"
+    endpoint: Any = None
+
+    def _answer(self) -> None:
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        length = int(headers.get("content-length") or 0)
+        try:
+            self.endpoint.check(self.command, headers, max(length, 1))
+            body = self.rfile.read(length) if length else b""
+            status, out, data = asyncio.run(self.endpoint.exchange(self.command, headers, body))
+        except TransportError as e:
+            status, out, data = e.status, [("content-type", "text/plain; charset=utf-8")], f"{e}\n".encode()
+            self.close_connection = True
+        self.send_response(status)
+        for k, v in out:
+            self.send_header(k, v)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_POST = _answer
+    do_GET = _answer
+    do_PUT = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:  # request lines carry no content; keep quiet
+        return
+
+
 def _http_server(
     handler: Callable[[Any], None],
     host: str,
@@ -326,36 +357,8 @@ def _http_server(
 
     if not _t.is_loopback(host) and not allow_public:
         raise _t.error("public_address")
-    endpoint = Endpoint(handler)
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _answer(self) -> None:
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            length = int(headers.get("content-length") or 0)
-            try:
-                endpoint.check(self.command, headers, max(length, 1))
-                body = self.rfile.read(length) if length else b""
-                status, out, data = asyncio.run(endpoint.exchange(self.command, headers, body))
-            except TransportError as e:
-                status, out, data = e.status, [("content-type", "text/plain; charset=utf-8")], f"{e}\n".encode()
-                self.close_connection = True
-            self.send_response(status)
-            for k, v in out:
-                self.send_header(k, v)
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_POST = _answer
-        do_GET = _answer
-        do_PUT = _answer
-
-        def log_message(self, format: str, *args: Any) -> None:  # request lines carry no content; keep quiet
-            return
-
-    server = http.server.ThreadingHTTPServer((host, port), Handler)
+    handler_class = type("Hl7HttpHandler", (_Hl7HttpHandler,), {"endpoint": Endpoint(handler)})
+    server = http.server.ThreadingHTTPServer((host, port), handler_class)
     server.daemon_threads = True
     if ssl is not None:
         server.socket = ssl.wrap_socket(server.socket, server_side=True)
