@@ -16,6 +16,7 @@ Each row has an op:
   accept    message and outcome ("accepted", "handler_failed",
             "handler_timeout") -> ack: the acknowledgement (control id ACK1,
             timestamp 20240115103000), status: its HTTP status.
+  server_reply  message and outcome -> the ACK code sent, or null when MSH-15/16 want none for it.
   reject    frame (and options: {strict}) -> ack as above, or error.
   http      request {method, content_type, authorization, body_length} and
             options {max_body_size, credentials: [user, password]} ->
@@ -119,6 +120,14 @@ row("accept_version_2_3_error_layout", "accept",
     message="MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240115083000||ADT^A01|V23|P|2.3\rPID|1\r", outcome="handler_failed",
     ack="MSH|^~\\&|EHR|CLINIC|LAB|HOSP|20240115103000||ACK^A01^ACK|ACK1|P|2.3\rMSA|AE|V23\rERR|^^^207&Application internal error&HL70357\r",
     status=500)
+
+for name, fields, outcome, code in [("original", "", "accepted", "AA"), ("enhanced_always", "|||AL|NE", "accepted", "CA"),
+                                    ("never", "|||NE|NE", "accepted", None), ("never_failed", "|||NE|NE", "handler_failed", None),
+                                    ("errors_only_accepted", "|||ER|NE", "accepted", None),
+                                    ("errors_only_failed", "|||ER|NE", "handler_failed", "CE"),
+                                    ("success_only_failed", "|||SU|NE", "handler_timeout", None)]:
+    message = f"MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240115083000||ADT^A08|R1|P|2.5.1{fields}\rPID|1\r"
+    row("server_reply_" + name, "server_reply", message=message, outcome=outcome, code=code)
 
 row("reject_strict_parse_error", "reject", frame=ORU, options={"strict": True},
     ack=ACK_HEAD + "MSA|AR|MSG42\rERR||NTE^1^3|102^Data type error^HL70357|E|||malformed_escape: an escape sequence is malformed and was kept as written\r",

@@ -106,6 +106,19 @@ fn answers(frame: &Bound<'_, PyAny>, control_id: &str) -> PyResult<bool> {
     Ok(Reply::read(&bytes).is_ok_and(|r| r.answers(control_id.as_bytes())))
 }
 
+/// MSA-2 of a reply frame (the control id it answers), "" for a commit
+/// block, None when the frame is not an acknowledgement.
+#[pyfunction]
+#[pyo3(name = "transport_reply_id")]
+fn reply_id(frame: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    let bytes = bytes_of(frame)?;
+    Ok(match Reply::read(&bytes) {
+        Ok(Reply::Ack(ack)) => Some(String::from_utf8_lossy(ack.answers).into_owned()),
+        Ok(_) => Some(String::new()),
+        Err(_) => None,
+    })
+}
+
 /// MSH-10 of a message's bytes (parsed or not), or None.
 #[pyfunction]
 #[pyo3(name = "transport_control_id")]
@@ -162,6 +175,29 @@ fn accept(
     let (control_id, timestamp) = stamp(control_id, timestamp);
     transport::accept(&message.inner.message(), outcome, &control_id, &timestamp)
         .map(message_from_buf)
+        .map_err(|e| crate::errors::edit_error(py, &e))
+}
+
+/// reply(message, failure=None, *, control_id=None, timestamp=None) ->
+/// Message | None: what a server sends once the handler returned no reply
+/// of its own; None when MSH-15/16 want no acknowledgement for it.
+#[pyfunction]
+#[pyo3(name = "transport_reply")]
+#[pyo3(signature = (message, failure=None, *, control_id=None, timestamp=None))]
+fn reply(
+    py: Python<'_>,
+    message: &Message,
+    failure: Option<&str>,
+    control_id: Option<String>,
+    timestamp: Option<String>,
+) -> PyResult<Option<Message>> {
+    let outcome = match failure {
+        None => Outcome::Accepted,
+        Some(code) => Outcome::Failed(kind(code)?),
+    };
+    let (control_id, timestamp) = stamp(control_id, timestamp);
+    transport::reply(&message.inner.message(), outcome, &control_id, &timestamp)
+        .map(|sent| sent.map(message_from_buf))
         .map_err(|e| crate::errors::edit_error(py, &e))
 }
 
@@ -292,11 +328,13 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(limits, m)?,
         wrap_pyfunction!(read_reply, m)?,
         wrap_pyfunction!(answers, m)?,
+        wrap_pyfunction!(reply_id, m)?,
         wrap_pyfunction!(control_id, m)?,
         wrap_pyfunction!(message_key, m)?,
         wrap_pyfunction!(is_loopback, m)?,
         wrap_pyfunction!(expects_ack, m)?,
         wrap_pyfunction!(accept, m)?,
+        wrap_pyfunction!(reply, m)?,
         wrap_pyfunction!(reject, m)?,
         wrap_pyfunction!(http_check, m)?,
         wrap_pyfunction!(http_status, m)?,

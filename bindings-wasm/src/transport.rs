@@ -148,6 +148,35 @@ impl NativeMessage {
     }
 }
 
+#[wasm_bindgen]
+impl NativeMessage {
+    /// What a server sends once the handler returned no reply of its own:
+    /// the acknowledgement's bytes (MLLP-framed when `framed`), or
+    /// undefined when MSH-15/16 want none.
+    #[wasm_bindgen(js_name = transportReply)]
+    pub fn transport_reply(
+        &self,
+        failure: Option<String>,
+        options: JsValue,
+        framed: bool,
+    ) -> Result<Option<Vec<u8>>, JsValue> {
+        let outcome = match failure {
+            None => Outcome::Accepted,
+            Some(code) => Outcome::Failed(kind(&code)?),
+        };
+        let (control_id, timestamp) = stamp(&options)?;
+        let sent = transport::reply(&self.quick().message(), outcome, &control_id, &timestamp)
+            .map_err(|e| edit_error(&e))?;
+        Ok(sent.map(|ack| {
+            if framed {
+                pipehat::mllp::encode(ack.as_bytes())
+            } else {
+                ack.into_bytes()
+            }
+        }))
+    }
+}
+
 /// The AR (or CR) a server sends for a frame that does not parse; throws
 /// unreadable_frame when it has no readable MSH.
 #[wasm_bindgen(js_name = transportReject)]
@@ -254,4 +283,14 @@ pub fn reply_answers(frame: &[u8], control_id: &str) -> bool {
 #[wasm_bindgen(js_name = expectsAck)]
 pub fn expects_ack(message: &[u8]) -> bool {
     transport::expects_ack(message)
+}
+
+/// MSA-2 of a reply frame (the control id it answers), "" for an MLLP
+/// release 2 commit block, undefined when the frame is not an acknowledgement.
+#[wasm_bindgen(js_name = replyId)]
+pub fn reply_id(frame: &[u8]) -> Option<String> {
+    match Reply::read(frame).ok()? {
+        Reply::Ack(ack) => Some(String::from_utf8_lossy(ack.answers).into_owned()),
+        _ => Some(String::new()),
+    }
 }

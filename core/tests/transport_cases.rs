@@ -263,3 +263,21 @@ fn whether_a_sender_waits_for_an_ack() {
         assert_eq!(got, c["expect"], "{}", s(&c, "name"));
     }
 }
+
+#[test]
+fn server_replies_follow_msh_15_and_16() {
+    for c in cases("server_reply") {
+        let outcome = match s(&c, "outcome") {
+            "accepted" => Outcome::Accepted,
+            code => Outcome::Failed(TransportErrorKind::from_code(code).expect("kind")),
+        };
+        let msg = Message::parse(s(&c, "message").as_bytes()).expect("parses");
+        let sent =
+            pipehat::transport::reply(&msg, outcome, "ACK1", "20240115103000").expect("reply");
+        let code = sent.map(|ack| match Reply::read(ack.as_bytes()) {
+            Ok(Reply::Ack(a)) => a.code.as_str(),
+            _ => "none",
+        });
+        assert_eq!(code, c["code"].as_str(), "{}", s(&c, "name"));
+    }
+}

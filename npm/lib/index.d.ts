@@ -724,11 +724,14 @@ export declare const transport: {
   error(code: TransportErrorCode, length?: number): HL7TransportError;
   readReply(frame: Input): Reply;
   answers(frame: Input, controlId: string): boolean;
+  replyId(frame: Input): string | undefined;
   controlId(message: Message | Input): string | undefined;
   messageKey(message: Message | Input): MessageKey | undefined;
   isLoopback(host: string): boolean;
   expectsAck(message: Message | Input): boolean;
   accept(message: Message, failure?: "handler_failed" | "handler_timeout", options?: { controlId?: string; timestamp?: string }): Message;
+  reply(message: Message, failure?: "handler_failed" | "handler_timeout", options?: { controlId?: string; timestamp?: string }): Message | undefined;
+  replyFrame(message: Message, failure?: "handler_failed" | "handler_timeout", options?: { controlId?: string; timestamp?: string }): Uint8Array | undefined;
   reject(frame: Input, options?: ParseOptions & { controlId?: string; timestamp?: string }): Message;
   httpCheck(
     request: { method: string; contentType?: string | null; authorization?: string | null; bodyLength: number },

@@ -214,38 +214,49 @@ export class MllpServer extends EventEmitter {
       }
       return;
     }
-    const controlId = transport.controlId(frame);
-    this.emit("message", { peer, controlId, size: frame.length });
+    // The control id costs a call into the core: read only when someone asks.
+    let controlId = null;
+    const idOf = () => (controlId ??= transport.controlId(frame));
+    const info = {
+      peer,
+      get controlId() {
+        return idOf();
+      },
+    };
+    if (this.listenerCount("message") > 0) this.emit("message", { peer, controlId: idOf(), size: frame.length });
     let failure;
     let reply;
     try {
-      reply = await withTimeout(
-        Promise.resolve().then(() => this.#handler(message, { peer, controlId })),
-        o.handlerTimeout,
-        () => transport.error("handler_timeout"),
-      );
+      reply = this.#handler(message, info);
+      if (reply !== null && typeof reply === "object" && typeof reply.then === "function") {
+        reply = await withTimeout(reply, o.handlerTimeout, () => transport.error("handler_timeout"));
+      }
     } catch (e) {
       failure = e instanceof HL7TransportError && e.code === "handler_timeout" ? "handler_timeout" : "handler_failed";
-      this.emit("issue", { code: failure, peer, controlId, cause: e });
+      this.emit("issue", { code: failure, peer, controlId: idOf(), cause: e });
     }
     if (o.mllpRelease2) {
       send(failure ? NEGATIVE_COMMIT : COMMIT);
       if (!failure && reply != null) send(mllpEncode(transport.bytes(reply)));
-      this.emit("ack", { peer, controlId, code: failure ? "negative_commit" : "commit", duplicate: false });
+      this.emit("ack", { peer, controlId: idOf(), code: failure ? "negative_commit" : "commit", duplicate: false });
       return;
     }
-    const replies = [];
-    if (failure || reply == null || message.ackMode === "enhanced") {
-      const ack = transport.accept(message, failure);
-      const enhanced = message.ackMode === "enhanced";
-      if (!enhanced || message.wantsAck(codeOf(ack.toBytes()))) replies.push(ack.toBytes());
+    const frames = [];
+    // The ACK the core makes (AA, CA, AE, CE), unless MSH-15/16 want none; in
+    // enhanced mode it comes before the handler's own reply (the application ACK).
+    if (failure !== undefined || reply == null || message.ackMode === "enhanced") {
+      const ack = transport.replyFrame(message, failure);
+      if (ack !== undefined) frames.push(ack);
     }
-    if (!failure && reply != null) replies.push(transport.bytes(reply));
-    for (const bytes of replies) {
-      send(mllpEncode(bytes));
+    if (failure === undefined && reply != null) frames.push(mllpEncode(transport.bytes(reply)));
+    const watching = this.#replay !== null || this.listenerCount("ack") > 0;
+    for (const framed of frames) {
+      send(framed);
+      if (!watching) continue;
+      const bytes = framed.subarray(1, framed.length - 2);
       const code = codeOf(bytes);
       if (this.#replay && (code === "AA" || code === "CA")) this.#replay.set(frame, bytes);
-      this.emit("ack", { peer, controlId, code, duplicate: false });
+      this.emit("ack", { peer, controlId: idOf(), code, duplicate: false });
     }
   }
 }

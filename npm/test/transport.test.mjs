@@ -130,3 +130,11 @@ test("limits and error codes come from the core", () => {
 test("whether a sender waits for an acknowledgement", () => {
   for (const c of cases("expects_ack")) assert.equal(transport.expectsAck(c.message), c.expect, c.name);
 });
+
+test("what a server sends follows MSH-15/16", () => {
+  for (const c of cases("server_reply")) {
+    const failure = c.outcome === "accepted" ? undefined : c.outcome;
+    const sent = transport.reply(parse(c.message), failure, STAMP);
+    assert.equal(sent === undefined ? null : sent.get("MSA-1"), c.code, c.name);
+  }
+});

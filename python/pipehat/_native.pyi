@@ -24,6 +24,8 @@ __all__ = [
     "transport_message_key",
     "transport_read_reply",
     "transport_reject",
+    "transport_reply",
+    "transport_reply_id",
     "parse",
     "iter_messages",
     "split",
@@ -530,6 +532,7 @@ def transport_error(code: str, length: Optional[int] = None) -> TransportError: 
 def transport_error_codes() -> List[str]: ...
 def transport_limits() -> Dict[str, int]: ...
 def transport_read_reply(frame: Union[Message, _Data]) -> Dict[str, Any]: ...
+def transport_reply_id(frame: Union[Message, _Data]) -> Optional[str]: ...
 def transport_answers(frame: Union[Message, _Data], control_id: str) -> bool: ...
 def transport_control_id(data: Union[Message, _Data]) -> Optional[str]: ...
 def transport_message_key(data: Union[Message, _Data]) -> Optional[Tuple[str, str, str]]: ...
@@ -542,6 +545,13 @@ def transport_accept(
     control_id: Optional[str] = None,
     timestamp: Optional[str] = None,
 ) -> Message: ...
+def transport_reply(
+    message: Message,
+    failure: Optional[Literal["handler_failed", "handler_timeout"]] = None,
+    *,
+    control_id: Optional[str] = None,
+    timestamp: Optional[str] = None,
+) -> Optional[Message]: ...
 def transport_reject(
     frame: _Data,
     *,

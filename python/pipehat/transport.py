@@ -5,10 +5,13 @@ Functions (each backed by the Rust core, the same in every language):
     read_reply(frame) -> dict: {"kind": "ack", "code", "answers", "control_id",
         "settles_application"} or {"kind": "commit" | "negative_commit", ...}
     answers(frame, control_id) -> bool: whether a reply answers that MSH-10
+    reply_id(frame) -> str | None: the MSA-2 it answers ("" for a commit block), None if no ACK
     control_id(data) -> str | None: MSH-10, even of a message that does not parse
     message_key(data) -> (MSH-3, MSH-4, MSH-10) | None: what identifies a resent message
     accept(message, failure=None) -> Message: the ACK a server sends once its handler
         is done (AA, or CA in enhanced mode; AE/CE for "handler_failed"/"handler_timeout")
+    reply(message, failure=None) -> Message | None: what a server sends when its handler
+        returned no reply: accept()'s ACK, or None when MSH-15/16 want none for it
     reject(frame, *, strict=False, ...) -> Message: the AR (or CR) for a frame that
         does not parse; raises TransportError("unreadable_frame") without a readable MSH
     http_check(method, content_type, authorization, body_length, *, max_body_size=None,
@@ -32,9 +35,11 @@ from . import _native as _core
 
 read_reply = _core.transport_read_reply
 answers = _core.transport_answers
+reply_id = _core.transport_reply_id
 control_id = _core.transport_control_id
 message_key = _core.transport_message_key
 accept = _core.transport_accept
+reply = _core.transport_reply
 reject = _core.transport_reject
 http_check = _core.transport_http_check
 http_status = _core.transport_http_status
@@ -76,4 +81,6 @@ __all__ = [
     "message_key",
     "read_reply",
     "reject",
+    "reply",
+    "reply_id",
 ]

@@ -138,3 +138,10 @@ def test_replay_cache():
 @pytest.mark.parametrize("case", cases("expects_ack"), ids=lambda c: c["name"])
 def test_whether_a_sender_waits_for_an_ack(case):
     assert transport.expects_ack(case["message"]) is case["expect"]
+
+
+@pytest.mark.parametrize("case", cases("server_reply"), ids=lambda c: c["name"])
+def test_what_a_server_sends_follows_msh_15_and_16(case):
+    failure = None if case["outcome"] == "accepted" else case["outcome"]
+    sent = transport.reply(pipehat.parse(case["message"]), failure, **STAMP)
+    assert (None if sent is None else sent["MSA-1"]) == case["code"]

@@ -485,6 +485,29 @@ pub fn accept(
     message.ack(&options)
 }
 
+/// What a server sends once the handler is done and returned no reply of
+/// its own: [`accept`]'s acknowledgement, or `None` when the message's
+/// MSH-15/16 ask for no acknowledgement with that code (enhanced mode: `NE`,
+/// or `ER`/`SU` for the other outcome).
+pub fn reply(
+    message: &Message<'_>,
+    outcome: Outcome,
+    control_id: &str,
+    timestamp: &str,
+) -> Result<Option<MessageBuf>, crate::EditError> {
+    let mode = message.ack_mode();
+    if let AckMode::Enhanced { .. } = mode {
+        let code = match outcome {
+            Outcome::Accepted => AckCode::CA,
+            Outcome::Failed(_) => AckCode::CE,
+        };
+        if !mode.wants(code) {
+            return Ok(None);
+        }
+    }
+    accept(message, outcome, control_id, timestamp).map(Some)
+}
+
 /// The acknowledgement a server sends for a frame that did not parse: AR
 /// (or CR when its MSH asks for enhanced mode) with an ERR for the parse
 /// error, built from the frame's MSH. A frame without a readable MSH cannot

@@ -3,7 +3,7 @@
 // built on these; anyone can build another transport on them).
 
 export function installTransport(api) {
-  const { native, call, rethrow, Message, NATIVE, inputBytes } = api;
+  const { native, call, rethrow, parse, Message, NATIVE, inputBytes } = api;
 
   /** Frames a reply, whatever form the caller gave it: Message, bytes or text. */
   function replyBytes(reply) {
@@ -52,6 +52,10 @@ export function installTransport(api) {
     readReply(frame) {
       return call(() => native.readReply(inputBytes(frame)));
     },
+    /** MSA-2 of a reply frame (the control id it answers), "" for a commit block, undefined when it is no acknowledgement. */
+    replyId(frame) {
+      return native.replyId(inputBytes(frame));
+    },
     /** Whether a reply frame answers the message whose MSH-10 is `controlId` (commit blocks answer any). */
     answers(frame, controlId) {
       return native.replyAnswers(inputBytes(frame), String(controlId));
@@ -79,6 +83,18 @@ export function installTransport(api) {
      */
     accept(message, failure, options) {
       return new Message(call(() => message[NATIVE]().transportAccept(failure, options ?? {})));
+    },
+    /**
+     * What a server sends when its handler returned no reply: accept()'s
+     * acknowledgement, or undefined when MSH-15/16 want none for it.
+     */
+    reply(message, failure, options) {
+      const bytes = call(() => message[NATIVE]().transportReply(failure, options ?? {}, false));
+      return bytes === undefined ? undefined : parse(bytes);
+    },
+    /** reply() as the MLLP frame a server writes (Uint8Array), or undefined: one call into the core. */
+    replyFrame(message, failure, options) {
+      return call(() => message[NATIVE]().transportReply(failure, options, true));
     },
     /** The AR (or CR) for a frame that does not parse; throws unreadable_frame without a readable MSH. */
     reject(frame, options) {

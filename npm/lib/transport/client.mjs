@@ -163,15 +163,17 @@ export function makeClient(api, open) {
     }
 
     #reply(frame) {
-      let reply;
-      try {
-        reply = transport.readReply(frame);
-      } catch (e) {
-        this.#emit("issue", { code: e.code ?? "not_an_ack", size: frame.length });
+      // The common case in one call into the core: the control id answered.
+      const id = transport.replyId(frame);
+      if (id === undefined) {
+        this.#emit("issue", { code: "not_an_ack", size: frame.length });
         return;
       }
-      if (reply.kind !== "ack") {
-        this.#drops = 0;
+      this.#drops = 0;
+      if (id === "") {
+        // A commit block (or an ACK without MSA-2): read it whole.
+        const reply = transport.readReply(frame);
+        if (reply.kind === "ack") return this.#emit("issue", { code: "unmatched_ack", controlId: "" });
         // MLLP release 2 is stop-and-wait: a commit block answers the oldest message sent.
         const oldest = [...this.#waiting.values()].find((w) => w.sent);
         if (!oldest) return this.#emit("issue", { code: "unmatched_ack" });
@@ -179,13 +181,12 @@ export function makeClient(api, open) {
         else oldest.reject(transport.error("negative_commit"));
         return;
       }
-      this.#drops = 0;
-      const entry = this.#waiting.get(reply.answers);
+      const entry = this.#waiting.get(id);
       if (!entry || !entry.sent) {
-        this.#emit("issue", { code: "unmatched_ack", controlId: reply.answers });
+        this.#emit("issue", { code: "unmatched_ack", controlId: id });
         return;
       }
-      if (this.#options.applicationAck && !reply.settlesApplication) return;
+      if (this.#options.applicationAck && !transport.readReply(frame).settlesApplication) return;
       entry.resolve(parse(frame));
     }
 
