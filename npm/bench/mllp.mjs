@@ -47,7 +47,8 @@ const CONTENDERS = {
   // with each new one (its issue #102): measured on 300 messages only.
   "node-hl7-server 2.5.0 + node-hl7-client": { run: nodeHl7, messages: 300 },
   "pipehat 100 active + 1,000 idle connections": { run: crowd },
-  "pipehat/http behind node:http": { run: (m) => http(m, true) },
+  "pipehat/http nodeHttp on node:http": { run: (m) => http(m, "node") },
+  "pipehat/http hl7Http (fetch handler) on node:http": { run: (m) => http(m, "fetch") },
   "bare node:http (fixed reply)": { run: (m) => http(m, false) },
 };
 
@@ -164,12 +165,14 @@ async function crowd(list) {
 }
 
 async function http(list, hl7) {
-  const nodeHttp = await import("node:http");
+  const nodeHttpModule = await import("node:http");
   const { Readable } = await import("node:stream");
-  const { hl7Http } = await import("../lib/http-node.mjs");
+  const { hl7Http, nodeHttp } = await import("../lib/http-node.mjs");
   const endpoint = hl7Http(() => {});
+  const direct = nodeHttp(() => {});
   const fixed = Buffer.from("MSH|^~\\&|A|B|||20240115||ACK|1|P|2.5\rMSA|AA|1\r");
-  const server = nodeHttp.createServer(async (req, res) => {
+  const server = nodeHttpModule.createServer(async (req, res) => {
+    if (hl7 === "node") return direct(req, res);
     if (!hl7) {
       for await (const _ of req);
       res.writeHead(200, { "content-type": "application/hl7-v2" });
@@ -183,10 +186,10 @@ async function http(list, hl7) {
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${server.address().port}/`;
-  const agent = new nodeHttp.Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = new nodeHttpModule.Agent({ keepAlive: true, maxSockets: 1 });
   const post = (m) =>
     new Promise((resolve, reject) => {
-      const req = nodeHttp.request(url, { method: "POST", agent, headers: { "content-type": "application/hl7-v2" } }, (res) => {
+      const req = nodeHttpModule.request(url, { method: "POST", agent, headers: { "content-type": "application/hl7-v2" } }, (res) => {
         res.resume();
         res.on("end", resolve);
       });

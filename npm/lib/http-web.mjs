@@ -1,6 +1,6 @@
-// pipehat/http (web): HL7 over HTTP as a fetch handler and an AWS Lambda handler.
+// pipehat/http (web): HL7 over HTTP as a fetch handler, a node:http handler and an AWS Lambda handler.
 import api from "./web.mjs";
 import { makeHttp } from "./transport/http.mjs";
 
-export const { hl7Http, lambda } = makeHttp(api);
+export const { hl7Http, nodeHttp, lambda } = makeHttp(api);
 export const { HL7TransportError } = api;

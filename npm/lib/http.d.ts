@@ -20,6 +20,12 @@ export type HttpHandler = (message: Message, info: { request: Request }) => void
 
 export declare function hl7Http(handler: HttpHandler, options?: HttpOptions): (request: Request) => Promise<Response>;
 
+/** The same endpoint for node:http (and frameworks that hand over its req and res), without Request and Response objects. */
+export declare function nodeHttp(
+  handler: (message: Message, info: { req: import("node:http").IncomingMessage }) => void | null | Message | Input | Promise<void | null | Message | Input>,
+  options?: HttpOptions,
+): (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => Promise<void>;
+
 export interface LambdaEvent {
   requestContext?: { http?: { method?: string } };
   httpMethod?: string;

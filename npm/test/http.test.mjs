@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { Readable } from "node:stream";
-import { hl7Http, lambda } from "pipehat/http";
+import { hl7Http, nodeHttp, lambda } from "pipehat/http";
 import { parse } from "pipehat";
 
 const MSG = "MSH|^~\\&|LAB|HOSP|EHR|CLINIC|20240115083000||ORU^R01|H1|P|2.5.1\rPID|1||7\r";
@@ -83,28 +83,37 @@ test("duplicate suppression replays the first ACK", async () => {
   assert.equal(calls, 1);
 });
 
-test("behind node:http on loopback", async () => {
-  const endpoint = hl7Http((m) => void m);
-  const server = http.createServer(async (req, res) => {
+test("node:http on loopback: nodeHttp, and the fetch handler behind an adapter", async () => {
+  const seen = [];
+  const direct = http.createServer(nodeHttp((m) => void seen.push(m.get("MSH-10")), { maxBodySize: 1000 }));
+  const fetchHandler = hl7Http((m) => void seen.push(m.get("MSH-10")));
+  const adapted = http.createServer(async (req, res) => {
     const request = new Request(`http://${req.headers.host}${req.url}`, {
       method: req.method,
       headers: req.headers,
       body: req.method === "POST" ? Readable.toWeb(req) : undefined,
       duplex: "half",
     });
-    const response = await endpoint(request);
+    const response = await fetchHandler(request);
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const res = await fetch(`http://127.0.0.1:${server.address().port}/`, {
+  for (const server of [direct, adapted]) {
+    await new Promise((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${server.address().port}/`;
+    const res = await fetch(url, { method: "POST", body: MSG, headers: { "content-type": "application/hl7-v2" } });
+    assert.equal(res.status, 200);
+    assert.equal(parse(await res.text()).get("MSA-1"), "AA");
+  }
+  const big = await fetch(`http://127.0.0.1:${direct.address().port}/`, {
     method: "POST",
-    body: MSG,
+    body: MSG + "x".repeat(2000),
     headers: { "content-type": "application/hl7-v2" },
   });
-  assert.equal(res.status, 200);
-  assert.equal(parse(await res.text()).get("MSA-1"), "AA");
-  server.close();
+  assert.equal(big.status, 413);
+  assert.deepEqual(seen, ["H1", "H1"]);
+  direct.close();
+  adapted.close();
 });
 
 test("AWS Lambda (API Gateway v2 events, base64 bodies)", async () => {

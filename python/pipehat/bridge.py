@@ -319,6 +319,7 @@ class _Hl7HttpHandler(http.server.BaseHTTPRequestHandler):
     """HL7 over HTTP on the standard library's server, for the bridge's HTTP side."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes
     endpoint: Any = None
 
     def _answer(self) -> None:
@@ -327,7 +328,7 @@ class _Hl7HttpHandler(http.server.BaseHTTPRequestHandler):
         try:
             self.endpoint.check(self.command, headers, max(length, 1))
             body = self.rfile.read(length) if length else b""
-            status, out, data = asyncio.run(self.endpoint.exchange(self.command, headers, body))
+            status, out, data = self.endpoint.exchange_sync(self.command, headers, body)
         except TransportError as e:
             status, out, data = e.status, [("content-type", "text/plain; charset=utf-8")], f"{e}\n".encode()
             self.close_connection = True

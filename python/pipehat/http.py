@@ -84,7 +84,8 @@ class Endpoint:
         )
         return result
 
-    async def exchange(self, method: str, headers: Dict[str, str], body: bytes) -> Response:
+    def _begin(self, method: str, headers: Dict[str, str], body: bytes) -> Union[Response, Tuple[Message, List[Tuple[str, str]]]]:
+        """The response for a request refused, replayed or unparsable; else the message and reply headers."""
         try:
             accepted = self.check(method, headers, len(body))
         except TransportError as e:
@@ -95,13 +96,36 @@ class Endpoint:
             if earlier is not None:
                 return _t.http_status(earlier), out_headers, bytes(earlier)
         try:
-            message = parse(body, strict=self.strict)
+            return parse(body, strict=self.strict), out_headers
         except ParseError:
             try:
                 nak = bytes(_t.reject(body, strict=self.strict))
             except TransportError as e:
                 return _refusal(e)
             return _t.http_status(nak), out_headers, nak
+
+    def _end(
+        self,
+        message: Message,
+        body: bytes,
+        out_headers: List[Tuple[str, str]],
+        reply: Reply,
+        failure: Optional[Literal["handler_failed", "handler_timeout"]],
+    ) -> Response:
+        if failure is not None:
+            log.warning("%s control_id=%s", failure, _t.control_id(body))
+        data = _bytes(reply) if failure is None and reply is not None else bytes(_t.accept(message, failure))
+        status = _t.http_status(data)
+        if self.replay is not None and status == 200:
+            self.replay.set(body, data)
+        return status, out_headers, data
+
+    async def exchange(self, method: str, headers: Dict[str, str], body: bytes) -> Response:
+        """One request: (status, headers, body). A coroutine handler is awaited with the handler timeout."""
+        begun = self._begin(method, headers, body)
+        if len(begun) == 3:
+            return begun
+        message, out_headers = begun
         failure: Optional[Literal["handler_failed", "handler_timeout"]] = None
         reply: Reply = None
         try:
@@ -116,13 +140,32 @@ class Endpoint:
             failure = "handler_timeout"
         except Exception:  # the handler's own error: answered AE, never logged as text
             failure = "handler_failed"
-        if failure is not None:
-            log.warning("%s control_id=%s", failure, _t.control_id(body))
-        data = _bytes(reply) if failure is None and reply is not None else bytes(_t.accept(message, failure))
-        status = _t.http_status(data)
-        if self.replay is not None and status == 200:
-            self.replay.set(body, data)
-        return status, out_headers, data
+        return self._end(message, body, out_headers, reply, failure)
+
+    def exchange_sync(self, method: str, headers: Dict[str, str], body: bytes) -> Response:
+        """exchange() for threaded servers: a plain handler is called directly,
+        a coroutine handler runs in an event loop of its own."""
+        begun = self._begin(method, headers, body)
+        if len(begun) == 3:
+            return begun
+        message, out_headers = begun
+        failure: Optional[Literal["handler_failed", "handler_timeout"]] = None
+        reply: Reply = None
+        try:
+            result = self.handler(message)
+            if inspect.isawaitable(result):
+                timeout = self.handler_timeout if self.handler_timeout > 0 else None
+
+                async def wait() -> Reply:
+                    return await asyncio.wait_for(result, timeout)  # type: ignore[arg-type]
+
+                result = asyncio.run(wait())
+            reply = result
+        except asyncio.TimeoutError:
+            failure = "handler_timeout"
+        except Exception:  # the handler's own error: answered AE, never logged as text
+            failure = "handler_failed"
+        return self._end(message, body, out_headers, reply, failure)
 
 
 def asgi(
@@ -220,7 +263,7 @@ def lambda_handler(
         headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items() if v is not None}
         raw = event.get("body") or ""
         body = base64.b64decode(raw) if event.get("isBase64Encoded") else str(raw).encode("utf-8")
-        status, out_headers, data = asyncio.run(endpoint.exchange(method, headers, body))
+        status, out_headers, data = endpoint.exchange_sync(method, headers, body)
         result: Dict[str, Any] = {"statusCode": status, "headers": dict(out_headers)}
         try:
             result.update(body=data.decode("utf-8"), isBase64Encoded=False)

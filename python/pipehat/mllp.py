@@ -362,12 +362,12 @@ class Server:
             self._event("ack", peer=peer, control_id=control_id, code="negative_commit" if failure else "commit", duplicate=False)
             return
         replies: List[bytes] = []
-        enhanced = message.ack_mode == "enhanced"
-        if failure is not None or reply is None or enhanced:
-            ack = bytes(_t.accept(message, failure))
-            code = _code_of(ack)
-            if not enhanced or (code is not None and message.wants_ack(code)):
-                replies.append(ack)
+        # The ACK the core makes (AA, CA, AE, CE), unless MSH-15/16 want none; in
+        # enhanced mode it comes before the handler's own reply (the application ACK).
+        if failure is not None or reply is None or message.ack_mode == "enhanced":
+            ack = _t.reply(message, failure)
+            if ack is not None:
+                replies.append(bytes(ack))
         if failure is None and reply is not None:
             replies.append(_bytes(reply))
         for data in replies:
