@@ -12,7 +12,7 @@ CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 SHARED ?= ../shared
 BENCH_DATA ?= target/bench-data
-FUZZ_TARGETS := parse paths escapes stream extract edit mllp json route validate
+FUZZ_TARGETS := parse paths escapes stream extract edit mllp json route validate transport
 VENV ?= .venv
 PY := $(VENV)/bin/python
 WHEEL_DIR := target/wheels
@@ -175,9 +175,10 @@ npm/test-runtimes/node_modules/.installed: npm/test-runtimes/package.json npm/te
 	cd npm/test-runtimes && npm ci --no-audit --no-fund
 	@touch $@
 
-# Deno (web build), Bun (Node entry) and workerd (a local Worker parsing POSTed messages), all from the npm registry.
+# Deno (web build), Bun (Node entry) and workerd (a local Worker parsing POSTed messages, answering HL7 over
+# HTTP, and sending over MLLP to a loopback server with the Workers client), all from the npm registry.
 test-runtimes: npm-build npm/test-runtimes/node_modules/.installed
-	cd npm/test-runtimes && ./node_modules/.bin/deno run --allow-read deno.mjs
+	cd npm/test-runtimes && ./node_modules/.bin/deno run --allow-read --allow-net=127.0.0.1 deno.mjs
 	cd npm/test-runtimes && ./node_modules/.bin/bun bun.mjs
 	cd npm/test-runtimes && node workerd.mjs
 

@@ -77,7 +77,7 @@ framing("commit_blocks", frame(b"\x06") + frame(b"\x15"), [b"\x06", b"\x15"], []
 ACK = "MSH|^~\\&|EHR|CLINIC|LAB|HOSP|20240115103000||ACK^A01^ACK|ACK1|P|2.5.1\rMSA|AA|A1\r"
 row("reply_accept", "reply", frame=ACK,
     expect={"kind": "ack", "code": "AA", "answers": "A1", "control_id": "ACK1"},
-    answers=[["A1", True], ["A2", False], [" A1 ", True], ["", False]])
+    answers=[["A1", True], ["A2", False], [" A1 ", True], ["A1\t", True], ["", False]])
 row("reply_error_with_text", "reply",
     frame="MSH|^~\\&|EHR|CLINIC|LAB|HOSP|20240115103000||ACK|ACK9|P|2.3\rMSA|AE|B2|record locked\r",
     expect={"kind": "ack", "code": "AE", "answers": "B2", "control_id": "ACK9"}, answers=[["B2", True], ["A1", False]])

@@ -2,6 +2,10 @@
 // the full module needs `await load()`, and until then its functions throw.
 import api from "../lib/web.mjs";
 import { smoke } from "./smoke.mjs";
+import { transportSmoke } from "./transport-smoke.mjs";
+import { hl7Http } from "../lib/http-web.mjs";
+// pipehat/mllp resolves to the Node entry in Deno (node:net, node:tls).
+import { createServer, connect } from "../lib/mllp.mjs";
 
 let before;
 try {
@@ -15,3 +19,4 @@ if (!(before instanceof api.HL7LoadError) || before.code !== "not_loaded") {
 }
 await api.load();
 if (smoke(api, `deno ${Deno.version.deno}`) > 0) Deno.exit(1);
+if ((await transportSmoke({ createServer, connect, hl7Http, parse: api.parse }, `deno ${Deno.version.deno}`)) > 0) Deno.exit(1);

@@ -1,9 +1,29 @@
 // A Cloudflare Worker that parses the HL7 message POSTed to it; on /ack it
 // answers with an HL7 acknowledgement, even for a message that does not parse.
 import { parse, ack, validate, splitStream, HL7ParseError } from "./lib/workerd.mjs";
+import { hl7Http } from "./lib/http-workerd.mjs";
+import { connect } from "./lib/mllp-workerd.mjs";
+
+// HL7 over HTTP on /hl7 (pipehat/http's fetch handler, as a Worker uses it).
+const hl7 = hl7Http((message) => (message.controlId === "NAK" ? message.ack({ code: "AR" }) : undefined));
 
 export default {
   async fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/hl7") return hl7(request);
+    if (path === "/mllp") {
+      // The MLLP client over cloudflare:sockets: send the body to the port given, answer with the ACK.
+      const port = Number(new URL(request.url).searchParams.get("port"));
+      const client = await connect({ host: "127.0.0.1", port, ackTimeout: 5000 });
+      try {
+        const reply = await client.send(new Uint8Array(await request.arrayBuffer()));
+        return new Response(reply.toBytes());
+      } catch (e) {
+        return Response.json({ error: e.code ?? String(e) }, { status: 502 });
+      } finally {
+        await client.close();
+      }
+    }
     if (new URL(request.url).pathname === "/batch") {
       // A batch file, split as its body streams in: each chunk's kind, and each message's control ID.
       const chunks = [];

@@ -2,7 +2,11 @@
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker)],
+  services = [
+    (name = "main", worker = .worker),
+    # Outgoing connections (the MLLP client test) may reach loopback only.
+    (name = "internet", network = (allow = ["local"])),
+  ],
   sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
 );
 
@@ -10,6 +14,10 @@ const worker :Workerd.Worker = (
   modules = [
     (name = "worker.mjs", esModule = embed "worker.mjs"),
     (name = "lib/workerd.mjs", esModule = embed "../lib/workerd.mjs"),
+    (name = "lib/http-workerd.mjs", esModule = embed "../lib/http-workerd.mjs"),
+    (name = "lib/mllp-workerd.mjs", esModule = embed "../lib/mllp-workerd.mjs"),
+    (name = "lib/transport/http.mjs", esModule = embed "../lib/transport/http.mjs"),
+    (name = "lib/transport/client.mjs", esModule = embed "../lib/transport/client.mjs"),
     (name = "lib/api.mjs", esModule = embed "../lib/api.mjs"),
     (name = "lib/api/errors.mjs", esModule = embed "../lib/api/errors.mjs"),
     (name = "lib/api/scratch.mjs", esModule = embed "../lib/api/scratch.mjs"),

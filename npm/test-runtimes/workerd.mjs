@@ -2,6 +2,8 @@
 // prints "N passed, N failed".
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { createServer as createMllpServer } from "../lib/mllp.mjs";
+import { parse } from "../lib/node.mjs";
 
 const port = await new Promise((resolve) => {
   const s = createServer().listen(0, "127.0.0.1", () => {
@@ -37,6 +39,22 @@ try {
   const want = ["file_header", "batch_header", ...Array.from({ length: 300 }, (_, i) => String(i)), "batch_trailer", "file_trailer"];
   if (JSON.stringify(split) === JSON.stringify(want)) passed++;
   else failed++, console.log("FAIL batch", JSON.stringify(split).slice(0, 200));
+  const post = (body) => fetch(url + "hl7", { method: "POST", body, headers: { "content-type": "application/hl7-v2" } });
+  const accepted = await post("MSH|^~\\&|A|B|C|D|1||ADT^A08|H7|P|2.5\r");
+  const refused = await post("MSH|^~\\&|A|B|C|D|1||ADT^A08|NAK|P|2.5\r");
+  const wrongType = await fetch(url + "hl7", { method: "POST", body: "x", headers: { "content-type": "application/json" } });
+  const got = [accepted.status, parse(await accepted.text()).get("MSA-2"), refused.status, wrongType.status];
+  if (JSON.stringify(got) === JSON.stringify([200, "H7", 400, 415])) passed++;
+  else failed++, console.log("FAIL hl7 over http", got);
+  // The Workers MLLP client (cloudflare:sockets) against pipehat's Node server on loopback.
+  const seen = [];
+  const mllp = createMllpServer((m) => void seen.push(m.controlId));
+  const { port: mllpPort } = await mllp.listen(0, "127.0.0.1");
+  const viaWorker = await fetch(`${url}mllp?port=${mllpPort}`, { method: "POST", body: "MSH|^~\\&|A|B|C|D|1||ADT^A08|W1|P|2.5\rPID|1\r" });
+  const reply = await viaWorker.text();
+  await mllp.close();
+  if (viaWorker.status === 200 && parse(reply).get("MSA-2") === "W1" && seen[0] === "W1") passed++;
+  else failed++, console.log("FAIL mllp client in workerd", viaWorker.status, reply.slice(0, 100));
   const bad = await fetch(url, { method: "POST", body: "PID|1" });
   const err = await bad.json();
   if (bad.status === 400 && err.error === "missing_header" && err.offset === 0) passed++;

@@ -312,18 +312,17 @@ impl<'a> MessageKey<'a> {
     }
 }
 
-/// MSH-10 of a message's bytes (even one that does not parse), spaces
-/// trimmed; `None` when there is no readable MSH or MSH-10 is empty.
+/// MSH-10 of a message's bytes (even one that does not parse), spaces and
+/// tabs trimmed; `None` when there is no readable MSH or MSH-10 is empty.
 pub fn control_id(message: &[u8]) -> Option<&[u8]> {
     MessageKey::read(message).map(|k| k.control_id)
 }
 
+/// Without the spaces and tabs around it (peers pad ids; written ACKs drop trailing whitespace).
 fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|b| *b != b' ').unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| *b != b' ')
-        .map_or(start, |e| e + 1);
+    let pad = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = bytes.iter().position(|b| !pad(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !pad(b)).map_or(start, |e| e + 1);
     &bytes[start..end]
 }
 
