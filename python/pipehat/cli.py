@@ -365,7 +365,7 @@ def _listen(args: argparse.Namespace, out: IO[str]) -> int:
     done: Optional[asyncio.Event] = None
 
     async def run() -> None:
-        nonlocal count, done
+        nonlocal done
         done = asyncio.Event()
 
         def handle(message: pipehat.Message) -> None:

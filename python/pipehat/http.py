@@ -16,9 +16,7 @@ keep to answer resent messages without handling them again), ``strict``.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import inspect
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Literal, Optional, Tuple, Union
 
@@ -126,20 +124,7 @@ class Endpoint:
         if len(begun) == 3:
             return begun
         message, out_headers = begun
-        failure: Optional[Literal["handler_failed", "handler_timeout"]] = None
-        reply: Reply = None
-        try:
-            result = self.handler(message)
-            if inspect.isawaitable(result):
-                if self.handler_timeout > 0:
-                    result = await asyncio.wait_for(result, self.handler_timeout)
-                else:
-                    result = await result
-            reply = result
-        except asyncio.TimeoutError:
-            failure = "handler_timeout"
-        except Exception:  # the handler's own error: answered AE, never logged as text
-            failure = "handler_failed"
+        reply, failure = await _t.run_handler(self.handler, message, self.handler_timeout)
         return self._end(message, body, out_headers, reply, failure)
 
     def exchange_sync(self, method: str, headers: Dict[str, str], body: bytes) -> Response:
@@ -149,22 +134,7 @@ class Endpoint:
         if len(begun) == 3:
             return begun
         message, out_headers = begun
-        failure: Optional[Literal["handler_failed", "handler_timeout"]] = None
-        reply: Reply = None
-        try:
-            result = self.handler(message)
-            if inspect.isawaitable(result):
-                timeout = self.handler_timeout if self.handler_timeout > 0 else None
-
-                async def wait() -> Reply:
-                    return await asyncio.wait_for(result, timeout)  # type: ignore[arg-type]
-
-                result = asyncio.run(wait())
-            reply = result
-        except asyncio.TimeoutError:
-            failure = "handler_timeout"
-        except Exception:  # the handler's own error: answered AE, never logged as text
-            failure = "handler_failed"
+        reply, failure = _t.run_handler_sync(self.handler, message, self.handler_timeout)
         return self._end(message, body, out_headers, reply, failure)
 
 

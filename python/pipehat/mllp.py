@@ -28,13 +28,12 @@ dicts with codes, sizes, peers and control ids, never message content.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import random
 import socket
 import ssl as _ssl
 import time
-from typing import Any, Awaitable, Callable, Deque, Dict, List, Literal, Optional, Set, Union
+from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Set, Union
 
 from collections import deque
 
@@ -339,20 +338,7 @@ class Server:
             return
         control_id = _t.control_id(frame)
         self._event("message", peer=peer, control_id=control_id, size=len(frame))
-        failure: Optional[Literal["handler_failed", "handler_timeout"]] = None
-        reply: Reply = None
-        try:
-            result = self._handler(message)
-            if inspect.isawaitable(result):
-                if self._handler_timeout > 0:
-                    result = await asyncio.wait_for(result, self._handler_timeout)
-                else:
-                    result = await result
-            reply = result
-        except asyncio.TimeoutError:
-            failure = "handler_timeout"
-        except Exception:  # the handler's own error: answered AE, never logged as text
-            failure = "handler_failed"
+        reply, failure = await _t.run_handler(self._handler, message, self._handler_timeout)
         if failure is not None:
             self._event("issue", code=failure, peer=peer, control_id=control_id)
         if self._release2:

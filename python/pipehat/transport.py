@@ -29,7 +29,9 @@ TransportError code.
 
 from __future__ import annotations
 
-from typing import Dict, Tuple, Union
+import asyncio
+import inspect
+from typing import Any, Callable, Dict, Literal, Optional, Tuple, Union
 
 from . import _native as _core
 
@@ -64,6 +66,40 @@ def _limits() -> Dict[str, Union[int, float]]:
 
 LIMITS: Dict[str, Union[int, float]] = _limits()
 
+Failure = Optional[Literal["handler_failed", "handler_timeout"]]
+
+
+async def run_handler(handler: Callable[..., Any], message: Any, timeout: float) -> Tuple[Any, Failure]:
+    """Calls a server's handler: (its reply, None), or (None, the failure's
+    code) when it raised or a coroutine outlived `timeout` seconds (0: no
+    limit). The handler's own error is never kept: its text may hold content."""
+    try:
+        result = handler(message)
+        if inspect.isawaitable(result):
+            result = await asyncio.wait_for(result, timeout if timeout > 0 else None)
+        return result, None
+    except asyncio.TimeoutError:
+        return None, "handler_timeout"
+    except Exception:  # the handler's own error: answered AE, never logged as text
+        return None, "handler_failed"
+
+
+def run_handler_sync(handler: Callable[..., Any], message: Any, timeout: float) -> Tuple[Any, Failure]:
+    """run_handler for threads without an event loop: a plain handler is
+    called directly, a coroutine handler runs in an event loop of its own."""
+    try:
+        result = handler(message)
+    except Exception:  # the handler's own error: answered AE, never logged as text
+        return None, "handler_failed"
+    if not inspect.isawaitable(result):
+        return result, None
+
+    async def wait() -> Any:
+        return await result
+
+    return asyncio.run(run_handler(lambda _: wait(), message, timeout))
+
+
 __all__ = [
     "AUTHENTICATE",
     "ERROR_CODES",
@@ -83,4 +119,6 @@ __all__ = [
     "reject",
     "reply",
     "reply_id",
+    "run_handler",
+    "run_handler_sync",
 ]

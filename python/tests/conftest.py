@@ -28,3 +28,43 @@ def read_jsonl(path):
 def installed_wheel():
     # The suite runs against the installed wheel, never the source tree.
     assert "site-packages" in pipehat.__file__, pipehat.__file__
+
+
+class HttpReceiver:
+    """pipehat's HL7-over-HTTP endpoint behind the standard library's threaded
+    server on loopback (HTTPS with an SSLContext), calling `handler(message)`."""
+
+    def __init__(self, handler, port=0, ssl=None):
+        import http.server
+        import threading
+
+        from pipehat.http import Endpoint
+
+        endpoint = Endpoint(handler)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, out, data = endpoint.exchange_sync("POST", headers, body)
+                self.send_response(status)
+                for k, v in out:
+                    self.send_header(k, v)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                return
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        if ssl is not None:
+            self.httpd.socket = ssl.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()

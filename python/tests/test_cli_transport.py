@@ -2,7 +2,6 @@
 on loopback, bounded in count and time."""
 
 import asyncio
-import http.server
 import os
 import re
 import signal
@@ -16,7 +15,7 @@ import urllib.request
 import pipehat
 import pipehat.mllp as mllp
 
-from conftest import TESTS
+from conftest import TESTS, HttpReceiver
 
 PIPEHAT = [sys.executable, "-m", "pipehat"]
 SAMPLES = TESTS.parent / "samples"
@@ -147,37 +146,13 @@ class socket_port:
         self.s.close()
 
 
-class Receiver:
-    """An HL7-over-HTTP endpoint on loopback recording what it accepted."""
+class Receiver(HttpReceiver):
+    """An HL7-over-HTTP endpoint on loopback recording the MSH-10 of what it accepted."""
 
-    def __init__(self, port=0):
-        from pipehat.http import Endpoint
-
+    def __init__(self, port=0, tls=False):
         self.got = []
-        endpoint = Endpoint(lambda m: self.got.append(m.get("MSH-10")))
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["content-length"]))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                status, out, data = asyncio.run(endpoint.exchange("POST", headers, body))
-                self.send_response(status)
-                for k, v in out:
-                    self.send_header(k, v)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *a):
-                return
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        context = mllp.server_context(str(TESTS / "tls" / "server.crt"), str(TESTS / "tls" / "server.key")) if tls else None
+        super().__init__(lambda m: self.got.append(m.get("MSH-10")), port, context)
 
 
 def test_bridge_mllp_to_http_survives_a_kill_and_loses_nothing(tmp_path):
@@ -240,3 +215,23 @@ def test_bridge_http_to_mllp_with_a_rejection_kept_aside(tmp_path):
     dead = sqlite3.connect(spool).execute("SELECT code FROM dead").fetchall()
     assert dead == [("AR",)]
     assert os.path.getsize(spool) > 0
+
+
+def test_bridge_mllp_over_tls_to_https(tmp_path):
+    tls = TESTS / "tls"
+    receiver = Receiver(tls=True)
+    proc = subprocess.Popen(
+        PIPEHAT + ["bridge", "--from", "mllps://127.0.0.1:0", "--to", f"https://localhost:{receiver.port}/hl7",
+                   "--spool", str(tmp_path / "spool.sqlite"), "--count", "5",
+                   "--tls-cert", str(tls / "server.crt"), "--tls-key", str(tls / "server.key"), "--to-ca", str(tls / "ca.crt")],
+        stderr=subprocess.PIPE, text=True,
+    )
+    port = int(started(proc, r"bridge listening scheme=mllps port=(\d+)").group(1))
+    try:
+        with mllp.Client("localhost", port, ssl=mllp.client_context(ca=str(tls / "ca.crt")), timeout=10) as c:
+            for i in range(5):
+                assert c.send(msg(f"S{i}")).get("MSA-1") == "AA"
+        assert proc.wait(60) == 0
+    finally:
+        receiver.close()
+    assert receiver.got == [f"S{i}" for i in range(5)]

@@ -6,11 +6,9 @@ option it never defines), and openssl s_client for TLS. Bounded in count and
 time; every process is stopped at the end."""
 
 import asyncio
-import http.server
 import pathlib
 import shutil
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -23,9 +21,8 @@ from hl7apy.mllp import AbstractHandler, MLLPServer
 
 import pipehat
 import pipehat.mllp as mllp
-from pipehat.http import Endpoint
 
-from conftest import TESTS
+from conftest import TESTS, HttpReceiver
 
 TLS = TESTS / "tls"
 BIN = pathlib.Path(sys.executable).parent
@@ -156,41 +153,9 @@ def test_pipehat_client_to_hl7apy_server():
     assert got == [f"H{i}" for i in range(20)]
 
 
-class HttpEndpoint:
-    """pipehat's HL7-over-HTTP endpoint behind the standard library's server."""
-
-    def __init__(self, handler):
-        endpoint = Endpoint(handler)
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                status, out, data = asyncio.run(endpoint.exchange("POST", headers, body))
-                self.send_response(status)
-                for k, v in out:
-                    self.send_header(k, v)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                return
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 def test_pipehat_client_to_mllp2http_to_pipehat_http():
     got = []
-    endpoint = HttpEndpoint(lambda m: got.append(m["MSH-10"]))
+    endpoint = HttpReceiver(lambda m: got.append(m["MSH-10"]))
     port = free_port()
     proxy = subprocess.Popen([str(BIN / "mllp2http"), "-H", "127.0.0.1", "-p", str(port), f"http://127.0.0.1:{endpoint.port}/"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
