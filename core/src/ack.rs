@@ -615,7 +615,6 @@ impl<'a> Source<'a> {
         fields[11] = self.field(11);
         fields[12] = self.field(12);
         fields[18] = self.field(18);
-        let mut ack = MessageBuf::from_header_fields(d, crate::SegmentTerminator::Cr, &fields)?;
         let failed = errors
             .iter()
             .any(|e| matches!(e.severity, ErrSeverity::Error | ErrSeverity::Fatal));
@@ -633,7 +632,9 @@ impl<'a> Source<'a> {
             msa.push(d.field());
             msa.extend_from_slice(self.field(10));
         }
-        ack.insert_segment_bytes(1, &msa)?;
+        // MSH and MSA read once (the hot path of every server's ACK).
+        let mut ack =
+            MessageBuf::from_header_fields_and(d, crate::SegmentTerminator::Cr, &fields, &[&msa])?;
         if let Some(t) = options.text.as_deref().filter(|t| !t.is_empty()) {
             ack.set("MSA-3", t)?;
         }

@@ -108,6 +108,17 @@ impl MessageBuf {
         terminator: SegmentTerminator,
         fields: &[&[u8]; 19],
     ) -> Result<Self, EditError> {
+        Self::from_header_fields_and(d, terminator, fields, &[])
+    }
+
+    /// [`from_header_fields`](Self::from_header_fields) followed by whole
+    /// segments (checked as `insert_segment_bytes` checks them), read once.
+    pub(crate) fn from_header_fields_and(
+        d: Delimiters,
+        terminator: SegmentTerminator,
+        fields: &[&[u8]; 19],
+        segments: &[&[u8]],
+    ) -> Result<Self, EditError> {
         let (enc, n) = d.encoding_characters();
         let mut text = Vec::with_capacity(128);
         text.extend_from_slice(b"MSH");
@@ -122,6 +133,11 @@ impl MessageBuf {
             text.pop();
         }
         text.extend_from_slice(terminator.as_str().as_bytes());
+        for (i, segment) in segments.iter().enumerate() {
+            check_segment(segment, &d, i as u32 + 1)?;
+            text.extend_from_slice(segment);
+            text.extend_from_slice(terminator.as_str().as_bytes());
+        }
         let options = ParseOptions::default().segment_terminator(Some(terminator));
         MessageBuf::parse_with(text, &options).map_err(EditError::from_parse)
     }

@@ -155,6 +155,8 @@ export class MllpServer extends EventEmitter {
         return;
       }
       armFrameTimer();
+      // Several frames in one read (a pipelining client): their ACKs leave in one write.
+      if (frames.length > 1) socket.cork();
       for (const frame of frames) {
         pending += 1;
         if (pending > 64) socket.pause();
@@ -165,6 +167,7 @@ export class MllpServer extends EventEmitter {
           }),
         );
       }
+      if (frames.length > 1) chain = chain.then(() => socket.uncork());
     });
     socket.on("error", () => {});
     socket.on("close", () => {
@@ -301,8 +304,20 @@ function openNode(o) {
       socket.on("error", () => {});
       socket.setNoDelay(true);
       if (o.keepAlive > 0) socket.setKeepAlive(true, o.keepAlive);
+      // Writes made in one turn of the event loop (pipelined sends) leave together.
+      let corked = false;
       resolve({
-        write: (bytes) => socket.write(bytes),
+        write: (bytes) => {
+          if (!corked) {
+            corked = true;
+            socket.cork();
+            setImmediate(() => {
+              corked = false;
+              socket.uncork();
+            });
+          }
+          socket.write(bytes);
+        },
         close: () =>
           new Promise((r) => {
             if (socket.destroyed) return r();

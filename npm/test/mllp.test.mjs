@@ -243,12 +243,18 @@ test("pipelined: 500 messages, 32 in flight, ACKs answered out of order, each ma
   const peer = net.createServer((s) => {
     const d = new MllpDecoder();
     let held = [];
+    let timer = null;
+    // ACKs in reverse order, four at a time (or whatever came within 5 ms).
+    const flush = () => {
+      clearTimeout(timer);
+      timer = null;
+      for (const m of held.reverse()) s.write(mllpEncode(m.ack().toBytes()));
+      held = [];
+    };
     s.on("data", (chunk) => {
       held.push(...d.push(chunk).map((f) => parse(f)));
-      if (held.length >= 4) {
-        for (const m of held.reverse()) s.write(mllpEncode(m.ack().toBytes()));
-        held = [];
-      }
+      if (held.length >= 4) flush();
+      else timer ??= setTimeout(flush, 5);
     });
     s.on("error", () => {});
   });
