@@ -2,6 +2,7 @@
 #   make demo    the `pipehat` command on the real sample messages in samples/
 #   make test    every suite of every language, plus fmt, clippy and the no_std build
 #   make bench   criterion benchmarks against the peer crates (workload from ../shared/bench)
+#   make bench-transport  MLLP and HL7-over-HTTP throughput against the Node and Python peers
 #   make fuzz    every fuzz target for FUZZ_SECONDS each, then the bindings (fuzz-bindings)
 #   make dist    the Python wheel and sdist into dist/
 #   make generate  every generated file from its generator (make test checks they agree)
@@ -22,10 +23,10 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde help
+.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport help
 
 help:
-	@sed -n '2,7p' Makefile
+	@sed -n '2,8p' Makefile
 
 setup-rust:
 	@rustup target list --installed | grep -q '^wasm32-unknown-unknown$$' || rustup target add wasm32-unknown-unknown
@@ -220,6 +221,16 @@ bench-data:
 
 bench: bench-data
 	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(CARGO) bench -p pipehat-benches
+
+npm/bench/node_modules/.installed: npm/bench/package.json npm/bench/package-lock.json
+	cd npm/bench && npm ci --no-audit --no-fund
+	@touch $@
+
+# MLLP and HL7-over-HTTP against the peers of each language, server and client on this
+# machine, each contender alone in its own process, alternated over rounds (not a test).
+bench-transport: npm-build python-wheel bench-data npm/bench/node_modules/.installed
+	cd npm/bench && node mllp.mjs --data $(abspath $(BENCH_DATA))
+	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(PY) python/bench/mllp.py
 
 fuzz: setup-rust
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
