@@ -1,4 +1,4 @@
-"""The ``pipehat`` command: look into HL7 v2 files from a shell.
+"""The ``pipehat`` command: look into HL7 v2 files from a shell, send and receive them.
 
     pipehat show FILE            a readable tree of every message
     pipehat get FILE PATH...     tab-separated values, a row per message
