@@ -65,6 +65,11 @@ demo: python-wheel
 	@$(VENV)/bin/pipehat validate samples/hapi__adt__adt_a03.hl7 || true
 	@echo; echo "== pipehat explain PID-3 PID-18 --version 2.5"
 	@$(VENV)/bin/pipehat explain PID-3 PID-18 --version 2.5 | grep -v '^  \.'
+	@echo; echo "== pipehat listen 0 --count 2 &  then  pipehat send 127.0.0.1:PORT ...   (MLLP on loopback: each message ACKed once received)"
+	@log=$$(mktemp); $(VENV)/bin/pipehat listen 0 --count 2 > /dev/null 2> $$log & pid=$$!; port=; \
+	  for i in $$(seq 100); do port=$$(grep -o 'listening on 127.0.0.1:[0-9]*' $$log | sed 's/.*://' || true); test -n "$$port" && break; sleep 0.1; done; \
+	  $(VENV)/bin/pipehat send 127.0.0.1:$$port samples/nhl7c__adt_a08__1.hl7 samples/hapi__adt__adt_a03.hl7; \
+	  wait $$pid; cat $$log; rm -f $$log
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 
