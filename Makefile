@@ -23,7 +23,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport help
+.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport help
 
 help:
 	@sed -n '2,8p' Makefile
@@ -126,7 +126,7 @@ test-nostd:
 	$(CARGO) build -p pipehat --no-default-features --features json --target thumbv7em-none-eabihf
 	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build -p pipehat --target wasm32-unknown-unknown
 
-test-python: python-wheel
+test-python: python-wheel setup-stunnel
 	cd python && ../$(PY) -m mypy --strict pipehat/cli.py pipehat/__init__.py pipehat/errors.py pipehat/transport.py pipehat/mllp.py pipehat/http.py pipehat/bridge.py
 	cd /tmp && $(abspath $(PY)) -m mypy.stubtest pipehat --allowlist $(abspath python/stubtest-allowlist.txt)
 	$(PY) -m pytest -q -p no:cacheprovider python/tests
@@ -203,6 +203,10 @@ npm/test-bundlers/node_modules/.installed: npm/test-bundlers/package.json npm/te
 # Vite and webpack builds of a page importing pipehat (through its exports map), run in Chromium.
 test-bundlers: npm-build npm/node_modules/.installed npm/test-bundlers/node_modules/.installed setup-browser
 	cd npm/test-bundlers && node run.mjs
+
+# stunnel4 (Debian) for the TLS interop test: stunnel in front of pipehat's servers, and pipehat's clients behind it.
+setup-stunnel:
+	@command -v stunnel4 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq stunnel4; }
 
 setup-browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

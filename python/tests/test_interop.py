@@ -2,7 +2,7 @@
 both ends, on loopback: python-hl7 (hl7 0.4.5: its asyncio client and
 server, and mllp_send), hl7apy 1.3.5's MLLPServer, mllp-http 1.1.4
 (mllp2http; its http2mllp 1.1.4 cannot start: its command line reads an
-option it never defines), and openssl s_client for TLS. Bounded in count and
+option it never defines), and openssl s_client and stunnel4 for TLS. Bounded in count and
 time; every process is stopped at the end."""
 
 import asyncio
@@ -196,5 +196,53 @@ def test_openssl_s_client_to_pipehat_tls_server(version):
             proc.kill()
             await proc.wait()
         assert [pipehat.parse(f)["MSA-2"] for f in frames] == ["SSL1"]
+
+    run(main())
+
+
+def stunnel(tmp_path, service, port, **options):
+    """stunnel (Debian's stunnel4) in the foreground with one service; stopped by the caller."""
+    conf = tmp_path / f"{service}.conf"
+    lines = ["foreground = yes", "pid =", "debug = 3", f"[{service}]", f"accept = 127.0.0.1:{port}"]
+    lines += [f"{k} = {v}" for k, v in options.items()]
+    conf.write_text("\n".join(lines) + "\n")
+    proc = subprocess.Popen([shutil.which("stunnel4") or "stunnel", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return proc
+
+
+@pytest.mark.skipif(shutil.which("stunnel4") is None and shutil.which("stunnel") is None, reason="make test-python installs stunnel4")
+def test_stunnel_both_ways(tmp_path):
+    async def main():
+        got = []
+        plain = await mllp.serve(lambda m: got.append(m["MSH-10"]))
+        secure = await mllp.serve(lambda m: got.append(m["MSH-10"]), ssl=server_tls())
+        loop = asyncio.get_running_loop()
+        # stunnel terminates TLS in front of pipehat's plain server: pipehat's TLS client talks to it.
+        front, front_port = None, free_port()
+        # stunnel as a TLS client in front of pipehat's TLS server: pipehat's plain client talks to it.
+        back, back_port = None, free_port()
+        try:
+            front = await loop.run_in_executor(None, lambda: stunnel(
+                tmp_path, "front", front_port, connect=f"127.0.0.1:{plain.port}",
+                cert=str(TLS / "server.crt"), key=str(TLS / "server.key")))
+            back = await loop.run_in_executor(None, lambda: stunnel(
+                tmp_path, "back", back_port, client="yes", connect=f"127.0.0.1:{secure.port}",
+                CAfile=str(TLS / "ca.crt"), verifyChain="yes", checkHost="localhost"))
+            tls_client = await mllp.connect("localhost", front_port, ssl=client_tls())
+            plain_client = await mllp.connect("127.0.0.1", back_port)
+            for i in range(10):
+                assert (await tls_client.send(msg(f"F{i}")))["MSA-2"] == f"F{i}"
+                assert (await plain_client.send(msg(f"K{i}")))["MSA-2"] == f"K{i}"
+            await tls_client.close()
+            await plain_client.close()
+        finally:
+            for proc in (front, back):
+                if proc is not None:
+                    proc.terminate()
+                    proc.wait(10)
+            await plain.close()
+            await secure.close()
+        assert sorted(got) == sorted([f"F{i}" for i in range(10)] + [f"K{i}" for i in range(10)])
 
     run(main())
