@@ -300,6 +300,10 @@ class Server:
         if self._on_event is not None:
             self._on_event(info)
 
+    def _watched(self) -> bool:
+        """Whether message and ACK events go anywhere (each costs calls into the core)."""
+        return self._on_event is not None or log.isEnabledFor(logging.DEBUG)
+
     @property
     def connections(self) -> int:
         """How many connections are open."""
@@ -336,11 +340,13 @@ class Server:
             conn._write(mllp_encode(bytes(nak)))
             self._event("ack", peer=peer, control_id=_t.control_id(frame), code="AR", duplicate=False)
             return
-        control_id = _t.control_id(frame)
-        self._event("message", peer=peer, control_id=control_id, size=len(frame))
+        watched = self._watched()
+        control_id = _t.control_id(frame) if watched else None
+        if watched:
+            self._event("message", peer=peer, control_id=control_id, size=len(frame))
         reply, failure = await _t.run_handler(self._handler, message, self._handler_timeout)
         if failure is not None:
-            self._event("issue", code=failure, peer=peer, control_id=control_id)
+            self._event("issue", code=failure, peer=peer, control_id=control_id or _t.control_id(frame))
         if self._release2:
             conn._write(NEGATIVE_COMMIT if failure else COMMIT)
             if failure is None and reply is not None:
@@ -358,6 +364,8 @@ class Server:
             replies.append(_bytes(reply))
         for data in replies:
             conn._write(mllp_encode(data))
+            if self._replay is None and not watched:
+                continue
             code = _code_of(data)
             if self._replay is not None and code in ("AA", "CA"):
                 self._replay.set(frame, data)

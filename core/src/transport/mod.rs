@@ -463,25 +463,8 @@ pub fn accept(
     control_id: &str,
     timestamp: &str,
 ) -> Result<MessageBuf, crate::EditError> {
-    let enhanced = matches!(message.ack_mode(), AckMode::Enhanced { .. });
-    let mut options = AckOptions::new(control_id, timestamp);
-    options.diagnostics = IncludeDiagnostics::None;
-    options.code = Some(match (outcome, enhanced) {
-        (Outcome::Accepted, false) => AckCode::AA,
-        (Outcome::Accepted, true) => AckCode::CA,
-        (Outcome::Failed(_), false) => AckCode::AE,
-        (Outcome::Failed(_), true) => AckCode::CE,
-    });
-    if let Outcome::Failed(kind) = outcome {
-        options.errors.push(AckError {
-            code: APPLICATION_INTERNAL_ERROR,
-            severity: ErrSeverity::Error,
-            location: None,
-            text: Some(kind.describe().into()),
-            diagnostic: Some(kind.code().into()),
-        });
-    }
-    message.ack(&options)
+    let code = code_for(outcome, message.ack_mode());
+    acknowledge(message, outcome, code, control_id, timestamp)
 }
 
 /// What a server sends once the handler is done and returned no reply of
@@ -495,16 +478,44 @@ pub fn reply(
     timestamp: &str,
 ) -> Result<Option<MessageBuf>, crate::EditError> {
     let mode = message.ack_mode();
-    if let AckMode::Enhanced { .. } = mode {
-        let code = match outcome {
-            Outcome::Accepted => AckCode::CA,
-            Outcome::Failed(_) => AckCode::CE,
-        };
-        if !mode.wants(code) {
-            return Ok(None);
-        }
+    let code = code_for(outcome, mode);
+    if !mode.wants(code) {
+        return Ok(None);
     }
-    accept(message, outcome, control_id, timestamp).map(Some)
+    acknowledge(message, outcome, code, control_id, timestamp).map(Some)
+}
+
+/// AA or AE in original mode, CA or CE in enhanced mode.
+fn code_for(outcome: Outcome, mode: AckMode) -> AckCode {
+    let enhanced = matches!(mode, AckMode::Enhanced { .. });
+    match (outcome, enhanced) {
+        (Outcome::Accepted, false) => AckCode::AA,
+        (Outcome::Accepted, true) => AckCode::CA,
+        (Outcome::Failed(_), false) => AckCode::AE,
+        (Outcome::Failed(_), true) => AckCode::CE,
+    }
+}
+
+fn acknowledge(
+    message: &Message<'_>,
+    outcome: Outcome,
+    code: AckCode,
+    control_id: &str,
+    timestamp: &str,
+) -> Result<MessageBuf, crate::EditError> {
+    let mut options = AckOptions::new(control_id, timestamp);
+    options.diagnostics = IncludeDiagnostics::None;
+    options.code = Some(code);
+    if let Outcome::Failed(kind) = outcome {
+        options.errors.push(AckError {
+            code: APPLICATION_INTERNAL_ERROR,
+            severity: ErrSeverity::Error,
+            location: None,
+            text: Some(kind.describe().into()),
+            diagnostic: Some(kind.code().into()),
+        });
+    }
+    message.ack(&options)
 }
 
 /// The acknowledgement a server sends for a frame that did not parse: AR
