@@ -33,14 +33,6 @@ Handler = Callable[[Message], Union[Reply, Awaitable[Reply]]]
 Response = Tuple[int, List[Tuple[str, str]], bytes]
 
 
-def _bytes(reply: Any) -> bytes:
-    if isinstance(reply, Message):
-        return bytes(reply)
-    if isinstance(reply, str):
-        return reply.encode("utf-8")
-    return bytes(reply)
-
-
 def _refusal(e: TransportError) -> Response:
     headers = [("content-type", "text/plain; charset=utf-8")]
     if e.code == "unauthorized":
@@ -112,7 +104,7 @@ class Endpoint:
     ) -> Response:
         if failure is not None:
             log.warning("%s control_id=%s", failure, _t.control_id(body))
-        data = _bytes(reply) if failure is None and reply is not None else bytes(_t.accept(message, failure))
+        data = _t.to_bytes(reply) if failure is None and reply is not None else bytes(_t.accept(message, failure))
         status = _t.http_status(data)
         if self.replay is not None and status == 200:
             self.replay.set(body, data)

@@ -62,16 +62,6 @@ NEGATIVE_COMMIT = b"\x0b\x15\x1c\x0d"
 _L = _t.LIMITS
 
 
-def _bytes(reply: Any) -> bytes:
-    if isinstance(reply, Message):
-        return bytes(reply)
-    if isinstance(reply, str):
-        return reply.encode("utf-8")
-    if isinstance(reply, (bytes, bytearray, memoryview)):
-        return bytes(reply)
-    raise TypeError("a reply is a Message, bytes or str")
-
-
 def _code_of(reply: bytes) -> Optional[str]:
     try:
         code = _t.read_reply(reply).get("code")
@@ -350,7 +340,7 @@ class Server:
         if self._release2:
             conn._write(NEGATIVE_COMMIT if failure else COMMIT)
             if failure is None and reply is not None:
-                conn._write(mllp_encode(_bytes(reply)))
+                conn._write(mllp_encode(_t.to_bytes(reply)))
             self._event("ack", peer=peer, control_id=control_id, code="negative_commit" if failure else "commit", duplicate=False)
             return
         replies: List[bytes] = []
@@ -361,7 +351,7 @@ class Server:
             if ack is not None:
                 replies.append(bytes(ack))
         if failure is None and reply is not None:
-            replies.append(_bytes(reply))
+            replies.append(_t.to_bytes(reply))
         for data in replies:
             conn._write(mllp_encode(data))
             if self._replay is None and not watched:
@@ -613,7 +603,7 @@ class AsyncClient:
         connect_timeout, tls_failed, connection_closed, negative_commit, closed."""
         if self._closed:
             raise _t.error("closed")
-        data = _bytes(message)
+        data = _t.to_bytes(message)
         cid = _t.control_id(data)
         if cid is None:
             raise _t.error("no_control_id")
@@ -854,7 +844,7 @@ class Client:
         AsyncClient.send does."""
         if self._closed:
             raise _t.error("closed")
-        data = _bytes(message)
+        data = _t.to_bytes(message)
         cid = _t.control_id(data)
         if cid is None:
             raise _t.error("no_control_id")

@@ -66,6 +66,17 @@ def _limits() -> Dict[str, Union[int, float]]:
 
 LIMITS: Dict[str, Union[int, float]] = _limits()
 
+def to_bytes(reply: Any) -> bytes:
+    """The bytes of a reply or message given as a Message, bytes or str (UTF-8)."""
+    if isinstance(reply, _core.Message):
+        return bytes(reply)
+    if isinstance(reply, str):
+        return reply.encode("utf-8")
+    if isinstance(reply, (bytes, bytearray, memoryview)):
+        return bytes(reply)
+    raise TypeError("a reply is a Message, bytes or str")
+
+
 Failure = Optional[Literal["handler_failed", "handler_timeout"]]
 
 
@@ -121,4 +132,5 @@ __all__ = [
     "reply_id",
     "run_handler",
     "run_handler_sync",
+    "to_bytes",
 ]
