@@ -94,13 +94,15 @@ test-rust:
 # cases (tests/*.py write tests/*.jsonl). Generators run at `make generate`,
 # never at build time; `make test` fails when a committed file differs from
 # what its generator writes (check-generated).
-GENERATED := core/src/dictionary/data.rs core/src/charset_tables.rs \
+GENERATED := core/src/dictionary/data.rs core/src/charset_tables.rs core/src/fhir/tables.rs docs/fhir-map-gaps.md \
   tests/cases.jsonl tests/errors.jsonl tests/mutations.jsonl tests/route_cases.jsonl tests/transport_cases.jsonl tests/validate_cases.jsonl tests/write_cases.jsonl
 
 generate: setup-python
 	@$(PY) -c "import hl7apy" 2>/dev/null || $(PY) -m pip install --quiet "hl7apy==1.3.5"
 	$(PY) core/dictionary/generate.py core/src/dictionary/data.rs
 	$(PY) core/tools/gen_charsets.py
+	$(MAKE) --no-print-directory tests/fhir/node_modules/.installed
+	$(PY) core/fhir/generate.py core/src/fhir/tables.rs docs/fhir-map-gaps.md
 	@for g in cases errors mutations route_cases transport_cases validate_cases write_cases; do $(PY) tests/$$g.py; done
 
 # The generated files are regenerated in place and compared with what was
@@ -159,6 +161,11 @@ npm-build: setup-wasm
 
 npm/node_modules/.installed: npm/package.json npm/package-lock.json
 	cd npm && npm ci --no-audit --no-fund
+	@touch $@
+
+# FHIR R4 definitions (the FHIR generator's schema) and the npm validators.
+tests/fhir/node_modules/.installed: tests/fhir/package.json tests/fhir/package-lock.json
+	cd tests/fhir && npm ci --no-audit --no-fund
 	@touch $@
 
 test-npm: npm-build npm/node_modules/.installed

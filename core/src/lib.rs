@@ -74,6 +74,8 @@ mod error;
 pub mod escape;
 #[cfg(feature = "std")]
 pub mod extract;
+#[cfg(feature = "fhir")]
+pub mod fhir;
 #[cfg(feature = "alloc")]
 pub mod filter;
 #[cfg(feature = "alloc")]

@@ -1,0 +1,477 @@
+//! The interpreter: walks a message against its message map, applies the
+//! segment and datatype maps' rows, then completes, checks and numbers the
+//! resources and writes the Bundle.
+
+use super::model::*;
+use super::tables::{MAPS, MESSAGES, TYPES, VOCABS};
+use super::tree::{self, Node, Obj};
+use super::values::{self, Zone};
+use super::{Options, Report};
+use crate::view::{Component, Repetition, Segment, Subcomponent};
+use crate::Message;
+use alloc::borrow::Cow;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+/// A v2 value a map reads: a field repetition, a component or a subcomponent.
+#[derive(Clone, Copy)]
+pub(crate) enum Val<'a> {
+    Rep(Repetition<'a>),
+    Comp(Component<'a>),
+    Sub(Subcomponent<'a>),
+}
+
+impl<'a> Val<'a> {
+    fn child(self, n: u16) -> Option<Val<'a>> {
+        if n == 0 {
+            return Some(self);
+        }
+        match self {
+            Val::Rep(r) => r.component(usize::from(n)).map(Val::Comp),
+            Val::Comp(c) => c.subcomponent(usize::from(n)).map(Val::Sub),
+            Val::Sub(s) => (n == 1).then_some(Val::Sub(s)),
+        }
+    }
+
+    fn at(self, comp: u16, sub: u16) -> Option<Val<'a>> {
+        self.child(comp)?.child(sub)
+    }
+
+    fn bytes(self) -> &'a [u8] {
+        match self {
+            Val::Rep(r) => r.as_bytes(),
+            Val::Comp(c) => c.as_bytes(),
+            Val::Sub(s) => s.as_bytes(),
+        }
+    }
+
+    /// The decoded text of a primitive: the first component of a composite.
+    fn text(self) -> Cow<'a, str> {
+        match self {
+            Val::Rep(r) => match r.component(1) {
+                Some(c) if r.is_composite() => Val::Comp(c).text(),
+                _ => r.value(),
+            },
+            Val::Comp(c) => match c.subcomponent(1) {
+                Some(s) if c.is_composite() => s.value(),
+                _ => c.value(),
+            },
+            Val::Sub(s) => s.value(),
+        }
+    }
+
+    /// Whether the value has content (not empty, not `""`, not only
+    /// separators and spaces).
+    fn valued(self) -> bool {
+        let b = self.bytes();
+        b != b"\"\"" && b.iter().any(|c| !matches!(c, b'^' | b'&' | b'~' | b' '))
+    }
+}
+
+/// A resource being built.
+pub(crate) struct Res {
+    pub ty: u16,
+    pub slot: &'static str,
+    /// Scope chain id of the group instance it belongs to.
+    pub scope: u32,
+    pub body: Obj,
+    pub dead: bool,
+    pub id: String,
+    /// Made by a datatype map (Organization from an HD): merged with
+    /// identical ones.
+    pub derived: bool,
+}
+
+/// Where a row is applied: a segment (field rows) or a value (datatype rows).
+#[derive(Clone, Copy)]
+pub(crate) enum Src<'a> {
+    Seg(Segment<'a>, u16, u32),
+    Val(Val<'a>),
+}
+
+pub(crate) struct Run<'m, 'o> {
+    pub msg: &'m Message<'m>,
+    pub opts: &'o Options,
+    pub res: Vec<Res>,
+    pub report: Report,
+    /// Fields some row read (segment index, field) with a value.
+    used: Vec<(usize, u16)>,
+    /// The field the current segment row reads (for the report).
+    field: u16,
+}
+
+fn type_id(name: &str) -> u16 {
+    TYPES
+        .iter()
+        .position(|t| t.name == name)
+        .map_or(NONE, |i| i as u16)
+}
+
+impl<'m, 'o> Run<'m, 'o> {
+    pub(crate) fn new(msg: &'m Message<'m>, opts: &'o Options) -> Self {
+        Run {
+            msg,
+            opts,
+            res: Vec::new(),
+            report: Report::default(),
+            used: Vec::new(),
+            field: 0,
+        }
+    }
+
+    fn zone(&self) -> Zone<'o> {
+        match self.opts.timezone.as_deref() {
+            Some(z) => Zone::Assume(z),
+            None => Zone::DateOnly,
+        }
+    }
+
+    // ------------------------------------------------------------ conditions
+
+    fn loc_val(&self, src: Src<'m>, loc: &Loc) -> Option<Val<'m>> {
+        match src {
+            Src::Val(v) => v.at(loc.comp, loc.sub),
+            Src::Seg(seg, field, rep) => {
+                let seg = if loc.seg.is_empty() || loc.seg == seg.name() {
+                    seg
+                } else {
+                    self.msg.segment(loc.seg)?
+                };
+                let f = seg.field(usize::from(loc.field))?;
+                let r = if loc.field == field {
+                    f.repetitions().nth(rep as usize)?
+                } else {
+                    f.repetitions().next()?
+                };
+                Val::Rep(r).at(loc.comp, loc.sub)
+            }
+        }
+    }
+
+    fn count(&self, src: Src<'m>, loc: &Loc) -> u16 {
+        match src {
+            Src::Seg(seg, ..) => {
+                let seg = if loc.seg.is_empty() || loc.seg == seg.name() {
+                    Some(seg)
+                } else {
+                    self.msg.segment(loc.seg)
+                };
+                seg.and_then(|s| s.field(usize::from(loc.field)))
+                    .map_or(0, |f| {
+                        f.repetitions().filter(|r| !r.as_bytes().is_empty()).count() as u16
+                    })
+            }
+            Src::Val(v) => u16::from(v.at(loc.comp, loc.sub).is_some_and(Val::valued)),
+        }
+    }
+
+    pub(crate) fn test(&self, src: Src<'m>, cond: &Cond) -> bool {
+        match cond {
+            Cond::True => true,
+            Cond::Present(name) => self.msg.segment(name).is_some(),
+            Cond::Valued(l) => self.loc_val(src, l).is_some_and(Val::valued),
+            Cond::Not(c) => !self.test(src, c),
+            Cond::Eq(l, v) => self
+                .loc_val(src, l)
+                .is_some_and(|x| x.text().trim().eq_ignore_ascii_case(v)),
+            Cond::In(l, vs) => self.loc_val(src, l).is_some_and(|x| {
+                let t = x.text();
+                vs.iter().any(|v| t.trim().eq_ignore_ascii_case(v))
+            }),
+            Cond::LenGt(l, n) => self
+                .loc_val(src, l)
+                .is_some_and(|x| x.text().trim().len() > usize::from(*n)),
+            Cond::Count(l, cmp, n) => {
+                let c = self.count(src, l);
+                match cmp {
+                    Cmp::Eq => c == *n,
+                    Cmp::Gt => c > *n,
+                    Cmp::Le => c <= *n,
+                }
+            }
+            Cond::All(cs) => cs.iter().all(|c| self.test(src, c)),
+            Cond::Any(cs) => cs.iter().any(|c| self.test(src, c)),
+        }
+    }
+
+    // ------------------------------------------------------------ maps
+
+    /// Applies segment map `map` to `seg` in resource `res`.
+    pub(crate) fn apply_segment(&mut self, map: u16, seg: Segment<'m>, res: usize) {
+        let def = &MAPS[usize::from(map)];
+        let mut body = core::mem::replace(&mut self.res[res].body, Obj::new(0));
+        for row in def.rows {
+            let field = row.src.field;
+            self.field = field;
+            if field == 0 {
+                // a row of the segment as a whole: a constant
+                if self.test(Src::Seg(seg, 0, 0), &row.cond) {
+                    self.apply_row(&mut body, row, None, Src::Seg(seg, 0, 0), 0, 0);
+                }
+                continue;
+            }
+            let Some(f) = seg.field(usize::from(field)) else {
+                continue;
+            };
+            for (rep, r) in f.repetitions().enumerate() {
+                let src = Src::Seg(seg, field, rep as u32);
+                let v = Val::Rep(r).at(row.src.comp, row.src.sub);
+                let valued = v.is_some_and(Val::valued);
+                if !valued && !matches!(row.action, Action::Const(..)) {
+                    continue;
+                }
+                if !self.test(src, &row.cond) {
+                    continue;
+                }
+                if !valued && !absent_test(&row.cond, &row.src) {
+                    // a constant tied to a field applies when the field has a
+                    // value, or when the condition asks for it to be absent
+                    continue;
+                }
+                if valued {
+                    self.mark(seg.index(), field);
+                }
+                self.apply_row(&mut body, row, v, src, field, rep as u32);
+            }
+        }
+        self.res[res].body = body;
+    }
+
+    fn mark(&mut self, seg: usize, field: u16) {
+        if !self.used.contains(&(seg, field)) {
+            self.used.push((seg, field));
+        }
+    }
+
+    /// Applies datatype map `map` to `val`, writing into `obj` (rows with a
+    /// leading index make further instances of the array `obj` is in).
+    fn apply_datatype(&mut self, obj: &mut Obj, map: u16, val: Val<'m>) {
+        let def = &MAPS[usize::from(map)];
+        for row in def.rows {
+            let v = val.at(row.src.comp, row.src.sub);
+            let valued = v.is_some_and(Val::valued);
+            if !valued && !matches!(row.action, Action::Const(..)) {
+                continue;
+            }
+            if !valued && !absent_test(&row.cond, &row.src) {
+                // a constant tied to a component applies when it has a value,
+                // or when the condition asks for it to be absent (a
+                // data-absent reason)
+                continue;
+            }
+            if !self.test(Src::Val(val), &row.cond) {
+                continue;
+            }
+            if row.lead > 1 {
+                // another instance of the enclosing array: not reachable from
+                // here; the converter writes it into the same one
+                continue;
+            }
+            self.apply_row(obj, row, v, Src::Val(val), 0, 0);
+        }
+    }
+
+    fn apply_row(
+        &mut self,
+        obj: &mut Obj,
+        row: &Row,
+        v: Option<Val<'m>>,
+        src: Src<'m>,
+        field: u16,
+        rep: u32,
+    ) {
+        // `$value` rows (a map onto a primitive) have no steps
+        match &row.action {
+            Action::Value(prim, vocab, allowed) => {
+                let Some(v) = v else { return };
+                let text = v.text();
+                let Some(out) = self.primitive(*prim, &text, *vocab, allowed) else {
+                    return;
+                };
+                if let Some(node) = tree::place(obj, row.steps, field, rep, row.lead.max(1)) {
+                    if tree::is_empty(node) {
+                        *node = out;
+                    }
+                }
+            }
+            Action::Const(prim, parts) => {
+                let mut s = String::new();
+                for p in parts.iter() {
+                    match p {
+                        Part::Lit(l) => s.push_str(l),
+                        Part::At(l) => {
+                            if let Some(x) = self.loc_val(src, l) {
+                                s.push_str(&x.text());
+                            }
+                        }
+                    }
+                }
+                let Ok(out) = values::convert(*prim, &s, self.zone()) else {
+                    return;
+                };
+                if let Some(node) = tree::place(obj, row.steps, field, rep, row.lead.max(1)) {
+                    if tree::is_empty(node) {
+                        *node = lit(*prim, out);
+                    }
+                }
+            }
+            Action::Map(map, vocab) => {
+                let Some(v) = v else { return };
+                let Some(node) = tree::place(obj, row.steps, field, rep, row.lead.max(1)) else {
+                    return;
+                };
+                if let Node::Obj(o) = node {
+                    self.apply_datatype(o, *map, v);
+                    if *vocab != NONE {
+                        self.translate(o, *vocab, v);
+                    }
+                }
+            }
+            Action::Resource(map, ty) => {
+                let Some(v) = v else { return };
+                let mut body = Obj::new(*ty);
+                self.apply_datatype(&mut body, *map, v);
+                if body.fields.is_empty() {
+                    return;
+                }
+                let n = self.res.len();
+                self.res.push(Res {
+                    ty: *ty,
+                    slot: "",
+                    scope: 0,
+                    body,
+                    dead: false,
+                    id: String::new(),
+                    derived: true,
+                });
+                if let Some(Node::Obj(r)) = tree::place(obj, row.steps, field, rep, row.lead.max(1))
+                {
+                    if !r.has("reference") {
+                        r.set("reference", Node::Ref(n));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A value as a primitive node, through a vocabulary; unknown codes and
+    /// values R4 does not allow are reported, never written.
+    fn primitive(&mut self, prim: Prim, text: &str, vocab: u16, allowed: &[&str]) -> Option<Node> {
+        let mut value: Cow<'_, str> = Cow::Borrowed(text);
+        if vocab != NONE {
+            let voc = &VOCABS[usize::from(vocab)];
+            match lookup(voc, text.trim()) {
+                Some((code, _, _)) => value = Cow::Borrowed(code),
+                None => {
+                    self.report.unknown_code(voc.name, self.field);
+                    if !allowed.is_empty() || prim == Prim::Code {
+                        return None;
+                    }
+                }
+            }
+        }
+        if !allowed.is_empty() && !allowed.contains(&value.trim()) {
+            self.report.unknown_code("(required binding)", self.field);
+            return None;
+        }
+        match values::convert(prim, &value, self.zone()) {
+            Ok(out) => Some(lit(prim, out)),
+            Err(_) => {
+                self.report.bad_value(self.field);
+                None
+            }
+        }
+    }
+
+    /// Puts a vocabulary's FHIR coding first in a CodeableConcept or Coding.
+    fn translate(&mut self, obj: &mut Obj, vocab: u16, v: Val<'m>) {
+        let voc = &VOCABS[usize::from(vocab)];
+        let code = v.at(1, 0).map(|c| c.text().trim().to_string());
+        let Some(code) = code.filter(|c| !c.is_empty()) else {
+            return;
+        };
+        let Some((fcode, display, system)) = lookup(voc, &code) else {
+            self.report.unknown_code(voc.name, self.field);
+            return;
+        };
+        let coding_ty = type_id("Coding");
+        let mut c = Obj::new(coding_ty);
+        if !system.is_empty() {
+            c.set("system", Node::Str(system.to_string()));
+        }
+        c.set("code", Node::Str(fcode.to_string()));
+        if !display.is_empty() {
+            c.set("display", Node::Str(display.to_string()));
+        }
+        if TYPES[usize::from(obj.ty)].name == "Coding" {
+            *obj = c;
+            return;
+        }
+        let key = tree::Key {
+            field: 0,
+            slot: 0,
+            rep: u32::MAX,
+            lead: 0,
+        };
+        match obj.fields.iter_mut().find(|(k, _)| *k == "coding") {
+            Some((_, Node::Arr(items))) => items.insert(0, (key, Node::Obj(c))),
+            _ => obj
+                .fields
+                .insert(0, ("coding", Node::Arr(alloc::vec![(key, Node::Obj(c))]))),
+        }
+    }
+
+    /// The fields with a value that no row read, per segment.
+    pub(crate) fn unmapped_fields(&mut self, seg: Segment<'m>) {
+        for n in 1..=seg.field_count() {
+            if seg.is_header() && n <= 2 {
+                continue;
+            }
+            let Some(f) = seg.field(n) else { continue };
+            if f.as_bytes().is_empty() {
+                continue;
+            }
+            if !self.used.contains(&(seg.index(), n as u16)) {
+                self.report.unmapped_field(seg.name(), n as u16);
+            }
+        }
+    }
+}
+
+/// Whether `cond` holds only when the value at `src` is absent.
+fn absent_test(cond: &Cond, src: &Loc) -> bool {
+    match cond {
+        Cond::Not(inner) => {
+            matches!(inner, Cond::Valued(l) if l.field == src.field && l.comp == src.comp && l.sub == src.sub)
+        }
+        Cond::All(cs) => cs.iter().any(|c| absent_test(c, src)),
+        _ => false,
+    }
+}
+
+fn lit(prim: Prim, out: String) -> Node {
+    match prim {
+        Prim::Boolean | Prim::Integer | Prim::PositiveInt | Prim::UnsignedInt | Prim::Decimal => {
+            Node::Lit(out)
+        }
+        _ => Node::Str(out),
+    }
+}
+
+fn lookup(voc: &VocabDef, code: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    voc.entries
+        .binary_search_by(|e| e.0.cmp(code))
+        .ok()
+        .map(|i| (voc.entries[i].1, voc.entries[i].2, voc.entries[i].3))
+        .or_else(|| {
+            voc.entries
+                .iter()
+                .find(|e| e.0.eq_ignore_ascii_case(code))
+                .map(|e| (e.1, e.2, e.3))
+        })
+}
+
+/// The message map for a structure name.
+pub(crate) fn message_def(name: &str) -> Option<&'static MessageDef> {
+    MESSAGES.iter().find(|m| m.name == name)
+}
