@@ -73,7 +73,7 @@ demo: python-wheel
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 
-test: setup-rust check-generated lint test-rust test-nostd test-npm test-node-versions test-browser test-bundlers test-runtimes test-interop test-python
+test: setup-rust check-generated lint test-rust test-nostd test-npm test-node-versions test-browser test-bundlers test-runtimes test-interop test-python test-fhir
 	@echo "make test: all suites passed"
 
 lint:
@@ -83,11 +83,11 @@ lint:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p pipehat --features dictionary,yaml,serde --no-deps --quiet
 
 test-rust:
-	$(CARGO) test -p pipehat --features dictionary,yaml --doc
+	$(CARGO) test -p pipehat --features dictionary,yaml,fhir --doc
 	$(CARGO) test -p pipehat --no-default-features --features alloc --lib
 	$(CARGO) test -p pipehat --features serde --lib
-	$(CARGO) build -p pipehat --features dictionary --examples
-	$(CARGO) test -p pipehat --features dictionary,yaml --lib --tests
+	$(CARGO) build -p pipehat --features dictionary,fhir --examples
+	$(CARGO) test -p pipehat --features dictionary,yaml,fhir --lib --tests
 
 # Every generated file, each written by its generator: the dictionary tables
 # (from hl7apy), the charset tables (from Python's codecs) and the shared test
@@ -95,7 +95,7 @@ test-rust:
 # never at build time; `make test` fails when a committed file differs from
 # what its generator writes (check-generated).
 GENERATED := core/src/dictionary/data.rs core/src/charset_tables.rs core/src/fhir/tables.rs docs/fhir-map-gaps.md \
-  tests/cases.jsonl tests/errors.jsonl tests/mutations.jsonl tests/route_cases.jsonl tests/transport_cases.jsonl tests/validate_cases.jsonl tests/write_cases.jsonl
+  tests/cases.jsonl tests/errors.jsonl tests/fhir_cases.jsonl tests/mutations.jsonl tests/route_cases.jsonl tests/transport_cases.jsonl tests/validate_cases.jsonl tests/write_cases.jsonl
 
 generate: setup-python
 	@$(PY) -c "import hl7apy" 2>/dev/null || $(PY) -m pip install --quiet "hl7apy==1.3.5"
@@ -103,7 +103,7 @@ generate: setup-python
 	$(PY) core/tools/gen_charsets.py
 	$(MAKE) --no-print-directory tests/fhir/node_modules/.installed
 	$(PY) core/fhir/generate.py core/src/fhir/tables.rs docs/fhir-map-gaps.md
-	@for g in cases errors mutations route_cases transport_cases validate_cases write_cases; do $(PY) tests/$$g.py; done
+	@for g in cases errors fhir_cases mutations route_cases transport_cases validate_cases write_cases; do $(PY) tests/$$g.py; done
 
 # The generated files are regenerated in place and compared with what was
 # there: a difference fails (and stays in the work tree, for git diff).
@@ -162,6 +162,15 @@ npm-build: setup-wasm
 npm/node_modules/.installed: npm/package.json npm/package-lock.json
 	cd npm && npm ci --no-audit --no-fund
 	@touch $@
+
+# FHIR: the 40 reference pairs' inputs converted and checked by three
+# independent validators (fhir.resources, @medplum/core, fhir.js).
+test-fhir: python-wheel tests/fhir/node_modules/.installed
+	@$(PY) -c "import fhir.resources" 2>/dev/null || $(PY) -m pip install --quiet "fhir.resources==8.3.0"
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PY) tests/fhir/convert_all.py "$$tmp" && \
+	$(PY) tests/fhir/validate.py "$$tmp"/*/*.json && \
+	(cd tests/fhir && node validate.mjs "$$tmp"/*/*.json)
 
 # FHIR R4 definitions (the FHIR generator's schema) and the npm validators.
 tests/fhir/node_modules/.installed: tests/fhir/package.json tests/fhir/package-lock.json

@@ -5,6 +5,7 @@
 mod datatype;
 mod dictionary;
 mod errors;
+mod fhir;
 mod json;
 mod message;
 mod mllp;

@@ -331,6 +331,32 @@ impl Message {
             .collect()
     }
 
+    /// to_fhir(*, bundle_type="message", namespace=None, timezone=None, report=False) -> dict
+    ///
+    /// The message as a FHIR R4 Bundle (a dict), converted by the v2-to-FHIR
+    /// IG's maps. `bundle_type`: "message", "transaction", "batch" or
+    /// "collection"; `namespace`: the UUID that resource ids are made in;
+    /// `timezone`: the offset assumed for times without one ("+01:00", "Z").
+    /// With report=True: {"bundle": ..., "report": ...}. Raises FhirError.
+    #[pyo3(signature = (*, bundle_type="message", namespace=None, timezone=None, report=false))]
+    fn to_fhir(
+        &self,
+        py: Python<'_>,
+        bundle_type: &str,
+        namespace: Option<String>,
+        timezone: Option<String>,
+        report: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let (bundle, rep) =
+            crate::fhir::convert(py, &self.inner.message(), bundle_type, namespace, timezone)?;
+        let text = if report {
+            format!("{{\"bundle\":{bundle},\"report\":{rep}}}")
+        } else {
+            bundle
+        };
+        Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
+    }
+
     /// to_json(form=None, *, version=None) -> str
     ///
     /// The message as JSON text. form: "tree" (the default: segments and decoded values),

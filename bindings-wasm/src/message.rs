@@ -238,6 +238,39 @@ impl NativeMessage {
     pub fn to_named_json_string(&self, version: Option<String>) -> String {
         self.indexed().message().to_named_json(version.as_deref())
     }
+    /// The FHIR R4 Bundle and the report as `{"bundle":…,"report":…}` text.
+    #[cfg(feature = "full")]
+    #[wasm_bindgen(js_name = toFhirString)]
+    pub fn to_fhir_string(
+        &self,
+        bundle_type: Option<String>,
+        namespace: Option<String>,
+        timezone: Option<String>,
+    ) -> Result<String, JsValue> {
+        let fhir_error = |e: pipehat::fhir::FhirError| -> JsValue {
+            let o = js_sys::Object::new();
+            crate::options::set(&o, "kind", "fhir");
+            crate::options::set(&o, "message", e.to_string());
+            crate::options::set(&o, "code", e.kind.code());
+            crate::options::set(&o, "option", e.option.map_or(JsValue::NULL, JsValue::from));
+            o.into()
+        };
+        let bundle_type =
+            pipehat::fhir::BundleType::from_name(bundle_type.as_deref().unwrap_or("message"))
+                .map_err(fhir_error)?;
+        let options = pipehat::fhir::Options {
+            bundle_type,
+            namespace,
+            timezone,
+        };
+        let out =
+            pipehat::fhir::to_fhir(&self.indexed().message(), &options).map_err(fhir_error)?;
+        Ok(format!(
+            "{{\"bundle\":{},\"report\":{}}}",
+            out.bundle,
+            out.report.to_json()
+        ))
+    }
     #[wasm_bindgen(js_name = toFriendlyJsonString)]
     pub fn to_friendly_json_string(&self) -> String {
         self.indexed().message().to_friendly_json()

@@ -86,7 +86,9 @@ class Types:
         # enums in the schema are keyed by backbone type names like Provenance_Agent
         fixed = {}
         for (t, p), v in self.enums.items():
-            fixed[(t.replace("_", "."), p)] = v
+            parts = t.split("_")
+            name = ".".join([parts[0]] + [x[:1].lower() + x[1:] for x in parts[1:]])
+            fixed[(name, p)] = v
         self.enums.update(fixed)
 
     def lookup(self, ty, key):

@@ -71,6 +71,7 @@ export const EXPORTS = [
   "HL7MappingError",
   "HL7ProfileError",
   "HL7DictionaryError",
+  "HL7FhirError",
   "HL7TransportError",
   "HL7TransportTimeoutError",
   "HL7TransportConnectionError",

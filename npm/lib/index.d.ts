@@ -362,6 +362,9 @@ export class Message {
   toFriendlyJSON(): FriendlyJson;
   /** The friendly form keyed by field and component names from the dictionary (MSH-12's version, or the one given); numbers where no name is known. */
   toNamedJSON(version?: string): Record<string, Record<string, unknown>[]>;
+  /** The message as a FHIR R4 Bundle, by the v2-to-FHIR IG's maps (the full module). */
+  toFHIR(options?: FhirOptions & { report?: false }): FhirBundle;
+  toFHIR(options: FhirOptions & { report: true }): { bundle: FhirBundle; report: FhirReport };
   /** The original text. */
   toString(): string;
   /** The original bytes. */
@@ -601,6 +604,44 @@ export class HL7LoadError extends Error {
 }
 
 /** Thrown by explain() for an unknown version. */
+/** Options of Message.toFHIR(). */
+export interface FhirOptions {
+  /** Default "message" (MessageHeader first). */
+  bundleType?: "message" | "transaction" | "batch" | "collection";
+  /** The UUID that resource ids are made in (name-based UUIDs). */
+  namespace?: string;
+  /** The offset assumed for times without one ("+01:00", "Z"); default none (such times keep their date). */
+  timezone?: string;
+}
+
+/** A FHIR R4 Bundle (JSON). */
+export interface FhirBundle {
+  resourceType: "Bundle";
+  id: string;
+  type: "message" | "transaction" | "batch" | "collection";
+  identifier?: { value: string };
+  timestamp?: string;
+  entry: { fullUrl: string; resource: { resourceType: string; id: string; [k: string]: unknown }; request?: { method: "PUT"; url: string } }[];
+}
+
+/** What a conversion left behind: names and paths, never values. */
+export interface FhirReport {
+  structure: string;
+  resources: number;
+  unmapped_segments: string[];
+  unmapped_fields: string[];
+  invalid_values: string[];
+  unknown_codes: { vocabulary: string; field: string }[];
+  dropped: { resource: string; missing: string }[];
+}
+
+/** A message cannot be converted to FHIR: `fhir_no_map` or `fhir_bad_option` (`option` names it). */
+export class HL7FhirError extends RangeError {
+  readonly name: "HL7FhirError";
+  readonly code: "fhir_no_map" | "fhir_bad_option";
+  readonly option: "bundle_type" | "timezone" | "namespace" | null;
+}
+
 export class HL7DictionaryError extends RangeError {
   readonly name: "HL7DictionaryError";
   readonly code: "unknown_version";
@@ -785,6 +826,7 @@ declare const api: {
   Profile: typeof Profile;
   HL7ProfileError: typeof HL7ProfileError;
   HL7DictionaryError: typeof HL7DictionaryError;
+  HL7FhirError: typeof HL7FhirError;
   HL7TransportError: typeof HL7TransportError;
   HL7TransportTimeoutError: typeof HL7TransportTimeoutError;
   HL7TransportConnectionError: typeof HL7TransportConnectionError;

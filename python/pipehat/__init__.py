@@ -110,6 +110,7 @@ from pipehat.errors import (
     DatatypeError,
     DictionaryError,
     EditError,
+    FhirError,
     FilterError,
     HL7Error,
     JsonError,
@@ -133,6 +134,7 @@ __all__ = [
     "DateTimeValue",
     "DictionaryError",
     "Diagnostic",
+    "FhirError",
     "EditError",
     "EditableMessage",
     "Element",
@@ -175,6 +177,7 @@ __all__ = [
     "parse",
     "split",
     "to_arrow",
+    "to_fhir",
     "to_pandas",
     "to_polars",
     "validate",
@@ -244,6 +247,20 @@ def validate(
         version = args[0] if version is None else version
         profile = args[1] if len(args) > 1 and profile is None else profile
     return _native.validate(message, version=version, profile=profile)
+
+
+def to_fhir(
+    data: Union[Message, bytes, str],
+    /,
+    *,
+    bundle_type: str = "message",
+    namespace: Optional[str] = None,
+    timezone: Optional[str] = None,
+    report: bool = False,
+) -> Dict[str, Any]:
+    """A message (or its bytes or text) as a FHIR R4 Bundle dict; see Message.to_fhir."""
+    message = data if isinstance(data, Message) else parse(data)
+    return message.to_fhir(bundle_type=bundle_type, namespace=namespace, timezone=timezone, report=report)
 
 
 _SUBMODULES = ("bridge", "http", "mllp", "transport")

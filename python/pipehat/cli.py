@@ -178,6 +178,27 @@ def _json(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def _fhir(args: argparse.Namespace, out: IO[str]) -> int:
+    """One FHIR Bundle per message, a line each (NDJSON); what was not mapped
+    goes to stderr as one JSON line per message (names and paths only)."""
+    failed = 0
+    for path in args.files:
+        for n, msg in enumerate(_messages(path, required=False), 1):
+            try:
+                r = msg.to_fhir(bundle_type=args.bundle_type, namespace=args.namespace,
+                                timezone=args.timezone, report=True)
+            except pipehat.FhirError as e:
+                if e.code == "fhir_bad_option":
+                    raise _InputError(path, str(e), 2) from None
+                sys.stderr.write(f"{path}: message {n}: {e}\n")
+                failed += 1
+                continue
+            out.write(json.dumps(r["bundle"], indent=2 if args.pretty else None, ensure_ascii=False) + "\n")
+            if args.report:
+                sys.stderr.write(json.dumps({"file": path, "message": n, **r["report"]}) + "\n")
+    return 1 if failed else 0
+
+
 def _ack(args: argparse.Namespace, out: IO[str]) -> int:
     for msg in _messages(args.file):
         ack = msg.ack(code=args.code, text=args.text)
@@ -496,6 +517,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--form", default=None, help="tree (the default), lossless, friendly or named")
     p.set_defaults(run=_json)
+    p = sub.add_parser("fhir", help="one FHIR R4 Bundle per message, a line each (NDJSON)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--bundle-type", default="message", choices=["message", "transaction", "batch", "collection"],
+                   help="the Bundle's type (default: message)")
+    p.add_argument("--pretty", action="store_true", help="indented JSON (no longer one line per Bundle)")
+    p.add_argument("--namespace", default=None, help="the UUID that resource ids are made in")
+    p.add_argument("--timezone", default=None, help="the offset assumed for times without one (+01:00, Z)")
+    p.add_argument("--report", action="store_true", help="what was not mapped, a JSON line per message on stderr")
+    p.set_defaults(run=_fhir)
     p = sub.add_parser("ack", help="the acknowledgement of every message")
     p.add_argument("file")
     p.add_argument("--code", default=None, help="MSA-1: AA, AE, AR, CA, CE or CR (default: from the diagnostics)")

@@ -8,6 +8,7 @@ __all__ = [
     "DatatypeError",
     "DictionaryError",
     "EditError",
+    "FhirError",
     "FilterError",
     "HL7Error",
     "JsonError",
@@ -127,6 +128,14 @@ class MappingError(HL7Error, ValueError):
 
 class DictionaryError(HL7Error, ValueError):
     """The dictionary cannot answer: ``unknown_version`` (known: 2.1 to 2.8.2)."""
+
+
+class FhirError(HL7Error, ValueError):
+    """A message cannot be converted to FHIR: ``fhir_no_map`` (its structure has
+    no v2-to-FHIR map) or ``fhir_bad_option`` (``option`` names the option).
+    """
+
+    option: Optional[str] = None
 
 
 class ProfileError(HL7Error, ValueError):

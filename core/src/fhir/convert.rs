@@ -317,6 +317,11 @@ impl<'m, 'o> Run<'m, 'o> {
             }
             Action::Map(map, vocab) => {
                 let Some(v) = v else { return };
+                if row.steps.is_empty() {
+                    // a map onto the element itself (FN inside XPN)
+                    self.apply_datatype(obj, *map, v);
+                    return;
+                }
                 let Some(node) = tree::place(obj, row.steps, field, rep, row.lead.max(1)) else {
                     return;
                 };
@@ -368,6 +373,15 @@ impl<'m, 'o> Run<'m, 'o> {
                         return None;
                     }
                 }
+            }
+        }
+        if !allowed.is_empty() && !allowed.contains(&value.trim()) {
+            // `Booked` for `booked`: the code in the case R4 writes it
+            if let Some(c) = allowed
+                .iter()
+                .find(|c| c.eq_ignore_ascii_case(value.trim()))
+            {
+                value = Cow::Borrowed(c);
             }
         }
         if !allowed.is_empty() && !allowed.contains(&value.trim()) {

@@ -24,6 +24,7 @@
 
 mod convert;
 mod model;
+#[rustfmt::skip]
 mod tables;
 mod tree;
 mod values;
@@ -561,6 +562,15 @@ fn complete(run: &mut Run<'_, '_>, ns: [u8; 16]) {
             );
             c.set("code", Node::Str("UNK".to_string()));
             body.set("class", Node::Obj(c));
+        }
+        if name == "MessageHeader" && !body.has("eventCoding") && !body.has("eventUri") {
+            // MSH-9 without an event: R4 requires event[x]; the v2 event table, no code
+            let mut c = Obj::new(coding_ty);
+            c.set(
+                "system",
+                Node::Str("http://terminology.hl7.org/CodeSystem/v2-0003".to_string()),
+            );
+            body.set("eventCoding", Node::Obj(c));
         }
         if name == "MessageHeader" {
             // R4 requires source.endpoint; where MSH-24 and MSH-3 give no

@@ -157,6 +157,10 @@ pub(crate) fn is_empty(node: &Node) -> bool {
 /// left incomplete. `dead(n)` says whether resource `n` was dropped.
 pub(crate) fn prune(obj: &mut Obj, dead: &dyn Fn(usize) -> bool) -> Option<&'static str> {
     obj.fields.retain_mut(|(_, node)| keep(node, dead));
+    // tim-8: a countMax only with a count
+    if obj.has("countMax") && !obj.has("count") {
+        obj.fields.retain(|(k, _)| *k != "countMax");
+    }
     let def = TYPES.get(usize::from(obj.ty))?;
     for r in def.required {
         // a primitive may be absent when its `_name` carries an extension
@@ -175,6 +179,9 @@ pub(crate) fn prune(obj: &mut Obj, dead: &dyn Fn(usize) -> bool) -> Option<&'sta
     match def.name {
         "Extension" if obj.other_choice("value", "") == obj.has("extension") => {
             return Some("value");
+        }
+        "Appointment.participant" if !obj.has("type") && !obj.has("actor") => {
+            return Some("actor");
         }
         "Patient.contact"
             if !["name", "telecom", "address", "organization"]

@@ -305,6 +305,22 @@ export function installMessage(api) {
       const v = version === undefined ? undefined : String(version);
       return JSON.parse(api.withFull(this, (m) => m.toNamedJsonString(v)));
     }
+    /**
+     * The message as a FHIR R4 Bundle (an object), converted by the
+     * v2-to-FHIR IG's maps (the full module). options: bundleType
+     * ("message", "transaction", "batch", "collection"; default "message"),
+     * namespace (the UUID resource ids are made in), timezone (the offset
+     * assumed for times without one, "+01:00" or "Z"), report (true: return
+     * {bundle, report}). Throws HL7FhirError.
+     */
+    toFHIR(options) {
+      const o = options ?? {};
+      const str = (v) => (v === undefined || v === null ? undefined : String(v));
+      const out = JSON.parse(
+        api.withFull(this, (m) => api.call(() => m.toFhirString(str(o.bundleType), str(o.namespace), str(o.timezone)))),
+      );
+      return o.report ? out : out.bundle;
+    }
     /** The original text. */
     toString() {
       return this.#n().toText();

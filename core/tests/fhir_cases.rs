@@ -1,0 +1,127 @@
+//! Runs tests/fhir_cases.jsonl (shared with the JavaScript and Python suites).
+#![cfg(feature = "fhir")]
+
+use pipehat::fhir::{to_fhir, BundleType, Options};
+use pipehat::Message;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn leaves(node: &Value, path: &str, out: &mut Vec<(String, Value)>) {
+    match node {
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, v)| leaves(v, &format!("{path}.{k}"), out)),
+        Value::Array(a) => a.iter().for_each(|v| leaves(v, path, out)),
+        v => out.push((path.to_string(), v.clone())),
+    }
+}
+
+fn flatten(bundle: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for (k, v) in bundle.as_object().expect("bundle") {
+        if k != "entry" {
+            leaves(v, &format!("Bundle.{k}"), &mut out);
+        }
+    }
+    for e in bundle["entry"].as_array().expect("entry") {
+        for (k, v) in e.as_object().expect("entry") {
+            if k != "resource" {
+                leaves(v, &format!("Bundle.entry.{k}"), &mut out);
+            }
+        }
+        let ty = e["resource"]["resourceType"].as_str().expect("type");
+        leaves(&e["resource"], ty, &mut out);
+    }
+    out
+}
+
+#[test]
+fn shared_fhir_cases() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fhir_cases.jsonl");
+    let text = std::fs::read_to_string(root).expect("cases");
+    let mut n = 0;
+    for line in text.lines() {
+        let c: Value = serde_json::from_str(line).expect("json");
+        let name = c["name"].as_str().expect("name");
+        let o = &c["options"];
+        let s = |k: &str| o.get(k).and_then(Value::as_str).map(String::from);
+        let msg =
+            Message::parse(c["message"].as_str().expect("message").as_bytes()).expect("parse");
+        let options = match BundleType::from_name(&s("bundle_type").unwrap_or("message".into())) {
+            Ok(bundle_type) => Ok(Options {
+                bundle_type,
+                namespace: s("namespace"),
+                timezone: s("timezone"),
+            }),
+            Err(e) => Err(e),
+        };
+        let out = options.and_then(|o| to_fhir(&msg, &o));
+        if let Some(code) = c.get("error") {
+            let e = out.expect_err(name);
+            assert_eq!(e.kind.code(), code.as_str().expect("code"), "{name}");
+            continue;
+        }
+        let out = out.expect(name);
+        let bundle: Value = serde_json::from_str(&out.bundle).expect("bundle is JSON");
+        let report: Value = serde_json::from_str(&out.report.to_json()).expect("report is JSON");
+        let flat = flatten(&bundle);
+        for pair in c.get("has").and_then(Value::as_array).into_iter().flatten() {
+            let (path, value) = (pair[0].as_str().expect("path"), &pair[1]);
+            assert!(
+                flat.iter().any(|(p, v)| p == path && v == value),
+                "{name}: {path} = {value}"
+            );
+        }
+        for path in c
+            .get("lacks")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let path = path.as_str().expect("path");
+            assert!(
+                !flat
+                    .iter()
+                    .any(|(p, _)| p == path || p.starts_with(&format!("{path}."))),
+                "{name}: {path}"
+            );
+        }
+        if let Some(first) = c.get("first") {
+            assert_eq!(
+                &bundle["entry"][0]["resource"]["resourceType"], first,
+                "{name}"
+            );
+        }
+        for (ty, id) in c
+            .get("ids")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let ids: Vec<&Value> = bundle["entry"]
+                .as_array()
+                .expect("entry")
+                .iter()
+                .filter(|e| e["resource"]["resourceType"] == *ty)
+                .map(|e| &e["resource"]["id"])
+                .collect();
+            assert!(ids.contains(&id), "{name}: {ty} id");
+        }
+        for (key, values) in c
+            .get("report")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let got = match &report[key] {
+                Value::Array(a) => a.clone(),
+                v => vec![v.clone()],
+            };
+            for v in values.as_array().expect("values") {
+                assert!(got.contains(v), "{name}: report {key} {v}");
+            }
+        }
+        n += 1;
+    }
+    assert!(n >= 8, "only {n} cases ran");
+}
