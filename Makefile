@@ -163,14 +163,15 @@ npm/node_modules/.installed: npm/package.json npm/package-lock.json
 	cd npm && npm ci --no-audit --no-fund
 	@touch $@
 
-# FHIR: the 40 reference pairs' inputs converted and checked by three
-# independent validators (fhir.resources, @medplum/core, fhir.js).
+# FHIR: the 40 reference pairs' inputs and every corpus message with a map,
+# converted and checked by three independent validators (fhir.resources,
+# @medplum/core, fhir.js): any error fails.
 test-fhir: python-wheel tests/fhir/node_modules/.installed
 	@$(PY) -c "import fhir.resources" 2>/dev/null || $(PY) -m pip install --quiet "fhir.resources==8.3.0"
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(PY) tests/fhir/convert_all.py "$$tmp" && \
-	$(PY) tests/fhir/validate.py "$$tmp"/*/*.json && \
-	(cd tests/fhir && node validate.mjs "$$tmp"/*/*.json)
+	$(PY) tests/fhir/validate.py "$$tmp"/*/*.json "$$tmp"/corpus.ndjson && \
+	(cd tests/fhir && node validate.mjs "$$tmp"/*/*.json "$$tmp"/corpus.ndjson)
 
 # FHIR R4 definitions (the FHIR generator's schema) and the npm validators.
 tests/fhir/node_modules/.installed: tests/fhir/package.json tests/fhir/package-lock.json

@@ -31,6 +31,7 @@ ops:
   transport_reject  input: the acknowledgement for a frame that does not parse
   http_check  request {method, content_type, authorization, body_length}
   transport_error   code: the error a transport raises for that code
+  fhir       input, options ({bundle_type, namespace, timezone}): to_fhir
 """
 import json, os
 
@@ -80,6 +81,14 @@ row("path_unclosed_bracket", "get", "PathError", "unclosed_bracket", 7,
 # --- the dictionary ------------------------------------------------------------------
 row("unknown_version", "explain", "DictionaryError", "unknown_version", None,
     "unknown HL7 version; known: 2.1 to 2.8.2 (unknown_version)", path="PID-5", version="3.0")
+
+# --- FHIR ------------------------------------------------------------------------------
+row("fhir_no_map", "fhir", "FhirError", "fhir_no_map", None,
+    "the message's structure has no v2-to-FHIR map (fhir_no_map)",
+    input="MSH|^~\\&|A|B|C|D|20240115||MFN^M01^MFN_M01|1|P|2.5.1\r", options={})
+row("fhir_bad_timezone", "fhir", "FhirError", "fhir_invalid_option", None,
+    "an option has a value it does not allow (fhir_invalid_option, at 'timezone')",
+    attrs={"option": "timezone"}, input=ADT, options={"timezone": "EST"})
 
 # --- filters, mappings, profiles -------------------------------------------------------
 row("filter_unterminated_string", "filter", "FilterError", "unterminated_string", 10,

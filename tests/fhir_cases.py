@@ -95,11 +95,11 @@ CASES = [
     dict(name="no_map_for_the_structure",
          message=msg("MSH|^~\\&|A|B|C|D|20240115||MFN^M01^MFN_M01|1|P|2.5.1"), options={},
          error="fhir_no_map"),
-    dict(name="bad_timezone_option", message=ORU, options={"timezone": "EST"}, error="fhir_bad_option"),
+    dict(name="bad_timezone_option", message=ORU, options={"timezone": "EST"}, error="fhir_invalid_option"),
     dict(name="bad_bundle_type_option", message=ORU, options={"bundle_type": "document"},
-         error="fhir_bad_option"),
+         error="fhir_invalid_option"),
     dict(name="bad_namespace_option", message=ORU, options={"namespace": "not-a-uuid"},
-         error="fhir_bad_option"),
+         error="fhir_invalid_option"),
 ]
 
 

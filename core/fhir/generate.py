@@ -56,6 +56,7 @@ class Types:
         self.resources = set()
         schema = json.load(open(os.path.join(DEFS, "fhir.schema.json")))["definitions"]
         self.enums = {}  # (type, element) -> [codes] (required bindings)
+        self.bindings = {}  # (type, element) -> value set URL (required bindings)
         for name, d in schema.items():
             for prop, p in (d.get("properties") or {}).items():
                 en = p.get("enum") or (p.get("items") or {}).get("enum")
@@ -83,6 +84,44 @@ class Types:
                         codes = ["@" + path]
                     codes = ["string" if c.startswith("http://hl7.org/fhirpath/") else c for c in codes]
                     self.elems.setdefault(parent, {})[name] = (int(el.get("min", 0)), el.get("max") != "1", codes)
+                    b = el.get("binding") or {}
+                    if b.get("strength") == "required" and codes == ["code"] and b.get("valueSet"):
+                        self.bindings[(parent, name)] = b["valueSet"].split("|")[0]
+        # required bindings the schema gives no enum for: the value set's codes
+        sets, systems = {}, {}
+        for e in json.load(open(os.path.join(DEFS, "valuesets.json")))["entry"]:
+            r = e["resource"]
+            if r.get("resourceType") == "ValueSet":
+                sets[r.get("url")] = r
+            elif r.get("resourceType") == "CodeSystem":
+                systems[r.get("url")] = r
+
+        def concepts(cs):
+            out = []
+            for c in cs or []:
+                out.append(c["code"])
+                out.extend(concepts(c.get("concept")))
+            return out
+
+        def expand(url):
+            vs = sets.get(url)
+            if vs is None:
+                return None
+            out = []
+            for inc in (vs.get("compose") or {}).get("include", []):
+                if inc.get("concept"):
+                    out.extend(c["code"] for c in inc["concept"])
+                elif inc.get("system") in systems and not inc.get("filter") and not inc.get("valueSet"):
+                    out.extend(concepts(systems[inc["system"]].get("concept")))
+                else:
+                    return None
+            return out or None
+
+        for key, url in self.bindings.items():
+            if key not in self.enums:
+                codes = expand(url)
+                if codes:
+                    self.enums[key] = codes
         # enums in the schema are keyed by backbone type names like Provenance_Agent
         fixed = {}
         for (t, p), v in self.enums.items():
@@ -181,8 +220,12 @@ def resolve(root, text, where, row):
                 return None
             return steps, lead, res, ty
         found = T.lookup(ty, name)
-        if found is None and ty in PRIMITIVES and name in ("extension", "id"):
+        if steps and ty in PRIMITIVES and name in ("extension", "id"):
             # an extension on a primitive: JSON writes it under `_name`
+            if steps[-1][1]:
+                gap(where, row, f"target `{text}`: an extension on a repeating primitive (JSON would need "
+                                "arrays kept in step)")
+                return None
             prev = steps.pop()
             steps.append(("_" + prev[0], False, prev[2], "Element", ""))
             found = T.lookup("Element", name)

@@ -111,6 +111,24 @@ fn run(row: &Map<String, Value>) -> Result<Got, String> {
                 )),
             }
         }
+        #[cfg(feature = "fhir")]
+        "fhir" => {
+            let msg = Message::parse(s(row, "input").as_bytes()).map_err(|e| e.to_string())?;
+            let o = &row["options"];
+            let opt = |k: &str| o.get(k).and_then(Value::as_str).map(String::from);
+            let options = pipehat::fhir::Options {
+                bundle_type: pipehat::fhir::BundleType::default(),
+                namespace: opt("namespace"),
+                timezone: opt("timezone"),
+            };
+            match pipehat::fhir::to_fhir(&msg, &options) {
+                Ok(_) => none(),
+                Err(e) => Ok(
+                    Got::new("FhirError", e.kind.code(), Value::Null, e.to_string())
+                        .with("option", json!(e.option)),
+                ),
+            }
+        }
         "explain" => match pipehat::dictionary::explain(s(row, "path"), s(row, "version")) {
             Ok(_) => none(),
             Err(e) => Ok(Got::new(
@@ -372,6 +390,8 @@ fn every_code_is_documented() {
             .iter()
             .map(|k| k.code()),
     );
+    #[cfg(feature = "fhir")]
+    codes.extend(pipehat::fhir::FhirErrorKind::ALL.iter().map(|k| k.code()));
     let missing: Vec<&str> = codes
         .into_iter()
         .filter(|c| !errors.contains(&format!("`{c}`")))

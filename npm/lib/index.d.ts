@@ -635,10 +635,10 @@ export interface FhirReport {
   dropped: { resource: string; missing: string }[];
 }
 
-/** A message cannot be converted to FHIR: `fhir_no_map` or `fhir_bad_option` (`option` names it). */
+/** A message cannot be converted to FHIR: `fhir_no_map` or `fhir_invalid_option` (`option` names it). */
 export class HL7FhirError extends RangeError {
   readonly name: "HL7FhirError";
-  readonly code: "fhir_no_map" | "fhir_bad_option";
+  readonly code: "fhir_no_map" | "fhir_invalid_option";
   readonly option: "bundle_type" | "timezone" | "namespace" | null;
 }
 

@@ -414,6 +414,7 @@ export const ERROR_BASES = {
   DatatypeError: "SyntaxError",
   FilterError: "SyntaxError",
   DictionaryError: "RangeError",
+  FhirError: "RangeError",
   EditError: "Error",
   MllpError: "Error",
   MappingError: "Error",
@@ -433,6 +434,8 @@ function throwOf(api, c) {
     parse: () => api.parse(c.input, c.options && Object.fromEntries(Object.entries(c.options).map(([k, v]) => [camel(k), v]))),
     get: () => api.parse(c.input).get(c.path),
     explain: () => api.explain(c.path, c.version),
+    fhir: () =>
+      api.parse(c.input).toFHIR({ bundleType: c.options.bundle_type, namespace: c.options.namespace, timezone: c.options.timezone }),
     filter: () => new api.Filter(c.expression),
     mapping: () => new api.Mapping(spec()),
     profile: () => new api.Profile(spec()),

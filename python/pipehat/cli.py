@@ -188,7 +188,7 @@ def _fhir(args: argparse.Namespace, out: IO[str]) -> int:
                 r = msg.to_fhir(bundle_type=args.bundle_type, namespace=args.namespace,
                                 timezone=args.timezone, report=True)
             except pipehat.FhirError as e:
-                if e.code == "fhir_bad_option":
+                if e.code == "fhir_invalid_option":
                     raise _InputError(path, str(e), 2) from None
                 sys.stderr.write(f"{path}: message {n}: {e}\n")
                 failed += 1

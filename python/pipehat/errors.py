@@ -132,7 +132,7 @@ class DictionaryError(HL7Error, ValueError):
 
 class FhirError(HL7Error, ValueError):
     """A message cannot be converted to FHIR: ``fhir_no_map`` (its structure has
-    no v2-to-FHIR map) or ``fhir_bad_option`` (``option`` names the option).
+    no v2-to-FHIR map) or ``fhir_invalid_option`` (``option`` names the option).
     """
 
     option: Optional[str] = None

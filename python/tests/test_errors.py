@@ -27,6 +27,8 @@ def run(row):
         return pipehat.parse(row["input"], **row.get("options", {}))
     if op == "get":
         return pipehat.parse(row["input"]).get(row["path"])
+    if op == "fhir":
+        return pipehat.parse(row["input"]).to_fhir(**row["options"])
     if op == "explain":
         return pipehat.explain(row["path"], version=row["version"])
     if op == "filter":

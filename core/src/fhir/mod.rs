@@ -45,7 +45,7 @@ kinds! {
         /// MSH-9 names no structure the IG maps (directly or through the structure its event shares).
         NoMap => "fhir_no_map", "the message's structure has no v2-to-FHIR map";
         /// An option is not one of its allowed values.
-        BadOption => "fhir_bad_option", "an option has a value it does not allow";
+        InvalidOption => "fhir_invalid_option", "an option has a value it does not allow";
     }
 }
 
@@ -108,7 +108,7 @@ impl BundleType {
             .copied()
             .find(|t| t.as_str() == name)
             .ok_or(FhirError {
-                kind: FhirErrorKind::BadOption,
+                kind: FhirErrorKind::InvalidOption,
                 option: Some("bundle_type"),
             })
     }
@@ -148,7 +148,7 @@ impl Options {
                     && &z[4..6] <= "59");
             if !ok {
                 return Err(FhirError {
-                    kind: FhirErrorKind::BadOption,
+                    kind: FhirErrorKind::InvalidOption,
                     option: Some("timezone"),
                 });
             }
@@ -156,7 +156,7 @@ impl Options {
         if let Some(ns) = &self.namespace {
             if parse_uuid(ns).is_none() {
                 return Err(FhirError {
-                    kind: FhirErrorKind::BadOption,
+                    kind: FhirErrorKind::InvalidOption,
                     option: Some("namespace"),
                 });
             }
@@ -528,7 +528,8 @@ fn complete(run: &mut Run<'_, '_>, ns: [u8; 16]) {
             .map(|c| c.trim().to_string())
             .unwrap_or_default()
     };
-    let endpoint_key = alloc::format!("endpoint|{}|{}", g("MSH-3"), g("MSH-4"));
+    let source_key = alloc::format!("endpoint|{}|{}", g("MSH-3"), g("MSH-4"));
+    let destination_key = alloc::format!("endpoint|{}|{}", g("MSH-5"), g("MSH-6"));
     let patient_ty = type_id("Patient");
     let patient = run
         .res
@@ -573,21 +574,28 @@ fn complete(run: &mut Run<'_, '_>, ns: [u8; 16]) {
             body.set("eventCoding", Node::Obj(c));
         }
         if name == "MessageHeader" {
-            // R4 requires source.endpoint; where MSH-24 and MSH-3 give no
-            // URI, a name-based UUID of the sending application and facility
+            // R4 requires source.endpoint and destination.endpoint; where
+            // MSH-24/25 and MSH-3/5 give no URI, a name-based UUID of the
+            // application and facility (in place of the IG's data-absent
+            // reason, which R4 validators refuse for a required element)
             let src_ty = type_id("MessageHeader.source");
-            let has_endpoint =
-                matches!(body.get("source"), Some(Node::Obj(o)) if o.has("endpoint"));
-            if !has_endpoint {
-                let mut src = match body.get("source") {
-                    Some(Node::Obj(o)) => o.clone(),
-                    _ => Obj::new(src_ty),
-                };
-                src.set(
-                    "endpoint",
-                    Node::Str(alloc::format!("urn:uuid:{}", uuid5(ns, &endpoint_key))),
-                );
-                body.set("source", Node::Obj(src));
+            let mut src = match body.get("source") {
+                Some(Node::Obj(o)) => o.clone(),
+                _ => Obj::new(src_ty),
+            };
+            endpoint(&mut src, || uuid5(ns, &source_key));
+            body.set("source", Node::Obj(src));
+            if let Some(Node::Arr(items)) = body
+                .fields
+                .iter_mut()
+                .find(|(k, _)| *k == "destination")
+                .map(|(_, n)| n)
+            {
+                for (_, d) in items.iter_mut() {
+                    if let Node::Obj(o) = d {
+                        endpoint(o, || uuid5(ns, &destination_key));
+                    }
+                }
             }
         }
         // the patient a resource is about, where R4 requires one and where
@@ -681,6 +689,17 @@ fn system_uri(name: &str) -> Option<String> {
         ));
     }
     None
+}
+
+/// Gives a MessageHeader source or destination its endpoint when it has
+/// none (dropping a data-absent `_endpoint`).
+fn endpoint(o: &mut Obj, make: impl FnOnce() -> String) {
+    let has = matches!(o.get("endpoint"), Some(Node::Str(e)) if !e.is_empty());
+    if !has {
+        o.fields
+            .retain(|(k, _)| *k != "_endpoint" && *k != "endpoint");
+        o.set("endpoint", Node::Str(alloc::format!("urn:uuid:{}", make())));
+    }
 }
 
 /// Drops what R4 does not allow: empty values, incomplete elements, then

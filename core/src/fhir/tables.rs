@@ -13,10 +13,10 @@ static S7: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 35, choice
 static S8: &[Step] = &[Step { key: "language", array: false, slot: 0, ty: 36, choice: "" }];
 static S9: &[Step] = &[Step { key: "responsible", array: false, slot: 0, ty: 31, choice: "" }];
 static S10: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }];
-static S11: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "endpoint", array: false, slot: 0, ty: 37, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S12: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "endpoint", array: false, slot: 0, ty: 37, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
-static S13: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "endpoint", array: false, slot: 0, ty: 37, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S14: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "endpoint", array: false, slot: 0, ty: 37, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S11: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S12: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S13: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S14: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
 static S15: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 35, choice: "" }, Step { key: "security", array: true, slot: 2, ty: 30, choice: "" }];
 static S16: &[Row] = &[
     Row { src: Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S1, lead: 0, action: Action::Map(1, NONE) },
@@ -39,14 +39,14 @@ static S16: &[Row] = &[
     Row { src: Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 5, comp: 0, sub: 0 }))])]), steps: S14, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
     Row { src: Loc { seg: "MSH", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S15, lead: 0, action: Action::Map(11, 5) },
     Row { src: Loc { seg: "MSH", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S15, lead: 0, action: Action::Map(11, 6) }];
-static S17: &[Step] = &[Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
-static S18: &[Step] = &[Step { key: "software", array: false, slot: 0, ty: 38, choice: "" }];
+static S17: &[Step] = &[Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
+static S18: &[Step] = &[Step { key: "software", array: false, slot: 0, ty: 37, choice: "" }];
 static S19: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S18, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S20: &[Step] = &[Step { key: "endpoint", array: false, slot: 0, ty: 37, choice: "" }];
-static S21: &[Step] = &[Step { key: "endpoint", array: false, slot: 0, ty: 37, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S22: &[Step] = &[Step { key: "endpoint", array: false, slot: 0, ty: 37, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S20: &[Step] = &[Step { key: "endpoint", array: false, slot: 0, ty: 38, choice: "" }];
+static S21: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S22: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
 static S23: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "ISO"), steps: S20, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:oid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
@@ -56,8 +56,8 @@ static S23: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"])), steps: S17, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit(" - "), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 }), Part::Lit(":"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S21, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-data-absent-reason.html")]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S22, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) }];
-static S24: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S25: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S24: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S25: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
 static S26: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
 static S27: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S28: &[Row] = &[
@@ -72,8 +72,8 @@ static S31: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S30, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0301")]) }];
 static S32: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S33: &[Step] = &[Step { key: "endpoint", array: false, slot: 0, ty: 37, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S34: &[Step] = &[Step { key: "endpoint", array: false, slot: 0, ty: 37, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S33: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S34: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
 static S35: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "ISO"), steps: S20, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:oid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
@@ -81,7 +81,7 @@ static S35: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"])), steps: S20, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S33, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/data-absent-reason")]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S34, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) }];
-static S36: &[Step] = &[Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S36: &[Step] = &[Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
 static S37: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S38: &[Step] = &[Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S39: &[Row] = &[
@@ -97,11 +97,11 @@ static S44: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S41, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0103")]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S42, lead: 0, action: Action::Value(Prim::Code, 2, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S43, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0207")]) }];
-static S45: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S46: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S47: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S48: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S49: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S45: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S46: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S47: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S48: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S49: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
 static S50: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "assigner", array: false, slot: 0, ty: 31, choice: "" }];
 static S51: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S52: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
@@ -118,7 +118,7 @@ static S54: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S52, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S53, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S55: &[Step] = &[Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
+static S55: &[Step] = &[Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
 static S56: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S36, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -130,7 +130,7 @@ static S59: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choic
 static S60: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S61: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S62: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 44, choice: "" }];
-static S63: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S63: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
 static S64: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
 static S65: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S66: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
@@ -154,7 +154,7 @@ static S70: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S61, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S57, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) }];
 static S71: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }];
-static S72: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S72: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
 static S73: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
 static S74: &[Step] = &[Step { key: "occurredDateTime", array: false, slot: 0, ty: 45, choice: "occurred" }];
 static S75: &[Step] = &[Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
@@ -167,18 +167,18 @@ static S76: &[Row] = &[
     Row { src: Loc { seg: "EVN", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "EVN", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Resource(20, 16) }];
 static S77: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S78: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S78: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
 static S79: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S80: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S81: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S81: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
 static S82: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S83: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
-static S84: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
-static S85: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S83: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
+static S84: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
+static S85: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
 static S86: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S87: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S87: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
 static S88: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S89: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
+static S89: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
 static S90: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S77, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S78, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -194,19 +194,19 @@ static S90: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S88, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S89, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
 static S91: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }];
-static S92: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 1, ty: 38, choice: "" }];
-static S93: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 2, ty: 38, choice: "" }];
-static S94: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 1, ty: 38, choice: "" }];
-static S95: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "prefix", array: true, slot: 0, ty: 38, choice: "" }];
+static S92: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 1, ty: 37, choice: "" }];
+static S93: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 2, ty: 37, choice: "" }];
+static S94: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 1, ty: 37, choice: "" }];
+static S95: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "prefix", array: true, slot: 0, ty: 37, choice: "" }];
 static S96: &[Step] = &[Step { key: "qualification", array: true, slot: 0, ty: 47, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
 static S97: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
 static S98: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S99: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }];
-static S100: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S101: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S100: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S101: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
 static S102: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
 static S103: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S104: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 2, ty: 38, choice: "" }];
+static S104: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 2, ty: 37, choice: "" }];
 static S105: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S91, lead: 0, action: Action::Map(17, NONE) },
@@ -229,13 +229,13 @@ static S105: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S102, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S106: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }];
-static S107: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S108: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S109: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S110: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S111: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S112: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S106: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 37, choice: "" }];
+static S107: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S108: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S109: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S110: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S111: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S112: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
 static S113: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S106, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S107, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-own-prefix")]) },
@@ -267,48 +267,48 @@ static S122: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39,
 static S123: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }];
 static S124: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }];
 static S125: &[Step] = &[Step { key: "name", array: true, slot: 1, ty: 46, choice: "" }];
-static S126: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S127: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S126: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S127: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
 static S128: &[Step] = &[Step { key: "birthDate", array: false, slot: 0, ty: 49, choice: "" }];
-static S129: &[Step] = &[Step { key: "birthDate", array: false, slot: 0, ty: 49, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S130: &[Step] = &[Step { key: "birthDate", array: false, slot: 0, ty: 49, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
+static S129: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S130: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
 static S131: &[Step] = &[Step { key: "gender", array: false, slot: 0, ty: 36, choice: "" }];
 static S132: &[Step] = &[Step { key: "name", array: true, slot: 2, ty: 46, choice: "" }];
 static S133: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }];
-static S134: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
-static S135: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
+static S134: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
+static S135: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
 static S136: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }];
 static S137: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
 static S138: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }];
 static S139: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
 static S140: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 52, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 40, choice: "" }];
 static S141: &[Step] = &[Step { key: "maritalStatus", array: false, slot: 0, ty: 40, choice: "" }];
-static S142: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S142: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
 static S143: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S144: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S144: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
 static S145: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S146: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S147: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S148: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }];
-static S149: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S150: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueAddress", array: false, slot: 0, ty: 50, choice: "value" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S149: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S150: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueAddress", array: false, slot: 0, ty: 50, choice: "value" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
 static S151: &[Step] = &[Step { key: "multipleBirthBoolean", array: false, slot: 0, ty: 53, choice: "multipleBirth" }];
 static S152: &[Step] = &[Step { key: "multipleBirthInteger", array: false, slot: 0, ty: 54, choice: "multipleBirth" }];
-static S153: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S154: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S153: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S154: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
 static S155: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S156: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S157: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S156: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S157: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
 static S158: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
 static S159: &[Step] = &[Step { key: "deceasedDateTime", array: false, slot: 0, ty: 45, choice: "deceased" }];
 static S160: &[Step] = &[Step { key: "deceasedBoolean", array: false, slot: 0, ty: 53, choice: "deceased" }];
-static S161: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S162: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S161: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S162: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
 static S163: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S164: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S164: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
 static S165: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S166: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S167: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S166: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S167: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
 static S168: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
 static S169: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }];
 static S170: &[Row] = &[
@@ -363,8 +363,8 @@ static S170: &[Row] = &[
     Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S167, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
     Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S168, lead: 0, action: Action::Map(15, NONE) },
     Row { src: Loc { seg: "PID", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S169, lead: 0, action: Action::Map(26, NONE) }];
-static S171: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S172: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S171: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S172: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
 static S173: &[Step] = &[Step { key: "assigner", array: false, slot: 0, ty: 31, choice: "" }];
 static S174: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S175: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
@@ -379,17 +379,17 @@ static S177: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S174, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S178: &[Step] = &[Step { key: "given", array: true, slot: 1, ty: 38, choice: "" }];
-static S179: &[Step] = &[Step { key: "given", array: true, slot: 2, ty: 38, choice: "" }];
-static S180: &[Step] = &[Step { key: "suffix", array: true, slot: 1, ty: 38, choice: "" }];
-static S181: &[Step] = &[Step { key: "prefix", array: true, slot: 0, ty: 38, choice: "" }];
-static S182: &[Step] = &[Step { key: "suffix", array: true, slot: 2, ty: 38, choice: "" }];
+static S178: &[Step] = &[Step { key: "given", array: true, slot: 1, ty: 37, choice: "" }];
+static S179: &[Step] = &[Step { key: "given", array: true, slot: 2, ty: 37, choice: "" }];
+static S180: &[Step] = &[Step { key: "suffix", array: true, slot: 1, ty: 37, choice: "" }];
+static S181: &[Step] = &[Step { key: "prefix", array: true, slot: 0, ty: 37, choice: "" }];
+static S182: &[Step] = &[Step { key: "suffix", array: true, slot: 2, ty: 37, choice: "" }];
 static S183: &[Step] = &[Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
 static S184: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }];
-static S185: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S185: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
 static S186: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
-static S187: &[Step] = &[Step { key: "suffix", array: true, slot: 3, ty: 38, choice: "" }];
-static S188: &[Step] = &[Step { key: "given", array: true, slot: 0, ty: 38, choice: "" }];
+static S187: &[Step] = &[Step { key: "suffix", array: true, slot: 3, ty: 37, choice: "" }];
+static S188: &[Step] = &[Step { key: "given", array: true, slot: 0, ty: 37, choice: "" }];
 static S189: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: &[], lead: 1, action: Action::Map(17, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S178, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -406,17 +406,17 @@ static S189: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S187, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S188, lead: 2, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S183, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("nickname")]) }];
-static S190: &[Step] = &[Step { key: "line", array: true, slot: 4, ty: 38, choice: "" }];
-static S191: &[Step] = &[Step { key: "city", array: false, slot: 0, ty: 38, choice: "" }];
-static S192: &[Step] = &[Step { key: "state", array: false, slot: 0, ty: 38, choice: "" }];
-static S193: &[Step] = &[Step { key: "postalCode", array: false, slot: 0, ty: 38, choice: "" }];
-static S194: &[Step] = &[Step { key: "country", array: false, slot: 0, ty: 38, choice: "" }];
+static S190: &[Step] = &[Step { key: "line", array: true, slot: 4, ty: 37, choice: "" }];
+static S191: &[Step] = &[Step { key: "city", array: false, slot: 0, ty: 37, choice: "" }];
+static S192: &[Step] = &[Step { key: "state", array: false, slot: 0, ty: 37, choice: "" }];
+static S193: &[Step] = &[Step { key: "postalCode", array: false, slot: 0, ty: 37, choice: "" }];
+static S194: &[Step] = &[Step { key: "country", array: false, slot: 0, ty: 37, choice: "" }];
 static S195: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 36, choice: "" }];
 static S196: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
 static S197: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S198: &[Step] = &[Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
+static S198: &[Step] = &[Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
 static S199: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
-static S200: &[Step] = &[Step { key: "line", array: true, slot: 5, ty: 38, choice: "" }];
+static S200: &[Step] = &[Step { key: "line", array: true, slot: 5, ty: 37, choice: "" }];
 static S201: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S190, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -437,8 +437,8 @@ static S201: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S200, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
 static S202: &[Step] = &[Step { key: "system", array: false, slot: 0, ty: 36, choice: "" }];
-static S203: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S204: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S203: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S204: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
 static S205: &[Step] = &[Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
 static S206: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 12, sub: 0 }))])]), steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -519,7 +519,7 @@ static S233: &[Row] = &[
     Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 })]), steps: S231, lead: 0, action: Action::Resource(37, 20) },
     Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S231, lead: 0, action: Action::Resource(38, 20) },
     Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })), Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S232, lead: 0, action: Action::Resource(10, 14) }];
-static S234: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 0, ty: 38, choice: "" }];
+static S234: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 0, ty: 37, choice: "" }];
 static S235: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S91, lead: 0, action: Action::Map(17, NONE) },
@@ -541,14 +541,14 @@ static S235: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S234, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
 static S236: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S237: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S237: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
 static S238: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S239: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S240: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S240: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
 static S241: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S242: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S242: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
 static S243: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S244: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S244: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
 static S245: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S246: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S236, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
@@ -565,7 +565,7 @@ static S247: &[Step] = &[Step { key: "relationship", array: true, slot: 1, ty: 4
 static S248: &[Step] = &[Step { key: "relationship", array: true, slot: 2, ty: 40, choice: "" }];
 static S249: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 57, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 40, choice: "" }];
 static S250: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }];
-static S251: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S251: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
 static S252: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S253: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S254: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }];
@@ -631,18 +631,18 @@ static S277: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 58, c
 static S278: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
 static S279: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S280: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S281: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S281: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
 static S282: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S283: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S284: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S284: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
 static S285: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
 static S286: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S287: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S288: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S288: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
 static S289: &[Step] = &[Step { key: "serviceType", array: false, slot: 0, ty: 40, choice: "" }];
 static S290: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
 static S291: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
-static S292: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S292: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
 static S293: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S294: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S295: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "reAdmission", array: false, slot: 0, ty: 40, choice: "" }];
@@ -652,9 +652,9 @@ static S298: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, t
 static S299: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
 static S300: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S301: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S302: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S302: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
 static S303: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S304: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S304: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
 static S305: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "dischargeDisposition", array: false, slot: 0, ty: 40, choice: "" }];
 static S306: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "dietPreference", array: true, slot: 0, ty: 40, choice: "" }];
 static S307: &[Step] = &[Step { key: "location", array: true, slot: 4, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
@@ -742,8 +742,8 @@ static S312: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S123, lead: 3, action: Action::Map(46, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S123, lead: 5, action: Action::Map(46, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))])]), steps: S123, lead: 6, action: Action::Map(46, NONE) }];
-static S313: &[Step] = &[Step { key: "value", array: false, slot: 1, ty: 38, choice: "" }];
-static S314: &[Step] = &[Step { key: "value", array: false, slot: 2, ty: 38, choice: "" }];
+static S313: &[Step] = &[Step { key: "value", array: false, slot: 1, ty: 37, choice: "" }];
+static S314: &[Step] = &[Step { key: "value", array: false, slot: 2, ty: 37, choice: "" }];
 static S315: &[Step] = &[Step { key: "type", array: false, slot: 2, ty: 40, choice: "" }];
 static S316: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S313, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -769,7 +769,7 @@ static S328: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 61, choi
 static S329: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
 static S330: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S331: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S332: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S332: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
 static S333: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 35, choice: "" }, Step { key: "security", array: true, slot: 0, ty: 30, choice: "" }];
 static S334: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 40, choice: "" }];
 static S335: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCoding", array: false, slot: 0, ty: 30, choice: "value" }];
@@ -792,7 +792,7 @@ static S336: &[Row] = &[
     Row { src: Loc { seg: "PV2", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S335, lead: 0, action: Action::Map(11, 34) }];
 static S337: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S338: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "reference", array: false, slot: 0, ty: 38, choice: "" }];
+static S338: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "reference", array: false, slot: 0, ty: 37, choice: "" }];
 static S339: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
 static S340: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
 static S341: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
@@ -803,7 +803,7 @@ static S342: &[Row] = &[
     Row { src: Loc { seg: "ROL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S341, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
 static S343: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
 static S344: &[Step] = &[Step { key: "valueQuantity", array: false, slot: 0, ty: 63, choice: "value" }];
-static S345: &[Step] = &[Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S345: &[Step] = &[Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
 static S346: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 1, ty: 40, choice: "value" }];
 static S347: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
 static S348: &[Step] = &[Step { key: "valuePeriod", array: false, slot: 0, ty: 48, choice: "value" }];
@@ -819,11 +819,11 @@ static S357: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64
 static S358: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }];
 static S359: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }];
 static S360: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }];
-static S361: &[Step] = &[Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S361: &[Step] = &[Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
 static S362: &[Step] = &[Step { key: "interpretation", array: true, slot: 0, ty: 40, choice: "" }];
-static S363: &[Step] = &[Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S364: &[Step] = &[Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S365: &[Step] = &[Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S363: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S364: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S365: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S366: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S367: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S368: &[Step] = &[Step { key: "effectiveDateTime", array: false, slot: 0, ty: 45, choice: "effective" }];
@@ -929,7 +929,7 @@ static S388: &[Step] = &[Step { key: "comparator", array: false, slot: 0, ty: 36
 static S389: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S388, lead: 0, action: Action::Value(Prim::Code, NONE, &["<", "<=", ">=", ">"]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S376, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S390: &[Step] = &[Step { key: "data", array: false, slot: 0, ty: 38, choice: "" }];
+static S390: &[Step] = &[Step { key: "data", array: false, slot: 0, ty: 37, choice: "" }];
 static S391: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S390, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 })]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S390, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
@@ -938,7 +938,7 @@ static S392: &[Step] = &[Step { key: "contentType", array: false, slot: 0, ty: 3
 static S393: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S392, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S394: &[Step] = &[Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
+static S394: &[Step] = &[Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
 static S395: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), steps: S394, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -952,7 +952,7 @@ static S397: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
 static S398: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
 static S399: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueQuantity", array: false, slot: 0, ty: 63, choice: "value" }];
-static S400: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S400: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
 static S401: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
 static S402: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valuePeriod", array: false, slot: 0, ty: 48, choice: "value" }];
 static S403: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
@@ -961,14 +961,14 @@ static S405: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, 
 static S406: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }];
 static S407: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }];
 static S408: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueQuantity", array: false, slot: 1, ty: 63, choice: "value" }];
-static S409: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S409: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
 static S410: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAttachment", array: false, slot: 0, ty: 68, choice: "value" }];
 static S411: &[Step] = &[Step { key: "derivedFrom", array: true, slot: 0, ty: 31, choice: "" }];
 static S412: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }];
 static S413: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }];
 static S414: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }];
 static S415: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }];
-static S416: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S416: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
 static S417: &[Row] = &[
     Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S343, lead: 0, action: Action::Map(15, NONE) },
     Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S398, lead: 0, action: Action::Map(15, NONE) },
@@ -1025,235 +1025,231 @@ static S417: &[Row] = &[
     Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S197, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
     Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
     Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) }];
-static S418: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S418: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
 static S419: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "contentType", array: false, slot: 0, ty: 36, choice: "" }];
 static S420: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S418, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S419, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S421: &[Step] = &[Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S421: &[Step] = &[Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S422: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S421, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S423: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S423: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S424: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S423, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
 static S425: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
 static S426: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S427: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 36, choice: "" }];
-static S428: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 36, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S429: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 36, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S430: &[Step] = &[Step { key: "criticality", array: false, slot: 0, ty: 36, choice: "" }];
-static S431: &[Step] = &[Step { key: "criticality", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S432: &[Step] = &[Step { key: "criticality", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S433: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "severity", array: false, slot: 0, ty: 36, choice: "" }];
-static S434: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "manifestation", array: true, slot: 0, ty: 40, choice: "" }];
-static S435: &[Step] = &[Step { key: "onsetDateTime", array: false, slot: 0, ty: 45, choice: "onset" }];
-static S436: &[Row] = &[
+static S428: &[Step] = &[Step { key: "criticality", array: false, slot: 0, ty: 36, choice: "" }];
+static S429: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S430: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S431: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "severity", array: false, slot: 0, ty: 36, choice: "" }];
+static S432: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "manifestation", array: true, slot: 0, ty: 40, choice: "" }];
+static S433: &[Step] = &[Step { key: "onsetDateTime", array: false, slot: 0, ty: 45, choice: "onset" }];
+static S434: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S425, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S426, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical")]) },
     Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S427, lead: 0, action: Action::Value(Prim::Code, 38, &["food", "medication", "environment", "biologic"]) },
-    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S428, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S429, lead: 0, action: Action::Map(15, 39) },
-    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S195, lead: 0, action: Action::Value(Prim::Code, 40, &["allergy", "intolerance"]) },
+    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S195, lead: 0, action: Action::Value(Prim::Code, 39, &["allergy", "intolerance"]) },
     Row { src: Loc { seg: "AL1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S343, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S430, lead: 0, action: Action::Value(Prim::Code, 41, &["low", "high", "unable-to-assess"]) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S431, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S432, lead: 0, action: Action::Map(15, 42) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S433, lead: 0, action: Action::Value(Prim::Code, 43, &["mild", "moderate", "severe"]) },
-    Row { src: Loc { seg: "AL1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S434, lead: 0, action: Action::Map(72, NONE) },
-    Row { src: Loc { seg: "AL1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S435, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S437: &[Row] = &[
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S428, lead: 0, action: Action::Value(Prim::Code, 40, &["low", "high", "unable-to-assess"]) },
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S429, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S430, lead: 0, action: Action::Map(15, 41) },
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S431, lead: 0, action: Action::Value(Prim::Code, 42, &["mild", "moderate", "severe"]) },
+    Row { src: Loc { seg: "AL1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S432, lead: 0, action: Action::Map(72, NONE) },
+    Row { src: Loc { seg: "AL1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S433, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S435: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S85, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S438: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }];
-static S439: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S440: &[Step] = &[Step { key: "asserter", array: false, slot: 0, ty: 31, choice: "" }];
-static S441: &[Step] = &[Step { key: "recordedDate", array: false, slot: 0, ty: 45, choice: "" }];
-static S442: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S443: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S444: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueReference", array: false, slot: 0, ty: 31, choice: "value" }];
-static S445: &[Row] = &[
-    Row { src: Loc { seg: "DG1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S438, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "DG1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S439, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "DG1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S435, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "DG1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S440, lead: 0, action: Action::Resource(16, 15) },
+static S436: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }];
+static S437: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S438: &[Step] = &[Step { key: "asserter", array: false, slot: 0, ty: 31, choice: "" }];
+static S439: &[Step] = &[Step { key: "recordedDate", array: false, slot: 0, ty: 45, choice: "" }];
+static S440: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S441: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S442: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueReference", array: false, slot: 0, ty: 31, choice: "value" }];
+static S443: &[Row] = &[
+    Row { src: Loc { seg: "DG1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S436, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "DG1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S437, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S433, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S438, lead: 0, action: Action::Resource(16, 15) },
     Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://www.hl7.org/fhir/extension-condition-asserteddate")]) },
     Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S326, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S441, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S439, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "DG1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S442, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]) },
-    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S443, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/condition-ver-status")]) },
+    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S440, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]) },
+    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S441, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/condition-ver-status")]) },
     Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/condition-dueTo")]) },
-    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S444, lead: 0, action: Action::Resource(74, 10) }];
-static S446: &[Row] = &[
+    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S442, lead: 0, action: Action::Resource(74, 10) }];
+static S444: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S447: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 40, choice: "" }];
-static S448: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
-static S449: &[Row] = &[
-    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S447, lead: 0, action: Action::Map(15, 44) },
-    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S448, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S450: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 40, choice: "" }];
-static S451: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
-static S452: &[Row] = &[
-    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S450, lead: 0, action: Action::Map(15, 44) },
-    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S451, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S453: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S454: &[Step] = &[Step { key: "performedDateTime", array: false, slot: 0, ty: 45, choice: "performed" }];
-static S455: &[Step] = &[Step { key: "performedPeriod", array: false, slot: 0, ty: 48, choice: "performed" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S456: &[Step] = &[Step { key: "category", array: false, slot: 0, ty: 40, choice: "" }];
-static S457: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S458: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S459: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S460: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S461: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S462: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S463: &[Step] = &[Step { key: "performer", array: true, slot: 3, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S464: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S438, lead: 0, action: Action::Map(56, NONE) },
-    Row { src: Loc { seg: "PR1", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 3, comp: 9, sub: 0 }))]), steps: S453, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 }))]), steps: S454, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 }))])]), steps: S454, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 })])]), steps: S455, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S456, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S457, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S458, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("88189002")]) },
-    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S459, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
-    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S460, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S461, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("304292004")]) },
-    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S462, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
-    Row { src: Loc { seg: "PR1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S463, lead: 0, action: Action::Resource(16, 15) },
+static S445: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 40, choice: "" }];
+static S446: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
+static S447: &[Row] = &[
+    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S445, lead: 0, action: Action::Map(15, 43) },
+    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S446, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S448: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 40, choice: "" }];
+static S449: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
+static S450: &[Row] = &[
+    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S448, lead: 0, action: Action::Map(15, 43) },
+    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S449, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S451: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S452: &[Step] = &[Step { key: "performedDateTime", array: false, slot: 0, ty: 45, choice: "performed" }];
+static S453: &[Step] = &[Step { key: "performedPeriod", array: false, slot: 0, ty: 48, choice: "performed" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S454: &[Step] = &[Step { key: "category", array: false, slot: 0, ty: 40, choice: "" }];
+static S455: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S456: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S457: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S458: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S459: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S460: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S461: &[Step] = &[Step { key: "performer", array: true, slot: 3, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S462: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, NONE, &["preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "PR1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S436, lead: 0, action: Action::Map(56, NONE) },
+    Row { src: Loc { seg: "PR1", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 3, comp: 9, sub: 0 }))]), steps: S451, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 }))]), steps: S452, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 }))])]), steps: S452, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 })])]), steps: S453, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S454, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S455, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S456, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("88189002")]) },
+    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S457, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
+    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S458, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S459, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("304292004")]) },
+    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S460, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
+    Row { src: Loc { seg: "PR1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S461, lead: 0, action: Action::Resource(16, 15) },
     Row { src: Loc { seg: "PR1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Map(15, NONE) },
     Row { src: Loc { seg: "PR1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(66, NONE) },
     Row { src: Loc { seg: "PR1", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Resource(42, 16) }];
-static S465: &[Step] = &[Step { key: "payor", array: true, slot: 1, ty: 31, choice: "" }];
-static S466: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueIdentifier", array: false, slot: 0, ty: 39, choice: "value" }];
-static S467: &[Step] = &[Step { key: "policyHolder", array: false, slot: 1, ty: 31, choice: "" }];
-static S468: &[Step] = &[Step { key: "relationship", array: false, slot: 0, ty: 40, choice: "" }];
-static S469: &[Row] = &[
+static S463: &[Step] = &[Step { key: "payor", array: true, slot: 1, ty: 31, choice: "" }];
+static S464: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueIdentifier", array: false, slot: 0, ty: 39, choice: "value" }];
+static S465: &[Step] = &[Step { key: "policyHolder", array: false, slot: 1, ty: 31, choice: "" }];
+static S466: &[Step] = &[Step { key: "relationship", array: false, slot: 0, ty: 40, choice: "" }];
+static S467: &[Row] = &[
     Row { src: Loc { seg: "IN1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(79, NONE) },
-    Row { src: Loc { seg: "IN1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S465, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "IN1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S463, lead: 0, action: Action::Resource(10, 14) },
     Row { src: Loc { seg: "IN1", field: 10, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CX", field: 5, comp: 0, sub: 0 }, "SN"), steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-subscriberId")]) },
-    Row { src: Loc { seg: "IN1", field: 10, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CX", field: 5, comp: 0, sub: 0 }, "SN"), steps: S466, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "IN1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S467, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "IN1", field: 10, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CX", field: 5, comp: 0, sub: 0 }, "SN"), steps: S464, lead: 0, action: Action::Map(23, NONE) },
+    Row { src: Loc { seg: "IN1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S465, lead: 0, action: Action::Resource(10, 14) },
     Row { src: Loc { seg: "IN1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "IN1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "IN1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 45) },
-    Row { src: Loc { seg: "IN1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S468, lead: 0, action: Action::Map(15, 21) },
+    Row { src: Loc { seg: "IN1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 44) },
+    Row { src: Loc { seg: "IN1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S466, lead: 0, action: Action::Map(15, 21) },
     Row { src: Loc { seg: "IN1", field: 49, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-subscriberId")]) },
-    Row { src: Loc { seg: "IN1", field: 49, comp: 0, sub: 0 }, cond: Cond::True, steps: S466, lead: 0, action: Action::Map(23, NONE) }];
-static S470: &[Row] = &[
+    Row { src: Loc { seg: "IN1", field: 49, comp: 0, sub: 0 }, cond: Cond::True, steps: S464, lead: 0, action: Action::Map(23, NONE) }];
+static S468: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S171, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S38, lead: 1, action: Action::Value(Prim::Uri, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S171, lead: 2, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S38, lead: 2, action: Action::Value(Prim::Uri, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S171, lead: 3, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S38, lead: 3, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S471: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S472: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S473: &[Row] = &[
-    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S471, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
-    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S472, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("case manager")]) }];
-static S474: &[Row] = &[
+static S469: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S470: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S471: &[Row] = &[
+    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S469, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
+    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S470, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("case manager")]) }];
+static S472: &[Row] = &[
     Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S226, lead: 0, action: Action::Resource(37, 20) }];
-static S475: &[Row] = &[
+static S473: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
     Row { src: Loc { seg: "MRG", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(23, NONE) }];
-static S476: &[Row] = &[
-    Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 46, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"]) }];
-static S477: &[Step] = &[Step { key: "intent", array: false, slot: 0, ty: 36, choice: "" }];
-static S478: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S479: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S480: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S481: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S482: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S483: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S484: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S485: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S486: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S487: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S488: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S489: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S490: &[Step] = &[Step { key: "authoredOn", array: false, slot: 0, ty: 45, choice: "" }];
-static S491: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S492: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
-static S493: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S494: &[Step] = &[Step { key: "locationCode", array: true, slot: 0, ty: 40, choice: "" }];
-static S495: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }];
-static S496: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S497: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S498: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S499: &[Row] = &[
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S209, lead: 0, action: Action::Value(Prim::Code, 47, &[]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S477, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
+static S474: &[Row] = &[
+    Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 45, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"]) }];
+static S475: &[Step] = &[Step { key: "intent", array: false, slot: 0, ty: 36, choice: "" }];
+static S476: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S477: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S478: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S479: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S480: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S481: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S482: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S483: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S484: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S485: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S486: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S487: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S488: &[Step] = &[Step { key: "authoredOn", array: false, slot: 0, ty: 45, choice: "" }];
+static S489: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S490: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
+static S491: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S492: &[Step] = &[Step { key: "locationCode", array: true, slot: 0, ty: 40, choice: "" }];
+static S493: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }];
+static S494: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S495: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S496: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S497: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S209, lead: 0, action: Action::Value(Prim::Code, 46, &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S475, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
     Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S185, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/businessEvent")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S478, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("value")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S479, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/ValueSet/v2-0119")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S476, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("value")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S477, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S478, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/ValueSet/v2-0119")]) },
     Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S122, lead: 0, action: Action::Map(66, NONE) },
     Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S98, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
     Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S303, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S481, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S482, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S483, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S484, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S485, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S486, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S487, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S488, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S479, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S480, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S482, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S483, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S484, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S485, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S486, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S251, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S253, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S489, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 48, &[]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S487, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 47, &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"]) },
     Row { src: Loc { seg: "ORC", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(85, NONE) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S490, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S488, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/businessEvent")]) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S491, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("date")]) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S489, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("date")]) },
     Row { src: Loc { seg: "ORC", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }))]), steps: S149, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/servicerequest-order-callback-phone-number")]) },
-    Row { src: Loc { seg: "ORC", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }))]), steps: S492, lead: 0, action: Action::Map(26, NONE) },
+    Row { src: Loc { seg: "ORC", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }))]), steps: S490, lead: 0, action: Action::Map(26, NONE) },
     Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S149, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/request-statusReason")]) },
-    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S493, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 50) },
-    Row { src: Loc { seg: "ORC", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S494, lead: 0, action: Action::Map(15, 51) },
-    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S495, lead: 0, action: Action::Map(23, NONE) },
+    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S491, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 49) },
+    Row { src: Loc { seg: "ORC", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S492, lead: 0, action: Action::Map(15, 50) },
+    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S493, lead: 0, action: Action::Map(23, NONE) },
     Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S145, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
     Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S146, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S496, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S497, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
-    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S498, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
-static S500: &[Step] = &[Step { key: "quantityQuantity", array: false, slot: 0, ty: 63, choice: "quantity" }];
-static S501: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }];
-static S502: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S503: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
-static S504: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S505: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S506: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S507: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 36, choice: "" }];
-static S508: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "count", array: false, slot: 0, ty: 55, choice: "" }];
-static S509: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S500, lead: 0, action: Action::Map(86, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Map(87, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S502, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S503, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S504, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("UCUM")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S505, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S506, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S507, lead: 0, action: Action::Value(Prim::Code, 49, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S508, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S510: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S494, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S495, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
+    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S496, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
+static S498: &[Step] = &[Step { key: "quantityQuantity", array: false, slot: 0, ty: 63, choice: "quantity" }];
+static S499: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }];
+static S500: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S501: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S502: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S503: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S504: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S505: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 36, choice: "" }];
+static S506: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "count", array: false, slot: 0, ty: 55, choice: "" }];
+static S507: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S498, lead: 0, action: Action::Map(86, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S499, lead: 0, action: Action::Map(87, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S500, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S502, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("UCUM")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S503, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S504, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S505, lead: 0, action: Action::Value(Prim::Code, 48, &["routine", "urgent", "asap", "stat"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S506, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S508: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S376, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S394, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S511: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 65, choice: "" }];
-static S512: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S511, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) }];
-static S513: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S514: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S515: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S516: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "onBehalfOf", array: false, slot: 0, ty: 31, choice: "" }];
-static S517: &[Step] = &[Step { key: "agent", array: true, slot: 5, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S518: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S519: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S520: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S521: &[Row] = &[
+static S509: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 65, choice: "" }];
+static S510: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S509, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) }];
+static S511: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S512: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S513: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S514: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "onBehalfOf", array: false, slot: 0, ty: 31, choice: "" }];
+static S515: &[Step] = &[Step { key: "agent", array: true, slot: 5, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S516: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S517: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S518: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S519: &[Row] = &[
     Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S68, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CREATE")]) },
     Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S69, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
     Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "SC"), steps: S68, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("UPDATE")]) },
@@ -1268,169 +1264,169 @@ static S521: &[Row] = &[
     Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Resource(16, 15) },
     Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("verifier")]) },
     Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S66, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S513, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S514, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S515, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "ORC", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S516, lead: 0, action: Action::Resource(65, 14) },
-    Row { src: Loc { seg: "ORC", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S517, lead: 0, action: Action::Resource(89, 17) },
-    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S518, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("performer")]) },
-    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S519, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S520, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 50) }];
-static S522: &[Step] = &[Step { key: "deviceName", array: true, slot: 1, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
-static S523: &[Step] = &[Step { key: "deviceName", array: true, slot: 2, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
-static S524: &[Step] = &[Step { key: "deviceName", array: true, slot: 4, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
-static S525: &[Step] = &[Step { key: "deviceName", array: true, slot: 3, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
-static S526: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S511, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S512, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S513, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "ORC", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S514, lead: 0, action: Action::Resource(65, 14) },
+    Row { src: Loc { seg: "ORC", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S515, lead: 0, action: Action::Resource(89, 17) },
+    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S516, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("performer")]) },
+    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S517, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S518, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 49) }];
+static S520: &[Step] = &[Step { key: "deviceName", array: true, slot: 1, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
+static S521: &[Step] = &[Step { key: "deviceName", array: true, slot: 2, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
+static S522: &[Step] = &[Step { key: "deviceName", array: true, slot: 4, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
+static S523: &[Step] = &[Step { key: "deviceName", array: true, slot: 3, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
+static S524: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S522, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S520, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S25, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S523, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S524, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S521, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S522, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S251, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S525, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S527: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 65, choice: "" }];
-static S528: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "offset", array: false, slot: 0, ty: 81, choice: "" }];
-static S529: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "countMax", array: false, slot: 0, ty: 55, choice: "" }];
-static S530: &[Row] = &[
-    Row { src: Loc { seg: "TQ1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S500, lead: 0, action: Action::Map(86, NONE) },
-    Row { src: Loc { seg: "TQ1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Map(91, NONE) },
-    Row { src: Loc { seg: "TQ1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S527, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 3, comp: 9, sub: 0 }))]), steps: S528, lead: 0, action: Action::Value(Prim::UnsignedInt, NONE, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S505, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 6, comp: 0, sub: 0 }))]), steps: S506, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S507, lead: 0, action: Action::Value(Prim::Code, 49, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S529, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S531: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 70, choice: "" }];
-static S532: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "periodUnit", array: false, slot: 0, ty: 36, choice: "" }];
-static S533: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "when", array: true, slot: 0, ty: 36, choice: "" }];
-static S534: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S531, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S532, lead: 0, action: Action::Value(Prim::Code, NONE, &["s", "min", "h", "d", "wk", "mo", "a"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S533, lead: 0, action: Action::Value(Prim::Code, 52, &["MORN", "MORN.early", "MORN.late", "NOON", "AFT", "AFT.early", "AFT.late", "EVE", "EVE.early", "EVE.late", "NIGHT", "PHS", "HS", "WAKE", "C", "CM", "CD", "CV", "AC", "ACM", "ACD", "ACV", "PC", "PCM", "PCD", "PCV"]) }];
-static S535: &[Step] = &[Step { key: "occurrenceDateTime", array: false, slot: 0, ty: 45, choice: "occurrence" }];
-static S536: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }];
-static S537: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S538: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
-static S539: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 39, choice: "" }];
-static S540: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
-static S541: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 39, choice: "" }];
-static S542: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
-static S543: &[Step] = &[Step { key: "orderDetail", array: true, slot: 1, ty: 40, choice: "" }];
-static S544: &[Step] = &[Step { key: "orderDetail", array: true, slot: 2, ty: 40, choice: "" }];
-static S545: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S477, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S523, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S525: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 65, choice: "" }];
+static S526: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "offset", array: false, slot: 0, ty: 81, choice: "" }];
+static S527: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "countMax", array: false, slot: 0, ty: 55, choice: "" }];
+static S528: &[Row] = &[
+    Row { src: Loc { seg: "TQ1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S498, lead: 0, action: Action::Map(86, NONE) },
+    Row { src: Loc { seg: "TQ1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S499, lead: 0, action: Action::Map(91, NONE) },
+    Row { src: Loc { seg: "TQ1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S525, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
+    Row { src: Loc { seg: "TQ1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 3, comp: 9, sub: 0 }))]), steps: S526, lead: 0, action: Action::Value(Prim::UnsignedInt, NONE, &[]) },
+    Row { src: Loc { seg: "TQ1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S503, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "TQ1", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 6, comp: 0, sub: 0 }))]), steps: S504, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "TQ1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S505, lead: 0, action: Action::Value(Prim::Code, 48, &["routine", "urgent", "asap", "stat"]) },
+    Row { src: Loc { seg: "TQ1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S527, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S529: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 70, choice: "" }];
+static S530: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "periodUnit", array: false, slot: 0, ty: 36, choice: "" }];
+static S531: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "when", array: true, slot: 0, ty: 36, choice: "" }];
+static S532: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S529, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S530, lead: 0, action: Action::Value(Prim::Code, NONE, &["s", "min", "h", "d", "wk", "mo", "a"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S531, lead: 0, action: Action::Value(Prim::Code, 51, &["MORN", "MORN.early", "MORN.late", "NOON", "AFT", "AFT.early", "AFT.late", "EVE", "EVE.early", "EVE.late", "NIGHT", "PHS", "HS", "WAKE", "C", "CM", "CD", "CV", "AC", "ACM", "ACD", "ACV", "PC", "PCM", "PCD", "PCV"]) }];
+static S533: &[Step] = &[Step { key: "occurrenceDateTime", array: false, slot: 0, ty: 45, choice: "occurrence" }];
+static S534: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }];
+static S535: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S536: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
+static S537: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S538: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
+static S539: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S540: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
+static S541: &[Step] = &[Step { key: "orderDetail", array: true, slot: 1, ty: 40, choice: "" }];
+static S542: &[Step] = &[Step { key: "orderDetail", array: true, slot: 2, ty: 40, choice: "" }];
+static S543: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S475, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
     Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S122, lead: 0, action: Action::Map(66, NONE) },
     Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S98, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
     Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S303, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S481, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S482, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S479, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S480, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "OBR", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S343, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBR", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S507, lead: 0, action: Action::Value(Prim::Code, 49, &[]) },
-    Row { src: Loc { seg: "OBR", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S535, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "A"), steps: S477, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("#add-on#")]) },
-    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "G"), steps: S477, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("reflex-order")]) },
-    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, &["G", "A"])), steps: S477, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
+    Row { src: Loc { seg: "OBR", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S505, lead: 0, action: Action::Value(Prim::Code, 48, &["routine", "urgent", "asap", "stat"]) },
+    Row { src: Loc { seg: "OBR", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S533, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "A"), steps: S475, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("#add-on#")]) },
+    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "G"), steps: S475, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("reflex-order")]) },
+    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, &["G", "A"])), steps: S475, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
     Row { src: Loc { seg: "OBR", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-ServiceRequest.supportingInfo")]) },
-    Row { src: Loc { seg: "OBR", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }))]), steps: S536, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S537, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S538, lead: 0, action: Action::Map(26, NONE) },
+    Row { src: Loc { seg: "OBR", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }))]), steps: S534, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S535, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S536, lead: 0, action: Action::Map(26, NONE) },
     Row { src: Loc { seg: "OBR", field: 27, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 7, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 6, comp: 0, sub: 0 }))])]), steps: &[], lead: 0, action: Action::Map(85, NONE) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S539, lead: 0, action: Action::Map(93, NONE) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S540, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S541, lead: 0, action: Action::Map(94, NONE) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S542, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S537, lead: 0, action: Action::Map(93, NONE) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S538, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S539, lead: 0, action: Action::Map(94, NONE) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S540, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
     Row { src: Loc { seg: "OBR", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBR", field: 46, comp: 0, sub: 0 }, cond: Cond::True, steps: S543, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBR", field: 47, comp: 0, sub: 0 }, cond: Cond::True, steps: S544, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "OBR", field: 46, comp: 0, sub: 0 }, cond: Cond::True, steps: S541, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "OBR", field: 47, comp: 0, sub: 0 }, cond: Cond::True, steps: S542, lead: 0, action: Action::Map(15, NONE) },
     Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(23, NONE) },
     Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S253, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S489, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
-static S546: &[Row] = &[
+    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S487, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
+static S544: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S174, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S207, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
-static S547: &[Row] = &[
+static S545: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S174, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S207, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
-static S548: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 83, choice: "" }];
-static S549: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "authorReference", array: false, slot: 0, ty: 31, choice: "author" }];
-static S550: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "time", array: false, slot: 0, ty: 45, choice: "" }];
-static S551: &[Row] = &[
-    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S548, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S549, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S550, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S552: &[Step] = &[Step { key: "date", array: false, slot: 0, ty: 44, choice: "" }];
-static S553: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDate", array: false, slot: 0, ty: 49, choice: "value" }];
-static S554: &[Step] = &[Step { key: "author", array: true, slot: 0, ty: 31, choice: "" }];
-static S555: &[Step] = &[Step { key: "authenticator", array: false, slot: 0, ty: 31, choice: "" }];
-static S556: &[Step] = &[Step { key: "masterIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
-static S557: &[Step] = &[Step { key: "docStatus", array: false, slot: 0, ty: 36, choice: "" }];
-static S558: &[Step] = &[Step { key: "securityLabel", array: true, slot: 0, ty: 40, choice: "" }];
-static S559: &[Step] = &[Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S560: &[Step] = &[Step { key: "description", array: false, slot: 0, ty: 38, choice: "" }];
-static S561: &[Row] = &[
+static S546: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 83, choice: "" }];
+static S547: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "authorReference", array: false, slot: 0, ty: 31, choice: "author" }];
+static S548: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "time", array: false, slot: 0, ty: 45, choice: "" }];
+static S549: &[Row] = &[
+    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S546, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S547, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S548, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S550: &[Step] = &[Step { key: "date", array: false, slot: 0, ty: 44, choice: "" }];
+static S551: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDate", array: false, slot: 0, ty: 49, choice: "value" }];
+static S552: &[Step] = &[Step { key: "author", array: true, slot: 0, ty: 31, choice: "" }];
+static S553: &[Step] = &[Step { key: "authenticator", array: false, slot: 0, ty: 31, choice: "" }];
+static S554: &[Step] = &[Step { key: "masterIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S555: &[Step] = &[Step { key: "docStatus", array: false, slot: 0, ty: 36, choice: "" }];
+static S556: &[Step] = &[Step { key: "securityLabel", array: true, slot: 0, ty: 40, choice: "" }];
+static S557: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S558: &[Step] = &[Step { key: "description", array: false, slot: 0, ty: 37, choice: "" }];
+static S559: &[Row] = &[
     Row { src: Loc { seg: "TXA", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, NONE) },
     Row { src: Loc { seg: "TXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S419, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S552, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S550, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
     Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/6.0/StructureDefinition/extension-date")]) },
-    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S553, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
-    Row { src: Loc { seg: "TXA", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S554, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "TXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S555, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "TXA", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S556, lead: 0, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S551, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
+    Row { src: Loc { seg: "TXA", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S552, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "TXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S553, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "TXA", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S554, lead: 0, action: Action::Map(45, NONE) },
     Row { src: Loc { seg: "TXA", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(97, NONE) },
-    Row { src: Loc { seg: "TXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S557, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "TXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S558, lead: 0, action: Action::Map(44, 53) },
+    Row { src: Loc { seg: "TXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S555, lead: 0, action: Action::Value(Prim::Code, NONE, &["preliminary", "final", "amended", "entered-in-error"]) },
+    Row { src: Loc { seg: "TXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S556, lead: 0, action: Action::Map(44, 52) },
     Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, "AV"), steps: S209, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("current")]) },
     Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S363, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S559, lead: 0, action: Action::Map(44, NONE) },
-    Row { src: Loc { seg: "TXA", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S560, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S562: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S563: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S564: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S565: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S566: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S567: &[Row] = &[
+    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S557, lead: 0, action: Action::Map(44, NONE) },
+    Row { src: Loc { seg: "TXA", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S558, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S560: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S561: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S562: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S563: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S564: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S565: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S562, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S563, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S560, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S561, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S564, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S565, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S566, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S562, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S563, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S564, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S59, lead: 0, action: Action::Resource(16, 15) }];
-static S568: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }];
+static S566: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }];
+static S567: &[Row] = &[
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), steps: S566, lead: 0, action: Action::Map(63, NONE) }];
+static S568: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "data", array: false, slot: 0, ty: 84, choice: "" }];
 static S569: &[Row] = &[
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), steps: S568, lead: 0, action: Action::Map(63, NONE) }];
-static S570: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "data", array: false, slot: 0, ty: 84, choice: "" }];
-static S571: &[Row] = &[
-    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S570, lead: 0, action: Action::Value(Prim::Base64, NONE, &[]) }];
-static S572: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }];
-static S573: &[Step] = &[Step { key: "practitioner", array: false, slot: 0, ty: 31, choice: "" }];
-static S574: &[Step] = &[Step { key: "specialty", array: true, slot: 0, ty: 40, choice: "" }];
-static S575: &[Step] = &[Step { key: "organization", array: false, slot: 0, ty: 31, choice: "" }];
-static S576: &[Step] = &[Step { key: "location", array: true, slot: 0, ty: 31, choice: "" }];
-static S577: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }];
-static S578: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S579: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S580: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S581: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S582: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S583: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S584: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S585: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S586: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S587: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S588: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S589: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S590: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S572, lead: 0, action: Action::Map(15, 20) },
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S573, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S574, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S575, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S576, lead: 0, action: Action::Resource(42, 16) },
+    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S568, lead: 0, action: Action::Value(Prim::Base64, NONE, &[]) }];
+static S570: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }];
+static S571: &[Step] = &[Step { key: "practitioner", array: false, slot: 0, ty: 31, choice: "" }];
+static S572: &[Step] = &[Step { key: "specialty", array: true, slot: 0, ty: 40, choice: "" }];
+static S573: &[Step] = &[Step { key: "organization", array: false, slot: 0, ty: 31, choice: "" }];
+static S574: &[Step] = &[Step { key: "location", array: true, slot: 0, ty: 31, choice: "" }];
+static S575: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }];
+static S576: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S577: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
+static S578: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S579: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
+static S580: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S581: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
+static S582: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S583: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
+static S584: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S585: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
+static S586: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S587: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
+static S588: &[Row] = &[
+    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S570, lead: 0, action: Action::Map(15, 20) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S571, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S572, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S573, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S574, lead: 0, action: Action::Resource(42, 16) },
     Row { src: Loc { seg: "PRT", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "PRT", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }))]), steps: S224, lead: 0, action: Action::Map(26, NONE) },
@@ -1439,175 +1435,175 @@ static S590: &[Row] = &[
     Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "E"), steps: S169, lead: 0, action: Action::Map(26, NONE) },
     Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S254, lead: 0, action: Action::Map(26, NONE) },
     Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S255, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S577, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S578, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S579, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S580, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S581, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S582, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S583, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S584, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S585, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S586, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S587, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S588, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S589, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S575, lead: 0, action: Action::Map(26, NONE) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S576, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S577, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S578, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S579, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S580, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S581, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S582, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S583, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S584, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S585, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S586, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S587, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
     Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(102, NONE) }];
-static S591: &[Row] = &[
+static S589: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 54) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 53) },
     Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S592: &[Step] = &[Step { key: "relationship", array: true, slot: 0, ty: 40, choice: "" }];
-static S593: &[Step] = &[Step { key: "address", array: true, slot: 0, ty: 50, choice: "" }];
-static S594: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S592, lead: 0, action: Action::Map(15, 20) },
+static S590: &[Step] = &[Step { key: "relationship", array: true, slot: 0, ty: 40, choice: "" }];
+static S591: &[Step] = &[Step { key: "address", array: true, slot: 0, ty: 50, choice: "" }];
+static S592: &[Row] = &[
+    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S590, lead: 0, action: Action::Map(15, 20) },
     Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(36, NONE) },
     Row { src: Loc { seg: "PRT", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "PRT", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S593, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S591, lead: 0, action: Action::Map(25, NONE) },
     Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }))]), steps: S224, lead: 0, action: Action::Map(26, NONE) },
     Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "B"), steps: S136, lead: 0, action: Action::Map(26, NONE) },
     Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "C"), steps: S138, lead: 0, action: Action::Map(26, NONE) },
     Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "E"), steps: S169, lead: 0, action: Action::Map(26, NONE) },
     Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S254, lead: 0, action: Action::Map(26, NONE) },
     Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S255, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S577, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S578, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S579, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S580, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S581, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S582, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S583, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S584, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S585, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S586, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S587, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S588, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S589, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S575, lead: 0, action: Action::Map(26, NONE) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S576, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S577, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S578, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S579, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S580, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S581, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S582, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S583, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S584, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S585, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S586, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S587, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
     Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(102, NONE) }];
-static S595: &[Step] = &[Step { key: "manufactureDate", array: false, slot: 0, ty: 45, choice: "" }];
-static S596: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 45, choice: "" }];
-static S597: &[Step] = &[Step { key: "lotNumber", array: false, slot: 0, ty: 38, choice: "" }];
-static S598: &[Step] = &[Step { key: "serialNumber", array: false, slot: 0, ty: 38, choice: "" }];
-static S599: &[Step] = &[Step { key: "distinctIdentifier", array: false, slot: 0, ty: 38, choice: "" }];
-static S600: &[Row] = &[
+static S593: &[Step] = &[Step { key: "manufactureDate", array: false, slot: 0, ty: 45, choice: "" }];
+static S594: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 45, choice: "" }];
+static S595: &[Step] = &[Step { key: "lotNumber", array: false, slot: 0, ty: 37, choice: "" }];
+static S596: &[Step] = &[Step { key: "serialNumber", array: false, slot: 0, ty: 37, choice: "" }];
+static S597: &[Step] = &[Step { key: "distinctIdentifier", array: false, slot: 0, ty: 37, choice: "" }];
+static S598: &[Row] = &[
     Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(106, NONE) },
     Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(66, NONE) },
     Row { src: Loc { seg: "PRT", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(106, NONE) },
-    Row { src: Loc { seg: "PRT", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S595, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S596, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S597, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S598, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S599, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S593, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S594, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S595, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S596, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S597, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "PRT", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(56, NONE) }];
-static S601: &[Step] = &[Step { key: "udiCarrier", array: true, slot: 0, ty: 85, choice: "" }, Step { key: "deviceIdentifier", array: false, slot: 0, ty: 38, choice: "" }];
-static S602: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S601, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S603: &[Row] = &[
+static S599: &[Step] = &[Step { key: "udiCarrier", array: true, slot: 0, ty: 85, choice: "" }, Step { key: "deviceIdentifier", array: false, slot: 0, ty: 37, choice: "" }];
+static S600: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S599, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S601: &[Row] = &[
     Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-location")]) },
     Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S318, lead: 0, action: Action::Resource(42, 16) },
     Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-location")]) }];
-static S604: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 86, choice: "" }, Step { key: "additiveCodeableConcept", array: false, slot: 0, ty: 40, choice: "additive" }];
-static S605: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "method", array: false, slot: 0, ty: 40, choice: "" }];
-static S606: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "bodySite", array: false, slot: 0, ty: 40, choice: "" }];
-static S607: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }];
-static S608: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }];
-static S609: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedDateTime", array: false, slot: 0, ty: 45, choice: "collected" }];
-static S610: &[Step] = &[Step { key: "receivedTime", array: false, slot: 0, ty: 45, choice: "" }];
-static S611: &[Step] = &[Step { key: "condition", array: true, slot: 0, ty: 40, choice: "" }];
-static S612: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 86, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
-static S613: &[Step] = &[Step { key: "accessionIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
-static S614: &[Row] = &[
+static S602: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 86, choice: "" }, Step { key: "additiveCodeableConcept", array: false, slot: 0, ty: 40, choice: "additive" }];
+static S603: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "method", array: false, slot: 0, ty: 40, choice: "" }];
+static S604: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "bodySite", array: false, slot: 0, ty: 40, choice: "" }];
+static S605: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }];
+static S606: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }];
+static S607: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedDateTime", array: false, slot: 0, ty: 45, choice: "collected" }];
+static S608: &[Step] = &[Step { key: "receivedTime", array: false, slot: 0, ty: 45, choice: "" }];
+static S609: &[Step] = &[Step { key: "condition", array: true, slot: 0, ty: 40, choice: "" }];
+static S610: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 86, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
+static S611: &[Step] = &[Step { key: "accessionIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S612: &[Row] = &[
     Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(93, NONE) },
     Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(94, NONE) },
-    Row { src: Loc { seg: "SPM", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 55) },
-    Row { src: Loc { seg: "SPM", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S604, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "SPM", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S605, lead: 0, action: Action::Map(15, 56) },
-    Row { src: Loc { seg: "SPM", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S606, lead: 0, action: Action::Map(15, 57) },
-    Row { src: Loc { seg: "SPM", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S607, lead: 0, action: Action::Map(86, NONE) },
-    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 })]), steps: S608, lead: 0, action: Action::Map(19, NONE) },
-    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 }))]), steps: S609, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "SPM", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S610, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "SPM", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 54) },
+    Row { src: Loc { seg: "SPM", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S602, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "SPM", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S603, lead: 0, action: Action::Map(15, 55) },
+    Row { src: Loc { seg: "SPM", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S604, lead: 0, action: Action::Map(15, 56) },
+    Row { src: Loc { seg: "SPM", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S605, lead: 0, action: Action::Map(86, NONE) },
+    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 })]), steps: S606, lead: 0, action: Action::Map(19, NONE) },
+    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 }))]), steps: S607, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "SPM", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S608, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "SPM", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, NONE, &["available", "unavailable", "unsatisfactory", "entered-in-error"]) },
-    Row { src: Loc { seg: "SPM", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S611, lead: 0, action: Action::Map(15, 58) },
-    Row { src: Loc { seg: "SPM", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S612, lead: 0, action: Action::Map(15, 59) },
-    Row { src: Loc { seg: "SPM", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S613, lead: 0, action: Action::Map(23, NONE) },
+    Row { src: Loc { seg: "SPM", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S609, lead: 0, action: Action::Map(15, 57) },
+    Row { src: Loc { seg: "SPM", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S610, lead: 0, action: Action::Map(15, 58) },
+    Row { src: Loc { seg: "SPM", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S611, lead: 0, action: Action::Map(23, NONE) },
     Row { src: Loc { seg: "SPM", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(23, NONE) },
     Row { src: Loc { seg: "SPM", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(66, NONE) },
     Row { src: Loc { seg: "SPM", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S253, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S615: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S616: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S617: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S618: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
-static S619: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S620: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
-static S621: &[Step] = &[Step { key: "substitution", array: false, slot: 0, ty: 90, choice: "" }, Step { key: "allowedCodeableConcept", array: false, slot: 0, ty: 40, choice: "allowed" }];
-static S622: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S623: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S624: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
-static S625: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "numberOfRepeatsAllowed", array: false, slot: 0, ty: 81, choice: "" }];
-static S626: &[Row] = &[
-    Row { src: Loc { seg: "RXO", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S615, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S616, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S617, lead: 0, action: Action::Value(Prim::Code, 60, &[]) },
+static S613: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S614: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S615: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S616: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S617: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S618: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S619: &[Step] = &[Step { key: "substitution", array: false, slot: 0, ty: 90, choice: "" }, Step { key: "allowedCodeableConcept", array: false, slot: 0, ty: 40, choice: "allowed" }];
+static S620: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S621: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S622: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S623: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "numberOfRepeatsAllowed", array: false, slot: 0, ty: 81, choice: "" }];
+static S624: &[Row] = &[
+    Row { src: Loc { seg: "RXO", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S613, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S614, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S615, lead: 0, action: Action::Value(Prim::Code, 59, &[]) },
+    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 }))])])]), steps: S616, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S617, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
     Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 }))])])]), steps: S618, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S619, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 }))])])]), steps: S620, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S621, lead: 0, action: Action::Map(44, 61) },
-    Row { src: Loc { seg: "RXO", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S622, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 })])]), steps: S623, lead: 0, action: Action::Value(Prim::Code, 62, &[]) },
-    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 }))])]), steps: S624, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S625, lead: 0, action: Action::Value(Prim::UnsignedInt, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S536, lead: 0, action: Action::Resource(16, 15) }];
-static S627: &[Row] = &[
+    Row { src: Loc { seg: "RXO", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S619, lead: 0, action: Action::Map(44, 60) },
+    Row { src: Loc { seg: "RXO", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S620, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 })])]), steps: S621, lead: 0, action: Action::Value(Prim::Code, 61, &[]) },
+    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 }))])]), steps: S622, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S623, lead: 0, action: Action::Value(Prim::UnsignedInt, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S534, lead: 0, action: Action::Resource(16, 15) }];
+static S625: &[Row] = &[
     Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(66, NONE) },
     Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
     Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S303, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S482, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S479, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(94, NONE) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S495, lead: 0, action: Action::Map(93, NONE) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S493, lead: 0, action: Action::Map(93, NONE) },
     Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-statusReason")]) },
     Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S217, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 50) }];
-static S628: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 48, choice: "effective" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S629: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 48, choice: "effective" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S630: &[Step] = &[Step { key: "issued", array: false, slot: 0, ty: 44, choice: "" }];
-static S631: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 40, choice: "" }];
-static S632: &[Step] = &[Step { key: "resultsInterpreter", array: true, slot: 0, ty: 31, choice: "" }];
-static S633: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }];
-static S634: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S635: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S636: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S637: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S638: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S639: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S640: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 49) }];
+static S626: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 48, choice: "effective" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S627: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 48, choice: "effective" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S628: &[Step] = &[Step { key: "issued", array: false, slot: 0, ty: 44, choice: "" }];
+static S629: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 40, choice: "" }];
+static S630: &[Step] = &[Step { key: "resultsInterpreter", array: true, slot: 0, ty: 31, choice: "" }];
+static S631: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }];
+static S632: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S633: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S634: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S635: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S636: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S637: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S638: &[Row] = &[
     Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(66, NONE) },
     Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
     Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S303, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S482, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S479, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "OBR", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S343, lead: 0, action: Action::Map(15, NONE) },
     Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }))]), steps: S368, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S628, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S629, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S630, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S631, lead: 0, action: Action::Map(44, 63) },
-    Row { src: Loc { seg: "OBR", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 25, comp: 0, sub: 0 })]), steps: S209, lead: 0, action: Action::Value(Prim::Code, 64, &["registered", "partial", "preliminary", "final", "amended", "corrected", "appended", "cancelled", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "OBR", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S632, lead: 0, action: Action::Resource(113, 20) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S633, lead: 0, action: Action::Resource(113, 20) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S634, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S635, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SPRF")]) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S636, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S626, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S627, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S628, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S629, lead: 0, action: Action::Map(44, 62) },
+    Row { src: Loc { seg: "OBR", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 25, comp: 0, sub: 0 })]), steps: S209, lead: 0, action: Action::Value(Prim::Code, 63, &["registered", "partial", "preliminary", "final", "amended", "corrected", "appended", "cancelled", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "OBR", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S630, lead: 0, action: Action::Resource(113, 20) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S631, lead: 0, action: Action::Resource(113, 20) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S632, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S633, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SPRF")]) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S634, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
     Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S369, lead: 0, action: Action::Resource(113, 20) },
-    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S637, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
-    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S638, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("TRANS")]) },
-    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S639, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) }];
-static S641: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S573, lead: 0, action: Action::Resource(114, 15) },
+    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S635, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
+    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S636, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("TRANS")]) },
+    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S637, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) }];
+static S639: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S571, lead: 0, action: Action::Resource(114, 15) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S210, lead: 1, action: Action::Map(43, NONE) },
@@ -1616,168 +1612,168 @@ static S641: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S210, lead: 4, action: Action::Map(43, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S210, lead: 5, action: Action::Map(43, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S210, lead: 6, action: Action::Map(43, NONE) }];
-static S642: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }];
-static S643: &[Row] = &[
+static S640: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "family", array: false, slot: 0, ty: 37, choice: "" }];
+static S641: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S642, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S640, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S92, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S644: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S645: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S646: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collector", array: false, slot: 0, ty: 31, choice: "" }];
-static S647: &[Row] = &[
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S613, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }))]), steps: S609, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S644, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S645, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S607, lead: 0, action: Action::Map(86, NONE) },
-    Row { src: Loc { seg: "OBR", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S646, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "OBR", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S610, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+static S642: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S643: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S644: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collector", array: false, slot: 0, ty: 31, choice: "" }];
+static S645: &[Row] = &[
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S611, lead: 0, action: Action::Map(23, NONE) },
+    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }))]), steps: S607, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S642, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S643, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S605, lead: 0, action: Action::Map(86, NONE) },
+    Row { src: Loc { seg: "OBR", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S644, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "OBR", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S608, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "OBR", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(116, NONE) }];
-static S648: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 55) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S604, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S606, lead: 0, action: Action::Map(15, 65) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S611, lead: 0, action: Action::Map(15, 58) }];
-static S649: &[Step] = &[Step { key: "appointmentType", array: false, slot: 1, ty: 40, choice: "" }];
-static S650: &[Step] = &[Step { key: "minutesDuration", array: false, slot: 1, ty: 55, choice: "" }];
-static S651: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S652: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S653: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S654: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S655: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S656: &[Row] = &[
+static S646: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 54) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S602, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S604, lead: 0, action: Action::Map(15, 64) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S609, lead: 0, action: Action::Map(15, 57) }];
+static S647: &[Step] = &[Step { key: "appointmentType", array: false, slot: 1, ty: 40, choice: "" }];
+static S648: &[Step] = &[Step { key: "minutesDuration", array: false, slot: 1, ty: 55, choice: "" }];
+static S649: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S650: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S651: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S652: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S653: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S654: &[Row] = &[
     Row { src: Loc { seg: "SCH", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(66, NONE) },
     Row { src: Loc { seg: "SCH", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70276"), steps: S325, lead: 0, action: Action::Map(15, 66) },
-    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S649, lead: 0, action: Action::Map(15, 67) },
-    Row { src: Loc { seg: "SCH", field: 8, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S649, lead: 0, action: Action::Map(15, 67) },
-    Row { src: Loc { seg: "SCH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S650, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) },
+    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70276"), steps: S325, lead: 0, action: Action::Map(15, 65) },
+    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S647, lead: 0, action: Action::Map(15, 66) },
+    Row { src: Loc { seg: "SCH", field: 8, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S647, lead: 0, action: Action::Map(15, 66) },
+    Row { src: Loc { seg: "SCH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S648, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) },
     Row { src: Loc { seg: "SCH", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(118, NONE) },
-    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S651, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S652, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
-    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S653, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S654, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
-    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S655, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "SCH", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 68, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
-static S657: &[Step] = &[Step { key: "start", array: false, slot: 0, ty: 44, choice: "" }];
-static S658: &[Step] = &[Step { key: "end", array: false, slot: 0, ty: 44, choice: "" }];
-static S659: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S657, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S658, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) }];
-static S660: &[Row] = &[
+    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S649, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S650, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
+    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S651, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S652, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
+    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S653, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "SCH", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 67, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
+static S655: &[Step] = &[Step { key: "start", array: false, slot: 0, ty: 44, choice: "" }];
+static S656: &[Step] = &[Step { key: "end", array: false, slot: 0, ty: 44, choice: "" }];
+static S657: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S655, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S656, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) }];
+static S658: &[Row] = &[
     Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S59, lead: 0, action: Action::Resource(16, 15) },
     Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("enterer")]) },
     Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S61, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
-static S661: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAnnotation", array: false, slot: 0, ty: 82, choice: "value" }];
-static S662: &[Row] = &[
+static S659: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAnnotation", array: false, slot: 0, ty: 82, choice: "value" }];
+static S660: &[Row] = &[
     Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
-    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S661, lead: 0, action: Action::Map(121, NONE) },
-    Row { src: Loc { seg: "NTE", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S491, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/annotationType")]) },
+    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S659, lead: 0, action: Action::Map(121, NONE) },
+    Row { src: Loc { seg: "NTE", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S489, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/annotationType")]) },
     Row { src: Loc { seg: "NTE", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Map(15, NONE) },
     Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
-    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S661, lead: 0, action: Action::Map(122, NONE) },
+    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S659, lead: 0, action: Action::Map(122, NONE) },
     Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
-    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S661, lead: 0, action: Action::Map(123, NONE) },
+    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S659, lead: 0, action: Action::Map(123, NONE) },
     Row { src: Loc { seg: "NTE", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S149, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "NTE", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S493, lead: 0, action: Action::Map(15, NONE) }];
-static S663: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 83, choice: "" }];
-static S664: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S663, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S665: &[Row] = &[
+    Row { src: Loc { seg: "NTE", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S491, lead: 0, action: Action::Map(15, NONE) }];
+static S661: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 83, choice: "" }];
+static S662: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S661, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S663: &[Row] = &[
     Row { src: Loc { seg: "PID", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) },
     Row { src: Loc { seg: "PID", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) },
     Row { src: Loc { seg: "PID", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S149, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) }];
-static S666: &[Step] = &[Step { key: "serviceType", array: true, slot: 0, ty: 40, choice: "" }];
-static S667: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S664: &[Step] = &[Step { key: "serviceType", array: true, slot: 0, ty: 40, choice: "" }];
+static S665: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S666: &[Row] = &[
+    Row { src: Loc { seg: "AIS", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S664, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "AIS", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 67, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
+static S667: &[Step] = &[Step { key: "occurrencePeriod", array: false, slot: 0, ty: 48, choice: "occurrence" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
 static S668: &[Row] = &[
-    Row { src: Loc { seg: "AIS", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S667, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "AIS", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 68, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
-static S669: &[Step] = &[Step { key: "occurrencePeriod", array: false, slot: 0, ty: 48, choice: "occurrence" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S670: &[Row] = &[
     Row { src: Loc { seg: "AIS", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(79, NONE) },
-    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S669, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S667, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "AIS", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(79, NONE) },
     Row { src: Loc { seg: "AIS", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(79, NONE) }];
-static S671: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
-static S672: &[Row] = &[
-    Row { src: Loc { seg: "AIG", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S671, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "AIG", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S667, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S673: &[Row] = &[
-    Row { src: Loc { seg: "AIL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S667, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S674: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 1, ty: 31, choice: "" }];
-static S675: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "status", array: false, slot: 1, ty: 36, choice: "" }];
-static S676: &[Row] = &[
-    Row { src: Loc { seg: "AIP", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S674, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "AIP", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S667, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "AIP", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S675, lead: 0, action: Action::Value(Prim::Code, NONE, &["accepted", "declined", "tentative", "needs-action"]) }];
-static S677: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 45, choice: "" }];
-static S678: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S679: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S680: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S681: &[Row] = &[
+static S669: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
+static S670: &[Row] = &[
+    Row { src: Loc { seg: "AIG", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S669, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "AIG", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S671: &[Row] = &[
+    Row { src: Loc { seg: "AIL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S672: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 1, ty: 31, choice: "" }];
+static S673: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "status", array: false, slot: 1, ty: 36, choice: "" }];
+static S674: &[Row] = &[
+    Row { src: Loc { seg: "AIP", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S672, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "AIP", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "AIP", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S673, lead: 0, action: Action::Value(Prim::Code, NONE, &["accepted", "declined", "tentative", "needs-action"]) }];
+static S675: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 45, choice: "" }];
+static S676: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S677: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S678: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S679: &[Row] = &[
     Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(66, NONE) },
     Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S303, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S482, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S479, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(94, NONE) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S495, lead: 0, action: Action::Map(93, NONE) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S677, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S678, lead: 0, action: Action::Resource(37, 20) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S679, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("OP")]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S680, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 50) }];
-static S682: &[Step] = &[Step { key: "vaccineCode", array: false, slot: 0, ty: 40, choice: "" }];
-static S683: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S684: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 63, choice: "" }];
-static S685: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 49, choice: "" }];
-static S686: &[Step] = &[Step { key: "manufacturer", array: false, slot: 0, ty: 31, choice: "" }];
-static S687: &[Step] = &[Step { key: "statusReason", array: false, slot: 0, ty: 40, choice: "" }];
-static S688: &[Step] = &[Step { key: "location", array: false, slot: 1, ty: 31, choice: "" }];
-static S689: &[Row] = &[
-    Row { src: Loc { seg: "RXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S535, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S682, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "RXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S683, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S684, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S678, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S679, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("AP")]) },
-    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S680, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
-    Row { src: Loc { seg: "RXA", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S597, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S685, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S686, lead: 0, action: Action::Resource(65, 14) },
-    Row { src: Loc { seg: "RXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S687, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S493, lead: 0, action: Action::Map(93, NONE) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S675, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S676, lead: 0, action: Action::Resource(37, 20) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S677, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("OP")]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S678, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 49) }];
+static S680: &[Step] = &[Step { key: "vaccineCode", array: false, slot: 0, ty: 40, choice: "" }];
+static S681: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S682: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 63, choice: "" }];
+static S683: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 49, choice: "" }];
+static S684: &[Step] = &[Step { key: "manufacturer", array: false, slot: 0, ty: 31, choice: "" }];
+static S685: &[Step] = &[Step { key: "statusReason", array: false, slot: 0, ty: 40, choice: "" }];
+static S686: &[Step] = &[Step { key: "location", array: false, slot: 1, ty: 31, choice: "" }];
+static S687: &[Row] = &[
+    Row { src: Loc { seg: "RXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S533, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S680, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "RXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S681, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S682, lead: 0, action: Action::Map(64, NONE) },
+    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S676, lead: 0, action: Action::Resource(16, 15) },
+    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S677, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("AP")]) },
+    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S678, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
+    Row { src: Loc { seg: "RXA", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S595, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S683, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S684, lead: 0, action: Action::Resource(65, 14) },
+    Row { src: Loc { seg: "RXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S685, lead: 0, action: Action::Map(15, NONE) },
     Row { src: Loc { seg: "RXA", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D")), steps: S209, lead: 0, action: Action::Value(Prim::Code, 69, &[]) },
+    Row { src: Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D")), steps: S209, lead: 0, action: Action::Value(Prim::Code, 68, &["completed", "entered-in-error", "not-done"]) },
     Row { src: Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }))]), Cond::Not(&Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D"))]), steps: S209, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("completed")]) },
     Row { src: Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D"), steps: S209, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]) },
-    Row { src: Loc { seg: "RXA", field: 22, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "A"), steps: S677, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S688, lead: 0, action: Action::Resource(42, 16) }];
-static S690: &[Step] = &[Step { key: "route", array: false, slot: 0, ty: 40, choice: "" }];
-static S691: &[Step] = &[Step { key: "site", array: false, slot: 0, ty: 40, choice: "" }];
-static S692: &[Row] = &[
-    Row { src: Loc { seg: "RXR", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S690, lead: 0, action: Action::Map(15, 70) },
-    Row { src: Loc { seg: "RXR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S691, lead: 0, action: Action::Map(15, 71) }];
-static S693: &[Step] = &[Step { key: "target", array: true, slot: 0, ty: 31, choice: "" }];
-static S694: &[Step] = &[Step { key: "subject", array: true, slot: 0, ty: 31, choice: "" }];
-static S695: &[Step] = &[Step { key: "subject", array: false, slot: 0, ty: 31, choice: "" }];
-static S696: &[Step] = &[Step { key: "patient", array: false, slot: 0, ty: 31, choice: "" }];
-static S697: &[Step] = &[Step { key: "beneficiary", array: false, slot: 0, ty: 31, choice: "" }];
-static S698: &[Step] = &[Step { key: "context", array: false, slot: 0, ty: 94, choice: "" }, Step { key: "related", array: true, slot: 0, ty: 31, choice: "" }];
-static S699: &[Step] = &[Step { key: "reasonReference", array: true, slot: 0, ty: 31, choice: "" }];
-static S700: &[Step] = &[Step { key: "supportingInfo", array: true, slot: 0, ty: 31, choice: "" }];
-static S701: &[Step] = &[Step { key: "device", array: false, slot: 0, ty: 31, choice: "" }];
-static S702: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 31, choice: "" }];
-static S703: &[Step] = &[Step { key: "encounter", array: false, slot: 0, ty: 31, choice: "" }];
-static S704: &[Step] = &[Step { key: "basedOn", array: true, slot: 0, ty: 31, choice: "" }];
-static S705: &[Step] = &[Step { key: "specimen", array: true, slot: 0, ty: 31, choice: "" }];
-static S706: &[Step] = &[Step { key: "result", array: true, slot: 0, ty: 31, choice: "" }];
-static S707: &[Step] = &[Step { key: "focus", array: true, slot: 0, ty: 31, choice: "" }];
-static S708: &[Step] = &[Step { key: "partOf", array: true, slot: 0, ty: 31, choice: "" }];
+    Row { src: Loc { seg: "RXA", field: 22, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "A"), steps: S675, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S686, lead: 0, action: Action::Resource(42, 16) }];
+static S688: &[Step] = &[Step { key: "route", array: false, slot: 0, ty: 40, choice: "" }];
+static S689: &[Step] = &[Step { key: "site", array: false, slot: 0, ty: 40, choice: "" }];
+static S690: &[Row] = &[
+    Row { src: Loc { seg: "RXR", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S688, lead: 0, action: Action::Map(15, 69) },
+    Row { src: Loc { seg: "RXR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S689, lead: 0, action: Action::Map(15, 70) }];
+static S691: &[Step] = &[Step { key: "target", array: true, slot: 0, ty: 31, choice: "" }];
+static S692: &[Step] = &[Step { key: "subject", array: true, slot: 0, ty: 31, choice: "" }];
+static S693: &[Step] = &[Step { key: "subject", array: false, slot: 0, ty: 31, choice: "" }];
+static S694: &[Step] = &[Step { key: "patient", array: false, slot: 0, ty: 31, choice: "" }];
+static S695: &[Step] = &[Step { key: "beneficiary", array: false, slot: 0, ty: 31, choice: "" }];
+static S696: &[Step] = &[Step { key: "context", array: false, slot: 0, ty: 94, choice: "" }, Step { key: "related", array: true, slot: 0, ty: 31, choice: "" }];
+static S697: &[Step] = &[Step { key: "reasonReference", array: true, slot: 0, ty: 31, choice: "" }];
+static S698: &[Step] = &[Step { key: "supportingInfo", array: true, slot: 0, ty: 31, choice: "" }];
+static S699: &[Step] = &[Step { key: "device", array: false, slot: 0, ty: 31, choice: "" }];
+static S700: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 31, choice: "" }];
+static S701: &[Step] = &[Step { key: "encounter", array: false, slot: 0, ty: 31, choice: "" }];
+static S702: &[Step] = &[Step { key: "basedOn", array: true, slot: 0, ty: 31, choice: "" }];
+static S703: &[Step] = &[Step { key: "specimen", array: true, slot: 0, ty: 31, choice: "" }];
+static S704: &[Step] = &[Step { key: "result", array: true, slot: 0, ty: 31, choice: "" }];
+static S705: &[Step] = &[Step { key: "focus", array: true, slot: 0, ty: 31, choice: "" }];
+static S706: &[Step] = &[Step { key: "partOf", array: true, slot: 0, ty: 31, choice: "" }];
 
 pub(crate) static TYPES: &[TypeDef] = &[
     TypeDef { name: "Bundle", kind: Kind::Resource, required: &["type"], required_choice: &[] },
@@ -1817,8 +1813,8 @@ pub(crate) static TYPES: &[TypeDef] = &[
     TypeDef { name: "MessageHeader.destination", kind: Kind::Complex, required: &["endpoint"], required_choice: &[] },
     TypeDef { name: "Meta", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "code", kind: Kind::Primitive, required: &[], required_choice: &[] },
-    TypeDef { name: "url", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "string", kind: Kind::Primitive, required: &[], required_choice: &[] },
+    TypeDef { name: "url", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "Identifier", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "CodeableConcept", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "uri", kind: Kind::Primitive, required: &[], required_choice: &[] },
@@ -1949,68 +1945,68 @@ pub(crate) static MAPS: &[MapDef] = &[
     MapDef { name: "ED[DocumentReference]", root: 22, rows: S420 },
     MapDef { name: "RP[Attachment]", root: 68, rows: S422 },
     MapDef { name: "RP[DocumentReference]", root: 22, rows: S424 },
-    MapDef { name: "AL1[AllergyIntolerance]", root: 9, rows: S436 },
-    MapDef { name: "ST[CodeableConcept]", root: 40, rows: S437 },
-    MapDef { name: "DG1[Condition]", root: 10, rows: S445 },
-    MapDef { name: "EI[Condition]", root: 10, rows: S446 },
-    MapDef { name: "DG1[Encounter]", root: 3, rows: S449 },
-    MapDef { name: "DG1[EpisodeOfCare]", root: 26, rows: S452 },
-    MapDef { name: "PR1[Procedure]", root: 11, rows: S464 },
-    MapDef { name: "IN1[Coverage]", root: 12, rows: S469 },
-    MapDef { name: "CWE[Identifier]", root: 39, rows: S470 },
-    MapDef { name: "IN3[CareTeam]", root: 21, rows: S473 },
-    MapDef { name: "PRT[Patient-GeneralPractitioner-PractitionerRole]", root: 2, rows: S474 },
-    MapDef { name: "MRG[Account]", root: 19, rows: S475 },
-    MapDef { name: "MSH[Encounter]", root: 3, rows: S476 },
-    MapDef { name: "ORC[ServiceRequest]", root: 6, rows: S499 },
-    MapDef { name: "TQ[ServiceRequest]", root: 6, rows: S509 },
-    MapDef { name: "CQ[Quantity]", root: 63, rows: S510 },
-    MapDef { name: "RI[Timing]", root: 77, rows: S512 },
-    MapDef { name: "ORC[Provenance]", root: 18, rows: S521 },
-    MapDef { name: "CWE[Device]", root: 17, rows: S526 },
-    MapDef { name: "TQ1[ServiceRequest]", root: 6, rows: S530 },
-    MapDef { name: "RPT[Timing]", root: 77, rows: S534 },
-    MapDef { name: "OBR[ServiceRequest]", root: 6, rows: S545 },
-    MapDef { name: "EIP[Identifier-PlacerAssignedIdentifier]", root: 39, rows: S546 },
-    MapDef { name: "EIP[Identifier-FillerAssignedIdentifier]", root: 39, rows: S547 },
-    MapDef { name: "NTE[ServiceRequest]", root: 6, rows: S551 },
-    MapDef { name: "TXA[DocumentReference]", root: 22, rows: S561 },
+    MapDef { name: "AL1[AllergyIntolerance]", root: 9, rows: S434 },
+    MapDef { name: "ST[CodeableConcept]", root: 40, rows: S435 },
+    MapDef { name: "DG1[Condition]", root: 10, rows: S443 },
+    MapDef { name: "EI[Condition]", root: 10, rows: S444 },
+    MapDef { name: "DG1[Encounter]", root: 3, rows: S447 },
+    MapDef { name: "DG1[EpisodeOfCare]", root: 26, rows: S450 },
+    MapDef { name: "PR1[Procedure]", root: 11, rows: S462 },
+    MapDef { name: "IN1[Coverage]", root: 12, rows: S467 },
+    MapDef { name: "CWE[Identifier]", root: 39, rows: S468 },
+    MapDef { name: "IN3[CareTeam]", root: 21, rows: S471 },
+    MapDef { name: "PRT[Patient-GeneralPractitioner-PractitionerRole]", root: 2, rows: S472 },
+    MapDef { name: "MRG[Account]", root: 19, rows: S473 },
+    MapDef { name: "MSH[Encounter]", root: 3, rows: S474 },
+    MapDef { name: "ORC[ServiceRequest]", root: 6, rows: S497 },
+    MapDef { name: "TQ[ServiceRequest]", root: 6, rows: S507 },
+    MapDef { name: "CQ[Quantity]", root: 63, rows: S508 },
+    MapDef { name: "RI[Timing]", root: 77, rows: S510 },
+    MapDef { name: "ORC[Provenance]", root: 18, rows: S519 },
+    MapDef { name: "CWE[Device]", root: 17, rows: S524 },
+    MapDef { name: "TQ1[ServiceRequest]", root: 6, rows: S528 },
+    MapDef { name: "RPT[Timing]", root: 77, rows: S532 },
+    MapDef { name: "OBR[ServiceRequest]", root: 6, rows: S543 },
+    MapDef { name: "EIP[Identifier-PlacerAssignedIdentifier]", root: 39, rows: S544 },
+    MapDef { name: "EIP[Identifier-FillerAssignedIdentifier]", root: 39, rows: S545 },
+    MapDef { name: "NTE[ServiceRequest]", root: 6, rows: S549 },
+    MapDef { name: "TXA[DocumentReference]", root: 22, rows: S559 },
     MapDef { name: "ST[Identifier]", root: 39, rows: S317 },
-    MapDef { name: "TXA[Provenance]", root: 18, rows: S567 },
-    MapDef { name: "OBX[DocumentReference]", root: 22, rows: S569 },
-    MapDef { name: "NTE[DocumentReference]", root: 22, rows: S571 },
-    MapDef { name: "PRT[PractitionerRole]", root: 20, rows: S590 },
-    MapDef { name: "PLN[Identifier]", root: 39, rows: S591 },
-    MapDef { name: "PRT[RelatedPerson]", root: 13, rows: S594 },
+    MapDef { name: "TXA[Provenance]", root: 18, rows: S565 },
+    MapDef { name: "OBX[DocumentReference]", root: 22, rows: S567 },
+    MapDef { name: "NTE[DocumentReference]", root: 22, rows: S569 },
+    MapDef { name: "PRT[PractitionerRole]", root: 20, rows: S588 },
+    MapDef { name: "PLN[Identifier]", root: 39, rows: S589 },
+    MapDef { name: "PRT[RelatedPerson]", root: 13, rows: S592 },
     MapDef { name: "IN3[CareTeam]", root: 12, rows: &[] },
-    MapDef { name: "PRT[Device]", root: 17, rows: S600 },
-    MapDef { name: "EI[Device-udiCarrier]", root: 17, rows: S602 },
-    MapDef { name: "PRT[Observation-Location]", root: 4, rows: S603 },
-    MapDef { name: "NTE[Observation]", root: 4, rows: S551 },
-    MapDef { name: "SPM[Specimen]", root: 7, rows: S614 },
-    MapDef { name: "RXO[MedicationRequest]", root: 24, rows: S626 },
-    MapDef { name: "ORC[DiagnosticReport]", root: 5, rows: S627 },
-    MapDef { name: "OBR[DiagnosticReport]", root: 5, rows: S640 },
-    MapDef { name: "NDL[PractitionerRole]", root: 20, rows: S641 },
-    MapDef { name: "CNN[Practitioner]", root: 15, rows: S643 },
-    MapDef { name: "OBR[Specimen]", root: 7, rows: S647 },
-    MapDef { name: "SPS[Specimen-Source]", root: 7, rows: S648 },
-    MapDef { name: "SCH[Appointment]", root: 23, rows: S656 },
-    MapDef { name: "TQ[Appointment]", root: 23, rows: S659 },
-    MapDef { name: "SCH[Provenance]", root: 18, rows: S660 },
-    MapDef { name: "NTE[Appointment-Comment]", root: 23, rows: S662 },
-    MapDef { name: "FT[Annotation-Comment]", root: 82, rows: S664 },
+    MapDef { name: "PRT[Device]", root: 17, rows: S598 },
+    MapDef { name: "EI[Device-udiCarrier]", root: 17, rows: S600 },
+    MapDef { name: "PRT[Observation-Location]", root: 4, rows: S601 },
+    MapDef { name: "NTE[Observation]", root: 4, rows: S549 },
+    MapDef { name: "SPM[Specimen]", root: 7, rows: S612 },
+    MapDef { name: "RXO[MedicationRequest]", root: 24, rows: S624 },
+    MapDef { name: "ORC[DiagnosticReport]", root: 5, rows: S625 },
+    MapDef { name: "OBR[DiagnosticReport]", root: 5, rows: S638 },
+    MapDef { name: "NDL[PractitionerRole]", root: 20, rows: S639 },
+    MapDef { name: "CNN[Practitioner]", root: 15, rows: S641 },
+    MapDef { name: "OBR[Specimen]", root: 7, rows: S645 },
+    MapDef { name: "SPS[Specimen-Source]", root: 7, rows: S646 },
+    MapDef { name: "SCH[Appointment]", root: 23, rows: S654 },
+    MapDef { name: "TQ[Appointment]", root: 23, rows: S657 },
+    MapDef { name: "SCH[Provenance]", root: 18, rows: S658 },
+    MapDef { name: "NTE[Appointment-Comment]", root: 23, rows: S660 },
+    MapDef { name: "FT[Annotation-Comment]", root: 82, rows: S662 },
     MapDef { name: "XCN[Annotation-Author]", root: 82, rows: &[] },
     MapDef { name: "DTM[Annotation-Time]", root: 82, rows: &[] },
-    MapDef { name: "PID[Appointment]", root: 23, rows: S665 },
-    MapDef { name: "AIS[Appointment]", root: 23, rows: S668 },
-    MapDef { name: "AIS[ServiceRequest]", root: 6, rows: S670 },
-    MapDef { name: "AIG[Appointment]", root: 23, rows: S672 },
-    MapDef { name: "AIL[Appointment]", root: 23, rows: S673 },
-    MapDef { name: "AIP[Appointment]", root: 23, rows: S676 },
-    MapDef { name: "ORC[Immunization]", root: 8, rows: S681 },
-    MapDef { name: "RXA[Immunization]", root: 8, rows: S689 },
-    MapDef { name: "RXR[Immunization]", root: 8, rows: S692 },
+    MapDef { name: "PID[Appointment]", root: 23, rows: S663 },
+    MapDef { name: "AIS[Appointment]", root: 23, rows: S666 },
+    MapDef { name: "AIS[ServiceRequest]", root: 6, rows: S668 },
+    MapDef { name: "AIG[Appointment]", root: 23, rows: S670 },
+    MapDef { name: "AIL[Appointment]", root: 23, rows: S671 },
+    MapDef { name: "AIP[Appointment]", root: 23, rows: S674 },
+    MapDef { name: "ORC[Immunization]", root: 8, rows: S679 },
+    MapDef { name: "RXA[Immunization]", root: 8, rows: S687 },
+    MapDef { name: "RXR[Immunization]", root: 8, rows: S690 },
 ];
 
 pub(crate) static VOCABS: &[VocabDef] = &[
@@ -2053,7 +2049,6 @@ pub(crate) static VOCABS: &[VocabDef] = &[
     VocabDef { name: "NatureOfAbnormalTesting", entries: &[("A", "A", "An age-based population", "http://terminology.hl7.org/CodeSystem/v2-0080"), ("B", "B", "Breed", "http://terminology.hl7.org/CodeSystem/v2-0080"), ("N", "N", "None - generic normal range", "http://terminology.hl7.org/CodeSystem/v2-0080"), ("R", "R", "A race-based population", "http://terminology.hl7.org/CodeSystem/v2-0080"), ("S", "S", "A sex-based population", "http://terminology.hl7.org/CodeSystem/v2-0080"), ("SP", "SP", "Species", "http://terminology.hl7.org/CodeSystem/v2-0080"), ("ST", "ST", "Strain", "http://terminology.hl7.org/CodeSystem/v2-0080")] },
     VocabDef { name: "ObservationResultStatusCodesInterpretation", entries: &[("A", "amended", "Amended", "http://hl7.org/fhir/observation-status"), ("C", "corrected", "Corrected", "http://hl7.org/fhir/observation-status"), ("D", "entered-in-error", "Entered in Error", "http://hl7.org/fhir/observation-status"), ("F", "final", "Final", "http://hl7.org/fhir/observation-status"), ("P", "preliminary", "Preliminary", "http://hl7.org/fhir/observation-status"), ("W", "entered-in-error", "Entered in Error", "http://hl7.org/fhir/observation-status"), ("X", "cancelled", "", "http://hl7.org/fhir/observation-status")] },
     VocabDef { name: "AllergenType[AllergyIntoleranceCategory]", entries: &[("AA", "biologic", "Biologic", "http://hl7.org/fhir/allergy-intolerance-category"), ("DA", "medication", "Medication", "http://hl7.org/fhir/allergy-intolerance-category"), ("EA", "environment", "Environment", "http://hl7.org/fhir/allergy-intolerance-category"), ("FA", "food", "Food", "http://hl7.org/fhir/allergy-intolerance-category"), ("LA", "environment", "Environment", "http://hl7.org/fhir/allergy-intolerance-category"), ("PA", "environment", "Environment", "http://hl7.org/fhir/allergy-intolerance-category")] },
-    VocabDef { name: "AllergenType[AllergyIntoleranceOriginalCategory]", entries: &[("AA", "AA", "Animal allergy", "http://terminology.hl7.org/CodeSystem/v2-0127"), ("DA", "DA", "Drug allergy", "http://terminology.hl7.org/CodeSystem/v2-0127"), ("EA", "EA", "Environmental allergy", "http://terminology.hl7.org/CodeSystem/v2-0127"), ("FA", "FA", "Food allergy", "http://terminology.hl7.org/CodeSystem/v2-0127"), ("LA", "LA", "Pollen allergy", "http://terminology.hl7.org/CodeSystem/v2-0127"), ("MA", "MA", "Miscellaneous allergy", "http://terminology.hl7.org/CodeSystem/v2-0127"), ("MC", "MC", "Miscellaneous contraindication", "http://terminology.hl7.org/CodeSystem/v2-0127"), ("PA", "PA", "Plant allergy", "http://terminology.hl7.org/CodeSystem/v2-0127")] },
     VocabDef { name: "AllergyType", entries: &[("AA", "allergy", "Allergy", "http://hl7.org/fhir/allergy-intolerance-type"), ("DA", "allergy", "Allergy", "http://hl7.org/fhir/allergy-intolerance-type"), ("EA", "allergy", "Allergy", "http://hl7.org/fhir/allergy-intolerance-type"), ("FA", "allergy", "Allergy", "http://hl7.org/fhir/allergy-intolerance-type"), ("LA", "allergy", "Allergy", "http://hl7.org/fhir/allergy-intolerance-type"), ("MA", "allergy", "Allergy", "http://hl7.org/fhir/allergy-intolerance-type"), ("PA", "allergy", "Allergy", "http://hl7.org/fhir/allergy-intolerance-type")] },
     VocabDef { name: "AllergySeverity[AllergyIntolerance.criticality]", entries: &[("MI", "low", "Low Risk", "http://hl7.org/fhir/allergy-intolerance-criticality"), ("SV", "high", "High Risk", "http://hl7.org/fhir/allergy-intolerance-criticality")] },
     VocabDef { name: "AllergySeverity[AllergyIntolerance.criticality-original]", entries: &[("MI", "MI", "Mild", "http://terminology.hl7.org/CodeSystem/v2-0128"), ("MO", "MO", "Moderate", "http://terminology.hl7.org/CodeSystem/v2-0128"), ("SV", "SV", "Severe", "http://terminology.hl7.org/CodeSystem/v2-0128"), ("U", "U", "Unknown", "http://terminology.hl7.org/CodeSystem/v2-0128")] },
@@ -2093,58 +2088,58 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
         Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "OH1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH2", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH4", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 0, repeats: true, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 34, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::Not(&Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"])), ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::Not(&Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"])), ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "NK1", group: 1, repeats: false, cond: Cond::Not(&Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"])), ty: 2, slot: "1", map: 40, refs: &[] },
         Item { seg: "NK1", group: 1, repeats: false, cond: Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"]), ty: 2, slot: "1", map: 40, refs: &[] },
         Item { seg: "OH2", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 1, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ROL", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
         Item { seg: "PRT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "IAM", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 75, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "DRG", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PR1", group: 3, repeats: false, cond: Cond::True, ty: 11, slot: "", map: 77, refs: &[Ref { from: 11, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PR1", group: 3, repeats: false, cond: Cond::True, ty: 11, slot: "", map: 77, refs: &[Ref { from: 11, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "ROL", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "GT1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN1", group: 4, repeats: false, cond: Cond::True, ty: 12, slot: "1", map: 78, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "IN1", group: 4, repeats: false, cond: Cond::True, ty: 12, slot: "1", map: 78, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "IN2", group: 4, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN3", group: 4, repeats: true, cond: Cond::True, ty: 21, slot: "1", map: 80, refs: &[Ref { from: 21, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "IN3", group: 4, repeats: true, cond: Cond::True, ty: 21, slot: "1", map: 80, refs: &[Ref { from: 21, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "ROL", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "AUT", group: 5, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
@@ -2159,96 +2154,96 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
         Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "OH1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH2", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH4", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 0, repeats: true, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 34, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ROL", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
         Item { seg: "PRT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "OBX", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PDA", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "ADT_A05", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 4, repeats: true }, Group { parent: 4, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
         Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "OH1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH2", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH4", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 0, repeats: true, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 81, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "NK1", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 40, refs: &[] },
         Item { seg: "OH2", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 1, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ROL", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
         Item { seg: "PRT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "IAM", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 75, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "DRG", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PR1", group: 3, repeats: false, cond: Cond::True, ty: 11, slot: "", map: 77, refs: &[Ref { from: 11, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PR1", group: 3, repeats: false, cond: Cond::True, ty: 11, slot: "", map: 77, refs: &[Ref { from: 11, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "ROL", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "GT1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "IN1", group: 4, repeats: false, cond: Cond::True, ty: 12, slot: "1", map: 78, refs: &[] },
         Item { seg: "IN2", group: 4, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN3", group: 4, repeats: true, cond: Cond::True, ty: 21, slot: "1", map: 80, refs: &[Ref { from: 21, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "IN3", group: 4, repeats: true, cond: Cond::True, ty: 21, slot: "1", map: 80, refs: &[Ref { from: 21, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "ROL", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "AUT", group: 5, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
@@ -2262,52 +2257,52 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
         Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "1", map: 28, refs: &[Ref { from: 19, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "4", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "1", map: 28, refs: &[Ref { from: 19, from_slot: "1", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "4", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "OH1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH2", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH4", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 0, repeats: true, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 34, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "MRG", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "2", map: 82, refs: &[Ref { from: 19, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "MRG", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "2", map: 82, refs: &[Ref { from: 19, from_slot: "2", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "NK1", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 40, refs: &[] },
         Item { seg: "OH2", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 1, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ROL", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
         Item { seg: "PRT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "IAM", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 75, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "DRG", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PR1", group: 3, repeats: false, cond: Cond::True, ty: 11, slot: "", map: 77, refs: &[Ref { from: 11, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PR1", group: 3, repeats: false, cond: Cond::True, ty: 11, slot: "", map: 77, refs: &[Ref { from: 11, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "ROL", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "GT1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
@@ -2323,145 +2318,145 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
         Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "4", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "4", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 4, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 4, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "ADT_A11", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 83, refs: &[Ref { from: 3, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 83, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
         Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[Ref { from: 3, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 75, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S696, to: 2, to_slot: "1" }] }] },
+        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S694, to: 2, to_slot: "1" }] }] },
     MessageDef { name: "ADT_A17", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
         Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "1", map: 28, refs: &[Ref { from: 19, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "4", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "1", map: 28, refs: &[Ref { from: 19, from_slot: "1", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "4", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 31, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 31, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
         Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "2", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "2", map: 28, refs: &[Ref { from: 19, from_slot: "2", steps: S694, to: 2, to_slot: "2" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "5", map: 29, refs: &[Ref { from: 18, from_slot: "5", steps: S693, to: 2, to_slot: "2" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "2", map: 28, refs: &[Ref { from: 19, from_slot: "2", steps: S692, to: 2, to_slot: "2" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "5", map: 29, refs: &[Ref { from: 18, from_slot: "5", steps: S691, to: 2, to_slot: "2" }] },
         Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "2", map: 30, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "2", map: 41, refs: &[Ref { from: 3, from_slot: "2", steps: S695, to: 2, to_slot: "2" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "2", map: 41, refs: &[Ref { from: 3, from_slot: "2", steps: S693, to: 2, to_slot: "2" }] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "2", map: 50, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 4, from_slot: "2", steps: S695, to: 2, to_slot: "2" }] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 4, from_slot: "2", steps: S695, to: 2, to_slot: "2" }] },
+        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "2" }] },
+        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "2" }] },
         Item { seg: "PRT", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "MDM_T02", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 1, repeats: true }, Group { parent: 0, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S693, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
         Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "ORC", group: 1, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[] },
         Item { seg: "ORC", group: 1, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 88, refs: &[] },
         Item { seg: "TQ1", group: 2, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 90, refs: &[] },
         Item { seg: "TQ2", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OBR", group: 1, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 92, refs: &[] },
         Item { seg: "NTE", group: 1, repeats: true, cond: Cond::True, ty: 6, slot: "1", map: 95, refs: &[] },
-        Item { seg: "TXA", group: 0, repeats: false, cond: Cond::True, ty: 22, slot: "1", map: 96, refs: &[Ref { from: 22, from_slot: "1", steps: S698, to: 6, to_slot: "1" }] },
+        Item { seg: "TXA", group: 0, repeats: false, cond: Cond::True, ty: 22, slot: "1", map: 96, refs: &[Ref { from: 22, from_slot: "1", steps: S696, to: 6, to_slot: "1" }] },
         Item { seg: "TXA", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "TXA", field: 8, comp: 0, sub: 0 })]), ty: 18, slot: "", map: 98, refs: &[] },
         Item { seg: "CON", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::True, ty: 22, slot: "1", map: 99, refs: &[Ref { from: 22, from_slot: "1", steps: S698, to: 6, to_slot: "1" }] },
-        Item { seg: "NTE", group: 3, repeats: true, cond: Cond::True, ty: 22, slot: "1", map: 100, refs: &[Ref { from: 22, from_slot: "1", steps: S698, to: 6, to_slot: "1" }] }] },
+        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::True, ty: 22, slot: "1", map: 99, refs: &[Ref { from: 22, from_slot: "1", steps: S696, to: 6, to_slot: "1" }] },
+        Item { seg: "NTE", group: 3, repeats: true, cond: Cond::True, ty: 22, slot: "1", map: 100, refs: &[Ref { from: 22, from_slot: "1", steps: S696, to: 6, to_slot: "1" }] }] },
     MessageDef { name: "OML_O21", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: false }, Group { parent: 1, repeats: false }, Group { parent: 1, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 4, repeats: true }, Group { parent: 4, repeats: false }, Group { parent: 6, repeats: true }, Group { parent: 6, repeats: true }, Group { parent: 8, repeats: true }, Group { parent: 8, repeats: true }, Group { parent: 10, repeats: true }, Group { parent: 6, repeats: true }, Group { parent: 12, repeats: false }, Group { parent: 12, repeats: false }, Group { parent: 12, repeats: true }, Group { parent: 15, repeats: true }, Group { parent: 15, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PID", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PD1", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 31, refs: &[Ref { from: 4, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 31, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 1, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "1", map: 101, refs: &[Ref { from: 2, from_slot: "1", steps: S226, to: 20, to_slot: "1" }] },
-        Item { seg: "PRT", group: 1, repeats: true, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 103, refs: &[Ref { from: 13, from_slot: "1", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 1, repeats: true, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 103, refs: &[Ref { from: 13, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "NTE", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NK1", group: 1, repeats: true, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: true, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "NK1", group: 1, repeats: true, cond: Cond::True, ty: 2, slot: "1", map: 40, refs: &[] },
         Item { seg: "ARV", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PV1", group: 2, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[] },
         Item { seg: "PV1", group: 2, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 2, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 2, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 2, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "PV2", group: 2, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
         Item { seg: "PRT", group: 2, repeats: true, cond: Cond::True, ty: 20, slot: "2", map: 101, refs: &[Ref { from: 3, from_slot: "1", steps: S329, to: 20, to_slot: "2" }] },
         Item { seg: "IN1", group: 3, repeats: false, cond: Cond::True, ty: 12, slot: "1", map: 78, refs: &[] },
@@ -2471,7 +2466,7 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
         Item { seg: "AL1", group: 1, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[] },
         Item { seg: "ORC", group: 4, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[] },
         Item { seg: "ORC", group: 4, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 88, refs: &[] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 6, from_slot: "1", steps: S536, to: 20, to_slot: "3" }] },
+        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 6, from_slot: "1", steps: S534, to: 20, to_slot: "3" }] },
         Item { seg: "TQ1", group: 5, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 90, refs: &[] },
         Item { seg: "TQ2", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OBR", group: 6, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 92, refs: &[] },
@@ -2479,14 +2474,14 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
         Item { seg: "TCD", group: 6, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "NTE", group: 6, repeats: true, cond: Cond::True, ty: 6, slot: "1", map: 95, refs: &[] },
         Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "SC"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "4", map: 101, refs: &[] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 6, from_slot: "1", steps: S536, to: 20, to_slot: "3" }] },
+        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 6, from_slot: "1", steps: S534, to: 20, to_slot: "3" }] },
         Item { seg: "CTD", group: 6, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 6, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 10, to_slot: "1" }, Ref { from: 10, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 7, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 6, from_slot: "1", steps: S700, to: 4, to_slot: "1" }] },
-        Item { seg: "OBX", group: 7, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 6, from_slot: "1", steps: S700, to: 4, to_slot: "1" }] },
-        Item { seg: "PRT", group: 7, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S701, to: 17, to_slot: "" }] },
+        Item { seg: "DG1", group: 6, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 6, from_slot: "1", steps: S697, to: 10, to_slot: "1" }, Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 7, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
+        Item { seg: "OBX", group: 7, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
+        Item { seg: "PRT", group: 7, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S699, to: 17, to_slot: "" }] },
         Item { seg: "PRT", group: 7, repeats: true, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 107, refs: &[] },
-        Item { seg: "PRT", group: 7, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 101, refs: &[Ref { from: 4, from_slot: "1", steps: S702, to: 20, to_slot: "7" }] },
+        Item { seg: "PRT", group: 7, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 101, refs: &[Ref { from: 4, from_slot: "1", steps: S700, to: 20, to_slot: "7" }] },
         Item { seg: "TCD", group: 7, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "NTE", group: 7, repeats: true, cond: Cond::True, ty: 4, slot: "1", map: 108, refs: &[] },
         Item { seg: "SPM", group: 8, repeats: false, cond: Cond::True, ty: 7, slot: "", map: 109, refs: &[] },
@@ -2522,25 +2517,25 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 31, refs: &[Ref { from: 4, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 31, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
         Item { seg: "IN1", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "IN2", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "IN3", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "GT1", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "ORC", group: 0, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[Ref { from: 6, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "ORC", group: 0, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[Ref { from: 6, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "ORC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ORC", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 88, refs: &[] },
         Item { seg: "OBR", group: 0, repeats: false, cond: Cond::Present("PID"), ty: 6, slot: "1", map: 92, refs: &[] },
@@ -2553,8 +2548,8 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
         Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "CTD", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 0, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 6, from_slot: "1", steps: S700, to: 4, to_slot: "1" }] },
-        Item { seg: "OBX", group: 0, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 6, from_slot: "1", steps: S700, to: 4, to_slot: "1" }] },
+        Item { seg: "OBX", group: 0, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
+        Item { seg: "OBX", group: 0, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
         Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "FT1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "CTI", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
@@ -2563,85 +2558,85 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PID", group: 2, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 2, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 2, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PD1", group: 2, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 2, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "4", map: 31, refs: &[Ref { from: 4, from_slot: "4", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 2, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "4", map: 31, refs: &[Ref { from: 4, from_slot: "4", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 2, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "1", map: 101, refs: &[Ref { from: 2, from_slot: "1", steps: S226, to: 20, to_slot: "1" }] },
-        Item { seg: "PRT", group: 2, repeats: true, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 103, refs: &[Ref { from: 13, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 2, repeats: true, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 103, refs: &[Ref { from: 13, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "NTE", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NK1", group: 2, repeats: true, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 2, repeats: true, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
         Item { seg: "NK1", group: 2, repeats: true, cond: Cond::True, ty: 2, slot: "1", map: 40, refs: &[] },
         Item { seg: "ARV", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S701, to: 17, to_slot: "" }] },
+        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S699, to: 17, to_slot: "" }] },
         Item { seg: "PRT", group: 3, repeats: true, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 107, refs: &[] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 101, refs: &[Ref { from: 4, from_slot: "", steps: S702, to: 20, to_slot: "1" }] },
-        Item { seg: "PV1", group: 4, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 101, refs: &[Ref { from: 4, from_slot: "", steps: S700, to: 20, to_slot: "1" }] },
+        Item { seg: "PV1", group: 4, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PV1", group: 4, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 4, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 4, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 4, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[Ref { from: 3, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 4, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 4, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[Ref { from: 3, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: 20, slot: "2", map: 101, refs: &[Ref { from: 3, from_slot: "1", steps: S329, to: 20, to_slot: "2" }] },
-        Item { seg: "ORC", group: 6, repeats: false, cond: Cond::True, ty: 5, slot: "1", map: 111, refs: &[Ref { from: 5, from_slot: "1", steps: S703, to: 3, to_slot: "1" }] },
-        Item { seg: "ORC", group: 6, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[Ref { from: 5, from_slot: "1", steps: S704, to: 6, to_slot: "1" }] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 6, from_slot: "1", steps: S536, to: 20, to_slot: "3" }] },
+        Item { seg: "ORC", group: 6, repeats: false, cond: Cond::True, ty: 5, slot: "1", map: 111, refs: &[Ref { from: 5, from_slot: "1", steps: S701, to: 3, to_slot: "1" }] },
+        Item { seg: "ORC", group: 6, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[Ref { from: 5, from_slot: "1", steps: S702, to: 6, to_slot: "1" }] },
+        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 6, from_slot: "1", steps: S534, to: 20, to_slot: "3" }] },
         Item { seg: "OBX", group: 7, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 7, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "TXA", group: 7, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OBR", group: 5, repeats: false, cond: Cond::True, ty: 5, slot: "1", map: 112, refs: &[] },
-        Item { seg: "OBR", group: 5, repeats: false, cond: Cond::True, ty: 7, slot: "1", map: 115, refs: &[Ref { from: 5, from_slot: "1", steps: S705, to: 7, to_slot: "" }] },
+        Item { seg: "OBR", group: 5, repeats: false, cond: Cond::True, ty: 7, slot: "1", map: 115, refs: &[Ref { from: 5, from_slot: "1", steps: S703, to: 7, to_slot: "" }] },
         Item { seg: "OBR", group: 5, repeats: false, cond: Cond::Present("ORC"), ty: 6, slot: "1", map: 92, refs: &[] },
         Item { seg: "NTE", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 5, repeats: true, cond: Cond::All(&[Cond::In(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, &["ARI", "TN", "TR"]), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "4", map: 101, refs: &[Ref { from: 5, from_slot: "1", steps: S702, to: 20, to_slot: "4" }] },
-        Item { seg: "PRT", group: 5, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PRI"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "5", map: 101, refs: &[Ref { from: 5, from_slot: "1", steps: S632, to: 20, to_slot: "5" }] },
+        Item { seg: "PRT", group: 5, repeats: true, cond: Cond::All(&[Cond::In(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, &["ARI", "TN", "TR"]), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "4", map: 101, refs: &[Ref { from: 5, from_slot: "1", steps: S700, to: 20, to_slot: "4" }] },
+        Item { seg: "PRT", group: 5, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PRI"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "5", map: 101, refs: &[Ref { from: 5, from_slot: "1", steps: S630, to: 20, to_slot: "5" }] },
         Item { seg: "PRT", group: 5, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "SC"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "6", map: 101, refs: &[] },
         Item { seg: "PRT", group: 5, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[] },
         Item { seg: "TQ1", group: 8, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "TQ2", group: 8, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "CTD", group: 5, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 5, from_slot: "", steps: S706, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S695, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S703, to: 3, to_slot: "1" }] },
-        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 5, from_slot: "", steps: S706, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S695, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S703, to: 3, to_slot: "1" }] },
-        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 6, from_slot: "1", steps: S700, to: 4, to_slot: "1" }] },
-        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 6, from_slot: "1", steps: S700, to: 4, to_slot: "1" }] },
-        Item { seg: "PRT", group: 9, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 105, refs: &[Ref { from: 4, from_slot: "2", steps: S701, to: 17, to_slot: "" }] },
+        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 5, from_slot: "", steps: S704, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S701, to: 3, to_slot: "1" }] },
+        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 5, from_slot: "", steps: S704, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S701, to: 3, to_slot: "1" }] },
+        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
+        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
+        Item { seg: "PRT", group: 9, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 105, refs: &[Ref { from: 4, from_slot: "2", steps: S699, to: 17, to_slot: "" }] },
         Item { seg: "PRT", group: 9, repeats: true, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "2", map: 107, refs: &[] },
-        Item { seg: "PRT", group: 9, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 101, refs: &[Ref { from: 4, from_slot: "2", steps: S702, to: 20, to_slot: "7" }] },
+        Item { seg: "PRT", group: 9, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 101, refs: &[Ref { from: 4, from_slot: "2", steps: S700, to: 20, to_slot: "7" }] },
         Item { seg: "NTE", group: 9, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "FT1", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "CTI", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SPM", group: 10, repeats: false, cond: Cond::True, ty: 7, slot: "n", map: 109, refs: &[Ref { from: 5, from_slot: "1", steps: S705, to: 7, to_slot: "n" }] },
-        Item { seg: "OBX", group: 11, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S707, to: 7, to_slot: "n" }] },
-        Item { seg: "OBX", group: 11, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S707, to: 7, to_slot: "n" }] },
+        Item { seg: "SPM", group: 10, repeats: false, cond: Cond::True, ty: 7, slot: "n", map: 109, refs: &[Ref { from: 5, from_slot: "1", steps: S703, to: 7, to_slot: "n" }] },
+        Item { seg: "OBX", group: 11, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S705, to: 7, to_slot: "n" }] },
+        Item { seg: "OBX", group: 11, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S705, to: 7, to_slot: "n" }] },
         Item { seg: "PRT", group: 11, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DSC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "SIU_S12", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 2, repeats: true }, Group { parent: 2, repeats: true }, Group { parent: 2, repeats: true }, Group { parent: 2, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "SCH", group: 0, repeats: false, cond: Cond::True, ty: 23, slot: "1", map: 117, refs: &[] },
         Item { seg: "SCH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SCH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 119, refs: &[] },
         Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: 23, slot: "1", map: 120, refs: &[] },
         Item { seg: "PID", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
         Item { seg: "PID", group: 1, repeats: false, cond: Cond::True, ty: 23, slot: "1", map: 124, refs: &[] },
-        Item { seg: "PID", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "PV1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "PV2", group: 1, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
         Item { seg: "OBX", group: 1, repeats: true, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[] },
         Item { seg: "OBX", group: 1, repeats: true, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[] },
-        Item { seg: "DG1", group: 1, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 1, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "RGS", group: 2, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "AIS", group: 3, repeats: false, cond: Cond::True, ty: 23, slot: "1", map: 125, refs: &[] },
         Item { seg: "AIS", group: 3, repeats: false, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "SCH", field: 26, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "SCH", field: 27, comp: 0, sub: 0 })])]), ty: 6, slot: "n", map: 126, refs: &[] },
@@ -2656,47 +2651,47 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S693, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S693, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S693, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
         Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 31, refs: &[Ref { from: 4, from_slot: "3", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 31, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
         Item { seg: "NK1", group: 0, repeats: true, cond: Cond::True, ty: 13, slot: "1", map: 39, refs: &[] },
         Item { seg: "NK1", group: 0, repeats: true, cond: Cond::True, ty: 2, slot: "1", map: 40, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PV1", group: 1, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[] },
         Item { seg: "PV1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
         Item { seg: "PV1", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S697, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
         Item { seg: "PV2", group: 1, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
         Item { seg: "ARV", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "GT1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 4, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S701, to: 17, to_slot: "" }] },
+        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S699, to: 17, to_slot: "" }] },
         Item { seg: "PRT", group: 3, repeats: true, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 107, refs: &[] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 101, refs: &[Ref { from: 4, from_slot: "", steps: S702, to: 20, to_slot: "1" }] },
+        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 101, refs: &[Ref { from: 4, from_slot: "", steps: S700, to: 20, to_slot: "1" }] },
         Item { seg: "NTE", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ORC", group: 4, repeats: false, cond: Cond::True, ty: 8, slot: "1", map: 130, refs: &[] },
-        Item { seg: "ORC", group: 4, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[Ref { from: 6, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "2", map: 101, refs: &[Ref { from: 8, from_slot: "", steps: S678, to: 20, to_slot: "2" }] },
+        Item { seg: "ORC", group: 4, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[Ref { from: 6, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "2", map: 101, refs: &[Ref { from: 8, from_slot: "", steps: S676, to: 20, to_slot: "2" }] },
         Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "AP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 8, from_slot: "", steps: S678, to: 20, to_slot: "3" }] },
+        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "AP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 8, from_slot: "", steps: S676, to: 20, to_slot: "3" }] },
         Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "TQ1", group: 5, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "TQ2", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "RXA", group: 4, repeats: false, cond: Cond::True, ty: 8, slot: "1", map: 131, refs: &[] },
         Item { seg: "RXR", group: 4, repeats: false, cond: Cond::True, ty: 8, slot: "1", map: 132, refs: &[] },
-        Item { seg: "OBX", group: 6, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 4, from_slot: "2", steps: S695, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S708, to: 8, to_slot: "1" }] },
-        Item { seg: "OBX", group: 6, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 4, from_slot: "2", steps: S695, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S708, to: 8, to_slot: "1" }] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "2", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S701, to: 17, to_slot: "" }] },
+        Item { seg: "OBX", group: 6, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S706, to: 8, to_slot: "1" }] },
+        Item { seg: "OBX", group: 6, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S706, to: 8, to_slot: "1" }] },
+        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "2", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S699, to: 17, to_slot: "" }] },
         Item { seg: "PRT", group: 6, repeats: true, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "2", map: 107, refs: &[] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "4", map: 101, refs: &[Ref { from: 4, from_slot: "2", steps: S702, to: 20, to_slot: "1" }] },
+        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "4", map: 101, refs: &[Ref { from: 4, from_slot: "2", steps: S700, to: 20, to_slot: "1" }] },
         Item { seg: "NTE", group: 6, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
 ];
