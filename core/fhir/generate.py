@@ -277,8 +277,18 @@ class CondError(Exception):
 def parse_cond(text, ctx):
     """A condition in the maps' ANTLR-ish prose -> a tuple tree, or raises."""
     t = text.strip()
+    m = re.match(r"^IF (\S+) IN https?://\S*identifier-registry\S*$", t)
+    if m:
+        # "the assigning authority is a known identifier system": read as the
+        # authority being given at all (then HD[uri] makes the system URI)
+        loc = src_loc(m.group(1), ctx)
+        if loc is None:
+            raise CondError("registry operand")
+        return ("valued", loc)
     t = re.sub(r"^IF\s+", "", t, flags=re.I)
     t = re.sub(r"\bIF\s+", "", t)
+    # VXU_V04's ORDER OBX row writes AND where every other map writes OR
+    t = t.replace('LESS THAN OR EQUALS 1 AND OBX-2 IS "NA"', 'LESS THAN OR EQUALS 1 OR OBX-2 IS "NA"')
     t = t.replace("AREA NOT VALUED", "NOT VALUED").replace("VAlUED", "VALUED").replace("\u201c", '"').replace("\u201d", '"')
     t = re.sub(r"\bVALUE\b", "VALUED", t)
     t = re.sub(r"'([^']*)'", r'"\1"', t)
@@ -474,6 +484,13 @@ class Maps:
             self.vocabs.append((key, sorted(entries.items())))
         return self.vocab[key]
 
+    def computes(self, name):
+        """Whether datatype map `name` writes `$value` with assignments."""
+        f = DATATYPE_FILES.get(name) or next((v for k, v in DATATYPE_FILES.items() if k.lower() == name.lower()), None)
+        if f is None:
+            return False
+        return any(len(r) > 16 and r[9].strip() == "$value" and r[16].strip() for r in read_csv(f)[2:])
+
     def datatype_map(self, name, root, where):
         """Index of datatype map `name` applied to a value of FHIR type `root`."""
         if (name, root) in self.index:
@@ -578,6 +595,14 @@ class Maps:
                         else f"datatype map `{dtmap}` not found")
                     continue
                 action = ("resource", m, resource)
+            elif dtmap and ty in PRIMITIVES and self.computes(dtmap):
+                # a datatype map that computes a primitive (HD[uri]: HD.1, or
+                # "urn:oid:" + HD.2): its rows in order, the first value wins
+                m = self.datatype_map(dtmap, ty, where)
+                if m is None:
+                    gap(where, row, f"datatype map `{dtmap}` not found")
+                    continue
+                action = ("map", m, None)
             elif dtmap and ty in PRIMITIVES:
                 # a datatype map onto a primitive (CWE[code], ID[Code]): the
                 # value's first component, through the row's vocabulary
@@ -612,7 +637,7 @@ def parse_refs(text):
     """`A[1].x.reference=B[2].id` pairs; anything else is left out."""
     out = []
     for piece in re.split(r"[;\n]", text):
-        piece = piece.strip().rstrip(",")
+        piece = piece.strip().rstrip(",").replace("Immunzation", "Immunization")
         m = re.match(r"^([A-Za-z]+)(?:\[(\d+|n)\])?\.([A-Za-z.]+)\.reference\s*=\s*([A-Za-z]+)(?:\[(\d+|n)\])?\.id$", piece)
         if m:
             out.append((m.group(1), m.group(2) or "", m.group(3), m.group(4), m.group(5) or ""))
@@ -627,6 +652,7 @@ def message_maps():
         groups = [("", False, -1)]  # (path, repeats, parent)
         gidx = {"": 0}
         items = []
+        children = {}  # group -> [("i", item, optional) or ("g", group, optional)] in order
         for n, r in enumerate(rows, start=3):
             r = r + [""] * (13 - len(r))
             ident, syntax = r[1].strip(), r[2].strip()
@@ -640,6 +666,7 @@ def message_maps():
                 if path not in gidx:
                     gidx[path] = len(groups)
                     groups.append((path, "{" in syntax, gidx.get(parent, 0)))
+                    children.setdefault(gidx.get(parent, 0), []).append(("g", gidx[path], r[4].strip() == "0"))
                 continue
             seg = parts[-1]
             if not re.match(r"^[A-Z][A-Z0-9]{2}$", seg):
@@ -649,6 +676,9 @@ def message_maps():
             repeats = "{" in syntax
             target, segmap, refs, cond = r[9].strip(), r[10].strip(), r[11], r[6].strip()
             where = f"{msg} {seg}"
+            key = (seg, group)
+            if not items or (items[-1]["seg"], items[-1]["group"]) != key:
+                children.setdefault(group, []).append(("i", len(items), r[4].strip() == "0" or "[" in syntax))
             items.append(dict(seg=seg, group=group, repeats=repeats, target="", map=None, refs=[], cond=None,
                               row=f"{seg} → {target or '(none)'}"))
             if not target or not segmap:
@@ -685,6 +715,22 @@ def message_maps():
                     continue
                 resolved.append((a, b, r[0], d, e))
             items[-1].update(target=f"{ty}[{m.group(2) or ''}]", map=mi, refs=resolved, cond=c)
+        # how many enclosing groups (innermost first) each item can begin:
+        # every sibling before it (and before each group it is in) optional
+        for i, it in enumerate(items):
+            depth, node, g = 0, ("i", i), it["group"]
+            while True:
+                sibs = children.get(g, [])
+                first = next((k for k, c in enumerate(sibs) if (c[0], c[1]) == node or
+                              (node[0] == "i" and c[0] == "i" and items[c[1]]["seg"] == it["seg"] and
+                               items[c[1]]["group"] == it["group"])), None)
+                if first is None or not all(c[2] for c in sibs[:first]):
+                    break
+                depth += 1
+                if g == 0:
+                    break
+                node, g = ("g", g), groups[g][2]
+            it["enter"] = depth
         out.append((msg, groups, items))
     return out
 
@@ -791,7 +837,8 @@ def main():
               "Account", "PractitionerRole", "CareTeam", "DocumentReference", "Appointment", "MedicationRequest",
               "Basic", "EpisodeOfCare", "MedicationAdministration",
               # what the converter itself writes
-              "Element", "Extension", "Coding", "Reference", "MessageHeader.source", "Patient.contact"]:
+              "Element", "Extension", "Coding", "Reference", "MessageHeader.source", "Patient.contact",
+              "Location"]:
         type_id(r)
     map_lines = []
     for idx, (name, kind, root, rows) in enumerate(M.maps):
@@ -814,7 +861,7 @@ def main():
             ty, slot = (target.split("[")[0], target.split("[")[1].rstrip("]")) if target else ("", "")
             mp = "NONE" if it["map"] is None else it["map"]
             its.append(
-                f"Item {{ seg: {rs(it['seg'])}, group: {it['group']}, repeats: {str(it['repeats']).lower()}, "
+                f"Item {{ seg: {rs(it['seg'])}, group: {it['group']}, repeats: {str(it['repeats']).lower()}, enter: {it['enter']}, "
                 f"cond: {cond_rs(it['cond'])}, ty: {type_id(ty) if ty else 'NONE'}, slot: {rs(slot)}, map: {mp}, refs: &[{refs}] }}")
         msg_lines.append(f"    MessageDef {{ name: {rs(msg)}, groups: &[{g}],\n      items: &[\n        " +
                          ",\n        ".join(its) + "] },")

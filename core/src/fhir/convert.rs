@@ -246,8 +246,17 @@ impl<'m, 'o> Run<'m, 'o> {
     /// Applies datatype map `map` to `val`, writing into `obj` (rows with a
     /// leading index make further instances of the array `obj` is in).
     fn apply_datatype(&mut self, obj: &mut Obj, map: u16, val: Val<'m>) {
+        self.apply_instance(obj, map, val, 1);
+    }
+
+    /// Applies the rows of datatype map `map` that write instance `lead`
+    /// (a map's leading `[n]`; rows without one write the first).
+    fn apply_instance(&mut self, obj: &mut Obj, map: u16, val: Val<'m>, lead: u16) {
         let def = &MAPS[usize::from(map)];
         for row in def.rows {
+            if row.lead.max(1) != lead {
+                continue;
+            }
             let v = val.at(row.src.comp, row.src.sub);
             let valued = v.is_some_and(Val::valued);
             if !valued && !matches!(row.action, Action::Const(..)) {
@@ -260,11 +269,6 @@ impl<'m, 'o> Run<'m, 'o> {
                 continue;
             }
             if !self.test(Src::Val(val), &row.cond) {
-                continue;
-            }
-            if row.lead > 1 {
-                // another instance of the enclosing array: not reachable from
-                // here; the converter writes it into the same one
                 continue;
             }
             self.apply_row(obj, row, v, Src::Val(val), 0, 0);
@@ -291,6 +295,32 @@ impl<'m, 'o> Run<'m, 'o> {
                 if let Some(node) = tree::place(obj, row.steps, field, rep, row.lead.max(1)) {
                     if tree::is_empty(node) {
                         *node = out;
+                    }
+                }
+                // a vocabulary's code in a Coding brings its system and display
+                let n = row.steps.len();
+                if *vocab != NONE && n >= 1 && row.steps[n - 1].key == "code" {
+                    let hit = lookup(&VOCABS[usize::from(*vocab)], text.trim());
+                    let parent = if n == 1 {
+                        Some(obj)
+                    } else {
+                        match tree::place(obj, &row.steps[..n - 1], field, rep, row.lead.max(1)) {
+                            Some(Node::Obj(o)) => Some(o),
+                            _ => None,
+                        }
+                    };
+                    if let (Some((_, display, system)), Some(p)) = (hit, parent) {
+                        if TYPES
+                            .get(usize::from(p.ty))
+                            .is_some_and(|t| t.name == "Coding")
+                        {
+                            if !system.is_empty() && !p.has("system") {
+                                p.set("system", Node::Str(system.to_string()));
+                            }
+                            if !display.is_empty() && !p.has("display") {
+                                p.set("display", Node::Str(display.to_string()));
+                            }
+                        }
                     }
                 }
             }
@@ -325,38 +355,107 @@ impl<'m, 'o> Run<'m, 'o> {
                 let Some(node) = tree::place(obj, row.steps, field, rep, row.lead.max(1)) else {
                     return;
                 };
-                if let Node::Obj(o) = node {
-                    self.apply_datatype(o, *map, v);
-                    if *vocab != NONE {
-                        self.translate(o, *vocab, v);
+                match node {
+                    Node::Obj(o) => {
+                        self.apply_datatype(o, *map, v);
+                        if *vocab != NONE {
+                            self.translate(o, *vocab, v);
+                        }
                     }
+                    Node::Str(_) => {
+                        // a map that computes a primitive: the first row with a value
+                        if let Some(out) = self.compute(*map, v) {
+                            *node = out;
+                        }
+                    }
+                    _ => {}
                 }
             }
             Action::Resource(map, ty) => {
                 let Some(v) = v else { return };
-                let mut body = Obj::new(*ty);
-                self.apply_datatype(&mut body, *map, v);
-                if body.fields.is_empty() {
-                    return;
+                // a map with leading indexes makes several resources (PL: bed,
+                // room, floor, point of care, building, facility), each
+                // part of the next one given
+                let last = MAPS[usize::from(*map)]
+                    .rows
+                    .iter()
+                    .map(|r| r.lead.max(1))
+                    .max()
+                    .unwrap_or(1);
+                let mut made: Vec<usize> = Vec::new();
+                for lead in 1..=last {
+                    let mut body = Obj::new(*ty);
+                    self.apply_instance(&mut body, *map, v, lead);
+                    if body.fields.is_empty() {
+                        continue;
+                    }
+                    made.push(self.res.len());
+                    self.res.push(Res {
+                        ty: *ty,
+                        slot: "",
+                        scope: 0,
+                        body,
+                        dead: false,
+                        id: String::new(),
+                        derived: true,
+                    });
                 }
-                let n = self.res.len();
-                self.res.push(Res {
-                    ty: *ty,
-                    slot: "",
-                    scope: 0,
-                    body,
-                    dead: false,
-                    id: String::new(),
-                    derived: true,
-                });
+                let Some(&first) = made.first() else { return };
+                if TYPES
+                    .get(usize::from(*ty))
+                    .is_some_and(|t| t.name == "Location")
+                {
+                    for w in made.windows(2) {
+                        let mut r = Obj::new(type_id("Reference"));
+                        r.set("reference", Node::Ref(w[1]));
+                        self.res[w[0]].body.set("partOf", Node::Obj(r));
+                    }
+                }
                 if let Some(Node::Obj(r)) = tree::place(obj, row.steps, field, rep, row.lead.max(1))
                 {
                     if !r.has("reference") {
-                        r.set("reference", Node::Ref(n));
+                        r.set("reference", Node::Ref(first));
                     }
                 }
             }
         }
+    }
+
+    /// The first value a datatype map's `$value` rows give for `val`.
+    fn compute(&mut self, map: u16, val: Val<'m>) -> Option<Node> {
+        let def = &MAPS[usize::from(map)];
+        for row in def.rows {
+            if !row.steps.is_empty() || !self.test(Src::Val(val), &row.cond) {
+                continue;
+            }
+            let x = val.at(row.src.comp, row.src.sub).filter(|x| x.valued());
+            let out = match &row.action {
+                Action::Value(prim, vocab, allowed) => {
+                    x.and_then(|x| self.primitive(*prim, &x.text(), *vocab, allowed))
+                }
+                Action::Const(prim, parts) if x.is_some() => {
+                    let mut s = String::new();
+                    for p in parts.iter() {
+                        match p {
+                            Part::Lit(l) => s.push_str(l),
+                            Part::At(l) => {
+                                if let Some(y) = self.loc_val(Src::Val(val), l) {
+                                    s.push_str(&y.text());
+                                }
+                            }
+                        }
+                    }
+                    values::convert(*prim, &s, self.zone())
+                        .ok()
+                        .map(|o| lit(*prim, o))
+                }
+                _ => None,
+            };
+            if out.is_some() {
+                return out;
+            }
+        }
+        None
     }
 
     /// A value as a primitive node, through a vocabulary; unknown codes and

@@ -377,14 +377,58 @@ fn walk(run: &mut Run<'_, '_>, def: &'static model::MessageDef) {
             run.report.unmapped_segments.push(name.to_string());
             continue;
         }
+        // how many groups a move from the current row to `p` enters, and
+        // whether the segment can begin them all
+        let enterable = |p: usize, from: Option<usize>| -> bool {
+            let it = &items[starts[p]];
+            let chain = ancestors(it.group);
+            let entered = match from {
+                Some(c) => {
+                    let prev = ancestors(items[starts[c]].group);
+                    chain.iter().take_while(|g| !prev.contains(g)).count()
+                }
+                None => chain.len() - 1,
+            };
+            entered <= usize::from(it.enter)
+        };
+        // looping back to `p` restarts the deepest repeating group it shares
+        // with the current row: the segment must be able to begin it
+        let restartable = |p: usize, c: usize| -> bool {
+            let it = &items[starts[p]];
+            if p == c && it.repeats {
+                return true;
+            }
+            let chain = ancestors(it.group);
+            let prev = ancestors(items[starts[c]].group);
+            chain
+                .iter()
+                .position(|g| prev.contains(g) && def.groups[usize::from(*g)].repeats)
+                .is_some_and(|k| k < usize::from(it.enter))
+        };
         let pick = match cursor {
             Some(c) => candidates
                 .iter()
                 .copied()
-                .find(|&p| p > c || (p == c && items[starts[p]].repeats))
-                .or_else(|| candidates.iter().copied().find(|&p| p == c))
+                .find(|&p| p == c && restartable(p, c))
+                .or_else(|| {
+                    candidates
+                        .iter()
+                        .copied()
+                        .find(|&p| p > c && enterable(p, Some(c)))
+                })
+                .or_else(|| {
+                    candidates
+                        .iter()
+                        .copied()
+                        .find(|&p| p < c && restartable(p, c))
+                })
+                .or_else(|| candidates.iter().copied().find(|&p| p > c))
                 .unwrap_or(candidates[0]),
-            None => candidates[0],
+            None => candidates
+                .iter()
+                .copied()
+                .find(|&p| enterable(p, None))
+                .unwrap_or(candidates[0]),
         };
         let item = &items[starts[pick]];
         let chain = ancestors(item.group);
@@ -545,6 +589,8 @@ fn complete(run: &mut Run<'_, '_>, ns: [u8; 16]) {
                 Some("unknown")
             }
             "Immunization" => Some("completed"),
+            // an insurance a current message lists is in force
+            "Coverage" => Some("active"),
             _ => None,
         };
         if let Some(s) = status {

@@ -152,6 +152,8 @@ pub(crate) struct Item {
     pub seg: &'static str,
     pub group: u16,
     pub repeats: bool,
+    /// How many enclosing groups, innermost first, this segment can begin.
+    pub enter: u16,
     pub cond: Cond,
     pub ty: u16,
     pub slot: &'static str,

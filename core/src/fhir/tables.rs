@@ -37,8 +37,8 @@ static S16: &[Row] = &[
     Row { src: Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S4, lead: 0, action: Action::Map(7, NONE) },
     Row { src: Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 5, comp: 0, sub: 0 }))])]), steps: S13, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-data-absent-reason.html")]) },
     Row { src: Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 5, comp: 0, sub: 0 }))])]), steps: S14, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
-    Row { src: Loc { seg: "MSH", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S15, lead: 0, action: Action::Map(11, 5) },
-    Row { src: Loc { seg: "MSH", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S15, lead: 0, action: Action::Map(11, 6) }];
+    Row { src: Loc { seg: "MSH", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S15, lead: 0, action: Action::Map(12, 5) },
+    Row { src: Loc { seg: "MSH", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S15, lead: 0, action: Action::Map(12, 6) }];
 static S17: &[Step] = &[Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
 static S18: &[Step] = &[Step { key: "software", array: false, slot: 0, ty: 37, choice: "" }];
 static S19: &[Row] = &[
@@ -114,1666 +114,1672 @@ static S54: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S48, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
     Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S49, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S50, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S51, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S51, lead: 0, action: Action::Map(11, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S52, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S53, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S55: &[Step] = &[Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
-static S56: &[Row] = &[
+static S55: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "ISO")]), steps: &[], lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:oid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "UUID")]), steps: &[], lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:uuid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"]))]), steps: &[], lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S56: &[Step] = &[Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
+static S57: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S36, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S38, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S55, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S57: &[Step] = &[Step { key: "entity", array: true, slot: 1, ty: 42, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 36, choice: "" }];
-static S58: &[Step] = &[Step { key: "entity", array: true, slot: 2, ty: 42, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 36, choice: "" }];
-static S59: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S60: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S61: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S62: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 44, choice: "" }];
-static S63: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
-static S64: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S65: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S66: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S67: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S57, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) },
-    Row { src: Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "MSH", field: 24, comp: 0, sub: 0 })]), steps: S58, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) },
-    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S59, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S60, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
-    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S61, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "MSH", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S63, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("message - "), Part::At(Loc { seg: "MSG", field: 1, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 2, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 3, comp: 0, sub: 0 })]) },
-    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
-    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S66, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
-static S68: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S69: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S70: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S68, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("v2-fhir-transformation")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S69, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/uv/v2mappings/CodeSystem/provenance-activity-type-v2-to-fhir")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("assembler")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S61, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S57, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) }];
-static S71: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }];
-static S72: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S73: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S74: &[Step] = &[Step { key: "occurredDateTime", array: false, slot: 0, ty: 45, choice: "occurred" }];
-static S75: &[Step] = &[Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S76: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S63, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("event - :"), Part::At(Loc { seg: "MSG", field: 1, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 2, comp: 0, sub: 0 })]) },
-    Row { src: Loc { seg: "EVN", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, "U")), steps: S71, lead: 0, action: Action::Map(15, 7) },
-    Row { src: Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, "U"), steps: S72, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/data-absent-reason")]) },
-    Row { src: Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S73, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "EVN", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "EVN", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Resource(20, 16) }];
-static S77: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S78: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
-static S79: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S80: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S81: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
-static S82: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S83: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
-static S84: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
-static S85: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S86: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S87: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
-static S88: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S89: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
-static S90: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S77, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S78, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S79, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S80, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S81, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S82, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S83, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S84, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S85, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S86, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S87, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S88, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S89, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S91: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }];
-static S92: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 1, ty: 37, choice: "" }];
-static S93: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 2, ty: 37, choice: "" }];
-static S94: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 1, ty: 37, choice: "" }];
-static S95: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "prefix", array: true, slot: 0, ty: 37, choice: "" }];
-static S96: &[Step] = &[Step { key: "qualification", array: true, slot: 0, ty: 47, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
-static S97: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
-static S98: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S99: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }];
-static S100: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S101: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
-static S102: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S103: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S104: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 2, ty: 37, choice: "" }];
-static S105: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S56, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S58: &[Step] = &[Step { key: "entity", array: true, slot: 1, ty: 42, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 36, choice: "" }];
+static S59: &[Step] = &[Step { key: "entity", array: true, slot: 2, ty: 42, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 36, choice: "" }];
+static S60: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S61: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S62: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S63: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 44, choice: "" }];
+static S64: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S65: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S66: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S67: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S68: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S58, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) },
+    Row { src: Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "MSH", field: 24, comp: 0, sub: 0 })]), steps: S59, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) },
+    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S60, lead: 0, action: Action::Resource(3, 14) },
+    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S61, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
+    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S62, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "MSH", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S63, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("message - "), Part::At(Loc { seg: "MSG", field: 1, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 2, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 3, comp: 0, sub: 0 })]) },
+    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S66, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
+    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S67, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
+static S69: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S70: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S71: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("v2-fhir-transformation")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S70, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/uv/v2mappings/CodeSystem/provenance-activity-type-v2-to-fhir")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S61, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("assembler")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S58, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) }];
+static S72: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }];
+static S73: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S74: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S75: &[Step] = &[Step { key: "occurredDateTime", array: false, slot: 0, ty: 45, choice: "occurred" }];
+static S76: &[Step] = &[Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
+static S77: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("event - :"), Part::At(Loc { seg: "MSG", field: 1, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 2, comp: 0, sub: 0 })]) },
+    Row { src: Loc { seg: "EVN", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S63, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, "U")), steps: S72, lead: 0, action: Action::Map(16, 7) },
+    Row { src: Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, "U"), steps: S73, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/data-absent-reason")]) },
+    Row { src: Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "EVN", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "EVN", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S76, lead: 0, action: Action::Resource(22, 16) }];
+static S78: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S79: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S80: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S81: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S82: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S83: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S84: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
+static S85: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
+static S86: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S87: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S88: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S89: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S90: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
+static S91: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S78, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S79, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S80, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S81, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S82, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S83, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S84, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S85, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S86, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S87, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S88, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S89, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S90, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S92: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }];
+static S93: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 1, ty: 37, choice: "" }];
+static S94: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 2, ty: 37, choice: "" }];
+static S95: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 1, ty: 37, choice: "" }];
+static S96: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "prefix", array: true, slot: 0, ty: 37, choice: "" }];
+static S97: &[Step] = &[Step { key: "qualification", array: true, slot: 0, ty: 47, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
+static S98: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
+static S99: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S100: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }];
+static S101: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S102: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S103: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S104: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S105: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 2, ty: 37, choice: "" }];
+static S106: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S91, lead: 0, action: Action::Map(17, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S92, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S96, lead: 0, action: Action::Map(18, 8) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S92, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S96, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S97, lead: 0, action: Action::Map(19, 8) },
     Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S50, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S51, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S97, lead: 0, action: Action::Value(Prim::Code, 9, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S51, lead: 0, action: Action::Map(11, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Value(Prim::Code, 9, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
     Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S46, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
     Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S47, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S48, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
     Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S49, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 17, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 19, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 20, sub: 0 }))])]), steps: S99, lead: 0, action: Action::Map(19, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S100, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-humanname-assembly-order.html")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S101, lead: 0, action: Action::Value(Prim::Code, 10, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S102, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S106: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 37, choice: "" }];
-static S107: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S108: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S109: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S110: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S111: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S112: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S113: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S106, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S107, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-own-prefix")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S108, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S109, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-own-name")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S110, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S111, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-partner-prefix")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S112, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S111, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-partner-name")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S112, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S99, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 17, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 19, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 20, sub: 0 }))])]), steps: S100, lead: 0, action: Action::Map(20, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S101, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-humanname-assembly-order.html")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S102, lead: 0, action: Action::Value(Prim::Code, 10, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S105, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S107: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 37, choice: "" }];
+static S108: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S109: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S110: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S111: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S112: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S113: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
 static S114: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S107, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S108, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-own-prefix")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S109, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S110, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-own-name")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S111, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S112, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-partner-prefix")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S113, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S112, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-partner-name")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S113, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S115: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S29, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S115: &[Step] = &[Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S116: &[Step] = &[Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S117: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S115, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S116, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S118: &[Step] = &[Step { key: "physicalType", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S119: &[Step] = &[Step { key: "physicalType", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S120: &[Row] = &[
+static S116: &[Step] = &[Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S117: &[Step] = &[Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S118: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S116, lead: 0, action: Action::Map(21, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S117, lead: 0, action: Action::Map(21, NONE) }];
+static S119: &[Step] = &[Step { key: "physicalType", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S120: &[Step] = &[Step { key: "physicalType", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S121: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"]), steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S118, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("si")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S119, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) }];
-static S121: &[Row] = &[
-    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S73, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S73, lead: 0, action: Action::Resource(3, 14) }];
-static S122: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }];
-static S123: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }];
-static S124: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }];
-static S125: &[Step] = &[Step { key: "name", array: true, slot: 1, ty: 46, choice: "" }];
-static S126: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S127: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S128: &[Step] = &[Step { key: "birthDate", array: false, slot: 0, ty: 49, choice: "" }];
-static S129: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S130: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
-static S131: &[Step] = &[Step { key: "gender", array: false, slot: 0, ty: 36, choice: "" }];
-static S132: &[Step] = &[Step { key: "name", array: true, slot: 2, ty: 46, choice: "" }];
-static S133: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }];
-static S134: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
-static S135: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
-static S136: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }];
-static S137: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
-static S138: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }];
-static S139: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
-static S140: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 52, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 40, choice: "" }];
-static S141: &[Step] = &[Step { key: "maritalStatus", array: false, slot: 0, ty: 40, choice: "" }];
-static S142: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S143: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S144: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S145: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S146: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S147: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S148: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }];
-static S149: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S150: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueAddress", array: false, slot: 0, ty: 50, choice: "value" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S151: &[Step] = &[Step { key: "multipleBirthBoolean", array: false, slot: 0, ty: 53, choice: "multipleBirth" }];
-static S152: &[Step] = &[Step { key: "multipleBirthInteger", array: false, slot: 0, ty: 54, choice: "multipleBirth" }];
-static S153: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S154: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S155: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S156: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S157: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S158: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S159: &[Step] = &[Step { key: "deceasedDateTime", array: false, slot: 0, ty: 45, choice: "deceased" }];
-static S160: &[Step] = &[Step { key: "deceasedBoolean", array: false, slot: 0, ty: 53, choice: "deceased" }];
-static S161: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S162: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S163: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S164: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S165: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S166: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S167: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S168: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S169: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }];
-static S170: &[Row] = &[
-    Row { src: Loc { seg: "PID", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "PID", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "PID", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "PID", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(24, NONE) },
-    Row { src: Loc { seg: "PID", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName")]) },
-    Row { src: Loc { seg: "PID", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S128, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::LenGt(Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, 8), steps: S129, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-birthTime")]) },
-    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::LenGt(Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, 8), steps: S130, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S131, lead: 0, action: Action::Value(Prim::Code, 11, &["male", "female", "other", "unknown"]) },
-    Row { src: Loc { seg: "PID", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S132, lead: 0, action: Action::Map(24, NONE) },
-    Row { src: Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S133, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Count(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, Cmp::Eq, 1), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 11, comp: 9, sub: 0 }))])]), steps: S134, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S135, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }))]), steps: S134, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S136, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PID", field: 13, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 13, comp: 2, sub: 0 }))]), steps: S137, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("home")]) },
-    Row { src: Loc { seg: "PID", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PID", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 14, comp: 2, sub: 0 }))]), steps: S139, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
-    Row { src: Loc { seg: "PID", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S140, lead: 0, action: Action::Map(15, 16) },
-    Row { src: Loc { seg: "PID", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Map(15, 17) },
-    Row { src: Loc { seg: "PID", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-religion")]) },
-    Row { src: Loc { seg: "PID", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Map(15, 18) },
-    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S144, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S145, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SS")]) },
-    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S145, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SB")]) },
-    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S146, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S147, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/sid/us-ssn.")]) },
-    Row { src: Loc { seg: "PID", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S148, lead: 0, action: Action::Map(27, NONE) },
-    Row { src: Loc { seg: "PID", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S149, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-birthPlace")]) },
-    Row { src: Loc { seg: "PID", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S150, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 24, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 25, comp: 0, sub: 0 }))]), steps: S151, lead: 0, action: Action::Value(Prim::Boolean, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S152, lead: 0, action: Action::Value(Prim::Integer, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S153, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-citizenship")]) },
-    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S154, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
-    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S155, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S156, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-nationality")]) },
-    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
-    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S158, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PID", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S159, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 30, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 29, comp: 0, sub: 0 }))]), steps: S160, lead: 0, action: Action::Value(Prim::Boolean, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S161, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-animal")]) },
-    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S162, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("species")]) },
-    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S163, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S161, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-animal")]) },
-    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S164, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("breed")]) },
-    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S165, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S166, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-citizenship")]) },
-    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S167, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
-    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S168, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PID", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S169, lead: 0, action: Action::Map(26, NONE) }];
-static S171: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S172: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S173: &[Step] = &[Step { key: "assigner", array: false, slot: 0, ty: 31, choice: "" }];
-static S174: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S175: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S176: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S177: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S173, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S174, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S178: &[Step] = &[Step { key: "given", array: true, slot: 1, ty: 37, choice: "" }];
-static S179: &[Step] = &[Step { key: "given", array: true, slot: 2, ty: 37, choice: "" }];
-static S180: &[Step] = &[Step { key: "suffix", array: true, slot: 1, ty: 37, choice: "" }];
-static S181: &[Step] = &[Step { key: "prefix", array: true, slot: 0, ty: 37, choice: "" }];
-static S182: &[Step] = &[Step { key: "suffix", array: true, slot: 2, ty: 37, choice: "" }];
-static S183: &[Step] = &[Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
-static S184: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }];
-static S185: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S186: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
-static S187: &[Step] = &[Step { key: "suffix", array: true, slot: 3, ty: 37, choice: "" }];
-static S188: &[Step] = &[Step { key: "given", array: true, slot: 0, ty: 37, choice: "" }];
-static S189: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: &[], lead: 1, action: Action::Map(17, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S178, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S179, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S180, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S181, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S182, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S183, lead: 1, action: Action::Value(Prim::Code, 9, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 12, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 13, sub: 0 }))])]), steps: S184, lead: 1, action: Action::Map(19, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S185, lead: 1, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-assembly-order")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S186, lead: 1, action: Action::Value(Prim::Code, 10, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S175, lead: 1, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S176, lead: 1, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S187, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S188, lead: 2, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S183, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("nickname")]) }];
-static S190: &[Step] = &[Step { key: "line", array: true, slot: 4, ty: 37, choice: "" }];
-static S191: &[Step] = &[Step { key: "city", array: false, slot: 0, ty: 37, choice: "" }];
-static S192: &[Step] = &[Step { key: "state", array: false, slot: 0, ty: 37, choice: "" }];
-static S193: &[Step] = &[Step { key: "postalCode", array: false, slot: 0, ty: 37, choice: "" }];
-static S194: &[Step] = &[Step { key: "country", array: false, slot: 0, ty: 37, choice: "" }];
-static S195: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 36, choice: "" }];
-static S196: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
-static S197: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S198: &[Step] = &[Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
-static S199: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
-static S200: &[Step] = &[Step { key: "line", array: true, slot: 5, ty: 37, choice: "" }];
-static S201: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S190, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S192, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S193, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S194, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 7, sub: 0 }, &["M", "SH"]), steps: S195, lead: 0, action: Action::Value(Prim::Code, 12, &["postal", "physical", "both"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 7, sub: 0 }, &["BA", "BI", "C", "B", "H", "O"]), steps: S183, lead: 0, action: Action::Value(Prim::Code, 13, &["home", "work", "temp", "old", "billing"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 7, sub: 0 }, "HV"), steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-AD-use")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 7, sub: 0 }, "HV"), steps: S196, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S197, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0190")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S198, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S149, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-censusTract")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S199, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S184, lead: 0, action: Action::Map(19, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S200, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S202: &[Step] = &[Step { key: "system", array: false, slot: 0, ty: 36, choice: "" }];
-static S203: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S204: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S205: &[Step] = &[Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
-static S206: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 12, sub: 0 }))])]), steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S183, lead: 0, action: Action::Value(Prim::Code, 14, &["home", "work", "temp", "old", "mobile"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S202, lead: 0, action: Action::Value(Prim::Code, 15, &["phone", "fax", "email", "pager", "url", "sms", "other"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })])]), steps: S202, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("email")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"]), steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-country")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-area")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S149, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-local")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S203, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 5, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 6, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S171, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 6, sub: 0 }), Part::Lit(" "), Part::At(Loc { seg: "", field: 0, comp: 7, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 5, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 6, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })])]), steps: S171, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 6, sub: 0 }), Part::Lit(" "), Part::At(Loc { seg: "", field: 0, comp: 7, sub: 0 }), Part::Lit(" X"), Part::At(Loc { seg: "", field: 0, comp: 8, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S153, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-extension")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S204, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S205, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S207: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S208: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S174, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("DL")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S207, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S119, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("si")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S120, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) }];
+static S122: &[Row] = &[
+    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S74, lead: 0, action: Action::Resource(3, 14) },
+    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Resource(3, 14) }];
+static S123: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }];
+static S124: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }];
+static S125: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }];
+static S126: &[Step] = &[Step { key: "name", array: true, slot: 1, ty: 46, choice: "" }];
+static S127: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S128: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S129: &[Step] = &[Step { key: "birthDate", array: false, slot: 0, ty: 49, choice: "" }];
+static S130: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S131: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
+static S132: &[Step] = &[Step { key: "gender", array: false, slot: 0, ty: 36, choice: "" }];
+static S133: &[Step] = &[Step { key: "name", array: true, slot: 2, ty: 46, choice: "" }];
+static S134: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }];
+static S135: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
+static S136: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
+static S137: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }];
+static S138: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
+static S139: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }];
+static S140: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
+static S141: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 52, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 40, choice: "" }];
+static S142: &[Step] = &[Step { key: "maritalStatus", array: false, slot: 0, ty: 40, choice: "" }];
+static S143: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S144: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S145: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S146: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S147: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S148: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S149: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }];
+static S150: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S151: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueAddress", array: false, slot: 0, ty: 50, choice: "value" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S152: &[Step] = &[Step { key: "multipleBirthBoolean", array: false, slot: 0, ty: 53, choice: "multipleBirth" }];
+static S153: &[Step] = &[Step { key: "multipleBirthInteger", array: false, slot: 0, ty: 54, choice: "multipleBirth" }];
+static S154: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S155: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S156: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S157: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S158: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S159: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S160: &[Step] = &[Step { key: "deceasedDateTime", array: false, slot: 0, ty: 45, choice: "deceased" }];
+static S161: &[Step] = &[Step { key: "deceasedBoolean", array: false, slot: 0, ty: 53, choice: "deceased" }];
+static S162: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S163: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S164: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S165: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S166: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S167: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S168: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S169: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S170: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }];
+static S171: &[Row] = &[
+    Row { src: Loc { seg: "PID", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "PID", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "PID", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "PID", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Map(26, NONE) },
+    Row { src: Loc { seg: "PID", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName")]) },
+    Row { src: Loc { seg: "PID", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S128, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S129, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::LenGt(Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, 8), steps: S130, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-birthTime")]) },
+    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::LenGt(Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, 8), steps: S131, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S132, lead: 0, action: Action::Value(Prim::Code, 11, &["male", "female", "other", "unknown"]) },
+    Row { src: Loc { seg: "PID", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S133, lead: 0, action: Action::Map(26, NONE) },
+    Row { src: Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S134, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Count(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, Cmp::Eq, 1), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 11, comp: 9, sub: 0 }))])]), steps: S135, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S136, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }))]), steps: S135, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PID", field: 13, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 13, comp: 2, sub: 0 }))]), steps: S138, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("home")]) },
+    Row { src: Loc { seg: "PID", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S139, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PID", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 14, comp: 2, sub: 0 }))]), steps: S140, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
+    Row { src: Loc { seg: "PID", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Map(16, 16) },
+    Row { src: Loc { seg: "PID", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Map(16, 17) },
+    Row { src: Loc { seg: "PID", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-religion")]) },
+    Row { src: Loc { seg: "PID", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S144, lead: 0, action: Action::Map(16, 18) },
+    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S145, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S146, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SS")]) },
+    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S146, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SB")]) },
+    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S147, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S148, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/sid/us-ssn.")]) },
+    Row { src: Loc { seg: "PID", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S149, lead: 0, action: Action::Map(29, NONE) },
+    Row { src: Loc { seg: "PID", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-birthPlace")]) },
+    Row { src: Loc { seg: "PID", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S151, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 24, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 25, comp: 0, sub: 0 }))]), steps: S152, lead: 0, action: Action::Value(Prim::Boolean, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S153, lead: 0, action: Action::Value(Prim::Integer, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S154, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-citizenship")]) },
+    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S155, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
+    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S156, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-nationality")]) },
+    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S158, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
+    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S159, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "PID", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S160, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 30, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 29, comp: 0, sub: 0 }))]), steps: S161, lead: 0, action: Action::Value(Prim::Boolean, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S162, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-animal")]) },
+    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S163, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("species")]) },
+    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S164, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S162, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-animal")]) },
+    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S165, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("breed")]) },
+    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S166, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S167, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-citizenship")]) },
+    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S168, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
+    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S169, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "PID", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S170, lead: 0, action: Action::Map(28, NONE) }];
+static S172: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S173: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S174: &[Step] = &[Step { key: "assigner", array: false, slot: 0, ty: 31, choice: "" }];
+static S175: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S176: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S177: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S178: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S128, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S173, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S174, lead: 0, action: Action::Resource(3, 14) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 }), steps: S38, lead: 0, action: Action::Map(11, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S179: &[Step] = &[Step { key: "given", array: true, slot: 1, ty: 37, choice: "" }];
+static S180: &[Step] = &[Step { key: "given", array: true, slot: 2, ty: 37, choice: "" }];
+static S181: &[Step] = &[Step { key: "suffix", array: true, slot: 1, ty: 37, choice: "" }];
+static S182: &[Step] = &[Step { key: "prefix", array: true, slot: 0, ty: 37, choice: "" }];
+static S183: &[Step] = &[Step { key: "suffix", array: true, slot: 2, ty: 37, choice: "" }];
+static S184: &[Step] = &[Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
+static S185: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }];
+static S186: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S187: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S188: &[Step] = &[Step { key: "suffix", array: true, slot: 3, ty: 37, choice: "" }];
+static S189: &[Step] = &[Step { key: "given", array: true, slot: 0, ty: 37, choice: "" }];
+static S190: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: &[], lead: 1, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S179, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S180, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S181, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S182, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S183, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S184, lead: 1, action: Action::Value(Prim::Code, 9, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 12, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 13, sub: 0 }))])]), steps: S185, lead: 1, action: Action::Map(20, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S186, lead: 1, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-assembly-order")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S187, lead: 1, action: Action::Value(Prim::Code, 10, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S176, lead: 1, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S177, lead: 1, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S188, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S189, lead: 2, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S184, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("nickname")]) }];
+static S191: &[Step] = &[Step { key: "line", array: true, slot: 4, ty: 37, choice: "" }];
+static S192: &[Step] = &[Step { key: "city", array: false, slot: 0, ty: 37, choice: "" }];
+static S193: &[Step] = &[Step { key: "state", array: false, slot: 0, ty: 37, choice: "" }];
+static S194: &[Step] = &[Step { key: "postalCode", array: false, slot: 0, ty: 37, choice: "" }];
+static S195: &[Step] = &[Step { key: "country", array: false, slot: 0, ty: 37, choice: "" }];
+static S196: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 36, choice: "" }];
+static S197: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S198: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S199: &[Step] = &[Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
+static S200: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S201: &[Step] = &[Step { key: "line", array: true, slot: 5, ty: 37, choice: "" }];
+static S202: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S192, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S193, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S194, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S195, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 7, sub: 0 }, &["M", "SH"]), steps: S196, lead: 0, action: Action::Value(Prim::Code, 12, &["postal", "physical", "both"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 7, sub: 0 }, &["BA", "BI", "C", "B", "H", "O"]), steps: S184, lead: 0, action: Action::Value(Prim::Code, 13, &["home", "work", "temp", "old", "billing"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 7, sub: 0 }, "HV"), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-AD-use")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 7, sub: 0 }, "HV"), steps: S197, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S198, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0190")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S199, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-censusTract")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S200, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S185, lead: 0, action: Action::Map(20, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S201, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S203: &[Step] = &[Step { key: "system", array: false, slot: 0, ty: 36, choice: "" }];
+static S204: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S205: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S206: &[Step] = &[Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
+static S207: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 12, sub: 0 }))])]), steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S184, lead: 0, action: Action::Value(Prim::Code, 14, &["home", "work", "temp", "old", "mobile"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S203, lead: 0, action: Action::Value(Prim::Code, 15, &["phone", "fax", "email", "pager", "url", "sms", "other"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })])]), steps: S203, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("email")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"]), steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-country")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S128, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-area")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S173, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-local")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S204, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 5, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 6, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S172, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 6, sub: 0 }), Part::Lit(" "), Part::At(Loc { seg: "", field: 0, comp: 7, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 5, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 6, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })])]), steps: S172, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 6, sub: 0 }), Part::Lit(" "), Part::At(Loc { seg: "", field: 0, comp: 7, sub: 0 }), Part::Lit(" X"), Part::At(Loc { seg: "", field: 0, comp: 8, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S154, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-extension")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S205, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Map(21, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Map(21, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S206, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S208: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S209: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("DL")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S208, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S38, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S209: &[Step] = &[Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
-static S210: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }];
-static S211: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
-    Row { src: Loc { seg: "PID", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(23, NONE) }];
-static S212: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S213: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S214: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S68, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("UPDATE")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S69, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
-    Row { src: Loc { seg: "PID", field: 33, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S73, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S212, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("performer")]) },
-    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S213, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
-static S215: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 1, ty: 31, choice: "" }];
-static S216: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 2, ty: 31, choice: "" }];
-static S217: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S218: &[Row] = &[
-    Row { src: Loc { seg: "PD1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S215, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "PD1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S216, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PD1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-disability")]) },
-    Row { src: Loc { seg: "PD1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S217, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PD1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-congregation")]) },
-    Row { src: Loc { seg: "PD1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S219: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }];
-static S220: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S221: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S222: &[Step] = &[Step { key: "reasonCode", array: true, slot: 0, ty: 40, choice: "" }];
-static S223: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 2, ty: 40, choice: "" }];
-static S224: &[Step] = &[Step { key: "telecom", array: true, slot: 0, ty: 51, choice: "" }];
-static S225: &[Row] = &[
-    Row { src: Loc { seg: "ROL", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S219, lead: 0, action: Action::Map(15, 19) },
-    Row { src: Loc { seg: "ROL", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S220, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "ROL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S221, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "ROL", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "ROL", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S223, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "ROL", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S224, lead: 0, action: Action::Map(26, NONE) }];
-static S226: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 0, ty: 31, choice: "" }];
-static S227: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S226, lead: 0, action: Action::Resource(16, 15) }];
-static S228: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }];
-static S229: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
-static S230: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
-static S231: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
-static S232: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
-static S233: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S228, lead: 0, action: Action::Map(15, 20) },
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S229, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S230, lead: 0, action: Action::Resource(36, 13) },
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 })]), steps: S231, lead: 0, action: Action::Resource(37, 20) },
-    Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S231, lead: 0, action: Action::Resource(38, 20) },
-    Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })), Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S232, lead: 0, action: Action::Resource(10, 14) }];
-static S234: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 0, ty: 37, choice: "" }];
-static S235: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S210: &[Step] = &[Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
+static S211: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }];
+static S212: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
+    Row { src: Loc { seg: "PID", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(25, NONE) }];
+static S213: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S214: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S215: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("UPDATE")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S70, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
+    Row { src: Loc { seg: "PID", field: 33, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Resource(3, 14) },
+    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S213, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("performer")]) },
+    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S214, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
+static S216: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 1, ty: 31, choice: "" }];
+static S217: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 2, ty: 31, choice: "" }];
+static S218: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S219: &[Row] = &[
+    Row { src: Loc { seg: "PD1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S216, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "PD1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S217, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "PD1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-disability")]) },
+    Row { src: Loc { seg: "PD1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S218, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "PD1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-congregation")]) },
+    Row { src: Loc { seg: "PD1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S173, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S220: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }];
+static S221: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S222: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S223: &[Step] = &[Step { key: "reasonCode", array: true, slot: 0, ty: 40, choice: "" }];
+static S224: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 2, ty: 40, choice: "" }];
+static S225: &[Step] = &[Step { key: "telecom", array: true, slot: 0, ty: 51, choice: "" }];
+static S226: &[Row] = &[
+    Row { src: Loc { seg: "ROL", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S220, lead: 0, action: Action::Map(16, 19) },
+    Row { src: Loc { seg: "ROL", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S221, lead: 0, action: Action::Map(21, NONE) },
+    Row { src: Loc { seg: "ROL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Map(21, NONE) },
+    Row { src: Loc { seg: "ROL", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S223, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "ROL", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S224, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "ROL", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S225, lead: 0, action: Action::Map(28, NONE) }];
+static S227: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 0, ty: 31, choice: "" }];
+static S228: &[Row] = &[
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S227, lead: 0, action: Action::Resource(17, 15) }];
+static S229: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }];
+static S230: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
+static S231: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
+static S232: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
+static S233: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
+static S234: &[Row] = &[
+    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S229, lead: 0, action: Action::Map(16, 20) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S230, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S231, lead: 0, action: Action::Resource(38, 13) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 })]), steps: S232, lead: 0, action: Action::Resource(39, 20) },
+    Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Resource(40, 20) },
+    Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })), Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S233, lead: 0, action: Action::Resource(10, 14) }];
+static S235: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 0, ty: 37, choice: "" }];
+static S236: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S91, lead: 0, action: Action::Map(17, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S92, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S97, lead: 0, action: Action::Value(Prim::Code, 9, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S92, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S96, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S105, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Value(Prim::Code, 9, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
     Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S46, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
     Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S47, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S48, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
     Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S49, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S52, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 17, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 19, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 20, sub: 0 }))])]), steps: S99, lead: 0, action: Action::Map(19, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S100, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-humanname-assembly-order.html")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S101, lead: 0, action: Action::Value(Prim::Code, 10, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S102, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S234, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S236: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S237: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
-static S238: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S239: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S240: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
-static S241: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S242: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S243: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S244: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
-static S245: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S246: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S236, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S238, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S239, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S240, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S241, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S242, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S243, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S244, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S245, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S247: &[Step] = &[Step { key: "relationship", array: true, slot: 1, ty: 40, choice: "" }];
-static S248: &[Step] = &[Step { key: "relationship", array: true, slot: 2, ty: 40, choice: "" }];
-static S249: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 57, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 40, choice: "" }];
-static S250: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }];
-static S251: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S252: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S253: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S254: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }];
-static S255: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }];
-static S256: &[Row] = &[
-    Row { src: Loc { seg: "NK1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(24, NONE) },
-    Row { src: Loc { seg: "NK1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S247, lead: 0, action: Action::Map(15, 21) },
-    Row { src: Loc { seg: "NK1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S133, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "NK1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S136, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S139, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
-    Row { src: Loc { seg: "NK1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S248, lead: 0, action: Action::Map(15, 22) },
-    Row { src: Loc { seg: "NK1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "NK1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S131, lead: 0, action: Action::Value(Prim::Code, 11, &["male", "female", "other", "unknown"]) },
-    Row { src: Loc { seg: "NK1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S128, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S249, lead: 0, action: Action::Map(15, 16) },
-    Row { src: Loc { seg: "NK1", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S132, lead: 0, action: Action::Map(24, NONE) },
-    Row { src: Loc { seg: "NK1", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S169, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "NK1", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S250, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "NK1", field: 33, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S251, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S252, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/sid/us-ssn")]) },
-    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S253, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SS")]) },
-    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S253, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SB")]) },
-    Row { src: Loc { seg: "NK1", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S254, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "NK1", field: 41, comp: 0, sub: 0 }, cond: Cond::True, steps: S255, lead: 0, action: Action::Map(26, NONE) }];
-static S257: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 46, choice: "" }];
-static S258: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "relationship", array: true, slot: 1, ty: 40, choice: "" }];
-static S259: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "address", array: false, slot: 0, ty: 50, choice: "" }];
-static S260: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }];
-static S261: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }];
-static S262: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
-static S263: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "relationship", array: true, slot: 2, ty: 40, choice: "" }];
-static S264: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S265: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S266: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "organization", array: false, slot: 1, ty: 31, choice: "" }];
-static S267: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "gender", array: false, slot: 0, ty: 36, choice: "" }];
-static S268: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }];
-static S269: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }];
-static S270: &[Row] = &[
-    Row { src: Loc { seg: "NK1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S257, lead: 0, action: Action::Map(24, NONE) },
-    Row { src: Loc { seg: "NK1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S258, lead: 0, action: Action::Map(15, 21) },
-    Row { src: Loc { seg: "NK1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S259, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "NK1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S260, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S261, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S262, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
-    Row { src: Loc { seg: "NK1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S263, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "NK1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S264, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S265, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S266, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "NK1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S267, lead: 0, action: Action::Value(Prim::Code, 11, &["male", "female", "other", "unknown"]) },
-    Row { src: Loc { seg: "NK1", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S268, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "NK1", field: 41, comp: 0, sub: 0 }, cond: Cond::True, steps: S269, lead: 0, action: Action::Map(26, NONE) }];
-static S271: &[Step] = &[Step { key: "class", array: false, slot: 0, ty: 30, choice: "" }];
-static S272: &[Step] = &[Step { key: "location", array: true, slot: 1, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S273: &[Step] = &[Step { key: "location", array: true, slot: 1, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
-static S274: &[Step] = &[Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
-static S275: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "preAdmissionIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
-static S276: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S277: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
-static S278: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S279: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S280: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S281: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
-static S282: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S283: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S284: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S285: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S286: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S287: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S288: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S289: &[Step] = &[Step { key: "serviceType", array: false, slot: 0, ty: 40, choice: "" }];
-static S290: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S291: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
-static S292: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S293: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S294: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S295: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "reAdmission", array: false, slot: 0, ty: 40, choice: "" }];
-static S296: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "admitSource", array: false, slot: 0, ty: 40, choice: "" }];
-static S297: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "specialArrangement", array: true, slot: 0, ty: 40, choice: "" }];
-static S298: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "specialCourtesy", array: true, slot: 0, ty: 40, choice: "" }];
-static S299: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S300: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S301: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S302: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S303: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S304: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S305: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "dischargeDisposition", array: false, slot: 0, ty: 40, choice: "" }];
-static S306: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "dietPreference", array: true, slot: 0, ty: 40, choice: "" }];
-static S307: &[Step] = &[Step { key: "location", array: true, slot: 4, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
-static S308: &[Step] = &[Step { key: "participant", array: true, slot: 5, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S309: &[Step] = &[Step { key: "participant", array: true, slot: 5, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S310: &[Row] = &[
-    Row { src: Loc { seg: "PV1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S271, lead: 0, action: Action::Map(11, 23) },
-    Row { src: Loc { seg: "PV1", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PV1", field: 45, comp: 0, sub: 0 }))]), steps: S209, lead: 0, action: Action::Value(Prim::Code, 24, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S272, lead: 0, action: Action::Resource(42, 16) },
-    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "PV1", field: 2, comp: 1, sub: 0 }, "P")), steps: S273, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
-    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PV1", field: 2, comp: 1, sub: 0 }, "P"), steps: S273, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("planned")]) },
-    Row { src: Loc { seg: "PV1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S274, lead: 0, action: Action::Map(15, 25) },
-    Row { src: Loc { seg: "PV1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S275, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "PV1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S276, lead: 0, action: Action::Resource(42, 16) },
-    Row { src: Loc { seg: "PV1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S277, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("completed")]) },
-    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S278, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S279, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("ATND")]) },
-    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S280, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S281, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("attender")]) },
-    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S282, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("REF")]) },
-    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S283, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S284, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("referrer")]) },
-    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S285, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S286, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CON")]) },
-    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S287, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S288, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("consultant")]) },
-    Row { src: Loc { seg: "PV1", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S289, lead: 0, action: Action::Map(15, 26) },
-    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S290, lead: 0, action: Action::Resource(42, 16) },
-    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S291, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
-    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S292, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/subject-locationClassification")]) },
-    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S293, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("temporary")]) },
-    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S294, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit(" http://hl7.org/fhir/ValueSet/subject-location")]) },
-    Row { src: Loc { seg: "PV1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S295, lead: 0, action: Action::Map(15, 27) },
-    Row { src: Loc { seg: "PV1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S296, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PV1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S297, lead: 0, action: Action::Map(15, 28) },
-    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S298, lead: 0, action: Action::Map(15, 29) },
-    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S299, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S300, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("ADM")]) },
-    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S301, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S302, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("admitter")]) },
-    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("VN")]) },
-    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S303, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S304, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("visit number")]) },
-    Row { src: Loc { seg: "PV1", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S305, lead: 0, action: Action::Map(15, 30) },
-    Row { src: Loc { seg: "PV1", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S306, lead: 0, action: Action::Map(15, 31) },
-    Row { src: Loc { seg: "PV1", field: 42, comp: 0, sub: 0 }, cond: Cond::True, steps: S307, lead: 0, action: Action::Value(Prim::Code, NONE, &["planned", "active", "reserved", "completed"]) },
-    Row { src: Loc { seg: "PV1", field: 44, comp: 0, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PV1", field: 45, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PV1", field: 50, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "PV1", field: 52, comp: 0, sub: 0 }, cond: Cond::True, steps: S308, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PV1", field: 52, comp: 0, sub: 0 }, cond: Cond::True, steps: S309, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) }];
-static S311: &[Step] = &[Step { key: "mode", array: false, slot: 0, ty: 36, choice: "" }];
-static S312: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S122, lead: 4, action: Action::Map(43, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S122, lead: 2, action: Action::Map(43, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S311, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S118, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("ro")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S119, lead: 2, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S122, lead: 1, action: Action::Map(43, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S311, lead: 1, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S118, lead: 1, action: Action::Const(Prim::Code, &[Part::Lit("bd")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S119, lead: 1, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S122, lead: 6, action: Action::Map(43, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S311, lead: 6, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S118, lead: 6, action: Action::Const(Prim::Code, &[Part::Lit("si")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S119, lead: 6, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S122, lead: 5, action: Action::Map(43, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S311, lead: 5, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S118, lead: 5, action: Action::Const(Prim::Code, &[Part::Lit("bu")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S119, lead: 5, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S122, lead: 3, action: Action::Map(43, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S311, lead: 3, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S118, lead: 3, action: Action::Const(Prim::Code, &[Part::Lit("lvl")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S119, lead: 3, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })]), steps: S123, lead: 1, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S123, lead: 2, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S123, lead: 5, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S123, lead: 3, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S123, lead: 4, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))])]), steps: S123, lead: 6, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S123, lead: 1, action: Action::Map(46, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S123, lead: 2, action: Action::Map(46, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S123, lead: 4, action: Action::Map(46, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S123, lead: 3, action: Action::Map(46, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S123, lead: 5, action: Action::Map(46, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))])]), steps: S123, lead: 6, action: Action::Map(46, NONE) }];
-static S313: &[Step] = &[Step { key: "value", array: false, slot: 1, ty: 37, choice: "" }];
-static S314: &[Step] = &[Step { key: "value", array: false, slot: 2, ty: 37, choice: "" }];
-static S315: &[Step] = &[Step { key: "type", array: false, slot: 2, ty: 40, choice: "" }];
-static S316: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S313, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S314, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S315, lead: 0, action: Action::Map(44, NONE) }];
+    Row { src: Loc { seg: "", field: 0, comp: 17, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 19, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 20, sub: 0 }))])]), steps: S100, lead: 0, action: Action::Map(20, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S101, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-humanname-assembly-order.html")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S102, lead: 0, action: Action::Value(Prim::Code, 10, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S235, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S237: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S238: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S239: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S240: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S241: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S242: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S243: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S244: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S245: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S246: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S247: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S238, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S239, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S240, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S241, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S242, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S243, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S244, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S245, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S246, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S248: &[Step] = &[Step { key: "relationship", array: true, slot: 1, ty: 40, choice: "" }];
+static S249: &[Step] = &[Step { key: "relationship", array: true, slot: 2, ty: 40, choice: "" }];
+static S250: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 57, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 40, choice: "" }];
+static S251: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }];
+static S252: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S253: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S254: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S255: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }];
+static S256: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }];
+static S257: &[Row] = &[
+    Row { src: Loc { seg: "NK1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Map(26, NONE) },
+    Row { src: Loc { seg: "NK1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S248, lead: 0, action: Action::Map(16, 21) },
+    Row { src: Loc { seg: "NK1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S134, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "NK1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S139, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S140, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
+    Row { src: Loc { seg: "NK1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S249, lead: 0, action: Action::Map(16, 22) },
+    Row { src: Loc { seg: "NK1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "NK1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S132, lead: 0, action: Action::Value(Prim::Code, 11, &["male", "female", "other", "unknown"]) },
+    Row { src: Loc { seg: "NK1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S129, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S250, lead: 0, action: Action::Map(16, 16) },
+    Row { src: Loc { seg: "NK1", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S133, lead: 0, action: Action::Map(26, NONE) },
+    Row { src: Loc { seg: "NK1", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S170, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "NK1", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S251, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "NK1", field: 33, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S252, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S253, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/sid/us-ssn")]) },
+    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S254, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SS")]) },
+    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S254, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SB")]) },
+    Row { src: Loc { seg: "NK1", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S255, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "NK1", field: 41, comp: 0, sub: 0 }, cond: Cond::True, steps: S256, lead: 0, action: Action::Map(28, NONE) }];
+static S258: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 46, choice: "" }];
+static S259: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "relationship", array: true, slot: 1, ty: 40, choice: "" }];
+static S260: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "address", array: false, slot: 0, ty: 50, choice: "" }];
+static S261: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }];
+static S262: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }];
+static S263: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
+static S264: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "relationship", array: true, slot: 2, ty: 40, choice: "" }];
+static S265: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S266: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S267: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "organization", array: false, slot: 1, ty: 31, choice: "" }];
+static S268: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "gender", array: false, slot: 0, ty: 36, choice: "" }];
+static S269: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }];
+static S270: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }];
+static S271: &[Row] = &[
+    Row { src: Loc { seg: "NK1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S258, lead: 0, action: Action::Map(26, NONE) },
+    Row { src: Loc { seg: "NK1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S259, lead: 0, action: Action::Map(16, 21) },
+    Row { src: Loc { seg: "NK1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S260, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "NK1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S261, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S262, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S263, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
+    Row { src: Loc { seg: "NK1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S264, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "NK1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S265, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S266, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S267, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "NK1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S268, lead: 0, action: Action::Value(Prim::Code, 11, &["male", "female", "other", "unknown"]) },
+    Row { src: Loc { seg: "NK1", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S269, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "NK1", field: 41, comp: 0, sub: 0 }, cond: Cond::True, steps: S270, lead: 0, action: Action::Map(28, NONE) }];
+static S272: &[Step] = &[Step { key: "class", array: false, slot: 0, ty: 30, choice: "" }];
+static S273: &[Step] = &[Step { key: "location", array: true, slot: 1, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
+static S274: &[Step] = &[Step { key: "location", array: true, slot: 1, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
+static S275: &[Step] = &[Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
+static S276: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "preAdmissionIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S277: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
+static S278: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
+static S279: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
+static S280: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S281: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S282: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S283: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S284: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S285: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S286: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
+static S287: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S288: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S289: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S290: &[Step] = &[Step { key: "serviceType", array: false, slot: 0, ty: 40, choice: "" }];
+static S291: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
+static S292: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
+static S293: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S294: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S295: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S296: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "reAdmission", array: false, slot: 0, ty: 40, choice: "" }];
+static S297: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "admitSource", array: false, slot: 0, ty: 40, choice: "" }];
+static S298: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "specialArrangement", array: true, slot: 0, ty: 40, choice: "" }];
+static S299: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "specialCourtesy", array: true, slot: 0, ty: 40, choice: "" }];
+static S300: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
+static S301: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S302: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S303: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S304: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S305: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S306: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "dischargeDisposition", array: false, slot: 0, ty: 40, choice: "" }];
+static S307: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "dietPreference", array: true, slot: 0, ty: 40, choice: "" }];
+static S308: &[Step] = &[Step { key: "location", array: true, slot: 4, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
+static S309: &[Step] = &[Step { key: "participant", array: true, slot: 5, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
+static S310: &[Step] = &[Step { key: "participant", array: true, slot: 5, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S311: &[Row] = &[
+    Row { src: Loc { seg: "PV1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S272, lead: 0, action: Action::Map(12, 23) },
+    Row { src: Loc { seg: "PV1", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PV1", field: 45, comp: 0, sub: 0 }))]), steps: S210, lead: 0, action: Action::Value(Prim::Code, 24, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S273, lead: 0, action: Action::Resource(44, 16) },
+    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "PV1", field: 2, comp: 1, sub: 0 }, "P")), steps: S274, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
+    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PV1", field: 2, comp: 1, sub: 0 }, "P"), steps: S274, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("planned")]) },
+    Row { src: Loc { seg: "PV1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S275, lead: 0, action: Action::Map(16, 25) },
+    Row { src: Loc { seg: "PV1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S276, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "PV1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S277, lead: 0, action: Action::Resource(44, 16) },
+    Row { src: Loc { seg: "PV1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S278, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("completed")]) },
+    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S279, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S280, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("ATND")]) },
+    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S281, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S282, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("attender")]) },
+    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S283, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("REF")]) },
+    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S284, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S285, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("referrer")]) },
+    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S286, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S287, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CON")]) },
+    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S288, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S289, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("consultant")]) },
+    Row { src: Loc { seg: "PV1", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S290, lead: 0, action: Action::Map(16, 26) },
+    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S291, lead: 0, action: Action::Resource(44, 16) },
+    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S292, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
+    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S293, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/subject-locationClassification")]) },
+    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S294, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("temporary")]) },
+    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S295, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit(" http://hl7.org/fhir/ValueSet/subject-location")]) },
+    Row { src: Loc { seg: "PV1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S296, lead: 0, action: Action::Map(16, 27) },
+    Row { src: Loc { seg: "PV1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S297, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "PV1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S298, lead: 0, action: Action::Map(16, 28) },
+    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S299, lead: 0, action: Action::Map(16, 29) },
+    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S300, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S301, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("ADM")]) },
+    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S302, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S303, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("admitter")]) },
+    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S99, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("VN")]) },
+    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S305, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("visit number")]) },
+    Row { src: Loc { seg: "PV1", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S306, lead: 0, action: Action::Map(16, 30) },
+    Row { src: Loc { seg: "PV1", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S307, lead: 0, action: Action::Map(16, 31) },
+    Row { src: Loc { seg: "PV1", field: 42, comp: 0, sub: 0 }, cond: Cond::True, steps: S308, lead: 0, action: Action::Value(Prim::Code, NONE, &["planned", "active", "reserved", "completed"]) },
+    Row { src: Loc { seg: "PV1", field: 44, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PV1", field: 45, comp: 0, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PV1", field: 50, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "PV1", field: 52, comp: 0, sub: 0 }, cond: Cond::True, steps: S309, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "PV1", field: 52, comp: 0, sub: 0 }, cond: Cond::True, steps: S310, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) }];
+static S312: &[Step] = &[Step { key: "mode", array: false, slot: 0, ty: 36, choice: "" }];
+static S313: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S123, lead: 4, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S123, lead: 2, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S312, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S119, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("ro")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S120, lead: 2, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S123, lead: 1, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S312, lead: 1, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S119, lead: 1, action: Action::Const(Prim::Code, &[Part::Lit("bd")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S120, lead: 1, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S123, lead: 6, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S312, lead: 6, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S119, lead: 6, action: Action::Const(Prim::Code, &[Part::Lit("si")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S120, lead: 6, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S123, lead: 5, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S312, lead: 5, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S119, lead: 5, action: Action::Const(Prim::Code, &[Part::Lit("bu")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S120, lead: 5, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S123, lead: 3, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S312, lead: 3, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S119, lead: 3, action: Action::Const(Prim::Code, &[Part::Lit("lvl")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S120, lead: 3, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })]), steps: S124, lead: 1, action: Action::Map(47, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 2, action: Action::Map(47, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 5, action: Action::Map(47, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 3, action: Action::Map(47, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S124, lead: 4, action: Action::Map(47, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))])]), steps: S124, lead: 6, action: Action::Map(47, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S124, lead: 1, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 2, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 4, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 3, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S124, lead: 5, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))])]), steps: S124, lead: 6, action: Action::Map(48, NONE) }];
+static S314: &[Step] = &[Step { key: "value", array: false, slot: 1, ty: 37, choice: "" }];
+static S315: &[Step] = &[Step { key: "value", array: false, slot: 2, ty: 37, choice: "" }];
+static S316: &[Step] = &[Step { key: "type", array: false, slot: 2, ty: 40, choice: "" }];
 static S317: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S318: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueReference", array: false, slot: 0, ty: 31, choice: "value" }];
-static S319: &[Row] = &[
-    Row { src: Loc { seg: "PV1", field: 43, comp: 0, sub: 0 }, cond: Cond::True, steps: S318, lead: 0, action: Action::Resource(42, 16) }];
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S314, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S315, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S316, lead: 0, action: Action::Map(46, NONE) }];
+static S318: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S319: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueReference", array: false, slot: 0, ty: 31, choice: "value" }];
 static S320: &[Row] = &[
-    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-importance")]) },
-    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S217, lead: 0, action: Action::Map(15, 29) }];
-static S321: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
-static S322: &[Row] = &[
-    Row { src: Loc { seg: "PV1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 32) }];
-static S323: &[Step] = &[Step { key: "location", array: true, slot: 5, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S324: &[Step] = &[Step { key: "location", array: true, slot: 5, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
-static S325: &[Step] = &[Step { key: "reasonCode", array: true, slot: 1, ty: 40, choice: "" }];
-static S326: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
-static S327: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
-static S328: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 61, choice: "" }, Step { key: "div", array: false, slot: 0, ty: 62, choice: "" }];
-static S329: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S330: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S331: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S332: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S333: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 35, choice: "" }, Step { key: "security", array: true, slot: 0, ty: 30, choice: "" }];
-static S334: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 40, choice: "" }];
-static S335: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCoding", array: false, slot: 0, ty: 30, choice: "value" }];
-static S336: &[Row] = &[
-    Row { src: Loc { seg: "PV2", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S323, lead: 0, action: Action::Resource(42, 16) },
-    Row { src: Loc { seg: "PV2", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S324, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("planned")]) },
-    Row { src: Loc { seg: "PV2", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S325, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PV2", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Encounter.plannedStartDate")]) },
-    Row { src: Loc { seg: "PV2", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S326, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PV2", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/v\\5.0/StructureDefinition/extension-Encounter.plannedEndDate")]) },
-    Row { src: Loc { seg: "PV2", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S327, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PV2", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S328, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S329, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S330, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("REF")]) },
-    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S331, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S332, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("referrer")]) },
-    Row { src: Loc { seg: "PV2", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(51, NONE) },
-    Row { src: Loc { seg: "PV2", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(15, 33) },
-    Row { src: Loc { seg: "PV2", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/encounter-modeOfArrival")]) },
-    Row { src: Loc { seg: "PV2", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S335, lead: 0, action: Action::Map(11, 34) }];
+    Row { src: Loc { seg: "PV1", field: 43, comp: 0, sub: 0 }, cond: Cond::True, steps: S319, lead: 0, action: Action::Resource(44, 16) }];
+static S321: &[Row] = &[
+    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-importance")]) },
+    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S218, lead: 0, action: Action::Map(16, 29) }];
+static S322: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
+static S323: &[Row] = &[
+    Row { src: Loc { seg: "PV1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, 32) }];
+static S324: &[Step] = &[Step { key: "location", array: true, slot: 5, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
+static S325: &[Step] = &[Step { key: "location", array: true, slot: 5, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
+static S326: &[Step] = &[Step { key: "reasonCode", array: true, slot: 1, ty: 40, choice: "" }];
+static S327: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
+static S328: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
+static S329: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 61, choice: "" }, Step { key: "div", array: false, slot: 0, ty: 62, choice: "" }];
+static S330: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
+static S331: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S332: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S333: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S334: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 35, choice: "" }, Step { key: "security", array: true, slot: 0, ty: 30, choice: "" }];
+static S335: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 40, choice: "" }];
+static S336: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCoding", array: false, slot: 0, ty: 30, choice: "value" }];
 static S337: &[Row] = &[
+    Row { src: Loc { seg: "PV2", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S324, lead: 0, action: Action::Resource(44, 16) },
+    Row { src: Loc { seg: "PV2", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S325, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("planned")]) },
+    Row { src: Loc { seg: "PV2", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S326, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "PV2", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Encounter.plannedStartDate")]) },
+    Row { src: Loc { seg: "PV2", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S327, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PV2", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/v\\5.0/StructureDefinition/extension-Encounter.plannedEndDate")]) },
+    Row { src: Loc { seg: "PV2", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S328, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PV2", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S329, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S330, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S331, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("REF")]) },
+    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S332, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("referrer")]) },
+    Row { src: Loc { seg: "PV2", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(53, NONE) },
+    Row { src: Loc { seg: "PV2", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S335, lead: 0, action: Action::Map(16, 33) },
+    Row { src: Loc { seg: "PV2", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/encounter-modeOfArrival")]) },
+    Row { src: Loc { seg: "PV2", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S336, lead: 0, action: Action::Map(12, 34) }];
+static S338: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S338: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "reference", array: false, slot: 0, ty: 37, choice: "" }];
-static S339: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
-static S340: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S341: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S342: &[Row] = &[
-    Row { src: Loc { seg: "ROL", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S338, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ROL", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S339, lead: 0, action: Action::Map(15, 19) },
-    Row { src: Loc { seg: "ROL", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S340, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "ROL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S341, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S343: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
-static S344: &[Step] = &[Step { key: "valueQuantity", array: false, slot: 0, ty: 63, choice: "value" }];
-static S345: &[Step] = &[Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S346: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 1, ty: 40, choice: "value" }];
-static S347: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S348: &[Step] = &[Step { key: "valuePeriod", array: false, slot: 0, ty: 48, choice: "value" }];
-static S349: &[Step] = &[Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
-static S350: &[Step] = &[Step { key: "valueRange", array: false, slot: 0, ty: 64, choice: "value" }];
-static S351: &[Step] = &[Step { key: "valueTime", array: false, slot: 0, ty: 65, choice: "value" }];
-static S352: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }];
-static S353: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }];
-static S354: &[Step] = &[Step { key: "valueQuantity", array: false, slot: 1, ty: 63, choice: "value" }];
-static S355: &[Step] = &[Step { key: "valueSampledData", array: false, slot: 0, ty: 67, choice: "value" }];
-static S356: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAttachment", array: false, slot: 0, ty: 68, choice: "value" }];
-static S357: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }];
-static S358: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }];
-static S359: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }];
-static S360: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }];
-static S361: &[Step] = &[Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S362: &[Step] = &[Step { key: "interpretation", array: true, slot: 0, ty: 40, choice: "" }];
-static S363: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S364: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S365: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S366: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S367: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S368: &[Step] = &[Step { key: "effectiveDateTime", array: false, slot: 0, ty: 45, choice: "effective" }];
-static S369: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }];
-static S370: &[Step] = &[Step { key: "method", array: false, slot: 0, ty: 40, choice: "" }];
-static S371: &[Step] = &[Step { key: "bodySite", array: false, slot: 0, ty: 40, choice: "" }];
-static S372: &[Step] = &[Step { key: "category", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S373: &[Step] = &[Step { key: "category", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S374: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S375: &[Row] = &[
-    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S343, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NM"), steps: S344, lead: 0, action: Action::Map(54, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["ST", "FT", "TX"]), steps: S345, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CF"), steps: S346, lead: 0, action: Action::Map(55, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CNE"), steps: S347, lead: 0, action: Action::Map(56, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CE"), steps: S347, lead: 0, action: Action::Map(57, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CWE"), steps: S347, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "IS"), steps: S347, lead: 0, action: Action::Map(18, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "DR"), steps: S348, lead: 0, action: Action::Map(19, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["DTM", "DT"]), steps: S349, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NR"), steps: S350, lead: 0, action: Action::Map(58, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "VR"), steps: S345, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }), Part::Lit("-"), Part::At(Loc { seg: "OBX", field: 5, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "TM"), steps: S351, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S352, lead: 0, action: Action::Map(59, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S353, lead: 0, action: Action::Map(60, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S354, lead: 0, action: Action::Map(61, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"), steps: S355, lead: 0, action: Action::Map(62, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S356, lead: 0, action: Action::Map(63, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S356, lead: 0, action: Action::Map(63, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["NA", "NM"]), steps: S354, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S354, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S357, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S358, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S359, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S360, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S361, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S362, lead: 0, action: Action::Map(15, 35) },
-    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-nature-of-abnormal-test")]) },
-    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Map(15, 36) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 37, &["registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S363, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S364, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("X")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S365, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0085")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S366, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("not-asked")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S367, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/data-absent-reason")]) },
-    Row { src: Loc { seg: "OBX", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S368, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S369, lead: 0, action: Action::Resource(65, 14) },
-    Row { src: Loc { seg: "OBX", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S327, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S371, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(66, NONE) },
+static S339: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "reference", array: false, slot: 0, ty: 37, choice: "" }];
+static S340: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
+static S341: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S342: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S343: &[Row] = &[
+    Row { src: Loc { seg: "ROL", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S339, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ROL", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S340, lead: 0, action: Action::Map(16, 19) },
+    Row { src: Loc { seg: "ROL", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S341, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "ROL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S342, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S344: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
+static S345: &[Step] = &[Step { key: "valueQuantity", array: false, slot: 0, ty: 63, choice: "value" }];
+static S346: &[Step] = &[Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S347: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 1, ty: 40, choice: "value" }];
+static S348: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S349: &[Step] = &[Step { key: "valuePeriod", array: false, slot: 0, ty: 48, choice: "value" }];
+static S350: &[Step] = &[Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
+static S351: &[Step] = &[Step { key: "valueRange", array: false, slot: 0, ty: 64, choice: "value" }];
+static S352: &[Step] = &[Step { key: "valueTime", array: false, slot: 0, ty: 65, choice: "value" }];
+static S353: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }];
+static S354: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }];
+static S355: &[Step] = &[Step { key: "valueQuantity", array: false, slot: 1, ty: 63, choice: "value" }];
+static S356: &[Step] = &[Step { key: "valueSampledData", array: false, slot: 0, ty: 67, choice: "value" }];
+static S357: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAttachment", array: false, slot: 0, ty: 68, choice: "value" }];
+static S358: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }];
+static S359: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }];
+static S360: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }];
+static S361: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }];
+static S362: &[Step] = &[Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S363: &[Step] = &[Step { key: "interpretation", array: true, slot: 0, ty: 40, choice: "" }];
+static S364: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S365: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S366: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S367: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S368: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S369: &[Step] = &[Step { key: "effectiveDateTime", array: false, slot: 0, ty: 45, choice: "effective" }];
+static S370: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }];
+static S371: &[Step] = &[Step { key: "method", array: false, slot: 0, ty: 40, choice: "" }];
+static S372: &[Step] = &[Step { key: "bodySite", array: false, slot: 0, ty: 40, choice: "" }];
+static S373: &[Step] = &[Step { key: "category", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S374: &[Step] = &[Step { key: "category", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S375: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S376: &[Row] = &[
+    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NM"), steps: S345, lead: 0, action: Action::Map(56, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["ST", "FT", "TX"]), steps: S346, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CF"), steps: S347, lead: 0, action: Action::Map(57, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CNE"), steps: S348, lead: 0, action: Action::Map(58, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CE"), steps: S348, lead: 0, action: Action::Map(59, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CWE"), steps: S348, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "IS"), steps: S348, lead: 0, action: Action::Map(19, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "DR"), steps: S349, lead: 0, action: Action::Map(20, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["DTM", "DT"]), steps: S350, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NR"), steps: S351, lead: 0, action: Action::Map(60, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "VR"), steps: S346, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }), Part::Lit("-"), Part::At(Loc { seg: "OBX", field: 5, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "TM"), steps: S352, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S353, lead: 0, action: Action::Map(61, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S354, lead: 0, action: Action::Map(62, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S355, lead: 0, action: Action::Map(63, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"), steps: S356, lead: 0, action: Action::Map(64, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S357, lead: 0, action: Action::Map(65, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S357, lead: 0, action: Action::Map(65, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["NA", "NM"]), steps: S355, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S355, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S358, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S359, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S360, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S361, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S362, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S363, lead: 0, action: Action::Map(16, 35) },
+    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-nature-of-abnormal-test")]) },
+    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S144, lead: 0, action: Action::Map(16, 36) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 37, &["registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S364, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S365, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("X")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S366, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0085")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S367, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("not-asked")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S368, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/data-absent-reason")]) },
+    Row { src: Loc { seg: "OBX", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S369, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Resource(67, 14) },
+    Row { src: Loc { seg: "OBX", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S371, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S328, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S372, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
     Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S52, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "OBX", field: 23, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }))]), steps: S369, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S372, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S373, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S374, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S197, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
-    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
-    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) }];
-static S376: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S377: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S376, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
+    Row { src: Loc { seg: "OBX", field: 23, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }))]), steps: S370, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S373, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S374, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S375, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S198, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) }];
+static S377: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
 static S378: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S77, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S78, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S79, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S80, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S81, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S82, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S83, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S84, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S85, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S86, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S87, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S88, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
 static S379: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S77, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S78, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S79, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S80, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S81, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S82, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S380: &[Step] = &[Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S381: &[Step] = &[Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S382: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S380, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S381, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S383: &[Step] = &[Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "comparator", array: false, slot: 0, ty: 36, choice: "" }];
-static S384: &[Step] = &[Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S385: &[Step] = &[Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S386: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "", field: 0, comp: 1, sub: 0 }, "=")), steps: S383, lead: 0, action: Action::Value(Prim::Code, NONE, &["<", "<=", ">=", ">"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S384, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S385, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S78, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S79, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S80, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S81, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S82, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S83, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S84, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S85, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S86, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S87, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S88, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S89, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S380: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S78, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S79, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S80, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S81, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S82, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S83, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S381: &[Step] = &[Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S382: &[Step] = &[Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S383: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S381, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S382, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
+static S384: &[Step] = &[Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "comparator", array: false, slot: 0, ty: 36, choice: "" }];
+static S385: &[Step] = &[Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S386: &[Step] = &[Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
 static S387: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S380, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S381, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S388: &[Step] = &[Step { key: "comparator", array: false, slot: 0, ty: 36, choice: "" }];
-static S389: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S388, lead: 0, action: Action::Value(Prim::Code, NONE, &["<", "<=", ">=", ">"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S376, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S390: &[Step] = &[Step { key: "data", array: false, slot: 0, ty: 37, choice: "" }];
-static S391: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S390, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S390, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S390, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 })]) }];
-static S392: &[Step] = &[Step { key: "contentType", array: false, slot: 0, ty: 36, choice: "" }];
-static S393: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S392, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S394: &[Step] = &[Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
-static S395: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "", field: 0, comp: 1, sub: 0 }, "=")), steps: S384, lead: 0, action: Action::Value(Prim::Code, NONE, &["<", "<=", ">=", ">"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S385, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S386, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
+static S388: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S381, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S382, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
+static S389: &[Step] = &[Step { key: "comparator", array: false, slot: 0, ty: 36, choice: "" }];
+static S390: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S389, lead: 0, action: Action::Value(Prim::Code, NONE, &["<", "<=", ">=", ">"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
+static S391: &[Step] = &[Step { key: "data", array: false, slot: 0, ty: 37, choice: "" }];
+static S392: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S391, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S391, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S391, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 })]) }];
+static S393: &[Step] = &[Step { key: "contentType", array: false, slot: 0, ty: 36, choice: "" }];
+static S394: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S393, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
+static S395: &[Step] = &[Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S396: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), steps: S394, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S394, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), steps: S395, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S395, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S38, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S396: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S397: &[Row] = &[
+static S397: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S398: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S396, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S397, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S398: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
-static S399: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueQuantity", array: false, slot: 0, ty: 63, choice: "value" }];
-static S400: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S401: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S402: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valuePeriod", array: false, slot: 0, ty: 48, choice: "value" }];
-static S403: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
-static S404: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 0, ty: 64, choice: "value" }];
-static S405: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueTime", array: false, slot: 0, ty: 65, choice: "value" }];
-static S406: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }];
-static S407: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }];
-static S408: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueQuantity", array: false, slot: 1, ty: 63, choice: "value" }];
-static S409: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S410: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAttachment", array: false, slot: 0, ty: 68, choice: "value" }];
-static S411: &[Step] = &[Step { key: "derivedFrom", array: true, slot: 0, ty: 31, choice: "" }];
-static S412: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }];
-static S413: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }];
-static S414: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }];
-static S415: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }];
-static S416: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S417: &[Row] = &[
-    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S343, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S398, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NM"), steps: S399, lead: 0, action: Action::Map(54, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["ST", "FT", "TX"]), steps: S400, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CF"), steps: S401, lead: 0, action: Action::Map(55, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CNE"), steps: S401, lead: 0, action: Action::Map(56, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CE"), steps: S401, lead: 0, action: Action::Map(57, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CWE"), steps: S401, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "IS"), steps: S401, lead: 0, action: Action::Map(18, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "DR"), steps: S402, lead: 0, action: Action::Map(19, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["DTM", "DT"]), steps: S403, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NR"), steps: S404, lead: 0, action: Action::Map(58, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "VR"), steps: S400, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }), Part::Lit("-"), Part::At(Loc { seg: "OBX", field: 5, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "TM"), steps: S405, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S406, lead: 0, action: Action::Map(59, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S407, lead: 0, action: Action::Map(60, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S408, lead: 0, action: Action::Map(61, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S409, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S410, lead: 0, action: Action::Map(63, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S411, lead: 0, action: Action::Resource(68, 22) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S409, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S410, lead: 0, action: Action::Map(69, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S411, lead: 0, action: Action::Resource(70, 22) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["NA", "NM"]), steps: S399, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S408, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S412, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S413, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S414, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S415, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S416, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S362, lead: 0, action: Action::Map(15, 35) },
-    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-nature-of-abnormal-test")]) },
-    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Map(15, 36) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 37, &["registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S363, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S364, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("X")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S365, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0085")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S366, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("not-asked")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S367, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/data-absent-reason")]) },
-    Row { src: Loc { seg: "OBX", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S368, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S326, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S371, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(66, NONE) },
+static S399: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
+static S400: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueQuantity", array: false, slot: 0, ty: 63, choice: "value" }];
+static S401: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S402: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S403: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valuePeriod", array: false, slot: 0, ty: 48, choice: "value" }];
+static S404: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
+static S405: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 0, ty: 64, choice: "value" }];
+static S406: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueTime", array: false, slot: 0, ty: 65, choice: "value" }];
+static S407: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }];
+static S408: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }];
+static S409: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueQuantity", array: false, slot: 1, ty: 63, choice: "value" }];
+static S410: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S411: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAttachment", array: false, slot: 0, ty: 68, choice: "value" }];
+static S412: &[Step] = &[Step { key: "derivedFrom", array: true, slot: 0, ty: 31, choice: "" }];
+static S413: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }];
+static S414: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }];
+static S415: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }];
+static S416: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }];
+static S417: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S418: &[Row] = &[
+    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S399, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NM"), steps: S400, lead: 0, action: Action::Map(56, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["ST", "FT", "TX"]), steps: S401, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CF"), steps: S402, lead: 0, action: Action::Map(57, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CNE"), steps: S402, lead: 0, action: Action::Map(58, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CE"), steps: S402, lead: 0, action: Action::Map(59, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CWE"), steps: S402, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "IS"), steps: S402, lead: 0, action: Action::Map(19, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "DR"), steps: S403, lead: 0, action: Action::Map(20, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["DTM", "DT"]), steps: S404, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NR"), steps: S405, lead: 0, action: Action::Map(60, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "VR"), steps: S401, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }), Part::Lit("-"), Part::At(Loc { seg: "OBX", field: 5, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "TM"), steps: S406, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S407, lead: 0, action: Action::Map(61, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S408, lead: 0, action: Action::Map(62, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S409, lead: 0, action: Action::Map(63, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S410, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S411, lead: 0, action: Action::Map(65, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S412, lead: 0, action: Action::Resource(70, 22) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S410, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S411, lead: 0, action: Action::Map(71, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S412, lead: 0, action: Action::Resource(72, 22) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["NA", "NM"]), steps: S400, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S409, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S413, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S414, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S415, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S416, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S417, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S363, lead: 0, action: Action::Map(16, 35) },
+    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-nature-of-abnormal-test")]) },
+    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S144, lead: 0, action: Action::Map(16, 36) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 37, &["registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S364, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S365, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("X")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S366, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0085")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S367, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("not-asked")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S368, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/data-absent-reason")]) },
+    Row { src: Loc { seg: "OBX", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S369, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S371, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S327, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S372, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
     Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S52, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "OBX", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S369, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S369, lead: 0, action: Action::Resource(37, 20) },
-    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S372, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S373, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S374, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S197, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
-    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
-    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) }];
-static S418: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S419: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "contentType", array: false, slot: 0, ty: 36, choice: "" }];
-static S420: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S418, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S419, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S421: &[Step] = &[Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S422: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S421, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S423: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S424: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S423, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S425: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S426: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S427: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 36, choice: "" }];
-static S428: &[Step] = &[Step { key: "criticality", array: false, slot: 0, ty: 36, choice: "" }];
-static S429: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S430: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S431: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "severity", array: false, slot: 0, ty: 36, choice: "" }];
-static S432: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "manifestation", array: true, slot: 0, ty: 40, choice: "" }];
-static S433: &[Step] = &[Step { key: "onsetDateTime", array: false, slot: 0, ty: 45, choice: "onset" }];
-static S434: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S425, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S426, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical")]) },
-    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S427, lead: 0, action: Action::Value(Prim::Code, 38, &["food", "medication", "environment", "biologic"]) },
-    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S195, lead: 0, action: Action::Value(Prim::Code, 39, &["allergy", "intolerance"]) },
-    Row { src: Loc { seg: "AL1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S343, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S428, lead: 0, action: Action::Value(Prim::Code, 40, &["low", "high", "unable-to-assess"]) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S429, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S430, lead: 0, action: Action::Map(15, 41) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S431, lead: 0, action: Action::Value(Prim::Code, 42, &["mild", "moderate", "severe"]) },
-    Row { src: Loc { seg: "AL1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S432, lead: 0, action: Action::Map(72, NONE) },
-    Row { src: Loc { seg: "AL1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S433, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+    Row { src: Loc { seg: "OBX", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Resource(39, 20) },
+    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S373, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S374, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S375, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S198, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) }];
+static S419: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S420: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "contentType", array: false, slot: 0, ty: 36, choice: "" }];
+static S421: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S419, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S420, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
+static S422: &[Step] = &[Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S423: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S422, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S424: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S425: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S424, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S426: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S427: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S428: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 36, choice: "" }];
+static S429: &[Step] = &[Step { key: "criticality", array: false, slot: 0, ty: 36, choice: "" }];
+static S430: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S431: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S432: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "severity", array: false, slot: 0, ty: 36, choice: "" }];
+static S433: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "manifestation", array: true, slot: 0, ty: 40, choice: "" }];
+static S434: &[Step] = &[Step { key: "onsetDateTime", array: false, slot: 0, ty: 45, choice: "onset" }];
 static S435: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S85, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S436: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }];
-static S437: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S438: &[Step] = &[Step { key: "asserter", array: false, slot: 0, ty: 31, choice: "" }];
-static S439: &[Step] = &[Step { key: "recordedDate", array: false, slot: 0, ty: 45, choice: "" }];
-static S440: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S441: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S442: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueReference", array: false, slot: 0, ty: 31, choice: "value" }];
-static S443: &[Row] = &[
-    Row { src: Loc { seg: "DG1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S436, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "DG1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S437, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "DG1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S433, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "DG1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S438, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://www.hl7.org/fhir/extension-condition-asserteddate")]) },
-    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S326, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S439, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "DG1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S440, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]) },
-    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S441, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/condition-ver-status")]) },
-    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/condition-dueTo")]) },
-    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S442, lead: 0, action: Action::Resource(74, 10) }];
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S426, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S427, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical")]) },
+    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S428, lead: 0, action: Action::Value(Prim::Code, 38, &["food", "medication", "environment", "biologic"]) },
+    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S196, lead: 0, action: Action::Value(Prim::Code, 39, &["allergy", "intolerance"]) },
+    Row { src: Loc { seg: "AL1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S429, lead: 0, action: Action::Value(Prim::Code, 40, &["low", "high", "unable-to-assess"]) },
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S430, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S431, lead: 0, action: Action::Map(16, 41) },
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S432, lead: 0, action: Action::Value(Prim::Code, 42, &["mild", "moderate", "severe"]) },
+    Row { src: Loc { seg: "AL1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S433, lead: 0, action: Action::Map(74, NONE) },
+    Row { src: Loc { seg: "AL1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S434, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S436: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S86, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S437: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }];
+static S438: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S439: &[Step] = &[Step { key: "asserter", array: false, slot: 0, ty: 31, choice: "" }];
+static S440: &[Step] = &[Step { key: "recordedDate", array: false, slot: 0, ty: 45, choice: "" }];
+static S441: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S442: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S443: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueReference", array: false, slot: 0, ty: 31, choice: "value" }];
 static S444: &[Row] = &[
+    Row { src: Loc { seg: "DG1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S437, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "DG1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S438, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S434, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S439, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://www.hl7.org/fhir/extension-condition-asserteddate")]) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S327, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S440, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S441, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]) },
+    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S442, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/condition-ver-status")]) },
+    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/condition-dueTo")]) },
+    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S443, lead: 0, action: Action::Resource(76, 10) }];
+static S445: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S445: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 40, choice: "" }];
-static S446: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
-static S447: &[Row] = &[
-    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S445, lead: 0, action: Action::Map(15, 43) },
-    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S446, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S448: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 40, choice: "" }];
-static S449: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
-static S450: &[Row] = &[
-    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S448, lead: 0, action: Action::Map(15, 43) },
-    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S449, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S451: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S452: &[Step] = &[Step { key: "performedDateTime", array: false, slot: 0, ty: 45, choice: "performed" }];
-static S453: &[Step] = &[Step { key: "performedPeriod", array: false, slot: 0, ty: 48, choice: "performed" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S454: &[Step] = &[Step { key: "category", array: false, slot: 0, ty: 40, choice: "" }];
-static S455: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S456: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S457: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S458: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S459: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S460: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S461: &[Step] = &[Step { key: "performer", array: true, slot: 3, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S462: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, NONE, &["preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "PR1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S436, lead: 0, action: Action::Map(56, NONE) },
-    Row { src: Loc { seg: "PR1", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 3, comp: 9, sub: 0 }))]), steps: S451, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 }))]), steps: S452, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 }))])]), steps: S452, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 })])]), steps: S453, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S454, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S455, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S456, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("88189002")]) },
-    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S457, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
-    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S458, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S459, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("304292004")]) },
-    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S460, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
-    Row { src: Loc { seg: "PR1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S461, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PR1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PR1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "PR1", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Resource(42, 16) }];
-static S463: &[Step] = &[Step { key: "payor", array: true, slot: 1, ty: 31, choice: "" }];
-static S464: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueIdentifier", array: false, slot: 0, ty: 39, choice: "value" }];
-static S465: &[Step] = &[Step { key: "policyHolder", array: false, slot: 1, ty: 31, choice: "" }];
-static S466: &[Step] = &[Step { key: "relationship", array: false, slot: 0, ty: 40, choice: "" }];
-static S467: &[Row] = &[
-    Row { src: Loc { seg: "IN1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(79, NONE) },
-    Row { src: Loc { seg: "IN1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S463, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "IN1", field: 10, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CX", field: 5, comp: 0, sub: 0 }, "SN"), steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-subscriberId")]) },
-    Row { src: Loc { seg: "IN1", field: 10, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CX", field: 5, comp: 0, sub: 0 }, "SN"), steps: S464, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "IN1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S465, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "IN1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "IN1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "IN1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 44) },
-    Row { src: Loc { seg: "IN1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S466, lead: 0, action: Action::Map(15, 21) },
-    Row { src: Loc { seg: "IN1", field: 49, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-subscriberId")]) },
-    Row { src: Loc { seg: "IN1", field: 49, comp: 0, sub: 0 }, cond: Cond::True, steps: S464, lead: 0, action: Action::Map(23, NONE) }];
+static S446: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 40, choice: "" }];
+static S447: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
+static S448: &[Row] = &[
+    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S446, lead: 0, action: Action::Map(16, 43) },
+    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S447, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S449: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 40, choice: "" }];
+static S450: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
+static S451: &[Row] = &[
+    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S449, lead: 0, action: Action::Map(16, 43) },
+    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S450, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S452: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S453: &[Step] = &[Step { key: "performedDateTime", array: false, slot: 0, ty: 45, choice: "performed" }];
+static S454: &[Step] = &[Step { key: "performedPeriod", array: false, slot: 0, ty: 48, choice: "performed" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S455: &[Step] = &[Step { key: "category", array: false, slot: 0, ty: 40, choice: "" }];
+static S456: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S457: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S458: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S459: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S460: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S461: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S462: &[Step] = &[Step { key: "performer", array: true, slot: 3, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S463: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, NONE, &["preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "PR1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S437, lead: 0, action: Action::Map(58, NONE) },
+    Row { src: Loc { seg: "PR1", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 3, comp: 9, sub: 0 }))]), steps: S452, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 }))]), steps: S453, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 }))])]), steps: S453, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 })])]), steps: S454, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S455, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S456, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S457, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("88189002")]) },
+    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S458, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
+    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S459, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S460, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("304292004")]) },
+    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S461, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
+    Row { src: Loc { seg: "PR1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S462, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "PR1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S223, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "PR1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "PR1", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S76, lead: 0, action: Action::Resource(44, 16) }];
+static S464: &[Step] = &[Step { key: "payor", array: true, slot: 1, ty: 31, choice: "" }];
+static S465: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueIdentifier", array: false, slot: 0, ty: 39, choice: "value" }];
+static S466: &[Step] = &[Step { key: "policyHolder", array: false, slot: 1, ty: 31, choice: "" }];
+static S467: &[Step] = &[Step { key: "relationship", array: false, slot: 0, ty: 40, choice: "" }];
 static S468: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S171, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "IN1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(81, NONE) },
+    Row { src: Loc { seg: "IN1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S464, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "IN1", field: 10, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CX", field: 5, comp: 0, sub: 0 }, "SN"), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-subscriberId")]) },
+    Row { src: Loc { seg: "IN1", field: 10, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CX", field: 5, comp: 0, sub: 0 }, "SN"), steps: S465, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "IN1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S466, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "IN1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "IN1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "IN1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, 44) },
+    Row { src: Loc { seg: "IN1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S467, lead: 0, action: Action::Map(16, 21) },
+    Row { src: Loc { seg: "IN1", field: 49, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-subscriberId")]) },
+    Row { src: Loc { seg: "IN1", field: 49, comp: 0, sub: 0 }, cond: Cond::True, steps: S465, lead: 0, action: Action::Map(25, NONE) }];
+static S469: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S38, lead: 1, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S171, lead: 2, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S172, lead: 2, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S38, lead: 2, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S171, lead: 3, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S172, lead: 3, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S38, lead: 3, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S469: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S470: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S471: &[Row] = &[
-    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S469, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
-    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S470, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("case manager")]) }];
+static S470: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S471: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
 static S472: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S226, lead: 0, action: Action::Resource(37, 20) }];
+    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S470, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
+    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S471, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("case manager")]) }];
 static S473: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
-    Row { src: Loc { seg: "MRG", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(23, NONE) }];
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S227, lead: 0, action: Action::Resource(39, 20) }];
 static S474: &[Row] = &[
-    Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 45, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"]) }];
-static S475: &[Step] = &[Step { key: "intent", array: false, slot: 0, ty: 36, choice: "" }];
-static S476: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S477: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S478: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S479: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S480: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S481: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S482: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S483: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S484: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S485: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S486: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S487: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S488: &[Step] = &[Step { key: "authoredOn", array: false, slot: 0, ty: 45, choice: "" }];
-static S489: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S490: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
-static S491: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S492: &[Step] = &[Step { key: "locationCode", array: true, slot: 0, ty: 40, choice: "" }];
-static S493: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }];
-static S494: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S495: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S496: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S497: &[Row] = &[
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S209, lead: 0, action: Action::Value(Prim::Code, 46, &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S475, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S185, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/businessEvent")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S476, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("value")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S477, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S478, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/ValueSet/v2-0119")]) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S122, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S98, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S303, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S479, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S480, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S482, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S483, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S484, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S485, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S486, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S251, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S253, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S487, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 47, &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "ORC", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(85, NONE) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S488, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/businessEvent")]) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S489, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("date")]) },
-    Row { src: Loc { seg: "ORC", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }))]), steps: S149, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/servicerequest-order-callback-phone-number")]) },
-    Row { src: Loc { seg: "ORC", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }))]), steps: S490, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S149, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/request-statusReason")]) },
-    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S491, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 49) },
-    Row { src: Loc { seg: "ORC", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S492, lead: 0, action: Action::Map(15, 50) },
-    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S493, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S145, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S146, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S494, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S495, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
-    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S496, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
-static S498: &[Step] = &[Step { key: "quantityQuantity", array: false, slot: 0, ty: 63, choice: "quantity" }];
-static S499: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }];
-static S500: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S501: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
-static S502: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S503: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S504: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S505: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 36, choice: "" }];
-static S506: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "count", array: false, slot: 0, ty: 55, choice: "" }];
-static S507: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S498, lead: 0, action: Action::Map(86, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S499, lead: 0, action: Action::Map(87, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S500, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S502, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("UCUM")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S503, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S504, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S505, lead: 0, action: Action::Value(Prim::Code, 48, &["routine", "urgent", "asap", "stat"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S506, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
+    Row { src: Loc { seg: "MRG", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(25, NONE) }];
+static S475: &[Row] = &[
+    Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 45, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"]) }];
+static S476: &[Step] = &[Step { key: "intent", array: false, slot: 0, ty: 36, choice: "" }];
+static S477: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S478: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S479: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S480: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S481: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S482: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S483: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S484: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S485: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S486: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S487: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S488: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S489: &[Step] = &[Step { key: "authoredOn", array: false, slot: 0, ty: 45, choice: "" }];
+static S490: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S491: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
+static S492: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S493: &[Step] = &[Step { key: "locationCode", array: true, slot: 0, ty: 40, choice: "" }];
+static S494: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }];
+static S495: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
+static S496: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S497: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S498: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S210, lead: 0, action: Action::Value(Prim::Code, 46, &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S476, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S186, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/businessEvent")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S477, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("value")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S478, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S479, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/ValueSet/v2-0119")]) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S123, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S99, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S124, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S480, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S481, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S482, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S483, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S484, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S485, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S486, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S487, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S252, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S254, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S488, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 47, &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "ORC", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(87, NONE) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S489, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/businessEvent")]) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S490, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("date")]) },
+    Row { src: Loc { seg: "ORC", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }))]), steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/servicerequest-order-callback-phone-number")]) },
+    Row { src: Loc { seg: "ORC", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }))]), steps: S491, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/request-statusReason")]) },
+    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S492, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(12, 49) },
+    Row { src: Loc { seg: "ORC", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S493, lead: 0, action: Action::Map(16, 50) },
+    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S494, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S146, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S147, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S495, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S496, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
+    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S497, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
+static S499: &[Step] = &[Step { key: "quantityQuantity", array: false, slot: 0, ty: 63, choice: "quantity" }];
+static S500: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }];
+static S501: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S502: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S503: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S504: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S505: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S506: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 36, choice: "" }];
+static S507: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "count", array: false, slot: 0, ty: 55, choice: "" }];
 static S508: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S376, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S394, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S509: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 65, choice: "" }];
-static S510: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S509, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) }];
-static S511: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S512: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S513: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S514: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "onBehalfOf", array: false, slot: 0, ty: 31, choice: "" }];
-static S515: &[Step] = &[Step { key: "agent", array: true, slot: 5, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S516: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S517: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S518: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S519: &[Row] = &[
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S68, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CREATE")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S69, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "SC"), steps: S68, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("UPDATE")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "SC"), steps: S69, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, &["OC", "CA"]), steps: S68, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CANCEL")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, &["OC", "CA"]), steps: S69, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S59, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("enterer")]) },
-    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S61, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("verifier")]) },
-    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S66, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S511, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S512, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S513, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "ORC", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S514, lead: 0, action: Action::Resource(65, 14) },
-    Row { src: Loc { seg: "ORC", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S515, lead: 0, action: Action::Resource(89, 17) },
-    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S516, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("performer")]) },
-    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S517, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S518, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 49) }];
-static S520: &[Step] = &[Step { key: "deviceName", array: true, slot: 1, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
-static S521: &[Step] = &[Step { key: "deviceName", array: true, slot: 2, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
-static S522: &[Step] = &[Step { key: "deviceName", array: true, slot: 4, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
-static S523: &[Step] = &[Step { key: "deviceName", array: true, slot: 3, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
-static S524: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S499, lead: 0, action: Action::Map(88, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S500, lead: 0, action: Action::Map(89, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S502, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S503, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("UCUM")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S504, lead: 0, action: Action::Map(90, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S505, lead: 0, action: Action::Map(90, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S506, lead: 0, action: Action::Value(Prim::Code, 48, &["routine", "urgent", "asap", "stat"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S507, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S509: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S395, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S510: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 65, choice: "" }];
+static S511: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) }];
+static S512: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S513: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S514: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S515: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "onBehalfOf", array: false, slot: 0, ty: 31, choice: "" }];
+static S516: &[Step] = &[Step { key: "agent", array: true, slot: 5, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S517: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S518: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S519: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S520: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CREATE")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S70, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "SC"), steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("UPDATE")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "SC"), steps: S70, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, &["OC", "CA"]), steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CANCEL")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, &["OC", "CA"]), steps: S70, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S63, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S61, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("enterer")]) },
+    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S66, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("verifier")]) },
+    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S67, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S512, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S513, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S514, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "ORC", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S515, lead: 0, action: Action::Resource(67, 14) },
+    Row { src: Loc { seg: "ORC", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S516, lead: 0, action: Action::Resource(92, 17) },
+    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S517, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("performer")]) },
+    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S518, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S519, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(12, 49) }];
+static S521: &[Step] = &[Step { key: "deviceName", array: true, slot: 1, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
+static S522: &[Step] = &[Step { key: "deviceName", array: true, slot: 2, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
+static S523: &[Step] = &[Step { key: "deviceName", array: true, slot: 4, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
+static S524: &[Step] = &[Step { key: "deviceName", array: true, slot: 3, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
+static S525: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S520, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S521, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S25, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S521, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S522, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S251, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S523, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S525: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 65, choice: "" }];
-static S526: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "offset", array: false, slot: 0, ty: 81, choice: "" }];
-static S527: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "countMax", array: false, slot: 0, ty: 55, choice: "" }];
-static S528: &[Row] = &[
-    Row { src: Loc { seg: "TQ1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S498, lead: 0, action: Action::Map(86, NONE) },
-    Row { src: Loc { seg: "TQ1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S499, lead: 0, action: Action::Map(91, NONE) },
-    Row { src: Loc { seg: "TQ1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S525, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 3, comp: 9, sub: 0 }))]), steps: S526, lead: 0, action: Action::Value(Prim::UnsignedInt, NONE, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S503, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 6, comp: 0, sub: 0 }))]), steps: S504, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S505, lead: 0, action: Action::Value(Prim::Code, 48, &["routine", "urgent", "asap", "stat"]) },
-    Row { src: Loc { seg: "TQ1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S527, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S529: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 70, choice: "" }];
-static S530: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "periodUnit", array: false, slot: 0, ty: 36, choice: "" }];
-static S531: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "when", array: true, slot: 0, ty: 36, choice: "" }];
-static S532: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S529, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S530, lead: 0, action: Action::Value(Prim::Code, NONE, &["s", "min", "h", "d", "wk", "mo", "a"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S531, lead: 0, action: Action::Value(Prim::Code, 51, &["MORN", "MORN.early", "MORN.late", "NOON", "AFT", "AFT.early", "AFT.late", "EVE", "EVE.early", "EVE.late", "NIGHT", "PHS", "HS", "WAKE", "C", "CM", "CD", "CV", "AC", "ACM", "ACD", "ACV", "PC", "PCM", "PCD", "PCV"]) }];
-static S533: &[Step] = &[Step { key: "occurrenceDateTime", array: false, slot: 0, ty: 45, choice: "occurrence" }];
-static S534: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }];
-static S535: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S536: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
-static S537: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 39, choice: "" }];
-static S538: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
-static S539: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 39, choice: "" }];
-static S540: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
-static S541: &[Step] = &[Step { key: "orderDetail", array: true, slot: 1, ty: 40, choice: "" }];
-static S542: &[Step] = &[Step { key: "orderDetail", array: true, slot: 2, ty: 40, choice: "" }];
-static S543: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S475, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S122, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S98, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S303, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S479, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S480, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "OBR", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S343, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBR", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S505, lead: 0, action: Action::Value(Prim::Code, 48, &["routine", "urgent", "asap", "stat"]) },
-    Row { src: Loc { seg: "OBR", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S533, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "A"), steps: S475, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("#add-on#")]) },
-    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "G"), steps: S475, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("reflex-order")]) },
-    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, &["G", "A"])), steps: S475, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
-    Row { src: Loc { seg: "OBR", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-ServiceRequest.supportingInfo")]) },
-    Row { src: Loc { seg: "OBR", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }))]), steps: S534, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S535, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S536, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "OBR", field: 27, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 7, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 6, comp: 0, sub: 0 }))])]), steps: &[], lead: 0, action: Action::Map(85, NONE) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S537, lead: 0, action: Action::Map(93, NONE) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S538, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S539, lead: 0, action: Action::Map(94, NONE) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S540, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
-    Row { src: Loc { seg: "OBR", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBR", field: 46, comp: 0, sub: 0 }, cond: Cond::True, steps: S541, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBR", field: 47, comp: 0, sub: 0 }, cond: Cond::True, steps: S542, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S253, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S487, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S522, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S523, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S252, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S524, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S526: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 65, choice: "" }];
+static S527: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "offset", array: false, slot: 0, ty: 81, choice: "" }];
+static S528: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "countMax", array: false, slot: 0, ty: 55, choice: "" }];
+static S529: &[Row] = &[
+    Row { src: Loc { seg: "TQ1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S499, lead: 0, action: Action::Map(88, NONE) },
+    Row { src: Loc { seg: "TQ1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S500, lead: 0, action: Action::Map(94, NONE) },
+    Row { src: Loc { seg: "TQ1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S526, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
+    Row { src: Loc { seg: "TQ1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 3, comp: 9, sub: 0 }))]), steps: S527, lead: 0, action: Action::Map(95, NONE) },
+    Row { src: Loc { seg: "TQ1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S504, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "TQ1", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 6, comp: 0, sub: 0 }))]), steps: S505, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "TQ1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S506, lead: 0, action: Action::Value(Prim::Code, 48, &["routine", "urgent", "asap", "stat"]) },
+    Row { src: Loc { seg: "TQ1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S528, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S530: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 70, choice: "" }];
+static S531: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "periodUnit", array: false, slot: 0, ty: 36, choice: "" }];
+static S532: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "when", array: true, slot: 0, ty: 36, choice: "" }];
+static S533: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S530, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S531, lead: 0, action: Action::Value(Prim::Code, NONE, &["s", "min", "h", "d", "wk", "mo", "a"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S532, lead: 0, action: Action::Value(Prim::Code, 51, &["MORN", "MORN.early", "MORN.late", "NOON", "AFT", "AFT.early", "AFT.late", "EVE", "EVE.early", "EVE.late", "NIGHT", "PHS", "HS", "WAKE", "C", "CM", "CD", "CV", "AC", "ACM", "ACD", "ACV", "PC", "PCM", "PCD", "PCV"]) }];
+static S534: &[Step] = &[Step { key: "occurrenceDateTime", array: false, slot: 0, ty: 45, choice: "occurrence" }];
+static S535: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }];
+static S536: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S537: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
+static S538: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S539: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
+static S540: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S541: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
+static S542: &[Step] = &[Step { key: "orderDetail", array: true, slot: 1, ty: 40, choice: "" }];
+static S543: &[Step] = &[Step { key: "orderDetail", array: true, slot: 2, ty: 40, choice: "" }];
 static S544: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S174, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S207, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S476, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S123, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S99, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S124, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S480, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S481, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "OBR", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBR", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S506, lead: 0, action: Action::Value(Prim::Code, 48, &["routine", "urgent", "asap", "stat"]) },
+    Row { src: Loc { seg: "OBR", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S534, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "A"), steps: S476, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("#add-on#")]) },
+    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "G"), steps: S476, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("reflex-order")]) },
+    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, &["G", "A"])), steps: S476, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
+    Row { src: Loc { seg: "OBR", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-ServiceRequest.supportingInfo")]) },
+    Row { src: Loc { seg: "OBR", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }))]), steps: S535, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S536, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S537, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "OBR", field: 27, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 7, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 6, comp: 0, sub: 0 }))])]), steps: &[], lead: 0, action: Action::Map(87, NONE) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S538, lead: 0, action: Action::Map(97, NONE) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S539, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S540, lead: 0, action: Action::Map(98, NONE) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S541, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
+    Row { src: Loc { seg: "OBR", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S223, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBR", field: 46, comp: 0, sub: 0 }, cond: Cond::True, steps: S542, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBR", field: 47, comp: 0, sub: 0 }, cond: Cond::True, steps: S543, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S254, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S488, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
 static S545: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S174, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S207, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
-static S546: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 83, choice: "" }];
-static S547: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "authorReference", array: false, slot: 0, ty: 31, choice: "author" }];
-static S548: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "time", array: false, slot: 0, ty: 45, choice: "" }];
-static S549: &[Row] = &[
-    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S546, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S547, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S548, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S550: &[Step] = &[Step { key: "date", array: false, slot: 0, ty: 44, choice: "" }];
-static S551: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDate", array: false, slot: 0, ty: 49, choice: "value" }];
-static S552: &[Step] = &[Step { key: "author", array: true, slot: 0, ty: 31, choice: "" }];
-static S553: &[Step] = &[Step { key: "authenticator", array: false, slot: 0, ty: 31, choice: "" }];
-static S554: &[Step] = &[Step { key: "masterIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
-static S555: &[Step] = &[Step { key: "docStatus", array: false, slot: 0, ty: 36, choice: "" }];
-static S556: &[Step] = &[Step { key: "securityLabel", array: true, slot: 0, ty: 40, choice: "" }];
-static S557: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S558: &[Step] = &[Step { key: "description", array: false, slot: 0, ty: 37, choice: "" }];
-static S559: &[Row] = &[
-    Row { src: Loc { seg: "TXA", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "TXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S419, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S550, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/6.0/StructureDefinition/extension-date")]) },
-    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S551, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
-    Row { src: Loc { seg: "TXA", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S552, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "TXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S553, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "TXA", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S554, lead: 0, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "TXA", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(97, NONE) },
-    Row { src: Loc { seg: "TXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S555, lead: 0, action: Action::Value(Prim::Code, NONE, &["preliminary", "final", "amended", "entered-in-error"]) },
-    Row { src: Loc { seg: "TXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S556, lead: 0, action: Action::Map(44, 52) },
-    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, "AV"), steps: S209, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("current")]) },
-    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S363, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S557, lead: 0, action: Action::Map(44, NONE) },
-    Row { src: Loc { seg: "TXA", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S558, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S560: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S561: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S562: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S563: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S564: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S565: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S560, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S561, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S562, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S563, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S564, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S59, lead: 0, action: Action::Resource(16, 15) }];
-static S566: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }];
-static S567: &[Row] = &[
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), steps: S566, lead: 0, action: Action::Map(63, NONE) }];
-static S568: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "data", array: false, slot: 0, ty: 84, choice: "" }];
-static S569: &[Row] = &[
-    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S568, lead: 0, action: Action::Value(Prim::Base64, NONE, &[]) }];
-static S570: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }];
-static S571: &[Step] = &[Step { key: "practitioner", array: false, slot: 0, ty: 31, choice: "" }];
-static S572: &[Step] = &[Step { key: "specialty", array: true, slot: 0, ty: 40, choice: "" }];
-static S573: &[Step] = &[Step { key: "organization", array: false, slot: 0, ty: 31, choice: "" }];
-static S574: &[Step] = &[Step { key: "location", array: true, slot: 0, ty: 31, choice: "" }];
-static S575: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }];
-static S576: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S577: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S578: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S579: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S580: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S581: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S582: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S583: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S584: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S585: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S586: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S587: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S588: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S570, lead: 0, action: Action::Map(15, 20) },
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S571, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S572, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S573, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S574, lead: 0, action: Action::Resource(42, 16) },
-    Row { src: Loc { seg: "PRT", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }))]), steps: S224, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "B"), steps: S136, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "C"), steps: S138, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "E"), steps: S169, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S254, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S255, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S575, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S576, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S577, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S578, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S579, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S580, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S581, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S582, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S583, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S584, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S585, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S586, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S587, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(102, NONE) }];
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S208, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
+static S546: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S208, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
+static S547: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 83, choice: "" }];
+static S548: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "authorReference", array: false, slot: 0, ty: 31, choice: "author" }];
+static S549: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "time", array: false, slot: 0, ty: 45, choice: "" }];
+static S550: &[Row] = &[
+    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S547, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S548, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S549, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S551: &[Step] = &[Step { key: "date", array: false, slot: 0, ty: 44, choice: "" }];
+static S552: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDate", array: false, slot: 0, ty: 49, choice: "value" }];
+static S553: &[Step] = &[Step { key: "author", array: true, slot: 0, ty: 31, choice: "" }];
+static S554: &[Step] = &[Step { key: "authenticator", array: false, slot: 0, ty: 31, choice: "" }];
+static S555: &[Step] = &[Step { key: "masterIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S556: &[Step] = &[Step { key: "docStatus", array: false, slot: 0, ty: 36, choice: "" }];
+static S557: &[Step] = &[Step { key: "securityLabel", array: true, slot: 0, ty: 40, choice: "" }];
+static S558: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
+static S559: &[Step] = &[Step { key: "description", array: false, slot: 0, ty: 37, choice: "" }];
+static S560: &[Row] = &[
+    Row { src: Loc { seg: "TXA", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "TXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S420, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S551, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/6.0/StructureDefinition/extension-date")]) },
+    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S552, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
+    Row { src: Loc { seg: "TXA", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S553, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "TXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S554, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "TXA", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S555, lead: 0, action: Action::Map(47, NONE) },
+    Row { src: Loc { seg: "TXA", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(101, NONE) },
+    Row { src: Loc { seg: "TXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S556, lead: 0, action: Action::Value(Prim::Code, NONE, &["preliminary", "final", "amended", "entered-in-error"]) },
+    Row { src: Loc { seg: "TXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S557, lead: 0, action: Action::Map(46, 52) },
+    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, "AV"), steps: S210, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("current")]) },
+    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S364, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S558, lead: 0, action: Action::Map(46, NONE) },
+    Row { src: Loc { seg: "TXA", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S559, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S561: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S562: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S563: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S564: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S565: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S566: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S63, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S561, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S562, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S563, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S564, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S565, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Resource(17, 15) }];
+static S567: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }];
+static S568: &[Row] = &[
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), steps: S567, lead: 0, action: Action::Map(65, NONE) }];
+static S569: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "data", array: false, slot: 0, ty: 84, choice: "" }];
+static S570: &[Row] = &[
+    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S569, lead: 0, action: Action::Value(Prim::Base64, NONE, &[]) }];
+static S571: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }];
+static S572: &[Step] = &[Step { key: "practitioner", array: false, slot: 0, ty: 31, choice: "" }];
+static S573: &[Step] = &[Step { key: "specialty", array: true, slot: 0, ty: 40, choice: "" }];
+static S574: &[Step] = &[Step { key: "organization", array: false, slot: 0, ty: 31, choice: "" }];
+static S575: &[Step] = &[Step { key: "location", array: true, slot: 0, ty: 31, choice: "" }];
+static S576: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }];
+static S577: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S578: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
+static S579: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S580: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
+static S581: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S582: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
+static S583: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S584: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
+static S585: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S586: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
+static S587: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S588: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
 static S589: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S171, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 53) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S590: &[Step] = &[Step { key: "relationship", array: true, slot: 0, ty: 40, choice: "" }];
-static S591: &[Step] = &[Step { key: "address", array: true, slot: 0, ty: 50, choice: "" }];
-static S592: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S590, lead: 0, action: Action::Map(15, 20) },
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(36, NONE) },
-    Row { src: Loc { seg: "PRT", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S591, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }))]), steps: S224, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "B"), steps: S136, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "C"), steps: S138, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "E"), steps: S169, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S254, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S255, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S575, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S576, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S577, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S578, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S579, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S580, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S581, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S582, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S583, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S584, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S585, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S586, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S587, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(102, NONE) }];
-static S593: &[Step] = &[Step { key: "manufactureDate", array: false, slot: 0, ty: 45, choice: "" }];
-static S594: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 45, choice: "" }];
-static S595: &[Step] = &[Step { key: "lotNumber", array: false, slot: 0, ty: 37, choice: "" }];
-static S596: &[Step] = &[Step { key: "serialNumber", array: false, slot: 0, ty: 37, choice: "" }];
-static S597: &[Step] = &[Step { key: "distinctIdentifier", array: false, slot: 0, ty: 37, choice: "" }];
-static S598: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(106, NONE) },
-    Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "PRT", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(106, NONE) },
-    Row { src: Loc { seg: "PRT", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S593, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S594, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S595, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S596, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S597, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(56, NONE) }];
-static S599: &[Step] = &[Step { key: "udiCarrier", array: true, slot: 0, ty: 85, choice: "" }, Step { key: "deviceIdentifier", array: false, slot: 0, ty: 37, choice: "" }];
-static S600: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S599, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S571, lead: 0, action: Action::Map(16, 20) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S572, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S573, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S574, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S575, lead: 0, action: Action::Resource(44, 16) },
+    Row { src: Loc { seg: "PRT", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }))]), steps: S225, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "B"), steps: S137, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "C"), steps: S139, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "E"), steps: S170, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S255, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S256, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S576, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S577, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S578, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S579, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S580, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S581, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S582, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S583, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S584, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S585, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S586, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S587, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S588, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(106, NONE) }];
+static S590: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, 53) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S591: &[Step] = &[Step { key: "relationship", array: true, slot: 0, ty: 40, choice: "" }];
+static S592: &[Step] = &[Step { key: "address", array: true, slot: 0, ty: 50, choice: "" }];
+static S593: &[Row] = &[
+    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S591, lead: 0, action: Action::Map(16, 20) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(38, NONE) },
+    Row { src: Loc { seg: "PRT", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S592, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }))]), steps: S225, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "B"), steps: S137, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "C"), steps: S139, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "E"), steps: S170, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S255, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S256, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S576, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S577, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S578, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S579, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S580, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S581, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S582, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S583, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S584, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S585, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S586, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S587, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S588, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(106, NONE) }];
+static S594: &[Step] = &[Step { key: "manufactureDate", array: false, slot: 0, ty: 45, choice: "" }];
+static S595: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 45, choice: "" }];
+static S596: &[Step] = &[Step { key: "lotNumber", array: false, slot: 0, ty: 37, choice: "" }];
+static S597: &[Step] = &[Step { key: "serialNumber", array: false, slot: 0, ty: 37, choice: "" }];
+static S598: &[Step] = &[Step { key: "distinctIdentifier", array: false, slot: 0, ty: 37, choice: "" }];
+static S599: &[Row] = &[
+    Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(110, NONE) },
+    Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "PRT", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(110, NONE) },
+    Row { src: Loc { seg: "PRT", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S594, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S595, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S596, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S597, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S598, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(58, NONE) }];
+static S600: &[Step] = &[Step { key: "udiCarrier", array: true, slot: 0, ty: 85, choice: "" }, Step { key: "deviceIdentifier", array: false, slot: 0, ty: 37, choice: "" }];
 static S601: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-location")]) },
-    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S318, lead: 0, action: Action::Resource(42, 16) },
-    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-location")]) }];
-static S602: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 86, choice: "" }, Step { key: "additiveCodeableConcept", array: false, slot: 0, ty: 40, choice: "additive" }];
-static S603: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "method", array: false, slot: 0, ty: 40, choice: "" }];
-static S604: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "bodySite", array: false, slot: 0, ty: 40, choice: "" }];
-static S605: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }];
-static S606: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }];
-static S607: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedDateTime", array: false, slot: 0, ty: 45, choice: "collected" }];
-static S608: &[Step] = &[Step { key: "receivedTime", array: false, slot: 0, ty: 45, choice: "" }];
-static S609: &[Step] = &[Step { key: "condition", array: true, slot: 0, ty: 40, choice: "" }];
-static S610: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 86, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
-static S611: &[Step] = &[Step { key: "accessionIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
-static S612: &[Row] = &[
-    Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(93, NONE) },
-    Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(94, NONE) },
-    Row { src: Loc { seg: "SPM", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 54) },
-    Row { src: Loc { seg: "SPM", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S602, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "SPM", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S603, lead: 0, action: Action::Map(15, 55) },
-    Row { src: Loc { seg: "SPM", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S604, lead: 0, action: Action::Map(15, 56) },
-    Row { src: Loc { seg: "SPM", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S605, lead: 0, action: Action::Map(86, NONE) },
-    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 })]), steps: S606, lead: 0, action: Action::Map(19, NONE) },
-    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 }))]), steps: S607, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "SPM", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S608, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "SPM", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, NONE, &["available", "unavailable", "unsatisfactory", "entered-in-error"]) },
-    Row { src: Loc { seg: "SPM", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S609, lead: 0, action: Action::Map(15, 57) },
-    Row { src: Loc { seg: "SPM", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S610, lead: 0, action: Action::Map(15, 58) },
-    Row { src: Loc { seg: "SPM", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S611, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "SPM", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "SPM", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "SPM", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S253, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S613: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S614: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S615: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S616: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
-static S617: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S618: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
-static S619: &[Step] = &[Step { key: "substitution", array: false, slot: 0, ty: 90, choice: "" }, Step { key: "allowedCodeableConcept", array: false, slot: 0, ty: 40, choice: "allowed" }];
-static S620: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S621: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S622: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
-static S623: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "numberOfRepeatsAllowed", array: false, slot: 0, ty: 81, choice: "" }];
-static S624: &[Row] = &[
-    Row { src: Loc { seg: "RXO", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S613, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S614, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S615, lead: 0, action: Action::Value(Prim::Code, 59, &[]) },
-    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 }))])])]), steps: S616, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S617, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 }))])])]), steps: S618, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S619, lead: 0, action: Action::Map(44, 60) },
-    Row { src: Loc { seg: "RXO", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S620, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 })])]), steps: S621, lead: 0, action: Action::Value(Prim::Code, 61, &[]) },
-    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 }))])]), steps: S622, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S623, lead: 0, action: Action::Value(Prim::UnsignedInt, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S534, lead: 0, action: Action::Resource(16, 15) }];
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S600, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S602: &[Row] = &[
+    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-location")]) },
+    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S319, lead: 0, action: Action::Resource(44, 16) },
+    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-location")]) }];
+static S603: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 86, choice: "" }, Step { key: "additiveCodeableConcept", array: false, slot: 0, ty: 40, choice: "additive" }];
+static S604: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "method", array: false, slot: 0, ty: 40, choice: "" }];
+static S605: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "bodySite", array: false, slot: 0, ty: 40, choice: "" }];
+static S606: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }];
+static S607: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }];
+static S608: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedDateTime", array: false, slot: 0, ty: 45, choice: "collected" }];
+static S609: &[Step] = &[Step { key: "receivedTime", array: false, slot: 0, ty: 45, choice: "" }];
+static S610: &[Step] = &[Step { key: "condition", array: true, slot: 0, ty: 40, choice: "" }];
+static S611: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 86, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
+static S612: &[Step] = &[Step { key: "accessionIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S613: &[Row] = &[
+    Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(97, NONE) },
+    Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(98, NONE) },
+    Row { src: Loc { seg: "SPM", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, 54) },
+    Row { src: Loc { seg: "SPM", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S603, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "SPM", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S604, lead: 0, action: Action::Map(16, 55) },
+    Row { src: Loc { seg: "SPM", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S605, lead: 0, action: Action::Map(16, 56) },
+    Row { src: Loc { seg: "SPM", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S606, lead: 0, action: Action::Map(88, NONE) },
+    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 })]), steps: S607, lead: 0, action: Action::Map(20, NONE) },
+    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 }))]), steps: S608, lead: 0, action: Action::Map(114, NONE) },
+    Row { src: Loc { seg: "SPM", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S609, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "SPM", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, NONE, &["available", "unavailable", "unsatisfactory", "entered-in-error"]) },
+    Row { src: Loc { seg: "SPM", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S610, lead: 0, action: Action::Map(16, 57) },
+    Row { src: Loc { seg: "SPM", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S611, lead: 0, action: Action::Map(16, 58) },
+    Row { src: Loc { seg: "SPM", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S612, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "SPM", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "SPM", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "SPM", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S254, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
+static S614: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S615: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S616: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S617: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S618: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S619: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S620: &[Step] = &[Step { key: "substitution", array: false, slot: 0, ty: 90, choice: "" }, Step { key: "allowedCodeableConcept", array: false, slot: 0, ty: 40, choice: "allowed" }];
+static S621: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S622: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S623: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S624: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "numberOfRepeatsAllowed", array: false, slot: 0, ty: 81, choice: "" }];
 static S625: &[Row] = &[
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S303, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S479, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(94, NONE) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S493, lead: 0, action: Action::Map(93, NONE) },
-    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-statusReason")]) },
-    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S217, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 49) }];
-static S626: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 48, choice: "effective" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S627: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 48, choice: "effective" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S628: &[Step] = &[Step { key: "issued", array: false, slot: 0, ty: 44, choice: "" }];
-static S629: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 40, choice: "" }];
-static S630: &[Step] = &[Step { key: "resultsInterpreter", array: true, slot: 0, ty: 31, choice: "" }];
-static S631: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }];
-static S632: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S633: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S634: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S635: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S636: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S637: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S638: &[Row] = &[
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S303, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S479, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "OBR", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S343, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }))]), steps: S368, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S626, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S627, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S628, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S629, lead: 0, action: Action::Map(44, 62) },
-    Row { src: Loc { seg: "OBR", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 25, comp: 0, sub: 0 })]), steps: S209, lead: 0, action: Action::Value(Prim::Code, 63, &["registered", "partial", "preliminary", "final", "amended", "corrected", "appended", "cancelled", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "OBR", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S630, lead: 0, action: Action::Resource(113, 20) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S631, lead: 0, action: Action::Resource(113, 20) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S632, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S633, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SPRF")]) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S634, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S369, lead: 0, action: Action::Resource(113, 20) },
-    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S635, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
-    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S636, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("TRANS")]) },
-    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S637, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) }];
+    Row { src: Loc { seg: "RXO", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S614, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S615, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S616, lead: 0, action: Action::Value(Prim::Code, 59, &[]) },
+    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 }))])])]), steps: S617, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S618, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 }))])])]), steps: S619, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S620, lead: 0, action: Action::Map(46, 60) },
+    Row { src: Loc { seg: "RXO", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S621, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 })])]), steps: S622, lead: 0, action: Action::Value(Prim::Code, 61, &[]) },
+    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 }))])]), steps: S623, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S624, lead: 0, action: Action::Value(Prim::UnsignedInt, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S535, lead: 0, action: Action::Resource(17, 15) }];
+static S626: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S99, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(98, NONE) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S494, lead: 0, action: Action::Map(97, NONE) },
+    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-statusReason")]) },
+    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S218, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(12, 49) }];
+static S627: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 48, choice: "effective" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S628: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 48, choice: "effective" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S629: &[Step] = &[Step { key: "issued", array: false, slot: 0, ty: 44, choice: "" }];
+static S630: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 40, choice: "" }];
+static S631: &[Step] = &[Step { key: "resultsInterpreter", array: true, slot: 0, ty: 31, choice: "" }];
+static S632: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }];
+static S633: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S634: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S635: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S636: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S637: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S638: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S639: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S571, lead: 0, action: Action::Resource(114, 15) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S210, lead: 1, action: Action::Map(43, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S210, lead: 2, action: Action::Map(43, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S210, lead: 3, action: Action::Map(43, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S210, lead: 4, action: Action::Map(43, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S210, lead: 5, action: Action::Map(43, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S210, lead: 6, action: Action::Map(43, NONE) }];
-static S640: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "family", array: false, slot: 0, ty: 37, choice: "" }];
-static S641: &[Row] = &[
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S99, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "OBR", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }))]), steps: S369, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S627, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S628, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S629, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S630, lead: 0, action: Action::Map(46, 62) },
+    Row { src: Loc { seg: "OBR", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 25, comp: 0, sub: 0 })]), steps: S210, lead: 0, action: Action::Value(Prim::Code, 63, &["registered", "partial", "preliminary", "final", "amended", "corrected", "appended", "cancelled", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "OBR", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S631, lead: 0, action: Action::Resource(118, 20) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S632, lead: 0, action: Action::Resource(118, 20) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S633, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S634, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SPRF")]) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S635, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Resource(118, 20) },
+    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S636, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
+    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S637, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("TRANS")]) },
+    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S638, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) }];
+static S640: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S572, lead: 0, action: Action::Resource(119, 15) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S211, lead: 1, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S211, lead: 2, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S211, lead: 3, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S211, lead: 4, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S211, lead: 5, action: Action::Map(45, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S211, lead: 6, action: Action::Map(45, NONE) }];
+static S641: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "family", array: false, slot: 0, ty: 37, choice: "" }];
+static S642: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S640, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S92, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S642: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S643: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S644: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collector", array: false, slot: 0, ty: 31, choice: "" }];
-static S645: &[Row] = &[
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S611, lead: 0, action: Action::Map(23, NONE) },
-    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }))]), steps: S607, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S642, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S643, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S605, lead: 0, action: Action::Map(86, NONE) },
-    Row { src: Loc { seg: "OBR", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S644, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "OBR", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S608, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(116, NONE) }];
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S641, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S96, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S105, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S643: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S644: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
+static S645: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collector", array: false, slot: 0, ty: 31, choice: "" }];
 static S646: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Map(15, 54) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S602, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S604, lead: 0, action: Action::Map(15, 64) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S609, lead: 0, action: Action::Map(15, 57) }];
-static S647: &[Step] = &[Step { key: "appointmentType", array: false, slot: 1, ty: 40, choice: "" }];
-static S648: &[Step] = &[Step { key: "minutesDuration", array: false, slot: 1, ty: 55, choice: "" }];
-static S649: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S650: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S651: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S652: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S653: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S654: &[Row] = &[
-    Row { src: Loc { seg: "SCH", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "SCH", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70276"), steps: S325, lead: 0, action: Action::Map(15, 65) },
-    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S647, lead: 0, action: Action::Map(15, 66) },
-    Row { src: Loc { seg: "SCH", field: 8, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S647, lead: 0, action: Action::Map(15, 66) },
-    Row { src: Loc { seg: "SCH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S648, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) },
-    Row { src: Loc { seg: "SCH", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(118, NONE) },
-    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S649, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S650, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
-    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S651, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S652, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
-    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S653, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "SCH", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 67, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
-static S655: &[Step] = &[Step { key: "start", array: false, slot: 0, ty: 44, choice: "" }];
-static S656: &[Step] = &[Step { key: "end", array: false, slot: 0, ty: 44, choice: "" }];
-static S657: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S655, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S656, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) }];
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S612, lead: 0, action: Action::Map(25, NONE) },
+    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }))]), steps: S608, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S643, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S644, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S606, lead: 0, action: Action::Map(88, NONE) },
+    Row { src: Loc { seg: "OBR", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S645, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "OBR", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S609, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(121, NONE) }];
+static S647: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, 54) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S603, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S605, lead: 0, action: Action::Map(16, 64) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S610, lead: 0, action: Action::Map(16, 57) }];
+static S648: &[Step] = &[Step { key: "appointmentType", array: false, slot: 1, ty: 40, choice: "" }];
+static S649: &[Step] = &[Step { key: "minutesDuration", array: false, slot: 1, ty: 55, choice: "" }];
+static S650: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S651: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S652: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S653: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S654: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S655: &[Row] = &[
+    Row { src: Loc { seg: "SCH", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "SCH", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70276"), steps: S326, lead: 0, action: Action::Map(16, 65) },
+    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S648, lead: 0, action: Action::Map(16, 66) },
+    Row { src: Loc { seg: "SCH", field: 8, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S648, lead: 0, action: Action::Map(16, 66) },
+    Row { src: Loc { seg: "SCH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S649, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) },
+    Row { src: Loc { seg: "SCH", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(123, NONE) },
+    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S650, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S651, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
+    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S652, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S653, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
+    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S654, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "SCH", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 67, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
+static S656: &[Step] = &[Step { key: "start", array: false, slot: 0, ty: 44, choice: "" }];
+static S657: &[Step] = &[Step { key: "end", array: false, slot: 0, ty: 44, choice: "" }];
 static S658: &[Row] = &[
-    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S59, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("enterer")]) },
-    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S61, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
-static S659: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAnnotation", array: false, slot: 0, ty: 82, choice: "value" }];
-static S660: &[Row] = &[
-    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
-    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S659, lead: 0, action: Action::Map(121, NONE) },
-    Row { src: Loc { seg: "NTE", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S489, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/annotationType")]) },
-    Row { src: Loc { seg: "NTE", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
-    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S659, lead: 0, action: Action::Map(122, NONE) },
-    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
-    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S659, lead: 0, action: Action::Map(123, NONE) },
-    Row { src: Loc { seg: "NTE", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S149, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "NTE", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S491, lead: 0, action: Action::Map(15, NONE) }];
-static S661: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 83, choice: "" }];
-static S662: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S661, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S656, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S657, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) }];
+static S659: &[Row] = &[
+    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S61, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("enterer")]) },
+    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
+static S660: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAnnotation", array: false, slot: 0, ty: 82, choice: "value" }];
+static S661: &[Row] = &[
+    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
+    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S660, lead: 0, action: Action::Map(126, NONE) },
+    Row { src: Loc { seg: "NTE", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S490, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/annotationType")]) },
+    Row { src: Loc { seg: "NTE", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S144, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
+    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S660, lead: 0, action: Action::Map(127, NONE) },
+    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
+    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S660, lead: 0, action: Action::Map(128, NONE) },
+    Row { src: Loc { seg: "NTE", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "NTE", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S492, lead: 0, action: Action::Map(16, NONE) }];
+static S662: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 83, choice: "" }];
 static S663: &[Row] = &[
-    Row { src: Loc { seg: "PID", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) },
-    Row { src: Loc { seg: "PID", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) },
-    Row { src: Loc { seg: "PID", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S149, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) }];
-static S664: &[Step] = &[Step { key: "serviceType", array: true, slot: 0, ty: 40, choice: "" }];
-static S665: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S666: &[Row] = &[
-    Row { src: Loc { seg: "AIS", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S664, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "AIS", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Code, 67, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
-static S667: &[Step] = &[Step { key: "occurrencePeriod", array: false, slot: 0, ty: 48, choice: "occurrence" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S668: &[Row] = &[
-    Row { src: Loc { seg: "AIS", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(79, NONE) },
-    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S667, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "AIS", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(79, NONE) },
-    Row { src: Loc { seg: "AIS", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(79, NONE) }];
-static S669: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
-static S670: &[Row] = &[
-    Row { src: Loc { seg: "AIG", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S669, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "AIG", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S662, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S664: &[Row] = &[
+    Row { src: Loc { seg: "PID", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) },
+    Row { src: Loc { seg: "PID", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) },
+    Row { src: Loc { seg: "PID", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) }];
+static S665: &[Step] = &[Step { key: "serviceType", array: true, slot: 0, ty: 40, choice: "" }];
+static S666: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S667: &[Row] = &[
+    Row { src: Loc { seg: "AIS", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "AIS", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 67, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
+static S668: &[Step] = &[Step { key: "occurrencePeriod", array: false, slot: 0, ty: 48, choice: "occurrence" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
+static S669: &[Row] = &[
+    Row { src: Loc { seg: "AIS", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(81, NONE) },
+    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S668, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "AIS", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(81, NONE) },
+    Row { src: Loc { seg: "AIS", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(81, NONE) }];
+static S670: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
 static S671: &[Row] = &[
-    Row { src: Loc { seg: "AIL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S672: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 1, ty: 31, choice: "" }];
-static S673: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "status", array: false, slot: 1, ty: 36, choice: "" }];
-static S674: &[Row] = &[
-    Row { src: Loc { seg: "AIP", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S672, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "AIP", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "AIP", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S673, lead: 0, action: Action::Value(Prim::Code, NONE, &["accepted", "declined", "tentative", "needs-action"]) }];
-static S675: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 45, choice: "" }];
-static S676: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S677: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S678: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S679: &[Row] = &[
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S303, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S479, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(94, NONE) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S493, lead: 0, action: Action::Map(93, NONE) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S675, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S676, lead: 0, action: Action::Resource(37, 20) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S677, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("OP")]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S678, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Map(11, 49) }];
-static S680: &[Step] = &[Step { key: "vaccineCode", array: false, slot: 0, ty: 40, choice: "" }];
-static S681: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S682: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 63, choice: "" }];
-static S683: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 49, choice: "" }];
-static S684: &[Step] = &[Step { key: "manufacturer", array: false, slot: 0, ty: 31, choice: "" }];
-static S685: &[Step] = &[Step { key: "statusReason", array: false, slot: 0, ty: 40, choice: "" }];
-static S686: &[Step] = &[Step { key: "location", array: false, slot: 1, ty: 31, choice: "" }];
-static S687: &[Row] = &[
-    Row { src: Loc { seg: "RXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S533, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S680, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "RXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S681, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S682, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S676, lead: 0, action: Action::Resource(16, 15) },
-    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S677, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("AP")]) },
-    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S678, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
-    Row { src: Loc { seg: "RXA", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S595, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S683, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S684, lead: 0, action: Action::Resource(65, 14) },
-    Row { src: Loc { seg: "RXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S685, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "RXA", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Map(15, NONE) },
-    Row { src: Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D")), steps: S209, lead: 0, action: Action::Value(Prim::Code, 68, &["completed", "entered-in-error", "not-done"]) },
-    Row { src: Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }))]), Cond::Not(&Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D"))]), steps: S209, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("completed")]) },
-    Row { src: Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D"), steps: S209, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]) },
-    Row { src: Loc { seg: "RXA", field: 22, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "A"), steps: S675, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S686, lead: 0, action: Action::Resource(42, 16) }];
-static S688: &[Step] = &[Step { key: "route", array: false, slot: 0, ty: 40, choice: "" }];
-static S689: &[Step] = &[Step { key: "site", array: false, slot: 0, ty: 40, choice: "" }];
-static S690: &[Row] = &[
-    Row { src: Loc { seg: "RXR", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S688, lead: 0, action: Action::Map(15, 69) },
-    Row { src: Loc { seg: "RXR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S689, lead: 0, action: Action::Map(15, 70) }];
-static S691: &[Step] = &[Step { key: "target", array: true, slot: 0, ty: 31, choice: "" }];
-static S692: &[Step] = &[Step { key: "subject", array: true, slot: 0, ty: 31, choice: "" }];
-static S693: &[Step] = &[Step { key: "subject", array: false, slot: 0, ty: 31, choice: "" }];
-static S694: &[Step] = &[Step { key: "patient", array: false, slot: 0, ty: 31, choice: "" }];
-static S695: &[Step] = &[Step { key: "beneficiary", array: false, slot: 0, ty: 31, choice: "" }];
-static S696: &[Step] = &[Step { key: "context", array: false, slot: 0, ty: 94, choice: "" }, Step { key: "related", array: true, slot: 0, ty: 31, choice: "" }];
-static S697: &[Step] = &[Step { key: "reasonReference", array: true, slot: 0, ty: 31, choice: "" }];
-static S698: &[Step] = &[Step { key: "supportingInfo", array: true, slot: 0, ty: 31, choice: "" }];
-static S699: &[Step] = &[Step { key: "device", array: false, slot: 0, ty: 31, choice: "" }];
-static S700: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 31, choice: "" }];
-static S701: &[Step] = &[Step { key: "encounter", array: false, slot: 0, ty: 31, choice: "" }];
-static S702: &[Step] = &[Step { key: "basedOn", array: true, slot: 0, ty: 31, choice: "" }];
-static S703: &[Step] = &[Step { key: "specimen", array: true, slot: 0, ty: 31, choice: "" }];
-static S704: &[Step] = &[Step { key: "result", array: true, slot: 0, ty: 31, choice: "" }];
-static S705: &[Step] = &[Step { key: "focus", array: true, slot: 0, ty: 31, choice: "" }];
-static S706: &[Step] = &[Step { key: "partOf", array: true, slot: 0, ty: 31, choice: "" }];
+    Row { src: Loc { seg: "AIG", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S670, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "AIG", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S672: &[Row] = &[
+    Row { src: Loc { seg: "AIL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S673: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 1, ty: 31, choice: "" }];
+static S674: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "status", array: false, slot: 1, ty: 36, choice: "" }];
+static S675: &[Row] = &[
+    Row { src: Loc { seg: "AIP", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S673, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "AIP", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "AIP", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S674, lead: 0, action: Action::Value(Prim::Code, NONE, &["accepted", "declined", "tentative", "needs-action"]) }];
+static S676: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 45, choice: "" }];
+static S677: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S678: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S679: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S680: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(68, NONE) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(98, NONE) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S494, lead: 0, action: Action::Map(97, NONE) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S676, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S677, lead: 0, action: Action::Resource(39, 20) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S678, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("OP")]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S679, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(12, 49) }];
+static S681: &[Step] = &[Step { key: "vaccineCode", array: false, slot: 0, ty: 40, choice: "" }];
+static S682: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
+static S683: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 63, choice: "" }];
+static S684: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 49, choice: "" }];
+static S685: &[Step] = &[Step { key: "manufacturer", array: false, slot: 0, ty: 31, choice: "" }];
+static S686: &[Step] = &[Step { key: "statusReason", array: false, slot: 0, ty: 40, choice: "" }];
+static S687: &[Step] = &[Step { key: "location", array: false, slot: 1, ty: 31, choice: "" }];
+static S688: &[Row] = &[
+    Row { src: Loc { seg: "RXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S534, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S681, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "RXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S682, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S683, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S677, lead: 0, action: Action::Resource(17, 15) },
+    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S678, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("AP")]) },
+    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S679, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
+    Row { src: Loc { seg: "RXA", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S596, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S684, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S685, lead: 0, action: Action::Resource(67, 14) },
+    Row { src: Loc { seg: "RXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S686, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "RXA", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S223, lead: 0, action: Action::Map(16, NONE) },
+    Row { src: Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D")), steps: S210, lead: 0, action: Action::Value(Prim::Code, 68, &["completed", "entered-in-error", "not-done"]) },
+    Row { src: Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }))]), Cond::Not(&Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D"))]), steps: S210, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("completed")]) },
+    Row { src: Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D"), steps: S210, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]) },
+    Row { src: Loc { seg: "RXA", field: 22, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "A"), steps: S676, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S687, lead: 0, action: Action::Resource(44, 16) }];
+static S689: &[Step] = &[Step { key: "route", array: false, slot: 0, ty: 40, choice: "" }];
+static S690: &[Step] = &[Step { key: "site", array: false, slot: 0, ty: 40, choice: "" }];
+static S691: &[Row] = &[
+    Row { src: Loc { seg: "RXR", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S689, lead: 0, action: Action::Map(16, 69) },
+    Row { src: Loc { seg: "RXR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S690, lead: 0, action: Action::Map(16, 70) }];
+static S692: &[Step] = &[Step { key: "target", array: true, slot: 0, ty: 31, choice: "" }];
+static S693: &[Step] = &[Step { key: "subject", array: true, slot: 0, ty: 31, choice: "" }];
+static S694: &[Step] = &[Step { key: "subject", array: false, slot: 0, ty: 31, choice: "" }];
+static S695: &[Step] = &[Step { key: "patient", array: false, slot: 0, ty: 31, choice: "" }];
+static S696: &[Step] = &[Step { key: "beneficiary", array: false, slot: 0, ty: 31, choice: "" }];
+static S697: &[Step] = &[Step { key: "context", array: false, slot: 0, ty: 94, choice: "" }, Step { key: "related", array: true, slot: 0, ty: 31, choice: "" }];
+static S698: &[Step] = &[Step { key: "reasonReference", array: true, slot: 0, ty: 31, choice: "" }];
+static S699: &[Step] = &[Step { key: "supportingInfo", array: true, slot: 0, ty: 31, choice: "" }];
+static S700: &[Step] = &[Step { key: "device", array: false, slot: 0, ty: 31, choice: "" }];
+static S701: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 31, choice: "" }];
+static S702: &[Step] = &[Step { key: "encounter", array: false, slot: 0, ty: 31, choice: "" }];
+static S703: &[Step] = &[Step { key: "basedOn", array: true, slot: 0, ty: 31, choice: "" }];
+static S704: &[Step] = &[Step { key: "specimen", array: true, slot: 0, ty: 31, choice: "" }];
+static S705: &[Step] = &[Step { key: "result", array: true, slot: 0, ty: 31, choice: "" }];
+static S706: &[Step] = &[Step { key: "focus", array: true, slot: 0, ty: 31, choice: "" }];
+static S707: &[Step] = &[Step { key: "partOf", array: true, slot: 0, ty: 31, choice: "" }];
 
 pub(crate) static TYPES: &[TypeDef] = &[
     TypeDef { name: "Bundle", kind: Kind::Resource, required: &["type"], required_choice: &[] },
@@ -1885,128 +1891,133 @@ pub(crate) static MAPS: &[MapDef] = &[
     MapDef { name: "MSG[Coding]", root: 30, rows: S39 },
     MapDef { name: "PT[Meta]", root: 35, rows: S44 },
     MapDef { name: "XON[Organization]", root: 14, rows: S54 },
-    MapDef { name: "CWE[Coding]", root: 30, rows: S56 },
-    MapDef { name: "MSH[Provenance-Source]", root: 18, rows: S67 },
-    MapDef { name: "MSH[Provenance-Transformation]", root: 18, rows: S70 },
-    MapDef { name: "EVN[Provenance]", root: 18, rows: S76 },
-    MapDef { name: "CWE[CodeableConcept]", root: 40, rows: S90 },
-    MapDef { name: "XCN[Practitioner]", root: 15, rows: S105 },
-    MapDef { name: "FN[HumanName]", root: 46, rows: S113 },
-    MapDef { name: "IS[CodeableConcept]", root: 40, rows: S114 },
-    MapDef { name: "DR[Period]", root: 48, rows: S117 },
-    MapDef { name: "HD[Location]", root: 16, rows: S120 },
-    MapDef { name: "MSH[Provenance-Operator]", root: 18, rows: S121 },
-    MapDef { name: "PID[Patient]", root: 2, rows: S170 },
-    MapDef { name: "CX[Identifier]", root: 39, rows: S177 },
-    MapDef { name: "XPN[HumanName]", root: 46, rows: S189 },
-    MapDef { name: "XAD[Address]", root: 50, rows: S201 },
-    MapDef { name: "XTN[ContactPoint]", root: 51, rows: S206 },
-    MapDef { name: "DLN[Identifier]", root: 39, rows: S208 },
-    MapDef { name: "PID[Account]", root: 19, rows: S211 },
-    MapDef { name: "PID[Provenance-Patient]", root: 18, rows: S214 },
-    MapDef { name: "PD1[Patient]", root: 2, rows: S218 },
+    MapDef { name: "HD[uri]", root: 41, rows: S55 },
+    MapDef { name: "CWE[Coding]", root: 30, rows: S57 },
+    MapDef { name: "MSH[Provenance-Source]", root: 18, rows: S68 },
+    MapDef { name: "MSH[Provenance-Transformation]", root: 18, rows: S71 },
+    MapDef { name: "EVN[Provenance]", root: 18, rows: S77 },
+    MapDef { name: "CWE[CodeableConcept]", root: 40, rows: S91 },
+    MapDef { name: "XCN[Practitioner]", root: 15, rows: S106 },
+    MapDef { name: "FN[HumanName]", root: 46, rows: S114 },
+    MapDef { name: "IS[CodeableConcept]", root: 40, rows: S115 },
+    MapDef { name: "DR[Period]", root: 48, rows: S118 },
+    MapDef { name: "DTM[dateTime]", root: 45, rows: &[] },
+    MapDef { name: "HD[Location]", root: 16, rows: S121 },
+    MapDef { name: "MSH[Provenance-Operator]", root: 18, rows: S122 },
+    MapDef { name: "PID[Patient]", root: 2, rows: S171 },
+    MapDef { name: "CX[Identifier]", root: 39, rows: S178 },
+    MapDef { name: "XPN[HumanName]", root: 46, rows: S190 },
+    MapDef { name: "XAD[Address]", root: 50, rows: S202 },
+    MapDef { name: "XTN[ContactPoint]", root: 51, rows: S207 },
+    MapDef { name: "DLN[Identifier]", root: 39, rows: S209 },
+    MapDef { name: "PID[Account]", root: 19, rows: S212 },
+    MapDef { name: "PID[Provenance-Patient]", root: 18, rows: S215 },
+    MapDef { name: "PD1[Patient]", root: 2, rows: S219 },
     MapDef { name: "PD1[Observation-LivingWill]", root: 4, rows: &[] },
     MapDef { name: "ROL[Patient-GeneralPractitioner]", root: 2, rows: &[] },
-    MapDef { name: "ROL[CareTeam]", root: 21, rows: S225 },
-    MapDef { name: "PRT[Patient-GeneralPractitioner-Practitioner]", root: 2, rows: S227 },
-    MapDef { name: "PRT[CareTeam]", root: 21, rows: S233 },
-    MapDef { name: "XCN[RelatedPerson]", root: 13, rows: S235 },
+    MapDef { name: "ROL[CareTeam]", root: 21, rows: S226 },
+    MapDef { name: "PRT[Patient-GeneralPractitioner-Practitioner]", root: 2, rows: S228 },
+    MapDef { name: "PRT[CareTeam]", root: 21, rows: S234 },
+    MapDef { name: "XCN[RelatedPerson]", root: 13, rows: S236 },
     MapDef { name: "XCN[PractitionerRole]", root: 20, rows: &[] },
-    MapDef { name: "CWE[PractitionerRole]", root: 20, rows: S246 },
-    MapDef { name: "NK1[RelatedPerson]", root: 13, rows: S256 },
-    MapDef { name: "NK1[Patient]", root: 2, rows: S270 },
-    MapDef { name: "PV1[Encounter]", root: 3, rows: S310 },
-    MapDef { name: "PL[Location]", root: 16, rows: S312 },
-    MapDef { name: "HD[Identifier]", root: 39, rows: S316 },
-    MapDef { name: "ID[CodeableConcept]", root: 40, rows: S114 },
-    MapDef { name: "EI[Identifier-Organization]", root: 39, rows: S317 },
-    MapDef { name: "EI[Identifier-DefaultAssigner]", root: 39, rows: S317 },
-    MapDef { name: "PV1[Basic-EncounterHistory]", root: 25, rows: S319 },
-    MapDef { name: "PV1[Patient]", root: 2, rows: S320 },
-    MapDef { name: "PV1[Coverage]", root: 12, rows: S322 },
-    MapDef { name: "PV2[Encounter]", root: 3, rows: S336 },
-    MapDef { name: "ID[Coding]", root: 30, rows: S337 },
-    MapDef { name: "ROL[Encounter-PractitionerRole]", root: 3, rows: S342 },
-    MapDef { name: "OBX[Observation]", root: 4, rows: S375 },
-    MapDef { name: "NM[Quantity]", root: 63, rows: S377 },
-    MapDef { name: "CF[CodeableConcept]", root: 40, rows: S90 },
-    MapDef { name: "CNE[CodeableConcept]", root: 40, rows: S378 },
-    MapDef { name: "CE[CodeableConcept]", root: 40, rows: S379 },
-    MapDef { name: "NR[Range]", root: 64, rows: S382 },
-    MapDef { name: "SN[Ratio]", root: 66, rows: S386 },
-    MapDef { name: "SN[Range]", root: 64, rows: S387 },
-    MapDef { name: "SN[Quantity]", root: 63, rows: S389 },
-    MapDef { name: "NA[SampledData]", root: 67, rows: S391 },
-    MapDef { name: "ED[Attachment]", root: 68, rows: S393 },
-    MapDef { name: "CWE[Quantity]", root: 63, rows: S395 },
-    MapDef { name: "CWE[Organization]", root: 14, rows: S397 },
-    MapDef { name: "EI[Identifier-Extension]", root: 39, rows: S317 },
-    MapDef { name: "OBX[Observation-Component]", root: 4, rows: S417 },
-    MapDef { name: "ED[DocumentReference]", root: 22, rows: S420 },
-    MapDef { name: "RP[Attachment]", root: 68, rows: S422 },
-    MapDef { name: "RP[DocumentReference]", root: 22, rows: S424 },
-    MapDef { name: "AL1[AllergyIntolerance]", root: 9, rows: S434 },
-    MapDef { name: "ST[CodeableConcept]", root: 40, rows: S435 },
-    MapDef { name: "DG1[Condition]", root: 10, rows: S443 },
-    MapDef { name: "EI[Condition]", root: 10, rows: S444 },
-    MapDef { name: "DG1[Encounter]", root: 3, rows: S447 },
-    MapDef { name: "DG1[EpisodeOfCare]", root: 26, rows: S450 },
-    MapDef { name: "PR1[Procedure]", root: 11, rows: S462 },
-    MapDef { name: "IN1[Coverage]", root: 12, rows: S467 },
-    MapDef { name: "CWE[Identifier]", root: 39, rows: S468 },
-    MapDef { name: "IN3[CareTeam]", root: 21, rows: S471 },
-    MapDef { name: "PRT[Patient-GeneralPractitioner-PractitionerRole]", root: 2, rows: S472 },
-    MapDef { name: "MRG[Account]", root: 19, rows: S473 },
-    MapDef { name: "MSH[Encounter]", root: 3, rows: S474 },
-    MapDef { name: "ORC[ServiceRequest]", root: 6, rows: S497 },
-    MapDef { name: "TQ[ServiceRequest]", root: 6, rows: S507 },
-    MapDef { name: "CQ[Quantity]", root: 63, rows: S508 },
-    MapDef { name: "RI[Timing]", root: 77, rows: S510 },
-    MapDef { name: "ORC[Provenance]", root: 18, rows: S519 },
-    MapDef { name: "CWE[Device]", root: 17, rows: S524 },
-    MapDef { name: "TQ1[ServiceRequest]", root: 6, rows: S528 },
-    MapDef { name: "RPT[Timing]", root: 77, rows: S532 },
-    MapDef { name: "OBR[ServiceRequest]", root: 6, rows: S543 },
-    MapDef { name: "EIP[Identifier-PlacerAssignedIdentifier]", root: 39, rows: S544 },
-    MapDef { name: "EIP[Identifier-FillerAssignedIdentifier]", root: 39, rows: S545 },
-    MapDef { name: "NTE[ServiceRequest]", root: 6, rows: S549 },
-    MapDef { name: "TXA[DocumentReference]", root: 22, rows: S559 },
-    MapDef { name: "ST[Identifier]", root: 39, rows: S317 },
-    MapDef { name: "TXA[Provenance]", root: 18, rows: S565 },
-    MapDef { name: "OBX[DocumentReference]", root: 22, rows: S567 },
-    MapDef { name: "NTE[DocumentReference]", root: 22, rows: S569 },
-    MapDef { name: "PRT[PractitionerRole]", root: 20, rows: S588 },
-    MapDef { name: "PLN[Identifier]", root: 39, rows: S589 },
-    MapDef { name: "PRT[RelatedPerson]", root: 13, rows: S592 },
+    MapDef { name: "CWE[PractitionerRole]", root: 20, rows: S247 },
+    MapDef { name: "NK1[RelatedPerson]", root: 13, rows: S257 },
+    MapDef { name: "NK1[Patient]", root: 2, rows: S271 },
+    MapDef { name: "PV1[Encounter]", root: 3, rows: S311 },
+    MapDef { name: "PL[Location]", root: 16, rows: S313 },
+    MapDef { name: "HD[Identifier]", root: 39, rows: S317 },
+    MapDef { name: "ID[CodeableConcept]", root: 40, rows: S115 },
+    MapDef { name: "EI[Identifier-Organization]", root: 39, rows: S318 },
+    MapDef { name: "EI[Identifier-DefaultAssigner]", root: 39, rows: S318 },
+    MapDef { name: "PV1[Basic-EncounterHistory]", root: 25, rows: S320 },
+    MapDef { name: "PV1[Patient]", root: 2, rows: S321 },
+    MapDef { name: "PV1[Coverage]", root: 12, rows: S323 },
+    MapDef { name: "PV2[Encounter]", root: 3, rows: S337 },
+    MapDef { name: "ID[Coding]", root: 30, rows: S338 },
+    MapDef { name: "ROL[Encounter-PractitionerRole]", root: 3, rows: S343 },
+    MapDef { name: "OBX[Observation]", root: 4, rows: S376 },
+    MapDef { name: "NM[Quantity]", root: 63, rows: S378 },
+    MapDef { name: "CF[CodeableConcept]", root: 40, rows: S91 },
+    MapDef { name: "CNE[CodeableConcept]", root: 40, rows: S379 },
+    MapDef { name: "CE[CodeableConcept]", root: 40, rows: S380 },
+    MapDef { name: "NR[Range]", root: 64, rows: S383 },
+    MapDef { name: "SN[Ratio]", root: 66, rows: S387 },
+    MapDef { name: "SN[Range]", root: 64, rows: S388 },
+    MapDef { name: "SN[Quantity]", root: 63, rows: S390 },
+    MapDef { name: "NA[SampledData]", root: 67, rows: S392 },
+    MapDef { name: "ED[Attachment]", root: 68, rows: S394 },
+    MapDef { name: "CWE[Quantity]", root: 63, rows: S396 },
+    MapDef { name: "CWE[Organization]", root: 14, rows: S398 },
+    MapDef { name: "EI[Identifier-Extension]", root: 39, rows: S318 },
+    MapDef { name: "OBX[Observation-Component]", root: 4, rows: S418 },
+    MapDef { name: "ED[DocumentReference]", root: 22, rows: S421 },
+    MapDef { name: "RP[Attachment]", root: 68, rows: S423 },
+    MapDef { name: "RP[DocumentReference]", root: 22, rows: S425 },
+    MapDef { name: "AL1[AllergyIntolerance]", root: 9, rows: S435 },
+    MapDef { name: "ST[CodeableConcept]", root: 40, rows: S436 },
+    MapDef { name: "DG1[Condition]", root: 10, rows: S444 },
+    MapDef { name: "EI[Condition]", root: 10, rows: S445 },
+    MapDef { name: "DG1[Encounter]", root: 3, rows: S448 },
+    MapDef { name: "DG1[EpisodeOfCare]", root: 26, rows: S451 },
+    MapDef { name: "PR1[Procedure]", root: 11, rows: S463 },
+    MapDef { name: "IN1[Coverage]", root: 12, rows: S468 },
+    MapDef { name: "CWE[Identifier]", root: 39, rows: S469 },
+    MapDef { name: "IN3[CareTeam]", root: 21, rows: S472 },
+    MapDef { name: "PRT[Patient-GeneralPractitioner-PractitionerRole]", root: 2, rows: S473 },
+    MapDef { name: "MRG[Account]", root: 19, rows: S474 },
+    MapDef { name: "MSH[Encounter]", root: 3, rows: S475 },
+    MapDef { name: "ORC[ServiceRequest]", root: 6, rows: S498 },
+    MapDef { name: "TQ[ServiceRequest]", root: 6, rows: S508 },
+    MapDef { name: "CQ[Quantity]", root: 63, rows: S509 },
+    MapDef { name: "RI[Timing]", root: 77, rows: S511 },
+    MapDef { name: "TS[dateTime]", root: 45, rows: &[] },
+    MapDef { name: "ORC[Provenance]", root: 18, rows: S520 },
+    MapDef { name: "CWE[Device]", root: 17, rows: S525 },
+    MapDef { name: "TQ1[ServiceRequest]", root: 6, rows: S529 },
+    MapDef { name: "RPT[Timing]", root: 77, rows: S533 },
+    MapDef { name: "CQ[unsignedInt]", root: 81, rows: &[] },
+    MapDef { name: "OBR[ServiceRequest]", root: 6, rows: S544 },
+    MapDef { name: "EIP[Identifier-PlacerAssignedIdentifier]", root: 39, rows: S545 },
+    MapDef { name: "EIP[Identifier-FillerAssignedIdentifier]", root: 39, rows: S546 },
+    MapDef { name: "NTE[ServiceRequest]", root: 6, rows: S550 },
+    MapDef { name: "TXA[DocumentReference]", root: 22, rows: S560 },
+    MapDef { name: "ST[Identifier]", root: 39, rows: S318 },
+    MapDef { name: "TXA[Provenance]", root: 18, rows: S566 },
+    MapDef { name: "OBX[DocumentReference]", root: 22, rows: S568 },
+    MapDef { name: "NTE[DocumentReference]", root: 22, rows: S570 },
+    MapDef { name: "PRT[PractitionerRole]", root: 20, rows: S589 },
+    MapDef { name: "PLN[Identifier]", root: 39, rows: S590 },
+    MapDef { name: "PRT[RelatedPerson]", root: 13, rows: S593 },
     MapDef { name: "IN3[CareTeam]", root: 12, rows: &[] },
-    MapDef { name: "PRT[Device]", root: 17, rows: S598 },
-    MapDef { name: "EI[Device-udiCarrier]", root: 17, rows: S600 },
-    MapDef { name: "PRT[Observation-Location]", root: 4, rows: S601 },
-    MapDef { name: "NTE[Observation]", root: 4, rows: S549 },
-    MapDef { name: "SPM[Specimen]", root: 7, rows: S612 },
-    MapDef { name: "RXO[MedicationRequest]", root: 24, rows: S624 },
-    MapDef { name: "ORC[DiagnosticReport]", root: 5, rows: S625 },
-    MapDef { name: "OBR[DiagnosticReport]", root: 5, rows: S638 },
-    MapDef { name: "NDL[PractitionerRole]", root: 20, rows: S639 },
-    MapDef { name: "CNN[Practitioner]", root: 15, rows: S641 },
-    MapDef { name: "OBR[Specimen]", root: 7, rows: S645 },
-    MapDef { name: "SPS[Specimen-Source]", root: 7, rows: S646 },
-    MapDef { name: "SCH[Appointment]", root: 23, rows: S654 },
-    MapDef { name: "TQ[Appointment]", root: 23, rows: S657 },
-    MapDef { name: "SCH[Provenance]", root: 18, rows: S658 },
-    MapDef { name: "NTE[Appointment-Comment]", root: 23, rows: S660 },
-    MapDef { name: "FT[Annotation-Comment]", root: 82, rows: S662 },
+    MapDef { name: "PRT[Device]", root: 17, rows: S599 },
+    MapDef { name: "EI[Device-udiCarrier]", root: 17, rows: S601 },
+    MapDef { name: "PRT[Observation-Location]", root: 4, rows: S602 },
+    MapDef { name: "NTE[Observation]", root: 4, rows: S550 },
+    MapDef { name: "SPM[Specimen]", root: 7, rows: S613 },
+    MapDef { name: "DR[dateTime]", root: 45, rows: &[] },
+    MapDef { name: "RXO[MedicationRequest]", root: 24, rows: S625 },
+    MapDef { name: "ORC[DiagnosticReport]", root: 5, rows: S626 },
+    MapDef { name: "OBR[DiagnosticReport]", root: 5, rows: S639 },
+    MapDef { name: "NDL[PractitionerRole]", root: 20, rows: S640 },
+    MapDef { name: "CNN[Practitioner]", root: 15, rows: S642 },
+    MapDef { name: "OBR[Specimen]", root: 7, rows: S646 },
+    MapDef { name: "SPS[Specimen-Source]", root: 7, rows: S647 },
+    MapDef { name: "SCH[Appointment]", root: 23, rows: S655 },
+    MapDef { name: "TQ[Appointment]", root: 23, rows: S658 },
+    MapDef { name: "SCH[Provenance]", root: 18, rows: S659 },
+    MapDef { name: "NTE[Appointment-Comment]", root: 23, rows: S661 },
+    MapDef { name: "FT[Annotation-Comment]", root: 82, rows: S663 },
     MapDef { name: "XCN[Annotation-Author]", root: 82, rows: &[] },
     MapDef { name: "DTM[Annotation-Time]", root: 82, rows: &[] },
-    MapDef { name: "PID[Appointment]", root: 23, rows: S663 },
-    MapDef { name: "AIS[Appointment]", root: 23, rows: S666 },
-    MapDef { name: "AIS[ServiceRequest]", root: 6, rows: S668 },
-    MapDef { name: "AIG[Appointment]", root: 23, rows: S670 },
-    MapDef { name: "AIL[Appointment]", root: 23, rows: S671 },
-    MapDef { name: "AIP[Appointment]", root: 23, rows: S674 },
-    MapDef { name: "ORC[Immunization]", root: 8, rows: S679 },
-    MapDef { name: "RXA[Immunization]", root: 8, rows: S687 },
-    MapDef { name: "RXR[Immunization]", root: 8, rows: S690 },
+    MapDef { name: "PID[Appointment]", root: 23, rows: S664 },
+    MapDef { name: "AIS[Appointment]", root: 23, rows: S667 },
+    MapDef { name: "AIS[ServiceRequest]", root: 6, rows: S669 },
+    MapDef { name: "AIG[Appointment]", root: 23, rows: S671 },
+    MapDef { name: "AIL[Appointment]", root: 23, rows: S672 },
+    MapDef { name: "AIP[Appointment]", root: 23, rows: S675 },
+    MapDef { name: "ORC[Immunization]", root: 8, rows: S680 },
+    MapDef { name: "RXA[Immunization]", root: 8, rows: S688 },
+    MapDef { name: "RXR[Immunization]", root: 8, rows: S691 },
 ];
 
 pub(crate) static VOCABS: &[VocabDef] = &[
@@ -2086,612 +2097,612 @@ pub(crate) static VOCABS: &[VocabDef] = &[
 pub(crate) static MESSAGES: &[MessageDef] = &[
     MessageDef { name: "ADT_A01", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 4, repeats: true }, Group { parent: 4, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OH1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH2", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH3", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH4", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 34, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::Not(&Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"])), ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::Not(&Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"])), ty: 2, slot: "1", map: 40, refs: &[] },
-        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"]), ty: 2, slot: "1", map: 40, refs: &[] },
-        Item { seg: "OH2", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH3", group: 1, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "IAM", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 75, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "DRG", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PR1", group: 3, repeats: false, cond: Cond::True, ty: 11, slot: "", map: 77, refs: &[Ref { from: 11, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "ROL", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "GT1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN1", group: 4, repeats: false, cond: Cond::True, ty: 12, slot: "1", map: 78, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "IN2", group: 4, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN3", group: 4, repeats: true, cond: Cond::True, ty: 21, slot: "1", map: 80, refs: &[Ref { from: 21, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "ROL", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AUT", group: 5, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "RF1", group: 6, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ACC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UB1", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UB2", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PDA", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 30, refs: &[Ref { from: 19, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OH1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH2", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH3", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH4", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 36, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 37, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::Not(&Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"])), ty: 13, slot: "2", map: 41, refs: &[Ref { from: 13, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::Not(&Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"])), ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"]), ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "OH2", group: 1, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH3", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 54, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 2, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 73, refs: &[Ref { from: 9, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "IAM", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 77, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 78, refs: &[Ref { from: 26, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "DRG", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PR1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 11, slot: "", map: 79, refs: &[Ref { from: 11, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "ROL", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "GT1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "IN1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 80, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "IN2", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "IN3", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: 21, slot: "1", map: 82, refs: &[Ref { from: 21, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "ROL", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "AUT", group: 5, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 5, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "RF1", group: 6, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ACC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UB1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UB2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PDA", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "ADT_A02", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OH1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH2", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH3", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH4", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 34, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PDA", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 30, refs: &[Ref { from: 19, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OH1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH2", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH3", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH4", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 36, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 37, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 54, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PDA", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "ADT_A05", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 4, repeats: true }, Group { parent: 4, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OH1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH2", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH3", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH4", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 81, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 40, refs: &[] },
-        Item { seg: "OH2", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH3", group: 1, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "IAM", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 75, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "DRG", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PR1", group: 3, repeats: false, cond: Cond::True, ty: 11, slot: "", map: 77, refs: &[Ref { from: 11, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "ROL", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "GT1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN1", group: 4, repeats: false, cond: Cond::True, ty: 12, slot: "1", map: 78, refs: &[] },
-        Item { seg: "IN2", group: 4, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN3", group: 4, repeats: true, cond: Cond::True, ty: 21, slot: "1", map: 80, refs: &[Ref { from: 21, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "ROL", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AUT", group: 5, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "RF1", group: 6, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ACC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UB1", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UB2", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 30, refs: &[Ref { from: 19, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OH1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH2", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH3", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH4", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 83, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 37, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 13, slot: "2", map: 41, refs: &[Ref { from: 13, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "OH2", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH3", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 54, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 73, refs: &[Ref { from: 9, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "IAM", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 77, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 78, refs: &[Ref { from: 26, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "DRG", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PR1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 11, slot: "", map: 79, refs: &[Ref { from: 11, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "ROL", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "GT1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "IN1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 80, refs: &[] },
+        Item { seg: "IN2", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "IN3", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: 21, slot: "1", map: 82, refs: &[Ref { from: 21, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "ROL", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "AUT", group: 5, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "RF1", group: 6, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ACC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UB1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UB2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "ADT_A06", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "1", map: 28, refs: &[Ref { from: 19, from_slot: "1", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "4", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OH1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH2", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH3", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH4", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 33, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 34, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "MRG", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "2", map: 82, refs: &[Ref { from: 19, from_slot: "2", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 40, refs: &[] },
-        Item { seg: "OH2", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OH3", group: 1, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 2, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "IAM", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 75, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "DRG", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PR1", group: 3, repeats: false, cond: Cond::True, ty: 11, slot: "", map: 77, refs: &[Ref { from: 11, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "ROL", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "GT1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN1", group: 4, repeats: false, cond: Cond::True, ty: 12, slot: "1", map: 78, refs: &[] },
-        Item { seg: "IN2", group: 4, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN3", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ACC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UB1", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UB2", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "1", map: 30, refs: &[Ref { from: 19, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "4", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OH1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH2", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH3", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH4", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 36, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 37, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "MRG", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "2", map: 84, refs: &[Ref { from: 19, from_slot: "2", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 13, slot: "2", map: 41, refs: &[Ref { from: 13, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "OH2", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OH3", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 54, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 73, refs: &[Ref { from: 9, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "IAM", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 77, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 78, refs: &[Ref { from: 26, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "DRG", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PR1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 11, slot: "", map: 79, refs: &[Ref { from: 11, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "ROL", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "GT1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "IN1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 80, refs: &[] },
+        Item { seg: "IN2", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "IN3", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ROL", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ACC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UB1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UB2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "ADT_A09", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "4", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
-        Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 30, refs: &[Ref { from: 19, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "4", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 55, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 69, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 1, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "ADT_A11", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 83, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "", map: 28, refs: &[Ref { from: 19, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 31, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 3, slot: "1", map: 75, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: 26, slot: "1", map: 76, refs: &[Ref { from: 26, from_slot: "", steps: S694, to: 2, to_slot: "1" }] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 85, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 30, refs: &[Ref { from: 19, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 77, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 78, refs: &[Ref { from: 26, from_slot: "", steps: S695, to: 2, to_slot: "1" }] }] },
     MessageDef { name: "ADT_A17", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 21, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "1", map: 28, refs: &[Ref { from: 19, from_slot: "1", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "4", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 31, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
-        Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "2", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 19, slot: "2", map: 28, refs: &[Ref { from: 19, from_slot: "2", steps: S692, to: 2, to_slot: "2" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "5", map: 29, refs: &[Ref { from: 18, from_slot: "5", steps: S691, to: 2, to_slot: "2" }] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "2", map: 30, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "2", map: 41, refs: &[Ref { from: 3, from_slot: "2", steps: S693, to: 2, to_slot: "2" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "2", map: 50, refs: &[] },
-        Item { seg: "DB1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "2" }] },
-        Item { seg: "OBX", group: 1, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "2" }] },
-        Item { seg: "PRT", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "1", map: 30, refs: &[Ref { from: 19, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "4", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 33, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 1, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "2", map: 24, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "2", map: 30, refs: &[Ref { from: 19, from_slot: "2", steps: S693, to: 2, to_slot: "2" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "5", map: 31, refs: &[Ref { from: 18, from_slot: "5", steps: S692, to: 2, to_slot: "2" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "2", map: 32, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "2", map: 43, refs: &[Ref { from: 3, from_slot: "2", steps: S694, to: 2, to_slot: "2" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "2", map: 52, refs: &[] },
+        Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 55, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "2" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 69, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "2" }] },
+        Item { seg: "PRT", group: 1, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "MDM_T02", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 1, repeats: true }, Group { parent: 0, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 14, refs: &[Ref { from: 18, from_slot: "3", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "ORC", group: 1, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[] },
-        Item { seg: "ORC", group: 1, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 88, refs: &[] },
-        Item { seg: "TQ1", group: 2, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 90, refs: &[] },
-        Item { seg: "TQ2", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBR", group: 1, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 92, refs: &[] },
-        Item { seg: "NTE", group: 1, repeats: true, cond: Cond::True, ty: 6, slot: "1", map: 95, refs: &[] },
-        Item { seg: "TXA", group: 0, repeats: false, cond: Cond::True, ty: 22, slot: "1", map: 96, refs: &[Ref { from: 22, from_slot: "1", steps: S696, to: 6, to_slot: "1" }] },
-        Item { seg: "TXA", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "TXA", field: 8, comp: 0, sub: 0 })]), ty: 18, slot: "", map: 98, refs: &[] },
-        Item { seg: "CON", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::True, ty: 22, slot: "1", map: 99, refs: &[Ref { from: 22, from_slot: "1", steps: S696, to: 6, to_slot: "1" }] },
-        Item { seg: "NTE", group: 3, repeats: true, cond: Cond::True, ty: 22, slot: "1", map: 100, refs: &[Ref { from: 22, from_slot: "1", steps: S696, to: 6, to_slot: "1" }] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "ORC", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 86, refs: &[] },
+        Item { seg: "ORC", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "3", map: 91, refs: &[] },
+        Item { seg: "TQ1", group: 2, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 93, refs: &[] },
+        Item { seg: "TQ2", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBR", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 96, refs: &[] },
+        Item { seg: "NTE", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 99, refs: &[] },
+        Item { seg: "TXA", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 22, slot: "1", map: 100, refs: &[Ref { from: 22, from_slot: "1", steps: S697, to: 6, to_slot: "1" }] },
+        Item { seg: "TXA", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "TXA", field: 8, comp: 0, sub: 0 })]), ty: 18, slot: "", map: 102, refs: &[] },
+        Item { seg: "CON", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 22, slot: "1", map: 103, refs: &[Ref { from: 22, from_slot: "1", steps: S697, to: 6, to_slot: "1" }] },
+        Item { seg: "NTE", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: 22, slot: "1", map: 104, refs: &[Ref { from: 22, from_slot: "1", steps: S697, to: 6, to_slot: "1" }] }] },
     MessageDef { name: "OML_O21", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: false }, Group { parent: 1, repeats: false }, Group { parent: 1, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 4, repeats: true }, Group { parent: 4, repeats: false }, Group { parent: 6, repeats: true }, Group { parent: 6, repeats: true }, Group { parent: 8, repeats: true }, Group { parent: 8, repeats: true }, Group { parent: 10, repeats: true }, Group { parent: 6, repeats: true }, Group { parent: 12, repeats: false }, Group { parent: 12, repeats: false }, Group { parent: 12, repeats: true }, Group { parent: 15, repeats: true }, Group { parent: 15, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PID", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 31, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 1, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "1", map: 101, refs: &[Ref { from: 2, from_slot: "1", steps: S226, to: 20, to_slot: "1" }] },
-        Item { seg: "PRT", group: 1, repeats: true, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 103, refs: &[Ref { from: 13, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "NTE", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NK1", group: 1, repeats: true, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: true, cond: Cond::True, ty: 2, slot: "1", map: 40, refs: &[] },
-        Item { seg: "ARV", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 2, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[] },
-        Item { seg: "PV1", group: 2, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 2, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 2, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 2, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PRT", group: 2, repeats: true, cond: Cond::True, ty: 20, slot: "2", map: 101, refs: &[Ref { from: 3, from_slot: "1", steps: S329, to: 20, to_slot: "2" }] },
-        Item { seg: "IN1", group: 3, repeats: false, cond: Cond::True, ty: 12, slot: "1", map: 78, refs: &[] },
-        Item { seg: "IN2", group: 3, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN3", group: 3, repeats: false, cond: Cond::True, ty: 12, slot: "1", map: 104, refs: &[] },
-        Item { seg: "GT1", group: 1, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 1, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[] },
-        Item { seg: "ORC", group: 4, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[] },
-        Item { seg: "ORC", group: 4, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 88, refs: &[] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 6, from_slot: "1", steps: S534, to: 20, to_slot: "3" }] },
-        Item { seg: "TQ1", group: 5, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 90, refs: &[] },
-        Item { seg: "TQ2", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBR", group: 6, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 92, refs: &[] },
-        Item { seg: "OBR", group: 6, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "TCD", group: 6, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NTE", group: 6, repeats: true, cond: Cond::True, ty: 6, slot: "1", map: 95, refs: &[] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "SC"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "4", map: 101, refs: &[] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 6, from_slot: "1", steps: S534, to: 20, to_slot: "3" }] },
-        Item { seg: "CTD", group: 6, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 6, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 6, from_slot: "1", steps: S697, to: 10, to_slot: "1" }, Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 7, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
-        Item { seg: "OBX", group: 7, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
-        Item { seg: "PRT", group: 7, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S699, to: 17, to_slot: "" }] },
-        Item { seg: "PRT", group: 7, repeats: true, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 107, refs: &[] },
-        Item { seg: "PRT", group: 7, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 101, refs: &[Ref { from: 4, from_slot: "1", steps: S700, to: 20, to_slot: "7" }] },
-        Item { seg: "TCD", group: 7, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NTE", group: 7, repeats: true, cond: Cond::True, ty: 4, slot: "1", map: 108, refs: &[] },
-        Item { seg: "SPM", group: 8, repeats: false, cond: Cond::True, ty: 7, slot: "", map: 109, refs: &[] },
-        Item { seg: "SPM", group: 8, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 9, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SAC", group: 10, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 11, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 11, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SGH", group: 6, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PID", group: 13, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PD1", group: 13, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 13, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ARV", group: 13, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 14, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV2", group: 14, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 14, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ORC", group: 15, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 15, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBR", group: 15, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NTE", group: 15, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 15, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "TQ1", group: 16, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "TQ2", group: 16, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 17, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 17, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NTE", group: 17, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SGT", group: 6, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "FT1", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "CTI", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "BLG", group: 4, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
+        Item { seg: "PD1", group: 1, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 33, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 1, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "1", map: 105, refs: &[Ref { from: 2, from_slot: "1", steps: S227, to: 20, to_slot: "1" }] },
+        Item { seg: "PRT", group: 1, repeats: true, enter: 0, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 107, refs: &[Ref { from: 13, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "NTE", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "NK1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 13, slot: "2", map: 41, refs: &[Ref { from: 13, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "ARV", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[] },
+        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 2, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: 20, slot: "2", map: 105, refs: &[Ref { from: 3, from_slot: "1", steps: S330, to: 20, to_slot: "2" }] },
+        Item { seg: "IN1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 80, refs: &[] },
+        Item { seg: "IN2", group: 3, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "IN3", group: 3, repeats: false, enter: 0, cond: Cond::True, ty: 12, slot: "1", map: 108, refs: &[] },
+        Item { seg: "GT1", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "AL1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 73, refs: &[] },
+        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 86, refs: &[] },
+        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "3", map: 91, refs: &[] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 105, refs: &[Ref { from: 6, from_slot: "1", steps: S535, to: 20, to_slot: "3" }] },
+        Item { seg: "TQ1", group: 5, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 93, refs: &[] },
+        Item { seg: "TQ2", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBR", group: 6, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 96, refs: &[] },
+        Item { seg: "OBR", group: 6, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "TCD", group: 6, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "NTE", group: 6, repeats: true, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 99, refs: &[] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "SC"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "4", map: 105, refs: &[] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 105, refs: &[Ref { from: 6, from_slot: "1", steps: S535, to: 20, to_slot: "3" }] },
+        Item { seg: "CTD", group: 6, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "DG1", group: 6, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 10, to_slot: "1" }, Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 7, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
+        Item { seg: "OBX", group: 7, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
+        Item { seg: "PRT", group: 7, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S700, to: 17, to_slot: "" }] },
+        Item { seg: "PRT", group: 7, repeats: true, enter: 0, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 111, refs: &[] },
+        Item { seg: "PRT", group: 7, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S701, to: 20, to_slot: "7" }] },
+        Item { seg: "TCD", group: 7, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "NTE", group: 7, repeats: true, enter: 0, cond: Cond::True, ty: 4, slot: "1", map: 112, refs: &[] },
+        Item { seg: "SPM", group: 8, repeats: false, enter: 1, cond: Cond::True, ty: 7, slot: "", map: 113, refs: &[] },
+        Item { seg: "SPM", group: 8, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 9, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SAC", group: 10, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 11, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 11, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SGH", group: 6, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PID", group: 13, repeats: false, enter: 2, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PD1", group: 13, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 13, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ARV", group: 13, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PV1", group: 14, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PV2", group: 14, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 14, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ORC", group: 15, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 15, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBR", group: 15, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "NTE", group: 15, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 15, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "TQ1", group: 16, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "TQ2", group: 16, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 17, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 17, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "NTE", group: 17, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SGT", group: 6, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "FT1", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "CTI", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "BLG", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "ORM_O01", groups: &[Group { parent: 0, repeats: false }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 31, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
-        Item { seg: "IN1", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN2", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN3", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "GT1", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, cond: Cond::True, ty: 9, slot: "", map: 71, refs: &[Ref { from: 9, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "ORC", group: 0, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[Ref { from: 6, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "ORC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ORC", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 88, refs: &[] },
-        Item { seg: "OBR", group: 0, repeats: false, cond: Cond::Present("PID"), ty: 6, slot: "1", map: 92, refs: &[] },
-        Item { seg: "OBR", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "RQD", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "RQ1", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "RXO", group: 0, repeats: false, cond: Cond::True, ty: 24, slot: "", map: 110, refs: &[] },
-        Item { seg: "ODS", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ODT", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "CTD", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 0, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
-        Item { seg: "OBX", group: 0, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
-        Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "FT1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "CTI", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "BLG", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 33, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "IN1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "IN2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "IN3", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "GT1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 73, refs: &[Ref { from: 9, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "ORC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 86, refs: &[Ref { from: 6, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "ORC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ORC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "2", map: 91, refs: &[] },
+        Item { seg: "OBR", group: 0, repeats: false, enter: 0, cond: Cond::Present("PID"), ty: 6, slot: "1", map: 96, refs: &[] },
+        Item { seg: "OBR", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "RQD", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "RQ1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "RXO", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 24, slot: "", map: 115, refs: &[] },
+        Item { seg: "ODS", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ODT", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "CTD", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 0, repeats: false, enter: 0, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
+        Item { seg: "OBX", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
+        Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "FT1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "CTI", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "BLG", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "ORU_R01", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 1, repeats: false }, Group { parent: 2, repeats: true }, Group { parent: 2, repeats: false }, Group { parent: 1, repeats: true }, Group { parent: 5, repeats: false }, Group { parent: 6, repeats: false }, Group { parent: 5, repeats: true }, Group { parent: 5, repeats: true }, Group { parent: 5, repeats: true }, Group { parent: 10, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PID", group: 2, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 2, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 2, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 2, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "4", map: 31, refs: &[Ref { from: 4, from_slot: "4", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 2, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "1", map: 101, refs: &[Ref { from: 2, from_slot: "1", steps: S226, to: 20, to_slot: "1" }] },
-        Item { seg: "PRT", group: 2, repeats: true, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 103, refs: &[Ref { from: 13, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "NTE", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NK1", group: 2, repeats: true, cond: Cond::True, ty: 13, slot: "2", map: 39, refs: &[Ref { from: 13, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 2, repeats: true, cond: Cond::True, ty: 2, slot: "1", map: 40, refs: &[] },
-        Item { seg: "ARV", group: 2, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S699, to: 17, to_slot: "" }] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 107, refs: &[] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 101, refs: &[Ref { from: 4, from_slot: "", steps: S700, to: 20, to_slot: "1" }] },
-        Item { seg: "PV1", group: 4, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 4, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 4, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 4, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 4, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[Ref { from: 3, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: 20, slot: "2", map: 101, refs: &[Ref { from: 3, from_slot: "1", steps: S329, to: 20, to_slot: "2" }] },
-        Item { seg: "ORC", group: 6, repeats: false, cond: Cond::True, ty: 5, slot: "1", map: 111, refs: &[Ref { from: 5, from_slot: "1", steps: S701, to: 3, to_slot: "1" }] },
-        Item { seg: "ORC", group: 6, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[Ref { from: 5, from_slot: "1", steps: S702, to: 6, to_slot: "1" }] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 6, from_slot: "1", steps: S534, to: 20, to_slot: "3" }] },
-        Item { seg: "OBX", group: 7, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 7, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "TXA", group: 7, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBR", group: 5, repeats: false, cond: Cond::True, ty: 5, slot: "1", map: 112, refs: &[] },
-        Item { seg: "OBR", group: 5, repeats: false, cond: Cond::True, ty: 7, slot: "1", map: 115, refs: &[Ref { from: 5, from_slot: "1", steps: S703, to: 7, to_slot: "" }] },
-        Item { seg: "OBR", group: 5, repeats: false, cond: Cond::Present("ORC"), ty: 6, slot: "1", map: 92, refs: &[] },
-        Item { seg: "NTE", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 5, repeats: true, cond: Cond::All(&[Cond::In(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, &["ARI", "TN", "TR"]), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "4", map: 101, refs: &[Ref { from: 5, from_slot: "1", steps: S700, to: 20, to_slot: "4" }] },
-        Item { seg: "PRT", group: 5, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PRI"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "5", map: 101, refs: &[Ref { from: 5, from_slot: "1", steps: S630, to: 20, to_slot: "5" }] },
-        Item { seg: "PRT", group: 5, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "SC"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "6", map: 101, refs: &[] },
-        Item { seg: "PRT", group: 5, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[] },
-        Item { seg: "TQ1", group: 8, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "TQ2", group: 8, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "CTD", group: 5, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 5, from_slot: "", steps: S704, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S701, to: 3, to_slot: "1" }] },
-        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 5, from_slot: "", steps: S704, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S701, to: 3, to_slot: "1" }] },
-        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
-        Item { seg: "OBX", group: 9, repeats: false, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 4, to_slot: "1" }] },
-        Item { seg: "PRT", group: 9, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 105, refs: &[Ref { from: 4, from_slot: "2", steps: S699, to: 17, to_slot: "" }] },
-        Item { seg: "PRT", group: 9, repeats: true, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "2", map: 107, refs: &[] },
-        Item { seg: "PRT", group: 9, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 101, refs: &[Ref { from: 4, from_slot: "2", steps: S700, to: 20, to_slot: "7" }] },
-        Item { seg: "NTE", group: 9, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "FT1", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "CTI", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SPM", group: 10, repeats: false, cond: Cond::True, ty: 7, slot: "n", map: 109, refs: &[Ref { from: 5, from_slot: "1", steps: S703, to: 7, to_slot: "n" }] },
-        Item { seg: "OBX", group: 11, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 53, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S705, to: 7, to_slot: "n" }] },
-        Item { seg: "OBX", group: 11, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 67, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S705, to: 7, to_slot: "n" }] },
-        Item { seg: "PRT", group: 11, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DSC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PID", group: 2, repeats: false, enter: 2, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 2, repeats: false, enter: 2, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 2, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
+        Item { seg: "PD1", group: 2, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "4", map: 33, refs: &[Ref { from: 4, from_slot: "4", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "1", map: 105, refs: &[Ref { from: 2, from_slot: "1", steps: S227, to: 20, to_slot: "1" }] },
+        Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 107, refs: &[Ref { from: 13, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "NTE", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "NK1", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: 13, slot: "2", map: 41, refs: &[Ref { from: 13, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "ARV", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S700, to: 17, to_slot: "" }] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 111, refs: &[] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 105, refs: &[Ref { from: 4, from_slot: "", steps: S701, to: 20, to_slot: "1" }] },
+        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[Ref { from: 3, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: 20, slot: "2", map: 105, refs: &[Ref { from: 3, from_slot: "1", steps: S330, to: 20, to_slot: "2" }] },
+        Item { seg: "ORC", group: 6, repeats: false, enter: 3, cond: Cond::True, ty: 5, slot: "1", map: 116, refs: &[Ref { from: 5, from_slot: "1", steps: S702, to: 3, to_slot: "1" }] },
+        Item { seg: "ORC", group: 6, repeats: false, enter: 3, cond: Cond::True, ty: 6, slot: "1", map: 86, refs: &[Ref { from: 5, from_slot: "1", steps: S703, to: 6, to_slot: "1" }] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 105, refs: &[Ref { from: 6, from_slot: "1", steps: S535, to: 20, to_slot: "3" }] },
+        Item { seg: "OBX", group: 7, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 7, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "TXA", group: 7, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBR", group: 5, repeats: false, enter: 2, cond: Cond::True, ty: 5, slot: "1", map: 117, refs: &[] },
+        Item { seg: "OBR", group: 5, repeats: false, enter: 2, cond: Cond::True, ty: 7, slot: "1", map: 120, refs: &[Ref { from: 5, from_slot: "1", steps: S704, to: 7, to_slot: "" }] },
+        Item { seg: "OBR", group: 5, repeats: false, enter: 2, cond: Cond::Present("ORC"), ty: 6, slot: "1", map: 96, refs: &[] },
+        Item { seg: "NTE", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::In(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, &["ARI", "TN", "TR"]), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "4", map: 105, refs: &[Ref { from: 5, from_slot: "1", steps: S701, to: 20, to_slot: "4" }] },
+        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PRI"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "5", map: 105, refs: &[Ref { from: 5, from_slot: "1", steps: S631, to: 20, to_slot: "5" }] },
+        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "SC"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "6", map: 105, refs: &[] },
+        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 105, refs: &[] },
+        Item { seg: "TQ1", group: 8, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "TQ2", group: 8, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "CTD", group: 5, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 55, refs: &[Ref { from: 5, from_slot: "", steps: S705, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S702, to: 3, to_slot: "1" }] },
+        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 69, refs: &[Ref { from: 5, from_slot: "", steps: S705, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S702, to: 3, to_slot: "1" }] },
+        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 55, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
+        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 69, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
+        Item { seg: "PRT", group: 9, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 109, refs: &[Ref { from: 4, from_slot: "2", steps: S700, to: 17, to_slot: "" }] },
+        Item { seg: "PRT", group: 9, repeats: true, enter: 0, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "2", map: 111, refs: &[] },
+        Item { seg: "PRT", group: 9, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 105, refs: &[Ref { from: 4, from_slot: "2", steps: S701, to: 20, to_slot: "7" }] },
+        Item { seg: "NTE", group: 9, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "FT1", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "CTI", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SPM", group: 10, repeats: false, enter: 1, cond: Cond::True, ty: 7, slot: "n", map: 113, refs: &[Ref { from: 5, from_slot: "1", steps: S704, to: 7, to_slot: "n" }] },
+        Item { seg: "OBX", group: 11, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S706, to: 7, to_slot: "n" }] },
+        Item { seg: "OBX", group: 11, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S706, to: 7, to_slot: "n" }] },
+        Item { seg: "PRT", group: 11, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "DSC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "SIU_S12", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 2, repeats: true }, Group { parent: 2, repeats: true }, Group { parent: 2, repeats: true }, Group { parent: 2, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "SCH", group: 0, repeats: false, cond: Cond::True, ty: 23, slot: "1", map: 117, refs: &[] },
-        Item { seg: "SCH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SCH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "3", map: 119, refs: &[] },
-        Item { seg: "NTE", group: 0, repeats: true, cond: Cond::True, ty: 23, slot: "1", map: 120, refs: &[] },
-        Item { seg: "PID", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 1, repeats: false, cond: Cond::True, ty: 23, slot: "1", map: 124, refs: &[] },
-        Item { seg: "PID", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[Ref { from: 3, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 1, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: true, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: true, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[] },
-        Item { seg: "DG1", group: 1, repeats: true, cond: Cond::True, ty: 10, slot: "1", map: 73, refs: &[Ref { from: 10, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "RGS", group: 2, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AIS", group: 3, repeats: false, cond: Cond::True, ty: 23, slot: "1", map: 125, refs: &[] },
-        Item { seg: "AIS", group: 3, repeats: false, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "SCH", field: 26, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "SCH", field: 27, comp: 0, sub: 0 })])]), ty: 6, slot: "n", map: 126, refs: &[] },
-        Item { seg: "NTE", group: 3, repeats: true, cond: Cond::True, ty: 23, slot: "1", map: 120, refs: &[] },
-        Item { seg: "AIG", group: 4, repeats: false, cond: Cond::True, ty: 23, slot: "1", map: 127, refs: &[] },
-        Item { seg: "NTE", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AIL", group: 5, repeats: false, cond: Cond::True, ty: 23, slot: "1", map: 128, refs: &[] },
-        Item { seg: "NTE", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AIP", group: 6, repeats: false, cond: Cond::True, ty: 23, slot: "1", map: 129, refs: &[] },
-        Item { seg: "NTE", group: 6, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "SCH", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 23, slot: "1", map: 122, refs: &[] },
+        Item { seg: "SCH", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SCH", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 124, refs: &[] },
+        Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 23, slot: "1", map: 125, refs: &[] },
+        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 23, slot: "1", map: 129, refs: &[] },
+        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "OBX", group: 1, repeats: true, enter: 0, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[] },
+        Item { seg: "OBX", group: 1, repeats: true, enter: 0, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[] },
+        Item { seg: "DG1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "RGS", group: 2, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "AIS", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 23, slot: "1", map: 130, refs: &[] },
+        Item { seg: "AIS", group: 3, repeats: false, enter: 1, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "SCH", field: 26, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "SCH", field: 27, comp: 0, sub: 0 })])]), ty: 6, slot: "n", map: 131, refs: &[] },
+        Item { seg: "NTE", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: 23, slot: "1", map: 125, refs: &[] },
+        Item { seg: "AIG", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 23, slot: "1", map: 132, refs: &[] },
+        Item { seg: "NTE", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "AIL", group: 5, repeats: false, enter: 1, cond: Cond::True, ty: 23, slot: "1", map: 133, refs: &[] },
+        Item { seg: "NTE", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "AIP", group: 6, repeats: false, enter: 1, cond: Cond::True, ty: 23, slot: "1", map: 134, refs: &[] },
+        Item { seg: "NTE", group: 6, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "VXU_V04", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 4, repeats: true }, Group { parent: 4, repeats: true }],
       items: &[
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "1", map: 12, refs: &[Ref { from: 18, from_slot: "1", steps: S691, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S691, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, cond: Cond::True, ty: 18, slot: "2", map: 13, refs: &[Ref { from: 18, from_slot: "2", steps: S691, to: 0, to_slot: "" }] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SFT", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "UAC", group: 0, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 22, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 29, refs: &[Ref { from: 18, from_slot: "", steps: S691, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 30, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 31, refs: &[Ref { from: 4, from_slot: "3", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 0, repeats: true, cond: Cond::True, ty: 13, slot: "1", map: 39, refs: &[] },
-        Item { seg: "NK1", group: 0, repeats: true, cond: Cond::True, ty: 2, slot: "1", map: 40, refs: &[] },
-        Item { seg: "ARV", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 41, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 47, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::True, ty: 2, slot: "1", map: 48, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 49, refs: &[Ref { from: 12, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 1, repeats: false, cond: Cond::True, ty: 3, slot: "1", map: 50, refs: &[] },
-        Item { seg: "ARV", group: 1, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "GT1", group: 0, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 53, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 3, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 67, refs: &[Ref { from: 4, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S699, to: 17, to_slot: "" }] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 107, refs: &[] },
-        Item { seg: "PRT", group: 3, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 101, refs: &[Ref { from: 4, from_slot: "", steps: S700, to: 20, to_slot: "1" }] },
-        Item { seg: "NTE", group: 3, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ORC", group: 4, repeats: false, cond: Cond::True, ty: 8, slot: "1", map: 130, refs: &[] },
-        Item { seg: "ORC", group: 4, repeats: false, cond: Cond::True, ty: 6, slot: "1", map: 84, refs: &[Ref { from: 6, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "2", map: 101, refs: &[Ref { from: 8, from_slot: "", steps: S676, to: 20, to_slot: "2" }] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "AP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 101, refs: &[Ref { from: 8, from_slot: "", steps: S676, to: 20, to_slot: "3" }] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 4, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "TQ1", group: 5, repeats: false, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "TQ2", group: 5, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "RXA", group: 4, repeats: false, cond: Cond::True, ty: 8, slot: "1", map: 131, refs: &[] },
-        Item { seg: "RXR", group: 4, repeats: false, cond: Cond::True, ty: 8, slot: "1", map: 132, refs: &[] },
-        Item { seg: "OBX", group: 6, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 53, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S706, to: 8, to_slot: "1" }] },
-        Item { seg: "OBX", group: 6, repeats: false, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 67, refs: &[Ref { from: 4, from_slot: "2", steps: S693, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S706, to: 8, to_slot: "1" }] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "2", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S699, to: 17, to_slot: "" }] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "2", map: 107, refs: &[] },
-        Item { seg: "PRT", group: 6, repeats: true, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "4", map: 101, refs: &[Ref { from: 4, from_slot: "2", steps: S700, to: 20, to_slot: "1" }] },
-        Item { seg: "NTE", group: 6, repeats: true, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 33, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 13, slot: "1", map: 41, refs: &[] },
+        Item { seg: "NK1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "ARV", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "GT1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S700, to: 17, to_slot: "" }] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 111, refs: &[] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 105, refs: &[Ref { from: 4, from_slot: "", steps: S701, to: 20, to_slot: "1" }] },
+        Item { seg: "NTE", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 8, slot: "1", map: 135, refs: &[Ref { from: 8, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 86, refs: &[Ref { from: 6, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "2", map: 105, refs: &[Ref { from: 8, from_slot: "", steps: S677, to: 20, to_slot: "2" }] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "AP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 105, refs: &[Ref { from: 8, from_slot: "", steps: S677, to: 20, to_slot: "3" }] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "TQ1", group: 5, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "TQ2", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
+        Item { seg: "RXA", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: 8, slot: "1", map: 136, refs: &[] },
+        Item { seg: "RXR", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: 8, slot: "1", map: 137, refs: &[] },
+        Item { seg: "OBX", group: 6, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 55, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S707, to: 8, to_slot: "1" }] },
+        Item { seg: "OBX", group: 6, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 69, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S707, to: 8, to_slot: "1" }] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "2", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S700, to: 17, to_slot: "" }] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "2", map: 111, refs: &[] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "4", map: 105, refs: &[Ref { from: 4, from_slot: "2", steps: S701, to: 20, to_slot: "1" }] },
+        Item { seg: "NTE", group: 6, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
 ];
