@@ -5,7 +5,8 @@ suites alike. Edit here, then run: python3 tests/fhir_cases.py (or make
 generate).
 
 Each row: name, message (text, segments joined by \\r), options ({bundle_type,
-namespace, timezone}), then either error (the code) or:
+namespace, timezone, overrides}), then either error (the code, and pointer for
+overrides) or:
   has      [path, value] pairs: some leaf at `path` has `value`. A path is a
            resource type then its elements, array positions left out
            (`Observation.valueQuantity.value`); `Bundle.` paths start at the
@@ -15,6 +16,7 @@ namespace, timezone}), then either error (the code) or:
   ids      {resource type: id}: the name-based UUID every language must give
            (computed here with Python's uuid module from the documented key).
   report   {field: [values]} that the report's lists must contain.
+  report_lacks  {field: [values]} that they must not contain.
 """
 import json
 import os
@@ -95,6 +97,29 @@ CASES = [
     dict(name="no_map_for_the_structure",
          message=msg("MSH|^~\\&|A|B|C|D|20240115||MFN^M01^MFN_M01|1|P|2.5.1"), options={},
          error="fhir_no_map"),
+    # overrides: a Z-segment's fields as an extension and an identifier, a
+    # local code, a resource type left out
+    dict(name="overrides_map_a_z_segment", message=ADT,
+         options={"overrides": {"fields": {
+             "ZPI-2": {"resource": "Patient", "extension": "https://example.org/fhir/local-flag"},
+             "ZPI-1": {"resource": "Patient", "identifier": "https://example.org/ids/z"}}}},
+         has=[["Patient.extension.url", "https://example.org/fhir/local-flag"],
+              ["Patient.extension.valueString", "local"],
+              ["Patient.identifier.system", "https://example.org/ids/z"],
+              ["Patient.identifier.value", "1"]],
+         report_lacks={"unmapped_segments": ["ZPI"]}),
+    dict(name="overrides_give_a_local_code", message=ADT.replace("|19800101|M|", "|19800101|Q|"),
+         options={"overrides": {"codes": {"AdministrativeSex": {"Q": "other"}}}},
+         has=[["Patient.gender", "other"]]),
+    dict(name="overrides_drop_a_resource_type", message=ORU,
+         options={"overrides": {"drop": ["Specimen", "Organization"]}},
+         has=[["Patient.gender", "female"]], lacks=["Specimen", "Organization", "Patient.identifier.assigner"]),
+    dict(name="overrides_unknown_key", message=ORU,
+         options={"overrides": {"fieldz": {}}}, error="fhir_invalid_overrides", pointer="/fieldz"),
+    dict(name="overrides_bad_type", message=ORU,
+         options={"overrides": {"fields": {"ZPI-2": {"resource": "Patient", "extension": "https://x.org/e",
+                                                      "type": "text"}}}},
+         error="fhir_invalid_overrides", pointer="/fields/ZPI-2/type"),
     dict(name="bad_timezone_option", message=ORU, options={"timezone": "EST"}, error="fhir_invalid_option"),
     dict(name="bad_bundle_type_option", message=ORU, options={"bundle_type": "document"},
          error="fhir_invalid_option"),

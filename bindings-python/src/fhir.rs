@@ -7,6 +7,7 @@ fn fhir_error(py: Python<'_>, e: &pipehat::fhir::FhirError) -> PyErr {
     let attrs = attrs_of(vec![
         ("code", obj(py, e.kind.code())),
         ("option", obj(py, e.option)),
+        ("pointer", obj(py, e.pointer.clone())),
     ]);
     raise(py, "FhirError", e.to_string(), &attrs)
 }
@@ -19,13 +20,19 @@ pub(crate) fn convert(
     bundle_type: &str,
     namespace: Option<String>,
     timezone: Option<String>,
+    overrides: Option<String>,
 ) -> PyResult<(String, String)> {
     let bundle_type =
         pipehat::fhir::BundleType::from_name(bundle_type).map_err(|e| fhir_error(py, &e))?;
+    let overrides = overrides
+        .map(|t| pipehat::fhir::Overrides::parse(&t))
+        .transpose()
+        .map_err(|e| fhir_error(py, &e))?;
     let options = pipehat::fhir::Options {
         bundle_type,
         namespace,
         timezone,
+        overrides,
     };
     let out = pipehat::fhir::to_fhir(message, &options).map_err(|e| fhir_error(py, &e))?;
     Ok((out.bundle, out.report.to_json()))

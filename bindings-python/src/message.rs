@@ -337,18 +337,35 @@ impl Message {
     /// IG's maps. `bundle_type`: "message", "transaction", "batch" or
     /// "collection"; `namespace`: the UUID that resource ids are made in;
     /// `timezone`: the offset assumed for times without one ("+01:00", "Z").
+    /// `overrides`: local additions to the maps (a dict, or its JSON text).
     /// With report=True: {"bundle": ..., "report": ...}. Raises FhirError.
-    #[pyo3(signature = (*, bundle_type="message", namespace=None, timezone=None, report=false))]
+    #[pyo3(signature = (*, bundle_type="message", namespace=None, timezone=None, overrides=None, report=false))]
     fn to_fhir(
         &self,
         py: Python<'_>,
         bundle_type: &str,
         namespace: Option<String>,
         timezone: Option<String>,
+        overrides: Option<Bound<'_, PyAny>>,
         report: bool,
     ) -> PyResult<Py<PyAny>> {
-        let (bundle, rep) =
-            crate::fhir::convert(py, &self.inner.message(), bundle_type, namespace, timezone)?;
+        let overrides = match overrides {
+            None => None,
+            Some(o) if o.is_instance_of::<PyString>() => Some(o.extract::<String>()?),
+            Some(o) => Some(
+                py.import("json")?
+                    .call_method1("dumps", (o,))?
+                    .extract::<String>()?,
+            ),
+        };
+        let (bundle, rep) = crate::fhir::convert(
+            py,
+            &self.inner.message(),
+            bundle_type,
+            namespace,
+            timezone,
+            overrides,
+        )?;
         let text = if report {
             format!("{{\"bundle\":{bundle},\"report\":{rep}}}")
         } else {

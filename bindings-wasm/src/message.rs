@@ -246,6 +246,7 @@ impl NativeMessage {
         bundle_type: Option<String>,
         namespace: Option<String>,
         timezone: Option<String>,
+        overrides: Option<String>,
     ) -> Result<String, JsValue> {
         let fhir_error = |e: pipehat::fhir::FhirError| -> JsValue {
             let o = js_sys::Object::new();
@@ -253,15 +254,25 @@ impl NativeMessage {
             crate::options::set(&o, "message", e.to_string());
             crate::options::set(&o, "code", e.kind.code());
             crate::options::set(&o, "option", e.option.map_or(JsValue::NULL, JsValue::from));
+            crate::options::set(
+                &o,
+                "pointer",
+                e.pointer.map_or(JsValue::NULL, JsValue::from),
+            );
             o.into()
         };
         let bundle_type =
             pipehat::fhir::BundleType::from_name(bundle_type.as_deref().unwrap_or("message"))
                 .map_err(fhir_error)?;
+        let overrides = overrides
+            .map(|t| pipehat::fhir::Overrides::parse(&t))
+            .transpose()
+            .map_err(fhir_error)?;
         let options = pipehat::fhir::Options {
             bundle_type,
             namespace,
             timezone,
+            overrides,
         };
         let out =
             pipehat::fhir::to_fhir(&self.indexed().message(), &options).map_err(fhir_error)?;

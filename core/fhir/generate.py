@@ -838,7 +838,7 @@ def main():
               "Basic", "EpisodeOfCare", "MedicationAdministration",
               # what the converter itself writes
               "Element", "Extension", "Coding", "Reference", "MessageHeader.source", "Patient.contact",
-              "Location"]:
+              "Location", "Identifier"]:
         type_id(r)
     map_lines = []
     for idx, (name, kind, root, rows) in enumerate(M.maps):

@@ -120,6 +120,7 @@ fn run(row: &Map<String, Value>) -> Result<Got, String> {
                 bundle_type: pipehat::fhir::BundleType::default(),
                 namespace: opt("namespace"),
                 timezone: opt("timezone"),
+                overrides: None,
             };
             match pipehat::fhir::to_fhir(&msg, &options) {
                 Ok(_) => none(),

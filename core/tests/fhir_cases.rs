@@ -1,7 +1,7 @@
 //! Runs tests/fhir_cases.jsonl (shared with the JavaScript and Python suites).
 #![cfg(feature = "fhir")]
 
-use pipehat::fhir::{to_fhir, BundleType, Options};
+use pipehat::fhir::{to_fhir, BundleType, Options, Overrides};
 use pipehat::Message;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -47,18 +47,29 @@ fn shared_fhir_cases() {
         let s = |k: &str| o.get(k).and_then(Value::as_str).map(String::from);
         let msg =
             Message::parse(c["message"].as_str().expect("message").as_bytes()).expect("parse");
-        let options = match BundleType::from_name(&s("bundle_type").unwrap_or("message".into())) {
-            Ok(bundle_type) => Ok(Options {
+        let overrides = o
+            .get("overrides")
+            .map(|v| Overrides::parse(&v.to_string()))
+            .transpose();
+        let bundle_type = BundleType::from_name(&s("bundle_type").unwrap_or("message".into()));
+        let options = match (bundle_type, overrides) {
+            (Ok(bundle_type), Ok(overrides)) => Ok(Options {
                 bundle_type,
                 namespace: s("namespace"),
                 timezone: s("timezone"),
+                overrides,
             }),
-            Err(e) => Err(e),
+            (Err(e), _) | (_, Err(e)) => Err(e),
         };
         let out = options.and_then(|o| to_fhir(&msg, &o));
         if let Some(code) = c.get("error") {
             let e = out.expect_err(name);
             assert_eq!(e.kind.code(), code.as_str().expect("code"), "{name}");
+            assert_eq!(
+                e.pointer.as_deref(),
+                c.get("pointer").and_then(Value::as_str),
+                "{name}"
+            );
             continue;
         }
         let out = out.expect(name);
@@ -119,6 +130,19 @@ fn shared_fhir_cases() {
             };
             for v in values.as_array().expect("values") {
                 assert!(got.contains(v), "{name}: report {key} {v}");
+            }
+        }
+        for (key, values) in c
+            .get("report_lacks")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            for v in values.as_array().expect("values") {
+                assert!(
+                    !report[key].as_array().expect("list").contains(v),
+                    "{name}: report {key} lacks {v}"
+                );
             }
         }
         n += 1;

@@ -612,6 +612,15 @@ export interface FhirOptions {
   namespace?: string;
   /** The offset assumed for times without one ("+01:00", "Z"); default none (such times keep their date). */
   timezone?: string;
+  /** Local additions to the maps: fields as extensions or identifiers, codes, resource types to leave out. */
+  overrides?: FhirOverrides | string;
+}
+
+/** Local additions to the v2-to-FHIR maps (docs/fhir.md). */
+export interface FhirOverrides {
+  fields?: Record<string, { resource: string; extension?: string; identifier?: string; type?: "string" | "code" | "uri" | "boolean" | "integer" | "decimal" | "date" | "dateTime" }>;
+  codes?: Record<string, Record<string, string>>;
+  drop?: string[];
 }
 
 /** A FHIR R4 Bundle (JSON). */
@@ -638,8 +647,10 @@ export interface FhirReport {
 /** A message cannot be converted to FHIR: `fhir_no_map` or `fhir_invalid_option` (`option` names it). */
 export class HL7FhirError extends RangeError {
   readonly name: "HL7FhirError";
-  readonly code: "fhir_no_map" | "fhir_invalid_option";
-  readonly option: "bundle_type" | "timezone" | "namespace" | null;
+  readonly code: "fhir_no_map" | "fhir_invalid_option" | "fhir_invalid_overrides";
+  readonly option: "bundle_type" | "timezone" | "namespace" | "overrides" | null;
+  /** For overrides: a JSON pointer to the part at fault. */
+  readonly pointer: string | null;
 }
 
 export class HL7DictionaryError extends RangeError {

@@ -22,13 +22,16 @@ function flatten(bundle) {
   return out;
 }
 
-const jsOptions = (o) => ({ bundleType: o.bundle_type, namespace: o.namespace, timezone: o.timezone });
+const jsOptions = (o) => ({ bundleType: o.bundle_type, namespace: o.namespace, timezone: o.timezone, overrides: o.overrides });
 
 for (const c of CASES) {
   test(`fhir case ${c.name}`, () => {
     const msg = parse(c.message);
     if (c.error) {
-      assert.throws(() => msg.toFHIR(jsOptions(c.options)), (e) => e instanceof HL7FhirError && e.code === c.error);
+      assert.throws(
+        () => msg.toFHIR(jsOptions(c.options)),
+        (e) => e instanceof HL7FhirError && e.code === c.error && e.pointer === (c.pointer ?? null),
+      );
       return;
     }
     const { bundle, report } = msg.toFHIR({ ...jsOptions(c.options), report: true });
@@ -46,6 +49,9 @@ for (const c of CASES) {
     for (const [key, values] of Object.entries(c.report ?? {})) {
       const got = Array.isArray(report[key]) ? report[key] : [report[key]];
       for (const v of values) assert.ok(got.some((g) => JSON.stringify(g) === JSON.stringify(v)), `${key} ${JSON.stringify(v)}`);
+    }
+    for (const [key, values] of Object.entries(c.report_lacks ?? {})) {
+      for (const v of values) assert.ok(!report[key].includes(v), `${key} lacks ${v}`);
     }
     // the Bundle is the same as Python's and Rust's: its references resolve
     const urls = new Set(bundle.entry.map((e) => e.fullUrl));

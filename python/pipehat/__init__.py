@@ -256,11 +256,13 @@ def to_fhir(
     bundle_type: str = "message",
     namespace: Optional[str] = None,
     timezone: Optional[str] = None,
+    overrides: Union[Dict[str, Any], str, None] = None,
     report: bool = False,
 ) -> Dict[str, Any]:
     """A message (or its bytes or text) as a FHIR R4 Bundle dict; see Message.to_fhir."""
     message = data if isinstance(data, Message) else parse(data)
-    return message.to_fhir(bundle_type=bundle_type, namespace=namespace, timezone=timezone, report=report)
+    return message.to_fhir(bundle_type=bundle_type, namespace=namespace, timezone=timezone,
+                           overrides=overrides, report=report)
 
 
 _SUBMODULES = ("bridge", "http", "mllp", "transport")

@@ -299,6 +299,7 @@ class Message:
         bundle_type: str = "message",
         namespace: Optional[str] = None,
         timezone: Optional[str] = None,
+        overrides: Union[Dict[str, Any], str, None] = None,
         report: bool = False,
     ) -> Dict[str, Any]: ...
     def __len__(self) -> int: ...

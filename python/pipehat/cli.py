@@ -64,7 +64,7 @@ def _os_error(path: str, e: OSError) -> _InputError:
 def _check_inputs(args: argparse.Namespace) -> None:
     """Opens every input file once before any output, so that a missing file,
     a directory or a file that cannot be read is reported first."""
-    for name in ("file", "files", "a", "b", "spec", "profile"):
+    for name in ("file", "files", "a", "b", "spec", "profile", "overrides"):
         value = getattr(args, name, None)
         for path in value if isinstance(value, list) else [value]:
             if path is None or path == "-":
@@ -182,14 +182,17 @@ def _fhir(args: argparse.Namespace, out: IO[str]) -> int:
     """One FHIR Bundle per message, a line each (NDJSON); what was not mapped
     goes to stderr as one JSON line per message (names and paths only)."""
     failed = 0
+    overrides = pathlib.Path(args.overrides).read_text(encoding="utf-8") if args.overrides else None
     for path in args.files:
         for n, msg in enumerate(_messages(path, required=False), 1):
             try:
                 r = msg.to_fhir(bundle_type=args.bundle_type, namespace=args.namespace,
-                                timezone=args.timezone, report=True)
+                                timezone=args.timezone, overrides=overrides, report=True)
             except pipehat.FhirError as e:
                 if e.code == "fhir_invalid_option":
                     raise _InputError(path, str(e), 2) from None
+                if e.code == "fhir_invalid_overrides":
+                    raise _InputError(args.overrides, str(e), 2) from None
                 sys.stderr.write(f"{path}: message {n}: {e}\n")
                 failed += 1
                 continue
@@ -524,6 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pretty", action="store_true", help="indented JSON (no longer one line per Bundle)")
     p.add_argument("--namespace", default=None, help="the UUID that resource ids are made in")
     p.add_argument("--timezone", default=None, help="the offset assumed for times without one (+01:00, Z)")
+    p.add_argument("--overrides", default=None, metavar="FILE",
+                   help="local additions to the maps (JSON): fields as extensions or identifiers, codes, drops")
     p.add_argument("--report", action="store_true", help="what was not mapped, a JSON line per message on stderr")
     p.set_defaults(run=_fhir)
     p = sub.add_parser("ack", help="the acknowledgement of every message")

@@ -132,10 +132,12 @@ class DictionaryError(HL7Error, ValueError):
 
 class FhirError(HL7Error, ValueError):
     """A message cannot be converted to FHIR: ``fhir_no_map`` (its structure has
-    no v2-to-FHIR map) or ``fhir_invalid_option`` (``option`` names the option).
+    no v2-to-FHIR map), ``fhir_invalid_option`` (``option`` names the option) or
+    ``fhir_invalid_overrides`` (``pointer``: a JSON pointer into the overrides).
     """
 
     option: Optional[str] = None
+    pointer: Optional[str] = None
 
 
 class ProfileError(HL7Error, ValueError):

@@ -48,6 +48,7 @@ def test_shared_fhir_case(case: Dict[str, Any]) -> None:
         with pytest.raises(pipehat.FhirError) as e:
             msg.to_fhir(**options(case))
         assert e.value.code == case["error"]
+        assert e.value.pointer == case.get("pointer")
         return
     out = msg.to_fhir(report=True, **options(case))
     bundle, report = out["bundle"], out["report"]
@@ -64,6 +65,9 @@ def test_shared_fhir_case(case: Dict[str, Any]) -> None:
         got = report[key] if isinstance(report[key], list) else [report[key]]
         for v in values:
             assert v in got, (key, v)
+    for key, values in case.get("report_lacks", {}).items():
+        for v in values:
+            assert v not in report[key], (key, v)
     # the same call on bytes gives the same Bundle
     assert pipehat.to_fhir(case["message"].encode(), **options(case)) == bundle
 

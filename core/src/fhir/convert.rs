@@ -237,6 +237,10 @@ impl<'m, 'o> Run<'m, 'o> {
         self.res[res].body = body;
     }
 
+    pub(crate) fn mark_used(&mut self, seg: usize, field: u16) {
+        self.mark(seg, field);
+    }
+
     fn mark(&mut self, seg: usize, field: u16) {
         if !self.used.contains(&(seg, field)) {
             self.used.push((seg, field));
@@ -462,7 +466,14 @@ impl<'m, 'o> Run<'m, 'o> {
     /// values R4 does not allow are reported, never written.
     fn primitive(&mut self, prim: Prim, text: &str, vocab: u16, allowed: &[&str]) -> Option<Node> {
         let mut value: Cow<'_, str> = Cow::Borrowed(text);
-        if vocab != NONE {
+        let local = self.opts.overrides.as_ref().and_then(|o| {
+            (vocab != NONE)
+                .then(|| o.code(VOCABS[usize::from(vocab)].name, text.trim()))
+                .flatten()
+        });
+        if let Some(code) = local {
+            value = Cow::Owned(code.to_string());
+        } else if vocab != NONE {
             let voc = &VOCABS[usize::from(vocab)];
             match lookup(voc, text.trim()) {
                 Some((code, _, _)) => value = Cow::Borrowed(code),
@@ -503,7 +514,14 @@ impl<'m, 'o> Run<'m, 'o> {
         let Some(code) = code.filter(|c| !c.is_empty()) else {
             return;
         };
-        let Some((fcode, display, system)) = lookup(voc, &code) else {
+        let local = self
+            .opts
+            .overrides
+            .as_ref()
+            .and_then(|o| o.code(voc.name, &code));
+        let Some((fcode, display, system)) =
+            local.map(|c| (c, "", "")).or_else(|| lookup(voc, &code))
+        else {
             self.report.unknown_code(voc.name, self.field);
             return;
         };
@@ -560,6 +578,15 @@ fn absent_test(cond: &Cond, src: &Loc) -> bool {
         Cond::All(cs) => cs.iter().any(|c| absent_test(c, src)),
         _ => false,
     }
+}
+
+/// The decoded text of a repetition's first component (a primitive's value).
+pub(crate) fn first_text(rep: Repetition<'_>) -> String {
+    Val::Rep(rep).text().into_owned()
+}
+
+pub(crate) fn literal(prim: Prim, out: String) -> Node {
+    lit(prim, out)
 }
 
 fn lit(prim: Prim, out: String) -> Node {

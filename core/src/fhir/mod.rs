@@ -24,6 +24,7 @@
 
 mod convert;
 mod model;
+mod overrides;
 #[rustfmt::skip]
 mod tables;
 mod tree;
@@ -39,6 +40,8 @@ use model::{Kind, NONE};
 use tables::{MESSAGES, TYPES};
 use tree::{Node, Obj};
 
+pub use overrides::Overrides;
+
 kinds! {
     /// Why a message could not be converted.
     pub enum FhirErrorKind {
@@ -46,6 +49,8 @@ kinds! {
         NoMap => "fhir_no_map", "the message's structure has no v2-to-FHIR map";
         /// An option is not one of its allowed values.
         InvalidOption => "fhir_invalid_option", "an option has a value it does not allow";
+        /// The overrides file is not JSON, has an unknown key or a value of the wrong shape.
+        InvalidOverrides => "fhir_invalid_overrides", "the FHIR overrides are not valid";
     }
 }
 
@@ -54,13 +59,19 @@ kinds! {
 pub struct FhirError {
     /// What went wrong.
     pub kind: FhirErrorKind,
-    /// The option at fault (`"bundle_type"`, `"timezone"`, `"namespace"`), if any.
+    /// The option at fault (`"bundle_type"`, `"timezone"`, `"namespace"`,
+    /// `"overrides"`), if any.
     pub option: Option<&'static str>,
+    /// For overrides: a JSON pointer to the part at fault (`""`: the text).
+    pub pointer: Option<String>,
 }
 
 impl fmt::Display for FhirError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let places = self.option.map(Place::Pointer);
+        let places = match &self.pointer {
+            Some(p) => Some(Place::Pointer(p)),
+            None => self.option.map(Place::Pointer),
+        };
         write_error(f, self.kind.describe(), self.kind.code(), places)
     }
 }
@@ -110,6 +121,7 @@ impl BundleType {
             .ok_or(FhirError {
                 kind: FhirErrorKind::InvalidOption,
                 option: Some("bundle_type"),
+                pointer: None,
             })
     }
 }
@@ -131,6 +143,8 @@ pub struct Options {
     /// `"Z"`). Default: none; FHIR does not allow a time without an offset,
     /// so such a value keeps its date only.
     pub timezone: Option<String>,
+    /// Local additions to the maps ([`Overrides`]).
+    pub overrides: Option<Overrides>,
 }
 
 impl Options {
@@ -150,6 +164,7 @@ impl Options {
                 return Err(FhirError {
                     kind: FhirErrorKind::InvalidOption,
                     option: Some("timezone"),
+                    pointer: None,
                 });
             }
         }
@@ -158,6 +173,7 @@ impl Options {
                 return Err(FhirError {
                     kind: FhirErrorKind::InvalidOption,
                     option: Some("namespace"),
+                    pointer: None,
                 });
             }
         }
@@ -309,11 +325,13 @@ pub fn to_fhir(message: &Message<'_>, options: &Options) -> Result<Conversion, F
         return Err(FhirError {
             kind: FhirErrorKind::NoMap,
             option: None,
+            pointer: None,
         });
     };
     let def = convert::message_def(name).ok_or(FhirError {
         kind: FhirErrorKind::NoMap,
         option: None,
+        pointer: None,
     })?;
     let mut run = Run::new(message, options);
     run.report.structure = name.to_string();
@@ -328,6 +346,13 @@ pub fn to_fhir(message: &Message<'_>, options: &Options) -> Result<Conversion, F
         systems(&mut r.body);
     }
     complete(&mut run, ns);
+    if let Some(o) = &options.overrides {
+        for r in run.res.iter_mut() {
+            if o.drop.iter().any(|t| t == TYPES[usize::from(r.ty)].name) {
+                r.dead = true;
+            }
+        }
+    }
     check(&mut run);
     number(&mut run, ns);
     let bundle = write_bundle(&run, options.bundle_type, ns);
@@ -374,7 +399,9 @@ fn walk(run: &mut Run<'_, '_>, def: &'static model::MessageDef) {
             .filter(|&p| items[starts[p]].seg == name)
             .collect();
         if candidates.is_empty() {
-            run.report.unmapped_segments.push(name.to_string());
+            if !local_fields(run, seg) {
+                run.report.unmapped_segments.push(name.to_string());
+            }
             continue;
         }
         // how many groups a move from the current row to `p` enters, and
@@ -507,12 +534,84 @@ fn walk(run: &mut Run<'_, '_>, def: &'static model::MessageDef) {
                 }
             }
         }
-        if applied {
+        let local = local_fields(run, seg);
+        if applied || local {
             run.unmapped_fields(seg);
         } else {
             run.report.unmapped_segments.push(name.to_string());
         }
     }
+}
+
+/// Applies the overrides' fields of `seg`: each value becomes an extension
+/// or identifier of the latest resource of the named type. Whether any did.
+fn local_fields(run: &mut Run<'_, '_>, seg: crate::view::Segment<'_>) -> bool {
+    let Some(o) = run.opts.overrides.as_ref() else {
+        return false;
+    };
+    let mut any = false;
+    for f in o.fields.iter().filter(|f| f.seg == seg.name()) {
+        let ty = type_id(&f.resource);
+        let Some(r) = run.res.iter().rposition(|r| r.ty == ty && !r.derived) else {
+            continue;
+        };
+        let Some(field) = seg.field(usize::from(f.field)) else {
+            continue;
+        };
+        for rep in field.repetitions() {
+            let text = if f.comp == 0 {
+                convert::first_text(rep)
+            } else {
+                rep.component(usize::from(f.comp))
+                    .map(|c| c.value().into_owned())
+                    .unwrap_or_default()
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            let node = match &f.target {
+                overrides::Target::Extension(url, prim, key) => {
+                    let Ok(v) = values::convert(*prim, &text, run_zone(run)) else {
+                        run.report
+                            .invalid_values
+                            .push(alloc::format!("{}-{}", f.seg, f.field));
+                        continue;
+                    };
+                    let mut e = Obj::new(type_id("Extension"));
+                    e.set("url", Node::Str(url.clone()));
+                    e.set(key, convert::literal(*prim, v));
+                    ("extension", e)
+                }
+                overrides::Target::Identifier(system) => {
+                    let mut id = Obj::new(type_id("Identifier"));
+                    if !system.is_empty() {
+                        id.set("system", Node::Str(system.clone()));
+                    }
+                    id.set("value", Node::Str(text.trim().to_string()));
+                    ("identifier", id)
+                }
+            };
+            let body = &mut run.res[r].body;
+            let n = body.fields.iter().position(|(k, _)| *k == node.0);
+            let key = tree::Key {
+                field: f.field,
+                slot: 0,
+                rep: u32::MAX - 1,
+                lead: 0,
+            };
+            match n {
+                Some(i) => {
+                    if let Node::Arr(items) = &mut body.fields[i].1 {
+                        items.push((key, Node::Obj(node.1)));
+                    }
+                }
+                None => body.set(node.0, Node::Arr(alloc::vec![(key, Node::Obj(node.1))])),
+            }
+            any = true;
+        }
+        run.mark_used(seg.index(), f.field);
+    }
+    any
 }
 
 fn find(run: &Run<'_, '_>, ty: u16, slot: &str, scopes: &[u32]) -> Option<usize> {

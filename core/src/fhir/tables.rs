@@ -5,19 +5,19 @@ use super::model::*;
 
 static S1: &[Step] = &[Step { key: "source", array: false, slot: 1, ty: 32, choice: "" }];
 static S2: &[Step] = &[Step { key: "sender", array: false, slot: 0, ty: 31, choice: "" }];
-static S3: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "target", array: false, slot: 0, ty: 31, choice: "" }];
-static S4: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 34, choice: "" }];
-static S5: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "receiver", array: false, slot: 0, ty: 31, choice: "" }];
+static S3: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 35, choice: "" }, Step { key: "target", array: false, slot: 0, ty: 31, choice: "" }];
+static S4: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 35, choice: "" }];
+static S5: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 35, choice: "" }, Step { key: "receiver", array: false, slot: 0, ty: 31, choice: "" }];
 static S6: &[Step] = &[Step { key: "eventCoding", array: false, slot: 0, ty: 30, choice: "event" }];
-static S7: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 35, choice: "" }];
-static S8: &[Step] = &[Step { key: "language", array: false, slot: 0, ty: 36, choice: "" }];
+static S7: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 36, choice: "" }];
+static S8: &[Step] = &[Step { key: "language", array: false, slot: 0, ty: 37, choice: "" }];
 static S9: &[Step] = &[Step { key: "responsible", array: false, slot: 0, ty: 31, choice: "" }];
 static S10: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }];
-static S11: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S12: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
-static S13: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S14: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
-static S15: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 35, choice: "" }, Step { key: "security", array: true, slot: 2, ty: 30, choice: "" }];
+static S11: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S12: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
+static S13: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 35, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S14: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 35, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
+static S15: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "security", array: true, slot: 2, ty: 30, choice: "" }];
 static S16: &[Row] = &[
     Row { src: Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S1, lead: 0, action: Action::Map(1, NONE) },
     Row { src: Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }))]), steps: S1, lead: 0, action: Action::Map(2, NONE) },
@@ -39,14 +39,14 @@ static S16: &[Row] = &[
     Row { src: Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 5, comp: 0, sub: 0 }))])]), steps: S14, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
     Row { src: Loc { seg: "MSH", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S15, lead: 0, action: Action::Map(12, 5) },
     Row { src: Loc { seg: "MSH", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S15, lead: 0, action: Action::Map(12, 6) }];
-static S17: &[Step] = &[Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
-static S18: &[Step] = &[Step { key: "software", array: false, slot: 0, ty: 37, choice: "" }];
+static S17: &[Step] = &[Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
+static S18: &[Step] = &[Step { key: "software", array: false, slot: 0, ty: 38, choice: "" }];
 static S19: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S18, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S20: &[Step] = &[Step { key: "endpoint", array: false, slot: 0, ty: 38, choice: "" }];
-static S21: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S22: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S20: &[Step] = &[Step { key: "endpoint", array: false, slot: 0, ty: 39, choice: "" }];
+static S21: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S22: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
 static S23: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "ISO"), steps: S20, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:oid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
@@ -56,24 +56,24 @@ static S23: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"])), steps: S17, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit(" - "), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 }), Part::Lit(":"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S21, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-data-absent-reason.html")]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S22, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) }];
-static S24: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S25: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S26: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
-static S27: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S24: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S25: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S26: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
+static S27: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S28: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S25, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S26, lead: 0, action: Action::Map(4, 0) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"]), steps: S27, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:ietf:rfc:3986")]) }];
-static S29: &[Step] = &[Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S29: &[Step] = &[Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S30: &[Step] = &[Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S31: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S29, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S30, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0301")]) }];
 static S32: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S33: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S34: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S33: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S34: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
 static S35: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "ISO"), steps: S20, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:oid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
@@ -81,31 +81,31 @@ static S35: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"])), steps: S20, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S33, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/data-absent-reason")]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S34, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) }];
-static S36: &[Step] = &[Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
-static S37: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S36: &[Step] = &[Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S37: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S38: &[Step] = &[Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S39: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S36, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 })]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S38, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0003")]) }];
-static S40: &[Step] = &[Step { key: "tag", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S40: &[Step] = &[Step { key: "tag", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S41: &[Step] = &[Step { key: "tag", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S42: &[Step] = &[Step { key: "tag", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S42: &[Step] = &[Step { key: "tag", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S43: &[Step] = &[Step { key: "tag", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S44: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S40, lead: 0, action: Action::Value(Prim::Code, 1, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S41, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0103")]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S42, lead: 0, action: Action::Value(Prim::Code, 2, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S43, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0207")]) }];
-static S45: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S46: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S47: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S48: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S49: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S50: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "assigner", array: false, slot: 0, ty: 31, choice: "" }];
-static S51: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S52: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S53: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S45: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S46: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S47: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S48: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S49: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S50: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "assigner", array: false, slot: 0, ty: 31, choice: "" }];
+static S51: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S52: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S53: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S54: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 10, sub: 0 }))]), steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -123,21 +123,21 @@ static S55: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "ISO")]), steps: &[], lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:oid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "UUID")]), steps: &[], lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:uuid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"]))]), steps: &[], lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S56: &[Step] = &[Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
+static S56: &[Step] = &[Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
 static S57: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S36, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S38, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S56, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S58: &[Step] = &[Step { key: "entity", array: true, slot: 1, ty: 42, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 36, choice: "" }];
-static S59: &[Step] = &[Step { key: "entity", array: true, slot: 2, ty: 42, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 36, choice: "" }];
+static S58: &[Step] = &[Step { key: "entity", array: true, slot: 1, ty: 42, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 37, choice: "" }];
+static S59: &[Step] = &[Step { key: "entity", array: true, slot: 2, ty: 42, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 37, choice: "" }];
 static S60: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S61: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S61: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S62: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S63: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 44, choice: "" }];
-static S64: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S64: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
 static S65: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S66: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S66: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S67: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S68: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S58, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) },
@@ -150,7 +150,7 @@ static S68: &[Row] = &[
     Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Resource(10, 14) },
     Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S66, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
     Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S67, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
-static S69: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S69: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S70: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S71: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("v2-fhir-transformation")]) },
@@ -159,7 +159,7 @@ static S71: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S58, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) }];
 static S72: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }];
-static S73: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S73: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S74: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
 static S75: &[Step] = &[Step { key: "occurredDateTime", array: false, slot: 0, ty: 45, choice: "occurred" }];
 static S76: &[Step] = &[Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
@@ -171,19 +171,19 @@ static S77: &[Row] = &[
     Row { src: Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Resource(17, 15) },
     Row { src: Loc { seg: "EVN", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "EVN", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S76, lead: 0, action: Action::Resource(22, 16) }];
-static S78: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S79: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S78: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S79: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
 static S80: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S81: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S82: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S81: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S82: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
 static S83: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S84: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
-static S85: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
-static S86: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S87: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S88: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S84: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
+static S85: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
+static S86: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S87: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S88: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
 static S89: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S90: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 37, choice: "" }];
+static S90: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
 static S91: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S78, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S79, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -199,19 +199,19 @@ static S91: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S89, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S90, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
 static S92: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }];
-static S93: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 1, ty: 37, choice: "" }];
-static S94: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 2, ty: 37, choice: "" }];
-static S95: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 1, ty: 37, choice: "" }];
-static S96: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "prefix", array: true, slot: 0, ty: 37, choice: "" }];
+static S93: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 1, ty: 38, choice: "" }];
+static S94: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 2, ty: 38, choice: "" }];
+static S95: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 1, ty: 38, choice: "" }];
+static S96: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "prefix", array: true, slot: 0, ty: 38, choice: "" }];
 static S97: &[Step] = &[Step { key: "qualification", array: true, slot: 0, ty: 47, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
-static S98: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
-static S99: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S98: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 37, choice: "" }];
+static S99: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S100: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }];
-static S101: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S102: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S101: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S102: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
 static S103: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
 static S104: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S105: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 2, ty: 37, choice: "" }];
+static S105: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 2, ty: 38, choice: "" }];
 static S106: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S92, lead: 0, action: Action::Map(18, NONE) },
@@ -234,13 +234,13 @@ static S106: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S105, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S107: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 37, choice: "" }];
-static S108: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S109: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S110: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S111: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S112: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S113: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S107: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }];
+static S108: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S109: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S110: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S111: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S112: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S113: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
 static S114: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S107, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S108, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-own-prefix")]) },
@@ -258,7 +258,7 @@ static S117: &[Step] = &[Step { key: "end", array: false, slot: 0, ty: 45, choic
 static S118: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S116, lead: 0, action: Action::Map(21, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S117, lead: 0, action: Action::Map(21, NONE) }];
-static S119: &[Step] = &[Step { key: "physicalType", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S119: &[Step] = &[Step { key: "physicalType", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S120: &[Step] = &[Step { key: "physicalType", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S121: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -268,52 +268,52 @@ static S121: &[Row] = &[
 static S122: &[Row] = &[
     Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S74, lead: 0, action: Action::Resource(3, 14) },
     Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Resource(3, 14) }];
-static S123: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }];
-static S124: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }];
-static S125: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }];
+static S123: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }];
+static S124: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }];
+static S125: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }];
 static S126: &[Step] = &[Step { key: "name", array: true, slot: 1, ty: 46, choice: "" }];
-static S127: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S128: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S127: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S128: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
 static S129: &[Step] = &[Step { key: "birthDate", array: false, slot: 0, ty: 49, choice: "" }];
-static S130: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S130: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S131: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
-static S132: &[Step] = &[Step { key: "gender", array: false, slot: 0, ty: 36, choice: "" }];
+static S132: &[Step] = &[Step { key: "gender", array: false, slot: 0, ty: 37, choice: "" }];
 static S133: &[Step] = &[Step { key: "name", array: true, slot: 2, ty: 46, choice: "" }];
 static S134: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }];
-static S135: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
-static S136: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
+static S135: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
+static S136: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
 static S137: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }];
-static S138: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
+static S138: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 37, choice: "" }];
 static S139: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }];
-static S140: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
+static S140: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 37, choice: "" }];
 static S141: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 52, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 40, choice: "" }];
 static S142: &[Step] = &[Step { key: "maritalStatus", array: false, slot: 0, ty: 40, choice: "" }];
-static S143: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S143: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S144: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S145: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S146: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S147: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S148: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S149: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }];
-static S150: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S151: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueAddress", array: false, slot: 0, ty: 50, choice: "value" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S145: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S146: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S147: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S148: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S149: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }];
+static S150: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S151: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueAddress", array: false, slot: 0, ty: 50, choice: "value" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
 static S152: &[Step] = &[Step { key: "multipleBirthBoolean", array: false, slot: 0, ty: 53, choice: "multipleBirth" }];
 static S153: &[Step] = &[Step { key: "multipleBirthInteger", array: false, slot: 0, ty: 54, choice: "multipleBirth" }];
-static S154: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S155: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S154: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S155: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S156: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S157: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S158: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S157: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S158: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S159: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
 static S160: &[Step] = &[Step { key: "deceasedDateTime", array: false, slot: 0, ty: 45, choice: "deceased" }];
 static S161: &[Step] = &[Step { key: "deceasedBoolean", array: false, slot: 0, ty: 53, choice: "deceased" }];
-static S162: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S163: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S162: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S163: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S164: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S165: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S165: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S166: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S167: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S168: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S167: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S168: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S169: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
 static S170: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }];
 static S171: &[Row] = &[
@@ -368,10 +368,10 @@ static S171: &[Row] = &[
     Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S168, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
     Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S169, lead: 0, action: Action::Map(16, NONE) },
     Row { src: Loc { seg: "PID", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S170, lead: 0, action: Action::Map(28, NONE) }];
-static S172: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S173: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S172: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S173: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
 static S174: &[Step] = &[Step { key: "assigner", array: false, slot: 0, ty: 31, choice: "" }];
-static S175: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S175: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S176: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
 static S177: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
 static S178: &[Row] = &[
@@ -385,17 +385,17 @@ static S178: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S179: &[Step] = &[Step { key: "given", array: true, slot: 1, ty: 37, choice: "" }];
-static S180: &[Step] = &[Step { key: "given", array: true, slot: 2, ty: 37, choice: "" }];
-static S181: &[Step] = &[Step { key: "suffix", array: true, slot: 1, ty: 37, choice: "" }];
-static S182: &[Step] = &[Step { key: "prefix", array: true, slot: 0, ty: 37, choice: "" }];
-static S183: &[Step] = &[Step { key: "suffix", array: true, slot: 2, ty: 37, choice: "" }];
-static S184: &[Step] = &[Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
+static S179: &[Step] = &[Step { key: "given", array: true, slot: 1, ty: 38, choice: "" }];
+static S180: &[Step] = &[Step { key: "given", array: true, slot: 2, ty: 38, choice: "" }];
+static S181: &[Step] = &[Step { key: "suffix", array: true, slot: 1, ty: 38, choice: "" }];
+static S182: &[Step] = &[Step { key: "prefix", array: true, slot: 0, ty: 38, choice: "" }];
+static S183: &[Step] = &[Step { key: "suffix", array: true, slot: 2, ty: 38, choice: "" }];
+static S184: &[Step] = &[Step { key: "use", array: false, slot: 0, ty: 37, choice: "" }];
 static S185: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }];
-static S186: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S187: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
-static S188: &[Step] = &[Step { key: "suffix", array: true, slot: 3, ty: 37, choice: "" }];
-static S189: &[Step] = &[Step { key: "given", array: true, slot: 0, ty: 37, choice: "" }];
+static S186: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S187: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
+static S188: &[Step] = &[Step { key: "suffix", array: true, slot: 3, ty: 38, choice: "" }];
+static S189: &[Step] = &[Step { key: "given", array: true, slot: 0, ty: 38, choice: "" }];
 static S190: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: &[], lead: 1, action: Action::Map(18, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S179, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -412,17 +412,17 @@ static S190: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S188, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S189, lead: 2, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S184, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("nickname")]) }];
-static S191: &[Step] = &[Step { key: "line", array: true, slot: 4, ty: 37, choice: "" }];
-static S192: &[Step] = &[Step { key: "city", array: false, slot: 0, ty: 37, choice: "" }];
-static S193: &[Step] = &[Step { key: "state", array: false, slot: 0, ty: 37, choice: "" }];
-static S194: &[Step] = &[Step { key: "postalCode", array: false, slot: 0, ty: 37, choice: "" }];
-static S195: &[Step] = &[Step { key: "country", array: false, slot: 0, ty: 37, choice: "" }];
-static S196: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 36, choice: "" }];
-static S197: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
+static S191: &[Step] = &[Step { key: "line", array: true, slot: 4, ty: 38, choice: "" }];
+static S192: &[Step] = &[Step { key: "city", array: false, slot: 0, ty: 38, choice: "" }];
+static S193: &[Step] = &[Step { key: "state", array: false, slot: 0, ty: 38, choice: "" }];
+static S194: &[Step] = &[Step { key: "postalCode", array: false, slot: 0, ty: 38, choice: "" }];
+static S195: &[Step] = &[Step { key: "country", array: false, slot: 0, ty: 38, choice: "" }];
+static S196: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 37, choice: "" }];
+static S197: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
 static S198: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S199: &[Step] = &[Step { key: "district", array: false, slot: 0, ty: 37, choice: "" }];
-static S200: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 36, choice: "value" }];
-static S201: &[Step] = &[Step { key: "line", array: true, slot: 5, ty: 37, choice: "" }];
+static S199: &[Step] = &[Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
+static S200: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
+static S201: &[Step] = &[Step { key: "line", array: true, slot: 5, ty: 38, choice: "" }];
 static S202: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S192, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -442,9 +442,9 @@ static S202: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S201, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S203: &[Step] = &[Step { key: "system", array: false, slot: 0, ty: 36, choice: "" }];
-static S204: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
-static S205: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S203: &[Step] = &[Step { key: "system", array: false, slot: 0, ty: 37, choice: "" }];
+static S204: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S205: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
 static S206: &[Step] = &[Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
 static S207: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 12, sub: 0 }))])]), steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -473,12 +473,12 @@ static S209: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S208, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S38, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S210: &[Step] = &[Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
-static S211: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }];
+static S210: &[Step] = &[Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
+static S211: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }];
 static S212: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
     Row { src: Loc { seg: "PID", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(25, NONE) }];
-static S213: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S213: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S214: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S215: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("UPDATE")]) },
@@ -525,7 +525,7 @@ static S234: &[Row] = &[
     Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 })]), steps: S232, lead: 0, action: Action::Resource(39, 20) },
     Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Resource(40, 20) },
     Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })), Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S233, lead: 0, action: Action::Resource(10, 14) }];
-static S235: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 0, ty: 37, choice: "" }];
+static S235: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 0, ty: 38, choice: "" }];
 static S236: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S92, lead: 0, action: Action::Map(18, NONE) },
@@ -546,15 +546,15 @@ static S236: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S235, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S237: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S238: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S237: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S238: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
 static S239: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S240: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S241: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S240: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S241: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
 static S242: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S243: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S244: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S245: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
+static S243: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S244: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S245: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
 static S246: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S247: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
@@ -571,9 +571,9 @@ static S248: &[Step] = &[Step { key: "relationship", array: true, slot: 1, ty: 4
 static S249: &[Step] = &[Step { key: "relationship", array: true, slot: 2, ty: 40, choice: "" }];
 static S250: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 57, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 40, choice: "" }];
 static S251: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }];
-static S252: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S253: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S254: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S252: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S253: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S254: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S255: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }];
 static S256: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }];
 static S257: &[Row] = &[
@@ -605,12 +605,12 @@ static S259: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, ch
 static S260: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "address", array: false, slot: 0, ty: 50, choice: "" }];
 static S261: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }];
 static S262: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }];
-static S263: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 36, choice: "" }];
+static S263: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 37, choice: "" }];
 static S264: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "relationship", array: true, slot: 2, ty: 40, choice: "" }];
 static S265: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
 static S266: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
 static S267: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "organization", array: false, slot: 1, ty: 31, choice: "" }];
-static S268: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "gender", array: false, slot: 0, ty: 36, choice: "" }];
+static S268: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "gender", array: false, slot: 0, ty: 37, choice: "" }];
 static S269: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }];
 static S270: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }];
 static S271: &[Row] = &[
@@ -629,41 +629,41 @@ static S271: &[Row] = &[
     Row { src: Loc { seg: "NK1", field: 41, comp: 0, sub: 0 }, cond: Cond::True, steps: S270, lead: 0, action: Action::Map(28, NONE) }];
 static S272: &[Step] = &[Step { key: "class", array: false, slot: 0, ty: 30, choice: "" }];
 static S273: &[Step] = &[Step { key: "location", array: true, slot: 1, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S274: &[Step] = &[Step { key: "location", array: true, slot: 1, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
+static S274: &[Step] = &[Step { key: "location", array: true, slot: 1, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
 static S275: &[Step] = &[Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
-static S276: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "preAdmissionIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S276: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "preAdmissionIdentifier", array: false, slot: 0, ty: 34, choice: "" }];
 static S277: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S278: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
+static S278: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
 static S279: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S280: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S280: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S281: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S282: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 37, choice: "" }];
-static S283: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S282: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S283: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S284: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S285: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S285: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
 static S286: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S287: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S287: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S288: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S289: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S289: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
 static S290: &[Step] = &[Step { key: "serviceType", array: false, slot: 0, ty: 40, choice: "" }];
 static S291: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S292: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
-static S293: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S294: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S292: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
+static S293: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S294: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S295: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S296: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "reAdmission", array: false, slot: 0, ty: 40, choice: "" }];
 static S297: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "admitSource", array: false, slot: 0, ty: 40, choice: "" }];
 static S298: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "specialArrangement", array: true, slot: 0, ty: 40, choice: "" }];
 static S299: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "specialCourtesy", array: true, slot: 0, ty: 40, choice: "" }];
 static S300: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S301: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S301: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S302: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S303: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S304: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S305: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S303: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S304: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S305: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
 static S306: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "dischargeDisposition", array: false, slot: 0, ty: 40, choice: "" }];
 static S307: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "dietPreference", array: true, slot: 0, ty: 40, choice: "" }];
-static S308: &[Step] = &[Step { key: "location", array: true, slot: 4, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
+static S308: &[Step] = &[Step { key: "location", array: true, slot: 4, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
 static S309: &[Step] = &[Step { key: "participant", array: true, slot: 5, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
 static S310: &[Step] = &[Step { key: "participant", array: true, slot: 5, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S311: &[Row] = &[
@@ -713,7 +713,7 @@ static S311: &[Row] = &[
     Row { src: Loc { seg: "PV1", field: 50, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(25, NONE) },
     Row { src: Loc { seg: "PV1", field: 52, comp: 0, sub: 0 }, cond: Cond::True, steps: S309, lead: 0, action: Action::Resource(17, 15) },
     Row { src: Loc { seg: "PV1", field: 52, comp: 0, sub: 0 }, cond: Cond::True, steps: S310, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) }];
-static S312: &[Step] = &[Step { key: "mode", array: false, slot: 0, ty: 36, choice: "" }];
+static S312: &[Step] = &[Step { key: "mode", array: false, slot: 0, ty: 37, choice: "" }];
 static S313: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S123, lead: 4, action: Action::Map(45, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S123, lead: 2, action: Action::Map(45, NONE) },
@@ -748,8 +748,8 @@ static S313: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 3, action: Action::Map(48, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S124, lead: 5, action: Action::Map(48, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))])]), steps: S124, lead: 6, action: Action::Map(48, NONE) }];
-static S314: &[Step] = &[Step { key: "value", array: false, slot: 1, ty: 37, choice: "" }];
-static S315: &[Step] = &[Step { key: "value", array: false, slot: 2, ty: 37, choice: "" }];
+static S314: &[Step] = &[Step { key: "value", array: false, slot: 1, ty: 38, choice: "" }];
+static S315: &[Step] = &[Step { key: "value", array: false, slot: 2, ty: 38, choice: "" }];
 static S316: &[Step] = &[Step { key: "type", array: false, slot: 2, ty: 40, choice: "" }];
 static S317: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S314, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -767,16 +767,16 @@ static S322: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choi
 static S323: &[Row] = &[
     Row { src: Loc { seg: "PV1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, 32) }];
 static S324: &[Step] = &[Step { key: "location", array: true, slot: 5, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S325: &[Step] = &[Step { key: "location", array: true, slot: 5, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 36, choice: "" }];
+static S325: &[Step] = &[Step { key: "location", array: true, slot: 5, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
 static S326: &[Step] = &[Step { key: "reasonCode", array: true, slot: 1, ty: 40, choice: "" }];
 static S327: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
 static S328: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
 static S329: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 61, choice: "" }, Step { key: "div", array: false, slot: 0, ty: 62, choice: "" }];
 static S330: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S331: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S331: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S332: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S333: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S334: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 35, choice: "" }, Step { key: "security", array: true, slot: 0, ty: 30, choice: "" }];
+static S333: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S334: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "security", array: true, slot: 0, ty: 30, choice: "" }];
 static S335: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 40, choice: "" }];
 static S336: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCoding", array: false, slot: 0, ty: 30, choice: "value" }];
 static S337: &[Row] = &[
@@ -798,7 +798,7 @@ static S337: &[Row] = &[
     Row { src: Loc { seg: "PV2", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S336, lead: 0, action: Action::Map(12, 34) }];
 static S338: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S339: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "reference", array: false, slot: 0, ty: 37, choice: "" }];
+static S339: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "reference", array: false, slot: 0, ty: 38, choice: "" }];
 static S340: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
 static S341: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
 static S342: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
@@ -809,7 +809,7 @@ static S343: &[Row] = &[
     Row { src: Loc { seg: "ROL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S342, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
 static S344: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
 static S345: &[Step] = &[Step { key: "valueQuantity", array: false, slot: 0, ty: 63, choice: "value" }];
-static S346: &[Step] = &[Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S346: &[Step] = &[Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
 static S347: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 1, ty: 40, choice: "value" }];
 static S348: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
 static S349: &[Step] = &[Step { key: "valuePeriod", array: false, slot: 0, ty: 48, choice: "value" }];
@@ -825,20 +825,20 @@ static S358: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64
 static S359: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }];
 static S360: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }];
 static S361: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }];
-static S362: &[Step] = &[Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S362: &[Step] = &[Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
 static S363: &[Step] = &[Step { key: "interpretation", array: true, slot: 0, ty: 40, choice: "" }];
-static S364: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S365: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S364: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S365: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S366: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S367: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S367: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S368: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S369: &[Step] = &[Step { key: "effectiveDateTime", array: false, slot: 0, ty: 45, choice: "effective" }];
 static S370: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }];
 static S371: &[Step] = &[Step { key: "method", array: false, slot: 0, ty: 40, choice: "" }];
 static S372: &[Step] = &[Step { key: "bodySite", array: false, slot: 0, ty: 40, choice: "" }];
-static S373: &[Step] = &[Step { key: "category", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S373: &[Step] = &[Step { key: "category", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S374: &[Step] = &[Step { key: "category", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S375: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S375: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S376: &[Row] = &[
     Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
     Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NM"), steps: S345, lead: 0, action: Action::Map(56, NONE) },
@@ -921,7 +921,7 @@ static S382: &[Step] = &[Step { key: "high", array: false, slot: 0, ty: 63, choi
 static S383: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S381, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S382, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S384: &[Step] = &[Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "comparator", array: false, slot: 0, ty: 36, choice: "" }];
+static S384: &[Step] = &[Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "comparator", array: false, slot: 0, ty: 37, choice: "" }];
 static S385: &[Step] = &[Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
 static S386: &[Step] = &[Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
 static S387: &[Row] = &[
@@ -931,26 +931,26 @@ static S387: &[Row] = &[
 static S388: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S381, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S382, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S389: &[Step] = &[Step { key: "comparator", array: false, slot: 0, ty: 36, choice: "" }];
+static S389: &[Step] = &[Step { key: "comparator", array: false, slot: 0, ty: 37, choice: "" }];
 static S390: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S389, lead: 0, action: Action::Value(Prim::Code, NONE, &["<", "<=", ">=", ">"]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S391: &[Step] = &[Step { key: "data", array: false, slot: 0, ty: 37, choice: "" }];
+static S391: &[Step] = &[Step { key: "data", array: false, slot: 0, ty: 38, choice: "" }];
 static S392: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S391, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 })]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S391, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S391, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 })]) }];
-static S393: &[Step] = &[Step { key: "contentType", array: false, slot: 0, ty: 36, choice: "" }];
+static S393: &[Step] = &[Step { key: "contentType", array: false, slot: 0, ty: 37, choice: "" }];
 static S394: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S393, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S395: &[Step] = &[Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S395: &[Step] = &[Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
 static S396: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), steps: S395, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S395, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S38, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S397: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 39, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S397: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S398: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -958,7 +958,7 @@ static S398: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
 static S399: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
 static S400: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueQuantity", array: false, slot: 0, ty: 63, choice: "value" }];
-static S401: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 37, choice: "value" }];
+static S401: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
 static S402: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
 static S403: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valuePeriod", array: false, slot: 0, ty: 48, choice: "value" }];
 static S404: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
@@ -967,14 +967,14 @@ static S406: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, 
 static S407: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }];
 static S408: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }];
 static S409: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueQuantity", array: false, slot: 1, ty: 63, choice: "value" }];
-static S410: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S410: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S411: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAttachment", array: false, slot: 0, ty: 68, choice: "value" }];
 static S412: &[Step] = &[Step { key: "derivedFrom", array: true, slot: 0, ty: 31, choice: "" }];
 static S413: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }];
 static S414: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }];
 static S415: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }];
 static S416: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }];
-static S417: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S417: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
 static S418: &[Row] = &[
     Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
     Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S399, lead: 0, action: Action::Map(16, NONE) },
@@ -1031,24 +1031,24 @@ static S418: &[Row] = &[
     Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S198, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
     Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
     Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) }];
-static S419: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S420: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "contentType", array: false, slot: 0, ty: 36, choice: "" }];
+static S419: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S420: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "contentType", array: false, slot: 0, ty: 37, choice: "" }];
 static S421: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S419, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
     Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S420, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S422: &[Step] = &[Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S422: &[Step] = &[Step { key: "url", array: false, slot: 0, ty: 39, choice: "" }];
 static S423: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S422, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S424: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S424: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 39, choice: "" }];
 static S425: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S424, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S426: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S426: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S427: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S428: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 36, choice: "" }];
-static S429: &[Step] = &[Step { key: "criticality", array: false, slot: 0, ty: 36, choice: "" }];
-static S430: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S428: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 37, choice: "" }];
+static S429: &[Step] = &[Step { key: "criticality", array: false, slot: 0, ty: 37, choice: "" }];
+static S430: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S431: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S432: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "severity", array: false, slot: 0, ty: 36, choice: "" }];
+static S432: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "severity", array: false, slot: 0, ty: 37, choice: "" }];
 static S433: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "manifestation", array: true, slot: 0, ty: 40, choice: "" }];
 static S434: &[Step] = &[Step { key: "onsetDateTime", array: false, slot: 0, ty: 45, choice: "onset" }];
 static S435: &[Row] = &[
@@ -1066,10 +1066,10 @@ static S435: &[Row] = &[
 static S436: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S86, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
 static S437: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }];
-static S438: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S438: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
 static S439: &[Step] = &[Step { key: "asserter", array: false, slot: 0, ty: 31, choice: "" }];
 static S440: &[Step] = &[Step { key: "recordedDate", array: false, slot: 0, ty: 45, choice: "" }];
-static S441: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S441: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S442: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S443: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueReference", array: false, slot: 0, ty: 31, choice: "value" }];
 static S444: &[Row] = &[
@@ -1097,15 +1097,15 @@ static S450: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, 
 static S451: &[Row] = &[
     Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S449, lead: 0, action: Action::Map(16, 43) },
     Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S450, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S452: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S452: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
 static S453: &[Step] = &[Step { key: "performedDateTime", array: false, slot: 0, ty: 45, choice: "performed" }];
 static S454: &[Step] = &[Step { key: "performedPeriod", array: false, slot: 0, ty: 48, choice: "performed" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
 static S455: &[Step] = &[Step { key: "category", array: false, slot: 0, ty: 40, choice: "" }];
 static S456: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S457: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S457: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S458: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S459: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S460: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S460: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S461: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S462: &[Step] = &[Step { key: "performer", array: true, slot: 3, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
 static S463: &[Row] = &[
@@ -1127,7 +1127,7 @@ static S463: &[Row] = &[
     Row { src: Loc { seg: "PR1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
     Row { src: Loc { seg: "PR1", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S76, lead: 0, action: Action::Resource(44, 16) }];
 static S464: &[Step] = &[Step { key: "payor", array: true, slot: 1, ty: 31, choice: "" }];
-static S465: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueIdentifier", array: false, slot: 0, ty: 39, choice: "value" }];
+static S465: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueIdentifier", array: false, slot: 0, ty: 34, choice: "value" }];
 static S466: &[Step] = &[Step { key: "policyHolder", array: false, slot: 1, ty: 31, choice: "" }];
 static S467: &[Step] = &[Step { key: "relationship", array: false, slot: 0, ty: 40, choice: "" }];
 static S468: &[Row] = &[
@@ -1150,7 +1150,7 @@ static S469: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S172, lead: 3, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S38, lead: 3, action: Action::Value(Prim::Uri, NONE, &[]) }];
 static S470: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S471: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
+static S471: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
 static S472: &[Row] = &[
     Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S470, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
     Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S471, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("case manager")]) }];
@@ -1161,28 +1161,28 @@ static S474: &[Row] = &[
     Row { src: Loc { seg: "MRG", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(25, NONE) }];
 static S475: &[Row] = &[
     Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 45, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"]) }];
-static S476: &[Step] = &[Step { key: "intent", array: false, slot: 0, ty: 36, choice: "" }];
-static S477: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S478: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S476: &[Step] = &[Step { key: "intent", array: false, slot: 0, ty: 37, choice: "" }];
+static S477: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S478: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S479: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S480: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S481: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S482: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S483: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S484: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S485: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S486: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S487: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S488: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S480: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S481: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S482: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S483: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S484: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S485: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S486: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S487: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S488: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S489: &[Step] = &[Step { key: "authoredOn", array: false, slot: 0, ty: 45, choice: "" }];
-static S490: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S490: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S491: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
 static S492: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
 static S493: &[Step] = &[Step { key: "locationCode", array: true, slot: 0, ty: 40, choice: "" }];
-static S494: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 39, choice: "" }];
-static S495: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 37, choice: "" }];
-static S496: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S497: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 39, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+static S494: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }];
+static S495: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S496: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S497: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S498: &[Row] = &[
     Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S210, lead: 0, action: Action::Value(Prim::Code, 46, &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"]) },
     Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S476, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
@@ -1225,11 +1225,11 @@ static S498: &[Row] = &[
 static S499: &[Step] = &[Step { key: "quantityQuantity", array: false, slot: 0, ty: 63, choice: "quantity" }];
 static S500: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }];
 static S501: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S502: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S502: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
 static S503: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S504: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
 static S505: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S506: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 36, choice: "" }];
+static S506: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 37, choice: "" }];
 static S507: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "count", array: false, slot: 0, ty: 55, choice: "" }];
 static S508: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S499, lead: 0, action: Action::Map(88, NONE) },
@@ -1248,11 +1248,11 @@ static S510: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, ch
 static S511: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) }];
 static S512: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S513: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S513: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S514: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S515: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "onBehalfOf", array: false, slot: 0, ty: 31, choice: "" }];
 static S516: &[Step] = &[Step { key: "agent", array: true, slot: 5, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S517: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S517: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S518: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S519: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
 static S520: &[Row] = &[
@@ -1279,10 +1279,10 @@ static S520: &[Row] = &[
     Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S518, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
     Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S519, lead: 0, action: Action::Resource(17, 15) },
     Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(12, 49) }];
-static S521: &[Step] = &[Step { key: "deviceName", array: true, slot: 1, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
-static S522: &[Step] = &[Step { key: "deviceName", array: true, slot: 2, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
-static S523: &[Step] = &[Step { key: "deviceName", array: true, slot: 4, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
-static S524: &[Step] = &[Step { key: "deviceName", array: true, slot: 3, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 37, choice: "" }];
+static S521: &[Step] = &[Step { key: "deviceName", array: true, slot: 1, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
+static S522: &[Step] = &[Step { key: "deviceName", array: true, slot: 2, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
+static S523: &[Step] = &[Step { key: "deviceName", array: true, slot: 4, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
+static S524: &[Step] = &[Step { key: "deviceName", array: true, slot: 3, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
 static S525: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S521, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -1304,19 +1304,19 @@ static S529: &[Row] = &[
     Row { src: Loc { seg: "TQ1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S506, lead: 0, action: Action::Value(Prim::Code, 48, &["routine", "urgent", "asap", "stat"]) },
     Row { src: Loc { seg: "TQ1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S528, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
 static S530: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 70, choice: "" }];
-static S531: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "periodUnit", array: false, slot: 0, ty: 36, choice: "" }];
-static S532: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "when", array: true, slot: 0, ty: 36, choice: "" }];
+static S531: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "periodUnit", array: false, slot: 0, ty: 37, choice: "" }];
+static S532: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "when", array: true, slot: 0, ty: 37, choice: "" }];
 static S533: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S530, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S531, lead: 0, action: Action::Value(Prim::Code, NONE, &["s", "min", "h", "d", "wk", "mo", "a"]) },
     Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S532, lead: 0, action: Action::Value(Prim::Code, 51, &["MORN", "MORN.early", "MORN.late", "NOON", "AFT", "AFT.early", "AFT.late", "EVE", "EVE.early", "EVE.late", "NIGHT", "PHS", "HS", "WAKE", "C", "CM", "CD", "CV", "AC", "ACM", "ACD", "ACV", "PC", "PCM", "PCD", "PCV"]) }];
 static S534: &[Step] = &[Step { key: "occurrenceDateTime", array: false, slot: 0, ty: 45, choice: "occurrence" }];
 static S535: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }];
-static S536: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S536: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S537: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
-static S538: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S538: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 34, choice: "" }];
 static S539: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
-static S540: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S540: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 34, choice: "" }];
 static S541: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
 static S542: &[Step] = &[Step { key: "orderDetail", array: true, slot: 1, ty: 40, choice: "" }];
 static S543: &[Step] = &[Step { key: "orderDetail", array: true, slot: 2, ty: 40, choice: "" }];
@@ -1368,11 +1368,11 @@ static S551: &[Step] = &[Step { key: "date", array: false, slot: 0, ty: 44, choi
 static S552: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDate", array: false, slot: 0, ty: 49, choice: "value" }];
 static S553: &[Step] = &[Step { key: "author", array: true, slot: 0, ty: 31, choice: "" }];
 static S554: &[Step] = &[Step { key: "authenticator", array: false, slot: 0, ty: 31, choice: "" }];
-static S555: &[Step] = &[Step { key: "masterIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
-static S556: &[Step] = &[Step { key: "docStatus", array: false, slot: 0, ty: 36, choice: "" }];
+static S555: &[Step] = &[Step { key: "masterIdentifier", array: false, slot: 0, ty: 34, choice: "" }];
+static S556: &[Step] = &[Step { key: "docStatus", array: false, slot: 0, ty: 37, choice: "" }];
 static S557: &[Step] = &[Step { key: "securityLabel", array: true, slot: 0, ty: 40, choice: "" }];
 static S558: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S559: &[Step] = &[Step { key: "description", array: false, slot: 0, ty: 37, choice: "" }];
+static S559: &[Step] = &[Step { key: "description", array: false, slot: 0, ty: 38, choice: "" }];
 static S560: &[Row] = &[
     Row { src: Loc { seg: "TXA", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, NONE) },
     Row { src: Loc { seg: "TXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S420, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
@@ -1389,10 +1389,10 @@ static S560: &[Row] = &[
     Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S364, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
     Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S558, lead: 0, action: Action::Map(46, NONE) },
     Row { src: Loc { seg: "TXA", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S559, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S561: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S561: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S562: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S563: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 37, choice: "" }];
-static S564: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S563: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S564: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S565: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S566: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S63, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
@@ -1415,17 +1415,17 @@ static S573: &[Step] = &[Step { key: "specialty", array: true, slot: 0, ty: 40, 
 static S574: &[Step] = &[Step { key: "organization", array: false, slot: 0, ty: 31, choice: "" }];
 static S575: &[Step] = &[Step { key: "location", array: true, slot: 0, ty: 31, choice: "" }];
 static S576: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }];
-static S577: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S577: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S578: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S579: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S579: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S580: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S581: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S581: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S582: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S583: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S583: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S584: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S585: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S585: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S586: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S587: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
+static S587: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
 static S588: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
 static S589: &[Row] = &[
     Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S571, lead: 0, action: Action::Map(16, 20) },
@@ -1489,9 +1489,9 @@ static S593: &[Row] = &[
     Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(106, NONE) }];
 static S594: &[Step] = &[Step { key: "manufactureDate", array: false, slot: 0, ty: 45, choice: "" }];
 static S595: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 45, choice: "" }];
-static S596: &[Step] = &[Step { key: "lotNumber", array: false, slot: 0, ty: 37, choice: "" }];
-static S597: &[Step] = &[Step { key: "serialNumber", array: false, slot: 0, ty: 37, choice: "" }];
-static S598: &[Step] = &[Step { key: "distinctIdentifier", array: false, slot: 0, ty: 37, choice: "" }];
+static S596: &[Step] = &[Step { key: "lotNumber", array: false, slot: 0, ty: 38, choice: "" }];
+static S597: &[Step] = &[Step { key: "serialNumber", array: false, slot: 0, ty: 38, choice: "" }];
+static S598: &[Step] = &[Step { key: "distinctIdentifier", array: false, slot: 0, ty: 38, choice: "" }];
 static S599: &[Row] = &[
     Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(110, NONE) },
     Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
@@ -1502,7 +1502,7 @@ static S599: &[Row] = &[
     Row { src: Loc { seg: "PRT", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S597, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "PRT", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S598, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "PRT", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(58, NONE) }];
-static S600: &[Step] = &[Step { key: "udiCarrier", array: true, slot: 0, ty: 85, choice: "" }, Step { key: "deviceIdentifier", array: false, slot: 0, ty: 37, choice: "" }];
+static S600: &[Step] = &[Step { key: "udiCarrier", array: true, slot: 0, ty: 85, choice: "" }, Step { key: "deviceIdentifier", array: false, slot: 0, ty: 38, choice: "" }];
 static S601: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S600, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
 static S602: &[Row] = &[
@@ -1518,7 +1518,7 @@ static S608: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87
 static S609: &[Step] = &[Step { key: "receivedTime", array: false, slot: 0, ty: 45, choice: "" }];
 static S610: &[Step] = &[Step { key: "condition", array: true, slot: 0, ty: 40, choice: "" }];
 static S611: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 86, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
-static S612: &[Step] = &[Step { key: "accessionIdentifier", array: false, slot: 0, ty: 39, choice: "" }];
+static S612: &[Step] = &[Step { key: "accessionIdentifier", array: false, slot: 0, ty: 34, choice: "" }];
 static S613: &[Row] = &[
     Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(97, NONE) },
     Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(98, NONE) },
@@ -1539,14 +1539,14 @@ static S613: &[Row] = &[
     Row { src: Loc { seg: "SPM", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S254, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
 static S614: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
 static S615: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S616: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S617: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
-static S618: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S619: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S616: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S617: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
+static S618: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S619: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
 static S620: &[Step] = &[Step { key: "substitution", array: false, slot: 0, ty: 90, choice: "" }, Step { key: "allowedCodeableConcept", array: false, slot: 0, ty: 40, choice: "allowed" }];
 static S621: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S622: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
-static S623: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 37, choice: "" }];
+static S622: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
+static S623: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
 static S624: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "numberOfRepeatsAllowed", array: false, slot: 0, ty: 81, choice: "" }];
 static S625: &[Row] = &[
     Row { src: Loc { seg: "RXO", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S614, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
@@ -1579,11 +1579,11 @@ static S629: &[Step] = &[Step { key: "issued", array: false, slot: 0, ty: 44, ch
 static S630: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 40, choice: "" }];
 static S631: &[Step] = &[Step { key: "resultsInterpreter", array: true, slot: 0, ty: 31, choice: "" }];
 static S632: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }];
-static S633: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S634: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S633: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S634: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S635: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S636: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 37, choice: "" }];
-static S637: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S636: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S637: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S638: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S639: &[Row] = &[
     Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(68, NONE) },
@@ -1618,7 +1618,7 @@ static S640: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S211, lead: 4, action: Action::Map(45, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S211, lead: 5, action: Action::Map(45, NONE) },
     Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S211, lead: 6, action: Action::Map(45, NONE) }];
-static S641: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "family", array: false, slot: 0, ty: 37, choice: "" }];
+static S641: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }];
 static S642: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S641, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -1712,14 +1712,14 @@ static S671: &[Row] = &[
 static S672: &[Row] = &[
     Row { src: Loc { seg: "AIL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
 static S673: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 1, ty: 31, choice: "" }];
-static S674: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "status", array: false, slot: 1, ty: 36, choice: "" }];
+static S674: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "status", array: false, slot: 1, ty: 37, choice: "" }];
 static S675: &[Row] = &[
     Row { src: Loc { seg: "AIP", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S673, lead: 0, action: Action::Resource(17, 15) },
     Row { src: Loc { seg: "AIP", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
     Row { src: Loc { seg: "AIP", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S674, lead: 0, action: Action::Value(Prim::Code, NONE, &["accepted", "declined", "tentative", "needs-action"]) }];
 static S676: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 45, choice: "" }];
 static S677: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S678: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 36, choice: "" }];
+static S678: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
 static S679: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
 static S680: &[Row] = &[
     Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(68, NONE) },
@@ -1816,12 +1816,12 @@ pub(crate) static TYPES: &[TypeDef] = &[
     TypeDef { name: "Reference", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "MessageHeader.source", kind: Kind::Complex, required: &["endpoint"], required_choice: &[] },
     TypeDef { name: "Patient.contact", kind: Kind::Complex, required: &[], required_choice: &[] },
+    TypeDef { name: "Identifier", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "MessageHeader.destination", kind: Kind::Complex, required: &["endpoint"], required_choice: &[] },
     TypeDef { name: "Meta", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "code", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "string", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "url", kind: Kind::Primitive, required: &[], required_choice: &[] },
-    TypeDef { name: "Identifier", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "CodeableConcept", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "uri", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "Provenance.entity", kind: Kind::Complex, required: &["role", "what"], required_choice: &[] },
@@ -1886,10 +1886,10 @@ pub(crate) static MAPS: &[MapDef] = &[
     MapDef { name: "HD[Organization]", root: 14, rows: S28 },
     MapDef { name: "ID[CodeableConcept-UniversalID]", root: 40, rows: S31 },
     MapDef { name: "HD[Device]", root: 17, rows: S28 },
-    MapDef { name: "HD[MessageHeader.destination-name]", root: 34, rows: S32 },
-    MapDef { name: "HD[MessageHeader.destination-endpoint]", root: 34, rows: S35 },
+    MapDef { name: "HD[MessageHeader.destination-name]", root: 35, rows: S32 },
+    MapDef { name: "HD[MessageHeader.destination-endpoint]", root: 35, rows: S35 },
     MapDef { name: "MSG[Coding]", root: 30, rows: S39 },
-    MapDef { name: "PT[Meta]", root: 35, rows: S44 },
+    MapDef { name: "PT[Meta]", root: 36, rows: S44 },
     MapDef { name: "XON[Organization]", root: 14, rows: S54 },
     MapDef { name: "HD[uri]", root: 41, rows: S55 },
     MapDef { name: "CWE[Coding]", root: 30, rows: S57 },
@@ -1905,11 +1905,11 @@ pub(crate) static MAPS: &[MapDef] = &[
     MapDef { name: "HD[Location]", root: 16, rows: S121 },
     MapDef { name: "MSH[Provenance-Operator]", root: 18, rows: S122 },
     MapDef { name: "PID[Patient]", root: 2, rows: S171 },
-    MapDef { name: "CX[Identifier]", root: 39, rows: S178 },
+    MapDef { name: "CX[Identifier]", root: 34, rows: S178 },
     MapDef { name: "XPN[HumanName]", root: 46, rows: S190 },
     MapDef { name: "XAD[Address]", root: 50, rows: S202 },
     MapDef { name: "XTN[ContactPoint]", root: 51, rows: S207 },
-    MapDef { name: "DLN[Identifier]", root: 39, rows: S209 },
+    MapDef { name: "DLN[Identifier]", root: 34, rows: S209 },
     MapDef { name: "PID[Account]", root: 19, rows: S212 },
     MapDef { name: "PID[Provenance-Patient]", root: 18, rows: S215 },
     MapDef { name: "PD1[Patient]", root: 2, rows: S219 },
@@ -1925,10 +1925,10 @@ pub(crate) static MAPS: &[MapDef] = &[
     MapDef { name: "NK1[Patient]", root: 2, rows: S271 },
     MapDef { name: "PV1[Encounter]", root: 3, rows: S311 },
     MapDef { name: "PL[Location]", root: 16, rows: S313 },
-    MapDef { name: "HD[Identifier]", root: 39, rows: S317 },
+    MapDef { name: "HD[Identifier]", root: 34, rows: S317 },
     MapDef { name: "ID[CodeableConcept]", root: 40, rows: S115 },
-    MapDef { name: "EI[Identifier-Organization]", root: 39, rows: S318 },
-    MapDef { name: "EI[Identifier-DefaultAssigner]", root: 39, rows: S318 },
+    MapDef { name: "EI[Identifier-Organization]", root: 34, rows: S318 },
+    MapDef { name: "EI[Identifier-DefaultAssigner]", root: 34, rows: S318 },
     MapDef { name: "PV1[Basic-EncounterHistory]", root: 25, rows: S320 },
     MapDef { name: "PV1[Patient]", root: 2, rows: S321 },
     MapDef { name: "PV1[Coverage]", root: 12, rows: S323 },
@@ -1948,7 +1948,7 @@ pub(crate) static MAPS: &[MapDef] = &[
     MapDef { name: "ED[Attachment]", root: 68, rows: S394 },
     MapDef { name: "CWE[Quantity]", root: 63, rows: S396 },
     MapDef { name: "CWE[Organization]", root: 14, rows: S398 },
-    MapDef { name: "EI[Identifier-Extension]", root: 39, rows: S318 },
+    MapDef { name: "EI[Identifier-Extension]", root: 34, rows: S318 },
     MapDef { name: "OBX[Observation-Component]", root: 4, rows: S418 },
     MapDef { name: "ED[DocumentReference]", root: 22, rows: S421 },
     MapDef { name: "RP[Attachment]", root: 68, rows: S423 },
@@ -1961,7 +1961,7 @@ pub(crate) static MAPS: &[MapDef] = &[
     MapDef { name: "DG1[EpisodeOfCare]", root: 26, rows: S451 },
     MapDef { name: "PR1[Procedure]", root: 11, rows: S463 },
     MapDef { name: "IN1[Coverage]", root: 12, rows: S468 },
-    MapDef { name: "CWE[Identifier]", root: 39, rows: S469 },
+    MapDef { name: "CWE[Identifier]", root: 34, rows: S469 },
     MapDef { name: "IN3[CareTeam]", root: 21, rows: S472 },
     MapDef { name: "PRT[Patient-GeneralPractitioner-PractitionerRole]", root: 2, rows: S473 },
     MapDef { name: "MRG[Account]", root: 19, rows: S474 },
@@ -1977,16 +1977,16 @@ pub(crate) static MAPS: &[MapDef] = &[
     MapDef { name: "RPT[Timing]", root: 77, rows: S533 },
     MapDef { name: "CQ[unsignedInt]", root: 81, rows: &[] },
     MapDef { name: "OBR[ServiceRequest]", root: 6, rows: S544 },
-    MapDef { name: "EIP[Identifier-PlacerAssignedIdentifier]", root: 39, rows: S545 },
-    MapDef { name: "EIP[Identifier-FillerAssignedIdentifier]", root: 39, rows: S546 },
+    MapDef { name: "EIP[Identifier-PlacerAssignedIdentifier]", root: 34, rows: S545 },
+    MapDef { name: "EIP[Identifier-FillerAssignedIdentifier]", root: 34, rows: S546 },
     MapDef { name: "NTE[ServiceRequest]", root: 6, rows: S550 },
     MapDef { name: "TXA[DocumentReference]", root: 22, rows: S560 },
-    MapDef { name: "ST[Identifier]", root: 39, rows: S318 },
+    MapDef { name: "ST[Identifier]", root: 34, rows: S318 },
     MapDef { name: "TXA[Provenance]", root: 18, rows: S566 },
     MapDef { name: "OBX[DocumentReference]", root: 22, rows: S568 },
     MapDef { name: "NTE[DocumentReference]", root: 22, rows: S570 },
     MapDef { name: "PRT[PractitionerRole]", root: 20, rows: S589 },
-    MapDef { name: "PLN[Identifier]", root: 39, rows: S590 },
+    MapDef { name: "PLN[Identifier]", root: 34, rows: S590 },
     MapDef { name: "PRT[RelatedPerson]", root: 13, rows: S593 },
     MapDef { name: "IN3[CareTeam]", root: 12, rows: &[] },
     MapDef { name: "PRT[Device]", root: 17, rows: S599 },

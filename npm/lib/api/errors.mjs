@@ -62,8 +62,8 @@ export function installErrors(api) {
   const HL7LoadError = errorClass("HL7LoadError", Error, ["code"]);
   /** The dictionary cannot answer (unknown_version). */
   const HL7DictionaryError = errorClass("HL7DictionaryError", RangeError, ["code"]);
-  /** A message cannot be converted to FHIR: fhir_no_map, or fhir_invalid_option (option names it). */
-  const HL7FhirError = errorClass("HL7FhirError", RangeError, ["code", "option"]);
+  /** A message cannot be converted to FHIR: fhir_no_map, fhir_invalid_option (option names it) or fhir_invalid_overrides (pointer). */
+  const HL7FhirError = errorClass("HL7FhirError", RangeError, ["code", "option", "pointer"]);
   /** A mapping spec is not valid; pointer is a JSON pointer into it. */
   const HL7MappingError = errorClass("HL7MappingError", Error, ["code", "pointer"]);
 

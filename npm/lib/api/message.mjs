@@ -310,14 +310,19 @@ export function installMessage(api) {
      * v2-to-FHIR IG's maps (the full module). options: bundleType
      * ("message", "transaction", "batch", "collection"; default "message"),
      * namespace (the UUID resource ids are made in), timezone (the offset
-     * assumed for times without one, "+01:00" or "Z"), report (true: return
-     * {bundle, report}). Throws HL7FhirError.
+     * assumed for times without one, "+01:00" or "Z"), overrides (local
+     * additions to the maps: an object or its JSON text), report (true:
+     * return {bundle, report}). Throws HL7FhirError.
      */
     toFHIR(options) {
       const o = options ?? {};
       const str = (v) => (v === undefined || v === null ? undefined : String(v));
+      const overrides = o.overrides === undefined || o.overrides === null ? undefined
+        : typeof o.overrides === "string" ? o.overrides : JSON.stringify(o.overrides);
       const out = JSON.parse(
-        api.withFull(this, (m) => api.call(() => m.toFhirString(str(o.bundleType), str(o.namespace), str(o.timezone)))),
+        api.withFull(this, (m) =>
+          api.call(() => m.toFhirString(str(o.bundleType), str(o.namespace), str(o.timezone), overrides)),
+        ),
       );
       return o.report ? out : out.bundle;
     }
