@@ -481,3 +481,62 @@ export function runErrorCase(api, c) {
   equal([e.name, e.code, e.offset ?? null, e.message], ["HL7" + c.class, c.code, c.offset, c.message], c.name);
   for (const [key, want] of Object.entries(c.attrs || {})) equal(e[camel(key)], want, `${c.name} ${key}`);
 }
+
+// --- FHIR: one line of tests/fhir_cases.jsonl ---------------------------------------------
+
+function fhirLeaves(node, path, out) {
+  if (Array.isArray(node)) node.forEach((v) => fhirLeaves(v, path, out));
+  else if (node !== null && typeof node === "object") for (const [k, v] of Object.entries(node)) fhirLeaves(v, `${path}.${k}`, out);
+  else out.push([path, node]);
+}
+
+/** A Bundle's leaves as [path, value]: `Bundle.` paths, then each resource's under its type. */
+export function fhirFlatten(bundle) {
+  const out = [];
+  for (const [k, v] of Object.entries(bundle)) if (k !== "entry") fhirLeaves(v, `Bundle.${k}`, out);
+  for (const e of bundle.entry) {
+    for (const [k, v] of Object.entries(e)) if (k !== "resource") fhirLeaves(v, `Bundle.entry.${k}`, out);
+    fhirLeaves(e.resource, e.resource.resourceType, out);
+  }
+  return out;
+}
+
+/** Runs one FHIR case: the Bundle holds what the case says, or the error is the case's. */
+export function runFhirCase(api, c) {
+  const o = c.options;
+  const options = { bundleType: o.bundle_type, namespace: o.namespace, timezone: o.timezone, overrides: o.overrides };
+  const msg = api.parse(c.message);
+  if (c.error) {
+    let e;
+    try {
+      msg.toFHIR(options);
+    } catch (x) {
+      e = x;
+    }
+    if (!(e instanceof api.HL7FhirError)) fail(`${c.name}: no HL7FhirError`);
+    equal([e.code, e.pointer], [c.error, c.pointer ?? null], c.name);
+    return;
+  }
+  const { bundle, report } = msg.toFHIR({ ...options, report: true });
+  const flat = fhirFlatten(bundle);
+  for (const [path, value] of c.has ?? []) {
+    if (!flat.some(([p, v]) => p === path && v === value)) fail(`${c.name}: no ${path} = ${JSON.stringify(value)}`);
+  }
+  for (const path of c.lacks ?? []) {
+    if (flat.some(([p]) => p === path || p.startsWith(path + "."))) fail(`${c.name}: has ${path}`);
+  }
+  if (c.first) equal(bundle.entry[0].resource.resourceType, c.first, `${c.name} first entry`);
+  for (const [ty, id] of Object.entries(c.ids ?? {})) {
+    if (!bundle.entry.some((e) => e.resource.resourceType === ty && e.resource.id === id)) fail(`${c.name}: ${ty} id`);
+  }
+  for (const [key, values] of Object.entries(c.report ?? {})) {
+    const got = (Array.isArray(report[key]) ? report[key] : [report[key]]).map((g) => JSON.stringify(g));
+    for (const v of values) if (!got.includes(JSON.stringify(v))) fail(`${c.name}: report ${key} lacks ${JSON.stringify(v)}`);
+  }
+  for (const [key, values] of Object.entries(c.report_lacks ?? {})) {
+    for (const v of values) if (report[key].includes(v)) fail(`${c.name}: report ${key} has ${v}`);
+  }
+  // references resolve inside the Bundle
+  const urls = new Set(bundle.entry.map((e) => e.fullUrl));
+  for (const [p, v] of flat) if (p.endsWith(".reference") && !urls.has(v)) fail(`${c.name}: ${p} does not resolve`);
+}
