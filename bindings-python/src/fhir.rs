@@ -37,3 +37,97 @@ pub(crate) fn convert(
     let out = pipehat::fhir::to_fhir(message, &options).map_err(|e| fhir_error(py, &e))?;
     Ok((out.bundle, out.report.to_json()))
 }
+
+/// Writes to a Python binary file object (its `write`), taking the GIL per call.
+struct PyWriter(Py<PyAny>);
+
+impl std::io::Write for PyWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Python::attach(|py| {
+            self.0
+                .bind(py)
+                .call_method1("write", (pyo3::types::PyBytes::new(py, buf),))
+                .map(|_| buf.len())
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        })
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// to_fhir_file(source, target, /, *, bundle_type="message", namespace=None, timezone=None, overrides=None, threads=0, strict=False) -> dict
+/// --
+///
+/// Converts every message of `source` (a path, or bytes) to a FHIR Bundle,
+/// one JSON line each, written to `target` (a path, or a binary file
+/// object), on every core (`threads` = 0) and in bounded memory. Returns
+/// {"messages", "bundles", "errors": [{"message", "offset", "code"}]}: the
+/// messages that do not parse or have no map are skipped and listed.
+#[pyfunction]
+#[pyo3(signature = (source, target, /, *, bundle_type="message", namespace=None, timezone=None, overrides=None, threads=0, strict=false))]
+#[allow(clippy::too_many_arguments)] // the keyword arguments of to_fhir_file()
+pub(crate) fn to_fhir_file<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    target: &Bound<'py, PyAny>,
+    bundle_type: &str,
+    namespace: Option<String>,
+    timezone: Option<String>,
+    overrides: Option<String>,
+    threads: usize,
+    strict: bool,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    let bundle_type =
+        pipehat::fhir::BundleType::from_name(bundle_type).map_err(|e| fhir_error(py, &e))?;
+    let overrides = overrides
+        .map(|t| pipehat::fhir::Overrides::parse(&t))
+        .transpose()
+        .map_err(|e| fhir_error(py, &e))?;
+    let options = pipehat::fhir::Options {
+        bundle_type,
+        namespace,
+        timezone,
+        overrides,
+    };
+    options.check().map_err(|e| fhir_error(py, &e))?;
+    let mut parse = pipehat::ParseOptions::default();
+    parse.strict = strict;
+    let input: Box<dyn std::io::Read + Send> = match crate::stream::is_path(source)? {
+        Some(path) => Box::new(crate::errors::open_file(py, &path)?),
+        None => Box::new(std::io::Cursor::new(crate::options::input_bytes(source)?)),
+    };
+    let summary = match crate::stream::is_path(target)? {
+        Some(path) => {
+            let file =
+                std::fs::File::create(&path).map_err(|e| crate::errors::os_error(py, &e, &path))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            py.detach(|| pipehat::fhir::convert_file(input, &mut out, &options, &parse, threads))
+                .map_err(|e| crate::errors::os_error(py, &e, &path))?
+        }
+        None => {
+            let mut out =
+                std::io::BufWriter::with_capacity(1 << 20, PyWriter(target.clone().unbind()));
+            py.detach(|| pipehat::fhir::convert_file(input, &mut out, &options, &parse, threads))
+                .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?
+        }
+    };
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("messages", summary.messages)?;
+    d.set_item("bundles", summary.bundles)?;
+    let errors = pyo3::types::PyList::empty(py);
+    for (n, offset, code) in summary.errors {
+        let e = pyo3::types::PyDict::new(py);
+        e.set_item("message", n)?;
+        e.set_item("offset", offset)?;
+        e.set_item("code", code)?;
+        errors.append(e)?;
+    }
+    d.set_item("errors", errors)?;
+    Ok(d)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(to_fhir_file, m)?)?;
+    Ok(())
+}

@@ -21,6 +21,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     datatype::register(m)?;
     dictionary::register(m)?;
+    fhir::register(m)?;
     json::register(m)?;
     message::register(m)?;
     mllp::register(m)?;

@@ -17,6 +17,10 @@ Functions:
     ack(data, /, *, code=None, text=None, errors=None, ...) -> Message (works when data fails to parse)
     mllp_encode(data, /) -> bytes;  MllpDecoder(max_frame_size=None).push(chunk) -> list[bytes]
     to_arrow(columns) / to_polars(columns) / to_pandas(columns): tables from extract()
+    to_fhir(data, /, *, bundle_type="message", namespace=None, timezone=None, overrides=None)
+                              -> a FHIR R4 Bundle (dict); Message.to_fhir(...) the same
+    to_fhir_file(source, target, /, *, ..., threads=0) -> summary: a file's Bundles as
+                              NDJSON on every core
 
 Routing and mapping:
     Filter(expression).matches(message | bytes) / .count(data) / .select(data) / .scan(data)
@@ -68,8 +72,10 @@ Options and their defaults:
 
 from __future__ import annotations
 
+import json
+import os
 import warnings
-from typing import Any, Dict, List, Optional, Union
+from typing import IO, Any, Dict, List, Optional, Union
 
 from pipehat import _native
 from pipehat._native import (
@@ -178,6 +184,7 @@ __all__ = [
     "split",
     "to_arrow",
     "to_fhir",
+    "to_fhir_file",
     "to_pandas",
     "to_polars",
     "validate",
@@ -263,6 +270,26 @@ def to_fhir(
     message = data if isinstance(data, Message) else parse(data)
     return message.to_fhir(bundle_type=bundle_type, namespace=namespace, timezone=timezone,
                            overrides=overrides, report=report)
+
+
+def to_fhir_file(
+    source: Union[str, "os.PathLike[str]", bytes],
+    target: Union[str, "os.PathLike[str]", IO[bytes]],
+    /,
+    *,
+    bundle_type: str = "message",
+    namespace: Optional[str] = None,
+    timezone: Optional[str] = None,
+    overrides: Union[Dict[str, Any], str, None] = None,
+    threads: int = 0,
+    strict: bool = False,
+) -> Dict[str, Any]:
+    """Every message of a file (or bytes) as FHIR Bundles, one JSON line each, written to
+    `target` (a path or a binary file), on every core and in bounded memory. Returns
+    {"messages", "bundles", "errors": [{"message", "offset", "code"}]}."""
+    text = overrides if overrides is None or isinstance(overrides, str) else json.dumps(overrides)
+    return _native.to_fhir_file(source, target, bundle_type=bundle_type, namespace=namespace,
+                                timezone=timezone, overrides=text, threads=threads, strict=strict)
 
 
 _SUBMODULES = ("bridge", "http", "mllp", "transport")

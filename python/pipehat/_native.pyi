@@ -29,6 +29,7 @@ __all__ = [
     "parse",
     "iter_messages",
     "split",
+    "to_fhir_file",
     "Chunk",
     "ChunkIterator",
     "Splitter",
@@ -96,6 +97,18 @@ def iter_messages(
 ) -> MessageIterator: ...
 
 def split(source: _Source, /, *, max_chunk_size: Optional[int] = None) -> ChunkIterator: ...
+def to_fhir_file(
+    source: Union[str, PathLike[str], builtins.bytes],
+    target: Union[str, PathLike[str], IO[builtins.bytes]],
+    /,
+    *,
+    bundle_type: str = "message",
+    namespace: Optional[str] = None,
+    timezone: Optional[str] = None,
+    overrides: Optional[str] = None,
+    threads: int = 0,
+    strict: bool = False,
+) -> Dict[str, Any]: ...
 @final
 class Chunk:
     def __new__(

@@ -94,3 +94,72 @@ def test_errors_never_quote_the_message() -> None:
     with pytest.raises(pipehat.FhirError) as e:
         pipehat.parse("MSH|^~\\&|SECRETAPP|B|C|D|20240115||MFN^M01|1|P|2.5.1\r").to_fhir()
     assert "SECRETAPP" not in str(e.value)
+
+
+PAIRS = TESTS / "fhir" / "pairs"
+NO_MAP = b"MSH|^~\\&|A|B|C|D|20240115||MFN^M01^MFN_M01|1|P|2.5.1\r"
+
+
+def pair_inputs() -> List[bytes]:
+    return [p.read_bytes() for p in sorted(PAIRS.glob("*/*.hl7"))]
+
+
+def test_to_fhir_file_writes_each_bundle_in_order_on_every_core(tmp_path: pathlib.Path) -> None:
+    inputs = pair_inputs()
+    source = tmp_path / "all.hl7"
+    # messages one after another, one without a map in the middle
+    source.write_bytes(b"\r\n".join(m.lstrip(b"\xef\xbb\xbf") for m in inputs[:20]) + b"\r\n" + NO_MAP
+                       + b"\r\n".join(m.lstrip(b"\xef\xbb\xbf") for m in inputs[20:]))
+    summary = pipehat.to_fhir_file(source, tmp_path / "out.ndjson")
+    assert summary["messages"] == len(inputs) + 1 and summary["bundles"] == len(inputs)
+    assert [(e["message"], e["code"]) for e in summary["errors"]] == [(20, "fhir_no_map")]
+    lines = (tmp_path / "out.ndjson").read_text(encoding="utf-8").splitlines()
+    expected = [json.dumps(pipehat.to_fhir(m), separators=(",", ":"), ensure_ascii=False) for m in inputs]
+    assert [json.loads(x) for x in lines] == [json.loads(x) for x in expected]
+    one = tmp_path / "one.ndjson"
+    pipehat.to_fhir_file(source, one, threads=1)
+    assert one.read_bytes() == (tmp_path / "out.ndjson").read_bytes()
+
+
+def test_to_fhir_file_into_a_file_object_with_options() -> None:
+    import io
+
+    buf = io.BytesIO()
+    summary = pipehat.to_fhir_file(CASES[0]["message"].encode(), buf, bundle_type="collection",
+                                   overrides={"drop": ["Specimen"]})
+    assert summary == {"messages": 1, "bundles": 1, "errors": []}
+    bundle = json.loads(buf.getvalue())
+    assert bundle["type"] == "collection" and "Specimen" not in {e["resource"]["resourceType"] for e in bundle["entry"]}
+    with pytest.raises(pipehat.FhirError) as e:
+        pipehat.to_fhir_file(b"", buf, overrides={"nope": 1})
+    assert (e.value.code, e.value.pointer) == ("fhir_invalid_overrides", "/nope")
+    with pytest.raises(FileNotFoundError):
+        pipehat.to_fhir_file(TESTS / "no-such-file.hl7", buf)
+
+
+def test_cli_fhir_writes_ndjson_and_names_the_messages_it_skips(tmp_path: pathlib.Path) -> None:
+    import subprocess
+    import sys
+
+    good = tmp_path / "oru.hl7"
+    good.write_text(CASES[0]["message"], encoding="utf-8")
+    bad = tmp_path / "mfn.hl7"
+    bad.write_bytes(NO_MAP)
+    run = subprocess.run([sys.executable, "-m", "pipehat", "fhir", str(good), str(bad)], capture_output=True)
+    assert run.returncode == 1
+    lines = run.stdout.decode().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0]) == pipehat.to_fhir(CASES[0]["message"])
+    assert run.stderr.decode() == f"pipehat: {bad}: message 1 (byte 0): fhir_no_map\n"
+    run = subprocess.run([sys.executable, "-m", "pipehat", "fhir", str(good), "--bundle-type", "transaction",
+                          "--report"], capture_output=True)
+    assert run.returncode == 0
+    assert json.loads(run.stdout)["type"] == "transaction"
+    report = json.loads(run.stderr)
+    assert report["structure"] == "ORU_R01" and report["file"] == str(good)
+    overrides = tmp_path / "o.json"
+    overrides.write_text('{"drop": 3}', encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "pipehat", "fhir", str(good), "--overrides", str(overrides)],
+                         capture_output=True)
+    assert run.returncode == 2
+    assert run.stderr.decode().strip() == (f"pipehat: {overrides}: the FHIR overrides are not valid "
+                                           "(fhir_invalid_overrides, at '/drop')")

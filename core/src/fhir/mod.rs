@@ -23,6 +23,8 @@
 //! ```
 
 mod convert;
+#[cfg(feature = "std")]
+mod file;
 mod model;
 mod overrides;
 #[rustfmt::skip]
@@ -40,6 +42,8 @@ use model::{Kind, NONE};
 use tables::{MESSAGES, TYPES};
 use tree::{Node, Obj};
 
+#[cfg(feature = "std")]
+pub use file::{convert_file, FileSummary};
 pub use overrides::Overrides;
 
 kinds! {
