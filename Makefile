@@ -65,6 +65,8 @@ demo: python-wheel
 	@$(VENV)/bin/pipehat validate samples/hapi__adt__adt_a03.hl7 || true
 	@echo; echo "== pipehat explain PID-3 PID-18 --version 2.5"
 	@$(VENV)/bin/pipehat explain PID-3 PID-18 --version 2.5 | grep -v '^  \.'
+	@echo; echo "== pipehat fhir samples/nhl7c__adt_a08__1.hl7 --report   (a FHIR R4 Bundle by the v2-to-FHIR IG; what was not mapped on stderr)"
+	@$(VENV)/bin/pipehat fhir samples/nhl7c__adt_a08__1.hl7 --report | $(PY) -c "import json, sys; b = json.load(sys.stdin); print(b['type'], [e['resource']['resourceType'] for e in b['entry']])"
 	@echo; echo "== pipehat listen 0 --count 2 &  then  pipehat send 127.0.0.1:PORT ...   (MLLP on loopback: each message ACKed once received)"
 	@log=$$(mktemp); $(VENV)/bin/pipehat listen 0 --count 2 > /dev/null 2> $$log & pid=$$!; port=; \
 	  for i in $$(seq 100); do port=$$(grep -o 'listening on 127.0.0.1:[0-9]*' $$log | sed 's/.*://' || true); test -n "$$port" && break; sleep 0.1; done; \

@@ -436,6 +436,7 @@ SEGMENT_FILES = map_files("segments")
 DATATYPE_FILES = map_files("datatypes")
 VOCAB_FILES = map_files("codesystems")
 VOCAB_BY_LOWER = {k.lower(): k for k in VOCAB_FILES}
+VOCAB_BY_LOWER.update({re.sub(r"[^a-z0-9\[\]]", "", k.lower()): k for k in VOCAB_FILES})
 
 ASSIGN_RE = re.compile(r'"[^"]*"|[A-Z][A-Z0-9]{1,2}[-.]\d+(?:\.\d+)*')
 
@@ -467,7 +468,7 @@ class Maps:
         name = name.strip()
         if not name:
             return None
-        key = VOCAB_BY_LOWER.get(name.lower())
+        key = VOCAB_BY_LOWER.get(name.lower()) or VOCAB_BY_LOWER.get(re.sub(r"[^a-z0-9\[\]]", "", name.lower()))
         if key is None:
             gap(where, row, f"vocabulary `{name}` has no concept map")
             return None

@@ -539,6 +539,11 @@ fn walk(run: &mut Run<'_, '_>, def: &'static model::MessageDef) {
             }
         }
         let local = local_fields(run, seg);
+        if seg.is_header() {
+            // the Bundle's identifier and timestamp
+            run.mark_used(seg.index(), 7);
+            run.mark_used(seg.index(), 10);
+        }
         if applied || local {
             run.unmapped_fields(seg);
         } else {
