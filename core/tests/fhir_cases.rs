@@ -149,3 +149,41 @@ fn shared_fhir_cases() {
     }
     assert!(n >= 8, "only {n} cases ran");
 }
+
+/// Corpus messages with a golden FHIR Bundle (tests/golden/*.fhir.json,
+/// checked by all three suites): one of each kind of message the IG maps.
+/// `PIPEHAT_BLESS=1 cargo test --features fhir --test fhir_cases` rewrites them.
+const GOLDEN: [&str; 6] = [
+    "msfhirconv__lab_oru_1.hl7",
+    "nhl7c__adt_a08__1.hl7",
+    "lfh__vxu_v04__mixed_cr_lf.hl7",
+    "nhl7c__orm_o01__1.hl7",
+    "msfhirconv__siu_s12_01.hl7",
+    "msfhirconv__mdm_t02_01.hl7",
+];
+
+#[test]
+fn golden_bundles_match() {
+    let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests");
+    let bless = std::env::var_os("PIPEHAT_BLESS").is_some();
+    for name in GOLDEN {
+        let bytes = std::fs::read(tests.join("corpus/messages").join(name)).expect("corpus file");
+        let msg = Message::parse(&bytes).expect("golden inputs parse");
+        let out = to_fhir(&msg, &Options::default()).expect(name);
+        let v: Value = serde_json::from_str(&out.bundle).expect("json");
+        let got = serde_json::to_string_pretty(&v).expect("pretty") + "\n";
+        let golden = tests
+            .join("golden")
+            .join(name.replace(".hl7", ".fhir.json"));
+        if bless {
+            std::fs::write(&golden, &got).expect("write golden");
+        }
+        let want =
+            std::fs::read_to_string(&golden).expect("golden file (PIPEHAT_BLESS=1 writes it)");
+        assert!(
+            got == want,
+            "{name}: the Bundle differs from {}",
+            golden.display()
+        );
+    }
+}

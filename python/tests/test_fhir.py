@@ -163,3 +163,9 @@ def test_cli_fhir_writes_ndjson_and_names_the_messages_it_skips(tmp_path: pathli
     assert run.returncode == 2
     assert run.stderr.decode().strip() == (f"pipehat: {overrides}: the FHIR overrides are not valid "
                                            "(fhir_invalid_overrides, at '/drop')")
+
+
+@pytest.mark.parametrize("golden", sorted((TESTS / "golden").glob("*.fhir.json")), ids=lambda p: p.name)
+def test_golden_bundles(golden: pathlib.Path) -> None:
+    source = TESTS / "corpus" / "messages" / golden.name.replace(".fhir.json", ".hl7")
+    assert pipehat.parse(source.read_bytes()).to_fhir() == json.loads(golden.read_text(encoding="utf-8"))
