@@ -187,3 +187,62 @@ fn golden_bundles_match() {
         );
     }
 }
+
+/// Applies one row of tests/mutations.jsonl's edits (offset, length, hex).
+fn mutate(bytes: &[u8], edits: &Value) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    for e in edits.as_array().expect("edits") {
+        let at = (e[0].as_u64().expect("at") as usize).min(out.len());
+        let len = (e[1].as_u64().expect("len") as usize).min(out.len() - at);
+        let hex = e[2].as_str().expect("hex");
+        let new: Vec<u8> = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex"))
+            .collect();
+        out.splice(at..at + len, new);
+    }
+    out
+}
+
+/// Every corpus message, every broken one of tests/mutations.jsonl and the
+/// fuzz regressions convert with every Bundle type or give an error: no
+/// panic, and the Bundle is JSON.
+#[test]
+fn no_input_makes_the_converter_panic() {
+    let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests");
+    let mut inputs: Vec<Vec<u8>> = Vec::new();
+    for dir in ["corpus/messages", "fuzz-regressions"] {
+        for e in std::fs::read_dir(tests.join(dir)).expect("dir") {
+            inputs.push(std::fs::read(e.expect("entry").path()).expect("read"));
+        }
+    }
+    let mutations = std::fs::read_to_string(tests.join("mutations.jsonl")).expect("mutations");
+    for line in mutations.lines() {
+        let row: Value = serde_json::from_str(line).expect("json");
+        let base = std::fs::read(
+            tests
+                .join("corpus")
+                .join(row["file"].as_str().expect("file")),
+        )
+        .expect("corpus file");
+        inputs.push(mutate(&base, &row["edits"]));
+    }
+    let mut converted = 0;
+    for bytes in &inputs {
+        for chunk in pipehat::stream::messages(bytes) {
+            let Ok(msg) = Message::parse(chunk) else {
+                continue;
+            };
+            for bundle_type in BundleType::ALL {
+                let options = Options {
+                    bundle_type: *bundle_type,
+                    ..Default::default()
+                };
+                if let Ok(out) = to_fhir(&msg, &options) {
+                    let _: Value = serde_json::from_str(&out.bundle).expect("the Bundle is JSON");
+                    converted += 1;
+                }
+            }
+        }
+    }
+    assert!(converted > 400, "{converted}");
+}

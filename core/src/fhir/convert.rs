@@ -95,7 +95,8 @@ pub(crate) struct Run<'m, 'o> {
     pub res: Vec<Res>,
     pub report: Report,
     /// Fields some row read (segment index, field) with a value.
-    used: Vec<(usize, u16)>,
+    /// A bit per field (1 to 127) per segment index.
+    used: Vec<u128>,
     /// The field the current segment row reads (for the report).
     field: u16,
 }
@@ -242,8 +243,11 @@ impl<'m, 'o> Run<'m, 'o> {
     }
 
     fn mark(&mut self, seg: usize, field: u16) {
-        if !self.used.contains(&(seg, field)) {
-            self.used.push((seg, field));
+        if self.used.len() <= seg {
+            self.used.resize(seg + 1, 0);
+        }
+        if field < 128 {
+            self.used[seg] |= 1u128 << field;
         }
     }
 
@@ -257,11 +261,30 @@ impl<'m, 'o> Run<'m, 'o> {
     /// (a map's leading `[n]`; rows without one write the first).
     fn apply_instance(&mut self, obj: &mut Obj, map: u16, val: Val<'m>, lead: u16) {
         let def = &MAPS[usize::from(map)];
+        // the value's components, split once for all the rows
+        let mut parts: [Option<Val<'m>>; 32] = [None; 32];
+        match val {
+            Val::Rep(r) => {
+                for (p, c) in parts.iter_mut().skip(1).zip(r.components()) {
+                    *p = Some(Val::Comp(c));
+                }
+            }
+            Val::Comp(c) => {
+                for (p, s) in parts.iter_mut().skip(1).zip(c.subcomponents()) {
+                    *p = Some(Val::Sub(s));
+                }
+            }
+            Val::Sub(s) => parts[1] = Some(Val::Sub(s)),
+        }
         for row in def.rows {
             if row.lead.max(1) != lead {
                 continue;
             }
-            let v = val.at(row.src.comp, row.src.sub);
+            let v = match (row.src.comp, parts.get(usize::from(row.src.comp))) {
+                (0, _) => Some(val),
+                (_, Some(p)) => p.and_then(|p| p.child(row.src.sub)),
+                (_, None) => val.at(row.src.comp, row.src.sub),
+            };
             let valued = v.is_some_and(Val::valued);
             if !valued && !matches!(row.action, Action::Const(..)) {
                 continue;
@@ -562,7 +585,12 @@ impl<'m, 'o> Run<'m, 'o> {
             if f.as_bytes().is_empty() {
                 continue;
             }
-            if !self.used.contains(&(seg.index(), n as u16)) {
+            let used = n >= 128
+                || self
+                    .used
+                    .get(seg.index())
+                    .is_some_and(|b| b & (1u128 << n) != 0);
+            if !used {
                 self.report.unmapped_field(seg.name(), n as u16);
             }
         }

@@ -398,7 +398,8 @@ fn walk(run: &mut Run<'_, '_>, def: &'static model::MessageDef) {
     let msg = run.msg;
     for seg in msg.segments() {
         let name = seg.name();
-        run.report.seg = name.to_string();
+        run.report.seg.clear();
+        run.report.seg.push_str(name);
         let candidates: Vec<usize> = (0..starts.len())
             .filter(|&p| items[starts[p]].seg == name)
             .collect();
@@ -959,32 +960,47 @@ fn number(run: &mut Run<'_, '_>, ns: [u8; 16]) {
         run.res[i].id = id;
     }
     // identical derived resources: keep the first, point the others at it
+    let mut keeper: Vec<usize> = (0..n).collect();
+    let mut any = false;
+    let mut seen: alloc::collections::BTreeMap<&str, usize> = alloc::collections::BTreeMap::new();
     for i in 0..n {
         if run.res[i].dead || !run.res[i].derived {
             continue;
         }
-        if let Some(j) = (0..i).find(|&j| !run.res[j].dead && run.res[j].id == run.res[i].id) {
-            run.res[i].dead = true;
-            for r in run.res.iter_mut() {
-                redirect(&mut r.body, i, j);
+        match seen.get(run.res[i].id.as_str()) {
+            Some(&j) => {
+                keeper[i] = j;
+                any = true;
             }
+            None => {
+                seen.insert(run.res[i].id.as_str(), i);
+            }
+        }
+    }
+    drop(seen);
+    if any {
+        for (i, r) in run.res.iter_mut().enumerate() {
+            if keeper[i] != i {
+                r.dead = true;
+            }
+        }
+        for r in run.res.iter_mut() {
+            redirect(&mut r.body, &keeper);
         }
     }
 }
 
-fn redirect(obj: &mut Obj, from: usize, to: usize) {
+fn redirect(obj: &mut Obj, keeper: &[usize]) {
     for (_, node) in obj.fields.iter_mut() {
-        redirect_node(node, from, to);
+        redirect_node(node, keeper);
     }
 }
 
-fn redirect_node(node: &mut Node, from: usize, to: usize) {
+fn redirect_node(node: &mut Node, keeper: &[usize]) {
     match node {
-        Node::Obj(o) => redirect(o, from, to),
-        Node::Arr(items) => items
-            .iter_mut()
-            .for_each(|(_, n)| redirect_node(n, from, to)),
-        Node::Ref(n) if *n == from => *n = to,
+        Node::Obj(o) => redirect(o, keeper),
+        Node::Arr(items) => items.iter_mut().for_each(|(_, n)| redirect_node(n, keeper)),
+        Node::Ref(n) => *n = keeper[*n],
         _ => {}
     }
 }
@@ -1016,10 +1032,32 @@ fn identifier_key(body: &Obj, res: &[Res]) -> Option<String> {
 
 // ---------------------------------------------------------------- JSON
 
+/// Appends `s` as a JSON string literal.
 fn write_str(out: &mut String, s: &str) {
-    let mut v = Vec::with_capacity(s.len() + 2);
-    crate::json::json_bytes(&mut v, s.as_bytes());
-    out.push_str(core::str::from_utf8(&v).unwrap_or("\"\""));
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.push_str(&s[start..i]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 fn write_node(out: &mut String, node: &Node, res: &[Res]) {
@@ -1064,7 +1102,8 @@ fn write_obj(out: &mut String, o: &Obj, res: &[Res], braces: bool) {
 }
 
 fn write_bundle(run: &Run<'_, '_>, ty: BundleType, ns: [u8; 16]) -> String {
-    let mut out = String::with_capacity(4096);
+    // a Bundle is about ten times its message's size
+    let mut out = String::with_capacity(run.msg.as_bytes().len() * 12 + 1024);
     let control = run
         .msg
         .get("MSH-10")
