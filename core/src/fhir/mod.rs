@@ -963,17 +963,17 @@ fn number(run: &mut Run<'_, '_>, ns: [u8; 16]) {
     let mut keeper: Vec<usize> = (0..n).collect();
     let mut any = false;
     let mut seen: alloc::collections::BTreeMap<&str, usize> = alloc::collections::BTreeMap::new();
-    for i in 0..n {
-        if run.res[i].dead || !run.res[i].derived {
+    for (i, r) in run.res.iter().enumerate() {
+        if r.dead || !r.derived {
             continue;
         }
-        match seen.get(run.res[i].id.as_str()) {
+        match seen.get(r.id.as_str()) {
             Some(&j) => {
                 keeper[i] = j;
                 any = true;
             }
             None => {
-                seen.insert(run.res[i].id.as_str(), i);
+                seen.insert(r.id.as_str(), i);
             }
         }
     }
