@@ -501,8 +501,9 @@ impl<'m, 'o> Run<'m, 'o> {
             match lookup(voc, text.trim()) {
                 Some((code, _, _)) => value = Cow::Borrowed(code),
                 None => {
+                    // kept as written unless R4 requires a code from a fixed set
                     self.report.unknown_code(voc.name, self.field);
-                    if !allowed.is_empty() || prim == Prim::Code {
+                    if !allowed.is_empty() {
                         return None;
                     }
                 }

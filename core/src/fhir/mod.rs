@@ -538,6 +538,13 @@ fn walk(run: &mut Run<'_, '_>, def: &'static model::MessageDef) {
                     }
                 }
             }
+            for (from, steps, to) in tables::LINKS {
+                if *from == it.ty && !run.res[r].body.has(steps[0].key) {
+                    if let Some(t) = find(run, *to, "", &scopes) {
+                        link(run, r, steps, t);
+                    }
+                }
+            }
         }
         let local = local_fields(run, seg);
         if seg.is_header() {

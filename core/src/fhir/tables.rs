@@ -344,7 +344,7 @@ static S171: &[Row] = &[
     Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S146, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SS")]) },
     Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S146, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SB")]) },
     Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S147, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S148, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/sid/us-ssn.")]) },
+    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S148, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/sid/us-ssn")]) },
     Row { src: Loc { seg: "PID", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S149, lead: 0, action: Action::Map(29, NONE) },
     Row { src: Loc { seg: "PID", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-birthPlace")]) },
     Row { src: Loc { seg: "PID", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S151, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
@@ -2708,4 +2708,10 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
         Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "2", map: 111, refs: &[] },
         Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "4", map: 105, refs: &[Ref { from: 4, from_slot: "2", steps: S701, to: 20, to_slot: "1" }] },
         Item { seg: "NTE", group: 6, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
+];
+
+/// (resource, path, target): references made where the maps give none.
+pub(crate) static LINKS: &[(u16, &[Step], u16)] = &[
+    (4, S703, 6),
+    (5, S703, 6),
 ];
