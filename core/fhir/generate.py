@@ -565,10 +565,28 @@ class Maps:
                 except CondError as e:
                     gap(where, row, f"condition `{cond}` is not computable ({e}); row left out")
                     continue
-            res = resolve(root, target, where, row)
+            # `performer(Organization.address)`: an element of the resource
+            # the reference points to
+            into = None
+            row_root = root
+            mi = re.match(r"^(.*)\(([A-Z][A-Za-z]+)(?:\[\d+\])?\.([A-Za-z0-9_.\[\]]+)\)$", target)
+            if mi and mi.group(2) in T.resources:
+                outer = resolve(root, f"{mi.group(1)}({mi.group(2)})", where, row)
+                if outer is None:
+                    continue
+                into = (mi.group(2), outer[0], outer[1])
+                row_root = mi.group(2)
+                target = mi.group(3)
+            res = resolve(row_root, target, where, row)
             if res is None:
                 continue
             steps, lead, resource, ty = res
+            if steps and steps[-1][0] == "reference" and len(steps) > 1 and steps[-2][3] == "Reference":
+                gap(where, row, f"target `{target}`: a reference written from a value (references point "
+                                "to the resources the converter makes)")
+                continue
+            if into:
+                lead = into[2]
             action = None
             if assign:
                 try:
@@ -584,7 +602,7 @@ class Maps:
             if not assign and not resource and ty == "Reference" and declared in T.resources:
                 resource = declared
             if not assign and not resource and declared and declared not in (ty,) \
-                    and len(steps) >= 1 and (steps[-2][3] if len(steps) > 1 else root) == declared:
+                    and len(steps) >= 1 and (steps[-2][3] if len(steps) > 1 else row_root) == declared:
                 # HD[MessageHeader.source-endpoint] written at source.endpoint: the map's rows are
                 # relative to `source`
                 steps = steps[:-1]
@@ -626,8 +644,11 @@ class Maps:
                 continue
             enum = None
             if steps and ty in ("code",):
-                parent = steps[-2][3] if len(steps) > 1 else root
+                parent = steps[-2][3] if len(steps) > 1 else row_root
                 enum = T.enums.get((parent, steps[-1][0]))
+            if into:
+                action = ("into", into[0], steps, action, enum)
+                steps, enum = into[1], None
             out.append(dict(loc=loc, cond=c, steps=steps, lead=lead, action=action, enum=enum))
         return out
 
@@ -828,6 +849,9 @@ def action_rs(a, enum):
         return f"Action::Map({a[1]}, {v})"
     if k == "resource":
         return f"Action::Resource({a[1]}, {type_id(a[2])})"
+    if k == "into":
+        inner = O.static("Action", action_rs(a[3], a[4]))
+        return f"Action::Into({type_id(a[1])}, {steps_rs(a[2])}, {inner})"
     raise ValueError(a)
 
 

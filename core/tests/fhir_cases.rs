@@ -246,3 +246,43 @@ fn no_input_makes_the_converter_panic() {
     }
     assert!(converted > 400, "{converted}");
 }
+
+/// The fuzz finds of the `fhir` target: every reference of their Bundles
+/// resolves inside the Bundle (a map row once wrote a field's value into
+/// `Reference.reference`).
+#[test]
+fn fuzz_finds_convert_with_references_that_resolve() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fuzz-regressions");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).expect("dir") {
+        let path = e.expect("entry").path();
+        if !path
+            .file_name()
+            .is_some_and(|f| f.to_string_lossy().starts_with("fhir-"))
+        {
+            continue;
+        }
+        let bytes = std::fs::read(&path).expect("read");
+        let msg = Message::parse(&bytes).expect("the find parses");
+        let out = to_fhir(&msg, &Options::default()).expect("converts");
+        let bundle: Value = serde_json::from_str(&out.bundle).expect("json");
+        let urls: Vec<&Value> = bundle["entry"]
+            .as_array()
+            .expect("entry")
+            .iter()
+            .map(|e| &e["fullUrl"])
+            .collect();
+        let flat = flatten(&bundle);
+        for (p, v) in &flat {
+            if p.ends_with(".reference") {
+                assert!(
+                    urls.contains(&v),
+                    "{}: {p} does not resolve",
+                    path.display()
+                );
+            }
+        }
+        n += 1;
+    }
+    assert_eq!(n, 2);
+}

@@ -305,33 +305,49 @@ impl<'m, 'o> Run<'m, 'o> {
     fn apply_row(
         &mut self,
         obj: &mut Obj,
-        row: &Row,
+        row: &'static Row,
+        v: Option<Val<'m>>,
+        src: Src<'m>,
+        field: u16,
+        rep: u32,
+    ) {
+        self.act(obj, row.steps, &row.action, row.lead, v, src, field, rep);
+    }
+
+    /// Does `action` at `steps` from `obj`.
+    #[allow(clippy::too_many_arguments)] // a row, taken apart
+    fn act(
+        &mut self,
+        obj: &mut Obj,
+        steps: &'static [Step],
+        action: &'static Action,
+        lead: u16,
         v: Option<Val<'m>>,
         src: Src<'m>,
         field: u16,
         rep: u32,
     ) {
         // `$value` rows (a map onto a primitive) have no steps
-        match &row.action {
+        match action {
             Action::Value(prim, vocab, allowed) => {
                 let Some(v) = v else { return };
                 let text = v.text();
                 let Some(out) = self.primitive(*prim, &text, *vocab, allowed) else {
                     return;
                 };
-                if let Some(node) = tree::place(obj, row.steps, field, rep, row.lead.max(1)) {
+                if let Some(node) = tree::place(obj, steps, field, rep, lead.max(1)) {
                     if tree::is_empty(node) {
                         *node = out;
                     }
                 }
                 // a vocabulary's code in a Coding brings its system and display
-                let n = row.steps.len();
-                if *vocab != NONE && n >= 1 && row.steps[n - 1].key == "code" {
+                let n = steps.len();
+                if *vocab != NONE && n >= 1 && steps[n - 1].key == "code" {
                     let hit = lookup(&VOCABS[usize::from(*vocab)], text.trim());
                     let parent = if n == 1 {
                         Some(obj)
                     } else {
-                        match tree::place(obj, &row.steps[..n - 1], field, rep, row.lead.max(1)) {
+                        match tree::place(obj, &steps[..n - 1], field, rep, lead.max(1)) {
                             Some(Node::Obj(o)) => Some(o),
                             _ => None,
                         }
@@ -366,7 +382,7 @@ impl<'m, 'o> Run<'m, 'o> {
                 let Ok(out) = values::convert(*prim, &s, self.zone()) else {
                     return;
                 };
-                if let Some(node) = tree::place(obj, row.steps, field, rep, row.lead.max(1)) {
+                if let Some(node) = tree::place(obj, steps, field, rep, lead.max(1)) {
                     if tree::is_empty(node) {
                         *node = lit(*prim, out);
                     }
@@ -374,12 +390,12 @@ impl<'m, 'o> Run<'m, 'o> {
             }
             Action::Map(map, vocab) => {
                 let Some(v) = v else { return };
-                if row.steps.is_empty() {
+                if steps.is_empty() {
                     // a map onto the element itself (FN inside XPN)
                     self.apply_datatype(obj, *map, v);
                     return;
                 }
-                let Some(node) = tree::place(obj, row.steps, field, rep, row.lead.max(1)) else {
+                let Some(node) = tree::place(obj, steps, field, rep, lead.max(1)) else {
                     return;
                 };
                 match node {
@@ -397,6 +413,36 @@ impl<'m, 'o> Run<'m, 'o> {
                     }
                     _ => {}
                 }
+            }
+            Action::Into(ty, inner_steps, inner) => {
+                // an element of the resource the reference points to: the
+                // one this reference already names, or a new one
+                let Some(Node::Obj(r)) = tree::place(obj, steps, field, rep, lead.max(1)) else {
+                    return;
+                };
+                let n = match r.get("reference") {
+                    // the maps give some references two kinds of target
+                    // (performer[2]: Organization, PractitionerRole): the first made stays
+                    Some(Node::Ref(n)) if self.res[*n].ty == *ty => *n,
+                    Some(_) => return,
+                    None => {
+                        let n = self.res.len();
+                        self.res.push(Res {
+                            ty: *ty,
+                            slot: "",
+                            scope: 0,
+                            body: Obj::new(*ty),
+                            dead: false,
+                            id: String::new(),
+                            derived: true,
+                        });
+                        r.set("reference", Node::Ref(n));
+                        n
+                    }
+                };
+                let mut body = core::mem::replace(&mut self.res[n].body, Obj::new(0));
+                self.act(&mut body, inner_steps, inner, 1, v, src, field, rep);
+                self.res[n].body = body;
             }
             Action::Resource(map, ty) => {
                 let Some(v) = v else { return };
@@ -438,8 +484,7 @@ impl<'m, 'o> Run<'m, 'o> {
                         self.res[w[0]].body.set("partOf", Node::Obj(r));
                     }
                 }
-                if let Some(Node::Obj(r)) = tree::place(obj, row.steps, field, rep, row.lead.max(1))
-                {
+                if let Some(Node::Obj(r)) = tree::place(obj, steps, field, rep, lead.max(1)) {
                     if !r.has("reference") {
                         r.set("reference", Node::Ref(first));
                     }

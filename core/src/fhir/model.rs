@@ -86,6 +86,9 @@ pub(crate) enum Action {
     Map(u16, u16),
     /// A new resource (type) made by a datatype map, referenced here.
     Resource(u16, u16),
+    /// An element of the resource (type) referenced here: the action at
+    /// the steps inside it (`performer(Organization.address)`).
+    Into(u16, &'static [Step], &'static Action),
 }
 
 #[derive(Debug)]

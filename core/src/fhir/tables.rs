@@ -10,15 +10,17 @@ static S4: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 35, 
 static S5: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 35, choice: "" }, Step { key: "receiver", array: false, slot: 0, ty: 31, choice: "" }];
 static S6: &[Step] = &[Step { key: "eventCoding", array: false, slot: 0, ty: 30, choice: "event" }];
 static S7: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 36, choice: "" }];
-static S8: &[Step] = &[Step { key: "language", array: false, slot: 0, ty: 37, choice: "" }];
-static S9: &[Step] = &[Step { key: "responsible", array: false, slot: 0, ty: 31, choice: "" }];
-static S10: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }];
-static S11: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S12: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
-static S13: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 35, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S14: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 35, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
-static S15: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "security", array: true, slot: 2, ty: 30, choice: "" }];
-static S16: &[Row] = &[
+static S8: &Action = &Action::Value(Prim::Text, 3, &[]);
+static S9: &[Step] = &[Step { key: "address", array: true, slot: 0, ty: 37, choice: "" }, Step { key: "country", array: false, slot: 0, ty: 38, choice: "" }];
+static S10: &[Step] = &[Step { key: "language", array: false, slot: 0, ty: 39, choice: "" }];
+static S11: &[Step] = &[Step { key: "responsible", array: false, slot: 0, ty: 31, choice: "" }];
+static S12: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }];
+static S13: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S14: &[Step] = &[Step { key: "source", array: false, slot: 0, ty: 32, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 39, choice: "value" }];
+static S15: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 35, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S16: &[Step] = &[Step { key: "destination", array: true, slot: 1, ty: 35, choice: "" }, Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 39, choice: "value" }];
+static S17: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "security", array: true, slot: 2, ty: 30, choice: "" }];
+static S18: &[Row] = &[
     Row { src: Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S1, lead: 0, action: Action::Map(1, NONE) },
     Row { src: Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }))]), steps: S1, lead: 0, action: Action::Map(2, NONE) },
     Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S2, lead: 0, action: Action::Resource(3, 14) },
@@ -28,1758 +30,1945 @@ static S16: &[Row] = &[
     Row { src: Loc { seg: "MSH", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 23, comp: 0, sub: 0 }))]), steps: S5, lead: 0, action: Action::Resource(3, 14) },
     Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S6, lead: 0, action: Action::Map(8, NONE) },
     Row { src: Loc { seg: "MSH", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S7, lead: 0, action: Action::Map(9, NONE) },
-    Row { src: Loc { seg: "MSH", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S8, lead: 0, action: Action::Value(Prim::Code, 3, &[]) },
-    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S9, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "MSH", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S2, lead: 0, action: Action::Into(14, S9, S8) },
+    Row { src: Loc { seg: "MSH", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S10, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
+    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S11, lead: 0, action: Action::Resource(10, 14) },
     Row { src: Loc { seg: "MSH", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S5, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S10, lead: 0, action: Action::Map(2, NONE) },
-    Row { src: Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }))])]), steps: S11, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-data-absent-reason.html")]) },
-    Row { src: Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }))])]), steps: S12, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
+    Row { src: Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S12, lead: 0, action: Action::Map(2, NONE) },
+    Row { src: Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }))])]), steps: S13, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-data-absent-reason.html")]) },
+    Row { src: Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 24, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }))])]), steps: S14, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
     Row { src: Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S4, lead: 0, action: Action::Map(7, NONE) },
-    Row { src: Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 5, comp: 0, sub: 0 }))])]), steps: S13, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-data-absent-reason.html")]) },
-    Row { src: Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 5, comp: 0, sub: 0 }))])]), steps: S14, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
-    Row { src: Loc { seg: "MSH", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S15, lead: 0, action: Action::Map(12, 5) },
-    Row { src: Loc { seg: "MSH", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S15, lead: 0, action: Action::Map(12, 6) }];
-static S17: &[Step] = &[Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
-static S18: &[Step] = &[Step { key: "software", array: false, slot: 0, ty: 38, choice: "" }];
-static S19: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S18, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S20: &[Step] = &[Step { key: "endpoint", array: false, slot: 0, ty: 39, choice: "" }];
-static S21: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S22: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
-static S23: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "ISO"), steps: S20, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:oid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "UUID"), steps: S20, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:uuid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "DNS"), steps: S20, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:dns:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "URI"), steps: S20, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:uri:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"])), steps: S17, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit(" - "), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 }), Part::Lit(":"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S21, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-data-absent-reason.html")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S22, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) }];
-static S24: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S25: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S26: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
-static S27: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S28: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S25, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S26, lead: 0, action: Action::Map(4, 0) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"]), steps: S27, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:ietf:rfc:3986")]) }];
-static S29: &[Step] = &[Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S30: &[Step] = &[Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S31: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S29, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S30, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0301")]) }];
-static S32: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S33: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S34: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
-static S35: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "ISO"), steps: S20, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:oid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "UUID"), steps: S20, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:uuid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"])), steps: S20, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S33, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/data-absent-reason")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S34, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) }];
-static S36: &[Step] = &[Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
-static S37: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S38: &[Step] = &[Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S39: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S36, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S38, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0003")]) }];
-static S40: &[Step] = &[Step { key: "tag", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S41: &[Step] = &[Step { key: "tag", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S42: &[Step] = &[Step { key: "tag", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S43: &[Step] = &[Step { key: "tag", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S44: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S40, lead: 0, action: Action::Value(Prim::Code, 1, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S41, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0103")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S42, lead: 0, action: Action::Value(Prim::Code, 2, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S43, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0207")]) }];
-static S45: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S46: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S47: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S48: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S49: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S50: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "assigner", array: false, slot: 0, ty: 31, choice: "" }];
-static S51: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S52: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S53: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S54: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 10, sub: 0 }))]), steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S46, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S47, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S48, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S49, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S50, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S51, lead: 0, action: Action::Map(11, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S52, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S53, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S55: &[Row] = &[
+    Row { src: Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 5, comp: 0, sub: 0 }))])]), steps: S15, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-data-absent-reason.html")]) },
+    Row { src: Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 25, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 5, comp: 0, sub: 0 }))])]), steps: S16, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
+    Row { src: Loc { seg: "MSH", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Map(12, 6) },
+    Row { src: Loc { seg: "MSH", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Map(12, 7) }];
+static S19: &[Step] = &[Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
+static S20: &[Step] = &[Step { key: "software", array: false, slot: 0, ty: 38, choice: "" }];
+static S21: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S19, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S20, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S22: &[Step] = &[Step { key: "endpoint", array: false, slot: 0, ty: 40, choice: "" }];
+static S23: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S24: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 39, choice: "value" }];
+static S25: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S19, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "ISO"), steps: S22, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:oid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "UUID"), steps: S22, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:uuid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "DNS"), steps: S22, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:dns:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "URI"), steps: S22, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:uri:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"])), steps: S19, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit(" - "), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 }), Part::Lit(":"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S23, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-data-absent-reason.html")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID", "DNS", "URI"]))]), steps: S24, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) }];
+static S26: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S27: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S28: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
+static S29: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S30: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S26, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S27, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S28, lead: 0, action: Action::Map(4, 0) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"]), steps: S29, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:ietf:rfc:3986")]) }];
+static S31: &[Step] = &[Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S32: &[Step] = &[Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S33: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S31, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S32, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0301")]) }];
+static S34: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S19, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S35: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S36: &[Step] = &[Step { key: "_endpoint", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 39, choice: "value" }];
+static S37: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S19, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "ISO"), steps: S22, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:oid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "UUID"), steps: S22, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:uuid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"])), steps: S22, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S35, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/data-absent-reason")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S36, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) }];
+static S38: &[Step] = &[Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S39: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S40: &[Step] = &[Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S41: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S38, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S39, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S40, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0003")]) }];
+static S42: &[Step] = &[Step { key: "tag", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S43: &[Step] = &[Step { key: "tag", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S44: &[Step] = &[Step { key: "tag", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S45: &[Step] = &[Step { key: "tag", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S46: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S42, lead: 0, action: Action::Value(Prim::Code, 1, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S43, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0103")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S44, lead: 0, action: Action::Value(Prim::Code, 2, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0207")]) }];
+static S47: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S48: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S49: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S50: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S51: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S52: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "assigner", array: false, slot: 0, ty: 31, choice: "" }];
+static S53: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S54: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S55: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S56: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S19, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 10, sub: 0 }))]), steps: S47, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S48, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S49, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S50, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S51, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S52, lead: 0, action: Action::Resource(3, 14) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S53, lead: 0, action: Action::Map(11, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S54, lead: 0, action: Action::Value(Prim::Code, 5, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S55, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S47, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S57: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "ISO")]), steps: &[], lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:oid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::Eq(Loc { seg: "", field: 0, comp: 3, sub: 0 }, "UUID")]), steps: &[], lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("urn:uuid:"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
     Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"]))]), steps: &[], lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S56: &[Step] = &[Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
-static S57: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S36, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S38, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S56, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S58: &[Step] = &[Step { key: "entity", array: true, slot: 1, ty: 42, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 37, choice: "" }];
-static S59: &[Step] = &[Step { key: "entity", array: true, slot: 2, ty: 42, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 37, choice: "" }];
-static S60: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S61: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S62: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S63: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 44, choice: "" }];
-static S64: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
-static S65: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S66: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S67: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S68: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S58, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) },
-    Row { src: Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "MSH", field: 24, comp: 0, sub: 0 })]), steps: S59, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) },
-    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S60, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S61, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
-    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S62, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "MSH", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S63, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("message - "), Part::At(Loc { seg: "MSG", field: 1, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 2, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 3, comp: 0, sub: 0 })]) },
-    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S66, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
-    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S67, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
-static S69: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S70: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S71: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("v2-fhir-transformation")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S70, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/uv/v2mappings/CodeSystem/provenance-activity-type-v2-to-fhir")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S61, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("assembler")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S58, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) }];
-static S72: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }];
-static S73: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S74: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S75: &[Step] = &[Step { key: "occurredDateTime", array: false, slot: 0, ty: 45, choice: "occurred" }];
-static S76: &[Step] = &[Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S77: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("event - :"), Part::At(Loc { seg: "MSG", field: 1, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 2, comp: 0, sub: 0 })]) },
-    Row { src: Loc { seg: "EVN", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S63, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, "U")), steps: S72, lead: 0, action: Action::Map(16, 7) },
-    Row { src: Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, "U"), steps: S73, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/data-absent-reason")]) },
-    Row { src: Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "EVN", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "EVN", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S76, lead: 0, action: Action::Resource(22, 16) }];
-static S78: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S79: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
-static S80: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S81: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S82: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
-static S83: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S84: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
-static S85: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
-static S86: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S87: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S88: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
-static S89: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S90: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
-static S91: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S78, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S79, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S80, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S81, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S82, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S83, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S84, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S85, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S86, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S87, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S88, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S89, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S90, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S92: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }];
-static S93: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 1, ty: 38, choice: "" }];
-static S94: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "given", array: true, slot: 2, ty: 38, choice: "" }];
-static S95: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 1, ty: 38, choice: "" }];
-static S96: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "prefix", array: true, slot: 0, ty: 38, choice: "" }];
-static S97: &[Step] = &[Step { key: "qualification", array: true, slot: 0, ty: 47, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
-static S98: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 37, choice: "" }];
-static S99: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S100: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }];
-static S101: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S102: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
-static S103: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S104: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S105: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 2, ty: 38, choice: "" }];
+static S58: &[Step] = &[Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
+static S59: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S39, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S38, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S40, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S58, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S60: &[Step] = &[Step { key: "entity", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "what", array: false, slot: 0, ty: 31, choice: "" }];
+static S61: &Action = &Action::Value(Prim::Uri, NONE, &[]);
+static S62: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 44, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 45, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 40, choice: "" }];
+static S63: &Action = &Action::Const(Prim::Code, &[Part::Lit("current")]);
+static S64: &[Step] = &[Step { key: "status", array: false, slot: 0, ty: 39, choice: "" }];
+static S65: &[Step] = &[Step { key: "entity", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 39, choice: "" }];
+static S66: &[Step] = &[Step { key: "entity", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "what", array: false, slot: 0, ty: 31, choice: "" }];
+static S67: &Action = &Action::Map(14, NONE);
+static S68: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }];
+static S69: &[Step] = &[Step { key: "entity", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 39, choice: "" }];
+static S70: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 46, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S71: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 46, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S72: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 46, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S73: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 47, choice: "" }];
+static S74: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S75: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 46, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S76: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 46, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S77: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 46, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S78: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Into(22, S62, S61) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Into(22, S64, S63) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) },
+    Row { src: Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "MSH", field: 24, comp: 0, sub: 0 })]), steps: S66, lead: 0, action: Action::Into(17, S68, S67) },
+    Row { src: Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 3, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "MSH", field: 24, comp: 0, sub: 0 })]), steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) },
+    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S70, lead: 0, action: Action::Resource(3, 14) },
+    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S71, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
+    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S72, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "MSH", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S73, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("message - "), Part::At(Loc { seg: "MSG", field: 1, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 2, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 3, comp: 0, sub: 0 })]) },
+    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S76, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
+    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S77, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
+static S79: &[Step] = &[Step { key: "value", array: false, slot: 1, ty: 38, choice: "" }];
+static S80: &[Step] = &[Step { key: "value", array: false, slot: 2, ty: 38, choice: "" }];
+static S81: &[Step] = &[Step { key: "type", array: false, slot: 2, ty: 41, choice: "" }];
+static S82: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S79, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S80, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S81, lead: 0, action: Action::Map(15, NONE) }];
+static S83: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S31, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
+static S84: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S85: &[Step] = &[Step { key: "activity", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S86: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S84, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("v2-fhir-transformation")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S85, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/uv/v2mappings/CodeSystem/provenance-activity-type-v2-to-fhir")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S71, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("assembler")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S72, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Into(22, S62, S61) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Into(22, S64, S63) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("source")]) }];
+static S87: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 41, choice: "" }];
+static S88: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S89: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S90: &[Step] = &[Step { key: "occurredDateTime", array: false, slot: 0, ty: 48, choice: "occurred" }];
+static S91: &[Step] = &[Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
+static S92: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("event - :"), Part::At(Loc { seg: "MSG", field: 1, comp: 0, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "MSG", field: 2, comp: 0, sub: 0 })]) },
+    Row { src: Loc { seg: "EVN", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S73, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, "U")), steps: S87, lead: 0, action: Action::Map(18, 8) },
+    Row { src: Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "EVN", field: 4, comp: 0, sub: 0 }, "U"), steps: S88, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/data-absent-reason")]) },
+    Row { src: Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S89, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "EVN", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S90, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "EVN", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S91, lead: 0, action: Action::Resource(24, 16) }];
+static S93: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S94: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S95: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S96: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S97: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S98: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S99: &[Step] = &[Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
+static S100: &[Step] = &[Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
+static S101: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S102: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S103: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S104: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S105: &[Step] = &[Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "version", array: false, slot: 0, ty: 38, choice: "" }];
 static S106: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S92, lead: 0, action: Action::Map(18, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S96, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S97, lead: 0, action: Action::Map(19, 8) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S50, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S51, lead: 0, action: Action::Map(11, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Value(Prim::Code, 9, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S46, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S47, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S48, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S49, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S99, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 17, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 19, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 20, sub: 0 }))])]), steps: S100, lead: 0, action: Action::Map(20, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S101, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-humanname-assembly-order.html")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S102, lead: 0, action: Action::Value(Prim::Code, 10, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S105, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S107: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }];
-static S108: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S109: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S110: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S111: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S112: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S113: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S114: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S107, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S108, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-own-prefix")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S109, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S110, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-own-name")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S111, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S112, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-partner-prefix")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S113, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S112, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-partner-name")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S113, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S115: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S29, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S116: &[Step] = &[Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S117: &[Step] = &[Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S118: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S116, lead: 0, action: Action::Map(21, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S117, lead: 0, action: Action::Map(21, NONE) }];
-static S119: &[Step] = &[Step { key: "physicalType", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S120: &[Step] = &[Step { key: "physicalType", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S96, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S97, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S99, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S100, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S101, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S102, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S105, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S107: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }];
+static S108: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "given", array: true, slot: 1, ty: 38, choice: "" }];
+static S109: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "given", array: true, slot: 2, ty: 38, choice: "" }];
+static S110: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "suffix", array: true, slot: 1, ty: 38, choice: "" }];
+static S111: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "prefix", array: true, slot: 0, ty: 38, choice: "" }];
+static S112: &[Step] = &[Step { key: "qualification", array: true, slot: 0, ty: 50, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 41, choice: "" }];
+static S113: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 39, choice: "" }];
+static S114: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S115: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }];
+static S116: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S117: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 39, choice: "value" }];
+static S118: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S119: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 48, choice: "" }];
+static S120: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "suffix", array: true, slot: 2, ty: 38, choice: "" }];
 static S121: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"]), steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S119, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("si")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S120, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) }];
-static S122: &[Row] = &[
-    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S74, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Resource(3, 14) }];
-static S123: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }];
-static S124: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }];
-static S125: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }];
-static S126: &[Step] = &[Step { key: "name", array: true, slot: 1, ty: 46, choice: "" }];
-static S127: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S128: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S129: &[Step] = &[Step { key: "birthDate", array: false, slot: 0, ty: 49, choice: "" }];
-static S130: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S131: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
-static S132: &[Step] = &[Step { key: "gender", array: false, slot: 0, ty: 37, choice: "" }];
-static S133: &[Step] = &[Step { key: "name", array: true, slot: 2, ty: 46, choice: "" }];
-static S134: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }];
-static S135: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
-static S136: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
-static S137: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }];
-static S138: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 37, choice: "" }];
-static S139: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }];
-static S140: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 37, choice: "" }];
-static S141: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 52, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 40, choice: "" }];
-static S142: &[Step] = &[Step { key: "maritalStatus", array: false, slot: 0, ty: 40, choice: "" }];
-static S143: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S144: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S145: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S146: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S147: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S148: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S149: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }];
-static S150: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S151: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueAddress", array: false, slot: 0, ty: 50, choice: "value" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S152: &[Step] = &[Step { key: "multipleBirthBoolean", array: false, slot: 0, ty: 53, choice: "multipleBirth" }];
-static S153: &[Step] = &[Step { key: "multipleBirthInteger", array: false, slot: 0, ty: 54, choice: "multipleBirth" }];
-static S154: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S155: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S156: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S157: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S158: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S159: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S160: &[Step] = &[Step { key: "deceasedDateTime", array: false, slot: 0, ty: 45, choice: "deceased" }];
-static S161: &[Step] = &[Step { key: "deceasedBoolean", array: false, slot: 0, ty: 53, choice: "deceased" }];
-static S162: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S163: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S164: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S165: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S166: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S167: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S168: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S169: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S170: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }];
-static S171: &[Row] = &[
-    Row { src: Loc { seg: "PID", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "PID", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "PID", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "PID", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PID", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName")]) },
-    Row { src: Loc { seg: "PID", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S128, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S129, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::LenGt(Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, 8), steps: S130, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-birthTime")]) },
-    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::LenGt(Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, 8), steps: S131, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S132, lead: 0, action: Action::Value(Prim::Code, 11, &["male", "female", "other", "unknown"]) },
-    Row { src: Loc { seg: "PID", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S133, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S134, lead: 0, action: Action::Map(27, NONE) },
-    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Count(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, Cmp::Eq, 1), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 11, comp: 9, sub: 0 }))])]), steps: S135, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S136, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }))]), steps: S135, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PID", field: 13, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 13, comp: 2, sub: 0 }))]), steps: S138, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("home")]) },
-    Row { src: Loc { seg: "PID", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S139, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PID", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 14, comp: 2, sub: 0 }))]), steps: S140, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
-    Row { src: Loc { seg: "PID", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Map(16, 16) },
-    Row { src: Loc { seg: "PID", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Map(16, 17) },
-    Row { src: Loc { seg: "PID", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-religion")]) },
-    Row { src: Loc { seg: "PID", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S144, lead: 0, action: Action::Map(16, 18) },
-    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S145, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S146, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SS")]) },
-    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S146, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SB")]) },
-    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S147, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S148, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/sid/us-ssn")]) },
-    Row { src: Loc { seg: "PID", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S149, lead: 0, action: Action::Map(29, NONE) },
-    Row { src: Loc { seg: "PID", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-birthPlace")]) },
-    Row { src: Loc { seg: "PID", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S151, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 24, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 25, comp: 0, sub: 0 }))]), steps: S152, lead: 0, action: Action::Value(Prim::Boolean, 19, &[]) },
-    Row { src: Loc { seg: "PID", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S153, lead: 0, action: Action::Value(Prim::Integer, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S154, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-citizenship")]) },
-    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S155, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
-    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S156, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-nationality")]) },
-    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S158, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
-    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S159, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "PID", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S160, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 30, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 29, comp: 0, sub: 0 }))]), steps: S161, lead: 0, action: Action::Value(Prim::Boolean, 19, &[]) },
-    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S162, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-animal")]) },
-    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S163, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("species")]) },
-    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S164, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S162, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-animal")]) },
-    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S165, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("breed")]) },
-    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S166, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S167, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-citizenship")]) },
-    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S168, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
-    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S169, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "PID", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S170, lead: 0, action: Action::Map(28, NONE) }];
-static S172: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S173: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S174: &[Step] = &[Step { key: "assigner", array: false, slot: 0, ty: 31, choice: "" }];
-static S175: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S176: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S177: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S178: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S128, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S173, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S174, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 }), steps: S38, lead: 0, action: Action::Map(11, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S179: &[Step] = &[Step { key: "given", array: true, slot: 1, ty: 38, choice: "" }];
-static S180: &[Step] = &[Step { key: "given", array: true, slot: 2, ty: 38, choice: "" }];
-static S181: &[Step] = &[Step { key: "suffix", array: true, slot: 1, ty: 38, choice: "" }];
-static S182: &[Step] = &[Step { key: "prefix", array: true, slot: 0, ty: 38, choice: "" }];
-static S183: &[Step] = &[Step { key: "suffix", array: true, slot: 2, ty: 38, choice: "" }];
-static S184: &[Step] = &[Step { key: "use", array: false, slot: 0, ty: 37, choice: "" }];
-static S185: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }];
-static S186: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S187: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
-static S188: &[Step] = &[Step { key: "suffix", array: true, slot: 3, ty: 38, choice: "" }];
-static S189: &[Step] = &[Step { key: "given", array: true, slot: 0, ty: 38, choice: "" }];
-static S190: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: &[], lead: 1, action: Action::Map(18, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S179, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S180, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S181, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S182, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S183, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S184, lead: 1, action: Action::Value(Prim::Code, 9, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 12, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 13, sub: 0 }))])]), steps: S185, lead: 1, action: Action::Map(20, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S186, lead: 1, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-assembly-order")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S187, lead: 1, action: Action::Value(Prim::Code, 10, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S176, lead: 1, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S177, lead: 1, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S188, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S189, lead: 2, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S184, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("nickname")]) }];
-static S191: &[Step] = &[Step { key: "line", array: true, slot: 4, ty: 38, choice: "" }];
-static S192: &[Step] = &[Step { key: "city", array: false, slot: 0, ty: 38, choice: "" }];
-static S193: &[Step] = &[Step { key: "state", array: false, slot: 0, ty: 38, choice: "" }];
-static S194: &[Step] = &[Step { key: "postalCode", array: false, slot: 0, ty: 38, choice: "" }];
-static S195: &[Step] = &[Step { key: "country", array: false, slot: 0, ty: 38, choice: "" }];
-static S196: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 37, choice: "" }];
-static S197: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
-static S198: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S199: &[Step] = &[Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
-static S200: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 37, choice: "value" }];
-static S201: &[Step] = &[Step { key: "line", array: true, slot: 5, ty: 38, choice: "" }];
-static S202: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S192, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S193, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S194, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S195, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 7, sub: 0 }, &["M", "SH"]), steps: S196, lead: 0, action: Action::Value(Prim::Code, 12, &["postal", "physical", "both"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 7, sub: 0 }, &["BA", "BI", "C", "B", "H", "O"]), steps: S184, lead: 0, action: Action::Value(Prim::Code, 13, &["home", "work", "temp", "old", "billing"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 7, sub: 0 }, "HV"), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-AD-use")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 7, sub: 0 }, "HV"), steps: S197, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S198, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0190")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S199, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-censusTract")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S200, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S185, lead: 0, action: Action::Map(20, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S201, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S203: &[Step] = &[Step { key: "system", array: false, slot: 0, ty: 37, choice: "" }];
-static S204: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S205: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S206: &[Step] = &[Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
-static S207: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 12, sub: 0 }))])]), steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S184, lead: 0, action: Action::Value(Prim::Code, 14, &["home", "work", "temp", "old", "mobile"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S203, lead: 0, action: Action::Value(Prim::Code, 15, &["phone", "fax", "email", "pager", "url", "sms", "other"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })])]), steps: S203, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("email")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"]), steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-country")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S128, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-area")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S173, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-local")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S204, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 5, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 6, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S172, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 6, sub: 0 }), Part::Lit(" "), Part::At(Loc { seg: "", field: 0, comp: 7, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 5, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 6, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })])]), steps: S172, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 6, sub: 0 }), Part::Lit(" "), Part::At(Loc { seg: "", field: 0, comp: 7, sub: 0 }), Part::Lit(" X"), Part::At(Loc { seg: "", field: 0, comp: 8, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S154, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-extension")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S205, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Map(21, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Map(21, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S206, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S208: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S209: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("DL")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S208, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S38, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S210: &[Step] = &[Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
-static S211: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }];
-static S212: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
-    Row { src: Loc { seg: "PID", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(25, NONE) }];
-static S213: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S214: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S215: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("UPDATE")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S70, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
-    Row { src: Loc { seg: "PID", field: 33, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S74, lead: 0, action: Action::Resource(3, 14) },
-    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S213, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("performer")]) },
-    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S214, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
-static S216: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 1, ty: 31, choice: "" }];
-static S217: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 2, ty: 31, choice: "" }];
-static S218: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S219: &[Row] = &[
-    Row { src: Loc { seg: "PD1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S216, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "PD1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S217, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "PD1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-disability")]) },
-    Row { src: Loc { seg: "PD1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S218, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "PD1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-congregation")]) },
-    Row { src: Loc { seg: "PD1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S173, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S220: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }];
-static S221: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S222: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S223: &[Step] = &[Step { key: "reasonCode", array: true, slot: 0, ty: 40, choice: "" }];
-static S224: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 2, ty: 40, choice: "" }];
-static S225: &[Step] = &[Step { key: "telecom", array: true, slot: 0, ty: 51, choice: "" }];
-static S226: &[Row] = &[
-    Row { src: Loc { seg: "ROL", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S220, lead: 0, action: Action::Map(16, 20) },
-    Row { src: Loc { seg: "ROL", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S221, lead: 0, action: Action::Map(21, NONE) },
-    Row { src: Loc { seg: "ROL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Map(21, NONE) },
-    Row { src: Loc { seg: "ROL", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S223, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "ROL", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S224, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "ROL", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S225, lead: 0, action: Action::Map(28, NONE) }];
-static S227: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 0, ty: 31, choice: "" }];
-static S228: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S227, lead: 0, action: Action::Resource(17, 15) }];
-static S229: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }];
-static S230: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
-static S231: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
-static S232: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
-static S233: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
-static S234: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S229, lead: 0, action: Action::Map(16, 21) },
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S230, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S231, lead: 0, action: Action::Resource(38, 13) },
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 })]), steps: S232, lead: 0, action: Action::Resource(39, 20) },
-    Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Resource(40, 20) },
-    Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })), Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S233, lead: 0, action: Action::Resource(10, 14) }];
-static S235: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "suffix", array: true, slot: 0, ty: 38, choice: "" }];
-static S236: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S92, lead: 0, action: Action::Map(18, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S96, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S105, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Value(Prim::Code, 9, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S46, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S47, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S48, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S49, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S52, lead: 0, action: Action::Value(Prim::Code, 4, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 17, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 19, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 20, sub: 0 }))])]), steps: S100, lead: 0, action: Action::Map(20, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S101, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-humanname-assembly-order.html")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S102, lead: 0, action: Action::Value(Prim::Code, 10, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S235, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S237: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S238: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
-static S239: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S240: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S241: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
-static S242: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S243: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S244: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S245: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
-static S246: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S247: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S238, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S239, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S240, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S241, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S242, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S243, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S244, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S245, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S246, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S248: &[Step] = &[Step { key: "relationship", array: true, slot: 1, ty: 40, choice: "" }];
-static S249: &[Step] = &[Step { key: "relationship", array: true, slot: 2, ty: 40, choice: "" }];
-static S250: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 57, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 40, choice: "" }];
-static S251: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 50, choice: "" }];
-static S252: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S253: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S254: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S255: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }];
-static S256: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }];
-static S257: &[Row] = &[
-    Row { src: Loc { seg: "NK1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "NK1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S248, lead: 0, action: Action::Map(16, 22) },
-    Row { src: Loc { seg: "NK1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S134, lead: 0, action: Action::Map(27, NONE) },
-    Row { src: Loc { seg: "NK1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S139, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S140, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
-    Row { src: Loc { seg: "NK1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S249, lead: 0, action: Action::Map(16, 23) },
-    Row { src: Loc { seg: "NK1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "NK1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S132, lead: 0, action: Action::Value(Prim::Code, 11, &["male", "female", "other", "unknown"]) },
-    Row { src: Loc { seg: "NK1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S129, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S250, lead: 0, action: Action::Map(16, 16) },
-    Row { src: Loc { seg: "NK1", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S133, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "NK1", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S170, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "NK1", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S251, lead: 0, action: Action::Map(27, NONE) },
-    Row { src: Loc { seg: "NK1", field: 33, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S252, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S253, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/sid/us-ssn")]) },
-    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S254, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SS")]) },
-    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S254, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SB")]) },
-    Row { src: Loc { seg: "NK1", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S255, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "NK1", field: 41, comp: 0, sub: 0 }, cond: Cond::True, steps: S256, lead: 0, action: Action::Map(28, NONE) }];
-static S258: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 46, choice: "" }];
-static S259: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "relationship", array: true, slot: 1, ty: 40, choice: "" }];
-static S260: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "address", array: false, slot: 0, ty: 50, choice: "" }];
-static S261: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }];
-static S262: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }];
-static S263: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 37, choice: "" }];
-static S264: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "relationship", array: true, slot: 2, ty: 40, choice: "" }];
-static S265: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S266: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S267: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "organization", array: false, slot: 1, ty: 31, choice: "" }];
-static S268: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "gender", array: false, slot: 0, ty: 37, choice: "" }];
-static S269: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }];
-static S270: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }];
-static S271: &[Row] = &[
-    Row { src: Loc { seg: "NK1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S258, lead: 0, action: Action::Map(26, NONE) },
-    Row { src: Loc { seg: "NK1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S259, lead: 0, action: Action::Map(16, 22) },
-    Row { src: Loc { seg: "NK1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S260, lead: 0, action: Action::Map(27, NONE) },
-    Row { src: Loc { seg: "NK1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S261, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S262, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S263, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
-    Row { src: Loc { seg: "NK1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S264, lead: 0, action: Action::Map(16, 23) },
-    Row { src: Loc { seg: "NK1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S265, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S266, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "NK1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S267, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "NK1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S268, lead: 0, action: Action::Value(Prim::Code, 11, &["male", "female", "other", "unknown"]) },
-    Row { src: Loc { seg: "NK1", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S269, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "NK1", field: 41, comp: 0, sub: 0 }, cond: Cond::True, steps: S270, lead: 0, action: Action::Map(28, NONE) }];
-static S272: &[Step] = &[Step { key: "class", array: false, slot: 0, ty: 30, choice: "" }];
-static S273: &[Step] = &[Step { key: "location", array: true, slot: 1, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S274: &[Step] = &[Step { key: "location", array: true, slot: 1, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
-static S275: &[Step] = &[Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
-static S276: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "preAdmissionIdentifier", array: false, slot: 0, ty: 34, choice: "" }];
-static S277: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S278: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
-static S279: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S280: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S281: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S282: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
-static S283: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S284: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S285: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S286: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S287: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S288: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S289: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S290: &[Step] = &[Step { key: "serviceType", array: false, slot: 0, ty: 40, choice: "" }];
-static S291: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S292: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
-static S293: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S294: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S295: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S296: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "reAdmission", array: false, slot: 0, ty: 40, choice: "" }];
-static S297: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "admitSource", array: false, slot: 0, ty: 40, choice: "" }];
-static S298: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "specialArrangement", array: true, slot: 0, ty: 40, choice: "" }];
-static S299: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "specialCourtesy", array: true, slot: 0, ty: 40, choice: "" }];
-static S300: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S301: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S302: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S303: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S304: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S305: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S306: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "dischargeDisposition", array: false, slot: 0, ty: 40, choice: "" }];
-static S307: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 59, choice: "" }, Step { key: "dietPreference", array: true, slot: 0, ty: 40, choice: "" }];
-static S308: &[Step] = &[Step { key: "location", array: true, slot: 4, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
-static S309: &[Step] = &[Step { key: "participant", array: true, slot: 5, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S310: &[Step] = &[Step { key: "participant", array: true, slot: 5, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S311: &[Row] = &[
-    Row { src: Loc { seg: "PV1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S272, lead: 0, action: Action::Map(12, 24) },
-    Row { src: Loc { seg: "PV1", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PV1", field: 45, comp: 0, sub: 0 }))]), steps: S210, lead: 0, action: Action::Value(Prim::Code, 25, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S273, lead: 0, action: Action::Resource(44, 16) },
-    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "PV1", field: 2, comp: 1, sub: 0 }, "P")), steps: S274, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
-    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PV1", field: 2, comp: 1, sub: 0 }, "P"), steps: S274, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("planned")]) },
-    Row { src: Loc { seg: "PV1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S275, lead: 0, action: Action::Map(16, 26) },
-    Row { src: Loc { seg: "PV1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S276, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "PV1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S277, lead: 0, action: Action::Resource(44, 16) },
-    Row { src: Loc { seg: "PV1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S278, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("completed")]) },
-    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S279, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S280, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("ATND")]) },
-    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S281, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S282, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("attender")]) },
-    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S283, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("REF")]) },
-    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S284, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S285, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("referrer")]) },
-    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S286, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S287, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CON")]) },
-    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S288, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S289, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("consultant")]) },
-    Row { src: Loc { seg: "PV1", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S290, lead: 0, action: Action::Map(16, 27) },
-    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S291, lead: 0, action: Action::Resource(44, 16) },
-    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S292, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
-    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S293, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/subject-locationClassification")]) },
-    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S294, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("temporary")]) },
-    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S295, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit(" http://hl7.org/fhir/ValueSet/subject-location")]) },
-    Row { src: Loc { seg: "PV1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S296, lead: 0, action: Action::Map(16, 28) },
-    Row { src: Loc { seg: "PV1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S297, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "PV1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S298, lead: 0, action: Action::Map(16, 29) },
-    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S299, lead: 0, action: Action::Map(16, 30) },
-    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S300, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S301, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("ADM")]) },
-    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S302, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S303, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("admitter")]) },
-    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S99, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("VN")]) },
-    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S305, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("visit number")]) },
-    Row { src: Loc { seg: "PV1", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S306, lead: 0, action: Action::Map(16, 31) },
-    Row { src: Loc { seg: "PV1", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S307, lead: 0, action: Action::Map(16, 32) },
-    Row { src: Loc { seg: "PV1", field: 42, comp: 0, sub: 0 }, cond: Cond::True, steps: S308, lead: 0, action: Action::Value(Prim::Code, NONE, &["planned", "active", "reserved", "completed"]) },
-    Row { src: Loc { seg: "PV1", field: 44, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PV1", field: 45, comp: 0, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PV1", field: 50, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "PV1", field: 52, comp: 0, sub: 0 }, cond: Cond::True, steps: S309, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "PV1", field: 52, comp: 0, sub: 0 }, cond: Cond::True, steps: S310, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) }];
-static S312: &[Step] = &[Step { key: "mode", array: false, slot: 0, ty: 37, choice: "" }];
-static S313: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S123, lead: 4, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S123, lead: 2, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S312, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S119, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("ro")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S120, lead: 2, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S123, lead: 1, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S312, lead: 1, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S119, lead: 1, action: Action::Const(Prim::Code, &[Part::Lit("bd")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S120, lead: 1, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S123, lead: 6, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S312, lead: 6, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S119, lead: 6, action: Action::Const(Prim::Code, &[Part::Lit("si")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S120, lead: 6, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S123, lead: 5, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S312, lead: 5, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S119, lead: 5, action: Action::Const(Prim::Code, &[Part::Lit("bu")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S120, lead: 5, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S123, lead: 3, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S312, lead: 3, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S119, lead: 3, action: Action::Const(Prim::Code, &[Part::Lit("lvl")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S120, lead: 3, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })]), steps: S124, lead: 1, action: Action::Map(47, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 2, action: Action::Map(47, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 5, action: Action::Map(47, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 3, action: Action::Map(47, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S124, lead: 4, action: Action::Map(47, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))])]), steps: S124, lead: 6, action: Action::Map(47, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S124, lead: 1, action: Action::Map(48, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 2, action: Action::Map(48, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 4, action: Action::Map(48, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S124, lead: 3, action: Action::Map(48, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S124, lead: 5, action: Action::Map(48, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))])]), steps: S124, lead: 6, action: Action::Map(48, NONE) }];
-static S314: &[Step] = &[Step { key: "value", array: false, slot: 1, ty: 38, choice: "" }];
-static S315: &[Step] = &[Step { key: "value", array: false, slot: 2, ty: 38, choice: "" }];
-static S316: &[Step] = &[Step { key: "type", array: false, slot: 2, ty: 40, choice: "" }];
-static S317: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S314, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S315, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S316, lead: 0, action: Action::Map(46, NONE) }];
-static S318: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S319: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueReference", array: false, slot: 0, ty: 31, choice: "value" }];
-static S320: &[Row] = &[
-    Row { src: Loc { seg: "PV1", field: 43, comp: 0, sub: 0 }, cond: Cond::True, steps: S319, lead: 0, action: Action::Resource(44, 16) }];
-static S321: &[Row] = &[
-    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-importance")]) },
-    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S218, lead: 0, action: Action::Map(16, 30) }];
-static S322: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
-static S323: &[Row] = &[
-    Row { src: Loc { seg: "PV1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, 33) }];
-static S324: &[Step] = &[Step { key: "location", array: true, slot: 5, ty: 58, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
-static S325: &[Step] = &[Step { key: "location", array: true, slot: 5, ty: 58, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 37, choice: "" }];
-static S326: &[Step] = &[Step { key: "reasonCode", array: true, slot: 1, ty: 40, choice: "" }];
-static S327: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
-static S328: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
-static S329: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 61, choice: "" }, Step { key: "div", array: false, slot: 0, ty: 62, choice: "" }];
-static S330: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
-static S331: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S332: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S333: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S334: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "security", array: true, slot: 0, ty: 30, choice: "" }];
-static S335: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 40, choice: "" }];
-static S336: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCoding", array: false, slot: 0, ty: 30, choice: "value" }];
-static S337: &[Row] = &[
-    Row { src: Loc { seg: "PV2", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S324, lead: 0, action: Action::Resource(44, 16) },
-    Row { src: Loc { seg: "PV2", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S325, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("planned")]) },
-    Row { src: Loc { seg: "PV2", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S326, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "PV2", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Encounter.plannedStartDate")]) },
-    Row { src: Loc { seg: "PV2", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S327, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PV2", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/v\\5.0/StructureDefinition/extension-Encounter.plannedEndDate")]) },
-    Row { src: Loc { seg: "PV2", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S328, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PV2", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S329, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S330, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S331, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("REF")]) },
-    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S332, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("referrer")]) },
-    Row { src: Loc { seg: "PV2", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(53, 19) },
-    Row { src: Loc { seg: "PV2", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S335, lead: 0, action: Action::Map(16, 34) },
-    Row { src: Loc { seg: "PV2", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/encounter-modeOfArrival")]) },
-    Row { src: Loc { seg: "PV2", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S336, lead: 0, action: Action::Map(12, 35) }];
-static S338: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S339: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "reference", array: false, slot: 0, ty: 38, choice: "" }];
-static S340: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
-static S341: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S342: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 60, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S343: &[Row] = &[
-    Row { src: Loc { seg: "ROL", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S339, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ROL", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S340, lead: 0, action: Action::Map(16, 20) },
-    Row { src: Loc { seg: "ROL", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S341, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "ROL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S342, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S344: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
-static S345: &[Step] = &[Step { key: "valueQuantity", array: false, slot: 0, ty: 63, choice: "value" }];
-static S346: &[Step] = &[Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S347: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 1, ty: 40, choice: "value" }];
-static S348: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S349: &[Step] = &[Step { key: "valuePeriod", array: false, slot: 0, ty: 48, choice: "value" }];
-static S350: &[Step] = &[Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
-static S351: &[Step] = &[Step { key: "valueRange", array: false, slot: 0, ty: 64, choice: "value" }];
-static S352: &[Step] = &[Step { key: "valueTime", array: false, slot: 0, ty: 65, choice: "value" }];
-static S353: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }];
-static S354: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }];
-static S355: &[Step] = &[Step { key: "valueQuantity", array: false, slot: 1, ty: 63, choice: "value" }];
-static S356: &[Step] = &[Step { key: "valueSampledData", array: false, slot: 0, ty: 67, choice: "value" }];
-static S357: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAttachment", array: false, slot: 0, ty: 68, choice: "value" }];
-static S358: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }];
-static S359: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }];
-static S360: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }];
-static S361: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }];
-static S362: &[Step] = &[Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S363: &[Step] = &[Step { key: "interpretation", array: true, slot: 0, ty: 40, choice: "" }];
-static S364: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S365: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S366: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S367: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S368: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S369: &[Step] = &[Step { key: "effectiveDateTime", array: false, slot: 0, ty: 45, choice: "effective" }];
-static S370: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }];
-static S371: &[Step] = &[Step { key: "method", array: false, slot: 0, ty: 40, choice: "" }];
-static S372: &[Step] = &[Step { key: "bodySite", array: false, slot: 0, ty: 40, choice: "" }];
-static S373: &[Step] = &[Step { key: "category", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S374: &[Step] = &[Step { key: "category", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S375: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S376: &[Row] = &[
-    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NM"), steps: S345, lead: 0, action: Action::Map(56, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["ST", "FT", "TX"]), steps: S346, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CF"), steps: S347, lead: 0, action: Action::Map(57, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CNE"), steps: S348, lead: 0, action: Action::Map(58, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CE"), steps: S348, lead: 0, action: Action::Map(59, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CWE"), steps: S348, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "IS"), steps: S348, lead: 0, action: Action::Map(19, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "DR"), steps: S349, lead: 0, action: Action::Map(20, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["DTM", "DT"]), steps: S350, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NR"), steps: S351, lead: 0, action: Action::Map(60, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "VR"), steps: S346, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }), Part::Lit("-"), Part::At(Loc { seg: "OBX", field: 5, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "TM"), steps: S352, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S353, lead: 0, action: Action::Map(61, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S354, lead: 0, action: Action::Map(62, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S355, lead: 0, action: Action::Map(63, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"), steps: S356, lead: 0, action: Action::Map(64, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S357, lead: 0, action: Action::Map(65, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S357, lead: 0, action: Action::Map(65, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["NA", "NM"]), steps: S355, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S355, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S358, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S359, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S360, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S361, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S362, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S363, lead: 0, action: Action::Map(16, 36) },
-    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-nature-of-abnormal-test")]) },
-    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S144, lead: 0, action: Action::Map(16, 37) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 38, &["registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S364, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S365, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("X")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S366, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0085")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S367, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("not-asked")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S368, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/data-absent-reason")]) },
-    Row { src: Loc { seg: "OBX", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S369, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Resource(67, 14) },
-    Row { src: Loc { seg: "OBX", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S371, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S328, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S372, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S52, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "OBX", field: 23, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }))]), steps: S370, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S373, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S374, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S375, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S198, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
-    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
-    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) }];
-static S377: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S378: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S379: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S78, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S79, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S80, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S81, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S82, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S83, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S84, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S85, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S86, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S87, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S88, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S89, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S26, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S107, lead: 0, action: Action::Map(20, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S108, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S109, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S110, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S111, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S112, lead: 0, action: Action::Map(21, 9) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S52, lead: 0, action: Action::Resource(3, 14) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S53, lead: 0, action: Action::Map(11, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S113, lead: 0, action: Action::Value(Prim::Code, 10, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S48, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S49, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S50, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S51, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S114, lead: 0, action: Action::Value(Prim::Code, 5, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 17, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 19, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 20, sub: 0 }))])]), steps: S115, lead: 0, action: Action::Map(22, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S116, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-humanname-assembly-order.html")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S117, lead: 0, action: Action::Value(Prim::Code, 11, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S118, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S119, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S120, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S122: &[Step] = &[Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }];
+static S123: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S124: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S125: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S126: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S127: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S128: &[Step] = &[Step { key: "_family", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S129: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S122, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-own-prefix")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-own-name")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S126, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-partner-prefix")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S128, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-partner-name")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S128, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S130: &[Step] = &[Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S131: &[Step] = &[Step { key: "end", array: false, slot: 0, ty: 48, choice: "" }];
+static S132: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S130, lead: 0, action: Action::Map(23, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S131, lead: 0, action: Action::Map(23, NONE) }];
+static S133: &[Step] = &[Step { key: "physicalType", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S134: &[Step] = &[Step { key: "physicalType", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S135: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S19, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["ISO", "UUID"]), steps: S47, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S133, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("si")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S134, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) }];
+static S136: &[Row] = &[
+    Row { src: Loc { seg: "MSH", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }))]), steps: S89, lead: 0, action: Action::Resource(3, 14) },
+    Row { src: Loc { seg: "MSH", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S89, lead: 0, action: Action::Resource(3, 14) }];
+static S137: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }];
+static S138: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }];
+static S139: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }];
+static S140: &[Step] = &[Step { key: "name", array: true, slot: 1, ty: 49, choice: "" }];
+static S141: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S142: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S143: &[Step] = &[Step { key: "birthDate", array: false, slot: 0, ty: 52, choice: "" }];
+static S144: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S145: &[Step] = &[Step { key: "_birthDate", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 48, choice: "value" }];
+static S146: &[Step] = &[Step { key: "gender", array: false, slot: 0, ty: 39, choice: "" }];
+static S147: &[Step] = &[Step { key: "name", array: true, slot: 2, ty: 49, choice: "" }];
+static S148: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 37, choice: "" }];
+static S149: &[Step] = &[Step { key: "address", array: true, slot: 1, ty: 37, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
+static S150: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 37, choice: "" }, Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
+static S151: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 53, choice: "" }];
+static S152: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 53, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 39, choice: "" }];
+static S153: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 53, choice: "" }];
+static S154: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 53, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 39, choice: "" }];
+static S155: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 54, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 41, choice: "" }];
+static S156: &[Step] = &[Step { key: "maritalStatus", array: false, slot: 0, ty: 41, choice: "" }];
+static S157: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S158: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S159: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S160: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S161: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S162: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S163: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }];
+static S164: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S165: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueAddress", array: false, slot: 0, ty: 37, choice: "value" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S166: &[Step] = &[Step { key: "multipleBirthBoolean", array: false, slot: 0, ty: 55, choice: "multipleBirth" }];
+static S167: &[Step] = &[Step { key: "multipleBirthInteger", array: false, slot: 0, ty: 56, choice: "multipleBirth" }];
+static S168: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S169: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S170: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S171: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S172: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S173: &[Step] = &[Step { key: "extension", array: true, slot: 5, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S174: &[Step] = &[Step { key: "deceasedDateTime", array: false, slot: 0, ty: 48, choice: "deceased" }];
+static S175: &[Step] = &[Step { key: "deceasedBoolean", array: false, slot: 0, ty: 55, choice: "deceased" }];
+static S176: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S177: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S178: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S179: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S180: &[Step] = &[Step { key: "extension", array: true, slot: 6, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S181: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S182: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S183: &[Step] = &[Step { key: "extension", array: true, slot: 7, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S184: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 53, choice: "" }];
+static S185: &[Row] = &[
+    Row { src: Loc { seg: "PID", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "PID", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "PID", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S139, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "PID", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S140, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PID", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName")]) },
+    Row { src: Loc { seg: "PID", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::LenGt(Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, 8), steps: S144, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-birthTime")]) },
+    Row { src: Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, cond: Cond::LenGt(Loc { seg: "PID", field: 7, comp: 0, sub: 0 }, 8), steps: S145, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S146, lead: 0, action: Action::Value(Prim::Code, 12, &["male", "female", "other", "unknown"]) },
+    Row { src: Loc { seg: "PID", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S147, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S148, lead: 0, action: Action::Map(29, NONE) },
+    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Count(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, Cmp::Eq, 1), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 11, comp: 9, sub: 0 }))])]), steps: S149, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S150, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 11, comp: 0, sub: 0 }))]), steps: S149, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S151, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PID", field: 13, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 13, comp: 2, sub: 0 }))]), steps: S152, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("home")]) },
+    Row { src: Loc { seg: "PID", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S153, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PID", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 14, comp: 2, sub: 0 }))]), steps: S154, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
+    Row { src: Loc { seg: "PID", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S155, lead: 0, action: Action::Map(18, 17) },
+    Row { src: Loc { seg: "PID", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S156, lead: 0, action: Action::Map(18, 18) },
+    Row { src: Loc { seg: "PID", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-religion")]) },
+    Row { src: Loc { seg: "PID", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S158, lead: 0, action: Action::Map(18, 19) },
+    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S159, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S160, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SS")]) },
+    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S160, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SB")]) },
+    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S161, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "PID", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S162, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/sid/us-ssn")]) },
+    Row { src: Loc { seg: "PID", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S163, lead: 0, action: Action::Map(31, NONE) },
+    Row { src: Loc { seg: "PID", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S164, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-birthPlace")]) },
+    Row { src: Loc { seg: "PID", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S165, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 24, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 25, comp: 0, sub: 0 }))]), steps: S166, lead: 0, action: Action::Value(Prim::Boolean, 20, &[]) },
+    Row { src: Loc { seg: "PID", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S167, lead: 0, action: Action::Value(Prim::Integer, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S168, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-citizenship")]) },
+    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S169, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
+    Row { src: Loc { seg: "PID", field: 26, comp: 0, sub: 0 }, cond: Cond::True, steps: S170, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S171, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-nationality")]) },
+    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
+    Row { src: Loc { seg: "PID", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S173, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "PID", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S174, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 30, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PID", field: 29, comp: 0, sub: 0 }))]), steps: S175, lead: 0, action: Action::Value(Prim::Boolean, 20, &[]) },
+    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-animal")]) },
+    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("species")]) },
+    Row { src: Loc { seg: "PID", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S178, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-animal")]) },
+    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S179, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("breed")]) },
+    Row { src: Loc { seg: "PID", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S180, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S181, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-citizenship")]) },
+    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S182, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("code")]) },
+    Row { src: Loc { seg: "PID", field: 39, comp: 0, sub: 0 }, cond: Cond::True, steps: S183, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "PID", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S184, lead: 0, action: Action::Map(30, NONE) }];
+static S186: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S187: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S188: &[Step] = &[Step { key: "assigner", array: false, slot: 0, ty: 31, choice: "" }];
+static S189: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S190: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S191: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 48, choice: "" }];
+static S192: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S186, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S187, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S188, lead: 0, action: Action::Resource(3, 14) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 }), steps: S40, lead: 0, action: Action::Map(11, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S189, lead: 0, action: Action::Value(Prim::Code, 5, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S190, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S193: &[Step] = &[Step { key: "given", array: true, slot: 1, ty: 38, choice: "" }];
+static S194: &[Step] = &[Step { key: "given", array: true, slot: 2, ty: 38, choice: "" }];
+static S195: &[Step] = &[Step { key: "suffix", array: true, slot: 1, ty: 38, choice: "" }];
+static S196: &[Step] = &[Step { key: "prefix", array: true, slot: 0, ty: 38, choice: "" }];
+static S197: &[Step] = &[Step { key: "suffix", array: true, slot: 2, ty: 38, choice: "" }];
+static S198: &[Step] = &[Step { key: "use", array: false, slot: 0, ty: 39, choice: "" }];
+static S199: &[Step] = &[Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }];
+static S200: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S201: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 39, choice: "value" }];
+static S202: &[Step] = &[Step { key: "suffix", array: true, slot: 3, ty: 38, choice: "" }];
+static S203: &[Step] = &[Step { key: "given", array: true, slot: 0, ty: 38, choice: "" }];
+static S204: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: &[], lead: 1, action: Action::Map(20, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S193, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S194, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S195, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S196, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S197, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S198, lead: 1, action: Action::Value(Prim::Code, 10, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 12, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 13, sub: 0 }))])]), steps: S199, lead: 1, action: Action::Map(22, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S200, lead: 1, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/humanname-assembly-order")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S201, lead: 1, action: Action::Value(Prim::Code, 11, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S190, lead: 1, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S191, lead: 1, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S202, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S203, lead: 2, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 15, sub: 0 }, cond: Cond::True, steps: S198, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("nickname")]) }];
+static S205: &[Step] = &[Step { key: "line", array: true, slot: 4, ty: 38, choice: "" }];
+static S206: &[Step] = &[Step { key: "city", array: false, slot: 0, ty: 38, choice: "" }];
+static S207: &[Step] = &[Step { key: "state", array: false, slot: 0, ty: 38, choice: "" }];
+static S208: &[Step] = &[Step { key: "postalCode", array: false, slot: 0, ty: 38, choice: "" }];
+static S209: &[Step] = &[Step { key: "country", array: false, slot: 0, ty: 38, choice: "" }];
+static S210: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 39, choice: "" }];
+static S211: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 39, choice: "value" }];
+static S212: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S213: &[Step] = &[Step { key: "district", array: false, slot: 0, ty: 38, choice: "" }];
+static S214: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCode", array: false, slot: 0, ty: 39, choice: "value" }];
+static S215: &[Step] = &[Step { key: "line", array: true, slot: 5, ty: 38, choice: "" }];
+static S216: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S205, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S206, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S207, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S208, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S209, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 7, sub: 0 }, &["M", "SH"]), steps: S210, lead: 0, action: Action::Value(Prim::Code, 13, &["postal", "physical", "both"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 7, sub: 0 }, &["BA", "BI", "C", "B", "H", "O"]), steps: S198, lead: 0, action: Action::Value(Prim::Code, 14, &["home", "work", "temp", "old", "billing"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 7, sub: 0 }, "HV"), steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-AD-use")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Eq(Loc { seg: "", field: 0, comp: 7, sub: 0 }, "HV"), steps: S211, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S212, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0190")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S213, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S164, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-censusTract")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S214, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S199, lead: 0, action: Action::Map(22, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S190, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S215, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S217: &[Step] = &[Step { key: "system", array: false, slot: 0, ty: 39, choice: "" }];
+static S218: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S219: &[Step] = &[Step { key: "extension", array: true, slot: 4, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S220: &[Step] = &[Step { key: "rank", array: false, slot: 0, ty: 57, choice: "" }];
+static S221: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 12, sub: 0 }))])]), steps: S186, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S198, lead: 0, action: Action::Value(Prim::Code, 15, &["home", "work", "temp", "old", "mobile"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S217, lead: 0, action: Action::Value(Prim::Code, 16, &["phone", "fax", "email", "pager", "url", "sms", "other"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })])]), steps: S217, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("email")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"]), steps: S186, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-country")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S142, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-area")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S187, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S164, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-local")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S218, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 5, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 6, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S186, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 6, sub: 0 }), Part::Lit(" "), Part::At(Loc { seg: "", field: 0, comp: 7, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 5, sub: 0 }))]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 6, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })])]), steps: S186, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 6, sub: 0 }), Part::Lit(" "), Part::At(Loc { seg: "", field: 0, comp: 7, sub: 0 }), Part::Lit(" X"), Part::At(Loc { seg: "", field: 0, comp: 8, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S168, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/contactpoint-extension")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S219, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "", field: 0, comp: 3, sub: 0 }, &["Internet", "X.400"])), steps: S186, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S190, lead: 0, action: Action::Map(23, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 14, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Map(23, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S220, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S222: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S223: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S186, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S189, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("DL")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S40, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S224: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
+    Row { src: Loc { seg: "PID", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S68, lead: 0, action: Action::Map(27, NONE) }];
+static S225: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S226: &[Step] = &[Step { key: "agent", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S227: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S84, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("UPDATE")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S85, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
+    Row { src: Loc { seg: "PID", field: 33, comp: 0, sub: 0 }, cond: Cond::True, steps: S90, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S89, lead: 0, action: Action::Resource(3, 14) },
+    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S225, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("performer")]) },
+    Row { src: Loc { seg: "PID", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S226, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
+static S228: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 1, ty: 31, choice: "" }];
+static S229: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 2, ty: 31, choice: "" }];
+static S230: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S231: &[Row] = &[
+    Row { src: Loc { seg: "PD1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S228, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "PD1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S229, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "PD1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-disability")]) },
+    Row { src: Loc { seg: "PD1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S230, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "PD1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-congregation")]) },
+    Row { src: Loc { seg: "PD1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S187, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S232: &[Step] = &[Step { key: "generalPractitioner", array: true, slot: 0, ty: 31, choice: "" }];
+static S233: &Action = &Action::Map(37, NONE);
+static S234: &Action = &Action::Map(18, 21);
+static S235: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }];
+static S236: &Action = &Action::Resource(19, 15);
+static S237: &[Step] = &[Step { key: "practitioner", array: false, slot: 0, ty: 31, choice: "" }];
+static S238: &Action = &Action::Value(Prim::DateTime, NONE, &[]);
+static S239: &Action = &Action::Map(30, NONE);
+static S240: &[Step] = &[Step { key: "telecom", array: true, slot: 0, ty: 53, choice: "" }];
+static S241: &[Row] = &[
+    Row { src: Loc { seg: "ROL", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Into(20, S68, S233) },
+    Row { src: Loc { seg: "ROL", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Into(20, S235, S234) },
+    Row { src: Loc { seg: "ROL", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Into(20, S237, S236) },
+    Row { src: Loc { seg: "ROL", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Into(20, S190, S238) },
+    Row { src: Loc { seg: "ROL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Into(20, S191, S238) },
+    Row { src: Loc { seg: "ROL", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Into(20, S240, S239) }];
+static S242: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S186, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S243: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 58, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 41, choice: "" }];
+static S244: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 58, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S245: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 58, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 48, choice: "" }];
+static S246: &[Step] = &[Step { key: "reasonCode", array: true, slot: 0, ty: 41, choice: "" }];
+static S247: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 58, choice: "" }, Step { key: "role", array: true, slot: 2, ty: 41, choice: "" }];
+static S248: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 58, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
+static S249: &Action = &Action::Map(18, 22);
+static S250: &[Step] = &[Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }];
+static S251: &[Row] = &[
+    Row { src: Loc { seg: "ROL", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S243, lead: 0, action: Action::Map(18, 21) },
+    Row { src: Loc { seg: "ROL", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S244, lead: 0, action: Action::Map(23, NONE) },
+    Row { src: Loc { seg: "ROL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S245, lead: 0, action: Action::Map(23, NONE) },
+    Row { src: Loc { seg: "ROL", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S246, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "ROL", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S247, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "ROL", field: 10, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ROL", field: 4, comp: 0, sub: 0 }))]), steps: S248, lead: 0, action: Action::Into(14, S250, S249) },
+    Row { src: Loc { seg: "ROL", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S240, lead: 0, action: Action::Map(30, NONE) }];
+static S252: &[Row] = &[
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Resource(19, 15) }];
+static S253: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 58, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 41, choice: "" }];
+static S254: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 58, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
+static S255: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 58, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
+static S256: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 58, choice: "" }, Step { key: "member", array: false, slot: 0, ty: 31, choice: "" }];
+static S257: &Action = &Action::Map(29, NONE);
+static S258: &[Step] = &[Step { key: "address", array: true, slot: 0, ty: 37, choice: "" }];
+static S259: &[Row] = &[
+    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S253, lead: 0, action: Action::Map(18, 23) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S254, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S255, lead: 0, action: Action::Resource(41, 13) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 })]), steps: S256, lead: 0, action: Action::Resource(42, 20) },
+    Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S256, lead: 0, action: Action::Resource(43, 20) },
+    Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })), Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S248, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S254, lead: 0, action: Action::Into(15, S258, S257) },
+    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S255, lead: 0, action: Action::Into(13, S258, S257) },
+    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })), Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S248, lead: 0, action: Action::Into(14, S258, S257) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S254, lead: 0, action: Action::Into(15, S240, S239) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S255, lead: 0, action: Action::Into(13, S240, S239) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 })]), steps: S256, lead: 0, action: Action::Into(20, S240, S239) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })), Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }))]), steps: S248, lead: 0, action: Action::Into(14, S240, S239) }];
+static S260: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "suffix", array: true, slot: 0, ty: 38, choice: "" }];
+static S261: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S26, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S107, lead: 0, action: Action::Map(20, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S108, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S109, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S110, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S111, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S120, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S113, lead: 0, action: Action::Value(Prim::Code, 10, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S48, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S49, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S50, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S51, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S54, lead: 0, action: Action::Value(Prim::Code, 5, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 17, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 19, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 20, sub: 0 }))])]), steps: S115, lead: 0, action: Action::Map(22, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S116, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-humanname-assembly-order.html")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S117, lead: 0, action: Action::Value(Prim::Code, 11, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S118, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S119, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S260, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S262: &Action = &Action::Value(Prim::Text, NONE, &[]);
+static S263: &Action = &Action::Map(20, NONE);
+static S264: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "given", array: true, slot: 0, ty: 38, choice: "" }];
+static S265: &Action = &Action::Value(Prim::Code, 10, &["usual", "official", "temp", "nickname", "anonymous", "old", "maiden"]);
+static S266: &Action = &Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/identifier-checkDigit")]);
+static S267: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S268: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S269: &Action = &Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/namingsystem-checkDigit")]);
+static S270: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S271: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S272: &Action = &Action::Value(Prim::Code, 5, &[]);
+static S273: &Action = &Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/R4/extension-humanname-assembly-order.html")]);
+static S274: &Action = &Action::Value(Prim::Code, 11, &[]);
+static S275: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S26, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S107, S263) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S264, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S264, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S260, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S111, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S260, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S113, S265) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S267, S266) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S268, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S270, S269) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S271, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S54, S272) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S116, S273) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S117, S274) },
+    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S118, S238) },
+    Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S119, S238) },
+    Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S260, S262) }];
+static S276: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S277: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S278: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S279: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S280: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S281: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S282: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S283: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S284: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S285: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 3, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S286: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S276, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S277, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S278, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S279, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S280, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S281, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S282, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S283, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S284, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S285, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S287: &[Step] = &[Step { key: "relationship", array: true, slot: 1, ty: 41, choice: "" }];
+static S288: &[Step] = &[Step { key: "relationship", array: true, slot: 2, ty: 41, choice: "" }];
+static S289: &[Step] = &[Step { key: "communication", array: true, slot: 0, ty: 59, choice: "" }, Step { key: "language", array: false, slot: 0, ty: 41, choice: "" }];
+static S290: &[Step] = &[Step { key: "address", array: true, slot: 2, ty: 37, choice: "" }];
+static S291: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S292: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S293: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S294: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 53, choice: "" }];
+static S295: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 53, choice: "" }];
+static S296: &[Row] = &[
+    Row { src: Loc { seg: "NK1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S140, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "NK1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S287, lead: 0, action: Action::Map(18, 24) },
+    Row { src: Loc { seg: "NK1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S148, lead: 0, action: Action::Map(29, NONE) },
+    Row { src: Loc { seg: "NK1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S151, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S153, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S154, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
+    Row { src: Loc { seg: "NK1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S288, lead: 0, action: Action::Map(18, 25) },
+    Row { src: Loc { seg: "NK1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S190, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "NK1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S146, lead: 0, action: Action::Value(Prim::Code, 12, &["male", "female", "other", "unknown"]) },
+    Row { src: Loc { seg: "NK1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S289, lead: 0, action: Action::Map(18, 17) },
+    Row { src: Loc { seg: "NK1", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S147, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "NK1", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S184, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "NK1", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S290, lead: 0, action: Action::Map(29, NONE) },
+    Row { src: Loc { seg: "NK1", field: 33, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S291, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S292, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/sid/us-ssn")]) },
+    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S293, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SS")]) },
+    Row { src: Loc { seg: "NK1", field: 37, comp: 0, sub: 0 }, cond: Cond::True, steps: S293, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SB")]) },
+    Row { src: Loc { seg: "NK1", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S294, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "NK1", field: 41, comp: 0, sub: 0 }, cond: Cond::True, steps: S295, lead: 0, action: Action::Map(30, NONE) }];
+static S297: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 49, choice: "" }];
+static S298: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "relationship", array: true, slot: 1, ty: 41, choice: "" }];
+static S299: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "address", array: false, slot: 0, ty: 37, choice: "" }];
+static S300: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 1, ty: 53, choice: "" }];
+static S301: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 2, ty: 53, choice: "" }];
+static S302: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 2, ty: 53, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 39, choice: "" }];
+static S303: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "relationship", array: true, slot: 2, ty: 41, choice: "" }];
+static S304: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S305: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 48, choice: "" }];
+static S306: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "organization", array: false, slot: 1, ty: 31, choice: "" }];
+static S307: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "gender", array: false, slot: 0, ty: 39, choice: "" }];
+static S308: &Action = &Action::Map(28, NONE);
+static S309: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 49, choice: "" }];
+static S310: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "telecom", array: true, slot: 0, ty: 53, choice: "" }];
+static S311: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 60, choice: "" }, Step { key: "address", array: false, slot: 0, ty: 37, choice: "" }];
+static S312: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 3, ty: 53, choice: "" }];
+static S313: &[Step] = &[Step { key: "contact", array: true, slot: 0, ty: 33, choice: "" }, Step { key: "telecom", array: true, slot: 4, ty: 53, choice: "" }];
+static S314: &[Row] = &[
+    Row { src: Loc { seg: "NK1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S297, lead: 0, action: Action::Map(28, NONE) },
+    Row { src: Loc { seg: "NK1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S298, lead: 0, action: Action::Map(18, 24) },
+    Row { src: Loc { seg: "NK1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S299, lead: 0, action: Action::Map(29, NONE) },
+    Row { src: Loc { seg: "NK1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S300, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S301, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "NK1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S302, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("work")]) },
+    Row { src: Loc { seg: "NK1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S303, lead: 0, action: Action::Map(18, 25) },
+    Row { src: Loc { seg: "NK1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S304, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S305, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "NK1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S306, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "NK1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S307, lead: 0, action: Action::Value(Prim::Code, 12, &["male", "female", "other", "unknown"]) },
+    Row { src: Loc { seg: "NK1", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S306, lead: 0, action: Action::Into(14, S309, S308) },
+    Row { src: Loc { seg: "NK1", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S306, lead: 0, action: Action::Into(14, S310, S239) },
+    Row { src: Loc { seg: "NK1", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S306, lead: 0, action: Action::Into(14, S311, S257) },
+    Row { src: Loc { seg: "NK1", field: 40, comp: 0, sub: 0 }, cond: Cond::True, steps: S312, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "NK1", field: 41, comp: 0, sub: 0 }, cond: Cond::True, steps: S313, lead: 0, action: Action::Map(30, NONE) }];
+static S315: &[Step] = &[Step { key: "class", array: false, slot: 0, ty: 30, choice: "" }];
+static S316: &[Step] = &[Step { key: "location", array: true, slot: 1, ty: 61, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
+static S317: &[Step] = &[Step { key: "location", array: true, slot: 1, ty: 61, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 39, choice: "" }];
+static S318: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 62, choice: "" }, Step { key: "preAdmissionIdentifier", array: false, slot: 0, ty: 34, choice: "" }];
+static S319: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 61, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
+static S320: &[Step] = &[Step { key: "location", array: true, slot: 2, ty: 61, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 39, choice: "" }];
+static S321: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 63, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
+static S322: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S323: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S324: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "display", array: false, slot: 0, ty: 38, choice: "" }];
+static S325: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S326: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S327: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S328: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 63, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
+static S329: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S330: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S331: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S332: &[Step] = &[Step { key: "serviceType", array: false, slot: 0, ty: 41, choice: "" }];
+static S333: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 61, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
+static S334: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 61, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 39, choice: "" }];
+static S335: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 61, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S336: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 61, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S337: &[Step] = &[Step { key: "location", array: true, slot: 3, ty: 61, choice: "" }, Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S338: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 62, choice: "" }, Step { key: "reAdmission", array: false, slot: 0, ty: 41, choice: "" }];
+static S339: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 62, choice: "" }, Step { key: "admitSource", array: false, slot: 0, ty: 41, choice: "" }];
+static S340: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 62, choice: "" }, Step { key: "specialArrangement", array: true, slot: 0, ty: 41, choice: "" }];
+static S341: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 62, choice: "" }, Step { key: "specialCourtesy", array: true, slot: 0, ty: 41, choice: "" }];
+static S342: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 63, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
+static S343: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S344: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S345: &[Step] = &[Step { key: "participant", array: true, slot: 4, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S346: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S347: &[Step] = &[Step { key: "identifier", array: true, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S348: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 62, choice: "" }, Step { key: "dischargeDisposition", array: false, slot: 0, ty: 41, choice: "" }];
+static S349: &[Step] = &[Step { key: "hospitalization", array: false, slot: 0, ty: 62, choice: "" }, Step { key: "dietPreference", array: true, slot: 0, ty: 41, choice: "" }];
+static S350: &[Step] = &[Step { key: "location", array: true, slot: 4, ty: 61, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 39, choice: "" }];
+static S351: &[Step] = &[Step { key: "participant", array: true, slot: 5, ty: 63, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
+static S352: &[Step] = &[Step { key: "participant", array: true, slot: 5, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S353: &[Step] = &[Step { key: "episodeOfCare", array: true, slot: 0, ty: 31, choice: "" }];
+static S354: &Action = &Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/resource-instance-description")]);
+static S355: &[Step] = &[Step { key: "extension", array: true, slot: 0, ty: 29, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S356: &Action = &Action::Map(27, NONE);
+static S357: &[Row] = &[
+    Row { src: Loc { seg: "PV1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S315, lead: 0, action: Action::Map(12, 26) },
+    Row { src: Loc { seg: "PV1", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PV1", field: 45, comp: 0, sub: 0 }))]), steps: S64, lead: 0, action: Action::Value(Prim::Code, 27, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S316, lead: 0, action: Action::Resource(47, 16) },
+    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "PV1", field: 2, comp: 1, sub: 0 }, "P")), steps: S317, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
+    Row { src: Loc { seg: "PV1", field: 3, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PV1", field: 2, comp: 1, sub: 0 }, "P"), steps: S317, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("planned")]) },
+    Row { src: Loc { seg: "PV1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S250, lead: 0, action: Action::Map(18, 28) },
+    Row { src: Loc { seg: "PV1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S318, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "PV1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S319, lead: 0, action: Action::Resource(47, 16) },
+    Row { src: Loc { seg: "PV1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S320, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("completed")]) },
+    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("ATND")]) },
+    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S323, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "PV1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S324, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("attender")]) },
+    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S325, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("REF")]) },
+    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S326, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "PV1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S327, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("referrer")]) },
+    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S328, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S329, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CON")]) },
+    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S330, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "PV1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S331, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("consultant")]) },
+    Row { src: Loc { seg: "PV1", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S332, lead: 0, action: Action::Map(18, 29) },
+    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S333, lead: 0, action: Action::Resource(47, 16) },
+    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
+    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S335, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/subject-locationClassification")]) },
+    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S336, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("temporary")]) },
+    Row { src: Loc { seg: "PV1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S337, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit(" http://hl7.org/fhir/ValueSet/subject-location")]) },
+    Row { src: Loc { seg: "PV1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S338, lead: 0, action: Action::Map(18, 30) },
+    Row { src: Loc { seg: "PV1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S339, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "PV1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S340, lead: 0, action: Action::Map(18, 31) },
+    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S341, lead: 0, action: Action::Map(18, 32) },
+    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S342, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S343, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("ADM")]) },
+    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "PV1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S345, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("admitter")]) },
+    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S114, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("VN")]) },
+    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S346, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "PV1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S347, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("visit number")]) },
+    Row { src: Loc { seg: "PV1", field: 36, comp: 0, sub: 0 }, cond: Cond::True, steps: S348, lead: 0, action: Action::Map(18, 33) },
+    Row { src: Loc { seg: "PV1", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S349, lead: 0, action: Action::Map(18, 34) },
+    Row { src: Loc { seg: "PV1", field: 42, comp: 0, sub: 0 }, cond: Cond::True, steps: S350, lead: 0, action: Action::Value(Prim::Code, NONE, &["planned", "active", "reserved", "completed"]) },
+    Row { src: Loc { seg: "PV1", field: 44, comp: 0, sub: 0 }, cond: Cond::True, steps: S190, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PV1", field: 45, comp: 0, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PV1", field: 50, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "PV1", field: 52, comp: 0, sub: 0 }, cond: Cond::True, steps: S351, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "PV1", field: 52, comp: 0, sub: 0 }, cond: Cond::True, steps: S352, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "PV1", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S353, lead: 0, action: Action::Into(26, S200, S354) },
+    Row { src: Loc { seg: "PV1", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S353, lead: 0, action: Action::Into(26, S355, S262) },
+    Row { src: Loc { seg: "PV1", field: 54, comp: 0, sub: 0 }, cond: Cond::True, steps: S353, lead: 0, action: Action::Into(26, S68, S356) }];
+static S358: &[Step] = &[Step { key: "mode", array: false, slot: 0, ty: 39, choice: "" }];
+static S359: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S137, lead: 4, action: Action::Map(14, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S137, lead: 2, action: Action::Map(14, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S358, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S133, lead: 2, action: Action::Const(Prim::Code, &[Part::Lit("ro")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S134, lead: 2, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S137, lead: 1, action: Action::Map(14, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S358, lead: 1, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S133, lead: 1, action: Action::Const(Prim::Code, &[Part::Lit("bd")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S134, lead: 1, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S137, lead: 6, action: Action::Map(14, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S358, lead: 6, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S133, lead: 6, action: Action::Const(Prim::Code, &[Part::Lit("si")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S134, lead: 6, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S137, lead: 5, action: Action::Map(14, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S358, lead: 5, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S133, lead: 5, action: Action::Const(Prim::Code, &[Part::Lit("bu")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S134, lead: 5, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S137, lead: 3, action: Action::Map(14, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S358, lead: 3, action: Action::Const(Prim::Code, &[Part::Lit("instance")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S133, lead: 3, action: Action::Const(Prim::Code, &[Part::Lit("lvl")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S134, lead: 3, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/location-physical-type")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })]), steps: S138, lead: 1, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S138, lead: 2, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S138, lead: 5, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S138, lead: 3, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S138, lead: 4, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))])]), steps: S138, lead: 6, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S138, lead: 1, action: Action::Map(49, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S138, lead: 2, action: Action::Map(49, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S138, lead: 4, action: Action::Map(49, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))])]), steps: S138, lead: 3, action: Action::Map(49, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))])]), steps: S138, lead: 5, action: Action::Map(49, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 11, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 4, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 8, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 7, sub: 0 }))])]), steps: S138, lead: 6, action: Action::Map(49, NONE) }];
+static S360: &Action = &Action::Map(15, NONE);
+static S361: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S186, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S188, lead: 0, action: Action::Into(14, S26, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S188, lead: 0, action: Action::Into(14, S27, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S188, lead: 0, action: Action::Into(14, S28, S360) }];
+static S362: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueReference", array: false, slot: 0, ty: 31, choice: "value" }];
+static S363: &[Row] = &[
+    Row { src: Loc { seg: "PV1", field: 43, comp: 0, sub: 0 }, cond: Cond::True, steps: S362, lead: 0, action: Action::Resource(47, 16) }];
+static S364: &[Row] = &[
+    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/patient-importance")]) },
+    Row { src: Loc { seg: "PV1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S230, lead: 0, action: Action::Map(18, 32) }];
+static S365: &[Step] = &[Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
+static S366: &[Row] = &[
+    Row { src: Loc { seg: "PV1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S365, lead: 0, action: Action::Map(18, 35) }];
+static S367: &[Step] = &[Step { key: "location", array: true, slot: 5, ty: 61, choice: "" }, Step { key: "location", array: false, slot: 0, ty: 31, choice: "" }];
+static S368: &[Step] = &[Step { key: "location", array: true, slot: 5, ty: 61, choice: "" }, Step { key: "status", array: false, slot: 0, ty: 39, choice: "" }];
+static S369: &[Step] = &[Step { key: "reasonCode", array: true, slot: 1, ty: 41, choice: "" }];
+static S370: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 48, choice: "value" }];
+static S371: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 48, choice: "value" }];
+static S372: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 64, choice: "" }, Step { key: "div", array: false, slot: 0, ty: 65, choice: "" }];
+static S373: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 63, choice: "" }, Step { key: "individual", array: false, slot: 0, ty: 31, choice: "" }];
+static S374: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S375: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S376: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S377: &[Step] = &[Step { key: "meta", array: false, slot: 0, ty: 36, choice: "" }, Step { key: "security", array: true, slot: 0, ty: 30, choice: "" }];
+static S378: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 41, choice: "" }];
+static S379: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCoding", array: false, slot: 0, ty: 30, choice: "value" }];
 static S380: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S78, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S79, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S80, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S81, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S82, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S83, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S381: &[Step] = &[Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S382: &[Step] = &[Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S383: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S381, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S382, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S384: &[Step] = &[Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "comparator", array: false, slot: 0, ty: 37, choice: "" }];
-static S385: &[Step] = &[Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S386: &[Step] = &[Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S387: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "", field: 0, comp: 1, sub: 0 }, "=")), steps: S384, lead: 0, action: Action::Value(Prim::Code, NONE, &["<", "<=", ">=", ">"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S385, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S386, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S388: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S381, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S382, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S389: &[Step] = &[Step { key: "comparator", array: false, slot: 0, ty: 37, choice: "" }];
-static S390: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S389, lead: 0, action: Action::Value(Prim::Code, NONE, &["<", "<=", ">=", ">"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
-static S391: &[Step] = &[Step { key: "data", array: false, slot: 0, ty: 38, choice: "" }];
-static S392: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S391, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S391, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S391, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 })]) }];
-static S393: &[Step] = &[Step { key: "contentType", array: false, slot: 0, ty: 37, choice: "" }];
-static S394: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S393, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S395: &[Step] = &[Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
-static S396: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S37, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), steps: S395, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S395, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S38, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S397: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S398: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S397, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S17, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S399: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }];
-static S400: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueQuantity", array: false, slot: 0, ty: 63, choice: "value" }];
-static S401: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
-static S402: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S403: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valuePeriod", array: false, slot: 0, ty: 48, choice: "value" }];
-static S404: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 45, choice: "value" }];
-static S405: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 0, ty: 64, choice: "value" }];
-static S406: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueTime", array: false, slot: 0, ty: 65, choice: "value" }];
-static S407: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }];
-static S408: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }];
-static S409: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueQuantity", array: false, slot: 1, ty: 63, choice: "value" }];
-static S410: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S411: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAttachment", array: false, slot: 0, ty: 68, choice: "value" }];
-static S412: &[Step] = &[Step { key: "derivedFrom", array: true, slot: 0, ty: 31, choice: "" }];
-static S413: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }];
-static S414: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 64, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }];
-static S415: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 63, choice: "" }];
-static S416: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 66, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 63, choice: "" }];
-static S417: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "referenceRange", array: true, slot: 0, ty: 69, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S418: &[Row] = &[
-    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S399, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NM"), steps: S400, lead: 0, action: Action::Map(56, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["ST", "FT", "TX"]), steps: S401, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CF"), steps: S402, lead: 0, action: Action::Map(57, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CNE"), steps: S402, lead: 0, action: Action::Map(58, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CE"), steps: S402, lead: 0, action: Action::Map(59, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CWE"), steps: S402, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "IS"), steps: S402, lead: 0, action: Action::Map(19, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "DR"), steps: S403, lead: 0, action: Action::Map(20, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["DTM", "DT"]), steps: S404, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NR"), steps: S405, lead: 0, action: Action::Map(60, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "VR"), steps: S401, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }), Part::Lit("-"), Part::At(Loc { seg: "OBX", field: 5, comp: 2, sub: 0 })]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "TM"), steps: S406, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S407, lead: 0, action: Action::Map(61, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S408, lead: 0, action: Action::Map(62, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S409, lead: 0, action: Action::Map(63, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S410, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S411, lead: 0, action: Action::Map(65, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S412, lead: 0, action: Action::Resource(70, 22) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S410, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S411, lead: 0, action: Action::Map(71, NONE) },
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S412, lead: 0, action: Action::Resource(72, 22) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["NA", "NM"]), steps: S400, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S409, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S413, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S414, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S415, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S416, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "OBX", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S417, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S363, lead: 0, action: Action::Map(16, 36) },
-    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-nature-of-abnormal-test")]) },
-    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S144, lead: 0, action: Action::Map(16, 37) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 38, &["registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S364, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S365, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("X")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S366, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0085")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S367, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("not-asked")]) },
-    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S368, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/data-absent-reason")]) },
-    Row { src: Loc { seg: "OBX", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S369, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S371, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S327, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S372, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S52, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "OBX", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Resource(39, 20) },
-    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S373, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S374, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S375, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S198, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
-    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
-    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) }];
-static S419: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S420: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "contentType", array: false, slot: 0, ty: 37, choice: "" }];
-static S421: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S419, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S420, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S422: &[Step] = &[Step { key: "url", array: false, slot: 0, ty: 39, choice: "" }];
-static S423: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S422, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S424: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 39, choice: "" }];
-static S425: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S424, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S426: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S427: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S428: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 37, choice: "" }];
-static S429: &[Step] = &[Step { key: "criticality", array: false, slot: 0, ty: 37, choice: "" }];
-static S430: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S431: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S432: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "severity", array: false, slot: 0, ty: 37, choice: "" }];
-static S433: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "manifestation", array: true, slot: 0, ty: 40, choice: "" }];
-static S434: &[Step] = &[Step { key: "onsetDateTime", array: false, slot: 0, ty: 45, choice: "onset" }];
-static S435: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S426, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S427, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical")]) },
-    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S428, lead: 0, action: Action::Value(Prim::Code, 39, &["food", "medication", "environment", "biologic"]) },
-    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S196, lead: 0, action: Action::Value(Prim::Code, 40, &["allergy", "intolerance"]) },
-    Row { src: Loc { seg: "AL1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S429, lead: 0, action: Action::Value(Prim::Code, 41, &["low", "high", "unable-to-assess"]) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S430, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S431, lead: 0, action: Action::Map(16, 42) },
-    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S432, lead: 0, action: Action::Value(Prim::Code, 43, &["mild", "moderate", "severe"]) },
-    Row { src: Loc { seg: "AL1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S433, lead: 0, action: Action::Map(74, NONE) },
-    Row { src: Loc { seg: "AL1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S434, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S436: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S86, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S437: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }];
-static S438: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S439: &[Step] = &[Step { key: "asserter", array: false, slot: 0, ty: 31, choice: "" }];
-static S440: &[Step] = &[Step { key: "recordedDate", array: false, slot: 0, ty: 45, choice: "" }];
-static S441: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S442: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S443: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueReference", array: false, slot: 0, ty: 31, choice: "value" }];
+    Row { src: Loc { seg: "PV2", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S367, lead: 0, action: Action::Resource(47, 16) },
+    Row { src: Loc { seg: "PV2", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S368, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("planned")]) },
+    Row { src: Loc { seg: "PV2", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S369, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "PV2", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Encounter.plannedStartDate")]) },
+    Row { src: Loc { seg: "PV2", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PV2", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/v\\5.0/StructureDefinition/extension-Encounter.plannedEndDate")]) },
+    Row { src: Loc { seg: "PV2", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S371, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PV2", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S372, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S373, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S374, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("REF")]) },
+    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S375, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "PV2", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S376, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("referrer")]) },
+    Row { src: Loc { seg: "PV2", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Map(54, 20) },
+    Row { src: Loc { seg: "PV2", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S378, lead: 0, action: Action::Map(18, 36) },
+    Row { src: Loc { seg: "PV2", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/encounter-modeOfArrival")]) },
+    Row { src: Loc { seg: "PV2", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S379, lead: 0, action: Action::Map(12, 37) }];
+static S381: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S39, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
+static S382: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 63, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }];
+static S383: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 63, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S384: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 63, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }, Step { key: "end", array: false, slot: 0, ty: 48, choice: "" }];
+static S385: &[Row] = &[
+    Row { src: Loc { seg: "ROL", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S382, lead: 0, action: Action::Map(18, 21) },
+    Row { src: Loc { seg: "ROL", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Into(20, S237, S236) },
+    Row { src: Loc { seg: "ROL", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S383, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "ROL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S384, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "ROL", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S321, lead: 0, action: Action::Into(20, S240, S239) }];
+static S386: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 41, choice: "" }];
+static S387: &[Step] = &[Step { key: "valueQuantity", array: false, slot: 0, ty: 66, choice: "value" }];
+static S388: &[Step] = &[Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S389: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 1, ty: 41, choice: "value" }];
+static S390: &[Step] = &[Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S391: &[Step] = &[Step { key: "valuePeriod", array: false, slot: 0, ty: 51, choice: "value" }];
+static S392: &[Step] = &[Step { key: "valueDateTime", array: false, slot: 0, ty: 48, choice: "value" }];
+static S393: &[Step] = &[Step { key: "valueRange", array: false, slot: 0, ty: 67, choice: "value" }];
+static S394: &[Step] = &[Step { key: "valueTime", array: false, slot: 0, ty: 68, choice: "value" }];
+static S395: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 69, choice: "value" }];
+static S396: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 67, choice: "value" }];
+static S397: &[Step] = &[Step { key: "valueQuantity", array: false, slot: 1, ty: 66, choice: "value" }];
+static S398: &[Step] = &[Step { key: "valueSampledData", array: false, slot: 0, ty: 70, choice: "value" }];
+static S399: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAttachment", array: false, slot: 0, ty: 45, choice: "value" }];
+static S400: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 67, choice: "value" }, Step { key: "low", array: false, slot: 0, ty: 66, choice: "" }];
+static S401: &[Step] = &[Step { key: "valueRange", array: false, slot: 1, ty: 67, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 66, choice: "" }];
+static S402: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 69, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 66, choice: "" }];
+static S403: &[Step] = &[Step { key: "valueRatio", array: false, slot: 1, ty: 69, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 66, choice: "" }];
+static S404: &[Step] = &[Step { key: "referenceRange", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S405: &[Step] = &[Step { key: "interpretation", array: true, slot: 0, ty: 41, choice: "" }];
+static S406: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S407: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S408: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S409: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S410: &[Step] = &[Step { key: "dataAbsentReason", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 2, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S411: &[Step] = &[Step { key: "effectiveDateTime", array: false, slot: 0, ty: 48, choice: "effective" }];
+static S412: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }];
+static S413: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }];
+static S414: &Action = &Action::Const(Prim::Code, &[Part::Lit("responsibleObserver")]);
+static S415: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S416: &Action = &Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/practitioner-role")]);
+static S417: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S418: &[Step] = &[Step { key: "method", array: false, slot: 0, ty: 41, choice: "" }];
+static S419: &[Step] = &[Step { key: "device", array: false, slot: 0, ty: 31, choice: "" }];
+static S420: &[Step] = &[Step { key: "bodySite", array: false, slot: 0, ty: 41, choice: "" }];
+static S421: &Action = &Action::Resource(42, 20);
+static S422: &Action = &Action::Const(Prim::Code, &[Part::Lit("MDIR")]);
+static S423: &Action = &Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0912")]);
+static S424: &[Step] = &[Step { key: "category", array: true, slot: 1, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S425: &[Step] = &[Step { key: "category", array: true, slot: 1, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S426: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S427: &[Step] = &[Step { key: "specimen", array: false, slot: 0, ty: 31, choice: "" }];
+static S428: &Action = &Action::Map(69, NONE);
+static S429: &Action = &Action::Map(70, NONE);
+static S430: &[Row] = &[
+    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S386, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NM"), steps: S387, lead: 0, action: Action::Map(57, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["ST", "FT", "TX"]), steps: S388, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CF"), steps: S389, lead: 0, action: Action::Map(58, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CNE"), steps: S390, lead: 0, action: Action::Map(59, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CE"), steps: S390, lead: 0, action: Action::Map(60, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CWE"), steps: S390, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "IS"), steps: S390, lead: 0, action: Action::Map(21, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "DR"), steps: S391, lead: 0, action: Action::Map(22, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["DTM", "DT"]), steps: S392, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NR"), steps: S393, lead: 0, action: Action::Map(61, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "VR"), steps: S388, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }), Part::Lit("-"), Part::At(Loc { seg: "OBX", field: 5, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "TM"), steps: S394, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S395, lead: 0, action: Action::Map(62, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S396, lead: 0, action: Action::Map(63, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S397, lead: 0, action: Action::Map(64, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"), steps: S398, lead: 0, action: Action::Map(65, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S399, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S399, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["NA", "NM"]), steps: S397, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S397, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S400, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S401, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S402, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S403, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S404, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S405, lead: 0, action: Action::Map(18, 38) },
+    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-nature-of-abnormal-test")]) },
+    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S158, lead: 0, action: Action::Map(18, 39) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Value(Prim::Code, 40, &["registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S406, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S407, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("X")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S408, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0085")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S409, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("not-asked")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S410, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/data-absent-reason")]) },
+    Row { src: Loc { seg: "OBX", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S411, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S412, lead: 0, action: Action::Resource(68, 14) },
+    Row { src: Loc { seg: "OBX", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S413, lead: 0, action: Action::Into(20, S415, S414) },
+    Row { src: Loc { seg: "OBX", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S413, lead: 0, action: Action::Into(20, S417, S416) },
+    Row { src: Loc { seg: "OBX", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S418, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBX", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S419, lead: 0, action: Action::Into(17, S68, S233) },
+    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S371, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S420, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S68, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S54, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "OBX", field: 23, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }))]), steps: S412, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "OBX", field: 24, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }))]), steps: S412, lead: 0, action: Action::Into(14, S258, S257) },
+    Row { src: Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S412, lead: 0, action: Action::Into(20, S237, S421) },
+    Row { src: Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S412, lead: 0, action: Action::Into(20, S415, S422) },
+    Row { src: Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S412, lead: 0, action: Action::Into(20, S417, S423) },
+    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S424, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S425, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S426, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S212, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Eq, 1), steps: S427, lead: 0, action: Action::Into(7, S137, S428) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Eq, 1), steps: S427, lead: 0, action: Action::Into(7, S138, S429) }];
+static S431: &[Step] = &[Step { key: "value", array: false, slot: 0, ty: 72, choice: "" }];
+static S432: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S431, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
+static S433: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S96, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S97, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S99, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S100, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S101, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S102, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S103, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S104, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S434: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S96, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S97, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S98, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S435: &[Step] = &[Step { key: "low", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 72, choice: "" }];
+static S436: &[Step] = &[Step { key: "high", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 72, choice: "" }];
+static S437: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S435, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S436, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
+static S438: &[Step] = &[Step { key: "numerator", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "comparator", array: false, slot: 0, ty: 39, choice: "" }];
+static S439: &[Step] = &[Step { key: "numerator", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 72, choice: "" }];
+static S440: &[Step] = &[Step { key: "denominator", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 72, choice: "" }];
+static S441: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "", field: 0, comp: 1, sub: 0 }, "=")), steps: S438, lead: 0, action: Action::Value(Prim::Code, NONE, &["<", "<=", ">=", ">"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S439, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S440, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
+static S442: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S435, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S436, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
+static S443: &[Step] = &[Step { key: "comparator", array: false, slot: 0, ty: 39, choice: "" }];
 static S444: &[Row] = &[
-    Row { src: Loc { seg: "DG1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S437, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "DG1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S438, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "DG1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S434, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "DG1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S439, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://www.hl7.org/fhir/extension-condition-asserteddate")]) },
-    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S327, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S440, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "DG1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S441, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]) },
-    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S442, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/condition-ver-status")]) },
-    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/condition-dueTo")]) },
-    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S443, lead: 0, action: Action::Resource(76, 10) }];
-static S445: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S446: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 40, choice: "" }];
-static S447: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S443, lead: 0, action: Action::Value(Prim::Code, NONE, &["<", "<=", ">=", ">"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S431, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) }];
+static S445: &[Step] = &[Step { key: "data", array: false, slot: 0, ty: 38, choice: "" }];
+static S446: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S445, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S445, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S445, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "", field: 0, comp: 1, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 2, sub: 0 }), Part::Lit("^"), Part::At(Loc { seg: "", field: 0, comp: 3, sub: 0 })]) }];
+static S447: &[Step] = &[Step { key: "contentType", array: false, slot: 0, ty: 39, choice: "" }];
 static S448: &[Row] = &[
-    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S446, lead: 0, action: Action::Map(16, 44) },
-    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S447, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S449: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 40, choice: "" }];
-static S450: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 55, choice: "" }];
-static S451: &[Row] = &[
-    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S449, lead: 0, action: Action::Map(16, 44) },
-    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S450, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S452: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S453: &[Step] = &[Step { key: "performedDateTime", array: false, slot: 0, ty: 45, choice: "performed" }];
-static S454: &[Step] = &[Step { key: "performedPeriod", array: false, slot: 0, ty: 48, choice: "performed" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S455: &[Step] = &[Step { key: "category", array: false, slot: 0, ty: 40, choice: "" }];
-static S456: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S457: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S458: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S459: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S460: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S461: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 76, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S462: &[Step] = &[Step { key: "performer", array: true, slot: 3, ty: 76, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S463: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, NONE, &["preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "PR1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S437, lead: 0, action: Action::Map(58, NONE) },
-    Row { src: Loc { seg: "PR1", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 3, comp: 9, sub: 0 }))]), steps: S452, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 }))]), steps: S453, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 }))])]), steps: S453, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 })])]), steps: S454, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PR1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S455, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S456, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S457, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("88189002")]) },
-    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S458, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
-    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S459, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S460, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("304292004")]) },
-    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S461, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
-    Row { src: Loc { seg: "PR1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S462, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "PR1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S223, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "PR1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "PR1", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S76, lead: 0, action: Action::Resource(44, 16) }];
-static S464: &[Step] = &[Step { key: "payor", array: true, slot: 1, ty: 31, choice: "" }];
-static S465: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueIdentifier", array: false, slot: 0, ty: 34, choice: "value" }];
-static S466: &[Step] = &[Step { key: "policyHolder", array: false, slot: 1, ty: 31, choice: "" }];
-static S467: &[Step] = &[Step { key: "relationship", array: false, slot: 0, ty: 40, choice: "" }];
-static S468: &[Row] = &[
-    Row { src: Loc { seg: "IN1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(81, NONE) },
-    Row { src: Loc { seg: "IN1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S464, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "IN1", field: 10, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CX", field: 5, comp: 0, sub: 0 }, "SN"), steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-subscriberId")]) },
-    Row { src: Loc { seg: "IN1", field: 10, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CX", field: 5, comp: 0, sub: 0 }, "SN"), steps: S465, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "IN1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S466, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "IN1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "IN1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "IN1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, 45) },
-    Row { src: Loc { seg: "IN1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S467, lead: 0, action: Action::Map(16, 22) },
-    Row { src: Loc { seg: "IN1", field: 49, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-subscriberId")]) },
-    Row { src: Loc { seg: "IN1", field: 49, comp: 0, sub: 0 }, cond: Cond::True, steps: S465, lead: 0, action: Action::Map(25, NONE) }];
-static S469: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S38, lead: 1, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S172, lead: 2, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S38, lead: 2, action: Action::Value(Prim::Uri, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S172, lead: 3, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S38, lead: 3, action: Action::Value(Prim::Uri, NONE, &[]) }];
-static S470: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S471: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 56, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S472: &[Row] = &[
-    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S470, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
-    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S471, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("case manager")]) }];
-static S473: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S227, lead: 0, action: Action::Resource(39, 20) }];
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S447, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
+static S449: &[Step] = &[Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
+static S450: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S39, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 2, sub: 0 }))]), steps: S449, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S449, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 })])]), steps: S40, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S451: &[Step] = &[Step { key: "identifier", array: true, slot: 0, ty: 34, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S452: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S47, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S19, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S451, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S19, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S453: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S186, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S189, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
+static S454: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S186, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S189, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S222, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
+static S455: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 41, choice: "" }];
+static S456: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueQuantity", array: false, slot: 0, ty: 66, choice: "value" }];
+static S457: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueString", array: false, slot: 0, ty: 38, choice: "value" }];
+static S458: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S459: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valuePeriod", array: false, slot: 0, ty: 51, choice: "value" }];
+static S460: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueDateTime", array: false, slot: 0, ty: 48, choice: "value" }];
+static S461: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueRange", array: false, slot: 0, ty: 67, choice: "value" }];
+static S462: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueTime", array: false, slot: 0, ty: 68, choice: "value" }];
+static S463: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 69, choice: "value" }];
+static S464: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 67, choice: "value" }];
+static S465: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueQuantity", array: false, slot: 1, ty: 66, choice: "value" }];
+static S466: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S467: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAttachment", array: false, slot: 0, ty: 45, choice: "value" }];
+static S468: &[Step] = &[Step { key: "derivedFrom", array: true, slot: 0, ty: 31, choice: "" }];
+static S469: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 67, choice: "value" }, Step { key: "low", array: false, slot: 0, ty: 66, choice: "" }];
+static S470: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueRange", array: false, slot: 1, ty: 67, choice: "value" }, Step { key: "high", array: false, slot: 0, ty: 66, choice: "" }];
+static S471: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 69, choice: "value" }, Step { key: "numerator", array: false, slot: 0, ty: 66, choice: "" }];
+static S472: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "valueRatio", array: false, slot: 1, ty: 69, choice: "value" }, Step { key: "denominator", array: false, slot: 0, ty: 66, choice: "" }];
+static S473: &[Step] = &[Step { key: "component", array: true, slot: 0, ty: 73, choice: "" }, Step { key: "referenceRange", array: true, slot: 0, ty: 71, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
 static S474: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
-    Row { src: Loc { seg: "MRG", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(25, NONE) }];
-static S475: &[Row] = &[
-    Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 46, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"]) }];
-static S476: &[Step] = &[Step { key: "intent", array: false, slot: 0, ty: 37, choice: "" }];
-static S477: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S478: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S479: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S480: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S481: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S482: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S483: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S484: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S485: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S486: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S487: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S488: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S489: &[Step] = &[Step { key: "authoredOn", array: false, slot: 0, ty: 45, choice: "" }];
-static S490: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S491: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
-static S492: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S493: &[Step] = &[Step { key: "locationCode", array: true, slot: 0, ty: 40, choice: "" }];
-static S494: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }];
-static S495: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
-static S496: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S497: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S498: &[Row] = &[
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S210, lead: 0, action: Action::Value(Prim::Code, 47, &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S476, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S186, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/businessEvent")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S477, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("value")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S478, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S479, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/ValueSet/v2-0119")]) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S123, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S99, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S124, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S480, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S481, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S482, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S483, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S484, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S485, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S486, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S487, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S252, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S254, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S488, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 48, &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "ORC", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(87, NONE) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S489, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/businessEvent")]) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S490, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("date")]) },
-    Row { src: Loc { seg: "ORC", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }))]), steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/servicerequest-order-callback-phone-number")]) },
-    Row { src: Loc { seg: "ORC", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }))]), steps: S491, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/request-statusReason")]) },
-    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S492, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(12, 50) },
-    Row { src: Loc { seg: "ORC", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S493, lead: 0, action: Action::Map(16, 51) },
-    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S494, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S146, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S147, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S495, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S496, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
-    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S497, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
-static S499: &[Step] = &[Step { key: "quantityQuantity", array: false, slot: 0, ty: 63, choice: "quantity" }];
-static S500: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }];
-static S501: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S502: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
-static S503: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 79, choice: "bounds" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S504: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S505: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 48, choice: "bounds" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S506: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 37, choice: "" }];
-static S507: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "count", array: false, slot: 0, ty: 55, choice: "" }];
-static S508: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S499, lead: 0, action: Action::Map(88, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S500, lead: 0, action: Action::Map(89, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S502, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S503, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("UCUM")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S504, lead: 0, action: Action::Map(90, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S505, lead: 0, action: Action::Map(90, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S506, lead: 0, action: Action::Value(Prim::Code, 49, &["routine", "urgent", "asap", "stat"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S507, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S386, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBX", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S455, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NM"), steps: S456, lead: 0, action: Action::Map(57, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["ST", "FT", "TX"]), steps: S457, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CF"), steps: S458, lead: 0, action: Action::Map(58, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CNE"), steps: S458, lead: 0, action: Action::Map(59, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CE"), steps: S458, lead: 0, action: Action::Map(60, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "CWE"), steps: S458, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "IS"), steps: S458, lead: 0, action: Action::Map(21, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "DR"), steps: S459, lead: 0, action: Action::Map(22, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["DTM", "DT"]), steps: S460, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NR"), steps: S461, lead: 0, action: Action::Map(61, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "VR"), steps: S457, lead: 0, action: Action::Const(Prim::Text, &[Part::At(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }), Part::Lit("-"), Part::At(Loc { seg: "OBX", field: 5, comp: 2, sub: 0 })]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "TM"), steps: S462, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S463, lead: 0, action: Action::Map(62, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S464, lead: 0, action: Action::Map(63, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S465, lead: 0, action: Action::Map(64, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S466, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S467, lead: 0, action: Action::Map(66, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 4, sub: 0 }, "Base64")]), steps: S468, lead: 0, action: Action::Resource(72, 22) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S466, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.valueAttachment")]) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S467, lead: 0, action: Action::Map(73, NONE) },
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "RP"), steps: S468, lead: 0, action: Action::Resource(74, 22) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, &["NA", "NM"]), steps: S456, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/", "-", "+"]))]), steps: S465, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S469, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::Eq(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, "-")]), steps: S470, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S471, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 6, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "SN"), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 5, comp: 1, sub: 0 }, "<>")), Cond::In(Loc { seg: "OBX", field: 5, comp: 3, sub: 0 }, &[":", "/"])]), steps: S472, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "OBX", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S473, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S405, lead: 0, action: Action::Map(18, 38) },
+    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-nature-of-abnormal-test")]) },
+    Row { src: Loc { seg: "OBX", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S158, lead: 0, action: Action::Map(18, 39) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Value(Prim::Code, 40, &["registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S406, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S407, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("X")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "X"), steps: S408, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0085")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S409, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("not-asked")]) },
+    Row { src: Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 11, comp: 0, sub: 0 }, "N"), steps: S410, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/data-absent-reason")]) },
+    Row { src: Loc { seg: "OBX", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S411, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S413, lead: 0, action: Action::Into(20, S415, S414) },
+    Row { src: Loc { seg: "OBX", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S413, lead: 0, action: Action::Into(20, S417, S416) },
+    Row { src: Loc { seg: "OBX", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S418, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBX", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S419, lead: 0, action: Action::Into(17, S68, S233) },
+    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S420, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S68, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "OBX", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S54, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "OBX", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S412, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "OBX", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S412, lead: 0, action: Action::Into(14, S258, S257) },
+    Row { src: Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S412, lead: 0, action: Action::Resource(42, 20) },
+    Row { src: Loc { seg: "OBX", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S412, lead: 0, action: Action::Into(20, S417, S423) },
+    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S424, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S425, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S426, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "OBX", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S212, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/observation-structure-type")]) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Gt, 1), steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.specimen")]) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Eq, 1), steps: S427, lead: 0, action: Action::Into(7, S137, S428) },
+    Row { src: Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, cond: Cond::Count(Loc { seg: "OBX", field: 33, comp: 0, sub: 0 }, Cmp::Eq, 1), steps: S427, lead: 0, action: Action::Into(7, S138, S429) }];
+static S475: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 44, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 45, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S476: &[Step] = &[Step { key: "content", array: true, slot: 0, ty: 44, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 45, choice: "" }, Step { key: "contentType", array: false, slot: 0, ty: 39, choice: "" }];
+static S477: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 3, sub: 0 }))]), steps: S475, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("https://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S476, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
+static S478: &[Step] = &[Step { key: "url", array: false, slot: 0, ty: 40, choice: "" }];
+static S479: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S478, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S480: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S481: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S482: &[Step] = &[Step { key: "clinicalStatus", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S483: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 39, choice: "" }];
+static S484: &[Step] = &[Step { key: "criticality", array: false, slot: 0, ty: 39, choice: "" }];
+static S485: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S486: &[Step] = &[Step { key: "_criticality", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S487: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "severity", array: false, slot: 0, ty: 39, choice: "" }];
+static S488: &[Step] = &[Step { key: "reaction", array: true, slot: 0, ty: 74, choice: "" }, Step { key: "manifestation", array: true, slot: 0, ty: 41, choice: "" }];
+static S489: &[Step] = &[Step { key: "onsetDateTime", array: false, slot: 0, ty: 48, choice: "onset" }];
+static S490: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("active")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S482, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical")]) },
+    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S483, lead: 0, action: Action::Value(Prim::Code, 41, &["food", "medication", "environment", "biologic"]) },
+    Row { src: Loc { seg: "AL1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 42, &["allergy", "intolerance"]) },
+    Row { src: Loc { seg: "AL1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S386, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S484, lead: 0, action: Action::Value(Prim::Code, 43, &["low", "high", "unable-to-assess"]) },
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S485, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S486, lead: 0, action: Action::Map(18, 44) },
+    Row { src: Loc { seg: "AL1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S487, lead: 0, action: Action::Value(Prim::Code, 45, &["mild", "moderate", "severe"]) },
+    Row { src: Loc { seg: "AL1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S488, lead: 0, action: Action::Map(76, NONE) },
+    Row { src: Loc { seg: "AL1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S489, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S491: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S101, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S492: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 41, choice: "" }];
+static S493: &[Step] = &[Step { key: "code", array: false, slot: 1, ty: 41, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S494: &[Step] = &[Step { key: "asserter", array: false, slot: 0, ty: 31, choice: "" }];
+static S495: &[Step] = &[Step { key: "recordedDate", array: false, slot: 0, ty: 48, choice: "" }];
+static S496: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S497: &[Step] = &[Step { key: "verificationStatus", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S498: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "valueReference", array: false, slot: 0, ty: 31, choice: "value" }];
+static S499: &[Row] = &[
+    Row { src: Loc { seg: "DG1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S492, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "DG1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S493, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S489, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S494, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://www.hl7.org/fhir/extension-condition-asserteddate")]) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S495, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S68, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S496, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]) },
+    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S497, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/condition-ver-status")]) },
+    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/condition-dueTo")]) },
+    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S498, lead: 0, action: Action::Resource(78, 10) }];
+static S500: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S47, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S501: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "condition", array: false, slot: 0, ty: 31, choice: "" }];
+static S502: &Action = &Action::Map(18, NONE);
+static S503: &[Step] = &[Step { key: "code", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S504: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "use", array: false, slot: 0, ty: 41, choice: "" }];
+static S505: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 75, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 57, choice: "" }];
+static S506: &Action = &Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/condition-assertedDate")]);
+static S507: &Action = &Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]);
+static S508: &Action = &Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/condition-dueTo")]);
 static S509: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S395, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S510: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 65, choice: "" }];
-static S511: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) }];
-static S512: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S513: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S514: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S515: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "onBehalfOf", array: false, slot: 0, ty: 31, choice: "" }];
-static S516: &[Step] = &[Step { key: "agent", array: true, slot: 5, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S517: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S518: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S519: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 43, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
-static S520: &[Row] = &[
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CREATE")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S70, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "SC"), steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("UPDATE")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "SC"), steps: S70, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, &["OC", "CA"]), steps: S69, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CANCEL")]) },
-    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, &["OC", "CA"]), steps: S70, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S63, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S61, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("enterer")]) },
-    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S66, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("verifier")]) },
-    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S67, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S512, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S513, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S514, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "ORC", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S515, lead: 0, action: Action::Resource(67, 14) },
-    Row { src: Loc { seg: "ORC", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S516, lead: 0, action: Action::Resource(92, 17) },
-    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S517, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("performer")]) },
-    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S518, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
-    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S519, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(12, 50) }];
-static S521: &[Step] = &[Step { key: "deviceName", array: true, slot: 1, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
-static S522: &[Step] = &[Step { key: "deviceName", array: true, slot: 2, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
-static S523: &[Step] = &[Step { key: "deviceName", array: true, slot: 4, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
-static S524: &[Step] = &[Step { key: "deviceName", array: true, slot: 3, ty: 80, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
-static S525: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S24, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S521, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S25, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S522, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S523, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S252, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S524, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S526: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 65, choice: "" }];
-static S527: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "offset", array: false, slot: 0, ty: 81, choice: "" }];
-static S528: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 77, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "countMax", array: false, slot: 0, ty: 55, choice: "" }];
-static S529: &[Row] = &[
-    Row { src: Loc { seg: "TQ1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S499, lead: 0, action: Action::Map(88, NONE) },
-    Row { src: Loc { seg: "TQ1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S500, lead: 0, action: Action::Map(94, NONE) },
-    Row { src: Loc { seg: "TQ1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S526, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 3, comp: 9, sub: 0 }))]), steps: S527, lead: 0, action: Action::Map(95, NONE) },
-    Row { src: Loc { seg: "TQ1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S504, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 6, comp: 0, sub: 0 }))]), steps: S505, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "TQ1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S506, lead: 0, action: Action::Value(Prim::Code, 49, &["routine", "urgent", "asap", "stat"]) },
-    Row { src: Loc { seg: "TQ1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S528, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
-static S530: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 70, choice: "" }];
-static S531: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "periodUnit", array: false, slot: 0, ty: 37, choice: "" }];
-static S532: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 78, choice: "" }, Step { key: "when", array: true, slot: 0, ty: 37, choice: "" }];
-static S533: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S530, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S531, lead: 0, action: Action::Value(Prim::Code, NONE, &["s", "min", "h", "d", "wk", "mo", "a"]) },
-    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S532, lead: 0, action: Action::Value(Prim::Code, 52, &["MORN", "MORN.early", "MORN.late", "NOON", "AFT", "AFT.early", "AFT.late", "EVE", "EVE.early", "EVE.late", "NIGHT", "PHS", "HS", "WAKE", "C", "CM", "CD", "CV", "AC", "ACM", "ACD", "ACV", "PC", "PCM", "PCD", "PCV"]) }];
-static S534: &[Step] = &[Step { key: "occurrenceDateTime", array: false, slot: 0, ty: 45, choice: "occurrence" }];
-static S535: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }];
-static S536: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S537: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 51, choice: "value" }];
-static S538: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 34, choice: "" }];
-static S539: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
-static S540: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 34, choice: "" }];
-static S541: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
-static S542: &[Step] = &[Step { key: "orderDetail", array: true, slot: 1, ty: 40, choice: "" }];
-static S543: &[Step] = &[Step { key: "orderDetail", array: true, slot: 2, ty: 40, choice: "" }];
-static S544: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S476, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S123, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S99, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S124, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S480, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S481, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "OBR", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBR", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S506, lead: 0, action: Action::Value(Prim::Code, 49, &["routine", "urgent", "asap", "stat"]) },
-    Row { src: Loc { seg: "OBR", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S534, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "A"), steps: S476, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("#add-on#")]) },
-    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "G"), steps: S476, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("reflex-order")]) },
-    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, &["G", "A"])), steps: S476, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
-    Row { src: Loc { seg: "OBR", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-ServiceRequest.supportingInfo")]) },
-    Row { src: Loc { seg: "OBR", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }))]), steps: S535, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S536, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S537, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "OBR", field: 27, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 7, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 6, comp: 0, sub: 0 }))])]), steps: &[], lead: 0, action: Action::Map(87, NONE) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S538, lead: 0, action: Action::Map(97, NONE) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S539, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S540, lead: 0, action: Action::Map(98, NONE) },
-    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S541, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
-    Row { src: Loc { seg: "OBR", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S223, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBR", field: 46, comp: 0, sub: 0 }, cond: Cond::True, steps: S542, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBR", field: 47, comp: 0, sub: 0 }, cond: Cond::True, steps: S543, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S254, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S488, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
-static S545: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S208, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
-static S546: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S175, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S208, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
-static S547: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 83, choice: "" }];
-static S548: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "authorReference", array: false, slot: 0, ty: 31, choice: "author" }];
-static S549: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 82, choice: "" }, Step { key: "time", array: false, slot: 0, ty: 45, choice: "" }];
-static S550: &[Row] = &[
-    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S547, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S548, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S549, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S551: &[Step] = &[Step { key: "date", array: false, slot: 0, ty: 44, choice: "" }];
-static S552: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDate", array: false, slot: 0, ty: 49, choice: "value" }];
-static S553: &[Step] = &[Step { key: "author", array: true, slot: 0, ty: 31, choice: "" }];
-static S554: &[Step] = &[Step { key: "authenticator", array: false, slot: 0, ty: 31, choice: "" }];
-static S555: &[Step] = &[Step { key: "masterIdentifier", array: false, slot: 0, ty: 34, choice: "" }];
-static S556: &[Step] = &[Step { key: "docStatus", array: false, slot: 0, ty: 37, choice: "" }];
-static S557: &[Step] = &[Step { key: "securityLabel", array: true, slot: 0, ty: 40, choice: "" }];
-static S558: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }];
-static S559: &[Step] = &[Step { key: "description", array: false, slot: 0, ty: 38, choice: "" }];
-static S560: &[Row] = &[
-    Row { src: Loc { seg: "TXA", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "TXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S420, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S551, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/6.0/StructureDefinition/extension-date")]) },
-    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S552, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
-    Row { src: Loc { seg: "TXA", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S553, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "TXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S554, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "TXA", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S555, lead: 0, action: Action::Map(47, NONE) },
-    Row { src: Loc { seg: "TXA", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(101, NONE) },
-    Row { src: Loc { seg: "TXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S556, lead: 0, action: Action::Value(Prim::Code, NONE, &["preliminary", "final", "amended", "entered-in-error"]) },
-    Row { src: Loc { seg: "TXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S557, lead: 0, action: Action::Map(46, 53) },
-    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, "AV"), steps: S210, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("current")]) },
-    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S364, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S558, lead: 0, action: Action::Map(46, NONE) },
-    Row { src: Loc { seg: "TXA", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S559, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S561: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S562: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S563: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
-static S564: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S565: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 43, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S566: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S63, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S561, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S562, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S65, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S563, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S564, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S565, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
-    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Resource(17, 15) }];
-static S567: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }];
-static S568: &[Row] = &[
-    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), steps: S567, lead: 0, action: Action::Map(65, NONE) }];
-static S569: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 72, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 68, choice: "" }, Step { key: "data", array: false, slot: 0, ty: 84, choice: "" }];
-static S570: &[Row] = &[
-    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S569, lead: 0, action: Action::Value(Prim::Base64, NONE, &[]) }];
-static S571: &[Step] = &[Step { key: "code", array: true, slot: 0, ty: 40, choice: "" }];
-static S572: &[Step] = &[Step { key: "practitioner", array: false, slot: 0, ty: 31, choice: "" }];
-static S573: &[Step] = &[Step { key: "specialty", array: true, slot: 0, ty: 40, choice: "" }];
-static S574: &[Step] = &[Step { key: "organization", array: false, slot: 0, ty: 31, choice: "" }];
-static S575: &[Step] = &[Step { key: "location", array: true, slot: 0, ty: 31, choice: "" }];
-static S576: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }];
-static S577: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S578: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S579: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S580: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S581: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S582: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S583: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S584: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S585: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S586: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S587: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S588: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 51, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 53, choice: "value" }];
-static S589: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S571, lead: 0, action: Action::Map(16, 21) },
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S572, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S573, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S574, lead: 0, action: Action::Resource(10, 14) },
-    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S575, lead: 0, action: Action::Resource(44, 16) },
-    Row { src: Loc { seg: "PRT", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }))]), steps: S225, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "B"), steps: S137, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "C"), steps: S139, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "E"), steps: S170, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S255, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S256, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S576, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S577, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S578, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S579, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S580, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S581, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S582, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S583, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S584, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S585, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S586, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S587, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S588, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(106, NONE) }];
-static S590: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S172, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, 54) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S591: &[Step] = &[Step { key: "relationship", array: true, slot: 0, ty: 40, choice: "" }];
-static S592: &[Step] = &[Step { key: "address", array: true, slot: 0, ty: 50, choice: "" }];
-static S593: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S591, lead: 0, action: Action::Map(16, 21) },
-    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(38, NONE) },
-    Row { src: Loc { seg: "PRT", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S592, lead: 0, action: Action::Map(27, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }))]), steps: S225, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "B"), steps: S137, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "C"), steps: S139, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "E"), steps: S170, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S255, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S256, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S576, lead: 0, action: Action::Map(28, NONE) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S577, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S578, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S579, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S580, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S581, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S582, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S583, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S584, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S585, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S586, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S587, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
-    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S588, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
-    Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(106, NONE) }];
-static S594: &[Step] = &[Step { key: "manufactureDate", array: false, slot: 0, ty: 45, choice: "" }];
-static S595: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 45, choice: "" }];
-static S596: &[Step] = &[Step { key: "lotNumber", array: false, slot: 0, ty: 38, choice: "" }];
-static S597: &[Step] = &[Step { key: "serialNumber", array: false, slot: 0, ty: 38, choice: "" }];
-static S598: &[Step] = &[Step { key: "distinctIdentifier", array: false, slot: 0, ty: 38, choice: "" }];
-static S599: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(110, NONE) },
-    Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S211, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "PRT", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(110, NONE) },
-    Row { src: Loc { seg: "PRT", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S594, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S595, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S596, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S597, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S598, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "PRT", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(58, NONE) }];
-static S600: &[Step] = &[Step { key: "udiCarrier", array: true, slot: 0, ty: 85, choice: "" }, Step { key: "deviceIdentifier", array: false, slot: 0, ty: 38, choice: "" }];
-static S601: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S600, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+    Row { src: Loc { seg: "DG1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Into(10, S386, S502) },
+    Row { src: Loc { seg: "DG1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Into(10, S503, S262) },
+    Row { src: Loc { seg: "DG1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Into(10, S489, S238) },
+    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S504, lead: 0, action: Action::Map(18, 46) },
+    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S505, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Into(10, S141, S506) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Into(10, S370, S238) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Into(10, S495, S238) },
+    Row { src: Loc { seg: "DG1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Into(10, S68, S233) },
+    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Into(10, S496, S507) },
+    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S501, lead: 0, action: Action::Into(10, S141, S508) }];
+static S510: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 76, choice: "" }, Step { key: "condition", array: false, slot: 0, ty: 31, choice: "" }];
+static S511: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 76, choice: "" }, Step { key: "role", array: false, slot: 0, ty: 41, choice: "" }];
+static S512: &[Step] = &[Step { key: "diagnosis", array: true, slot: 0, ty: 76, choice: "" }, Step { key: "rank", array: false, slot: 0, ty: 57, choice: "" }];
+static S513: &Action = &Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/condition-ver-status")]);
+static S514: &[Row] = &[
+    Row { src: Loc { seg: "DG1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Into(10, S386, S502) },
+    Row { src: Loc { seg: "DG1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Into(10, S503, S262) },
+    Row { src: Loc { seg: "DG1", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Into(10, S489, S238) },
+    Row { src: Loc { seg: "DG1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S511, lead: 0, action: Action::Map(18, 46) },
+    Row { src: Loc { seg: "DG1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S512, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Into(10, S141, S506) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Into(10, S370, S238) },
+    Row { src: Loc { seg: "DG1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Into(10, S495, S238) },
+    Row { src: Loc { seg: "DG1", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Into(10, S68, S233) },
+    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Into(10, S496, S507) },
+    Row { src: Loc { seg: "DG1", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Into(10, S497, S513) },
+    Row { src: Loc { seg: "DG1", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S510, lead: 0, action: Action::Into(10, S157, S508) }];
+static S515: &[Step] = &[Step { key: "performedDateTime", array: false, slot: 0, ty: 48, choice: "performed" }];
+static S516: &[Step] = &[Step { key: "performedPeriod", array: false, slot: 0, ty: 51, choice: "performed" }, Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S517: &[Step] = &[Step { key: "category", array: false, slot: 0, ty: 41, choice: "" }];
+static S518: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 77, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S519: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 77, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S520: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 77, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S521: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 77, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S522: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 77, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S523: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 77, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S524: &[Step] = &[Step { key: "performer", array: true, slot: 3, ty: 77, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S525: &[Step] = &[Step { key: "partOf", array: true, slot: 0, ty: 31, choice: "" }];
+static S526: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Value(Prim::Code, NONE, &["preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "PR1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S492, lead: 0, action: Action::Map(59, NONE) },
+    Row { src: Loc { seg: "PR1", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 3, comp: 9, sub: 0 }))]), steps: S503, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 }))]), steps: S515, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 }))])]), steps: S515, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 7, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PR1", field: 5, comp: 5, sub: 0 })])]), steps: S516, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PR1", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S517, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S518, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S519, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("88189002")]) },
+    Row { src: Loc { seg: "PR1", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S520, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
+    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S521, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S522, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("304292004")]) },
+    Row { src: Loc { seg: "PR1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S523, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
+    Row { src: Loc { seg: "PR1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S524, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "PR1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S246, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "PR1", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S68, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "PR1", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S91, lead: 0, action: Action::Resource(47, 16) },
+    Row { src: Loc { seg: "PR1", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S525, lead: 0, action: Action::Into(11, S68, S233) }];
+static S527: &[Step] = &[Step { key: "payor", array: true, slot: 1, ty: 31, choice: "" }];
+static S528: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueIdentifier", array: false, slot: 0, ty: 34, choice: "value" }];
+static S529: &[Step] = &[Step { key: "policyHolder", array: false, slot: 1, ty: 31, choice: "" }];
+static S530: &[Step] = &[Step { key: "relationship", array: false, slot: 0, ty: 41, choice: "" }];
+static S531: &[Row] = &[
+    Row { src: Loc { seg: "IN1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S68, lead: 0, action: Action::Map(83, NONE) },
+    Row { src: Loc { seg: "IN1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S527, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "IN1", field: 10, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CX", field: 5, comp: 0, sub: 0 }, "SN"), steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-subscriberId")]) },
+    Row { src: Loc { seg: "IN1", field: 10, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CX", field: 5, comp: 0, sub: 0 }, "SN"), steps: S528, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "IN1", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S529, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "IN1", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S190, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "IN1", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "IN1", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S365, lead: 0, action: Action::Map(18, 47) },
+    Row { src: Loc { seg: "IN1", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S530, lead: 0, action: Action::Map(18, 24) },
+    Row { src: Loc { seg: "IN1", field: 49, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-subscriberId")]) },
+    Row { src: Loc { seg: "IN1", field: 49, comp: 0, sub: 0 }, cond: Cond::True, steps: S528, lead: 0, action: Action::Map(27, NONE) }];
+static S532: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S186, lead: 1, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S40, lead: 1, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S186, lead: 2, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S40, lead: 2, action: Action::Value(Prim::Uri, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S186, lead: 3, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S40, lead: 3, action: Action::Value(Prim::Uri, NONE, &[]) }];
+static S533: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 58, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S534: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 58, choice: "" }, Step { key: "role", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S535: &[Row] = &[
+    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S533, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://snomed.info/sct")]) },
+    Row { src: Loc { seg: "IN3", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S534, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("case manager")]) }];
+static S536: &Action = &Action::Map(18, 23);
+static S537: &Action = &Action::Map(86, NONE);
+static S538: &[Row] = &[
+    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Into(20, S235, S536) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Resource(42, 20) },
+    Row { src: Loc { seg: "PRT", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Into(20, S190, S238) },
+    Row { src: Loc { seg: "PRT", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Into(20, S191, S238) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Into(20, S240, S239) },
+    Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S232, lead: 0, action: Action::Into(20, S138, S537) }];
+static S539: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S186, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S365, lead: 0, action: Action::Map(18, 48) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S540: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("unknown")]) },
+    Row { src: Loc { seg: "MRG", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S68, lead: 0, action: Action::Map(27, NONE) }];
+static S541: &[Row] = &[
+    Row { src: Loc { seg: "MSH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Value(Prim::Code, 49, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"]) }];
+static S542: &[Step] = &[Step { key: "intent", array: false, slot: 0, ty: 39, choice: "" }];
+static S543: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S544: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S545: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S546: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S547: &[Step] = &[Step { key: "identifier", array: true, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S548: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S549: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S550: &[Step] = &[Step { key: "requisition", array: false, slot: 1, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S551: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S552: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S553: &[Step] = &[Step { key: "requisition", array: false, slot: 2, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S554: &[Step] = &[Step { key: "identifier", array: true, slot: 3, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S555: &[Step] = &[Step { key: "authoredOn", array: false, slot: 0, ty: 48, choice: "" }];
+static S556: &[Step] = &[Step { key: "extension", array: true, slot: 2, ty: 29, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S557: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }];
+static S558: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 53, choice: "value" }];
+static S559: &[Step] = &[Step { key: "extension", array: true, slot: 3, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S560: &[Step] = &[Step { key: "locationCode", array: true, slot: 0, ty: 41, choice: "" }];
+static S561: &[Step] = &[Step { key: "identifier", array: true, slot: 4, ty: 34, choice: "" }];
+static S562: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 38, choice: "" }];
+static S563: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S564: &[Step] = &[Step { key: "identifier", array: true, slot: 5, ty: 34, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S565: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S64, lead: 0, action: Action::Value(Prim::Code, 50, &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S542, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S200, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/businessEvent")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S543, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("value")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S544, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S545, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/ValueSet/v2-0119")]) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S137, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S114, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }))]), steps: S346, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S138, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S546, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }))]), steps: S547, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S548, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S549, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S550, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S551, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S552, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PGN")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S553, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S291, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S293, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "ORC", field: 4, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }))])]), steps: S554, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Value(Prim::Code, 51, &["draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "ORC", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(90, NONE) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S555, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/businessEvent")]) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S556, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("date")]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S557, lead: 0, action: Action::Into(20, S237, S236) },
+    Row { src: Loc { seg: "ORC", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }))]), steps: S164, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/servicerequest-order-callback-phone-number")]) },
+    Row { src: Loc { seg: "ORC", field: 14, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }))]), steps: S558, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S164, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/request-statusReason")]) },
+    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 5, comp: 0, sub: 0 }))]), steps: S559, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Map(12, 53) },
+    Row { src: Loc { seg: "ORC", field: 29, comp: 0, sub: 0 }, cond: Cond::True, steps: S560, lead: 0, action: Action::Map(18, 54) },
+    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S561, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S160, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "ORC", field: 33, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }))]), steps: S161, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S562, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S563, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FGN")]) },
+    Row { src: Loc { seg: "ORC", field: 38, comp: 0, sub: 0 }, cond: Cond::True, steps: S564, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
+static S566: &[Step] = &[Step { key: "quantityQuantity", array: false, slot: 0, ty: 66, choice: "quantity" }];
+static S567: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 78, choice: "occurrence" }];
+static S568: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 78, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 80, choice: "bounds" }, Step { key: "value", array: false, slot: 0, ty: 72, choice: "" }];
+static S569: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 78, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 80, choice: "bounds" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
+static S570: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 78, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "boundsDuration", array: false, slot: 0, ty: 80, choice: "bounds" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S571: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 78, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 51, choice: "bounds" }, Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S572: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 78, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "boundsPeriod", array: false, slot: 0, ty: 51, choice: "bounds" }, Step { key: "end", array: false, slot: 0, ty: 48, choice: "" }];
+static S573: &[Step] = &[Step { key: "priority", array: false, slot: 0, ty: 39, choice: "" }];
+static S574: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 78, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "count", array: false, slot: 0, ty: 57, choice: "" }];
+static S575: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S566, lead: 0, action: Action::Map(91, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S567, lead: 0, action: Action::Map(92, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S568, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S569, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S570, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("UCUM")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S571, lead: 0, action: Action::Map(93, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S572, lead: 0, action: Action::Map(93, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S573, lead: 0, action: Action::Value(Prim::Code, 52, &["routine", "urgent", "asap", "stat"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S574, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S576: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S431, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S449, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S577: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 68, choice: "" }];
+static S578: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S577, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) }];
+static S579: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 46, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S580: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 46, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S581: &[Step] = &[Step { key: "agent", array: true, slot: 3, ty: 46, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S582: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 46, choice: "" }, Step { key: "onBehalfOf", array: false, slot: 0, ty: 31, choice: "" }];
+static S583: &[Step] = &[Step { key: "agent", array: true, slot: 5, ty: 46, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S584: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 46, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S585: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 46, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S586: &[Step] = &[Step { key: "agent", array: true, slot: 4, ty: 46, choice: "" }, Step { key: "who", array: false, slot: 0, ty: 31, choice: "" }];
+static S587: &[Step] = &[Step { key: "address", array: false, slot: 0, ty: 37, choice: "" }];
+static S588: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S84, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CREATE")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "NW"), steps: S85, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "SC"), steps: S84, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("UPDATE")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, "SC"), steps: S85, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, &["OC", "CA"]), steps: S84, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("CANCEL")]) },
+    Row { src: Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "ORC", field: 1, comp: 0, sub: 0 }, &["OC", "CA"]), steps: S85, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-DataOperation")]) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S73, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S90, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S70, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S71, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("enterer")]) },
+    Row { src: Loc { seg: "ORC", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S72, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S76, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("verifier")]) },
+    Row { src: Loc { seg: "ORC", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S77, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S579, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S580, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("author")]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S581, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "ORC", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S582, lead: 0, action: Action::Resource(68, 14) },
+    Row { src: Loc { seg: "ORC", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S583, lead: 0, action: Action::Resource(95, 17) },
+    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S584, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("performer")]) },
+    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S585, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) },
+    Row { src: Loc { seg: "ORC", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S586, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "ORC", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S91, lead: 0, action: Action::Into(16, S587, S257) },
+    Row { src: Loc { seg: "ORC", field: 23, comp: 0, sub: 0 }, cond: Cond::True, steps: S91, lead: 0, action: Action::Into(16, S240, S239) },
+    Row { src: Loc { seg: "ORC", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S579, lead: 0, action: Action::Into(15, S258, S257) },
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Map(12, 53) }];
+static S589: &[Step] = &[Step { key: "definition", array: false, slot: 0, ty: 31, choice: "" }];
+static S590: &[Step] = &[Step { key: "deviceName", array: true, slot: 1, ty: 82, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
+static S591: &[Step] = &[Step { key: "deviceName", array: true, slot: 2, ty: 82, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
+static S592: &[Step] = &[Step { key: "deviceName", array: true, slot: 4, ty: 82, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
+static S593: &[Step] = &[Step { key: "deviceName", array: true, slot: 3, ty: 82, choice: "" }, Step { key: "name", array: false, slot: 0, ty: 38, choice: "" }];
+static S594: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S26, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S589, lead: 0, action: Action::Into(81, S26, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S590, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S27, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S589, lead: 0, action: Action::Into(81, S27, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S591, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S592, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S291, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S589, lead: 0, action: Action::Into(81, S291, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S593, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S595: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 78, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "timeOfDay", array: true, slot: 0, ty: 68, choice: "" }];
+static S596: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 78, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "offset", array: false, slot: 0, ty: 83, choice: "" }];
+static S597: &[Step] = &[Step { key: "occurrenceTiming", array: false, slot: 0, ty: 78, choice: "occurrence" }, Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "countMax", array: false, slot: 0, ty: 57, choice: "" }];
+static S598: &[Row] = &[
+    Row { src: Loc { seg: "TQ1", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S566, lead: 0, action: Action::Map(91, NONE) },
+    Row { src: Loc { seg: "TQ1", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S567, lead: 0, action: Action::Map(97, NONE) },
+    Row { src: Loc { seg: "TQ1", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S595, lead: 0, action: Action::Value(Prim::Time, NONE, &[]) },
+    Row { src: Loc { seg: "TQ1", field: 5, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 3, comp: 9, sub: 0 }))]), steps: S596, lead: 0, action: Action::Map(98, NONE) },
+    Row { src: Loc { seg: "TQ1", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S571, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "TQ1", field: 8, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "TQ1", field: 6, comp: 0, sub: 0 }))]), steps: S572, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "TQ1", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S573, lead: 0, action: Action::Value(Prim::Code, 52, &["routine", "urgent", "asap", "stat"]) },
+    Row { src: Loc { seg: "TQ1", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S597, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) }];
+static S599: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 72, choice: "" }];
+static S600: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "periodUnit", array: false, slot: 0, ty: 39, choice: "" }];
+static S601: &[Step] = &[Step { key: "repeat", array: false, slot: 0, ty: 79, choice: "" }, Step { key: "when", array: true, slot: 0, ty: 39, choice: "" }];
 static S602: &[Row] = &[
-    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-location")]) },
-    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S319, lead: 0, action: Action::Resource(44, 16) },
-    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-location")]) }];
-static S603: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 86, choice: "" }, Step { key: "additiveCodeableConcept", array: false, slot: 0, ty: 40, choice: "additive" }];
-static S604: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "method", array: false, slot: 0, ty: 40, choice: "" }];
-static S605: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "bodySite", array: false, slot: 0, ty: 40, choice: "" }];
-static S606: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }];
-static S607: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }];
-static S608: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedDateTime", array: false, slot: 0, ty: 45, choice: "collected" }];
-static S609: &[Step] = &[Step { key: "receivedTime", array: false, slot: 0, ty: 45, choice: "" }];
-static S610: &[Step] = &[Step { key: "condition", array: true, slot: 0, ty: 40, choice: "" }];
-static S611: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 86, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 40, choice: "" }];
-static S612: &[Step] = &[Step { key: "accessionIdentifier", array: false, slot: 0, ty: 34, choice: "" }];
-static S613: &[Row] = &[
-    Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(97, NONE) },
-    Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(98, NONE) },
-    Row { src: Loc { seg: "SPM", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, 55) },
-    Row { src: Loc { seg: "SPM", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S603, lead: 0, action: Action::Map(16, 56) },
-    Row { src: Loc { seg: "SPM", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S604, lead: 0, action: Action::Map(16, 57) },
-    Row { src: Loc { seg: "SPM", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S605, lead: 0, action: Action::Map(16, 58) },
-    Row { src: Loc { seg: "SPM", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S606, lead: 0, action: Action::Map(88, NONE) },
-    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 })]), steps: S607, lead: 0, action: Action::Map(20, NONE) },
-    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 }))]), steps: S608, lead: 0, action: Action::Map(114, NONE) },
-    Row { src: Loc { seg: "SPM", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S609, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "SPM", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 59, &["available", "unavailable", "unsatisfactory", "entered-in-error"]) },
-    Row { src: Loc { seg: "SPM", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S610, lead: 0, action: Action::Map(16, 60) },
-    Row { src: Loc { seg: "SPM", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S611, lead: 0, action: Action::Map(16, 61) },
-    Row { src: Loc { seg: "SPM", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S612, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "SPM", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "SPM", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "SPM", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S254, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
-static S614: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S615: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S616: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S617: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
-static S618: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S619: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 89, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 64, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
-static S620: &[Step] = &[Step { key: "substitution", array: false, slot: 0, ty: 90, choice: "" }, Step { key: "allowedCodeableConcept", array: false, slot: 0, ty: 40, choice: "allowed" }];
-static S621: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S622: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S623: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
-static S624: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 91, choice: "" }, Step { key: "numberOfRepeatsAllowed", array: false, slot: 0, ty: 81, choice: "" }];
-static S625: &[Row] = &[
-    Row { src: Loc { seg: "RXO", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S614, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S615, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S616, lead: 0, action: Action::Value(Prim::Code, 62, &[]) },
-    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 }))])])]), steps: S617, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S618, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 }))])])]), steps: S619, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S620, lead: 0, action: Action::Map(46, 63) },
-    Row { src: Loc { seg: "RXO", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S621, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 })])]), steps: S622, lead: 0, action: Action::Value(Prim::Code, 64, &[]) },
-    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 }))])]), steps: S623, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S624, lead: 0, action: Action::Value(Prim::UnsignedInt, NONE, &[]) },
-    Row { src: Loc { seg: "RXO", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S535, lead: 0, action: Action::Resource(17, 15) }];
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S599, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S600, lead: 0, action: Action::Value(Prim::Code, NONE, &["s", "min", "h", "d", "wk", "mo", "a"]) },
+    Row { src: Loc { seg: "", field: 0, comp: 8, sub: 0 }, cond: Cond::True, steps: S601, lead: 0, action: Action::Value(Prim::Code, 55, &["MORN", "MORN.early", "MORN.late", "NOON", "AFT", "AFT.early", "AFT.late", "EVE", "EVE.early", "EVE.late", "NIGHT", "PHS", "HS", "WAKE", "C", "CM", "CD", "CV", "AC", "ACM", "ACD", "ACV", "PC", "PCM", "PCD", "PCV"]) }];
+static S603: &[Step] = &[Step { key: "occurrenceDateTime", array: false, slot: 0, ty: 48, choice: "occurrence" }];
+static S604: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S605: &[Step] = &[Step { key: "requester", array: false, slot: 0, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueContactPoint", array: false, slot: 0, ty: 53, choice: "value" }];
+static S606: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 34, choice: "" }];
+static S607: &[Step] = &[Step { key: "basedOn", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 42, choice: "" }];
+static S608: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "identifier", array: false, slot: 0, ty: 34, choice: "" }];
+static S609: &[Step] = &[Step { key: "basedOn", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 42, choice: "" }];
+static S610: &[Step] = &[Step { key: "orderDetail", array: true, slot: 1, ty: 41, choice: "" }];
+static S611: &[Step] = &[Step { key: "orderDetail", array: true, slot: 2, ty: 41, choice: "" }];
+static S612: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S542, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S137, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S114, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }))]), steps: S346, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S138, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S546, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }))]), steps: S547, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "OBR", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S386, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBR", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S573, lead: 0, action: Action::Value(Prim::Code, 52, &["routine", "urgent", "asap", "stat"]) },
+    Row { src: Loc { seg: "OBR", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S603, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "A"), steps: S542, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("#add-on#")]) },
+    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, "G"), steps: S542, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("reflex-order")]) },
+    Row { src: Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::In(Loc { seg: "OBR", field: 11, comp: 0, sub: 0 }, &["G", "A"])), steps: S542, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("order")]) },
+    Row { src: Loc { seg: "OBR", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-ServiceRequest.supportingInfo")]) },
+    Row { src: Loc { seg: "OBR", field: 16, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }))]), steps: S557, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S604, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S605, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "OBR", field: 27, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 7, comp: 0, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "ORC", field: 6, comp: 0, sub: 0 }))])]), steps: &[], lead: 0, action: Action::Map(90, NONE) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S606, lead: 0, action: Action::Map(69, NONE) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 1, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S607, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S608, lead: 0, action: Action::Map(70, NONE) },
+    Row { src: Loc { seg: "OBR", field: 29, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 29, comp: 2, sub: 0 })]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 50, comp: 0, sub: 0 }))])]), steps: S609, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("ServiceRequest")]) },
+    Row { src: Loc { seg: "OBR", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S246, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBR", field: 46, comp: 0, sub: 0 }, cond: Cond::True, steps: S610, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBR", field: 47, comp: 0, sub: 0 }, cond: Cond::True, steps: S611, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S139, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S293, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "OBR", field: 53, comp: 0, sub: 0 }, cond: Cond::True, steps: S554, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) }];
+static S613: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 84, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 85, choice: "" }];
+static S614: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 84, choice: "" }, Step { key: "authorReference", array: false, slot: 0, ty: 31, choice: "author" }];
+static S615: &[Step] = &[Step { key: "note", array: true, slot: 0, ty: 84, choice: "" }, Step { key: "time", array: false, slot: 0, ty: 48, choice: "" }];
+static S616: &[Row] = &[
+    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S613, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S614, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S615, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S617: &[Step] = &[Step { key: "date", array: false, slot: 0, ty: 47, choice: "" }];
+static S618: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueDate", array: false, slot: 0, ty: 52, choice: "value" }];
+static S619: &[Step] = &[Step { key: "author", array: true, slot: 0, ty: 31, choice: "" }];
+static S620: &[Step] = &[Step { key: "authenticator", array: false, slot: 0, ty: 31, choice: "" }];
+static S621: &[Step] = &[Step { key: "masterIdentifier", array: false, slot: 0, ty: 34, choice: "" }];
+static S622: &[Step] = &[Step { key: "docStatus", array: false, slot: 0, ty: 39, choice: "" }];
+static S623: &[Step] = &[Step { key: "securityLabel", array: true, slot: 0, ty: 41, choice: "" }];
+static S624: &[Step] = &[Step { key: "_status", array: false, slot: 0, ty: 28, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }];
+static S625: &[Step] = &[Step { key: "description", array: false, slot: 0, ty: 38, choice: "" }];
 static S626: &[Row] = &[
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S99, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(98, NONE) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S494, lead: 0, action: Action::Map(97, NONE) },
-    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-statusReason")]) },
-    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S218, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(12, 50) }];
-static S627: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 48, choice: "effective" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S628: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 48, choice: "effective" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S629: &[Step] = &[Step { key: "issued", array: false, slot: 0, ty: 44, choice: "" }];
-static S630: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 40, choice: "" }];
-static S631: &[Step] = &[Step { key: "resultsInterpreter", array: true, slot: 0, ty: 31, choice: "" }];
-static S632: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }];
-static S633: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S634: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S635: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S636: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
-static S637: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S638: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 40, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S639: &[Row] = &[
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S99, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "OBR", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S344, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }))]), steps: S369, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S627, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S628, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S629, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S630, lead: 0, action: Action::Map(46, 65) },
-    Row { src: Loc { seg: "OBR", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 25, comp: 0, sub: 0 })]), steps: S210, lead: 0, action: Action::Value(Prim::Code, 66, &["registered", "partial", "preliminary", "final", "amended", "corrected", "appended", "cancelled", "entered-in-error", "unknown"]) },
-    Row { src: Loc { seg: "OBR", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S631, lead: 0, action: Action::Resource(118, 20) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S632, lead: 0, action: Action::Resource(118, 20) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S633, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S634, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SPRF")]) },
-    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S635, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
-    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S370, lead: 0, action: Action::Resource(118, 20) },
-    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S636, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
-    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S637, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("TRANS")]) },
-    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S638, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) }];
-static S640: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S572, lead: 0, action: Action::Resource(119, 15) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S176, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S177, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S211, lead: 1, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S211, lead: 2, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S211, lead: 3, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S211, lead: 4, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S211, lead: 5, action: Action::Map(45, NONE) },
-    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S211, lead: 6, action: Action::Map(45, NONE) }];
-static S641: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 46, choice: "" }, Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }];
-static S642: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S45, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S641, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S93, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S94, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S95, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S96, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S105, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
-static S643: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S644: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 48, choice: "collected" }, Step { key: "end", array: false, slot: 0, ty: 45, choice: "" }];
-static S645: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 87, choice: "" }, Step { key: "collector", array: false, slot: 0, ty: 31, choice: "" }];
-static S646: &[Row] = &[
-    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S612, lead: 0, action: Action::Map(25, NONE) },
-    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }))]), steps: S608, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S643, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S644, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S606, lead: 0, action: Action::Map(88, NONE) },
-    Row { src: Loc { seg: "OBR", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S645, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "OBR", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S609, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "OBR", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(121, NONE) }];
-static S647: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S322, lead: 0, action: Action::Map(16, 55) },
-    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S603, lead: 0, action: Action::Map(16, 56) },
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S605, lead: 0, action: Action::Map(16, 67) },
-    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S610, lead: 0, action: Action::Map(16, 60) }];
-static S648: &[Step] = &[Step { key: "appointmentType", array: false, slot: 1, ty: 40, choice: "" }];
-static S649: &[Step] = &[Step { key: "minutesDuration", array: false, slot: 1, ty: 55, choice: "" }];
-static S650: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S651: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S652: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S653: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S654: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+    Row { src: Loc { seg: "TXA", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S365, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "TXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S476, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S617, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/6.0/StructureDefinition/extension-date")]) },
+    Row { src: Loc { seg: "TXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S618, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
+    Row { src: Loc { seg: "TXA", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S619, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "TXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S620, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "TXA", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S621, lead: 0, action: Action::Map(48, NONE) },
+    Row { src: Loc { seg: "TXA", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(102, NONE) },
+    Row { src: Loc { seg: "TXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S622, lead: 0, action: Action::Value(Prim::Code, NONE, &["preliminary", "final", "amended", "entered-in-error"]) },
+    Row { src: Loc { seg: "TXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S623, lead: 0, action: Action::Map(15, 56) },
+    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, "AV"), steps: S64, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("current")]) },
+    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S406, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, cond: Cond::In(Loc { seg: "TXA", field: 19, comp: 0, sub: 0 }, &["CA", "OB", "UN"]), steps: S624, lead: 0, action: Action::Map(15, NONE) },
+    Row { src: Loc { seg: "TXA", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S625, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S627: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 46, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S628: &[Step] = &[Step { key: "agent", array: true, slot: 2, ty: 46, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S629: &[Step] = &[Step { key: "reason", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "text", array: false, slot: 0, ty: 38, choice: "" }];
+static S630: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 46, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S631: &[Step] = &[Step { key: "agent", array: true, slot: 1, ty: 46, choice: "" }, Step { key: "role", array: true, slot: 1, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 1, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S632: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S73, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S627, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S628, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S75, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S629, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S630, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("IRCP")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S631, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("https://hl7.org/fhir/R4/v3/ParticipationType/cs.html")]) },
+    Row { src: Loc { seg: "", field: 0, comp: 0, sub: 0 }, cond: Cond::True, steps: S70, lead: 0, action: Action::Resource(19, 15) }];
+static S633: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 44, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 45, choice: "" }];
+static S634: &[Row] = &[
+    Row { src: Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "ED"), steps: S633, lead: 0, action: Action::Map(66, NONE) }];
+static S635: &[Step] = &[Step { key: "content", array: true, slot: 1, ty: 44, choice: "" }, Step { key: "attachment", array: false, slot: 0, ty: 45, choice: "" }, Step { key: "data", array: false, slot: 0, ty: 86, choice: "" }];
+static S636: &[Row] = &[
+    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S635, lead: 0, action: Action::Value(Prim::Base64, NONE, &[]) }];
+static S637: &[Step] = &[Step { key: "specialty", array: true, slot: 0, ty: 41, choice: "" }];
+static S638: &[Step] = &[Step { key: "organization", array: false, slot: 0, ty: 31, choice: "" }];
+static S639: &[Step] = &[Step { key: "location", array: true, slot: 0, ty: 31, choice: "" }];
+static S640: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 53, choice: "" }];
+static S641: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S642: &[Step] = &[Step { key: "telecom", array: true, slot: 1, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 55, choice: "value" }];
+static S643: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S644: &[Step] = &[Step { key: "telecom", array: true, slot: 2, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 55, choice: "value" }];
+static S645: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S646: &[Step] = &[Step { key: "telecom", array: true, slot: 3, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 55, choice: "value" }];
+static S647: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S648: &[Step] = &[Step { key: "telecom", array: true, slot: 4, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 55, choice: "value" }];
+static S649: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S650: &[Step] = &[Step { key: "telecom", array: true, slot: 5, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 55, choice: "value" }];
+static S651: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S652: &[Step] = &[Step { key: "telecom", array: true, slot: 6, ty: 53, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueBoolean", array: false, slot: 0, ty: 55, choice: "value" }];
+static S653: &[Row] = &[
+    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S235, lead: 0, action: Action::Map(18, 23) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "PRT", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S637, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "PRT", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S638, lead: 0, action: Action::Into(14, S250, S249) },
+    Row { src: Loc { seg: "PRT", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S638, lead: 0, action: Action::Resource(10, 14) },
+    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S639, lead: 0, action: Action::Resource(47, 16) },
+    Row { src: Loc { seg: "PRT", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S190, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Into(15, S258, S257) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }))]), steps: S240, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "B"), steps: S151, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "C"), steps: S153, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "E"), steps: S184, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S294, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S295, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S640, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S641, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S642, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S643, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S644, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S645, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S646, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S647, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S648, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S649, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S650, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S651, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S652, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(86, NONE) }];
+static S654: &[Step] = &[Step { key: "relationship", array: true, slot: 0, ty: 41, choice: "" }];
 static S655: &[Row] = &[
-    Row { src: Loc { seg: "SCH", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "SCH", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70276"), steps: S326, lead: 0, action: Action::Map(16, 68) },
-    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S648, lead: 0, action: Action::Map(16, 69) },
-    Row { src: Loc { seg: "SCH", field: 8, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S648, lead: 0, action: Action::Map(16, 69) },
-    Row { src: Loc { seg: "SCH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S649, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) },
-    Row { src: Loc { seg: "SCH", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(123, NONE) },
-    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S650, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S651, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
-    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S652, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S653, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
-    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S654, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "SCH", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 70, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
-static S656: &[Step] = &[Step { key: "start", array: false, slot: 0, ty: 44, choice: "" }];
-static S657: &[Step] = &[Step { key: "end", array: false, slot: 0, ty: 44, choice: "" }];
-static S658: &[Row] = &[
-    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S656, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
-    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S657, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) }];
-static S659: &[Row] = &[
-    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S60, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S61, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("enterer")]) },
-    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S62, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
-static S660: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAnnotation", array: false, slot: 0, ty: 82, choice: "value" }];
+    Row { src: Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S654, lead: 0, action: Action::Map(18, 23) },
+    Row { src: Loc { seg: "PRT", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(41, NONE) },
+    Row { src: Loc { seg: "PRT", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S190, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S258, lead: 0, action: Action::Map(29, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }))]), steps: S240, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "B"), steps: S151, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "C"), steps: S153, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "E"), steps: S184, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S294, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S295, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 15, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S640, lead: 0, action: Action::Map(30, NONE) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S641, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "B"), steps: S642, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S643, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "C"), steps: S644, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S645, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 1, sub: 0 }, "E"), steps: S646, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S647, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "F"), steps: S648, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S649, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "H"), steps: S650, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S651, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/iso21090-preferred")]) },
+    Row { src: Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "PRT", field: 23, comp: 0, sub: 0 }, "O"), steps: S652, lead: 0, action: Action::Const(Prim::Boolean, &[Part::Lit("true")]) },
+    Row { src: Loc { seg: "PRT", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(86, NONE) }];
+static S656: &[Step] = &[Step { key: "manufactureDate", array: false, slot: 0, ty: 48, choice: "" }];
+static S657: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 48, choice: "" }];
+static S658: &[Step] = &[Step { key: "lotNumber", array: false, slot: 0, ty: 38, choice: "" }];
+static S659: &[Step] = &[Step { key: "serialNumber", array: false, slot: 0, ty: 38, choice: "" }];
+static S660: &[Step] = &[Step { key: "distinctIdentifier", array: false, slot: 0, ty: 38, choice: "" }];
 static S661: &[Row] = &[
-    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
-    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S660, lead: 0, action: Action::Map(126, NONE) },
-    Row { src: Loc { seg: "NTE", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S490, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/annotationType")]) },
-    Row { src: Loc { seg: "NTE", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S144, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
-    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S660, lead: 0, action: Action::Map(127, NONE) },
-    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
-    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S660, lead: 0, action: Action::Map(128, NONE) },
-    Row { src: Loc { seg: "NTE", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
-    Row { src: Loc { seg: "NTE", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S492, lead: 0, action: Action::Map(16, NONE) }];
-static S662: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 83, choice: "" }];
+    Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(110, NONE) },
+    Row { src: Loc { seg: "PRT", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S68, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "PRT", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(110, NONE) },
+    Row { src: Loc { seg: "PRT", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S656, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S657, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S658, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S659, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 21, comp: 0, sub: 0 }, cond: Cond::True, steps: S660, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "PRT", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S365, lead: 0, action: Action::Map(59, NONE) }];
+static S662: &[Step] = &[Step { key: "udiCarrier", array: true, slot: 0, ty: 87, choice: "" }, Step { key: "deviceIdentifier", array: false, slot: 0, ty: 38, choice: "" }];
 static S663: &[Row] = &[
     Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S662, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
 static S664: &[Row] = &[
-    Row { src: Loc { seg: "PID", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S127, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) },
-    Row { src: Loc { seg: "PID", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S143, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) },
-    Row { src: Loc { seg: "PID", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S150, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) }];
-static S665: &[Step] = &[Step { key: "serviceType", array: true, slot: 0, ty: 40, choice: "" }];
-static S666: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 48, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S667: &[Row] = &[
-    Row { src: Loc { seg: "AIS", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "AIS", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S210, lead: 0, action: Action::Value(Prim::Code, 70, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
-static S668: &[Step] = &[Step { key: "occurrencePeriod", array: false, slot: 0, ty: 48, choice: "occurrence" }, Step { key: "start", array: false, slot: 0, ty: 45, choice: "" }];
-static S669: &[Row] = &[
-    Row { src: Loc { seg: "AIS", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(81, NONE) },
-    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S668, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "AIS", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(81, NONE) },
-    Row { src: Loc { seg: "AIS", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(81, NONE) }];
-static S670: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 40, choice: "" }];
-static S671: &[Row] = &[
-    Row { src: Loc { seg: "AIG", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S670, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "AIG", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S672: &[Row] = &[
-    Row { src: Loc { seg: "AIL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
-static S673: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "actor", array: false, slot: 1, ty: 31, choice: "" }];
-static S674: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 92, choice: "" }, Step { key: "status", array: false, slot: 1, ty: 37, choice: "" }];
-static S675: &[Row] = &[
-    Row { src: Loc { seg: "AIP", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S673, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "AIP", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "AIP", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S674, lead: 0, action: Action::Value(Prim::Code, NONE, &["accepted", "declined", "tentative", "needs-action"]) }];
-static S676: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 45, choice: "" }];
-static S677: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
-static S678: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 37, choice: "" }];
-static S679: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 93, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 40, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 41, choice: "" }];
-static S680: &[Row] = &[
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S123, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S304, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S124, lead: 0, action: Action::Map(68, NONE) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S480, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
-    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S481, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S125, lead: 0, action: Action::Map(98, NONE) },
-    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S494, lead: 0, action: Action::Map(97, NONE) },
-    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S676, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S677, lead: 0, action: Action::Resource(39, 20) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S678, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("OP")]) },
-    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S679, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
-    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S334, lead: 0, action: Action::Map(12, 50) }];
-static S681: &[Step] = &[Step { key: "vaccineCode", array: false, slot: 0, ty: 40, choice: "" }];
-static S682: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 63, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 70, choice: "" }];
-static S683: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 63, choice: "" }];
-static S684: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 49, choice: "" }];
-static S685: &[Step] = &[Step { key: "manufacturer", array: false, slot: 0, ty: 31, choice: "" }];
-static S686: &[Step] = &[Step { key: "statusReason", array: false, slot: 0, ty: 40, choice: "" }];
-static S687: &[Step] = &[Step { key: "location", array: false, slot: 1, ty: 31, choice: "" }];
+    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-location")]) },
+    Row { src: Loc { seg: "PRT", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S362, lead: 0, action: Action::Resource(47, 16) },
+    Row { src: Loc { seg: "PRT", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-location")]) }];
+static S665: &[Step] = &[Step { key: "parent", array: true, slot: 1, ty: 31, choice: "" }];
+static S666: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "additiveCodeableConcept", array: false, slot: 0, ty: 41, choice: "additive" }];
+static S667: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 89, choice: "" }, Step { key: "method", array: false, slot: 0, ty: 41, choice: "" }];
+static S668: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 89, choice: "" }, Step { key: "bodySite", array: false, slot: 0, ty: 41, choice: "" }];
+static S669: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 89, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 66, choice: "" }];
+static S670: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 89, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 51, choice: "collected" }];
+static S671: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 89, choice: "" }, Step { key: "collectedDateTime", array: false, slot: 0, ty: 48, choice: "collected" }];
+static S672: &[Step] = &[Step { key: "receivedTime", array: false, slot: 0, ty: 48, choice: "" }];
+static S673: &[Step] = &[Step { key: "condition", array: true, slot: 0, ty: 41, choice: "" }];
+static S674: &[Step] = &[Step { key: "container", array: true, slot: 0, ty: 88, choice: "" }, Step { key: "type", array: false, slot: 0, ty: 41, choice: "" }];
+static S675: &[Step] = &[Step { key: "accessionIdentifier", array: false, slot: 0, ty: 34, choice: "" }];
+static S676: &[Row] = &[
+    Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(69, NONE) },
+    Row { src: Loc { seg: "SPM", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(70, NONE) },
+    Row { src: Loc { seg: "SPM", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Into(7, S137, S428) },
+    Row { src: Loc { seg: "SPM", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S665, lead: 0, action: Action::Into(7, S138, S429) },
+    Row { src: Loc { seg: "SPM", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S365, lead: 0, action: Action::Map(18, 57) },
+    Row { src: Loc { seg: "SPM", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Map(18, 58) },
+    Row { src: Loc { seg: "SPM", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S667, lead: 0, action: Action::Map(18, 59) },
+    Row { src: Loc { seg: "SPM", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S668, lead: 0, action: Action::Map(18, 60) },
+    Row { src: Loc { seg: "SPM", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S669, lead: 0, action: Action::Map(91, NONE) },
+    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 })]), steps: S670, lead: 0, action: Action::Map(22, NONE) },
+    Row { src: Loc { seg: "SPM", field: 17, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "SPM", field: 17, comp: 2, sub: 0 }))]), steps: S671, lead: 0, action: Action::Map(114, NONE) },
+    Row { src: Loc { seg: "SPM", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S672, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "SPM", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Value(Prim::Code, 61, &["available", "unavailable", "unsatisfactory", "entered-in-error"]) },
+    Row { src: Loc { seg: "SPM", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S673, lead: 0, action: Action::Map(18, 62) },
+    Row { src: Loc { seg: "SPM", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S674, lead: 0, action: Action::Map(18, 63) },
+    Row { src: Loc { seg: "SPM", field: 30, comp: 0, sub: 0 }, cond: Cond::True, steps: S675, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "SPM", field: 31, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "SPM", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S139, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "SPM", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S293, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) }];
+static S677: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 90, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 91, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 67, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 72, choice: "" }];
+static S678: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 90, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 91, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 67, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 72, choice: "" }];
+static S679: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 90, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 91, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 67, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S680: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 90, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 91, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 67, choice: "dose" }, Step { key: "low", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
+static S681: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 90, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 91, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 67, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S682: &[Step] = &[Step { key: "dosageInstruction", array: true, slot: 0, ty: 90, choice: "" }, Step { key: "doseAndRate", array: true, slot: 1, ty: 91, choice: "" }, Step { key: "doseRange", array: false, slot: 0, ty: 67, choice: "dose" }, Step { key: "high", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
+static S683: &[Step] = &[Step { key: "substitution", array: false, slot: 0, ty: 92, choice: "" }, Step { key: "allowedCodeableConcept", array: false, slot: 0, ty: 41, choice: "allowed" }];
+static S684: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 93, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 72, choice: "" }];
+static S685: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 93, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S686: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 93, choice: "" }, Step { key: "quantity", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "unit", array: false, slot: 0, ty: 38, choice: "" }];
+static S687: &[Step] = &[Step { key: "dispenseRequest", array: false, slot: 0, ty: 93, choice: "" }, Step { key: "numberOfRepeatsAllowed", array: false, slot: 0, ty: 83, choice: "" }];
 static S688: &[Row] = &[
-    Row { src: Loc { seg: "RXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S534, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S681, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "RXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S682, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S683, lead: 0, action: Action::Map(66, NONE) },
-    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S677, lead: 0, action: Action::Resource(17, 15) },
-    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S678, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("AP")]) },
-    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S679, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
-    Row { src: Loc { seg: "RXA", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S596, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S684, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S685, lead: 0, action: Action::Resource(67, 14) },
-    Row { src: Loc { seg: "RXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S686, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "RXA", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S223, lead: 0, action: Action::Map(16, NONE) },
-    Row { src: Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D")), steps: S210, lead: 0, action: Action::Value(Prim::Code, 71, &["completed", "entered-in-error", "not-done"]) },
-    Row { src: Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }))]), Cond::Not(&Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D"))]), steps: S210, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("completed")]) },
-    Row { src: Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D"), steps: S210, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]) },
-    Row { src: Loc { seg: "RXA", field: 22, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "A"), steps: S676, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
-    Row { src: Loc { seg: "RXA", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S687, lead: 0, action: Action::Resource(44, 16) }];
-static S689: &[Step] = &[Step { key: "route", array: false, slot: 0, ty: 40, choice: "" }];
-static S690: &[Step] = &[Step { key: "site", array: false, slot: 0, ty: 40, choice: "" }];
-static S691: &[Row] = &[
-    Row { src: Loc { seg: "RXR", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S689, lead: 0, action: Action::Map(16, 72) },
-    Row { src: Loc { seg: "RXR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S690, lead: 0, action: Action::Map(16, 73) }];
-static S692: &[Step] = &[Step { key: "target", array: true, slot: 0, ty: 31, choice: "" }];
-static S693: &[Step] = &[Step { key: "subject", array: true, slot: 0, ty: 31, choice: "" }];
-static S694: &[Step] = &[Step { key: "subject", array: false, slot: 0, ty: 31, choice: "" }];
-static S695: &[Step] = &[Step { key: "patient", array: false, slot: 0, ty: 31, choice: "" }];
-static S696: &[Step] = &[Step { key: "beneficiary", array: false, slot: 0, ty: 31, choice: "" }];
-static S697: &[Step] = &[Step { key: "context", array: false, slot: 0, ty: 94, choice: "" }, Step { key: "related", array: true, slot: 0, ty: 31, choice: "" }];
-static S698: &[Step] = &[Step { key: "reasonReference", array: true, slot: 0, ty: 31, choice: "" }];
-static S699: &[Step] = &[Step { key: "supportingInfo", array: true, slot: 0, ty: 31, choice: "" }];
-static S700: &[Step] = &[Step { key: "device", array: false, slot: 0, ty: 31, choice: "" }];
-static S701: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 31, choice: "" }];
-static S702: &[Step] = &[Step { key: "encounter", array: false, slot: 0, ty: 31, choice: "" }];
-static S703: &[Step] = &[Step { key: "basedOn", array: true, slot: 0, ty: 31, choice: "" }];
-static S704: &[Step] = &[Step { key: "specimen", array: true, slot: 0, ty: 31, choice: "" }];
-static S705: &[Step] = &[Step { key: "result", array: true, slot: 0, ty: 31, choice: "" }];
-static S706: &[Step] = &[Step { key: "focus", array: true, slot: 0, ty: 31, choice: "" }];
-static S707: &[Step] = &[Step { key: "partOf", array: true, slot: 0, ty: 31, choice: "" }];
+    Row { src: Loc { seg: "RXO", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S677, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S678, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S679, lead: 0, action: Action::Value(Prim::Code, 64, &[]) },
+    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 }))])])]), steps: S680, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 })])])]), steps: S681, lead: 0, action: Action::Value(Prim::Code, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 4, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 2, comp: 0, sub: 0 })]), Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 4, comp: 3, sub: 0 }))])])]), steps: S682, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S683, lead: 0, action: Action::Map(15, 65) },
+    Row { src: Loc { seg: "RXO", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S684, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 })])]), steps: S685, lead: 0, action: Action::Value(Prim::Code, 66, &[]) },
+    Row { src: Loc { seg: "RXO", field: 12, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 1, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXO", field: 12, comp: 3, sub: 0 }))])]), steps: S686, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 13, comp: 0, sub: 0 }, cond: Cond::True, steps: S687, lead: 0, action: Action::Value(Prim::UnsignedInt, NONE, &[]) },
+    Row { src: Loc { seg: "RXO", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S557, lead: 0, action: Action::Resource(19, 15) }];
+static S689: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S114, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S346, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S546, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S547, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S139, lead: 0, action: Action::Map(70, NONE) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S561, lead: 0, action: Action::Map(69, NONE) },
+    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-statusReason")]) },
+    Row { src: Loc { seg: "ORC", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S230, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Map(12, 53) }];
+static S690: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 51, choice: "effective" }, Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S691: &[Step] = &[Step { key: "effectivePeriod", array: false, slot: 0, ty: 51, choice: "effective" }, Step { key: "end", array: false, slot: 0, ty: 48, choice: "" }];
+static S692: &[Step] = &[Step { key: "issued", array: false, slot: 0, ty: 47, choice: "" }];
+static S693: &[Step] = &[Step { key: "category", array: true, slot: 0, ty: 41, choice: "" }];
+static S694: &[Step] = &[Step { key: "resultsInterpreter", array: true, slot: 0, ty: 31, choice: "" }];
+static S695: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S696: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S697: &[Step] = &[Step { key: "performer", array: true, slot: 1, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S698: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "url", array: false, slot: 0, ty: 38, choice: "" }];
+static S699: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S700: &[Step] = &[Step { key: "performer", array: true, slot: 2, ty: 31, choice: "" }, Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueCodeableConcept", array: false, slot: 0, ty: 41, choice: "value" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S701: &[Row] = &[
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S114, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("PLAC")]) },
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S346, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S546, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "OBR", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S547, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "OBR", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S386, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }))]), steps: S411, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S690, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S691, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 22, comp: 0, sub: 0 }, cond: Cond::True, steps: S692, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 24, comp: 0, sub: 0 }, cond: Cond::True, steps: S693, lead: 0, action: Action::Map(15, 67) },
+    Row { src: Loc { seg: "OBR", field: 25, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 25, comp: 0, sub: 0 })]), steps: S64, lead: 0, action: Action::Value(Prim::Code, 68, &["registered", "partial", "preliminary", "final", "amended", "corrected", "appended", "cancelled", "entered-in-error", "unknown"]) },
+    Row { src: Loc { seg: "OBR", field: 32, comp: 0, sub: 0 }, cond: Cond::True, steps: S694, lead: 0, action: Action::Resource(118, 20) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S413, lead: 0, action: Action::Resource(118, 20) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S695, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S696, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("SPRF")]) },
+    Row { src: Loc { seg: "OBR", field: 34, comp: 0, sub: 0 }, cond: Cond::True, steps: S697, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) },
+    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S412, lead: 0, action: Action::Resource(118, 20) },
+    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S698, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/event-performerFunction")]) },
+    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S699, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("TRANS")]) },
+    Row { src: Loc { seg: "OBR", field: 35, comp: 0, sub: 0 }, cond: Cond::True, steps: S700, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v3-ParticipationType")]) }];
+static S702: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S237, lead: 0, action: Action::Resource(119, 15) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S190, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S191, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S68, lead: 1, action: Action::Map(14, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S68, lead: 2, action: Action::Map(14, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S68, lead: 3, action: Action::Map(14, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S68, lead: 4, action: Action::Map(14, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S68, lead: 5, action: Action::Map(14, NONE) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S68, lead: 6, action: Action::Map(14, NONE) }];
+static S703: &[Step] = &[Step { key: "name", array: true, slot: 0, ty: 49, choice: "" }, Step { key: "family", array: false, slot: 0, ty: 38, choice: "" }];
+static S704: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S47, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S703, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S108, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S109, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S110, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S111, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S120, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S705: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 89, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 51, choice: "collected" }, Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S706: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 89, choice: "" }, Step { key: "collectedPeriod", array: false, slot: 0, ty: 51, choice: "collected" }, Step { key: "end", array: false, slot: 0, ty: 48, choice: "" }];
+static S707: &[Step] = &[Step { key: "collection", array: false, slot: 0, ty: 89, choice: "" }, Step { key: "collector", array: false, slot: 0, ty: 31, choice: "" }];
+static S708: &[Row] = &[
+    Row { src: Loc { seg: "OBR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S675, lead: 0, action: Action::Map(27, NONE) },
+    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }))]), steps: S671, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 7, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::Valued(Loc { seg: "OBR", field: 8, comp: 0, sub: 0 })]), steps: S705, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S706, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S669, lead: 0, action: Action::Map(91, NONE) },
+    Row { src: Loc { seg: "OBR", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S707, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "OBR", field: 14, comp: 0, sub: 0 }, cond: Cond::True, steps: S672, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "OBR", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(121, NONE) }];
+static S709: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S365, lead: 0, action: Action::Map(18, 57) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S666, lead: 0, action: Action::Map(18, 58) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S668, lead: 0, action: Action::Map(18, 69) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S673, lead: 0, action: Action::Map(18, 62) }];
+static S710: &[Step] = &[Step { key: "appointmentType", array: false, slot: 1, ty: 41, choice: "" }];
+static S711: &[Step] = &[Step { key: "minutesDuration", array: false, slot: 1, ty: 57, choice: "" }];
+static S712: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 94, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S713: &[Step] = &[Step { key: "participant", array: true, slot: 1, ty: 94, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S714: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 94, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S715: &[Step] = &[Step { key: "participant", array: true, slot: 2, ty: 94, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S716: &[Step] = &[Step { key: "participant", array: true, slot: 3, ty: 94, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S717: &[Row] = &[
+    Row { src: Loc { seg: "SCH", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "SCH", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70276"), steps: S369, lead: 0, action: Action::Map(18, 70) },
+    Row { src: Loc { seg: "SCH", field: 7, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S710, lead: 0, action: Action::Map(18, 71) },
+    Row { src: Loc { seg: "SCH", field: 8, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "CWE", field: 3, comp: 0, sub: 0 }, "HL70277"), steps: S710, lead: 0, action: Action::Map(18, 71) },
+    Row { src: Loc { seg: "SCH", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S711, lead: 0, action: Action::Value(Prim::PositiveInt, NONE, &[]) },
+    Row { src: Loc { seg: "SCH", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: &[], lead: 0, action: Action::Map(123, NONE) },
+    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S712, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "SCH", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S713, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
+    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S714, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "SCH", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S715, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/participant-type")]) },
+    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S716, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "SCH", field: 25, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Value(Prim::Code, 72, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
+static S718: &[Step] = &[Step { key: "start", array: false, slot: 0, ty: 47, choice: "" }];
+static S719: &[Step] = &[Step { key: "end", array: false, slot: 0, ty: 47, choice: "" }];
+static S720: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S718, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S719, lead: 0, action: Action::Value(Prim::Instant, NONE, &[]) }];
+static S721: &[Row] = &[
+    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S70, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S71, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("enterer")]) },
+    Row { src: Loc { seg: "SCH", field: 20, comp: 0, sub: 0 }, cond: Cond::True, steps: S72, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/provenance-participant-type")]) }];
+static S722: &[Step] = &[Step { key: "extension", array: true, slot: 1, ty: 29, choice: "" }, Step { key: "valueAnnotation", array: false, slot: 0, ty: 84, choice: "value" }];
+static S723: &[Row] = &[
+    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
+    Row { src: Loc { seg: "NTE", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S722, lead: 0, action: Action::Map(126, NONE) },
+    Row { src: Loc { seg: "NTE", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S556, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/annotationType")]) },
+    Row { src: Loc { seg: "NTE", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S158, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
+    Row { src: Loc { seg: "NTE", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S722, lead: 0, action: Action::Map(127, NONE) },
+    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.note")]) },
+    Row { src: Loc { seg: "NTE", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S722, lead: 0, action: Action::Map(128, NONE) },
+    Row { src: Loc { seg: "NTE", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S164, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/StructureDefinition/alternate-codes")]) },
+    Row { src: Loc { seg: "NTE", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S559, lead: 0, action: Action::Map(18, NONE) }];
+static S724: &[Step] = &[Step { key: "text", array: false, slot: 0, ty: 85, choice: "" }];
+static S725: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S724, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) }];
+static S726: &[Step] = &[Step { key: "authorReference", array: false, slot: 0, ty: 31, choice: "author" }];
+static S727: &Action = &Action::Map(11, NONE);
+static S728: &Action = &Action::Map(22, NONE);
+static S729: &[Row] = &[
+    Row { src: Loc { seg: "", field: 0, comp: 1, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S26, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 2, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S107, S263) },
+    Row { src: Loc { seg: "", field: 0, comp: 3, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S108, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 4, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S109, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 5, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S110, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 6, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S111, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 7, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S120, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 9, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S53, S727) },
+    Row { src: Loc { seg: "", field: 0, comp: 10, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S113, S265) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S141, S266) },
+    Row { src: Loc { seg: "", field: 0, comp: 11, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S142, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S157, S269) },
+    Row { src: Loc { seg: "", field: 0, comp: 12, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S187, S262) },
+    Row { src: Loc { seg: "", field: 0, comp: 13, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S114, S272) },
+    Row { src: Loc { seg: "", field: 0, comp: 17, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 19, sub: 0 }))]), Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "", field: 0, comp: 20, sub: 0 }))])]), steps: S726, lead: 0, action: Action::Into(15, S115, S728) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S116, S273) },
+    Row { src: Loc { seg: "", field: 0, comp: 18, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S117, S274) },
+    Row { src: Loc { seg: "", field: 0, comp: 19, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S118, S238) },
+    Row { src: Loc { seg: "", field: 0, comp: 20, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S119, S238) },
+    Row { src: Loc { seg: "", field: 0, comp: 21, sub: 0 }, cond: Cond::True, steps: S726, lead: 0, action: Action::Into(15, S260, S262) }];
+static S730: &[Row] = &[
+    Row { src: Loc { seg: "PID", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S141, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) },
+    Row { src: Loc { seg: "PID", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S157, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) },
+    Row { src: Loc { seg: "PID", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S164, lead: 0, action: Action::Const(Prim::Text, &[Part::Lit("http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.subject")]) }];
+static S731: &[Step] = &[Step { key: "serviceType", array: true, slot: 0, ty: 41, choice: "" }];
+static S732: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 94, choice: "" }, Step { key: "period", array: false, slot: 0, ty: 51, choice: "" }, Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S733: &[Row] = &[
+    Row { src: Loc { seg: "AIS", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S731, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S732, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "AIS", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S64, lead: 0, action: Action::Value(Prim::Code, 72, &["proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error", "checked-in", "waitlist"]) }];
+static S734: &[Step] = &[Step { key: "occurrencePeriod", array: false, slot: 0, ty: 51, choice: "occurrence" }, Step { key: "start", array: false, slot: 0, ty: 48, choice: "" }];
+static S735: &[Row] = &[
+    Row { src: Loc { seg: "AIS", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(83, NONE) },
+    Row { src: Loc { seg: "AIS", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S734, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "AIS", field: 11, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(83, NONE) },
+    Row { src: Loc { seg: "AIS", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S139, lead: 0, action: Action::Map(83, NONE) }];
+static S736: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 94, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S737: &Action = &Action::Map(83, NONE);
+static S738: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 94, choice: "" }, Step { key: "type", array: true, slot: 0, ty: 41, choice: "" }];
+static S739: &[Row] = &[
+    Row { src: Loc { seg: "AIG", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S736, lead: 0, action: Action::Into(16, S68, S737) },
+    Row { src: Loc { seg: "AIG", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S738, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "AIG", field: 8, comp: 0, sub: 0 }, cond: Cond::True, steps: S732, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S740: &[Row] = &[
+    Row { src: Loc { seg: "AIL", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S732, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) }];
+static S741: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 94, choice: "" }, Step { key: "actor", array: false, slot: 1, ty: 31, choice: "" }];
+static S742: &[Step] = &[Step { key: "participant", array: true, slot: 0, ty: 94, choice: "" }, Step { key: "status", array: false, slot: 1, ty: 39, choice: "" }];
+static S743: &[Row] = &[
+    Row { src: Loc { seg: "AIP", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S741, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "AIP", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S732, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "AIP", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S742, lead: 0, action: Action::Value(Prim::Code, NONE, &["accepted", "declined", "tentative", "needs-action"]) }];
+static S744: &[Step] = &[Step { key: "recorded", array: false, slot: 0, ty: 48, choice: "" }];
+static S745: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 95, choice: "" }, Step { key: "actor", array: false, slot: 0, ty: 31, choice: "" }];
+static S746: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 95, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "code", array: false, slot: 0, ty: 39, choice: "" }];
+static S747: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 95, choice: "" }, Step { key: "function", array: false, slot: 0, ty: 41, choice: "" }, Step { key: "coding", array: true, slot: 0, ty: 30, choice: "" }, Step { key: "system", array: false, slot: 0, ty: 42, choice: "" }];
+static S748: &[Row] = &[
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S137, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "ORC", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S346, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S138, lead: 0, action: Action::Map(37, NONE) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S546, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("FILL")]) },
+    Row { src: Loc { seg: "ORC", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S547, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0203")]) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S139, lead: 0, action: Action::Map(70, NONE) },
+    Row { src: Loc { seg: "ORC", field: 4, comp: 0, sub: 0 }, cond: Cond::True, steps: S561, lead: 0, action: Action::Map(69, NONE) },
+    Row { src: Loc { seg: "ORC", field: 9, comp: 0, sub: 0 }, cond: Cond::True, steps: S744, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S745, lead: 0, action: Action::Resource(42, 20) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S746, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("OP")]) },
+    Row { src: Loc { seg: "ORC", field: 12, comp: 0, sub: 0 }, cond: Cond::True, steps: S747, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
+    Row { src: Loc { seg: "ORC", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S377, lead: 0, action: Action::Map(12, 53) }];
+static S749: &[Step] = &[Step { key: "vaccineCode", array: false, slot: 0, ty: 41, choice: "" }];
+static S750: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 66, choice: "" }, Step { key: "value", array: false, slot: 0, ty: 72, choice: "" }];
+static S751: &[Step] = &[Step { key: "doseQuantity", array: false, slot: 0, ty: 66, choice: "" }];
+static S752: &[Step] = &[Step { key: "expirationDate", array: false, slot: 0, ty: 52, choice: "" }];
+static S753: &[Step] = &[Step { key: "manufacturer", array: false, slot: 0, ty: 31, choice: "" }];
+static S754: &[Step] = &[Step { key: "statusReason", array: false, slot: 0, ty: 41, choice: "" }];
+static S755: &[Step] = &[Step { key: "location", array: false, slot: 1, ty: 31, choice: "" }];
+static S756: &[Row] = &[
+    Row { src: Loc { seg: "RXA", field: 3, comp: 0, sub: 0 }, cond: Cond::True, steps: S603, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 5, comp: 0, sub: 0 }, cond: Cond::True, steps: S749, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "RXA", field: 6, comp: 0, sub: 0 }, cond: Cond::True, steps: S750, lead: 0, action: Action::Value(Prim::Decimal, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 7, comp: 0, sub: 0 }, cond: Cond::True, steps: S751, lead: 0, action: Action::Map(67, NONE) },
+    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S745, lead: 0, action: Action::Resource(19, 15) },
+    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S746, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("AP")]) },
+    Row { src: Loc { seg: "RXA", field: 10, comp: 0, sub: 0 }, cond: Cond::True, steps: S747, lead: 0, action: Action::Const(Prim::Uri, &[Part::Lit("http://terminology.hl7.org/CodeSystem/v2-0443")]) },
+    Row { src: Loc { seg: "RXA", field: 15, comp: 0, sub: 0 }, cond: Cond::True, steps: S658, lead: 0, action: Action::Value(Prim::Text, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 16, comp: 0, sub: 0 }, cond: Cond::True, steps: S752, lead: 0, action: Action::Value(Prim::Date, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 17, comp: 0, sub: 0 }, cond: Cond::True, steps: S753, lead: 0, action: Action::Resource(68, 14) },
+    Row { src: Loc { seg: "RXA", field: 18, comp: 0, sub: 0 }, cond: Cond::True, steps: S754, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "RXA", field: 19, comp: 0, sub: 0 }, cond: Cond::True, steps: S246, lead: 0, action: Action::Map(18, NONE) },
+    Row { src: Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }, cond: Cond::Not(&Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D")), steps: S64, lead: 0, action: Action::Value(Prim::Code, 73, &["completed", "entered-in-error", "not-done"]) },
+    Row { src: Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "RXA", field: 20, comp: 0, sub: 0 }))]), Cond::Not(&Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D"))]), steps: S64, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("completed")]) },
+    Row { src: Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "D"), steps: S64, lead: 0, action: Action::Const(Prim::Code, &[Part::Lit("entered-in-error")]) },
+    Row { src: Loc { seg: "RXA", field: 22, comp: 0, sub: 0 }, cond: Cond::Eq(Loc { seg: "RXA", field: 21, comp: 0, sub: 0 }, "A"), steps: S744, lead: 0, action: Action::Value(Prim::DateTime, NONE, &[]) },
+    Row { src: Loc { seg: "RXA", field: 27, comp: 0, sub: 0 }, cond: Cond::True, steps: S755, lead: 0, action: Action::Resource(47, 16) },
+    Row { src: Loc { seg: "RXA", field: 28, comp: 0, sub: 0 }, cond: Cond::True, steps: S755, lead: 0, action: Action::Into(16, S587, S257) }];
+static S757: &[Step] = &[Step { key: "route", array: false, slot: 0, ty: 41, choice: "" }];
+static S758: &[Step] = &[Step { key: "site", array: false, slot: 0, ty: 41, choice: "" }];
+static S759: &[Row] = &[
+    Row { src: Loc { seg: "RXR", field: 1, comp: 0, sub: 0 }, cond: Cond::True, steps: S757, lead: 0, action: Action::Map(18, 74) },
+    Row { src: Loc { seg: "RXR", field: 2, comp: 0, sub: 0 }, cond: Cond::True, steps: S758, lead: 0, action: Action::Map(18, 75) }];
+static S760: &[Step] = &[Step { key: "target", array: true, slot: 0, ty: 31, choice: "" }];
+static S761: &[Step] = &[Step { key: "subject", array: true, slot: 0, ty: 31, choice: "" }];
+static S762: &[Step] = &[Step { key: "subject", array: false, slot: 0, ty: 31, choice: "" }];
+static S763: &[Step] = &[Step { key: "patient", array: false, slot: 0, ty: 31, choice: "" }];
+static S764: &[Step] = &[Step { key: "beneficiary", array: false, slot: 0, ty: 31, choice: "" }];
+static S765: &[Step] = &[Step { key: "context", array: false, slot: 0, ty: 96, choice: "" }, Step { key: "related", array: true, slot: 0, ty: 31, choice: "" }];
+static S766: &[Step] = &[Step { key: "reasonReference", array: true, slot: 0, ty: 31, choice: "" }];
+static S767: &[Step] = &[Step { key: "supportingInfo", array: true, slot: 0, ty: 31, choice: "" }];
+static S768: &[Step] = &[Step { key: "performer", array: true, slot: 0, ty: 31, choice: "" }];
+static S769: &[Step] = &[Step { key: "encounter", array: false, slot: 0, ty: 31, choice: "" }];
+static S770: &[Step] = &[Step { key: "basedOn", array: true, slot: 0, ty: 31, choice: "" }];
+static S771: &[Step] = &[Step { key: "specimen", array: true, slot: 0, ty: 31, choice: "" }];
+static S772: &[Step] = &[Step { key: "result", array: true, slot: 0, ty: 31, choice: "" }];
+static S773: &[Step] = &[Step { key: "focus", array: true, slot: 0, ty: 31, choice: "" }];
 
 pub(crate) static TYPES: &[TypeDef] = &[
     TypeDef { name: "Bundle", kind: Kind::Resource, required: &["type"], required_choice: &[] },
@@ -1819,12 +2008,15 @@ pub(crate) static TYPES: &[TypeDef] = &[
     TypeDef { name: "Identifier", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "MessageHeader.destination", kind: Kind::Complex, required: &["endpoint"], required_choice: &[] },
     TypeDef { name: "Meta", kind: Kind::Complex, required: &[], required_choice: &[] },
-    TypeDef { name: "code", kind: Kind::Primitive, required: &[], required_choice: &[] },
+    TypeDef { name: "Address", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "string", kind: Kind::Primitive, required: &[], required_choice: &[] },
+    TypeDef { name: "code", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "url", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "CodeableConcept", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "uri", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "Provenance.entity", kind: Kind::Complex, required: &["role", "what"], required_choice: &[] },
+    TypeDef { name: "DocumentReference.content", kind: Kind::Complex, required: &["attachment"], required_choice: &[] },
+    TypeDef { name: "Attachment", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "Provenance.agent", kind: Kind::Complex, required: &["who"], required_choice: &[] },
     TypeDef { name: "instant", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "dateTime", kind: Kind::Primitive, required: &[], required_choice: &[] },
@@ -1832,7 +2024,6 @@ pub(crate) static TYPES: &[TypeDef] = &[
     TypeDef { name: "Practitioner.qualification", kind: Kind::Complex, required: &["code"], required_choice: &[] },
     TypeDef { name: "Period", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "date", kind: Kind::Primitive, required: &[], required_choice: &[] },
-    TypeDef { name: "Address", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "ContactPoint", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "Patient.communication", kind: Kind::Complex, required: &["language"], required_choice: &[] },
     TypeDef { name: "boolean", kind: Kind::Primitive, required: &[], required_choice: &[] },
@@ -1840,6 +2031,7 @@ pub(crate) static TYPES: &[TypeDef] = &[
     TypeDef { name: "positiveInt", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "CareTeam.participant", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "RelatedPerson.communication", kind: Kind::Complex, required: &["language"], required_choice: &[] },
+    TypeDef { name: "Organization.contact", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "Encounter.location", kind: Kind::Complex, required: &["location"], required_choice: &[] },
     TypeDef { name: "Encounter.hospitalization", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "Encounter.participant", kind: Kind::Complex, required: &[], required_choice: &[] },
@@ -1850,11 +2042,9 @@ pub(crate) static TYPES: &[TypeDef] = &[
     TypeDef { name: "time", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "Ratio", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "SampledData", kind: Kind::Complex, required: &["origin", "period", "dimensions"], required_choice: &[] },
-    TypeDef { name: "Attachment", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "Observation.referenceRange", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "decimal", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "Observation.component", kind: Kind::Complex, required: &["code"], required_choice: &[] },
-    TypeDef { name: "DocumentReference.content", kind: Kind::Complex, required: &["attachment"], required_choice: &[] },
     TypeDef { name: "AllergyIntolerance.reaction", kind: Kind::Complex, required: &["manifestation"], required_choice: &[] },
     TypeDef { name: "Encounter.diagnosis", kind: Kind::Complex, required: &["condition"], required_choice: &[] },
     TypeDef { name: "EpisodeOfCare.diagnosis", kind: Kind::Complex, required: &["condition"], required_choice: &[] },
@@ -1862,6 +2052,7 @@ pub(crate) static TYPES: &[TypeDef] = &[
     TypeDef { name: "Timing", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "Timing.repeat", kind: Kind::Complex, required: &[], required_choice: &[] },
     TypeDef { name: "Duration", kind: Kind::Complex, required: &[], required_choice: &[] },
+    TypeDef { name: "DeviceDefinition", kind: Kind::Resource, required: &[], required_choice: &[] },
     TypeDef { name: "Device.deviceName", kind: Kind::Complex, required: &["name", "type"], required_choice: &[] },
     TypeDef { name: "unsignedInt", kind: Kind::Primitive, required: &[], required_choice: &[] },
     TypeDef { name: "Annotation", kind: Kind::Complex, required: &["text"], required_choice: &[] },
@@ -1880,150 +2071,151 @@ pub(crate) static TYPES: &[TypeDef] = &[
 ];
 
 pub(crate) static MAPS: &[MapDef] = &[
-    MapDef { name: "MSH[MessageHeader]", root: 1, rows: S16 },
-    MapDef { name: "HD[MessageHeader.source-name]", root: 32, rows: S19 },
-    MapDef { name: "HD[MessageHeader.source-endpoint]", root: 32, rows: S23 },
-    MapDef { name: "HD[Organization]", root: 14, rows: S28 },
-    MapDef { name: "ID[CodeableConcept-UniversalID]", root: 40, rows: S31 },
-    MapDef { name: "HD[Device]", root: 17, rows: S28 },
-    MapDef { name: "HD[MessageHeader.destination-name]", root: 35, rows: S32 },
-    MapDef { name: "HD[MessageHeader.destination-endpoint]", root: 35, rows: S35 },
-    MapDef { name: "MSG[Coding]", root: 30, rows: S39 },
-    MapDef { name: "PT[Meta]", root: 36, rows: S44 },
-    MapDef { name: "XON[Organization]", root: 14, rows: S54 },
-    MapDef { name: "HD[uri]", root: 41, rows: S55 },
-    MapDef { name: "CWE[Coding]", root: 30, rows: S57 },
-    MapDef { name: "MSH[Provenance-Source]", root: 18, rows: S68 },
-    MapDef { name: "MSH[Provenance-Transformation]", root: 18, rows: S71 },
-    MapDef { name: "EVN[Provenance]", root: 18, rows: S77 },
-    MapDef { name: "CWE[CodeableConcept]", root: 40, rows: S91 },
-    MapDef { name: "XCN[Practitioner]", root: 15, rows: S106 },
-    MapDef { name: "FN[HumanName]", root: 46, rows: S114 },
-    MapDef { name: "IS[CodeableConcept]", root: 40, rows: S115 },
-    MapDef { name: "DR[Period]", root: 48, rows: S118 },
-    MapDef { name: "DTM[dateTime]", root: 45, rows: &[] },
-    MapDef { name: "HD[Location]", root: 16, rows: S121 },
-    MapDef { name: "MSH[Provenance-Operator]", root: 18, rows: S122 },
-    MapDef { name: "PID[Patient]", root: 2, rows: S171 },
-    MapDef { name: "CX[Identifier]", root: 34, rows: S178 },
-    MapDef { name: "XPN[HumanName]", root: 46, rows: S190 },
-    MapDef { name: "XAD[Address]", root: 50, rows: S202 },
-    MapDef { name: "XTN[ContactPoint]", root: 51, rows: S207 },
-    MapDef { name: "DLN[Identifier]", root: 34, rows: S209 },
-    MapDef { name: "PID[Account]", root: 19, rows: S212 },
-    MapDef { name: "PID[Provenance-Patient]", root: 18, rows: S215 },
-    MapDef { name: "PD1[Patient]", root: 2, rows: S219 },
+    MapDef { name: "MSH[MessageHeader]", root: 1, rows: S18 },
+    MapDef { name: "HD[MessageHeader.source-name]", root: 32, rows: S21 },
+    MapDef { name: "HD[MessageHeader.source-endpoint]", root: 32, rows: S25 },
+    MapDef { name: "HD[Organization]", root: 14, rows: S30 },
+    MapDef { name: "ID[CodeableConcept-UniversalID]", root: 41, rows: S33 },
+    MapDef { name: "HD[Device]", root: 17, rows: S30 },
+    MapDef { name: "HD[MessageHeader.destination-name]", root: 35, rows: S34 },
+    MapDef { name: "HD[MessageHeader.destination-endpoint]", root: 35, rows: S37 },
+    MapDef { name: "MSG[Coding]", root: 30, rows: S41 },
+    MapDef { name: "PT[Meta]", root: 36, rows: S46 },
+    MapDef { name: "XON[Organization]", root: 14, rows: S56 },
+    MapDef { name: "HD[uri]", root: 42, rows: S57 },
+    MapDef { name: "CWE[Coding]", root: 30, rows: S59 },
+    MapDef { name: "MSH[Provenance-Source]", root: 18, rows: S78 },
+    MapDef { name: "HD[Identifier]", root: 34, rows: S82 },
+    MapDef { name: "ID[CodeableConcept]", root: 41, rows: S83 },
+    MapDef { name: "MSH[Provenance-Transformation]", root: 18, rows: S86 },
+    MapDef { name: "EVN[Provenance]", root: 18, rows: S92 },
+    MapDef { name: "CWE[CodeableConcept]", root: 41, rows: S106 },
+    MapDef { name: "XCN[Practitioner]", root: 15, rows: S121 },
+    MapDef { name: "FN[HumanName]", root: 49, rows: S129 },
+    MapDef { name: "IS[CodeableConcept]", root: 41, rows: S83 },
+    MapDef { name: "DR[Period]", root: 51, rows: S132 },
+    MapDef { name: "DTM[dateTime]", root: 48, rows: &[] },
+    MapDef { name: "HD[Location]", root: 16, rows: S135 },
+    MapDef { name: "MSH[Provenance-Operator]", root: 18, rows: S136 },
+    MapDef { name: "PID[Patient]", root: 2, rows: S185 },
+    MapDef { name: "CX[Identifier]", root: 34, rows: S192 },
+    MapDef { name: "XPN[HumanName]", root: 49, rows: S204 },
+    MapDef { name: "XAD[Address]", root: 37, rows: S216 },
+    MapDef { name: "XTN[ContactPoint]", root: 53, rows: S221 },
+    MapDef { name: "DLN[Identifier]", root: 34, rows: S223 },
+    MapDef { name: "PID[Account]", root: 19, rows: S224 },
+    MapDef { name: "PID[Provenance-Patient]", root: 18, rows: S227 },
+    MapDef { name: "PD1[Patient]", root: 2, rows: S231 },
     MapDef { name: "PD1[Observation-LivingWill]", root: 4, rows: &[] },
-    MapDef { name: "ROL[Patient-GeneralPractitioner]", root: 2, rows: &[] },
-    MapDef { name: "ROL[CareTeam]", root: 21, rows: S226 },
-    MapDef { name: "PRT[Patient-GeneralPractitioner-Practitioner]", root: 2, rows: S228 },
-    MapDef { name: "PRT[CareTeam]", root: 21, rows: S234 },
-    MapDef { name: "XCN[RelatedPerson]", root: 13, rows: S236 },
-    MapDef { name: "XCN[PractitionerRole]", root: 20, rows: &[] },
-    MapDef { name: "CWE[PractitionerRole]", root: 20, rows: S247 },
-    MapDef { name: "NK1[RelatedPerson]", root: 13, rows: S257 },
-    MapDef { name: "NK1[Patient]", root: 2, rows: S271 },
-    MapDef { name: "PV1[Encounter]", root: 3, rows: S311 },
-    MapDef { name: "PL[Location]", root: 16, rows: S313 },
-    MapDef { name: "HD[Identifier]", root: 34, rows: S317 },
-    MapDef { name: "ID[CodeableConcept]", root: 40, rows: S115 },
-    MapDef { name: "EI[Identifier-Organization]", root: 34, rows: S318 },
-    MapDef { name: "EI[Identifier-DefaultAssigner]", root: 34, rows: S318 },
-    MapDef { name: "PV1[Basic-EncounterHistory]", root: 25, rows: S320 },
-    MapDef { name: "PV1[Patient]", root: 2, rows: S321 },
-    MapDef { name: "PV1[Coverage]", root: 12, rows: S323 },
-    MapDef { name: "PV2[Encounter]", root: 3, rows: S337 },
-    MapDef { name: "ID[Coding]", root: 30, rows: S338 },
-    MapDef { name: "ROL[Encounter-PractitionerRole]", root: 3, rows: S343 },
-    MapDef { name: "OBX[Observation]", root: 4, rows: S376 },
-    MapDef { name: "NM[Quantity]", root: 63, rows: S378 },
-    MapDef { name: "CF[CodeableConcept]", root: 40, rows: S91 },
-    MapDef { name: "CNE[CodeableConcept]", root: 40, rows: S379 },
-    MapDef { name: "CE[CodeableConcept]", root: 40, rows: S380 },
-    MapDef { name: "NR[Range]", root: 64, rows: S383 },
-    MapDef { name: "SN[Ratio]", root: 66, rows: S387 },
-    MapDef { name: "SN[Range]", root: 64, rows: S388 },
-    MapDef { name: "SN[Quantity]", root: 63, rows: S390 },
-    MapDef { name: "NA[SampledData]", root: 67, rows: S392 },
-    MapDef { name: "ED[Attachment]", root: 68, rows: S394 },
-    MapDef { name: "CWE[Quantity]", root: 63, rows: S396 },
-    MapDef { name: "CWE[Organization]", root: 14, rows: S398 },
-    MapDef { name: "EI[Identifier-Extension]", root: 34, rows: S318 },
-    MapDef { name: "OBX[Observation-Component]", root: 4, rows: S418 },
-    MapDef { name: "ED[DocumentReference]", root: 22, rows: S421 },
-    MapDef { name: "RP[Attachment]", root: 68, rows: S423 },
-    MapDef { name: "RP[DocumentReference]", root: 22, rows: S425 },
-    MapDef { name: "AL1[AllergyIntolerance]", root: 9, rows: S435 },
-    MapDef { name: "ST[CodeableConcept]", root: 40, rows: S436 },
-    MapDef { name: "DG1[Condition]", root: 10, rows: S444 },
-    MapDef { name: "EI[Condition]", root: 10, rows: S445 },
-    MapDef { name: "DG1[Encounter]", root: 3, rows: S448 },
-    MapDef { name: "DG1[EpisodeOfCare]", root: 26, rows: S451 },
-    MapDef { name: "PR1[Procedure]", root: 11, rows: S463 },
-    MapDef { name: "IN1[Coverage]", root: 12, rows: S468 },
-    MapDef { name: "CWE[Identifier]", root: 34, rows: S469 },
-    MapDef { name: "IN3[CareTeam]", root: 21, rows: S472 },
-    MapDef { name: "PRT[Patient-GeneralPractitioner-PractitionerRole]", root: 2, rows: S473 },
-    MapDef { name: "MRG[Account]", root: 19, rows: S474 },
-    MapDef { name: "MSH[Encounter]", root: 3, rows: S475 },
-    MapDef { name: "ORC[ServiceRequest]", root: 6, rows: S498 },
-    MapDef { name: "TQ[ServiceRequest]", root: 6, rows: S508 },
-    MapDef { name: "CQ[Quantity]", root: 63, rows: S509 },
-    MapDef { name: "RI[Timing]", root: 77, rows: S511 },
-    MapDef { name: "TS[dateTime]", root: 45, rows: &[] },
-    MapDef { name: "ORC[Provenance]", root: 18, rows: S520 },
-    MapDef { name: "CWE[Device]", root: 17, rows: S525 },
-    MapDef { name: "TQ1[ServiceRequest]", root: 6, rows: S529 },
-    MapDef { name: "RPT[Timing]", root: 77, rows: S533 },
-    MapDef { name: "CQ[unsignedInt]", root: 81, rows: &[] },
-    MapDef { name: "OBR[ServiceRequest]", root: 6, rows: S544 },
-    MapDef { name: "EIP[Identifier-PlacerAssignedIdentifier]", root: 34, rows: S545 },
-    MapDef { name: "EIP[Identifier-FillerAssignedIdentifier]", root: 34, rows: S546 },
-    MapDef { name: "NTE[ServiceRequest]", root: 6, rows: S550 },
-    MapDef { name: "TXA[DocumentReference]", root: 22, rows: S560 },
-    MapDef { name: "ST[Identifier]", root: 34, rows: S318 },
-    MapDef { name: "TXA[Provenance]", root: 18, rows: S566 },
-    MapDef { name: "OBX[DocumentReference]", root: 22, rows: S568 },
-    MapDef { name: "NTE[DocumentReference]", root: 22, rows: S570 },
-    MapDef { name: "PRT[PractitionerRole]", root: 20, rows: S589 },
-    MapDef { name: "PLN[Identifier]", root: 34, rows: S590 },
-    MapDef { name: "PRT[RelatedPerson]", root: 13, rows: S593 },
+    MapDef { name: "ROL[Patient-GeneralPractitioner]", root: 2, rows: S241 },
+    MapDef { name: "EI[Identifier-Extension]", root: 34, rows: S242 },
+    MapDef { name: "ROL[CareTeam]", root: 21, rows: S251 },
+    MapDef { name: "PRT[Patient-GeneralPractitioner-Practitioner]", root: 2, rows: S252 },
+    MapDef { name: "PRT[CareTeam]", root: 21, rows: S259 },
+    MapDef { name: "XCN[RelatedPerson]", root: 13, rows: S261 },
+    MapDef { name: "XCN[PractitionerRole]", root: 20, rows: S275 },
+    MapDef { name: "CWE[PractitionerRole]", root: 20, rows: S286 },
+    MapDef { name: "NK1[RelatedPerson]", root: 13, rows: S296 },
+    MapDef { name: "NK1[Patient]", root: 2, rows: S314 },
+    MapDef { name: "PV1[Encounter]", root: 3, rows: S357 },
+    MapDef { name: "PL[Location]", root: 16, rows: S359 },
+    MapDef { name: "EI[Identifier-Organization]", root: 34, rows: S361 },
+    MapDef { name: "EI[Identifier-DefaultAssigner]", root: 34, rows: S242 },
+    MapDef { name: "PV1[Basic-EncounterHistory]", root: 25, rows: S363 },
+    MapDef { name: "PV1[Patient]", root: 2, rows: S364 },
+    MapDef { name: "PV1[Coverage]", root: 12, rows: S366 },
+    MapDef { name: "PV2[Encounter]", root: 3, rows: S380 },
+    MapDef { name: "ID[Coding]", root: 30, rows: S381 },
+    MapDef { name: "ROL[Encounter-PractitionerRole]", root: 3, rows: S385 },
+    MapDef { name: "OBX[Observation]", root: 4, rows: S430 },
+    MapDef { name: "NM[Quantity]", root: 66, rows: S432 },
+    MapDef { name: "CF[CodeableConcept]", root: 41, rows: S106 },
+    MapDef { name: "CNE[CodeableConcept]", root: 41, rows: S433 },
+    MapDef { name: "CE[CodeableConcept]", root: 41, rows: S434 },
+    MapDef { name: "NR[Range]", root: 67, rows: S437 },
+    MapDef { name: "SN[Ratio]", root: 69, rows: S441 },
+    MapDef { name: "SN[Range]", root: 67, rows: S442 },
+    MapDef { name: "SN[Quantity]", root: 66, rows: S444 },
+    MapDef { name: "NA[SampledData]", root: 70, rows: S446 },
+    MapDef { name: "ED[Attachment]", root: 45, rows: S448 },
+    MapDef { name: "CWE[Quantity]", root: 66, rows: S450 },
+    MapDef { name: "CWE[Organization]", root: 14, rows: S452 },
+    MapDef { name: "EIP[Identifier-PlacerAssignedIdentifier]", root: 34, rows: S453 },
+    MapDef { name: "EIP[Identifier-FillerAssignedIdentifier]", root: 34, rows: S454 },
+    MapDef { name: "OBX[Observation-Component]", root: 4, rows: S474 },
+    MapDef { name: "ED[DocumentReference]", root: 22, rows: S477 },
+    MapDef { name: "RP[Attachment]", root: 45, rows: S479 },
+    MapDef { name: "RP[DocumentReference]", root: 22, rows: S480 },
+    MapDef { name: "AL1[AllergyIntolerance]", root: 9, rows: S490 },
+    MapDef { name: "ST[CodeableConcept]", root: 41, rows: S491 },
+    MapDef { name: "DG1[Condition]", root: 10, rows: S499 },
+    MapDef { name: "EI[Condition]", root: 10, rows: S500 },
+    MapDef { name: "DG1[Encounter]", root: 3, rows: S509 },
+    MapDef { name: "DG1[EpisodeOfCare]", root: 26, rows: S514 },
+    MapDef { name: "PR1[Procedure]", root: 11, rows: S526 },
+    MapDef { name: "IN1[Coverage]", root: 12, rows: S531 },
+    MapDef { name: "CWE[Identifier]", root: 34, rows: S532 },
+    MapDef { name: "IN3[CareTeam]", root: 21, rows: S535 },
+    MapDef { name: "PRT[Patient-GeneralPractitioner-PractitionerRole]", root: 2, rows: S538 },
+    MapDef { name: "PLN[Identifier]", root: 34, rows: S539 },
+    MapDef { name: "MRG[Account]", root: 19, rows: S540 },
+    MapDef { name: "MSH[Encounter]", root: 3, rows: S541 },
+    MapDef { name: "ORC[ServiceRequest]", root: 6, rows: S565 },
+    MapDef { name: "TQ[ServiceRequest]", root: 6, rows: S575 },
+    MapDef { name: "CQ[Quantity]", root: 66, rows: S576 },
+    MapDef { name: "RI[Timing]", root: 78, rows: S578 },
+    MapDef { name: "TS[dateTime]", root: 48, rows: &[] },
+    MapDef { name: "ORC[Provenance]", root: 18, rows: S588 },
+    MapDef { name: "CWE[Device]", root: 17, rows: S594 },
+    MapDef { name: "TQ1[ServiceRequest]", root: 6, rows: S598 },
+    MapDef { name: "RPT[Timing]", root: 78, rows: S602 },
+    MapDef { name: "CQ[unsignedInt]", root: 83, rows: &[] },
+    MapDef { name: "OBR[ServiceRequest]", root: 6, rows: S612 },
+    MapDef { name: "NTE[ServiceRequest]", root: 6, rows: S616 },
+    MapDef { name: "TXA[DocumentReference]", root: 22, rows: S626 },
+    MapDef { name: "ST[Identifier]", root: 34, rows: S242 },
+    MapDef { name: "TXA[Provenance]", root: 18, rows: S632 },
+    MapDef { name: "OBX[DocumentReference]", root: 22, rows: S634 },
+    MapDef { name: "NTE[DocumentReference]", root: 22, rows: S636 },
+    MapDef { name: "PRT[PractitionerRole]", root: 20, rows: S653 },
+    MapDef { name: "PRT[RelatedPerson]", root: 13, rows: S655 },
     MapDef { name: "IN3[CareTeam]", root: 12, rows: &[] },
-    MapDef { name: "PRT[Device]", root: 17, rows: S599 },
-    MapDef { name: "EI[Device-udiCarrier]", root: 17, rows: S601 },
-    MapDef { name: "PRT[Observation-Location]", root: 4, rows: S602 },
-    MapDef { name: "NTE[Observation]", root: 4, rows: S550 },
-    MapDef { name: "SPM[Specimen]", root: 7, rows: S613 },
-    MapDef { name: "DR[dateTime]", root: 45, rows: &[] },
-    MapDef { name: "RXO[MedicationRequest]", root: 24, rows: S625 },
-    MapDef { name: "ORC[DiagnosticReport]", root: 5, rows: S626 },
-    MapDef { name: "OBR[DiagnosticReport]", root: 5, rows: S639 },
-    MapDef { name: "NDL[PractitionerRole]", root: 20, rows: S640 },
-    MapDef { name: "CNN[Practitioner]", root: 15, rows: S642 },
-    MapDef { name: "OBR[Specimen]", root: 7, rows: S646 },
-    MapDef { name: "SPS[Specimen-Source]", root: 7, rows: S647 },
-    MapDef { name: "SCH[Appointment]", root: 23, rows: S655 },
-    MapDef { name: "TQ[Appointment]", root: 23, rows: S658 },
-    MapDef { name: "SCH[Provenance]", root: 18, rows: S659 },
-    MapDef { name: "NTE[Appointment-Comment]", root: 23, rows: S661 },
-    MapDef { name: "FT[Annotation-Comment]", root: 82, rows: S663 },
-    MapDef { name: "XCN[Annotation-Author]", root: 82, rows: &[] },
-    MapDef { name: "DTM[Annotation-Time]", root: 82, rows: &[] },
-    MapDef { name: "PID[Appointment]", root: 23, rows: S664 },
-    MapDef { name: "AIS[Appointment]", root: 23, rows: S667 },
-    MapDef { name: "AIS[ServiceRequest]", root: 6, rows: S669 },
-    MapDef { name: "AIG[Appointment]", root: 23, rows: S671 },
-    MapDef { name: "AIL[Appointment]", root: 23, rows: S672 },
-    MapDef { name: "AIP[Appointment]", root: 23, rows: S675 },
-    MapDef { name: "ORC[Immunization]", root: 8, rows: S680 },
-    MapDef { name: "RXA[Immunization]", root: 8, rows: S688 },
-    MapDef { name: "RXR[Immunization]", root: 8, rows: S691 },
+    MapDef { name: "PRT[Device]", root: 17, rows: S661 },
+    MapDef { name: "EI[Device-udiCarrier]", root: 17, rows: S663 },
+    MapDef { name: "PRT[Observation-Location]", root: 4, rows: S664 },
+    MapDef { name: "NTE[Observation]", root: 4, rows: S616 },
+    MapDef { name: "SPM[Specimen]", root: 7, rows: S676 },
+    MapDef { name: "DR[dateTime]", root: 48, rows: &[] },
+    MapDef { name: "RXO[MedicationRequest]", root: 24, rows: S688 },
+    MapDef { name: "ORC[DiagnosticReport]", root: 5, rows: S689 },
+    MapDef { name: "OBR[DiagnosticReport]", root: 5, rows: S701 },
+    MapDef { name: "NDL[PractitionerRole]", root: 20, rows: S702 },
+    MapDef { name: "CNN[Practitioner]", root: 15, rows: S704 },
+    MapDef { name: "OBR[Specimen]", root: 7, rows: S708 },
+    MapDef { name: "SPS[Specimen-Source]", root: 7, rows: S709 },
+    MapDef { name: "SCH[Appointment]", root: 23, rows: S717 },
+    MapDef { name: "TQ[Appointment]", root: 23, rows: S720 },
+    MapDef { name: "SCH[Provenance]", root: 18, rows: S721 },
+    MapDef { name: "NTE[Appointment-Comment]", root: 23, rows: S723 },
+    MapDef { name: "FT[Annotation-Comment]", root: 84, rows: S725 },
+    MapDef { name: "XCN[Annotation-Author]", root: 84, rows: S729 },
+    MapDef { name: "DTM[Annotation-Time]", root: 84, rows: &[] },
+    MapDef { name: "PID[Appointment]", root: 23, rows: S730 },
+    MapDef { name: "AIS[Appointment]", root: 23, rows: S733 },
+    MapDef { name: "AIS[ServiceRequest]", root: 6, rows: S735 },
+    MapDef { name: "AIG[Appointment]", root: 23, rows: S739 },
+    MapDef { name: "AIL[Appointment]", root: 23, rows: S740 },
+    MapDef { name: "AIP[Appointment]", root: 23, rows: S743 },
+    MapDef { name: "ORC[Immunization]", root: 8, rows: S748 },
+    MapDef { name: "RXA[Immunization]", root: 8, rows: S756 },
+    MapDef { name: "RXR[Immunization]", root: 8, rows: S759 },
 ];
 
 pub(crate) static VOCABS: &[VocabDef] = &[
     VocabDef { name: "UniversalIDType", entries: &[("CLIA", "CLIA", "Clinical Laboratory Improvement Amendments", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("CLIP", "CLIP", "Clinical laboratory Improvement Program", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("DNS", "DNS", "Domain Name System", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("EUI64", "EUI64", "IEEE 64-bit Extended Unique Identifier", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("GUID", "GUID", "globally unique identifier", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("HCD", "HCD", "CEN Healthcare Coding Identifier", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("HL7", "HL7", "HL7 registration schemes", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("ISO", "ISO", "ISO Object Identifier", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("L,M,N", "L,M,N", "Local", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("Random", "Random", "Random", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("URI", "URI", "Uniform Resource Identifier", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("UUID", "UUID", "Universal Unique Identifier", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("x400", "x400", "X.400 MHS identifier", "http://terminology.hl7.org/CodeSystem/v2-0301"), ("x500", "x500", "X500 directory Name", "http://terminology.hl7.org/CodeSystem/v2-0301")] },
     VocabDef { name: "ProcessingID", entries: &[] },
     VocabDef { name: "ProcessingMode", entries: &[] },
+    VocabDef { name: "CountryCode", entries: &[("ABW", "ABW", "Aruba", "urn:iso:std:iso:3166"), ("AFG", "AFG", "Afghanistan", "urn:iso:std:iso:3166"), ("AGO", "AGO", "Angola", "urn:iso:std:iso:3166"), ("AIA", "AIA", "Anguilla", "urn:iso:std:iso:3166"), ("ALA", "ALA", "Åland Islands", "urn:iso:std:iso:3166"), ("ALB", "ALB", "Albania", "urn:iso:std:iso:3166"), ("AND", "AND", "Andorra", "urn:iso:std:iso:3166"), ("ARE", "ARE", "United Arab Emirates (the)", "urn:iso:std:iso:3166"), ("ARG", "ARG", "Argentina", "urn:iso:std:iso:3166"), ("ARM", "ARM", "Armenia", "urn:iso:std:iso:3166"), ("ASM", "ASM", "American Samoa", "urn:iso:std:iso:3166"), ("ATA", "ATA", "Antarctica", "urn:iso:std:iso:3166"), ("ATF", "ATF", "French Southern Territories (the)", "urn:iso:std:iso:3166"), ("ATG", "ATG", "Antigua and Barbuda", "urn:iso:std:iso:3166"), ("AUS", "AUS", "Australia", "urn:iso:std:iso:3166"), ("AUT", "AUT", "Austria", "urn:iso:std:iso:3166"), ("AZE", "AZE", "Azerbaijan", "urn:iso:std:iso:3166"), ("BDI", "BDI", "Burundi", "urn:iso:std:iso:3166"), ("BEL", "BEL", "Belgium", "urn:iso:std:iso:3166"), ("BEN", "BEN", "Benin", "urn:iso:std:iso:3166"), ("BES", "BES", "Bonaire, Sint Eustatius and Saba", "urn:iso:std:iso:3166"), ("BFA", "BFA", "Burkina Faso", "urn:iso:std:iso:3166"), ("BGD", "BGD", "Bangladesh", "urn:iso:std:iso:3166"), ("BGR", "BGR", "Bulgaria", "urn:iso:std:iso:3166"), ("BHR", "BHR", "Bahrain", "urn:iso:std:iso:3166"), ("BHS", "BHS", "Bahamas (the)", "urn:iso:std:iso:3166"), ("BIH", "BIH", "Bosnia and Herzegovina", "urn:iso:std:iso:3166"), ("BLM", "BLM", "Saint Barthélemy", "urn:iso:std:iso:3166"), ("BLR", "BLR", "Belarus", "urn:iso:std:iso:3166"), ("BLZ", "BLZ", "Belize", "urn:iso:std:iso:3166"), ("BMU", "BMU", "Bermuda", "urn:iso:std:iso:3166"), ("BOL", "BOL", "Bolivia (Plurinational State of)", "urn:iso:std:iso:3166"), ("BRA", "BRA", "Brazil", "urn:iso:std:iso:3166"), ("BRB", "BRB", "Barbados", "urn:iso:std:iso:3166"), ("BRN", "BRN", "Brunei Darussalam", "urn:iso:std:iso:3166"), ("BTN", "BTN", "Bhutan", "urn:iso:std:iso:3166"), ("BVT", "BVT", "Bouvet Island", "urn:iso:std:iso:3166"), ("BWA", "BWA", "Botswana", "urn:iso:std:iso:3166"), ("CAF", "CAF", "Central African Republic (the)", "urn:iso:std:iso:3166"), ("CAN", "CAN", "Canada", "urn:iso:std:iso:3166"), ("CCK", "CCK", "Cocos (Keeling) Islands (the)", "urn:iso:std:iso:3166"), ("CHE", "CHE", "Switzerland", "urn:iso:std:iso:3166"), ("CHL", "CHL", "Chile", "urn:iso:std:iso:3166"), ("CHN", "CHN", "China", "urn:iso:std:iso:3166"), ("CIV", "CIV", "Côte d'Ivoire", "urn:iso:std:iso:3166"), ("CMR", "CMR", "Cameroon", "urn:iso:std:iso:3166"), ("COD", "COD", "Congo (the Democratic Republic of the)", "urn:iso:std:iso:3166"), ("COG", "COG", "Congo (the)", "urn:iso:std:iso:3166"), ("COK", "COK", "Cook Islands (the)", "urn:iso:std:iso:3166"), ("COL", "COL", "Colombia", "urn:iso:std:iso:3166"), ("COM", "COM", "Comoros (the)", "urn:iso:std:iso:3166"), ("CPV", "CPV", "Cabo Verde", "urn:iso:std:iso:3166"), ("CRI", "CRI", "Costa Rica", "urn:iso:std:iso:3166"), ("CUB", "CUB", "Cuba", "urn:iso:std:iso:3166"), ("CUW", "CUW", "Curaçao", "urn:iso:std:iso:3166"), ("CXR", "CXR", "Christmas Island", "urn:iso:std:iso:3166"), ("CYM", "CYM", "Cayman Islands (the)", "urn:iso:std:iso:3166"), ("CYP", "CYP", "Cyprus", "urn:iso:std:iso:3166"), ("CZE", "CZE", "Czechia", "urn:iso:std:iso:3166"), ("DEU", "DEU", "Germany", "urn:iso:std:iso:3166"), ("DJI", "DJI", "Djibouti", "urn:iso:std:iso:3166"), ("DMA", "DMA", "Dominica", "urn:iso:std:iso:3166"), ("DNK", "DNK", "Denmark", "urn:iso:std:iso:3166"), ("DOM", "DOM", "Dominican Republic (the)", "urn:iso:std:iso:3166"), ("DZA", "DZA", "Algeria", "urn:iso:std:iso:3166"), ("ECU", "ECU", "Ecuador", "urn:iso:std:iso:3166"), ("EGY", "EGY", "Egypt", "urn:iso:std:iso:3166"), ("ERI", "ERI", "Eritrea", "urn:iso:std:iso:3166"), ("ESH", "ESH", "Western Sahara*", "urn:iso:std:iso:3166"), ("ESP", "ESP", "Spain", "urn:iso:std:iso:3166"), ("EST", "EST", "Estonia", "urn:iso:std:iso:3166"), ("ETH", "ETH", "Ethiopia", "urn:iso:std:iso:3166"), ("FIN", "FIN", "Finland", "urn:iso:std:iso:3166"), ("FJI", "FJI", "Fiji", "urn:iso:std:iso:3166"), ("FLK", "FLK", "Falkland Islands (the) [Malvinas]", "urn:iso:std:iso:3166"), ("FRA", "FRA", "France", "urn:iso:std:iso:3166"), ("FRO", "FRO", "Faroe Islands (the)", "urn:iso:std:iso:3166"), ("FSM", "FSM", "Micronesia (Federated States of)", "urn:iso:std:iso:3166"), ("GAB", "GAB", "Gabon", "urn:iso:std:iso:3166"), ("GBR", "GBR", "United Kingdom of Great Britain and Northern Ireland (the)", "urn:iso:std:iso:3166"), ("GEO", "GEO", "Georgia", "urn:iso:std:iso:3166"), ("GGY", "GGY", "Guernsey", "urn:iso:std:iso:3166"), ("GHA", "GHA", "Ghana", "urn:iso:std:iso:3166"), ("GIB", "GIB", "Gibraltar", "urn:iso:std:iso:3166"), ("GIN", "GIN", "Guinea", "urn:iso:std:iso:3166"), ("GLP", "GLP", "Guadeloupe", "urn:iso:std:iso:3166"), ("GMB", "GMB", "Gambia (the)", "urn:iso:std:iso:3166"), ("GNB", "GNB", "Guinea-Bissau", "urn:iso:std:iso:3166"), ("GNQ", "GNQ", "Equatorial Guinea", "urn:iso:std:iso:3166"), ("GRC", "GRC", "Greece", "urn:iso:std:iso:3166"), ("GRD", "GRD", "Grenada", "urn:iso:std:iso:3166"), ("GRL", "GRL", "Greenland", "urn:iso:std:iso:3166"), ("GTM", "GTM", "Guatemala", "urn:iso:std:iso:3166"), ("GUF", "GUF", "French Guiana", "urn:iso:std:iso:3166"), ("GUM", "GUM", "Guam", "urn:iso:std:iso:3166"), ("GUY", "GUY", "Guyana", "urn:iso:std:iso:3166"), ("HKG", "HKG", "Hong Kong", "urn:iso:std:iso:3166"), ("HMD", "HMD", "Heard Island and McDonald Islands", "urn:iso:std:iso:3166"), ("HND", "HND", "Honduras", "urn:iso:std:iso:3166"), ("HRV", "HRV", "Croatia", "urn:iso:std:iso:3166"), ("HTI", "HTI", "Haiti", "urn:iso:std:iso:3166"), ("HUN", "HUN", "Hungary", "urn:iso:std:iso:3166"), ("IDN", "IDN", "Indonesia", "urn:iso:std:iso:3166"), ("IMN", "IMN", "Isle of Man", "urn:iso:std:iso:3166"), ("IND", "IND", "India", "urn:iso:std:iso:3166"), ("IOT", "IOT", "British Indian Ocean Territory (the)", "urn:iso:std:iso:3166"), ("IRL", "IRL", "Ireland", "urn:iso:std:iso:3166"), ("IRN", "IRN", "Iran (Islamic Republic of)", "urn:iso:std:iso:3166"), ("IRQ", "IRQ", "Iraq", "urn:iso:std:iso:3166"), ("ISL", "ISL", "Iceland", "urn:iso:std:iso:3166"), ("ISR", "ISR", "Israel", "urn:iso:std:iso:3166"), ("ITA", "ITA", "Italy", "urn:iso:std:iso:3166"), ("JAM", "JAM", "Jamaica", "urn:iso:std:iso:3166"), ("JEY", "JEY", "Jersey", "urn:iso:std:iso:3166"), ("JOR", "JOR", "Jordan", "urn:iso:std:iso:3166"), ("JPN", "JPN", "Japan", "urn:iso:std:iso:3166"), ("KAZ", "KAZ", "Kazakhstan", "urn:iso:std:iso:3166"), ("KEN", "KEN", "Kenya", "urn:iso:std:iso:3166"), ("KGZ", "KGZ", "Kyrgyzstan", "urn:iso:std:iso:3166"), ("KHM", "KHM", "Cambodia", "urn:iso:std:iso:3166"), ("KIR", "KIR", "Kiribati", "urn:iso:std:iso:3166"), ("KNA", "KNA", "Saint Kitts and Nevis", "urn:iso:std:iso:3166"), ("KOR", "KOR", "Korea (the Republic of)", "urn:iso:std:iso:3166"), ("KWT", "KWT", "Kuwait", "urn:iso:std:iso:3166"), ("LAO", "LAO", "Lao People's Democratic Republic (the)", "urn:iso:std:iso:3166"), ("LBN", "LBN", "Lebanon", "urn:iso:std:iso:3166"), ("LBR", "LBR", "Liberia", "urn:iso:std:iso:3166"), ("LBY", "LBY", "Libya", "urn:iso:std:iso:3166"), ("LCA", "LCA", "Saint Lucia", "urn:iso:std:iso:3166"), ("LIE", "LIE", "Liechtenstein", "urn:iso:std:iso:3166"), ("LKA", "LKA", "Sri Lanka", "urn:iso:std:iso:3166"), ("LSO", "LSO", "Lesotho", "urn:iso:std:iso:3166"), ("LTU", "LTU", "Lithuania", "urn:iso:std:iso:3166"), ("LUX", "LUX", "Luxembourg", "urn:iso:std:iso:3166"), ("LVA", "LVA", "Latvia", "urn:iso:std:iso:3166"), ("MAC", "MAC", "Macao", "urn:iso:std:iso:3166"), ("MAF", "MAF", "Saint Martin (French part)", "urn:iso:std:iso:3166"), ("MAR", "MAR", "Morocco", "urn:iso:std:iso:3166"), ("MCO", "MCO", "Monaco", "urn:iso:std:iso:3166"), ("MDA", "MDA", "Moldova (the Republic of)", "urn:iso:std:iso:3166"), ("MDG", "MDG", "Madagascar", "urn:iso:std:iso:3166"), ("MDV", "MDV", "Maldives", "urn:iso:std:iso:3166"), ("MEX", "MEX", "Mexico", "urn:iso:std:iso:3166"), ("MHL", "MHL", "Marshall Islands (the)", "urn:iso:std:iso:3166"), ("MKD", "MKD", "North Macedonia", "urn:iso:std:iso:3166"), ("MLI", "MLI", "Mali", "urn:iso:std:iso:3166"), ("MLT", "MLT", "Malta", "urn:iso:std:iso:3166"), ("MMR", "MMR", "Myanmar", "urn:iso:std:iso:3166"), ("MNE", "MNE", "Montenegro", "urn:iso:std:iso:3166"), ("MNG", "MNG", "Mongolia", "urn:iso:std:iso:3166"), ("MNP", "MNP", "Northern Mariana Islands (the)", "urn:iso:std:iso:3166"), ("MOZ", "MOZ", "Mozambique", "urn:iso:std:iso:3166"), ("MRT", "MRT", "Mauritania", "urn:iso:std:iso:3166"), ("MSR", "MSR", "Montserrat", "urn:iso:std:iso:3166"), ("MTQ", "MTQ", "Martinique", "urn:iso:std:iso:3166"), ("MUS", "MUS", "Mauritius", "urn:iso:std:iso:3166"), ("MWI", "MWI", "Malawi", "urn:iso:std:iso:3166"), ("MYS", "MYS", "Malaysia", "urn:iso:std:iso:3166"), ("MYT", "MYT", "Mayotte", "urn:iso:std:iso:3166"), ("NAM", "NAM", "Namibia", "urn:iso:std:iso:3166"), ("NCL", "NCL", "New Caledonia", "urn:iso:std:iso:3166"), ("NER", "NER", "Niger (the)", "urn:iso:std:iso:3166"), ("NFK", "NFK", "Norfolk Island", "urn:iso:std:iso:3166"), ("NGA", "NGA", "Nigeria", "urn:iso:std:iso:3166"), ("NIC", "NIC", "Nicaragua", "urn:iso:std:iso:3166"), ("NIU", "NIU", "Niue", "urn:iso:std:iso:3166"), ("NLD", "NLD", "Netherlands (Kingdom of the)", "urn:iso:std:iso:3166"), ("NOR", "NOR", "Norway", "urn:iso:std:iso:3166"), ("NPL", "NPL", "Nepal", "urn:iso:std:iso:3166"), ("NRU", "NRU", "Nauru", "urn:iso:std:iso:3166"), ("NZL", "NZL", "New Zealand", "urn:iso:std:iso:3166"), ("OMN", "OMN", "Oman", "urn:iso:std:iso:3166"), ("PAK", "PAK", "Pakistan", "urn:iso:std:iso:3166"), ("PAN", "PAN", "Panama", "urn:iso:std:iso:3166"), ("PCN", "PCN", "Pitcairn", "urn:iso:std:iso:3166"), ("PER", "PER", "Peru", "urn:iso:std:iso:3166"), ("PHL", "PHL", "Philippines (the)", "urn:iso:std:iso:3166"), ("PLW", "PLW", "Palau", "urn:iso:std:iso:3166"), ("PNG", "PNG", "Papua New Guinea", "urn:iso:std:iso:3166"), ("POL", "POL", "Poland", "urn:iso:std:iso:3166"), ("PRI", "PRI", "Puerto Rico", "urn:iso:std:iso:3166"), ("PRK", "PRK", "Korea (the Democratic People's Republic of)", "urn:iso:std:iso:3166"), ("PRT", "PRT", "Portugal", "urn:iso:std:iso:3166"), ("PRY", "PRY", "Paraguay", "urn:iso:std:iso:3166"), ("PSE", "PSE", "Palestine, State of", "urn:iso:std:iso:3166"), ("PYF", "PYF", "French Polynesia", "urn:iso:std:iso:3166"), ("QAT", "QAT", "Qatar", "urn:iso:std:iso:3166"), ("REU", "REU", "Réunion", "urn:iso:std:iso:3166"), ("ROU", "ROU", "Romania", "urn:iso:std:iso:3166"), ("RUS", "RUS", "Russian Federation (the)", "urn:iso:std:iso:3166"), ("RWA", "RWA", "Rwanda", "urn:iso:std:iso:3166"), ("SAU", "SAU", "Saudi Arabia", "urn:iso:std:iso:3166"), ("SDN", "SDN", "Sudan (the)", "urn:iso:std:iso:3166"), ("SEN", "SEN", "Senegal", "urn:iso:std:iso:3166"), ("SGP", "SGP", "Singapore", "urn:iso:std:iso:3166"), ("SGS", "SGS", "South Georgia and the South Sandwich Islands", "urn:iso:std:iso:3166"), ("SHN", "SHN", "Saint Helena, Ascension and Tristan da Cunha", "urn:iso:std:iso:3166"), ("SJM", "SJM", "Svalbard and Jan Mayen", "urn:iso:std:iso:3166"), ("SLB", "SLB", "Solomon Islands", "urn:iso:std:iso:3166"), ("SLE", "SLE", "Sierra Leone", "urn:iso:std:iso:3166"), ("SLV", "SLV", "El Salvador", "urn:iso:std:iso:3166"), ("SMR", "SMR", "San Marino", "urn:iso:std:iso:3166"), ("SOM", "SOM", "Somalia", "urn:iso:std:iso:3166"), ("SPM", "SPM", "Saint Pierre and Miquelon", "urn:iso:std:iso:3166"), ("SRB", "SRB", "Serbia", "urn:iso:std:iso:3166"), ("SSD", "SSD", "South Sudan", "urn:iso:std:iso:3166"), ("STP", "STP", "Sao Tome and Principe", "urn:iso:std:iso:3166"), ("SUR", "SUR", "Suriname", "urn:iso:std:iso:3166"), ("SVK", "SVK", "Slovakia", "urn:iso:std:iso:3166"), ("SVN", "SVN", "Slovenia", "urn:iso:std:iso:3166"), ("SWE", "SWE", "Sweden", "urn:iso:std:iso:3166"), ("SWZ", "SWZ", "Eswatini", "urn:iso:std:iso:3166"), ("SXM", "SXM", "Sint Maarten (Dutch part)", "urn:iso:std:iso:3166"), ("SYC", "SYC", "Seychelles", "urn:iso:std:iso:3166"), ("SYR", "SYR", "Syrian Arab Republic (the)", "urn:iso:std:iso:3166"), ("TCA", "TCA", "Turks and Caicos Islands (the)", "urn:iso:std:iso:3166"), ("TCD", "TCD", "Chad", "urn:iso:std:iso:3166"), ("TGO", "TGO", "Togo", "urn:iso:std:iso:3166"), ("THA", "THA", "Thailand", "urn:iso:std:iso:3166"), ("TJK", "TJK", "Tajikistan", "urn:iso:std:iso:3166"), ("TKL", "TKL", "Tokelau", "urn:iso:std:iso:3166"), ("TKM", "TKM", "Turkmenistan", "urn:iso:std:iso:3166"), ("TLS", "TLS", "Timor-Leste", "urn:iso:std:iso:3166"), ("TON", "TON", "Tonga", "urn:iso:std:iso:3166"), ("TTO", "TTO", "Trinidad and Tobago", "urn:iso:std:iso:3166"), ("TUN", "TUN", "Tunisia", "urn:iso:std:iso:3166"), ("TUR", "TUR", "Türkiye", "urn:iso:std:iso:3166"), ("TUV", "TUV", "Tuvalu", "urn:iso:std:iso:3166"), ("TWN", "TWN", "Taiwan (Province of China)", "urn:iso:std:iso:3166"), ("TZA", "TZA", "Tanzania, the United Republic of", "urn:iso:std:iso:3166"), ("UGA", "UGA", "Uganda", "urn:iso:std:iso:3166"), ("UKR", "UKR", "Ukraine", "urn:iso:std:iso:3166"), ("UMI", "UMI", "United States Minor Outlying Islands (the)", "urn:iso:std:iso:3166"), ("URY", "URY", "Uruguay", "urn:iso:std:iso:3166"), ("USA", "USA", "United States of America (the)", "urn:iso:std:iso:3166"), ("UZB", "UZB", "Uzbekistan", "urn:iso:std:iso:3166"), ("VAT", "VAT", "Holy See (the)", "urn:iso:std:iso:3166"), ("VCT", "VCT", "Saint Vincent and the Grenadines", "urn:iso:std:iso:3166"), ("VEN", "VEN", "Venezuela (Bolivarian Republic of)", "urn:iso:std:iso:3166"), ("VGB", "VGB", "Virgin Islands (British)", "urn:iso:std:iso:3166"), ("VIR", "VIR", "Virgin Islands (U.S.)", "urn:iso:std:iso:3166"), ("VNM", "VNM", "Viet Nam", "urn:iso:std:iso:3166"), ("VUT", "VUT", "Vanuatu", "urn:iso:std:iso:3166"), ("WLF", "WLF", "Wallis and Futuna", "urn:iso:std:iso:3166"), ("WSM", "WSM", "Samoa", "urn:iso:std:iso:3166"), ("YEM", "YEM", "Yemen", "urn:iso:std:iso:3166"), ("ZAF", "ZAF", "South Africa", "urn:iso:std:iso:3166"), ("ZMB", "ZMB", "Zambia", "urn:iso:std:iso:3166"), ("ZWE", "ZWE", "Zimbabwe", "urn:iso:std:iso:3166")] },
     VocabDef { name: "PrincipalLanguageOfMessage", entries: &[] },
     VocabDef { name: "IdentifierType", entries: &[("ACSN", "ACSN", "Accession ID", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("AM", "AM", "American Express", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("AMA", "AMA", "American Medical Association Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("AN", "AN", "Account number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("ANC", "ANC", "Account number Creditor", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("AND", "AND", "Account number debitor", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("ANON", "ANON", "Anonymous identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("ANT", "ANT", "Temporary Account Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("APRN", "APRN", "Advanced Practice Registered Nurse number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("ASID", "ASID", "Ancestor Specimen ID", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("BA", "BA", "Bank Account Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("BC", "BC", "Bank Card Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("BCT", "BCT", "Birth Certificate", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("BR", "BR", "Birth registry number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("BRN", "BRN", "Breed Registry Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("BSNR", "BSNR", "Primary physician office number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("CC", "CC", "Cost Center number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("CONM", "CONM", "Change of Name Document", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("CY", "CY", "County number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("CZ", "CZ", "Citizenship Card", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("DDS", "DDS", "Dentist license number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("DEA", "DEA", "Drug Enforcement Administration registration number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("DFN", "DFN", "Drug Furnishing or prescriptive authority Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("DI", "DI", "Diner’s Club card", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("DL", "DL", "Driver’s license number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("DN", "DN", "Doctor number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("DO", "DO", "Osteopathic License number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("DP", "DP", "Diplomatic Passport", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("DPM", "DPM", "Podiatrist license number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("DR", "DR", "Donor Registration Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("DS", "DS", "Discover Card", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("EI", "EI", "Employee number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("EN", "EN", "Employer number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("ESN", "ESN", "Staff Enterprise Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("FI", "FI", "Facility ID", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("GI", "GI", "Guarantor internal identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("GL", "GL", "General ledger number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("GN", "GN", "Guarantor external identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("HC", "HC", "Health Card Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("IND", "IND", "Indigenous/Aboriginal", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("JHN", "JHN", "Jurisdictional health number (Canada)", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("LACSN", "LACSN", "Laboratory Accession ID", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("LANR", "LANR", "Lifelong physician number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("LI", "LI", "Labor and industries number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("LN", "LN", "License number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("LR", "LR", "Local Registry ID", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MA", "MA", "Patient Medicaid number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MB", "MB", "Member Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MC", "MC", "Patient’s Medicare number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MCD", "MCD", "Practitioner Medicaid number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MCN", "MCN", "Microchip Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MCR", "MCR", "Practitioner Medicare number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MCT", "MCT", "Marriage Certificate", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MD", "MD", "Medical License number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MI", "MI", "Military ID number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MR", "MR", "Medical record number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MRT", "MRT", "Temporary Medical Record Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("MS", "MS", "MasterCard", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("NBSNR", "NBSNR", "Secondary physician office number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("NCT", "NCT", "Naturalization Certificate", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("NE", "NE", "National employer identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("NH", "NH", "National Health Plan Identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("NI", "NI", "National unique individual identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("NII", "NII", "National Insurance Organization Identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("NIIP", "NIIP", "National Insurance Payor Identifier (Payor)", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("NNxxx", "NNxxx", "National Person Identifier where the xxx is the ISO table 3166 3-character (alphabetic) country code", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("NP", "NP", "Nurse practitioner number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("NPI", "NPI", "National provider identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("OD", "OD", "Optometrist license number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PA", "PA", "Physician Assistant number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PC", "PC", "Parole Card", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PCN", "PCN", "Penitentiary/correctional institution Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PE", "PE", "Living Subject Enterprise Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PEN", "PEN", "Pension Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PI", "PI", "Patient internal identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PN", "PN", "Person number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PNT", "PNT", "Temporary Living Subject Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PPIN", "PPIN", "Medicare/CMS Performing Provider Identification Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PPN", "PPN", "Passport number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PRC", "PRC", "Permanent Resident Card Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PRN", "PRN", "Provider number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("PT", "PT", "Patient external identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("QA", "QA", "QA number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("RI", "RI", "Resource identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("RN", "RN", "Registered Nurse Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("RPH", "RPH", "Pharmacist license number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("RR", "RR", "Railroad Retirement number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("RRI", "RRI", "Regional registry ID", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("RRP", "RRP", "Railroad Retirement Provider", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("SID", "SID", "Specimen ID", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("SL", "SL", "State license", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("SN", "SN", "Subscriber Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("SP", "SP", "Study Permit", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("SR", "SR", "State registry ID", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("SS", "SS", "Social Security number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("TAX", "TAX", "Tax ID number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("TN", "TN", "Treaty Number/ (Canada)", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("TPR", "TPR", "Temporary Permanent Resident (Canada)", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("U", "U", "Unspecified identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("UPIN", "UPIN", "Medicare/CMS (formerly HCFA)’s Universal Physician Identification numbers", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("USID", "USID", "Unique Specimen ID", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("VN", "VN", "Visit number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("VP", "VP", "Visitor Permit", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("VS", "VS", "VISA", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("WC", "WC", "WIC identifier", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("WCN", "WCN", "Workers’ Comp Number", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("WP", "WP", "Work Permit", "http://terminology.hl7.org/CodeSystem/v2-0203"), ("XX", "XX", "Organization identifier", "http://terminology.hl7.org/CodeSystem/v2-0203")] },
     VocabDef { name: "ConfidentialityClassification", entries: &[] },
@@ -2042,6 +2234,7 @@ pub(crate) static VOCABS: &[VocabDef] = &[
     VocabDef { name: "Religion", entries: &[("A", "1007", "Atheism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("AGN", "1004", "Agnosticism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("ANG", "1005", "Anglican", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("AOG", "1061", "Assembly of God", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("ATH", "1007", "Atheism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("B", "1009", "Baptist", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("BAH", "1008", "Babi & Baha'I faiths", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("BAP", "1009", "Baptist", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("BMA", "1029", "Mahayana", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("BRE", "1062", "Brethren", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("BTH", "1051", "Theravada", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("CAT", "1041", "Roman Catholic Church", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("CHR", "1013", "Christian (non-Catholic, non-specific)", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("CHS", "1063", "Christian Scientist", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("CNF", "1014", "Confucianism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("COC", "1064", "Church of Christ", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("COG", "1065", "Church of God", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("COL", "1066", "Congregational", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("CRR", "1079", "Reformed", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("DOC", "1067", "Disciples of Christ", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("E", "1069", "Episcopalian", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("EOT", "1068", "Eastern Orthodox", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("EPI", "1069", "Episcopalian", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("FRQ", "1071", "Friends", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("FUL", "1072", "Full Gospel", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("HOT", "1020", "Hinduism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("HSH", "1020", "Hinduism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("HVA", "1020", "Hinduism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("J", "1026", "Judaism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("JAI", "1024", "Jainism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("JWN", "1025", "Jehovah's Witnesses", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("L", "1028", "Lutheran", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("LUT", "1028", "Lutheran", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("M", "1027", "Latter Day Saints", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("MET", "1073", "Methodist", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("MOM", "1027", "Latter Day Saints", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("MOS", "1023", "Islam", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("MSH", "1045", "Shiite (Islam)", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("MSU", "1049", "Sunni (Islam)", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("N", "1020", "Hinduism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("NAM", "1074", "Native American", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("NAZ", "1075", "Nazarene", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("ORT", "1036", "Orthodox", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("P", "1077", "Protestant", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("PEN", "1038", "Pentecostal", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("PRC", "1078", "Protestant, No Denomination", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("PRE", "1076", "Presbyterian", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("PRO", "1077", "Protestant", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("QUA", "1071", "Friends", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("REC", "1079", "Reformed", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("SAA", "1080", "Salvation Army", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("SEV", "1001", "Adventist", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("SHN", "1046", "Shinto", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("SIK", "1047", "Sikism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("SPI", "1048", "Spiritualism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("UCC", "1082", "United Church of Christ", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("UNI", "1052", "Unitarian-Universalism", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation"), ("UNU", "1081", "Unitarian Universalist", "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation")] },
     VocabDef { name: "YesNoIndicator", entries: &[("N", "false", "", "http://terminology.hl7.org/CodeSystem/special-values"), ("Y", "true", "", "http://terminology.hl7.org/CodeSystem/special-values")] },
     VocabDef { name: "ProviderRole", entries: &[("AD", "ADM", "admitter", "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"), ("AT", "ATND", "attender", "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"), ("CP", "CON", "consultant", "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"), ("PI", "40570005", "Interpreter", "http://snomed.info/sct"), ("PP", "446050000", "PCP - Primary care physician", "http://snomed.info/sct"), ("RP", "REF", "referrer", "http://terminology.hl7.org/CodeSystem/v3-ParticipationType")] },
+    VocabDef { name: "ParticipantOrganizationUnitType", entries: &[] },
     VocabDef { name: "Participation", entries: &[("PH", "pharmacist", "Pharmacist", "http://terminology.hl7.org/CodeSystem/practitioner-role")] },
     VocabDef { name: "Relationship", entries: &[("ASC", "ASC", "Associate", "http://terminology.hl7.org/CodeSystem/v2-0063"), ("BRO", "BRO", "brother", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("CGV", "CGV", "Care giver", "http://terminology.hl7.org/CodeSystem/v2-0063"), ("CHD", "CHILD", "child", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("DEP", "DEP", "Handicapped dependent", "http://terminology.hl7.org/CodeSystem/v2-0063"), ("DOM", "SIGOTHR", "significant other", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("EMC", "C", "Emergency Contact", "http://terminology.hl7.org/CodeSystem/v2-0131"), ("EME", "EME", "Employee", "http://terminology.hl7.org/CodeSystem/v2-0063"), ("EMR", "E", "Employer", "http://terminology.hl7.org/CodeSystem/v2-0131"), ("EXF", "EXT", "extended family member", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("FCH", "CHLDFOST", "foster child", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("FND", "FRND", "unrelated friend", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("FTH", "FTH", "father", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("GCH", "GRNDCHILD", "grandchild", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("GRD", "GRD", "Guardian", "http://terminology.hl7.org/CodeSystem/v2-0063"), ("GRP", "GRPRN", "grandparent", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("MGR", "MGR", "Manager", "http://terminology.hl7.org/CodeSystem/v2-0063"), ("MTH", "MTH", "mother", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("NCH", "NCHILD", "natural child", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("NON", "NON", "None", "http://terminology.hl7.org/CodeSystem/v2-0063"), ("OAD", "OAD", "Other adult", "http://terminology.hl7.org/CodeSystem/v2-0063"), ("OTH", "O", "Other", "http://terminology.hl7.org/CodeSystem/v2-0131"), ("OWN", "OWN", "Owner", "http://terminology.hl7.org/CodeSystem/v2-0063"), ("PAR", "PRN", "parent", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("SCH", "STPCHLD", "step child", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("SEL", "ONESELF", "self", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("SIB", "SIB", "sibling", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("SIS", "SIS", "sister", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("SPO", "SPS", "spouse", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("TRA", "TRA", "Trainer", "http://terminology.hl7.org/CodeSystem/v2-0063"), ("UNK", "U", "Unknown", "http://terminology.hl7.org/CodeSystem/v2-0131"), ("WRD", "WRD", "Ward of court", "http://terminology.hl7.org/CodeSystem/v2-0063")] },
     VocabDef { name: "ContactRole", entries: &[("C", "C", "Emergency Contact", "http://terminology.hl7.org/CodeSystem/v2-0131"), ("E", "E", "Employer", "http://terminology.hl7.org/CodeSystem/v2-0131"), ("F", "F", "Federal Agency", "http://terminology.hl7.org/CodeSystem/v2-0131"), ("I", "I", "Insurance Company", "http://terminology.hl7.org/CodeSystem/v2-0131"), ("N", "N", "Next-of-Kin", "http://terminology.hl7.org/CodeSystem/v2-0131"), ("O", "O", "Other", "http://terminology.hl7.org/CodeSystem/v2-0131"), ("S", "S", "State Agency", "http://terminology.hl7.org/CodeSystem/v2-0131"), ("U", "U", "Unknown", "http://terminology.hl7.org/CodeSystem/v2-0131")] },
@@ -2067,6 +2260,7 @@ pub(crate) static VOCABS: &[VocabDef] = &[
     VocabDef { name: "AllergySeverity[AllergyIntolerance.reaction.severity]", entries: &[("MI", "mild", "Mild", "http://hl7.org/fhir/reaction-event-severity"), ("MO", "moderate", "Moderate", "http://hl7.org/fhir/reaction-event-severity"), ("SV", "severe", "Severe", "http://hl7.org/fhir/reaction-event-severity")] },
     VocabDef { name: "DiagnosisType", entries: &[("A", "AD", "Admission Diagnosis", "http://terminology.hl7.org/CodeSystem/diagnosis-role")] },
     VocabDef { name: "PlanId", entries: &[] },
+    VocabDef { name: "PractitionerIDNumberType", entries: &[] },
     VocabDef { name: "Event[EncounterStatus]", entries: &[("A01", "in-progress", "In Progress", "http://hl7.org/fhir/encounter-status"), ("A02", "in-progress", "In Progress", "http://hl7.org/fhir/encounter-status"), ("A03", "finished", "Finished", "http://hl7.org/fhir/encounter-status"), ("A04", "planned", "Planned", "http://hl7.org/fhir/encounter-status"), ("A05", "planned", "Planned", "http://hl7.org/fhir/encounter-status"), ("A08", "unknown", "Unknown", "http://hl7.org/fhir/encounter-status"), ("A11", "cancelled", "Cancelled", "http://hl7.org/fhir/encounter-status"), ("A13", "in-progress", "In Progress", "http://hl7.org/fhir/encounter-status")] },
     VocabDef { name: "OrderControlCode[ServiceRequest.status]", entries: &[("AF", "active", "Active", "http://hl7.org/fhir/request-status"), ("CA", "active", "Active", "http://hl7.org/fhir/request-status"), ("CR", "revoked", "Revoked", "http://hl7.org/fhir/request-status"), ("DC", "revoked", "Revoked", "http://hl7.org/fhir/request-status"), ("DF", "revoked", "Revoked", "http://hl7.org/fhir/request-status"), ("DR", "revoked", "Revoked", "http://hl7.org/fhir/request-status"), ("FU", "completed", "Completed", "http://hl7.org/fhir/request-status"), ("HD", "active", "Active", "http://hl7.org/fhir/request-status"), ("HR", "on-hold", "On Hold", "http://hl7.org/fhir/request-status"), ("NW", "active", "Active", "http://hl7.org/fhir/request-status"), ("OC", "revoked", "Revoked", "http://hl7.org/fhir/request-status"), ("OD", "revoked", "Revoked", "http://hl7.org/fhir/request-status"), ("OH", "on-hold", "On Hold", "http://hl7.org/fhir/request-status"), ("OK", "active", "Active", "http://hl7.org/fhir/request-status"), ("PR", "active", "Active", "http://hl7.org/fhir/request-status"), ("PY", "active", "Active", "http://hl7.org/fhir/request-status"), ("RL", "active", "Active", "http://hl7.org/fhir/request-status"), ("RO", "active", "Active", "http://hl7.org/fhir/request-status"), ("RQ", "active", "Active", "http://hl7.org/fhir/request-status")] },
     VocabDef { name: "OrderStatus", entries: &[] },
@@ -2075,7 +2269,6 @@ pub(crate) static VOCABS: &[VocabDef] = &[
     VocabDef { name: "OrderType", entries: &[("I", "HOSP", "Hospital", "http://terminology.hl7.org/CodeSystem/v3-RoleCode"), ("O", "OF", "Outpatient facility", "http://terminology.hl7.org/CodeSystem/v3-RoleCode")] },
     VocabDef { name: "EventRelatedPeriod", entries: &[("AC", "AC", "AC", "http://terminology.hl7.org/CodeSystem/v3-TimingEvent"), ("ACD", "ACD", "ACD", "http://terminology.hl7.org/CodeSystem/v3-TimingEvent"), ("ACM", "ACM", "ACM", "http://terminology.hl7.org/CodeSystem/v3-TimingEvent"), ("ACV", "ACV", "ACV", "http://terminology.hl7.org/CodeSystem/v3-TimingEvent"), ("HS", "HS", "HS", "http://terminology.hl7.org/CodeSystem/v3-TimingEvent"), ("IC", "IC", "between meals (from lat. inter cibus)", "http://terminology.hl7.org/CodeSystem/v2-0528"), ("ICD", "ICD", "between lunch and dinner", "http://terminology.hl7.org/CodeSystem/v2-0528"), ("ICM", "ICM", "between breakfast and lunch", "http://terminology.hl7.org/CodeSystem/v2-0528"), ("ICV", "ICV", "between dinner and the hour of sleep", "http://terminology.hl7.org/CodeSystem/v2-0528"), ("PC", "PC", "PC", "http://terminology.hl7.org/CodeSystem/v3-TimingEvent"), ("PCD", "PCD", "PCD", "http://terminology.hl7.org/CodeSystem/v3-TimingEvent"), ("PCM", "PCM", "PCM", "http://terminology.hl7.org/CodeSystem/v3-TimingEvent"), ("PCV", "PCV", "PCV", "http://terminology.hl7.org/CodeSystem/v3-TimingEvent")] },
     VocabDef { name: "DocumentConfidentialityStatus", entries: &[("R", "R", "Restricted", "http://terminology.hl7.org/CodeSystem/v2-0272"), ("U", "U", "Usual control", "http://terminology.hl7.org/CodeSystem/v2-0272"), ("V", "V", "Very restricted", "http://terminology.hl7.org/CodeSystem/v2-0272")] },
-    VocabDef { name: "PractitionerIDNumberType", entries: &[] },
     VocabDef { name: "SpecimenType", entries: &[("ABS", "ABS", "Abscess", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ACNE", "ACNE", "Tissue, Acne", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ACNFLD", "ACNFLD", "Fluid, Acne", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("AIRS", "AIRS", "Air Sample", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ALL", "ALL", "Allograft", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("AMN", "AMN", "Amniotic fluid", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("AMP", "AMP", "Amputation", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ANGI", "ANGI", "Catheter Tip, Angio", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ARTC", "ARTC", "Catheter Tip, Arterial", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ASERU", "ASERU", "Serum, Acute", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ASP", "ASP", "Aspirate", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ATTE", "ATTE", "Environment, Attest", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("AUTOA", "AUTOA", "Environmental, Autoclave Ampule", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("AUTOC", "AUTOC", "Environmental, Autoclave Capsule", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("AUTP", "AUTP", "Autopsy", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BBL", "BBL", "Blood bag", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BCYST", "BCYST", "Cyst, Baker's", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BDY", "BDY", "Whole body", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BIFL", "BIFL", "Bile Fluid", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BITE", "BITE", "Bite", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BLD", "BLD", "Whole blood", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BLDA", "BLDA", "Blood arterial", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BLDCO", "BLDCO", "Cord blood", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BLDV", "BLDV", "Blood venous", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BLEB", "BLEB", "Bleb", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BLIST", "BLIST", "Blister", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BOIL", "BOIL", "Boil", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BON", "BON", "Bone", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BOWL", "BOWL", "Bowel contents", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BPH", "BPH", "Basophils", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BPU", "BPU", "Blood product unit", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BRN", "BRN", "Burn", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BRSH", "BRSH", "Brush", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BRTH", "BRTH", "Breath (use EXHLD)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BRUS", "BRUS", "Brushing", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BUB", "BUB", "Bubo", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BULLA", "BULLA", "Bulla/Bullae", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("BX", "BX", "Biopsy", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CALC", "CALC", "Calculus (=Stone)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CARBU", "CARBU", "Carbuncle", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CAT", "CAT", "Catheter", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CBITE", "CBITE", "Bite, Cat", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CDM", "CDM", "Cardiac muscle", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CLIPP", "CLIPP", "Clippings", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CNJT", "CNJT", "Conjunctiva", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CNL", "CNL", "Cannula", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("COL", "COL", "Colostrum", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CONE", "CONE", "Biospy, Cone", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CSCR", "CSCR", "Scratch, Cat", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CSERU", "CSERU", "Serum, Convalescent", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CSF", "CSF", "Cerebral spinal fluid", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CSITE", "CSITE", "Catheter Insertion Site", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CSMY", "CSMY", "Fluid,  Cystostomy Tube", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CST", "CST", "Fluid, Cyst", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CSVR", "CSVR", "Blood, Cell Saver", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CTP", "CTP", "Catheter tip", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CUR", "CUR", "Curretage", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CVM", "CVM", "Cervical Mucus", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CVPS", "CVPS", "Site, CVP", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CVPT", "CVPT", "Catheter Tip, CVP", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CYN", "CYN", "Nodule, Cystic", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("CYST", "CYST", "Cyst", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DBITE", "DBITE", "Bite, Dog", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DCS", "DCS", "Sputum, Deep Cough", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DEC", "DEC", "Ulcer, Decubitus", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DEION", "DEION", "Environmental, Water  (Deionized)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DIA", "DIA", "Dialysate", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DIAF", "DIAF", "Dialysis Fluid", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DISCHG", "DISCHG", "Discharge", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DIV", "DIV", "Diverticulum", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DRN", "DRN", "Drain", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DRNG", "DRNG", "Drainage, Tube", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DRNGP", "DRNGP", "Drainage, Penrose", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("DUFL", "DUFL", "Duodenal fluid", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EARW", "EARW", "Ear wax (cerumen)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EBRUSH", "EBRUSH", "Brush, Esophageal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EEYE", "EEYE", "Environmental, Eye Wash", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EFF", "EFF", "Environmental, Effluent", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EFFUS", "EFFUS", "Effusion", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EFOD", "EFOD", "Environmental, Food", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EISO", "EISO", "Environmental, Isolette", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ELT", "ELT", "Electrode", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ENVIR", "ENVIR", "Environmental, Unidentified Substance", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EOS", "EOS", "Eosinophils", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EOTH", "EOTH", "Environmental, Other Substance", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ESOI", "ESOI", "Environmental, Soil", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ESOS", "ESOS", "Environmental, Solution (Sterile)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ETA", "ETA", "Aspirate,  Endotrach", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ETTP", "ETTP", "Catheter Tip, Endotracheal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ETTUB", "ETTUB", "Tube, Endotracheal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EWHI", "EWHI", "Environmental, Whirlpool", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EXG", "EXG", "Gas, exhaled (=breath)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EXS", "EXS", "Shunt, External", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("EXUDTE", "EXUDTE", "Exudate", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FAW", "FAW", "Environmental, Water  (Well)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FBLOOD", "FBLOOD", "Blood, Fetal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FGA", "FGA", "Fluid,  Abdomen", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FIB", "FIB", "Fibroblasts", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FIST", "FIST", "Fistula", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FLD", "FLD", "Fluid, Other", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FLT", "FLT", "Filter", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FLU", "FLU", "Fluid, Body unsp", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FLUID", "FLUID", "Fluid", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FOLEY", "FOLEY", "Catheter Tip, Foley", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FRS", "FRS", "Fluid, Respiratory", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FSCLP", "FSCLP", "Scalp, Fetal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("FUR", "FUR", "Furuncle", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GAS", "GAS", "Gas", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GASA", "GASA", "Aspirate, Gastric", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GASAN", "GASAN", "Antrum, Gastric", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GASBR", "GASBR", "Brushing, Gastric", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GASD", "GASD", "Drainage, Gastric", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GAST", "GAST", "Fluid/contents, Gastric", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GENL", "GENL", "Genital lochia", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GENV", "GENV", "Genital vaginal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GRAFT", "GRAFT", "Graft", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GRAFTS", "GRAFTS", "Graft Site", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GRANU", "GRANU", "Granuloma", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GROSH", "GROSH", "Catheter, Groshong", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GSOL", "GSOL", "Solution, Gastrostomy", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GSPEC", "GSPEC", "Biopsy, Gastric", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GT", "GT", "Tube, Gastric", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("GTUBE", "GTUBE", "Drainage Tube, Drainage (Gastrostomy)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("HAR", "HAR", "Hair", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("HBITE", "HBITE", "Bite, Human", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("HBLUD", "HBLUD", "Blood, Autopsy", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("HEMAQ", "HEMAQ", "Catheter Tip, Hemaquit", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("HEMO", "HEMO", "Catheter Tip, Hemovac", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("HERNI", "HERNI", "Tissue, Herniated", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("HEV", "HEV", "Drain, Hemovac", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("HIC", "HIC", "Catheter, Hickman", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("HYDC", "HYDC", "Fluid, Hydrocele", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("IBITE", "IBITE", "Bite, Insect", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ICYST", "ICYST", "Cyst, Inclusion", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("IDC", "IDC", "Catheter Tip, Indwelling", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("IHG", "IHG", "Gas, Inhaled", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ILEO", "ILEO", "Drainage, Ileostomy", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ILLEG", "ILLEG", "Source of Specimen Is Illegible", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("IMP", "IMP", "Implant", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("INCI", "INCI", "Site, Incision/Surgical", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("INFIL", "INFIL", "Infiltrate", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("INS", "INS", "Insect", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("INTRD", "INTRD", "Catheter Tip, Introducer", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ISLT", "ISLT", "Isolate", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("IT", "IT", "Intubation tube", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("IUD", "IUD", "Intrauterine Device", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("IVCAT", "IVCAT", "Catheter Tip, IV", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("IVFLD", "IVFLD", "Fluid, IV", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("IVTIP", "IVTIP", "Tubing Tip, IV", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("JEJU", "JEJU", "Drainage, Jejunal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("JNTFLD", "JNTFLD", "Fluid, Joint", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("JP", "JP", "Drainage, Jackson Pratt", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("KELOI", "KELOI", "Lavage", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("KIDFLD", "KIDFLD", "Fluid, Kidney", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LAVG", "LAVG", "Lavage, Bronhial", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LAVGG", "LAVGG", "Lavage, Gastric", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LAVGP", "LAVGP", "Lavage, Peritoneal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LAVPG", "LAVPG", "Lavage, Pre-Bronch", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LENS1", "LENS1", "Contact Lens", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LENS2", "LENS2", "Contact Lens Case", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LESN", "LESN", "Lesion", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LIQ", "LIQ", "Liquid, Unspecified", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LIQO", "LIQO", "Liquid, Other", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LNA", "LNA", "Line arterial", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LNV", "LNV", "Line venous", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LSAC", "LSAC", "Fluid, Lumbar Sac", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("LYM", "LYM", "Lymphocytes", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("MAC", "MAC", "Macrophages", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("MAHUR", "MAHUR", "Catheter Tip, Makurkour", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("MAR", "MAR", "Marrow", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("MASS", "MASS", "Mass", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("MBLD", "MBLD", "Blood, Menstrual", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("MEC", "MEC", "Meconium", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("MILK", "MILK", "Breast milk", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("MLK", "MLK", "Milk", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("MUCOS", "MUCOS", "Mucosa", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("MUCUS", "MUCUS", "Mucus", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("NAIL", "NAIL", "Nail", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("NASDR", "NASDR", "Drainage, Nasal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("NEDL", "NEDL", "Needle", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("NEPH", "NEPH", "Site, Nephrostomy", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("NGASP", "NGASP", "Aspirate, Nasogastric", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("NGAST", "NGAST", "Drainage, Nasogastric", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("NGS", "NGS", "Site, Naso/Gastric", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("NODUL", "NODUL", "Nodule(s)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("NSECR", "NSECR", "Secretion, Nasal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ORH", "ORH", "Other", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("ORL", "ORL", "Lesion, Oral", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("OTH", "OTH", "Source, Other", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PACEM", "PACEM", "Pacemaker", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PAFL", "PAFL", "Pancreatic fluid", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PCFL", "PCFL", "Fluid, Pericardial", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PDSIT", "PDSIT", "Site, Peritoneal Dialysis", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PDTS", "PDTS", "Site, Peritoneal Dialysis Tunnel", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PELVA", "PELVA", "Abscess, Pelvic", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PENIL", "PENIL", "Lesion, Penile", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PERIA", "PERIA", "Abscess, Perianal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PILOC", "PILOC", "Cyst, Pilonidal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PINS", "PINS", "Site, Pin", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PIS", "PIS", "Site, Pacemaker Insetion", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PLAN", "PLAN", "Plant Material", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PLAS", "PLAS", "Plasma", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PLB", "PLB", "Plasma bag", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PLC", "PLC", "Placenta", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PLEVS", "PLEVS", "Serum, Peak Level", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PLR", "PLR", "Pleural fluid (thoracentesis fluid)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PMN", "PMN", "Polymorphonuclear neutrophils", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PND", "PND", "Drainage, Penile", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("POL", "POL", "Polyps", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("POPGS", "POPGS", "Graft Site, Popliteal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("POPLG", "POPLG", "Graft, Popliteal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("POPLV", "POPLV", "Site, Popliteal Vein", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PORTA", "PORTA", "Catheter, Porta", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PPP", "PPP", "Plasma, Platelet poor", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PROST", "PROST", "Prosthetic Device", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PRP", "PRP", "Plasma, Platelet rich", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PSC", "PSC", "Pseudocyst", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PUNCT", "PUNCT", "Wound, Puncture", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PUS", "PUS", "Pus", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PUSFR", "PUSFR", "Pustule", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("PUST", "PUST", "Pus", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("QC3", "QC3", "Quality Control", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("RANDU", "RANDU", "Urine, Random", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("RBC", "RBC", "Erythrocytes", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("RBITE", "RBITE", "Bite, Reptile", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("RECT", "RECT", "Drainage, Rectal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("RECTA", "RECTA", "Abscess, Rectal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("RENALC", "RENALC", "Cyst, Renal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("RENC", "RENC", "Fluid, Renal Cyst", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("RES", "RES", "Respiratory", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SAL", "SAL", "Saliva", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SCAR", "SCAR", "Tissue, Keloid (Scar)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SCLV", "SCLV", "Catheter Tip, Subclavian", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SCROA", "SCROA", "Abscess, Scrotal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SECRE", "SECRE", "Secretion(s)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SER", "SER", "Serum", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SHU", "SHU", "Site, Shunt", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SHUNF", "SHUNF", "Fluid, Shunt", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SHUNT", "SHUNT", "Shunt", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SITE", "SITE", "Site", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SKBP", "SKBP", "Biopsy, Skin", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SKN", "SKN", "Skin", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SMM", "SMM", "Mass, Sub-Mandibular", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SMN", "SMN", "Seminal fluid", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SNV", "SNV", "Fluid, synovial (Joint fluid)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SPRM", "SPRM", "Spermatozoa", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SPRP", "SPRP", "Catheter Tip, Suprapubic", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SPRPB", "SPRPB", "Cathether Tip, Suprapubic", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SPS", "SPS", "Environmental, Spore Strip", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SPT", "SPT", "Sputum", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SPTC", "SPTC", "Sputum - coughed", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SPTT", "SPTT", "Sputum - tracheal aspirate", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SPUT1", "SPUT1", "Sputum, Simulated", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SPUTIN", "SPUTIN", "Sputum, Inducted", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SPUTSP", "SPUTSP", "Sputum, Spontaneous", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("STER", "STER", "Environmental, Sterrad", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("STL", "STL", "Stool = Fecal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("STONE", "STONE", "Stone, Kidney", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SUBMA", "SUBMA", "Abscess, Submandibular", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SUBMX", "SUBMX", "Abscess, Submaxillary", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SUMP", "SUMP", "Drainage, Sump", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SUP", "SUP", "Suprapubic Tap", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SUTUR", "SUTUR", "Suture", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SWGZ", "SWGZ", "Catheter Tip, Swan Gantz", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("SWT", "SWT", "Sweat", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TASP", "TASP", "Aspirate, Tracheal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TEAR", "TEAR", "Tears", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("THRB", "THRB", "Thrombocyte (platelet)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TISS", "TISS", "Tissue", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TISU", "TISU", "Tissue ulcer", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TLC", "TLC", "Cathether Tip, Triple Lumen", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TRAC", "TRAC", "Site, Tracheostomy", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TRANS", "TRANS", "Transudate", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TSERU", "TSERU", "Serum, Trough", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TSTES", "TSTES", "Abscess, Testicular", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TTRA", "TTRA", "Aspirate, Transtracheal", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TUBES", "TUBES", "Tubes", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TUMOR", "TUMOR", "Tumor", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("TZANC", "TZANC", "Smear, Tzanck", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("UDENT", "UDENT", "Source, Unidentified", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("UMED", "UMED", "Unknown Medicine", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("UR", "UR", "Urine", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("URC", "URC", "Urine clean catch", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("URINB", "URINB", "Urine, Bladder Washings", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("URINC", "URINC", "Urine, Catheterized", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("URINM", "URINM", "Urine, Midstream", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("URINN", "URINN", "Urine, Nephrostomy", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("URINP", "URINP", "Urine, Pedibag", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("URNS", "URNS", "Urine sediment", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("URT", "URT", "Urine catheter", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("USCOP", "USCOP", "Urine, Cystoscopy", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("USPEC", "USPEC", "Source, Unspecified", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("USUB", "USUB", "Unkown substance", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("VASTIP", "VASTIP", "Catheter Tip, Vas", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("VENT", "VENT", "Catheter Tip, Ventricular", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("VITF", "VITF", "Vitreous Fluid", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("VOM", "VOM", "Vomitus", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WASH", "WASH", "Wash", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WASI", "WASI", "Washing, e.g. bronchial washing", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WAT", "WAT", "Water", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WB", "WB", "Blood, Whole", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WBC", "WBC", "Leukocytes", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WEN", "WEN", "Wen", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WICK", "WICK", "Wick", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WND", "WND", "Wound", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WNDA", "WNDA", "Wound abscess", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WNDD", "WNDD", "Wound drainage", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WNDE", "WNDE", "Wound exudate", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WORM", "WORM", "Worm", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WRT", "WRT", "Wart", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WWA", "WWA", "Environmental, Water", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WWO", "WWO", "Environmental, Water (Ocean)", "http://terminology.hl7.org/CodeSystem/v2-0487"), ("WWT", "WWT", "Environmental, Water  (Tap)", "http://terminology.hl7.org/CodeSystem/v2-0487")] },
     VocabDef { name: "AdditivePreservative", entries: &[("ACDA", "ACDA", "ACD Solution A", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("ACDB", "ACDB", "ACD Solution B", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("ACET", "ACET", "Acetic Acid", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("AMIES", "AMIES", "Amies transport medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("BACTM", "BACTM", "Bacterial Transport medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("BF10", "BF10", "Buffered 10% formalin", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("BOR", "BOR", "Borate Boric Acid", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("BOUIN", "BOUIN", "Bouin's solution", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("BSKM", "BSKM", "Buffered skim milk", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("C32", "C32", "3.2%  Citrate", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("C38", "C38", "3.8% Citrate", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("CARS", "CARS", "Carson's Modified 10% formalin", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("CARY", "CARY", "Cary Blair Medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("CHLTM", "CHLTM", "Chlamydia transport medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("CTAD", "CTAD", "CTAD (this should be spelled out if not universally understood)", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("EDTK", "EDTK", "Potassium/K EDTA", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("EDTK15", "EDTK15", "Potassium/K EDTA 15%", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("EDTK75", "EDTK75", "Potassium/K EDTA 7.5%", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("EDTN", "EDTN", "Sodium/Na EDTA", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("ENT", "ENT", "Enteric bacteria transport medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("ENT+", "ENT+", "Enteric plus", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("F10", "F10", "10% Formalin", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("FDP", "FDP", "Thrombin NIH; soybean trypsin inhibitor (Fibrin Degradation Products)", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("FL10", "FL10", "Sodium Fluoride, 10mg", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("FL100", "FL100", "Sodium Fluoride, 100mg", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("HCL6", "HCL6", "6N HCL", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("HEPA", "HEPA", "Ammonium heparin", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("HEPL", "HEPL", "Lithium/Li  Heparin", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("HEPN", "HEPN", "Sodium/Na  Heparin", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("HNO3", "HNO3", "Nitric Acid", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("JKM", "JKM", "Jones Kendrick Medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("KARN", "KARN", "Karnovsky's fixative", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("KOX", "KOX", "Potassium Oxalate", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("LIA", "LIA", "Lithium iodoacetate", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("M4", "M4", "M4", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("M4RT", "M4RT", "M4-RT", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("M5", "M5", "M5", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("MICHTM", "MICHTM", "Michel's transport medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("MMDTM", "MMDTM", "MMD transport medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("NAF", "NAF", "Sodium Fluoride", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("NAPS", "NAPS", "Sodium polyanethol sulfonate 0.35% in 0.85% sodium chloride", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("NONE", "NONE", "None", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("PAGE", "PAGE", "Pages's Saline", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("PHENOL", "PHENOL", "Phenol", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("PVA", "PVA", "PVA (polyvinylalcohol)", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("RLM", "RLM", "Reagan Lowe Medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("SILICA", "SILICA", "Siliceous earth, 12 mg", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("SPS", "SPS", "SPS(this should be spelled out if not universally understood)", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("SST", "SST", "Serum Separator Tube (Polymer Gel)", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("STUTM", "STUTM", "Stuart transport medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("THROM", "THROM", "Thrombin", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("THYMOL", "THYMOL", "Thymol", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("THYO", "THYO", "Thyoglycollate broth", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("TOLU", "TOLU", "Toluene", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("URETM", "URETM", "Ureaplasma transport medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("VIRTM", "VIRTM", "Viral Transport medium", "http://terminology.hl7.org/CodeSystem/v2-0371"), ("WEST", "WEST", "Buffered Citrate (Westergren Sedimentation Rate)", "http://terminology.hl7.org/CodeSystem/v2-0371")] },
     VocabDef { name: "SpecimenCollectionMethod", entries: &[("ANP", "ANP", "Plates, Anaerobic", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("BAP", "BAP", "Plates, Blood Agar", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("BCAE", "BCAE", "Blood Culture, Aerobic Bottle", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("BCAN", "BCAN", "Blood Culture, Anaerobic Bottle", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("BCPD", "BCPD", "Blood Culture, Pediatric Bottle", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("BIO", "129314006", "Biopsy - action", "http://snomed.info/sct"), ("CAP", "CAP", "Capillary Specimen", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("CATH", "CATH", "Catheterized", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("CVP", "CVP", "Line, CVP", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("EPLA", "EPLA", "Environmental, Plate", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("ESWA", "ESWA", "Environmental, Swab", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("FNA", "FNA", "Aspiration, Fine Needle", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("KOFFP", "KOFFP", "Plate, Cough", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("LNA", "LNA", "Line, Arterial", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("LNV", "LNV", "Line, Venous", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("MARTL", "MARTL", "Martin-Lewis Agar", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("ML11", "ML11", "Mod. Martin-Lewis Agar", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("MLP", "MLP", "Plate, Martin-Lewis", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("NYP", "NYP", "Plate, New York City", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("PACE", "PACE", "Pace, Gen-Probe", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("PIN", "PIN", "Pinworm Prep", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("PNA", "PNA", "Arterial puncture", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("PRIME", "PRIME", "Pump Prime", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("PUMP", "PUMP", "Pump Specimen", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("QC5", "QC5", "Quality Control For Micro", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("SCLP", "SCLP", "Scalp, Fetal Vein", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("SCRAPS", "129323009", "Scraping - action", "http://snomed.info/sct"), ("SHA", "SHA", "Shaving", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("SWA", "SWA", "Swab", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("SWD", "SWD", "Swab, Dacron tipped", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("TMAN", "TMAN", "Transport Media, Anaerobic", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("TMCH", "TMCH", "Transport Media, Chalamydia", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("TMM4", "TMM4", "Transport Media, M4", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("TMMY", "TMMY", "Transport Media, Mycoplasma", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("TMOT", "TMOT", "Transport Media,", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("TMP", "TMP", "Plate, Thayer-Martin", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("TMPV", "TMPV", "Transport Media, PVA", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("TMSC", "TMSC", "Transport Media, Stool Culture", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("TMUP", "TMUP", "Transport Media, Ureaplasma", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("TMVI", "TMVI", "Transport Media, Viral", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("VENIP", "VENIP", "Venipuncture", "http://terminology.hl7.org/CodeSystem/v2-0488"), ("WOOD", "WOOD", "Swab, Wooden Shaft", "http://terminology.hl7.org/CodeSystem/v2-0488")] },
@@ -2102,58 +2295,58 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 30, refs: &[Ref { from: 19, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 17, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 25, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 32, refs: &[Ref { from: 19, from_slot: "", steps: S761, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 35, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "OH1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH2", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH4", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 34, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 36, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 37, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::Not(&Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"])), ty: 13, slot: "2", map: 41, refs: &[Ref { from: 13, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::Not(&Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"])), ty: 2, slot: "1", map: 42, refs: &[] },
-        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"]), ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 36, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 38, refs: &[Ref { from: 21, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 39, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 40, refs: &[Ref { from: 21, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::Not(&Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"])), ty: 13, slot: "2", map: 44, refs: &[Ref { from: 13, from_slot: "2", steps: S763, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::Not(&Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"])), ty: 2, slot: "1", map: 45, refs: &[] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::In(Loc { seg: "NK1", field: 3, comp: 1, sub: 0 }, &["EMR", "E", "F", "I", "S"]), ty: 2, slot: "1", map: 45, refs: &[] },
         Item { seg: "OH2", group: 1, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[Ref { from: 3, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 54, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 55, refs: &[] },
         Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 56, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 71, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 2, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 73, refs: &[Ref { from: 9, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 75, refs: &[Ref { from: 9, from_slot: "", steps: S763, to: 2, to_slot: "1" }] },
         Item { seg: "IAM", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 77, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 78, refs: &[Ref { from: 26, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 77, refs: &[Ref { from: 10, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 79, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 80, refs: &[Ref { from: 26, from_slot: "", steps: S763, to: 2, to_slot: "1" }] },
         Item { seg: "DRG", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PR1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 11, slot: "", map: 79, refs: &[Ref { from: 11, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PR1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 11, slot: "", map: 81, refs: &[Ref { from: 11, from_slot: "", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "ROL", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "GT1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 80, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
+        Item { seg: "IN1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 82, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
         Item { seg: "IN2", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN3", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: 21, slot: "1", map: 82, refs: &[Ref { from: 21, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "IN3", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: 21, slot: "1", map: 84, refs: &[Ref { from: 21, from_slot: "", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "ROL", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "AUT", group: 5, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
@@ -2168,96 +2361,96 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 30, refs: &[Ref { from: 19, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 17, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 25, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 32, refs: &[Ref { from: 19, from_slot: "", steps: S761, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 35, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "OH1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH2", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH4", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 34, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 36, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 37, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 36, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 38, refs: &[Ref { from: 21, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 39, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 40, refs: &[Ref { from: 21, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[Ref { from: 3, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 54, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 55, refs: &[] },
         Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 56, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 71, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "OBX", group: 1, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PDA", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "ADT_A05", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 4, repeats: true }, Group { parent: 4, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 30, refs: &[Ref { from: 19, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 17, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 25, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 32, refs: &[Ref { from: 19, from_slot: "", steps: S761, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 35, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "OH1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH2", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH4", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 34, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 83, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 37, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 13, slot: "2", map: 41, refs: &[Ref { from: 13, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 36, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 38, refs: &[Ref { from: 21, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 85, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 40, refs: &[Ref { from: 21, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 13, slot: "2", map: 44, refs: &[Ref { from: 13, from_slot: "2", steps: S763, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 45, refs: &[] },
         Item { seg: "OH2", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[Ref { from: 3, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 54, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 55, refs: &[] },
         Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 56, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 71, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 73, refs: &[Ref { from: 9, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 75, refs: &[Ref { from: 9, from_slot: "", steps: S763, to: 2, to_slot: "1" }] },
         Item { seg: "IAM", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 77, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 78, refs: &[Ref { from: 26, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 77, refs: &[Ref { from: 10, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 79, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 80, refs: &[Ref { from: 26, from_slot: "", steps: S763, to: 2, to_slot: "1" }] },
         Item { seg: "DRG", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PR1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 11, slot: "", map: 79, refs: &[Ref { from: 11, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PR1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 11, slot: "", map: 81, refs: &[Ref { from: 11, from_slot: "", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "ROL", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "GT1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 80, refs: &[] },
+        Item { seg: "IN1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 82, refs: &[] },
         Item { seg: "IN2", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN3", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: 21, slot: "1", map: 82, refs: &[Ref { from: 21, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "IN3", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: 21, slot: "1", map: 84, refs: &[Ref { from: 21, from_slot: "", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "ROL", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "AUT", group: 5, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
@@ -2271,56 +2464,56 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "1", map: 30, refs: &[Ref { from: 19, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "4", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 17, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 25, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "1", map: 32, refs: &[Ref { from: 19, from_slot: "1", steps: S761, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "4", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 35, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "OH1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH2", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH4", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 34, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 35, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 36, refs: &[] },
-        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 37, refs: &[Ref { from: 21, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "MRG", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "2", map: 84, refs: &[Ref { from: 19, from_slot: "2", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 13, slot: "2", map: 41, refs: &[Ref { from: 13, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443")]), ty: 2, slot: "1", map: 36, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "ROL", field: 3, comp: 3, sub: 0 }, "HL70443"), Cond::Not(&Cond::Eq(Loc { seg: "ROL", field: 3, comp: 1, sub: 0 }, "PP"))]), ty: 21, slot: "1", map: 38, refs: &[Ref { from: 21, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::Eq(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, "PP"), ty: 2, slot: "1", map: 39, refs: &[] },
+        Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::In(Loc { seg: "PRT", field: 4, comp: 0, sub: 0 }, &["AD", "AP", "ARI", "AT", "CP", "FHCP", "OP", "PH", "PP", "PRI", "RP", "RT", "VP", "PO"]), ty: 21, slot: "1", map: 40, refs: &[Ref { from: 21, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "MRG", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "2", map: 87, refs: &[Ref { from: 19, from_slot: "2", steps: S761, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 13, slot: "2", map: 44, refs: &[Ref { from: 13, from_slot: "2", steps: S763, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 45, refs: &[] },
         Item { seg: "OH2", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OH3", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[Ref { from: 3, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 54, refs: &[] },
+        Item { seg: "ROL", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 55, refs: &[] },
         Item { seg: "PRT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 56, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 71, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 73, refs: &[Ref { from: 9, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 75, refs: &[Ref { from: 9, from_slot: "", steps: S763, to: 2, to_slot: "1" }] },
         Item { seg: "IAM", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 77, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 78, refs: &[Ref { from: 26, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 77, refs: &[Ref { from: 10, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 79, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 80, refs: &[Ref { from: 26, from_slot: "", steps: S763, to: 2, to_slot: "1" }] },
         Item { seg: "DRG", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PR1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 11, slot: "", map: 79, refs: &[Ref { from: 11, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PR1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 11, slot: "", map: 81, refs: &[Ref { from: 11, from_slot: "", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "ROL", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "GT1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "IN1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 80, refs: &[] },
+        Item { seg: "IN1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 82, refs: &[] },
         Item { seg: "IN2", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "IN3", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "ROL", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
@@ -2332,170 +2525,170 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 30, refs: &[Ref { from: 19, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "4", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 17, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 25, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 32, refs: &[Ref { from: 19, from_slot: "", steps: S761, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "4", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 35, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[Ref { from: 3, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 55, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 69, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 56, refs: &[Ref { from: 4, from_slot: "2", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 71, refs: &[Ref { from: 4, from_slot: "2", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 1, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "ADT_A11", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 85, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 88, refs: &[Ref { from: 3, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 30, refs: &[Ref { from: 19, from_slot: "", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 33, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 17, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 25, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "", map: 32, refs: &[Ref { from: 19, from_slot: "", steps: S761, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "1", map: 35, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[Ref { from: 3, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[Ref { from: 3, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 77, refs: &[] },
-        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 78, refs: &[Ref { from: 26, from_slot: "", steps: S695, to: 2, to_slot: "1" }] }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 56, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 71, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 77, refs: &[Ref { from: 10, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 79, refs: &[] },
+        Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 26, slot: "1", map: 80, refs: &[Ref { from: 26, from_slot: "", steps: S763, to: 2, to_slot: "1" }] }] },
     MessageDef { name: "ADT_A17", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 23, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "1", map: 30, refs: &[Ref { from: 19, from_slot: "1", steps: S693, to: 2, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "4", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 33, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 17, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::All(&[Cond::Not(&Cond::Valued(Loc { seg: "EVN", field: 5, comp: 0, sub: 0 }))]), Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 22, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "MSH", field: 4, comp: 0, sub: 0 })])])]), ty: 18, slot: "3", map: 25, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "1", map: 32, refs: &[Ref { from: 19, from_slot: "1", steps: S761, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "4", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 35, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[Ref { from: 3, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 56, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 71, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "PRT", group: 1, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "2", map: 24, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "2", map: 30, refs: &[Ref { from: 19, from_slot: "2", steps: S693, to: 2, to_slot: "2" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "5", map: 31, refs: &[Ref { from: 18, from_slot: "5", steps: S692, to: 2, to_slot: "2" }] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "2", map: 32, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "2", map: 43, refs: &[Ref { from: 3, from_slot: "2", steps: S694, to: 2, to_slot: "2" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "2", map: 52, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "2", map: 26, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 19, slot: "2", map: 32, refs: &[Ref { from: 19, from_slot: "2", steps: S761, to: 2, to_slot: "2" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "5", map: 33, refs: &[Ref { from: 18, from_slot: "5", steps: S760, to: 2, to_slot: "2" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "2", map: 34, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "2", map: 46, refs: &[Ref { from: 3, from_slot: "2", steps: S762, to: 2, to_slot: "2" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "2", map: 53, refs: &[] },
         Item { seg: "DB1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 55, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "2" }] },
-        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 69, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "2" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 56, refs: &[Ref { from: 4, from_slot: "2", steps: S762, to: 2, to_slot: "2" }] },
+        Item { seg: "OBX", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 71, refs: &[Ref { from: 4, from_slot: "2", steps: S762, to: 2, to_slot: "2" }] },
         Item { seg: "PRT", group: 1, repeats: true, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "MDM_T02", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 1, repeats: true }, Group { parent: 0, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 15, refs: &[Ref { from: 18, from_slot: "3", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "ORC", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 86, refs: &[] },
-        Item { seg: "ORC", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "3", map: 91, refs: &[] },
-        Item { seg: "TQ1", group: 2, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 93, refs: &[] },
+        Item { seg: "EVN", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 17, refs: &[Ref { from: 18, from_slot: "3", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "ORC", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 89, refs: &[] },
+        Item { seg: "ORC", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "3", map: 94, refs: &[] },
+        Item { seg: "TQ1", group: 2, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 96, refs: &[] },
         Item { seg: "TQ2", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBR", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 96, refs: &[] },
-        Item { seg: "NTE", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 99, refs: &[] },
-        Item { seg: "TXA", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 22, slot: "1", map: 100, refs: &[Ref { from: 22, from_slot: "1", steps: S697, to: 6, to_slot: "1" }] },
-        Item { seg: "TXA", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "TXA", field: 8, comp: 0, sub: 0 })]), ty: 18, slot: "", map: 102, refs: &[] },
+        Item { seg: "OBR", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 99, refs: &[] },
+        Item { seg: "NTE", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 100, refs: &[] },
+        Item { seg: "TXA", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 22, slot: "1", map: 101, refs: &[Ref { from: 22, from_slot: "1", steps: S765, to: 6, to_slot: "1" }] },
+        Item { seg: "TXA", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "TXA", field: 8, comp: 0, sub: 0 })]), ty: 18, slot: "", map: 103, refs: &[] },
         Item { seg: "CON", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 22, slot: "1", map: 103, refs: &[Ref { from: 22, from_slot: "1", steps: S697, to: 6, to_slot: "1" }] },
-        Item { seg: "NTE", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: 22, slot: "1", map: 104, refs: &[Ref { from: 22, from_slot: "1", steps: S697, to: 6, to_slot: "1" }] }] },
+        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 22, slot: "1", map: 104, refs: &[Ref { from: 22, from_slot: "1", steps: S765, to: 6, to_slot: "1" }] },
+        Item { seg: "NTE", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: 22, slot: "1", map: 105, refs: &[Ref { from: 22, from_slot: "1", steps: S765, to: 6, to_slot: "1" }] }] },
     MessageDef { name: "OML_O21", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: false }, Group { parent: 1, repeats: false }, Group { parent: 1, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 4, repeats: true }, Group { parent: 4, repeats: false }, Group { parent: 6, repeats: true }, Group { parent: 6, repeats: true }, Group { parent: 8, repeats: true }, Group { parent: 8, repeats: true }, Group { parent: 10, repeats: true }, Group { parent: 6, repeats: true }, Group { parent: 12, repeats: false }, Group { parent: 12, repeats: false }, Group { parent: 12, repeats: true }, Group { parent: 15, repeats: true }, Group { parent: 15, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "PD1", group: 1, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 33, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 1, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "1", map: 105, refs: &[Ref { from: 2, from_slot: "1", steps: S227, to: 20, to_slot: "1" }] },
-        Item { seg: "PRT", group: 1, repeats: true, enter: 0, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 107, refs: &[Ref { from: 13, from_slot: "1", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "PD1", group: 1, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 35, refs: &[Ref { from: 4, from_slot: "2", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 1, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "1", map: 106, refs: &[Ref { from: 2, from_slot: "1", steps: S232, to: 20, to_slot: "1" }] },
+        Item { seg: "PRT", group: 1, repeats: true, enter: 0, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 107, refs: &[Ref { from: 13, from_slot: "1", steps: S763, to: 2, to_slot: "1" }] },
         Item { seg: "NTE", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NK1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 13, slot: "2", map: 41, refs: &[Ref { from: 13, from_slot: "2", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "NK1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 13, slot: "2", map: 44, refs: &[Ref { from: 13, from_slot: "2", steps: S763, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 45, refs: &[] },
         Item { seg: "ARV", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[] },
-        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 2, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
-        Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: 20, slot: "2", map: 105, refs: &[Ref { from: 3, from_slot: "1", steps: S330, to: 20, to_slot: "2" }] },
-        Item { seg: "IN1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 80, refs: &[] },
+        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[] },
+        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 2, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 2, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[] },
+        Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: 20, slot: "2", map: 106, refs: &[Ref { from: 3, from_slot: "1", steps: S373, to: 20, to_slot: "2" }] },
+        Item { seg: "IN1", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 12, slot: "1", map: 82, refs: &[] },
         Item { seg: "IN2", group: 3, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "IN3", group: 3, repeats: false, enter: 0, cond: Cond::True, ty: 12, slot: "1", map: 108, refs: &[] },
         Item { seg: "GT1", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 73, refs: &[] },
-        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 86, refs: &[] },
-        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "3", map: 91, refs: &[] },
-        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 105, refs: &[Ref { from: 6, from_slot: "1", steps: S535, to: 20, to_slot: "3" }] },
-        Item { seg: "TQ1", group: 5, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 93, refs: &[] },
+        Item { seg: "AL1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 75, refs: &[] },
+        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 89, refs: &[] },
+        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "3", map: 94, refs: &[] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 106, refs: &[Ref { from: 6, from_slot: "1", steps: S557, to: 20, to_slot: "3" }] },
+        Item { seg: "TQ1", group: 5, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 96, refs: &[] },
         Item { seg: "TQ2", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBR", group: 6, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 96, refs: &[] },
+        Item { seg: "OBR", group: 6, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 99, refs: &[] },
         Item { seg: "OBR", group: 6, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "TCD", group: 6, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NTE", group: 6, repeats: true, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 99, refs: &[] },
-        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "SC"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "4", map: 105, refs: &[] },
-        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 105, refs: &[Ref { from: 6, from_slot: "1", steps: S535, to: 20, to_slot: "3" }] },
+        Item { seg: "NTE", group: 6, repeats: true, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 100, refs: &[] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "SC"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "4", map: 106, refs: &[] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 106, refs: &[Ref { from: 6, from_slot: "1", steps: S557, to: 20, to_slot: "3" }] },
         Item { seg: "CTD", group: 6, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "DG1", group: 6, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 6, from_slot: "1", steps: S698, to: 10, to_slot: "1" }, Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 7, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
-        Item { seg: "OBX", group: 7, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
-        Item { seg: "PRT", group: 7, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S700, to: 17, to_slot: "" }] },
+        Item { seg: "DG1", group: 6, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 77, refs: &[Ref { from: 6, from_slot: "1", steps: S766, to: 10, to_slot: "1" }, Ref { from: 10, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 7, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 56, refs: &[Ref { from: 6, from_slot: "1", steps: S767, to: 4, to_slot: "1" }] },
+        Item { seg: "OBX", group: 7, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 71, refs: &[Ref { from: 6, from_slot: "1", steps: S767, to: 4, to_slot: "1" }] },
+        Item { seg: "PRT", group: 7, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S419, to: 17, to_slot: "" }] },
         Item { seg: "PRT", group: 7, repeats: true, enter: 0, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 111, refs: &[] },
-        Item { seg: "PRT", group: 7, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 105, refs: &[Ref { from: 4, from_slot: "1", steps: S701, to: 20, to_slot: "7" }] },
+        Item { seg: "PRT", group: 7, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 106, refs: &[Ref { from: 4, from_slot: "1", steps: S768, to: 20, to_slot: "7" }] },
         Item { seg: "TCD", group: 7, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "NTE", group: 7, repeats: true, enter: 0, cond: Cond::True, ty: 4, slot: "1", map: 112, refs: &[] },
         Item { seg: "SPM", group: 8, repeats: false, enter: 1, cond: Cond::True, ty: 7, slot: "", map: 113, refs: &[] },
@@ -2531,28 +2724,28 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 33, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "2", map: 35, refs: &[Ref { from: 4, from_slot: "2", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[Ref { from: 3, from_slot: "", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[] },
         Item { seg: "IN1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "IN2", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "IN3", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "GT1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 73, refs: &[Ref { from: 9, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "ORC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 86, refs: &[Ref { from: 6, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "AL1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 9, slot: "", map: 75, refs: &[Ref { from: 9, from_slot: "", steps: S763, to: 2, to_slot: "1" }] },
+        Item { seg: "ORC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 6, slot: "1", map: 89, refs: &[Ref { from: 6, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "ORC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ORC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "2", map: 91, refs: &[] },
-        Item { seg: "OBR", group: 0, repeats: false, enter: 0, cond: Cond::Present("PID"), ty: 6, slot: "1", map: 96, refs: &[] },
+        Item { seg: "ORC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "2", map: 94, refs: &[] },
+        Item { seg: "OBR", group: 0, repeats: false, enter: 0, cond: Cond::Present("PID"), ty: 6, slot: "1", map: 99, refs: &[] },
         Item { seg: "OBR", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "RQD", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "RQ1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
@@ -2562,8 +2755,8 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
         Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "CTD", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DG1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 0, repeats: false, enter: 0, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
-        Item { seg: "OBX", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
+        Item { seg: "OBX", group: 0, repeats: false, enter: 0, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 56, refs: &[Ref { from: 6, from_slot: "1", steps: S767, to: 4, to_slot: "1" }] },
+        Item { seg: "OBX", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 71, refs: &[Ref { from: 6, from_slot: "1", steps: S767, to: 4, to_slot: "1" }] },
         Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "FT1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "CTI", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
@@ -2572,85 +2765,85 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PID", group: 2, repeats: false, enter: 2, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 2, repeats: false, enter: 2, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 2, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "PD1", group: 2, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "4", map: 33, refs: &[Ref { from: 4, from_slot: "4", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "1", map: 105, refs: &[Ref { from: 2, from_slot: "1", steps: S227, to: 20, to_slot: "1" }] },
-        Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 107, refs: &[Ref { from: 13, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 2, repeats: false, enter: 2, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 2, repeats: false, enter: 2, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 2, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "PD1", group: 2, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "4", map: 35, refs: &[Ref { from: 4, from_slot: "4", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "1", map: 106, refs: &[Ref { from: 2, from_slot: "1", steps: S232, to: 20, to_slot: "1" }] },
+        Item { seg: "PRT", group: 2, repeats: true, enter: 0, cond: Cond::Any(&[Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PP")), Cond::Not(&Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443"))]), ty: 13, slot: "1", map: 107, refs: &[Ref { from: 13, from_slot: "", steps: S763, to: 2, to_slot: "1" }] },
         Item { seg: "NTE", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "NK1", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: 13, slot: "2", map: 41, refs: &[Ref { from: 13, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "NK1", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: 13, slot: "2", map: 44, refs: &[Ref { from: 13, from_slot: "", steps: S763, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 45, refs: &[] },
         Item { seg: "ARV", group: 2, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S700, to: 17, to_slot: "" }] },
+        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 56, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 71, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S419, to: 17, to_slot: "" }] },
         Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 111, refs: &[] },
-        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 105, refs: &[Ref { from: 4, from_slot: "", steps: S701, to: 20, to_slot: "1" }] },
-        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[Ref { from: 3, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: 20, slot: "2", map: 105, refs: &[Ref { from: 3, from_slot: "1", steps: S330, to: 20, to_slot: "2" }] },
-        Item { seg: "ORC", group: 6, repeats: false, enter: 3, cond: Cond::True, ty: 5, slot: "1", map: 116, refs: &[Ref { from: 5, from_slot: "1", steps: S702, to: 3, to_slot: "1" }] },
-        Item { seg: "ORC", group: 6, repeats: false, enter: 3, cond: Cond::True, ty: 6, slot: "1", map: 86, refs: &[Ref { from: 5, from_slot: "1", steps: S703, to: 6, to_slot: "1" }] },
-        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 105, refs: &[Ref { from: 6, from_slot: "1", steps: S535, to: 20, to_slot: "3" }] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 106, refs: &[Ref { from: 4, from_slot: "", steps: S768, to: 20, to_slot: "1" }] },
+        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[Ref { from: 3, from_slot: "", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 4, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[Ref { from: 3, from_slot: "", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: 20, slot: "2", map: 106, refs: &[Ref { from: 3, from_slot: "1", steps: S373, to: 20, to_slot: "2" }] },
+        Item { seg: "ORC", group: 6, repeats: false, enter: 3, cond: Cond::True, ty: 5, slot: "1", map: 116, refs: &[Ref { from: 5, from_slot: "1", steps: S769, to: 3, to_slot: "1" }] },
+        Item { seg: "ORC", group: 6, repeats: false, enter: 3, cond: Cond::True, ty: 6, slot: "1", map: 89, refs: &[Ref { from: 5, from_slot: "1", steps: S770, to: 6, to_slot: "1" }] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 106, refs: &[Ref { from: 6, from_slot: "1", steps: S557, to: 20, to_slot: "3" }] },
         Item { seg: "OBX", group: 7, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 7, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "TXA", group: 7, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "OBR", group: 5, repeats: false, enter: 2, cond: Cond::True, ty: 5, slot: "1", map: 117, refs: &[] },
-        Item { seg: "OBR", group: 5, repeats: false, enter: 2, cond: Cond::True, ty: 7, slot: "1", map: 120, refs: &[Ref { from: 5, from_slot: "1", steps: S704, to: 7, to_slot: "" }] },
-        Item { seg: "OBR", group: 5, repeats: false, enter: 2, cond: Cond::Present("ORC"), ty: 6, slot: "1", map: 96, refs: &[] },
+        Item { seg: "OBR", group: 5, repeats: false, enter: 2, cond: Cond::True, ty: 7, slot: "1", map: 120, refs: &[Ref { from: 5, from_slot: "1", steps: S771, to: 7, to_slot: "" }] },
+        Item { seg: "OBR", group: 5, repeats: false, enter: 2, cond: Cond::Present("ORC"), ty: 6, slot: "1", map: 99, refs: &[] },
         Item { seg: "NTE", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::In(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, &["ARI", "TN", "TR"]), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "4", map: 105, refs: &[Ref { from: 5, from_slot: "1", steps: S701, to: 20, to_slot: "4" }] },
-        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PRI"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "5", map: 105, refs: &[Ref { from: 5, from_slot: "1", steps: S631, to: 20, to_slot: "5" }] },
-        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "SC"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "6", map: 105, refs: &[] },
-        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 105, refs: &[] },
+        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::In(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, &["ARI", "TN", "TR"]), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "4", map: 106, refs: &[Ref { from: 5, from_slot: "1", steps: S768, to: 20, to_slot: "4" }] },
+        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "PRI"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "5", map: 106, refs: &[Ref { from: 5, from_slot: "1", steps: S694, to: 20, to_slot: "5" }] },
+        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "SC"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "6", map: 106, refs: &[] },
+        Item { seg: "PRT", group: 5, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 106, refs: &[] },
         Item { seg: "TQ1", group: 8, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "TQ2", group: 8, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "CTD", group: 5, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 55, refs: &[Ref { from: 5, from_slot: "", steps: S705, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S702, to: 3, to_slot: "1" }] },
-        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 69, refs: &[Ref { from: 5, from_slot: "", steps: S705, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S702, to: 3, to_slot: "1" }] },
-        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 55, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
-        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 69, refs: &[Ref { from: 6, from_slot: "1", steps: S699, to: 4, to_slot: "1" }] },
-        Item { seg: "PRT", group: 9, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 109, refs: &[Ref { from: 4, from_slot: "2", steps: S700, to: 17, to_slot: "" }] },
+        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 56, refs: &[Ref { from: 5, from_slot: "", steps: S772, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S762, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S769, to: 3, to_slot: "1" }] },
+        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::Not(&Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"]))]), ty: 4, slot: "2", map: 71, refs: &[Ref { from: 5, from_slot: "", steps: S772, to: 4, to_slot: "2" }, Ref { from: 4, from_slot: "2", steps: S762, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S769, to: 3, to_slot: "1" }] },
+        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 56, refs: &[Ref { from: 6, from_slot: "1", steps: S767, to: 4, to_slot: "1" }] },
+        Item { seg: "OBX", group: 9, repeats: false, enter: 1, cond: Cond::All(&[Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), Cond::In(Loc { seg: "OBX", field: 29, comp: 0, sub: 0 }, &["QST", "SCI"])]), ty: 4, slot: "2", map: 71, refs: &[Ref { from: 6, from_slot: "1", steps: S767, to: 4, to_slot: "1" }] },
+        Item { seg: "PRT", group: 9, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "", map: 109, refs: &[Ref { from: 4, from_slot: "2", steps: S419, to: 17, to_slot: "" }] },
         Item { seg: "PRT", group: 9, repeats: true, enter: 0, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "2", map: 111, refs: &[] },
-        Item { seg: "PRT", group: 9, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 105, refs: &[Ref { from: 4, from_slot: "2", steps: S701, to: 20, to_slot: "7" }] },
+        Item { seg: "PRT", group: 9, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "7", map: 106, refs: &[Ref { from: 4, from_slot: "2", steps: S768, to: 20, to_slot: "7" }] },
         Item { seg: "NTE", group: 9, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "FT1", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "CTI", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "SPM", group: 10, repeats: false, enter: 1, cond: Cond::True, ty: 7, slot: "n", map: 113, refs: &[Ref { from: 5, from_slot: "1", steps: S704, to: 7, to_slot: "n" }] },
-        Item { seg: "OBX", group: 11, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 55, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S706, to: 7, to_slot: "n" }] },
-        Item { seg: "OBX", group: 11, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 69, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S706, to: 7, to_slot: "n" }] },
+        Item { seg: "SPM", group: 10, repeats: false, enter: 1, cond: Cond::True, ty: 7, slot: "n", map: 113, refs: &[Ref { from: 5, from_slot: "1", steps: S771, to: 7, to_slot: "n" }] },
+        Item { seg: "OBX", group: 11, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "3", map: 56, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S773, to: 7, to_slot: "n" }] },
+        Item { seg: "OBX", group: 11, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "3", map: 71, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "3", steps: S773, to: 7, to_slot: "n" }] },
         Item { seg: "PRT", group: 11, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "DSC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
     MessageDef { name: "SIU_S12", groups: &[Group { parent: 0, repeats: false }, Group { parent: 0, repeats: true }, Group { parent: 0, repeats: true }, Group { parent: 2, repeats: true }, Group { parent: 2, repeats: true }, Group { parent: 2, repeats: true }, Group { parent: 2, repeats: true }],
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "SCH", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 23, slot: "1", map: 122, refs: &[] },
         Item { seg: "SCH", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SCH", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 18, slot: "3", map: 124, refs: &[] },
         Item { seg: "NTE", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 23, slot: "1", map: 125, refs: &[] },
-        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
+        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
         Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 23, slot: "1", map: 129, refs: &[] },
-        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[Ref { from: 3, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: true, enter: 0, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[] },
-        Item { seg: "OBX", group: 1, repeats: true, enter: 0, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[] },
-        Item { seg: "DG1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 75, refs: &[Ref { from: 10, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
+        Item { seg: "PID", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[Ref { from: 3, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[] },
+        Item { seg: "OBX", group: 1, repeats: true, enter: 0, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 56, refs: &[] },
+        Item { seg: "OBX", group: 1, repeats: true, enter: 0, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 71, refs: &[] },
+        Item { seg: "DG1", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: 10, slot: "1", map: 77, refs: &[Ref { from: 10, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
         Item { seg: "RGS", group: 2, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "AIS", group: 3, repeats: false, enter: 1, cond: Cond::True, ty: 23, slot: "1", map: 130, refs: &[] },
         Item { seg: "AIS", group: 3, repeats: false, enter: 1, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "SCH", field: 26, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "SCH", field: 27, comp: 0, sub: 0 })])]), ty: 6, slot: "n", map: 131, refs: &[] },
@@ -2665,53 +2858,53 @@ pub(crate) static MESSAGES: &[MessageDef] = &[
       items: &[
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 1, slot: "1", map: 0, refs: &[] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S692, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S692, to: 1, to_slot: "1" }] },
-        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 14, refs: &[Ref { from: 18, from_slot: "2", steps: S692, to: 0, to_slot: "" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "1", map: 13, refs: &[Ref { from: 18, from_slot: "1", steps: S760, to: 0, to_slot: "" }, Ref { from: 18, from_slot: "1", steps: S760, to: 1, to_slot: "1" }] },
+        Item { seg: "MSH", group: 0, repeats: false, enter: 1, cond: Cond::True, ty: 18, slot: "2", map: 16, refs: &[Ref { from: 18, from_slot: "2", steps: S760, to: 0, to_slot: "" }] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "SFT", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "UAC", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 24, refs: &[] },
-        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 31, refs: &[Ref { from: 18, from_slot: "", steps: S692, to: 2, to_slot: "1" }] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 32, refs: &[] },
-        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 33, refs: &[Ref { from: 4, from_slot: "3", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "NK1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 13, slot: "1", map: 41, refs: &[] },
-        Item { seg: "NK1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 42, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 26, refs: &[] },
+        Item { seg: "PID", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PID", field: 33, comp: 0, sub: 0 }), Cond::Valued(Loc { seg: "PID", field: 34, comp: 0, sub: 0 })]), ty: 18, slot: "4", map: 33, refs: &[Ref { from: 18, from_slot: "", steps: S760, to: 2, to_slot: "1" }] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 34, refs: &[] },
+        Item { seg: "PD1", group: 0, repeats: false, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PD1", field: 7, comp: 0, sub: 0 })]), ty: 4, slot: "3", map: 35, refs: &[Ref { from: 4, from_slot: "3", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "NK1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 13, slot: "1", map: 44, refs: &[] },
+        Item { seg: "NK1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: 2, slot: "1", map: 45, refs: &[] },
         Item { seg: "ARV", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 43, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 49, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 50, refs: &[] },
-        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 51, refs: &[Ref { from: 12, from_slot: "", steps: S696, to: 2, to_slot: "1" }] },
-        Item { seg: "PV2", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 52, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 3, slot: "1", map: 46, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 43, comp: 0, sub: 0 })]), ty: 25, slot: "", map: 50, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::True, ty: 2, slot: "1", map: 51, refs: &[] },
+        Item { seg: "PV1", group: 1, repeats: false, enter: 1, cond: Cond::All(&[Cond::Valued(Loc { seg: "PV1", field: 20, comp: 0, sub: 0 })]), ty: 12, slot: "1", map: 52, refs: &[Ref { from: 12, from_slot: "", steps: S764, to: 2, to_slot: "1" }] },
+        Item { seg: "PV2", group: 1, repeats: false, enter: 0, cond: Cond::True, ty: 3, slot: "1", map: 53, refs: &[] },
         Item { seg: "ARV", group: 1, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "GT1", group: 0, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 55, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 69, refs: &[Ref { from: 4, from_slot: "1", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S700, to: 17, to_slot: "" }] },
+        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "1", map: 56, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "OBX", group: 3, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "1", map: 71, refs: &[Ref { from: 4, from_slot: "1", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "1", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S419, to: 17, to_slot: "" }] },
         Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "1", map: 111, refs: &[] },
-        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 105, refs: &[Ref { from: 4, from_slot: "", steps: S701, to: 20, to_slot: "1" }] },
+        Item { seg: "PRT", group: 3, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "1", map: 106, refs: &[Ref { from: 4, from_slot: "", steps: S768, to: 20, to_slot: "1" }] },
         Item { seg: "NTE", group: 3, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 8, slot: "1", map: 135, refs: &[Ref { from: 8, from_slot: "", steps: S695, to: 2, to_slot: "1" }] },
-        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 86, refs: &[Ref { from: 6, from_slot: "", steps: S694, to: 2, to_slot: "1" }] },
-        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "2", map: 105, refs: &[Ref { from: 8, from_slot: "", steps: S677, to: 20, to_slot: "2" }] },
+        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 8, slot: "1", map: 135, refs: &[Ref { from: 8, from_slot: "", steps: S763, to: 2, to_slot: "1" }] },
+        Item { seg: "ORC", group: 4, repeats: false, enter: 1, cond: Cond::True, ty: 6, slot: "1", map: 89, refs: &[Ref { from: 6, from_slot: "", steps: S762, to: 2, to_slot: "1" }] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "OP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "2", map: 106, refs: &[Ref { from: 8, from_slot: "", steps: S745, to: 20, to_slot: "2" }] },
         Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
-        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "AP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 105, refs: &[Ref { from: 8, from_slot: "", steps: S677, to: 20, to_slot: "3" }] },
+        Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::All(&[Cond::Eq(Loc { seg: "PRT", field: 4, comp: 1, sub: 0 }, "AP"), Cond::Eq(Loc { seg: "PRT", field: 4, comp: 3, sub: 0 }, "HL70443")]), ty: 20, slot: "3", map: 106, refs: &[Ref { from: 8, from_slot: "", steps: S745, to: 20, to_slot: "3" }] },
         Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "PRT", group: 4, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "TQ1", group: 5, repeats: false, enter: 1, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "TQ2", group: 5, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] },
         Item { seg: "RXA", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: 8, slot: "1", map: 136, refs: &[] },
         Item { seg: "RXR", group: 4, repeats: false, enter: 0, cond: Cond::True, ty: 8, slot: "1", map: 137, refs: &[] },
-        Item { seg: "OBX", group: 6, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 55, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S707, to: 8, to_slot: "1" }] },
-        Item { seg: "OBX", group: 6, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 69, refs: &[Ref { from: 4, from_slot: "2", steps: S694, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S707, to: 8, to_slot: "1" }] },
-        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "2", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S700, to: 17, to_slot: "" }] },
+        Item { seg: "OBX", group: 6, repeats: false, enter: 1, cond: Cond::Any(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Le, 1), Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA")]), ty: 4, slot: "2", map: 56, refs: &[Ref { from: 4, from_slot: "2", steps: S762, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S525, to: 8, to_slot: "1" }] },
+        Item { seg: "OBX", group: 6, repeats: false, enter: 1, cond: Cond::All(&[Cond::Count(Loc { seg: "OBX", field: 5, comp: 0, sub: 0 }, Cmp::Gt, 1), Cond::Not(&Cond::Eq(Loc { seg: "OBX", field: 2, comp: 0, sub: 0 }, "NA"))]), ty: 4, slot: "2", map: 71, refs: &[Ref { from: 4, from_slot: "2", steps: S762, to: 2, to_slot: "1" }, Ref { from: 4, from_slot: "2", steps: S525, to: 8, to_slot: "1" }] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 10, comp: 0, sub: 0 })]), ty: 17, slot: "2", map: 109, refs: &[Ref { from: 4, from_slot: "1", steps: S419, to: 17, to_slot: "" }] },
         Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::Any(&[Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 9, comp: 0, sub: 0 })]), Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 14, comp: 0, sub: 0 })])]), ty: 4, slot: "2", map: 111, refs: &[] },
-        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "4", map: 105, refs: &[Ref { from: 4, from_slot: "2", steps: S701, to: 20, to_slot: "1" }] },
+        Item { seg: "PRT", group: 6, repeats: true, enter: 0, cond: Cond::All(&[Cond::Valued(Loc { seg: "PRT", field: 5, comp: 0, sub: 0 })]), ty: 20, slot: "4", map: 106, refs: &[Ref { from: 4, from_slot: "2", steps: S768, to: 20, to_slot: "1" }] },
         Item { seg: "NTE", group: 6, repeats: true, enter: 0, cond: Cond::True, ty: NONE, slot: "", map: NONE, refs: &[] }] },
 ];
 
 /// (resource, path, target): references made where the maps give none.
 pub(crate) static LINKS: &[(u16, &[Step], u16)] = &[
-    (4, S703, 6),
-    (5, S703, 6),
+    (4, S770, 6),
+    (5, S770, 6),
 ];
