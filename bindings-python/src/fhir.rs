@@ -22,18 +22,9 @@ pub(crate) fn convert(
     timezone: Option<String>,
     overrides: Option<String>,
 ) -> PyResult<(String, String)> {
-    let bundle_type =
-        pipehat::fhir::BundleType::from_name(bundle_type).map_err(|e| fhir_error(py, &e))?;
-    let overrides = overrides
-        .map(|t| pipehat::fhir::Overrides::parse(&t))
-        .transpose()
-        .map_err(|e| fhir_error(py, &e))?;
-    let options = pipehat::fhir::Options {
-        bundle_type,
-        namespace,
-        timezone,
-        overrides,
-    };
+    let options =
+        pipehat::fhir::Options::from_parts(bundle_type, namespace, timezone, overrides.as_deref())
+            .map_err(|e| fhir_error(py, &e))?;
     let out = pipehat::fhir::to_fhir(message, &options).map_err(|e| fhir_error(py, &e))?;
     Ok((out.bundle, out.report.to_json()))
 }
@@ -78,19 +69,9 @@ pub(crate) fn to_fhir_file<'py>(
     threads: usize,
     strict: bool,
 ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-    let bundle_type =
-        pipehat::fhir::BundleType::from_name(bundle_type).map_err(|e| fhir_error(py, &e))?;
-    let overrides = overrides
-        .map(|t| pipehat::fhir::Overrides::parse(&t))
-        .transpose()
-        .map_err(|e| fhir_error(py, &e))?;
-    let options = pipehat::fhir::Options {
-        bundle_type,
-        namespace,
-        timezone,
-        overrides,
-    };
-    options.check().map_err(|e| fhir_error(py, &e))?;
+    let options =
+        pipehat::fhir::Options::from_parts(bundle_type, namespace, timezone, overrides.as_deref())
+            .map_err(|e| fhir_error(py, &e))?;
     let mut parse = pipehat::ParseOptions::default();
     parse.strict = strict;
     let input: Box<dyn std::io::Read + Send> = match crate::stream::is_path(source)? {

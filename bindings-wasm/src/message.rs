@@ -261,19 +261,13 @@ impl NativeMessage {
             );
             o.into()
         };
-        let bundle_type =
-            pipehat::fhir::BundleType::from_name(bundle_type.as_deref().unwrap_or("message"))
-                .map_err(fhir_error)?;
-        let overrides = overrides
-            .map(|t| pipehat::fhir::Overrides::parse(&t))
-            .transpose()
-            .map_err(fhir_error)?;
-        let options = pipehat::fhir::Options {
-            bundle_type,
+        let options = pipehat::fhir::Options::from_parts(
+            bundle_type.as_deref().unwrap_or("message"),
             namespace,
             timezone,
-            overrides,
-        };
+            overrides.as_deref(),
+        )
+        .map_err(fhir_error)?;
         let out =
             pipehat::fhir::to_fhir(&self.indexed().message(), &options).map_err(fhir_error)?;
         Ok(format!(

@@ -152,6 +152,31 @@ pub struct Options {
 }
 
 impl Options {
+    /// Options from their names and texts, as the bindings receive them
+    /// (`bundle_type` by name, the overrides as JSON text), checked.
+    ///
+    /// ```
+    /// let o = pipehat::fhir::Options::from_parts("transaction", None, Some("Z".into()), Some(r#"{"drop": ["Provenance"]}"#))?;
+    /// assert_eq!(o.bundle_type, pipehat::fhir::BundleType::Transaction);
+    /// assert_eq!(pipehat::fhir::Options::from_parts("document", None, None, None).unwrap_err().option, Some("bundle_type"));
+    /// # Ok::<(), pipehat::fhir::FhirError>(())
+    /// ```
+    pub fn from_parts(
+        bundle_type: &str,
+        namespace: Option<String>,
+        timezone: Option<String>,
+        overrides: Option<&str>,
+    ) -> Result<Options, FhirError> {
+        let options = Options {
+            bundle_type: BundleType::from_name(bundle_type)?,
+            namespace,
+            timezone,
+            overrides: overrides.map(Overrides::parse).transpose()?,
+        };
+        options.check()?;
+        Ok(options)
+    }
+
     /// Checks the options' values.
     pub fn check(&self) -> Result<(), FhirError> {
         if let Some(z) = &self.timezone {
@@ -288,24 +313,17 @@ pub fn structure_for(message_type: &str, event: &str, structure: &str) -> Option
         return Some(m.name);
     }
     let name = match (message_type, event) {
-        ("ADT", "A01" | "A04" | "A08" | "A13") => "ADT_A01",
-        ("ADT", "A02" | "A21" | "A22" | "A23" | "A25" | "A26" | "A27" | "A29" | "A32" | "A33") => {
-            if event == "A02" {
-                "ADT_A02"
-            } else {
-                "ADT_A09"
-            }
-        }
-        ("ADT", "A03") => "ADT_A01",
+        // A03 has no map of its own; its segments are ADT_A01's
+        ("ADT", "A01" | "A03" | "A04" | "A08" | "A13") => "ADT_A01",
+        ("ADT", "A02") => "ADT_A02",
         ("ADT", "A05" | "A14" | "A28" | "A31") => "ADT_A05",
         ("ADT", "A06" | "A07") => "ADT_A06",
-        ("ADT", "A09" | "A10" | "A11" | "A12") => {
-            if event == "A11" {
-                "ADT_A11"
-            } else {
-                "ADT_A09"
-            }
-        }
+        ("ADT", "A11") => "ADT_A11",
+        (
+            "ADT",
+            "A09" | "A10" | "A12" | "A21" | "A22" | "A23" | "A25" | "A26" | "A27" | "A29" | "A32"
+            | "A33",
+        ) => "ADT_A09",
         ("ADT", "A17") => "ADT_A17",
         ("ORU", "R01" | "R30" | "R31" | "R32") => "ORU_R01",
         ("ORM", "O01") => "ORM_O01",
@@ -321,10 +339,9 @@ pub fn structure_for(message_type: &str, event: &str, structure: &str) -> Option
 /// Converts `message` to a FHIR R4 Bundle.
 pub fn to_fhir(message: &Message<'_>, options: &Options) -> Result<Conversion, FhirError> {
     options.check()?;
-    let text = |p: &str| message.get(p).ok().flatten().map(|c| c.trim().to_string());
-    let mtype = text("MSH-9.1").unwrap_or_default();
-    let event = text("MSH-9.2").unwrap_or_default();
-    let structure = text("MSH-9.3").unwrap_or_default();
+    let mtype = header(message, "MSH-9.1");
+    let event = header(message, "MSH-9.2");
+    let structure = header(message, "MSH-9.3");
     let Some(name) = structure_for(&mtype, &event, &structure) else {
         return Err(FhirError {
             kind: FhirErrorKind::NoMap,
@@ -677,17 +694,19 @@ fn type_id(name: &str) -> u16 {
         .map_or(NONE, |i| i as u16)
 }
 
+/// A header field's text, trimmed (`""` when absent).
+fn header(msg: &Message<'_>, path: &str) -> String {
+    msg.get(path)
+        .ok()
+        .flatten()
+        .map(|c| c.trim().to_string())
+        .unwrap_or_default()
+}
+
 /// Fills what R4 requires and the maps leave out, where a value is implied
 /// (the decisions table in docs/fhir.md lists each).
 fn complete(run: &mut Run<'_, '_>, ns: [u8; 16]) {
-    let g = |p: &str| {
-        run.msg
-            .get(p)
-            .ok()
-            .flatten()
-            .map(|c| c.trim().to_string())
-            .unwrap_or_default()
-    };
+    let g = |p: &str| header(run.msg, p);
     let source_key = alloc::format!("endpoint|{}|{}", g("MSH-3"), g("MSH-4"));
     let destination_key = alloc::format!("endpoint|{}|{}", g("MSH-5"), g("MSH-6"));
     let patient_ty = type_id("Patient");
@@ -912,14 +931,7 @@ fn uuid5(ns: [u8; 16], name: &str) -> String {
 /// place in it.
 fn number(run: &mut Run<'_, '_>, ns: [u8; 16]) {
     let msg_key = {
-        let g = |p: &str| {
-            run.msg
-                .get(p)
-                .ok()
-                .flatten()
-                .map(|c| c.trim().to_string())
-                .unwrap_or_default()
-        };
+        let g = |p: &str| header(run.msg, p);
         alloc::format!("{}|{}|{}", g("MSH-3"), g("MSH-4"), g("MSH-10"))
     };
     // derived first (they reference nothing), then the rest in order
@@ -1111,20 +1123,8 @@ fn write_obj(out: &mut String, o: &Obj, res: &[Res], braces: bool) {
 fn write_bundle(run: &Run<'_, '_>, ty: BundleType, ns: [u8; 16]) -> String {
     // a Bundle is about ten times its message's size
     let mut out = String::with_capacity(run.msg.as_bytes().len() * 12 + 1024);
-    let control = run
-        .msg
-        .get("MSH-10")
-        .ok()
-        .flatten()
-        .map(|c| c.trim().to_string())
-        .unwrap_or_default();
-    let sender = run
-        .msg
-        .get("MSH-3")
-        .ok()
-        .flatten()
-        .map(|c| c.trim().to_string())
-        .unwrap_or_default();
+    let control = header(run.msg, "MSH-10");
+    let sender = header(run.msg, "MSH-3");
     out.push_str("{\"resourceType\":\"Bundle\",\"id\":\"");
     out.push_str(&uuid5(ns, &alloc::format!("Bundle|{sender}|{control}")));
     out.push_str("\",\"type\":\"");
