@@ -867,6 +867,31 @@ def main():
               "Element", "Extension", "Coding", "Reference", "MessageHeader.source", "Patient.contact",
               "Location", "Identifier"]:
         type_id(r)
+    # the interpreter recurses through the maps a row applies: they must not
+    # lead back to themselves
+    def uses(action):
+        if action[0] in ("map", "resource"):
+            return {action[1]}
+        if action[0] == "into":
+            return uses(action[3])
+        return set()
+
+    graph = {i: set().union(*[uses(r["action"]) for r in rows]) if rows else set()
+             for i, (_, _, _, rows) in enumerate(M.maps)}
+    state = {}
+
+    def visit(u):
+        state[u] = 1
+        for v in graph[u]:
+            if state.get(v) == 1:
+                sys.exit(f"fhir: map {M.maps[v][0]} leads back to itself")
+            if not state.get(v):
+                visit(v)
+        state[u] = 2
+
+    for u in graph:
+        if not state.get(u):
+            visit(u)
     map_lines = []
     for idx, (name, kind, root, rows) in enumerate(M.maps):
         row_items = []
