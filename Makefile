@@ -82,7 +82,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p pipehat-wasm --target wasm32-unknown-unknown -- -D warnings
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p pipehat --features dictionary,yaml,serde --no-deps --quiet
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p pipehat --features dictionary,yaml,serde,fhir --no-deps --quiet
 
 test-rust:
 	$(CARGO) test -p pipehat --features dictionary,yaml,fhir --doc
