@@ -127,6 +127,7 @@ dictionary: setup-python
 test-nostd:
 	$(CARGO) build -p pipehat --no-default-features --target thumbv7em-none-eabihf
 	$(CARGO) build -p pipehat --no-default-features --features alloc --target thumbv7em-none-eabihf
+	$(CARGO) build -p pipehat --no-default-features --features fhir --target thumbv7em-none-eabihf
 	$(CARGO) build -p pipehat --no-default-features --features json --target thumbv7em-none-eabihf
 	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build -p pipehat --target wasm32-unknown-unknown
 
