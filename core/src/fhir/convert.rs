@@ -101,7 +101,8 @@ pub(crate) struct Run<'m, 'o> {
     field: u16,
 }
 
-fn type_id(name: &str) -> u16 {
+/// The index of FHIR type `name` in the tables (`NONE` when absent).
+pub(crate) fn type_id(name: &str) -> u16 {
     TYPES
         .iter()
         .position(|t| t.name == name)
@@ -120,7 +121,7 @@ impl<'m, 'o> Run<'m, 'o> {
         }
     }
 
-    fn zone(&self) -> Zone<'o> {
+    pub(crate) fn zone(&self) -> Zone<'o> {
         match self.opts.timezone.as_deref() {
             Some(z) => Zone::Assume(z),
             None => Zone::DateOnly,
@@ -238,11 +239,8 @@ impl<'m, 'o> Run<'m, 'o> {
         self.res[res].body = body;
     }
 
-    pub(crate) fn mark_used(&mut self, seg: usize, field: u16) {
-        self.mark(seg, field);
-    }
-
-    fn mark(&mut self, seg: usize, field: u16) {
+    /// Notes that field `field` of segment `seg` was read (for the report).
+    pub(crate) fn mark(&mut self, seg: usize, field: u16) {
         if self.used.len() <= seg {
             self.used.resize(seg + 1, 0);
         }
@@ -659,11 +657,8 @@ pub(crate) fn first_text(rep: Repetition<'_>) -> String {
     Val::Rep(rep).text().into_owned()
 }
 
-pub(crate) fn literal(prim: Prim, out: String) -> Node {
-    lit(prim, out)
-}
-
-fn lit(prim: Prim, out: String) -> Node {
+/// A primitive's node: numbers and booleans written as JSON literals.
+pub(crate) fn lit(prim: Prim, out: String) -> Node {
     match prim {
         Prim::Boolean | Prim::Integer | Prim::PositiveInt | Prim::UnsignedInt | Prim::Decimal => {
             Node::Lit(out)

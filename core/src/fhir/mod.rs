@@ -36,7 +36,7 @@ use crate::error::{kinds, write_error, Place};
 use crate::Message;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use convert::{Res, Run};
+use convert::{type_id, Res, Run};
 use core::fmt;
 use model::{Kind, NONE};
 use tables::{MESSAGES, TYPES};
@@ -566,8 +566,8 @@ fn walk(run: &mut Run<'_, '_>, def: &'static model::MessageDef) {
         let local = local_fields(run, seg);
         if seg.is_header() {
             // the Bundle's identifier and timestamp
-            run.mark_used(seg.index(), 7);
-            run.mark_used(seg.index(), 10);
+            run.mark(seg.index(), 7);
+            run.mark(seg.index(), 10);
         }
         if applied || local {
             run.unmapped_fields(seg);
@@ -605,7 +605,7 @@ fn local_fields(run: &mut Run<'_, '_>, seg: crate::view::Segment<'_>) -> bool {
             }
             let node = match &f.target {
                 overrides::Target::Extension(url, prim, key) => {
-                    let Ok(v) = values::convert(*prim, &text, run_zone(run)) else {
+                    let Ok(v) = values::convert(*prim, &text, run.zone()) else {
                         run.report
                             .invalid_values
                             .push(alloc::format!("{}-{}", f.seg, f.field));
@@ -613,7 +613,7 @@ fn local_fields(run: &mut Run<'_, '_>, seg: crate::view::Segment<'_>) -> bool {
                     };
                     let mut e = Obj::new(type_id("Extension"));
                     e.set("url", Node::Str(url.clone()));
-                    e.set(key, convert::literal(*prim, v));
+                    e.set(key, convert::lit(*prim, v));
                     ("extension", e)
                 }
                 overrides::Target::Identifier(system) => {
@@ -643,7 +643,7 @@ fn local_fields(run: &mut Run<'_, '_>, seg: crate::view::Segment<'_>) -> bool {
             }
             any = true;
         }
-        run.mark_used(seg.index(), f.field);
+        run.mark(seg.index(), f.field);
     }
     any
 }
@@ -686,13 +686,6 @@ fn link(run: &mut Run<'_, '_>, from: usize, steps: &[model::Step], to: usize) {
 }
 
 // ---------------------------------------------------------------- completion
-
-fn type_id(name: &str) -> u16 {
-    TYPES
-        .iter()
-        .position(|t| t.name == name)
-        .map_or(NONE, |i| i as u16)
-}
 
 /// A header field's text, trimmed (`""` when absent).
 fn header(msg: &Message<'_>, path: &str) -> String {
@@ -947,9 +940,9 @@ fn number(run: &mut Run<'_, '_>, ns: [u8; 16]) {
         let ty = run.res[i].ty;
         let tname = TYPES[usize::from(ty)].name;
         let key = if run.res[i].derived {
-            let mut s = String::new();
+            let mut s = Vec::new();
             write_obj(&mut s, &run.res[i].body, &run.res, false);
-            alloc::format!("{tname}|content|{s}")
+            alloc::format!("{tname}|content|{}", String::from_utf8_lossy(&s))
         } else if let Some(idk) = identifier_key(&run.res[i].body, &run.res) {
             alloc::format!("{tname}|identifier|{idk}")
         } else {
@@ -1051,98 +1044,70 @@ fn identifier_key(body: &Obj, res: &[Res]) -> Option<String> {
 
 // ---------------------------------------------------------------- JSON
 
-/// Appends `s` as a JSON string literal.
-fn write_str(out: &mut String, s: &str) {
-    out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            continue;
-        }
-        out.push_str(&s[start..i]);
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
-            }
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
-}
-
-fn write_node(out: &mut String, node: &Node, res: &[Res]) {
+fn write_node(out: &mut Vec<u8>, node: &Node, res: &[Res]) {
     match node {
         Node::Obj(o) => write_obj(out, o, res, true),
         Node::Arr(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, (_, n)) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_node(out, n, res);
             }
-            out.push(']');
+            out.push(b']');
         }
-        Node::Str(s) => write_str(out, s),
-        Node::Lit(s) => out.push_str(s),
+        Node::Str(s) => crate::json::json_bytes(out, s.as_bytes()),
+        Node::Lit(s) => out.extend_from_slice(s.as_bytes()),
         Node::Ref(n) => {
-            out.push_str("\"urn:uuid:");
-            out.push_str(&res[*n].id);
-            out.push('"');
+            out.extend_from_slice(b"\"urn:uuid:");
+            out.extend_from_slice(res[*n].id.as_bytes());
+            out.push(b'"');
         }
     }
 }
 
-fn write_obj(out: &mut String, o: &Obj, res: &[Res], braces: bool) {
+fn write_obj(out: &mut Vec<u8>, o: &Obj, res: &[Res], braces: bool) {
     if braces {
-        out.push('{');
+        out.push(b'{');
     }
     for (i, (k, n)) in o.fields.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(b',');
         }
-        out.push('"');
-        out.push_str(k);
-        out.push_str("\":");
+        out.push(b'"');
+        out.extend_from_slice(k.as_bytes());
+        out.extend_from_slice(b"\":");
         write_node(out, n, res);
     }
     if braces {
-        out.push('}');
+        out.push(b'}');
     }
 }
 
 fn write_bundle(run: &Run<'_, '_>, ty: BundleType, ns: [u8; 16]) -> String {
     // a Bundle is about ten times its message's size
-    let mut out = String::with_capacity(run.msg.as_bytes().len() * 12 + 1024);
+    let mut out = Vec::with_capacity(run.msg.as_bytes().len() * 12 + 1024);
     let control = header(run.msg, "MSH-10");
     let sender = header(run.msg, "MSH-3");
-    out.push_str("{\"resourceType\":\"Bundle\",\"id\":\"");
-    out.push_str(&uuid5(ns, &alloc::format!("Bundle|{sender}|{control}")));
-    out.push_str("\",\"type\":\"");
-    out.push_str(ty.as_str());
-    out.push('"');
+    out.extend_from_slice(b"{\"resourceType\":\"Bundle\",\"id\":\"");
+    out.extend_from_slice(uuid5(ns, &alloc::format!("Bundle|{sender}|{control}")).as_bytes());
+    out.extend_from_slice(b"\",\"type\":\"");
+    out.extend_from_slice(ty.as_str().as_bytes());
+    out.push(b'"');
     if !control.is_empty() {
-        out.push_str(",\"identifier\":{\"value\":");
-        write_str(&mut out, &control);
-        out.push('}');
+        out.extend_from_slice(b",\"identifier\":{\"value\":");
+        crate::json::json_bytes(&mut out, control.as_bytes());
+        out.push(b'}');
     }
     if let Some(ts) = run.msg.get("MSH-7").ok().flatten() {
-        if let Ok(t) = values::convert(model::Prim::Instant, &ts, run_zone(run)) {
-            out.push_str(",\"timestamp\":\"");
-            out.push_str(&t);
-            out.push('"');
+        if let Ok(t) = values::convert(model::Prim::Instant, &ts, run.zone()) {
+            out.extend_from_slice(b",\"timestamp\":\"");
+            out.extend_from_slice(t.as_bytes());
+            out.push(b'"');
         }
     }
-    out.push_str(",\"entry\":[");
+    out.extend_from_slice(b",\"entry\":[");
     let header = type_id("MessageHeader");
     let mut order: Vec<usize> = (0..run.res.len())
         .filter(|&i| !run.res[i].dead && run.res[i].ty == header)
@@ -1162,36 +1127,30 @@ fn write_bundle(run: &Run<'_, '_>, ty: BundleType, ns: [u8; 16]) -> String {
             continue;
         }
         if k > 0 {
-            out.push(',');
+            out.push(b',');
         }
-        out.push_str("{\"fullUrl\":\"urn:uuid:");
-        out.push_str(&r.id);
-        out.push_str("\",\"resource\":{\"resourceType\":\"");
-        out.push_str(tname);
-        out.push_str("\",\"id\":\"");
-        out.push_str(&r.id);
-        out.push('"');
+        out.extend_from_slice(b"{\"fullUrl\":\"urn:uuid:");
+        out.extend_from_slice(r.id.as_bytes());
+        out.extend_from_slice(b"\",\"resource\":{\"resourceType\":\"");
+        out.extend_from_slice(tname.as_bytes());
+        out.extend_from_slice(b"\",\"id\":\"");
+        out.extend_from_slice(r.id.as_bytes());
+        out.push(b'"');
         if !r.body.fields.is_empty() {
-            out.push(',');
+            out.push(b',');
             write_obj(&mut out, &r.body, &run.res, false);
         }
-        out.push('}');
+        out.push(b'}');
         if matches!(ty, BundleType::Transaction | BundleType::Batch) {
-            out.push_str(",\"request\":{\"method\":\"PUT\",\"url\":\"");
-            out.push_str(tname);
-            out.push('/');
-            out.push_str(&r.id);
-            out.push_str("\"}");
+            out.extend_from_slice(b",\"request\":{\"method\":\"PUT\",\"url\":\"");
+            out.extend_from_slice(tname.as_bytes());
+            out.push(b'/');
+            out.extend_from_slice(r.id.as_bytes());
+            out.extend_from_slice(b"\"}");
         }
-        out.push('}');
+        out.push(b'}');
     }
-    out.push_str("]}");
-    out
-}
-
-fn run_zone<'o>(run: &Run<'_, 'o>) -> values::Zone<'o> {
-    match run.opts.timezone.as_deref() {
-        Some(z) => values::Zone::Assume(z),
-        None => values::Zone::DateOnly,
-    }
+    out.extend_from_slice(b"]}");
+    // every piece is UTF-8 text
+    String::from_utf8(out).unwrap_or_default()
 }
