@@ -55,30 +55,12 @@ pub fn extract(
     options: &ParseOptions,
 ) -> Extracted {
     let messages = messages(input);
-    let threads = match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-    .clamp(1, messages.len().max(1));
-    let per_thread = messages.len().div_ceil(threads).max(1);
-    let parts: Vec<Extracted> = if threads == 1 {
-        vec![extract_messages(&messages, 0, paths, raw, options)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = messages
-                .chunks(per_thread)
-                .enumerate()
-                .map(|(i, chunk)| {
-                    scope
-                        .spawn(move || extract_messages(chunk, i * per_thread, paths, raw, options))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
-    };
+    let parts = crate::par::map_parts(
+        &messages,
+        threads,
+        |part, first| extract_messages(part, first, paths, raw, options),
+        |_| Extracted::default(),
+    );
     let mut out = Extracted {
         columns: vec![Vec::with_capacity(messages.len()); paths.len()],
         ..Default::default()
@@ -95,7 +77,8 @@ pub fn extract(
 
 /// The paths grouped by the segment they read (name and occurrence), so
 /// that each segment is found, and its fields indexed, once per message.
-struct Plan {
+#[derive(Debug)]
+pub(crate) struct Plan {
     /// (name, occurrence) of each segment read.
     segments: Vec<([u8; 3], u32)>,
     /// For each segment, the positions in `paths` of the paths reading it.
@@ -105,7 +88,7 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(paths: &[Path]) -> Self {
+    pub(crate) fn new(paths: &[Path]) -> Self {
         let mut plan = Plan {
             segments: Vec::new(),
             columns: Vec::new(),
@@ -127,6 +110,31 @@ impl Plan {
             }
         }
         plan
+    }
+
+    /// Hands `value(column, value)` what each path reads in `msg` (`None`
+    /// when absent or empty): each column once, in segment order.
+    pub(crate) fn read(
+        &self,
+        msg: &crate::Message<'_>,
+        paths: &[Path],
+        separators: &mut Vec<u32>,
+        mut value: impl FnMut(usize, Option<crate::Value<'_>>),
+    ) {
+        let segments = self.segments.iter().zip(&self.columns).zip(&self.last);
+        for ((&(name, occurrence), columns), &last) in segments {
+            let Some(segment) = msg.nth_named(&name, occurrence) else {
+                columns.iter().for_each(|&c| value(c, None));
+                continue;
+            };
+            let segment = segment.indexed_in(separators, last);
+            for &c in columns {
+                value(
+                    c,
+                    crate::view::resolve(&segment, &paths[c]).filter(|v| !v.is_empty()),
+                );
+            }
+        }
     }
 }
 
@@ -162,24 +170,9 @@ fn visit(
     let mut separators = Vec::new();
     for (row, &(_, bytes)) in messages.iter().enumerate() {
         sink.start_row(row);
-        let msg = match parser.parse(bytes) {
-            Ok(msg) => msg,
-            Err(e) => {
-                sink.error(row, e);
-                continue;
-            }
-        };
-        let segments = plan.segments.iter().zip(&plan.columns).zip(&plan.last);
-        for ((&(name, occurrence), columns), &last) in segments {
-            let Some(segment) = msg.nth_named(&name, occurrence) else {
-                columns.iter().for_each(|&c| sink.value(c, None));
-                continue;
-            };
-            let segment = segment.indexed_in(&mut separators, last);
-            for &c in columns {
-                let value = crate::view::resolve(&segment, &paths[c]).filter(|v| !v.is_empty());
-                sink.value(c, value);
-            }
+        match parser.parse(bytes) {
+            Ok(msg) => plan.read(&msg, paths, &mut separators, |c, v| sink.value(c, v)),
+            Err(e) => sink.error(row, e),
         }
     }
 }

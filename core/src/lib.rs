@@ -61,6 +61,8 @@ pub mod ack;
 mod batch;
 mod charset;
 mod charset_tables;
+#[cfg(feature = "std")]
+pub mod columns;
 pub mod datatype;
 mod delimiters;
 mod diagnostics;
@@ -89,6 +91,8 @@ mod message;
 #[cfg(feature = "alloc")]
 pub mod mllp;
 mod options;
+#[cfg(feature = "std")]
+mod par;
 mod parse;
 mod path;
 pub mod stream;

@@ -668,6 +668,16 @@ fn write_row(out: &mut String, row: &Row) {
 }
 
 impl MapValue {
+    /// The value as text: `None` for null, text as it is, anything else as
+    /// its JSON text (numbers as `number` writes them).
+    pub fn to_text(&self) -> Option<String> {
+        match self {
+            MapValue::Null => None,
+            MapValue::Text(t) => Some(t.clone()),
+            other => Some(other.to_json()),
+        }
+    }
+
     /// The value as JSON text.
     pub fn to_json(&self) -> String {
         let mut out = String::new();

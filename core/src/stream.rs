@@ -382,7 +382,7 @@ impl<'a> Iterator for Split<'a> {
 pub use splitter::{OwnedChunk, Splitter, StreamError};
 
 #[cfg(feature = "std")]
-pub use reader::MessageReader;
+pub use reader::{Batch, BatchItem, MessageReader};
 
 #[cfg(feature = "alloc")]
 mod splitter {
@@ -550,6 +550,19 @@ mod splitter {
             }
         }
 
+        /// A splitter for a stream read from the middle of a file: its first
+        /// byte is at `offset` in the whole and is not taken as a line start,
+        /// so everything up to the first line that starts a header (the end
+        /// of a message that began earlier) is dropped. Reading from one
+        /// byte before a range's start gives the chunks a whole-file split
+        /// finds starting in the range.
+        pub fn mid_stream(offset: u64, max_chunk_size: usize) -> Self {
+            let mut s = Self::with_limit(max_chunk_size);
+            s.base = offset;
+            s.skipping = true;
+            s
+        }
+
         /// Adds the next bytes of the stream. After [`finish`](Self::finish),
         /// pushing goes on with the same stream: offsets and batch counts
         /// continue.
@@ -596,6 +609,23 @@ mod splitter {
         /// The next complete chunk; `None` when the bytes pushed so far hold
         /// no other (until more are pushed, or `finish` is called).
         pub fn next_chunk(&mut self) -> Option<Result<OwnedChunk, StreamError>> {
+            let mut bytes = Vec::new();
+            let item = self.next_chunk_into(&mut bytes)?;
+            Some(item.map(|(kind, offset, counted)| OwnedChunk {
+                kind,
+                bytes,
+                offset,
+                counted,
+            }))
+        }
+
+        /// [`next_chunk`](Self::next_chunk) appending the chunk's bytes to
+        /// `out` instead of allocating them: its kind, stream offset and,
+        /// for trailers, what was counted.
+        pub fn next_chunk_into(
+            &mut self,
+            out: &mut Vec<u8>,
+        ) -> Option<Result<(ChunkKind, u64, Option<u64>), StreamError>> {
             if self.skipping {
                 self.skip_oversized();
                 if self.skipping {
@@ -614,12 +644,8 @@ mod splitter {
                     }
                     self.pos = end.max(start + 1);
                     let counted = self.counter.count(kind);
-                    Some(Ok(OwnedChunk {
-                        kind,
-                        bytes: self.buf[start..end].to_vec(),
-                        offset: self.base + start as u64,
-                        counted,
-                    }))
+                    out.extend_from_slice(&self.buf[start..end]);
+                    Some(Ok((kind, self.base + start as u64, counted)))
                 }
                 Err(resume) => {
                     self.resume = resume;
@@ -668,7 +694,8 @@ mod splitter {
 
 #[cfg(feature = "std")]
 mod reader {
-    use super::{OwnedChunk, Splitter, StreamError};
+    use super::{ChunkKind, OwnedChunk, Splitter, StreamError};
+    use core::ops::Range;
     use std::io::{self, Read};
     use std::vec;
     use std::vec::Vec;
@@ -710,6 +737,57 @@ mod reader {
             }
         }
 
+        /// A reader over a stream that starts in the middle of a file, at
+        /// byte `offset` of it (see [`Splitter::mid_stream`]): positioned one
+        /// byte before a range, it gives the chunks that start in the range
+        /// and every chunk after them (stop at the range's end).
+        pub fn mid_stream(reader: R, offset: u64, max_chunk_size: usize) -> Self {
+            let mut r = Self::with_limit(reader, max_chunk_size);
+            r.splitter = Splitter::mid_stream(offset, max_chunk_size);
+            r
+        }
+
+        /// Reads the next chunks into `batch` (emptied first) until it holds
+        /// `max_bytes` or more, or the input ends: the chunks' bytes are
+        /// copied one after another into one buffer, with no allocation per
+        /// chunk. Returns `false`, with `batch` empty, at the end of the
+        /// input. A chunk over the size limit is a [`BatchItem::TooLarge`];
+        /// a read error stops the batch and is returned.
+        ///
+        /// ```
+        /// use pipehat::stream::{Batch, BatchItem, MessageReader};
+        /// let data: &[u8] = b"MSH|^~\\&|A\rMSH|^~\\&|B\r";
+        /// let mut reader = MessageReader::new(data);
+        /// let mut batch = Batch::default();
+        /// assert!(reader.read_batch(&mut batch, 1 << 20)?);
+        /// let offsets: Vec<u64> = batch.items().iter().map(|i| i.offset()).collect();
+        /// assert_eq!(offsets, [0, 11]);
+        /// assert_eq!(batch.bytes(&batch.items()[1]), b"MSH|^~\\&|B\r");
+        /// assert!(!reader.read_batch(&mut batch, 1 << 20)?);
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
+        pub fn read_batch(&mut self, batch: &mut Batch, max_bytes: usize) -> io::Result<bool> {
+            batch.clear();
+            while batch.data.len() < max_bytes {
+                let start = batch.data.len();
+                match self.splitter.next_chunk_into(&mut batch.data) {
+                    Some(Ok((kind, offset, counted))) => batch.items.push(BatchItem::Chunk {
+                        kind,
+                        offset,
+                        counted,
+                        range: start..batch.data.len(),
+                    }),
+                    Some(Err(StreamError::ChunkTooLarge { offset })) => {
+                        batch.items.push(BatchItem::TooLarge { offset })
+                    }
+                    Some(Err(StreamError::Io(e))) => return Err(e),
+                    None if self.done => break,
+                    None => self.fill()?,
+                }
+            }
+            Ok(!batch.items.is_empty())
+        }
+
         /// Sets how many bytes each `read` call asks for (default 256 KiB).
         pub fn read_size(mut self, bytes: usize) -> Self {
             self.read_size = bytes.max(1);
@@ -735,6 +813,78 @@ mod reader {
                 self.splitter.push(&self.block[..n]);
             }
             Ok(())
+        }
+    }
+
+    /// Chunks read together by [`MessageReader::read_batch`]: their bytes
+    /// in one buffer, reused from batch to batch.
+    #[derive(Debug, Clone, Default)]
+    pub struct Batch {
+        data: Vec<u8>,
+        items: Vec<BatchItem>,
+    }
+
+    /// One chunk of a [`Batch`], or a chunk that was over the size limit.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum BatchItem {
+        /// A chunk: its bytes are [`Batch::bytes`].
+        Chunk {
+            /// What the chunk holds.
+            kind: ChunkKind,
+            /// 0-based byte offset of the chunk in the stream.
+            offset: u64,
+            /// For trailers, what was counted (see [`Chunk::counted`](super::Chunk::counted)).
+            counted: Option<u64>,
+            /// Where its bytes are in the batch's buffer.
+            range: Range<usize>,
+        },
+        /// A chunk over the size limit, skipped (its code is `message_too_large`).
+        TooLarge {
+            /// 0-based byte offset of the chunk in the stream.
+            offset: u64,
+        },
+    }
+
+    impl BatchItem {
+        /// The chunk's stream offset.
+        pub fn offset(&self) -> u64 {
+            match self {
+                BatchItem::Chunk { offset, .. } | BatchItem::TooLarge { offset } => *offset,
+            }
+        }
+
+        /// Whether the item is a message (or a message too large to read).
+        pub fn is_message(&self) -> bool {
+            match self {
+                BatchItem::Chunk { kind, .. } => *kind == ChunkKind::Message,
+                BatchItem::TooLarge { .. } => true,
+            }
+        }
+    }
+
+    impl Batch {
+        /// The chunks, in stream order.
+        pub fn items(&self) -> &[BatchItem] {
+            &self.items
+        }
+
+        /// An item's bytes (empty for [`BatchItem::TooLarge`]).
+        pub fn bytes(&self, item: &BatchItem) -> &[u8] {
+            match item {
+                BatchItem::Chunk { range, .. } => self.data.get(range.clone()).unwrap_or_default(),
+                BatchItem::TooLarge { .. } => &[],
+            }
+        }
+
+        /// The bytes of every chunk.
+        pub fn len_bytes(&self) -> usize {
+            self.data.len()
+        }
+
+        /// Drops the chunks, keeping the buffer's memory.
+        pub fn clear(&mut self) {
+            self.data.clear();
+            self.items.clear();
         }
     }
 

@@ -50,10 +50,7 @@ pub fn convert_file<R: Read, W: Write>(
     options
         .check()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-    let threads = match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let threads = crate::par::threads(threads);
     let mut summary = FileSummary::default();
     let mut reader = MessageReader::new(input);
     let mut batch: Vec<(u64, u64, Vec<u8>)> = Vec::new();
@@ -112,33 +109,18 @@ fn convert_batch(
     parse: &ParseOptions,
     threads: usize,
 ) -> Vec<Result<String, &'static str>> {
-    let threads = threads.clamp(1, batch.len().max(1));
-    if threads == 1 {
-        return batch
-            .iter()
-            .map(|(_, _, b)| convert_one(b, options, parse))
-            .collect();
-    }
-    let per = batch.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = batch
-            .chunks(per)
-            .map(|part| {
-                let job = scope.spawn(move || {
-                    part.iter()
-                        .map(|(_, _, b)| convert_one(b, options, parse))
-                        .collect::<Vec<_>>()
-                });
-                (part.len(), job)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|(len, h)| {
-                // a thread that panicked (none should) fails its messages
-                h.join()
-                    .unwrap_or_else(|_| std::vec![Err("internal_error"); len])
-            })
-            .collect()
-    })
+    crate::par::map_parts(
+        batch,
+        threads,
+        |part, _| {
+            part.iter()
+                .map(|(_, _, b)| convert_one(b, options, parse))
+                .collect::<Vec<_>>()
+        },
+        // a thread that panicked (none should) fails its messages
+        |part| std::vec![Err("internal_error"); part.len()],
+    )
+    .into_iter()
+    .flatten()
+    .collect()
 }
