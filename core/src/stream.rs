@@ -379,7 +379,7 @@ impl<'a> Iterator for Split<'a> {
 }
 
 #[cfg(feature = "alloc")]
-pub use splitter::{OwnedChunk, Splitter, StreamError};
+pub use splitter::{OwnedChunk, Splitter, StreamError, Taken};
 
 #[cfg(feature = "std")]
 pub use reader::{Batch, BatchItem, MessageReader};
@@ -416,6 +416,10 @@ mod splitter {
             }
         }
     }
+
+    /// What [`Splitter::next_chunk_into`] gives for a chunk: its kind,
+    /// stream offset and, for trailers, what was counted.
+    pub type Taken = (ChunkKind, u64, Option<u64>);
 
     /// An error while splitting a stream.
     #[derive(Debug)]
@@ -622,10 +626,7 @@ mod splitter {
         /// [`next_chunk`](Self::next_chunk) appending the chunk's bytes to
         /// `out` instead of allocating them: its kind, stream offset and,
         /// for trailers, what was counted.
-        pub fn next_chunk_into(
-            &mut self,
-            out: &mut Vec<u8>,
-        ) -> Option<Result<(ChunkKind, u64, Option<u64>), StreamError>> {
+        pub fn next_chunk_into(&mut self, out: &mut Vec<u8>) -> Option<Result<Taken, StreamError>> {
             if self.skipping {
                 self.skip_oversized();
                 if self.skipping {
