@@ -249,3 +249,34 @@ fn columns_keep_arrow_layout() {
     assert_eq!(errors.get(1), Some("missing_encoding_characters"));
     assert_eq!((batch.errors[0].line, batch.errors[0].column), (1, 7));
 }
+
+#[test]
+fn scanning_a_reader_finds_what_scanning_the_bytes_finds() {
+    let filter = Filter::parse(r#"MSH-9.1 = "ADT" or PID-8 = "F""#).unwrap();
+    let mut all = Vec::new();
+    for (name, file) in corpus() {
+        let scan = filter.scan(&file);
+        for threads in [1, 2] {
+            let mut matched = Vec::new();
+            let got = filter
+                .scan_reader(&file[..], threads, |offset, bytes| {
+                    matched.push((offset as usize, bytes.len()))
+                })
+                .unwrap();
+            let want: Vec<_> = scan.matched.iter().map(|r| (r.start, r.len())).collect();
+            assert_eq!(matched, want, "{name}");
+            assert_eq!((got.total, got.matched), (scan.total, want.len()), "{name}");
+            let unreadable: Vec<_> = scan
+                .unreadable
+                .iter()
+                .map(|(o, e)| (*o as u64, e.code()))
+                .collect();
+            assert_eq!(got.unreadable, unreadable, "{name}");
+        }
+        all.extend_from_slice(&file);
+    }
+    let scan = filter.scan(&all);
+    let got = filter.scan_reader(&all[..], 0, |_, _| {}).unwrap();
+    assert_eq!((got.total, got.matched), (scan.total, scan.matched.len()));
+    assert!(got.matched > 50, "{}", got.matched);
+}

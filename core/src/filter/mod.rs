@@ -245,6 +245,62 @@ impl Filter {
         self.scan(input).matched.len()
     }
 
+    /// [`scan`](Self::scan) for a stream of any size (a file, a socket),
+    /// in bounded memory: messages are read a batch at a time (about 16
+    /// MiB), filtered on `threads` threads (0: every core), and each match
+    /// is handed to `matched(offset, bytes)` in stream order. Messages that
+    /// cannot be read are listed with their offset and error code (a parse
+    /// error's, or `message_too_large` for one over 256 MiB).
+    ///
+    /// ```
+    /// let f = pipehat::filter::Filter::parse(r#"MSH-9.1 = "ADT""#)?;
+    /// let file: &[u8] = b"MSH|^~\\&|||||||ADT^A01|1|P|2.5\rMSH|^~\\&|||||||ORU^R01|2|P|2.5\r";
+    /// let mut offsets = Vec::new();
+    /// let scan = f.scan_reader(file, 0, |offset, _| offsets.push(offset))?;
+    /// assert_eq!((scan.total, scan.matched, offsets), (2, 1, vec![0]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn scan_reader<R: std::io::Read>(
+        &self,
+        input: R,
+        threads: usize,
+        mut matched: impl FnMut(u64, &[u8]),
+    ) -> std::io::Result<ReaderScan> {
+        use crate::stream::{Batch, BatchItem, MessageReader};
+        let mut out = ReaderScan::default();
+        let mut reader = MessageReader::new(input);
+        let mut batch = Batch::default();
+        while reader.read_batch(&mut batch, 16 << 20)? {
+            let items: Vec<&BatchItem> = batch.items().iter().filter(|i| i.is_message()).collect();
+            let results = crate::par::map_parts(
+                &items,
+                threads,
+                |part, _| {
+                    part.iter()
+                        .map(|item| match item {
+                            BatchItem::TooLarge { .. } => Err("message_too_large"),
+                            _ => self.matches_bytes(batch.bytes(item)).map_err(|e| e.code()),
+                        })
+                        .collect::<Vec<_>>()
+                },
+                |part| alloc::vec![Err("internal_error"); part.len()],
+            );
+            for (item, result) in items.iter().zip(results.into_iter().flatten()) {
+                out.total += 1;
+                match result {
+                    Ok(true) => {
+                        out.matched += 1;
+                        matched(item.offset(), batch.bytes(item));
+                    }
+                    Ok(false) => {}
+                    Err(code) => out.unreadable.push((item.offset(), code)),
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Whether evaluation reads only the MSH segment.
     pub fn reads_header_only(&self) -> bool {
         self.header_only
@@ -268,6 +324,18 @@ pub struct Scan {
     pub matched: Vec<core::ops::Range<usize>>,
     /// Messages that could not be read: their offset in the input and the error.
     pub unreadable: Vec<(usize, ParseError)>,
+}
+
+/// What [`Filter::scan_reader`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReaderScan {
+    /// Messages seen.
+    pub total: usize,
+    /// Messages that matched.
+    pub matched: usize,
+    /// Messages that could not be read: their offset in the stream and the
+    /// error code.
+    pub unreadable: Vec<(u64, &'static str)>,
 }
 
 impl core::str::FromStr for Filter {
