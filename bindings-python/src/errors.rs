@@ -33,7 +33,15 @@ pub(crate) fn raise(
 }
 
 pub(crate) fn parse_error(py: Python<'_>, e: &pipehat::ParseError, input: &[u8]) -> PyErr {
-    let (line, column) = e.line_column(input);
+    parse_error_at(py, e, e.line_column(input))
+}
+
+/// [`parse_error`] with the line and column already counted.
+pub(crate) fn parse_error_at(
+    py: Python<'_>,
+    e: &pipehat::ParseError,
+    (line, column): (usize, usize),
+) -> PyErr {
     let attrs = [
         (
             "code",

@@ -2,6 +2,7 @@
 //! decision is made in the core; this crate converts arguments, results and
 //! errors, and releases the GIL around long work.
 
+mod columns;
 mod datatype;
 mod dictionary;
 mod errors;
@@ -19,6 +20,7 @@ use pyo3::prelude::*;
 
 #[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    columns::register(m)?;
     datatype::register(m)?;
     dictionary::register(m)?;
     fhir::register(m)?;

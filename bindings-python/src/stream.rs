@@ -1,13 +1,13 @@
 //! Streams and bulk reads: `split`, `Splitter`, `iter_messages`, `extract`.
 
-use crate::errors::{deprecated, open_file, os_error, parse_error, path_error, stream_error};
+use crate::errors::{deprecated, open_file, stream_error};
 use crate::message::{parse_owned, Message};
 use crate::options::{input_bytes, options};
 use pipehat::stream::{ChunkKind, MessageReader, OwnedChunk};
 use pipehat::ParseOptions;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
+use pyo3::types::{PyBytes, PyString, PyType};
 
 /// Iterator returned by iter_messages.
 #[pyclass(module = "pipehat")]
@@ -324,7 +324,7 @@ impl Splitter {
 }
 
 /// A Python binary file object as `io::Read` (reads with the GIL held).
-pub(crate) struct PyReader(Py<PyAny>);
+pub(crate) struct PyReader(pub(crate) Py<PyAny>);
 
 impl std::io::Read for PyReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -388,83 +388,9 @@ pub(crate) fn iter_messages(
     })
 }
 
-/// extract(source, paths, /, *, raw=False, threads=None, details=False, strict=False, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None)
-/// --
-///
-/// Reads `paths` from every message of `source` (a path, bytes or a binary
-/// file object), parsing on all cores with the GIL released, each message
-/// with the parse options of parse(). Returns a dict: path -> list of str or
-/// None, one entry per message. With details=True: {"columns": that dict,
-/// "offsets": each message's byte offset in the input, "errors": [(row,
-/// ParseError)] for each message that could not be parsed, the error being
-/// the one parsing that message alone raises}.
-#[pyfunction]
-#[pyo3(signature = (source, paths, /, *, raw=false, threads=None, details=false, strict=false, segment_terminator=None, max_message_size=None, max_segments=None, max_field_length=None))]
-#[allow(clippy::too_many_arguments)] // the keyword arguments of extract()
-pub(crate) fn extract<'py>(
-    py: Python<'py>,
-    source: &Bound<'py, PyAny>,
-    paths: Vec<String>,
-    raw: bool,
-    threads: Option<usize>,
-    details: bool,
-    strict: bool,
-    segment_terminator: Option<&str>,
-    max_message_size: Option<usize>,
-    max_segments: Option<usize>,
-    max_field_length: Option<usize>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let options = options(
-        strict,
-        segment_terminator,
-        max_message_size,
-        max_segments,
-        max_field_length,
-    )?;
-    let parsed: Vec<pipehat::Path> = paths
-        .iter()
-        .map(|p| p.parse::<pipehat::Path>())
-        .collect::<Result<_, _>>()
-        .map_err(|e| path_error(py, &e))?;
-    let data = if let Some(path) = is_path(source)? {
-        let mut file = open_file(py, &path)?;
-        py.detach(|| {
-            let mut data = Vec::new();
-            std::io::Read::read_to_end(&mut file, &mut data).map(|_| data)
-        })
-        .map_err(|e| os_error(py, &e, &path))?
-    } else if source.hasattr("read")? {
-        input_bytes(&source.call_method0("read")?)?
-    } else {
-        input_bytes(source)?
-    };
-    let out = py
-        .detach(|| pipehat::extract::extract(&data, &parsed, raw, threads.unwrap_or(0), &options));
-    let dict = PyDict::new(py);
-    for (name, column) in paths.iter().zip(out.columns) {
-        let list = PyList::new(py, column)?;
-        dict.set_item(name, list)?;
-    }
-    if !details {
-        return Ok(dict);
-    }
-    let errors = PyList::empty(py);
-    for (row, e) in &out.errors {
-        let message = data.get(out.offsets[*row] as usize..).unwrap_or_default();
-        let error = parse_error(py, e, message).into_value(py);
-        errors.append((*row, error))?;
-    }
-    let report = PyDict::new(py);
-    report.set_item("columns", dict)?;
-    report.set_item("offsets", out.offsets)?;
-    report.set_item("errors", errors)?;
-    Ok(report)
-}
-
 /// Adds this module's functions and classes to `pipehat._native`.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(iter_messages, m)?)?;
-    m.add_function(wrap_pyfunction!(extract, m)?)?;
     m.add_class::<MessageIterator>()?;
     m.add_function(wrap_pyfunction!(split, m)?)?;
     m.add_class::<Chunk>()?;

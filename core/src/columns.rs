@@ -30,6 +30,7 @@ use crate::filter::Filter;
 use crate::mapping::Mapping;
 use crate::stream::{Batch, BatchItem, MessageReader};
 use crate::{ParseError, ParseOptions, Parser, Path};
+use core::borrow::Borrow;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::vec::Vec;
 
@@ -324,14 +325,8 @@ impl Select {
 
     /// The batches of a stream (a file, a batch file, an MLLP capture, a
     /// concatenated feed), read with memory bounded by a batch and its output.
-    pub fn read<R: Read>(&self, input: R) -> BatchReader<'_, R> {
-        BatchReader {
-            select: self,
-            reader: MessageReader::with_limit(input, self.max_message_size),
-            batch: Batch::default(),
-            end: None,
-            done: false,
-        }
+    pub fn read<R: Read>(&self, input: R) -> BatchReader<&Select, R> {
+        BatchReader::new(self, input)
     }
 
     /// The batches of the messages that start in bytes `start..end` of a
@@ -339,25 +334,11 @@ impl Select {
     /// and the ranges' rows, put together, are the whole file's.
     pub fn read_range<R: Read + Seek>(
         &self,
-        mut file: R,
+        file: R,
         start: u64,
         end: u64,
-    ) -> io::Result<BatchReader<'_, R>> {
-        // One byte before the range tells whether its first byte starts a line.
-        let from = start.saturating_sub(1);
-        file.seek(SeekFrom::Start(from))?;
-        let reader = if start == 0 {
-            MessageReader::with_limit(file, self.max_message_size)
-        } else {
-            MessageReader::mid_stream(file, from, self.max_message_size)
-        };
-        Ok(BatchReader {
-            select: self,
-            reader,
-            batch: Batch::default(),
-            end: Some(end),
-            done: start >= end,
-        })
+    ) -> io::Result<BatchReader<&Select, R>> {
+        BatchReader::range(self, file, start, end)
     }
 
     /// Reads the messages of one batch on the threads asked for.
@@ -443,28 +424,76 @@ impl Select {
 }
 
 /// The batches of a stream or a file range, from [`Select::read`] or
-/// [`Select::read_range`]. An I/O error ends it.
+/// [`Select::read_range`], or made with a [`Select`] it owns (`S` is
+/// `&Select`, `Select`, `Arc<Select>`...). An I/O error ends it.
 #[derive(Debug)]
-pub struct BatchReader<'s, R> {
-    select: &'s Select,
+pub struct BatchReader<S, R> {
+    select: S,
     reader: MessageReader<R>,
     batch: Batch,
     end: Option<u64>,
     done: bool,
 }
 
-impl<R: Read> Iterator for BatchReader<'_, R> {
+impl<S: Borrow<Select>, R: Read> BatchReader<S, R> {
+    /// See [`Select::read`].
+    pub fn new(select: S, input: R) -> Self {
+        let limit = select.borrow().max_message_size;
+        BatchReader {
+            select,
+            reader: MessageReader::with_limit(input, limit),
+            batch: Batch::default(),
+            end: None,
+            done: false,
+        }
+    }
+
+    /// See [`Select::read_range`].
+    pub fn range(select: S, mut file: R, start: u64, end: u64) -> io::Result<Self>
+    where
+        R: Seek,
+    {
+        // One byte before the range tells whether its first byte starts a line.
+        file.seek(SeekFrom::Start(start.saturating_sub(1)))?;
+        Ok(Self::positioned(select, file, start, end))
+    }
+
+    /// [`range`](Self::range) for a reader already at byte `start - 1` of
+    /// the file (at 0 when `start` is 0), for readers that cannot seek
+    /// themselves.
+    pub fn positioned(select: S, file: R, start: u64, end: u64) -> Self {
+        let limit = select.borrow().max_message_size;
+        let from = start.saturating_sub(1);
+        let reader = if start == 0 {
+            MessageReader::with_limit(file, limit)
+        } else {
+            MessageReader::mid_stream(file, from, limit)
+        };
+        BatchReader {
+            select,
+            reader,
+            batch: Batch::default(),
+            end: Some(end),
+            done: start >= end,
+        }
+    }
+
+    /// The [`Select`] read with.
+    pub fn select(&self) -> &Select {
+        self.select.borrow()
+    }
+}
+
+impl<S: Borrow<Select>, R: Read> Iterator for BatchReader<S, R> {
     type Item = io::Result<Columns>;
 
     fn next(&mut self) -> Option<io::Result<Columns>> {
+        let select = self.select.borrow();
         loop {
             if self.done {
                 return None;
             }
-            if let Err(e) = self
-                .reader
-                .read_batch(&mut self.batch, self.select.batch_bytes)
-            {
+            if let Err(e) = self.reader.read_batch(&mut self.batch, select.batch_bytes) {
                 self.done = true;
                 return Some(Err(e));
             }
@@ -479,7 +508,7 @@ impl<R: Read> Iterator for BatchReader<'_, R> {
                 .cloned()
                 .collect();
             if !messages.is_empty() {
-                return Some(Ok(self.select.read_batch(&messages, &self.batch)));
+                return Some(Ok(select.read_batch(&messages, &self.batch)));
             }
         }
     }

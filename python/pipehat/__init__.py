@@ -17,6 +17,15 @@ Functions:
     ack(data, /, *, code=None, text=None, errors=None, ...) -> Message (works when data fails to parse)
     mllp_encode(data, /) -> bytes;  MllpDecoder(max_frame_size=None).push(chunk) -> list[bytes]
     to_arrow(columns) / to_polars(columns) / to_pandas(columns): tables from extract()
+    extract_batches(source, fields=None, /, *, mapping=None, filter=None, meta=False, ...)
+        -> Iterator[pyarrow.RecordBatch]; extract_arrow(...) -> pyarrow.Table: files of any
+        size as Arrow, in bounded memory (pipehat.arrow)
+
+Data engines (submodules, loaded on first use; extras pipehat[spark], [polars], [dask]):
+    pipehat.spark.register(spark): spark.read.format("hl7").option("fields", "MSH-9,PID-3.1")
+        .load(path_or_glob); pipehat.spark.extract_column(df, column, fields) (Spark 3.3+)
+    pipehat.polars.scan_hl7(source, fields) -> polars.LazyFrame (projection, predicates, limits)
+    pipehat.dask.read_hl7(glob, fields) -> dask DataFrame, a partition per file group
     to_fhir(data, /, *, bundle_type="message", namespace=None, timezone=None, overrides=None)
                               -> a FHIR R4 Bundle (dict); Message.to_fhir(...) the same
     to_fhir_file(source, target, /, *, ..., threads=0) -> summary: a file's Bundles as
@@ -112,6 +121,7 @@ from pipehat._native import (
     parse,
     split,
 )
+from pipehat.arrow import extract_arrow, extract_batches
 from pipehat.errors import (
     DatatypeError,
     DictionaryError,
@@ -176,6 +186,8 @@ __all__ = [
     "diff",
     "explain",
     "extract",
+    "extract_arrow",
+    "extract_batches",
     "field_name",
     "from_json",
     "iter_messages",
@@ -292,7 +304,7 @@ def to_fhir_file(
                                 timezone=timezone, overrides=text, threads=threads, strict=strict)
 
 
-_SUBMODULES = ("bridge", "http", "mllp", "transport")
+_SUBMODULES = ("bridge", "dask", "http", "mllp", "polars", "spark", "transport")
 
 
 def __getattr__(name: str) -> Any:
