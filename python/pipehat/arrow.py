@@ -11,8 +11,9 @@ Arrow's buffers: no Python object is made per value.
 
 from __future__ import annotations
 
+import glob as _glob
 import os
-from typing import Any, Iterator, List, Optional, Sequence, Union
+from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
 
 from pipehat import _native
 
@@ -124,3 +125,52 @@ def extract_arrow(source: Source, fields: Optional[Sequence[str]] = None, /, **o
     meta = bool(options.get("meta"))
     file = options.get("file") is not None
     return schema(names(fields, options.get("mapping")), meta=meta, file=file).empty_table()
+
+
+def files(paths: Sequence[str], recursive: bool = False) -> List[str]:
+    """The files that paths, globs and directories name, sorted, each once."""
+    found: List[str] = []
+    for p in paths:
+        p = p[len("file:"):] if p.startswith("file:") else p
+        if p.startswith("//"):
+            p = p[2:]
+        matches = sorted(_glob.glob(p, recursive=True)) if _glob.has_magic(p) else [p]
+        if not matches:
+            raise FileNotFoundError(f"no file matches {p}")
+        for m in matches:
+            if os.path.isdir(m):
+                pattern = os.path.join(m, "**", "*") if recursive else os.path.join(m, "*")
+                found += sorted(f for f in _glob.glob(pattern, recursive=recursive) if os.path.isfile(f))
+            elif os.path.exists(m):
+                found.append(m)
+            else:
+                raise FileNotFoundError(f"no such file: {m}")
+    return sorted(set(found))
+
+
+#: The input one partition (a Spark task, a Dask partition) reads by default.
+DEFAULT_PARTITION_BYTES = 128 << 20
+
+
+def plan(paths: Sequence[str], partition_bytes: int = DEFAULT_PARTITION_BYTES) -> List[List[Tuple[str, int, int]]]:
+    """Files into partitions of about `partition_bytes` each: lists of
+    (file, start, end) byte ranges, small files grouped, large ones cut. A
+    range reads the messages that start in it (``extract_batches(start=,
+    end=)``), so a cut may fall anywhere."""
+    parts: List[List[Tuple[str, int, int]]] = []
+    current: List[Tuple[str, int, int]] = []
+    size = 0
+    for path in paths:
+        length = os.path.getsize(path)
+        start = 0
+        while start < length:
+            take = min(length - start, partition_bytes - size)
+            current.append((path, start, start + take))
+            size += take
+            start += take
+            if size >= partition_bytes:
+                parts.append(current)
+                current, size = [], 0
+    if current:
+        parts.append(current)
+    return parts

@@ -38,12 +38,11 @@ over ``mapInArrow``.
 
 from __future__ import annotations
 
-import glob as _glob
 import os
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from pipehat import _native
-from pipehat.arrow import extract_batches, names as _names, schema as _arrow_schema
+from pipehat.arrow import DEFAULT_PARTITION_BYTES, extract_batches, files, names as _names, plan
 
 try:
     from pyspark.sql.datasource import DataSource, DataSourceReader, DataSourceStreamReader, InputPartition
@@ -54,9 +53,6 @@ except ImportError:  # pragma: no cover - Spark before 4, or none: extract_colum
         def __init__(self, value: Any) -> None:
             self.value = value
 
-
-#: The input one task reads unless ``partitionBytes`` says otherwise.
-DEFAULT_PARTITION_BYTES = 128 << 20
 
 _OPTIONS = {
     "path", "paths", "fields", "mapping", "filter", "raw", "strict", "segmentterminator",
@@ -135,54 +131,6 @@ class _Spec:
         )
 
 
-def files(paths: Sequence[str], recursive: bool = False) -> List[str]:
-    """The files that paths, globs and directories name, sorted, each once."""
-    found: List[str] = []
-    for p in paths:
-        p = p[len("file:"):] if p.startswith("file:") else p
-        if p.startswith("//"):
-            p = p[2:]
-        matches = sorted(_glob.glob(p, recursive=True)) if _glob.has_magic(p) else [p]
-        if not matches:
-            raise FileNotFoundError(f"no file matches {p}")
-        for m in matches:
-            if os.path.isdir(m):
-                pattern = os.path.join(m, "**", "*") if recursive else os.path.join(m, "*")
-                found += sorted(f for f in _glob.glob(pattern, recursive=recursive) if os.path.isfile(f))
-            elif os.path.exists(m):
-                found.append(m)
-            else:
-                raise FileNotFoundError(f"no such file: {m}")
-    return sorted(set(found))
-
-
-def plan(paths: Sequence[str], partition_bytes: int) -> List[List[Tuple[str, int, int]]]:
-    """Files into partitions of about `partition_bytes`: (file, start, end)
-    ranges, small files grouped, large ones cut (the reader moves each cut to
-    the next message boundary)."""
-    parts: List[List[Tuple[str, int, int]]] = []
-    current: List[Tuple[str, int, int]] = []
-    size = 0
-    for path in paths:
-        length = os.path.getsize(path)
-        start = 0
-        while start < length or (length == 0 and start == 0):
-            take = min(length - start, partition_bytes - size)
-            if length == 0:
-                take = 0
-            current.append((path, start, start + take))
-            size += take
-            start += take
-            if size >= partition_bytes:
-                parts.append(current)
-                current, size = [], 0
-            if length == 0:
-                break
-    if current:
-        parts.append(current)
-    return parts
-
-
 class HL7Partition(InputPartition):  # type: ignore[misc]
     """Byte ranges of files: (path, start, end)."""
 
@@ -212,9 +160,7 @@ class HL7Reader(DataSourceReader):  # type: ignore[misc]
 
     def read(self, partition: HL7Partition) -> Iterator[Any]:
         for path, start, end in partition.ranges:
-            if start == end and start > 0:
-                continue
-            yield from self.spec.batches(path, start, end if end > start else None)
+            yield from self.spec.batches(path, start, end)
 
 
 class HL7StreamReader(DataSourceStreamReader):  # type: ignore[misc]
@@ -358,4 +304,3 @@ def extract_column(
 
 
 __all__ = ["DEFAULT_PARTITION_BYTES", "HL7DataSource", "extract_column", "files", "plan", "register"]
-_ = _arrow_schema  # re-exported for readers that build empty batches
