@@ -1,6 +1,6 @@
 //! Filters, routes, change detection, diffs and mappings.
 
-use crate::errors::{filter_error, obj, os_error, parse_error, path_error, spec_error};
+use crate::errors::{filter_error, obj, open_file, os_error, parse_error, path_error, spec_error};
 use crate::message::{with_message, Message};
 use crate::options::input_bytes;
 use pyo3::exceptions::PyTypeError;
@@ -42,15 +42,64 @@ impl Filter {
     ///
     /// Splits a file, batch or MLLP capture into messages and filters each:
     /// the matching messages' bytes, how many messages there were, and the
-    /// offset and error code of each message that could not be read.
-    fn scan(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<FilterScan> {
+    /// offset and error code of each message that could not be read. `data`
+    /// is bytes or str, or a path or binary file object, read in batches in
+    /// bounded memory on every core.
+    ///
+    /// on_match: a callable given each matching message's bytes, in order,
+    /// instead of collecting them (matched is then empty; count counts).
+    #[pyo3(signature = (data, /, *, on_match=None))]
+    fn scan(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        on_match: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<FilterScan> {
+        if let Some(callback) = &on_match {
+            if !callback.is_callable() {
+                return Err(PyTypeError::new_err("on_match must be callable"));
+            }
+        }
+        let callback = on_match.map(Bound::unbind);
+        if let Some(reader) = stream_source(data)? {
+            let mut matched = Vec::new();
+            let mut failed: Option<PyErr> = None;
+            let scan = self.scan_stream(py, data, reader, |_, bytes| match &callback {
+                Some(f) if failed.is_none() => {
+                    let result =
+                        Python::attach(|py| f.call1(py, (PyBytes::new(py, bytes),)).map(drop));
+                    failed = result.err();
+                }
+                Some(_) => {}
+                None => matched.push(bytes.to_vec()),
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            return Ok(FilterScan {
+                matched: matched
+                    .into_iter()
+                    .map(|m| PyBytes::new(py, &m).unbind())
+                    .collect(),
+                total: scan.total,
+                count: scan.matched,
+                unreadable: scan
+                    .unreadable
+                    .iter()
+                    .map(|(o, c)| (*o as usize, *c))
+                    .collect(),
+            });
+        }
         let bytes = input_bytes(data)?;
         let scan = py.detach(|| self.inner.scan(&bytes));
-        let matched = scan
-            .matched
-            .iter()
-            .map(|r| PyBytes::new(py, &bytes[r.clone()]).unbind())
-            .collect();
+        let mut matched = Vec::new();
+        for r in &scan.matched {
+            let m = PyBytes::new(py, &bytes[r.clone()]);
+            match &callback {
+                Some(f) => drop(f.call1(py, (m,))?),
+                None => matched.push(m.unbind()),
+            }
+        }
         let unreadable = scan
             .unreadable
             .iter()
@@ -59,6 +108,7 @@ impl Filter {
         Ok(FilterScan {
             matched,
             total: scan.total,
+            count: scan.matched.len(),
             unreadable,
         })
     }
@@ -70,13 +120,21 @@ impl Filter {
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
     ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        if stream_source(data)?.is_some() {
+            let scan = self.scan(py, data, None)?;
+            return Ok(scan.matched.into_iter().map(|m| m.into_bound(py)).collect());
+        }
         let bytes = input_bytes(data)?;
         let selected = py.detach(|| self.inner.select(&bytes));
         Ok(selected.into_iter().map(|m| PyBytes::new(py, m)).collect())
     }
 
-    /// count(data) -> int: how many messages of a file match.
+    /// count(data) -> int: how many messages of a file match (a path or a
+    /// binary file object is read in bounded memory).
     fn count(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<usize> {
+        if let Some(reader) = stream_source(data)? {
+            return Ok(self.scan_stream(py, data, reader, |_, _| {})?.matched);
+        }
         let bytes = input_bytes(data)?;
         Ok(py.detach(|| self.inner.count(&bytes)))
     }
@@ -97,13 +155,52 @@ impl Filter {
     }
 }
 
+impl Filter {
+    /// Filter::scan_reader with the GIL released; read errors as OSError.
+    fn scan_stream(
+        &self,
+        py: Python<'_>,
+        source: &Bound<'_, PyAny>,
+        reader: Box<dyn std::io::Read + Send + Sync>,
+        mut matched: impl FnMut(u64, &[u8]) + Send,
+    ) -> PyResult<pipehat::filter::ReaderScan> {
+        let inner = &self.inner;
+        py.detach(|| inner.scan_reader(reader, 0, &mut matched))
+            .map_err(|e| match crate::stream::is_path(source).ok().flatten() {
+                Some(path) => os_error(py, &e, &path),
+                None => pyo3::exceptions::PyOSError::new_err(e.to_string()),
+            })
+    }
+}
+
+/// A path (opened) or a binary file object as a reader; None for bytes and str.
+fn stream_source(
+    data: &Bound<'_, PyAny>,
+) -> PyResult<Option<Box<dyn std::io::Read + Send + Sync>>> {
+    if let Some(path) = crate::stream::is_path(data)? {
+        // str is text to filter, not a path: only os.PathLike opens a file
+        if !data.is_instance_of::<PyString>() {
+            return Ok(Some(Box::new(open_file(data.py(), &path)?)));
+        }
+    }
+    if data.hasattr("read")? && !data.is_instance_of::<PyBytes>() {
+        return Ok(Some(Box::new(crate::stream::PyReader(
+            data.clone().unbind(),
+        ))));
+    }
+    Ok(None)
+}
+
 /// What Filter.scan() found: matched (the matching messages' bytes), total
-/// (how many messages there were) and unreadable ((offset, code) of each
-/// message that could not be read). Unpacks as a tuple of the three.
+/// (how many messages there were), count (how many matched) and unreadable
+/// ((offset, code) of each message that could not be read). Unpacks as a
+/// tuple of matched, total and unreadable.
 #[pyclass(frozen, get_all, module = "pipehat")]
 pub(crate) struct FilterScan {
     pub(crate) matched: Vec<Py<PyBytes>>,
     pub(crate) total: usize,
+    /// How many messages matched (also when on_match took them).
+    pub(crate) count: usize,
     pub(crate) unreadable: Vec<(usize, &'static str)>,
 }
 
@@ -128,7 +225,7 @@ impl FilterScan {
     fn __repr__(&self) -> String {
         format!(
             "<pipehat.FilterScan {} matched of {}, {} unreadable>",
-            self.matched.len(),
+            self.count,
             self.total,
             self.unreadable.len()
         )

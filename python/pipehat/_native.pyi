@@ -1,9 +1,9 @@
 import builtins
 from datetime import datetime
 from os import PathLike
-from typing import IO, Any, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, TypedDict, Union, final, overload
+from typing import IO, Any, Callable, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, TypedDict, Union, final, overload
 
-from pipehat.errors import ParseError
+from pipehat.errors import ParseError, StreamError
 
 __version__: str
 DEFAULT_VERSION: str
@@ -154,7 +154,7 @@ class Splitter:
 class ExtractDetails(TypedDict):  # typing only
     columns: Dict[str, List[Optional[str]]]
     offsets: List[int]
-    errors: List[Tuple[int, ParseError]]
+    errors: List[Tuple[int, Union[ParseError, StreamError]]]
 
 @overload
 def extract(
@@ -186,6 +186,34 @@ def extract(
     max_segments: Optional[int] = None,
     max_field_length: Optional[int] = None,
 ) -> ExtractDetails: ...
+
+_Buffers = Tuple[bytes, bytes, bytes, int]
+
+@final
+class ColumnBatches:
+    @property
+    def names(self) -> List[str]: ...
+    def __iter__(self) -> ColumnBatches: ...
+    def __next__(self) -> Tuple[int, List[_Buffers], bytes, _Buffers, int]: ...
+
+def _extract_batches(
+    source: _Source,
+    fields: Optional[List[str]] = None,
+    /,
+    *,
+    mapping: Any = None,
+    filter: Any = None,
+    raw: bool = False,
+    threads: Optional[int] = None,
+    batch_bytes: Optional[int] = None,
+    start: Optional[int] = None,
+    end: Optional[int] = None,
+    strict: bool = False,
+    segment_terminator: Optional[_Terminator] = None,
+    max_message_size: Optional[int] = None,
+    max_segments: Optional[int] = None,
+    max_field_length: Optional[int] = None,
+) -> ColumnBatches: ...
 
 class _AckErrorRequired(TypedDict):  # typing only
 
@@ -428,9 +456,9 @@ _Mapped = Union[str, int, float, bool, None, List[Any], Dict[str, Any]]
 class Filter:
     def __new__(cls, expression: str) -> Filter: ...
     def matches(self, message: _MessageLike) -> bool: ...
-    def scan(self, data: _Data) -> FilterScan: ...
-    def select(self, data: _Data) -> List[bytes]: ...
-    def count(self, data: _Data) -> int: ...
+    def scan(self, data: Union[_Data, _Source], /, *, on_match: Optional[Callable[[bytes], Any]] = None) -> FilterScan: ...
+    def select(self, data: Union[_Data, _Source]) -> List[bytes]: ...
+    def count(self, data: Union[_Data, _Source]) -> int: ...
     @property
     def reads_header_only(self) -> bool: ...
     @property
@@ -442,6 +470,8 @@ class FilterScan:
     def matched(self) -> List[bytes]: ...
     @property
     def total(self) -> int: ...
+    @property
+    def count(self) -> int: ...
     @property
     def unreadable(self) -> List[Tuple[int, str]]: ...
     def __iter__(self) -> Iterator[Any]: ...

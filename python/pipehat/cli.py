@@ -281,25 +281,35 @@ def _parse_file(path: str) -> pipehat.Message:
         raise _InputError(path, str(e), 2) from None
 
 
+def _ignore(message: bytes) -> None:
+    """An on_match that keeps nothing: counting only."""
+
+
 def _filter(args: argparse.Namespace, out: IO[str]) -> int:
     f = pipehat.Filter(args.expression)
-    matched, total, unreadable = f.scan(_read(args.file))
-    if total == 0:
-        raise _InputError(args.file, "no HL7 message in it", 1)
-    for offset, code in unreadable:
-        print(f"pipehat: skipped an unreadable message at byte {offset} ({code})", file=sys.stderr)
-    if args.count:
-        out.write(f"{len(matched)}\n")
-        return 0
+    source: Any = sys.stdin.buffer if args.file == "-" else pathlib.Path(args.file)
     # The messages byte for byte, a line feed after each: a file pipehat reads back.
     binary = getattr(out, "buffer", None)
-    for message in matched:
+
+    def write(message: bytes) -> None:
         if not message.endswith(b"\n"):
             message += b"\n"
         if binary is not None:
             binary.write(message)
         else:
             out.write(message.decode("utf-8", errors="replace"))
+
+    try:
+        # read in batches: memory stays bounded whatever the file's size
+        scan = f.scan(source, on_match=_ignore if args.count else write)
+    except OSError as e:
+        raise _os_error(args.file, e) from None
+    for offset, code in scan.unreadable:
+        print(f"pipehat: skipped an unreadable message at byte {offset} ({code})", file=sys.stderr)
+    if scan.total == 0:
+        raise _InputError(args.file, "no HL7 message in it", 1)
+    if args.count:
+        out.write(f"{scan.count}\n")
     return 0
 
 
