@@ -23,7 +23,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport help
+.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-engines setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport help
 
 help:
 	@sed -n '2,8p' Makefile
@@ -131,8 +131,17 @@ test-nostd:
 	$(CARGO) build -p pipehat --no-default-features --features json --target thumbv7em-none-eabihf
 	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build -p pipehat --target wasm32-unknown-unknown
 
-test-python: python-wheel setup-stunnel
-	cd python && ../$(PY) -m mypy --strict pipehat/cli.py pipehat/__init__.py pipehat/errors.py pipehat/transport.py pipehat/mllp.py pipehat/http.py pipehat/bridge.py
+# The data engines' suites (python/tests/test_engines.py, test_spark.py): Spark 4 in local
+# mode needs Java 17 or later (Debian's headless JRE when there is none), Dask and DuckDB.
+SPARK_VERSION := 4.0.5
+setup-engines: setup-python
+	@java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])' || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
+	@$(PY) -c "import pyspark, dask.dataframe, duckdb; assert pyspark.__version__ == '$(SPARK_VERSION)'" 2>/dev/null || \
+	  $(PY) -m pip install --quiet "pyspark==$(SPARK_VERSION)" "dask[dataframe]==2026.11.0" "duckdb==2.0.1"
+
+test-python: python-wheel setup-stunnel setup-engines
+	cd python && ../$(PY) -m mypy --strict pipehat/cli.py pipehat/__init__.py pipehat/errors.py pipehat/transport.py pipehat/mllp.py pipehat/http.py pipehat/bridge.py \
+	  pipehat/arrow.py pipehat/spark.py pipehat/polars.py pipehat/dask.py
 	cd /tmp && $(abspath $(PY)) -m mypy.stubtest pipehat --allowlist $(abspath python/stubtest-allowlist.txt)
 	$(PY) -m pytest -q -p no:cacheprovider python/tests
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import glob as _glob
 import os
-from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union, cast
 
 from pipehat import _native
 
@@ -26,7 +26,7 @@ Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Any]
 
 def _pyarrow() -> Any:
     try:
-        import pyarrow
+        import pyarrow  # type: ignore[import-untyped]
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError("pyarrow is not installed: pip install 'pipehat[arrow]'") from e
     return pyarrow
@@ -94,7 +94,7 @@ def extract_batches(
     native = _native._extract_batches(
         source, None if fields is None else list(fields), mapping=mapping, filter=filter, raw=raw,
         threads=threads, batch_bytes=batch_bytes, start=start, end=end, strict=strict,
-        segment_terminator=segment_terminator, max_message_size=max_message_size,
+        segment_terminator=cast(Any, segment_terminator), max_message_size=max_message_size,
         max_segments=max_segments, max_field_length=max_field_length,
     )
     names: List[str] = native.names

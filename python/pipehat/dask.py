@@ -12,7 +12,7 @@ extracted.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from pipehat.arrow import DEFAULT_PARTITION_BYTES, extract_arrow, files, names as _names, plan, schema
 
@@ -24,11 +24,11 @@ def _pandas_types(pa: Any, pd: Any) -> Any:
     return lambda t: strings if t == pa.string() else None
 
 
-def _read_partition(ranges: Ranges, names: List[str], options: dict, columns: Optional[List[str]] = None) -> Any:
+def _read_partition(ranges: Ranges, names: List[str], options: Dict[str, Any], columns: Optional[List[str]] = None) -> Any:
     """One partition's ranges as a pandas DataFrame; `columns` (pushed down
     by Dask's optimizer) limits the paths read."""
-    import pandas as pd
-    import pyarrow as pa
+    import pandas as pd  # type: ignore[import-untyped]
+    import pyarrow as pa  # type: ignore[import-untyped]
 
     wanted = list(columns) if columns is not None else names + ["_file", "_offset", "_error"]
     fields = None if options.get("mapping") is not None else [n for n in names if n in wanted]
@@ -72,8 +72,10 @@ def read_hl7(
     options = {"mapping": mapping, "filter": filter, "raw": raw, "strict": strict, "threads": threads}
     partitions = plan(files(paths, recursive), partition_bytes) or [[]]
     meta = schema(names, meta=True, file=True).empty_table().to_pandas(types_mapper=_pandas_types(pa, pd))
-    return dd.from_map(_read_partition, partitions, names=names, options=options, meta=meta,
-                       enforce_metadata=False, label="read-hl7")
+    return dd.from_map(  # type: ignore[no-untyped-call]
+        _read_partition, partitions, names=names, options=options, meta=meta,
+        enforce_metadata=False, label="read-hl7",
+    )
 
 
 __all__ = ["read_hl7"]

@@ -39,14 +39,17 @@ over ``mapInArrow``.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 from pipehat import _native
 from pipehat.arrow import DEFAULT_PARTITION_BYTES, extract_batches, files, names as _names, plan
 
 try:
     from pyspark.sql.datasource import DataSource, DataSourceReader, DataSourceStreamReader, InputPartition
+
+    _HAVE_DATA_SOURCES = True
 except ImportError:  # pragma: no cover - Spark before 4, or none: extract_column() still works
+    _HAVE_DATA_SOURCES = False
     DataSource = DataSourceReader = DataSourceStreamReader = object  # type: ignore[assignment,misc]
 
     class InputPartition:  # type: ignore[no-redef]
@@ -131,7 +134,7 @@ class _Spec:
         )
 
 
-class HL7Partition(InputPartition):  # type: ignore[misc]
+class HL7Partition(InputPartition):
     """Byte ranges of files: (path, start, end)."""
 
     def __init__(self, ranges: List[Tuple[str, int, int]]) -> None:
@@ -151,19 +154,19 @@ def _spark_schema(spec: _Spec) -> Any:
     return StructType(fields)
 
 
-class HL7Reader(DataSourceReader):  # type: ignore[misc]
+class HL7Reader(DataSourceReader):
     def __init__(self, spec: _Spec) -> None:
         self.spec = spec
 
     def partitions(self) -> List[HL7Partition]:
         return [HL7Partition(p) for p in plan(files(self.spec.paths, self.spec.recursive), self.spec.partition_bytes)]
 
-    def read(self, partition: HL7Partition) -> Iterator[Any]:
-        for path, start, end in partition.ranges:
+    def read(self, partition: InputPartition) -> Iterator[Any]:
+        for path, start, end in cast(HL7Partition, partition).ranges:
             yield from self.spec.batches(path, start, end)
 
 
-class HL7StreamReader(DataSourceStreamReader):  # type: ignore[misc]
+class HL7StreamReader(DataSourceStreamReader):
     """New files in a directory, each read once: the offset is the newest
     (modification time, path) read so far."""
 
@@ -189,11 +192,11 @@ class HL7StreamReader(DataSourceStreamReader):  # type: ignore[misc]
         new = [f for key, f in ((k, f) for k, f in self._listing()) if lo < (key, f) <= hi]
         return [HL7Partition(p) for p in plan(new, self.spec.partition_bytes)]
 
-    def read(self, partition: HL7Partition) -> Iterator[Any]:
+    def read(self, partition: InputPartition) -> Iterator[Any]:
         return HL7Reader(self.spec).read(partition)
 
 
-class HL7DataSource(DataSource):  # type: ignore[misc]
+class HL7DataSource(DataSource):
     """``format("hl7")``: see the module's documentation."""
 
     @classmethod
@@ -216,7 +219,7 @@ class HL7DataSource(DataSource):  # type: ignore[misc]
 def register(spark: Any) -> None:
     """Makes ``spark.read.format("hl7")`` (and ``readStream``) available in
     this session (Spark 4 or later)."""
-    if DataSource is object:
+    if not _HAVE_DATA_SOURCES:
         raise ImportError("spark.read.format('hl7') needs pyspark 4 or later; extract_column() works from 3.3")
     spark.dataSource.register(HL7DataSource)
 
@@ -264,7 +267,7 @@ def extract_column(
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import bisect
 
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]
 
         for batch in batches:
             # Every value of the batch in one buffer, each closed by an MLLP
