@@ -97,7 +97,7 @@ test-rust:
 # never at build time; `make test` fails when a committed file differs from
 # what its generator writes (check-generated).
 GENERATED := core/src/dictionary/data.rs core/src/charset_tables.rs core/src/fhir/tables.rs docs/fhir-map-gaps.md \
-  tests/cases.jsonl tests/errors.jsonl tests/fhir_cases.jsonl tests/mutations.jsonl tests/route_cases.jsonl tests/transport_cases.jsonl tests/validate_cases.jsonl tests/write_cases.jsonl
+  tests/cases.jsonl tests/columns_cases.jsonl tests/errors.jsonl tests/fhir_cases.jsonl tests/mutations.jsonl tests/route_cases.jsonl tests/transport_cases.jsonl tests/validate_cases.jsonl tests/write_cases.jsonl
 
 generate: setup-python
 	@$(PY) -c "import hl7apy" 2>/dev/null || $(PY) -m pip install --quiet "hl7apy==1.3.5"
@@ -105,7 +105,7 @@ generate: setup-python
 	$(PY) core/tools/gen_charsets.py
 	$(MAKE) --no-print-directory tests/fhir/node_modules/.installed
 	$(PY) core/fhir/generate.py core/src/fhir/tables.rs docs/fhir-map-gaps.md
-	@for g in cases errors fhir_cases mutations route_cases transport_cases validate_cases write_cases; do $(PY) tests/$$g.py; done
+	@for g in cases columns_cases errors fhir_cases mutations route_cases transport_cases validate_cases write_cases; do $(PY) tests/$$g.py; done
 
 # The generated files are regenerated in place and compared with what was
 # there: a difference fails (and stays in the work tree, for git diff).

@@ -28,7 +28,8 @@ fn reader(
             return Ok(BatchReader::new(select, Box::new(file) as Input));
         };
         let mut file = file;
-        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(start.saturating_sub(1)))
+        let lead_in = BatchReader::<Select, Input>::lead_in(start);
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(lead_in))
             .map_err(|e| os_error(py, &e, &path))?;
         return Ok(BatchReader::positioned(
             select,

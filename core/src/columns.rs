@@ -341,6 +341,19 @@ impl Select {
         BatchReader::range(self, file, start, end)
     }
 
+    /// The rows of the messages in `batch` (read on the threads asked for):
+    /// for chunks taken from a [`Splitter`](crate::stream::Splitter) with
+    /// [`Batch::take`], when the input is pushed rather than read.
+    pub fn columns(&self, batch: &Batch) -> Columns {
+        let messages: Vec<BatchItem> = batch
+            .items()
+            .iter()
+            .filter(|i| i.is_message())
+            .cloned()
+            .collect();
+        self.read_batch(&messages, batch)
+    }
+
     /// Reads the messages of one batch on the threads asked for.
     fn read_batch(&self, items: &[BatchItem], batch: &Batch) -> Columns {
         let parts = crate::par::map_parts(
@@ -453,21 +466,26 @@ impl<S: Borrow<Select>, R: Read> BatchReader<S, R> {
     where
         R: Seek,
     {
-        // One byte before the range tells whether its first byte starts a line.
-        file.seek(SeekFrom::Start(start.saturating_sub(1)))?;
+        file.seek(SeekFrom::Start(Self::lead_in(start)))?;
         Ok(Self::positioned(select, file, start, end))
     }
 
-    /// [`range`](Self::range) for a reader already at byte `start - 1` of
-    /// the file (at 0 when `start` is 0), for readers that cannot seek
-    /// themselves.
+    /// Where a reader for a range starting at `start` begins: two bytes
+    /// before it, which tell whether a header at `start` starts a line
+    /// (after a line break, or after an MLLP start byte that follows one).
+    pub fn lead_in(start: u64) -> u64 {
+        start.saturating_sub(2)
+    }
+
+    /// [`range`](Self::range) for a reader already at byte
+    /// [`lead_in(start)`](Self::lead_in) of the file, for readers that cannot
+    /// seek themselves.
     pub fn positioned(select: S, file: R, start: u64, end: u64) -> Self {
         let limit = select.borrow().max_message_size;
-        let from = start.saturating_sub(1);
         let reader = if start == 0 {
             MessageReader::with_limit(file, limit)
         } else {
-            MessageReader::mid_stream(file, from, limit)
+            MessageReader::mid_stream_from(file, Self::lead_in(start), start, limit)
         };
         BatchReader {
             select,

@@ -526,6 +526,9 @@ mod splitter {
         skipping: bool,
         /// For a search from `pos`: no break before this ends the chunk.
         resume: usize,
+        /// A stream read from the middle of a file: no chunk starts before
+        /// this stream offset.
+        first_allowed: u64,
     }
 
     impl Default for Splitter {
@@ -551,6 +554,7 @@ mod splitter {
                 counter: Counter::default(),
                 skipping: false,
                 resume: 0,
+                first_allowed: 0,
             }
         }
 
@@ -561,8 +565,17 @@ mod splitter {
         /// byte before a range's start gives the chunks a whole-file split
         /// finds starting in the range.
         pub fn mid_stream(offset: u64, max_chunk_size: usize) -> Self {
+            Self::mid_stream_from(offset, offset + 1, max_chunk_size)
+        }
+
+        /// [`mid_stream`](Self::mid_stream) for a stream that starts at
+        /// `offset`, a few bytes before the first chunk it may give, at
+        /// `first`: the bytes between tell whether a header at `first`
+        /// starts a line, after a line break or an MLLP start byte.
+        pub fn mid_stream_from(offset: u64, first: u64, max_chunk_size: usize) -> Self {
             let mut s = Self::with_limit(max_chunk_size);
             s.base = offset;
+            s.first_allowed = first;
             s.skipping = true;
             s
         }
@@ -670,9 +683,15 @@ mod splitter {
         /// Skips an oversized chunk: drops bytes up to the next line that
         /// starts with a header.
         fn skip_oversized(&mut self) {
-            let keep_from = (self.pos + 1..self.buf.len()).find(|&i| {
-                matches!(self.buf[i - 1], b'\r' | b'\n' | 0x1C)
-                    && super::boundary_kind(&self.buf, i).is_some()
+            let from = (self.pos + 1).max(self.first_allowed.saturating_sub(self.base) as usize);
+            let (buf, base) = (&self.buf, self.base);
+            // A line start: the stream's first byte, or a byte after a line
+            // break or an MLLP end byte.
+            let line_start =
+                |j: usize| base + j as u64 == 0 || matches!(buf[j - 1], b'\r' | b'\n' | 0x1C);
+            let keep_from = (from..buf.len()).find(|&i| {
+                (line_start(i) || (buf[i - 1] == 0x0B && line_start(i - 1)))
+                    && super::boundary_kind(buf, i).is_some()
             });
             match keep_from {
                 Some(i) => {
@@ -743,8 +762,13 @@ mod reader {
         /// byte before a range, it gives the chunks that start in the range
         /// and every chunk after them (stop at the range's end).
         pub fn mid_stream(reader: R, offset: u64, max_chunk_size: usize) -> Self {
+            Self::mid_stream_from(reader, offset, offset + 1, max_chunk_size)
+        }
+
+        /// See [`Splitter::mid_stream_from`].
+        pub fn mid_stream_from(reader: R, offset: u64, first: u64, max_chunk_size: usize) -> Self {
             let mut r = Self::with_limit(reader, max_chunk_size);
-            r.splitter = Splitter::mid_stream(offset, max_chunk_size);
+            r.splitter = Splitter::mid_stream_from(offset, first, max_chunk_size);
             r
         }
 
@@ -769,22 +793,11 @@ mod reader {
         /// ```
         pub fn read_batch(&mut self, batch: &mut Batch, max_bytes: usize) -> io::Result<bool> {
             batch.clear();
-            while batch.data.len() < max_bytes {
-                let start = batch.data.len();
-                match self.splitter.next_chunk_into(&mut batch.data) {
-                    Some(Ok((kind, offset, counted))) => batch.items.push(BatchItem::Chunk {
-                        kind,
-                        offset,
-                        counted,
-                        range: start..batch.data.len(),
-                    }),
-                    Some(Err(StreamError::ChunkTooLarge { offset })) => {
-                        batch.items.push(BatchItem::TooLarge { offset })
-                    }
-                    Some(Err(StreamError::Io(e))) => return Err(e),
-                    None if self.done => break,
-                    None => self.fill()?,
+            loop {
+                if !batch.take(&mut self.splitter, max_bytes) || self.done {
+                    break;
                 }
+                self.fill()?;
             }
             Ok(!batch.items.is_empty())
         }
@@ -886,6 +899,44 @@ mod reader {
         pub fn clear(&mut self) {
             self.data.clear();
             self.items.clear();
+        }
+
+        /// Moves the chunks `splitter` has complete into the batch (after
+        /// those it holds) until it holds `max_bytes` or more: for streams
+        /// pushed in pieces (sockets, JavaScript streams). Returns whether
+        /// there is room for more, that is, the splitter ran out of complete
+        /// chunks first.
+        ///
+        /// ```
+        /// use pipehat::stream::{Batch, Splitter};
+        /// let mut splitter = Splitter::new();
+        /// let mut batch = Batch::default();
+        /// splitter.push(b"MSH|^~\\&|A\rMSH|^~\\&|B");
+        /// assert!(batch.take(&mut splitter, 1 << 20));
+        /// assert_eq!(batch.items().len(), 1); // B may go on
+        /// splitter.finish();
+        /// batch.take(&mut splitter, 1 << 20);
+        /// assert_eq!(batch.items().len(), 2);
+        /// ```
+        pub fn take(&mut self, splitter: &mut Splitter, max_bytes: usize) -> bool {
+            while self.data.len() < max_bytes {
+                let start = self.data.len();
+                match splitter.next_chunk_into(&mut self.data) {
+                    Some(Ok((kind, offset, counted))) => self.items.push(BatchItem::Chunk {
+                        kind,
+                        offset,
+                        counted,
+                        range: start..self.data.len(),
+                    }),
+                    Some(Err(StreamError::ChunkTooLarge { offset })) => {
+                        self.items.push(BatchItem::TooLarge { offset })
+                    }
+                    #[cfg(feature = "std")]
+                    Some(Err(StreamError::Io(_))) => {}
+                    None => return true,
+                }
+            }
+            false
         }
     }
 

@@ -125,8 +125,11 @@ fn ranges_put_together_give_the_whole_file() {
     assert!(whole.len() > 200, "{}", whole.len());
     // Cut at every 997th byte, and at a few places that fall on boundaries.
     let mut cuts: Vec<u64> = (0..all.len() as u64).step_by(997).collect();
-    cuts.extend(whole.iter().take(50).map(|r| r.0));
-    cuts.extend(whole.iter().take(50).map(|r| r.0 + 1));
+    // ...and around every message start: one or two bytes before (an MLLP
+    // start byte, a line break), at it, one after.
+    for r in &whole {
+        cuts.extend([r.0.saturating_sub(2), r.0.saturating_sub(1), r.0, r.0 + 1]);
+    }
     cuts.push(all.len() as u64);
     cuts.sort_unstable();
     cuts.dedup();
@@ -279,4 +282,105 @@ fn scanning_a_reader_finds_what_scanning_the_bytes_finds() {
     let got = filter.scan_reader(&all[..], 0, |_, _| {}).unwrap();
     assert_eq!((got.total, got.matched), (scan.total, scan.matched.len()));
     assert!(got.matched > 50, "{}", got.matched);
+}
+
+/// The shared cases (tests/columns_cases.jsonl), read whole, in batches of
+/// one byte, pushed in pieces, and by byte ranges.
+#[test]
+fn shared_cases() {
+    use pipehat::stream::{Batch, Splitter};
+    use serde_json::Value;
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/columns_cases.jsonl"
+    ))
+    .unwrap();
+    let select_for = |case: &Value| {
+        let mut select = match case.get("fields") {
+            Some(fields) => Select::paths(
+                fields
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f.as_str().unwrap().parse().unwrap())
+                    .collect(),
+            ),
+            None => Select::mapping(Mapping::parse(&case["mapping"].to_string()).unwrap()),
+        };
+        if let Some(f) = case.get("filter") {
+            select = select.filter(Filter::parse(f.as_str().unwrap()).unwrap());
+        }
+        if let Some(size) = case.get("max_message_size") {
+            let size = size.as_u64().unwrap() as usize;
+            select = select.options(ParseOptions::default().max_message_size(size));
+        }
+        select.raw(case.get("raw") == Some(&Value::Bool(true)))
+    };
+    let as_json = |rows: Vec<Row>| -> Value {
+        rows.into_iter()
+            .map(|(offset, values, error)| {
+                let mut row: Vec<Value> = values
+                    .into_iter()
+                    .map(|v| v.map_or(Value::Null, Value::String))
+                    .collect();
+                row.push(Value::from(offset));
+                row.push(error.map_or(Value::Null, |e| Value::String(e.into())));
+                Value::Array(row)
+            })
+            .collect()
+    };
+    let mut run = 0;
+    for line in text.lines() {
+        let case: Value = serde_json::from_str(line).unwrap();
+        let name = case["name"].as_str().unwrap();
+        let input = case["input"].as_str().unwrap().as_bytes();
+        match case["kind"].as_str().unwrap() {
+            "columns" => {
+                for batch_bytes in [1, 1 << 20] {
+                    let select = select_for(&case).batch_bytes(batch_bytes);
+                    let (got, _) = rows(select.read(input));
+                    assert_eq!(as_json(got), case["expect"], "{name} batch {batch_bytes}");
+                }
+                // pushed in pieces of 7 bytes, each batch read as its chunks complete
+                let select = select_for(&case);
+                let mut splitter = Splitter::with_limit(
+                    case.get("max_message_size")
+                        .map_or(256 << 20, |v| v.as_u64().unwrap() as usize),
+                );
+                let mut batches = Vec::new();
+                let mut batch = Batch::default();
+                for piece in input.chunks(7) {
+                    splitter.push(piece);
+                    batch.clear();
+                    batch.take(&mut splitter, usize::MAX);
+                    batches.push(Ok(select.columns(&batch)));
+                }
+                splitter.finish();
+                batch.clear();
+                batch.take(&mut splitter, usize::MAX);
+                batches.push(Ok(select.columns(&batch)));
+                let (got, _) = rows(batches.into_iter());
+                assert_eq!(as_json(got), case["expect"], "{name} pushed");
+            }
+            "range" => {
+                let select = select_for(&case);
+                let cuts: Vec<u64> = case["cuts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_u64().unwrap())
+                    .collect();
+                for (i, pair) in cuts.windows(2).enumerate() {
+                    let reader = select
+                        .read_range(Cursor::new(input), pair[0], pair[1])
+                        .unwrap();
+                    let (got, _) = rows(reader);
+                    assert_eq!(as_json(got), case["expect"][i], "{name} range {i}");
+                }
+            }
+            other => panic!("{name}: unknown kind {other}"),
+        }
+        run += 1;
+    }
+    assert!(run >= 10, "{run} cases");
 }

@@ -18,7 +18,7 @@ import pipehat
 import pipehat.arrow
 import pipehat.dask
 import pipehat.polars
-from conftest import CORPUS
+from conftest import CORPUS, TESTS, read_jsonl
 
 FIELDS = ["MSH-9", "MSH-10", "PID-3.1", "PID-5", "PID-7", "OBX-5", "NTE-3"]
 MESSAGES = sorted((CORPUS / "messages").iterdir())
@@ -65,6 +65,39 @@ def test_arrow_batches_equal_extract_on_every_corpus_file():
         rows += len(want)
         errors += sum(1 for r in want if r[-1])
     assert rows > 200 and errors > 20, (rows, errors)
+
+
+CASES = read_jsonl(TESTS / "columns_cases.jsonl")
+
+
+def case_options(case):
+    options = {"raw": case.get("raw", False), "filter": case.get("filter"),
+               "max_message_size": case.get("max_message_size")}
+    if "mapping" in case:
+        options["mapping"] = case["mapping"]
+    return options
+
+
+def case_rows(table):
+    return [list(r.values()) for r in table.to_pylist()]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_shared_cases(case, tmp_path):
+    data = case["input"].encode("utf-8")
+    path = tmp_path / "feed.hl7"
+    path.write_bytes(data)
+    fields = case.get("fields")
+    if case["kind"] == "columns":
+        for source in (data, path):
+            for batch_bytes in (1, None):
+                got = pipehat.extract_arrow(source, fields, meta=True, batch_bytes=batch_bytes, **case_options(case))
+                assert case_rows(got) == case["expect"]
+    else:
+        cuts = case["cuts"]
+        for (start, end), want in zip(zip(cuts, cuts[1:]), case["expect"]):
+            got = pipehat.extract_arrow(path, fields, meta=True, start=start, end=end, **case_options(case))
+            assert case_rows(got) == want, (start, end)
 
 
 def test_batches_stream_in_the_requested_size(feed):
