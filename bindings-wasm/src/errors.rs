@@ -6,7 +6,11 @@ use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 pub(crate) fn parse_error(e: &pipehat::ParseError, input: &[u8]) -> JsValue {
-    let (line, column) = e.line_column(input);
+    parse_error_at(e, e.line_column(input))
+}
+
+/// [`parse_error`] with the line and column already counted.
+pub(crate) fn parse_error_at(e: &pipehat::ParseError, (line, column): (usize, usize)) -> JsValue {
     let o = Object::new();
     set(&o, "kind", "parse");
     set(&o, "message", e.to_string());

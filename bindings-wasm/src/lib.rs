@@ -11,6 +11,8 @@
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod alloc;
 
+#[cfg(feature = "full")]
+mod columns;
 mod datatype;
 #[cfg(feature = "full")]
 mod dictionary;

@@ -38,6 +38,7 @@ export const EXPORTS = [
   "Splitter",
   "splitStream",
   "extract",
+  "extractStream",
   "build",
   "ack",
   "fromJSON",

@@ -468,6 +468,39 @@ export function extract(input: Input, paths: string[], options?: ParseOptions & 
 /** Reads `paths` from every message in one call, with each message's offset and every parse error. */
 export function extract(input: Input, paths: string[], options: ParseOptions & { raw?: boolean; details: true }): ExtractDetails;
 
+/** One batch from `extractStream`: rows within the batch, offsets in the stream. */
+export interface ExtractBatch {
+  /** name (a path, or a mapping key) -> one value per row (null when absent, empty or unreadable). */
+  columns: Record<string, (string | null)[]>;
+  /** Each row's message: its 0-based byte offset in the stream. */
+  offsets: number[];
+  /** Rows whose message could not be read: HL7ParseError, or HL7StreamError for one over maxMessageSize. */
+  errors: { row: number; error: HL7ParseError | HL7StreamError }[];
+}
+/** Options of `extractStream`: a mapping instead of paths, a filter, raw values, and the parse options. */
+export interface ExtractStreamOptions extends ParseOptions {
+  /** A mapping spec (an object or its JSON text): a column per field, a row per object. Pass `null` as `fields`. */
+  mapping?: object | string;
+  /** A filter expression: only matching messages give rows (unreadable ones stay, as error rows). */
+  filter?: string;
+  /** Values as written, escape sequences kept (default false). */
+  raw?: boolean;
+}
+/**
+ * The rows of every message of a stream (a fetch() body, a Node stream, any async iterable of pieces),
+ * a batch at a time as pieces complete messages, in bounded memory (the full module: `await load()` first in browsers).
+ */
+export function extractStream(source: PieceSource, fields: string[] | null, options?: ExtractStreamOptions): AsyncGenerator<ExtractBatch, void, undefined>;
+/** What `Filter.scanStream` resolves to. */
+export interface StreamScan {
+  /** Messages seen. */
+  total: number;
+  /** Messages that matched. */
+  count: number;
+  /** Messages that could not be read: their stream offset and error code. */
+  unreadable: { offset: number; code: string }[];
+}
+
 /** A new message holding an MSH built from options. Throws HL7EditError for a separator in a value. */
 export function build(options: BuildOptions): EditableMessage;
 /** Acknowledges input whether or not it parses: a parse failure becomes an ERR segment (AE/CE) as long as MSH is readable. */
@@ -516,6 +549,10 @@ export class Filter {
   select<T extends Input>(input: T): T extends string ? string[] : Uint8Array[];
   /** How many messages of a file match. */
   count(input: Input): number;
+  /** scan() over a stream in bounded memory; each match's bytes go to options.onMatch (awaited) as found. */
+  scanStream(source: PieceSource, options?: { onMatch?: (message: Uint8Array) => unknown; maxChunkSize?: number }): Promise<StreamScan>;
+  /** How many messages of a stream match. */
+  countStream(source: PieceSource, options?: { maxChunkSize?: number }): Promise<number>;
   /** Whether evaluation reads only MSH (then no message is parsed). */
   readonly readsHeaderOnly: boolean;
   free(): void;
@@ -806,6 +843,7 @@ declare const api: {
   Splitter: typeof Splitter;
   splitStream: typeof splitStream;
   extract: typeof extract;
+  extractStream: typeof extractStream;
   build: typeof build;
   ack: typeof ack;
   fromJSON: typeof fromJSON;

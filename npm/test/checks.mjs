@@ -540,3 +540,27 @@ export function runFhirCase(api, c) {
   const urls = new Set(bundle.entry.map((e) => e.fullUrl));
   for (const [p, v] of flat) if (p.endsWith(".reference") && !urls.has(v)) fail(`${c.name}: ${p} does not resolve`);
 }
+
+/**
+ * Runs one columns case (tests/columns_cases.jsonl, kind "columns"): the
+ * feed pushed to extractStream in pieces of `size` bytes gives the case's
+ * rows, [values..., offset, error code or null].
+ */
+export async function runColumnsCase(api, c, size = 7) {
+  const bytes = new TextEncoder().encode(c.input);
+  async function* pieces() {
+    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  }
+  const options = { raw: c.raw, filter: c.filter, maxMessageSize: c.max_message_size };
+  if (c.mapping) options.mapping = c.mapping;
+  const rows = [];
+  for await (const batch of api.extractStream(pieces(), c.fields ?? null, options)) {
+    const names = Object.keys(batch.columns);
+    for (let row = 0; row < batch.offsets.length; row++) {
+      const error = batch.errors.find((e) => e.row === row)?.error;
+      if (error && !(error instanceof api.HL7ParseError)) fail(`${c.name}: error class`);
+      rows.push([...names.map((n) => batch.columns[n][row]), batch.offsets[row], error ? error.code : null]);
+    }
+  }
+  equal(JSON.stringify(rows), JSON.stringify(c.expect), `${c.name} (pieces of ${size})`);
+}

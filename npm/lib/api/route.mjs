@@ -1,7 +1,7 @@
 // Filters, routes, change detection, diffs and mappings (the full module).
 
 export function installRoute(api) {
-  const { call, release, decoder, Message, full, withFull, inputBytes } = api;
+  const { call, release, decoder, Message, full, withFull, inputBytes, piecesOf, splitStream, HL7ParseError, HL7StreamError } = api;
   /**
    * A compiled filter expression, such as
    * `MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A08")` (see the README).
@@ -43,6 +43,19 @@ export function installRoute(api) {
     /** How many messages of a file match. */
     count(input) {
       return this.scan(input).matched.length;
+    }
+    /**
+     * scan() over a stream (a ReadableStream, a Node stream, an async
+     * iterable of pieces), in bounded memory: resolves to {total, count,
+     * unreadable [{offset, code}]}, handing each matching message's bytes to
+     * options.onMatch (awaited, when given) as it is found.
+     */
+    scanStream(source, options) {
+      return scanStream(this, source, options);
+    }
+    /** How many messages of a stream match (see scanStream()). */
+    async countStream(source, options) {
+      return (await scanStream(this, source, options)).count;
     }
     /** Whether evaluation reads only MSH (then no message is parsed). */
     get readsHeaderOnly() {
@@ -141,5 +154,83 @@ export function installRoute(api) {
     }
   }
 
-  Object.assign(api, { Filter, Router, ChangeDetector, diff, Mapping });
+  /**
+   * The rows of every message of a stream (a ReadableStream such as a fetch()
+   * body, a Node stream, or any async iterable of Uint8Array or string
+   * pieces), a batch at a time as pieces complete messages, in bounded
+   * memory. `fields` are paths; or options.mapping (a spec object or its
+   * JSON text) gives a row per mapping object. Options: filter (an
+   * expression: only matching messages give rows), raw, and the parse
+   * options. Yields {columns: {name: (string|null)[]}, offsets, errors:
+   * [{row, error}]} per batch: rows within the batch, offsets in the stream,
+   * and for each message that could not be read, its row (values null) and
+   * its HL7ParseError or HL7StreamError.
+   */
+  async function* extractStream(source, fields, options) {
+    const mapping = options?.mapping;
+    if ((fields == null) === (mapping == null)) throw new TypeError("give either fields (paths) or options.mapping");
+    if (fields != null && !Array.isArray(fields)) throw new TypeError("fields must be an array of paths");
+    const spec = mapping == null ? undefined : typeof mapping === "string" ? mapping : JSON.stringify(mapping);
+    const filter = options?.filter;
+    if (filter != null && typeof filter !== "string") throw new TypeError("options.filter must be an expression");
+    const f = full();
+    const reader = call(() => new f.NativeColumnReader(fields?.map(String), spec, filter, Boolean(options?.raw), options));
+    const names = reader.names();
+    const unpack = ([text, cells, offsets, errors]) => {
+      const width = names.length;
+      const rows = offsets.length;
+      const columns = {};
+      names.forEach((name, c) => {
+        const values = new Array(rows);
+        for (let row = 0; row < rows; row++) {
+          const at = (row * width + c) * 2;
+          values[row] = cells[at] === 0xffffffff ? null : text.slice(cells[at], cells[at + 1]);
+        }
+        columns[name] = values;
+      });
+      return {
+        columns,
+        offsets: Array.from(offsets),
+        errors: errors.map((e) => ({ row: e.row, error: e.kind === "stream" ? new HL7StreamError(e) : new HL7ParseError(e) })),
+      };
+    };
+    try {
+      for await (const piece of piecesOf(source)) {
+        const batch = call(() => reader.push(piece));
+        if (batch[2].length > 0) yield unpack(batch);
+      }
+      const last = reader.finish();
+      if (last[2].length > 0) yield unpack(last);
+    } finally {
+      reader.free();
+    }
+  }
+
+  /** Filter.scanStream(): splitStream() and matches() on each message. */
+  async function scanStream(filter, source, options) {
+    const onMatch = options?.onMatch;
+    if (onMatch !== undefined && typeof onMatch !== "function") throw new TypeError("options.onMatch must be a function");
+    let total = 0;
+    let count = 0;
+    const unreadable = [];
+    for await (const chunk of splitStream(source, options)) {
+      if (chunk.kind !== "message") continue;
+      total++;
+      let matched;
+      try {
+        matched = filter.matches(chunk.bytes);
+      } catch (e) {
+        if (!(e instanceof HL7ParseError)) throw e;
+        unreadable.push({ offset: chunk.offset, code: e.code });
+        continue;
+      }
+      if (matched) {
+        count++;
+        if (onMatch) await onMatch(chunk.bytes);
+      }
+    }
+    return { total, count, unreadable };
+  }
+
+  Object.assign(api, { Filter, Router, ChangeDetector, diff, Mapping, extractStream });
 }

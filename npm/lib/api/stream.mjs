@@ -186,5 +186,5 @@ export function installStream(api) {
     };
   }
 
-  Object.assign(api, { split, Splitter, splitStream, parseAll, extract });
+  Object.assign(api, { split, Splitter, splitStream, parseAll, extract, piecesOf });
 }
