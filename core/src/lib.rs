@@ -171,6 +171,11 @@ pub struct DocsCli;
 #[doc = include_str!("../../docs/performance.md")]
 pub struct DocsPerformance;
 
+/// The Rust examples of docs/engines.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/engines.md")]
+pub struct DocsEngines;
+
 /// The Rust examples of docs/transport.md, run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/transport.md")]

@@ -42,6 +42,7 @@ import sys
 from typing import IO, Any, Iterator, List, Optional, Sequence, TextIO, cast
 
 import pipehat
+import pipehat.arrow
 
 
 def _name(path: str) -> str:
@@ -170,6 +171,57 @@ def _get(args: argparse.Namespace, out: IO[str]) -> int:
         row = [msg.get(p) or "" for p in args.paths]
         out.write("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row) + "\n")
     return 0
+
+
+_TABLE_FORMATS = {".parquet": "parquet", ".csv": "csv", ".arrow": "arrow", ".feather": "arrow"}
+
+
+def _table(args: argparse.Namespace, out: IO[str]) -> int:
+    """Columns of every message of the files, batch by batch, to Parquet, CSV or
+    Arrow IPC (by the output's extension), with _file, _offset and _error."""
+    fmt = _TABLE_FORMATS.get(pathlib.Path(args.output).suffix.lower())
+    if fmt is None:
+        raise _InputError(args.output, "the output must end in .parquet, .csv, .arrow or .feather", 2)
+    if (args.fields is None) == (args.mapping is None):
+        raise _InputError(args.files[0], "give --fields or --mapping", 2)
+    try:
+        import pyarrow  # noqa: F401  # type: ignore[import-untyped]
+    except ImportError:
+        raise _InputError(args.output, "needs pyarrow: pip install 'pipehat[arrow]'", 2) from None
+    fields = None if args.fields is None else [f.strip() for f in args.fields.split(",") if f.strip()]
+    mapping = None if args.mapping is None else pathlib.Path(args.mapping).read_text(encoding="utf-8")
+    names = pipehat.arrow.names(fields, mapping)
+    schema = pipehat.arrow.schema(names, meta=True, file=True)
+    writer = _table_writer(fmt, args.output, schema)
+    rows = errors = 0
+    try:
+        for path in args.files:
+            try:
+                for batch in pipehat.extract_batches(path, fields, mapping=mapping, filter=args.filter, raw=args.raw,
+                                                     meta=True, file=path):
+                    writer.write(batch)
+                    rows += batch.num_rows
+                    errors += batch.num_rows - batch.column("_error").null_count
+            except OSError as e:
+                raise _os_error(path, e) from None
+    finally:
+        writer.close()
+    out.write(f"wrote {rows} rows ({errors} unreadable messages) to {args.output}\n")
+    return 0
+
+
+def _table_writer(fmt: str, output: str, schema: Any) -> Any:
+    if fmt == "parquet":
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+        return pq.ParquetWriter(output, schema)
+    if fmt == "csv":
+        import pyarrow.csv as pcsv  # type: ignore[import-untyped]
+
+        return pcsv.CSVWriter(output, schema)
+    import pyarrow.ipc as ipc  # type: ignore[import-untyped]
+
+    return ipc.new_file(output, schema)
 
 
 def _json(args: argparse.Namespace, out: IO[str]) -> int:
@@ -541,6 +593,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(run=_get)
+    p = sub.add_parser("table", help="columns of every message to Parquet, CSV or Arrow, in bounded memory")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--fields", help="paths, comma-separated: a column each")
+    p.add_argument("--mapping", metavar="SPEC", help="a mapping spec (JSON file): a column per field, a row per object")
+    p.add_argument("--filter", metavar="EXPRESSION", help="only the messages this filter matches")
+    p.add_argument("--raw", action="store_true", help="values as written (escape sequences kept)")
+    p.add_argument("--output", "-o", required=True, help="a .parquet, .csv, .arrow or .feather file")
+    p.set_defaults(run=_table)
     p = sub.add_parser("json", help="one JSON document per message, a line each")
     p.add_argument("file")
     p.add_argument("--form", default=None, help="tree (the default), lossless, friendly or named")

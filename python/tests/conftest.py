@@ -1,11 +1,25 @@
 import json
+import os
 import pathlib
+import sys
 
 import pytest
 
 import pipehat
 
 TESTS = pathlib.Path(__file__).resolve().parents[2] / "tests"
+
+# Spark (test_spark.py and the examples of docs/engines.md): its Python workers run
+# this interpreter, where pipehat is installed; the driver binds loopback only and
+# serves no web UI.
+os.environ["PYSPARK_PYTHON"] = sys.executable
+os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+os.environ.setdefault(
+    "PYSPARK_SUBMIT_ARGS",
+    "--conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false "
+    "--conf spark.driver.bindAddress=127.0.0.1 --conf spark.driver.host=127.0.0.1 pyspark-shell",
+)
 CORPUS = TESTS / "corpus"
 
 
