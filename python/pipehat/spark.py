@@ -21,6 +21,8 @@ Options (all optional but one of ``fields`` and ``mapping``):
   message boundaries, so every core works on one big file.
 - ``batchBytes`` (16 MiB): the input in each Arrow batch a task yields.
 - ``recursive`` (false): a directory's files at any depth.
+- ``arrowBatches`` (true): ``read()`` yields Arrow record batches; false
+  yields a tuple per row (slower: for comparison).
 
 Every row also has ``_file`` (the file), ``_offset`` (the message's byte
 offset in it) and ``_error``: a message that cannot be read becomes a row
@@ -60,6 +62,7 @@ except ImportError:  # pragma: no cover - Spark before 4, or none: extract_colum
 _OPTIONS = {
     "path", "paths", "fields", "mapping", "filter", "raw", "strict", "segmentterminator",
     "maxmessagesize", "maxsegments", "maxfieldlength", "partitionbytes", "batchbytes", "recursive",
+    "arrowbatches",
 }
 
 
@@ -112,6 +115,7 @@ class _Spec:
         self.partition_bytes = _int(options, "partitionbytes") or DEFAULT_PARTITION_BYTES
         self.batch_bytes = _int(options, "batchbytes")
         self.recursive = _bool(options, "recursive")
+        self.arrow = str(options.get("arrowbatches", "true")).strip().lower() != "false"
         paths = options.get("paths") or options.get("path")
         self.paths: List[str] = []
         if paths:
@@ -163,7 +167,12 @@ class HL7Reader(DataSourceReader):
 
     def read(self, partition: InputPartition) -> Iterator[Any]:
         for path, start, end in cast(HL7Partition, partition).ranges:
-            yield from self.spec.batches(path, start, end)
+            for batch in self.spec.batches(path, start, end):
+                if self.spec.arrow:
+                    yield batch
+                else:
+                    # rows as tuples: what a data source without Arrow batches yields
+                    yield from zip(*(column.to_pylist() for column in batch.columns))
 
 
 class HL7StreamReader(DataSourceStreamReader):
