@@ -9,6 +9,7 @@
     pipehat split FILE OUTDIR    one file per message (batches, MLLP, multi-message files)
     pipehat filter EXPR FILE     the messages the filter expression matches (--count: how many)
     pipehat map SPEC FILE        a mapping spec applied to every message, one JSON line per object or row
+    pipehat table FILE... --fields P,Q -o OUT  columns to Parquet, CSV or Arrow (--mapping, --filter)
     pipehat diff A B             the paths that differ between two messages (--ignore P,Q,...)
     pipehat validate FILE        issues per message against the standard (--version, --profile)
     pipehat explain PATH...      what a field is called and holds (--version, default 2.5.1)
