@@ -3,6 +3,7 @@
 #   make test    every suite of every language, plus fmt, clippy and the no_std build
 #   make bench   criterion benchmarks against the peer crates (workload from ../shared/bench)
 #   make bench-transport  MLLP and HL7-over-HTTP throughput against the Node and Python peers
+#   make bench-engines    Spark, Polars and Dask readers against Spark's floor and a python-hl7 UDF
 #   make fuzz    every fuzz target for FUZZ_SECONDS each, then the bindings (fuzz-bindings)
 #   make dist    the Python wheel and sdist into dist/
 #   make generate  every generated file from its generator (make test checks they agree)
@@ -13,7 +14,7 @@ CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 SHARED ?= ../shared
 BENCH_DATA ?= target/bench-data
-FUZZ_TARGETS := parse paths escapes stream extract edit mllp json route validate transport fhir
+FUZZ_TARGETS := parse paths escapes stream extract columns edit mllp json route validate transport fhir
 VENV ?= .venv
 PY := $(VENV)/bin/python
 WHEEL_DIR := target/wheels
@@ -23,10 +24,10 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-engines setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport help
+.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-engines setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport bench-engines help
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,9p' Makefile
 
 setup-rust:
 	@rustup target list --installed | grep -q '^wasm32-unknown-unknown$$' || rustup target add wasm32-unknown-unknown
@@ -269,6 +270,11 @@ npm/bench/node_modules/.installed: npm/bench/package.json npm/bench/package-lock
 bench-transport: npm-build python-wheel bench-data npm/bench/node_modules/.installed
 	cd npm/bench && node mllp.mjs --data $(abspath $(BENCH_DATA))
 	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(PY) python/bench/mllp.py
+
+# Spark, Polars and Dask against Spark's floor and a python-hl7 UDF (about 1 GB of
+# files under target/bench-data/engines; not a test).
+bench-engines: python-wheel setup-engines bench-data
+	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(PY) python/bench/engines.py
 
 fuzz: setup-rust
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz

@@ -12,7 +12,32 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use std::io::Read;
 
-type Input = Box<dyn Read + Send + Sync>;
+/// What is read: a file, a Python binary file object, or bytes.
+pub(crate) enum Input {
+    File(std::io::BufReader<std::fs::File>),
+    Object(PyReader),
+    Bytes(std::io::Cursor<Vec<u8>>),
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Input::File(f) => f.read(buf),
+            Input::Object(o) => o.read(buf),
+            Input::Bytes(b) => b.read(buf),
+        }
+    }
+}
+
+impl std::io::Seek for Input {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        match self {
+            Input::File(f) => f.seek(to),
+            Input::Bytes(b) => b.seek(to),
+            Input::Object(_) => Err(std::io::Error::other("a file object is read in order")),
+        }
+    }
+}
 
 /// A path, a binary file object or bytes, as a reader; `range` (paths only)
 /// reads the messages that start in bytes `start..end`.
@@ -23,28 +48,21 @@ fn reader(
     range: Option<(u64, u64)>,
 ) -> PyResult<BatchReader<Select, Input>> {
     if let Some(path) = is_path(source)? {
-        let file = open_file(py, &path)?;
+        let file = Input::File(std::io::BufReader::new(open_file(py, &path)?));
         let Some((start, end)) = range else {
-            return Ok(BatchReader::new(select, Box::new(file) as Input));
+            return Ok(BatchReader::new(select, file));
         };
-        let mut file = file;
-        let lead_in = BatchReader::<Select, Input>::lead_in(start);
-        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(lead_in))
-            .map_err(|e| os_error(py, &e, &path))?;
-        return Ok(BatchReader::positioned(
-            select,
-            Box::new(file) as Input,
-            start,
-            end,
-        ));
+        return py
+            .detach(|| BatchReader::range(select, file, start, end))
+            .map_err(|e| os_error(py, &e, &path));
     }
     if range.is_some() {
         return Err(PyTypeError::new_err("start and end need a path"));
     }
-    let input: Input = if source.hasattr("read")? && !source.is_instance_of::<PyBytes>() {
-        Box::new(PyReader(source.clone().unbind()))
+    let input = if source.hasattr("read")? && !source.is_instance_of::<PyBytes>() {
+        Input::Object(PyReader(source.clone().unbind()))
     } else {
-        Box::new(std::io::Cursor::new(input_bytes(source)?))
+        Input::Bytes(std::io::Cursor::new(input_bytes(source)?))
     };
     Ok(BatchReader::new(select, input))
 }

@@ -331,7 +331,10 @@ impl Select {
 
     /// The batches of the messages that start in bytes `start..end` of a
     /// file (the last may run past `end`): cut a file at any byte positions,
-    /// and the ranges' rows, put together, are the whole file's.
+    /// and the ranges' rows, put together, are the whole file's. The split
+    /// starts at the last sync point before `start` ([`sync_point`]: an
+    /// MLLP end byte, or a header right after a line break), so it finds
+    /// the chunks a split of the whole file finds.
     pub fn read_range<R: Read + Seek>(
         &self,
         file: R,
@@ -436,6 +439,33 @@ impl Select {
     }
 }
 
+/// The last position at or before `start` in `file` where a split of the
+/// whole file has no chunk running across (see [`Select::read_range`]):
+/// found by reading back from `start`, at most about `limit` bytes; `None`
+/// when there is none that close.
+pub fn sync_point<R: Read + Seek>(file: &mut R, start: u64, limit: u64) -> io::Result<Option<u64>> {
+    const BLOCK: u64 = 64 << 10;
+    let mut high = start;
+    let mut buf = Vec::new();
+    loop {
+        let low = high.saturating_sub(BLOCK);
+        file.seek(SeekFrom::Start(low))?;
+        buf.clear();
+        // a few bytes past `high`: enough to read a header that starts there
+        file.by_ref().take(high - low + 4).read_to_end(&mut buf)?;
+        if let Some(at) = crate::stream::sync_before(&buf, low, high.min(start)) {
+            return Ok(Some(at));
+        }
+        if low == 0 {
+            return Ok(Some(0));
+        }
+        if start - low > limit {
+            return Ok(None);
+        }
+        high = low;
+    }
+}
+
 /// The batches of a stream or a file range, from [`Select::read`] or
 /// [`Select::read_range`], or made with a [`Select`] it owns (`S` is
 /// `&Select`, `Select`, `Arc<Select>`...). An I/O error ends it.
@@ -444,6 +474,8 @@ pub struct BatchReader<S, R> {
     select: S,
     reader: MessageReader<R>,
     batch: Batch,
+    /// Chunks before this offset (read from a sync point before a range) are dropped.
+    start: u64,
     end: Option<u64>,
     done: bool,
 }
@@ -456,6 +488,7 @@ impl<S: Borrow<Select>, R: Read> BatchReader<S, R> {
             select,
             reader: MessageReader::with_limit(input, limit),
             batch: Batch::default(),
+            start: 0,
             end: None,
             done: false,
         }
@@ -466,34 +499,28 @@ impl<S: Borrow<Select>, R: Read> BatchReader<S, R> {
     where
         R: Seek,
     {
-        file.seek(SeekFrom::Start(Self::lead_in(start)))?;
-        Ok(Self::positioned(select, file, start, end))
-    }
-
-    /// Where a reader for a range starting at `start` begins: two bytes
-    /// before it, which tell whether a header at `start` starts a line
-    /// (after a line break, or after an MLLP start byte that follows one).
-    pub fn lead_in(start: u64) -> u64 {
-        start.saturating_sub(2)
-    }
-
-    /// [`range`](Self::range) for a reader already at byte
-    /// [`lead_in(start)`](Self::lead_in) of the file, for readers that cannot
-    /// seek themselves.
-    pub fn positioned(select: S, file: R, start: u64, end: u64) -> Self {
         let limit = select.borrow().max_message_size;
-        let reader = if start == 0 {
-            MessageReader::with_limit(file, limit)
-        } else {
-            MessageReader::mid_stream_from(file, Self::lead_in(start), start, limit)
+        let reader = match sync_point(&mut file, start, limit as u64)? {
+            Some(at) => {
+                file.seek(SeekFrom::Start(at))?;
+                MessageReader::at(file, at, limit)
+            }
+            None => {
+                // No sync point within a message's size: what starts a line
+                // after the range's start begins the first chunk.
+                let lead_in = start.saturating_sub(2);
+                file.seek(SeekFrom::Start(lead_in))?;
+                MessageReader::mid_stream_from(file, lead_in, start, limit)
+            }
         };
-        BatchReader {
+        Ok(BatchReader {
             select,
             reader,
             batch: Batch::default(),
+            start,
             end: Some(end),
             done: start >= end,
-        }
+        })
     }
 
     /// The [`Select`] read with.
@@ -520,9 +547,10 @@ impl<S: Borrow<Select>, R: Read> Iterator for BatchReader<S, R> {
             let end = self.end.unwrap_or(u64::MAX);
             let in_range = items.iter().take_while(|i| i.offset() < end).count();
             self.done = items.is_empty() || in_range < items.len();
+            let start = self.start;
             let messages: Vec<BatchItem> = items[..in_range]
                 .iter()
-                .filter(|i| i.is_message())
+                .filter(|i| i.is_message() && i.offset() >= start)
                 .cloned()
                 .collect();
             if !messages.is_empty() {

@@ -138,6 +138,28 @@ fn boundary_kind(buf: &[u8], at: usize) -> Option<ChunkKind> {
     }
 }
 
+/// The last position at or before `start` (a stream offset) where a split of
+/// the whole stream has no chunk running across: an MLLP end byte, or a
+/// header (`MSH`, `FHS`, `BHS`, `BTS`, `FTS`) right after a line break, or
+/// the stream's start. `buf` holds the stream's bytes from offset `base`
+/// (and a few past `start`, to read a header there). Splitting from that
+/// position gives the chunks a split of the whole gives from there on.
+pub(crate) fn sync_before(buf: &[u8], base: u64, start: u64) -> Option<u64> {
+    let last = usize::try_from(start.checked_sub(base)?).ok()?.min(buf.len());
+    for s in (0..=last).rev() {
+        if s < buf.len() && buf[s] == 0x1C {
+            return Some(base + s as u64);
+        }
+        if s == 0 {
+            return (base == 0).then_some(0);
+        }
+        if matches!(buf[s - 1], b'\r' | b'\n') && boundary_kind(buf, s).is_some() {
+            return Some(base + s as u64);
+        }
+    }
+    None
+}
+
 fn is_gap(b: u8) -> bool {
     matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0x0B | 0x1C | 0)
 }
@@ -558,6 +580,15 @@ mod splitter {
             }
         }
 
+        /// A splitter for a stream whose first byte is at `offset` in the
+        /// whole, a position where no chunk runs across (a sync point of
+        /// [`columns`](crate::columns)): offsets count from there.
+        pub fn at(offset: u64, max_chunk_size: usize) -> Self {
+            let mut s = Self::with_limit(max_chunk_size);
+            s.base = offset;
+            s
+        }
+
         /// A splitter for a stream read from the middle of a file: its first
         /// byte is at `offset` in the whole and is not taken as a line start,
         /// so everything up to the first line that starts a header (the end
@@ -763,6 +794,13 @@ mod reader {
         /// and every chunk after them (stop at the range's end).
         pub fn mid_stream(reader: R, offset: u64, max_chunk_size: usize) -> Self {
             Self::mid_stream_from(reader, offset, offset + 1, max_chunk_size)
+        }
+
+        /// See [`Splitter::at`].
+        pub fn at(reader: R, offset: u64, max_chunk_size: usize) -> Self {
+            let mut r = Self::with_limit(reader, max_chunk_size);
+            r.splitter = Splitter::at(offset, max_chunk_size);
+            r
         }
 
         /// See [`Splitter::mid_stream_from`].

@@ -69,6 +69,12 @@ def read_hl7(
     paths = [source] if isinstance(source, str) else list(source)
     fields_list = None if fields is None else list(fields)
     names = _names(fields_list, mapping)
+    if isinstance(mapping, dict):
+        import json
+
+        mapping = json.dumps(mapping)  # text travels to any worker
+    elif mapping is not None and not isinstance(mapping, str):
+        raise TypeError("mapping must be a spec: a dict or JSON text (a Mapping does not travel to Dask's workers)")
     options = {"mapping": mapping, "filter": filter, "raw": raw, "strict": strict, "threads": threads}
     partitions = plan(files(paths, recursive), partition_bytes) or [[]]
     meta = schema(names, meta=True, file=True).empty_table().to_pandas(types_mapper=_pandas_types(pa, pd))

@@ -236,7 +236,7 @@ def register(spark: Any) -> None:
 def extract_column(
     df: Any,
     column: str,
-    fields: Optional[Sequence[str]] = None,
+    fields: Any = None,
     *,
     mapping: Any = None,
     filter: Optional[str] = None,
@@ -251,10 +251,16 @@ def extract_column(
     The columns are the fields' (or the mapping's), then ``_offset`` (the
     message's byte offset within its row's value) and ``_error``, after the
     input columns named in `keep` (copied to each row of their messages).
-    `fields` may be a list or a comma-separated string.
+    `fields` may be a list of paths, a comma-separated string, or a mapping
+    spec (a dict) in its place.
     """
     from pyspark.sql.types import LongType, StringType, StructField, StructType
 
+    if isinstance(fields, (dict, _native.Mapping)):
+        # extract_column(df, column, spec): a mapping in the fields' place
+        fields, mapping = None, fields
+    if isinstance(mapping, _native.Mapping):
+        raise TypeError("pass the mapping's spec (a dict or JSON text): a Mapping does not travel to Spark's workers")
     if isinstance(fields, str):
         fields = [f.strip() for f in fields.split(",") if f.strip()]
     if isinstance(mapping, dict):

@@ -277,6 +277,8 @@ def test_dask_reads_many_files_and_mappings():
     df = ddf.compute()
     assert plain(df["MSH-10"]) == [v for p in MESSAGES for v in pipehat.extract(p, ["MSH-10"])["MSH-10"]]
     mapped = pipehat.dask.read_hl7(str(CORPUS / "messages"), mapping=SPEC).compute()
+    with pytest.raises(TypeError):
+        pipehat.dask.read_hl7(str(CORPUS / "messages"), mapping=pipehat.Mapping(SPEC))
     assert list(mapped.columns) == ["id", "code", "value", "_file", "_offset", "_error"]
     assert len(mapped) == pipehat.polars.scan_hl7(str(CORPUS / "messages"), mapping=SPEC).collect().height
 

@@ -128,7 +128,9 @@ def test_extract_column_over_binary_files_and_text(spark):
     assert pipehat.spark.extract_column(text, "value", ["MSH-10"]).count() == len(want)
     some = [p for p in MESSAGES if b"OBX" in p.read_bytes()][:8]
     single = spark.createDataFrame([(i, bytes(p.read_bytes())) for i, p in enumerate(some)], "n int, msg binary")
-    mapped = pipehat.spark.extract_column(single, "msg", mapping=SPEC, keep=["n"])
+    mapped = pipehat.spark.extract_column(single, "msg", SPEC, keep=["n"])  # a spec in the fields' place
+    with pytest.raises(TypeError):
+        pipehat.spark.extract_column(single, "msg", pipehat.Mapping(SPEC))
     assert mapped.columns == ["n", "id", "code", "value", "_offset", "_error"]
     per_row = {i: pipehat.extract_arrow(p, mapping=SPEC).num_rows for i, p in enumerate(some)}
     counted = {r["n"]: r["count"] for r in mapped.groupBy("n").count().collect()}
