@@ -145,7 +145,9 @@ fn boundary_kind(buf: &[u8], at: usize) -> Option<ChunkKind> {
 /// (and a few past `start`, to read a header there). Splitting from that
 /// position gives the chunks a split of the whole gives from there on.
 pub(crate) fn sync_before(buf: &[u8], base: u64, start: u64) -> Option<u64> {
-    let last = usize::try_from(start.checked_sub(base)?).ok()?.min(buf.len());
+    let last = usize::try_from(start.checked_sub(base)?)
+        .ok()?
+        .min(buf.len());
     for s in (0..=last).rev() {
         if s < buf.len() && buf[s] == 0x1C {
             return Some(base + s as u64);

@@ -406,7 +406,12 @@ fn ranges_cut_at_every_byte_of_odd_starts() {
         for cut in 0..=n {
             let mut got = rows(select.read_range(Cursor::new(input), 0, cut).unwrap()).0;
             got.extend(rows(select.read_range(Cursor::new(input), cut, n).unwrap()).0);
-            assert_eq!(got, whole, "{:?} cut at {cut}", String::from_utf8_lossy(input));
+            assert_eq!(
+                got,
+                whole,
+                "{:?} cut at {cut}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 }
