@@ -8,6 +8,8 @@ from pipehat.errors import ParseError, StreamError
 __version__: str
 DEFAULT_VERSION: str
 __all__ = [
+    "ColumnBatches",
+    "_extract_batches",
     "ReplayCache",
     "TRANSPORT_AUTHENTICATE",
     "transport_accept",

@@ -186,7 +186,7 @@ def _table(args: argparse.Namespace, out: IO[str]) -> int:
     if (args.fields is None) == (args.mapping is None):
         raise _InputError(args.files[0], "give --fields or --mapping", 2)
     try:
-        import pyarrow  # noqa: F401  # type: ignore[import-untyped]
+        import pyarrow  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
         raise _InputError(args.output, "needs pyarrow: pip install 'pipehat[arrow]'", 2) from None
     fields = None if args.fields is None else [f.strip() for f in args.fields.split(",") if f.strip()]

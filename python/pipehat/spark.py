@@ -52,11 +52,7 @@ try:
     _HAVE_DATA_SOURCES = True
 except ImportError:  # pragma: no cover - Spark before 4, or none: extract_column() still works
     _HAVE_DATA_SOURCES = False
-    DataSource = DataSourceReader = DataSourceStreamReader = object  # type: ignore[assignment,misc]
-
-    class InputPartition:  # type: ignore[no-redef]
-        def __init__(self, value: Any) -> None:
-            self.value = value
+    DataSource = DataSourceReader = DataSourceStreamReader = InputPartition = object  # type: ignore[assignment,misc]
 
 
 _OPTIONS = {
@@ -142,7 +138,7 @@ class HL7Partition(InputPartition):
     """Byte ranges of files: (path, start, end)."""
 
     def __init__(self, ranges: List[Tuple[str, int, int]]) -> None:
-        super().__init__(ranges)
+        self.value = ranges  # what InputPartition's own __init__ keeps
         self.ranges = ranges
 
 
