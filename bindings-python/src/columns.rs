@@ -34,7 +34,7 @@ impl std::io::Seek for Input {
         match self {
             Input::File(f) => f.seek(to),
             Input::Bytes(b) => b.seek(to),
-            Input::Object(_) => Err(std::io::Error::other("a file object is read in order")),
+            Input::Object(o) => o.seek(to),
         }
     }
 }
@@ -56,15 +56,21 @@ fn reader(
             .detach(|| BatchReader::range(select, file, start, end))
             .map_err(|e| os_error(py, &e, &path));
     }
-    if range.is_some() {
-        return Err(PyTypeError::new_err("start and end need a path"));
-    }
     let input = if source.hasattr("read")? && !source.is_instance_of::<PyBytes>() {
         Input::Object(PyReader(source.clone().unbind()))
+    } else if range.is_some() {
+        return Err(PyTypeError::new_err(
+            "start and end need a path or a seekable file",
+        ));
     } else {
         Input::Bytes(std::io::Cursor::new(input_bytes(source)?))
     };
-    Ok(BatchReader::new(select, input))
+    match range {
+        None => Ok(BatchReader::new(select, input)),
+        Some((start, end)) => py
+            .detach(|| BatchReader::range(select, input, start, end))
+            .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string())),
+    }
 }
 
 /// The Select for paths or a mapping, with a filter and the parse options.

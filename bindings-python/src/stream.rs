@@ -345,6 +345,24 @@ impl std::io::Read for PyReader {
     }
 }
 
+impl std::io::Seek for PyReader {
+    /// The file object's own seek() (io.SEEK_SET, SEEK_CUR, SEEK_END).
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let (offset, whence) = match to {
+            std::io::SeekFrom::Start(n) => (n as i64, 0),
+            std::io::SeekFrom::Current(n) => (n, 1),
+            std::io::SeekFrom::End(n) => (n, 2),
+        };
+        Python::attach(|py| {
+            self.0
+                .bind(py)
+                .call_method1("seek", (offset, whence))
+                .and_then(|at| at.extract::<u64>())
+                .map_err(std::io::Error::other)
+        })
+    }
+}
+
 pub(crate) fn is_path(source: &Bound<'_, PyAny>) -> PyResult<Option<std::path::PathBuf>> {
     if source.is_instance_of::<PyString>() {
         return Ok(Some(source.extract()?));

@@ -84,13 +84,24 @@ def extract_batches(
     - `meta`: adds ``_offset`` (int64, the message's byte offset) and
       ``_error`` (the error code of a message that could not be read, whose
       row has every value null); `file`: adds ``_file``, this text in each row.
-    - `start`, `end` (paths only): the messages that start in bytes
-      ``start..end`` of the file; cut a file anywhere, and the ranges' rows
-      put together are the whole file's.
+    - `start`, `end` (paths and seekable file objects): the messages that
+      start in bytes ``start..end`` of the file; cut a file anywhere, and the
+      ranges' rows put together are the whole file's.
+    - A path with a scheme (``s3://``, ``gs://``, ``abfs://``, ``memory://``)
+      is opened through fsspec.
     - `threads` (default every core), `batch_bytes` (default 16 MiB of input
       per batch), and the parse options of ``parse()``.
     """
     pa = _pyarrow()
+    if isinstance(source, str) and is_url(source):
+        fs, path = _filesystem(source)
+        with fs.open(path, "rb") as f:
+            yield from extract_batches(
+                f, fields, mapping=mapping, filter=filter, raw=raw, threads=threads, batch_bytes=batch_bytes,
+                meta=meta, file=file, start=start, end=end, strict=strict, segment_terminator=segment_terminator,
+                max_message_size=max_message_size, max_segments=max_segments, max_field_length=max_field_length,
+            )
+        return
     native = _native._extract_batches(
         source, None if fields is None else list(fields), mapping=mapping, filter=filter, raw=raw,
         threads=threads, batch_bytes=batch_bytes, start=start, end=end, strict=strict,
@@ -127,10 +138,49 @@ def extract_arrow(source: Source, fields: Optional[Sequence[str]] = None, /, **o
     return schema(names(fields, options.get("mapping")), meta=meta, file=file).empty_table()
 
 
+def is_url(path: str) -> bool:
+    """Whether `path` names a file elsewhere than this machine's file system
+    (``s3://``, ``gs://``, ``abfs://``, ``memory://``...): read through fsspec."""
+    scheme, sep, _ = path.partition("://")
+    return bool(sep) and scheme.isidentifier() and scheme != "file"
+
+
+def _filesystem(url: str) -> Tuple[Any, str]:
+    try:
+        import fsspec  # type: ignore[import-untyped]
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError(f"{url.partition('://')[0]}:// paths are read through fsspec: pip install fsspec") from e
+    return fsspec.core.url_to_fs(url)  # type: ignore[no-any-return]
+
+
+def _remote_files(url: str, recursive: bool) -> List[str]:
+    fs, path = _filesystem(url)
+    if _glob.has_magic(path):
+        matches = sorted(fs.glob(path))
+    else:
+        matches = [path]
+    found: List[str] = []
+    for m in matches:
+        if fs.isdir(m):
+            found += sorted(f for f in (fs.find(m) if recursive else fs.ls(m, detail=False)) if fs.isfile(f))
+        elif fs.exists(m):
+            found.append(m)
+        else:
+            raise FileNotFoundError(f"no such file: {url}")
+    if not found:
+        raise FileNotFoundError(f"no file matches {url}")
+    return [fs.unstrip_protocol(f) for f in found]
+
+
 def files(paths: Sequence[str], recursive: bool = False) -> List[str]:
-    """The files that paths, globs and directories name, sorted, each once."""
+    """The files that paths, globs and directories name, sorted, each once.
+    Paths with a scheme (``s3://bucket/2024/*.hl7``) are listed through
+    fsspec; ``file:`` paths are local."""
     found: List[str] = []
     for p in paths:
+        if is_url(p):
+            found += _remote_files(p, recursive)
+            continue
         p = p[len("file:"):] if p.startswith("file:") else p
         if p.startswith("//"):
             p = p[2:]
@@ -148,6 +198,14 @@ def files(paths: Sequence[str], recursive: bool = False) -> List[str]:
     return sorted(set(found))
 
 
+def file_size(path: str) -> int:
+    """A file's size in bytes, here or through fsspec."""
+    if is_url(path):
+        fs, p = _filesystem(path)
+        return int(fs.size(p))
+    return os.path.getsize(path)
+
+
 #: The input one partition (a Spark task, a Dask partition) reads by default.
 DEFAULT_PARTITION_BYTES = 128 << 20
 
@@ -161,7 +219,7 @@ def plan(paths: Sequence[str], partition_bytes: int = DEFAULT_PARTITION_BYTES) -
     current: List[Tuple[str, int, int]] = []
     size = 0
     for path in paths:
-        length = os.path.getsize(path)
+        length = file_size(path)
         start = 0
         while start < length:
             take = min(length - start, partition_bytes - size)

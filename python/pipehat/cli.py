@@ -185,10 +185,10 @@ def _table(args: argparse.Namespace, out: IO[str]) -> int:
         raise _InputError(args.output, "the output must end in .parquet, .csv, .arrow or .feather", 2)
     if (args.fields is None) == (args.mapping is None):
         raise _InputError(args.files[0], "give --fields or --mapping", 2)
-    try:
-        import pyarrow  # type: ignore[import-untyped]  # noqa: F401
-    except ImportError:
-        raise _InputError(args.output, "needs pyarrow: pip install 'pipehat[arrow]'", 2) from None
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is None:
+        raise _InputError(args.output, "needs pyarrow: pip install 'pipehat[arrow]'", 2)
     fields = None if args.fields is None else [f.strip() for f in args.fields.split(",") if f.strip()]
     mapping = None if args.mapping is None else pathlib.Path(args.mapping).read_text(encoding="utf-8")
     names = pipehat.arrow.names(fields, mapping)

@@ -44,7 +44,7 @@ import os
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 from pipehat import _native
-from pipehat.arrow import DEFAULT_PARTITION_BYTES, extract_batches, files, names as _names, plan
+from pipehat.arrow import DEFAULT_PARTITION_BYTES, extract_batches, files, is_url, names as _names, plan
 
 try:
     from pyspark.sql.datasource import DataSource, DataSourceReader, DataSourceStreamReader, InputPartition
@@ -171,6 +171,16 @@ class HL7Reader(DataSourceReader):
                     yield from zip(*(column.to_pylist() for column in batch.columns))
 
 
+def _modified(path: str) -> int:
+    """A file's modification time in nanoseconds, here or through fsspec."""
+    if not is_url(path):
+        return os.stat(path).st_mtime_ns
+    import fsspec  # type: ignore[import-untyped]
+
+    fs, p = fsspec.core.url_to_fs(path)
+    return int(fs.modified(p).timestamp() * 1e9)
+
+
 class HL7StreamReader(DataSourceStreamReader):
     """New files in a directory, each read once: the offset is the newest
     (modification time, path) read so far."""
@@ -179,7 +189,7 @@ class HL7StreamReader(DataSourceStreamReader):
         self.spec = spec
 
     def _listing(self) -> List[Tuple[int, str]]:
-        return sorted((os.stat(f).st_mtime_ns, f) for f in files(self.spec.paths, self.spec.recursive))
+        return sorted((_modified(f), f) for f in files(self.spec.paths, self.spec.recursive))
 
     def initialOffset(self) -> Dict[str, Any]:
         return {"mtime": -1, "path": ""}

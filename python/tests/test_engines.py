@@ -404,3 +404,36 @@ def test_the_cli_table_command_writes_what_extract_batches_gives(tmp_path, feed)
                           (["--fields", "PID-x", "-o", str(tmp_path / "x.csv")], "expected_number")):
         r = subprocess.run(cli + ["table", str(feed)] + args, capture_output=True, text=True)
         assert r.returncode == 2 and message in r.stderr, (args, r.stderr)
+
+
+def test_object_storage_paths_are_read_through_fsspec(feed):
+    fsspec = pytest.importorskip("fsspec")
+    fs = fsspec.filesystem("memory")
+    for p in MESSAGES[:40]:
+        fs.pipe(f"/archive/2024/{p.name}", p.read_bytes())
+    fs.pipe("/archive/feed.hl7", feed.read_bytes())
+    listed = pipehat.arrow.files(["memory://archive/2024/*.hl7"])
+    assert listed == [f"memory:///archive/2024/{p.name}" for p in MESSAGES[:40]]
+    assert pipehat.arrow.files(["memory://archive/2024"]) == listed
+    assert len(pipehat.arrow.files(["memory://archive"], recursive=True)) == 41
+    # the same rows as the local files, whole and by ranges
+    for url, path in zip(listed[:10], MESSAGES[:10]):
+        assert rows_of(pipehat.extract_arrow(url, FIELDS, meta=True)) == expected(path)
+    whole = rows_of(pipehat.extract_arrow(feed, FIELDS, meta=True))
+    got = []
+    for part in pipehat.arrow.plan(["memory://archive/feed.hl7"], 3000):
+        for url, start, end in part:
+            got += rows_of(pipehat.extract_arrow(url, FIELDS, meta=True, start=start, end=end))
+    assert got == whole
+    lf = pipehat.polars.scan_hl7("memory://archive/2024/*.hl7", ["MSH-10"])
+    want = [v for p in MESSAGES[:40] for v in pipehat.extract(p, ["MSH-10"])["MSH-10"]]
+    assert lf.collect()["MSH-10"].to_list() == want
+    ddf = pipehat.dask.read_hl7("memory://archive/2024/*.hl7", ["MSH-10"], partition_bytes=20_000)
+    import dask
+
+    with dask.config.set(scheduler="threads"):
+        assert plain(ddf.compute()["MSH-10"]) == want
+    with open(feed, "rb") as f:  # a seekable file object reads ranges too
+        assert rows_of(pipehat.extract_arrow(f, FIELDS, meta=True, start=0, end=feed.stat().st_size)) == whole
+    with pytest.raises(FileNotFoundError):
+        pipehat.arrow.files(["memory://archive/nothing/*.hl7"])
