@@ -82,3 +82,15 @@ class HttpReceiver:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def workload(tmp_path_factory):
+    """The shared benchmark workload (adt, oru, mixed, big), written by
+    ../shared/bench/make_workload.py: the files the benchmarks read."""
+    import subprocess
+
+    script = TESTS.parents[1] / "shared" / "bench" / "make_workload.py"
+    out = tmp_path_factory.mktemp("workload")
+    subprocess.run([sys.executable, str(script), str(out)], check=True, capture_output=True)
+    return out

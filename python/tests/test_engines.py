@@ -437,3 +437,20 @@ def test_object_storage_paths_are_read_through_fsspec(feed):
         assert rows_of(pipehat.extract_arrow(f, FIELDS, meta=True, start=0, end=feed.stat().st_size)) == whole
     with pytest.raises(FileNotFoundError):
         pipehat.arrow.files(["memory://archive/nothing/*.hl7"])
+
+
+BENCH_FIELDS = ["MSH-9", "MSH-10", "PID-3.1", "PID-5.1", "PID-7", "PV1-3.1", "OBR-4.1", "OBX[5]-5", "OBX-5"]
+
+
+@pytest.mark.parametrize("name", ["adt", "oru", "mixed", "big"])
+def test_readers_equal_extract_on_the_benchmark_files(workload, name):
+    path = workload / f"{name}.hl7"
+    want = expected(path, BENCH_FIELDS)
+    assert len(want) >= 8 and all(r[-1] is None for r in want)
+    assert rows_of(pipehat.extract_arrow(path, BENCH_FIELDS, meta=True), BENCH_FIELDS) == want
+    df = pipehat.polars.scan_hl7(str(path), BENCH_FIELDS).collect()
+    assert list(zip(*[df[c].to_list() for c in BENCH_FIELDS + ["_offset", "_error"]])) == want
+    ddf = pipehat.dask.read_hl7(str(path), BENCH_FIELDS, partition_bytes=1 << 20)
+    assert ddf.npartitions == -(-path.stat().st_size // (1 << 20))
+    got = ddf.compute()
+    assert list(zip(*[plain(got[c]) for c in BENCH_FIELDS + ["_offset", "_error"]])) == want

@@ -159,3 +159,11 @@ def test_a_stream_reads_each_new_file_once(spark, tmp_path):
     query.awaitTermination(120)
     got = spark.sql("select `MSH-10` from hl7_stream").collect()
     assert len(got) == sum(len(pipehat.extract(incoming / n, ["MSH-10"])["MSH-10"]) for n in os.listdir(incoming))
+
+
+def test_the_benchmark_files_cut_into_partitions(spark, workload):
+    for name in ("oru", "mixed", "big"):
+        path = workload / f"{name}.hl7"
+        df = spark.read.format("hl7").option("fields", ",".join(FIELDS)).option("partitionBytes", str(1 << 20)).load(str(path))
+        assert df.rdd.getNumPartitions() == -(-path.stat().st_size // (1 << 20))
+        assert rows(df) == expected(path)
