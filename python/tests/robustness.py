@@ -2,6 +2,7 @@
 test_robustness.py, random ones in fuzz_mutations.py): the same as
 core/tests/robustness.rs and npm/test/robustness.mjs make."""
 
+import io
 import json
 import re
 
@@ -224,3 +225,14 @@ def check_bulk(data, where):
         for path in BULK_PATHS:
             assert out["columns"][path][row] == msg.get(path), f"{where}: extract {path} row {row}"
             assert again.get(path) == msg.get(path), where
+    # Arrow batches of a few bytes, read from a file object, give the same rows.
+    table = pipehat.extract_arrow(io.BytesIO(data), BULK_PATHS, meta=True, batch_bytes=64)
+    assert table["_offset"].to_pylist() == out["offsets"], f"{where}: Arrow offsets"
+    codes = [failed[r].code if r in failed else None for r in range(len(rows))]
+    assert table["_error"].to_pylist() == codes, f"{where}: Arrow errors"
+    for path in BULK_PATHS:
+        assert table[path].to_pylist() == out["columns"][path], f"{where}: Arrow {path}"
+    # Filtering a file object finds what filtering the bytes finds.
+    f = pipehat.Filter('MSH-9.1 = "ADT" or PID-8 = "F"')
+    whole, streamed = f.scan(data), f.scan(io.BytesIO(data))
+    assert (streamed.matched, streamed.total, streamed.unreadable) == (whole.matched, whole.total, whole.unreadable), where
