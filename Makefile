@@ -62,6 +62,10 @@ demo: python-wheel
 	@$(VENV)/bin/pipehat filter 'MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A04", "A08")' samples/pyhl7__adt_a04__file2.hl7 --count
 	@echo; echo "== pipehat map core/mappings/oru-observations.json samples/msfhirconv__lab_oru_1.hl7   (one JSON row per OBX)"
 	@$(VENV)/bin/pipehat map core/mappings/oru-observations.json samples/msfhirconv__lab_oru_1.hl7 | head -5
+	@echo; echo "== pipehat table samples/*.hl7 --fields MSH-9,MSH-10,PID-3.1,PID-8 -o messages.parquet   (columns for Spark, Polars, DuckDB)"
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  $(VENV)/bin/pipehat table samples/*.hl7 --fields MSH-9,MSH-10,PID-3.1,PID-8 -o $$tmp/messages.parquet && \
+	  $(PY) -c "import polars as pl, sys; pl.Config.set_tbl_hide_dataframe_shape(True); print(pl.read_parquet(sys.argv[1]).drop('_file').head(4))" $$tmp/messages.parquet
 	@echo; echo "== pipehat validate samples/hapi__adt__adt_a03.hl7   (against its declared version, 2.5)"
 	@$(VENV)/bin/pipehat validate samples/hapi__adt__adt_a03.hl7 || true
 	@echo; echo "== pipehat explain PID-3 PID-18 --version 2.5"
