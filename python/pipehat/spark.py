@@ -62,8 +62,8 @@ _OPTIONS = {
 }
 
 
-def _bool(options: Dict[str, str], name: str) -> bool:
-    value = str(options.get(name, "false")).strip().lower()
+def _bool(options: Dict[str, str], name: str, default: bool = False) -> bool:
+    value = str(options.get(name, default)).strip().lower()
     if value not in ("true", "false"):
         raise ValueError(f"option {name} must be true or false")
     return value == "true"
@@ -111,7 +111,7 @@ class _Spec:
         self.partition_bytes = _int(options, "partitionbytes") or DEFAULT_PARTITION_BYTES
         self.batch_bytes = _int(options, "batchbytes")
         self.recursive = _bool(options, "recursive")
-        self.arrow = str(options.get("arrowbatches", "true")).strip().lower() != "false"
+        self.arrow = _bool(options, "arrowbatches", default=True)
         paths = options.get("paths") or options.get("path")
         self.paths: List[str] = []
         if paths:
@@ -122,6 +122,8 @@ class _Spec:
                 self.paths = list(json.loads(paths))
             else:
                 self.paths = [paths]
+        if not self.paths:
+            raise ValueError("format hl7 needs a path: load(path, glob, directory or list)")
         # checks fields, mapping and filter now, on the driver
         self.names = _names(self.fields, self.mapping)
         if self.filter is not None:

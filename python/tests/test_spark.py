@@ -109,11 +109,15 @@ def test_bad_options_fail_on_the_driver_with_the_reason(spark, feed):
         ({"fields": "PID-3", "colour": "red"}, "unknown option"),
         ({"fields": "PID-3", "strict": "maybe"}, "true or false"),
         ({"fields": "PID-3", "partitionBytes": "0"}, "at least 1"),
+        ({"fields": "PID-3", "arrowBatches": "no"}, "true or false"),
     ]
     for options, reason in cases:
         with pytest.raises((PySparkException, ValueError)) as e:
             spark.read.format("hl7").options(**options).load(str(feed)).collect()
         assert reason in str(e.value), (options, str(e.value)[:300])
+    with pytest.raises((PySparkException, ValueError)) as e:
+        spark.read.format("hl7").option("fields", "PID-3").load().collect()
+    assert "needs a path" in str(e.value)
 
 
 def test_extract_column_over_binary_files_and_text(spark):
