@@ -348,13 +348,7 @@ impl Select {
     /// for chunks taken from a [`Splitter`](crate::stream::Splitter) with
     /// [`Batch::take`], when the input is pushed rather than read.
     pub fn columns(&self, batch: &Batch) -> Columns {
-        let messages: Vec<BatchItem> = batch
-            .items()
-            .iter()
-            .filter(|i| i.is_message())
-            .cloned()
-            .collect();
-        self.read_batch(&messages, batch)
+        self.read_batch(&messages(batch.items(), 0), batch)
     }
 
     /// Reads the messages of one batch on the threads asked for.
@@ -437,6 +431,16 @@ impl Select {
         }
         out
     }
+}
+
+/// The messages among `items` (and those too large to read) that start at
+/// `start` or after.
+fn messages(items: &[BatchItem], start: u64) -> Vec<BatchItem> {
+    items
+        .iter()
+        .filter(|i| i.is_message() && i.offset() >= start)
+        .cloned()
+        .collect()
 }
 
 /// The last position at or before `start` in `file` where a split of the
@@ -547,12 +551,7 @@ impl<S: Borrow<Select>, R: Read> Iterator for BatchReader<S, R> {
             let end = self.end.unwrap_or(u64::MAX);
             let in_range = items.iter().take_while(|i| i.offset() < end).count();
             self.done = items.is_empty() || in_range < items.len();
-            let start = self.start;
-            let messages: Vec<BatchItem> = items[..in_range]
-                .iter()
-                .filter(|i| i.is_message() && i.offset() >= start)
-                .cloned()
-                .collect();
+            let messages = messages(&items[..in_range], self.start);
             if !messages.is_empty() {
                 return Some(Ok(select.read_batch(&messages, &self.batch)));
             }

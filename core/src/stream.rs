@@ -591,20 +591,12 @@ mod splitter {
             s
         }
 
-        /// A splitter for a stream read from the middle of a file: its first
-        /// byte is at `offset` in the whole and is not taken as a line start,
-        /// so everything up to the first line that starts a header (the end
-        /// of a message that began earlier) is dropped. Reading from one
-        /// byte before a range's start gives the chunks a whole-file split
-        /// finds starting in the range.
-        pub fn mid_stream(offset: u64, max_chunk_size: usize) -> Self {
-            Self::mid_stream_from(offset, offset + 1, max_chunk_size)
-        }
-
-        /// [`mid_stream`](Self::mid_stream) for a stream that starts at
-        /// `offset`, a few bytes before the first chunk it may give, at
-        /// `first`: the bytes between tell whether a header at `first`
-        /// starts a line, after a line break or an MLLP start byte.
+        /// A splitter for a stream read from the middle of a file where no
+        /// sync point is near: its first byte is at `offset` in the whole and
+        /// is not taken as a line start, so everything up to the first line
+        /// at or after `first` that starts a header (after a line break, or
+        /// after an MLLP start byte that follows one) is dropped: the end of
+        /// a message that began earlier.
         pub fn mid_stream_from(offset: u64, first: u64, max_chunk_size: usize) -> Self {
             let mut s = Self::with_limit(max_chunk_size);
             s.base = offset;
@@ -788,14 +780,6 @@ mod reader {
                 read_size: 256 << 10,
                 done: false,
             }
-        }
-
-        /// A reader over a stream that starts in the middle of a file, at
-        /// byte `offset` of it (see [`Splitter::mid_stream`]): positioned one
-        /// byte before a range, it gives the chunks that start in the range
-        /// and every chunk after them (stop at the range's end).
-        pub fn mid_stream(reader: R, offset: u64, max_chunk_size: usize) -> Self {
-            Self::mid_stream_from(reader, offset, offset + 1, max_chunk_size)
         }
 
         /// See [`Splitter::at`].

@@ -44,7 +44,7 @@ import os
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 from pipehat import _native
-from pipehat.arrow import DEFAULT_PARTITION_BYTES, extract_batches, files, is_url, names as _names, plan
+from pipehat.arrow import DEFAULT_PARTITION_BYTES, _filesystem, extract_batches, files, is_url, names as _names, plan
 
 try:
     from pyspark.sql.datasource import DataSource, DataSourceReader, DataSourceStreamReader, InputPartition
@@ -177,9 +177,7 @@ def _modified(path: str) -> int:
     """A file's modification time in nanoseconds, here or through fsspec."""
     if not is_url(path):
         return os.stat(path).st_mtime_ns
-    import fsspec  # type: ignore[import-untyped]
-
-    fs, p = fsspec.core.url_to_fs(path)
+    fs, p = _filesystem(path)
     return int(fs.modified(p).timestamp() * 1e9)
 
 
