@@ -87,21 +87,21 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p pipehat-wasm --target wasm32-unknown-unknown -- -D warnings
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p pipehat --features dictionary,yaml,serde,fhir --no-deps --quiet
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p pipehat --features dictionary,yaml,serde,fhir,deid --no-deps --quiet
 
 test-rust:
-	$(CARGO) test -p pipehat --features dictionary,yaml,fhir --doc
+	$(CARGO) test -p pipehat --features dictionary,yaml,fhir,deid --doc
 	$(CARGO) test -p pipehat --no-default-features --features alloc --lib
 	$(CARGO) test -p pipehat --features serde --lib
-	$(CARGO) build -p pipehat --features dictionary,fhir --examples
-	$(CARGO) test -p pipehat --features dictionary,yaml,fhir --lib --tests
+	$(CARGO) build -p pipehat --features dictionary,fhir,deid --examples
+	$(CARGO) test -p pipehat --features dictionary,yaml,fhir,deid --lib --tests
 
 # Every generated file, each written by its generator: the dictionary tables
 # (from hl7apy), the charset tables (from Python's codecs) and the shared test
 # cases (tests/*.py write tests/*.jsonl). Generators run at `make generate`,
 # never at build time; `make test` fails when a committed file differs from
 # what its generator writes (check-generated).
-GENERATED := core/src/dictionary/data.rs core/src/charset_tables.rs core/src/fhir/tables.rs docs/fhir-map-gaps.md \
+GENERATED := core/src/dictionary/data.rs core/src/charset_tables.rs core/src/fhir/tables.rs docs/fhir-map-gaps.md docs/deid-coverage.md \
   tests/cases.jsonl tests/columns_cases.jsonl tests/errors.jsonl tests/fhir_cases.jsonl tests/mutations.jsonl tests/route_cases.jsonl tests/transport_cases.jsonl tests/validate_cases.jsonl tests/write_cases.jsonl
 
 generate: setup-python
@@ -110,6 +110,7 @@ generate: setup-python
 	$(PY) core/tools/gen_charsets.py
 	$(MAKE) --no-print-directory tests/fhir/node_modules/.installed
 	$(PY) core/fhir/generate.py core/src/fhir/tables.rs docs/fhir-map-gaps.md
+	$(CARGO) run -q -p pipehat --features deid --example deid_coverage > docs/deid-coverage.md.tmp && mv docs/deid-coverage.md.tmp docs/deid-coverage.md
 	@for g in cases columns_cases errors fhir_cases mutations route_cases transport_cases validate_cases write_cases; do $(PY) tests/$$g.py; done
 
 # The generated files are regenerated in place and compared with what was
@@ -132,7 +133,7 @@ dictionary: setup-python
 test-nostd:
 	$(CARGO) build -p pipehat --no-default-features --target thumbv7em-none-eabihf
 	$(CARGO) build -p pipehat --no-default-features --features alloc --target thumbv7em-none-eabihf
-	$(CARGO) build -p pipehat --no-default-features --features fhir --target thumbv7em-none-eabihf
+	$(CARGO) build -p pipehat --no-default-features --features fhir,deid --target thumbv7em-none-eabihf
 	$(CARGO) build -p pipehat --no-default-features --features json --target thumbv7em-none-eabihf
 	RUSTFLAGS="-C target-feature=+simd128" $(CARGO) build -p pipehat --target wasm32-unknown-unknown
 

@@ -42,6 +42,7 @@
 //!   for 2.1 to 2.8.2) and [`validate`](mod@validate); adds about a megabyte of tables.
 //! - `yaml`: conformance profiles written in YAML (`validate::Profile::parse_yaml`;
 //!   adds yaml_serde, needs `std`).
+//! - `deid`: [`deid`] (de-identification by policy; adds hmac and sha2, implies `dictionary`).
 //! - `serde`: `Serialize` for errors, diagnostics and terminators.
 
 #![no_std]
@@ -64,6 +65,8 @@ mod charset_tables;
 #[cfg(feature = "std")]
 pub mod columns;
 pub mod datatype;
+#[cfg(feature = "deid")]
+pub mod deid;
 mod delimiters;
 mod diagnostics;
 #[cfg(feature = "dictionary")]

@@ -144,6 +144,7 @@ fn boundary_kind(buf: &[u8], at: usize) -> Option<ChunkKind> {
 /// the stream's start. `buf` holds the stream's bytes from offset `base`
 /// (and a few past `start`, to read a header there). Splitting from that
 /// position gives the chunks a split of the whole gives from there on.
+#[cfg(feature = "std")] // used by columns::read_range
 pub(crate) fn sync_before(buf: &[u8], base: u64, start: u64) -> Option<u64> {
     let last = usize::try_from(start.checked_sub(base)?)
         .ok()?
