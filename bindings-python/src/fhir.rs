@@ -30,7 +30,7 @@ pub(crate) fn convert(
 }
 
 /// Writes to a Python binary file object (its `write`), taking the GIL per call.
-struct PyWriter(Py<PyAny>);
+pub(crate) struct PyWriter(pub(crate) Py<PyAny>);
 
 impl std::io::Write for PyWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

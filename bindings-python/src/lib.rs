@@ -4,6 +4,7 @@
 
 mod columns;
 mod datatype;
+mod deid;
 mod dictionary;
 mod errors;
 mod fhir;
@@ -22,6 +23,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     columns::register(m)?;
     datatype::register(m)?;
+    deid::register(m)?;
     dictionary::register(m)?;
     fhir::register(m)?;
     json::register(m)?;

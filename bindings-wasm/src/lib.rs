@@ -5,7 +5,8 @@
 //!
 //! One module per topic, the same topics as `bindings-python/src` and
 //! `npm/lib/api/`: errors, options, message, json, stream, datatype, write,
-//! mllp, and in the full module (feature `full`) route and dictionary;
+//! mllp, and in the full module (feature `full`) route, dictionary, columns
+//! and deid;
 //! `handles` holds the plumbing of the hot path.
 
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
@@ -14,6 +15,8 @@ mod alloc;
 #[cfg(feature = "full")]
 mod columns;
 mod datatype;
+#[cfg(feature = "full")]
+mod deid;
 #[cfg(feature = "full")]
 mod dictionary;
 mod errors;

@@ -4,7 +4,7 @@
 //
 // One file per topic in api/, the same topics as bindings-wasm/src and
 // bindings-python/src (errors, message, json, stream, write, mllp, route,
-// dictionary; scratch is the hot path's plumbing, full the loading of the
+// dictionary, deid; scratch is the hot path's plumbing, full the loading of the
 // full module). Each installs its names into `api` and reads those of the
 // topics before it. scripts/build.mjs makes api.cjs from these files, and
 // the ESM entries export EXPORTS.
@@ -27,6 +27,7 @@ import { installStream } from "./api/stream.mjs";
 import { installFull } from "./api/full.mjs";
 import { installRoute } from "./api/route.mjs";
 import { installDictionary } from "./api/dictionary.mjs";
+import { installDeid } from "./api/deid.mjs";
 
 /** Every name the package exports, in the order of index.d.ts's sections. */
 export const EXPORTS = [
@@ -59,6 +60,8 @@ export const EXPORTS = [
   "validate",
   "ackErrors",
   "Profile",
+  "Deidentifier",
+  "deidentify",
   "HL7Error",
   "HL7LoadError",
   "HL7ParseError",
@@ -73,6 +76,7 @@ export const EXPORTS = [
   "HL7ProfileError",
   "HL7DictionaryError",
   "HL7FhirError",
+  "HL7DeidError",
   "HL7TransportError",
   "HL7TransportTimeoutError",
   "HL7TransportConnectionError",
@@ -91,6 +95,7 @@ const DISPOSABLE = [
   "ChangeDetector",
   "Mapping",
   "Profile",
+  "Deidentifier",
 ];
 
 export function createApi(native, loadFull = {}) {
@@ -106,6 +111,7 @@ export function createApi(native, loadFull = {}) {
   installTransport(api);
   installRoute(api);
   installDictionary(api);
+  installDeid(api);
 
   if (typeof Symbol.dispose === "symbol") {
     for (const name of DISPOSABLE) api[name].prototype[Symbol.dispose] = api[name].prototype.free;

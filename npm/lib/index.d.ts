@@ -746,6 +746,70 @@ export function validate(message: Message | Input, options?: { version?: string;
 /** A report's issues as `errors` for message.ack(). */
 export function ackErrors(report: ValidationReport): AckErrorSpec[];
 
+/** A de-identification policy (docs/deid.md): what paths, datatypes, field names and OBX-5 value types become. */
+export type DeidAction =
+  | "keep" | "remove" | "pseudonymize" | "shift" | "generalize"
+  | { action: "pseudonymize"; shape?: boolean }
+  | { action: "generalize"; to?: "auto" | "year" | "zip3" | "age" }
+  | { action: "replace"; value: string }
+  | { action: "keep" | "remove" | "shift" };
+
+export interface DeidPolicy {
+  /** The base: "safe-harbor" (the default) or "none". */
+  extends?: "safe-harbor" | "none";
+  /** "SEG", "SEG-n" or "SEG-n.c" → action. */
+  fields?: Record<string, DeidAction>;
+  /** "XPN" or "XAD.5" → action. */
+  datatypes?: Record<string, DeidAction>;
+  /** A piece of a field's dictionary name (any case) → action, where the datatype has no rule. */
+  names?: Record<string, DeidAction>;
+  /** OBX-2 value type ("*": missing or unknown) → what OBX-5 gets. */
+  observations?: Record<string, DeidAction>;
+  /** What dates (DT, DTM, TS) get where nothing else names them. */
+  dates?: DeidAction;
+  unknown_segments?: "remove" | "keep";
+  unknown_fields?: "remove" | "keep";
+  shift?: { days?: number; patient?: string | string[] };
+  ages?: { max?: number | null; codes?: string[] };
+}
+
+export interface DeidOptions {
+  /** At least 16 bytes; keep it secret. */
+  key: string | Uint8Array;
+  /** A built-in policy's name ("safe-harbor", the default), a policy object or its JSON text. */
+  policy?: string | DeidPolicy;
+  /** Keep each token's original value (crosswalk()). Default false. */
+  crosswalk?: boolean;
+}
+
+/** What a Deidentifier changed: counts per path and action, never content. */
+export interface DeidReport {
+  messages: number;
+  changes: { path: string; action: "keep" | "remove" | "pseudonymize" | "shift" | "generalize" | "replace"; count: number }[];
+}
+
+/** Removes identifiers from messages under a key and a policy (the full module). Throws HL7DeidError. */
+export class Deidentifier {
+  constructor(options: DeidOptions);
+  /** A new Message: the same segments, fields, delimiters and terminators, the policy's values changed. */
+  deidentify(message: Message | Input): Message;
+  report(): DeidReport;
+  /** Token → original value, when made with crosswalk: true; else null. */
+  crosswalk(): Record<string, string> | null;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** One message de-identified (for many, reuse one Deidentifier). */
+export function deidentify(message: Message | Input, options: DeidOptions): Message;
+
+/** A de-identifier cannot be made: `deid_invalid_policy` (`pointer`: where) or `deid_key_too_short`. */
+export class HL7DeidError extends RangeError {
+  readonly name: "HL7DeidError";
+  readonly code: "deid_invalid_policy" | "deid_key_too_short";
+  readonly pointer: string | null;
+}
+
 /** Every HL7TransportError code (transport.ERROR_CODES). */
 export type TransportErrorCode =
   | "connect_failed" | "connect_timeout" | "ack_timeout" | "connection_closed" | "frame_too_large"
@@ -876,6 +940,9 @@ declare const api: {
   HL7ProfileError: typeof HL7ProfileError;
   HL7DictionaryError: typeof HL7DictionaryError;
   HL7FhirError: typeof HL7FhirError;
+  Deidentifier: typeof Deidentifier;
+  deidentify: typeof deidentify;
+  HL7DeidError: typeof HL7DeidError;
   HL7TransportError: typeof HL7TransportError;
   HL7TransportTimeoutError: typeof HL7TransportTimeoutError;
   HL7TransportConnectionError: typeof HL7TransportConnectionError;

@@ -542,6 +542,41 @@ export function runFhirCase(api, c) {
 }
 
 /**
+ * Runs one de-identification case (tests/deid_cases.jsonl): the exact bytes
+ * the case gives, its report, or its error.
+ */
+export function runDeidCase(api, c) {
+  const options = { key: c.key, policy: c.policy ?? undefined };
+  if (c.error) {
+    let e;
+    try {
+      new api.Deidentifier(options);
+    } catch (x) {
+      e = x;
+    }
+    if (!(e instanceof api.HL7DeidError)) fail(`${c.name}: no HL7DeidError`);
+    equal([e.code, e.pointer], [c.error.code, c.error.pointer], c.name);
+    return;
+  }
+  const d = new api.Deidentifier(options);
+  try {
+    const out = d.deidentify(c.message);
+    equal(out.toString(), c.output, c.name);
+    if (c.report) {
+      const report = d.report();
+      equal(report.changes.map((r) => [r.path, r.action, r.count]), c.report, `${c.name} report`);
+      equal(report.messages, 1, `${c.name} messages`);
+    }
+    // deidentify() with the policy as JSON text, from bytes, writes the same.
+    const policy = c.policy === null ? undefined : JSON.stringify(c.policy);
+    const again = api.deidentify(new TextEncoder().encode(c.message), { key: c.key, policy });
+    equal(again.toString(), c.output, `${c.name} deidentify()`);
+  } finally {
+    d.free();
+  }
+}
+
+/**
  * Runs one columns case (tests/columns_cases.jsonl, kind "columns"): the
  * feed pushed to extractStream in pieces of `size` bytes gives the case's
  * rows, [values..., offset, error code or null].

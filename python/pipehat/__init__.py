@@ -31,6 +31,12 @@ Data engines (submodules, loaded on first use; extras pipehat[spark], [polars], 
     to_fhir_file(source, target, /, *, ..., threads=0) -> summary: a file's Bundles as
                               NDJSON on every core
 
+De-identification (HIPAA Safe Harbor by default; docs/deid.md):
+    deidentify(data, /, *, key, policy=None) -> Message
+    Deidentifier(key, policy=None, *, crosswalk=False): .deidentify(data) -> Message,
+        .deidentify_file(source, target, /, *, threads=0) -> summary (same framing, every core),
+        .report -> {"messages", "changes": [{"path", "action", "count"}]}, .crosswalk
+
 Routing and mapping:
     Filter(expression).matches(message | bytes) / .count(data) / .select(data) / .scan(data)
     Router({destination: expression}).add(destination, expression).destinations(message) -> list[str]
@@ -93,6 +99,7 @@ from pipehat._native import (
     Chunk,
     ChunkIterator,
     DateTimeValue,
+    Deidentifier,
     Diagnostic,
     EditableMessage,
     Element,
@@ -124,6 +131,7 @@ from pipehat._native import (
 from pipehat.arrow import extract_arrow, extract_batches
 from pipehat.errors import (
     DatatypeError,
+    DeidError,
     DictionaryError,
     EditError,
     FhirError,
@@ -148,6 +156,8 @@ __all__ = [
     "ChunkIterator",
     "DatatypeError",
     "DateTimeValue",
+    "DeidError",
+    "Deidentifier",
     "DictionaryError",
     "Diagnostic",
     "FhirError",
@@ -183,6 +193,7 @@ __all__ = [
     "__version__",
     "ack",
     "build",
+    "deidentify",
     "diff",
     "explain",
     "extract",
@@ -282,6 +293,20 @@ def to_fhir(
     message = data if isinstance(data, Message) else parse(data)
     return message.to_fhir(bundle_type=bundle_type, namespace=namespace, timezone=timezone,
                            overrides=overrides, report=report)
+
+
+def deidentify(
+    data: Union[Message, bytes, str],
+    /,
+    *,
+    key: Union[bytes, str],
+    policy: Union[Dict[str, Any], str, "os.PathLike[str]", None] = None,
+) -> Message:
+    """A message (or its bytes or text) without who the patient is, under `key`
+    (at least 16 bytes) and `policy` (None: "safe-harbor"; a built-in name,
+    JSON or YAML text, a dict, or a policy file's path). Many messages: make
+    one Deidentifier and reuse it (its plans are kept)."""
+    return Deidentifier(key, policy).deidentify(data)
 
 
 def to_fhir_file(

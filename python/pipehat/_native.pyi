@@ -49,6 +49,7 @@ __all__ = [
     "MllpDecoder",
     "MllpIssue",
     "DateTimeValue",
+    "Deidentifier",
     "Filter",
     "FilterScan",
     "Router",
@@ -532,6 +533,50 @@ class Explanation:
 
 def explain(path: str, /, *, version: Optional[str] = None) -> Optional[Explanation]: ...
 def field_name(segment: str, field: int, /, *, version: Optional[str] = None) -> Optional[str]: ...
+
+class _DeidChange(TypedDict):
+    path: str
+    action: Literal["keep", "remove", "pseudonymize", "shift", "generalize", "replace"]
+    count: int
+
+class DeidReport(TypedDict):
+    messages: int
+    changes: List[_DeidChange]
+
+class _FileError(TypedDict):
+    message: int
+    offset: int
+    code: str
+
+class DeidFileSummary(TypedDict):
+    messages: int
+    written: int
+    errors: List[_FileError]
+    dropped_bytes: int
+
+@final
+class Deidentifier:
+    def __new__(
+        cls,
+        key: Union[builtins.bytes, str],
+        policy: Union[str, Dict[str, Any], PathLike[str], None] = None,
+        *,
+        crosswalk: bool = False,
+    ) -> Deidentifier: ...
+    def deidentify(self, data: _MessageLike) -> Message: ...
+    def deidentify_file(
+        self,
+        source: Union[str, PathLike[str], builtins.bytes],
+        target: Union[str, PathLike[str], IO[builtins.bytes]],
+        /,
+        *,
+        threads: int = 0,
+        strict: bool = False,
+    ) -> DeidFileSummary: ...
+    @property
+    def report(self) -> DeidReport: ...
+    @property
+    def crosswalk(self) -> Optional[Dict[str, str]]: ...
 
 @final
 class Profile:

@@ -66,7 +66,7 @@ def _os_error(path: str, e: OSError) -> _InputError:
 def _check_inputs(args: argparse.Namespace) -> None:
     """Opens every input file once before any output, so that a missing file,
     a directory or a file that cannot be read is reported first."""
-    for name in ("file", "files", "a", "b", "spec", "profile", "overrides"):
+    for name in ("file", "files", "a", "b", "spec", "profile", "overrides", "key_file"):
         value = getattr(args, name, None)
         for path in value if isinstance(value, list) else [value]:
             if path is None or path == "-":
@@ -267,6 +267,58 @@ def _fhir(args: argparse.Namespace, out: IO[str]) -> int:
             out.write(json.dumps(r["bundle"], indent=2 if args.pretty else None, ensure_ascii=False) + "\n")
             if args.report:
                 sys.stderr.write(json.dumps({"file": path, "message": n, **r["report"]}) + "\n")
+    return 1 if failed else 0
+
+
+def _read_key(path: str) -> bytes:
+    """A key file's bytes, one trailing line break left out (`echo secret > key`)."""
+    try:
+        key = pathlib.Path(path).read_bytes()
+    except OSError as e:
+        raise _os_error(path, e) from None
+    for end in (b"\r\n", b"\n"):
+        if key.endswith(end):
+            return key[: -len(end)]
+    return key
+
+
+def _deid(args: argparse.Namespace, out: IO[str]) -> int:
+    """Every message of every file de-identified, the files' framing kept,
+    on every core; what changed (counts per path, never content) on stderr
+    with --report; the crosswalk (token -> original) only to --crosswalk."""
+    if args.output and len(args.files) > 1:
+        raise _InputError(args.output, "--output takes one input file", 2)
+    key = _read_key(args.key_file)
+    try:
+        policy: Any = None if args.policy is None else pathlib.Path(args.policy)
+        if args.policy is not None and not policy.exists():
+            policy = args.policy  # a built-in policy's name
+        deid = pipehat.Deidentifier(key, policy, crosswalk=args.crosswalk is not None)
+    except pipehat.DeidError as e:
+        raise _InputError(args.key_file if e.code == "deid_key_too_short" else args.policy, str(e), 2) from None
+    except OSError as e:
+        raise _os_error(args.policy, e) from None
+    target: Any = args.output if args.output else cast(TextIO, sys.stdout).buffer
+    failed = 0
+    for path in args.files:
+        source: Any = sys.stdin.buffer.read() if path == "-" else path
+        out.flush()
+        try:
+            summary = deid.deidentify_file(source, target, threads=args.threads)
+        except OSError as e:
+            raise _os_error(args.output or path, e) from None
+        for err in summary["errors"]:
+            sys.stderr.write(f"pipehat: {_name(path)}: message {err['message'] + 1} (byte {err['offset']}) "
+                             f"left out: {err['code']}\n")
+        if summary["dropped_bytes"]:
+            sys.stderr.write(f"pipehat: {_name(path)}: {summary['dropped_bytes']} bytes of stray text left out\n")
+        failed += len(summary["errors"])
+    if args.report:
+        sys.stderr.write(json.dumps(deid.report) + "\n")
+    if args.crosswalk is not None:
+        with open(args.crosswalk, "w", encoding="utf-8") as f:
+            for token, original in sorted((deid.crosswalk or {}).items()):
+                f.write(json.dumps({"token": token, "original": original}, ensure_ascii=False) + "\n")
     return 1 if failed else 0
 
 
@@ -617,6 +669,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local additions to the maps (JSON): fields as extensions or identifiers, codes, drops")
     p.add_argument("--report", action="store_true", help="what was not mapped, a JSON line per message on stderr")
     p.set_defaults(run=_fhir)
+    p = sub.add_parser("deid", help="de-identify every message (HIPAA Safe Harbor by default), framing kept")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--key-file", required=True, metavar="KEY",
+                   help="the secret key (16 bytes or more; one trailing line break is left out)")
+    p.add_argument("--policy", default=None, metavar="POLICY",
+                   help="a policy file (JSON or YAML) or a built-in name (default: safe-harbor)")
+    p.add_argument("--output", "-o", default=None, help="write here rather than to stdout (one input file)")
+    p.add_argument("--report", action="store_true", help="what changed (counts per path and action) on stderr")
+    p.add_argument("--crosswalk", default=None, metavar="FILE",
+                   help="write each token's original value here (JSON lines): it re-identifies, keep it apart")
+    p.add_argument("--threads", type=int, default=0, help="threads (default 0: every core)")
+    p.set_defaults(run=_deid)
     p = sub.add_parser("ack", help="the acknowledgement of every message")
     p.add_argument("file")
     p.add_argument("--code", default=None, help="MSA-1: AA, AE, AR, CA, CE or CR (default: from the diagnostics)")

@@ -6,6 +6,7 @@ from typing import Optional
 
 __all__ = [
     "DatatypeError",
+    "DeidError",
     "DictionaryError",
     "EditError",
     "FhirError",
@@ -124,6 +125,15 @@ class MappingError(HL7Error, ValueError):
     """
 
     pointer: str = ""
+
+
+class DeidError(HL7Error, ValueError):
+    """A de-identifier cannot be made: ``deid_invalid_policy`` (``pointer``: a
+    JSON pointer to the part of the policy at fault, ``""`` for the whole) or
+    ``deid_key_too_short`` (keys have at least 16 bytes).
+    """
+
+    pointer: Optional[str] = None
 
 
 class DictionaryError(HL7Error, ValueError):

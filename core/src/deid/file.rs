@@ -55,7 +55,7 @@ fn is_framing(b: u8) -> bool {
 /// assert_eq!(d.report().count("PID-5", "remove"), 2);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn deidentify_file<R: Read, W: Write>(
+pub fn deidentify_file<R: Read, W: Write + ?Sized>(
     mut input: R,
     out: &mut W,
     deid: &mut Deidentifier,
@@ -108,7 +108,11 @@ pub fn deidentify_file<R: Read, W: Write>(
 }
 
 /// Writes the framing in `gap` and counts what is left out.
-fn write_gap<W: Write>(gap: &[u8], out: &mut W, summary: &mut FileSummary) -> io::Result<()> {
+fn write_gap<W: Write + ?Sized>(
+    gap: &[u8],
+    out: &mut W,
+    summary: &mut FileSummary,
+) -> io::Result<()> {
     if gap.iter().all(|&b| is_framing(b)) {
         return out.write_all(gap);
     }
@@ -120,7 +124,7 @@ fn write_gap<W: Write>(gap: &[u8], out: &mut W, summary: &mut FileSummary) -> io
 /// De-identifies a batch of chunks in parallel and writes them in order
 /// with the framing before each; returns the stream offset written up to.
 #[allow(clippy::too_many_arguments)] // the file's state, passed down once per batch
-fn write_batch<W: Write>(
+fn write_batch<W: Write + ?Sized>(
     batch: &[OwnedChunk],
     raw: &[u8],
     base: u64,

@@ -162,6 +162,32 @@ impl Policy {
         Self::from_value(&doc)
     }
 
+    /// A built-in policy's name ([`BUILTIN`]), or a policy's text: JSON
+    /// (text starting with `{`), else YAML (feature `yaml`). What the
+    /// bindings and the command line accept wherever a policy is named.
+    ///
+    /// ```
+    /// use pipehat::deid::Policy;
+    /// assert_eq!(Policy::load("safe-harbor")?, Policy::safe_harbor());
+    /// assert_ne!(Policy::load(r#"{"dates": "shift"}"#)?, Policy::safe_harbor());
+    /// assert_eq!(Policy::load("hipaa").unwrap_err().code(), "deid_invalid_policy");
+    /// # Ok::<(), pipehat::deid::DeidError>(())
+    /// ```
+    pub fn load(text: &str) -> Result<Policy, DeidError> {
+        let t = text.trim();
+        if let Some(p) = Policy::builtin(t) {
+            return Ok(p);
+        }
+        if t.starts_with('{') {
+            return Policy::parse(t);
+        }
+        #[cfg(feature = "yaml")]
+        if t.contains(':') {
+            return Policy::parse_yaml(t);
+        }
+        Err(err(""))
+    }
+
     fn from_value(doc: &Value) -> Result<Policy, DeidError> {
         let top = doc.as_object().ok_or_else(|| err(""))?;
         let mut policy = match top.get("extends") {

@@ -64,6 +64,8 @@ export function installErrors(api) {
   const HL7DictionaryError = errorClass("HL7DictionaryError", RangeError, ["code"]);
   /** A message cannot be converted to FHIR: fhir_no_map, fhir_invalid_option (option names it) or fhir_invalid_overrides (pointer). */
   const HL7FhirError = errorClass("HL7FhirError", RangeError, ["code", "option", "pointer"]);
+  /** A de-identifier cannot be made: deid_invalid_policy (pointer: where in the policy) or deid_key_too_short. */
+  const HL7DeidError = errorClass("HL7DeidError", RangeError, ["code", "pointer"]);
   /** A mapping spec is not valid; pointer is a JSON pointer into it. */
   const HL7MappingError = errorClass("HL7MappingError", Error, ["code", "pointer"]);
 
@@ -92,6 +94,7 @@ export function installErrors(api) {
       if (e.kind === "profile") throw new HL7ProfileError(e);
       if (e.kind === "dictionary") throw new HL7DictionaryError(e);
       if (e.kind === "fhir") throw new HL7FhirError(e);
+      if (e.kind === "deid") throw new HL7DeidError(e);
       if (e.kind === "transport") {
         if (e.group === "timeout") throw new HL7TransportTimeoutError(e);
         if (e.group === "connection") throw new HL7TransportConnectionError(e);
@@ -110,5 +113,5 @@ export function installErrors(api) {
     }
   }
 
-  Object.assign(api, { HL7Error, HL7ParseError, HL7PathError, HL7EditError, HL7StreamError, HL7MllpError, HL7JsonError, HL7DatatypeError, HL7FilterError, HL7ProfileError, HL7LoadError, HL7DictionaryError, HL7FhirError, HL7MappingError, HL7TransportError, HL7TransportTimeoutError, HL7TransportConnectionError, rethrow, call });
+  Object.assign(api, { HL7Error, HL7ParseError, HL7PathError, HL7EditError, HL7StreamError, HL7MllpError, HL7JsonError, HL7DatatypeError, HL7FilterError, HL7ProfileError, HL7LoadError, HL7DictionaryError, HL7FhirError, HL7DeidError, HL7MappingError, HL7TransportError, HL7TransportTimeoutError, HL7TransportConnectionError, rethrow, call });
 }
