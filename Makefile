@@ -4,6 +4,7 @@
 #   make bench   criterion benchmarks against the peer crates (workload from ../shared/bench)
 #   make bench-transport  MLLP and HL7-over-HTTP throughput against the Node and Python peers
 #   make bench-engines    Spark, Polars and Dask readers against Spark's floor and a python-hl7 UDF
+#   make bench-deid       de-identification in Python (files on every core, a regex script for scale) and Node
 #   make fuzz    every fuzz target for FUZZ_SECONDS each, then the bindings (fuzz-bindings)
 #   make dist    the Python wheel and sdist into dist/
 #   make generate  every generated file from its generator (make test checks they agree)
@@ -14,7 +15,7 @@ CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 SHARED ?= ../shared
 BENCH_DATA ?= target/bench-data
-FUZZ_TARGETS := parse paths escapes stream extract columns edit mllp json route validate transport fhir
+FUZZ_TARGETS := parse paths escapes stream extract columns edit mllp json route validate transport fhir deid
 VENV ?= .venv
 PY := $(VENV)/bin/python
 WHEEL_DIR := target/wheels
@@ -24,7 +25,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-engines setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport bench-engines help
+.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-engines setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport bench-engines bench-deid help
 
 help:
 	@sed -n '2,9p' Makefile
@@ -72,6 +73,8 @@ demo: python-wheel
 	@$(VENV)/bin/pipehat explain PID-3 PID-18 --version 2.5 | grep -v '^  \.'
 	@echo; echo "== pipehat fhir samples/nhl7c__adt_a08__1.hl7 --report   (a FHIR R4 Bundle by the v2-to-FHIR IG; what was not mapped on stderr)"
 	@$(VENV)/bin/pipehat fhir samples/nhl7c__adt_a08__1.hl7 --report | $(PY) -c "import json, sys; b = json.load(sys.stdin); print(b['type'], [e['resource']['resourceType'] for e in b['entry']])"
+	@echo; echo "== pipehat deid --key-file samples/demo-deid.key samples/msfhirconv__lab_oru_1.hl7   (HIPAA Safe Harbor: names, addresses, dates, ids; the same tokens for the same key)"
+	@$(VENV)/bin/pipehat deid --key-file samples/demo-deid.key samples/msfhirconv__lab_oru_1.hl7 | tr '\r' '\n' | head -4
 	@echo; echo "== pipehat listen 0 --count 2 &  then  pipehat send 127.0.0.1:PORT ...   (MLLP on loopback: each message ACKed once received)"
 	@log=$$(mktemp); $(VENV)/bin/pipehat listen 0 --count 2 > /dev/null 2> $$log & pid=$$!; port=; \
 	  for i in $$(seq 100); do port=$$(grep -o 'listening on 127.0.0.1:[0-9]*' $$log | sed 's/.*://' || true); test -n "$$port" && break; sleep 0.1; done; \
@@ -102,7 +105,7 @@ test-rust:
 # never at build time; `make test` fails when a committed file differs from
 # what its generator writes (check-generated).
 GENERATED := core/src/dictionary/data.rs core/src/charset_tables.rs core/src/fhir/tables.rs docs/fhir-map-gaps.md docs/deid-coverage.md \
-  tests/cases.jsonl tests/columns_cases.jsonl tests/errors.jsonl tests/fhir_cases.jsonl tests/mutations.jsonl tests/route_cases.jsonl tests/transport_cases.jsonl tests/validate_cases.jsonl tests/write_cases.jsonl
+  tests/cases.jsonl tests/columns_cases.jsonl tests/deid_cases.jsonl tests/errors.jsonl tests/fhir_cases.jsonl tests/mutations.jsonl tests/route_cases.jsonl tests/transport_cases.jsonl tests/validate_cases.jsonl tests/write_cases.jsonl
 
 generate: setup-python
 	@$(PY) -c "import hl7apy" 2>/dev/null || $(PY) -m pip install --quiet "hl7apy==1.3.5"
@@ -111,7 +114,7 @@ generate: setup-python
 	$(MAKE) --no-print-directory tests/fhir/node_modules/.installed
 	$(PY) core/fhir/generate.py core/src/fhir/tables.rs docs/fhir-map-gaps.md
 	$(CARGO) run -q -p pipehat --features deid --example deid_coverage > docs/deid-coverage.md.tmp && mv docs/deid-coverage.md.tmp docs/deid-coverage.md
-	@for g in cases columns_cases errors fhir_cases mutations route_cases transport_cases validate_cases write_cases; do $(PY) tests/$$g.py; done
+	@for g in cases columns_cases deid_cases errors fhir_cases mutations route_cases transport_cases validate_cases write_cases; do $(PY) tests/$$g.py; done
 
 # The generated files are regenerated in place and compared with what was
 # there: a difference fails (and stays in the work tree, for git diff).
@@ -278,6 +281,11 @@ bench-transport: npm-build python-wheel bench-data npm/bench/node_modules/.insta
 
 # Spark, Polars and Dask against Spark's floor and a python-hl7 UDF (about 1 GB of
 # files under target/bench-data/engines; not a test).
+# De-identification from Python and Node (Rust: make bench, group deid); not a test.
+bench-deid: python-wheel npm-build bench-data
+	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(PY) python/bench/deid.py
+	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) node npm/bench/deid.mjs
+
 bench-engines: python-wheel setup-engines bench-data
 	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(PY) python/bench/engines.py
 

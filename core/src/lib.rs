@@ -184,6 +184,11 @@ pub struct DocsEngines;
 #[doc = include_str!("../../docs/transport.md")]
 pub struct DocsTransport;
 
+/// The Rust examples of docs/deid.md, run as doctests.
+#[cfg(all(doctest, feature = "deid"))]
+#[doc = include_str!("../../docs/deid.md")]
+pub struct DocsDeid;
+
 /// The Rust examples of docs/README.md, run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/README.md")]

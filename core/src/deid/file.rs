@@ -191,9 +191,8 @@ fn one(
                 deid.apply_into(&msg, &mut out);
             } else {
                 // An envelope is not a message: not counted as one.
-                let messages = deid.report.messages;
                 deid.apply_into(&msg, &mut out);
-                deid.report.messages = messages;
+                deid.report.messages -= 1;
             }
             Ok(out)
         }

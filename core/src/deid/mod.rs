@@ -102,21 +102,40 @@ pub const MIN_KEY_BYTES: usize = 16;
 pub struct Report {
     /// Messages de-identified.
     pub messages: u64,
-    counts: BTreeMap<([u8; 3], u16, &'static str), u64>,
+    counts: BTreeMap<([u8; 3], u16, u8), u64>,
 }
 
+/// The actions a report counts, by index (in their names' order).
+const COUNTED: [&str; 5] = ["generalize", "pseudonymize", "remove", "replace", "shift"];
+const GENERALIZE: usize = 0;
+const PSEUDONYMIZE: usize = 1;
+const REMOVE: usize = 2;
+const REPLACE: usize = 3;
+const SHIFT: usize = 4;
+
+/// What one field had done to it, counted before it goes into a report.
+type Tally = [u64; 5];
+
 impl Report {
-    fn add(&mut self, segment: &[u8], field: usize, action: &'static str) {
+    fn add(&mut self, segment: &[u8], field: usize, tally: &Tally) {
         let mut name = [b'?'; 3];
         if segment.len() == 3 {
             name.copy_from_slice(segment);
         }
-        *self.counts.entry((name, field as u16, action)).or_insert(0) += 1;
+        for (action, &n) in tally.iter().enumerate() {
+            if n > 0 {
+                *self
+                    .counts
+                    .entry((name, field as u16, action as u8))
+                    .or_insert(0) += n;
+            }
+        }
     }
 
     /// (path, action, count) in path order; a path without a field number is a removed segment.
     pub fn entries(&self) -> impl Iterator<Item = (String, &'static str, u64)> + '_ {
         self.counts.iter().map(|(&(seg, field, action), &n)| {
+            let action = COUNTED[action as usize % COUNTED.len()];
             let seg = core::str::from_utf8(&seg).unwrap_or("???");
             let path = if field == 0 {
                 String::from(seg)
@@ -606,16 +625,21 @@ fn version_of(msg: &Message<'_>) -> &'static VersionDef {
 pub struct Deidentifier {
     key: values::Keyed,
     planner: Arc<Planner>,
-    plans: BTreeMap<(&'static str, [u8; 3]), Arc<SegPlan>>,
-    observed: BTreeMap<(&'static str, String), Arc<Node>>,
+    /// Plans by version and segment name (a short list: a scan beats a tree).
+    plans: Vec<(&'static str, [u8; 3], Arc<SegPlan>)>,
+    /// OBX-5's rules by version and value type.
+    observed: Vec<(&'static str, String, Arc<Node>)>,
+    /// Counts not yet in `report`: by plan (as `plans` lists them), then
+    /// field number (0: the segment removed). Adding to an array is what
+    /// keeps counting cheap; `report()` puts them together.
+    tallies: Vec<Vec<Tally>>,
     report: Report,
     crosswalk: Option<BTreeMap<String, String>>,
     text: Vec<u8>,
 }
 
 /// What one message's values are rewritten with.
-struct Ctx<'k> {
-    key: &'k values::Keyed,
+struct Ctx {
     delims: Delimiters,
     charset: crate::Charset,
     offset: i64,
@@ -636,8 +660,9 @@ impl Deidentifier {
                 shifts: policy.shifts(),
                 policy: policy.clone(),
             }),
-            plans: BTreeMap::new(),
-            observed: BTreeMap::new(),
+            plans: Vec::new(),
+            observed: Vec::new(),
+            tallies: Vec::new(),
             report: Report::default(),
             crosswalk: None,
             text: Vec::new(),
@@ -659,19 +684,28 @@ impl Deidentifier {
     }
 
     /// What was changed so far.
-    pub fn report(&self) -> &Report {
-        &self.report
+    pub fn report(&self) -> Report {
+        let mut report = self.report.clone();
+        for ((_, name, _), fields) in self.plans.iter().zip(&self.tallies) {
+            for (n, tally) in fields.iter().enumerate() {
+                report.add(name, n, tally);
+            }
+        }
+        report
     }
 
     /// The report so far, leaving an empty one.
     pub fn take_report(&mut self) -> Report {
-        core::mem::take(&mut self.report)
+        let report = self.report();
+        self.report = Report::default();
+        self.tallies.clear();
+        report
     }
 
     /// Takes another de-identifier's report and crosswalk (a parallel worker's).
     #[cfg(feature = "std")]
     pub(crate) fn absorb(&mut self, other: Deidentifier) {
-        self.report.merge(&other.report);
+        self.report.merge(&other.report());
         if let (Some(mine), Some(theirs)) = (self.crosswalk.as_mut(), other.crosswalk) {
             mine.extend(theirs);
         }
@@ -685,6 +719,7 @@ impl Deidentifier {
             planner: self.planner.clone(),
             plans: self.plans.clone(),
             observed: self.observed.clone(),
+            tallies: Vec::new(),
             report: Report::default(),
             crosswalk: self.crosswalk.as_ref().map(|_| BTreeMap::new()),
             text: Vec::new(),
@@ -705,25 +740,52 @@ impl Deidentifier {
         values::offset(&self.key, id.as_bytes(), p.shift_days)
     }
 
-    fn plan(&mut self, v: &'static VersionDef, name: &[u8]) -> Arc<SegPlan> {
+    /// The plan of a segment, and its place in `plans` (`None`: a name
+    /// of other than three bytes, planned each time).
+    fn plan(&mut self, v: &'static VersionDef, name: &[u8]) -> (Option<usize>, Arc<SegPlan>) {
         let Ok(short) = <[u8; 3]>::try_from(name) else {
-            return Arc::new(self.planner.segment(v, name));
+            return (None, Arc::new(self.planner.segment(v, name)));
         };
-        if let Some(p) = self.plans.get(&(v.name, short)) {
-            return p.clone();
+        let found = self
+            .plans
+            .iter()
+            .position(|(version, seg, _)| *seg == short && core::ptr::eq(*version, v.name));
+        if let Some(i) = found {
+            return (Some(i), self.plans[i].2.clone());
         }
         let plan = Arc::new(self.planner.segment(v, name));
-        self.plans.insert((v.name, short), plan.clone());
-        plan
+        self.plans.push((v.name, short, plan.clone()));
+        (Some(self.plans.len() - 1), plan)
+    }
+
+    /// Counts what was done to field `n` (0: the segment) of a segment planned at `id`.
+    fn tally(&mut self, id: Option<usize>, name: &[u8], n: usize, tally: &Tally) {
+        let Some(id) = id else {
+            return self.report.add(name, n, tally);
+        };
+        if self.tallies.len() <= id {
+            self.tallies.resize_with(id + 1, Vec::new);
+        }
+        let fields = &mut self.tallies[id];
+        if fields.len() <= n {
+            fields.resize(n + 1, Tally::default());
+        }
+        for (sum, add) in fields[n].iter_mut().zip(tally) {
+            *sum += add;
+        }
     }
 
     fn observation(&mut self, v: &'static VersionDef, value_type: &str) -> Arc<Node> {
-        let key = (v.name, String::from(value_type));
-        if let Some(n) = self.observed.get(&key) {
+        let found = self
+            .observed
+            .iter()
+            .find(|(version, t, _)| t == value_type && core::ptr::eq(*version, v.name));
+        if let Some((_, _, n)) = found {
             return n.clone();
         }
         let node = Arc::new(self.planner.observation(v, value_type));
-        self.observed.insert(key, node.clone());
+        self.observed
+            .push((v.name, String::from(value_type), node.clone()));
         node
     }
 
@@ -743,7 +805,6 @@ impl Deidentifier {
             .timestamp()
             .and_then(|t| values::parse_date(t.as_bytes()));
         let ctx = Ctx {
-            key: &self.key.clone(),
             delims: msg.delimiters(),
             charset: msg.charset(),
             offset: self.offset(msg),
@@ -758,14 +819,16 @@ impl Deidentifier {
             };
             let start = seg.offset();
             let name = seg.name_bytes();
-            let plan = self.plan(v, name);
+            let (id, plan) = self.plan(v, name);
             match plan.kind {
                 SegKind::Copy => continue,
                 SegKind::Drop => {
                     let next = msg.segment_at(i + 1).map_or(input.len(), |s| s.offset());
                     out.extend_from_slice(&input[cursor..start]);
                     cursor = next;
-                    self.report.add(name, 0, "remove");
+                    let mut tally = Tally::default();
+                    tally[REMOVE] = 1;
+                    self.tally(id, name, 0, &tally);
                     continue;
                 }
                 SegKind::Fields => {}
@@ -774,7 +837,7 @@ impl Deidentifier {
             for n in 1..=seg.field_count() {
                 let mut node = plan.node(n);
                 let observed;
-                if *node == Node::Varies {
+                if matches!(node, Node::Varies) {
                     let value_type = if obx {
                         seg.field(2).map(|f| f.value()).unwrap_or_default()
                     } else {
@@ -784,11 +847,11 @@ impl Deidentifier {
                     node = &observed;
                 }
                 let age_cap;
-                if obx && n == 5 && *node == Node::Keep && self.is_age(&seg) {
+                if obx && n == 5 && matches!(node, Node::Keep) && self.is_age(&seg) {
                     age_cap = Node::Act(Action::Generalize(Generalize::Age));
                     node = &age_cap;
                 }
-                if *node == Node::Keep {
+                if matches!(node, Node::Keep) {
                     continue;
                 }
                 let Some(field) = seg.field(n) else { continue };
@@ -801,14 +864,17 @@ impl Deidentifier {
                 let birth = plan.birth.get(n - 1).copied().unwrap_or(false);
                 let mut site = Site {
                     ctx: &ctx,
-                    report: &mut self.report,
+                    key: &self.key,
+                    tally: Tally::default(),
                     crosswalk: self.crosswalk.as_mut(),
                     text: &mut self.text,
-                    segment: name,
-                    field: n,
                     birth,
                 };
                 site.field(node, raw, out);
+                let tally = site.tally;
+                if tally != Tally::default() {
+                    self.tally(id, name, n, &tally);
+                }
             }
         }
         out.extend_from_slice(&input[cursor..]);
@@ -831,13 +897,12 @@ impl Deidentifier {
 }
 
 /// One field being rewritten, and where its changes are counted.
-struct Site<'a, 'k> {
-    ctx: &'a Ctx<'k>,
-    report: &'a mut Report,
+struct Site<'a> {
+    ctx: &'a Ctx,
+    key: &'a values::Keyed,
+    tally: Tally,
     crosswalk: Option<&'a mut BTreeMap<String, String>>,
     text: &'a mut Vec<u8>,
-    segment: &'a [u8],
-    field: usize,
     birth: bool,
 }
 
@@ -845,7 +910,7 @@ fn split(bytes: &[u8], sep: u8) -> impl Iterator<Item = &[u8]> {
     bytes.split(move |&b| b == sep)
 }
 
-impl Site<'_, '_> {
+impl Site<'_> {
     fn field(&mut self, node: &Node, raw: &[u8], out: &mut Vec<u8>) {
         let d = self.ctx.delims;
         match node {
@@ -900,10 +965,10 @@ impl Site<'_, '_> {
         }
         match action {
             Action::Keep => out.extend_from_slice(raw),
-            Action::Remove => self.count("remove"),
+            Action::Remove => self.count(REMOVE),
             Action::Replace(text) => {
                 crate::escape::encode_into(text.as_bytes(), &self.ctx.delims, out);
-                self.count("replace");
+                self.count(REPLACE);
             }
             _ => self.leaves(action, raw, out, seps),
         }
@@ -921,8 +986,8 @@ impl Site<'_, '_> {
         }
     }
 
-    fn count(&mut self, action: &'static str) {
-        self.report.add(self.segment, self.field, action);
+    fn count(&mut self, action: usize) {
+        self.tally[action] += 1;
     }
 
     /// One subcomponent (or a value with no lower separators).
@@ -934,40 +999,40 @@ impl Site<'_, '_> {
         let ctx = self.ctx;
         match action {
             Action::Keep => out.extend_from_slice(raw),
-            Action::Remove => self.count("remove"),
+            Action::Remove => self.count(REMOVE),
             Action::Replace(text) => {
                 crate::escape::encode_into(text.as_bytes(), &ctx.delims, out);
-                self.count("replace");
+                self.count(REPLACE);
             }
             Action::Pseudonymize { shape } => {
                 let decoded = crate::escape::decode(raw, &ctx.delims);
                 let text = crate::charset::decode(&decoded, ctx.charset);
                 self.text.clear();
                 if *shape {
-                    values::shaped(ctx.key, &text, self.text);
+                    values::shaped(self.key, &text, self.text);
                 } else {
-                    values::token(ctx.key, text.as_bytes(), self.text);
+                    values::token(self.key, text.as_bytes(), self.text);
                 }
                 if let Some(cw) = self.crosswalk.as_deref_mut() {
                     let token = String::from_utf8_lossy(self.text).into_owned();
                     cw.entry(token).or_insert_with(|| text.into_owned());
                 }
                 crate::escape::encode_into(self.text, &ctx.delims, out);
-                self.count("pseudonymize");
+                self.count(PSEUDONYMIZE);
             }
             Action::Shift => match values::parse_date(raw) {
                 Some(date) => {
                     if let Some(year) = self.capped_birth_year(date) {
                         values::push_number(out, year, 4);
-                        self.count("generalize");
+                        self.count(GENERALIZE);
                     } else if values::shift(date, ctx.offset, out).is_some() {
                         out.extend_from_slice(&raw[date.len..]);
-                        self.count("shift");
+                        self.count(SHIFT);
                     } else {
-                        self.count("remove");
+                        self.count(REMOVE);
                     }
                 }
-                None => self.count("remove"),
+                None => self.count(REMOVE),
             },
             Action::Generalize(g) => self.generalize(*g, raw, out),
         }
@@ -996,17 +1061,17 @@ impl Site<'_, '_> {
                     Some(d) => {
                         let year = self.capped_birth_year(d).unwrap_or(d.year as u32);
                         values::push_number(out, year, 4);
-                        self.count("generalize");
+                        self.count(GENERALIZE);
                     }
-                    None => self.count("remove"),
+                    None => self.count(REMOVE),
                 }
             }
             Generalize::Zip3 => match values::zip3(raw) {
                 Some(z) => {
                     out.extend_from_slice(&z);
-                    self.count("generalize");
+                    self.count(GENERALIZE);
                 }
-                None => self.count("remove"),
+                None => self.count(REMOVE),
             },
             Generalize::Age => {
                 let Some(max) = self.ctx.age_max else {
@@ -1015,7 +1080,7 @@ impl Site<'_, '_> {
                 match values::capped_age(raw, max) {
                     Some(cap) => {
                         values::push_number(out, cap, 1);
-                        self.count("generalize");
+                        self.count(GENERALIZE);
                     }
                     None => out.extend_from_slice(raw),
                 }

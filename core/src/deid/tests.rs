@@ -108,7 +108,7 @@ fn corpus_output_keeps_structure_and_loses_what_the_policy_covers() {
             let mut covered: Vec<(Vec<u8>, Action)> = Vec::new();
             let mut uncovered: Vec<u8> = Vec::new();
             for seg in msg.segments() {
-                let plan = d.plan(v, seg.name_bytes());
+                let (_, plan) = d.plan(v, seg.name_bytes());
                 match plan.kind {
                     SegKind::Drop => {
                         let whole = seg.as_bytes();

@@ -1,0 +1,43 @@
+// De-identification throughput from JavaScript (Node), on the shared
+// workload, with the built-in Safe Harbor policy: Deidentifier.deidentify(m)
+// for each message (a Message each; the full module). Each workload runs
+// alone in its own process, alternated over several rounds; medians and
+// ranges of MB/s of HL7 input. No HL7 v2 de-identification peer runs here.
+// Not a test.
+//
+//     node npm/bench/deid.mjs [rounds]
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(import.meta.url);
+const data = process.env.PIPEHAT_BENCH_DATA ?? fileURLToPath(new URL("../../target/bench-data/", import.meta.url));
+
+if (process.argv[2] === "--one") {
+  const api = await import("../lib/node.mjs");
+  const bytes = readFileSync(`${data}/${process.argv[3]}.hl7`);
+  const messages = [];
+  for (const c of api.split(bytes)) if (c.kind === "message") messages.push(c.bytes);
+  const d = new api.Deidentifier({ key: "pipehat benchmark key" });
+  const started = performance.now();
+  let n = 0;
+  for (const m of messages) n += d.deidentify(m).toBytes().length;
+  const seconds = (performance.now() - started) / 1000;
+  console.log(JSON.stringify({ mbs: bytes.length / seconds / 1e6, msgs: messages.length / seconds, n }));
+} else {
+  const rounds = Number(process.argv[2] ?? 3);
+  const results = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const w of ["adt", "oru", "mixed"]) {
+      const out = JSON.parse(execFileSync(process.execPath, [here, "--one", w], { encoding: "utf8" }));
+      (results[w] ??= []).push(out);
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log("| workload | deidentify MB/s median (range) | messages/s median |");
+  console.log("|---|---|---|");
+  for (const [w, runs] of Object.entries(results)) {
+    const mb = runs.map((x) => x.mbs);
+    console.log(`| ${w} | ${median(mb).toFixed(1)} (${Math.min(...mb).toFixed(1)}–${Math.max(...mb).toFixed(1)}) | ${Math.round(median(runs.map((x) => x.msgs)))} |`);
+  }
+}
