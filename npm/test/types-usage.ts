@@ -196,3 +196,16 @@ import { hl7Http, lambda } from "pipehat/http";
   const e: unknown = null;
   if (e instanceof HL7TransportError) console.log(e.code, e.status);
 }
+import { Deidentifier, deidentify, HL7DeidError, type DeidPolicy } from "pipehat";
+{
+  const policy: DeidPolicy = { dates: "shift", fields: { ZPI: "keep", "PID-19": { action: "pseudonymize", shape: true } } };
+  const d = new Deidentifier({ key: "a key of sixteen bytes", policy, crosswalk: true });
+  const out: Message = d.deidentify("MSH|^~\\&|A|B|||||ADT^A01|1|P|2.5\r");
+  const changes: number = d.report().changes.length;
+  const crosswalk: Record<string, string> | null = d.crosswalk();
+  const one: Message = deidentify(new Uint8Array(0), { key: new Uint8Array(16), policy: "safe-harbor" });
+  d.free();
+  const e: unknown = null;
+  if (e instanceof HL7DeidError) console.log(e.code, e.pointer);
+  void [out, changes, crosswalk, one];
+}
