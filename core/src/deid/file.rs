@@ -3,10 +3,9 @@
 //! are written back as they were.
 
 use super::Deidentifier;
-use crate::stream::{ChunkKind, OwnedChunk, Splitter, StreamError};
+use crate::stream::{Chunk, ChunkKind};
 use crate::{Message, ParseOptions};
 use std::io::{self, Read, Write};
-use std::string::ToString;
 use std::vec::Vec;
 
 /// What a file de-identification did.
@@ -26,6 +25,9 @@ pub struct FileSummary {
 
 const BATCH_BYTES: usize = 16 << 20;
 const READ_BYTES: usize = 1 << 20;
+/// A buffer with no place to cut grows to this, then is split as it is (a
+/// chunk that long is over the splitter's limit anyway).
+const MAX_BUFFER: usize = 256 << 20;
 
 /// Bytes between chunks that are framing and written back: MLLP's start
 /// and end bytes, line breaks, spaces and tabs, NUL padding and a byte-order mark.
@@ -42,6 +44,9 @@ fn is_framing(b: u8) -> bool {
 /// kept) gathers every message's. File and batch headers are de-identified
 /// like messages; a trailer keeps its counts and loses its comment.
 ///
+/// The input is read about 16 MiB at a time and cut where no chunk runs
+/// across (see [`crate::stream::split`]); the chunks are read in place.
+///
 /// ```
 /// use pipehat::deid::{deidentify_file, Deidentifier, Policy};
 /// let file = b"\x0bMSH|^~\\&|A|B|||20240115||ADT^A08|1|P|2.5.1\rPID|1||42^^^^MR||DOE^JO\r\x1c\r\
@@ -56,147 +61,206 @@ fn is_framing(b: u8) -> bool {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn deidentify_file<R: Read, W: Write + ?Sized>(
-    mut input: R,
+    input: R,
     out: &mut W,
     deid: &mut Deidentifier,
     parse: &ParseOptions,
     threads: usize,
 ) -> io::Result<FileSummary> {
-    let mut summary = FileSummary::default();
-    let mut splitter = Splitter::new();
-    // The input not yet written or skipped: raw[0] is at stream offset `base`.
-    let mut raw: Vec<u8> = Vec::new();
-    let mut base = 0u64;
-    let mut block = std::vec![0u8; READ_BYTES];
-    let mut batch: Vec<OwnedChunk> = Vec::new();
-    let mut bytes = 0usize;
-    let mut eof = false;
-    while !eof {
-        let n = match input.read(&mut block) {
-            Ok(n) => n,
+    in_batches(input, out, deid, parse, threads, BATCH_BYTES)
+}
+
+/// Reads into `buf` from `len`, past interruptions; the bytes read.
+fn read_at<R: Read>(input: &mut R, buf: &mut Vec<u8>, len: usize) -> io::Result<usize> {
+    loop {
+        match input.read(&mut buf[len..]) {
+            Ok(n) => {
+                buf.truncate(len + n);
+                return Ok(n);
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if n == 0 {
-            splitter.finish();
-            eof = true;
-        } else {
-            splitter.push(&block[..n]);
-            raw.extend_from_slice(&block[..n]);
-        }
-        while let Some(next) = splitter.next_chunk() {
-            match next {
-                Ok(chunk) => {
-                    bytes += chunk.bytes.len();
-                    batch.push(chunk);
-                }
-                // A chunk over the limit is skipped; its bytes are not framing.
-                Err(StreamError::ChunkTooLarge { .. }) => {}
-                Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
+            Err(e) => {
+                buf.truncate(len);
+                return Err(e);
             }
         }
-        if bytes >= BATCH_BYTES || eof {
-            let done = write_batch(&batch, &raw, base, out, deid, parse, threads, &mut summary)?;
-            raw.drain(..(done - base) as usize);
-            base = done;
-            batch.clear();
-            bytes = 0;
-        }
     }
-    write_gap(&raw, out, &mut summary)?;
+}
+
+/// [`deidentify_file`] cutting the input every `batch` bytes or so.
+pub(crate) fn in_batches<R: Read, W: Write + ?Sized>(
+    mut input: R,
+    out: &mut W,
+    deid: &mut Deidentifier,
+    parse: &ParseOptions,
+    threads: usize,
+    batch: usize,
+) -> io::Result<FileSummary> {
+    let mut summary = FileSummary::default();
+    // The input not yet written: buf[0] is at stream offset `base`.
+    let mut buf: Vec<u8> = Vec::new();
+    let mut base = 0u64;
+    let mut eof = false;
+    while !eof {
+        // Fill to a batch's worth (or the end).
+        while buf.len() < batch {
+            let len = buf.len();
+            buf.resize(len + READ_BYTES.min(batch), 0);
+            if read_at(&mut input, &mut buf, len)? == 0 {
+                eof = true;
+                break;
+            }
+        }
+        // Where to cut: the end, or the last place no chunk runs across
+        // (a few bytes before the end, to read a header there).
+        let cut = if eof {
+            buf.len()
+        } else {
+            let near = (base + buf.len() as u64).saturating_sub(16);
+            match crate::stream::sync_before(&buf, base, near) {
+                Some(at) if at > base => (at - base) as usize,
+                _ if buf.len() < MAX_BUFFER => {
+                    // No place to cut yet: read more before splitting.
+                    // Twice the bytes (the search for a cut is then linear overall).
+                    let target = buf.len() * 2;
+                    while buf.len() < target {
+                        let len = buf.len();
+                        buf.resize(target, 0);
+                        if read_at(&mut input, &mut buf, len)? == 0 {
+                            eof = true;
+                            break;
+                        }
+                    }
+                    if !eof {
+                        continue;
+                    }
+                    buf.len()
+                }
+                _ => buf.len(),
+            }
+        };
+        write_part(&buf[..cut], base, out, deid, parse, threads, &mut summary)?;
+        buf.drain(..cut);
+        base += cut as u64;
+    }
     Ok(summary)
 }
 
-/// Writes the framing in `gap` and counts what is left out.
-fn write_gap<W: Write + ?Sized>(
-    gap: &[u8],
-    out: &mut W,
-    summary: &mut FileSummary,
-) -> io::Result<()> {
+/// The framing in `gap` (written to `out`), counting what is left out.
+fn gap_into(gap: &[u8], out: &mut Vec<u8>, dropped: &mut u64) {
     if gap.iter().all(|&b| is_framing(b)) {
-        return out.write_all(gap);
+        return out.extend_from_slice(gap);
     }
-    let kept: Vec<u8> = gap.iter().copied().filter(|&b| is_framing(b)).collect();
-    summary.dropped_bytes += (gap.len() - kept.len()) as u64;
-    out.write_all(&kept)
+    let before = out.len();
+    out.extend(gap.iter().copied().filter(|&b| is_framing(b)));
+    *dropped += (gap.len() - (out.len() - before)) as u64;
 }
 
-/// De-identifies a batch of chunks in parallel and writes them in order
-/// with the framing before each; returns the stream offset written up to.
+/// What one thread made of its run of chunks.
+#[derive(Default)]
+struct Part {
+    out: Vec<u8>,
+    messages: u64,
+    written: u64,
+    /// (message number within the part, offset, code)
+    errors: Vec<(u64, u64, &'static str)>,
+    dropped: u64,
+    worker: Option<Deidentifier>,
+}
+
+/// De-identifies the chunks of `bytes` (stream offset `base`; cut where no
+/// chunk runs across) on every core and writes them in order with the
+/// framing between them.
 #[allow(clippy::too_many_arguments)] // the file's state, passed down once per batch
-fn write_batch<W: Write + ?Sized>(
-    batch: &[OwnedChunk],
-    raw: &[u8],
+fn write_part<W: Write + ?Sized>(
+    bytes: &[u8],
     base: u64,
     out: &mut W,
     deid: &mut Deidentifier,
     parse: &ParseOptions,
     threads: usize,
     summary: &mut FileSummary,
-) -> io::Result<u64> {
+) -> io::Result<()> {
+    let chunks: Vec<Chunk<'_>> = crate::stream::split(bytes).collect();
     let template = &*deid;
     let parts = crate::par::map_parts(
-        batch,
+        &chunks,
         threads,
-        |part, _| {
-            let mut worker = template.worker();
-            let results: Vec<_> = part.iter().map(|c| one(c, &mut worker, parse)).collect();
-            (results, Some(worker))
+        |part, first| {
+            let mut p = Part {
+                out: Vec::with_capacity(
+                    part.iter().map(|c| c.as_bytes().len()).sum::<usize>() + 64,
+                ),
+                worker: Some(template.worker()),
+                ..Part::default()
+            };
+            let worker = p.worker.as_mut().unwrap_or_else(|| unreachable!());
+            // The framing before each chunk, from the end of the one before.
+            let mut at = match first {
+                0 => 0,
+                i => chunks[i - 1].offset() + chunks[i - 1].as_bytes().len(),
+            };
+            for c in part {
+                gap_into(&bytes[at..c.offset()], &mut p.out, &mut p.dropped);
+                at = c.offset() + c.as_bytes().len();
+                let message = c.kind() == ChunkKind::Message;
+                p.messages += u64::from(message);
+                match one(c, worker, parse, &mut p.out) {
+                    Ok(()) => p.written += u64::from(message),
+                    Err(code) if message => {
+                        p.errors
+                            .push((p.messages - 1, base + c.offset() as u64, code))
+                    }
+                    Err(_) => p.dropped += c.as_bytes().len() as u64,
+                }
+            }
+            p
         },
-        |part| (part.iter().map(|_| Err("internal_error")).collect(), None),
+        |_| Part {
+            errors: std::vec![(0, base, "internal_error")],
+            ..Part::default()
+        },
     );
-    let mut at = base;
-    let mut results = Vec::with_capacity(batch.len());
-    for (part, worker) in parts {
-        results.extend(part);
-        if let Some(w) = worker {
+    for p in parts {
+        out.write_all(&p.out)?;
+        for (n, offset, code) in p.errors {
+            summary.errors.push((summary.messages + n, offset, code));
+        }
+        summary.messages += p.messages;
+        summary.written += p.written;
+        summary.dropped_bytes += p.dropped;
+        if let Some(w) = p.worker {
             deid.absorb(w);
         }
     }
-    for (chunk, result) in batch.iter().zip(results) {
-        let start = (chunk.offset - base) as usize;
-        write_gap(&raw[(at - base) as usize..start], out, summary)?;
-        at = chunk.offset + chunk.bytes.len() as u64;
-        let message = chunk.kind == ChunkKind::Message;
-        if message {
-            summary.messages += 1;
-        }
-        match result {
-            Ok(bytes) => {
-                out.write_all(&bytes)?;
-                summary.written += u64::from(message);
-            }
-            Err(code) if message => {
-                summary
-                    .errors
-                    .push((summary.messages - 1, chunk.offset, code));
-            }
-            Err(_) => summary.dropped_bytes += chunk.bytes.len() as u64,
-        }
-    }
-    Ok(at)
+    // The framing after the last chunk.
+    let end = chunks.last().map_or(0, |c| c.offset() + c.as_bytes().len());
+    let mut tail = Vec::new();
+    gap_into(&bytes[end..], &mut tail, &mut summary.dropped_bytes);
+    out.write_all(&tail)
 }
 
-/// One chunk de-identified, or why it is left out.
+/// One chunk de-identified into `out`, or why it is left out.
 fn one(
-    chunk: &OwnedChunk,
+    chunk: &Chunk<'_>,
     deid: &mut Deidentifier,
     parse: &ParseOptions,
-) -> Result<Vec<u8>, &'static str> {
-    match chunk.kind {
+    out: &mut Vec<u8>,
+) -> Result<(), &'static str> {
+    match chunk.kind() {
         ChunkKind::Message | ChunkKind::FileHeader | ChunkKind::BatchHeader => {
-            let msg = Message::parse_with(&chunk.bytes, parse).map_err(|e| e.code())?;
-            let mut out = Vec::with_capacity(chunk.bytes.len());
-            if chunk.kind == ChunkKind::Message {
-                deid.apply_into(&msg, &mut out);
-            } else {
+            let msg = Message::parse_with(chunk.as_bytes(), parse).map_err(|e| e.code())?;
+            deid.apply_into(&msg, out);
+            if chunk.kind() != ChunkKind::Message {
                 // An envelope is not a message: not counted as one.
-                deid.apply_into(&msg, &mut out);
                 deid.report.messages -= 1;
             }
-            Ok(out)
+            Ok(())
         }
-        ChunkKind::BatchTrailer | ChunkKind::FileTrailer => Ok(trailer(&chunk.bytes)),
+        ChunkKind::BatchTrailer | ChunkKind::FileTrailer => {
+            out.extend_from_slice(&trailer(chunk.as_bytes()));
+            Ok(())
+        }
         ChunkKind::Unrecognized => Err("unrecognized"),
     }
 }

@@ -303,3 +303,69 @@ fn every_node_of_every_version_resolves() {
     assert_eq!(policy.coverage("9.9"), None);
     let _ = vec![0u8; 0];
 }
+
+#[test]
+fn files_cut_anywhere_give_what_each_message_gives() {
+    // Every corpus file one after another, in MLLP frames and bare: cut into
+    // batches of a few bytes, read a byte or a few at a time, on one and two
+    // threads, the output is the same, and each message's part is what the
+    // message de-identified alone gives.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(out.len()).min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let mut framed = Vec::new();
+    let mut alone = Vec::new();
+    let mut one = Deidentifier::new(KEY, &Policy::safe_harbor()).unwrap();
+    for (_, file) in corpus() {
+        for bytes in crate::stream::messages(&file) {
+            let Ok(msg) = Message::parse(bytes) else {
+                continue;
+            };
+            framed.push(0x0B);
+            framed.extend_from_slice(bytes);
+            framed.extend_from_slice(b"\x1c\r");
+            alone.push(0x0B);
+            alone.extend_from_slice(&one.apply(&msg));
+            alone.extend_from_slice(b"\x1c\r");
+        }
+    }
+    let whole = |input: &mut dyn std::io::Read, threads, batch| {
+        let mut d = Deidentifier::new(KEY, &Policy::safe_harbor()).unwrap();
+        let mut out = Vec::new();
+        let s =
+            file::in_batches(input, &mut out, &mut d, &Default::default(), threads, batch).unwrap();
+        assert!(s.errors.is_empty() && s.dropped_bytes == 0);
+        (out, d.report())
+    };
+    let (out, report) = whole(&mut &framed[..], 2, 16 << 20);
+    assert_eq!(out, alone);
+    assert_eq!(report, one.report());
+    for (batch, step) in [(64, 1), (7, 3), (100, 4096), (5000, 1 << 20)] {
+        let (cut, _) = whole(
+            &mut Trickle(&framed, step),
+            if batch > 1000 { 2 } else { 1 },
+            batch,
+        );
+        assert_eq!(cut, alone, "batches of {batch}");
+    }
+    // A batch file keeps its envelopes, counts and line breaks.
+    let file = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../samples/pyhl7__adt_a04__file2.hl7"
+    ))
+    .unwrap();
+    let (out, _) = whole(&mut &file[..], 1, 16 << 20);
+    let names = |b: &[u8]| -> Vec<Vec<u8>> {
+        b.split(|&c| c == b'\r' || c == b'\n')
+            .map(|l| l.iter().take(3).copied().collect())
+            .collect()
+    };
+    assert_eq!(names(&out), names(&file));
+    assert!(out.ends_with(b"BTS|1\rFTS|2\r") || out.ends_with(b"BTS|1\nFTS|2\n"));
+}
