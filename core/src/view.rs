@@ -181,7 +181,8 @@ impl<'a> Segment<'a> {
     /// This segment with its field separators indexed in `buf`, up to what
     /// field `last` needs: several fields of a lazily parsed segment are then
     /// read without a scan each. Fields after `last` read as absent.
-    #[cfg(feature = "std")] // used by bulk extraction
+    #[cfg(feature = "alloc")] // used by bulk extraction and de-identification
+    #[cfg_attr(not(any(feature = "std", feature = "deid")), allow(dead_code))]
     pub(crate) fn indexed_in<'b>(
         &self,
         buf: &'b mut alloc::vec::Vec<u32>,

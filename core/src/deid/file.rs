@@ -182,6 +182,8 @@ fn write_part<W: Write + ?Sized>(
     summary: &mut FileSummary,
 ) -> io::Result<()> {
     let chunks: Vec<Chunk<'_>> = crate::stream::split(bytes).collect();
+    // Segments indexed, fields found when a plan reads them: most are not.
+    let parse = &parse.lazy(true);
     let template = &*deid;
     let parts = crate::par::map_parts(
         &chunks,

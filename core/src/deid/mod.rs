@@ -222,6 +222,8 @@ struct SegPlan {
     rest: Node,
     /// Fields holding a birth date (ages over the limit are capped there).
     birth: Vec<bool>,
+    /// The numbers of the fields in `fields` whose node is not `Keep` (in order).
+    active: Vec<usize>,
 }
 
 impl SegPlan {
@@ -404,6 +406,7 @@ impl Planner {
             fields: Vec::new(),
             rest: Node::Keep,
             birth: Vec::new(),
+            active: Vec::new(),
         };
         match rule {
             Some(Action::Remove) if !header => return plan(SegKind::Drop),
@@ -468,11 +471,15 @@ impl Planner {
             };
             fields.push(node);
         }
+        let active = (1..=fields.len())
+            .filter(|&n| !matches!(fields[n - 1], Node::Keep))
+            .collect();
         SegPlan {
             kind: SegKind::Fields,
             fields,
             rest: unknown,
             birth,
+            active,
         }
     }
 
@@ -636,6 +643,8 @@ pub struct Deidentifier {
     report: Report,
     crosswalk: Option<BTreeMap<String, String>>,
     text: Vec<u8>,
+    /// Field separators of the segment being rewritten (lazily parsed messages).
+    seps: Vec<u32>,
 }
 
 /// What one message's values are rewritten with.
@@ -666,6 +675,7 @@ impl Deidentifier {
             report: Report::default(),
             crosswalk: None,
             text: Vec::new(),
+            seps: Vec::new(),
         })
     }
 
@@ -706,6 +716,14 @@ impl Deidentifier {
     #[cfg(feature = "std")]
     pub(crate) fn absorb(&mut self, other: Deidentifier) {
         self.report.merge(&other.report());
+        // A worker starts from these plans and adds to them: keep its longer
+        // list (the next batch's workers then plan nothing again).
+        if other.plans.len() > self.plans.len() {
+            self.plans.clone_from(&other.plans);
+        }
+        if other.observed.len() > self.observed.len() {
+            self.observed.clone_from(&other.observed);
+        }
         if let (Some(mine), Some(theirs)) = (self.crosswalk.as_mut(), other.crosswalk) {
             mine.extend(theirs);
         }
@@ -723,6 +741,7 @@ impl Deidentifier {
             report: Report::default(),
             crosswalk: self.crosswalk.as_ref().map(|_| BTreeMap::new()),
             text: Vec::new(),
+            seps: Vec::new(),
         }
     }
 
@@ -812,6 +831,7 @@ impl Deidentifier {
             age_max: self.planner.policy.age_max,
         };
         let mut cursor = 0;
+        let mut seps = core::mem::take(&mut self.seps);
         let count = msg.segment_count();
         for i in 0..count {
             let Some(seg) = msg.segment_at(i) else {
@@ -834,7 +854,22 @@ impl Deidentifier {
                 SegKind::Fields => {}
             }
             let obx = name == b"OBX";
-            for n in 1..=seg.field_count() {
+            // Separators indexed once, up to the last field read (a lazily
+            // parsed segment would be scanned again for each).
+            let last = match plan.rest {
+                Node::Keep => plan.active.last().copied().unwrap_or(0),
+                _ => usize::MAX,
+            };
+            let seg = seg.indexed_in(&mut seps, last);
+            let count = seg.field_count();
+            // The fields the plan changes, then (when the rest changes too)
+            // every field past the plan's list.
+            let listed = plan.active.iter().copied().take_while(|&n| n <= count);
+            let rest = match plan.rest {
+                Node::Keep => 0..0,
+                _ => plan.fields.len() + 1..count + 1,
+            };
+            for n in listed.chain(rest) {
                 let mut node = plan.node(n);
                 let observed;
                 if matches!(node, Node::Varies) {
@@ -872,12 +907,13 @@ impl Deidentifier {
                 };
                 site.field(node, raw, out);
                 let tally = site.tally;
-                if tally != Tally::default() {
+                if tally.iter().any(|&t| t > 0) {
                     self.tally(id, name, n, &tally);
                 }
             }
         }
         out.extend_from_slice(&input[cursor..]);
+        self.seps = seps;
         self.report.messages += 1;
     }
 
@@ -1005,8 +1041,16 @@ impl Site<'_> {
                 self.count(REPLACE);
             }
             Action::Pseudonymize { shape } => {
-                let decoded = crate::escape::decode(raw, &ctx.delims);
-                let text = crate::charset::decode(&decoded, ctx.charset);
+                // Plain ASCII without escapes is its own decoded text.
+                let plain = raw.is_ascii() && !raw.contains(&ctx.delims.escape());
+                let text = if plain {
+                    alloc::borrow::Cow::Borrowed(core::str::from_utf8(raw).unwrap_or_default())
+                } else {
+                    let decoded = crate::escape::decode(raw, &ctx.delims);
+                    alloc::borrow::Cow::Owned(
+                        crate::charset::decode(&decoded, ctx.charset).into_owned(),
+                    )
+                };
                 self.text.clear();
                 if *shape {
                     values::shaped(self.key, &text, self.text);
@@ -1017,7 +1061,13 @@ impl Site<'_> {
                     let token = String::from_utf8_lossy(self.text).into_owned();
                     cw.entry(token).or_insert_with(|| text.into_owned());
                 }
-                crate::escape::encode_into(self.text, &ctx.delims, out);
+                if *shape {
+                    // A shape keeps punctuation, which may be a delimiter.
+                    crate::escape::encode_into(self.text, &ctx.delims, out);
+                } else {
+                    // Base32 is never a delimiter or an escape.
+                    out.extend_from_slice(self.text);
+                }
                 self.count(PSEUDONYMIZE);
             }
             Action::Shift => match values::parse_date(raw) {
