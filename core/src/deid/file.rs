@@ -24,7 +24,6 @@ pub struct FileSummary {
 }
 
 const BATCH_BYTES: usize = 16 << 20;
-const READ_BYTES: usize = 1 << 20;
 /// A buffer with no place to cut grows to this, then is split as it is (a
 /// chunk that long is over the splitter's limit anyway).
 const MAX_BUFFER: usize = 256 << 20;
@@ -103,13 +102,11 @@ pub(crate) fn in_batches<R: Read, W: Write + ?Sized>(
     let mut eof = false;
     while !eof {
         // Fill to a batch's worth (or the end).
-        while buf.len() < batch {
-            let len = buf.len();
-            buf.resize(len + READ_BYTES.min(batch), 0);
-            if read_at(&mut input, &mut buf, len)? == 0 {
-                eof = true;
-                break;
-            }
+        if buf.len() < batch {
+            // Read up to a batch without zeroing the buffer first.
+            let want = (batch - buf.len()) as u64;
+            let got = (&mut input).take(want).read_to_end(&mut buf)?;
+            eof = (got as u64) < want;
         }
         // Where to cut: the end, or the last place no chunk runs across
         // (a few bytes before the end, to read a header there).
