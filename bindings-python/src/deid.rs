@@ -96,44 +96,16 @@ impl Deidentifier {
     ) -> PyResult<Bound<'py, PyDict>> {
         let mut parse = pipehat::ParseOptions::default();
         parse.strict = strict;
-        let input: Box<dyn std::io::Read + Send> = match crate::stream::is_path(source)? {
-            Some(path) => Box::new(crate::errors::open_file(py, &path)?),
-            None => Box::new(std::io::Cursor::new(crate::options::input_bytes(source)?)),
-        };
+        let input = crate::fhir::source_reader(py, source)?;
         let inner = self.inner.clone();
-        let run = move |out: &mut dyn std::io::Write| {
+        let summary = crate::fhir::write_target(py, target, move |out| {
             let mut d = inner.lock().unwrap_or_else(|e| e.into_inner());
             pipehat::deid::deidentify_file(input, out, &mut d, &parse, threads)
-        };
-        let summary = match crate::stream::is_path(target)? {
-            Some(path) => {
-                let file = std::fs::File::create(&path)
-                    .map_err(|e| crate::errors::os_error(py, &e, &path))?;
-                let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-                py.detach(|| run(&mut out).and_then(|s| std::io::Write::flush(&mut out).map(|_| s)))
-                    .map_err(|e| crate::errors::os_error(py, &e, &path))?
-            }
-            None => {
-                let mut out = std::io::BufWriter::with_capacity(
-                    1 << 20,
-                    crate::fhir::PyWriter(target.clone().unbind()),
-                );
-                py.detach(|| run(&mut out).and_then(|s| std::io::Write::flush(&mut out).map(|_| s)))
-                    .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?
-            }
-        };
+        })?;
         let d = PyDict::new(py);
         d.set_item("messages", summary.messages)?;
         d.set_item("written", summary.written)?;
-        let errors = PyList::empty(py);
-        for (n, offset, code) in summary.errors {
-            let e = PyDict::new(py);
-            e.set_item("message", n)?;
-            e.set_item("offset", offset)?;
-            e.set_item("code", code)?;
-            errors.append(e)?;
-        }
-        d.set_item("errors", errors)?;
+        d.set_item("errors", crate::fhir::file_errors(py, &summary.errors)?)?;
         d.set_item("dropped_bytes", summary.dropped_bytes)?;
         Ok(d)
     }

@@ -47,6 +47,58 @@ impl std::io::Write for PyWriter {
     }
 }
 
+/// A file source: a path (opened here) or bytes.
+pub(crate) fn source_reader(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+) -> PyResult<Box<dyn std::io::Read + Send>> {
+    Ok(match crate::stream::is_path(source)? {
+        Some(path) => Box::new(crate::errors::open_file(py, &path)?),
+        None => Box::new(std::io::Cursor::new(crate::options::input_bytes(source)?)),
+    })
+}
+
+/// Runs `work` without the GIL, writing to `target` (a path, created here,
+/// or a binary file object) through a 1 MiB buffer that is flushed at the end.
+pub(crate) fn write_target<T: Send>(
+    py: Python<'_>,
+    target: &Bound<'_, PyAny>,
+    work: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<T> + Send,
+) -> PyResult<T> {
+    let run = |out: &mut dyn std::io::Write| work(&mut *out).and_then(|t| out.flush().map(|_| t));
+    match crate::stream::is_path(target)? {
+        Some(path) => {
+            let file =
+                std::fs::File::create(&path).map_err(|e| crate::errors::os_error(py, &e, &path))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            py.detach(|| run(&mut out))
+                .map_err(|e| crate::errors::os_error(py, &e, &path))
+        }
+        None => {
+            let mut out =
+                std::io::BufWriter::with_capacity(1 << 20, PyWriter(target.clone().unbind()));
+            py.detach(|| run(&mut out))
+                .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))
+        }
+    }
+}
+
+/// The errors of a file's summary as a list of {"message", "offset", "code"}.
+pub(crate) fn file_errors<'py>(
+    py: Python<'py>,
+    errors: &[(u64, u64, &'static str)],
+) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+    let list = pyo3::types::PyList::empty(py);
+    for &(n, offset, code) in errors {
+        let e = pyo3::types::PyDict::new(py);
+        e.set_item("message", n)?;
+        e.set_item("offset", offset)?;
+        e.set_item("code", code)?;
+        list.append(e)?;
+    }
+    Ok(list)
+}
+
 /// to_fhir_file(source, target, /, *, bundle_type="message", namespace=None, timezone=None, overrides=None, threads=0, strict=False) -> dict
 /// --
 ///
@@ -74,37 +126,14 @@ pub(crate) fn to_fhir_file<'py>(
             .map_err(|e| fhir_error(py, &e))?;
     let mut parse = pipehat::ParseOptions::default();
     parse.strict = strict;
-    let input: Box<dyn std::io::Read + Send> = match crate::stream::is_path(source)? {
-        Some(path) => Box::new(crate::errors::open_file(py, &path)?),
-        None => Box::new(std::io::Cursor::new(crate::options::input_bytes(source)?)),
-    };
-    let summary = match crate::stream::is_path(target)? {
-        Some(path) => {
-            let file =
-                std::fs::File::create(&path).map_err(|e| crate::errors::os_error(py, &e, &path))?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-            py.detach(|| pipehat::fhir::convert_file(input, &mut out, &options, &parse, threads))
-                .map_err(|e| crate::errors::os_error(py, &e, &path))?
-        }
-        None => {
-            let mut out =
-                std::io::BufWriter::with_capacity(1 << 20, PyWriter(target.clone().unbind()));
-            py.detach(|| pipehat::fhir::convert_file(input, &mut out, &options, &parse, threads))
-                .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?
-        }
-    };
+    let input = source_reader(py, source)?;
+    let summary = write_target(py, target, |out| {
+        pipehat::fhir::convert_file(input, out, &options, &parse, threads)
+    })?;
     let d = pyo3::types::PyDict::new(py);
     d.set_item("messages", summary.messages)?;
     d.set_item("bundles", summary.bundles)?;
-    let errors = pyo3::types::PyList::empty(py);
-    for (n, offset, code) in summary.errors {
-        let e = pyo3::types::PyDict::new(py);
-        e.set_item("message", n)?;
-        e.set_item("offset", offset)?;
-        e.set_item("code", code)?;
-        errors.append(e)?;
-    }
-    d.set_item("errors", errors)?;
+    d.set_item("errors", file_errors(py, &summary.errors)?)?;
     Ok(d)
 }
 

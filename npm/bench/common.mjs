@@ -24,3 +24,24 @@ export function workload(name) {
 }
 
 export const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
+
+/**
+ * Runs `script --one <workload>` alone in a fresh process per workload,
+ * alternated over `rounds`, and prints medians and ranges of what each run
+ * printed ({mbs, msgs}), headed by `what`.
+ */
+export function alternate(script, what, rounds, workloads = ["adt", "oru", "mixed"]) {
+  const results = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const w of workloads) {
+      const out = JSON.parse(execFileSync(process.execPath, [script, "--one", w], { encoding: "utf8" }));
+      (results[w] ??= []).push(out);
+    }
+  }
+  console.log(`| workload | ${what} MB/s median (range) | messages/s median |`);
+  console.log("|---|---|---|");
+  for (const [w, runs] of Object.entries(results)) {
+    const mb = runs.map((x) => x.mbs);
+    console.log(`| ${w} | ${median(mb).toFixed(1)} (${Math.min(...mb).toFixed(1)}–${Math.max(...mb).toFixed(1)}) | ${Math.round(median(runs.map((x) => x.msgs)))} |`);
+  }
+}

@@ -5,9 +5,9 @@
 // Not a test.
 //
 //     node npm/bench/fhir.mjs [rounds]
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { alternate } from "./common.mjs";
 
 const here = fileURLToPath(import.meta.url);
 const data = process.env.PIPEHAT_BENCH_DATA ?? fileURLToPath(new URL("../../target/bench-data/", import.meta.url));
@@ -30,19 +30,5 @@ if (process.argv[2] === "--one") {
   const seconds = (performance.now() - started) / 1000;
   console.log(JSON.stringify({ mbs: bytes.length / seconds / 1e6, msgs: messages.length / seconds, n }));
 } else {
-  const rounds = Number(process.argv[2] ?? 3);
-  const results = {};
-  for (let r = 0; r < rounds; r++) {
-    for (const w of ["adt", "oru", "mixed"]) {
-      const out = JSON.parse(execFileSync(process.execPath, [here, "--one", w], { encoding: "utf8" }));
-      (results[w] ??= []).push(out);
-    }
-  }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log("| workload | toFHIR MB/s median (range) | messages/s median |");
-  console.log("|---|---|---|");
-  for (const [w, runs] of Object.entries(results)) {
-    const mb = runs.map((x) => x.mbs);
-    console.log(`| ${w} | ${median(mb).toFixed(1)} (${Math.min(...mb).toFixed(1)}–${Math.max(...mb).toFixed(1)}) | ${Math.round(median(runs.map((x) => x.msgs)))} |`);
-  }
+  alternate(here, "toFHIR", Number(process.argv[2] ?? 3));
 }

@@ -25,10 +25,12 @@ import json
 import os
 import pathlib
 import re
-import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from alternate import alternate, print_table  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DATA = pathlib.Path(os.environ.get("PIPEHAT_BENCH_DATA", ROOT / "target" / "bench-data"))
@@ -103,19 +105,7 @@ def main() -> None:
         return
     if not (DATA / "adt.hl7").exists():
         subprocess.run(["make", "bench-data"], cwd=ROOT, check=True)
-    results: dict = {}
-    for _ in range(args.rounds):
-        for w in WORKLOADS:
-            for k in KINDS:
-                out = subprocess.run([sys.executable, __file__, "--one", k, w], capture_output=True, check=True)
-                results.setdefault((w, k), []).append(json.loads(out.stdout))
-    print("| workload | measurement | MB/s median (range) | messages/s median |")
-    print("|---|---|---|---|")
-    for (w, k), runs in results.items():
-        mb = [r["mb_s"] for r in runs]
-        ms = [r["msg_s"] for r in runs]
-        print(f"| {w} | {k} | {statistics.median(mb):.1f} ({min(mb):.1f}–{max(mb):.1f}) | {statistics.median(ms):,.0f} |")
-
+    print_table(alternate(__file__, WORKLOADS, KINDS, args.rounds))
 
 if __name__ == "__main__":
     main()

@@ -40,7 +40,7 @@ const BATCH_BYTES: usize = 16 << 20;
 /// assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn convert_file<R: Read, W: Write>(
+pub fn convert_file<R: Read, W: Write + ?Sized>(
     input: R,
     out: &mut W,
     options: &Options,
