@@ -57,9 +57,10 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(bytes));
         g.measurement_time(Duration::from_secs(8));
         g.sample_size(10);
+        let mut out = Vec::with_capacity(w.bytes.len() + (1 << 20));
         g.bench_function(BenchmarkId::from_parameter(w.name), |b| {
             b.iter(|| {
-                let mut out = Vec::with_capacity(w.bytes.len());
+                out.clear();
                 let s = deidentify_file(&w.bytes[..], &mut out, &mut d, &Default::default(), 0)
                     .unwrap();
                 black_box((s.written, out.len()))

@@ -96,8 +96,11 @@ pub(crate) fn in_batches<R: Read, W: Write + ?Sized>(
     batch: usize,
 ) -> io::Result<FileSummary> {
     let mut summary = FileSummary::default();
+    // The threads' output buffers, kept from batch to batch (new memory is
+    // paid for page by page).
+    let pool = std::sync::Mutex::new(Vec::new());
     // The input not yet written: buf[0] is at stream offset `base`.
-    let mut buf: Vec<u8> = Vec::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(batch.saturating_add(1 << 16));
     let mut base = 0u64;
     let mut eof = false;
     while !eof {
@@ -136,7 +139,16 @@ pub(crate) fn in_batches<R: Read, W: Write + ?Sized>(
                 _ => buf.len(),
             }
         };
-        write_part(&buf[..cut], base, out, deid, parse, threads, &mut summary)?;
+        write_part(
+            &buf[..cut],
+            base,
+            out,
+            deid,
+            parse,
+            threads,
+            &mut summary,
+            &pool,
+        )?;
         buf.drain(..cut);
         base += cut as u64;
     }
@@ -177,6 +189,7 @@ fn write_part<W: Write + ?Sized>(
     parse: &ParseOptions,
     threads: usize,
     summary: &mut FileSummary,
+    pool: &std::sync::Mutex<Vec<Vec<u8>>>,
 ) -> io::Result<()> {
     let chunks: Vec<Chunk<'_>> = crate::stream::split(bytes).collect();
     // Segments indexed, fields found when a plan reads them: most are not.
@@ -220,8 +233,11 @@ fn write_part<W: Write + ?Sized>(
             ..Part::default()
         },
     );
-    for p in parts {
+    for mut p in parts {
         out.write_all(&p.out)?;
+        if let Ok(mut free) = pool.lock() {
+            free.push(core::mem::take(&mut p.out));
+        }
         for (n, offset, code) in p.errors {
             summary.errors.push((summary.messages + n, offset, code));
         }
