@@ -30,6 +30,7 @@ const worker :Workerd.Worker = (
     (name = "lib/api/full.mjs", esModule = embed "../lib/api/full.mjs"),
     (name = "lib/api/route.mjs", esModule = embed "../lib/api/route.mjs"),
     (name = "lib/api/dictionary.mjs", esModule = embed "../lib/api/dictionary.mjs"),
+    (name = "lib/api/deid.mjs", esModule = embed "../lib/api/deid.mjs"),
     (name = "pkg/web/pipehat_wasm.js", esModule = embed "../pkg/web/pipehat_wasm.js"),
     (name = "pkg/web/pipehat_wasm_bg.wasm", wasm = embed "../pkg/web/pipehat_wasm_bg.wasm"),
     (name = "pkg/web-full/pipehat_wasm.js", esModule = embed "../pkg/web-full/pipehat_wasm.js"),
