@@ -8,7 +8,8 @@ python3 tests/errors.py (or make generate).
 Each row: name, op and the op's arguments, then
   class    ParseError, PathError, StreamError, EditError, MllpError, JsonError,
            DatatypeError, FilterError, MappingError, ProfileError or
-           DictionaryError (JavaScript prefixes HL7: HL7ParseError)
+           DictionaryError, FhirError or DeidError (JavaScript prefixes HL7:
+           HL7ParseError)
   code     the stable code
   offset   the offset the error carries (null where it has none)
   message  the exact text
@@ -32,6 +33,7 @@ ops:
   http_check  request {method, content_type, authorization, body_length}
   transport_error   code: the error a transport raises for that code
   fhir       input, options ({bundle_type, namespace, timezone}): to_fhir
+  deid       key (text), policy (an object, or null for the built-in): a Deidentifier
 """
 import json, os
 
@@ -89,6 +91,14 @@ row("fhir_no_map", "fhir", "FhirError", "fhir_no_map", None,
 row("fhir_bad_timezone", "fhir", "FhirError", "fhir_invalid_option", None,
     "an option has a value it does not allow (fhir_invalid_option, at 'timezone')",
     attrs={"option": "timezone"}, input=ADT, options={"timezone": "EST"})
+
+# --- de-identification -----------------------------------------------------------------
+row("deid_short_key", "deid", "DeidError", "deid_key_too_short", None,
+    "the key has fewer than 16 bytes (deid_key_too_short)", attrs={"pointer": None},
+    key="fifteen bytes!!", policy=None)
+row("deid_bad_action", "deid", "DeidError", "deid_invalid_policy", None,
+    "the de-identification policy is not valid (deid_invalid_policy, at '/fields/PID-5')",
+    attrs={"pointer": "/fields/PID-5"}, key="a key of sixteen bytes", policy={"fields": {"PID-5": "blur"}})
 
 # --- filters, mappings, profiles -------------------------------------------------------
 row("filter_unterminated_string", "filter", "FilterError", "unterminated_string", 10,

@@ -130,6 +130,20 @@ fn run(row: &Map<String, Value>) -> Result<Got, String> {
                 ),
             }
         }
+        #[cfg(feature = "deid")]
+        "deid" => {
+            let policy = match &row["policy"] {
+                Value::Null => Ok(pipehat::deid::Policy::safe_harbor()),
+                p => pipehat::deid::Policy::parse(&p.to_string()),
+            };
+            let made =
+                policy.and_then(|p| pipehat::deid::Deidentifier::new(s(row, "key").as_bytes(), &p));
+            match made {
+                Ok(_) => none(),
+                Err(e) => Ok(Got::new("DeidError", e.code(), Value::Null, e.to_string())
+                    .with("pointer", json!(e.pointer))),
+            }
+        }
         "explain" => match pipehat::dictionary::explain(s(row, "path"), s(row, "version")) {
             Ok(_) => none(),
             Err(e) => Ok(Got::new(
@@ -393,6 +407,8 @@ fn every_code_is_documented() {
     );
     #[cfg(feature = "fhir")]
     codes.extend(pipehat::fhir::FhirErrorKind::ALL.iter().map(|k| k.code()));
+    #[cfg(feature = "deid")]
+    codes.extend(pipehat::deid::DeidErrorKind::ALL.iter().map(|k| k.code()));
     let missing: Vec<&str> = codes
         .into_iter()
         .filter(|c| !errors.contains(&format!("`{c}`")))

@@ -436,6 +436,7 @@ function throwOf(api, c) {
     explain: () => api.explain(c.path, c.version),
     fhir: () =>
       api.parse(c.input).toFHIR({ bundleType: c.options.bundle_type, namespace: c.options.namespace, timezone: c.options.timezone }),
+    deid: () => new api.Deidentifier({ key: c.key, policy: c.policy ?? undefined }),
     filter: () => new api.Filter(c.expression),
     mapping: () => new api.Mapping(spec()),
     profile: () => new api.Profile(spec()),

@@ -29,6 +29,8 @@ def run(row):
         return pipehat.parse(row["input"]).get(row["path"])
     if op == "fhir":
         return pipehat.parse(row["input"]).to_fhir(**row["options"])
+    if op == "deid":
+        return pipehat.Deidentifier(row["key"], row["policy"])
     if op == "explain":
         return pipehat.explain(row["path"], version=row["version"])
     if op == "filter":
