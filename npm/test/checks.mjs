@@ -415,6 +415,7 @@ export const ERROR_BASES = {
   FilterError: "SyntaxError",
   DictionaryError: "RangeError",
   FhirError: "RangeError",
+  DeidError: "RangeError",
   EditError: "Error",
   MllpError: "Error",
   MappingError: "Error",
