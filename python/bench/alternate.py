@@ -28,3 +28,21 @@ def print_table(results: dict) -> None:
         mb = [r["mb_s"] for r in runs]
         ms = [r["msg_s"] for r in runs]
         print(f"| {w} | {k} | {statistics.median(mb):.1f} ({min(mb):.1f}–{max(mb):.1f}) | {statistics.median(ms):,.0f} |")
+
+
+def main(script: str, one, workloads: list, kinds: list, data, root) -> None:
+    """The command line of a per-process benchmark: ``--one KIND WORKLOAD``
+    measures once and prints JSON; otherwise every measurement is alternated
+    over ``--rounds`` and tabled (the workload made first when missing)."""
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one(*args.one)))
+        return
+    if not (data / "adt.hl7").exists():
+        subprocess.run(["make", "bench-data"], cwd=root, check=True)
+    print_table(alternate(script, workloads, kinds, args.rounds))

@@ -12,16 +12,13 @@ messages/s). No peer converter runs on this machine. Not a test.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import pathlib
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from alternate import alternate, print_table  # noqa: E402
+from alternate import main as bench_main  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DATA = pathlib.Path(os.environ.get("PIPEHAT_BENCH_DATA", ROOT / "target" / "bench-data"))
@@ -52,17 +49,5 @@ def one(kind: str, workload: str) -> dict:
     return {"mb_s": len(data) / seconds / 1e6, "msg_s": len(messages) / seconds, "bundles": n}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.one:
-        print(json.dumps(one(*args.one)))
-        return
-    if not (DATA / "adt.hl7").exists():
-        subprocess.run(["make", "bench-data"], cwd=ROOT, check=True)
-    print_table(alternate(__file__, WORKLOADS, KINDS, args.rounds))
-
 if __name__ == "__main__":
-    main()
+    bench_main(__file__, one, WORKLOADS, KINDS, DATA, ROOT)
