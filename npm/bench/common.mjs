@@ -45,3 +45,15 @@ export function alternate(script, what, rounds, workloads = ["adt", "oru", "mixe
     console.log(`| ${w} | ${median(mb).toFixed(1)} (${Math.min(...mb).toFixed(1)}–${Math.max(...mb).toFixed(1)}) | ${Math.round(median(runs.map((x) => x.msgs)))} |`);
   }
 }
+
+/**
+ * What a `--one <workload>` run measures over: the workload's bytes (from
+ * PIPEHAT_BENCH_DATA, else target/bench-data) and its messages, split by `api`.
+ */
+export function oneWorkload(api) {
+  const dir = process.env.PIPEHAT_BENCH_DATA ?? ROOT + "target/bench-data";
+  const bytes = readFileSync(`${dir}/${process.argv[3]}.hl7`);
+  const messages = [];
+  for (const c of api.split(bytes)) if (c.kind === "message") messages.push(c.bytes);
+  return { bytes, messages };
+}

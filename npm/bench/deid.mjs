@@ -6,18 +6,14 @@
 // Not a test.
 //
 //     node npm/bench/deid.mjs [rounds]
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { alternate } from "./common.mjs";
+import { alternate, oneWorkload } from "./common.mjs";
 
 const here = fileURLToPath(import.meta.url);
-const data = process.env.PIPEHAT_BENCH_DATA ?? fileURLToPath(new URL("../../target/bench-data/", import.meta.url));
 
 if (process.argv[2] === "--one") {
   const api = await import("../lib/node.mjs");
-  const bytes = readFileSync(`${data}/${process.argv[3]}.hl7`);
-  const messages = [];
-  for (const c of api.split(bytes)) if (c.kind === "message") messages.push(c.bytes);
+  const { bytes, messages } = oneWorkload(api);
   const d = new api.Deidentifier({ key: "pipehat benchmark key" });
   const started = performance.now();
   let n = 0;
