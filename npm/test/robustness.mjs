@@ -170,8 +170,15 @@ function checkMllp(api, bytes, where) {
   decoder.free();
 }
 
+/** One de-identifier per package (the full module's): any message, never a trap. */
+const deidentifiers = new WeakMap();
+
 function checkMessage(api, message, bytes, where) {
   sameBytes(message.toBytes(), bytes, `${where}: bytes back`);
+  if (!deidentifiers.has(api)) deidentifiers.set(api, new api.Deidentifier({ key: "pipehat robustness key" }));
+  const out = deidentifiers.get(api).deidentify(message);
+  ok(out.segments.length <= message.segments.length, `${where}: deidentify`);
+  out.free();
   for (const d of message.diagnostics) {
     ok(CODE.test(d.code), where);
     ok(d.offset >= 0 && d.offset <= bytes.length, `${where}: diagnostic offset ${d.offset}`);

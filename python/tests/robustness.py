@@ -116,8 +116,16 @@ def check_mllp(data, where):
     assert decoder.issues == [], f"{where}: MLLP issues"
 
 
+# De-identification of any message: never a panic, and the output is a
+# message with the same delimiters and no more segments.
+DEID = pipehat.Deidentifier(b"pipehat robustness key")
+
+
 def check_message(msg, data, where):
     assert bytes(msg) == data, f"{where}: bytes back"
+    out = DEID.deidentify(msg)
+    assert len(out.segments) <= len(msg.segments), f"{where}: deidentify"
+    assert [out.get(p) for p in ("MSH-1", "MSH-2")] == [msg.get(p) for p in ("MSH-1", "MSH-2")], f"{where}: deidentify"
     for d in msg.diagnostics:
         assert CODE.fullmatch(d.code), where
         assert 0 <= d.offset <= len(data), (where, d.offset)
