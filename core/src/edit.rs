@@ -615,7 +615,7 @@ impl Default for Header {
 pub fn format_timestamp(unix_seconds: i64, offset_minutes: i32) -> String {
     let local = unix_seconds + i64::from(offset_minutes) * 60;
     let secs = local.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(local.div_euclid(86_400));
+    let (year, month, day) = crate::datatype::civil_from_days(local.div_euclid(86_400));
     let sign = if offset_minutes < 0 { '-' } else { '+' };
     let off = offset_minutes.unsigned_abs();
     alloc::format!(
@@ -626,20 +626,6 @@ pub fn format_timestamp(unix_seconds: i64, offset_minutes: i32) -> String {
         off / 60,
         off % 60
     )
-}
-
-/// The civil date (year, month, day) of a day counted from 1970-01-01
-/// (Howard Hinnant's algorithm); de-identification shifts dates with it too.
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// A message control id (MSH-10) from caller-supplied entropy: 20

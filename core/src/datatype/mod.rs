@@ -21,7 +21,7 @@ mod typed;
 pub use composite::Datatype;
 // The checks validation and filters use (not every build has them).
 #[allow(unused_imports)]
-pub(crate) use datetime::plain_datetime_ok;
+pub(crate) use datetime::{civil_from_days, days_from_civil, plain_datetime_ok};
 pub use datetime::{DateTime, Precision};
 #[allow(unused_imports)]
 pub(crate) use number::{is_ascii_space, is_number, is_sequence_id, trim_ascii};

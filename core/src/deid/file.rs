@@ -273,28 +273,30 @@ fn one(
             Ok(())
         }
         ChunkKind::BatchTrailer | ChunkKind::FileTrailer => {
-            out.extend_from_slice(&trailer(chunk.as_bytes()));
+            trailer_into(chunk.as_bytes(), out);
             Ok(())
         }
         ChunkKind::Unrecognized => Err("unrecognized"),
     }
 }
 
-/// A BTS or FTS with its comment (field 2) emptied.
-fn trailer(bytes: &[u8]) -> Vec<u8> {
+/// A BTS or FTS with its comment (field 2) emptied, written to `out`.
+fn trailer_into(bytes: &[u8], out: &mut Vec<u8>) {
     let Some(&sep) = bytes.get(3) else {
-        return bytes.to_vec();
+        return out.extend_from_slice(bytes);
     };
     let end = bytes
         .iter()
         .rposition(|&b| b != b'\r' && b != b'\n')
         .map_or(0, |p| p + 1);
     let (body, terminator) = bytes.split_at(end);
-    let mut fields: Vec<&[u8]> = body.split(|&b| b == sep).collect();
-    if let Some(comment) = fields.get_mut(2) {
-        *comment = b"";
+    for (i, field) in body.split(|&b| b == sep).enumerate() {
+        if i > 0 {
+            out.push(sep);
+        }
+        if i != 2 {
+            out.extend_from_slice(field);
+        }
     }
-    let mut out = fields.join(&sep);
     out.extend_from_slice(terminator);
-    out
 }

@@ -421,7 +421,7 @@ impl Planner {
         let defs: &[&dictionary::FieldDef] = def.map_or(&[], |d| d.fields);
         let last = field_rules
             .iter()
-            .map(|f| f.0)
+            .copied()
             .max()
             .unwrap_or(0)
             .max(defs.len());
@@ -500,8 +500,8 @@ impl Planner {
     }
 }
 
-/// Field rules under `SEG-`: (field number, whether any) for `SEG-n` and `SEG-n.c`.
-fn numbered_fields(map: &BTreeMap<String, Action>, prefix: &str) -> Vec<(usize, ())> {
+/// The field numbers that rules under `SEG-` name (`SEG-n` and `SEG-n.c`).
+fn numbered_fields(map: &BTreeMap<String, Action>, prefix: &str) -> Vec<usize> {
     map.range::<str, _>((
         core::ops::Bound::Included(prefix),
         core::ops::Bound::Unbounded,
@@ -510,7 +510,7 @@ fn numbered_fields(map: &BTreeMap<String, Action>, prefix: &str) -> Vec<(usize, 
     .filter_map(|(k, _)| {
         let rest = &k[prefix.len()..];
         let n = rest.split('.').next()?;
-        Some((n.parse().ok()?, ()))
+        n.parse().ok()
     })
     .collect()
 }
@@ -648,11 +648,13 @@ pub struct Deidentifier {
 }
 
 /// What one message's values are rewritten with.
-struct Ctx {
+struct Ctx<'m> {
     delims: Delimiters,
     charset: crate::Charset,
     offset: i64,
-    reference: Option<values::Date>,
+    /// The message, for its date (MSH-7), read when a birth date needs it.
+    msg: &'m Message<'m>,
+    reference: core::cell::OnceCell<Option<values::Date>>,
     age_max: Option<u32>,
 }
 
@@ -820,14 +822,12 @@ impl Deidentifier {
     pub fn apply_into(&mut self, msg: &Message<'_>, out: &mut Vec<u8>) {
         let input = msg.as_bytes();
         let v = version_of(msg);
-        let reference = msg
-            .timestamp()
-            .and_then(|t| values::parse_date(t.as_bytes()));
         let ctx = Ctx {
             delims: msg.delimiters(),
             charset: msg.charset(),
             offset: self.offset(msg),
-            reference,
+            msg,
+            reference: core::cell::OnceCell::new(),
             age_max: self.planner.policy.age_max,
         };
         let mut cursor = 0;
@@ -934,7 +934,7 @@ impl Deidentifier {
 
 /// One field being rewritten, and where its changes are counted.
 struct Site<'a> {
-    ctx: &'a Ctx,
+    ctx: &'a Ctx<'a>,
     key: &'a values::Keyed,
     tally: Tally,
     crosswalk: Option<&'a mut BTreeMap<String, String>>,
@@ -995,17 +995,8 @@ impl Site<'_> {
 
     /// An action over a whole value: removed or replaced at once, else leaf by leaf.
     fn whole(&mut self, action: &Action, raw: &[u8], out: &mut Vec<u8>, seps: &[u8]) {
-        if raw.is_empty() || raw == b"\"\"" {
-            out.extend_from_slice(raw);
-            return;
-        }
         match action {
-            Action::Keep => out.extend_from_slice(raw),
-            Action::Remove => self.count(REMOVE),
-            Action::Replace(text) => {
-                crate::escape::encode_into(text.as_bytes(), &self.ctx.delims, out);
-                self.count(REPLACE);
-            }
+            Action::Keep | Action::Remove | Action::Replace(_) => self.leaf(action, raw, out),
             _ => self.leaves(action, raw, out, seps),
         }
     }
@@ -1091,8 +1082,16 @@ impl Site<'_> {
     /// A birth date's year when the patient was older than the limit at the
     /// message's time: the year that makes them the limit plus one.
     fn capped_birth_year(&self, date: values::Date) -> Option<u32> {
-        let (max, at) = (self.ctx.age_max?, self.ctx.reference?);
-        if !self.birth || values::age(date, at) <= i64::from(max) {
+        let max = self.ctx.age_max?;
+        if !self.birth {
+            return None;
+        }
+        let reference = self.ctx.reference.get_or_init(|| {
+            let at = self.ctx.msg.timestamp()?;
+            values::parse_date(at.as_bytes())
+        });
+        let at = (*reference)?;
+        if values::age(date, at) <= i64::from(max) {
             return None;
         }
         u32::try_from(at.year - i64::from(max) - 1).ok()

@@ -1,7 +1,7 @@
 //! The values a policy writes: keyed tokens, shifted and generalized dates,
 //! three-digit ZIP codes, capped ages.
 
-use crate::edit::civil_from_days;
+use crate::datatype::{civil_from_days, days_from_civil};
 use alloc::vec::Vec;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -131,17 +131,6 @@ pub(crate) fn parse_date(value: &[u8]) -> Option<Date> {
         day,
         len,
     })
-}
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// `date` moved by `days`, written with the precision it had (a missing
