@@ -1061,7 +1061,11 @@ impl Site<'_> {
                 }
                 self.count(PSEUDONYMIZE);
             }
-            Action::Shift => match values::parse_date(raw) {
+            // Only a valid DTM is shifted (its time and zone kept as they
+            // are); anything else, `2024-01-15` say, would keep a tail.
+            Action::Shift => match values::parse_date(raw).filter(|_| {
+                core::str::from_utf8(raw).is_ok_and(|t| crate::datatype::DateTime::parse(t).is_ok())
+            }) {
                 Some(date) => {
                     if let Some(year) = self.capped_birth_year(date) {
                         values::push_number(out, year, 4);

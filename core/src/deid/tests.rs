@@ -368,3 +368,32 @@ fn files_cut_anywhere_give_what_each_message_gives() {
     assert_eq!(names(&out), names(&file));
     assert!(out.ends_with(b"BTS|1\rFTS|2\r") || out.ends_with(b"BTS|1\nFTS|2\n"));
 }
+
+#[test]
+fn only_valid_dates_are_shifted() {
+    let policy =
+        Policy::parse(r#"{"extends": "none", "fields": {"PID-7": "shift", "PID-29": "shift"}}"#)
+            .unwrap();
+    let mut d = Deidentifier::new(KEY, &policy).unwrap();
+    let mut pid = vec![""; 30];
+    (pid[1], pid[3], pid[7], pid[29]) = ("1", "7", "1980-03-02", "20240115103000+0100");
+    let text = alloc::format!(
+        "MSH|^~\\&|A|B|||2024||ADT^A01|1|P|2.5.1\rPID{}\r",
+        pid[1..]
+            .iter()
+            .map(|f| alloc::format!("|{f}"))
+            .collect::<StdString>()
+    );
+    let msg = Message::parse(text.as_bytes()).unwrap();
+    let out = d.apply(&msg);
+    let out = Message::parse(&out).unwrap();
+    // Not a DTM: removed, nothing of it kept.
+    assert_eq!(out.get("PID-7").unwrap(), None);
+    // A DTM: moved, its time and zone as they were.
+    let death = out.get("PID-29").unwrap().unwrap().into_owned();
+    assert!(
+        death.ends_with("103000+0100") && !death.starts_with("20240115"),
+        "{death}"
+    );
+    assert_eq!(d.report().count("PID-7", "remove"), 1);
+}
