@@ -141,6 +141,9 @@ case("second_batch_header", input="BHS|^~\\&\rBHS|^~\\&\r" + STD + "\rBTS|1\r", 
 case("missing_trailer", input="BHS|^~\\&\r" + STD + "\r", diagnostics=["missing_trailer"])
 case("mllp_capture_splits", input="\u000b" + STD + "\rPID|1\r\u001c\r\u000b" + STD + "\rPID|2\r\u001c\r",
      split=["message", "message"])
+case("files_concatenated_with_their_byte_order_marks",
+     input_hex=("\ufeff" + STD + "\r\nPID|1\r\n" + "\ufeff" + STD + "\r\nPID|2\r\n\ufeff" + STD + "\rPID|3\r").encode("utf-8").hex(),
+     split=["message", "message", "message"])
 case("messages_separated_by_blank_lines", input=STD + "\rPID|1\r\n\n" + STD + "\rPID|2\r\n", split=["message", "message"])
 
 # --- strict mode and limits ------------------------------------------------------------------

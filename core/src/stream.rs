@@ -285,10 +285,21 @@ fn chunk_end_at(buf: &[u8], brk: usize, at_eof: bool, single_line: bool) -> Opti
     if buf[next] == 0x0B || buf[next] == 0x1C {
         return Some(Step::End(line_end));
     }
-    if next + 4 > buf.len() && !at_eof {
+    // A byte-order mark may open the next line: files that each began with
+    // one, concatenated (`cat a.hl7 b.hl7`), still hold one message each.
+    let mut head = next;
+    if buf[next] == 0xEF {
+        if buf.len() - next < 3 && !at_eof {
+            return None;
+        }
+        if buf[next..].starts_with(b"\xEF\xBB\xBF") {
+            head += 3;
+        }
+    }
+    if head + 4 > buf.len() && !at_eof {
         return None;
     }
-    if boundary_kind(buf, next).is_some() {
+    if boundary_kind(buf, head).is_some() {
         return Some(Step::End(line_end));
     }
     Some(Step::Next(next))
