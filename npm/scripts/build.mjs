@@ -4,7 +4,7 @@
 // - lib/node.mjs, lib/web.mjs, lib/workerd.mjs: the ESM entries, each making
 //   the api its own way and exporting the names of EXPORTS (api.mjs), the
 //   package's one explicit list.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { EXPORTS } from "../lib/api.mjs";
 
 const lib = (name) => new URL(`../lib/${name}`, import.meta.url);
@@ -83,4 +83,34 @@ const api = createApi(native, {
 };
 for (const [file, prelude] of Object.entries(ENTRIES)) {
   writeFileSync(lib(file), GENERATED + prelude + "\n" + exportsBlock);
+}
+
+// The viewer (viewer/): its page's CSP has no connect-src, so its .wasm
+// modules cannot be fetched; each is written as base64 in a script module.
+// viewer/files.json lists every file the page loads, relative to the
+// package: what the local servers (bin/view.mjs, Python's pipehat.view)
+// serve and nothing else, and what `pipehat view --export` copies.
+const pkg = (name) => new URL(`../${name}`, import.meta.url);
+if (existsSync(pkg("pkg/web/pipehat_wasm_bg.wasm")) && existsSync(pkg("pkg/web-full/pipehat_wasm_bg.wasm"))) {
+  mkdirSync(pkg("viewer/wasm"), { recursive: true });
+  for (const [module, out] of [["web", "core"], ["web-full", "full"]]) {
+    const wasm = readFileSync(pkg(`pkg/${module}/pipehat_wasm_bg.wasm`));
+    writeFileSync(pkg(`viewer/wasm/${out}.mjs`), `${GENERATED}export default "${wasm.toString("base64")}";\n`);
+  }
+  const files = [
+    "viewer/index.html",
+    "viewer/viewer.css",
+    "viewer/viewer.mjs",
+    "viewer/pipehat.mjs",
+    "viewer/serve.json",
+    "viewer/files.json",
+    "viewer/wasm/core.mjs",
+    "viewer/wasm/full.mjs",
+    "lib/api.mjs",
+    ...topics.map(([, , file]) => `lib/${file}`),
+    "pkg/web/pipehat_wasm.js",
+    "pkg/web-full/pipehat_wasm.js",
+  ];
+  for (const f of files) if (f !== "viewer/files.json" && !existsSync(pkg(f))) throw new Error(`the viewer needs ${f}, which is missing`);
+  writeFileSync(pkg("viewer/files.json"), JSON.stringify({ "//": GENERATED.slice(3).trim(), files }, null, 2) + "\n");
 }
