@@ -25,7 +25,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-engines setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport bench-engines bench-deid help
+.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-engines setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-viewer viewer-screenshots test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport bench-engines bench-deid help
 
 help:
 	@sed -n '2,9p' Makefile
@@ -44,7 +44,10 @@ setup-python:
 	  $(PY) -m pip install --quiet "maturin>=1.7,<2" pytest mypy pyarrow polars pandas "hl7==0.4.5" "hl7apy==1.3.5" "mllp-http==1.1.4" jsonschema
 
 # Build the abi3 wheel and install it into the virtualenv: tests run against the installed wheel.
-python-wheel: setup-python
+# The wheel carries the npm package's viewer page (pipehat view), copied from the web build.
+python-wheel: setup-python npm-build
+	rm -rf python/pipehat/_viewer
+	node npm/bin/pipehat.mjs view --export python/pipehat/_viewer > /dev/null
 	cd python && ../$(VENV)/bin/maturin build --release --quiet -o ../$(WHEEL_DIR)
 	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEEL_DIR)/pipehat-*-abi3-*.whl
 
@@ -83,7 +86,7 @@ demo: python-wheel
 	@echo; echo "== the same job from Rust: cargo run --example summary"
 	@$(CARGO) run --quiet --release -p pipehat --example summary -- samples/ | tail -4
 
-test: setup-rust check-generated lint test-rust test-nostd test-npm test-node-versions test-browser test-bundlers test-runtimes test-interop test-python test-fhir
+test: setup-rust check-generated lint test-rust test-nostd test-npm test-node-versions test-browser test-viewer test-bundlers test-runtimes test-interop test-python test-fhir
 	@echo "make test: all suites passed"
 
 lint:
@@ -150,7 +153,7 @@ setup-engines: setup-python
 
 test-python: python-wheel setup-stunnel setup-engines
 	cd python && ../$(PY) -m mypy --strict pipehat/cli.py pipehat/__init__.py pipehat/errors.py pipehat/transport.py pipehat/mllp.py pipehat/http.py pipehat/bridge.py \
-	  pipehat/arrow.py pipehat/spark.py pipehat/polars.py pipehat/dask.py
+	  pipehat/arrow.py pipehat/spark.py pipehat/polars.py pipehat/dask.py pipehat/view.py
 	cd /tmp && $(abspath $(PY)) -m mypy.stubtest pipehat --allowlist $(abspath python/stubtest-allowlist.txt)
 	$(PY) -m pytest -q -p no:cacheprovider python/tests
 
@@ -251,6 +254,14 @@ setup-browser:
 
 test-browser: npm-build npm/node_modules/.installed setup-browser
 	cd npm && node test-browser/run.mjs
+
+# The viewer page in Chromium (Playwright), served by `pipehat view` from npm and from Python.
+test-viewer: npm-build python-wheel npm/node_modules/.installed setup-browser
+	cd npm && PIPEHAT_PYTHON=$(abspath $(PY)) node test-viewer/run.mjs
+
+# The viewer's screenshots (npm/viewer/screenshots/, in the README) taken anew.
+viewer-screenshots: npm-build npm/node_modules/.installed setup-browser
+	cd npm && node test-viewer/run.mjs --screenshots viewer/screenshots
 
 fmt:
 	$(CARGO) fmt --all

@@ -69,6 +69,8 @@ Transport (submodules, loaded on first use):
         whose send(message) returns the ACK; Client(host, port, ssl=None, timeout=...) blocking
     pipehat.http: asgi(handler, ...) -> ASGI app; lambda_handler(handler, ...) -> AWS Lambda handler
     pipehat.transport: the core's protocol answers without I/O (read_reply, accept, reject, ...)
+    pipehat.view: start(file=None, *, host=None, port=0) -> Viewer (url, close()); export(directory):
+        the npm package's viewer page on a loopback address (`pipehat view FILE`)
     TransportError (TransportTimeoutError, TransportConnectionError) with a stable code
 
 Options and their defaults:
@@ -329,7 +331,7 @@ def to_fhir_file(
                                 timezone=timezone, overrides=text, threads=threads, strict=strict)
 
 
-_SUBMODULES = ("bridge", "dask", "http", "mllp", "polars", "spark", "transport")
+_SUBMODULES = ("bridge", "dask", "http", "mllp", "polars", "spark", "transport", "view")
 
 
 def __getattr__(name: str) -> Any:

@@ -16,6 +16,7 @@
     pipehat listen PORT          an MLLP server: each message to --out DIR (or stdout), ACKed once written
     pipehat send HOST:PORT FILE...  each message over MLLP, waiting for its ACK (exit 1 on a NAK or timeout)
     pipehat bridge --from SRC --to DST --spool FILE  MLLP in, HTTPS out (or HTTP in, MLLP out), spooled
+    pipehat view [FILE]          the viewer page in the browser, from a loopback address (--export DIR)
 
 TLS: --tls-cert/--tls-key (a server's certificate), --tls-ca (the CA to
 trust; a server then asks clients for certificates: mutual TLS), --tls
@@ -39,7 +40,9 @@ import itertools
 import json
 import os
 import pathlib
+import signal
 import sys
+import threading
 from typing import IO, Any, Iterator, List, Optional, Sequence, TextIO, cast
 
 import pipehat
@@ -623,6 +626,35 @@ def _bridge(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def _view(args: argparse.Namespace, out: IO[str]) -> int:
+    from . import view
+
+    try:
+        if args.export:
+            written = view.export(args.export)
+            print(f"pipehat view: {len(written)} files written to {args.export}; serve that folder and open index.html", file=out)
+            return 0
+        viewer = view.start(args.file, host=args.host, port=args.port)
+    except view.ViewerMissing as e:
+        print(f"pipehat: {e}", file=sys.stderr)
+        return 2
+    print(f"pipehat viewer: {viewer.url}", file=out, flush=True)
+    print("Ctrl-C stops it.", file=out, flush=True)
+    if not args.no_open:
+        import webbrowser
+
+        if not webbrowser.open(viewer.url):
+            print("pipehat view: no browser could be started; open the address above", file=sys.stderr)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        viewer.close()
+    return 0
+
+
 def _tls_options(p: argparse.ArgumentParser, server: bool) -> None:
     if server:
         p.add_argument("--tls-cert", help="PEM certificate (chain): listen with TLS")
@@ -716,6 +748,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--version", default=None, help=f"default {pipehat.DEFAULT_VERSION}")
     p.set_defaults(run=_explain)
+    p = sub.add_parser("view", help="the viewer page in the browser, served from a loopback address")
+    p.add_argument("file", nargs="?", help="a message, batch file or MLLP capture to open")
+    p.add_argument("--port", type=int, default=0, help="the port (default: any free one)")
+    p.add_argument("--host", default=None, help="a loopback address (default 127.0.0.1; ::1 works too)")
+    p.add_argument("--no-open", action="store_true", help="print the address without opening a browser")
+    p.add_argument("--export", metavar="DIR", help="write the page as a static site to DIR and exit")
+    p.set_defaults(run=_view)
     p = sub.add_parser("listen", help="an MLLP server writing each message, ACKed once written")
     p.add_argument("port", type=int, help="0 picks a free port (printed on stderr)")
     p.add_argument("--host", default="127.0.0.1")

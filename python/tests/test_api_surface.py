@@ -12,7 +12,7 @@ SURFACE = json.loads((ROOT / "tests" / "api_surface.json").read_text(encoding="u
 STUBS = (ROOT / "python" / "pipehat" / "_native.pyi").read_text(encoding="utf-8")
 FACADE = (ROOT / "python" / "pipehat" / "__init__.py").read_text(encoding="utf-8")
 ERRORS = (ROOT / "python" / "pipehat" / "errors.py").read_text(encoding="utf-8")
-MODULES = [(ROOT / "python" / "pipehat" / f"{m}.py").read_text(encoding="utf-8") for m in ("transport", "mllp", "http", "bridge", "arrow", "spark", "polars", "dask")]
+MODULES = [(ROOT / "python" / "pipehat" / f"{m}.py").read_text(encoding="utf-8") for m in ("transport", "mllp", "http", "bridge", "arrow", "spark", "polars", "dask", "view")]
 
 
 def declared(name: str) -> bool:
