@@ -25,10 +25,21 @@ export function viewerConfig() {
   return { ...read("viewer/serve.json"), files };
 }
 
-/** The module the page imports as ./open.mjs when its address ends in #open. */
-export function openModule(name, bytes) {
-  if (!bytes) return "export default null;\n";
-  return `export default ${JSON.stringify({ name, data: Buffer.from(bytes).toString("base64") })};\n`;
+/**
+ * The modules that hand a file to the page, by name under viewer/: open.mjs
+ * (the page imports it when its address ends in #open) says the file's name,
+ * size and number of parts, and open/N.mjs holds part N in base64 (`part`
+ * bytes each; several modules load and parse in parallel, one huge one does
+ * not). Without a file, open.mjs says null.
+ */
+export function openModules(name, bytes, part) {
+  const modules = new Map();
+  const parts = bytes ? Math.ceil(bytes.length / part) : 0;
+  modules.set("open.mjs", () => `export default ${bytes ? JSON.stringify({ name, size: bytes.length, part, parts }) : "null"};\n`);
+  for (let i = 0; i < parts; i++) {
+    modules.set(`open/${i}.mjs`, () => `export default "${Buffer.from(bytes.buffer, bytes.byteOffset + i * part, Math.min(part, bytes.length - i * part)).toString("base64")}";\n`);
+  }
+  return modules;
 }
 
 /**
@@ -47,7 +58,7 @@ export async function startViewer(options = {}) {
   }
   const file = options.file instanceof URL ? fileURLToPath(options.file) : options.file;
   const given = file ? readFileSync(file) : null;
-  const open = openModule(file ? basename(file) : "", given);
+  const open = openModules(file ? basename(file) : "", given, config.part);
   const token = randomBytes(16).toString("hex");
   const served = new Set(config.files);
   const headers = { "content-security-policy": config.csp, ...config.headers };
@@ -66,7 +77,8 @@ export async function startViewer(options = {}) {
     if (!path.startsWith(prefix)) return res.writeHead(404, headers).end();
     const name = path.slice(prefix.length);
     let body;
-    if (name === config.open) body = Buffer.from(open);
+    const made = name.startsWith("viewer/") && open.get(name.slice("viewer/".length));
+    if (made) body = Buffer.from(made());
     else if (served.has(name)) body = readFileSync(join(ROOT, name));
     else return res.writeHead(404, headers).end();
     res.writeHead(200, { ...headers, "content-type": config.types[extname(name)] ?? "application/octet-stream", "content-length": body.length });

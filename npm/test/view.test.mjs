@@ -7,7 +7,7 @@ import { request } from "node:http";
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startViewer, exportViewer, viewerConfig } from "../bin/view.mjs";
+import { startViewer, exportViewer, viewerConfig, openModules } from "../bin/view.mjs";
 import { HL7TransportError } from "../lib/node.mjs";
 
 const root = new URL("../../", import.meta.url);
@@ -45,8 +45,10 @@ test("the viewer's server answers the shared cases", async () => {
     }
     const open = await get(viewer.url, `/${token}/${SERVE.open}`, "127.0.0.1:PORT");
     const given = JSON.parse(/^export default (.*);\n$/s.exec(open.body.toString())[1]);
-    assert.equal(given.name, "nhl7c__adt_a08__1.hl7");
-    assert.deepEqual(Buffer.from(given.data, "base64"), readFileSync(sample));
+    const bytes = readFileSync(sample);
+    assert.deepEqual(given, { name: "nhl7c__adt_a08__1.hl7", size: bytes.length, part: SERVE.part, parts: 1 });
+    const part = await get(viewer.url, `/${token}/viewer/open/0.mjs`, "127.0.0.1:PORT");
+    assert.deepEqual(Buffer.from(/^export default "(.*)";\n$/s.exec(part.body.toString())[1], "base64"), bytes);
   } finally {
     await viewer.close();
   }
@@ -87,4 +89,15 @@ test("index.html preloads every module the page needs before it is interactive",
   assert.deepEqual([...preloaded].sort(), needed.sort());
   const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)[1];
   assert.equal(csp, SERVE.csp.replace(/; frame-ancestors 'none'$/, ""), "the meta tag is the servers' policy less frame-ancestors");
+});
+
+test("a file is handed over in parts of `part` bytes, base64 each", () => {
+  const bytes = Buffer.from("MSH|^~\\&|0123456789");
+  const modules = openModules("f.hl7", bytes, 6);
+  assert.deepEqual([...modules.keys()], ["open.mjs", "open/0.mjs", "open/1.mjs", "open/2.mjs", "open/3.mjs"]);
+  assert.equal(modules.get("open.mjs")(), `export default {"name":"f.hl7","size":${bytes.length},"part":6,"parts":4};\n`);
+  const back = [0, 1, 2, 3].map((i) => Buffer.from(/"(.*)"/.exec(modules.get(`open/${i}.mjs`)())[1], "base64"));
+  assert.deepEqual(Buffer.concat(back), bytes);
+  assert.deepEqual([...openModules("", null, 6).keys()], ["open.mjs"]);
+  assert.equal(SERVE.part % 3, 0, "parts are whole base64 groups");
 });

@@ -1378,16 +1378,30 @@ function wire() {
   });
 }
 
-/** A file the local server (pipehat view FILE) put in ./open.mjs, when the address asks for it. */
+const decode = (b64) =>
+  typeof Uint8Array.fromBase64 === "function"
+    ? Uint8Array.fromBase64(b64)
+    : Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+
+/**
+ * A file the local server (pipehat view FILE) hands over, when the address
+ * asks for it: ./open.mjs says its name, size and parts, and ./open/N.mjs
+ * holds part N in base64, loaded in parallel.
+ */
 async function openGiven() {
   if (location.hash !== "#open") return;
   const { default: given } = await import("./open.mjs");
   if (!given) return;
-  const bytes =
-    typeof Uint8Array.fromBase64 === "function"
-      ? Uint8Array.fromBase64(given.data)
-      : Uint8Array.from(atob(given.data), (c) => c.charCodeAt(0));
+  const bytes = new Uint8Array(given.size);
+  await Promise.all(
+    Array.from({ length: given.parts }, async (_, i) => {
+      const { default: part } = await import(`./open/${i}.mjs`);
+      bytes.set(decode(part), i * given.part);
+    }),
+  );
+  performance.mark("pipehat-viewer-file-read");
   open([{ name: given.name, bytes }]);
+  performance.mark("pipehat-viewer-file-listed");
 }
 
 wire();
@@ -1395,6 +1409,10 @@ performance.mark("pipehat-viewer-interactive");
 document.documentElement.dataset.ready = "core";
 // For tests and benchmarks: the page's state and its entry points, and the API it uses.
 window.pipehatViewer = { api, state, open, openText, select, selectNode, pathOf, loadFull, applyFilter, showTab };
-await openGiven();
+try {
+  await openGiven();
+} catch {
+  $("count").textContent = "The file could not be read from the local server: restart pipehat view.";
+}
 document.documentElement.dataset.opened = "true";
 loadFull();

@@ -5,7 +5,8 @@ opens it in the browser.
 What is served, and with which headers, is read from the page's own
 ``viewer/serve.json`` and ``viewer/files.json``, as the Node server
 (``npx pipehat view``) reads them: this module serves those files and
-nothing else, adding ``viewer/open.mjs``, which hands FILE to the page.
+nothing else, adding ``viewer/open.mjs`` and its parts, which hand FILE to
+the page.
 
 >>> import pipehat.view
 >>> viewer = pipehat.view.start("samples/nhl7c__adt_a08__1.hl7")  # doctest: +SKIP
@@ -25,12 +26,12 @@ import shutil
 import socket
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union, cast
+from typing import Any, Callable, Dict, List, Optional, Union, cast
 from urllib.parse import urlsplit
 
 from . import transport as _t
 
-__all__ = ["Viewer", "ViewerMissing", "config", "open_module", "start", "export"]
+__all__ = ["Viewer", "ViewerMissing", "config", "open_modules", "start", "export"]
 
 VIEWER = Path(__file__).parent / "_viewer"
 
@@ -53,12 +54,20 @@ def config() -> Dict[str, Any]:
     return {**serve, "files": files}
 
 
-def open_module(name: str, data: Optional[bytes]) -> bytes:
-    """The module the page imports as ./open.mjs when its address ends in #open."""
+def open_modules(name: str, data: Optional[bytes], part: int) -> Dict[str, Callable[[], bytes]]:
+    """The modules that hand a file to the page, by name under viewer/:
+    open.mjs (imported when the address ends in #open) says the file's name,
+    size and number of parts, and open/N.mjs holds part N in base64 (`part`
+    bytes each, loaded in parallel). Without a file, open.mjs says null."""
     if data is None:
-        return b"export default null;\n"
-    body = json.dumps({"name": name, "data": base64.b64encode(data).decode("ascii")})
-    return f"export default {body};\n".encode("utf-8")
+        return {"open.mjs": lambda: b"export default null;\n"}
+    parts = -(-len(data) // part)
+    head = json.dumps({"name": name, "size": len(data), "part": part, "parts": parts})
+    modules: Dict[str, Callable[[], bytes]] = {"open.mjs": lambda: f"export default {head};\n".encode("utf-8")}
+    for i in range(parts):
+        piece = memoryview(data)[i * part : (i + 1) * part]
+        modules[f"open/{i}.mjs"] = lambda piece=piece: b'export default "' + base64.b64encode(piece) + b'";\n'
+    return modules
 
 
 class Viewer:
@@ -86,12 +95,11 @@ class _Server(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
     token = ""
-    opened = b""
+    opened: Dict[str, Callable[[], bytes]] = {}
     served: "set[str]" = set()
     headers: Dict[str, str] = {}
     types: Dict[str, str] = {}
     index = ""
-    open_name = ""
 
 
 class _Server6(_Server):
@@ -126,8 +134,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not path.startswith(prefix):
             return self._answer(404)
         name = path[len(prefix) :]
-        if name == server.open_name:
-            body = server.opened
+        made = server.opened.get(name[len("viewer/") :]) if name.startswith("viewer/") else None
+        if made is not None:
+            body = made()
         elif name in server.served:
             body = (VIEWER / name).read_bytes()
         else:
@@ -164,12 +173,11 @@ def start(
     v6 = ":" in host
     server = (_Server6 if v6 else _Server)((host, port), _Handler)
     server.token = secrets.token_hex(16)
-    server.opened = open_module(Path(file).name if file is not None else "", given)
+    server.opened = open_modules(Path(file).name if file is not None else "", given, cfg["part"])
     server.served = set(cfg["files"])
     server.headers = {"content-security-policy": cfg["csp"], **cfg["headers"]}
     server.types = cfg["types"]
     server.index = cfg["index"]
-    server.open_name = cfg["open"]
     thread = threading.Thread(target=server.serve_forever, name="pipehat-viewer", daemon=True)
     thread.start()
     shown = f"[{host}]" if v6 else host

@@ -53,8 +53,20 @@ def test_the_server_answers_the_shared_cases():
                 assert headers["location"] == f"/{token}/{c['location']}", c["name"]
         _, _, body = get(viewer.url, f"/{token}/{SERVE['open']}", "127.0.0.1:PORT")
         given = json.loads(re.fullmatch(r"export default (.*);\n", body.decode(), re.S).group(1))
-        assert given["name"] == SAMPLE.name
-        assert base64.b64decode(given["data"]) == SAMPLE.read_bytes()
+        data = SAMPLE.read_bytes()
+        assert given == {"name": SAMPLE.name, "size": len(data), "part": SERVE["part"], "parts": 1}
+        _, _, body = get(viewer.url, f"/{token}/viewer/open/0.mjs", "127.0.0.1:PORT")
+        assert base64.b64decode(re.fullmatch(r'export default "(.*)";\n', body.decode(), re.S).group(1)) == data
+
+
+def test_a_file_is_handed_over_in_parts():
+    data = b"MSH|^~\\&|0123456789"
+    modules = pipehat.view.open_modules("f.hl7", data, 6)
+    assert list(modules) == ["open.mjs", "open/0.mjs", "open/1.mjs", "open/2.mjs", "open/3.mjs"]
+    assert modules["open.mjs"]() == f'export default {{"name": "f.hl7", "size": {len(data)}, "part": 6, "parts": 4}};\n'.encode()
+    back = b"".join(base64.b64decode(re.search(rb'"(.*)"', modules[f"open/{i}.mjs"]()).group(1)) for i in range(4))
+    assert back == data
+    assert list(pipehat.view.open_modules("", None, 6)) == ["open.mjs"]
 
 
 def test_without_a_file_and_on_ipv6_loopback():
