@@ -5,6 +5,8 @@
 #   make bench-transport  MLLP and HL7-over-HTTP throughput against the Node and Python peers
 #   make bench-engines    Spark, Polars and Dask readers against Spark's floor and a python-hl7 UDF
 #   make bench-deid       de-identification in Python (files on every core, a regex script for scale) and Node
+#   make bench-viewer     the viewer page: weight, time to interactive, selections in a 100,000-message file
+#   make viewer-screenshots  the viewer's screenshots (npm/viewer/screenshots/) taken anew
 #   make fuzz    every fuzz target for FUZZ_SECONDS each, then the bindings (fuzz-bindings)
 #   make dist    the Python wheel and sdist into dist/
 #   make generate  every generated file from its generator (make test checks they agree)
@@ -25,7 +27,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-engines setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-viewer viewer-screenshots test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport bench-engines bench-deid help
+.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-engines setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-viewer viewer-screenshots test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport bench-engines bench-deid bench-viewer help
 
 help:
 	@sed -n '2,9p' Makefile
@@ -296,6 +298,10 @@ bench-transport: npm-build python-wheel bench-data npm/bench/node_modules/.insta
 bench-deid: python-wheel npm-build bench-data
 	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(PY) python/bench/deid.py
 	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) node npm/bench/deid.mjs
+
+# The viewer page in Chromium: weight, time to interactive, selections in a 100,000-message file; not a test.
+bench-viewer: npm-build npm/node_modules/.installed setup-browser bench-data
+	cd npm && node bench/viewer.mjs
 
 bench-engines: python-wheel setup-engines bench-data
 	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(PY) python/bench/engines.py
