@@ -66,8 +66,12 @@ def open_modules(name: str, data: Optional[bytes], part: int) -> Dict[str, Calla
     modules: Dict[str, Callable[[], bytes]] = {"open.mjs": lambda: f"export default {head};\n".encode("utf-8")}
     for i in range(parts):
         piece = memoryview(data)[i * part : (i + 1) * part]
-        modules[f"open/{i}.mjs"] = lambda piece=piece: b'export default "' + base64.b64encode(piece) + b'";\n'
+        modules[f"open/{i}.mjs"] = _part_module(piece)
     return modules
+
+
+def _part_module(piece: memoryview) -> Callable[[], bytes]:
+    return lambda: b'export default "' + base64.b64encode(piece) + b'";\n'
 
 
 class Viewer:
