@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join, extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { applyEdits } from "../test/robustness.mjs";
 
 const NPM = fileURLToPath(new URL("../", import.meta.url));
 const REPO = join(NPM, "..");
@@ -661,12 +662,14 @@ function registerTests() {
     await done(p);
   });
 
-  test("every corpus message opens without an error in the page", T, async () => {
+  test("every corpus message, and each broken one of tests/mutations.jsonl, opens without an error in the page", T, async () => {
     const p = await openViewer(viewer, { hash: false });
     const { page } = p;
     await fullLoaded(page);
     const names = corpusNames;
-    const files = names.map((n) => corpus(n).toString("base64"));
+    const mutations = readFileSync(join(REPO, "tests/mutations.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const broken = mutations.map((m) => Buffer.from(applyEdits(readFileSync(join(REPO, "tests/corpus", m.file)), m.edits)));
+    const files = [...names.map((n) => corpus(n)), ...broken].map((b) => b.toString("base64"));
     const shown = await page.evaluate((files) => {
       const { open, showTab, state } = window.pipehatViewer;
       let seen = 0;
@@ -680,7 +683,7 @@ function registerTests() {
       }
       return seen;
     }, files);
-    assert.ok(shown >= names.length - 5, `${shown} messages shown`);
+    assert.ok(shown >= names.length + broken.length / 2, `${shown} messages shown`);
     await done(p);
   });
 

@@ -826,6 +826,21 @@ function renderDetails() {
   box.replaceChildren(dl);
 }
 
+/** A table with a caption (when given) and a header row of `headings`; rows go in `body`. */
+function tableWith(className, headings, caption) {
+  const table = document.createElement("table");
+  table.className = className;
+  if (caption) table.createCaption().textContent = caption;
+  const head = table.createTHead().insertRow();
+  for (const h of headings) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = h;
+    head.append(th);
+  }
+  return { table, body: table.createTBody() };
+}
+
 function paragraph(text, className) {
   const p = document.createElement("p");
   p.textContent = text;
@@ -950,16 +965,7 @@ function renderIssues() {
     box.replaceChildren(...parts);
     return;
   }
-  const table = document.createElement("table");
-  table.className = "issues";
-  const head = table.createTHead().insertRow();
-  for (const h of ["Severity", "Code", "Where", "What", "From"]) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = h;
-    head.append(th);
-  }
-  const body = table.createTBody();
+  const { table, body } = tableWith("issues", ["Severity", "Code", "Where", "What", "From"]);
   for (const i of issues) {
     const row = body.insertRow();
     row.className = i.severity;
@@ -1119,18 +1125,7 @@ function renderDeid() {
     const out = d.deidentify(state.message);
     const report = d.report();
     const changed = diff(state.message, out, { details: true });
-    const table = document.createElement("table");
-    table.className = "report";
-    const cap = table.createCaption();
-    cap.textContent = "What the policy changed (counts, never values)";
-    const head = table.createTHead().insertRow();
-    for (const h of ["Path", "Action", "Count"]) {
-      const th = document.createElement("th");
-      th.scope = "col";
-      th.textContent = h;
-      head.append(th);
-    }
-    const body = table.createTBody();
+    const { table, body } = tableWith("report", ["Path", "Action", "Count"], "What the policy changed (counts, never values)");
     for (const c of report.changes) {
       const row = body.insertRow();
       row.insertCell().textContent = c.path;
@@ -1190,18 +1185,11 @@ function renderDiff() {
       $("diff").replaceChildren(paragraph(`No difference from ${label}${ignore.length ? ` (ignoring ${ignore.join(", ")})` : ""}.`));
       return;
     }
-    const table = document.createElement("table");
-    table.className = "diff";
-    const cap = table.createCaption();
-    cap.textContent = `${changes.length} difference${changes.length === 1 ? "" : "s"} from ${label}`;
-    const head = table.createTHead().insertRow();
-    for (const h of ["Path", "Change", `Message ${state.active + 1}`, label]) {
-      const th = document.createElement("th");
-      th.scope = "col";
-      th.textContent = h;
-      head.append(th);
-    }
-    const body = table.createTBody();
+    const { table, body } = tableWith(
+      "diff",
+      ["Path", "Change", `Message ${state.active + 1}`, label],
+      `${changes.length} difference${changes.length === 1 ? "" : "s"} from ${label}`,
+    );
     for (const c of changes) {
       const row = body.insertRow();
       row.className = c.kind;
