@@ -171,6 +171,10 @@ fn hex_value(d: u8) -> u8 {
 /// Whether `raw` holds any escape character at all (then decoding is a copy).
 #[inline]
 pub(crate) fn has_escape(raw: &[u8], delims: &Delimiters) -> bool {
+    // Values are mostly short: a plain loop beats a SIMD search's set-up there.
+    if raw.len() <= 32 {
+        return raw.contains(&delims.escape());
+    }
     memchr::memchr(delims.escape(), raw).is_some()
 }
 

@@ -320,9 +320,11 @@ impl<'a> Span<'a> {
 
     #[cfg(feature = "alloc")]
     pub(crate) fn value(&self, separators: &[u8]) -> Cow<'a, str> {
+        // Most values hold no escape byte: that one search settles them, and
+        // the composite check (a pass per separator) runs only when it does not.
         if self.literal
-            || self.is_composite(separators)
             || !crate::escape::has_escape(self.bytes, &self.ctx.delimiters)
+            || self.is_composite(separators)
         {
             return self.raw();
         }
