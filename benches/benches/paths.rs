@@ -1,0 +1,92 @@
+//! String paths against precompiled ones (issue: reads the way the README's
+//! tour writes them). Groups `paths/<workload>`: parse, then five reads of
+//! MSH-9, MSH-10, PID-3.1, PID-5.1, PID-7 with `get` (decoded text), each
+//! with the path as text and as a `Path` parsed once; and `get_raw`,
+//! `get_all` the same way.
+
+#![allow(clippy::unwrap_used, clippy::panic)] // a benchmark fails loudly on bad data
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use std::hint::black_box;
+use std::time::Duration;
+
+mod common;
+use common::load;
+
+const FIELDS: [&str; 5] = ["MSH-9", "MSH-10", "PID-3.1", "PID-5.1", "PID-7"];
+
+fn bench(c: &mut Criterion) {
+    let paths: Vec<pipehat::Path> = FIELDS.iter().map(|p| p.parse().unwrap()).collect();
+    for w in load().iter().filter(|w| w.name != "big") {
+        let mut g = c.benchmark_group(format!("paths/{}", w.name));
+        g.throughput(Throughput::Bytes(w.bytes.len() as u64));
+        g.bench_function("Message::parse + get(text)", |b| {
+            b.iter(|| {
+                for m in w.messages() {
+                    let msg = pipehat::Message::parse(m).unwrap();
+                    for p in FIELDS {
+                        black_box(msg.get(p).unwrap());
+                    }
+                }
+            })
+        });
+        g.bench_function("Message::parse + get(Path)", |b| {
+            b.iter(|| {
+                for m in w.messages() {
+                    let msg = pipehat::Message::parse(m).unwrap();
+                    for p in &paths {
+                        black_box(msg.get(p).unwrap());
+                    }
+                }
+            })
+        });
+        g.bench_function("Message::parse + get_raw(text)", |b| {
+            b.iter(|| {
+                for m in w.messages() {
+                    let msg = pipehat::Message::parse(m).unwrap();
+                    for p in FIELDS {
+                        black_box(msg.get_raw(p).unwrap());
+                    }
+                }
+            })
+        });
+        g.bench_function("Message::parse + get_raw(Path)", |b| {
+            b.iter(|| {
+                for m in w.messages() {
+                    let msg = pipehat::Message::parse(m).unwrap();
+                    for p in &paths {
+                        black_box(msg.get_raw(p).unwrap());
+                    }
+                }
+            })
+        });
+        g.bench_function("Message::parse + get_all(text)", |b| {
+            b.iter(|| {
+                for m in w.messages() {
+                    let msg = pipehat::Message::parse(m).unwrap();
+                    for p in FIELDS {
+                        black_box(msg.get_all(p).unwrap());
+                    }
+                }
+            })
+        });
+        g.bench_function("Message::parse + get_all(Path)", |b| {
+            b.iter(|| {
+                for m in w.messages() {
+                    let msg = pipehat::Message::parse(m).unwrap();
+                    for p in &paths {
+                        black_box(msg.get_all(p).unwrap());
+                    }
+                }
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    targets = bench
+}
+criterion_main!(benches);
