@@ -559,6 +559,11 @@ function registerTests() {
     }, MIXED[1].toString("latin1").replace(/\r/g, "\n"));
     assert.equal(await page.textContent("#count"), "1 message");
     assert.match(await page.textContent("#summary"), /ADT\^A08/);
+    // A batch file: its envelope segments and stray text are counted, not lost silently.
+    await page.evaluate(() =>
+      window.pipehatViewer.openText("FHS|^~\\&|A\rBHS|^~\\&|A\rMSH|^~\\&|A|B|||20240101||ADT^A01|1|P|2.5\rPID|1\rBTS|1\rFTS|1\rnot HL7\r"),
+    );
+    assert.equal(await page.textContent("#count"), "1 message (not listed: 4 batch envelope segments, 1 piece of text that is no message)");
     // Drop two files: every message of both.
     const dropped = [MIXED[0], Buffer.concat([MIXED[2], Buffer.from("\n"), MIXED[3]])].map((b) => b.toString("base64"));
     await page.evaluate((files) => {

@@ -15,7 +15,7 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 const state = {
   files: [], // {name, bytes}
   messages: [], // {file, offset, bytes}
-  others: 0, // chunks that are not messages (batch envelopes, stray text)
+  others: { envelopes: 0, stray: 0 }, // chunks that are not messages: FHS/BHS/BTS/FTS, text that is no message
   visible: null, // Int32Array of message indices the filter keeps, or null for all
   rows: new Map(), // message index -> {type, time, id} or {error}
   active: -1,
@@ -46,11 +46,12 @@ function randomKey() {
 /** Shows `files` ([{name, bytes}]): every message of each, in order. */
 function open(files) {
   const messages = [];
-  let others = 0;
+  const others = { envelopes: 0, stray: 0 };
   files.forEach((f, file) => {
     for (const c of split(f.bytes)) {
       if (c.kind === "message") messages.push({ file, offset: c.offset, bytes: c.bytes });
-      else others++;
+      else if (c.kind === "unrecognized") others.stray++;
+      else others.envelopes++;
     }
   });
   Object.assign(state, { files, messages, others, visible: null, rows: new Map(), active: -1 });
@@ -111,10 +112,16 @@ function renderList() {
   const n = visibleCount();
   $("list-sizer").style.height = `${n * ROW}px`;
   const total = state.messages.length;
+  const { envelopes, stray } = state.others;
+  const unlisted = [
+    envelopes ? `${envelopes} batch envelope segment${envelopes === 1 ? "" : "s"}` : "",
+    stray ? `${stray} piece${stray === 1 ? "" : "s"} of text that ${stray === 1 ? "is" : "are"} no message` : "",
+  ].filter(Boolean);
   $("count").textContent =
-    state.visible === null
+    (state.visible === null
       ? `${total.toLocaleString("en")} message${total === 1 ? "" : "s"}`
-      : `${n.toLocaleString("en")} of ${total.toLocaleString("en")} messages match`;
+      : `${n.toLocaleString("en")} of ${total.toLocaleString("en")} messages match`) +
+    (unlisted.length ? ` (not listed: ${unlisted.join(", ")})` : "");
   list.setAttribute("aria-label", `Messages (${n.toLocaleString("en")})`);
   drawRows();
 }
