@@ -6,14 +6,23 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)] // a benchmark fails loudly on bad data
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Bencher, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::Duration;
 
 mod common;
-use common::load;
+use common::{load, Workload};
 
 const FIELDS: [&str; 5] = ["MSH-9", "MSH-10", "PID-3.1", "PID-5.1", "PID-7"];
+
+/// Parses every message of `w` with `Message::parse`, then runs `read` on it.
+fn reads(b: &mut Bencher<'_>, w: &Workload, read: impl Fn(&pipehat::Message<'_>)) {
+    b.iter(|| {
+        for m in w.messages() {
+            read(&pipehat::Message::parse(m).unwrap());
+        }
+    })
+}
 
 fn bench(c: &mut Criterion) {
     let paths: Vec<pipehat::Path> = FIELDS.iter().map(|p| p.parse().unwrap()).collect();
@@ -21,63 +30,45 @@ fn bench(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("paths/{}", w.name));
         g.throughput(Throughput::Bytes(w.bytes.len() as u64));
         g.bench_function("Message::parse + get(text)", |b| {
-            b.iter(|| {
-                for m in w.messages() {
-                    let msg = pipehat::Message::parse(m).unwrap();
-                    for p in FIELDS {
-                        black_box(msg.get(p).unwrap());
-                    }
-                }
+            reads(b, w, |msg| {
+                FIELDS
+                    .iter()
+                    .for_each(|p| drop(black_box(msg.get(*p).unwrap())))
             })
         });
         g.bench_function("Message::parse + get(Path)", |b| {
-            b.iter(|| {
-                for m in w.messages() {
-                    let msg = pipehat::Message::parse(m).unwrap();
-                    for p in &paths {
-                        black_box(msg.get(p).unwrap());
-                    }
-                }
+            reads(b, w, |msg| {
+                paths
+                    .iter()
+                    .for_each(|p| drop(black_box(msg.get(p).unwrap())))
             })
         });
         g.bench_function("Message::parse + get_raw(text)", |b| {
-            b.iter(|| {
-                for m in w.messages() {
-                    let msg = pipehat::Message::parse(m).unwrap();
-                    for p in FIELDS {
-                        black_box(msg.get_raw(p).unwrap());
-                    }
-                }
+            reads(b, w, |msg| {
+                FIELDS
+                    .iter()
+                    .for_each(|p| drop(black_box(msg.get_raw(*p).unwrap())))
             })
         });
         g.bench_function("Message::parse + get_raw(Path)", |b| {
-            b.iter(|| {
-                for m in w.messages() {
-                    let msg = pipehat::Message::parse(m).unwrap();
-                    for p in &paths {
-                        black_box(msg.get_raw(p).unwrap());
-                    }
-                }
+            reads(b, w, |msg| {
+                paths
+                    .iter()
+                    .for_each(|p| drop(black_box(msg.get_raw(p).unwrap())))
             })
         });
         g.bench_function("Message::parse + get_all(text)", |b| {
-            b.iter(|| {
-                for m in w.messages() {
-                    let msg = pipehat::Message::parse(m).unwrap();
-                    for p in FIELDS {
-                        black_box(msg.get_all(p).unwrap());
-                    }
-                }
+            reads(b, w, |msg| {
+                FIELDS
+                    .iter()
+                    .for_each(|p| drop(black_box(msg.get_all(*p).unwrap())))
             })
         });
         g.bench_function("Message::parse + get_all(Path)", |b| {
-            b.iter(|| {
-                for m in w.messages() {
-                    let msg = pipehat::Message::parse(m).unwrap();
-                    for p in &paths {
-                        black_box(msg.get_all(p).unwrap());
-                    }
-                }
+            reads(b, w, |msg| {
+                paths
+                    .iter()
+                    .for_each(|p| drop(black_box(msg.get_all(p).unwrap())))
             })
         });
         g.finish();
