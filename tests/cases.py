@@ -5,6 +5,7 @@ JavaScript and Python suites alike. Edit here, then run: python3 tests/cases.py
 Each case has a name and an input ("input": text, "input_hex": bytes, or
 "file": a corpus path), optional "options", and checks:
   get / get_raw      {path: expected text, or null for absent}
+  locate             {path: [byte offset, length] of the value in the message, or null for absent}
   error              {code, offset, segment, field}: parsing must fail so
   diagnostics        codes that must be reported
   severities         {code: "info" | "warning" | "error"}: a diagnostic's severity as text
@@ -29,6 +30,13 @@ case("msh1_is_the_field_separator_and_msh2_the_encoding_characters",
      input=STD + "\rPID|1||42\r",
      get={"MSH-1": "|", "MSH-2": "^~\\&", "MSH-3": "SEND", "MSH-9": "ADT^A01^ADT_A01", "MSH-9.2": "A01", "MSH-10": "MSG1", "MSH-12": "2.5.1"},
      get_raw={"MSH-2": "^~\\&", "MSH-1": "|"}, no_diagnostics=True, terminator="cr", segments=["MSH", "PID"])
+LOCATE = STD + "\rPID|1||A1~B2^^^H&X||DOE^JO|\r"
+PID = LOCATE.index("PID|")
+case("locate_gives_byte_offset_and_length", input=LOCATE,
+     locate={"MSH-1": [3, 1], "MSH-2": [4, 4], "MSH-9.2": [LOCATE.index("A01"), 3],
+             "PID-3": [PID + 7, len("A1~B2^^^H&X")], "PID-3(2)": [PID + 10, len("B2^^^H&X")],
+             "PID-3(2).4.2": [LOCATE.index("&X") + 1, 1], "PID-4": [LOCATE.index("||DOE") + 1, 0],
+             "PID-5.2": [LOCATE.index("JO"), 2], "PID-9": None, "OBX-1": None})
 case("star_bang_delimiters", input="MSH*!@$%*SEND*FAC*****ADT!A01*1*P*2.5\rPID*1**A!B%C@D!E\r",
      get={"MSH-1": "*", "MSH-2": "!@$%", "MSH-9.2": "A01", "PID-3(1).2.2": "C", "PID-3(2).2": "E", "PID-3(2)": "D!E"})
 case("dollar_field_separator", input="MSH$%~\\&$GHH LAB\rPID$$$555-44-4444$$EVERYWOMAN%EVE%E%%%L\r",

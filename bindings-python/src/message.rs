@@ -199,6 +199,14 @@ impl Message {
         Ok(opt_str(py, v))
     }
 
+    /// Where the value at `path` lies in the message's bytes: (offset,
+    /// length), length 0 for an empty value; None when absent.
+    fn locate(&self, py: Python<'_>, path: &str) -> PyResult<Option<(usize, usize)>> {
+        let msg = self.inner.message();
+        let v = msg.value(path).map_err(|e| path_error(py, &e))?;
+        Ok(v.map(|v| (v.offset(), v.as_bytes().len())))
+    }
+
     /// The decoded value of every repetition of the field at `path`.
     fn get_all(&self, py: Python<'_>, path: &str) -> PyResult<Vec<String>> {
         let msg = self.inner.message();

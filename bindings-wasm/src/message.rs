@@ -80,6 +80,14 @@ impl NativeMessage {
             .map(opt_string)
             .map_err(|e| path_error(&e))
     }
+    /// Where the value at `path` lies in the message's bytes: `[offset,
+    /// length]` (length 0 for an empty value), or undefined when absent.
+    pub fn locate(&self, path: &str) -> Result<Option<Vec<u32>>, JsValue> {
+        let owned = self.quick();
+        let message = owned.message();
+        let value = message.value(path).map_err(|e| path_error(&e))?;
+        Ok(value.map(|v| vec![v.offset() as u32, v.as_bytes().len() as u32]))
+    }
     /// Parses the first `len` scratch bytes into this message, reusing its
     /// buffers (the JS `Parser`). On error the message is left empty.
     #[wasm_bindgen(js_name = reparseScratch)]

@@ -286,6 +286,19 @@ fn run_case(case: &Map<String, Value>) -> Result<(), String> {
             }
         }
     }
+    if let Some(Value::Object(paths)) = case.get("locate") {
+        for (path, want) in paths {
+            let got = msg
+                .value(path.as_str())
+                .map_err(|e| format!("locate {path}: {e}"))?
+                .map_or(Value::Null, |v| {
+                    serde_json::json!([v.offset(), v.as_bytes().len()])
+                });
+            if &got != want {
+                return Err(format!("locate {path}: got {got}, expected {want}"));
+            }
+        }
+    }
     let diagnostics = msg.diagnostics();
     let codes: Vec<&str> = diagnostics.iter().map(|d| d.code().code()).collect();
     if let Some(want) = case.get("diagnostics") {

@@ -336,6 +336,8 @@ export class Message {
   getRaw(path: string): string | undefined;
   /** Decoded value of every repetition of the field at `path`. */
   getAll(path: string): string[];
+  /** Where the value at `path` lies in toBytes(): byte offset and length (0 when empty); undefined when absent. */
+  locate(path: string): { offset: number; length: number } | undefined;
   readonly messageType: string | undefined;
   readonly triggerEvent: string | undefined;
   readonly messageStructure: string | undefined;

@@ -90,6 +90,10 @@ export function runCase(api, c, data) {
   const msg = api.parse(data, options);
   for (const [path, want] of Object.entries(c.get || {})) equal(msg.get(path) ?? null, want, `get ${path}`);
   for (const [path, want] of Object.entries(c.get_raw || {})) equal(msg.getRaw(path) ?? null, want, `getRaw ${path}`);
+  for (const [path, want] of Object.entries(c.locate || {})) {
+    const got = msg.locate(path);
+    equal(got === undefined ? null : JSON.stringify([got.offset, got.length]), want === null ? null : JSON.stringify(want), `locate ${path}`);
+  }
   const codes = msg.diagnostics.map((d) => d.code);
   for (const code of c.diagnostics || []) if (!codes.includes(code)) fail(`diagnostic ${code} missing: ${codes}`);
   for (const [name, want] of Object.entries(c.segments_named || {})) {

@@ -98,6 +98,8 @@ def test_case(case):
         assert msg.get(path) == want, path
     for path, want in case.get("get_raw", {}).items():
         assert msg.get_raw(path) == want, path
+    for path, want in case.get("locate", {}).items():
+        assert msg.locate(path) == (tuple(want) if want is not None else None), path
     codes = [d.code for d in msg.diagnostics]
     for code in case.get("diagnostics", []):
         assert code in codes

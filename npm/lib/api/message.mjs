@@ -248,6 +248,11 @@ export function installMessage(api) {
       const r = h >= 0 ? native.messageGet(h, id, raw) : this.#n().getCompiled(id, raw);
       return readValue(r, () => (raw ? this.#n().getRaw(path) : this.#n().get(path)));
     }
+    /** Where the value at path lies in toBytes(): {offset, length} (length 0 when empty), or undefined when absent. */
+    locate(path) {
+      const r = call(() => this.#n().locate(String(path)));
+      return r === undefined ? undefined : { offset: r[0], length: r[1] };
+    }
     /** Decoded value of every repetition of the field at path. */
     getAll(path) {
       const h = this.#handle;
