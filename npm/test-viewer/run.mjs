@@ -160,6 +160,10 @@ if (SHOTS) {
     await page.screenshot({ path: join(SHOTS, "issues.png") });
     await page.click("#tab-json");
     await page.screenshot({ path: join(SHOTS, "json.png") });
+    await page.click("#tab-diff");
+    await page.fill("#diff-with", "2");
+    await page.click('#diff-form button[type="submit"]');
+    await page.screenshot({ path: join(SHOTS, "diff.png") });
     await page.click("#tab-message");
     await page.fill("#filter", 'MSH-9.1 = "ADT"');
     await page.press("#filter", "Enter");
@@ -540,6 +544,10 @@ function registerTests() {
       ["PID-5.1", "changed", "ZZZ", "DOE"],
       ["PID-5.2", "changed", "ZZZ", "JANE"],
     ]);
+    // Both texts side by side, each difference highlighted where Message.locate puts it.
+    const highlighted = await page.evaluate(() => [...CSS.highlights.get("pipehat-diff")].map((r) => r.toString()));
+    assert.deepEqual(highlighted, ["ZZZ", "ZZZ", "DOE", "JANE"]);
+    assert.equal(await page.locator("#diff .diff-texts pre").count(), 2);
     await page.fill("#diff-text", "");
     await page.fill("#diff-with", "99");
     await page.click('#diff-form button[type="submit"]');

@@ -1033,9 +1033,14 @@ function textBlock(text, label) {
   pre.tabIndex = 0;
   pre.setAttribute("aria-label", label);
   const lines = text.split(/(\r\n|\r|\n)/);
+  let start = 0;
   for (let i = 0; i < lines.length; i += 2) {
     const line = document.createElement("div");
     line.className = "line";
+    // Where the line starts in `text` (terminators count, though shown as marks).
+    line.dataset.start = String(start);
+    line.dataset.length = String(lines[i].length);
+    start += lines[i].length + (lines[i + 1] ?? "").length;
     line.append(visible(lines[i]));
     const t = TERMINATORS[lines[i + 1] ?? ""];
     if (t?.symbol) {
@@ -1157,6 +1162,7 @@ function renderDeid() {
 
 function renderDiff() {
   $("diff-error").textContent = "";
+  globalThis.CSS?.highlights?.delete("pipehat-diff");
   const number = $("diff-with").value;
   const text = $("diff-text").value;
   if (!number && !text.trim()) {
@@ -1205,10 +1211,57 @@ function renderDiff() {
       row.insertCell().textContent = shortValue(valueAt(state.message, c.path));
       row.insertCell().textContent = shortValue(valueAt(other, c.path));
     }
-    $("diff").replaceChildren(table);
+    // Both messages side by side, each difference highlighted where it lies.
+    const mine = textBlock(state.message.toString(), `Message ${state.active + 1}, differences highlighted`);
+    const theirs = textBlock(other.toString(), `${label}, differences highlighted`);
+    const sides = document.createElement("div");
+    sides.className = "split diff-texts";
+    sides.append(mine, theirs);
+    $("diff").replaceChildren(sides, table);
+    if (globalThis.CSS?.highlights) {
+      const paths = changes.map((c) => c.path);
+      CSS.highlights.set("pipehat-diff", new Highlight(...rangesIn(mine, state.message, paths), ...rangesIn(theirs, other, paths)));
+    }
   } finally {
     other.free();
   }
+}
+
+/**
+ * The text ranges of `paths` in a text block of message `m` (textBlock of
+ * m.toString()): each path's bytes (Message.locate) as characters, cut
+ * line by line. Paths that locate nothing there (an added or removed
+ * segment, a path only the other message has) give none.
+ */
+function rangesIn(pre, m, paths) {
+  const bytes = m.toBytes();
+  const text = m.toString();
+  // Byte offsets as character positions: the same where every character is one byte.
+  const chars =
+    bytes.length === text.length ? (n) => n : (n) => new TextDecoder().decode(bytes.subarray(0, n)).length;
+  const lines = [...pre.querySelectorAll(".line")];
+  const ranges = [];
+  for (const path of paths) {
+    let at;
+    try {
+      at = m.locate(path);
+    } catch {
+      at = undefined; // a segment alone ("NK1[2]") is no value path
+    }
+    if (!at) continue;
+    const from = chars(at.offset);
+    const to = chars(at.offset + Math.max(at.length, 1));
+    for (const line of lines) {
+      const start = Number(line.dataset.start);
+      const end = start + Number(line.dataset.length);
+      if (end < from || start >= to) continue;
+      const range = new Range();
+      range.setStart(...pointIn(line, Math.max(0, from - start)));
+      range.setEnd(...pointIn(line, Math.min(end, to) - start));
+      ranges.push(range);
+    }
+  }
+  return ranges;
 }
 
 /** A difference's value in a message: a path's raw text, or a segment's text. */
