@@ -37,6 +37,7 @@ export function applyEdits(data, edits) {
 
 const NAME = /^[A-Z][A-Z0-9]{2}$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const latin1 = new TextDecoder("latin1");
 
 /** The text of `bytes` when they are valid UTF-8, else undefined. */
 function textOf(bytes) {
@@ -187,6 +188,9 @@ function checkMessage(api, message, bytes, where) {
   for (const [path, value, raw, repetitions] of pathsFromWalk(message)) {
     is(message.get(path) ?? "", value, `${where}: get(${path})`);
     is(message.getRaw(path) ?? "", raw, `${where}: getRaw(${path})`);
+    const at = message.locate(path);
+    ok(at && at.offset >= 0 && at.offset + at.length <= bytes.length, `${where}: locate(${path})`);
+    if (/^[\x00-\x7f]*$/.test(raw)) is(latin1.decode(bytes.subarray(at.offset, at.offset + at.length)), raw, `${where}: locate(${path})`);
     if (repetitions) is(JSON.stringify(message.getAll(path)), JSON.stringify(repetitions), `${where}: getAll(${path})`);
   }
   checkOffsets(message, bytes, where);

@@ -133,6 +133,10 @@ def check_message(msg, data, where):
     for path, value, raw, repetitions in paths_from_walk(msg):
         assert (msg.get(path) or "") == value, f"{where}: get({path})"
         assert (msg.get_raw(path) or "") == raw, f"{where}: get_raw({path})"
+        at = msg.locate(path)
+        assert at is not None and at[0] >= 0 and at[0] + at[1] <= len(data), f"{where}: locate({path})"
+        if raw.isascii():
+            assert data[at[0] : at[0] + at[1]].decode("latin-1") == raw, f"{where}: locate({path})"
         if repetitions is not None:
             assert msg.get_all(path) == repetitions, f"{where}: get_all({path})"
     check_offsets(msg, data, where)
