@@ -722,7 +722,7 @@ fn corpus_and_fuzz_regressions_pass_the_mutation_checks() {
         }
     }
     files.sort();
-    assert_eq!(files.len(), 215);
+    assert_eq!(files.len(), 217);
     let mut parser = Parser::new();
     for path in &files {
         let name = path.display().to_string();

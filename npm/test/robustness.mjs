@@ -174,11 +174,29 @@ function checkMllp(api, bytes, where) {
 /** One de-identifier per package (the full module's): any message, never a trap. */
 const deidentifiers = new WeakMap();
 
+/** The bytes "MSH", MSH-1 and MSH-2 of a message, as written. */
+function mshHead(message, bytes) {
+  const start = message.locate("MSH-1").offset;
+  const msh2 = message.locate("MSH-2");
+  return bytes.subarray(start - 3, msh2 ? msh2.offset + msh2.length : start + 1);
+}
+
 function checkMessage(api, message, bytes, where) {
   sameBytes(message.toBytes(), bytes, `${where}: bytes back`);
   if (!deidentifiers.has(api)) deidentifiers.set(api, new api.Deidentifier({ key: "pipehat robustness key" }));
   const out = deidentifiers.get(api).deidentify(message);
   ok(out.segments.length <= message.segments.length, `${where}: deidentify`);
+  // MSH-1 and MSH-2 are never touched: the output holds the same "MSH|^~\&" bytes
+  // (compared as bytes: read again, a last kept segment that ends in the MLLP end
+  // byte, as a broken MSH-2 can, loses that byte to the framing).
+  if (message.locate("MSH-1") === undefined) {
+    // No MSH (a batch header read as the message): none comes out either.
+    is(out.locate("MSH-1"), undefined, `${where}: deidentify`);
+  } else {
+    const head = mshHead(message, bytes);
+    const start = out.locate("MSH-1").offset - 3;
+    sameBytes(out.toBytes().subarray(start, start + head.length), head, `${where}: deidentify keeps MSH-1 and MSH-2`);
+  }
   out.free();
   for (const d of message.diagnostics) {
     ok(CODE.test(d.code), where);
