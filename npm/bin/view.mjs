@@ -64,9 +64,8 @@ export async function startViewer(options = {}) {
   const headers = { "content-security-policy": config.csp, ...config.headers };
 
   // requireHostHeader off: a request without Host gets the 403 below (with the headers), as from Python.
+  let hosts; // the Host headers that name this server, once it listens
   const server = createServer({ requireHostHeader: false }, (req, res) => {
-    const port = server.address().port;
-    const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
     if (!hosts.has(req.headers.host ?? "")) return res.writeHead(403, headers).end();
     if (req.method !== "GET" && req.method !== "HEAD") return res.writeHead(405, { ...headers, allow: "GET, HEAD" }).end();
     const path = new URL(req.url, "http://localhost").pathname;
@@ -89,6 +88,7 @@ export async function startViewer(options = {}) {
     server.listen(options.port ?? 0, host, resolve);
   });
   const port = server.address().port;
+  hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   const shown = host.includes(":") ? `[${host}]` : host;
   const url = `http://${shown}:${port}/${token}/${config.index}${given ? "#open" : ""}`;
   return { url, server, close: () => new Promise((resolve) => server.close(resolve)) };

@@ -19,6 +19,7 @@ const state = {
   visible: null, // Int32Array of message indices the filter keeps, or null for all
   rows: new Map(), // message index -> {type, time, id} or {error}
   active: -1,
+  activePosition: -1, // the active message's row in the (filtered) list, or -1
   message: null,
   version: DEFAULT_VERSION,
   versionNote: "",
@@ -30,6 +31,7 @@ const state = {
   deidKey: randomKey(),
   tab: "message",
   dirty: new Set(),
+  validated: null, // {message, profile, report}: what validation() last made
   names: new Map(), // dictionary answers for the message's version, by path without positions
 };
 
@@ -54,7 +56,7 @@ function open(files) {
       else others.envelopes++;
     }
   });
-  Object.assign(state, { files, messages, others, visible: null, rows: new Map(), active: -1 });
+  Object.assign(state, { files, messages, others, visible: null, rows: new Map(), active: -1, activePosition: -1 });
   $("filter").value = "";
   setFilterError("");
   $("empty").hidden = messages.length > 0;
@@ -158,7 +160,7 @@ function drawRows() {
     rows.push(row);
   }
   sizer.replaceChildren(...rows);
-  if (state.active >= 0 && positionOf(state.active) >= 0) list.setAttribute("aria-activedescendant", `msg-${state.active}`);
+  if (state.activePosition >= 0) list.setAttribute("aria-activedescendant", `msg-${state.active}`);
   else list.removeAttribute("aria-activedescendant");
 }
 
@@ -180,7 +182,7 @@ function scrollToPosition(p) {
 function moveInList(delta, absolute) {
   const n = visibleCount();
   if (!n) return;
-  const current = positionOf(state.active);
+  const current = state.activePosition;
   const page = Math.max(1, Math.floor($("list").clientHeight / ROW) - 1);
   let p = absolute ?? (current < 0 ? 0 : current + delta * (Math.abs(delta) === 2 ? page / 2 : 1));
   p = Math.max(0, Math.min(n - 1, Math.round(p)));
@@ -228,10 +230,11 @@ async function applyFilter() {
       filter.free();
     }
   }
+  state.activePosition = state.active >= 0 ? positionOf(state.active) : -1;
   $("list").scrollTop = 0;
   renderList();
   announce($("count").textContent);
-  if (visibleCount() && positionOf(state.active) < 0) select(messageAt(0));
+  if (visibleCount() && state.activePosition < 0) select(messageAt(0));
 }
 
 // ---------------------------------------------------------------- the full module
@@ -257,6 +260,7 @@ function select(i) {
   state.message?.free();
   state.message = null;
   state.active = i;
+  state.activePosition = positionOf(i);
   state.selected = null;
   drawRows();
   try {
@@ -894,13 +898,20 @@ async function renderTab(name) {
 
 // ---------------------------------------------------------------- issues
 
+/** The message's validation report (the full module), made once per message and profile. */
 function validation() {
   if (!state.full) return null;
-  try {
-    return validate(state.message, state.profile ? { profile: state.profile } : undefined);
-  } catch (e) {
-    return { error: e };
+  const { message, profile } = state;
+  if (state.validated?.message !== message || state.validated.profile !== profile) {
+    let report;
+    try {
+      report = validate(message, profile ? { profile } : undefined);
+    } catch (e) {
+      report = { error: e };
+    }
+    state.validated = { message, profile, report };
   }
+  return state.validated.report;
 }
 
 /** The descriptor of an issue's segment and field (its path's field number), for selecting it. */
@@ -1234,11 +1245,7 @@ function renderDiff() {
  * segment, a path only the other message has) give none.
  */
 function rangesIn(pre, m, paths) {
-  const bytes = m.toBytes();
-  const text = m.toString();
-  // Byte offsets as character positions: the same where every character is one byte.
-  const chars =
-    bytes.length === text.length ? (n) => n : (n) => new TextDecoder().decode(bytes.subarray(0, n)).length;
+  const chars = byteToChar(m);
   const lines = [...pre.querySelectorAll(".line")];
   const ranges = [];
   for (const path of paths) {
@@ -1262,6 +1269,27 @@ function rangesIn(pre, m, paths) {
     }
   }
   return ranges;
+}
+
+/**
+ * Byte offsets of `m` as character positions in m.toString(): the same where
+ * every character is one byte; else (UTF-8) a table made in one pass.
+ */
+function byteToChar(m) {
+  const text = m.toString();
+  const size = m.toBytes().length;
+  if (size === text.length) return (n) => n;
+  const table = new Uint32Array(size + 1);
+  let at = 0;
+  let char = 0;
+  for (const c of text) {
+    const code = c.codePointAt(0);
+    const width = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    for (let k = 0; k < width && at < size; k++) table[at++] = char;
+    char += c.length;
+  }
+  table.fill(char, at);
+  return (n) => table[Math.min(n, size)];
 }
 
 /** A difference's value in a message: a path's raw text, or a segment's text. */

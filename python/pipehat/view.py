@@ -99,6 +99,7 @@ class _Server(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
     token = ""
+    hosts: "set[str]" = set()  # the Host headers that name this server
     opened: Dict[str, Callable[[], bytes]] = {}
     served: "set[str]" = set()
     headers: Dict[str, str] = {}
@@ -128,8 +129,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         server = cast(_Server, self.server)
-        port = server.server_port
-        if self.headers.get("host", "") not in {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}:
+        if self.headers.get("host", "") not in server.hosts:
             return self._answer(403)
         path = urlsplit(self.path).path
         prefix = f"/{server.token}/"
@@ -177,6 +177,8 @@ def start(
     v6 = ":" in host
     server = (_Server6 if v6 else _Server)((host, port), _Handler)
     server.token = secrets.token_hex(16)
+    port = server.server_port
+    server.hosts = {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
     server.opened = open_modules(Path(file).name if file is not None else "", given, cfg["part"])
     server.served = set(cfg["files"])
     server.headers = {"content-security-policy": cfg["csp"], **cfg["headers"]}
@@ -185,7 +187,7 @@ def start(
     thread = threading.Thread(target=server.serve_forever, name="pipehat-viewer", daemon=True)
     thread.start()
     shown = f"[{host}]" if v6 else host
-    url = f"http://{shown}:{server.server_port}/{server.token}/{server.index}{'#open' if given is not None else ''}"
+    url = f"http://{shown}:{port}/{server.token}/{server.index}{'#open' if given is not None else ''}"
     return Viewer(server, url, thread)
 
 
