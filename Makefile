@@ -2,6 +2,7 @@
 #   make demo    the `pipehat` command on the real sample messages in samples/
 #   make test    every suite of every language, plus fmt, clippy and the no_std build
 #   make bench   criterion benchmarks against the peer crates (workload from ../shared/bench)
+#   make bench-report     the performance page's tables measured anew (Rust, Node, Python) and written into docs/performance.md
 #   make bench-transport  MLLP and HL7-over-HTTP throughput against the Node and Python peers
 #   make bench-engines    Spark, Polars and Dask readers against Spark's floor and a python-hl7 UDF
 #   make bench-deid       de-identification in Python (files on every core, a regex script for scale) and Node
@@ -27,7 +28,7 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/pipehat_wasm.wasm
 
-.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-engines setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-viewer viewer-screenshots test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-serde bench-transport bench-engines bench-deid bench-viewer help
+.PHONY: generate check-generated dictionary demo test bench fuzz fmt lint dist setup-rust setup-python setup-engines setup-wasm setup-browser setup-stunnel python-wheel npm-build test-rust test-nostd test-python test-npm test-browser test-viewer viewer-screenshots test-bundlers test-runtimes test-interop test-node-versions fuzz-bindings bench-data bench-report setup-bench-python bench-serde bench-transport bench-engines bench-deid bench-viewer help
 
 help:
 	@sed -n '2,9p' Makefile
@@ -281,6 +282,20 @@ bench-data:
 
 bench: bench-data
 	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(CARGO) bench -p pipehat-benches
+
+# The Python libraries the Python benchmarks measure against (pinned).
+setup-bench-python: setup-python
+	@$(PY) -m pip install --quiet -r python/bench/requirements.txt
+
+# The tables of docs/performance.md's first part measured anew and written into
+# it: criterion (Rust), then npm/bench/bench.mjs and python/bench/bench.py, each
+# contender alone in its own process, alternated over 3 rounds (about 40 min
+# on the 2-core development machine; not a test).
+bench-report: npm-build python-wheel bench-data npm/bench/node_modules/.installed setup-bench-python
+	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(CARGO) bench -p pipehat-benches --bench parse --bench paths --bench write --bench route -- --warm-up-time 1 --measurement-time 3
+	cd npm/bench && node --expose-gc bench.mjs --data $(abspath $(BENCH_DATA))
+	$(PY) python/bench/bench.py --data $(abspath $(BENCH_DATA))
+	python3 benches/report.py --write docs/performance.md
 
 npm/bench/node_modules/.installed: npm/bench/package.json npm/bench/package-lock.json
 	cd npm/bench && npm ci --no-audit --no-fund

@@ -1,37 +1,244 @@
 #!/usr/bin/env python3
-"""Prints the last `make bench` run as a markdown table: median MB/s per
-benchmark and the ratio of pipehat to the fastest peer in the same group.
-Usage: python3 benches/report.py [target/criterion]"""
-import json, os, sys
+"""The benchmarks' tables, from what the benchmarks wrote.
 
-root = sys.argv[1] if len(sys.argv) > 1 else "target/criterion"
-rows = {}
-for dirpath, _, files in os.walk(root):
-    if "benchmark.json" not in files or not dirpath.endswith("/new"):
-        continue
-    bench = json.load(open(os.path.join(dirpath, "benchmark.json")))
-    est = json.load(open(os.path.join(dirpath, "estimates.json")))
-    tp = bench.get("throughput") or {}
-    nbytes = tp.get("Bytes") or tp.get("BytesDecimal")
-    if not nbytes:
-        continue
-    mbps = nbytes / (est["median"]["point_estimate"] / 1e9) / 1e6
-    rows.setdefault(bench["group_id"], []).append((bench["function_id"] + (("/" + bench["value_str"]) if bench.get("value_str") else ""), mbps))
+    python3 benches/report.py                      # criterion (Rust): every group, pipehat and the fastest peer
+    python3 benches/report.py --print FILE.json    # the tables of npm/bench/bench.mjs or python/bench/bench.py
+    python3 benches/report.py --write docs/performance.md
 
-order = {"parse": 0, "extract5": 1, "visit": 2}
-wl = {"adt": 0, "oru": 1, "mixed": 2, "big": 3}
-print("| group | pipehat MB/s | fastest peer | peer MB/s | ratio |")
-print("|---|---|---|---|---|")
-for group in sorted(rows, key=lambda g: (wl.get(g.split("/")[1], 9), order.get(g.split("/")[0], 9))):
-    entries = rows[group]
-    ours = [e for e in entries if e[0].startswith("pipehat")]
-    peers = [e for e in entries if not e[0].startswith("pipehat") and not e[0].startswith("baseline")]
-    base = [e for e in entries if e[0].startswith("baseline")]
-    for name, v in ours:
-        if peers:
-            pn, pv = max(peers, key=lambda e: e[1])
-            print(f"| {group} {name} | {v:,.0f} | {pn} | {pv:,.1f} | {v / pv:,.0f}× |")
-        else:
-            print(f"| {group} {name} | {v:,.0f} | – | – | – |")
-    for name, v in base:
-        print(f"| {group} {name} | {v:,.0f} (baseline) | | | |")
+``--write`` replaces, in the page, each block between
+``<!-- bench-report:NAME -->`` and ``<!-- /bench-report:NAME -->`` with tables
+made anew: ``rust`` from target/criterion, ``npm`` from
+target/bench-report/npm.json, ``python`` from target/bench-report/python.json.
+A block whose results are missing is left as it is (and said so).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CRITERION = os.path.join(ROOT, "target/criterion")
+WORKLOADS = ["adt", "oru", "mixed", "big"]
+
+
+# -- criterion -------------------------------------------------------------------------
+
+
+def criterion(root: str = CRITERION) -> dict:
+    """{group: {function: MB/s}} from criterion's last run (the median sample)."""
+    rows: dict = {}
+    for dirpath, _, files in os.walk(root):
+        if "benchmark.json" not in files or not dirpath.endswith("/new"):
+            continue
+        with open(os.path.join(dirpath, "benchmark.json")) as f:
+            bench = json.load(f)
+        with open(os.path.join(dirpath, "estimates.json")) as f:
+            est = json.load(f)
+        tp = bench.get("throughput") or {}
+        nbytes = tp.get("Bytes") or tp.get("BytesDecimal")
+        if not nbytes:
+            continue
+        function = "/".join(x for x in (bench.get("function_id"), bench.get("value_str")) if x)
+        rows.setdefault(bench["group_id"], {})[function] = nbytes / (est["median"]["point_estimate"] / 1e9) / 1e6
+    return rows
+
+
+def _peers(entries: dict) -> dict:
+    return {k: v for k, v in entries.items() if not k.startswith(("pipehat", "baseline"))}
+
+
+def criterion_groups(rows: dict) -> str:
+    """Every group: each pipehat function against the group's fastest peer."""
+    order = {"parse": 0, "extract5": 1, "visit": 2}
+    out = ["| group | pipehat MB/s | fastest peer | peer MB/s | ratio |", "|---|---|---|---|---|"]
+
+    def key(g: str):
+        parts = g.split("/")
+        return (WORKLOADS.index(parts[1]) if len(parts) > 1 and parts[1] in WORKLOADS else 9, order.get(parts[0], 9), g)
+
+    for group in sorted(rows, key=key):
+        entries = rows[group]
+        peers = _peers(entries)
+        best = max(peers.items(), key=lambda e: e[1]) if peers else None
+        for name, v in entries.items():
+            if name.startswith("baseline"):
+                out.append(f"| {group} {name} | {v:,.0f} (baseline) | | | |")
+            elif not best:
+                out.append(f"| {group} {name} | {v:,.0f} | – | – | – |")
+            elif name.startswith("pipehat"):
+                out.append(f"| {group} {name} | {v:,.0f} | {best[0]} | {best[1]:,.1f} | {v / best[1]:,.0f}× |")
+    return "\n".join(out)
+
+
+def rust_block(rows: dict) -> str:
+    """The Rust figures the performance page quotes, a row per workload."""
+
+    def get(group: str, function: str) -> float | None:
+        return rows.get(group, {}).get(function)
+
+    def mb(v: float | None) -> str:
+        return "–" if v is None else f"{v:,.0f}"
+
+    head = [
+        "| workload | parse (`Message::parse`) | parse + 5 `get(Path)` | parse + 5 `get(\"…\")` | text ÷ Path time | visit every subcomponent | parse + `to_json` | parse + lossless JSON | parse + validate | fastest peer, parse + 5 | pipehat ÷ peer |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for w in WORKLOADS:
+        paths = rows.get(f"paths/{w}", {})
+        text, path = paths.get("Message::parse + get(text)"), paths.get("Message::parse + get(Path)")
+        five = get(f"extract5/{w}", "pipehat")
+        peers = _peers(rows.get(f"extract5/{w}", {}))
+        peer = max(peers.items(), key=lambda e: e[1]) if peers else None
+        cells = [
+            mb(get(f"parse/{w}", "pipehat (Message::parse)")),
+            mb(path),
+            mb(text),
+            f"{path / text:.2f}×" if text and path else "–",
+            mb(get(f"visit/{w}", "pipehat")),
+            mb(get("write", f"to_json/{w}")),
+            mb(get("write", f"to_lossless_json/{w}")),
+            mb(get("route", f"validate/{w}")),
+            f"{peer[0]}, {peer[1]:,.1f}" if peer else "–",
+            f"{five / peer[1]:,.0f}×" if peer and five else "–",
+        ]
+        if any(c != "–" for c in cells[:8]):
+            head.append(f"| {w} | " + " | ".join(cells) + " |")
+    return "\n".join(head)
+
+
+# -- the npm and Python benchmarks ----------------------------------------------------------
+
+
+def _spread(values: list) -> str:
+    if not values:
+        return "fails"
+    m = statistics.median(values)
+    fmt = (lambda x: f"{x:,.0f}") if m >= 100 else (lambda x: f"{x:,.1f}") if m >= 1 else (lambda x: f"{x:.3f}")
+    if len(values) == 1:
+        return fmt(m)
+    return f"{fmt(m)} ({fmt(min(values))}–{fmt(max(values))})"
+
+
+def _ratios(ours: list, theirs: list) -> str:
+    """Round by round (both ran in the same round): median and range."""
+    pairs = [a / b for a, b in zip(ours, theirs) if b]
+    if not pairs or len(ours) != len(theirs):
+        return "–"
+    m = statistics.median(pairs)
+    if len(pairs) == 1:
+        return f"{m:,.1f}×"
+    return f"{m:,.1f}× ({min(pairs):,.1f}–{max(pairs):,.1f})"
+
+
+def task_table(result: dict, section: str, task: str) -> str:
+    """One task: a row per contender, for each workload MB/s median (range)
+    and, for pipehat's rows, the ratio to the task's peer."""
+    data = result[section].get(task, {})
+    peer = result["tasks"][task]["peer"]
+    workloads = [w for w in WORKLOADS if w in data]
+    libs: list = []
+    for w in workloads:
+        for lib in data[w]:
+            if lib not in libs:
+                libs.append(lib)
+    header = "| contender | " + " | ".join(f"{w} MB/s" for w in workloads)
+    if peer:
+        header += " | " + " | ".join(f"{w}: pipehat ÷ {peer}" for w in workloads)
+    lines = [header + " |", "|" + "---|" * (1 + len(workloads) * (2 if peer else 1))]
+
+    def speed(lib: str) -> float:
+        runs = data[workloads[0]].get(lib) or [0]
+        return statistics.median(runs)
+
+    for lib in sorted(libs, key=speed, reverse=True):
+        row = [_spread(data[w].get(lib, [])) for w in workloads]
+        if peer:
+            if lib.startswith("pipehat"):
+                row += [_ratios(data[w].get(lib, []), data[w].get(peer, [])) for w in workloads]
+            else:
+                row += [""] * len(workloads)
+        lines.append(f"| {lib} | " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def binding_block(result: dict) -> str:
+    rounds = result["rounds"]
+    out = [
+        f"{result['runtime']}, {result['date']}. Each contender alone in its own process, "
+        f"alternated over {rounds} rounds; MB/s of HL7 input, median (range) over the rounds; "
+        "ratios round by round, median (range).",
+        "",
+    ]
+    for task, meta in result["tasks"].items():
+        if task in result["perProcess"]:
+            out += [f"**{meta['title']}**", "", task_table(result, "perProcess", task), ""]
+    if result.get("interleaved"):
+        out += [
+            f"Interleaved in one process instead ({result['interleavedRounds']} rounds, every contender once "
+            "per round, the garbage of the runs before collected first): a second view, since in one process "
+            "one library's garbage and heap sizing change another's figure.",
+            "",
+        ]
+        for task, meta in result["tasks"].items():
+            if task in result["interleaved"]:
+                out += [f"*{meta['title']}, interleaved*", "", task_table(result, "interleaved", task), ""]
+    memory = result.get("memory")
+    if memory:
+        out += [
+            f"Memory kept with every message of mixed.hl7 ({memory['inputMB']:.1f} MB) alive, a process per library:",
+            "",
+            "| library | RSS growth (MB) | × input |",
+            "|---|---|---|",
+        ]
+        for lib, v in sorted(memory["growthMB"].items(), key=lambda kv: float("inf") if kv[1] is None else kv[1]):
+            out.append(f"| {lib} | fails | |" if v is None else f"| {lib} | {v:,.0f} | {v / memory['inputMB']:.1f}× |")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+# -- the page -------------------------------------------------------------------------------------
+
+
+def write(page: str) -> None:
+    blocks = {}
+    rows = criterion()
+    if rows:
+        blocks["rust"] = rust_block(rows)
+    for name in ("npm", "python"):
+        path = os.path.join(ROOT, f"target/bench-report/{name}.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                blocks[name] = binding_block(json.load(f))
+    with open(page) as f:
+        text = f.read()
+    for name in ("rust", "npm", "python"):
+        pattern = re.compile(rf"(<!-- bench-report:{name} -->\n)(?:.*?\n)?(<!-- /bench-report:{name} -->)", re.S)
+        if not pattern.search(text):
+            sys.exit(f"{page} has no bench-report:{name} block")
+        if name not in blocks:
+            print(f"bench-report: no results for {name}; its block is left as it was", file=sys.stderr)
+            continue
+        text = pattern.sub(lambda m: m.group(1) + blocks[name] + "\n" + m.group(2), text)
+    with open(page, "w") as f:
+        f.write(text)
+
+
+def main(argv: list) -> None:
+    if argv[:1] == ["--print"]:
+        with open(argv[1]) as f:
+            print(binding_block(json.load(f)))
+    elif argv[:1] == ["--write"]:
+        write(argv[1])
+    else:
+        rows = criterion(argv[0] if argv else CRITERION)
+        print(rust_block(rows))
+        print()
+        print(criterion_groups(rows))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

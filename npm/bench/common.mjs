@@ -8,7 +8,7 @@ const args = process.argv.slice(2);
 /** The value after `--name` on the command line, or `dflt`. */
 export const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const DATA = opt("--data", ROOT + "target/bench-data");
+export const DATA = opt("--data", process.env.PIPEHAT_BENCH_DATA ?? ROOT + "target/bench-data");
 /** MSH-9, MSH-10, PID-3.1, PID-5.1, PID-7: as pipehat writes them, and dotted (hl7parser). */
 export const FIVE = ["MSH-9", "MSH-10", "PID-3.1", "PID-5.1", "PID-7"];
 export const DOTTED = ["MSH.9", "MSH.10", "PID.3.1", "PID.5.1", "PID.7"];

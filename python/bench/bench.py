@@ -1,28 +1,44 @@
 #!/usr/bin/env python3
 """pipehat against the Python HL7 libraries users pick today, on the shared
-workload, interleaved in one process: every round runs every library once, and
-the table reports the median round. Not a test: no assertions on timings.
+workload. Not a test: nothing here asserts timings.
 
-Usage: python bench.py [--data DIR] [--rounds N] [--only adt,oru,mixed]
-The workload comes from ../shared/bench/make_workload.py (generated if missing).
+1. The headline figures: every contender of every task (TASKS) alone in a
+   fresh Python process, which imports only that library, runs it once to
+   warm up and times three runs (their median is the process's figure); the
+   processes alternate over --rounds rounds (round, workload, task,
+   contender). Medians and ranges over the rounds; ratios round by round.
+2. The same tasks interleaved in one process (every round runs every
+   contender once, after a full collection): a second table, since in one
+   process one library's garbage changes another's figure.
+3. Memory kept with every message of mixed.hl7 alive, a process per library.
+
+Everything goes to target/bench-report/python.json, printed by
+benches/report.py (which `make bench-report` also has write
+docs/performance.md).
+
+    python bench.py [--rounds 3] [--interleaved-rounds 5] [--tasks five,dict,...]
+                    [--workloads adt,oru,mixed] [--skip interleaved,memory] [--data DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
 import json
 import os
 import pathlib
+import platform
 import statistics
 import subprocess
 import sys
 import time
-
-import pipehat
+from types import SimpleNamespace
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIVE = ["MSH-9", "MSH-10", "PID-3.1", "PID-5.1", "PID-7"]
+TYPE_FILTER = 'MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A04", "A08")'
+WANTED = ("A01", "A04", "A08")
 
 
 def workload(data_dir: pathlib.Path, name: str) -> bytes:
@@ -38,216 +54,388 @@ def split(data: bytes) -> list[str]:
     return [m for m in data.decode("utf-8").split("\n") if m]
 
 
-# -- parse + extract five fields, one function per library ----------------------------
+# -- the contenders: each a loader that imports its library and returns the function timed
+# over the task's input (inp.msgs, the messages as str; inp.raw, the whole file) ------------
 
 
-def pipehat_five(msgs):
-    for m in msgs:
-        p = pipehat.parse(m)
-        [p.get(x) for x in FIVE]
+def pipehat_five():
+    import pipehat
+
+    def run(inp):
+        for m in inp.msgs:
+            p = pipehat.parse(m)
+            [p.get(x) for x in FIVE]
+
+    return run
 
 
-def pipehat_lazy_five(msgs):
-    for m in msgs:
-        p = pipehat.parse(m, lazy=True)
-        [p.get(x) for x in FIVE]
+def pipehat_lazy_five():
+    import pipehat
+
+    def run(inp):
+        for m in inp.msgs:
+            p = pipehat.parse(m, lazy=True)
+            [p.get(x) for x in FIVE]
+
+    return run
 
 
-def python_hl7_five(msgs):
+def pipehat_extract():
+    import pipehat
+
+    return lambda inp: pipehat.extract(inp.raw, FIVE)
+
+
+def python_hl7_five():
     import hl7
 
-    for m in msgs:
-        h = hl7.parse(m)
-        [str(h["MSH.F9"]), str(h["MSH.F10"]), h["PID.F3.R1.C1"], h["PID.F5.R1.C1"], str(h["PID.F7"])]
+    def run(inp):
+        for m in inp.msgs:
+            h = hl7.parse(m)
+            [str(h["MSH.F9"]), str(h["MSH.F10"]), h["PID.F3.R1.C1"], h["PID.F5.R1.C1"], str(h["PID.F7"])]
+
+    return run
 
 
-def hl7lw_five(msgs):
+def hl7lw_five():
     import hl7lw
 
     parser = hl7lw.Hl7Parser()
-    for m in msgs:
-        h = parser.parse_message(m)
-        [h[x] for x in FIVE]
+
+    def run(inp):
+        for m in inp.msgs:
+            h = parser.parse_message(m)
+            [h[x] for x in FIVE]
+
+    return run
 
 
-def hl7kit_five(msgs):
+def hl7kit_five():
     import hl7kit
 
-    for m in msgs:
-        h = hl7kit.parse(m)
-        [h.get(x) for x in FIVE]
+    def run(inp):
+        for m in inp.msgs:
+            h = hl7kit.parse(m)
+            [h.get(x) for x in FIVE]
+
+    return run
 
 
-def medforge_five(msgs):
+def medforge_five():
     import medforge
 
-    for m in msgs:
-        h = medforge.parse(m)
-        # medforge's get() stops at field level: components by splitting.
-        [h.get("MSH-9"), h.get("MSH-10"), h.get("PID-3").split("~")[0].split("^")[0], h.get("PID-5").split("~")[0].split("^")[0], h.get("PID-7")]
+    def run(inp):
+        for m in inp.msgs:
+            h = medforge.parse(m)
+            # medforge's get() stops at field level: components by splitting.
+            [
+                h.get("MSH-9"),
+                h.get("MSH-10"),
+                h.get("PID-3").split("~")[0].split("^")[0],
+                h.get("PID-5").split("~")[0].split("^")[0],
+                h.get("PID-7"),
+            ]
+
+    return run
 
 
-def hl7apy_five(msgs):
+def hl7apy_five():
     from hl7apy.parser import parse_message
 
-    for m in msgs:
-        h = parse_message(m, find_groups=False)
-        [h.msh.msh_9.value, h.msh.msh_10.value, h.pid.pid_3.pid_3_1.value, h.pid.pid_5.pid_5_1.value, h.pid.pid_7.value]
+    def run(inp):
+        for m in inp.msgs:
+            h = parse_message(m, find_groups=False)
+            [h.msh.msh_9.value, h.msh.msh_10.value, h.pid.pid_3.pid_3_1.value, h.pid.pid_5.pid_5_1.value, h.pid.pid_7.value]
+
+    return run
 
 
-FIVE_LIBS = {
-    "pipehat": pipehat_five,
-    "pipehat (lazy=True)": pipehat_lazy_five,
-    "python-hl7": python_hl7_five,
-    "hl7lw": hl7lw_five,
-    "hl7kit": hl7kit_five,
-    "medforge": medforge_five,
-    "hl7apy": hl7apy_five,
-}
-# hl7apy is ~1000x slower: it gets a slice of the workload (rates are per byte).
-SLICE = {"hl7apy": 100}
+def pipehat_dict():
+    import pipehat
+
+    def run(inp):
+        for m in inp.msgs:
+            pipehat.parse(m).to_dict()
+
+    return run
 
 
-def pipehat_dict(msgs):
-    for m in msgs:
-        pipehat.parse(m).to_dict()
+def pipehat_json_text(form):
+    def load():
+        import pipehat
+
+        def run(inp):
+            for m in inp.msgs:
+                pipehat.parse(m).to_json(form=form)
+
+        return run
+
+    return load
 
 
-def hl7conv2_dict(msgs):
+def hl7conv2_dict():
     import hl7conv2
 
-    for m in msgs:
-        hl7conv2.Hl7Json(m).hl7_json
+    def run(inp):
+        for m in inp.msgs:
+            hl7conv2.Hl7Json(m).hl7_json
+
+    return run
 
 
-def medforge_dict(msgs):
+def medforge_dict():
     import medforge
 
-    for m in msgs:
-        medforge.parse(m).to_dict()
+    def run(inp):
+        for m in inp.msgs:
+            medforge.parse(m).to_dict()
+
+    return run
 
 
-DICT_LIBS = {"pipehat": pipehat_dict, "hl7conv2": hl7conv2_dict, "medforge": medforge_dict}
+def pipehat_ack():
+    import pipehat
+
+    def run(inp):
+        for m in inp.msgs:
+            bytes(pipehat.parse(m).ack(control_id="ACK1", timestamp="20240101120000"))
+
+    return run
 
 
-# -- writing: acknowledge each message; edit one field and serialize --------------------
-
-
-def pipehat_ack(msgs):
-    for m in msgs:
-        bytes(pipehat.parse(m).ack(control_id="ACK1", timestamp="20240101120000"))
-
-
-def python_hl7_ack(msgs):
+def python_hl7_ack():
     import hl7
 
-    for m in msgs:
-        str(hl7.parse(m).create_ack("AA", message_id="ACK1"))
+    def run(inp):
+        for m in inp.msgs:
+            str(hl7.parse(m).create_ack("AA", message_id="ACK1"))
+
+    return run
 
 
-ACK_LIBS = {"pipehat": pipehat_ack, "python-hl7": python_hl7_ack}
+def pipehat_edit():
+    import pipehat
+
+    def run(inp):
+        for m in inp.msgs:
+            e = pipehat.EditableMessage(m)
+            e.set("PID-5.1", "EDITED")
+            bytes(e)
+
+    return run
 
 
-def pipehat_edit(msgs):
-    for m in msgs:
-        e = pipehat.EditableMessage(m)
-        e.set("PID-5.1", "EDITED")
-        bytes(e)
-
-
-def python_hl7_edit(msgs):
+def python_hl7_edit():
     import hl7
 
-    for m in msgs:
-        h = hl7.parse(m)
-        h["PID.F5.R1.C1"] = "EDITED"
-        str(h)
+    def run(inp):
+        for m in inp.msgs:
+            h = hl7.parse(m)
+            h["PID.F5.R1.C1"] = "EDITED"
+            str(h)
+
+    return run
 
 
-EDIT_LIBS = {"pipehat": pipehat_edit, "python-hl7": python_hl7_edit}
+def pipehat_filter():
+    import pipehat
+
+    f = pipehat.Filter(TYPE_FILTER)
+    return lambda inp: sum(1 for m in inp.msgs if f.matches(m))
 
 
-def pipehat_lossless(msgs):
-    for m in msgs:
-        pipehat.parse(m).to_json(form="lossless")
+def pipehat_filter_count():
+    import pipehat
+
+    f = pipehat.Filter(TYPE_FILTER)
+    return lambda inp: f.count(inp.raw)
 
 
-# -- routing: keep ADT^A01/A04/A08, one message at a time -------------------------------
-
-TYPE_FILTER = pipehat.Filter('MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A04", "A08")')
-WANTED = ("A01", "A04", "A08")
-
-
-def pipehat_filter(msgs):
-    return sum(1 for m in msgs if TYPE_FILTER.matches(m))
-
-
-def python_hl7_filter(msgs):
+def python_hl7_filter():
     import hl7
 
-    n = 0
-    for m in msgs:
-        h = hl7.parse(m)
-        n += h["MSH.F9.R1.C1"] == "ADT" and h["MSH.F9.R1.C2"] in WANTED
-    return n
+    def run(inp):
+        n = 0
+        for m in inp.msgs:
+            h = hl7.parse(m)
+            n += h["MSH.F9.R1.C1"] == "ADT" and h["MSH.F9.R1.C2"] in WANTED
+        return n
+
+    return run
 
 
-def hl7lw_filter(msgs):
+def hl7lw_filter():
     import hl7lw
 
     parser = hl7lw.Hl7Parser()
-    n = 0
-    for m in msgs:
-        h = parser.parse_message(m)
-        n += h["MSH-9.1"] == "ADT" and h["MSH-9.2"] in WANTED
-    return n
+
+    def run(inp):
+        n = 0
+        for m in inp.msgs:
+            h = parser.parse_message(m)
+            n += h["MSH-9.1"] == "ADT" and h["MSH-9.2"] in WANTED
+        return n
+
+    return run
 
 
-FILTER_LIBS = {"pipehat": pipehat_filter, "python-hl7": python_hl7_filter, "hl7lw": hl7lw_filter}
+def pipehat_validate():
+    import pipehat
+
+    return lambda inp: sum(pipehat.validate(pipehat.parse(m)).valid for m in inp.msgs)
 
 
-# -- parse + validate against the declared version ------------------------------------
-
-
-def pipehat_validate(msgs):
-    return sum(pipehat.validate(pipehat.parse(m)).valid for m in msgs)
-
-
-def hl7apy_validate(msgs):
+def hl7apy_validate():
     from hl7apy.exceptions import HL7apyException
     from hl7apy.parser import parse_message
     from hl7apy.validation import VALIDATION_LEVEL
 
-    valid = 0
-    for m in msgs:
-        try:
-            # Strict parsing checks the structure as it reads; validate() the rest.
-            valid += parse_message(m, validation_level=VALIDATION_LEVEL.STRICT).validate()
-        except HL7apyException:
-            pass
-    return valid
+    def run(inp):
+        valid = 0
+        for m in inp.msgs:
+            try:
+                # Strict parsing checks the structure as it reads; validate() the rest.
+                valid += parse_message(m, validation_level=VALIDATION_LEVEL.STRICT).validate()
+            except HL7apyException:
+                pass
+        return valid
+
+    return run
 
 
-VALIDATE_LIBS = {"pipehat": pipehat_validate, "hl7apy": hl7apy_validate}
+# Each task: title, the peer ratios are against, and its contenders; `slice`
+# limits a task (or, by contender, `slices`) to the workload's first messages,
+# `pid` to messages with a PID segment.
+TASKS: dict = {
+    "five": {
+        "title": "parse + 5 fields",
+        "peer": "hl7lw",
+        "libs": {
+            "pipehat": pipehat_five,
+            "pipehat (lazy=True)": pipehat_lazy_five,
+            "pipehat.extract() (one call over the file)": pipehat_extract,
+            "python-hl7": python_hl7_five,
+            "hl7lw": hl7lw_five,
+            "hl7kit": hl7kit_five,
+            "medforge": medforge_five,
+            "hl7apy": hl7apy_five,
+        },
+        # hl7apy is ~1000x slower: it gets a slice of the workload (rates are per byte).
+        "slices": {"hl7apy": 100},
+    },
+    "dict": {
+        "title": "parse + objects (to_dict)",
+        "peer": "hl7conv2",
+        "slice": 1000,
+        "libs": {"pipehat": pipehat_dict, "hl7conv2": hl7conv2_dict, "medforge": medforge_dict},
+    },
+    "json": {
+        "title": "parse + JSON text (to_json)",
+        "peer": None,
+        "libs": {
+            "pipehat (form tree)": pipehat_json_text("tree"),
+            "pipehat (form lossless)": pipehat_json_text("lossless"),
+        },
+    },
+    "validate": {
+        "title": "parse + validate against the declared version",
+        "peer": "hl7apy",
+        "libs": {"pipehat": pipehat_validate, "hl7apy": hl7apy_validate},
+        "slices": {"hl7apy": 100},
+    },
+    "ack": {
+        "title": "parse + ACK, serialized",
+        "peer": "python-hl7",
+        "libs": {"pipehat": pipehat_ack, "python-hl7": python_hl7_ack},
+    },
+    "edit": {
+        "title": "parse + set PID-5.1 + serialize",
+        "peer": "python-hl7",
+        "pid": True,
+        "libs": {"pipehat": pipehat_edit, "python-hl7": python_hl7_edit},
+    },
+    "filter": {
+        "title": "keep ADT^A01/A04/A08 (type filter)",
+        "peer": "hl7lw",
+        "libs": {
+            "pipehat": pipehat_filter,
+            "pipehat Filter.count() (one call over the file)": pipehat_filter_count,
+            "python-hl7": python_hl7_filter,
+            "hl7lw": hl7lw_filter,
+        },
+    },
+}
 
 
-def timed(fn, msgs) -> float:
-    gc.collect()
-    t = time.perf_counter()
-    fn(msgs)
-    return time.perf_counter() - t
+def task_input(task: dict, lib: str, raw: bytes) -> SimpleNamespace:
+    """The input of `lib` in `task`, and the bytes its rate is per: the
+    messages' size when sliced, the whole file's otherwise."""
+    msgs = split(raw)
+    limit = task.get("slices", {}).get(lib, task.get("slice"))
+    sliced = limit is not None or task.get("pid")
+    if task.get("pid"):
+        msgs = [m for m in msgs if "\rPID|" in m]
+    if limit is not None:
+        msgs = msgs[:limit]
+    size = sum(len(m.encode()) for m in msgs) if sliced else len(raw)
+    return SimpleNamespace(msgs=msgs, raw=raw, bytes=size)
 
 
-def rounds(libs, msgs, n):
-    times: dict[str, list[float]] = {k: [] for k in libs}
-    sizes = {}
-    for k in libs:
-        sub = msgs[: SLICE.get(k, len(msgs))]
-        sizes[k] = sum(len(m.encode()) for m in sub)
-    for _ in range(n):
-        for k, fn in libs.items():
-            times[k].append(timed(fn, msgs[: SLICE.get(k, len(msgs))]))
-    return {k: sizes[k] / statistics.median(v) / 1e6 for k, v in times.items()}
+def one(data_dir: pathlib.Path, task_name: str, lib: str, w: str) -> dict:
+    """One contender, one task, one workload, in this process alone."""
+    task = TASKS[task_name]
+    inp = task_input(task, lib, workload(data_dir, w))
+    try:
+        fn = task["libs"][lib]()
+        fn(inp)
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            fn(inp)
+            runs.append(time.perf_counter() - t)
+    except Exception as e:  # a library that cannot read a workload is reported, not timed
+        return {"error": f"{type(e).__name__}: {str(e)[:60]}"}
+    s = statistics.median(runs)
+    return {"mbs": inp.bytes / s / 1e6, "msgs": len(inp.msgs) / s}
+
+
+def per_process(args, results: dict) -> None:
+    for r in range(args.rounds):
+        for w in args.workloads:
+            for t in args.tasks:
+                for lib in TASKS[t]["libs"]:
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--data", str(args.data), "--one", t, lib, w],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
+                    got = json.loads(out.stdout)
+                    runs = results["perProcess"].setdefault(t, {}).setdefault(w, {}).setdefault(lib, [])
+                    if "error" in got:
+                        if r == 0:
+                            print(f"{lib}: fails on {w} ({got['error']})", file=sys.stderr)
+                        continue
+                    runs.append(got["mbs"])
+        print(f"round {r + 1} of {args.rounds} done", file=sys.stderr)
+
+
+def interleaved(args, results: dict) -> None:
+    for t in args.tasks:
+        task = TASKS[t]
+        fns = {lib: load() for lib, load in task["libs"].items()}
+        for w in args.workloads:
+            raw = workload(args.data, w)
+            inputs = {lib: task_input(task, lib, raw) for lib in fns}
+            rates = results["interleaved"].setdefault(t, {}).setdefault(w, {})
+            for lib, fn in fns.items():  # a warm-up run each, untimed, as in the processes of part 1
+                fn(inputs[lib])
+            for _ in range(args.interleaved_rounds):
+                for lib, fn in fns.items():
+                    gc.collect()
+                    started = time.perf_counter()
+                    fn(inputs[lib])
+                    rates.setdefault(lib, []).append(inputs[lib].bytes / (time.perf_counter() - started) / 1e6)
 
 
 def rss_mb() -> float:
@@ -264,107 +452,58 @@ KEEP = {
 }
 
 
-def memory_kept(data_dir: pathlib.Path) -> dict[str, float]:
+def memory_kept(data_dir: pathlib.Path) -> dict:
     """RSS growth when every message of mixed.hl7 stays alive, each library in a fresh process."""
-    out = {}
+    growth: dict = {}
     for name, code in KEEP.items():
+        setup, keep = code.split("\nkept")
         script = (
             "import gc,os,sys\n"
             f"sys.path.insert(0,{str(pathlib.Path(__file__).parent)!r})\n"
             "from bench import split, rss_mb\n"
             f"msgs=split(open({str(data_dir / 'mixed.hl7')!r},'rb').read())\n"
-            + code.split("\nkept")[0]
-            + "\ngc.collect(); before=rss_mb()\nkept"
-            + code.split("\nkept")[1]
-            + "\ngc.collect(); print(rss_mb()-before)\n"
+            f"{setup}\ngc.collect(); before=rss_mb()\nkept{keep}\ngc.collect(); print(rss_mb()-before)\n"
         )
         r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-        out[name] = float(r.stdout.strip()) if r.returncode == 0 else float("nan")
-    return out
+        growth[name] = float(r.stdout.strip()) if r.returncode == 0 else None
+    return {"inputMB": len(workload(data_dir, "mixed")) / 1e6, "growthMB": growth}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=str(ROOT / "target/bench-data"))
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--only", default="adt,oru,mixed")
+    ap.add_argument("--data", type=pathlib.Path, default=pathlib.Path(os.environ.get("PIPEHAT_BENCH_DATA", ROOT / "target/bench-data")))
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--interleaved-rounds", type=int, default=5)
+    ap.add_argument("--tasks", type=lambda s: s.split(","), default=list(TASKS))
+    ap.add_argument("--workloads", type=lambda s: s.split(","), default=["adt", "oru", "mixed"])
+    ap.add_argument("--skip", type=lambda s: s.split(","), default=[])
+    ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    data_dir = pathlib.Path(args.data)
-    results = {}
-    for name in args.only.split(","):
-        raw = workload(data_dir, name)
-        msgs = split(raw)
-        five = rounds(FIVE_LIBS, msgs, args.rounds)
-        dicts = rounds(DICT_LIBS, msgs[:1000], args.rounds)
-        t = []
-        for _ in range(args.rounds):
-            t0 = time.perf_counter()
-            pipehat.extract(raw, FIVE)
-            t.append(time.perf_counter() - t0)
-        bulk = len(raw) / statistics.median(t) / 1e6
-        with_pid = [m for m in msgs if "\rPID|" in m]
-        acks = rounds(ACK_LIBS, msgs, args.rounds)
-        edits = rounds(EDIT_LIBS, with_pid, args.rounds)
-        lossless = rounds({"pipehat": pipehat_lossless}, msgs, args.rounds)["pipehat"]
-        counts = {k: fn(msgs[: SLICE.get(k, len(msgs))]) for k, fn in FILTER_LIBS.items()}
-        assert counts["pipehat"] == counts["hl7lw"] or SLICE.get("hl7lw"), counts
-        filters = rounds(FILTER_LIBS, msgs, args.rounds)
-        t = []
-        for _ in range(args.rounds):
-            t0 = time.perf_counter()
-            TYPE_FILTER.count(raw)
-            t.append(time.perf_counter() - t0)
-        filter_file = len(raw) / statistics.median(t) / 1e6
-        validation = rounds(VALIDATE_LIBS, msgs, args.rounds)
-        results[name] = {
-            "validate": validation,
-            "parse+extract5": five,
-            "to_dict": dicts,
-            "extract()": bulk,
-            "ack": acks,
-            "edit1": edits,
-            "lossless_json": lossless,
-            "type_filter": filters,
-            "type_filter_file": filter_file,
-        }
-        print(f"\n## {name}.hl7: {len(msgs)} messages, {len(raw) / 1e6:.1f} MB")
-        print("| library | parse + validate (MB/s) | pipehat is |")
-        print("|---|---|---|")
-        for k, v in sorted(validation.items(), key=lambda kv: -kv[1]):
-            print(f"| {k} | {v:.2f} | {validation['pipehat'] / v:.0f}× |")
-        print("| library | parse + extract 5 (MB/s) | pipehat is |")
-        print("|---|---|---|")
-        for k, v in sorted(five.items(), key=lambda kv: -kv[1]):
-            print(f"| {k} | {v:.2f} | {five['pipehat'] / v:.0f}× |")
-        print(f"| pipehat.extract() over the file, all cores | {bulk:.0f} | |")
-        print("| library | to_dict / JSON objects (MB/s) | pipehat is |")
-        print("|---|---|---|")
-        for k, v in sorted(dicts.items(), key=lambda kv: -kv[1]):
-            print(f"| {k} | {v:.2f} | {dicts['pipehat'] / v:.1f}× |")
-        print("| library | parse + ACK, serialized (MB/s) | pipehat is |")
-        print("|---|---|---|")
-        for k, v in sorted(acks.items(), key=lambda kv: -kv[1]):
-            print(f"| {k} | {v:.2f} | {acks['pipehat'] / v:.1f}× |")
-        print("| library | parse + set PID-5.1 + serialize (MB/s) | pipehat is |")
-        print("|---|---|---|")
-        for k, v in sorted(edits.items(), key=lambda kv: -kv[1]):
-            print(f"| {k} | {v:.2f} | {edits['pipehat'] / v:.1f}× |")
-        print(f"| pipehat parse + lossless JSON text | {lossless:.0f} | |")
-        print("| library | keep ADT^A01/A04/A08, per message (MB/s) | pipehat is |")
-        print("|---|---|---|")
-        for k, v in sorted(filters.items(), key=lambda kv: -kv[1]):
-            print(f"| {k} | {v:.2f} | {filters['pipehat'] / v:.0f}× |")
-        print(f"| pipehat Filter.count() over the file | {filter_file:.0f} | |")
-    mem = memory_kept(data_dir)
-    size = len(workload(data_dir, "mixed")) / 1e6
-    print(f"\n## memory kept with every message of mixed.hl7 ({size:.1f} MB) alive")
-    print("| library | RSS growth (MB) | × input |")
-    print("|---|---|---|")
-    for k, v in sorted(mem.items(), key=lambda kv: kv[1]):
-        print(f"| {k} | {v:.0f} | {v / size:.1f}× |")
-    results["memory_kept_mb"] = mem
-    (ROOT / "target").mkdir(exist_ok=True)
-    (ROOT / "target/python-bench.json").write_text(json.dumps(results, indent=1))
+    if args.one:
+        print(json.dumps(one(args.data, *args.one)))
+        return
+    results: dict = {
+        "runtime": f"Python {platform.python_version()}",
+        "date": datetime.date.today().isoformat(),
+        "rounds": args.rounds,
+        "interleavedRounds": args.interleaved_rounds,
+        "tasks": {t: {"title": TASKS[t]["title"], "peer": TASKS[t]["peer"]} for t in args.tasks},
+        "workloads": {},
+        "perProcess": {},
+        "interleaved": {},
+    }
+    for w in args.workloads:
+        raw = workload(args.data, w)
+        results["workloads"][w] = {"bytes": len(raw), "messages": len(split(raw))}
+    per_process(args, results)
+    if "interleaved" not in args.skip:
+        interleaved(args, results)
+    if "memory" not in args.skip:
+        results["memory"] = memory_kept(args.data)
+    (ROOT / "target/bench-report").mkdir(parents=True, exist_ok=True)
+    out = ROOT / "target/bench-report/python.json"
+    out.write_text(json.dumps(results, indent=1))
+    subprocess.run([sys.executable, str(ROOT / "benches/report.py"), "--print", str(out)], check=True)
 
 
 if __name__ == "__main__":
