@@ -16,6 +16,61 @@ enum IndexRef<'a> {
     Borrowed(&'a Index),
 }
 
+/// What `Message::parse` costs beyond a reused [`Parser`] is the index's
+/// buffers, allocated for each message and freed with it. With `std`, each
+/// thread keeps the buffers of the last message dropped and the next
+/// `Message::parse` takes them, so that parsing message after message
+/// allocates nothing once they have grown. Buffers larger than 1 MiB are
+/// freed instead.
+impl Drop for IndexRef<'_> {
+    fn drop(&mut self) {
+        if let IndexRef::Owned(index) = self {
+            spare::give(core::mem::take(index));
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+mod spare {
+    use super::Index;
+    use core::cell::Cell;
+
+    /// The largest index kept (its buffers' capacity in bytes): one of a
+    /// 1 MB message of short fields, about.
+    pub(super) const SPARE_LIMIT: usize = 1 << 20;
+
+    std::thread_local! {
+        static SPARE: Cell<Option<Index>> = const { Cell::new(None) };
+    }
+
+    /// The thread's spare index, or a new one.
+    pub(super) fn take() -> Index {
+        SPARE
+            .try_with(Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Keeps `index` as the thread's spare (while the thread lives).
+    pub(super) fn give(index: Index) {
+        if index.heap_size() <= SPARE_LIMIT {
+            let _ = SPARE.try_with(|s| s.set(Some(index)));
+        }
+    }
+}
+
+#[cfg(not(feature = "std"))]
+mod spare {
+    use super::Index;
+
+    pub(super) fn take() -> Index {
+        Index::new()
+    }
+
+    pub(super) fn give(_: Index) {}
+}
+
 /// A parsed HL7 v2 message (or a whole batch file), borrowing its input.
 ///
 /// Parsing builds a compact index of segment and field positions in one
@@ -46,8 +101,11 @@ impl<'a> Message<'a> {
 
     /// Parses with the given options.
     pub fn parse_with(input: &'a [u8], options: &ParseOptions) -> Result<Message<'a>, ParseError> {
-        let mut index = Index::new();
-        index.build(input, options)?;
+        let mut index = spare::take();
+        if let Err(e) = index.build(input, options) {
+            spare::give(index);
+            return Err(e);
+        }
         let message = Message {
             input,
             index: IndexRef::Owned(index),
@@ -669,6 +727,43 @@ mod tests {
         assert!(
             checked > 2000 && found > 1000,
             "{checked} messages, {found} diagnostics"
+        );
+    }
+
+    /// A message parsed with the index of the one before (the thread's
+    /// spare) reads as it would with a new one: nothing of the earlier
+    /// message's segments, separators or diagnostics is left; an index
+    /// larger than the limit is freed, not kept.
+    #[test]
+    fn a_spare_index_keeps_nothing_of_the_message_before() {
+        let messy = b"MSH|^~\\&|A|B|||20240101||ADT^A01|1|P|2.5\nPID|1||7^^^H~8||DOE^JOHN\nZZ1|a|b|c|d|e|f\r\n";
+        let clean: &[u8] = b"MSH|^~\\&|C|D|||20240102||ORU^R01|2|P|2.5.1\rOBX|1|ST|X||v\r";
+        let before = Message::parse(messy).expect("messy");
+        assert!(!before.diagnostics().is_empty());
+        drop(before);
+        let reused = Message::parse(clean).expect("clean");
+        let mut fresh_index = Index::new();
+        fresh_index
+            .build(clean, &ParseOptions::default())
+            .expect("clean");
+        let fresh = Message::from_parts(clean, &fresh_index);
+        assert_eq!(reused.diagnostics(), fresh.diagnostics());
+        assert_eq!(reused.segment_count(), 2);
+        for path in ["MSH-9", "MSH-10", "OBX-5", "PID-5.2", "ZZ1-6", "OBX-2"] {
+            assert_eq!(
+                reused.get(path).expect("path"),
+                fresh.get(path).expect("path"),
+                "{path}"
+            );
+        }
+        drop(reused);
+        assert!(spare::take().heap_size() > 0, "the spare index is kept");
+        let big: Vec<u8> = [b"MSH|^~\\&|A".as_slice(), &b"|x".repeat(600_000), b"\r"].concat();
+        drop(Message::parse(&big).expect("big"));
+        assert_eq!(
+            spare::take().heap_size(),
+            0,
+            "an index over the limit is freed"
         );
     }
 }
