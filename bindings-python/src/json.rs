@@ -12,40 +12,65 @@ use pyo3::types::{PyDict, PyList, PyString};
 
 /// Builds Python objects from the core's tree walk. Python errors (memory
 /// only) are kept and reported by `finish`.
+///
+/// Each list's items are gathered in Rust first and the list made at its
+/// end, at its exact size (no growing by appends); the dictionaries' keys
+/// are interned strings, made once per interpreter.
 pub(crate) struct DictSink<'py> {
-    pub(crate) py: Python<'py>,
-    pub(crate) segments: Bound<'py, PyList>,
-    pub(crate) name: Option<Bound<'py, PyString>>,
-    pub(crate) stack: Vec<Bound<'py, PyList>>,
+    py: Python<'py>,
+    segments: Vec<Bound<'py, PyAny>>,
+    name: Option<Bound<'py, PyString>>,
+    /// The items of the lists being built, innermost last.
+    stack: Vec<Vec<Bound<'py, PyAny>>>,
+    /// Item vectors of lists already made, kept to be used again.
+    spare: Vec<Vec<Bound<'py, PyAny>>>,
     /// Most leaves are empty: one shared "" object for all of them.
-    pub(crate) empty: Bound<'py, PyString>,
-    pub(crate) error: Option<PyErr>,
+    empty: Bound<'py, PyString>,
+    error: Option<PyErr>,
 }
 
 impl<'py> DictSink<'py> {
     pub(crate) fn new(py: Python<'py>) -> Self {
         DictSink {
             py,
-            segments: PyList::empty(py),
+            segments: Vec::new(),
             name: None,
             stack: Vec::new(),
+            spare: Vec::new(),
             empty: PyString::new(py, ""),
             error: None,
         }
     }
 
-    pub(crate) fn keep(&mut self, r: PyResult<()>) {
+    fn keep(&mut self, r: PyResult<()>) {
         if let Err(e) = r {
             self.error.get_or_insert(e);
         }
     }
 
-    pub(crate) fn push_item(&mut self, item: Bound<'py, PyAny>) {
-        let r = match self.stack.last() {
-            Some(top) => top.append(item),
-            None => Ok(()),
-        };
-        self.keep(r);
+    fn push_item(&mut self, item: Bound<'py, PyAny>) {
+        if let Some(top) = self.stack.last_mut() {
+            top.push(item);
+        }
+    }
+
+    fn begin(&mut self) {
+        let items = self.spare.pop().unwrap_or_default();
+        self.stack.push(items);
+    }
+
+    /// The innermost list, made from its items.
+    fn end(&mut self) -> Option<Bound<'py, PyList>> {
+        let mut items = self.stack.pop()?;
+        let list = PyList::new(self.py, items.drain(..));
+        self.spare.push(items);
+        match list {
+            Ok(list) => Some(list),
+            Err(e) => {
+                self.keep(Err(e));
+                None
+            }
+        }
     }
 
     pub(crate) fn finish(self) -> PyResult<Bound<'py, PyDict>> {
@@ -53,7 +78,10 @@ impl<'py> DictSink<'py> {
             return Err(e);
         }
         let dict = PyDict::new(self.py);
-        dict.set_item("segments", self.segments)?;
+        dict.set_item(
+            pyo3::intern!(self.py, "segments"),
+            PyList::new(self.py, self.segments)?,
+        )?;
         Ok(dict)
     }
 }
@@ -61,33 +89,36 @@ impl<'py> DictSink<'py> {
 impl pipehat::json::TreeSink for DictSink<'_> {
     fn begin_segment(&mut self, name: &str) {
         self.name = Some(PyString::new(self.py, name));
-        self.stack.push(PyList::empty(self.py));
+        self.begin();
     }
     fn end_segment(&mut self) {
-        let fields = self.stack.pop();
-        let dict = PyDict::new(self.py);
+        let Some(fields) = self.end() else {
+            return;
+        };
+        let py = self.py;
+        let dict = PyDict::new(py);
         let r = dict
-            .set_item("name", self.name.take())
-            .and_then(|_| dict.set_item("fields", fields))
-            .and_then(|_| self.segments.append(dict));
+            .set_item(pyo3::intern!(py, "name"), self.name.take())
+            .and_then(|_| dict.set_item(pyo3::intern!(py, "fields"), fields));
         self.keep(r);
+        self.segments.push(dict.into_any());
     }
     fn begin_repetitions(&mut self) {
-        self.stack.push(PyList::empty(self.py));
+        self.begin();
     }
     fn end_repetitions(&mut self) {
-        if let Some(list) = self.stack.pop() {
+        if let Some(list) = self.end() {
             let dict = PyDict::new(self.py);
-            let r = dict.set_item("repetitions", list);
+            let r = dict.set_item(pyo3::intern!(self.py, "repetitions"), list);
             self.keep(r);
             self.push_item(dict.into_any());
         }
     }
     fn begin_list(&mut self) {
-        self.stack.push(PyList::empty(self.py));
+        self.begin();
     }
     fn end_list(&mut self) {
-        if let Some(list) = self.stack.pop() {
+        if let Some(list) = self.end() {
             self.push_item(list.into_any());
         }
     }
