@@ -157,7 +157,7 @@ def task_table(result: dict, section: str, task: str) -> str:
     for lib in sorted(libs, key=speed, reverse=True):
         row = [_spread(data[w].get(lib, [])) for w in workloads]
         if peer:
-            if lib.startswith("pipehat"):
+            if lib.startswith(("pipehat", "floor")):
                 row += [_ratios(data[w].get(lib, []), data[w].get(peer, [])) for w in workloads]
             else:
                 row += [""] * len(workloads)

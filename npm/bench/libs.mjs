@@ -7,6 +7,7 @@
 // A contender's function takes the task's input, {msgs, bufs, buf}: the
 // workload's messages as strings and as Buffers, and the whole file.
 import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
 import { FIVE, DOTTED } from "./common.mjs";
 
 const require = createRequire(import.meta.url);
@@ -32,6 +33,113 @@ function hl7parserFive() {
       const x = hl7parser.create(trimmed(m));
       for (const f of DOTTED) x.get(f).toString();
     }
+  };
+}
+
+// -- The floor: what any WebAssembly design pays with no parsing at all ---------
+//
+// - Per message, `parse(text)` + five `get()` + `free()`: the UTF-8 encoding
+//   of the message into WebAssembly memory (a copy, from bytes), seven calls
+//   into WebAssembly (to an export that returns at once), the Message
+//   object, and a string per value made as `get` makes them.
+// - Bulk, `extract(buf, paths)`: the input copied into WebAssembly memory,
+//   the values' text decoded, one string per value.
+// The values are those pipehat reads, laid out as the WebAssembly side lays
+// them out (one text, and where each value starts and ends in it), made
+// before timing.
+
+/** get()'s own string maker: readAscii of lib/api/scratch.mjs, from its source (a copy could drift). */
+function readAsciiOf(heap) {
+  const source = readFileSync(new URL("../lib/api/scratch.mjs", import.meta.url), "utf8").match(
+    /\n {2}function readAscii\(at, len\) \{\n[\s\S]*?\n {2}\}\n/,
+  );
+  if (!source) throw new Error("readAscii not found in lib/api/scratch.mjs");
+  return new Function("heap", `const char = String.fromCharCode;${source[0]}return readAscii;`)(heap);
+}
+
+/** The five values of every message of `buf` as `extract` gives them, packed. */
+export function floorValues(buf, msgs) {
+  const extracted = pipehat().extract(buf, FIVE);
+  const columns = FIVE.map((f) => extracted[f]);
+  if (columns[0].length !== msgs.length) throw new Error("rows and messages differ");
+  let packed = "";
+  let packedLength = 0; // in UTF-8 bytes
+  const cells = []; // UTF-16 positions in `packed`, as extract slices them
+  const byteCells = []; // UTF-8 positions, as get() reads them
+  for (let row = 0; row < msgs.length; row++) {
+    for (const column of columns) {
+      const v = column[row];
+      if (v === null) {
+        cells.push(-1, 0);
+        byteCells.push(-1, 0);
+      } else {
+        cells.push(packed.length, packed.length + v.length);
+        byteCells.push(packedLength, (packedLength += Buffer.byteLength(v)));
+        packed += v;
+      }
+    }
+  }
+  const bytes = new TextEncoder().encode(packed);
+  return { bytes, cells, byteCells, readAscii: readAsciiOf(bytes) };
+}
+
+class Floor {
+  #handle;
+  #registration = 0;
+  constructor(handle) {
+    this.#handle = handle;
+  }
+}
+
+/** The per-message floor over `msgs` (strings, or Buffers: copied instead of encoded). */
+export function messageFloor(msgs, values) {
+  const native = require("../pkg/node/pipehat_wasm.js"); // the instance pipehat uses
+  const ids = new Map(FIVE.map((f, i) => [f, i]));
+  const encoder = new TextEncoder();
+  const { byteCells: cells, readAscii } = values;
+  let v = 0;
+  let [view, viewAt] = [new Uint8Array(0), -1];
+  for (const m of msgs) {
+    const at = native.scratchReserve(m.length * 3);
+    if (at !== viewAt || view.length < m.length * 3) {
+      [view, viewAt] = [new Uint8Array(native.wasmMemory().buffer, at, m.length * 3), at];
+    }
+    if (typeof m === "string") encoder.encodeInto(m, view);
+    else view.set(m);
+    const p = new Floor(native.messageGet(0x7fffffff, 0, false));
+    for (const f of FIVE) {
+      native.messageGet(0x7fffffff, ids.get(f), false);
+      const [start, end] = [cells[v], cells[v + 1]];
+      v += 2;
+      if (start >= 0) readAscii(start, end - start);
+    }
+    native.messageGet(0x7fffffff, 0, false);
+    if (!p) throw new Error("unreachable");
+  }
+}
+
+/** The bulk floor: `buf` copied in, the values' text decoded, a string per value. */
+export function bulkFloor(buf, rows, values, memory = new Uint8Array(buf.length)) {
+  memory.set(buf);
+  const text = new TextDecoder().decode(values.bytes);
+  const { cells } = values;
+  const out = Array.from({ length: FIVE.length }, () => new Array(rows));
+  for (let row = 0, c = 0; row < rows; row++) {
+    for (let col = 0; col < FIVE.length; col++, c += 2) {
+      out[col][row] = cells[c] < 0 ? null : text.slice(cells[c], cells[c + 1]);
+    }
+  }
+  return out;
+}
+
+/** A floor contender: the values made on the first (warm-up) run, untimed. */
+function floorOf(run) {
+  return () => {
+    let values;
+    return (input) => {
+      values ??= floorValues(input.buf, input.msgs);
+      return run(input, values);
+    };
   };
 }
 
@@ -112,6 +220,12 @@ export const TASKS = {
           }
         };
       },
+      "floor of parse() + 5 get(): the WebAssembly calls and strings alone, no parsing": floorOf(({ msgs }, values) =>
+        messageFloor(msgs, values),
+      ),
+      "floor of extract(): the input copied in and the strings made, no parsing": floorOf(({ buf, msgs }, values) =>
+        bulkFloor(buf, msgs.length, values),
+      ),
     },
   },
   // Messages as received over HTTP or from a socket: bytes. pipehat parses
@@ -128,6 +242,9 @@ export const TASKS = {
         const five = hl7parserFive();
         return ({ bufs }) => five({ msgs: bufs.map(String) });
       },
+      "floor of parse() + 5 get(): the WebAssembly calls and strings alone, no parsing": floorOf(({ bufs }, values) =>
+        messageFloor(bufs, values),
+      ),
     },
   },
   json: {

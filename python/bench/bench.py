@@ -160,6 +160,26 @@ def pipehat_dict():
     return run
 
 
+def marshal_floor():
+    """The floor of to_dict: the same objects, made by ``marshal.loads``
+    (CPython's fastest way to make objects from bytes, in C) with no HL7 work
+    at all. Their bytes are made from pipehat's own to_dict in the first,
+    untimed run."""
+    import marshal
+
+    import pipehat
+
+    dumped: list = []
+
+    def run(inp):
+        if not dumped:
+            dumped.extend(marshal.dumps(pipehat.parse(m).to_dict()) for m in inp.msgs)
+        for d in dumped:
+            marshal.loads(d)
+
+    return run
+
+
 def pipehat_json_text(form):
     def load():
         import pipehat
@@ -327,7 +347,12 @@ TASKS: dict = {
         "title": "parse + objects (to_dict)",
         "peer": "hl7conv2",
         "slice": 1000,
-        "libs": {"pipehat": pipehat_dict, "hl7conv2": hl7conv2_dict, "medforge": medforge_dict},
+        "libs": {
+            "pipehat": pipehat_dict,
+            "hl7conv2": hl7conv2_dict,
+            "medforge": medforge_dict,
+            "floor: the same objects from marshal.loads, no HL7 work": marshal_floor,
+        },
     },
     "json": {
         "title": "parse + JSON text (to_json)",
