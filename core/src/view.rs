@@ -233,7 +233,49 @@ impl<'a> Segment<'a> {
 
     /// The fields in order, from field 1.
     pub fn fields(&self) -> impl Iterator<Item = Field<'a>> + '_ {
-        (1..=self.field_count()).filter_map(move |n| self.field(n))
+        // MSH-1 and MSH-2 as field() reads them; then each field from one
+        // separator to the next, in one walk over the separators (indexed,
+        // or found by a single scan of a lazily parsed segment).
+        let literal = if self.is_header() {
+            self.field_count().min(2)
+        } else {
+            0
+        };
+        let first = usize::from(self.is_header());
+        let (start, end, input, ctx) = (self.start, self.end, self.input, self.ctx);
+        let mut bounds = match self.seps {
+            Seps::Indexed(seps) => Bounds::Indexed(seps.get(first..).unwrap_or(&[]).iter()),
+            Seps::Scan => Bounds::Scan(
+                memchr::memchr_iter(self.ctx.delimiters.field(), self.as_bytes())
+                    .skip(first)
+                    .map(move |p| start + p),
+            ),
+        }
+        .peekable();
+        let rest = core::iter::from_fn(move || {
+            let before = bounds.next()?;
+            let after = bounds.peek().copied().unwrap_or(end);
+            Some(Field(Span::new(&input[before + 1..after], before + 1, ctx)))
+        });
+        (1..=literal).filter_map(move |n| self.field(n)).chain(rest)
+    }
+}
+
+/// A segment's field separators in order, as absolute offsets: from the
+/// index, or from a scan of the segment.
+enum Bounds<'a, S> {
+    Indexed(core::slice::Iter<'a, u32>),
+    Scan(S),
+}
+
+impl<S: Iterator<Item = usize>> Iterator for Bounds<'_, S> {
+    type Item = usize;
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Bounds::Indexed(seps) => seps.next().map(|&p| p as usize),
+            Bounds::Scan(positions) => positions.next(),
+        }
     }
 }
 
@@ -273,18 +315,11 @@ impl<'a> Span<'a> {
         if self.literal {
             return (n == 1).then_some(*self);
         }
-        Parts::new(*self, sep).nth(n - 1)
+        Parts::new(*self, Some(sep)).nth(n - 1)
     }
 
     fn parts(&self, sep: u8) -> Parts<'a> {
-        if self.literal {
-            Parts {
-                rest: Some(*self),
-                sep: None,
-            }
-        } else {
-            Parts::new(*self, sep)
-        }
+        Parts::new(*self, (!self.literal).then_some(sep))
     }
 
     /// Whether the value contains a separator at or below `level`.
@@ -338,45 +373,49 @@ impl<'a> Span<'a> {
 /// Iterator over the parts of a span split on one separator.
 #[derive(Debug, Clone)]
 pub(crate) struct Parts<'a> {
-    rest: Option<Span<'a>>,
+    /// What is left, from the part `next` gives; `None` once done.
+    rest: Option<&'a [u8]>,
+    offset: usize,
+    ctx: Ctx,
+    literal: bool,
+    /// The separator; `None` when the span is not split (MSH-1 and MSH-2).
     sep: Option<u8>,
 }
 
 impl<'a> Parts<'a> {
-    fn new(span: Span<'a>, sep: u8) -> Self {
+    fn new(span: Span<'a>, sep: Option<u8>) -> Self {
         Parts {
-            rest: Some(span),
-            sep: Some(sep),
+            rest: Some(span.bytes),
+            offset: span.offset,
+            ctx: span.ctx,
+            literal: span.literal,
+            sep,
         }
     }
 }
 
 impl<'a> Iterator for Parts<'a> {
     type Item = Span<'a>;
+    #[inline]
     fn next(&mut self) -> Option<Span<'a>> {
-        let span = self.rest?;
-        let Some(sep) = self.sep else {
-            self.rest = None;
-            return Some(span);
-        };
+        let bytes = self.rest?;
         // Values are short: a plain loop beats a SIMD search's set-up cost here.
-        match span.bytes.iter().position(|&b| b == sep) {
-            Some(i) => {
-                self.rest = Some(Span::new(
-                    &span.bytes[i + 1..],
-                    span.offset + i + 1,
-                    span.ctx,
-                ));
-                Some(Span {
-                    bytes: &span.bytes[..i],
-                    ..span
-                })
-            }
-            None => {
-                self.rest = None;
-                Some(span)
-            }
-        }
+        let (part, rest) = match self
+            .sep
+            .and_then(|sep| bytes.iter().position(|&b| b == sep))
+        {
+            Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
+            None => (bytes, None),
+        };
+        let span = Span {
+            bytes: part,
+            offset: self.offset,
+            ctx: self.ctx,
+            literal: self.literal,
+        };
+        self.offset += part.len() + 1;
+        self.rest = rest;
+        Some(span)
     }
 }
 
@@ -636,5 +675,121 @@ pub(crate) fn resolve<'a>(segment: &Segment<'a>, path: &crate::Path) -> Option<V
     match path.subcomponent() {
         None => Some(Value::Component(component)),
         Some(s) => component.subcomponent(s as usize).map(Value::Subcomponent),
+    }
+}
+
+#[cfg(all(test, feature = "std", feature = "json"))]
+mod tests {
+    extern crate std;
+    use crate::{Message, ParseOptions};
+    use alloc::vec::Vec;
+
+    /// `(offset, bytes)` of the pieces of `bytes` (at `offset`) between `sep`.
+    fn split(bytes: &[u8], offset: usize, sep: u8) -> Vec<(usize, Vec<u8>)> {
+        let mut at = offset;
+        bytes
+            .split(|&b| b == sep)
+            .map(|piece| {
+                let out = (at, piece.to_vec());
+                at += piece.len() + 1;
+                out
+            })
+            .collect()
+    }
+
+    /// Walking every field, repetition, component and subcomponent with the
+    /// iterators gives what reading each by number and splitting the bytes
+    /// by hand give: over the corpus, its broken copies (tests/mutations.jsonl)
+    /// and odd shapes, parsed fully and lazily (fields found by a scan).
+    #[test]
+    fn the_walk_matches_reads_by_number_and_plain_splits() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests");
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for entry in std::fs::read_dir(root.join("corpus/messages")).unwrap() {
+            inputs.push(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        let mutations = std::fs::read_to_string(root.join("mutations.jsonl")).unwrap();
+        for line in mutations.lines() {
+            let case: serde_json::Value = serde_json::from_str(line).unwrap();
+            let file = root.join("corpus").join(case["file"].as_str().unwrap());
+            let mut bytes = std::fs::read(file).unwrap();
+            for edit in case["edits"].as_array().unwrap() {
+                let at = (edit[0].as_u64().unwrap() as usize).min(bytes.len());
+                let end = (at + edit[1].as_u64().unwrap() as usize).min(bytes.len());
+                let hex = edit[2].as_str().unwrap().as_bytes();
+                let insert: Vec<u8> = hex
+                    .chunks(2)
+                    .map(|h| u8::from_str_radix(core::str::from_utf8(h).unwrap(), 16).unwrap())
+                    .collect();
+                bytes.splice(at..end, insert);
+            }
+            inputs.push(bytes);
+        }
+        inputs.push(
+            b"MSH|^~\\&|A~B^C&D||\rPID|1||~|^|&|~~^&|a&b|a^b&c~d|^^|x~|~x||\rZ1|\rZ2\r|\r".to_vec(),
+        );
+        inputs.push(b"MSH|^~\\&\rMSH|\rMSH\rBHS|^~\\&|x|y\r".to_vec());
+        let mut leaves = 0;
+        for input in &inputs {
+            for lazy in [false, true] {
+                let Ok(msg) = Message::parse_with(input, &ParseOptions::default().lazy(lazy))
+                else {
+                    continue;
+                };
+                let d = msg.delimiters();
+                for segment in msg.segments() {
+                    let fields: Vec<_> = segment.fields().collect();
+                    assert_eq!(fields.len(), segment.field_count());
+                    for (n, field) in fields.iter().enumerate() {
+                        let by_number = segment.field(n + 1).expect("field by number");
+                        assert_eq!(
+                            (field.offset(), field.as_bytes()),
+                            (by_number.offset(), by_number.as_bytes())
+                        );
+                        let literal = segment.is_header() && n < 2;
+                        let reps: Vec<_> = field.repetitions().collect();
+                        let expected = if literal {
+                            alloc::vec![(field.offset(), field.as_bytes().to_vec())]
+                        } else {
+                            split(field.as_bytes(), field.offset(), d.repetition())
+                        };
+                        let got: Vec<_> = reps
+                            .iter()
+                            .map(|r| (r.offset(), r.as_bytes().to_vec()))
+                            .collect();
+                        assert_eq!(got, expected);
+                        for rep in &reps {
+                            let comps: Vec<_> = rep.components().collect();
+                            let expected = if literal {
+                                alloc::vec![(rep.offset(), rep.as_bytes().to_vec())]
+                            } else {
+                                split(rep.as_bytes(), rep.offset(), d.component())
+                            };
+                            let got: Vec<_> = comps
+                                .iter()
+                                .map(|c| (c.offset(), c.as_bytes().to_vec()))
+                                .collect();
+                            assert_eq!(got, expected);
+                            for comp in &comps {
+                                let expected = if literal || !d.has_subcomponent() {
+                                    alloc::vec![(comp.offset(), comp.as_bytes().to_vec())]
+                                } else {
+                                    split(comp.as_bytes(), comp.offset(), d.subcomponent())
+                                };
+                                let got: Vec<_> = comp
+                                    .subcomponents()
+                                    .map(|s| (s.offset(), s.as_bytes().to_vec()))
+                                    .collect();
+                                if d.has_subcomponent() {
+                                    assert_eq!(got, expected);
+                                }
+                                leaves += got.len();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(leaves > 100_000, "{leaves}");
     }
 }
