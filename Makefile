@@ -289,7 +289,7 @@ setup-bench-python: setup-python
 
 # The tables of docs/performance.md's first part measured anew and written into
 # it: criterion (Rust), then npm/bench/bench.mjs and python/bench/bench.py, each
-# contender alone in its own process, alternated over 3 rounds (about 40 min
+# contender alone in its own process, alternated over 3 rounds (about 75 min
 # on the 2-core development machine; not a test).
 bench-report: npm-build python-wheel bench-data npm/bench/node_modules/.installed setup-bench-python
 	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(CARGO) bench -p pipehat-benches --bench parse --bench paths --bench write --bench route -- --warm-up-time 1 --measurement-time 3

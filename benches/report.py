@@ -8,7 +8,8 @@
 ``--write`` replaces, in the page, each block between
 ``<!-- bench-report:NAME -->`` and ``<!-- /bench-report:NAME -->`` with tables
 made anew: ``rust`` from target/criterion, ``npm`` from
-target/bench-report/npm.json, ``python`` from target/bench-report/python.json.
+target/bench-report/npm.json, ``python`` from target/bench-report/python.json,
+and ``goals`` (the goals of the speed work, each met or not) from all three.
 A block whose results are missing is left as it is (and said so).
 """
 
@@ -110,6 +111,40 @@ def rust_block(rows: dict) -> str:
     return "\n".join(head)
 
 
+# What the write and route groups' functions do, in the order shown.
+FUNCTIONS = {
+    "write": {
+        "reserialize": "an unedited message written again",
+        "edit1": "parse + set one field (PID-5.1, else MSH-10) + serialize",
+        "to_json": "parse + `to_json`",
+        "to_lossless_json": "parse + lossless JSON",
+        "ack": "parse + ACK, serialized",
+    },
+    "route": {
+        "type_filter": "a type filter on each message (MSH-9 in ADT^A01/A04/A08)",
+        "type_filter_split": "the same, splitting the file too",
+        "obx_filter": "`any(OBX-8 = \"H\")`",
+        "fingerprint": "a fingerprint of each message (change detection)",
+        "map": "a mapping of 8 paths to named values",
+        "validate": "parse + validate against the declared version, one thread",
+        "validate_2_threads": "the same on two threads",
+        "validate_one_shot": "`validate()` per message",
+    },
+}
+
+
+def functions_block(rows: dict, group: str) -> str:
+    """A criterion group of functions by workload (`function/workload`)."""
+    entries = rows.get(group, {})
+    workloads = [w for w in WORKLOADS if any(k.endswith("/" + w) for k in entries)]
+    lines = ["| " + group + " | " + " | ".join(f"{w} MB/s" for w in workloads) + " |", "|---|" + "---|" * len(workloads)]
+    for function, what in FUNCTIONS[group].items():
+        cells = [entries.get(f"{function}/{w}") for w in workloads]
+        if any(c is not None for c in cells):
+            lines.append(f"| {what} | " + " | ".join("–" if c is None else f"{c:,.0f}" for c in cells) + " |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
 # -- the npm and Python benchmarks ----------------------------------------------------------
 
 
@@ -200,6 +235,72 @@ def binding_block(result: dict) -> str:
     return "\n".join(out).rstrip()
 
 
+# -- the goals of issue 24, measured --------------------------------------------------------------------
+
+
+def _median_range(values: list) -> tuple:
+    return (statistics.median(values), min(values), max(values)) if values else None
+
+
+def _per_round(result: dict, task: str, w: str, lib: str, peer: str) -> list:
+    data = result["perProcess"].get(task, {}).get(w, {})
+    ours, theirs = data.get(lib, []), data.get(peer, [])
+    return [a / b for a, b in zip(ours, theirs) if b] if len(ours) == len(theirs) else []
+
+
+def goals_block(rows: dict, npm: dict | None, python: dict | None) -> str:
+    """Each goal, the figure measured (median and range over rounds, or
+    criterion's median) and whether it is met."""
+    out = ["| goal | measured | met |", "|---|---|---|"]
+
+    def row(goal: str, value, target: float, unit: str, note: str = "") -> None:
+        if value is None:
+            out.append(f"| {goal} | not measured | |")
+            return
+        m, lo, hi = value if isinstance(value, tuple) else (value, value, value)
+        text = f"{m:,.1f}{unit}" if lo == hi else f"{m:,.1f}{unit} ({lo:,.1f}–{hi:,.1f})"
+        out.append(f"| {goal} | {text}{note} | {'yes' if m >= target else 'no'} |")
+
+    def crit(group: str, function: str):
+        return rows.get(group, {}).get(function)
+
+    row("Rust `Message::parse` + 5 `get(\"…\")`, adt ≥ 1,500 MB/s", crit("paths/adt", "Message::parse + get(text)"), 1500, " MB/s")
+    for w in ("adt", "oru", "mixed"):
+        text, path = crit(f"paths/{w}", "Message::parse + get(text)"), crit(f"paths/{w}", "Message::parse + get(Path)")
+        ratio = path / text if text and path else None
+        if ratio is None:
+            row(f"Rust `get(\"…\")` ≤ 1.5× `get(Path)`, {w}", None, 0, "")
+        else:
+            out.append(f"| Rust `get(\"…\")` ≤ 1.5× `get(Path)` in time, {w} | {ratio:.2f}× | {'yes' if ratio <= 1.5 else 'no'} |")
+    for w in ("adt", "oru", "mixed"):
+        row(f"Rust visit every subcomponent, {w} ≥ 400 MB/s", crit(f"visit/{w}", "pipehat"), 400, " MB/s")
+    for w in ("adt", "oru", "mixed"):
+        row(f"Rust parse + `to_json`, {w} ≥ 300 MB/s", crit("write", f"to_json/{w}"), 300, " MB/s")
+        row(f"Rust parse + lossless JSON, {w} ≥ 300 MB/s", crit("write", f"to_lossless_json/{w}"), 300, " MB/s")
+    if python:
+        for w in ("adt", "oru", "mixed"):
+            mbs = python["perProcess"].get("dict", {}).get(w, {})
+            floor = _median_range(mbs.get("floor: the same objects from marshal.loads, no HL7 work", []))
+            note = f"; CPython's floor, marshal.loads of the same objects: {floor[0]:,.1f} MB/s" if floor else ""
+            row(f"Python parse + `to_dict`, {w} ≥ 120 MB/s", _median_range(mbs.get("pipehat", [])), 120, " MB/s", note)
+            row(f"Python `to_dict` ≥ 10× hl7conv2, {w}", _median_range(_per_round(python, "dict", w, "pipehat", "hl7conv2")), 10, "×")
+    if npm:
+        floor_five = "floor of parse() + 5 get(): the WebAssembly calls and strings alone, no parsing"
+        floor_extract = "floor of extract(): the input copied in and the strings made, no parsing"
+        for w in ("adt", "oru", "mixed"):
+            floor = _median_range(_per_round(npm, "five", w, floor_five, "hl7parser"))
+            note = f"; the floor alone: {floor[0]:,.1f}×" if floor else ""
+            row(f"JavaScript `parse()` + 5 fields ≥ 10× hl7parser, {w}", _median_range(_per_round(npm, "five", w, "pipehat", "hl7parser")), 10, "×", note)
+        for w in ("adt", "oru", "mixed"):
+            floor = _median_range(_per_round(npm, "five", w, floor_extract, "hl7parser"))
+            note = f"; the floor alone: {floor[0]:,.1f}×" if floor else ""
+            lib = "pipehat.extract() (one call over the file)"
+            row(f"JavaScript `extract()` ≥ 15× hl7parser, {w}", _median_range(_per_round(npm, "five", w, lib, "hl7parser")), 15, "×", note)
+        for w in ("adt", "oru", "mixed"):
+            row(f"JavaScript parse + `validate` ≥ 150 MB/s, {w}", _median_range(npm["perProcess"].get("validate", {}).get(w, {}).get("pipehat", [])), 150, " MB/s")
+    return "\n".join(out)
+
+
 # -- the page -------------------------------------------------------------------------------------
 
 
@@ -207,15 +308,20 @@ def write(page: str) -> None:
     blocks = {}
     rows = criterion()
     if rows:
-        blocks["rust"] = rust_block(rows)
+        tables = [rust_block(rows)] + [functions_block(rows, g) for g in FUNCTIONS]
+        blocks["rust"] = "\n\n".join(t for t in tables if t)
+    results = {}
     for name in ("npm", "python"):
         path = os.path.join(ROOT, f"target/bench-report/{name}.json")
         if os.path.exists(path):
             with open(path) as f:
-                blocks[name] = binding_block(json.load(f))
+                results[name] = json.load(f)
+            blocks[name] = binding_block(results[name])
+    if rows and results:
+        blocks["goals"] = goals_block(rows, results.get("npm"), results.get("python"))
     with open(page) as f:
         text = f.read()
-    for name in ("rust", "npm", "python"):
+    for name in ("goals", "rust", "npm", "python"):
         pattern = re.compile(rf"(<!-- bench-report:{name} -->\n)(?:.*?\n)?(<!-- /bench-report:{name} -->)", re.S)
         if not pattern.search(text):
             sys.exit(f"{page} has no bench-report:{name} block")
@@ -236,6 +342,9 @@ def main(argv: list) -> None:
     else:
         rows = criterion(argv[0] if argv else CRITERION)
         print(rust_block(rows))
+        for group in FUNCTIONS:
+            print()
+            print(functions_block(rows, group))
         print()
         print(criterion_groups(rows))
 
