@@ -15,16 +15,23 @@ const pipehat = () => require("../lib/node.cjs");
 // hl7parser rejects the empty segment after a message's final CR.
 const trimmed = (m) => m.replace(/\r$/, "");
 
-function pipehatFive() {
-  const p = pipehat();
-  return ({ msgs }) => {
-    for (const m of msgs) {
-      const x = p.parse(m);
-      for (const f of FIVE) x.get(f);
-      x.free();
-    }
+/** pipehat's contender that parses each message, does `work(message, api)` and frees it. */
+function eachMessage(work) {
+  return () => {
+    const p = pipehat();
+    return ({ msgs }) => {
+      for (const m of msgs) {
+        const x = p.parse(m);
+        work(x, p);
+        x.free();
+      }
+    };
   };
 }
+
+const pipehatFive = eachMessage((x) => {
+  for (const f of FIVE) x.get(f);
+});
 
 function hl7parserFive() {
   const hl7parser = require("hl7parser");
@@ -252,16 +259,7 @@ export const TASKS = {
     peer: "hl7-standard",
     slice: 1000,
     libs: {
-      pipehat: () => {
-        const p = pipehat();
-        return ({ msgs }) => {
-          for (const m of msgs) {
-            const x = p.parse(m);
-            x.toJSON();
-            x.free();
-          }
-        };
-      },
+      pipehat: eachMessage((x) => x.toJSON()),
       "hl7-standard": () => {
         const HL7Standard = require("hl7-standard");
         return ({ msgs }) => {
@@ -280,16 +278,7 @@ export const TASKS = {
   validate: {
     title: "parse + validate against the declared version",
     libs: {
-      pipehat: () => {
-        const p = pipehat();
-        return ({ msgs }) => {
-          for (const m of msgs) {
-            const x = p.parse(m);
-            p.validate(x);
-            x.free();
-          }
-        };
-      },
+      pipehat: eachMessage((x, p) => p.validate(x)),
     },
   },
   ack: {
@@ -297,18 +286,11 @@ export const TASKS = {
     peer: "@medplum/core",
     slice: 1000,
     libs: {
-      pipehat: () => {
-        const p = pipehat();
-        return ({ msgs }) => {
-          for (const m of msgs) {
-            const x = p.parse(m);
-            const a = x.ack({ controlId: "ACK1", timestamp: "20240101120000" });
-            a.toString();
-            a.free();
-            x.free();
-          }
-        };
-      },
+      pipehat: eachMessage((x) => {
+        const a = x.ack({ controlId: "ACK1", timestamp: "20240101120000" });
+        a.toString();
+        a.free();
+      }),
       "@medplum/core": () => {
         const { Hl7Message } = require("@medplum/core");
         return ({ msgs }) => {

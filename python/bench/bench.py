@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import gc
+import importlib
 import json
 import os
 import pathlib
@@ -58,106 +60,55 @@ def split(data: bytes) -> list[str]:
 # over the task's input (inp.msgs, the messages as str; inp.raw, the whole file) ------------
 
 
-def pipehat_five():
-    import pipehat
+def per_message(load):
+    """A contender that parses each message and reads it: ``load()`` imports
+    the library and returns ``(parse, read)``."""
 
-    def run(inp):
-        for m in inp.msgs:
-            p = pipehat.parse(m)
-            [p.get(x) for x in FIVE]
+    def loader():
+        parse, read = load()
 
-    return run
+        def run(inp):
+            for m in inp.msgs:
+                read(parse(m))
+
+        return run
+
+    return loader
 
 
-def pipehat_lazy_five():
-    import pipehat
+def _module(name: str):
+    return importlib.import_module(name)
 
-    def run(inp):
-        for m in inp.msgs:
-            p = pipehat.parse(m, lazy=True)
-            [p.get(x) for x in FIVE]
 
-    return run
+def read_five(message):
+    """MSH-9, MSH-10, PID-3.1, PID-5.1, PID-7 with ``get`` (pipehat, hl7kit)."""
+    return [message.get(x) for x in FIVE]
+
+
+def read_five_python_hl7(h):
+    return [str(h["MSH.F9"]), str(h["MSH.F10"]), h["PID.F3.R1.C1"], h["PID.F5.R1.C1"], str(h["PID.F7"])]
+
+
+def read_five_medforge(h):
+    # medforge's get() stops at field level: components by splitting.
+    first = lambda v: v.split("~")[0].split("^")[0]  # noqa: E731
+    return [h.get("MSH-9"), h.get("MSH-10"), first(h.get("PID-3")), first(h.get("PID-5")), h.get("PID-7")]
+
+
+def read_five_hl7apy(h):
+    return [h.msh.msh_9.value, h.msh.msh_10.value, h.pid.pid_3.pid_3_1.value, h.pid.pid_5.pid_5_1.value, h.pid.pid_7.value]
+
+
+def hl7apy_parse():
+    from hl7apy.parser import parse_message
+
+    return lambda m: parse_message(m, find_groups=False)
 
 
 def pipehat_extract():
     import pipehat
 
     return lambda inp: pipehat.extract(inp.raw, FIVE)
-
-
-def python_hl7_five():
-    import hl7
-
-    def run(inp):
-        for m in inp.msgs:
-            h = hl7.parse(m)
-            [str(h["MSH.F9"]), str(h["MSH.F10"]), h["PID.F3.R1.C1"], h["PID.F5.R1.C1"], str(h["PID.F7"])]
-
-    return run
-
-
-def hl7lw_five():
-    import hl7lw
-
-    parser = hl7lw.Hl7Parser()
-
-    def run(inp):
-        for m in inp.msgs:
-            h = parser.parse_message(m)
-            [h[x] for x in FIVE]
-
-    return run
-
-
-def hl7kit_five():
-    import hl7kit
-
-    def run(inp):
-        for m in inp.msgs:
-            h = hl7kit.parse(m)
-            [h.get(x) for x in FIVE]
-
-    return run
-
-
-def medforge_five():
-    import medforge
-
-    def run(inp):
-        for m in inp.msgs:
-            h = medforge.parse(m)
-            # medforge's get() stops at field level: components by splitting.
-            [
-                h.get("MSH-9"),
-                h.get("MSH-10"),
-                h.get("PID-3").split("~")[0].split("^")[0],
-                h.get("PID-5").split("~")[0].split("^")[0],
-                h.get("PID-7"),
-            ]
-
-    return run
-
-
-def hl7apy_five():
-    from hl7apy.parser import parse_message
-
-    def run(inp):
-        for m in inp.msgs:
-            h = parse_message(m, find_groups=False)
-            [h.msh.msh_9.value, h.msh.msh_10.value, h.pid.pid_3.pid_3_1.value, h.pid.pid_5.pid_5_1.value, h.pid.pid_7.value]
-
-    return run
-
-
-def pipehat_dict():
-    import pipehat
-
-    def run(inp):
-        for m in inp.msgs:
-            pipehat.parse(m).to_dict()
-
-    return run
 
 
 def marshal_floor():
@@ -180,81 +131,21 @@ def marshal_floor():
     return run
 
 
-def pipehat_json_text(form):
-    def load():
-        import pipehat
-
-        def run(inp):
-            for m in inp.msgs:
-                pipehat.parse(m).to_json(form=form)
-
-        return run
-
-    return load
-
-
-def hl7conv2_dict():
-    import hl7conv2
-
-    def run(inp):
-        for m in inp.msgs:
-            hl7conv2.Hl7Json(m).hl7_json
-
-    return run
-
-
-def medforge_dict():
-    import medforge
-
-    def run(inp):
-        for m in inp.msgs:
-            medforge.parse(m).to_dict()
-
-    return run
-
-
-def pipehat_ack():
-    import pipehat
-
-    def run(inp):
-        for m in inp.msgs:
-            bytes(pipehat.parse(m).ack(control_id="ACK1", timestamp="20240101120000"))
-
-    return run
-
-
-def python_hl7_ack():
-    import hl7
-
-    def run(inp):
-        for m in inp.msgs:
-            str(hl7.parse(m).create_ack("AA", message_id="ACK1"))
-
-    return run
-
-
 def pipehat_edit():
+    """Edits a message (str) and serializes it: pipehat has no parse step apart."""
     import pipehat
 
-    def run(inp):
-        for m in inp.msgs:
-            e = pipehat.EditableMessage(m)
-            e.set("PID-5.1", "EDITED")
-            bytes(e)
+    def edit(m):
+        e = pipehat.EditableMessage(m)
+        e.set("PID-5.1", "EDITED")
+        return bytes(e)
 
-    return run
+    return edit
 
 
-def python_hl7_edit():
-    import hl7
-
-    def run(inp):
-        for m in inp.msgs:
-            h = hl7.parse(m)
-            h["PID.F5.R1.C1"] = "EDITED"
-            str(h)
-
-    return run
+def python_hl7_edit_one(h):
+    h["PID.F5.R1.C1"] = "EDITED"
+    return str(h)
 
 
 def pipehat_filter():
@@ -271,32 +162,15 @@ def pipehat_filter_count():
     return lambda inp: f.count(inp.raw)
 
 
-def python_hl7_filter():
-    import hl7
+def counting(load):
+    """A filter contender: ``load()`` imports the library and returns
+    ``(parse, keep)``; the run counts the messages kept."""
 
-    def run(inp):
-        n = 0
-        for m in inp.msgs:
-            h = hl7.parse(m)
-            n += h["MSH.F9.R1.C1"] == "ADT" and h["MSH.F9.R1.C2"] in WANTED
-        return n
+    def loader():
+        parse, keep = load()
+        return lambda inp: sum(1 for m in inp.msgs if keep(parse(m)))
 
-    return run
-
-
-def hl7lw_filter():
-    import hl7lw
-
-    parser = hl7lw.Hl7Parser()
-
-    def run(inp):
-        n = 0
-        for m in inp.msgs:
-            h = parser.parse_message(m)
-            n += h["MSH-9.1"] == "ADT" and h["MSH-9.2"] in WANTED
-        return n
-
-    return run
+    return loader
 
 
 def pipehat_validate():
@@ -331,14 +205,14 @@ TASKS: dict = {
         "title": "parse + 5 fields",
         "peer": "hl7lw",
         "libs": {
-            "pipehat": pipehat_five,
-            "pipehat (lazy=True)": pipehat_lazy_five,
+            "pipehat": per_message(lambda: (_module("pipehat").parse, read_five)),
+            "pipehat (lazy=True)": per_message(lambda: (functools.partial(_module("pipehat").parse, lazy=True), read_five)),
             "pipehat.extract() (one call over the file)": pipehat_extract,
-            "python-hl7": python_hl7_five,
-            "hl7lw": hl7lw_five,
-            "hl7kit": hl7kit_five,
-            "medforge": medforge_five,
-            "hl7apy": hl7apy_five,
+            "python-hl7": per_message(lambda: (_module("hl7").parse, read_five_python_hl7)),
+            "hl7lw": per_message(lambda: (_module("hl7lw").Hl7Parser().parse_message, lambda h: [h[x] for x in FIVE])),
+            "hl7kit": per_message(lambda: (_module("hl7kit").parse, read_five)),
+            "medforge": per_message(lambda: (_module("medforge").parse, read_five_medforge)),
+            "hl7apy": per_message(lambda: (hl7apy_parse(), read_five_hl7apy)),
         },
         # hl7apy is ~1000x slower: it gets a slice of the workload (rates are per byte).
         "slices": {"hl7apy": 100},
@@ -348,9 +222,9 @@ TASKS: dict = {
         "peer": "hl7conv2",
         "slice": 1000,
         "libs": {
-            "pipehat": pipehat_dict,
-            "hl7conv2": hl7conv2_dict,
-            "medforge": medforge_dict,
+            "pipehat": per_message(lambda: (_module("pipehat").parse, lambda p: p.to_dict())),
+            "hl7conv2": per_message(lambda: (_module("hl7conv2").Hl7Json, lambda h: h.hl7_json)),
+            "medforge": per_message(lambda: (_module("medforge").parse, lambda h: h.to_dict())),
             "floor: the same objects from marshal.loads, no HL7 work": marshal_floor,
         },
     },
@@ -358,8 +232,10 @@ TASKS: dict = {
         "title": "parse + JSON text (to_json)",
         "peer": None,
         "libs": {
-            "pipehat (form tree)": pipehat_json_text("tree"),
-            "pipehat (form lossless)": pipehat_json_text("lossless"),
+            "pipehat (form tree)": per_message(lambda: (_module("pipehat").parse, lambda p: p.to_json(form="tree"))),
+            "pipehat (form lossless)": per_message(
+                lambda: (_module("pipehat").parse, lambda p: p.to_json(form="lossless"))
+            ),
         },
     },
     "validate": {
@@ -371,13 +247,26 @@ TASKS: dict = {
     "ack": {
         "title": "parse + ACK, serialized",
         "peer": "python-hl7",
-        "libs": {"pipehat": pipehat_ack, "python-hl7": python_hl7_ack},
+        "libs": {
+            "pipehat": per_message(
+                lambda: (
+                    _module("pipehat").parse,
+                    lambda p: bytes(p.ack(control_id="ACK1", timestamp="20240101120000")),
+                )
+            ),
+            "python-hl7": per_message(
+                lambda: (_module("hl7").parse, lambda h: str(h.create_ack("AA", message_id="ACK1")))
+            ),
+        },
     },
     "edit": {
         "title": "parse + set PID-5.1 + serialize",
         "peer": "python-hl7",
         "pid": True,
-        "libs": {"pipehat": pipehat_edit, "python-hl7": python_hl7_edit},
+        "libs": {
+            "pipehat": per_message(lambda: (pipehat_edit(), lambda out: out)),
+            "python-hl7": per_message(lambda: (_module("hl7").parse, python_hl7_edit_one)),
+        },
     },
     "filter": {
         "title": "keep ADT^A01/A04/A08 (type filter)",
@@ -385,8 +274,15 @@ TASKS: dict = {
         "libs": {
             "pipehat": pipehat_filter,
             "pipehat Filter.count() (one call over the file)": pipehat_filter_count,
-            "python-hl7": python_hl7_filter,
-            "hl7lw": hl7lw_filter,
+            "python-hl7": counting(
+                lambda: (_module("hl7").parse, lambda h: h["MSH.F9.R1.C1"] == "ADT" and h["MSH.F9.R1.C2"] in WANTED)
+            ),
+            "hl7lw": counting(
+                lambda: (
+                    _module("hl7lw").Hl7Parser().parse_message,
+                    lambda h: h["MSH-9.1"] == "ADT" and h["MSH-9.2"] in WANTED,
+                )
+            ),
         },
     },
 }
