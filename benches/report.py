@@ -158,10 +158,16 @@ def _spread(values: list) -> str:
     return f"{fmt(m)} ({fmt(min(values))}–{fmt(max(values))})"
 
 
+def _round_ratios(ours: list, theirs: list) -> list:
+    """Ours over theirs round by round (both ran in the same round); none
+    when a side lacks rounds."""
+    return [a / b for a, b in zip(ours, theirs) if b] if len(ours) == len(theirs) else []
+
+
 def _ratios(ours: list, theirs: list) -> str:
-    """Round by round (both ran in the same round): median and range."""
-    pairs = [a / b for a, b in zip(ours, theirs) if b]
-    if not pairs or len(ours) != len(theirs):
+    """The round-by-round ratios: median and range."""
+    pairs = _round_ratios(ours, theirs)
+    if not pairs:
         return "–"
     m = statistics.median(pairs)
     if len(pairs) == 1:
@@ -244,8 +250,7 @@ def _median_range(values: list) -> tuple:
 
 def _per_round(result: dict, task: str, w: str, lib: str, peer: str) -> list:
     data = result["perProcess"].get(task, {}).get(w, {})
-    ours, theirs = data.get(lib, []), data.get(peer, [])
-    return [a / b for a, b in zip(ours, theirs) if b] if len(ours) == len(theirs) else []
+    return _round_ratios(data.get(lib, []), data.get(peer, []))
 
 
 def goals_block(rows: dict, npm: dict | None, python: dict | None) -> str:

@@ -24,53 +24,41 @@ fn reads(b: &mut Bencher<'_>, w: &Workload, read: impl Fn(&pipehat::Message<'_>)
     })
 }
 
+/// The benchmarks of one read (`get`, `get_raw`, `get_all`): the five
+/// paths as text, then as `Path`s parsed once.
+macro_rules! text_and_path {
+    ($g:ident, $w:ident, $paths:ident, $read:ident) => {
+        $g.bench_function(
+            concat!("Message::parse + ", stringify!($read), "(text)"),
+            |b| {
+                reads(b, $w, |msg| {
+                    FIELDS
+                        .iter()
+                        .for_each(|p| drop(black_box(msg.$read(*p).unwrap())))
+                })
+            },
+        );
+        $g.bench_function(
+            concat!("Message::parse + ", stringify!($read), "(Path)"),
+            |b| {
+                reads(b, $w, |msg| {
+                    $paths
+                        .iter()
+                        .for_each(|p| drop(black_box(msg.$read(p).unwrap())))
+                })
+            },
+        );
+    };
+}
+
 fn bench(c: &mut Criterion) {
     let paths: Vec<pipehat::Path> = FIELDS.iter().map(|p| p.parse().unwrap()).collect();
     for w in load().iter().filter(|w| w.name != "big") {
         let mut g = c.benchmark_group(format!("paths/{}", w.name));
         g.throughput(Throughput::Bytes(w.bytes.len() as u64));
-        g.bench_function("Message::parse + get(text)", |b| {
-            reads(b, w, |msg| {
-                FIELDS
-                    .iter()
-                    .for_each(|p| drop(black_box(msg.get(*p).unwrap())))
-            })
-        });
-        g.bench_function("Message::parse + get(Path)", |b| {
-            reads(b, w, |msg| {
-                paths
-                    .iter()
-                    .for_each(|p| drop(black_box(msg.get(p).unwrap())))
-            })
-        });
-        g.bench_function("Message::parse + get_raw(text)", |b| {
-            reads(b, w, |msg| {
-                FIELDS
-                    .iter()
-                    .for_each(|p| drop(black_box(msg.get_raw(*p).unwrap())))
-            })
-        });
-        g.bench_function("Message::parse + get_raw(Path)", |b| {
-            reads(b, w, |msg| {
-                paths
-                    .iter()
-                    .for_each(|p| drop(black_box(msg.get_raw(p).unwrap())))
-            })
-        });
-        g.bench_function("Message::parse + get_all(text)", |b| {
-            reads(b, w, |msg| {
-                FIELDS
-                    .iter()
-                    .for_each(|p| drop(black_box(msg.get_all(*p).unwrap())))
-            })
-        });
-        g.bench_function("Message::parse + get_all(Path)", |b| {
-            reads(b, w, |msg| {
-                paths
-                    .iter()
-                    .for_each(|p| drop(black_box(msg.get_all(p).unwrap())))
-            })
-        });
+        text_and_path!(g, w, paths, get);
+        text_and_path!(g, w, paths, get_raw);
+        text_and_path!(g, w, paths, get_all);
         g.finish();
     }
 }

@@ -26,7 +26,7 @@ import argparse
 import datetime
 import functools
 import gc
-import importlib
+from importlib import import_module
 import json
 import os
 import pathlib
@@ -74,10 +74,6 @@ def per_message(load):
         return run
 
     return loader
-
-
-def _module(name: str):
-    return importlib.import_module(name)
 
 
 def read_five(message):
@@ -205,13 +201,13 @@ TASKS: dict = {
         "title": "parse + 5 fields",
         "peer": "hl7lw",
         "libs": {
-            "pipehat": per_message(lambda: (_module("pipehat").parse, read_five)),
-            "pipehat (lazy=True)": per_message(lambda: (functools.partial(_module("pipehat").parse, lazy=True), read_five)),
+            "pipehat": per_message(lambda: (import_module("pipehat").parse, read_five)),
+            "pipehat (lazy=True)": per_message(lambda: (functools.partial(import_module("pipehat").parse, lazy=True), read_five)),
             "pipehat.extract() (one call over the file)": pipehat_extract,
-            "python-hl7": per_message(lambda: (_module("hl7").parse, read_five_python_hl7)),
-            "hl7lw": per_message(lambda: (_module("hl7lw").Hl7Parser().parse_message, lambda h: [h[x] for x in FIVE])),
-            "hl7kit": per_message(lambda: (_module("hl7kit").parse, read_five)),
-            "medforge": per_message(lambda: (_module("medforge").parse, read_five_medforge)),
+            "python-hl7": per_message(lambda: (import_module("hl7").parse, read_five_python_hl7)),
+            "hl7lw": per_message(lambda: (import_module("hl7lw").Hl7Parser().parse_message, lambda h: [h[x] for x in FIVE])),
+            "hl7kit": per_message(lambda: (import_module("hl7kit").parse, read_five)),
+            "medforge": per_message(lambda: (import_module("medforge").parse, read_five_medforge)),
             "hl7apy": per_message(lambda: (hl7apy_parse(), read_five_hl7apy)),
         },
         # hl7apy is ~1000x slower: it gets a slice of the workload (rates are per byte).
@@ -222,9 +218,9 @@ TASKS: dict = {
         "peer": "hl7conv2",
         "slice": 1000,
         "libs": {
-            "pipehat": per_message(lambda: (_module("pipehat").parse, lambda p: p.to_dict())),
-            "hl7conv2": per_message(lambda: (_module("hl7conv2").Hl7Json, lambda h: h.hl7_json)),
-            "medforge": per_message(lambda: (_module("medforge").parse, lambda h: h.to_dict())),
+            "pipehat": per_message(lambda: (import_module("pipehat").parse, lambda p: p.to_dict())),
+            "hl7conv2": per_message(lambda: (import_module("hl7conv2").Hl7Json, lambda h: h.hl7_json)),
+            "medforge": per_message(lambda: (import_module("medforge").parse, lambda h: h.to_dict())),
             "floor: the same objects from marshal.loads, no HL7 work": marshal_floor,
         },
     },
@@ -232,9 +228,9 @@ TASKS: dict = {
         "title": "parse + JSON text (to_json)",
         "peer": None,
         "libs": {
-            "pipehat (form tree)": per_message(lambda: (_module("pipehat").parse, lambda p: p.to_json(form="tree"))),
+            "pipehat (form tree)": per_message(lambda: (import_module("pipehat").parse, lambda p: p.to_json(form="tree"))),
             "pipehat (form lossless)": per_message(
-                lambda: (_module("pipehat").parse, lambda p: p.to_json(form="lossless"))
+                lambda: (import_module("pipehat").parse, lambda p: p.to_json(form="lossless"))
             ),
         },
     },
@@ -250,12 +246,12 @@ TASKS: dict = {
         "libs": {
             "pipehat": per_message(
                 lambda: (
-                    _module("pipehat").parse,
+                    import_module("pipehat").parse,
                     lambda p: bytes(p.ack(control_id="ACK1", timestamp="20240101120000")),
                 )
             ),
             "python-hl7": per_message(
-                lambda: (_module("hl7").parse, lambda h: str(h.create_ack("AA", message_id="ACK1")))
+                lambda: (import_module("hl7").parse, lambda h: str(h.create_ack("AA", message_id="ACK1")))
             ),
         },
     },
@@ -265,7 +261,7 @@ TASKS: dict = {
         "pid": True,
         "libs": {
             "pipehat": per_message(lambda: (pipehat_edit(), lambda out: out)),
-            "python-hl7": per_message(lambda: (_module("hl7").parse, python_hl7_edit_one)),
+            "python-hl7": per_message(lambda: (import_module("hl7").parse, python_hl7_edit_one)),
         },
     },
     "filter": {
@@ -275,11 +271,11 @@ TASKS: dict = {
             "pipehat": pipehat_filter,
             "pipehat Filter.count() (one call over the file)": pipehat_filter_count,
             "python-hl7": counting(
-                lambda: (_module("hl7").parse, lambda h: h["MSH.F9.R1.C1"] == "ADT" and h["MSH.F9.R1.C2"] in WANTED)
+                lambda: (import_module("hl7").parse, lambda h: h["MSH.F9.R1.C1"] == "ADT" and h["MSH.F9.R1.C2"] in WANTED)
             ),
             "hl7lw": counting(
                 lambda: (
-                    _module("hl7lw").Hl7Parser().parse_message,
+                    import_module("hl7lw").Hl7Parser().parse_message,
                     lambda h: h["MSH-9.1"] == "ADT" and h["MSH-9.2"] in WANTED,
                 )
             ),
