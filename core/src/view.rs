@@ -236,8 +236,10 @@ impl<'a> Segment<'a> {
         // MSH-1 and MSH-2 as field() reads them; then each field from one
         // separator to the next, in one walk over the separators (indexed,
         // or found by a single scan of a lazily parsed segment).
-        let literal = if self.is_header() {
-            self.field_count().min(2)
+        // A header with a separator has both (MSH-2 may be empty); knowing
+        // that takes the first separator, not a count of them all.
+        let literal = if self.is_header() && self.separator(0).is_some() {
+            2
         } else {
             0
         };
