@@ -136,6 +136,9 @@ fn trim(mut v: &[u8]) -> &[u8] {
 pub(crate) fn decode(bytes: &[u8], charset: Charset) -> alloc::borrow::Cow<'_, str> {
     use alloc::borrow::Cow;
     use alloc::string::String;
+    if let Some(text) = crate::parse::simd_search::ascii_str(bytes) {
+        return Cow::Borrowed(text);
+    }
     match core::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => {

@@ -252,12 +252,24 @@ impl<'a> Message<'a> {
         let index = self.index();
         let field = index.delimiters.field();
         let occurrence = occurrence.checked_sub(1)? as usize;
-        // Names are compared on the index entries; only the match becomes a view.
+        // Names are compared on the index entries; only the match becomes a
+        // view. A name and the field separator after it are four bytes,
+        // compared at once.
+        let key = [name[0], name[1], name[2], field];
         let i = index
             .segments
             .iter()
             .enumerate()
-            .filter(|(_, e)| has_name(&self.input[e.start as usize..e.end as usize], name, field))
+            .filter(|(_, e)| {
+                let segment = self
+                    .input
+                    .get(e.start as usize..e.end as usize)
+                    .unwrap_or(&[]);
+                match segment.get(..4) {
+                    Some(head) => head == key,
+                    None => segment == name,
+                }
+            })
             .nth(occurrence)?
             .0;
         Some(self.segment_unchecked(i))

@@ -22,9 +22,20 @@ pub struct Path {
     segment: [u8; 3],
     occurrence: u32,
     field: u32,
-    repetition: Option<u32>,
-    component: Option<u32>,
-    subcomponent: Option<u32>,
+    // 0 when not given (indexes start at 1): a path is 20 bytes, copied and
+    // compared as plain numbers.
+    repetition: u32,
+    component: u32,
+    subcomponent: u32,
+}
+
+/// `Some(n)` unless `n` is 0 (not given).
+const fn given(n: u32) -> Option<u32> {
+    if n == 0 {
+        None
+    } else {
+        Some(n)
+    }
 }
 
 impl Path {
@@ -32,9 +43,9 @@ impl Path {
     #[cfg(feature = "alloc")]
     pub(crate) const fn field_path(&self) -> Path {
         Path {
-            repetition: None,
-            component: None,
-            subcomponent: None,
+            repetition: 0,
+            component: 0,
+            subcomponent: 0,
             ..*self
         }
     }
@@ -43,7 +54,7 @@ impl Path {
     #[cfg(feature = "alloc")]
     pub(crate) const fn with_repetition(&self, n: u32) -> Path {
         Path {
-            repetition: Some(n),
+            repetition: n,
             ..*self
         }
     }
@@ -52,7 +63,7 @@ impl Path {
     #[cfg(feature = "alloc")]
     pub(crate) const fn without_subcomponent(&self) -> Path {
         Path {
-            subcomponent: None,
+            subcomponent: 0,
             ..*self
         }
     }
@@ -74,11 +85,59 @@ impl Path {
 
     /// Parses a path.
     pub fn parse(text: &str) -> Result<Path, PathError> {
-        Parser {
-            bytes: text.as_bytes(),
-            pos: 0,
+        match Self::parse_plain(text.as_bytes()) {
+            Some(path) => Ok(path),
+            None => Parser {
+                bytes: text.as_bytes(),
+                pos: 0,
+            }
+            .path(),
         }
-        .path()
+    }
+
+    /// The usual shape, `SEG-F`, `SEG-F.C` or `SEG-F.C.S` with numbers of at
+    /// most six digits, in one pass; `None` for anything else, which the full
+    /// parser reads (and reports errors for). Reading a path by text on every
+    /// call costs about as much as the read itself otherwise.
+    fn parse_plain(bytes: &[u8]) -> Option<Path> {
+        let [a, b, c, b'-' | b'.', rest @ ..] = bytes else {
+            return None;
+        };
+        let segment = [*a, *b, *c];
+        if !segment
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            return None;
+        }
+        let (mut numbers, mut level, mut value, mut digits) = ([0u32; 3], 0, 0u32, 0);
+        for &byte in rest {
+            if byte.is_ascii_digit() {
+                value = value * 10 + u32::from(byte - b'0');
+                digits += 1;
+                if digits > 6 {
+                    return None;
+                }
+            } else if byte == b'.' && value != 0 && level < 2 {
+                numbers[level] = value;
+                (level, value, digits) = (level + 1, 0, 0);
+            } else {
+                return None;
+            }
+        }
+        if value == 0 {
+            return None;
+        }
+        numbers[level] = value;
+        let [field, component, subcomponent] = numbers;
+        Some(Path {
+            segment,
+            occurrence: 1,
+            field,
+            repetition: 0,
+            component,
+            subcomponent,
+        })
     }
 
     /// The segment name, e.g. `"PID"`.
@@ -101,15 +160,15 @@ impl Path {
     /// The repetition, when given; a path without one reads the whole field
     /// (all repetitions) when it stops at field level, and the first repetition otherwise.
     pub const fn repetition(&self) -> Option<u32> {
-        self.repetition
+        given(self.repetition)
     }
     /// The component, when given.
     pub const fn component(&self) -> Option<u32> {
-        self.component
+        given(self.component)
     }
     /// The subcomponent, when given.
     pub const fn subcomponent(&self) -> Option<u32> {
-        self.subcomponent
+        given(self.subcomponent)
     }
 }
 
@@ -127,13 +186,13 @@ impl fmt::Display for Path {
             write!(f, "[{}]", self.occurrence)?;
         }
         write!(f, "-{}", self.field)?;
-        if let Some(r) = self.repetition {
+        if let Some(r) = self.repetition() {
             write!(f, "({r})")?;
         }
-        if let Some(c) = self.component {
+        if let Some(c) = self.component() {
             write!(f, ".{c}")?;
         }
-        if let Some(s) = self.subcomponent {
+        if let Some(s) = self.subcomponent() {
             write!(f, ".{s}")?;
         }
         Ok(())
@@ -187,10 +246,11 @@ impl Parser<'_> {
         let start = self.pos;
         let mut value: u32 = 0;
         while let Some(d @ b'0'..=b'9') = self.peek() {
-            value = value
-                .checked_mul(10)
-                .and_then(|v| v.checked_add((d - b'0') as u32))
-                .ok_or(PathError::new(PathErrorKind::IndexOutOfRange, start))?;
+            // Past the limit the value stops growing (so it cannot overflow)
+            // and is refused below.
+            if value <= 1_000_000 {
+                value = value * 10 + (d - b'0') as u32;
+            }
             self.pos += 1;
         }
         if self.pos == start {
@@ -247,17 +307,17 @@ impl Parser<'_> {
         }
         let field = self.number()?;
         let repetition = if self.peek() == Some(b'(') {
-            Some(self.bracketed(b')')?)
+            self.bracketed(b')')?
         } else {
-            None
+            0
         };
-        let mut levels = [None, None];
+        let mut levels = [0, 0];
         for level in levels.iter_mut() {
             if self.peek() != Some(b'.') {
                 break;
             }
             self.pos += 1;
-            *level = Some(self.number()?);
+            *level = self.number()?;
         }
         match self.peek() {
             None => {}
@@ -284,6 +344,59 @@ mod tests {
     fn err(text: &str) -> (PathErrorKind, usize) {
         let e = Path::parse(text).unwrap_err();
         (e.kind(), e.offset())
+    }
+
+    /// The one-pass reading of the usual shape gives what the full parser
+    /// gives, and leaves everything else (errors included) to it: every
+    /// string built from a few names and the characters paths are made of.
+    #[test]
+    fn the_plain_shape_reads_as_the_full_parser_reads_it() {
+        let pieces = [
+            "",
+            "-",
+            ".",
+            "1",
+            "0",
+            "9",
+            "12",
+            "05",
+            "999999",
+            "1000000",
+            "1000001",
+            "4294967296",
+            "(2)",
+            "[2]",
+            "a",
+            " ",
+        ];
+        let mut plain = 0;
+        for name in ["PID", "ZX1", "pid", "PI", "P-D"] {
+            for a in pieces {
+                for b in pieces {
+                    for c in pieces {
+                        for d in ["", ".", ".3", "x"] {
+                            let text = std::format!("{name}{a}{b}{c}{d}");
+                            let full = Parser {
+                                bytes: text.as_bytes(),
+                                pos: 0,
+                            }
+                            .path();
+                            match Path::parse_plain(text.as_bytes()) {
+                                Some(path) => {
+                                    plain += 1;
+                                    assert_eq!(Ok(path), full, "{text}");
+                                }
+                                None => assert_eq!(Path::parse(&text), full, "{text}"),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The usual shapes did take the one-pass reading.
+        assert!(plain > 300, "{plain}");
+        assert!(Path::parse_plain(b"PID-5.1.2").is_some());
+        assert!(Path::parse_plain(b"MSH-10").is_some());
     }
 
     #[test]

@@ -317,7 +317,24 @@ impl<'a> Span<'a> {
         if self.literal {
             return (n == 1).then_some(*self);
         }
-        Parts::new(*self, Some(sep)).nth(n - 1)
+        // Past n - 1 separators, then up to the next one.
+        let bytes = self.bytes;
+        let mut start = 0;
+        if n > 1 {
+            let mut left = n - 1;
+            let i = bytes.iter().position(|&b| {
+                left -= usize::from(b == sep);
+                left == 0
+            })?;
+            start = i + 1;
+        }
+        let rest = &bytes[start..];
+        let len = rest.iter().position(|&b| b == sep).unwrap_or(rest.len());
+        Some(Span {
+            bytes: &rest[..len],
+            offset: self.offset + start,
+            ..*self
+        })
     }
 
     fn parts(&self, sep: u8) -> Parts<'a> {
@@ -340,14 +357,9 @@ impl<'a> Span<'a> {
         if self.bytes.len() <= 32 {
             // The usual short value: both questions in one pass, without
             // the setup of a search.
-            let escape = self.ctx.delimiters.escape();
-            let (mut high, mut escaped) = (0u8, false);
-            for &b in self.bytes {
-                high |= b;
-                escaped |= b == escape;
-            }
+            let (ascii, escaped) = ascii_and_escaped(self.bytes, self.ctx.delimiters.escape());
             let plain = !escaped || self.literal || self.is_composite(separators);
-            return (plain && high < 0x80).then_some(self.bytes);
+            return (plain && ascii).then_some(self.bytes);
         }
         let plain = self.literal
             || !crate::escape::has_escape(self.bytes, &self.ctx.delimiters)
@@ -357,8 +369,18 @@ impl<'a> Span<'a> {
 
     #[cfg(feature = "alloc")]
     pub(crate) fn value(&self, separators: &[u8]) -> Cow<'a, str> {
-        // Most values hold no escape byte: that one search settles them, and
-        // the composite check (a pass per separator) runs only when it does not.
+        // Most values are short, ASCII and hold no escape byte: one pass
+        // settles them.
+        if self.bytes.len() <= 32 {
+            if let Some(text) = self
+                .plain_ascii(separators)
+                .and_then(crate::parse::simd_search::ascii_str)
+            {
+                return Cow::Borrowed(text);
+            }
+        }
+        // Otherwise one search for the escape byte, and the composite check
+        // (a pass per separator) only when there is one.
         if self.literal
             || !crate::escape::has_escape(self.bytes, &self.ctx.delimiters)
             || self.is_composite(separators)
@@ -370,6 +392,36 @@ impl<'a> Span<'a> {
             Cow::Owned(v) => Cow::Owned(crate::charset::decode(&v, self.ctx.charset).into_owned()),
         }
     }
+}
+
+/// Whether `bytes` are all ASCII, and whether they hold `escape`: eight
+/// bytes at a time (a word's high bits, and the word XOR the escape byte
+/// tested for a zero byte), for short values where a search's set-up would
+/// cost more than the search.
+fn ascii_and_escaped(bytes: &[u8], escape: u8) -> (bool, bool) {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let pattern = ONES * u64::from(escape);
+    let (mut high, mut zero) = (0u64, 0u64);
+    let mut take = |word: u64| {
+        high |= word;
+        let x = word ^ pattern;
+        // A zero byte of x (an escape byte) sets its high bit here; no
+        // other word does.
+        zero |= x.wrapping_sub(ONES) & !x;
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        take(u64::from_ne_bytes(chunk.try_into().unwrap_or_default()));
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        // Padded with an ASCII byte that is not the escape byte.
+        let mut word = [if escape == b' ' { b'!' } else { b' ' }; 8];
+        word[..tail.len()].copy_from_slice(tail);
+        take(u64::from_ne_bytes(word));
+    }
+    (high & HIGHS == 0, zero & HIGHS != 0)
 }
 
 /// Iterator over the parts of a span split on one separator.
@@ -685,6 +737,34 @@ mod tests {
     extern crate std;
     use crate::{Message, ParseOptions};
     use alloc::vec::Vec;
+
+    /// The word-at-a-time check answers as a byte loop does, for every
+    /// length up to the 32 bytes it serves, an escape byte or a high byte at
+    /// each position, and escape bytes that equal the tail's padding.
+    #[test]
+    fn ascii_and_escaped_answers_as_a_byte_loop() {
+        let naive = |bytes: &[u8], escape: u8| (bytes.is_ascii(), bytes.contains(&escape));
+        for escape in [b'\\', b' ', b'!', 0x00, 0x7f, 0x80, 0xff] {
+            for len in 0..=32 {
+                let base: Vec<u8> = (0..len).map(|i| b'A' + (i % 26) as u8).collect();
+                assert_eq!(
+                    super::ascii_and_escaped(&base, escape),
+                    naive(&base, escape)
+                );
+                for at in 0..len {
+                    for byte in [escape, 0x80, 0xc9, 0x00, b' ', escape.wrapping_add(1)] {
+                        let mut bytes = base.clone();
+                        bytes[at] = byte;
+                        assert_eq!(
+                            super::ascii_and_escaped(&bytes, escape),
+                            naive(&bytes, escape),
+                            "{bytes:?} {escape}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     /// `(offset, bytes)` of the pieces of `bytes` (at `offset`) between `sep`.
     fn split(bytes: &[u8], offset: usize, sep: u8) -> Vec<(usize, Vec<u8>)> {

@@ -1,4 +1,5 @@
-//! The only module with SIMD and `unsafe`: finding delimiter bytes fast.
+//! The only module with SIMD and `unsafe`: finding delimiter bytes fast, and
+//! reading ASCII bytes as text without a second validation ([`ascii_str`]).
 //!
 //! [`for_each_match2`] reports, in order, every position where the input holds
 //! one of two bytes (the field separator and the segment terminator). It works
@@ -8,6 +9,19 @@
 //! cost one compare per 64 bytes. x86-64 uses AVX2 when the CPU has it (SSE2
 //! otherwise), wasm32 uses simd128 when compiled with it, and everything else
 //! the scalar loop, which is also tested against the vector paths.
+
+/// `bytes` as text when they are all ASCII. `str::from_utf8` validates a byte
+/// at a time below 16 bytes, which most HL7 values are; the ASCII check reads
+/// them a word at a time, and ASCII is always valid UTF-8.
+#[inline]
+pub(crate) fn ascii_str(bytes: &[u8]) -> Option<&str> {
+    if bytes.is_ascii() {
+        // SAFETY: every byte is below 0x80, so `bytes` is valid UTF-8.
+        Some(unsafe { core::str::from_utf8_unchecked(bytes) })
+    } else {
+        None
+    }
+}
 
 /// Calls `found(position)` for every byte in `haystack` equal to `a` or `b`,
 /// in increasing order, until `found` returns `false`.
