@@ -83,6 +83,27 @@ pub fn validate(message: &NativeMessage, version: Option<String>) -> String {
     report_json(message, version.as_deref(), None)
 }
 
+/// `validate` on the message at `handle` (parsed by `parseHandle`): the
+/// facade's path for a `Message`, which makes no object in this module.
+#[wasm_bindgen(js_name = validateHandle)]
+pub fn validate_handle(handle: u32, version: Option<String>) -> String {
+    crate::handles::with_handle(handle, String::new(), |m| {
+        report_json(m, version.as_deref(), None)
+    })
+}
+
+/// `validateWithProfile` on the message at `handle`.
+#[wasm_bindgen(js_name = validateHandleWithProfile)]
+pub fn validate_handle_with_profile(
+    handle: u32,
+    version: Option<String>,
+    profile: &NativeProfile,
+) -> String {
+    crate::handles::with_handle(handle, String::new(), |m| {
+        report_json(m, version.as_deref(), Some(&profile.inner))
+    })
+}
+
 /// `validate` with a profile (kept by the caller for reuse).
 #[wasm_bindgen(js_name = validateWithProfile)]
 pub fn validate_with_profile(

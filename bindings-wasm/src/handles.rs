@@ -205,6 +205,23 @@ pub fn message_get(handle: u32, id: usize, raw: bool) -> f64 {
 }
 
 /// `NativeMessage.header` on the message at `handle`.
+/// Where the bytes of the message at `handle` lie in this module's memory,
+/// for the facade to copy them into the full module without moving the
+/// message out of its handle: `length * 2^32 + address`, or -1 when the
+/// handle is not live and -2 from 2 MiB on (a double holds both exactly only
+/// below that; the facade then copies through `toBytes`).
+#[wasm_bindgen(js_name = messageInput)]
+pub fn message_input(handle: u32) -> f64 {
+    with_handle(handle, -1.0, |m| {
+        let message = m.quick();
+        let bytes = message.as_bytes();
+        if bytes.len() >= 1 << 21 {
+            return -2.0;
+        }
+        bytes.len() as f64 * 4_294_967_296.0 + f64::from(bytes.as_ptr() as usize as u32)
+    })
+}
+
 /// `NativeMessage::get_all` of the message at `handle`.
 #[wasm_bindgen(js_name = messageGetAll)]
 pub fn message_get_all(handle: u32, path: &str) -> Result<Vec<String>, JsValue> {

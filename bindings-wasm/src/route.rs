@@ -33,6 +33,11 @@ impl NativeFilter {
     pub fn matches(&self, message: &NativeMessage) -> bool {
         self.inner.matches(&message.quick().message())
     }
+    /// `matches` on the message at `handle` (parsed by `parseHandle`).
+    #[wasm_bindgen(js_name = matchesHandle)]
+    pub fn matches_handle(&self, handle: u32) -> bool {
+        crate::handles::with_handle(handle, false, |m| self.matches(m))
+    }
     /// Evaluates on one message's bytes (only MSH is read when that suffices).
     #[wasm_bindgen(js_name = matchesInput)]
     pub fn matches_input(&self, input: &[u8]) -> Result<bool, JsValue> {
@@ -92,6 +97,11 @@ impl NativeRouter {
             .into_iter()
             .map(String::from)
             .collect()
+    }
+    /// `destinations` of the message at `handle` (parsed by `parseHandle`).
+    #[wasm_bindgen(js_name = destinationsHandle)]
+    pub fn destinations_handle(&self, handle: u32) -> Vec<String> {
+        crate::handles::with_handle(handle, Vec::new(), |m| self.destinations(m))
     }
 }
 

@@ -156,3 +156,43 @@ test("lossless JSON: golden files and every corpus message round trip", () => {
   assert.throws(() => api.fromJSON("{"), (e) => e instanceof api.HL7JsonError && e.code === "invalid_json");
   assert.throws(() => api.fromJSON({ format: "x", version: 1 }), (e) => e.code === "unsupported_format");
 });
+
+// validate(), Filter.matches() and Router.destinations() take a Message's
+// bytes from memory to memory into the full module while it lives under a
+// handle, and through toBytes() otherwise (a message moved into an object,
+// one of 2 MiB or more): both ways give what the text gives, and the message
+// reads the same afterwards.
+test("a Message is validated, filtered and routed as its text is, under a handle or not", () => {
+  const filter = new api.Filter('MSH-9.1 = "ADT" and PID-3.1 != ""');
+  const router = new api.Router({ adt: 'MSH-9.1 = "ADT"', lab: 'MSH-9.1 = "ORU"', any: 'MSH-10 != ""' });
+  const outcome = (m) => [JSON.stringify(api.validate(m)), filter.matches(m), router.destinations(m)];
+  let seen = 0;
+  for (const [f, data, msg] of corpusMessages()) {
+    const text = outcome(data);
+    const before = [msg.get("MSH-10"), msg.get("PID-5.1")];
+    assert.deepEqual(outcome(msg), text, f);
+    assert.deepEqual([msg.get("MSH-10"), msg.get("PID-5.1")], before, f);
+    msg.toJSON(); // moves the message out of its handle into an object
+    assert.deepEqual(outcome(msg), text, `${f} (object)`);
+    msg.free();
+    seen++;
+  }
+  assert.ok(seen > 150, String(seen));
+  // The parse options go along: with "\r" imposed, a message ended by "\n"
+  // is one segment there too, whose MSH-12 is no version.
+  const lf = "MSH|^~\\&|A|B|C|D|20240115||ADT^A01^ADT_A01|1|P|2.5.1\nPID|1||7||DOE\n";
+  const one = api.parse(lf, { segmentTerminator: "\r" });
+  const report = api.validate(one);
+  assert.deepEqual(report.issues.map((i) => i.code), ["unknown_version"]);
+  assert.equal(api.validate(lf).version, "2.5.1");
+  one.toJSON();
+  assert.deepEqual(api.validate(one), report);
+  one.free();
+  // 2 MiB and more go through toBytes().
+  const big = "MSH|^~\\&|A|B|C|D|20240115||ORU^R01^ORU_R01|1|P|2.5.1\rOBX|1|ED|PDF||^AP^^Base64^" + "QUJD".repeat(600000) + "\r";
+  const large = api.parse(big);
+  assert.deepEqual(outcome(large), outcome(big));
+  large.free();
+  filter.free();
+  router.free();
+});

@@ -2,7 +2,7 @@
 // validate(), ackErrors() (the full module).
 
 export function installDictionary(api) {
-  const { native, call, release, full, withFull, NATIVE } = api;
+  const { native, call, release, full, withFullHandle, NATIVE } = api;
   /** The HL7 version assumed where none is given (from the core). */
   const DEFAULT_VERSION = native.defaultVersion();
 
@@ -45,8 +45,11 @@ export function installDictionary(api) {
     if (temporary) profile = temporary;
     try {
       return JSON.parse(
-        withFull(message, (m, f) =>
-          profile ? f.validateWithProfile(m, version, profile[NATIVE]()) : f.validate(m, version),
+        withFullHandle(
+          message,
+          (h, f) =>
+            profile ? f.validateHandleWithProfile(h, version, profile[NATIVE]()) : f.validateHandle(h, version),
+          (m, f) => (profile ? f.validateWithProfile(m, version, profile[NATIVE]()) : f.validate(m, version)),
         ),
       );
     } finally {

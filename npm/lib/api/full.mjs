@@ -3,7 +3,7 @@
 // load(); withFull() runs a function on a message parsed in it.
 
 export function installFull(api) {
-  const { loadFull, call, encoder, Message, OPTIONS, HL7LoadError } = api;
+  const { loadFull, call, rethrow, encoder, heap, Message, OPTIONS, INPUT, HL7LoadError } = api;
   let fullNative;
   /** The full module, loaded now when the platform can (else HL7LoadError). */
   function full() {
@@ -53,11 +53,36 @@ export function installFull(api) {
     }
   }
 
+  /**
+   * Runs byHandle(handle, f) on a Message parsed in the full module under a
+   * handle: its bytes copied from memory to memory, no object made on either
+   * side (a Message read through toBytes() moves into an object, and the
+   * copy parsed through parseBytes() is one more). Anything else (text,
+   * bytes, a message no longer under a handle, 2 MiB or more) goes through
+   * withFull(message, byObject).
+   */
+  function withFullHandle(message, byHandle, byObject) {
+    const at = message instanceof Message ? message[INPUT]() : undefined;
+    if (at === undefined) return withFull(message, byObject);
+    const f = full();
+    const [address, length] = at;
+    const target = f.scratchReserve(length);
+    new Uint8Array(f.wasmMemory().buffer, target, length).set(heap().subarray(address, address + length));
+    const options = message[OPTIONS]();
+    const handle = options === undefined ? f.parseHandle(length) : f.parseHandleWith(length, options);
+    if (handle < 0) return rethrow(f.takeError());
+    try {
+      return byHandle(handle, f);
+    } finally {
+      f.messageFree(handle, true);
+    }
+  }
+
   function inputBytes(input) {
     if (typeof input === "string") return encoder.encode(input);
     if (input instanceof Uint8Array) return input;
     throw new TypeError("input must be a string or a Uint8Array");
   }
 
-  Object.assign(api, { full, load, withFull, inputBytes });
+  Object.assign(api, { full, load, withFull, withFullHandle, inputBytes });
 }

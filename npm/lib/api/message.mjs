@@ -161,6 +161,7 @@ export function installMessage(api) {
 
   const REPARSE = Symbol("reparse");
   const OPTIONS = Symbol("options");
+  const INPUT = Symbol("input");
   const NATIVE = Symbol("native");
 
   /** A parsed HL7 v2 message, held in WebAssembly memory until free(). */
@@ -233,6 +234,17 @@ export function installMessage(api) {
     /** The parse options, to parse the same bytes the same way in the full module. */
     [OPTIONS]() {
       return this.#options;
+    }
+    /**
+     * Where this message's bytes lie in WebAssembly memory, [address, length],
+     * while it lives under a handle (else undefined: toBytes() then copies).
+     */
+    [INPUT]() {
+      const h = this.#handle;
+      const r = h >= 0 ? native.messageInput(h) : -1;
+      if (r < 0) return undefined;
+      const length = Math.floor(r / 4294967296);
+      return [r - length * 4294967296, length];
     }
     /** Decoded value at path, or undefined when absent or empty. */
     get(path) {
@@ -440,5 +452,5 @@ export function installMessage(api) {
     }
   }
 
-  Object.assign(api, { Element, Segment, Message, Parser, parse, writeInput, release, REPARSE, OPTIONS, NATIVE });
+  Object.assign(api, { Element, Segment, Message, Parser, parse, writeInput, release, REPARSE, OPTIONS, INPUT, NATIVE });
 }

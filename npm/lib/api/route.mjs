@@ -1,7 +1,7 @@
 // Filters, routes, change detection, diffs and mappings (the full module).
 
 export function installRoute(api) {
-  const { call, release, decoder, Message, full, withFull, inputBytes, piecesOf, splitStream, HL7ParseError, HL7StreamError } = api;
+  const { call, release, decoder, Message, full, withFull, withFullHandle, inputBytes, piecesOf, splitStream, HL7ParseError, HL7StreamError } = api;
   /**
    * A compiled filter expression, such as
    * `MSH-9.1 = "ADT" and MSH-9.2 in ("A01", "A08")` (see the README).
@@ -15,11 +15,17 @@ export function installRoute(api) {
     }
     /**
      * Whether the filter holds for one message's text or bytes (only MSH is
-     * read when that suffices), or for a Message (its bytes are read again
+     * read when that suffices), or for a Message (its bytes are parsed again
      * in the full module: text or bytes are faster).
      */
     matches(message) {
-      if (message instanceof Message) return withFull(message, (m) => this.#native.matches(m));
+      if (message instanceof Message) {
+        return withFullHandle(
+          message,
+          (h) => this.#native.matchesHandle(h),
+          (m) => this.#native.matches(m),
+        );
+      }
       return call(() => this.#native.matchesInput(inputBytes(message)));
     }
     /**
@@ -81,7 +87,11 @@ export function installRoute(api) {
     }
     /** Every destination whose filter holds, in route order. */
     destinations(message) {
-      return withFull(message, (m) => this.#native.destinations(m));
+      return withFullHandle(
+        message,
+        (h) => this.#native.destinationsHandle(h),
+        (m) => this.#native.destinations(m),
+      );
     }
     free() {
       this.#native = release(this.#native);

@@ -117,5 +117,5 @@ export function installScratch(api) {
     return decoder.decode(view().subarray(at, at + len));
   }
 
-  Object.assign(api, { encoder, decoder, writeText, writeBytes, pathId, readValue });
+  Object.assign(api, { encoder, decoder, writeText, writeBytes, pathId, readValue, heap: view });
 }
