@@ -5,6 +5,7 @@ use crate::handles::{with_scratch, PATHS, VALUE};
 use crate::options::{parse_options, set};
 use js_sys::{Array, Object};
 use pipehat::{OwnedMessage, ParseOptions};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -108,12 +109,6 @@ impl NativeMessage {
         };
         let owned = self.quick();
         let m = owned.message();
-        let Ok(Some(value)) = m.value(path) else {
-            return -1.0;
-        };
-        if value.is_empty() {
-            return -1.0;
-        }
         let bytes_at = |bytes: &[u8], ascii: bool| {
             if bytes.len() >= 1 << 20 {
                 return -2.0; // 1 MiB or more: the caller uses `get`/`getRaw`.
@@ -121,16 +116,26 @@ impl NativeMessage {
             let address = bytes.as_ptr() as usize as u32;
             f64::from(address) * 2_097_152.0 + (bytes.len() * 2 + usize::from(!ascii)) as f64
         };
-        // ASCII as stored: handed over in place, with no copy.
-        let stored = if raw {
-            Some(value.as_bytes()).filter(|b| b.is_ascii())
+        let text = if raw {
+            let Ok(Some(value)) = m.value(path) else {
+                return -1.0;
+            };
+            if value.is_empty() {
+                return -1.0;
+            }
+            // ASCII as stored: handed over in place, with no copy.
+            if value.as_bytes().is_ascii() {
+                return bytes_at(value.as_bytes(), true);
+            }
+            value.raw()
         } else {
-            value.plain_ascii()
+            match m.get(path) {
+                // Text as stored (the usual value): handed over in place.
+                Ok(Some(Cow::Borrowed(text))) => return bytes_at(text.as_bytes(), text.is_ascii()),
+                Ok(Some(text)) => text,
+                _ => return -1.0,
+            }
         };
-        if let Some(bytes) = stored {
-            return bytes_at(bytes, true);
-        }
-        let text = if raw { value.raw() } else { value.value() };
         VALUE.with(|s| {
             let mut s = s.borrow_mut();
             s.clear();

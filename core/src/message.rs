@@ -1,5 +1,6 @@
 //! `Message`: a parsed message borrowing its input, and the reusable `Parser`.
 
+use crate::delimiters::is_header_name;
 use crate::parse::index::Index;
 use crate::path::IntoPath;
 use crate::view::{resolve, Ctx, Segment, Seps, Value};
@@ -249,6 +250,12 @@ impl<'a> Message<'a> {
     }
 
     pub(crate) fn nth_named(&self, name: &[u8; 3], occurrence: u32) -> Option<Segment<'_>> {
+        let i = self.nth_named_index(name, occurrence)?;
+        Some(self.segment_unchecked(i))
+    }
+
+    /// The position of occurrence `occurrence` (from 1) of the segments named `name`.
+    fn nth_named_index(&self, name: &[u8; 3], occurrence: u32) -> Option<usize> {
         let index = self.index();
         let field = index.delimiters.field();
         let occurrence = occurrence.checked_sub(1)? as usize;
@@ -272,7 +279,71 @@ impl<'a> Message<'a> {
             })
             .nth(occurrence)?
             .0;
-        Some(self.segment_unchecked(i))
+        Some(i)
+    }
+
+    /// [`get`](Self::get) for the usual read, straight from the index
+    /// without building views: a value of at most 32 bytes, ASCII, with no
+    /// escape byte, in a field after MSH-2. `Some(None)` when absent or
+    /// empty; `None` for anything else, which `get` reads through the views.
+    fn plain_get(&self, path: &crate::Path) -> Option<Option<&str>> {
+        let Some(i) = self.nth_named_index(path.segment_bytes(), path.occurrence()) else {
+            return Some(None);
+        };
+        let index = self.index();
+        let d = index.delimiters;
+        let entry = &index.segments[i];
+        let (start, end) = (entry.start as usize, entry.end as usize);
+        let segment = self.input.get(start..end)?;
+        // A header numbers its fields from the separator after its name.
+        let n = path.field() as usize;
+        let k = if is_header_name(segment.get(..3)?) {
+            n.checked_sub(1).filter(|&k| k >= 2)?
+        } else {
+            n
+        };
+        let (before, after) = if index.lazy {
+            match crate::parse::simd_search::nth_pair(segment, d.field(), k) {
+                (Some(before), after) => (before, after.unwrap_or(segment.len())),
+                (None, _) => return Some(None),
+            }
+        } else {
+            let seps = index.separators_of(i);
+            let Some(&before) = seps.get(k - 1) else {
+                return Some(None);
+            };
+            let after = seps.get(k).map_or(end, |&p| p as usize);
+            (before as usize - start, after - start)
+        };
+        let mut bytes = segment.get(before + 1..after)?;
+        if path.repetition().is_some() || path.component().is_some() {
+            let r = path.repetition().unwrap_or(1) as usize;
+            let Some(part) = crate::view::nth_part(bytes, d.repetition(), r) else {
+                return Some(None);
+            };
+            bytes = part;
+        }
+        for (level, sep) in [
+            (path.component(), d.component()),
+            (path.subcomponent(), d.subcomponent()),
+        ] {
+            if let Some(n) = level {
+                let Some(part) = crate::view::nth_part(bytes, sep, n as usize) else {
+                    return Some(None);
+                };
+                bytes = part;
+            }
+        }
+        if bytes.is_empty() {
+            return Some(None);
+        }
+        if bytes.len() > 32 {
+            return None;
+        }
+        match crate::view::ascii_and_escaped(bytes, d.escape()) {
+            (true, false) => crate::parse::simd_search::ascii_str(bytes).map(Some),
+            _ => None,
+        }
     }
 
     /// What `path` points at, or `None` when absent.
@@ -314,6 +385,10 @@ impl<'a> Message<'a> {
     /// field, every repetition included; one that stops at component level
     /// reads the whole component.
     pub fn get(&self, path: impl IntoPath) -> Result<Option<Cow<'_, str>>, PathError> {
+        let path = path.into_path()?;
+        if let Some(plain) = self.plain_get(&path) {
+            return Ok(plain.map(Cow::Borrowed));
+        }
         Ok(self
             .value(path)?
             .filter(|v| !v.is_empty())

@@ -317,22 +317,11 @@ impl<'a> Span<'a> {
         if self.literal {
             return (n == 1).then_some(*self);
         }
-        // Past n - 1 separators, then up to the next one.
-        let bytes = self.bytes;
-        let mut start = 0;
-        if n > 1 {
-            let mut left = n - 1;
-            let i = bytes.iter().position(|&b| {
-                left -= usize::from(b == sep);
-                left == 0
-            })?;
-            start = i + 1;
-        }
-        let rest = &bytes[start..];
-        let len = rest.iter().position(|&b| b == sep).unwrap_or(rest.len());
+        let part = nth_part(self.bytes, sep, n)?;
         Some(Span {
-            bytes: &rest[..len],
-            offset: self.offset + start,
+            bytes: part,
+            // Both slices of the same bytes.
+            offset: self.offset + (part.as_ptr() as usize - self.bytes.as_ptr() as usize),
             ..*self
         })
     }
@@ -394,34 +383,104 @@ impl<'a> Span<'a> {
     }
 }
 
+/// Part `n` (from 1) of `bytes` split on `sep`, or `None` when there are
+/// fewer parts.
+#[inline]
+pub(crate) fn nth_part(bytes: &[u8], sep: u8, n: usize) -> Option<&[u8]> {
+    // Past n - 1 separators, then up to the next one.
+    let mut rest = bytes;
+    for _ in 1..n {
+        let i = find_byte(rest, sep)?;
+        rest = &rest[i + 1..];
+    }
+    let len = find_byte(rest, sep).unwrap_or(rest.len());
+    Some(&rest[..len])
+}
+
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// The high bit of each byte of `word` equal to the byte repeated in
+/// `pattern`; the lowest one set is exact (a borrow can set bits only above
+/// a true match).
+#[inline]
+fn matches(word: u64, pattern: u64) -> u64 {
+    let x = word ^ pattern;
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The first position of `byte` in `bytes`, eight bytes at a time: values
+/// are short, and a search's set-up costs more than such a loop.
+#[inline]
+pub(crate) fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    let n = bytes.len();
+    if n < 8 {
+        return bytes.iter().position(|&b| b == byte);
+    }
+    let pattern = ONES * u64::from(byte);
+    // Little-endian words, so that the lowest bit is the first byte.
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
+    let mut at = 0;
+    while at + 8 <= n {
+        let m = matches(word(at), pattern);
+        if m != 0 {
+            return Some(at + (m.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    if at < n {
+        // The last eight bytes: those before `at` hold no match.
+        let m = matches(word(n - 8), pattern);
+        if m != 0 {
+            return Some(n - 8 + (m.trailing_zeros() / 8) as usize);
+        }
+    }
+    None
+}
+
 /// Whether `bytes` are all ASCII, and whether they hold `escape`: eight
 /// bytes at a time (a word's high bits, and the word XOR the escape byte
 /// tested for a zero byte), for short values where a search's set-up would
-/// cost more than the search.
-fn ascii_and_escaped(bytes: &[u8], escape: u8) -> (bool, bool) {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let pattern = ONES * u64::from(escape);
-    let (mut high, mut zero) = (0u64, 0u64);
-    let mut take = |word: u64| {
-        high |= word;
-        let x = word ^ pattern;
-        // A zero byte of x (an escape byte) sets its high bit here; no
-        // other word does.
-        zero |= x.wrapping_sub(ONES) & !x;
+/// cost more than the search. Words may overlap (the last one ends with the
+/// bytes): both answers are unions, which reading a byte twice leaves as is.
+pub(crate) fn ascii_and_escaped(bytes: &[u8], escape: u8) -> (bool, bool) {
+    let n = bytes.len();
+    let word = if n >= 8 {
+        let pattern = ONES * u64::from(escape);
+        let (mut high, mut zero) = (0u64, 0u64);
+        let mut take = |at: usize| {
+            let word = u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
+            high |= word;
+            zero |= matches(word, pattern);
+        };
+        let mut at = 0;
+        while at + 8 <= n {
+            take(at);
+            at += 8;
+        }
+        if at < n {
+            take(n - 8);
+        }
+        return (high & HIGHS == 0, zero != 0);
+    } else if n >= 4 {
+        // Two overlapping halves.
+        let half = |at: usize| u32::from_ne_bytes(bytes[at..at + 4].try_into().unwrap_or_default());
+        u64::from(half(0)) | (u64::from(half(n - 4)) << 32)
+    } else {
+        // Up to three bytes, the first repeated in the lanes left.
+        let Some(&first) = bytes.first() else {
+            return (true, false);
+        };
+        let mut lanes = [first; 8];
+        for (lane, &b) in lanes.iter_mut().zip(bytes) {
+            *lane = b;
+        }
+        u64::from_ne_bytes(lanes)
     };
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        take(u64::from_ne_bytes(chunk.try_into().unwrap_or_default()));
-    }
-    let tail = chunks.remainder();
-    if !tail.is_empty() {
-        // Padded with an ASCII byte that is not the escape byte.
-        let mut word = [if escape == b' ' { b'!' } else { b' ' }; 8];
-        word[..tail.len()].copy_from_slice(tail);
-        take(u64::from_ne_bytes(word));
-    }
-    (high & HIGHS == 0, zero & HIGHS != 0)
+    (
+        word & HIGHS == 0,
+        matches(word, ONES * u64::from(escape)) != 0,
+    )
 }
 
 /// Iterator over the parts of a span split on one separator.
@@ -453,11 +512,9 @@ impl<'a> Iterator for Parts<'a> {
     #[inline]
     fn next(&mut self) -> Option<Span<'a>> {
         let bytes = self.rest?;
-        // Values are short: a plain loop beats a SIMD search's set-up cost here.
-        let (part, rest) = match self
-            .sep
-            .and_then(|sep| bytes.iter().position(|&b| b == sep))
-        {
+        // Values are short: a word-at-a-time loop beats a SIMD search's
+        // set-up cost here.
+        let (part, rest) = match self.sep.and_then(|sep| find_byte(bytes, sep)) {
             Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
             None => (bytes, None),
         };
@@ -801,34 +858,8 @@ mod tests {
     /// and odd shapes, parsed fully and lazily (fields found by a scan).
     #[test]
     fn the_walk_matches_reads_by_number_and_plain_splits() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests");
-        let mut inputs: Vec<Vec<u8>> = Vec::new();
-        for entry in std::fs::read_dir(root.join("corpus/messages")).unwrap() {
-            inputs.push(std::fs::read(entry.unwrap().path()).unwrap());
-        }
-        let mutations = std::fs::read_to_string(root.join("mutations.jsonl")).unwrap();
-        for line in mutations.lines() {
-            let case: serde_json::Value = serde_json::from_str(line).unwrap();
-            let file = root.join("corpus").join(case["file"].as_str().unwrap());
-            let mut bytes = std::fs::read(file).unwrap();
-            for edit in case["edits"].as_array().unwrap() {
-                let at = (edit[0].as_u64().unwrap() as usize).min(bytes.len());
-                let end = (at + edit[1].as_u64().unwrap() as usize).min(bytes.len());
-                let hex = edit[2].as_str().unwrap().as_bytes();
-                let insert: Vec<u8> = hex
-                    .chunks(2)
-                    .map(|h| u8::from_str_radix(core::str::from_utf8(h).unwrap(), 16).unwrap())
-                    .collect();
-                bytes.splice(at..end, insert);
-            }
-            inputs.push(bytes);
-        }
-        inputs.push(
-            b"MSH|^~\\&|A~B^C&D||\rPID|1||~|^|&|~~^&|a&b|a^b&c~d|^^|x~|~x||\rZ1|\rZ2\r|\r".to_vec(),
-        );
-        inputs.push(b"MSH|^~\\&\rMSH|\rMSH\rBHS|^~\\&|x|y\r".to_vec());
         let mut leaves = 0;
-        for input in &inputs {
+        for input in &inputs() {
             for lazy in [false, true] {
                 let Ok(msg) = Message::parse_with(input, &ParseOptions::default().lazy(lazy))
                 else {
@@ -872,5 +903,92 @@ mod tests {
             }
         }
         assert!(leaves > 100_000, "{leaves}");
+    }
+
+    /// `Message::get` reads as the views do (`value(path)`, empty as
+    /// absent, then `value()`), though it takes the usual values straight
+    /// from the index: every segment occurrence, field and level of the
+    /// inputs, with short, long, escaped and non-ASCII values, parsed fully
+    /// and lazily.
+    #[test]
+    fn get_reads_as_the_views_read() {
+        let mut inputs = inputs();
+        inputs.push(
+            b"MSH|^~\\&|A|B\rPID|1|\\T\\x|\xc3\xa9^b|0123456789012345678901234567890123^x|a\\S\\b^c~d\rPID|2\rPID\r"
+                .to_vec(),
+        );
+        inputs.push(b"MSH|^~\\\rPID|1|a^b&c~d^e\r".to_vec());
+        let (mut reads, mut present) = (0, 0);
+        for input in &inputs {
+            for lazy in [false, true] {
+                let Ok(msg) = Message::parse_with(input, &ParseOptions::default().lazy(lazy))
+                else {
+                    continue;
+                };
+                let mut seen: Vec<&[u8]> = Vec::new();
+                for segment in msg.segments() {
+                    let name = segment.name();
+                    let addressable = crate::Path::parse(&std::format!("{name}-1")).is_ok();
+                    if !addressable || seen.contains(&name.as_bytes()) {
+                        continue;
+                    }
+                    seen.push(name.as_bytes());
+                    let count = msg.segments_named(name).count();
+                    for occurrence in 1..=count + 1 {
+                        for field in 1..=segment.field_count() + 1 {
+                            for tail in [
+                                "", "(1)", "(2)", ".1", ".2", ".3", ".1.1", ".1.2", "(2).1",
+                                "(2).2.1",
+                            ] {
+                                let path = std::format!("{name}[{occurrence}]-{field}{tail}");
+                                let views = msg
+                                    .value(path.as_str())
+                                    .unwrap()
+                                    .filter(|v| !v.is_empty())
+                                    .map(|v| v.value());
+                                let got = msg.get(path.as_str()).unwrap();
+                                assert_eq!(got, views, "{path} lazy {lazy}");
+                                reads += 1;
+                                present += usize::from(got.is_some());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(reads > 500_000 && present > 100_000, "{reads} {present}");
+    }
+
+    /// The messages the view tests read: the corpus, its broken copies
+    /// (tests/mutations.jsonl) and odd shapes.
+    #[allow(clippy::unwrap_used)] // a test helper: a missing file fails the tests
+    fn inputs() -> Vec<Vec<u8>> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests");
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for entry in std::fs::read_dir(root.join("corpus/messages")).unwrap() {
+            inputs.push(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        let mutations = std::fs::read_to_string(root.join("mutations.jsonl")).unwrap();
+        for line in mutations.lines() {
+            let case: serde_json::Value = serde_json::from_str(line).unwrap();
+            let file = root.join("corpus").join(case["file"].as_str().unwrap());
+            let mut bytes = std::fs::read(file).unwrap();
+            for edit in case["edits"].as_array().unwrap() {
+                let at = (edit[0].as_u64().unwrap() as usize).min(bytes.len());
+                let end = (at + edit[1].as_u64().unwrap() as usize).min(bytes.len());
+                let hex = edit[2].as_str().unwrap().as_bytes();
+                let insert: Vec<u8> = hex
+                    .chunks(2)
+                    .map(|h| u8::from_str_radix(core::str::from_utf8(h).unwrap(), 16).unwrap())
+                    .collect();
+                bytes.splice(at..end, insert);
+            }
+            inputs.push(bytes);
+        }
+        inputs.push(
+            b"MSH|^~\\&|A~B^C&D||\rPID|1||~|^|&|~~^&|a&b|a^b&c~d|^^|x~|~x||\rZ1|\rZ2\r|\r".to_vec(),
+        );
+        inputs.push(b"MSH|^~\\&\rMSH|\rMSH\rBHS|^~\\&|x|y\r".to_vec());
+        inputs
     }
 }
