@@ -169,6 +169,12 @@ impl Message<'_> {
             w.out.extend_from_slice(b",\"fields\":[");
             if name_end < bytes.len() {
                 let mut start = name_end + 1;
+                // The separators inside what `fields` is given: after the
+                // one ending the name, and after MSH-2's in a header.
+                let inside = usize::from(segment.is_header()) + 1;
+                let known = segment
+                    .indexed_separators()
+                    .map(|seps| (seps.get(inside..).unwrap_or_default(), segment.offset()));
                 if segment.is_header() {
                     // MSH-1 and MSH-2 are the delimiters themselves, written as they are.
                     json_bytes(&mut w.out, &[field_sep]);
@@ -182,7 +188,7 @@ impl Message<'_> {
                     start = end + 1;
                 }
                 if start <= bytes.len() {
-                    w.fields(&bytes[start..]);
+                    w.fields(&bytes[start..], known.map(|(seps, at)| (seps, at + start)));
                 }
             }
             w.out.extend_from_slice(b"]}");
@@ -262,8 +268,28 @@ impl Utf8Json {
     }
 
     /// Writes the fields in `bytes` (the segment after its name and first
-    /// separator, or after MSH-2), comma-separated, in one classified pass.
-    pub(crate) fn fields(&mut self, bytes: &[u8]) {
+    /// separator, or after MSH-2), comma-separated. `known`: the field
+    /// separators inside `bytes`, as positions in a text where `bytes`
+    /// starts at the second number, when the index has them; then each
+    /// field is classified alone, with no byte-by-byte search for them.
+    pub(crate) fn fields(&mut self, bytes: &[u8], known: Option<(&[u32], usize)>) {
+        let Some((seps, base)) = known else {
+            return self.scan_fields(bytes);
+        };
+        let mut from = 0;
+        for &sep in seps {
+            let to = (sep as usize).saturating_sub(base);
+            let field = bytes.get(from..to).unwrap_or_default();
+            self.field(field, self.classes(field));
+            self.out.push(b',');
+            from = to + 1;
+        }
+        let field = bytes.get(from..).unwrap_or_default();
+        self.field(field, self.classes(field));
+    }
+
+    /// [`fields`](Self::fields) finding the separators: one classified pass.
+    fn scan_fields(&mut self, bytes: &[u8]) {
         let field_sep = self.d.field();
         let mut c = 0u8;
         let mut from = 0;
@@ -288,10 +314,16 @@ impl Utf8Json {
             .fold(0, |acc, &b| acc | self.class[usize::from(b)])
     }
 
+    #[inline]
     fn field(&mut self, bytes: &[u8], c: u8) {
         if c & (REP | COMP | SUB) == 0 {
             return self.leaf(bytes, c);
         }
+        self.composite_field(bytes, c);
+    }
+
+    #[inline(never)]
+    fn composite_field(&mut self, bytes: &[u8], c: u8) {
         // Lossless JSON: always an array of repetitions; the tree form: a
         // lone repetition as itself, several as {"repetitions": [...]}.
         let (open, close): (&[u8], &[u8]) = match (self.raw, c & REP != 0) {
@@ -321,13 +353,13 @@ impl Utf8Json {
             let comp = self.d.component();
             self.out.reserve(bytes.len() * 3 + 4);
             self.out.extend_from_slice(b"[\"");
-            for &b in bytes {
-                if b == comp {
-                    self.out.extend_from_slice(b"\",\"");
-                } else {
-                    self.out.push(b);
-                }
+            let mut rest = bytes;
+            while let Some(i) = crate::view::find_byte(rest, comp) {
+                self.out.extend_from_slice(&rest[..i]);
+                self.out.extend_from_slice(b"\",\"");
+                rest = &rest[i + 1..];
             }
+            self.out.extend_from_slice(rest);
             self.out.extend_from_slice(b"\"]");
             return;
         }
@@ -370,7 +402,6 @@ impl Utf8Json {
     #[inline]
     fn leaf(&mut self, bytes: &[u8], c: u8) {
         if c & (JSON | ESC) == 0 {
-            self.out.reserve(bytes.len() + 2);
             self.out.push(b'"');
             self.out.extend_from_slice(bytes);
             self.out.push(b'"');

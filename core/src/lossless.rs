@@ -108,8 +108,15 @@ impl Message<'_> {
                     }
                 }
                 if more && utf8 {
-                    // Bytes straight to the output, one classified pass.
-                    w.fields(fields);
+                    // Bytes straight to the output, each field classified
+                    // in one pass (its bounds from the index when it has them).
+                    let inside = usize::from(seg.is_header()) + 1;
+                    // `fields` lies within the segment's bytes.
+                    let at = seg.offset() + (fields.as_ptr() as usize - bytes.as_ptr() as usize);
+                    let known = seg
+                        .indexed_separators()
+                        .map(|seps| (seps.get(inside..).unwrap_or_default(), at));
+                    w.fields(fields, known);
                 } else if more {
                     for (n, field) in fields.split(|&b| b == d.field()).enumerate() {
                         if n > 0 {
