@@ -438,6 +438,32 @@ pub(crate) fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
     None
 }
 
+/// Which of the three bytes `needles` occur in `bytes`, eight bytes at a
+/// time (see [`find_byte`]).
+pub(crate) fn contains3(bytes: &[u8], needles: [u8; 3]) -> [bool; 3] {
+    let n = bytes.len();
+    if n < 8 {
+        return needles.map(|needle| bytes.contains(&needle));
+    }
+    let patterns = needles.map(|needle| ONES * u64::from(needle));
+    let mut found = [0u64; 3];
+    let mut take = |at: usize| {
+        let word = u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
+        for (f, &p) in found.iter_mut().zip(&patterns) {
+            *f |= matches(word, p);
+        }
+    };
+    let mut at = 0;
+    while at + 8 <= n {
+        take(at);
+        at += 8;
+    }
+    if at < n {
+        take(n - 8);
+    }
+    found.map(|f| f != 0)
+}
+
 /// Whether `bytes` are all ASCII, and whether they hold `escape`: eight
 /// bytes at a time (a word's high bits, and the word XOR the escape byte
 /// tested for a zero byte), for short values where a search's set-up would
@@ -795,29 +821,46 @@ mod tests {
     use crate::{Message, ParseOptions};
     use alloc::vec::Vec;
 
-    /// The word-at-a-time check answers as a byte loop does, for every
-    /// length up to the 32 bytes it serves, an escape byte or a high byte at
-    /// each position, and escape bytes that equal the tail's padding.
+    /// The word-at-a-time searches (`ascii_and_escaped`, `find_byte`,
+    /// `contains3`) answer as byte loops do: every length up to 40 (whole
+    /// words, overlapping last words, the byte loop under eight), a sought,
+    /// high or other byte at each position and a second one after it, and
+    /// sought bytes that equal the padding or sit next to it.
     #[test]
-    fn ascii_and_escaped_answers_as_a_byte_loop() {
-        let naive = |bytes: &[u8], escape: u8| (bytes.is_ascii(), bytes.contains(&escape));
-        for escape in [b'\\', b' ', b'!', 0x00, 0x7f, 0x80, 0xff] {
-            for len in 0..=32 {
+    fn word_at_a_time_searches_answer_as_byte_loops() {
+        for needle in [b'\\', b' ', b'!', 0x00, 0x01, 0x7f, 0x80, 0xff] {
+            let needles = [needle, b'^', needle.wrapping_add(1)];
+            for len in 0..=40usize {
                 let base: Vec<u8> = (0..len).map(|i| b'A' + (i % 26) as u8).collect();
-                assert_eq!(
-                    super::ascii_and_escaped(&base, escape),
-                    naive(&base, escape)
-                );
+                let mut cases = alloc::vec![base.clone()];
                 for at in 0..len {
-                    for byte in [escape, 0x80, 0xc9, 0x00, b' ', escape.wrapping_add(1)] {
+                    for byte in [needle, 0x80, 0xc9, 0x00, b' ', b'^', needle.wrapping_add(1)] {
                         let mut bytes = base.clone();
                         bytes[at] = byte;
-                        assert_eq!(
-                            super::ascii_and_escaped(&bytes, escape),
-                            naive(&bytes, escape),
-                            "{bytes:?} {escape}"
-                        );
+                        cases.push(bytes.clone());
+                        if at + 3 < len {
+                            bytes[at + 3] = needle;
+                            cases.push(bytes);
+                        }
                     }
+                }
+                for bytes in &cases {
+                    let bytes = &bytes[..];
+                    assert_eq!(
+                        super::ascii_and_escaped(bytes, needle),
+                        (bytes.is_ascii(), bytes.contains(&needle)),
+                        "{bytes:?} {needle}"
+                    );
+                    assert_eq!(
+                        super::find_byte(bytes, needle),
+                        bytes.iter().position(|&b| b == needle),
+                        "{bytes:?} {needle}"
+                    );
+                    assert_eq!(
+                        super::contains3(bytes, needles),
+                        needles.map(|n| bytes.contains(&n)),
+                        "{bytes:?} {needles:?}"
+                    );
                 }
             }
         }
