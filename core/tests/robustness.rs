@@ -6,16 +6,30 @@
 use pipehat::{escape, Delimiters, Message, ParseOptions, Parser};
 use proptest::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 struct Counting;
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    /// Whether this thread's allocations are counted: only the measuring
+    /// test's, not those of tests running beside it or of the harness
+    /// reporting them.
+    static COUNTED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count() {
+    if COUNTED.try_with(Cell::get).unwrap_or(false) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 // SAFETY: forwards to the system allocator unchanged, only counting calls.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
@@ -24,7 +38,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -56,6 +70,7 @@ fn reused_parser_allocates_nothing_in_steady_state() {
     for m in &messages {
         parser.parse(m).unwrap();
     }
+    COUNTED.set(true);
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let mut total = 0;
     for _ in 0..3 {
@@ -67,6 +82,7 @@ fn reused_parser_allocates_nothing_in_steady_state() {
         }
     }
     let after = ALLOCATIONS.load(Ordering::Relaxed);
+    COUNTED.set(false);
     assert!(total > 0);
     assert_eq!(
         after - before,
