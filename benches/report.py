@@ -301,8 +301,12 @@ def goals_block(rows: dict, npm: dict | None, python: dict | None) -> str:
             note = f"; the floor alone: {floor[0]:,.1f}×" if floor else ""
             lib = "pipehat.extract() (one call over the file)"
             row(f"JavaScript `extract()` ≥ 15× hl7parser, {w}", _median_range(_per_round(npm, "five", w, lib, "hl7parser")), 15, "×", note)
+        floor_validate = "floor of validate(): parsing and validating inside WebAssembly alone, the report left as text"
         for w in ("adt", "oru", "mixed"):
-            row(f"JavaScript parse + `validate` ≥ 150 MB/s, {w}", _median_range(npm["perProcess"].get("validate", {}).get(w, {}).get("pipehat", [])), 150, " MB/s")
+            mbs = npm["perProcess"].get("validate", {}).get(w, {})
+            floor = _median_range(mbs.get(floor_validate, []))
+            note = f"; the floor alone: {floor[0]:,.1f} MB/s" if floor else ""
+            row(f"JavaScript parse + `validate` ≥ 150 MB/s, {w}", _median_range(mbs.get("pipehat", [])), 150, " MB/s", note)
     return "\n".join(out)
 
 
