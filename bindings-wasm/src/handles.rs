@@ -234,6 +234,20 @@ pub fn message_diagnostics(handle: u32) -> String {
     with_handle(handle, String::from("[]"), |m| m.diagnostics_json())
 }
 
+/// `NativeMessage::to_json_string` (`lossless`: `to_lossless_json_string`)
+/// of the message at `handle`, which stays there (moving it into an object
+/// costs more than writing a short message's JSON).
+#[wasm_bindgen(js_name = messageJson)]
+pub fn message_json(handle: u32, lossless: bool) -> String {
+    with_handle(handle, String::new(), |m| {
+        if lossless {
+            m.to_lossless_json_string()
+        } else {
+            m.to_json_string()
+        }
+    })
+}
+
 /// Header value `k` of the message at `handle` (see `NativeMessage::header_value`).
 #[wasm_bindgen(js_name = messageHeaderValue)]
 pub fn message_header_value(handle: u32, k: u32) -> Option<String> {

@@ -161,19 +161,23 @@ test("lossless JSON: golden files and every corpus message round trip", () => {
 // bytes from memory to memory into the full module while it lives under a
 // handle, and through toBytes() otherwise (a message moved into an object,
 // one of 2 MiB or more): both ways give what the text gives, and the message
-// reads the same afterwards.
-test("a Message is validated, filtered and routed as its text is, under a handle or not", () => {
+// reads the same afterwards. toJSON() and toLosslessJSON() too are written
+// from under the handle, or from the object.
+test("a Message is validated, filtered, routed and written as JSON as its text is, under a handle or not", () => {
   const filter = new api.Filter('MSH-9.1 = "ADT" and PID-3.1 != ""');
   const router = new api.Router({ adt: 'MSH-9.1 = "ADT"', lab: 'MSH-9.1 = "ORU"', any: 'MSH-10 != ""' });
   const outcome = (m) => [JSON.stringify(api.validate(m)), filter.matches(m), router.destinations(m)];
+  const json = (m) => JSON.stringify([m.toJSON(), m.toLosslessJSON()]);
   let seen = 0;
   for (const [f, data, msg] of corpusMessages()) {
     const text = outcome(data);
     const before = [msg.get("MSH-10"), msg.get("PID-5.1")];
     assert.deepEqual(outcome(msg), text, f);
     assert.deepEqual([msg.get("MSH-10"), msg.get("PID-5.1")], before, f);
-    msg.toJSON(); // moves the message out of its handle into an object
+    const written = json(msg);
+    void msg.delimiters; // moves the message out of its handle into an object
     assert.deepEqual(outcome(msg), text, `${f} (object)`);
+    assert.equal(json(msg), written, `${f} (object)`);
     msg.free();
     seen++;
   }
@@ -185,7 +189,7 @@ test("a Message is validated, filtered and routed as its text is, under a handle
   const report = api.validate(one);
   assert.deepEqual(report.issues.map((i) => i.code), ["unknown_version"]);
   assert.equal(api.validate(lf).version, "2.5.1");
-  one.toJSON();
+  void one.delimiters;
   assert.deepEqual(api.validate(one), report);
   one.free();
   // 2 MiB and more go through toBytes().

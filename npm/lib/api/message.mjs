@@ -307,11 +307,13 @@ export function installMessage(api) {
     }
     /** The message as plain objects (see the README for the shape). */
     toJSON() {
-      return JSON.parse(this.#n().toJsonString());
+      const h = this.#handle;
+      return JSON.parse(h >= 0 ? native.messageJson(h, false) : this.#n().toJsonString());
     }
     /** Lossless JSON as an object: fromJSON() rebuilds the exact bytes (see the README). */
     toLosslessJSON() {
-      return JSON.parse(this.#n().toLosslessJsonString());
+      const h = this.#handle;
+      return JSON.parse(h >= 0 ? native.messageJson(h, true) : this.#n().toLosslessJsonString());
     }
     /** The friendly form, keyed by segment and field number, values decoded. */
     toFriendlyJSON() {
