@@ -447,21 +447,29 @@ pub(crate) fn contains3(bytes: &[u8], needles: [u8; 3]) -> [bool; 3] {
     }
     let patterns = needles.map(|needle| ONES * u64::from(needle));
     let mut found = [0u64; 3];
-    let mut take = |at: usize| {
-        let word = u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
+    each_word(bytes, |word| {
         for (f, &p) in found.iter_mut().zip(&patterns) {
             *f |= matches(word, p);
         }
-    };
+    });
+    found.map(|f| f != 0)
+}
+
+/// Calls `take` with every eight bytes of `bytes` (at least eight long) as
+/// a word, the last one overlapping the one before when the length is not a
+/// multiple of eight: for questions about the bytes as a set.
+#[inline(always)]
+fn each_word(bytes: &[u8], mut take: impl FnMut(u64)) {
+    let n = bytes.len();
+    let word = |at: usize| u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
     let mut at = 0;
     while at + 8 <= n {
-        take(at);
+        take(word(at));
         at += 8;
     }
-    if at < n {
-        take(n - 8);
+    if at < n && n >= 8 {
+        take(word(n - 8));
     }
-    found.map(|f| f != 0)
 }
 
 /// Whether `bytes` are all ASCII, and whether they hold `escape`: eight
@@ -474,19 +482,10 @@ pub(crate) fn ascii_and_escaped(bytes: &[u8], escape: u8) -> (bool, bool) {
     let word = if n >= 8 {
         let pattern = ONES * u64::from(escape);
         let (mut high, mut zero) = (0u64, 0u64);
-        let mut take = |at: usize| {
-            let word = u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
+        each_word(bytes, |word| {
             high |= word;
             zero |= matches(word, pattern);
-        };
-        let mut at = 0;
-        while at + 8 <= n {
-            take(at);
-            at += 8;
-        }
-        if at < n {
-            take(n - 8);
-        }
+        });
         return (high & HIGHS == 0, zero != 0);
     } else if n >= 4 {
         // Two overlapping halves.
