@@ -332,13 +332,18 @@ impl Utf8Json {
             (false, true) => (b"{\"repetitions\":[", b"]}"),
         };
         self.out.extend_from_slice(open);
-        let rep = self.d.repetition();
-        for (i, r) in bytes.split(|&b| b == rep).enumerate() {
-            if i > 0 {
-                self.out.push(b',');
+        if c & REP == 0 {
+            // One repetition (lossless JSON): its classes are the field's.
+            self.repetition(bytes, c);
+        } else {
+            let rep = self.d.repetition();
+            for (i, r) in bytes.split(|&b| b == rep).enumerate() {
+                if i > 0 {
+                    self.out.push(b',');
+                }
+                let c = self.classes(r);
+                self.repetition(r, c);
             }
-            let c = self.classes(r);
-            self.repetition(r, c);
         }
         self.out.extend_from_slice(close);
     }
