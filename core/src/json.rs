@@ -336,16 +336,21 @@ impl Utf8Json {
             // One repetition (lossless JSON): its classes are the field's.
             self.repetition(bytes, c);
         } else {
-            let rep = self.d.repetition();
-            for (i, r) in bytes.split(|&b| b == rep).enumerate() {
-                if i > 0 {
-                    self.out.push(b',');
-                }
-                let c = self.classes(r);
-                self.repetition(r, c);
-            }
+            self.parts(bytes, self.d.repetition(), Self::repetition);
         }
         self.out.extend_from_slice(close);
+    }
+
+    /// Writes the parts of `bytes` split on `sep`, comma-separated, each
+    /// classified and then written by `write`.
+    fn parts(&mut self, bytes: &[u8], sep: u8, write: fn(&mut Self, &[u8], u8)) {
+        for (i, part) in bytes.split(|&b| b == sep).enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            let c = self.classes(part);
+            write(self, part, c);
+        }
     }
 
     fn repetition(&mut self, bytes: &[u8], c: u8) {
@@ -392,14 +397,7 @@ impl Utf8Json {
             return self.leaf(piece, pc);
         }
         self.out.push(b'[');
-        let sub = self.d.subcomponent();
-        for (k, s) in piece.split(|&b| b == sub).enumerate() {
-            if k > 0 {
-                self.out.push(b',');
-            }
-            let sc = self.classes(s);
-            self.leaf(s, sc);
-        }
+        self.parts(piece, self.d.subcomponent(), Self::leaf);
         self.out.push(b']');
     }
 
