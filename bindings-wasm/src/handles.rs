@@ -204,7 +204,6 @@ pub fn message_get(handle: u32, id: usize, raw: bool) -> f64 {
     with_handle(handle, -1.0, |m| m.get_compiled(id, raw))
 }
 
-/// `NativeMessage.header` on the message at `handle`.
 /// Where the bytes of the message at `handle` lie in this module's memory,
 /// for the facade to copy them into the full module without moving the
 /// message out of its handle: `length * 2^32 + address`, or -1 when the

@@ -564,13 +564,8 @@ impl Walker {
 
     /// One value: escapes decoded, then read in the message's character set.
     fn leaf<S: TreeSink + ?Sized>(&mut self, sink: &mut S, bytes: &[u8]) {
-        if bytes.len() <= 32 {
-            // The usual value, short ASCII without an escape byte: as it is.
-            if let (true, false) = crate::view::ascii_and_escaped(bytes, self.delims.escape()) {
-                if let Some(text) = crate::parse::simd_search::ascii_str(bytes) {
-                    return sink.text(text);
-                }
-            }
+        if let Some(text) = crate::view::short_plain_text(bytes, self.delims.escape()) {
+            return sink.text(text);
         }
         if !crate::escape::has_escape(bytes, &self.delims) {
             return sink.text(&crate::charset::decode(bytes, self.charset));

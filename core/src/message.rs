@@ -302,20 +302,17 @@ impl<'a> Message<'a> {
         } else {
             n
         };
-        let (before, after) = if index.lazy {
-            match crate::parse::simd_search::nth_pair(segment, d.field(), k) {
-                (Some(before), after) => (before, after.unwrap_or(segment.len())),
-                (None, _) => return Some(None),
-            }
+        let seps = if index.lazy {
+            Seps::Scan
         } else {
-            let seps = index.separators_of(i);
-            let Some(&before) = seps.get(k - 1) else {
-                return Some(None);
-            };
-            let after = seps.get(k).map_or(end, |&p| p as usize);
-            (before as usize - start, after - start)
+            Seps::Indexed(index.separators_of(i))
         };
-        let mut bytes = segment.get(before + 1..after)?;
+        let Some((before, after)) =
+            crate::view::separators_around(self.input, start, end, seps, d.field(), k)
+        else {
+            return Some(None);
+        };
+        let mut bytes = self.input.get(before + 1..after.unwrap_or(end))?;
         if path.repetition().is_some() || path.component().is_some() {
             let r = path.repetition().unwrap_or(1) as usize;
             let Some(part) = crate::view::nth_part(bytes, d.repetition(), r) else {
@@ -337,13 +334,7 @@ impl<'a> Message<'a> {
         if bytes.is_empty() {
             return Some(None);
         }
-        if bytes.len() > 32 {
-            return None;
-        }
-        match crate::view::ascii_and_escaped(bytes, d.escape()) {
-            (true, false) => crate::parse::simd_search::ascii_str(bytes).map(Some),
-            _ => None,
-        }
+        crate::view::short_plain_text(bytes, d.escape()).map(Some)
     }
 
     /// What `path` points at, or `None` when absent.

@@ -210,25 +210,8 @@ impl<'a> Segment<'a> {
     /// numbered from its separator); the second is `None` at the end.
     #[inline]
     fn separators_around(&self, k: usize) -> Option<(usize, Option<usize>)> {
-        match self.seps {
-            Seps::Indexed(seps) => {
-                let before = *seps.get(k - 1)? as usize;
-                Some((before, seps.get(k).map(|&p| p as usize)))
-            }
-            Seps::Scan => {
-                // One pass over the segment, stopping after separator k.
-                match crate::parse::simd_search::nth_pair(
-                    self.as_bytes(),
-                    self.ctx.delimiters.field(),
-                    k,
-                ) {
-                    (Some(before), after) => {
-                        Some((self.start + before, after.map(|p| self.start + p)))
-                    }
-                    (None, _) => None,
-                }
-            }
-        }
+        let field = self.ctx.delimiters.field();
+        separators_around(self.input, self.start, self.end, self.seps, field, k)
     }
 
     /// The fields in order, from field 1.
@@ -260,6 +243,33 @@ impl<'a> Segment<'a> {
             Some(Field(Span::new(&input[before + 1..after], before + 1, ctx)))
         });
         (1..=literal).filter_map(move |n| self.field(n)).chain(rest)
+    }
+}
+
+/// Separators `k - 1` and `k` (`k` from 1) of the segment at
+/// `input[start..end]`, as absolute offsets; the second is `None` at the end.
+/// What [`Segment::field`] reads, and `Message::get` without a view.
+#[inline]
+pub(crate) fn separators_around(
+    input: &[u8],
+    start: usize,
+    end: usize,
+    seps: Seps<'_>,
+    field: u8,
+    k: usize,
+) -> Option<(usize, Option<usize>)> {
+    match seps {
+        Seps::Indexed(seps) => {
+            let before = *seps.get(k.checked_sub(1)?)? as usize;
+            Some((before, seps.get(k).map(|&p| p as usize)))
+        }
+        Seps::Scan => {
+            // One pass over the segment, stopping after separator k.
+            match crate::parse::simd_search::nth_pair(input.get(start..end)?, field, k) {
+                (Some(before), after) => Some((start + before, after.map(|p| start + p))),
+                (None, _) => None,
+            }
+        }
     }
 }
 
@@ -469,6 +479,19 @@ fn each_word(bytes: &[u8], mut take: impl FnMut(u64)) {
     }
     if at < n && n >= 8 {
         take(word(n - 8));
+    }
+}
+
+/// `bytes` as text when they are the usual value, read as they are: at most
+/// 32 bytes, ASCII, without the escape byte.
+#[inline]
+pub(crate) fn short_plain_text(bytes: &[u8], escape: u8) -> Option<&str> {
+    if bytes.len() > 32 {
+        return None;
+    }
+    match ascii_and_escaped(bytes, escape) {
+        (true, false) => crate::parse::simd_search::ascii_str(bytes),
+        _ => None,
     }
 }
 
