@@ -209,7 +209,8 @@ def task_table(result: dict, section: str, task: str) -> str:
 def binding_block(result: dict) -> str:
     rounds = result["rounds"]
     out = [
-        f"{result['runtime']}, {result['date']}. Each contender alone in its own process, "
+        f"{result['runtime']}, {result['date']}. Each contender alone in its own process "
+        "(half a second of warm-up, then the median of the runs of the next second, three at least), "
         f"alternated over {rounds} rounds; MB/s of HL7 input, median (range) over the rounds; "
         "ratios round by round, median (range).",
         "",

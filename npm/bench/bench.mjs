@@ -2,8 +2,10 @@
 // test: nothing here asserts timings.
 //
 // 1. The headline figures: every contender of every task (libs.mjs) alone in
-//    a fresh Node process, which loads only that library, runs it once to
-//    warm up and times three runs (their median is the process's figure);
+//    a fresh Node process, which loads only that library, warms it up for
+//    half a second, then times runs for a second, three at least (their
+//    median is the process's figure: a run of a fast contender lasts a few
+//    milliseconds, and three of them swung by 2-3x with the machine's load);
 //    the processes alternate over --rounds rounds (round, workload, task,
 //    contender), so that a slow phase of the machine touches every contender.
 //    Medians and ranges over the rounds; ratios are taken round by round.
@@ -28,6 +30,12 @@ import { TASKS, taskInput } from "./libs.mjs";
 const here = fileURLToPath(import.meta.url);
 const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 
+// How long a process warms up and times its contender, in seconds, and the
+// fewest timed runs (see "--one" below).
+const WARM_UP = 0.5;
+const MEASURE = 1;
+const MIN_RUNS = 3;
+
 if (process.argv[2] === "--one") {
   // One contender, one task, one workload, in this process alone.
   const [, , , taskName, lib, w] = process.argv;
@@ -36,9 +44,16 @@ if (process.argv[2] === "--one") {
   let out;
   try {
     const fn = task.libs[lib]();
-    fn(input);
+    // Warm-up, untimed: at least one run and WARM_UP seconds, so that the
+    // engine has compiled the hot code in its optimizing tiers (a fast
+    // contender's run lasts a few milliseconds, less than that takes).
+    const warm = process.hrtime.bigint();
+    do fn(input);
+    while (seconds(warm) < WARM_UP);
+    // Then timed runs: at least MIN_RUNS and MEASURE seconds.
     const runs = [];
-    for (let i = 0; i < 3; i++) {
+    const start = process.hrtime.bigint();
+    while (runs.length < MIN_RUNS || seconds(start) < MEASURE) {
       const t0 = process.hrtime.bigint();
       fn(input);
       runs.push(seconds(t0));

@@ -3,8 +3,10 @@
 workload. Not a test: nothing here asserts timings.
 
 1. The headline figures: every contender of every task (TASKS) alone in a
-   fresh Python process, which imports only that library, runs it once to
-   warm up and times three runs (their median is the process's figure); the
+   fresh Python process, which imports only that library, warms it up for
+   half a second, then times runs for a second, three at least (their
+   median is the process's figure: three runs of a fast contender swung
+   with the machine's load); the
    processes alternate over --rounds rounds (round, workload, task,
    contender). Medians and ranges over the rounds; ratios round by round.
 2. The same tasks interleaved in one process (every round runs every
@@ -298,15 +300,26 @@ def task_input(task: dict, lib: str, raw: bytes) -> SimpleNamespace:
     return SimpleNamespace(msgs=msgs, raw=raw, bytes=size)
 
 
+# How long a process warms up and times its contender, in seconds, and the
+# fewest timed runs (as npm/bench/bench.mjs does).
+WARM_UP = 0.5
+MEASURE = 1.0
+MIN_RUNS = 3
+
+
 def one(data_dir: pathlib.Path, task_name: str, lib: str, w: str) -> dict:
     """One contender, one task, one workload, in this process alone."""
     task = TASKS[task_name]
     inp = task_input(task, lib, workload(data_dir, w))
     try:
         fn = task["libs"][lib]()
+        warm = time.perf_counter()
         fn(inp)
+        while time.perf_counter() - warm < WARM_UP:
+            fn(inp)
         runs = []
-        for _ in range(3):
+        start = time.perf_counter()
+        while len(runs) < MIN_RUNS or time.perf_counter() - start < MEASURE:
             t = time.perf_counter()
             fn(inp)
             runs.append(time.perf_counter() - t)
