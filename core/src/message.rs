@@ -262,24 +262,26 @@ impl<'a> Message<'a> {
         // Names are compared on the index entries; only the match becomes a
         // view. A name and the field separator after it are four bytes,
         // compared at once.
-        let key = [name[0], name[1], name[2], field];
-        let i = index
-            .segments
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                let segment = self
-                    .input
-                    .get(e.start as usize..e.end as usize)
-                    .unwrap_or(&[]);
-                match segment.get(..4) {
-                    Some(head) => head == key,
-                    None => segment == name,
+        let key = u32::from_ne_bytes([name[0], name[1], name[2], field]);
+        let input = self.input;
+        let mut left = occurrence;
+        for (i, e) in index.segments.iter().enumerate() {
+            let (start, end) = (e.start as usize, e.end as usize);
+            let hit = if end >= start + 4 {
+                input.get(start..start + 4).is_some_and(|head| {
+                    u32::from_ne_bytes([head[0], head[1], head[2], head[3]]) == key
+                })
+            } else {
+                input.get(start..end) == Some(&name[..])
+            };
+            if hit {
+                if left == 0 {
+                    return Some(i);
                 }
-            })
-            .nth(occurrence)?
-            .0;
-        Some(i)
+                left -= 1;
+            }
+        }
+        None
     }
 
     /// [`get`](Self::get) for the usual read, straight from the index

@@ -369,14 +369,10 @@ impl<'a> Span<'a> {
     #[cfg(feature = "alloc")]
     pub(crate) fn value(&self, separators: &[u8]) -> Cow<'a, str> {
         // Most values are short, ASCII and hold no escape byte: one pass
-        // settles them.
-        if self.bytes.len() <= 32 {
-            if let Some(text) = self
-                .plain_ascii(separators)
-                .and_then(crate::parse::simd_search::ascii_str)
-            {
-                return Cow::Borrowed(text);
-            }
+        // settles them (a literal or composite value with an escape byte,
+        // left to the general case below, reads the same there).
+        if let Some(text) = short_plain_text(self.bytes, self.ctx.delimiters.escape()) {
+            return Cow::Borrowed(text);
         }
         // Otherwise one search for the escape byte, and the composite check
         // (a pass per separator) only when there is one.
@@ -489,10 +485,7 @@ pub(crate) fn short_plain_text(bytes: &[u8], escape: u8) -> Option<&str> {
     if bytes.len() > 32 {
         return None;
     }
-    match ascii_and_escaped(bytes, escape) {
-        (true, false) => crate::parse::simd_search::ascii_str(bytes),
-        _ => None,
-    }
+    crate::parse::simd_search::ascii_unescaped_str(bytes, escape)
 }
 
 /// Whether `bytes` are all ASCII, and whether they hold `escape`: eight
@@ -500,6 +493,7 @@ pub(crate) fn short_plain_text(bytes: &[u8], escape: u8) -> Option<&str> {
 /// tested for a zero byte), for short values where a search's set-up would
 /// cost more than the search. Words may overlap (the last one ends with the
 /// bytes): both answers are unions, which reading a byte twice leaves as is.
+#[inline]
 pub(crate) fn ascii_and_escaped(bytes: &[u8], escape: u8) -> (bool, bool) {
     let n = bytes.len();
     let word = if n >= 8 {

@@ -1,5 +1,6 @@
 //! The only module with SIMD and `unsafe`: finding delimiter bytes fast, and
-//! reading ASCII bytes as text without a second validation ([`ascii_str`]).
+//! reading ASCII bytes as text without a second validation ([`ascii_str`],
+//! [`ascii_unescaped_str`]).
 //!
 //! [`for_each_match2`] reports, in order, every position where the input holds
 //! one of two bytes (the field separator and the segment terminator). It works
@@ -20,6 +21,20 @@ pub(crate) fn ascii_str(bytes: &[u8]) -> Option<&str> {
         Some(unsafe { core::str::from_utf8_unchecked(bytes) })
     } else {
         None
+    }
+}
+
+/// `bytes` as text when they are ASCII and hold no `escape` byte, settled by
+/// one word-at-a-time pass ([`crate::view::ascii_and_escaped`]) rather than
+/// that pass and then [`ascii_str`]'s own check: the usual short value.
+#[inline]
+pub(crate) fn ascii_unescaped_str(bytes: &[u8], escape: u8) -> Option<&str> {
+    match crate::view::ascii_and_escaped(bytes, escape) {
+        // SAFETY: `ascii_and_escaped` found no byte at or above 0x80 (it is
+        // tested against a byte loop at every length and position), so
+        // `bytes` is ASCII, which is valid UTF-8.
+        (true, false) => Some(unsafe { core::str::from_utf8_unchecked(bytes) }),
+        _ => None,
     }
 }
 
