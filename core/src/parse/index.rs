@@ -185,14 +185,20 @@ impl Index {
                 b'\r'
             };
             let field = builder.field;
-            scan::for_each_match2(body, field, primary, |p| {
-                let at = start + p;
-                if input[at] == field {
-                    builder.field_separator(at)
-                } else {
-                    builder.terminator(at, at + 1)
-                }
-            });
+            if builder.max_field_length >= 64 && !one_by_one() {
+                scan::for_each_block2(body, field, primary, |base, fields, ends| {
+                    builder.block(start + base, fields, ends)
+                });
+            } else {
+                scan::for_each_match2(body, field, primary, |p| {
+                    let at = start + p;
+                    if input[at] == field {
+                        builder.field_separator(at)
+                    } else {
+                        builder.terminator(at, at + 1)
+                    }
+                });
+            }
         }
         builder.complete()
     }
@@ -389,6 +395,67 @@ impl Builder<'_, '_> {
         self.last_boundary = at;
         self.index.separators.push(at as u32);
         true
+    }
+
+    /// The field separators (`fields`, bit i for byte `base + i`) and
+    /// segment terminators (`ends`) of one 64-byte block, in order, as
+    /// `field_separator` and `terminator` take them one by one; the
+    /// separators between two terminators are pushed in one go. Needs a
+    /// longest field of at least 64 bytes: then only a block's first
+    /// boundary can end a field too long, since the others follow one
+    /// within the block. When it does, the block goes one by one (which
+    /// reports the error as they do).
+    #[inline(always)]
+    fn block(&mut self, base: usize, mut fields: u64, mut ends: u64) -> bool {
+        let all = fields | ends;
+        if all == 0 {
+            return true;
+        }
+        if base + all.trailing_zeros() as usize - self.last_boundary > self.max_field_length {
+            let mut bits = all;
+            while bits != 0 {
+                let at = base + bits.trailing_zeros() as usize;
+                let ok = if fields & (bits & bits.wrapping_neg()) != 0 {
+                    self.field_separator(at)
+                } else {
+                    self.terminator(at, at + 1)
+                };
+                if !ok {
+                    return false;
+                }
+                bits &= bits - 1;
+            }
+            return true;
+        }
+        while ends != 0 {
+            let at = ends.trailing_zeros();
+            let before = fields & ((1u64 << at) - 1);
+            self.separators(base, before);
+            fields ^= before;
+            let at = base + at as usize;
+            if !self.terminator(at, at + 1) {
+                return false;
+            }
+            ends &= ends - 1;
+        }
+        self.separators(base, fields);
+        true
+    }
+
+    /// Pushes the field separators of `bits` (bit i for byte `base + i`),
+    /// in order; the last becomes `last_boundary`.
+    #[inline(always)]
+    fn separators(&mut self, base: usize, mut bits: u64) {
+        if bits == 0 {
+            return;
+        }
+        self.last_boundary = base + 63 - bits.leading_zeros() as usize;
+        let separators = &mut self.index.separators;
+        separators.reserve(bits.count_ones() as usize);
+        while bits != 0 {
+            separators.push((base + bits.trailing_zeros() as usize) as u32);
+            bits &= bits - 1;
+        }
     }
 
     /// Reports the field that started after `last_boundary` as too long.
@@ -650,10 +717,83 @@ fn valid_segment_name(name: &[u8]) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
+/// Whether `build` walks delimiters one by one instead of by blocks: only
+/// the test that compares the two asks.
+#[cfg(not(all(test, feature = "std")))]
+#[inline(always)]
+fn one_by_one() -> bool {
+    false
+}
+
+#[cfg(all(test, feature = "std"))]
+fn one_by_one() -> bool {
+    tests::ONE_BY_ONE.with(core::cell::Cell::get)
+}
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     extern crate std;
     use super::*;
+    use std::cell::Cell;
+
+    std::thread_local! {
+        /// Set while a test wants `build` to walk one delimiter at a time.
+        pub(super) static ONE_BY_ONE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// The index (or the error) built by blocks of 64 bytes is the one built
+    /// delimiter by delimiter, for fields and segments of every length
+    /// around the blocks' edges, the longest field allowed from 64 bytes
+    /// up (a field too long at every place in a block) and few segments
+    /// allowed.
+    #[test]
+    fn blocks_index_as_one_delimiter_at_a_time_does() {
+        let mut inputs = Vec::new();
+        for long in [0usize, 1, 40, 62, 63, 64, 65, 66, 100, 127, 128, 129, 200] {
+            for shift in 0..70 {
+                let mut m = b"MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\r".to_vec();
+                m.extend_from_slice(b"PID|1||");
+                m.extend(core::iter::repeat_n(b'x', shift));
+                m.extend_from_slice(b"|");
+                m.extend(core::iter::repeat_n(b'y', long));
+                m.extend_from_slice(b"|z\rOBX|1|TX|||");
+                m.extend(core::iter::repeat_n(b'w', long / 2));
+                m.extend_from_slice(b"\rZZ1\r\rNTE|||a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q|r|s|t|u\r");
+                inputs.push(m);
+            }
+        }
+        let mut differed = 0;
+        for input in &inputs {
+            for (max_field_length, max_segments) in (64..140)
+                .map(|m| (m, 100))
+                .chain((1..7).map(|s| (1 << 20, s)))
+            {
+                let options = ParseOptions {
+                    max_field_length,
+                    max_segments,
+                    ..ParseOptions::default()
+                };
+                let (mut blocks, mut one) = (Index::new(), Index::new());
+                let a = blocks.build(input, &options);
+                ONE_BY_ONE.with(|f| f.set(true));
+                let b = one.build(input, &options);
+                ONE_BY_ONE.with(|f| f.set(false));
+                assert_eq!(
+                    a, b,
+                    "max field {max_field_length}, segments {max_segments}"
+                );
+                if a.is_ok() {
+                    assert_eq!(blocks.segments, one.segments);
+                    assert_eq!(blocks.separators, one.separators);
+                    assert_eq!(blocks.diagnostics, one.diagnostics);
+                } else {
+                    differed += 1;
+                }
+            }
+        }
+        // The cases above include errors of both kinds, not only successes.
+        assert!(differed > 1000, "only {differed} errors");
+    }
 
     /// A lazy index completed by `index_fields` is the full index, entry for
     /// entry, on every corpus message.

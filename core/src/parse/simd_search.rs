@@ -129,22 +129,52 @@ fn every_block<const N: usize, B: FnMut(usize, u64) -> bool>(
     needles: [u8; 3],
     block: &mut B,
 ) {
-    every_block_with::<HAS_VECTOR, N, B>(haystack, needles, block)
+    every_block_with::<HAS_VECTOR, N, false, _>(haystack, needles, &mut |base, mask, _| {
+        block(base, mask)
+    })
 }
 
-/// [`every_block`], with the vector code (`VECTOR`) or without (the byte
-/// loop that targets without one run, tested on every target).
+/// Calls `block(base, a_mask, b_mask)` for every 64-byte block of
+/// `haystack` (bit i of `a_mask`: byte `base + i` is `a`; of `b_mask`: it is
+/// `b`), the last one possibly shorter, in order, until `block` returns
+/// `false`: [`for_each_match2`] with the two bytes told apart by the vector
+/// code, for callers that handle each differently.
+#[inline]
+pub(crate) fn for_each_block2<B: FnMut(usize, u64, u64) -> bool>(
+    haystack: &[u8],
+    a: u8,
+    b: u8,
+    mut block: B,
+) {
+    every_block_with::<HAS_VECTOR, 2, true, _>(haystack, [a, b, b], &mut block)
+}
+
+/// [`every_block`] and [`for_each_block2`], with the vector code (`VECTOR`)
+/// or without (the byte loop that targets without one run, tested on every
+/// target). With `SPLIT`, the masks of the first two needles apart;
+/// without, the mask of the first `N` needles, then 0.
 #[inline(always)]
-fn every_block_with<const VECTOR: bool, const N: usize, B: FnMut(usize, u64) -> bool>(
+fn every_block_with<
+    const VECTOR: bool,
+    const N: usize,
+    const SPLIT: bool,
+    B: FnMut(usize, u64, u64) -> bool,
+>(
     haystack: &[u8],
     needles: [u8; 3],
     block: &mut B,
 ) {
     if VECTOR {
-        return blocks::<N, B>(haystack, needles, block);
+        return blocks::<N, SPLIT, B>(haystack, needles, block);
     }
     for (i, chunk) in haystack.chunks(64).enumerate() {
-        if !block(i * 64, scalar_mask(chunk, needles)) {
+        let [ma, mb] = if SPLIT {
+            let [a, b, _] = needles;
+            [scalar_mask(chunk, [a; 3]), scalar_mask(chunk, [b; 3])]
+        } else {
+            [scalar_mask(chunk, needles), 0]
+        };
+        if !block(i * 64, ma, mb) {
             return;
         }
     }
@@ -158,16 +188,16 @@ fn every_block_with<const VECTOR: bool, const N: usize, B: FnMut(usize, u64) -> 
 /// fields, MSH), which are the usual ones.
 #[inline(always)]
 #[allow(dead_code)] // targets without a vector loop
-fn tail_mask(haystack: &[u8], at: usize, mask64: &impl Fn(&[u8; 64]) -> u64) -> u64 {
+fn tail_mask(haystack: &[u8], at: usize, mask64: &impl Fn(&[u8; 64]) -> [u64; 2]) -> [u64; 2] {
     let len = haystack.len();
     if let Some(last) = len.checked_sub(64) {
         let bytes = haystack[last..].try_into().unwrap_or(&[0u8; 64]);
-        return mask64(bytes) >> (at - last);
+        return mask64(bytes).map(|m| m >> (at - last));
     }
     let n = len - at;
     let mut padded = [0u8; 64];
     padded[..n].copy_from_slice(&haystack[at..]);
-    mask64(&padded) & ((1u64 << n) - 1)
+    mask64(&padded).map(|m| m & ((1u64 << n) - 1))
 }
 
 /// Whether [`blocks`] has vector code on this target (it otherwise calls
@@ -194,7 +224,7 @@ fn scalar_mask(chunk: &[u8], [a, b, c]: [u8; 3]) -> u64 {
 #[inline(always)]
 #[allow(unused_variables, unreachable_code)] // targets without a vector loop
 #[allow(clippy::needless_return)] // which `return` is last depends on the target
-fn blocks<const N: usize, B: FnMut(usize, u64) -> bool>(
+fn blocks<const N: usize, const SPLIT: bool, B: FnMut(usize, u64, u64) -> bool>(
     haystack: &[u8],
     needles: [u8; 3],
     block: &mut B,
@@ -203,17 +233,17 @@ fn blocks<const N: usize, B: FnMut(usize, u64) -> bool>(
     {
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { x86::avx2::<N, B>(haystack, needles, block) };
+            return unsafe { x86::avx2::<N, SPLIT, B>(haystack, needles, block) };
         }
     }
     #[cfg(target_arch = "x86_64")]
     {
         // SAFETY: SSE2 is part of the x86-64 baseline.
-        return unsafe { x86::sse2::<N, B>(haystack, needles, block) };
+        return unsafe { x86::sse2::<N, SPLIT, B>(haystack, needles, block) };
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        wasm::simd128::<N, B>(haystack, needles, block)
+        wasm::simd128::<N, SPLIT, B>(haystack, needles, block)
     }
 }
 
@@ -222,19 +252,19 @@ fn blocks<const N: usize, B: FnMut(usize, u64) -> bool>(
 /// called from one place, so that it is inlined.
 #[inline(always)]
 #[allow(dead_code)] // targets without a vector loop
-fn each_mask<B: FnMut(usize, u64) -> bool>(
+fn each_mask<B: FnMut(usize, u64, u64) -> bool>(
     haystack: &[u8],
     block: &mut B,
-    mask64: impl Fn(&[u8; 64]) -> u64,
+    mask64: impl Fn(&[u8; 64]) -> [u64; 2],
 ) {
     let len = haystack.len();
     let mut at = 0;
     while at < len {
-        let mask = match haystack.get(at..at + 64) {
+        let [ma, mb] = match haystack.get(at..at + 64) {
             Some(bytes) => mask64(bytes.try_into().unwrap_or(&[0u8; 64])),
             None => tail_mask(haystack, at, &mask64),
         };
-        if !block(at, mask) {
+        if !block(at, ma, mb) {
             return;
         }
         at += 64;
@@ -276,7 +306,11 @@ mod x86 {
     /// The CPU must support AVX2.
     #[cfg(feature = "std")]
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn avx2<const N: usize, B: FnMut(usize, u64) -> bool>(
+    pub(super) unsafe fn avx2<
+        const N: usize,
+        const SPLIT: bool,
+        B: FnMut(usize, u64, u64) -> bool,
+    >(
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
@@ -292,6 +326,10 @@ mod x86 {
             }
             m
         };
+        let bits = |lo, hi| {
+            (_mm256_movemask_epi8(lo) as u32 as u64)
+                | ((_mm256_movemask_epi8(hi) as u32 as u64) << 32)
+        };
         super::each_mask(haystack, block, |bytes: &[u8; 64]| {
             let ptr = bytes.as_ptr();
             // SAFETY: both 32-byte unaligned loads are within the 64 bytes.
@@ -301,25 +339,41 @@ mod x86 {
                     _mm256_loadu_si256(ptr.add(32) as *const __m256i),
                 )
             };
-            (_mm256_movemask_epi8(eq(lo)) as u32 as u64)
-                | ((_mm256_movemask_epi8(eq(hi)) as u32 as u64) << 32)
+            if SPLIT {
+                [
+                    bits(_mm256_cmpeq_epi8(lo, va), _mm256_cmpeq_epi8(hi, va)),
+                    bits(_mm256_cmpeq_epi8(lo, vb), _mm256_cmpeq_epi8(hi, vb)),
+                ]
+            } else {
+                [bits(eq(lo), eq(hi)), 0]
+            }
         })
     }
 
     /// # Safety
     /// The CPU must support SSE2 (every x86-64 CPU does).
     #[target_feature(enable = "sse2")]
-    pub(super) unsafe fn sse2<const N: usize, B: FnMut(usize, u64) -> bool>(
+    pub(super) unsafe fn sse2<
+        const N: usize,
+        const SPLIT: bool,
+        B: FnMut(usize, u64, u64) -> bool,
+    >(
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
     ) {
         let [va, vb, vc] = needles.map(|n| _mm_set1_epi8(n as i8));
         super::each_mask(haystack, block, |bytes: &[u8; 64]| {
-            let mut mask = 0u64;
+            let mut masks = [0u64; 2];
             for lane in 0..4 {
                 // SAFETY: the 16-byte load at 16 * lane is within the 64 bytes.
                 let v = unsafe { _mm_loadu_si128(bytes.as_ptr().add(16 * lane) as *const __m128i) };
+                let bits = |m| (_mm_movemask_epi8(m) as u32 as u64) << (16 * lane);
+                if SPLIT {
+                    masks[0] |= bits(_mm_cmpeq_epi8(v, va));
+                    masks[1] |= bits(_mm_cmpeq_epi8(v, vb));
+                    continue;
+                }
                 let mut m = _mm_cmpeq_epi8(v, va);
                 if N >= 2 {
                     m = _mm_or_si128(m, _mm_cmpeq_epi8(v, vb));
@@ -327,9 +381,9 @@ mod x86 {
                 if N >= 3 {
                     m = _mm_or_si128(m, _mm_cmpeq_epi8(v, vc));
                 }
-                mask |= (_mm_movemask_epi8(m) as u32 as u64) << (16 * lane);
+                masks[0] |= bits(m);
             }
-            mask
+            masks
         })
     }
 }
@@ -338,18 +392,24 @@ mod x86 {
 mod wasm {
     use core::arch::wasm32::*;
 
-    pub(super) fn simd128<const N: usize, B: FnMut(usize, u64) -> bool>(
+    pub(super) fn simd128<const N: usize, const SPLIT: bool, B: FnMut(usize, u64, u64) -> bool>(
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
     ) {
         let [va, vb, vc] = needles.map(|n| u8x16_splat(n));
         super::each_mask(haystack, block, |bytes: &[u8; 64]| {
-            let mut mask = 0u64;
+            let mut masks = [0u64; 2];
             for lane in 0..4 {
                 // SAFETY: the 16-byte load at 16 * lane is within the 64
                 // bytes; v128_load has no alignment requirement.
                 let v = unsafe { v128_load(bytes.as_ptr().add(16 * lane) as *const v128) };
+                let bits = |m| (u8x16_bitmask(m) as u64) << (16 * lane);
+                if SPLIT {
+                    masks[0] |= bits(u8x16_eq(v, va));
+                    masks[1] |= bits(u8x16_eq(v, vb));
+                    continue;
+                }
                 let mut m = u8x16_eq(v, va);
                 if N >= 2 {
                     m = v128_or(m, u8x16_eq(v, vb));
@@ -357,9 +417,9 @@ mod wasm {
                 if N >= 3 {
                     m = v128_or(m, u8x16_eq(v, vc));
                 }
-                mask |= (u8x16_bitmask(m) as u64) << (16 * lane);
+                masks[0] |= bits(m);
             }
-            mask
+            masks
         })
     }
 }
@@ -492,16 +552,43 @@ mod tests {
                 .collect();
             for vector in [false, true] {
                 let mut got = Vec::new();
-                let mut keep = |base: usize, mask: u64| {
+                let mut keep = |base: usize, mask: u64, none: u64| {
+                    assert_eq!(none, 0);
                     got.push((base, mask));
                     true
                 };
                 if vector {
-                    every_block_with::<HAS_VECTOR, 3, _>(h, needles, &mut keep);
+                    every_block_with::<HAS_VECTOR, 3, false, _>(h, needles, &mut keep);
                 } else {
-                    every_block_with::<false, 3, _>(h, needles, &mut keep);
+                    every_block_with::<false, 3, false, _>(h, needles, &mut keep);
                 }
                 assert_eq!(got, expected, "len {} vector {vector}", h.len());
+                // Two of the bytes told apart.
+                let mut split = Vec::new();
+                let mut keep = |base: usize, a: u64, b: u64| {
+                    split.push((base, [a, b]));
+                    true
+                };
+                if vector {
+                    every_block_with::<HAS_VECTOR, 2, true, _>(h, needles, &mut keep);
+                } else {
+                    every_block_with::<false, 2, true, _>(h, needles, &mut keep);
+                }
+                let apart: Vec<(usize, [u64; 2])> = h
+                    .chunks(64)
+                    .enumerate()
+                    .map(|(i, chunk)| {
+                        let of = |needle: u8| {
+                            chunk
+                                .iter()
+                                .enumerate()
+                                .filter(|&(_, &b)| b == needle)
+                                .fold(0u64, |mask, (j, _)| mask | 1 << j)
+                        };
+                        (i * 64, [of(needles[0]), of(needles[1])])
+                    })
+                    .collect();
+                assert_eq!(split, apart, "len {} vector {vector}, split", h.len());
             }
         });
     }
