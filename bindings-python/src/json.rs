@@ -88,7 +88,7 @@ impl<'py> DictSink<'py> {
 
 impl pipehat::json::TreeSink for DictSink<'_> {
     fn begin_segment(&mut self, name: &str) {
-        self.name = Some(PyString::new(self.py, name));
+        self.name = Some(crate::strings::short_string(self.py, name));
         self.begin();
     }
     fn end_segment(&mut self) {
@@ -126,7 +126,7 @@ impl pipehat::json::TreeSink for DictSink<'_> {
         let s = if value.is_empty() {
             self.empty.clone()
         } else {
-            PyString::new(self.py, value)
+            crate::strings::short_string(self.py, value)
         }
         .into_any();
         self.push_item(s);

@@ -14,6 +14,7 @@ mod mllp;
 mod options;
 mod route;
 mod stream;
+mod strings;
 mod transport;
 mod write;
 
