@@ -120,6 +120,18 @@ def test_to_dict_and_json():
     assert d["segments"][2]["fields"][4] == "Hives&Rash"
 
 
+def test_to_dict_shares_repeated_short_strings():
+    # Values of 16 bytes or fewer seen lately are one object, not one per
+    # result; longer ones are made each time. Equal either way.
+    a, b = (pipehat.parse(ADT).to_dict()["segments"] for _ in range(2))
+    assert a == b
+    assert a[1]["name"] is b[1]["name"]
+    assert a[0]["fields"][2] is b[0]["fields"][2]
+    long = "X" * 17
+    c, d = (pipehat.parse(ADT.replace(b"|EPIC|", f"|{long}|".encode(), 1)).to_dict()["segments"] for _ in range(2))
+    assert c[0]["fields"][2] == long and c[0]["fields"][2] is not d[0]["fields"][2]
+
+
 def test_iter_messages_sources(tmp_path):
     data = (CORPUS / "messages/pyhl7__adt_a04__file2.hl7").read_bytes()
     ids = ["12334456778890", "12334456778891", "12334456778890"]
