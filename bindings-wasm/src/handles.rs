@@ -87,7 +87,6 @@ pub fn take_error() -> JsValue {
 /// much as parsing a short message (see `Slot::Spent`, and `track()` and SPENT_LIMIT
 /// in npm/lib/api.mjs). A message that needs a method beyond the hot ones
 /// below is moved out into a `NativeMessage` object (`messageTake`).
-#[derive(Default)]
 pub(crate) struct Handles {
     pub(crate) slots: Vec<Slot>,
     /// Slots that can be given out again.
@@ -104,7 +103,13 @@ pub(crate) enum Slot {
 }
 
 thread_local! {
-    pub(crate) static MESSAGES: RefCell<Handles> = RefCell::new(Handles::default());
+    // Made at compile time: no check for a first use on every call.
+    pub(crate) static MESSAGES: RefCell<Handles> = const {
+        RefCell::new(Handles {
+            slots: Vec::new(),
+            vacant: Vec::new(),
+        })
+    };
 }
 
 /// Runs `f` on the message at `handle`, or returns `absent`.

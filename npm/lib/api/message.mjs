@@ -258,7 +258,8 @@ export function installMessage(api) {
       const id = pathId(path);
       const h = this.#handle;
       const r = h >= 0 ? native.messageGet(h, id, raw) : this.#n().getCompiled(id, raw);
-      return readValue(r, () => (raw ? this.#n().getRaw(path) : this.#n().get(path)));
+      if (r === -2) return call(() => (raw ? this.#n().getRaw(path) : this.#n().get(path)));
+      return readValue(r);
     }
     /** Where the value at path lies in toBytes(): {offset, length} (length 0 when empty), or undefined when absent. */
     locate(path) {

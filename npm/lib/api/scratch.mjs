@@ -3,7 +3,7 @@
 // and paths are compiled once (see bindings-wasm/src/handles.rs).
 
 export function installScratch(api) {
-  const { native, rethrow, call } = api;
+  const { native, rethrow } = api;
   // Bytes cross into and out of WebAssembly through one reusable scratch
   // buffer: cheaper than a string conversion per call for short values.
   const memory = native.wasmMemory();
@@ -101,12 +101,13 @@ export function installScratch(api) {
   }
 
   /**
-   * The value getCompiled / messageGet found: -1 when absent; -2 when too
-   * long to pass this way (`slow` then reads it); else the value's address
-   * times 2^21, plus its UTF-8 length times two, plus one unless ASCII.
+   * The value getCompiled / messageGet found: -1 when absent; else the
+   * value's address times 2^21, plus its UTF-8 length times two, plus one
+   * unless ASCII. (-2, a value too long to pass this way, is the caller's to
+   * read otherwise.)
    */
-  function readValue(r, slow) {
-    if (r < 0) return r === -1 ? undefined : call(slow);
+  function readValue(r) {
+    if (r < 0) return undefined;
     const at = Math.floor(r / 2097152);
     const low = r - at * 2097152;
     const len = low >>> 1;
