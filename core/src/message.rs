@@ -187,11 +187,9 @@ impl<'a> Message<'a> {
             self.input,
             entry.start as usize,
             entry.end as usize,
-            if index.lazy {
-                Seps::Scan
-            } else {
-                Seps::Indexed(index.separators_of(i))
-            },
+            index
+                .indexed_separators(i)
+                .map_or(Seps::Scan, Seps::Indexed),
             self.ctx(),
             i,
         )
@@ -304,11 +302,9 @@ impl<'a> Message<'a> {
         } else {
             n
         };
-        let seps = if index.lazy {
-            Seps::Scan
-        } else {
-            Seps::Indexed(index.separators_of(i))
-        };
+        let seps = index
+            .indexed_separators(i)
+            .map_or(Seps::Scan, Seps::Indexed);
         let Some((before, after)) =
             crate::view::separators_around(self.input, start, end, seps, d.field(), k)
         else {
