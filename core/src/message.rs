@@ -179,6 +179,15 @@ impl<'a> Message<'a> {
         (i < self.segment_count()).then(|| self.segment_unchecked(i))
     }
 
+    /// How segment `i` finds its fields: from the index when it holds them,
+    /// else by scanning.
+    #[inline]
+    fn seps(&self, i: usize) -> Seps<'_> {
+        self.index()
+            .indexed_separators(i)
+            .map_or(Seps::Scan, Seps::Indexed)
+    }
+
     /// Segment `i`, which must be below `segment_count()`.
     fn segment_unchecked(&self, i: usize) -> Segment<'_> {
         let index = self.index();
@@ -187,9 +196,7 @@ impl<'a> Message<'a> {
             self.input,
             entry.start as usize,
             entry.end as usize,
-            index
-                .indexed_separators(i)
-                .map_or(Seps::Scan, Seps::Indexed),
+            self.seps(i),
             self.ctx(),
             i,
         )
@@ -302,11 +309,8 @@ impl<'a> Message<'a> {
         } else {
             n
         };
-        let seps = index
-            .indexed_separators(i)
-            .map_or(Seps::Scan, Seps::Indexed);
         let Some((before, after)) =
-            crate::view::separators_around(self.input, start, end, seps, d.field(), k)
+            crate::view::separators_around(self.input, start, end, self.seps(i), d.field(), k)
         else {
             return Some(None);
         };

@@ -74,17 +74,14 @@ impl Index {
             return;
         };
         let (start, end) = (first.start as usize, first.end as usize);
-        let separators = &mut self.separators;
-        let field = self.delimiters.field();
-        scan::for_each_block2(&input[start..end], field, field, |base, mut bits, _| {
-            separators.reserve(bits.count_ones() as usize);
-            while bits != 0 {
-                separators.push((start + base + bits.trailing_zeros() as usize) as u32);
-                bits &= bits - 1;
-            }
-            true
-        });
-        let n = separators.len() as u32;
+        push_separators_of(
+            &mut self.separators,
+            input,
+            start,
+            end,
+            self.delimiters.field(),
+        );
+        let n = self.separators.len() as u32;
         for segment in &mut self.segments {
             segment.separators_end = n;
         }
@@ -109,10 +106,7 @@ impl Index {
         for segment in self.segments.iter_mut() {
             let (start, end) = (segment.start as usize, segment.end as usize);
             let separators = &mut self.separators;
-            scan::for_each_match2(&input[start..end], field, field, |p| {
-                separators.push((start + p) as u32);
-                true
-            });
+            push_separators_of(separators, input, start, end, field);
             segment.separators_end = separators.len() as u32;
         }
         self.lazy = false;
@@ -477,17 +471,12 @@ impl Builder<'_, '_> {
     /// Pushes the field separators of `bits` (bit i for byte `base + i`),
     /// in order; the last becomes `last_boundary`.
     #[inline(always)]
-    fn separators(&mut self, base: usize, mut bits: u64) {
+    fn separators(&mut self, base: usize, bits: u64) {
         if bits == 0 {
             return;
         }
         self.last_boundary = base + 63 - bits.leading_zeros() as usize;
-        let separators = &mut self.index.separators;
-        separators.reserve(bits.count_ones() as usize);
-        while bits != 0 {
-            separators.push((base + bits.trailing_zeros() as usize) as u32);
-            bits &= bits - 1;
-        }
+        push_positions(&mut self.index.separators, base, bits);
     }
 
     /// Reports the field that started after `last_boundary` as too long.
@@ -742,6 +731,30 @@ impl Builder<'_, '_> {
             }
         }
     }
+}
+
+/// Pushes the positions of the set bits of `bits` (bit i for `base + i`), in order.
+#[inline(always)]
+fn push_positions(separators: &mut Vec<u32>, base: usize, mut bits: u64) {
+    separators.reserve(bits.count_ones() as usize);
+    while bits != 0 {
+        separators.push((base + bits.trailing_zeros() as usize) as u32);
+        bits &= bits - 1;
+    }
+}
+
+/// Pushes the field separators of the segment at `input[start..end]`, in order.
+fn push_separators_of(
+    separators: &mut Vec<u32>,
+    input: &[u8],
+    start: usize,
+    end: usize,
+    field: u8,
+) {
+    scan::for_each_block(&input[start..end], field, |base, bits| {
+        push_positions(separators, start + base, bits);
+        true
+    });
 }
 
 fn valid_segment_name(name: &[u8]) -> bool {

@@ -136,6 +136,19 @@ fn every_block<const N: usize, B: FnMut(usize, u64) -> bool>(
     })
 }
 
+/// Calls `block(base, mask)` for every 64-byte block of `haystack` (bit i
+/// of `mask`: byte `base + i` is `byte`), the last one possibly shorter, in
+/// order, until `block` returns `false`: for callers that take a block's
+/// matches in one go.
+#[inline]
+pub(crate) fn for_each_block<B: FnMut(usize, u64) -> bool>(
+    haystack: &[u8],
+    byte: u8,
+    mut block: B,
+) {
+    every_block::<1, _>(haystack, [byte; 3], &mut block)
+}
+
 /// Calls `block(base, a_mask, b_mask)` for every 64-byte block of
 /// `haystack` (bit i of `a_mask`: byte `base + i` is `a`; of `b_mask`: it is
 /// `b`), the last one possibly shorter, in order, until `block` returns
