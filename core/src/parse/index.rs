@@ -601,7 +601,7 @@ impl Builder<'_, '_> {
         };
         let input = self.input;
         let mut lazy = true;
-        scan::for_each_match2(&input[start..self.end], primary, other, |p| {
+        scan::for_each_sparse2(&input[start..self.end], primary, other, |p| {
             let at = start + p;
             if input[at] == other || at - self.segment_start > self.max_field_length {
                 lazy = false;

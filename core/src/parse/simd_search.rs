@@ -12,6 +12,9 @@
 //! the scalar loop, which is also tested against the vector paths.
 //! [`for_each_block2`] hands over each block's two masks apart (the full
 //! parse, which pushes a block's field separators in one go).
+//! [`for_each_sparse2`] and [`for_each_match3`] serve sparse searches (line
+//! breaks: a few per kilobyte): the vector code first tests a whole block for
+//! any match, and a block without one costs no mask and no call.
 
 /// `bytes` as text when they are all ASCII. `str::from_utf8` validates a byte
 /// at a time below 16 bytes, which most HL7 values are; the ASCII check reads
@@ -40,15 +43,33 @@ pub(crate) fn ascii_unescaped_str(bytes: &[u8], escape: u8) -> Option<&str> {
     }
 }
 
+/// What the vector code makes of each 64-byte block (`FORM` of the block
+/// walks): one mask of the `N` needles, called for every block.
+const ONE: u8 = 0;
+/// The masks of the first two needles apart, called for every block.
+const SPLIT: u8 = 1;
+/// One mask, as [`ONE`], but a block without any match is skipped (no call):
+/// one test of the whole block instead of its masks, for sparse needles.
+const SPARSE: u8 = 2;
+
 /// Calls `found(position)` for every byte in `haystack` equal to `a` or `b`,
 /// in increasing order, until `found` returns `false`.
 #[inline]
 pub(crate) fn for_each_match2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b: u8, found: F) {
-    for_each_match::<2, F>(haystack, [a, b, b], found);
+    for_each_match::<2, ONE, F>(haystack, [a, b, b], found);
+}
+
+/// [`for_each_match2`] for bytes that most 64-byte blocks do not hold (line
+/// breaks): such blocks are skipped after one test each.
+#[inline]
+pub(crate) fn for_each_sparse2<F: FnMut(usize) -> bool>(haystack: &[u8], a: u8, b: u8, found: F) {
+    for_each_match::<2, SPARSE, F>(haystack, [a, b, b], found);
 }
 
 /// Calls `found(position)` for every byte in `haystack` equal to `a`, `b` or
-/// `c`, in increasing order, until `found` returns `false`.
+/// `c`, in increasing order, until `found` returns `false`. Blocks without
+/// any are skipped after one test each: its one caller looks for line
+/// breaks and MLLP end bytes, which most blocks do not hold.
 #[inline]
 pub(crate) fn for_each_match3<F: FnMut(usize) -> bool>(
     haystack: &[u8],
@@ -57,7 +78,7 @@ pub(crate) fn for_each_match3<F: FnMut(usize) -> bool>(
     c: u8,
     found: F,
 ) {
-    for_each_match::<3, F>(haystack, [a, b, c], found);
+    for_each_match::<3, SPARSE, F>(haystack, [a, b, c], found);
 }
 
 /// The positions of the `k`-th and `k + 1`-th occurrences of `byte` in
@@ -76,7 +97,7 @@ pub(crate) fn nth_pair(haystack: &[u8], byte: u8, k: usize) -> (Option<usize>, O
         }
         true
     };
-    every_block::<1, _>(haystack, needles, &mut |base: usize, mut mask: u64| {
+    every_block::<1, ONE, _>(haystack, needles, &mut |base: usize, mut mask: u64| {
         let n = mask.count_ones() as usize;
         if seen + n < k {
             seen += n;
@@ -101,7 +122,7 @@ pub(crate) fn bitmap3(haystack: &[u8], a: u8, b: u8, c: u8, bits: &mut alloc::ve
     bits.clear();
     bits.resize(haystack.len() / 64 + 1, 0);
     let needles = [a, b, c];
-    every_block::<3, _>(haystack, needles, &mut |base: usize, mask: u64| {
+    every_block::<3, ONE, _>(haystack, needles, &mut |base: usize, mask: u64| {
         if let Some(word) = bits.get_mut(base >> 6) {
             *word = mask;
         }
@@ -110,12 +131,12 @@ pub(crate) fn bitmap3(haystack: &[u8], a: u8, b: u8, c: u8, bits: &mut alloc::ve
 }
 
 #[inline]
-fn for_each_match<const N: usize, F: FnMut(usize) -> bool>(
+fn for_each_match<const N: usize, const FORM: u8, F: FnMut(usize) -> bool>(
     haystack: &[u8],
     needles: [u8; 3],
     mut found: F,
 ) {
-    every_block::<N, _>(haystack, needles, &mut |base: usize, mask: u64| {
+    every_block::<N, FORM, _>(haystack, needles, &mut |base: usize, mask: u64| {
         walk_bits(mask, base, &mut found)
     });
 }
@@ -124,14 +145,15 @@ fn for_each_match<const N: usize, F: FnMut(usize) -> bool>(
 /// one possibly shorter (its mask has no bit past the end), until `block`
 /// returns `false`. `base` is a multiple of 64. The first `N` needles are
 /// the distinct ones (the others repeat them): the vector code compares
-/// with those only.
+/// with those only. `FORM` is [`ONE`] or [`SPARSE`] (then blocks without
+/// any match may be left out).
 #[inline(always)]
-fn every_block<const N: usize, B: FnMut(usize, u64) -> bool>(
+fn every_block<const N: usize, const FORM: u8, B: FnMut(usize, u64) -> bool>(
     haystack: &[u8],
     needles: [u8; 3],
     block: &mut B,
 ) {
-    every_block_with::<HAS_VECTOR, N, false, _>(haystack, needles, &mut |base, mask, _| {
+    every_block_with::<HAS_VECTOR, N, FORM, _>(haystack, needles, &mut |base, mask, _| {
         block(base, mask)
     })
 }
@@ -146,7 +168,7 @@ pub(crate) fn for_each_block<B: FnMut(usize, u64) -> bool>(
     byte: u8,
     mut block: B,
 ) {
-    every_block::<1, _>(haystack, [byte; 3], &mut block)
+    every_block::<1, ONE, _>(haystack, [byte; 3], &mut block)
 }
 
 /// Calls `block(base, a_mask, b_mask)` for every 64-byte block of
@@ -161,18 +183,20 @@ pub(crate) fn for_each_block2<B: FnMut(usize, u64, u64) -> bool>(
     b: u8,
     mut block: B,
 ) {
-    every_block_with::<HAS_VECTOR, 2, true, _>(haystack, [a, b, b], &mut block)
+    every_block_with::<HAS_VECTOR, 2, SPLIT, _>(haystack, [a, b, b], &mut block)
 }
 
 /// [`every_block`] and [`for_each_block2`], with the vector code (`VECTOR`)
 /// or without (the byte loop that targets without one run, tested on every
-/// target). With `SPLIT`, the masks of the first two needles apart;
-/// without, the mask of the first `N` needles, then 0.
+/// target). With `FORM` [`SPLIT`], the masks of the first two needles
+/// apart; otherwise the mask of the first `N` needles, then 0 (and with
+/// [`SPARSE`], the vector code leaves out blocks without any match; the
+/// byte loop does not, and is tested so).
 #[inline(always)]
 fn every_block_with<
     const VECTOR: bool,
     const N: usize,
-    const SPLIT: bool,
+    const FORM: u8,
     B: FnMut(usize, u64, u64) -> bool,
 >(
     haystack: &[u8],
@@ -180,10 +204,10 @@ fn every_block_with<
     block: &mut B,
 ) {
     if VECTOR {
-        return blocks::<N, SPLIT, B>(haystack, needles, block);
+        return blocks::<N, FORM, B>(haystack, needles, block);
     }
     for (i, chunk) in haystack.chunks(64).enumerate() {
-        let [ma, mb] = if SPLIT {
+        let [ma, mb] = if FORM == SPLIT {
             let [a, b, _] = needles;
             [scalar_mask(chunk, [a; 3]), scalar_mask(chunk, [b; 3])]
         } else {
@@ -239,7 +263,7 @@ fn scalar_mask(chunk: &[u8], [a, b, c]: [u8; 3]) -> u64 {
 #[inline(always)]
 #[allow(unused_variables, unreachable_code)] // targets without a vector loop
 #[allow(clippy::needless_return)] // which `return` is last depends on the target
-fn blocks<const N: usize, const SPLIT: bool, B: FnMut(usize, u64, u64) -> bool>(
+fn blocks<const N: usize, const FORM: u8, B: FnMut(usize, u64, u64) -> bool>(
     haystack: &[u8],
     needles: [u8; 3],
     block: &mut B,
@@ -248,26 +272,27 @@ fn blocks<const N: usize, const SPLIT: bool, B: FnMut(usize, u64, u64) -> bool>(
     {
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { x86::avx2::<N, SPLIT, B>(haystack, needles, block) };
+            return unsafe { x86::avx2::<N, FORM, B>(haystack, needles, block) };
         }
     }
     #[cfg(target_arch = "x86_64")]
     {
         // SAFETY: SSE2 is part of the x86-64 baseline.
-        return unsafe { x86::sse2::<N, SPLIT, B>(haystack, needles, block) };
+        return unsafe { x86::sse2::<N, FORM, B>(haystack, needles, block) };
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        wasm::simd128::<N, SPLIT, B>(haystack, needles, block)
+        wasm::simd128::<N, FORM, B>(haystack, needles, block)
     }
 }
 
 /// The loop of every vector kernel: the mask of each block from `mask64`
 /// (64 bytes read), the short last block through [`tail_mask`]; `block` is
-/// called from one place, so that it is inlined.
+/// called from one place, so that it is inlined. With `FORM` [`SPARSE`],
+/// blocks without any match are not handed over.
 #[inline(always)]
 #[allow(dead_code)] // targets without a vector loop
-fn each_mask<B: FnMut(usize, u64, u64) -> bool>(
+fn each_mask<const FORM: u8, B: FnMut(usize, u64, u64) -> bool>(
     haystack: &[u8],
     block: &mut B,
     mask64: impl Fn(&[u8; 64]) -> [u64; 2],
@@ -279,7 +304,7 @@ fn each_mask<B: FnMut(usize, u64, u64) -> bool>(
             Some(bytes) => mask64(bytes.try_into().unwrap_or(&[0u8; 64])),
             None => tail_mask(haystack, at, &mask64),
         };
-        if !block(at, ma, mb) {
+        if (FORM != SPARSE || ma != 0) && !block(at, ma, mb) {
             return;
         }
         at += 64;
@@ -321,11 +346,7 @@ mod x86 {
     /// The CPU must support AVX2.
     #[cfg(feature = "std")]
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn avx2<
-        const N: usize,
-        const SPLIT: bool,
-        B: FnMut(usize, u64, u64) -> bool,
-    >(
+    pub(super) unsafe fn avx2<const N: usize, const FORM: u8, B: FnMut(usize, u64, u64) -> bool>(
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
@@ -345,7 +366,7 @@ mod x86 {
             (_mm256_movemask_epi8(lo) as u32 as u64)
                 | ((_mm256_movemask_epi8(hi) as u32 as u64) << 32)
         };
-        super::each_mask(haystack, block, |bytes: &[u8; 64]| {
+        super::each_mask::<FORM, B>(haystack, block, |bytes: &[u8; 64]| {
             let ptr = bytes.as_ptr();
             // SAFETY: both 32-byte unaligned loads are within the 64 bytes.
             let (lo, hi) = unsafe {
@@ -354,41 +375,48 @@ mod x86 {
                     _mm256_loadu_si256(ptr.add(32) as *const __m256i),
                 )
             };
-            if SPLIT {
-                [
+            if FORM == super::SPLIT {
+                return [
                     bits(_mm256_cmpeq_epi8(lo, va), _mm256_cmpeq_epi8(hi, va)),
                     bits(_mm256_cmpeq_epi8(lo, vb), _mm256_cmpeq_epi8(hi, vb)),
-                ]
-            } else {
-                [bits(eq(lo), eq(hi)), 0]
+                ];
             }
+            let (lo, hi) = (eq(lo), eq(hi));
+            if FORM == super::SPARSE {
+                let any = _mm256_or_si256(lo, hi);
+                if _mm256_testz_si256(any, any) != 0 {
+                    return [0, 0];
+                }
+            }
+            [bits(lo, hi), 0]
         })
     }
 
     /// # Safety
     /// The CPU must support SSE2 (every x86-64 CPU does).
     #[target_feature(enable = "sse2")]
-    pub(super) unsafe fn sse2<
-        const N: usize,
-        const SPLIT: bool,
-        B: FnMut(usize, u64, u64) -> bool,
-    >(
+    pub(super) unsafe fn sse2<const N: usize, const FORM: u8, B: FnMut(usize, u64, u64) -> bool>(
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
     ) {
         let [va, vb, vc] = needles.map(|n| _mm_set1_epi8(n as i8));
-        super::each_mask(haystack, block, |bytes: &[u8; 64]| {
+        super::each_mask::<FORM, B>(haystack, block, |bytes: &[u8; 64]| {
+            // SAFETY: the 16-byte load at 16 * lane (below 4) is within the 64 bytes.
+            let load = |lane: usize| unsafe {
+                _mm_loadu_si128(bytes.as_ptr().add(16 * lane) as *const __m128i)
+            };
+            let bits = |m, lane: usize| (_mm_movemask_epi8(m) as u32 as u64) << (16 * lane);
             let mut masks = [0u64; 2];
-            for lane in 0..4 {
-                // SAFETY: the 16-byte load at 16 * lane is within the 64 bytes.
-                let v = unsafe { _mm_loadu_si128(bytes.as_ptr().add(16 * lane) as *const __m128i) };
-                let bits = |m| (_mm_movemask_epi8(m) as u32 as u64) << (16 * lane);
-                if SPLIT {
-                    masks[0] |= bits(_mm_cmpeq_epi8(v, va));
-                    masks[1] |= bits(_mm_cmpeq_epi8(v, vb));
-                    continue;
+            if FORM == super::SPLIT {
+                for lane in 0..4 {
+                    let v = load(lane);
+                    masks[0] |= bits(_mm_cmpeq_epi8(v, va), lane);
+                    masks[1] |= bits(_mm_cmpeq_epi8(v, vb), lane);
                 }
+                return masks;
+            }
+            let eq = |v| {
                 let mut m = _mm_cmpeq_epi8(v, va);
                 if N >= 2 {
                     m = _mm_or_si128(m, _mm_cmpeq_epi8(v, vb));
@@ -396,7 +424,17 @@ mod x86 {
                 if N >= 3 {
                     m = _mm_or_si128(m, _mm_cmpeq_epi8(v, vc));
                 }
-                masks[0] |= bits(m);
+                m
+            };
+            let m = [eq(load(0)), eq(load(1)), eq(load(2)), eq(load(3))];
+            if FORM == super::SPARSE {
+                let any = _mm_or_si128(_mm_or_si128(m[0], m[1]), _mm_or_si128(m[2], m[3]));
+                if _mm_movemask_epi8(any) == 0 {
+                    return masks;
+                }
+            }
+            for (lane, &m) in m.iter().enumerate() {
+                masks[0] |= bits(m, lane);
             }
             masks
         })
@@ -407,24 +445,28 @@ mod x86 {
 mod wasm {
     use core::arch::wasm32::*;
 
-    pub(super) fn simd128<const N: usize, const SPLIT: bool, B: FnMut(usize, u64, u64) -> bool>(
+    pub(super) fn simd128<const N: usize, const FORM: u8, B: FnMut(usize, u64, u64) -> bool>(
         haystack: &[u8],
         needles: [u8; 3],
         block: &mut B,
     ) {
         let [va, vb, vc] = needles.map(|n| u8x16_splat(n));
-        super::each_mask(haystack, block, |bytes: &[u8; 64]| {
+        super::each_mask::<FORM, B>(haystack, block, |bytes: &[u8; 64]| {
+            // SAFETY: the 16-byte load at 16 * lane (below 4) is within the
+            // 64 bytes; v128_load has no alignment requirement.
+            let load =
+                |lane: usize| unsafe { v128_load(bytes.as_ptr().add(16 * lane) as *const v128) };
+            let bits = |m, lane: usize| (u8x16_bitmask(m) as u64) << (16 * lane);
             let mut masks = [0u64; 2];
-            for lane in 0..4 {
-                // SAFETY: the 16-byte load at 16 * lane is within the 64
-                // bytes; v128_load has no alignment requirement.
-                let v = unsafe { v128_load(bytes.as_ptr().add(16 * lane) as *const v128) };
-                let bits = |m| (u8x16_bitmask(m) as u64) << (16 * lane);
-                if SPLIT {
-                    masks[0] |= bits(u8x16_eq(v, va));
-                    masks[1] |= bits(u8x16_eq(v, vb));
-                    continue;
+            if FORM == super::SPLIT {
+                for lane in 0..4 {
+                    let v = load(lane);
+                    masks[0] |= bits(u8x16_eq(v, va), lane);
+                    masks[1] |= bits(u8x16_eq(v, vb), lane);
                 }
+                return masks;
+            }
+            let eq = |v| {
                 let mut m = u8x16_eq(v, va);
                 if N >= 2 {
                     m = v128_or(m, u8x16_eq(v, vb));
@@ -432,7 +474,16 @@ mod wasm {
                 if N >= 3 {
                     m = v128_or(m, u8x16_eq(v, vc));
                 }
-                masks[0] |= bits(m);
+                m
+            };
+            let m = [eq(load(0)), eq(load(1)), eq(load(2)), eq(load(3))];
+            if FORM == super::SPARSE
+                && !v128_any_true(v128_or(v128_or(m[0], m[1]), v128_or(m[2], m[3])))
+            {
+                return masks;
+            }
+            for (lane, &m) in m.iter().enumerate() {
+                masks[0] |= bits(m, lane);
             }
             masks
         })
@@ -547,76 +598,101 @@ mod tests {
         });
     }
 
-    /// Both block walks, with vector code and without, give the masks a
-    /// byte loop gives, on every length and alignment; the searched bytes
-    /// include 0, which the zeroed copy of a short haystack holds.
+    /// Every block walk, with vector code and without, gives the masks a
+    /// byte loop gives, on every length and alignment of a dense and of a
+    /// sparse haystack; the searched bytes include 0, which the zeroed copy
+    /// of a short haystack holds. The sparse form hands over exactly the
+    /// blocks with a match (the byte loop: every block).
     #[test]
     fn block_masks_with_and_without_vector_code_match_a_byte_loop() {
         let needles = [b'|', b'\r', 0];
-        every_length_and_alignment(b"MSH|^~\\&|A|B\rPID|1||x^y\r\x00\xFF", 200, |h| {
-            let expected: Vec<(usize, u64)> = h
-                .chunks(64)
-                .enumerate()
-                .map(|(i, chunk)| {
-                    let bits = chunk
+        let mut sparse_line = b"MSH|".to_vec();
+        sparse_line.extend([b'x'; 150]);
+        sparse_line.push(b'\r');
+        sparse_line.extend([b'y'; 90]);
+        sparse_line.extend(b"\0\xFF");
+        let patterns: [&[u8]; 2] = [b"MSH|^~\\&|A|B\rPID|1||x^y\r\x00\xFF", &sparse_line];
+        for (pattern, max) in patterns.into_iter().zip([200, 420]) {
+            every_length_and_alignment(pattern, max, |h| block_masks_match(h, needles));
+        }
+    }
+
+    fn block_masks_match(h: &[u8], needles: [u8; 3]) {
+        let expected: Vec<(usize, u64)> = h
+            .chunks(64)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let bits = chunk
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| needles.contains(b));
+                (i * 64, bits.fold(0u64, |mask, (j, _)| mask | 1 << j))
+            })
+            .collect();
+        let with_matches: Vec<(usize, u64)> =
+            expected.iter().copied().filter(|&(_, m)| m != 0).collect();
+        // Two of the bytes told apart.
+        let apart: Vec<(usize, [u64; 2])> = h
+            .chunks(64)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let of = |needle: u8| {
+                    chunk
                         .iter()
                         .enumerate()
-                        .filter(|(_, b)| needles.contains(b));
-                    (i * 64, bits.fold(0u64, |mask, (j, _)| mask | 1 << j))
-                })
-                .collect();
-            // Two of the bytes told apart.
-            let apart: Vec<(usize, [u64; 2])> = h
-                .chunks(64)
-                .enumerate()
-                .map(|(i, chunk)| {
-                    let of = |needle: u8| {
-                        chunk
-                            .iter()
-                            .enumerate()
-                            .filter(|&(_, &b)| b == needle)
-                            .fold(0u64, |mask, (j, _)| mask | 1 << j)
-                    };
-                    (i * 64, [of(needles[0]), of(needles[1])])
-                })
-                .collect();
-            // The byte loop, the best vector code of this CPU, and on x86-64
-            // the SSE2 code too (which CPUs without AVX2 run).
-            for way in ["bytes", "vector", "sse2"] {
-                let (mut got, mut split) = (Vec::new(), Vec::new());
-                let mut keep = |base: usize, mask: u64, none: u64| {
-                    assert_eq!(none, 0);
-                    got.push((base, mask));
-                    true
+                        .filter(|&(_, &b)| b == needle)
+                        .fold(0u64, |mask, (j, _)| mask | 1 << j)
                 };
-                let mut keep_apart = |base: usize, a: u64, b: u64| {
-                    split.push((base, [a, b]));
-                    true
-                };
-                match way {
-                    "bytes" => {
-                        every_block_with::<false, 3, false, _>(h, needles, &mut keep);
-                        every_block_with::<false, 2, true, _>(h, needles, &mut keep_apart);
-                    }
-                    "vector" => {
-                        every_block_with::<HAS_VECTOR, 3, false, _>(h, needles, &mut keep);
-                        every_block_with::<HAS_VECTOR, 2, true, _>(h, needles, &mut keep_apart);
-                    }
-                    _ => {
-                        #[cfg(target_arch = "x86_64")]
-                        // SAFETY: SSE2 is part of the x86-64 baseline.
-                        unsafe {
-                            x86::sse2::<3, false, _>(h, needles, &mut keep);
-                            x86::sse2::<2, true, _>(h, needles, &mut keep_apart);
-                        }
-                        #[cfg(not(target_arch = "x86_64"))]
-                        continue;
-                    }
+                (i * 64, [of(needles[0]), of(needles[1])])
+            })
+            .collect();
+        // The byte loop, the best vector code of this CPU, and on x86-64
+        // the SSE2 code too (which CPUs without AVX2 run).
+        for way in ["bytes", "vector", "sse2"] {
+            let (mut got, mut split, mut sparse) = (Vec::new(), Vec::new(), Vec::new());
+            let mut keep = |base: usize, mask: u64, none: u64| {
+                assert_eq!(none, 0);
+                got.push((base, mask));
+                true
+            };
+            let mut keep_apart = |base: usize, a: u64, b: u64| {
+                split.push((base, [a, b]));
+                true
+            };
+            let mut keep_sparse = |base: usize, mask: u64, none: u64| {
+                assert_eq!(none, 0);
+                sparse.push((base, mask));
+                true
+            };
+            match way {
+                "bytes" => {
+                    every_block_with::<false, 3, ONE, _>(h, needles, &mut keep);
+                    every_block_with::<false, 2, SPLIT, _>(h, needles, &mut keep_apart);
+                    every_block_with::<false, 3, SPARSE, _>(h, needles, &mut keep_sparse);
                 }
-                assert_eq!(got, expected, "len {} {way}", h.len());
-                assert_eq!(split, apart, "len {} {way}, split", h.len());
+                "vector" => {
+                    every_block_with::<HAS_VECTOR, 3, ONE, _>(h, needles, &mut keep);
+                    every_block_with::<HAS_VECTOR, 2, SPLIT, _>(h, needles, &mut keep_apart);
+                    every_block_with::<HAS_VECTOR, 3, SPARSE, _>(h, needles, &mut keep_sparse);
+                }
+                _ => {
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: SSE2 is part of the x86-64 baseline.
+                    unsafe {
+                        x86::sse2::<3, ONE, _>(h, needles, &mut keep);
+                        x86::sse2::<2, SPLIT, _>(h, needles, &mut keep_apart);
+                        x86::sse2::<3, SPARSE, _>(h, needles, &mut keep_sparse);
+                    }
+                    #[cfg(not(target_arch = "x86_64"))]
+                    return;
+                }
             }
-        });
+            assert_eq!(got, expected, "len {} {way}", h.len());
+            assert_eq!(split, apart, "len {} {way}, split", h.len());
+            let skips = way != "bytes" && (HAS_VECTOR || way == "sse2");
+            let sparse_expected = if skips { &with_matches } else { &expected };
+            assert_eq!(&sparse, sparse_expected, "len {} {way}, sparse", h.len());
+        }
     }
 
     #[test]
