@@ -104,6 +104,13 @@ case("segment_occurrences", input=STD + "\rOBX|1|NM|A\rOBX|2|NM|B\rOBX|3|ST|C\r"
 case("z_segments", input=STD + "\rZPD|1|custom^value\r", get={"ZPD-2.2": "value"}, segments=["MSH", "ZPD"])
 case("segment_with_an_empty_name", input=STD + "\r|x|y\rPID|1\r", segments=["MSH", "", "PID"],
      diagnostics=["invalid_segment_name"])
+# A name is an uppercase letter, then two uppercase letters or digits.
+case("segment_name_with_a_lowercase_letter", input=STD + "\rPiD|1\rPID|1||42\r", segments=["MSH", "PiD", "PID"],
+     get={"PID-3": "42"}, diagnostics=["invalid_segment_name"])
+case("segment_name_with_a_sign", input=STD + "\rZZ-|1\rPID|1||42\r", segments=["MSH", "ZZ-", "PID"],
+     get={"PID-3": "42"}, diagnostics=["invalid_segment_name"])
+case("segment_names_of_letters_and_digits", input=STD + "\rZ01|1\rFT1|2\rBLG|3\rPID|1||42\r",
+     segments=["MSH", "Z01", "FT1", "BLG", "PID"], get={"FT1-1": "2", "BLG-1": "3", "PID-3": "42"}, no_diagnostics=True)
 
 # --- escapes ---------------------------------------------------------------------------
 case("delimiter_escapes", input=STD + "\rNTE|1||a\\F\\b\\S\\c\\T\\d\\R\\e\\E\\f\r",

@@ -569,13 +569,24 @@ impl Builder<'_, '_> {
                 .first()
                 .map_or(at, |&p| p as usize)
         };
+        let name = &self.input[start..first_sep];
+        // The usual segment, settled by its first byte: a valid name that
+        // is neither a message header nor an envelope segment.
+        if let [a, b, c] = *name {
+            if a.is_ascii_uppercase()
+                && !matches!(a, b'M' | b'F' | b'B')
+                && is_name_byte(b)
+                && is_name_byte(c)
+            {
+                return true;
+            }
+        }
         // What the envelope checks need to know (see `complete`).
         match self.input[start..at].get(..3) {
             Some(b"MSH") => self.headers += 1,
             Some(b"FHS" | b"BHS" | b"BTS" | b"FTS") => self.envelope = true,
             _ => {}
         }
-        let name = &self.input[start..first_sep];
         if !valid_segment_name(name) {
             self.index.diagnostics.push(Diagnostic::new(
                 DiagnosticCode::InvalidSegmentName,
@@ -758,11 +769,13 @@ fn push_separators_of(
 }
 
 fn valid_segment_name(name: &[u8]) -> bool {
-    name.len() == 3
-        && name[0].is_ascii_uppercase()
-        && name[1..]
-            .iter()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    name.len() == 3 && name[0].is_ascii_uppercase() && name[1..].iter().all(|&b| is_name_byte(b))
+}
+
+/// A byte a segment name may hold after its first: an uppercase letter or a digit.
+#[inline(always)]
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_uppercase() || b.is_ascii_digit()
 }
 
 /// Whether `build` walks delimiters one by one instead of by blocks: only
