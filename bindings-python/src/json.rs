@@ -26,6 +26,8 @@ pub(crate) struct DictSink<'py> {
     spare: Vec<Vec<Bound<'py, PyAny>>>,
     /// Most leaves are empty: one shared "" object for all of them.
     empty: Bound<'py, PyString>,
+    /// Short values made once (see `strings`).
+    strings: crate::strings::Strings,
     error: Option<PyErr>,
 }
 
@@ -38,6 +40,7 @@ impl<'py> DictSink<'py> {
             stack: Vec::new(),
             spare: Vec::new(),
             empty: PyString::new(py, ""),
+            strings: crate::strings::Strings::take(),
             error: None,
         }
     }
@@ -88,7 +91,7 @@ impl<'py> DictSink<'py> {
 
 impl pipehat::json::TreeSink for DictSink<'_> {
     fn begin_segment(&mut self, name: &str) {
-        self.name = Some(crate::strings::short_string(self.py, name));
+        self.name = Some(self.strings.get(self.py, name));
         self.begin();
     }
     fn end_segment(&mut self) {
@@ -126,7 +129,7 @@ impl pipehat::json::TreeSink for DictSink<'_> {
         let s = if value.is_empty() {
             self.empty.clone()
         } else {
-            crate::strings::short_string(self.py, value)
+            self.strings.get(self.py, value)
         }
         .into_any();
         self.push_item(s);

@@ -130,6 +130,16 @@ def test_to_dict_shares_repeated_short_strings():
     long = "X" * 17
     c, d = (pipehat.parse(ADT.replace(b"|EPIC|", f"|{long}|".encode(), 1)).to_dict()["segments"] for _ in range(2))
     assert c[0]["fields"][2] == long and c[0]["fields"][2] is not d[0]["fields"][2]
+    # Values of every cached length, and the same with one byte changed at
+    # each position, read back as written (none taken for another).
+    values = []
+    for n in range(1, 17):
+        base = "".join(chr(ord("A") + i) for i in range(n))
+        values += [base] + [base[:i] + "z" + base[i + 1 :] for i in range(n)]
+    nte = "\r".join(f"NTE|{i}||{v}" for i, v in enumerate(values))
+    for _ in range(2):
+        segments = pipehat.parse(ADT + nte.encode() + b"\r").to_dict()["segments"]
+        assert [s["fields"][2] for s in segments if s["name"] == "NTE"] == values
 
 
 def test_iter_messages_sources(tmp_path):
