@@ -338,6 +338,60 @@ fn walk_bits<F: FnMut(usize) -> bool>(mut mask: u64, base: usize, found: &mut F)
     true
 }
 
+/// A 16-byte vector, for the kernels that read a 64-byte block as four
+/// lanes (SSE2, simd128): what [`four_lanes`] needs of each.
+#[allow(dead_code)] // targets without such a kernel
+trait Lane16: Copy {
+    /// # Safety
+    /// 16 bytes from `at` must be readable.
+    unsafe fn load(at: *const u8) -> Self;
+    /// 0xFF in each byte where `self` and `other` are equal, else 0.
+    fn eq(self, other: Self) -> Self;
+    fn or(self, other: Self) -> Self;
+    /// Bit i set when byte i has its top bit set (16 bits).
+    fn bitmask(self) -> u64;
+    /// Whether any bit is set.
+    fn any(self) -> bool;
+}
+
+/// The masks of a 64-byte block read as four 16-byte lanes, for `FORM`
+/// (see [`every_block_with`]); `splats` holds each needle in every byte.
+#[inline(always)]
+#[allow(dead_code)] // targets without such a kernel
+fn four_lanes<V: Lane16, const N: usize, const FORM: u8>(
+    bytes: &[u8; 64],
+    [va, vb, vc]: [V; 3],
+) -> [u64; 2] {
+    // SAFETY: the 16 bytes at 16 * lane (lane below 4) are within the 64.
+    let lanes = [0, 1, 2, 3].map(|lane| unsafe { V::load(bytes.as_ptr().add(16 * lane)) });
+    let bits = |m: V, lane: usize| m.bitmask() << (16 * lane);
+    let mut masks = [0u64; 2];
+    if FORM == SPLIT {
+        for (lane, &v) in lanes.iter().enumerate() {
+            masks[0] |= bits(v.eq(va), lane);
+            masks[1] |= bits(v.eq(vb), lane);
+        }
+        return masks;
+    }
+    let m = lanes.map(|v| {
+        let mut m = v.eq(va);
+        if N >= 2 {
+            m = m.or(v.eq(vb));
+        }
+        if N >= 3 {
+            m = m.or(v.eq(vc));
+        }
+        m
+    });
+    if FORM == SPARSE && !m[0].or(m[1]).or(m[2].or(m[3])).any() {
+        return masks;
+    }
+    for (lane, &m) in m.iter().enumerate() {
+        masks[0] |= bits(m, lane);
+    }
+    masks
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use core::arch::x86_64::*;
@@ -400,44 +454,41 @@ mod x86 {
         needles: [u8; 3],
         block: &mut B,
     ) {
-        let [va, vb, vc] = needles.map(|n| _mm_set1_epi8(n as i8));
+        let splats = needles.map(|n| _mm_set1_epi8(n as i8));
         super::each_mask::<FORM, B>(haystack, block, |bytes: &[u8; 64]| {
-            // SAFETY: the 16-byte load at 16 * lane (below 4) is within the 64 bytes.
-            let load = |lane: usize| unsafe {
-                _mm_loadu_si128(bytes.as_ptr().add(16 * lane) as *const __m128i)
-            };
-            let bits = |m, lane: usize| (_mm_movemask_epi8(m) as u32 as u64) << (16 * lane);
-            let mut masks = [0u64; 2];
-            if FORM == super::SPLIT {
-                for lane in 0..4 {
-                    let v = load(lane);
-                    masks[0] |= bits(_mm_cmpeq_epi8(v, va), lane);
-                    masks[1] |= bits(_mm_cmpeq_epi8(v, vb), lane);
-                }
-                return masks;
-            }
-            let eq = |v| {
-                let mut m = _mm_cmpeq_epi8(v, va);
-                if N >= 2 {
-                    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, vb));
-                }
-                if N >= 3 {
-                    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, vc));
-                }
-                m
-            };
-            let m = [eq(load(0)), eq(load(1)), eq(load(2)), eq(load(3))];
-            if FORM == super::SPARSE {
-                let any = _mm_or_si128(_mm_or_si128(m[0], m[1]), _mm_or_si128(m[2], m[3]));
-                if _mm_movemask_epi8(any) == 0 {
-                    return masks;
-                }
-            }
-            for (lane, &m) in m.iter().enumerate() {
-                masks[0] |= bits(m, lane);
-            }
-            masks
+            super::four_lanes::<_, N, FORM>(bytes, splats)
         })
+    }
+
+    // The SSE2 intrinsics below are `unsafe` only for their target feature,
+    // which is part of the x86-64 baseline: every x86-64 CPU has it.
+    impl super::Lane16 for __m128i {
+        #[inline(always)]
+        unsafe fn load(at: *const u8) -> Self {
+            // SAFETY: the caller makes 16 bytes at `at` readable; the load
+            // is unaligned.
+            unsafe { _mm_loadu_si128(at as *const __m128i) }
+        }
+        #[inline(always)]
+        fn eq(self, other: Self) -> Self {
+            // SAFETY: SSE2, in the x86-64 baseline.
+            unsafe { _mm_cmpeq_epi8(self, other) }
+        }
+        #[inline(always)]
+        fn or(self, other: Self) -> Self {
+            // SAFETY: SSE2, in the x86-64 baseline.
+            unsafe { _mm_or_si128(self, other) }
+        }
+        #[inline(always)]
+        fn bitmask(self) -> u64 {
+            // SAFETY: SSE2, in the x86-64 baseline.
+            u64::from(unsafe { _mm_movemask_epi8(self) } as u32)
+        }
+        #[inline(always)]
+        fn any(self) -> bool {
+            // SAFETY: SSE2, in the x86-64 baseline.
+            unsafe { _mm_movemask_epi8(self) != 0 }
+        }
     }
 }
 
@@ -450,43 +501,35 @@ mod wasm {
         needles: [u8; 3],
         block: &mut B,
     ) {
-        let [va, vb, vc] = needles.map(|n| u8x16_splat(n));
+        let splats = needles.map(|n| u8x16_splat(n));
         super::each_mask::<FORM, B>(haystack, block, |bytes: &[u8; 64]| {
-            // SAFETY: the 16-byte load at 16 * lane (below 4) is within the
-            // 64 bytes; v128_load has no alignment requirement.
-            let load =
-                |lane: usize| unsafe { v128_load(bytes.as_ptr().add(16 * lane) as *const v128) };
-            let bits = |m, lane: usize| (u8x16_bitmask(m) as u64) << (16 * lane);
-            let mut masks = [0u64; 2];
-            if FORM == super::SPLIT {
-                for lane in 0..4 {
-                    let v = load(lane);
-                    masks[0] |= bits(u8x16_eq(v, va), lane);
-                    masks[1] |= bits(u8x16_eq(v, vb), lane);
-                }
-                return masks;
-            }
-            let eq = |v| {
-                let mut m = u8x16_eq(v, va);
-                if N >= 2 {
-                    m = v128_or(m, u8x16_eq(v, vb));
-                }
-                if N >= 3 {
-                    m = v128_or(m, u8x16_eq(v, vc));
-                }
-                m
-            };
-            let m = [eq(load(0)), eq(load(1)), eq(load(2)), eq(load(3))];
-            if FORM == super::SPARSE
-                && !v128_any_true(v128_or(v128_or(m[0], m[1]), v128_or(m[2], m[3])))
-            {
-                return masks;
-            }
-            for (lane, &m) in m.iter().enumerate() {
-                masks[0] |= bits(m, lane);
-            }
-            masks
+            super::four_lanes::<_, N, FORM>(bytes, splats)
         })
+    }
+
+    impl super::Lane16 for v128 {
+        #[inline(always)]
+        unsafe fn load(at: *const u8) -> Self {
+            // SAFETY: the caller makes 16 bytes at `at` readable; v128_load
+            // has no alignment requirement.
+            unsafe { v128_load(at as *const v128) }
+        }
+        #[inline(always)]
+        fn eq(self, other: Self) -> Self {
+            u8x16_eq(self, other)
+        }
+        #[inline(always)]
+        fn or(self, other: Self) -> Self {
+            v128_or(self, other)
+        }
+        #[inline(always)]
+        fn bitmask(self) -> u64 {
+            u64::from(u8x16_bitmask(self))
+        }
+        #[inline(always)]
+        fn any(self) -> bool {
+            v128_any_true(self)
+        }
     }
 }
 
