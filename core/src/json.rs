@@ -504,8 +504,10 @@ impl TreeSink for JsonSink<'_> {
     }
 }
 
-/// Walks a field's bytes once per level, splitting on the separators it
-/// actually holds (found with one SIMD search) and decoding each leaf once.
+/// Walks a field: one pass classifies its bytes (which separators it holds,
+/// whether it is ASCII without an escape byte), then the usual plain field
+/// is split into text without a check per value; any other field is split
+/// on the separators it holds and each leaf decoded once.
 struct Walker {
     delims: crate::Delimiters,
     charset: crate::Charset,
@@ -514,16 +516,21 @@ struct Walker {
 
 impl Walker {
     // Values are short: the separators are looked for eight bytes at a
-    // time (crate::view::contains3), not with a search's set-up per value.
+    // time (crate::view::classify), not with a search's set-up per value.
 
     fn field<S: TreeSink + ?Sized>(&mut self, sink: &mut S, bytes: &[u8]) {
         let d = self.delims;
+        let needles = [d.repetition(), d.component(), d.subcomponent(), d.escape()];
+        let ([rep, comp, sub, escaped], text) =
+            crate::parse::simd_search::classify_text(bytes, needles);
         // Without a subcomponent separator, `subcomponent()` is the
         // component separator.
-        let [rep, comp, sub] =
-            crate::view::contains3(bytes, [d.repetition(), d.component(), d.subcomponent()]);
+        let sub = sub && d.has_subcomponent();
+        if let (Some(text), false) = (text, escaped) {
+            return self.plain_field(sink, text, rep, comp, sub);
+        }
         if !rep {
-            return self.repetition(sink, bytes, comp, sub && d.has_subcomponent());
+            return self.repetition(sink, bytes, comp, sub);
         }
         sink.begin_repetitions();
         for r in bytes.split(|&b| b == d.repetition()) {
@@ -532,6 +539,56 @@ impl Walker {
             self.repetition(sink, r, comp, sub && d.has_subcomponent());
         }
         sink.end_repetitions();
+    }
+
+    /// A field of ASCII text without an escape byte, knowing which
+    /// separators it holds: its pieces are its values as they are.
+    fn plain_field<S: TreeSink + ?Sized>(
+        &mut self,
+        sink: &mut S,
+        text: &str,
+        rep: bool,
+        comp: bool,
+        sub: bool,
+    ) {
+        let d = self.delims;
+        if !rep {
+            return self.plain_repetition(sink, text, comp, sub);
+        }
+        sink.begin_repetitions();
+        for r in pieces(text, d.repetition()) {
+            let [comp, sub] =
+                crate::view::classify(r.as_bytes(), [d.component(), d.subcomponent()]).0;
+            self.plain_repetition(sink, r, comp, sub && d.has_subcomponent());
+        }
+        sink.end_repetitions();
+    }
+
+    /// A repetition of a plain field (see [`Self::repetition`]).
+    fn plain_repetition<S: TreeSink + ?Sized>(
+        &mut self,
+        sink: &mut S,
+        text: &str,
+        has_comp: bool,
+        has_sub: bool,
+    ) {
+        let d = self.delims;
+        if !has_comp && !has_sub {
+            return sink.text(text);
+        }
+        sink.begin_list();
+        for comp in pieces(text, d.component()) {
+            if has_sub && crate::view::find_byte(comp.as_bytes(), d.subcomponent()).is_some() {
+                sink.begin_list();
+                for s in pieces(comp, d.subcomponent()) {
+                    sink.text(s);
+                }
+                sink.end_list();
+            } else {
+                sink.text(comp);
+            }
+        }
+        sink.end_list();
     }
 
     /// A repetition, knowing whether it holds component and subcomponent
@@ -575,6 +632,18 @@ impl Walker {
         let text = crate::charset::decode(&self.scratch, self.charset).into_owned();
         sink.text(&text);
     }
+}
+
+/// The pieces of `text` between `sep` bytes (`text` ASCII: every piece
+/// starts and ends on a character boundary).
+fn pieces(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut from = 0;
+    text.as_bytes().split(move |&b| b == sep).map(move |piece| {
+        let to = from + piece.len();
+        let part = text.get(from..to).unwrap_or_default();
+        from = to + 1;
+        part
+    })
 }
 
 /// Appends `s` to `out` as a JSON string literal.

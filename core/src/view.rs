@@ -447,18 +447,52 @@ pub(crate) fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
 /// Which of the three bytes `needles` occur in `bytes`, eight bytes at a
 /// time (see [`find_byte`]).
 pub(crate) fn contains3(bytes: &[u8], needles: [u8; 3]) -> [bool; 3] {
-    let n = bytes.len();
-    if n < 8 {
-        return needles.map(|needle| bytes.contains(&needle));
-    }
+    classify(bytes, needles).0
+}
+
+/// Which of `needles` occur in `bytes`, and whether `bytes` are all ASCII:
+/// one pass, eight bytes at a time (a word's high bits, and the word XOR
+/// each needle repeated tested for a zero byte). Words may overlap (the last
+/// one ends with the bytes): the answers are unions, which reading a byte
+/// twice leaves as is.
+#[inline]
+pub(crate) fn classify<const N: usize>(bytes: &[u8], needles: [u8; N]) -> ([bool; N], bool) {
     let patterns = needles.map(|needle| ONES * u64::from(needle));
-    let mut found = [0u64; 3];
-    each_word(bytes, |word| {
+    let mut found = [0u64; N];
+    let mut high = 0u64;
+    let mut take = |word: u64| {
+        high |= word;
         for (f, &p) in found.iter_mut().zip(&patterns) {
             *f |= matches(word, p);
         }
-    });
-    found.map(|f| f != 0)
+    };
+    match bytes.len() {
+        0 => return ([false; N], true),
+        1..8 => take(short_word(bytes)),
+        _ => each_word(bytes, take),
+    }
+    (found.map(|f| f != 0), high & HIGHS == 0)
+}
+
+/// One to seven bytes as a word each of whose lanes holds one of them (all
+/// of them appear): for questions about the bytes as a set, without a copy.
+#[inline(always)]
+fn short_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    if n >= 4 {
+        // Two overlapping halves.
+        let half = |at: usize| {
+            let word = bytes.get(at..at + 4).and_then(|w| w.try_into().ok());
+            u64::from(u32::from_ne_bytes(word.unwrap_or_default()))
+        };
+        return half(0) | (half(n - 4) << 32);
+    }
+    // Up to three bytes: the first, the middle and the last, then the
+    // first again, in each half.
+    let byte = |at: usize| u32::from(bytes.get(at).copied().unwrap_or(0));
+    let first = byte(0);
+    let half = first | (byte(n / 2) << 8) | (byte(n.saturating_sub(1)) << 16) | (first << 24);
+    u64::from(half) * 0x1_0000_0001
 }
 
 /// Calls `take` with every eight bytes of `bytes` (at least eight long) as
@@ -488,41 +522,13 @@ pub(crate) fn short_plain_text(bytes: &[u8], escape: u8) -> Option<&str> {
     crate::parse::simd_search::ascii_unescaped_str(bytes, escape)
 }
 
-/// Whether `bytes` are all ASCII, and whether they hold `escape`: eight
-/// bytes at a time (a word's high bits, and the word XOR the escape byte
-/// tested for a zero byte), for short values where a search's set-up would
-/// cost more than the search. Words may overlap (the last one ends with the
-/// bytes): both answers are unions, which reading a byte twice leaves as is.
+/// Whether `bytes` are all ASCII, and whether they hold `escape` (see
+/// [`classify`]), for short values where a search's set-up would cost more
+/// than the search.
 #[inline]
 pub(crate) fn ascii_and_escaped(bytes: &[u8], escape: u8) -> (bool, bool) {
-    let n = bytes.len();
-    let word = if n >= 8 {
-        let pattern = ONES * u64::from(escape);
-        let (mut high, mut zero) = (0u64, 0u64);
-        each_word(bytes, |word| {
-            high |= word;
-            zero |= matches(word, pattern);
-        });
-        return (high & HIGHS == 0, zero != 0);
-    } else if n >= 4 {
-        // Two overlapping halves.
-        let half = |at: usize| u32::from_ne_bytes(bytes[at..at + 4].try_into().unwrap_or_default());
-        u64::from(half(0)) | (u64::from(half(n - 4)) << 32)
-    } else {
-        // Up to three bytes, the first repeated in the lanes left.
-        let Some(&first) = bytes.first() else {
-            return (true, false);
-        };
-        let mut lanes = [first; 8];
-        for (lane, &b) in lanes.iter_mut().zip(bytes) {
-            *lane = b;
-        }
-        u64::from_ne_bytes(lanes)
-    };
-    (
-        word & HIGHS == 0,
-        matches(word, ONES * u64::from(escape)) != 0,
-    )
+    let ([escaped], ascii) = classify(bytes, [escape]);
+    (ascii, escaped)
 }
 
 /// Iterator over the parts of a span split on one separator.
@@ -838,7 +844,7 @@ mod tests {
     use alloc::vec::Vec;
 
     /// The word-at-a-time searches (`ascii_and_escaped`, `find_byte`,
-    /// `contains3`) answer as byte loops do: every length up to 40 (whole
+    /// `contains3`, `classify`) answer as byte loops do: every length up to 40 (whole
     /// words, overlapping last words, the byte loop under eight), a sought,
     /// high or other byte at each position and a second one after it, and
     /// sought bytes that equal the padding or sit next to it.
@@ -876,6 +882,12 @@ mod tests {
                         super::contains3(bytes, needles),
                         needles.map(|n| bytes.contains(&n)),
                         "{bytes:?} {needles:?}"
+                    );
+                    let four = [needle, b'^', b'~', b'\\'];
+                    assert_eq!(
+                        super::classify(bytes, four),
+                        (four.map(|n| bytes.contains(&n)), bytes.is_ascii()),
+                        "{bytes:?} {four:?}"
                     );
                 }
             }

@@ -43,6 +43,22 @@ pub(crate) fn ascii_unescaped_str(bytes: &[u8], escape: u8) -> Option<&str> {
     }
 }
 
+/// Which of `needles` occur in `bytes` ([`crate::view::classify`]), and
+/// `bytes` as text when they are all ASCII: one pass for both, as
+/// [`ascii_unescaped_str`] does for one needle.
+#[inline]
+pub(crate) fn classify_text<const N: usize>(
+    bytes: &[u8],
+    needles: [u8; N],
+) -> ([bool; N], Option<&str>) {
+    let (found, ascii) = crate::view::classify(bytes, needles);
+    // SAFETY: `classify` found no byte at or above 0x80 (it is tested
+    // against a byte loop at every length and position), so `bytes` is
+    // ASCII, which is valid UTF-8.
+    let text = ascii.then(|| unsafe { core::str::from_utf8_unchecked(bytes) });
+    (found, text)
+}
+
 /// What the vector code makes of each 64-byte block (`FORM` of the block
 /// walks): one mask of the `N` needles, called for every block.
 const ONE: u8 = 0;
