@@ -302,7 +302,7 @@ def goals_block(rows: dict, npm: dict | None, python: dict | None) -> str:
             note = f"; the floor alone: {floor[0]:,.1f}×" if floor else ""
             lib = "pipehat.extract() (one call over the file)"
             row(f"JavaScript `extract()` ≥ 15× hl7parser, {w}", _median_range(_per_round(npm, "five", w, lib, "hl7parser")), 15, "×", note)
-        floor_validate = "floor of validate(): parsing and validating inside WebAssembly alone, the report left as text"
+        floor_validate = "floor of validate(): parsing and validating inside WebAssembly alone, the report left in memory"
         for w in ("adt", "oru", "mixed"):
             mbs = npm["perProcess"].get("validate", {}).get(w, {})
             floor = _median_range(mbs.get(floor_validate, []))

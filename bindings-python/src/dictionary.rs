@@ -91,22 +91,32 @@ impl Profile {
 }
 
 /// One validation finding.
-#[pyclass(frozen, get_all, module = "pipehat")]
+#[pyclass(frozen, module = "pipehat")]
 pub(crate) struct Issue {
     /// Stable code, e.g. "required_field_missing".
+    #[pyo3(get)]
     pub(crate) code: &'static str,
     /// "error" or "warning".
+    #[pyo3(get)]
     pub(crate) severity: &'static str,
     /// "PID-7", "PID-3(2).4", "OBX[2]-5", or a segment such as "PV1".
+    #[pyo3(get)]
     pub(crate) path: String,
     /// 0-based segment index, when there is one.
+    #[pyo3(get)]
     pub(crate) segment: Option<u32>,
     /// Byte offset in the message.
+    #[pyo3(get)]
     pub(crate) offset: usize,
     /// A sentence without content.
+    #[pyo3(get)]
     pub(crate) message: String,
     /// HL7 table 0357 code for an ERR segment.
+    #[pyo3(get)]
     pub(crate) hl7_code: u16,
+    /// Whether the path reads as an ERR location (the core's
+    /// `Issue::location`): ack_errors() leaves it out otherwise.
+    pub(crate) located: bool,
 }
 
 #[pymethods]
@@ -134,8 +144,10 @@ pub(crate) struct Report {
 #[pymethods]
 impl Report {
     /// The issues as `errors=` for Message.ack(): dicts with code (table
-    /// 0357), severity, path (a field path, or a segment alone), text and
-    /// diagnostic (the issue code), read by ack() as the core reads them.
+    /// 0357), severity, path (a field path, or a segment alone; left out
+    /// when it does not read as one, as the core's Report::ack_errors leaves
+    /// it out), text and diagnostic (the issue code), read by ack() as the
+    /// core reads them.
     fn ack_errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
         for issue in &self.issues {
@@ -145,7 +157,9 @@ impl Report {
             // Report::ack_errors does (AckError::from_parts).
             d.set_item("code", i.hl7_code)?;
             d.set_item("severity", i.severity)?;
-            d.set_item("path", &i.path)?;
+            if i.located {
+                d.set_item("path", &i.path)?;
+            }
             d.set_item("text", &i.message)?;
             d.set_item("diagnostic", i.code)?;
             out.append(d)?;
@@ -211,6 +225,7 @@ pub(crate) fn validate(
                     offset: i.offset,
                     message: i.message(),
                     hl7_code: i.hl7_code(),
+                    located: i.location().is_some(),
                 },
             )
         })

@@ -6,6 +6,7 @@ use crate::message::NativeMessage;
 use crate::options::set;
 use crate::route::spec_error;
 use js_sys::{Array, Object};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 /// The definition at `path` in `version`: {name, datatype, optionality,
@@ -76,20 +77,20 @@ impl NativeProfile {
     }
 }
 
-/// Validates a message: {version, structure, valid, issues: [{code, severity,
-/// path, segment, offset, message, hl7Code}]}.
+/// Validates a message; returns the address of the report laid out in
+/// memory (see [`pack_report`]), which the facade reads into
+/// {version, structure, valid, issues: [{code, severity, path, segment,
+/// offset, message, hl7Code}]}.
 #[wasm_bindgen]
-pub fn validate(message: &NativeMessage, version: Option<String>) -> String {
-    report_json(message, version.as_deref(), None)
+pub fn validate(message: &NativeMessage, version: Option<String>) -> usize {
+    report_packed(message, version.as_deref(), None)
 }
 
 /// `validate` on the message at `handle` (parsed by `parseHandle`): the
 /// facade's path for a `Message`, which makes no object in this module.
 #[wasm_bindgen(js_name = validateHandle)]
-pub fn validate_handle(handle: u32, version: Option<String>) -> String {
-    crate::handles::with_handle(handle, String::new(), |m| {
-        report_json(m, version.as_deref(), None)
-    })
+pub fn validate_handle(handle: u32, version: Option<String>) -> usize {
+    crate::handles::with_handle(handle, 0, |m| report_packed(m, version.as_deref(), None))
 }
 
 /// `validateWithProfile` on the message at `handle`.
@@ -98,9 +99,9 @@ pub fn validate_handle_with_profile(
     handle: u32,
     version: Option<String>,
     profile: &NativeProfile,
-) -> String {
-    crate::handles::with_handle(handle, String::new(), |m| {
-        report_json(m, version.as_deref(), Some(&profile.inner))
+) -> usize {
+    crate::handles::with_handle(handle, 0, |m| {
+        report_packed(m, version.as_deref(), Some(&profile.inner))
     })
 }
 
@@ -110,16 +111,71 @@ pub fn validate_with_profile(
     message: &NativeMessage,
     version: Option<String>,
     profile: &NativeProfile,
-) -> String {
-    report_json(message, version.as_deref(), Some(&profile.inner))
+) -> usize {
+    report_packed(message, version.as_deref(), Some(&profile.inner))
 }
 
-pub(crate) fn report_json(
+fn report_packed(
     message: &NativeMessage,
     version: Option<&str>,
     profile: Option<&pipehat::validate::Profile>,
-) -> String {
+) -> usize {
     let options = pipehat::validate::Options { version, profile };
-    // JSON text for JSON.parse: one crossing instead of seven per issue.
-    pipehat::validate::validate(&message.indexed().message(), &options).to_json()
+    pack_report(&pipehat::validate::validate(
+        &message.indexed().message(),
+        &options,
+    ))
+}
+
+thread_local! {
+    /// The last report `pack_report` laid out: its words and its text.
+    static REPORT: RefCell<(Vec<u32>, String)> = const { RefCell::new((Vec::new(), String::new())) };
+}
+
+/// Lays `report` out in memory for the facade to read in place, and returns
+/// the address of its words (valid until the next report). JSON text would
+/// cost a parse as long as the validation itself for a report of many
+/// issues; this costs the facade an object per issue and a string per value.
+///
+/// Words (u32): the text's address; flags (1 valid, 2 a version, 4 a
+/// structure); the number of issues; the version; the structure; then for
+/// each issue its code, severity, path, segment (`u32::MAX` for none),
+/// offset, message and hl7Code. Each text value is two words: its start in
+/// the text, and its length in bytes times two, plus one unless ASCII.
+fn pack_report(report: &pipehat::validate::Report) -> usize {
+    use std::fmt::Write;
+    REPORT.with(|r| {
+        let (words, text) = &mut *r.borrow_mut();
+        words.clear();
+        text.clear();
+        // A text value written by `write`: where it starts, its length and
+        // whether it is ASCII.
+        let put = |words: &mut Vec<u32>, text: &mut String, write: &dyn Fn(&mut String)| {
+            let start = text.len();
+            write(text);
+            let value = &text.as_bytes()[start..];
+            words.push(start as u32);
+            words.push(((value.len() as u32) << 1) | u32::from(!value.is_ascii()));
+        };
+        let flags = u32::from(report.is_valid())
+            | u32::from(report.version.is_some()) << 1
+            | u32::from(report.structure.is_some()) << 2;
+        words.extend([0, flags, report.issues.len() as u32]);
+        put(words, text, &|t| t.push_str(report.version.unwrap_or("")));
+        put(words, text, &|t| t.push_str(report.structure.unwrap_or("")));
+        for issue in &report.issues {
+            put(words, text, &|t| t.push_str(issue.code()));
+            put(words, text, &|t| t.push_str(issue.severity.as_str()));
+            put(words, text, &|t| t.push_str(&issue.path));
+            words.push(issue.segment.unwrap_or(u32::MAX));
+            words.push(issue.offset as u32);
+            put(words, text, &|t| {
+                let _ = write!(t, "{issue}");
+            });
+            words.push(u32::from(issue.hl7_code()));
+        }
+        // The text is complete: its address no longer changes.
+        words[0] = text.as_ptr() as u32;
+        words.as_ptr() as usize
+    })
 }

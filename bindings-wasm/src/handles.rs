@@ -51,6 +51,17 @@ pub fn compile_path(len: usize) -> i32 {
     }
 }
 
+/// Whether the text in the first `len` scratch bytes reads as an ERR
+/// segment's location (the core's `ErrLocation::parse`, which
+/// `Issue::location` and `AckError::from_parts` use): `ackErrors` passes an
+/// issue's path only then, as the core's `Report::ack_errors` does.
+#[wasm_bindgen(js_name = readsAsLocation)]
+pub fn reads_as_location(len: usize) -> bool {
+    with_scratch(len, |bytes| {
+        std::str::from_utf8(bytes).is_ok_and(|t| pipehat::ack::ErrLocation::parse(t).is_ok())
+    })
+}
+
 /// Makes the scratch buffer at least `len` bytes long and returns its
 /// address. It never shrinks, so its address changes only when it grows and
 /// the facade can keep one view of it.

@@ -153,11 +153,11 @@ function floorOf(run) {
 /**
  * validate()'s floor: the WebAssembly work alone. Each message is encoded
  * straight into the full module, parsed and validated there and its report
- * made as JSON text, through the exports validate() itself calls; left out
- * are the parse in the core module, the copy between the modules and
- * JSON.parse of the report.
+ * laid out in memory, through the exports validate() itself calls; left out
+ * are the parse in the core module, the copy between the modules and the
+ * reading of the report into objects.
  */
-export const VALIDATE_FLOOR = "floor of validate(): parsing and validating inside WebAssembly alone, the report left as text";
+export const VALIDATE_FLOOR = "floor of validate(): parsing and validating inside WebAssembly alone, the report left in memory";
 function validateFloor() {
   const full = require("../pkg/node-full/pipehat_wasm.js");
   const encoder = new TextEncoder();

@@ -745,7 +745,7 @@ export function explain(path: string, version?: string): Explanation | undefined
 export function fieldName(segment: string, field: number, version?: string): string | undefined;
 /** Validates against MSH-12's version (or options.version) and an optional profile. */
 export function validate(message: Message | Input, options?: { version?: string; profile?: Profile | object | string }): ValidationReport;
-/** A report's issues as `errors` for message.ack(). */
+/** A report's issues as `errors` for message.ack(); an issue's path is left out when it does not read as a location (a segment named "PiD"). */
 export function ackErrors(report: ValidationReport): AckErrorSpec[];
 
 /** A de-identification policy (docs/deid.md): what paths, datatypes, field names and OBX-5 value types become. */

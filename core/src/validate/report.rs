@@ -2,8 +2,7 @@
 
 use super::check::push_number;
 use crate::Severity;
-use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -99,15 +98,29 @@ impl Issue {
         self.kind.code()
     }
 
-    /// A sentence for people: what and where, never the value.
+    /// A sentence for people: what and where, never the value (the same
+    /// text `Display` writes).
     pub fn message(&self) -> String {
-        format!(
-            "{} ({}, {}, byte {})",
-            self.kind.describe(),
-            self.code(),
-            self.path,
-            self.offset
-        )
+        self.to_string()
+    }
+
+    /// The path as an ERR segment's location reads it ([`ErrLocation::parse`](crate::ack::ErrLocation::parse)),
+    /// or `None` when it does not read as one: a segment whose name is not
+    /// three uppercase letters or digits (`PiD`, `ZZ-`, a byte beyond
+    /// ASCII), which an ERR segment then leaves out.
+    ///
+    /// ```
+    /// # use pipehat::{validate::{validate, Options}, Message};
+    /// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20240115||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01\rPID|1||7\rPV1|1|I\rPiD|x\r")?;
+    /// let report = validate(&msg, &Options::default());
+    /// let issue = report.issues.iter().find(|i| i.code() == "unknown_segment").unwrap();
+    /// assert_eq!((issue.path.as_str(), issue.location()), ("PiD", None));
+    /// # Ok::<(), pipehat::ParseError>(())
+    /// ```
+    pub fn location(&self) -> Option<&str> {
+        crate::ack::ErrLocation::parse(&self.path)
+            .is_ok()
+            .then_some(self.path.as_str())
     }
 
     /// Table 0357 code for an ERR segment.
@@ -118,7 +131,14 @@ impl Issue {
 
 impl fmt::Display for Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message())
+        write!(
+            f,
+            "{} ({}, {}, byte {})",
+            self.kind.describe(),
+            self.code(),
+            self.path,
+            self.offset
+        )
     }
 }
 

@@ -2,7 +2,7 @@
 // validate(), ackErrors() (the full module).
 
 export function installDictionary(api) {
-  const { native, call, release, full, withFullHandle, NATIVE } = api;
+  const { native, call, release, full, withFullHandle, NATIVE, decoder, asciiIn, writeText } = api;
   /** The HL7 version assumed where none is given (from the core). */
   const DEFAULT_VERSION = native.defaultVersion();
 
@@ -44,7 +44,7 @@ export function installDictionary(api) {
     const temporary = profile && !(profile instanceof Profile) ? new Profile(profile) : undefined;
     if (temporary) profile = temporary;
     try {
-      return JSON.parse(
+      return readReport(
         withFullHandle(
           message,
           (h, f) =>
@@ -57,6 +57,55 @@ export function installDictionary(api) {
     }
   }
 
+  // Views of the full module's memory, made again after it grows (growing
+  // detaches the old buffer, which leaves the old views empty).
+  let bytes = new Uint8Array(0);
+  let words = new Uint32Array(0);
+
+  /**
+   * The report the full module laid out at `at` (see pack_report in
+   * bindings-wasm/src/dictionary.rs), read in place: an object per issue
+   * and a string per value, where JSON text would cost a parse as long as
+   * the validation itself.
+   */
+  function readReport(at) {
+    if (bytes.length === 0) {
+      const buffer = full().wasmMemory().buffer;
+      bytes = new Uint8Array(buffer);
+      words = new Uint32Array(buffer);
+    }
+    const w = words;
+    let i = at >>> 2;
+    const base = w[i];
+    const flags = w[i + 1];
+    const count = w[i + 2];
+    // The text value whose two words are at k: start, and length * 2 (+ 1 unless ASCII).
+    const text = (k) => {
+      const start = base + w[k];
+      const len = w[k + 1] >>> 1;
+      return w[k + 1] & 1 ? decoder.decode(bytes.subarray(start, start + len)) : asciiIn(bytes, start, len);
+    };
+    const report = {
+      version: flags & 2 ? text(i + 3) : null,
+      structure: flags & 4 ? text(i + 5) : null,
+      valid: (flags & 1) === 1,
+      issues: [],
+    };
+    for (i += 7; report.issues.length < count; i += 11) {
+      const segment = w[i + 6];
+      report.issues.push({
+        code: text(i),
+        severity: text(i + 2),
+        path: text(i + 4),
+        segment: segment === 0xffffffff ? null : segment,
+        offset: w[i + 7],
+        message: text(i + 8),
+        hl7Code: w[i + 10],
+      });
+    }
+    return report;
+  }
+
   /**
    * A report's issues as `errors` for message.ack(): each issue's own values,
    * which ack() reads as the core's Report::ack_errors does (a path or a
@@ -66,7 +115,9 @@ export function installDictionary(api) {
     return report.issues.map((i) => ({
       code: i.hl7Code,
       severity: i.severity,
-      path: i.path,
+      // Left out when it does not read as a location (a segment named `PiD`),
+      // as the core's Report::ack_errors leaves it out.
+      path: native.readsAsLocation(writeText(String(i.path))) ? i.path : undefined,
       text: i.message,
       diagnostic: i.code,
     }));

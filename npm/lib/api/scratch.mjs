@@ -50,44 +50,6 @@ export function installScratch(api) {
     return heap;
   }
 
-  const char = String.fromCharCode;
-  /**
-   * `len` bytes of ASCII at `at` in WebAssembly memory as a string: for the
-   * short values paths usually read, String.fromCharCode with the bytes as
-   * arguments is several times cheaper than TextDecoder. Up to 16 bytes in
-   * one call: timestamps (14) and message types with their structure (15)
-   * are common values.
-   */
-  function readAscii(at, len) {
-    const h = heap;
-    switch (len) {
-      case 0: return "";
-      case 1: return char(h[at]);
-      case 2: return char(h[at], h[at + 1]);
-      case 3: return char(h[at], h[at + 1], h[at + 2]);
-      case 4: return char(h[at], h[at + 1], h[at + 2], h[at + 3]);
-      case 5: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4]);
-      case 6: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5]);
-      case 7: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6]);
-      case 8: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7]);
-      case 9: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8]);
-      case 10: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9]);
-      case 11: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10]);
-      case 12: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11]);
-      case 13: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12]);
-      case 14: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13]);
-      case 15: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13], h[at + 14]);
-      case 16: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13], h[at + 14], h[at + 15]);
-      default: {
-        // Longer values in pieces of 16 (one call each, then concatenated).
-        let text = "";
-        for (let i = 0; i < len; i += 16) text += readAscii(at + i, Math.min(16, len - i));
-        return text;
-      }
-    }
-  }
-
-
   // Paths are parsed once in Rust and then addressed by id (bounded cache).
   const compiled = new Map();
   function pathId(path) {
@@ -118,5 +80,46 @@ export function installScratch(api) {
     return decoder.decode(view().subarray(at, at + len));
   }
 
-  Object.assign(api, { encoder, decoder, writeText, writeBytes, pathId, readValue, heap: view });
+  /** `len` bytes of ASCII at `at` in this module's memory (see asciiIn). */
+  function readAscii(at, len) {
+    return asciiIn(heap, at, len);
+  }
+
+  Object.assign(api, { encoder, decoder, writeText, writeBytes, pathId, readValue, heap: view, asciiIn });
+}
+
+const char = String.fromCharCode;
+/**
+ * `len` bytes of ASCII at `at` in `h` (a view of a WebAssembly module's
+ * memory) as a string: for the short values paths usually read,
+ * String.fromCharCode with the bytes as arguments is several times cheaper
+ * than TextDecoder. Up to 16 bytes in one call: timestamps (14) and message
+ * types with their structure (15) are common values.
+ */
+function asciiIn(h, at, len) {
+  switch (len) {
+    case 0: return "";
+    case 1: return char(h[at]);
+    case 2: return char(h[at], h[at + 1]);
+    case 3: return char(h[at], h[at + 1], h[at + 2]);
+    case 4: return char(h[at], h[at + 1], h[at + 2], h[at + 3]);
+    case 5: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4]);
+    case 6: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5]);
+    case 7: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6]);
+    case 8: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7]);
+    case 9: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8]);
+    case 10: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9]);
+    case 11: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10]);
+    case 12: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11]);
+    case 13: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12]);
+    case 14: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13]);
+    case 15: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13], h[at + 14]);
+    case 16: return char(h[at], h[at + 1], h[at + 2], h[at + 3], h[at + 4], h[at + 5], h[at + 6], h[at + 7], h[at + 8], h[at + 9], h[at + 10], h[at + 11], h[at + 12], h[at + 13], h[at + 14], h[at + 15]);
+    default: {
+      // Longer values in pieces of 16 (one call each, then concatenated).
+      let text = "";
+      for (let i = 0; i < len; i += 16) text += asciiIn(h, at + i, Math.min(16, len - i));
+      return text;
+    }
+  }
 }
