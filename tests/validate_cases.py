@@ -70,14 +70,15 @@ v("code_with_spaces", GOOD.replace("|P|2.5.1", "|P|2.5.1||| AL"), [["invalid_cod
 v("missing_segment", GOOD.replace("PV1|1|I\r", ""), [["missing_segment", "error", "PV1"]], ack='MSH|^~\\&|RAPP|RFAC|APP|FAC|20240101000000||ACK^A01^ACK|ACK1|P|2.5.1\r' +
       'MSA|AE|MSG1\r' +
       'ERR||PV1^1|100^Segment sequence error^HL70357|E|||missing_segment|a required segment is missing (missing_segment, PV1, byte 138)\r')
-# A segment whose name does not read as a location (a lowercase letter, a
-# byte beyond ASCII): the issue names it, and its ERR segment leaves ERR-2
-# out rather than failing to build the ACK.
-for name, segment in (("lowercase", "PiD"), ("non_ascii", "X\u00c91")):
-    v(f"unknown_segment_named_{name}", GOOD + segment + "|x\r", [["unknown_segment", "error", segment]],
+# A segment whose name is not a segment name (a lowercase letter, a byte
+# beyond ASCII, a broken line's text): the issue calls it ??? (such a "name"
+# is often message content, which issues never quote), and its ERR segment
+# leaves ERR-2 out rather than failing to build the ACK.
+for name, segment in (("lowercase", "PiD"), ("non_ascii", "X\u00c91"), ("long", "SMITH JOHN")):
+    v(f"unknown_segment_named_{name}", GOOD + segment + "|x\r", [["unknown_segment", "error", "???"]],
       ack='MSH|^~\\&|RAPP|RFAC|APP|FAC|20240101000000||ACK^A01^ACK|ACK1|P|2.5.1\r' +
           'MSA|AE|MSG1\r' +
-          f'ERR|||100^Segment sequence error^HL70357|E|||unknown_segment|the segment is not defined in this version (unknown_segment, {segment}, byte 146)\r')
+          'ERR|||100^Segment sequence error^HL70357|E|||unknown_segment|the segment is not defined in this version (unknown_segment, ???, byte 146)\r')
 v("out_of_order_segment", GOOD.replace("EVN|A01|20240115083000\r", "") + "EVN|A01|20240115083000\r",
   [["missing_segment", "error", "EVN"], ["unexpected_segment", "error", "EVN"]])
 v("z_segments_anywhere", GOOD.replace("PV1|1|I", "ZPD|x\rPV1|1|I\rZPV|y"), [])

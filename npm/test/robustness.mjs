@@ -223,14 +223,29 @@ function checkMessage(api, message, bytes, where) {
   const editable = message.edit();
   sameBytes(editable.toBytes(), bytes, `${where}: edit`);
   editable.free();
+  // Validation reads any message; its issues hold codes, offsets inside the
+  // input and sentences without content.
+  const report = api.validate(message);
+  is(typeof report.valid, "boolean", where);
+  for (const i of report.issues) {
+    ok(CODE.test(i.code), `${where}: issue code ${i.code}`);
+    ok(i.offset >= 0 && i.offset <= bytes.length, `${where}: issue offset ${i.offset}`);
+    checkText(i.message, where);
+  }
   if (message.segment("MSH")) {
-    try {
-      message.ack({ code: "AE", controlId: "A1", timestamp: "20240101" }).free();
-    } catch (e) {
-      // An ACK can fail only for a reason of its own, never by trapping.
-      ok(CODE.test(e.code ?? ""), `${where}: ack ${e}`);
-      checkText(e.message, where);
-    }
+    const ack = (errors) => {
+      try {
+        message.ack({ code: "AE", controlId: "A1", timestamp: "20240101", errors }).free();
+        return "made";
+      } catch (e) {
+        // An ACK can fail only for a reason of its own, never by trapping.
+        ok(CODE.test(e.code ?? ""), `${where}: ack ${e}`);
+        checkText(e.message, where);
+        return e.code;
+      }
+    };
+    // The report's issues as ERR segments never make the ACK fail.
+    is(ack(api.ackErrors(report)), ack(undefined), `${where}: ack with the report's errors`);
   }
 }
 

@@ -166,13 +166,27 @@ def check_message(msg, data, where):
         assert json.loads(msg.to_json(form=form)) == msg.to_dict(form=form), f"{where}: {form}"
     assert bytes(pipehat.from_json(msg.to_dict(form="lossless"))) == data, f"{where}: lossless JSON"
     assert bytes(msg.edit()) == data, f"{where}: edit"
+    # Validation reads any message; its issues hold codes, offsets inside the
+    # input and sentences without content.
+    report = pipehat.validate(msg)
+    for i in report.issues:
+        assert CODE.fullmatch(i.code), (where, i.code)
+        assert 0 <= i.offset <= len(data), (where, i.offset)
+        check_text(i.message, where)
     if msg.segment("MSH") is not None:
-        try:
-            msg.ack("AE", control_id="A1", timestamp="20240101")
-        except pipehat.HL7Error as e:
-            # An ACK can fail only for a reason of its own, never by panicking.
-            assert CODE.fullmatch(e.code), (where, e)
-            check_text(str(e), where)
+
+        def ack(errors):
+            try:
+                msg.ack("AE", control_id="A1", timestamp="20240101", errors=errors)
+                return "made"
+            except pipehat.HL7Error as e:
+                # An ACK can fail only for a reason of its own, never by panicking.
+                assert CODE.fullmatch(e.code), (where, e)
+                check_text(str(e), where)
+                return e.code
+
+        # The report's issues as ERR segments never make the ACK fail.
+        assert ack(report.ack_errors()) == ack(None), f"{where}: ack with the report's errors"
 
 
 def check_offsets(msg, data, where):

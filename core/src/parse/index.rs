@@ -768,7 +768,9 @@ fn push_separators_of(
     });
 }
 
-fn valid_segment_name(name: &[u8]) -> bool {
+/// Whether `name` is a segment name: three uppercase letters or digits, the
+/// first a letter.
+pub(crate) fn valid_segment_name(name: &[u8]) -> bool {
     name.len() == 3 && name[0].is_ascii_uppercase() && name[1..].iter().all(|&b| is_name_byte(b))
 }
 

@@ -72,8 +72,12 @@ pub(super) struct Checker<'m, 'a> {
     pub(super) here: At<'m>,
 }
 
-/// `PID`, or `OBX[3]` from the second occurrence on.
+/// `PID`, or `OBX[3]` from the second occurrence on; [`UNNAMED`] for a name
+/// that is not a segment name.
 pub(super) fn segment_label(name: &str, occurrence: u32) -> String {
+    if !crate::parse::index::valid_segment_name(name.as_bytes()) {
+        return String::from(UNNAMED);
+    }
     let mut s = String::with_capacity(name.len() + 12);
     s.push_str(name);
     if occurrence > 1 {
@@ -83,6 +87,12 @@ pub(super) fn segment_label(name: &str, occurrence: u32) -> String {
     }
     s
 }
+
+/// What paths and sentences say for a segment whose name is not three
+/// uppercase letters or digits: such a "name" is often the start of a broken
+/// line (a line break inside a field), that is, message content, which an
+/// issue never quotes. The issue's segment index and offset still place it.
+pub(super) const UNNAMED: &str = "???";
 
 /// A hash of a sequence of packed segment names, to tell sequences apart quickly.
 pub(super) fn shape_key(names: &[u32]) -> u64 {

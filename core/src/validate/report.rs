@@ -82,7 +82,10 @@ pub struct Issue {
     pub kind: IssueKind,
     /// Error or warning.
     pub severity: Severity,
-    /// Where: `PID-7`, `PID-3(2).4`, `OBX[2]-5`, or a segment (`PV1`, `OBX[3]`).
+    /// Where: `PID-7`, `PID-3(2).4`, `OBX[2]-5`, or a segment (`PV1`,
+    /// `OBX[3]`); `???` for a segment whose name is not three uppercase
+    /// letters or digits (often the start of a broken line, which is
+    /// message content).
     pub path: String,
     /// 0-based index of the segment concerned (for a missing segment, where
     /// it was expected), when there is one.
@@ -105,16 +108,15 @@ impl Issue {
     }
 
     /// The path as an ERR segment's location reads it ([`ErrLocation::parse`](crate::ack::ErrLocation::parse)),
-    /// or `None` when it does not read as one: a segment whose name is not
-    /// three uppercase letters or digits (`PiD`, `ZZ-`, a byte beyond
-    /// ASCII), which an ERR segment then leaves out.
+    /// or `None` when it does not read as one (`???`, a segment whose name
+    /// is not a segment name), which an ERR segment then leaves out.
     ///
     /// ```
     /// # use pipehat::{validate::{validate, Options}, Message};
     /// let msg = Message::parse(b"MSH|^~\\&|A|B|C|D|20240115||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01\rPID|1||7\rPV1|1|I\rPiD|x\r")?;
     /// let report = validate(&msg, &Options::default());
     /// let issue = report.issues.iter().find(|i| i.code() == "unknown_segment").unwrap();
-    /// assert_eq!((issue.path.as_str(), issue.location()), ("PiD", None));
+    /// assert_eq!((issue.path.as_str(), issue.location()), ("???", None));
     /// # Ok::<(), pipehat::ParseError>(())
     /// ```
     pub fn location(&self) -> Option<&str> {
