@@ -21,7 +21,11 @@ fn rows(batches: impl Iterator<Item = std::io::Result<Columns>>) -> Vec<Row> {
     for batch in batches {
         let batch = batch.expect("in memory");
         for row in 0..batch.rows() {
-            let values = batch.columns.iter().map(|c| c.get(row).map(str::to_owned)).collect();
+            let values = batch
+                .columns
+                .iter()
+                .map(|c| c.get(row).map(str::to_owned))
+                .collect();
             let code = batch.errors.iter().find(|e| e.row == row).map(|e| e.code);
             out.push((batch.offsets[row], values, code));
         }
@@ -61,13 +65,21 @@ fuzz_target!(|data: &[u8]| {
     batches.push(Ok(select.columns(&batch)));
     assert_eq!(rows(batches.into_iter()), whole);
     // ranges cut at positions the input picks
-    let mut cuts: Vec<u64> = data.iter().take(6).map(|&b| (b as u64 * 7) % (data.len() as u64 + 1)).collect();
+    let mut cuts: Vec<u64> = data
+        .iter()
+        .take(6)
+        .map(|&b| (b as u64 * 7) % (data.len() as u64 + 1))
+        .collect();
     cuts.extend([0, data.len() as u64]);
     cuts.sort_unstable();
     cuts.dedup();
     let mut ranged = Vec::new();
     for pair in cuts.windows(2) {
-        ranged.extend(rows(select.read_range(Cursor::new(data), pair[0], pair[1]).expect("seek")));
+        ranged.extend(rows(
+            select
+                .read_range(Cursor::new(data), pair[0], pair[1])
+                .expect("seek"),
+        ));
     }
     assert_eq!(ranged, whole);
     // a filter and a mapping

@@ -28,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut d = Deidentifier::new(b"fuzzing key, 16+ bytes", &policies[0]).expect("key");
     let mut out = Vec::new();
-    let summary = deidentify_file(data, &mut out, &mut d, &Default::default(), 1).expect("in memory");
+    let summary =
+        deidentify_file(data, &mut out, &mut d, &Default::default(), 1).expect("in memory");
     assert!(summary.written <= summary.messages);
 });

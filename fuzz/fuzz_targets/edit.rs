@@ -16,10 +16,16 @@ fuzz_target!(|data: &[u8]| {
     let _ = ack_bytes(head, &ParseOptions::default(), &options);
     let mut buf = MessageBuf::parse(head.to_vec())
         .unwrap_or_else(|_| MessageBuf::parse(BASE.to_vec()).expect("fixed message parses"));
-    let Ok(script) = std::str::from_utf8(tail) else { return };
+    let Ok(script) = std::str::from_utf8(tail) else {
+        return;
+    };
     for line in script.split('\n').take(16) {
         let mut parts = line.splitn(3, ' ');
-        let (op, path, value) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let (op, path, value) = (
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+        );
         let _ = match op {
             "s" => buf.set(path, value),
             "r" => buf.set_raw(path, value),
@@ -30,8 +36,14 @@ fuzz_target!(|data: &[u8]| {
             "X" => buf.remove_segment(value.len() % 4),
             _ => Ok(()),
         };
-        assert!(pipehat::Message::parse(buf.as_bytes()).is_ok(), "an edit broke the message");
-        assert!(buf.index_is_consistent(), "the index kept by edits differs from a fresh one");
+        assert!(
+            pipehat::Message::parse(buf.as_bytes()).is_ok(),
+            "an edit broke the message"
+        );
+        assert!(
+            buf.index_is_consistent(),
+            "the index kept by edits differs from a fresh one"
+        );
     }
     let _ = buf.message().ack(&options);
 });

@@ -7,7 +7,14 @@ fuzz_target!(|data: &[u8]| {
     if data.len() < 6 {
         return;
     }
-    let d = match Delimiters::new(data[0], data[1], data[2], data[3], data[4], (data[5] & 1 == 1).then_some(data[5])) {
+    let d = match Delimiters::new(
+        data[0],
+        data[1],
+        data[2],
+        data[3],
+        data[4],
+        (data[5] & 1 == 1).then_some(data[5]),
+    ) {
         Ok(d) => d,
         Err(_) => Delimiters::default(),
     };

@@ -22,16 +22,22 @@ fn references(v: &serde_json::Value, out: &mut Vec<String>) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(msg) = Message::parse(data) else { return };
+    let Ok(msg) = Message::parse(data) else {
+        return;
+    };
     for bundle_type in BundleType::ALL {
         let options = Options {
             bundle_type: *bundle_type,
             timezone: (data.len() % 2 == 0).then(|| "Z".to_string()),
             ..Default::default()
         };
-        let Ok(out) = to_fhir(&msg, &options) else { return };
-        let bundle: serde_json::Value = serde_json::from_str(&out.bundle).expect("the Bundle is JSON");
-        let _: serde_json::Value = serde_json::from_str(&out.report.to_json()).expect("the report is JSON");
+        let Ok(out) = to_fhir(&msg, &options) else {
+            return;
+        };
+        let bundle: serde_json::Value =
+            serde_json::from_str(&out.bundle).expect("the Bundle is JSON");
+        let _: serde_json::Value =
+            serde_json::from_str(&out.report.to_json()).expect("the report is JSON");
         let urls: Vec<&str> = bundle["entry"]
             .as_array()
             .expect("entries")

@@ -18,12 +18,18 @@ fn run(data: &[u8], chunk: usize) -> (Vec<Vec<u8>>, Vec<(String, u64)>) {
         }
     }
     d.finish();
-    errors.extend(d.issues().iter().map(|i| (i.code().to_string(), i.offset())));
+    errors.extend(
+        d.issues()
+            .iter()
+            .map(|i| (i.code().to_string(), i.offset())),
+    );
     (frames, errors)
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&first, rest)) = data.split_first() else { return };
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
     let whole = run(rest, rest.len().max(1));
     let mut chunked = run(rest, usize::from(first % 16) + 1);
     let mut expected = whole;

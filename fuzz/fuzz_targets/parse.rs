@@ -4,10 +4,20 @@ use libfuzzer_sys::fuzz_target;
 use pipehat::{Message, ParseOptions, Scanner};
 
 fuzz_target!(|data: &[u8]| {
-    for options in [ParseOptions::default(), ParseOptions::default().strict(true).max_field_length(512)] {
-        let Ok(msg) = Message::parse_with(data, &options) else { continue };
+    for options in [
+        ParseOptions::default(),
+        ParseOptions::default().strict(true).max_field_length(512),
+    ] {
+        let Ok(msg) = Message::parse_with(data, &options) else {
+            continue;
+        };
         let _ = msg.diagnostics();
-        let _ = (msg.message_type(), msg.control_id(), msg.version(), msg.charset());
+        let _ = (
+            msg.message_type(),
+            msg.control_id(),
+            msg.version(),
+            msg.charset(),
+        );
         for seg in msg.segments() {
             let _ = seg.name();
             for field in seg.fields() {
@@ -27,7 +37,8 @@ fuzz_target!(|data: &[u8]| {
     }
     // A lazy parse (segments only) must read exactly as a full one.
     let full = pipehat::OwnedMessage::parse(data.to_vec());
-    let lazy = pipehat::OwnedMessage::parse_with(data.to_vec(), &ParseOptions::default().lazy(true));
+    let lazy =
+        pipehat::OwnedMessage::parse_with(data.to_vec(), &ParseOptions::default().lazy(true));
     match (full, lazy) {
         (Ok(full), Ok(mut lazy)) => {
             let a = full.message();
@@ -43,7 +54,11 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(a.to_json(), lazy.message().to_json());
         }
         (Err(a), Err(b)) => assert_eq!(a, b),
-        (a, b) => panic!("full and lazy parses disagree: {:?} / {:?}", a.err(), b.err()),
+        (a, b) => panic!(
+            "full and lazy parses disagree: {:?} / {:?}",
+            a.err(),
+            b.err()
+        ),
     }
     if let Ok(scanner) = Scanner::new(data) {
         for seg in scanner.segments().take(1000) {

@@ -16,18 +16,28 @@ fuzz_target!(|data: &[u8]| {
     let split = data.iter().position(|&b| b == 0).unwrap_or(data.len());
     let (head, tail) = (&data[..split], data.get(split + 1..).unwrap_or(&[]));
     let text = String::from_utf8_lossy(head);
-    let input: &[u8] = if Message::parse(tail).is_ok() { tail } else { BASE };
+    let input: &[u8] = if Message::parse(tail).is_ok() {
+        tail
+    } else {
+        BASE
+    };
     let msg = Message::parse(input).expect("checked above");
     if let Ok(f) = Filter::parse(&text) {
         let parsed_result = f.matches(&msg);
         if let Ok(bytes_result) = f.matches_bytes(input) {
-            assert_eq!(parsed_result, bytes_result, "header-only and parsed evaluation differ");
+            assert_eq!(
+                parsed_result, bytes_result,
+                "header-only and parsed evaluation differ"
+            );
         }
         let _ = f.scan(data);
     }
     if let Ok(m) = Mapping::parse(&text) {
         let json = m.apply_json(&msg);
-        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "a mapping wrote invalid JSON");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+            "a mapping wrote invalid JSON"
+        );
     }
     assert!(diff(&msg, &msg).is_empty());
     let base = Message::parse(BASE).expect("fixed message parses");

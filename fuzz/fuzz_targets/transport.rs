@@ -20,13 +20,17 @@ fuzz_target!(|data: &[u8]| {
     let _ = expects_ack(data);
     let _ = reject(data, &ParseOptions::default(), "A", "T");
     if let Ok(msg) = Message::parse(data) {
-        for outcome in [Outcome::Accepted, Outcome::Failed(TransportErrorKind::HandlerFailed)] {
+        for outcome in [
+            Outcome::Accepted,
+            Outcome::Failed(TransportErrorKind::HandlerFailed),
+        ] {
             if let Ok(ack) = accept(&msg, outcome, "ACK1", "20240101") {
                 // One message (not a batch) without an MLLP end block (0x1C: it
                 // cannot travel in a frame, and editing the ACK cuts a segment there).
                 let sendable = data.starts_with(b"MSH") && !data.contains(&0x1C);
                 if let Some(id) = control_id(data).filter(|_| sendable) {
-                    let back = Reply::read(ack.as_bytes()).expect("an ACK pipehat built reads back");
+                    let back =
+                        Reply::read(ack.as_bytes()).expect("an ACK pipehat built reads back");
                     assert!(back.answers(id), "the ACK answers its message");
                 }
             }

@@ -1,5 +1,6 @@
 //! Validation driven by fuzz input: any message validates against any
-//! version name and any profile text without a panic; a fresh `Validator`
+//! version name and any profile text without a panic; an issue's path is a
+//! segment name (or ???) and numbers, never message content; a fresh `Validator`
 //! (nothing looked up yet) reports what `validate` (lookups kept per thread)
 //! reports; the report's JSON is JSON; explain takes any path and version;
 //! the named JSON form is always JSON.
@@ -23,9 +24,35 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(msg) = Message::parse(tail) {
         for version in [None, Some("2.3"), Some("2.8.2"), Some(text.as_ref())] {
-            let report = validate(&msg, &Options { version, profile: profile.as_ref() });
+            let report = validate(
+                &msg,
+                &Options {
+                    version,
+                    profile: profile.as_ref(),
+                },
+            );
             for issue in &report.issues {
-                assert!(issue.offset <= tail.len(), "an issue offset is outside the message");
+                assert!(
+                    issue.offset <= tail.len(),
+                    "an issue offset is outside the message"
+                );
+                // A path names a segment (three uppercase letters or digits, or
+                // ??? for a name that is not one) and numbers: never other text.
+                let name = issue.path.get(..3).unwrap_or("");
+                let named = name == "???"
+                    || (name.len() == 3
+                        && name.as_bytes()[0].is_ascii_uppercase()
+                        && name
+                            .bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+                let rest = issue.path.get(3..).unwrap_or("");
+                assert!(
+                    named
+                        && rest
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || b"[]-().".contains(&b)),
+                    "an issue path holds more than a segment name and numbers"
+                );
             }
             let _ = report.ack_errors();
             let mut fresh = Validator::new();
@@ -35,11 +62,21 @@ fuzz_target!(|data: &[u8]| {
             if let Some(p) = profile.clone() {
                 fresh = fresh.with_profile(p);
             }
-            assert_eq!(fresh.validate(&msg).issues, report.issues, "a fresh validator disagrees");
+            assert_eq!(
+                fresh.validate(&msg).issues,
+                report.issues,
+                "a fresh validator disagrees"
+            );
             let json = report.to_json();
-            assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "the report is not JSON");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+                "the report is not JSON"
+            );
         }
         let named = msg.to_named_json(None);
-        assert!(serde_json::from_str::<serde_json::Value>(&named).is_ok(), "the named form is not JSON");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&named).is_ok(),
+            "the named form is not JSON"
+        );
     }
 });
