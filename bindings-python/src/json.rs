@@ -20,7 +20,9 @@ pub(crate) struct DictSink<'py> {
     py: Python<'py>,
     segments: Vec<Bound<'py, PyAny>>,
     name: Option<Bound<'py, PyString>>,
-    /// The items of the lists being built, innermost last.
+    /// The items of the innermost list being built.
+    top: Vec<Bound<'py, PyAny>>,
+    /// The items of the lists around it, outermost first.
     stack: Vec<Vec<Bound<'py, PyAny>>>,
     /// Item vectors of lists already made, kept to be used again.
     spare: Vec<Vec<Bound<'py, PyAny>>>,
@@ -37,6 +39,7 @@ impl<'py> DictSink<'py> {
             py,
             segments: Vec::new(),
             name: None,
+            top: Vec::new(),
             stack: Vec::new(),
             spare: Vec::new(),
             empty: PyString::new(py, ""),
@@ -52,19 +55,18 @@ impl<'py> DictSink<'py> {
     }
 
     fn push_item(&mut self, item: Bound<'py, PyAny>) {
-        if let Some(top) = self.stack.last_mut() {
-            top.push(item);
-        }
+        self.top.push(item);
     }
 
     fn begin(&mut self) {
-        let items = self.spare.pop().unwrap_or_default();
-        self.stack.push(items);
+        let fresh = self.spare.pop().unwrap_or_default();
+        self.stack.push(std::mem::replace(&mut self.top, fresh));
     }
 
     /// The innermost list, made from its items.
     fn end(&mut self) -> Option<Bound<'py, PyList>> {
-        let mut items = self.stack.pop()?;
+        let outer = self.stack.pop()?;
+        let mut items = std::mem::replace(&mut self.top, outer);
         let list = PyList::new(self.py, items.drain(..));
         self.spare.push(items);
         match list {

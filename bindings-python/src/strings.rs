@@ -66,7 +66,7 @@ impl Strings {
     /// The thread's cache (a new one when another walk on this thread,
     /// run from inside the first, holds it).
     pub(crate) fn take() -> Strings {
-        let slots = CACHE
+        let mut slots: Vec<Slot> = CACHE
             .try_with(|cache| {
                 cache
                     .try_borrow_mut()
@@ -74,6 +74,9 @@ impl Strings {
                     .unwrap_or_default()
             })
             .unwrap_or_default();
+        if slots.is_empty() {
+            slots.resize_with(1 << BITS, Slot::default);
+        }
         Strings { slots }
     }
 
@@ -87,9 +90,6 @@ impl Strings {
         let key = key(bytes);
         let mixed = (key.0 ^ key.1.rotate_left(29) ^ bytes.len() as u64)
             .wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        if self.slots.is_empty() {
-            self.slots.resize_with(1 << BITS, Slot::default);
-        }
         let Some(slot) = self.slots.get_mut((mixed >> (64 - BITS)) as usize) else {
             return PyString::new(py, text);
         };

@@ -95,6 +95,13 @@ impl Message<'_> {
         };
         for segment in self.segments() {
             sink.begin_segment(&segment.name_text());
+            if let Some(fields) = segment.indexed_field_bytes() {
+                for bytes in fields {
+                    w.field(sink, bytes);
+                }
+                sink.end_segment();
+                continue;
+            }
             let header = segment.is_header();
             for (i, f) in segment.fields().enumerate() {
                 if header && i < 2 {
@@ -565,6 +572,7 @@ impl Walker {
     }
 
     /// A repetition of a plain field (see [`Self::repetition`]).
+    #[inline]
     fn plain_repetition<S: TreeSink + ?Sized>(
         &mut self,
         sink: &mut S,
