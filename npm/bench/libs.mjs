@@ -55,13 +55,14 @@ function hl7parserFive() {
 // them out (one text, and where each value starts and ends in it), made
 // before timing.
 
-/** get()'s own string maker: readAscii of lib/api/scratch.mjs, from its source (a copy could drift). */
+/** get()'s own string maker: asciiIn of lib/api/scratch.mjs over `heap`, from its source (a copy could drift). */
 function readAsciiOf(heap) {
   const source = readFileSync(new URL("../lib/api/scratch.mjs", import.meta.url), "utf8").match(
-    /\n {2}function readAscii\(at, len\) \{\n[\s\S]*?\n {2}\}\n/,
+    /\nfunction asciiIn\(h, at, len\) \{\n[\s\S]*?\n\}\n/,
   );
-  if (!source) throw new Error("readAscii not found in lib/api/scratch.mjs");
-  return new Function("heap", `const char = String.fromCharCode;${source[0]}return readAscii;`)(heap);
+  if (!source) throw new Error("asciiIn not found in lib/api/scratch.mjs");
+  const asciiIn = new Function(`const char = String.fromCharCode;${source[0]}return asciiIn;`)();
+  return (at, len) => asciiIn(heap, at, len);
 }
 
 /** The five values of every message of `buf` as `extract` gives them, packed. */
