@@ -2,7 +2,7 @@
 // validate(), ackErrors() (the full module).
 
 export function installDictionary(api) {
-  const { native, call, release, full, withFullHandle, NATIVE, decoder, asciiIn, writeText } = api;
+  const { native, call, release, full, withFullHandle, fullMemory, NATIVE, decoder, asciiIn, writeText } = api;
   /** The HL7 version assumed where none is given (from the core). */
   const DEFAULT_VERSION = native.defaultVersion();
 
@@ -57,11 +57,6 @@ export function installDictionary(api) {
     }
   }
 
-  // Views of the full module's memory, made again after it grows (growing
-  // detaches the old buffer, which leaves the old views empty).
-  let bytes = new Uint8Array(0);
-  let words = new Uint32Array(0);
-
   /**
    * The report the full module laid out at `at` (see pack_report in
    * bindings-wasm/src/dictionary.rs), read in place: an object per issue
@@ -69,12 +64,7 @@ export function installDictionary(api) {
    * the validation itself.
    */
   function readReport(at) {
-    if (bytes.length === 0) {
-      const buffer = full().wasmMemory().buffer;
-      bytes = new Uint8Array(buffer);
-      words = new Uint32Array(buffer);
-    }
-    const w = words;
+    const { bytes, words: w } = fullMemory();
     let i = at >>> 2;
     const base = w[i];
     const flags = w[i + 1];

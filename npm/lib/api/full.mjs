@@ -67,7 +67,7 @@ export function installFull(api) {
     const f = full();
     const [address, length] = at;
     const target = f.scratchReserve(length);
-    new Uint8Array(f.wasmMemory().buffer, target, length).set(heap().subarray(address, address + length));
+    fullMemory().bytes.set(heap().subarray(address, address + length), target);
     const options = message[OPTIONS]();
     const handle = options === undefined ? f.parseHandle(length) : f.parseHandleWith(length, options);
     if (handle < 0) return rethrow(f.takeError());
@@ -78,11 +78,24 @@ export function installFull(api) {
     }
   }
 
+  // Views of the full module's memory, made again after it grows (growing
+  // detaches the old buffer, which leaves the old views empty).
+  const views = { bytes: new Uint8Array(0), words: new Uint32Array(0) };
+  /** The full module's memory as bytes and as 32-bit words. */
+  function fullMemory() {
+    if (views.bytes.length === 0) {
+      const buffer = full().wasmMemory().buffer;
+      views.bytes = new Uint8Array(buffer);
+      views.words = new Uint32Array(buffer);
+    }
+    return views;
+  }
+
   function inputBytes(input) {
     if (typeof input === "string") return encoder.encode(input);
     if (input instanceof Uint8Array) return input;
     throw new TypeError("input must be a string or a Uint8Array");
   }
 
-  Object.assign(api, { full, load, withFull, withFullHandle, inputBytes });
+  Object.assign(api, { full, load, withFull, withFullHandle, inputBytes, fullMemory });
 }
