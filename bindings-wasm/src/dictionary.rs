@@ -138,44 +138,55 @@ thread_local! {
 /// issues; this costs the facade an object per issue and a string per value.
 ///
 /// Words (u32): the text's address; flags (1 valid, 2 a version, 4 a
-/// structure); the number of issues; the version; the structure; then for
-/// each issue its code, severity, path, segment (`u32::MAX` for none),
-/// offset, message and hl7Code. Each text value is two words: its start in
-/// the text, and its length in bytes times two, plus one unless ASCII.
+/// structure); the number of issues; the text's length in bytes; the
+/// version; the structure; then for each issue its code, severity, path,
+/// segment (`u32::MAX` for none), offset, message and hl7Code. Each text
+/// value is two words, its start and its length in UTF-16 units: the
+/// facade decodes the text once and slices each value out of it. The
+/// code and the severity, the core's own constant text, are two words each
+/// too: their address in memory (which never changes, so the facade makes
+/// each string once) and their length.
 fn pack_report(report: &pipehat::validate::Report) -> usize {
-    use std::fmt::Write;
+    let constant = |words: &mut Vec<u32>, text: &'static str| {
+        words.extend([text.as_ptr() as u32, text.len() as u32]);
+    };
     REPORT.with(|r| {
         let (words, text) = &mut *r.borrow_mut();
         words.clear();
         text.clear();
-        // A text value written by `write`: where it starts, its length and
-        // whether it is ASCII.
-        let put = |words: &mut Vec<u32>, text: &mut String, write: &dyn Fn(&mut String)| {
+        // Where the next value starts in the text, in UTF-16 units.
+        let mut units = 0u32;
+        // A text value written by `write`: where it starts and its length.
+        let mut put = |words: &mut Vec<u32>, text: &mut String, write: &dyn Fn(&mut String)| {
             let start = text.len();
             write(text);
-            let value = &text.as_bytes()[start..];
-            words.push(start as u32);
-            words.push(((value.len() as u32) << 1) | u32::from(!value.is_ascii()));
+            let value = &text[start..];
+            let len = if value.is_ascii() {
+                value.len()
+            } else {
+                value.encode_utf16().count()
+            } as u32;
+            words.extend([units, len]);
+            units += len;
         };
         let flags = u32::from(report.is_valid())
             | u32::from(report.version.is_some()) << 1
             | u32::from(report.structure.is_some()) << 2;
-        words.extend([0, flags, report.issues.len() as u32]);
+        words.extend([0, flags, report.issues.len() as u32, 0]);
         put(words, text, &|t| t.push_str(report.version.unwrap_or("")));
         put(words, text, &|t| t.push_str(report.structure.unwrap_or("")));
         for issue in &report.issues {
-            put(words, text, &|t| t.push_str(issue.code()));
-            put(words, text, &|t| t.push_str(issue.severity.as_str()));
+            constant(words, issue.code());
+            constant(words, issue.severity.as_str());
             put(words, text, &|t| t.push_str(&issue.path));
             words.push(issue.segment.unwrap_or(u32::MAX));
             words.push(issue.offset as u32);
-            put(words, text, &|t| {
-                let _ = write!(t, "{issue}");
-            });
+            put(words, text, &|t| issue.write_message(t));
             words.push(u32::from(issue.hl7_code()));
         }
         // The text is complete: its address no longer changes.
         words[0] = text.as_ptr() as u32;
+        words[3] = text.len() as u32;
         words.as_ptr() as usize
     })
 }

@@ -45,8 +45,12 @@ impl At<'_> {
     }
 }
 
-pub(super) fn push_number(s: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
+pub(super) fn push_number(s: &mut String, n: usize) {
+    s.push_str(decimal(n, &mut [0; 20]));
+}
+
+/// `n` in decimal digits, written at the end of `digits`.
+pub(super) fn decimal(mut n: usize, digits: &mut [u8; 20]) -> &str {
     let mut i = digits.len();
     loop {
         i -= 1;
@@ -56,7 +60,8 @@ pub(super) fn push_number(s: &mut String, mut n: usize) {
             break;
         }
     }
-    s.extend(digits[i..].iter().map(|&d| char::from(d)));
+    // SAFETY: only ASCII digits were written from `i` on.
+    unsafe { core::str::from_utf8_unchecked(&digits[i..]) }
 }
 
 pub(super) struct Checker<'m, 'a> {

@@ -336,3 +336,41 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod message_tests {
+    use super::*;
+    use alloc::string::{String, ToString};
+
+    /// The sentence written piece by piece reads as its parts say, the same
+    /// through `Display`, `message()` and `write_message`, for offsets of
+    /// one digit to the widest.
+    #[test]
+    fn issue_sentences_are_written_whole() {
+        for (offset, digits) in [
+            (0, "0"),
+            (7, "7"),
+            (372, "372"),
+            (usize::MAX, "18446744073709551615"),
+        ] {
+            if offset == usize::MAX && usize::BITS < 64 {
+                continue;
+            }
+            let issue = Issue {
+                kind: IssueKind::UnknownCode,
+                severity: crate::Severity::Warning,
+                path: "OBX[2]-6.3".into(),
+                segment: Some(5),
+                offset,
+            };
+            let want = alloc::format!(
+                "the code is not in its HL7 table (unknown_code, OBX[2]-6.3, byte {digits})"
+            );
+            assert_eq!(issue.to_string(), want);
+            assert_eq!(issue.message(), want);
+            let mut out = String::from("before: ");
+            issue.write_message(&mut out);
+            assert_eq!(out, alloc::format!("before: {want}"));
+        }
+    }
+}

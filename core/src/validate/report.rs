@@ -1,8 +1,8 @@
 //! What validation finds: [`Issue`]s in a [`Report`], as text, JSON and ACK errors.
 
-use super::check::push_number;
+use super::check::{decimal, push_number};
 use crate::Severity;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -104,7 +104,36 @@ impl Issue {
     /// A sentence for people: what and where, never the value (the same
     /// text `Display` writes).
     pub fn message(&self) -> String {
-        self.to_string()
+        let mut out = String::with_capacity(96);
+        self.write_message(&mut out);
+        out
+    }
+
+    /// Appends [`message`](Self::message) to `out`: for reports laid out in
+    /// one buffer, with no string per issue.
+    pub fn write_message(&self, out: &mut String) {
+        let _ = self.write_to(out);
+    }
+
+    /// The sentence, piece by piece: `what (code, path, byte offset)`.
+    /// (`write!` with these four values costs several times as much, and a
+    /// report can hold thousands of issues.)
+    fn write_to(&self, w: &mut impl fmt::Write) -> fmt::Result {
+        let mut digits = [0; 20];
+        let offset = decimal(self.offset, &mut digits);
+        for piece in [
+            self.kind.describe(),
+            " (",
+            self.code(),
+            ", ",
+            &self.path,
+            ", byte ",
+            offset,
+            ")",
+        ] {
+            w.write_str(piece)?;
+        }
+        Ok(())
     }
 
     /// The path as an ERR segment's location reads it ([`ErrLocation::parse`](crate::ack::ErrLocation::parse)),
@@ -133,14 +162,7 @@ impl Issue {
 
 impl fmt::Display for Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} ({}, {}, byte {})",
-            self.kind.describe(),
-            self.code(),
-            self.path,
-            self.offset
-        )
+        self.write_to(f)
     }
 }
 

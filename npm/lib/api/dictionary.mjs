@@ -57,6 +57,9 @@ export function installDictionary(api) {
     }
   }
 
+  /** Strings of the full module's constant text, by address (see readReport). */
+  const constants = new Map();
+
   /**
    * The report the full module laid out at `at` (see pack_report in
    * bindings-wasm/src/dictionary.rs), read in place: an object per issue
@@ -69,25 +72,30 @@ export function installDictionary(api) {
     const base = w[i];
     const flags = w[i + 1];
     const count = w[i + 2];
-    // The text value whose two words are at k: start, and length * 2 (+ 1
-    // unless ASCII). Past 40 bytes (an issue's sentence) TextDecoder is the
-    // cheaper of the two.
-    const text = (k) => {
-      const start = base + w[k];
-      const len = w[k + 1] >>> 1;
-      return w[k + 1] & 1 || len > 40 ? decoder.decode(bytes.subarray(start, start + len)) : asciiIn(bytes, start, len);
+    // The text made into one string, each value a slice of it (its start
+    // and length in UTF-16 units): one TextDecoder call, not one a value.
+    const all = decoder.decode(bytes.subarray(base, base + w[i + 3]));
+    const text = (k) => all.slice(w[k], w[k] + w[k + 1]);
+    // The core's constant text (issue codes, severities): its address in
+    // memory never changes, so each is made into a string once, found again
+    // by address and length.
+    const constant = (k) => {
+      const key = w[k] * 65536 + w[k + 1];
+      let s = constants.get(key);
+      if (s === undefined) constants.set(key, (s = asciiIn(bytes, w[k], w[k + 1])));
+      return s;
     };
     const report = {
-      version: flags & 2 ? text(i + 3) : null,
-      structure: flags & 4 ? text(i + 5) : null,
+      version: flags & 2 ? text(i + 4) : null,
+      structure: flags & 4 ? text(i + 6) : null,
       valid: (flags & 1) === 1,
       issues: [],
     };
-    for (i += 7; report.issues.length < count; i += 11) {
+    for (i += 8; report.issues.length < count; i += 11) {
       const segment = w[i + 6];
       report.issues.push({
-        code: text(i),
-        severity: text(i + 2),
+        code: constant(i),
+        severity: constant(i + 2),
         path: text(i + 4),
         segment: segment === 0xffffffff ? null : segment,
         offset: w[i + 7],
