@@ -76,6 +76,121 @@ pub fn scratch_reserve(len: usize) -> usize {
     })
 }
 
+/// Turns text the facade wrote into the scratch buffer as UTF-16 (`units`
+/// little-endian code units from byte `units` on) into UTF-8 from the
+/// buffer's start, and returns its length in bytes: Node copies a string's
+/// code units at the same speed whatever V8 holds it as, where its UTF-8
+/// encoders are many times slower for some strings (a slice of a longer
+/// string in Node 24, a string with a character above U+00FF in every
+/// version). A lone surrogate becomes U+FFFD, as in `TextEncoder`.
+///
+/// The buffer must already hold `3 * units` bytes (the facade reserves
+/// them: growing it here could move it under the facade's view); returns -1,
+/// having changed nothing, when it does not. The UTF-8 never overtakes the
+/// text still to be read: after `k` units it holds at most `3 * k` bytes,
+/// and the next unit starts at byte `units + 2 * k`.
+#[wasm_bindgen(js_name = utf16ToUtf8)]
+pub fn utf16_to_utf8(units: usize) -> i32 {
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        let end = match units.checked_mul(3) {
+            Some(end) if end <= s.len() && end <= i32::MAX as usize => end,
+            _ => return -1,
+        };
+        let (mut r, mut w) = (units, 0);
+        let unit_at = |s: &[u8], at: usize| u16::from_le_bytes([s[at], s[at + 1]]);
+        while r < end {
+            // The usual message is all ASCII: runs of it many units at a time.
+            (r, w) = ascii_units(&mut s, r, w, end);
+            if r >= end {
+                break;
+            }
+            let unit = unit_at(&s, r);
+            r += 2;
+            if unit < 0x80 {
+                s[w] = unit as u8;
+                w += 1;
+                continue;
+            }
+            let c = match unit {
+                0xD800..=0xDBFF if r < end && (0xDC00..=0xDFFF).contains(&unit_at(&s, r)) => {
+                    let low = unit_at(&s, r);
+                    r += 2;
+                    let scalar =
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    char::from_u32(scalar).unwrap_or(char::REPLACEMENT_CHARACTER)
+                }
+                // A surrogate without its other half is not a character.
+                _ => char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER),
+            };
+            w += c.encode_utf8(&mut s[w..w + 4]).len();
+        }
+        w as i32
+    })
+}
+
+/// Narrows the ASCII code units from byte `r` of `s` to bytes from `w`
+/// (`w <= r`), sixteen at a time, up to the first sixteen that hold another
+/// unit or reach past `end`; returns where reading and writing stopped.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn ascii_units(s: &mut [u8], mut r: usize, mut w: usize, end: usize) -> (usize, usize) {
+    use core::arch::wasm32::*;
+    let not_ascii = u16x8_splat(0xFF80);
+    let end = end.min(s.len());
+    let p = s.as_mut_ptr();
+    // Thirty-two units a step while they last, then sixteen.
+    while r + 64 <= end {
+        // SAFETY: bytes r to r + 64 are within `s` (end <= s.len()), and so
+        // are w to w + 32 (w <= r); v128 loads and stores need no alignment.
+        // The stores may cover bytes already loaded, never ones still to be read.
+        unsafe {
+            let a = v128_load(p.add(r) as *const v128);
+            let b = v128_load(p.add(r + 16) as *const v128);
+            let c = v128_load(p.add(r + 32) as *const v128);
+            let d = v128_load(p.add(r + 48) as *const v128);
+            if v128_any_true(v128_and(v128_or(v128_or(a, b), v128_or(c, d)), not_ascii)) {
+                break;
+            }
+            v128_store(p.add(w) as *mut v128, u8x16_narrow_i16x8(a, b));
+            v128_store(p.add(w + 16) as *mut v128, u8x16_narrow_i16x8(c, d));
+        }
+        (r, w) = (r + 64, w + 32);
+    }
+    while r + 32 <= end {
+        // SAFETY: as above, for bytes r to r + 32 and w to w + 16.
+        unsafe {
+            let a = v128_load(p.add(r) as *const v128);
+            let b = v128_load(p.add(r + 16) as *const v128);
+            if v128_any_true(v128_and(v128_or(a, b), not_ascii)) {
+                break;
+            }
+            // Units below 0x80 narrow to themselves.
+            v128_store(p.add(w) as *mut v128, u8x16_narrow_i16x8(a, b));
+        }
+        (r, w) = (r + 32, w + 16);
+    }
+    (r, w)
+}
+
+/// [`ascii_units`] without vector instructions, eight units at a time.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn ascii_units(s: &mut [u8], mut r: usize, mut w: usize, end: usize) -> (usize, usize) {
+    const NOT_ASCII: u128 = u128::from_le_bytes([
+        0x80, 0xFF, 0x80, 0xFF, 0x80, 0xFF, 0x80, 0xFF, 0x80, 0xFF, 0x80, 0xFF, 0x80, 0xFF, 0x80,
+        0xFF,
+    ]);
+    while r + 16 <= end {
+        let chunk: [u8; 16] = s[r..r + 16].try_into().unwrap_or_default();
+        if u128::from_le_bytes(chunk) & NOT_ASCII != 0 {
+            break;
+        }
+        let narrowed: [u8; 8] = core::array::from_fn(|j| chunk[2 * j]);
+        s[w..w + 8].copy_from_slice(&narrowed);
+        (r, w) = (r + 16, w + 8);
+    }
+    (r, w)
+}
+
 /// The module's memory, for the facade's views of the scratch buffer.
 #[wasm_bindgen(js_name = wasmMemory)]
 pub fn wasm_memory() -> JsValue {

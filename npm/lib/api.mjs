@@ -98,8 +98,14 @@ const DISPOSABLE = [
   "Deidentifier",
 ];
 
-export function createApi(native, loadFull = {}) {
-  const api = { native, loadFull };
+/**
+ * The API over `native` (the core module's wasm-bindgen exports).
+ * `loadFull`: how to load the full module ({sync} or {async}). `host`: what
+ * the platform offers beyond the web's APIs, from its entry point (Node's:
+ * `ucs2Write`, Buffer's copy of a string's UTF-16 code units).
+ */
+export function createApi(native, loadFull = {}, host = {}) {
+  const api = { native, loadFull, host };
   installErrors(api);
   installScratch(api);
   installMessage(api);

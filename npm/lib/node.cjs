@@ -4,4 +4,10 @@
 const native = require("../pkg/node/pipehat_wasm.js");
 const { createApi } = require("./api.cjs");
 
-module.exports = createApi(native, { sync: () => require("../pkg/node-full/pipehat_wasm.js") });
+module.exports = createApi(
+  native,
+  { sync: () => require("../pkg/node-full/pipehat_wasm.js") },
+  // Node's copy of a string's UTF-16 code units into memory (see writeText
+  // in api/scratch.mjs).
+  { ucs2Write: Buffer.prototype.ucs2Write },
+);

@@ -55,6 +55,45 @@ test("bytes input and header getters", () => {
   assert.deepEqual(m.delimiters, { field: "|", component: "^", repetition: "~", escape: "\\", subcomponent: "&", truncation: undefined });
 });
 
+test("a string's text reaches the parser as TextEncoder writes it, whatever the string holds and however V8 stores it", () => {
+  // Node hands a message's UTF-16 code units to WebAssembly, which makes
+  // them UTF-8 (utf16ToUtf8): sixteen ASCII units a step, the rest one by
+  // one. Each text is tried at every offset around those steps, as a string
+  // of its own, as a slice of a longer one, and in a string V8 stores two
+  // bytes a character; parse(bytes), which skips the conversion, is the
+  // reference.
+  const texts = [
+    "Müller^José ÿ",
+    "Smith^日本",
+    "emoji 😀 ^ end",
+    "lone \ud800 high, lone \udc00 low",
+    "pair split at the end \ud83d",
+    "\u0080\u07ff\u0800\uffff\ud7ff\ue000",
+    "plain ASCII only",
+  ];
+  const encoder = new TextEncoder();
+  const parser = new pipehat.Parser();
+  for (const text of texts) {
+    for (let pad = 0; pad <= 70; pad++) {
+      const message = `${ADT}NTE|1||${"x".repeat(pad)}${text}|${"y".repeat(70 - pad)}\r`;
+      const wide = `\u4e2d${message}`.slice(1); // two bytes a character
+      const sliced = `${"z".repeat(40)}${message}${"z".repeat(40)}`.slice(40, 40 + message.length);
+      const bytes = encoder.encode(message);
+      const want = parse(bytes);
+      for (const input of [message, wide, sliced]) {
+        const m = parse(input);
+        assert.deepEqual(m.toBytes(), bytes, `${JSON.stringify(text)} after ${pad}`);
+        assert.equal(m.get("NTE-3"), want.get("NTE-3"));
+        assert.equal(m.get("NTE-4"), "y".repeat(70 - pad) || undefined);
+        assert.deepEqual(parser.parse(input).toBytes(), bytes);
+        m.free();
+      }
+      want.free();
+    }
+  }
+  parser.free();
+});
+
 test("toString, toBytes, toJSON", () => {
   const m = parse(ADT);
   assert.equal(m.toString(), ADT);

@@ -12,9 +12,24 @@ export function installScratch(api) {
   // (by default TextDecoder drops it).
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
+  const { ucs2Write } = api.host;
+
   /** Writes text into the scratch buffer as UTF-8; returns its length. */
   function writeText(text) {
-    let capacity = text.length;
+    const n = text.length;
+    // Where the platform copies a string's UTF-16 code units (Node), a
+    // message's are copied and made UTF-8 in WebAssembly (see utf16ToUtf8
+    // in bindings-wasm/src/handles.rs). encodeInto takes 7 to 12 times as
+    // long for a string V8 stores two bytes a character (one that holds a
+    // character above U+00FF, or a slice of one), and in Node 24 for any
+    // slice of a longer string (a message split from a file's text); this
+    // costs the same for all, a little more than encodeInto's best case.
+    if (n >= UTF16_FROM && n <= UTF16_UP_TO && ucs2Write !== undefined) {
+      ucs2Write.call(scratch(3 * n), text, n, 2 * n);
+      const len = native.utf16ToUtf8(n);
+      if (len >= 0) return len;
+    }
+    let capacity = n;
     for (;;) {
       const { read, written } = encoder.encodeInto(text, scratch(capacity));
       if (read === text.length) return written;
@@ -87,6 +102,11 @@ export function installScratch(api) {
 
   Object.assign(api, { encoder, decoder, writeText, writeBytes, pathId, readValue, heap: view, asciiIn });
 }
+
+/** The shortest text copied as UTF-16 (shorter ones cost less to encode than a second call). */
+const UTF16_FROM = 64;
+/** The longest (its copy takes three bytes a unit of scratch buffer, which never shrinks). */
+const UTF16_UP_TO = 1 << 24;
 
 const char = String.fromCharCode;
 /**
