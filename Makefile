@@ -291,7 +291,7 @@ setup-bench-python: setup-python
 # it: criterion (Rust), then npm/bench/bench.mjs and python/bench/bench.py, each
 # contender alone in its own process, alternated over 3 rounds (about 75 min
 # on the 2-core development machine; not a test).
-bench-report: npm-build python-wheel bench-data npm/bench/node_modules/.installed setup-bench-python
+bench-report: npm-build python-wheel bench-data npm/bench/node_modules/.installed npm/test-node-versions/node_modules/.installed setup-bench-python
 	PIPEHAT_BENCH_DATA=$(abspath $(BENCH_DATA)) $(CARGO) bench -p pipehat-benches --bench parse --bench paths --bench write --bench route -- --warm-up-time 1 --measurement-time 3
 	cd npm/bench && node --expose-gc bench.mjs --data $(abspath $(BENCH_DATA))
 	$(PY) python/bench/bench.py --data $(abspath $(BENCH_DATA))

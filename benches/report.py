@@ -239,7 +239,36 @@ def binding_block(result: dict) -> str:
         for lib, v in sorted(memory["growthMB"].items(), key=lambda kv: float("inf") if kv[1] is None else kv[1]):
             out.append(f"| {lib} | fails | |" if v is None else f"| {lib} | {v:,.0f} | {v / memory['inputMB']:.1f}× |")
         out.append("")
+    nodes = result.get("nodes")
+    if nodes:
+        out += [
+            "parse() + 5 fields under each Node the repository installs, each contender alone in its process "
+            f"as above ({rounds} rounds), with the messages' strings as V8 stores the workload's text (one byte "
+            "a character) and as it stores a text that holds a character above U+00FF (two bytes a character, "
+            "as after one curly quote anywhere in a file): MB/s, median (range), and pipehat ÷ hl7parser round "
+            "by round.",
+            "",
+            nodes_table(nodes),
+            "",
+        ]
     return "\n".join(out).rstrip()
+
+
+def nodes_table(nodes: dict) -> str:
+    """parse() + 5 fields by Node version and string storage: pipehat's MB/s
+    and its ratio to hl7parser, per workload."""
+    workloads = [w for w in WORKLOADS if any(w in by for forms in nodes.values() for by in forms.values())]
+    header = "| Node | strings | " + " | ".join(f"{w}: pipehat MB/s | {w}: ÷ hl7parser" for w in workloads) + " |"
+    lines = [header, "|" + "---|" * (2 + 2 * len(workloads))]
+    label = {"narrow": "one byte a character", "wide": "two bytes a character"}
+    for version, forms in nodes.items():
+        for form, by in forms.items():
+            row = [version, label.get(form, form)]
+            for w in workloads:
+                data = by.get(w, {})
+                row += [_spread(data.get("pipehat", [])), _ratios(data.get("pipehat", []), data.get("hl7parser", []))]
+            lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
 
 
 # -- the goals of issue 24, measured --------------------------------------------------------------------

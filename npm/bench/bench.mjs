@@ -14,14 +14,19 @@
 //    collected and left to settle): a second table, since in one process one
 //    library's garbage and heap sizing change another's figure.
 // 3. Memory kept with every message of mixed.hl7 alive, a process per library.
+// 4. parse() + 5 fields, pipehat and hl7parser alone in their processes as in
+//    1, under every Node the repository installs (npm/test-node-versions)
+//    and with the messages' strings stored one byte a character (the
+//    workload's text) and two (a text that holds a character above U+00FF):
+//    what a string costs to hand to WebAssembly depends on both.
 //
 // Everything goes to target/bench-report/npm.json, and benches/report.py
 // prints it (and, through `make bench-report`, writes docs/performance.md).
 //
 //   node --expose-gc bench.mjs [--rounds 3] [--interleaved-rounds 5]
 //        [--tasks five,bytes,json,validate,ack,edit,filter] [--workloads adt,oru,mixed]
-//        [--skip interleaved,memory] [--data ../../target/bench-data]
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+//        [--skip interleaved,memory,nodes] [--data ../../target/bench-data]
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { opt, ROOT, DATA, workload, median } from "./common.mjs";
@@ -189,6 +194,34 @@ let kept; gc(); const before=process.memoryUsage().rss; kept=msgs.map(make); gc(
     }
   }
   results.memory = memory;
+}
+
+// 4. Node version by version, and the two ways V8 stores a string.
+if (!SKIP.includes("nodes")) {
+  const nodes = [[process.version, process.execPath]];
+  for (const v of [22, 24]) {
+    const bin = `${ROOT}npm/test-node-versions/node_modules/node${v}/bin/node`;
+    if (!existsSync(bin)) continue;
+    const version = execFileSync(bin, ["--version"], { encoding: "utf8" }).trim();
+    if (version.split(".")[0] !== process.version.split(".")[0]) nodes.push([version, bin]);
+  }
+  const byNode = (results.nodes = {});
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const w of WORKLOADS) {
+      for (const [version, bin] of nodes) {
+        for (const strings of ["narrow", "wide"]) {
+          for (const lib of ["pipehat", "hl7parser"]) {
+            const env = { ...process.env, PIPEHAT_BENCH_DATA: DATA, PIPEHAT_BENCH_STRINGS: strings };
+            const out = JSON.parse(execFileSync(bin, [here, "--one", "five", lib, w], { encoding: "utf8", env }));
+            if (out.error) continue;
+            const runs = ((((byNode[version] ??= {})[strings] ??= {})[w] ??= {})[lib] ??= []);
+            runs.push(out.mbs);
+          }
+        }
+      }
+    }
+    console.error(`Node versions: round ${r + 1} of ${ROUNDS} done`);
+  }
 }
 
 mkdirSync(ROOT + "target/bench-report", { recursive: true });

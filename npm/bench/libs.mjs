@@ -402,7 +402,13 @@ export const TASKS = {
  * when the task has no slice).
  */
 export function taskInput(task, buf) {
-  let msgs = buf.toString("utf8").split("\n").filter(Boolean);
+  let text = buf.toString("utf8");
+  // PIPEHAT_BENCH_STRINGS=wide: the messages as slices of a text that holds
+  // a character above U+00FF (one curly quote in a file is enough), which V8
+  // stores two bytes a character. Otherwise one byte a character, as the
+  // workload's own characters allow.
+  if (process.env.PIPEHAT_BENCH_STRINGS === "wide") text = `\u2019${text}`.slice(1);
+  let msgs = text.split("\n").filter(Boolean);
   const sliced = task.slice !== undefined || task.pid;
   if (task.pid) msgs = msgs.filter((m) => m.includes("\rPID|"));
   if (task.slice !== undefined) msgs = msgs.slice(0, task.slice);
