@@ -123,7 +123,11 @@ pub fn utf16_to_utf8(units: usize) -> i32 {
                 // A surrogate without its other half is not a character.
                 _ => char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER),
             };
-            w += c.encode_utf8(&mut s[w..w + 4]).len();
+            // Three bytes at most for one unit, four for two: after `k`
+            // units the UTF-8 ends by byte `3 * k`, which is at most `r`.
+            let bytes = c.len_utf8();
+            c.encode_utf8(&mut s[w..w + bytes]);
+            w += bytes;
         }
         w as i32
     })

@@ -92,6 +92,13 @@ test("a string's text reaches the parser as TextEncoder writes it, whatever the 
     }
   }
   parser.free();
+  // Text that is three or four bytes a character from its first unit to its
+  // last, longer than any before it (so that the scratch buffer is just long
+  // enough): not a message, an error like any other, and the module fine after.
+  for (const [unit, n] of [["日", 1 << 20], ["😀", (1 << 20) + 1]]) {
+    assert.throws(() => parse(unit.repeat(n)), (e) => e instanceof HL7ParseError && e.code === "missing_header");
+    assert.equal(parse(ADT).get("PID-5.1"), "DOE");
+  }
 });
 
 test("toString, toBytes, toJSON", () => {
