@@ -73,6 +73,15 @@ if (process.argv[2] === "--one") {
   process.exit(0);
 }
 
+/**
+ * Runs `--one task lib w` in a fresh process of the Node at `node`, with
+ * `env` added to this one's; returns what it printed ({mbs, msgs} or {error}).
+ */
+function runAlone(node, task, lib, w, env = {}) {
+  const options = { encoding: "utf8", env: { ...process.env, PIPEHAT_BENCH_DATA: DATA, ...env } };
+  return JSON.parse(execFileSync(node, [here, "--one", task, lib, w], options));
+}
+
 const ROUNDS = Number(opt("--rounds", 3));
 const INTERLEAVED_ROUNDS = Number(opt("--interleaved-rounds", 5));
 const TASK_NAMES = opt("--tasks", Object.keys(TASKS).join(",")).split(",");
@@ -99,9 +108,7 @@ for (let r = 0; r < ROUNDS; r++) {
   for (const w of WORKLOADS) {
     for (const t of TASK_NAMES) {
       for (const lib of Object.keys(TASKS[t].libs)) {
-        const out = JSON.parse(
-          execFileSync(process.execPath, [here, "--one", t, lib, w], { encoding: "utf8", env: { ...process.env, PIPEHAT_BENCH_DATA: DATA } }),
-        );
+        const out = runAlone(process.execPath, t, lib, w);
         const runs = (((results.perProcess[t] ??= {})[w] ??= {})[lib] ??= []);
         if (out.error) {
           if (r === 0) console.error(`${lib}: fails on ${w} (${out.error})`);
@@ -211,8 +218,7 @@ if (!SKIP.includes("nodes")) {
       for (const [version, bin] of nodes) {
         for (const strings of ["narrow", "wide"]) {
           for (const lib of ["pipehat", "hl7parser"]) {
-            const env = { ...process.env, PIPEHAT_BENCH_DATA: DATA, PIPEHAT_BENCH_STRINGS: strings };
-            const out = JSON.parse(execFileSync(bin, [here, "--one", "five", lib, w], { encoding: "utf8", env }));
+            const out = runAlone(bin, "five", lib, w, { PIPEHAT_BENCH_STRINGS: strings });
             if (out.error) continue;
             const runs = ((((byNode[version] ??= {})[strings] ??= {})[w] ??= {})[lib] ??= []);
             runs.push(out.mbs);
